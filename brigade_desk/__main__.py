@@ -1,0 +1,3 @@
+from brigade_desk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,174 @@
+"""Opening the database: pragmas, migrations (with a backup first), refusing newer schemas.
+
+SQLite with WAL, foreign keys on, a busy timeout. Migrations are Alembic revisions shipped in
+``brigade_desk/migrations`` and run at start-up. Before any upgrade of a database that already holds
+data, a copy is written with SQLite's online backup API. A database whose schema revision this
+program does not know (written by a newer version) is refused untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from brigade_desk import paths
+from brigade_desk.errors import DatabaseUnavailableError, SchemaTooNewError
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _url(path: Path) -> URL:
+    return URL.create("sqlite+pysqlite", database=str(path))
+
+
+def _make_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
+    engine = create_engine(_url(path), future=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cur.close()
+
+    return engine
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", "brigade_desk:migrations")
+    return cfg
+
+
+def known_heads() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def backup_file(src: Path, dest: Path) -> Path:
+    """Copy a live SQLite database with the online backup API; the copy uses rollback journal."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    if tmp.exists():
+        tmp.unlink()
+    with sqlite3.connect(str(src)) as s, sqlite3.connect(str(tmp)) as d:
+        s.backup(d)
+        d.execute("PRAGMA journal_mode=DELETE")
+        ok = d.execute("PRAGMA integrity_check").fetchone()[0]
+    s.close()
+    d.close()
+    if ok != "ok":
+        tmp.unlink(missing_ok=True)
+        raise DatabaseUnavailableError(f"备份 {dest} 校验失败：{ok}")
+    tmp.replace(dest)
+    return dest
+
+
+def migrate(path: Path) -> list[str]:
+    """Bring the database at ``path`` to the newest schema. Returns the revisions applied to.
+
+    Refuses (``SchemaTooNewError``) a database written by a newer program. Backs the file up first
+    when it already holds a schema. Foreign keys are OFF during the migration (batch mode recreates
+    tables; with them ON the drop would cascade and delete child rows) and checked afterwards.
+    """
+    heads = known_heads()
+    script = ScriptDirectory.from_config(alembic_config())
+    engine = _make_engine(path, foreign_keys=False)
+    try:
+        try:
+            current = current_revisions(engine)
+        except OperationalError as exc:
+            raise DatabaseUnavailableError(f"无法打开数据库 {path}：{exc.orig}") from exc
+        for rev in current:
+            try:
+                known = script.get_revision(rev)
+            except Exception:
+                known = None
+            if known is None:
+                raise SchemaTooNewError(
+                    f"数据库 {path} 由更新版本的 Brigade Desk 创建（结构版本 {rev}），"
+                    "本程序不认识该版本，为避免损坏数据已拒绝打开。请升级程序后再打开。"
+                )
+        if current == heads:
+            return sorted(current)
+        if current:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            revs = "-".join(sorted(current))
+            backup_file(path, paths.backup_dir_for(path) / f"pre-migration-{stamp}-{revs}.sqlite")
+        cfg = alembic_config()
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+            conn.commit()
+            problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise DatabaseUnavailableError(f"数据库升级后外键检查失败：{problems[:5]}")
+        return sorted(current_revisions(engine))
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Database:
+    path: Path
+    engine: Engine
+    Session: sessionmaker[Session]
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """One short transaction: commit on success, roll back on any error."""
+        with self.Session.begin() as s:
+            yield s
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(path: Path | str, *, run_migrations: bool = True) -> Database:
+    """Open (creating if needed) and migrate the database file at ``path``."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnavailableError(f"无法创建数据库所在文件夹 {path.parent}：{exc}") from exc
+    if path.exists() and path.is_dir():
+        raise DatabaseUnavailableError(f"{path} 是一个文件夹，不是数据库文件。")
+    if path.exists():
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+        if head and head != b"SQLite format 3\x00":
+            raise DatabaseUnavailableError(f"{path} 不是 Brigade Desk 的数据库文件（可能已损坏）。")
+    if run_migrations:
+        migrate(path)
+    engine = _make_engine(path)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        engine.dispose()
+        raise DatabaseUnavailableError(f"无法打开数据库 {path}：{exc.orig}") from exc
+    factory = sessionmaker(engine, expire_on_commit=False)
+    return Database(path=path, engine=engine, Session=factory)

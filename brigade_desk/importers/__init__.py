@@ -1,0 +1,1 @@
+"""Importers of the clerk's existing spreadsheets. Shared reading rules live in ``tabular``."""

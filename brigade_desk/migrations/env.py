@@ -1,0 +1,26 @@
+"""Alembic environment: always driven from code with a ready connection (brigade_desk.db)."""
+
+from __future__ import annotations
+
+from logging.config import fileConfig
+
+from alembic import context
+
+from brigade_desk.models import Base
+
+config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name)
+
+connection = config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("brigade_desk migrations run only through brigade_desk.db.migrate()")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=True,
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,25 @@
+"""All tables. Import this package to have every model registered on ``Base.metadata``."""
+
+from brigade_desk.models.base import Base
+from brigade_desk.models.roster import (
+    Certificate,
+    CertificateEvent,
+    CertStatus,
+    Staff,
+    StaffCategory,
+    StaffEvent,
+    StaffStatus,
+)
+from brigade_desk.models.settings import Setting
+
+__all__ = [
+    "Base",
+    "Certificate",
+    "CertificateEvent",
+    "CertStatus",
+    "Setting",
+    "Staff",
+    "StaffCategory",
+    "StaffEvent",
+    "StaffStatus",
+]

@@ -1,0 +1,70 @@
+"""Typed settings kept in the database, with defaults.
+
+Every number a rule uses is a setting here so the clerk can change it without a new version.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from brigade_desk.models.settings import Setting
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    label: str
+    default: Any
+    help: str = ""
+
+
+DEFINITIONS: dict[str, SettingDef] = {}
+
+
+def define(key: str, label: str, default: Any, help: str = "") -> SettingDef:
+    d = SettingDef(key, label, default, help)
+    DEFINITIONS[key] = d
+    return d
+
+
+UNIT_NAME = define("unit.name", "单位名称（填报单位）", "某县交通运输综合行政执法大队")
+PREPARER = define("unit.preparer", "填表人", "")
+REVIEWER = define("unit.reviewer", "审核人", "")
+PHONE = define("unit.phone", "联系电话", "")
+CERT_EXPIRING_DAYS = define(
+    "roster.cert_expiring_days", "证件到期提醒天数", 90, "证件有效期在多少天内到期时提醒"
+)
+LEGAL_REVIEWER_RATIO = define(
+    "roster.legal_reviewer_ratio", "法制审核人员最低比例（%）", 5.0, "占在岗执法人员的百分比"
+)
+BODYCAM_DEADLINE = define(
+    "roster.bodycam_deadline", "一线执法人员配备执法记录仪期限", "2026-12-31", "交通运输部2024–2026年方案"
+)
+
+
+def get(session: Session, d: SettingDef) -> Any:
+    row = session.get(Setting, d.key)
+    if row is None:
+        return d.default
+    return json.loads(row.value)
+
+
+def set_value(session: Session, d: SettingDef | str, value: Any) -> None:
+    key = d if isinstance(d, str) else d.key
+    row = session.get(Setting, key)
+    payload = json.dumps(value, ensure_ascii=False)
+    if row is None:
+        session.add(Setting(key=key, value=payload))
+    else:
+        row.value = payload
+
+
+def get_key(session: Session, key: str, default: Any = None) -> Any:
+    row = session.get(Setting, key)
+    if row is None:
+        return DEFINITIONS[key].default if key in DEFINITIONS else default
+    return json.loads(row.value)
