@@ -1,6 +1,17 @@
 """All tables. Import this package to have every model registered on ``Base.metadata``."""
 
 from brigade_desk.models.base import Base
+from brigade_desk.models.cases import (
+    CaseRecord,
+    CaseReview,
+    ChecklistTemplate,
+    OfficialDay,
+    OfficialYear,
+    Rectification,
+    ReviewItem,
+    ReviewSample,
+    ReviewSampleCase,
+)
 from brigade_desk.models.roster import (
     Certificate,
     CertificateEvent,
@@ -14,6 +25,15 @@ from brigade_desk.models.settings import Setting
 
 __all__ = [
     "Base",
+    "CaseRecord",
+    "CaseReview",
+    "ChecklistTemplate",
+    "OfficialDay",
+    "OfficialYear",
+    "Rectification",
+    "ReviewItem",
+    "ReviewSample",
+    "ReviewSampleCase",
     "Certificate",
     "CertificateEvent",
     "CertStatus",
