@@ -145,7 +145,7 @@ def resource_templates() -> list[dict[str, Any]]:
 
 def ensure_templates(s: Session, today: dt.date | None = None) -> None:
     """Copy shipped template versions the database does not have yet (never overwrite)."""
-    have = set(s.execute(select(ChecklistTemplate.code, ChecklistTemplate.version)).tuples())
+    have = {(r[0], r[1]) for r in s.execute(select(ChecklistTemplate.code, ChecklistTemplate.version))}
     for body in resource_templates():
         key = (body["code"], int(body["version"]))
         if key not in have:

@@ -231,6 +231,7 @@ class ReviewService:
             if existing is not None:
                 manual = [i for i in existing.items if i.manual]
                 existing.items = [i for i in existing.items if i.manual]
+                s.flush()  # delete the old random draw before inserting the new one
                 sample = existing
                 sample.seed, sample.per_category, sample.drawn_on = seed, n, today
             else:
