@@ -20,17 +20,22 @@ from brigade_desk.errors import UserError
 # kind -> "module:function" with signature (db, path, *, dry_run, skip_invalid) -> ImportResult
 IMPORTERS: dict[str, str] = {
     "staff": "brigade_desk.importers.staff:import_staff",
+    "cases": "brigade_desk.importers.cases:import_cases",
 }
 # kind -> "module:function" with signature (db, out, args) -> Path
 EXPORTERS: dict[str, str] = {
     "roster": "brigade_desk.cli_exports:roster",
+    "reviews": "brigade_desk.cli_cases:export_reviews",
 }
 # kind -> "module:function" writing a blank import template (out) -> Path
 TEMPLATES: dict[str, str] = {
     "staff": "brigade_desk.importers.staff:write_template",
+    "cases": "brigade_desk.importers.cases:write_template",
 }
 # modules with register(subparsers) adding their own commands (av, review, audit …)
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "brigade_desk.cli_cases",
+]
 
 
 def _load(ref: str) -> Callable[..., Any]:
