@@ -89,6 +89,7 @@ class Calendar:
 
     def __init__(self, schedules: Iterable[YearSchedule] = ()) -> None:
         self.schedules = {s.year: s for s in schedules}
+        self._cache: dict[dt.date, bool] = {}
 
     @classmethod
     def load(cls, session: Session) -> Calendar:
@@ -106,13 +107,19 @@ class Calendar:
 
     def is_workday(self, d: dt.date) -> bool:
         """Strict: raises :class:`UnknownYearError` for a year nobody knows."""
+        hit = self._cache.get(d)
+        if hit is not None:
+            return hit
         sched = self.schedules.get(d.year)
         if sched is not None:
-            return sched.is_workday(d)
-        try:
-            return bool(chinese_calendar.is_workday(d))
-        except NotImplementedError:
-            raise UnknownYearError(d.year) from None
+            value = sched.is_workday(d)
+        else:
+            try:
+                value = bool(chinese_calendar.is_workday(d))
+            except NotImplementedError:
+                raise UnknownYearError(d.year) from None
+        self._cache[d] = value
+        return value
 
     def _is_workday_or_guess(self, d: dt.date, unknown: set[int]) -> bool:
         try:

@@ -54,13 +54,16 @@ class _Ctx:
         self.as_of = as_of
         self.cal = Calendar.load(session)
         self.unknown: dict[int, int] = defaultdict(int)
+        self._settings: dict[str, object] = {}
 
     def known(self, d: dt.date | None) -> dt.date | None:
         """A date as known on ``as_of`` (a later date has not happened yet)."""
         return d if d is not None and d <= self.as_of else None
 
     def get(self, d: settings.SettingDef) -> object:
-        return settings.get(self.s, d)
+        if d.key not in self._settings:
+            self._settings[d.key] = settings.get(self.s, d)
+        return self._settings[d.key]
 
     def deadline(self, start: dt.date, days_def: settings.SettingDef, kind_def: settings.SettingDef) -> Deadline:
         kind = str(self.get(kind_def))
