@@ -223,10 +223,11 @@ def _reviews(s: Session, ctx: DemoContext, rng: random.Random, by_year: dict[int
                 rid = next_review
                 next_review += 1
                 total = Decimal(0)
+                sloppiness = rng.choice([0.03, 0.08, 0.12, 0.2, 0.45])
                 for item in t.items:
                     sc = item.points
                     remark = ""
-                    if rng.random() < 0.12:
+                    if rng.random() < sloppiness:
                         sc = max(Decimal(0), item.points - Decimal(rng.choice([0.5, 1, 1, 2, 3])))
                         remark = rng.choice(item.deductions) if item.deductions else "不规范"
                     total += sc

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from brigade_desk import settings
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError
-from brigade_desk.pdf import build_pdf, styles
+from brigade_desk.pdf import build_pdf, pdf_fonts, styles
 from brigade_desk.services.cases import CaseService, CaseView
 from brigade_desk.services.checklists import Template
 from brigade_desk.services.review import (
@@ -33,6 +34,13 @@ from brigade_desk.services.review import (
 BOX, TICK = "□", "■"
 GRID = colors.HexColor("#444444")
 SHADE = colors.HexColor("#E8EDF5")
+
+
+def cjk_styles() -> dict[str, ParagraphStyle]:
+    """The shared styles with CJK line breaking (break anywhere, keep 。，at line ends)."""
+    out = {k: ParagraphStyle(f"{k}-cjk", parent=v, wordWrap="CJK") for k, v in styles().items()}
+    out["para"] = ParagraphStyle("para-cjk", parent=out["body"], firstLineIndent=22, leading=19)
+    return out
 
 
 def _esc(s: object) -> str:
@@ -50,12 +58,13 @@ def _money(v: Decimal | None) -> str:
 def _num(v: Decimal | None) -> str:
     if v is None:
         return ""
-    return f"{v:g}" if v == v.to_integral_value() else f"{v:.1f}"
+    return str(int(v)) if v == v.to_integral_value() else f"{v.normalize():f}"
 
 
 def _table(data: list[list[Any]], widths: list[float], *, header_rows: int = 1, extra: list[tuple[Any, ...]] | None = None) -> Table:
     t = Table(data, colWidths=widths, repeatRows=header_rows)
     style = [
+        ("FONTNAME", (0, 0), (-1, -1), pdf_fonts().song),  # plain-string cells too: no Helvetica
         ("GRID", (0, 0), (-1, -1), 0.5, GRID),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
@@ -70,7 +79,7 @@ def _table(data: list[list[Any]], widths: list[float], *, header_rows: int = 1, 
 
 
 def checklist_story(case: CaseView, template: Template, review: ReviewView | None, unit: str, year: int | None) -> list[Any]:
-    st = styles()
+    st = cjk_styles()
     p, pb = st["cell"], st["cellb"]
     story: list[Any] = [Paragraph("行政执法案卷评查表", st["title"])]
     filled = review is not None
@@ -170,7 +179,7 @@ def checklist_pdf(db: Database, case_no: str, out: Path | str, *, blank: bool = 
 
 
 def report_story(sm: YearSummary, unit: str) -> list[Any]:
-    st = styles()
+    st = cjk_styles()
     p, pb, body = st["cell"], st["cellb"], st["body"]
     reviewed = len(sm.reviews)
     story: list[Any] = [Paragraph(_esc(f"关于{sm.year}年度行政执法案卷评查情况的通报"), st["title"])]
@@ -186,7 +195,7 @@ def report_story(sm: YearSummary, unit: str) -> list[Any]:
         drawn = "本年度未登记抽样记录。"
     intro = (f"根据行政执法案卷评查工作要求，{unit}组织开展了 {sm.year} 年度行政执法案卷自查评查。{drawn}"
              f"截至 {_date(sm.as_of)}，已完成评查 {reviewed} 件。现将评查情况通报如下：")
-    story.append(Paragraph(_esc(intro), body))
+    story.append(Paragraph(_esc(intro), st["para"]))
 
     story.append(Paragraph("一、评查结果", st["h2"]))
     head = ["案件类别", "案卷总数", "抽查件数", "已评查", "优秀", "合格", "不合格", "合格率"]
@@ -237,10 +246,11 @@ def report_story(sm: YearSummary, unit: str) -> list[Any]:
     for line in ("（一）各承办中队对不合格案卷和扣分问题逐项整改，按期报送整改材料，整改情况纳入年度考核。",
                  "（二）严格落实重大执法决定法制审核、集体讨论和决定作出后五个工作日内备案制度。",
                  "（三）执法决定自作出之日起二十个工作日内公示，较大数额罚款依法告知听证权利。"):
-        story.append(Paragraph(line, body))
+        story.append(Paragraph(line, st["para"]))
     story.append(Spacer(1, 10 * mm))
-    story.append(Paragraph(_esc(unit), st["body"]))
-    story.append(Paragraph(_date(sm.as_of), st["body"]))
+    right = ParagraphStyle("right", parent=st["body"], alignment=2)
+    story.append(Paragraph(_esc(unit), right))
+    story.append(Paragraph(_date(sm.as_of), right))
     return story
 
 

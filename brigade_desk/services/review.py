@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -56,16 +57,21 @@ def grade_for(score: Decimal, vetoed: bool, excellent: Decimal, passing: Decimal
     return FAIL
 
 
+def natural_key(s: str) -> tuple[tuple[int, int | str], ...]:
+    """乐交执罚〔2025〕2号 before 乐交执罚〔2025〕10号."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", s) if p)
+
+
 def draw(case_nos_by_category: dict[str, list[str]], per_category: int, seed: int) -> dict[str, list[str]]:
     """Pure sampling: per category ``per_category`` numbers or all; reproducible for a seed."""
     out: dict[str, list[str]] = {}
     for cat in sorted(case_nos_by_category, key=lambda c: (CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else 99, c)):
-        pool = sorted(case_nos_by_category[cat])
+        pool = sorted(case_nos_by_category[cat], key=natural_key)
         if len(pool) <= per_category:
             out[cat] = pool
         else:
             rng = random.Random(f"{seed}:{cat}")
-            out[cat] = sorted(rng.sample(pool, per_category))
+            out[cat] = sorted(rng.sample(pool, per_category), key=natural_key)
     return out
 
 
@@ -96,12 +102,12 @@ class SampleView:
         out: dict[str, list[str]] = defaultdict(list)
         for e in self.entries:
             out[e.category].append(e.case_no)
-        return {c: sorted(v) for c, v in out.items()}
+        return {c: sorted(v, key=natural_key) for c, v in out.items()}
 
     def as_json(self) -> dict[str, object]:
         return {"year": self.year, "seed": self.seed, "per_category": self.per_category,
                 "drawn_on": self.drawn_on.isoformat(), "cases": self.by_category(),
-                "manual": sorted(e.case_no for e in self.entries if e.manual),
+                "manual": sorted((e.case_no for e in self.entries if e.manual), key=natural_key),
                 "population": self.population}
 
 
@@ -283,7 +289,7 @@ class ReviewService:
             r = reviews.get(c.id)
             entries.append(SampleEntry(c.id, c.case_no, c.category, c.party, c.cause, item.manual, item.reason,
                                        r.id if r else None, r.grade if r else "", r.score if r else None))
-        entries.sort(key=lambda e: (CATEGORY_ORDER.index(e.category) if e.category in CATEGORY_ORDER else 99, e.manual, e.case_no))
+        entries.sort(key=lambda e: (CATEGORY_ORDER.index(e.category) if e.category in CATEGORY_ORDER else 99, e.manual, natural_key(e.case_no)))
         pop = {cat: len(v) for cat, v in self.population(s, sample.year).items()}
         return SampleView(sample.year, sample.seed, sample.per_category, sample.drawn_on, entries, pop)
 
