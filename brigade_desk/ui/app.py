@@ -113,18 +113,26 @@ def run_gui(db_arg: str | None = None) -> int:
     app = make_app()
     sys.excepthook = _excepthook
     path = paths.resolve_db_path(db_arg)
+    from brigade_desk.lock import DatabaseLock
+
+    lock = DatabaseLock(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
         db = open_database(path)
-    except UserError as exc:
-        QMessageBox.critical(None, "无法打开数据库", exc.message)
+    except (UserError, OSError) as exc:
+        QMessageBox.critical(None, "无法打开数据库", getattr(exc, "message", str(exc)))
+        lock.release()
         return 1
     log.info("opened %s (version %s)", path, __version__)
     ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=qsettings())
     win = MainWindow(ctx)
     win.show()
+    win.start_background_checks()
     code = app.exec()
     ctx.tasks.wait_idle(60_000)
     db.close()
+    lock.release()
     return int(code)
 
 

@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_TITLE} — {ctx.db.path.name}")
         self.setAcceptDrops(True)
         self._pages: dict[str, QWidget] = {}
+        self.audit_result: object | None = None
 
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
@@ -125,6 +126,9 @@ class MainWindow(QMainWindow):
         settings = QAction("单位信息与规则设置(&S)…", self)
         settings.triggered.connect(self.edit_settings)
         m.addAction(settings)
+        bk = QAction("备份与恢复(&B)…", self)
+        bk.triggered.connect(self.backups)
+        m.addAction(bk)
         m.addSeparator()
         data = QAction("打开数据文件夹", self)
         data.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.db.path.parent))))
@@ -162,6 +166,30 @@ class MainWindow(QMainWindow):
 
         if SettingsDialog(self.ctx, self).exec():
             self.ctx.changed("settings")
+
+    def backups(self) -> None:
+        from brigade_desk.ui.backup_dialog import BackupDialog
+
+        BackupDialog(self.ctx, self).exec()
+
+    def start_background_checks(self) -> None:
+        """After the window shows: the daily backup, then verify the audit trail."""
+        from brigade_desk import audit, backup
+
+        db = self.ctx.db
+
+        def work(_p: object) -> audit.VerifyResult:
+            backup.daily_backup_if_due(db.path)
+            with db.Session() as s:
+                return audit.verify(s)
+
+        def done(res: audit.VerifyResult) -> None:
+            self.audit_result = res
+            if not res.ok:
+                self.statusBar().showMessage(f"警告：审计记录核对发现问题——{res.problem}")
+                self.ctx.changed("audit")
+
+        self.ctx.tasks.run(work, on_success=done)
 
     def save_template(self) -> None:
         from brigade_desk.ui.import_dialog import save_template
