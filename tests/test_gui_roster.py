@@ -174,3 +174,28 @@ def test_import_dialog_check_then_import(window: MainWindow, qtbot, tmp_path: Pa
     dlg.do_import()
     assert RosterService(window.ctx.db).count() == 1
     assert "导入完成" in dlg.summary.text()
+
+
+def test_record_history_one_click_away(window: MainWindow) -> None:
+    svc = RosterService(window.ctx.db)
+    sid = add_officer(svc, IDS[0], "甲", bodycam_no="X")
+    p = svc.get(sid)
+    from brigade_desk.services.roster import StaffInput
+
+    data = StaffInput(**{k: getattr(p, k) for k in StaffInput.__dataclass_fields__})
+    data.phone = "13900000000"
+    svc.save_staff(data, sid)
+    page = window.show_page("roster")
+    page.reload()  # type: ignore[attr-defined]
+    page.select_staff(sid)  # type: ignore[attr-defined]
+    texts = [page.audit_model.data(page.audit_model.index(r, 3)) for r in range(page.audit_model.rowCount())]  # type: ignore[attr-defined]
+    assert any("联系电话：（空） → 13900000000" in t for t in texts)
+
+
+def test_findings_mask_id_numbers(window: MainWindow) -> None:
+    svc = RosterService(window.ctx.db)
+    add_officer(svc, IDS[1], "乙", valid_to=None)
+    f = window.show_page("findings")
+    f.reload()  # type: ignore[attr-defined]
+    shown = [f.model.data(f.model.index(r, 2)) for r in range(f.model.rowCount())]  # type: ignore[attr-defined]
+    assert IDS[1][:4] + "*" * 10 + IDS[1][-4:] in shown and IDS[1] not in shown
