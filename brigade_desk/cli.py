@@ -34,6 +34,7 @@ TEMPLATES: dict[str, str] = {
 }
 # modules with register(subparsers) adding their own commands (av, review, audit …)
 COMMAND_MODULES: list[str] = [
+    "brigade_desk.cli_maint",
     "brigade_desk.cli_cases",
 ]
 
@@ -64,11 +65,14 @@ def open_db(args: argparse.Namespace) -> Any:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    db = open_db(args)
-    try:
-        result = _load(IMPORTERS[args.kind])(db, args.file, dry_run=args.dry_run, skip_invalid=args.skip_invalid)
-    finally:
-        db.close()
+    from brigade_desk.lock import DatabaseLock
+
+    with DatabaseLock(paths.resolve_db_path(getattr(args, "db", None))):
+        db = open_db(args)
+        try:
+            result = _load(IMPORTERS[args.kind])(db, args.file, dry_run=args.dry_run, skip_invalid=args.skip_invalid)
+        finally:
+            db.close()
     if args.json:
         emit_json(result.as_json())
     else:
@@ -117,12 +121,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from brigade_desk import demo
+    from brigade_desk.lock import DatabaseLock
 
-    db = open_db(args)
-    try:
-        counts = demo.fill(db, size=args.size, seed=args.seed)
-    finally:
-        db.close()
+    with DatabaseLock(paths.resolve_db_path(getattr(args, "db", None))):
+        db = open_db(args)
+        try:
+            counts = demo.fill(db, size=args.size, seed=args.seed)
+        finally:
+            db.close()
     print("已生成演示数据：" + "，".join(f"{k} {v}" for k, v in counts.items()) + f"（{db.path}）")
     return 0
 
@@ -200,6 +206,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args) or 0)
     except UserError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        from brigade_desk.errors import translate_db_error
+
+        user = translate_db_error(exc) if isinstance(exc, OperationalError) else None
+        if user is None:
+            raise
+        print(f"错误：{user.message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)

@@ -1,5 +1,6 @@
 """All tables. Import this package to have every model registered on ``Base.metadata``."""
 
+from brigade_desk.models.audit import AuditEntry
 from brigade_desk.models.base import Base
 from brigade_desk.models.cases import (
     CaseRecord,
@@ -24,6 +25,7 @@ from brigade_desk.models.roster import (
 from brigade_desk.models.settings import Setting
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "CaseRecord",
     "CaseReview",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from brigade_desk import idcard
+from brigade_desk import audit, idcard
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.models.roster import (
@@ -224,6 +224,15 @@ class RosterService:
             for c in st.certificates:
                 out.extend(HistoryEntry(e.date, f"证件 {c.cert_no}：{e.action}", e.reason) for e in c.events)
             return sorted(out, key=lambda h: h.date)
+
+    def audit_history(self, staff_id: int) -> list[audit.HistoryItem]:
+        """Every recorded change of the person and their certificates, oldest first."""
+        with self.db.Session() as s:
+            items = audit.history(s, "staff", staff_id)
+            cert_ids = s.scalars(select(Certificate.id).where(Certificate.staff_id == staff_id)).all()
+            for cid in cert_ids:
+                items.extend(audit.history(s, "certificate", cid))
+        return sorted(items, key=lambda h: h.at)
 
     # writes
     def save_staff(self, data: StaffInput, staff_id: int | None = None, *, today: dt.date | None = None) -> SaveResult:

@@ -1,0 +1,145 @@
+"""Starting the GUI: logging, fonts, crash dialog, opening the database, the main window."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from brigade_desk import APP_NAME, APP_TITLE, __version__, fonts, paths
+from brigade_desk.errors import UserError
+
+log = logging.getLogger("brigade_desk")
+LOG_FILE_NAME = "brigade_desk.log"
+
+
+def setup_logging() -> Path | None:
+    try:
+        d = paths.log_dir()
+        d.mkdir(parents=True, exist_ok=True)
+        f = d / LOG_FILE_NAME
+        h = logging.handlers.RotatingFileHandler(f, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root = logging.getLogger()
+        root.addHandler(h)
+        root.setLevel(logging.INFO)
+        return f
+    except OSError:
+        return None
+
+
+def log_file() -> Path:
+    return paths.log_dir() / LOG_FILE_NAME
+
+
+def ensure_chinese_font(app: QApplication) -> str:
+    """Use the system's Chinese UI font; load the shipped one when the system has none."""
+    cjk = QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese)
+    preferred = ["Microsoft YaHei UI", "Microsoft YaHei", "微软雅黑", "SimHei", "PingFang SC",
+                 "Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei"]
+    for fam in preferred:
+        if fam in cjk:
+            f = QFont(fam)
+            f.setPointSize(10)
+            app.setFont(f)
+            return fam
+    fid = QFontDatabase.addApplicationFont(str(fonts.shipped_font().path))
+    fams = QFontDatabase.applicationFontFamilies(fid) if fid >= 0 else []
+    if fams:
+        f = QFont(fams[0])
+        f.setPointSize(10)
+        app.setFont(f)
+        return fams[0]
+    if cjk:
+        return cjk[0]
+    return app.font().family()
+
+
+def show_crash(text: str, parent: QWidget | None = None) -> None:
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("程序出错")
+    box.setText(
+        "程序遇到了意外错误。已保存的数据不受影响。\n"
+        f"请把日志文件发给维护人员：{log_file()}"
+    )
+    box.setDetailedText(text)
+    box.exec()
+
+
+def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    text = "".join(traceback.format_exception(exc_type, exc, tb))
+    if isinstance(exc, UserError):
+        QMessageBox.warning(None, "无法完成", exc.message)
+        return
+    log.error("unhandled exception:\n%s", text)
+    try:
+        show_crash(text)
+    except Exception:  # the dialog itself must never take the process down
+        sys.__excepthook__(exc_type, exc, tb)
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(argv or sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationDisplayName(APP_TITLE)
+    app.setApplicationVersion(__version__)
+    ensure_chinese_font(app)
+    return app
+
+
+def qsettings() -> QSettings:
+    return QSettings(APP_NAME, APP_NAME)
+
+
+def run_gui(db_arg: str | None = None) -> int:
+    from brigade_desk.db import open_database
+    from brigade_desk.ui.context import AppContext
+    from brigade_desk.ui.main_window import MainWindow
+    from brigade_desk.ui.tasks import TaskRunner
+
+    setup_logging()
+    app = make_app()
+    sys.excepthook = _excepthook
+    path = paths.resolve_db_path(db_arg)
+    from brigade_desk.lock import DatabaseLock
+
+    lock = DatabaseLock(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+        db = open_database(path)
+    except (UserError, OSError) as exc:
+        QMessageBox.critical(None, "无法打开数据库", getattr(exc, "message", str(exc)))
+        lock.release()
+        return 1
+    log.info("opened %s (version %s)", path, __version__)
+    ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=qsettings())
+    win = MainWindow(ctx)
+    win.show()
+    win.start_background_checks()
+    code = app.exec()
+    ctx.tasks.wait_idle(60_000)
+    db.close()
+    lock.release()
+    return int(code)
+
+
+def main() -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="brigade-desk-gui")
+    p.add_argument("--db")
+    args, _ = p.parse_known_args()
+    return run_gui(args.db)
