@@ -25,7 +25,7 @@ from brigade_desk.models.cases import (
     Procedure,
     case_officer,
 )
-from brigade_desk.models.roster import Staff
+from brigade_desk.models.roster import Staff, StaffCategory, StaffStatus
 
 CASE_LABELS: dict[str, str] = {
     "case_no": "案号",
@@ -259,8 +259,14 @@ class CaseService:
     def officer_choices(self) -> list[OfficerRef]:
         """Roster officers and auxiliaries, for the editor's officer picker."""
         with self.db.Session() as s:
-            rows = s.execute(select(Staff.id, Staff.name, Staff.squad).order_by(Staff.squad, Staff.name)).all()
-        return [OfficerRef(r.id, f"{r.name}（{r.squad}）" if r.squad else r.name) for r in rows]
+            rows = s.execute(select(Staff.id, Staff.name, Staff.squad, Staff.category, Staff.status)
+                             .order_by(Staff.squad, Staff.name)).all()
+        out = []
+        for r in rows:
+            tags = [t for t in (r.squad, "辅助" if r.category == StaffCategory.AUXILIARY else "",
+                                r.status if r.status != StaffStatus.ON_DUTY else "") if t]
+            out.append(OfficerRef(r.id, f"{r.name}（{'，'.join(tags)}）" if tags else r.name))
+        return out
 
     # ---- writing ------------------------------------------------------------------------------
 

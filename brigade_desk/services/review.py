@@ -273,6 +273,10 @@ class ReviewService:
                 raise UserError("随机抽取的案卷不能移出样本（只能移出人工添加的案卷）")
             sample.items.remove(item)  # type: ignore[union-attr]
 
+    def latest_sample_year(self) -> int | None:
+        with self.db.Session() as s:
+            return s.scalar(select(func.max(ReviewSample.year)))
+
     def sample(self, year: int) -> SampleView | None:
         with self.db.Session() as s:
             sample = s.scalar(select(ReviewSample).where(ReviewSample.year == year))

@@ -19,6 +19,6 @@ PAGES: list[PageDef] = [
     PageDef("roster", "执法人员花名册", "brigade_desk.ui.roster.page:RosterPage", ("staff",), "人员与执法证件"),
     PageDef("training", "培训台账", None, tip="培训计划、培训记录、学时"),
     PageDef("av", "音像记录", None, tip="执法音像记录台账"),
-    PageDef("cases", "案卷评查", None, tip="案件登记与案卷自查"),
+    PageDef("cases", "案卷评查", "brigade_desk.ui.cases.page:CasesPage", ("case",), "案件登记与案卷自查"),
     PageDef("reports", "报表", None, tip="上报报表与年度报告"),
 ]
