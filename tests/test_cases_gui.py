@@ -157,3 +157,25 @@ def test_calendar_tab_stores_a_year(page, filled, qtbot):
         days = s.scalars(select(OfficialDay).where(OfficialDay.year == 2027)).all()
     assert len(days) == 4 and "已录入" in cal.state.text()
     assert dt.date(2027, 1, 9) in {d.date for d in days if d.is_workday}
+
+
+def test_template_edit_saves_a_new_version(gui_ctx, filled, qtbot):
+    from brigade_desk.ui.cases.template import TemplateDialog
+
+    svc = ReviewService(filled)
+    dlg = TemplateDialog(svc)
+    qtbot.addWidget(dlg)
+    assert dlg.version.count() == 2 and dlg.items.rowCount() == len(svc.template().items)
+    dlg.load(1)
+    assert dlg.items.rowCount() == len(svc.template(1).items)
+    dlg.load(2)
+    dlg.items.item(0, 2).setText("案卷封面、卷内目录齐全（修订）")
+    dlg.items.item(0, 3).setText("abc")
+    dlg.save()
+    assert "不是数字" in dlg.errors.text() and svc.template().version == 2
+    dlg.items.item(0, 3).setText("3")
+    dlg.save()
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    t = svc.template()
+    assert t.version == 3 and t.items[0].title.endswith("（修订）") and t.total == 100
+    assert svc.template(2).items[0].title != t.items[0].title

@@ -128,6 +128,8 @@ class ReviewTab(QWidget):
         pm.addAction("打印空白评查表…", lambda: self.print_checklist(True))
         pm.addAction("生成评查结果通报（PDF）…", self.print_report)
         pm.addAction("导出评查结果（Excel）…", self.export_xlsx)
+        pm.addSeparator()
+        pm.addAction("评查表模板（查看/修改）…", self.edit_template)
         printing.setMenu(pm)
         bar = QHBoxLayout()
         for label, w in (("评查年度", self.year), ("每类至少", self.per_cat), ("随机种子", self.seed)):
@@ -351,6 +353,14 @@ class ReviewTab(QWidget):
             return export_reviews(db, year, path)
 
         self.ctx.tasks.run(work, on_success=lambda p: self.ctx.say(f"已导出：{p}"), label="正在导出…", parent=self)
+
+
+    def edit_template(self) -> None:
+        from brigade_desk.ui.cases.template import TemplateDialog
+
+        dlg = TemplateDialog(self.service, self)
+        if dlg.exec() and dlg.saved is not None:
+            self.ctx.say(f"已保存评查表模板 {dlg.saved.label}")
 
 
 def _state(x: RectificationView) -> str:
