@@ -26,6 +26,8 @@ HEARING_WAIT_DAYS = define("cases.hearing_wait_days", "听证申请期限（天�
                            "行政处罚法第64条：当事人在告知后五日内提出听证，期满前不得作出决定")
 HEARING_WAIT_KIND = define("cases.hearing_wait_kind", "听证申请期限计算方式", "working",
                            "working=工作日，calendar=自然日")
+REMIND_DAYS = define("cases.remind_working_days", "备案、公示期限提前提醒（工作日）", 3,
+                     "期限前多少个工作日起在问题清单中提醒尚未备案、公示的案件")
 MIN_OFFICERS = define("cases.min_certified_officers", "每案最少持证执法人员数", 2, "行政处罚法第42条")
 LOOKBACK_DAYS = define("cases.rule_lookback_days", "案件规则检查回溯天数", 730,
                        "只检查立案或决定在该天数内、或尚未结案的案件")

@@ -178,3 +178,23 @@ def test_lookback_ignores_old_closed_cases(db):  # noqa: F811
         add_case(s, "OLD", [], filed_on=D(2015, 3, 1), decided_on=D(2015, 4, 1), closed_on=D(2015, 5, 1))
     assert run(db, D(2025, 4, 1)) == []
     assert dt.date.today()
+
+
+def test_deadline_approaching_reminders(db):  # noqa: F811
+    # decided Fri 26 Sep 2025: filing due 10 Oct (after National Day), publication due 4 Nov 2025
+    with db.begin() as s:
+        add_case(s, "N1", officers(s), is_major=True, decided_on=D(2025, 9, 26), legal_review_on=D(2025, 9, 20),
+                 collective_on=D(2025, 9, 22), filed_on=D(2025, 8, 1))
+    f = run(db, D(2025, 10, 6), "deadline_approaching")  # in the holiday: 9 and 10 Oct left = 2 working days
+    assert [x.due for x in f] == [D(2025, 10, 10)] and "还剩 2 个工作日" in f[0].detail
+    assert run(db, D(2025, 9, 26), "deadline_approaching") == []  # decision day: 5 working days left
+    assert "还剩 3 个工作日" in run(db, D(2025, 9, 29), "deadline_approaching")[0].detail  # 30 Sep, 9, 10 Oct
+    with db.begin() as s:
+        settings.set_value(s, cs.REMIND_DAYS, 2)
+    assert run(db, D(2025, 9, 29), "deadline_approaching") == []  # 3 left: beyond 2
+    f = run(db, D(2025, 10, 10), "deadline_approaching")
+    assert "今天是最后一天" in f[0].detail
+    assert run(db, D(2025, 10, 11), "deadline_approaching") == []  # now it is overdue instead
+    assert run(db, D(2025, 10, 11), "filing_overdue")
+    f = run(db, D(2025, 11, 3), "deadline_approaching")
+    assert [x.due for x in f] == [D(2025, 11, 4)] and "公示" in f[0].detail

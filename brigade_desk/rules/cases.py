@@ -29,7 +29,7 @@ from brigade_desk.models.cases import (
 from brigade_desk.models.roster import Staff
 from brigade_desk.rules import Finding
 from brigade_desk.rules.roster import cert_is_valid
-from brigade_desk.workdays import CALENDAR, KINDS, Calendar, Deadline
+from brigade_desk.workdays import CALENDAR, KINDS, Calendar, Deadline, UnknownYearError
 
 RULES = {
     "filing_overdue": "重大处罚决定未按期备案",
@@ -41,6 +41,7 @@ RULES = {
     "case_officers_insufficient": "案件持证执法人员少于两人",
     "rectification_overdue": "案卷整改逾期未完成",
     "calendar_year_unknown": "节假日安排未录入",
+    "deadline_approaching": "备案、公示期限临近",
 }
 
 
@@ -55,6 +56,21 @@ class _Ctx:
         self.cal = Calendar.load(session)
         self.unknown: dict[int, int] = defaultdict(int)
         self._settings: dict[str, object] = {}
+
+    def approaching(self, c: CaseRecord, dl: Deadline, what: str) -> list[Finding]:
+        """A reminder when ``as_of`` is within the reminder window before the deadline."""
+        if self.as_of > dl.due:
+            return []
+        try:
+            left = self.cal.working_days_between(self.as_of, dl.due)
+        except UnknownYearError:
+            left = sum(1 for i in range(1, (dl.due - self.as_of).days + 1)
+                       if (self.as_of + dt.timedelta(days=i)).weekday() < 5)
+        if left > int(str(self.get(cs.REMIND_DAYS))):
+            return []
+        when = "今天是最后一天" if left == 0 else f"还剩 {left} 个工作日"
+        return [_finding("deadline_approaching", c, dl.due,
+                         f"{what}期限为 {_d(dl.due)}（{dl.describe()}），{when}{dl.caveat()}")]
 
     def known(self, d: dt.date | None) -> dt.date | None:
         """A date as known on ``as_of`` (a later date has not happened yet)."""
@@ -122,6 +138,7 @@ def _major(x: _Ctx, c: CaseRecord) -> list[Finding]:
     dl = x.deadline(c.decided_on, cs.FILING_DAYS, cs.FILING_KIND)
     reported = x.known(c.reported_on)
     if reported is None:
+        out.extend(x.approaching(c, dl, f"重大处罚决定 {_d(c.decided_on)} 作出，尚未备案，备案"))
         if x.as_of > dl.due:
             out.append(_finding("filing_overdue", c, dl.due,
                                 f"重大处罚决定于 {_d(c.decided_on)} 作出，应在 {dl.describe()}内（{_d(dl.due)} 前）"
@@ -146,6 +163,9 @@ def _publication(x: _Ctx, c: CaseRecord) -> list[Finding]:
     dl = x.deadline(c.decided_on, cs.PUBLICATION_DAYS, cs.PUBLICATION_KIND)
     published = x.known(c.published_on)
     if published is None:
+        soon = x.approaching(c, dl, f"{c.category}决定 {_d(c.decided_on)} 作出，尚未公示，公示")
+        if soon:
+            return soon
         if x.as_of > dl.due:
             return [_finding("publication_overdue", c, dl.due,
                              f"{c.category}决定于 {_d(c.decided_on)} 作出，应在 {dl.describe()}内（{_d(dl.due)} 前）公示，"
