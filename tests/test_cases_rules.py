@@ -181,7 +181,7 @@ def test_lookback_ignores_old_closed_cases(db):  # noqa: F811
 
 
 def test_deadline_approaching_reminders(db):  # noqa: F811
-    # decided Fri 26 Sep 2025: filing due 10 Oct (after National Day), publication due 4 Nov 2025
+    # decided Fri 26 Sep 2025: filing due 10 Oct (after National Day), publication due 30 Oct 2025
     with db.begin() as s:
         add_case(s, "N1", officers(s), is_major=True, decided_on=D(2025, 9, 26), legal_review_on=D(2025, 9, 20),
                  collective_on=D(2025, 9, 22), filed_on=D(2025, 8, 1))
@@ -196,5 +196,5 @@ def test_deadline_approaching_reminders(db):  # noqa: F811
     assert "今天是最后一天" in f[0].detail
     assert run(db, D(2025, 10, 11), "deadline_approaching") == []  # now it is overdue instead
     assert run(db, D(2025, 10, 11), "filing_overdue")
-    f = run(db, D(2025, 11, 3), "deadline_approaching")
-    assert [x.due for x in f] == [D(2025, 11, 4)] and "公示" in f[0].detail
+    f = run(db, D(2025, 10, 28), "deadline_approaching")
+    assert [x.due for x in f] == [D(2025, 10, 30)] and "公示" in f[0].detail
