@@ -190,3 +190,18 @@ def test_rectification_and_summary(db):  # noqa: F811
     assert sm.grades["行政处罚"]["不合格"] == 1 and sm.grades["行政处罚"]["优秀"] == 1
     assert sm.defects[0] == ("F2", 2) and sm.vetoes == [("V4", 1)]
     assert (sm.rect_total, sm.rect_done, sm.rect_overdue) == (1, 1, 0)
+
+
+def test_propose_rectifications_from_deductions(db):  # noqa: F811
+    fill_year(db, counts={"行政处罚": 1})
+    svc = ReviewService(db)
+    rid = svc.save_review("2025-处罚-000", 2025, ScoreInput(
+        reviewer="王五", items={"D2": ItemScore(Decimal(5), "询问笔录未签名"), "A1": ItemScore(Decimal(2), "缺目录")},
+        vetoes={"V3": "仅一人"}))
+    with pytest.raises(ValidationError):
+        svc.propose_rectifications(rid, " ")
+    assert svc.propose_rectifications(rid, "李四", today=D(2026, 1, 10)) == 3
+    assert svc.propose_rectifications(rid, "李四") == 0  # not twice
+    rects = {x.item_code: x for x in svc.rectifications(2025)}
+    assert set(rects) == {"A1", "D2", "V3"} and rects["D2"].problem.endswith("询问笔录未签名")
+    assert rects["V3"].problem.startswith("（否决项）") and rects["A1"].due_on == D(2026, 2, 9)

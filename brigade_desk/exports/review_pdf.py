@@ -17,6 +17,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from brigade_desk import case_settings as cs
 from brigade_desk import settings
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError
@@ -178,7 +179,7 @@ def checklist_pdf(db: Database, case_no: str, out: Path | str, *, blank: bool = 
 # ---- 评查结果通报 ------------------------------------------------------------------------------
 
 
-def report_story(sm: YearSummary, unit: str) -> list[Any]:
+def report_story(sm: YearSummary, unit: str, periods: tuple[str, str] = ("五个工作日", "二十个工作日")) -> list[Any]:
     st = cjk_styles()
     p, pb, body = st["cell"], st["cellb"], st["body"]
     reviewed = len(sm.reviews)
@@ -244,8 +245,8 @@ def report_story(sm: YearSummary, unit: str) -> list[Any]:
                                 f"（其中逾期 {sm.rect_overdue} 项）。"), body))
     story.append(Paragraph("五、工作要求", st["h2"]))
     for line in ("（一）各承办中队对不合格案卷和扣分问题逐项整改，按期报送整改材料，整改情况纳入年度考核。",
-                 "（二）严格落实重大执法决定法制审核、集体讨论和决定作出后五个工作日内备案制度。",
-                 "（三）执法决定自作出之日起二十个工作日内公示，较大数额罚款依法告知听证权利。"):
+                 f"（二）严格落实重大执法决定法制审核、集体讨论和决定作出后{periods[0]}内备案制度。",
+                 f"（三）执法决定自作出之日起{periods[1]}内公示，较大数额罚款依法告知听证权利。"):
         story.append(Paragraph(line, st["para"]))
     story.append(Spacer(1, 10 * mm))
     right = ParagraphStyle("right", parent=st["body"], alignment=2)
@@ -260,4 +261,20 @@ def report_pdf(db: Database, year: int, out: Path | str, *, as_of: dt.date | Non
         raise UserError(f"{year} 年既没有抽样也没有评查结果，无法生成通报")
     with db.Session() as s:
         unit = str(settings.get(s, settings.UNIT_NAME))
-    return build_pdf(out, report_story(sm, unit), title=f"{year}年度案卷评查结果通报")
+        periods = (_period(settings.get(s, cs.FILING_DAYS), settings.get(s, cs.FILING_KIND)),
+                   _period(settings.get(s, cs.PUBLICATION_DAYS), settings.get(s, cs.PUBLICATION_KIND)))
+    return build_pdf(out, report_story(sm, unit, periods), title=f"{year}年度案卷评查结果通报")
+
+
+_CN = "零一二三四五六七八九"
+
+
+def _period(days: object, kind: object) -> str:
+    n = int(str(days))
+    if n < 10:
+        words = _CN[n]
+    elif n < 100:
+        words = ("" if n // 10 == 1 else _CN[n // 10]) + "十" + (_CN[n % 10] if n % 10 else "")
+    else:
+        words = str(n)
+    return f"{words}个{'工作日' if kind == 'working' else '日'}"

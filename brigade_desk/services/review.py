@@ -381,6 +381,30 @@ class ReviewService:
             s.flush()
             return x.id
 
+    def propose_rectifications(self, review_id: int, assignee: str, today: dt.date | None = None) -> int:
+        """One rectification per veto hit and deducted item not yet listed; returns how many were added."""
+        today = today or dt.date.today()
+        with self.db.begin() as s:
+            r = s.get(CaseReview, review_id, options=[selectinload(CaseReview.items), selectinload(CaseReview.rectifications)])
+            if r is None:
+                raise UserError("该评查结果已不存在")
+            if not assignee.strip():
+                raise ValidationError({"assignee": "请填写整改责任人"})
+            t = checklists.get_template(s, r.template_code, r.template_version)
+            due = today + dt.timedelta(days=int(str(settings.get(s, cs.RECTIFY_DAYS))))
+            have = {x.item_code for x in r.rectifications}
+            added = 0
+            for it in r.items:
+                tpl = t.item(it.item_code)
+                deducted = isinstance(tpl, Item) and it.score is not None and it.score < tpl.points
+                if (it.veto_hit or deducted) and it.item_code not in have and tpl is not None:
+                    what = f"（否决项）{tpl.title}" if it.veto_hit else tpl.title
+                    problem = f"{what}：{it.remark}" if it.remark else what
+                    r.rectifications.append(Rectification(item_code=it.item_code, problem=problem, assignee=assignee.strip(),
+                                                          due_on=due))
+                    added += 1
+            return added
+
     def update_rectification(self, rect_id: int, data: RectificationInput) -> None:
         with self.db.begin() as s:
             x = s.get(Rectification, rect_id)

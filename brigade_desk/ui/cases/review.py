@@ -171,6 +171,8 @@ class ReviewTab(QWidget):
         self.rview.setModel(self.rproxy)
         apply_widths(self.rview, rcols)
         self.rview.doubleClicked.connect(lambda _i: self.edit_rect())
+        propose = QPushButton("按扣分项生成整改…")
+        propose.clicked.connect(self.propose_rects)
         add_rect = QPushButton("为所选案卷登记整改…")
         edit_rect = QPushButton("修改/完成整改…")
         add_rect.clicked.connect(self.add_rect)
@@ -178,6 +180,7 @@ class ReviewTab(QWidget):
         rbar = QHBoxLayout()
         rbar.addWidget(QLabel("<b>整改台账</b>"))
         rbar.addStretch(1)
+        rbar.addWidget(propose)
         rbar.addWidget(add_rect)
         rbar.addWidget(edit_rect)
         top = QWidget()
@@ -286,6 +289,23 @@ class ReviewTab(QWidget):
                 break
             except ValidationError as exc:
                 dlg.show_errors(exc.fields)
+        self.ctx.changed("cases")
+        self.reload()
+
+    def propose_rects(self) -> None:
+        e = self.current()
+        if e is None or e.review_id is None:
+            QMessageBox.information(self, "整改", "请先选择一份已评查的案卷")
+            return
+        who, ok = QInputDialog.getText(self, "按扣分项生成整改", "整改责任人（一般为承办人员）：")
+        if not ok:
+            return
+        try:
+            n = self.service.propose_rectifications(e.review_id, who)
+        except UserError as exc:
+            QMessageBox.warning(self, "整改", exc.message)
+            return
+        self.ctx.say(f"已为 {e.case_no} 生成 {n} 项整改")
         self.ctx.changed("cases")
         self.reload()
 
