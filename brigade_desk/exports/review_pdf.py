@@ -277,4 +277,4 @@ def _period(days: object, kind: object) -> str:
         words = ("" if n // 10 == 1 else _CN[n // 10]) + "十" + (_CN[n % 10] if n % 10 else "")
     else:
         words = str(n)
-    return f"{words}个{'工作日' if kind == 'working' else '日'}"
+    return f"{words}个工作日" if kind == "working" else f"{words}日"
