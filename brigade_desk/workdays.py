@@ -27,6 +27,13 @@ from brigade_desk.models.cases import OfficialDay, OfficialYear
 WORKING = "working"
 CALENDAR = "calendar"
 KINDS = {WORKING: "工作日", CALENDAR: "自然日"}
+_KIND_WORDS = {"working": WORKING, "工作日": WORKING, "calendar": CALENDAR, "自然日": CALENDAR, "日历日": CALENDAR,
+               "日": CALENDAR}
+
+
+def normalize_kind(value: object, default: str = WORKING) -> str:
+    """A setting's period kind as typed by the clerk (``working``/``工作日``, ``calendar``/``自然日``)."""
+    return _KIND_WORDS.get(str(value).strip().lower(), default)
 MAX_SPAN_DAYS = 4000
 
 

@@ -54,7 +54,7 @@ def test_filing_days_and_kind_are_settings(db):  # noqa: F811
     with db.begin() as s:
         add_case(s, "B1", officers(s), is_major=True, decided_on=D(2025, 9, 26), legal_review_on=D(2025, 9, 20),
                  collective_on=D(2025, 9, 22), published_on=D(2025, 9, 30), filed_on=D(2025, 8, 1))
-        settings.set_value(s, cs.FILING_KIND, "calendar")
+        settings.set_value(s, cs.FILING_KIND, "自然日")  # as a clerk types it
     f = run(db, D(2025, 10, 2), "filing_overdue")
     assert [x.due for x in f] == [D(2025, 10, 1)] and "5 个自然日" in f[0].detail
 

@@ -31,6 +31,7 @@ from brigade_desk.services.review import (
     ReviewView,
     YearSummary,
 )
+from brigade_desk.workdays import normalize_kind
 
 BOX, TICK = "□", "■"
 GRID = colors.HexColor("#444444")
@@ -277,4 +278,4 @@ def _period(days: object, kind: object) -> str:
         words = ("" if n // 10 == 1 else _CN[n // 10]) + "十" + (_CN[n % 10] if n % 10 else "")
     else:
         words = str(n)
-    return f"{words}个工作日" if kind == "working" else f"{words}日"
+    return f"{words}个工作日" if normalize_kind(kind) == "working" else f"{words}日"

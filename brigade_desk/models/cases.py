@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import brigade_desk.case_settings  # noqa: F401  (registers the case settings wherever the tables exist)
 from brigade_desk.models.base import Base, TimestampMixin
 from brigade_desk.models.roster import Staff
 

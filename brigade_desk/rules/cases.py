@@ -29,7 +29,14 @@ from brigade_desk.models.cases import (
 from brigade_desk.models.roster import Staff
 from brigade_desk.rules import Finding
 from brigade_desk.rules.roster import cert_is_valid
-from brigade_desk.workdays import CALENDAR, KINDS, Calendar, Deadline, UnknownYearError
+from brigade_desk.workdays import (
+    CALENDAR,
+    WORKING,
+    Calendar,
+    Deadline,
+    UnknownYearError,
+    normalize_kind,
+)
 
 RULES = {
     "filing_overdue": "重大处罚决定未按期备案",
@@ -82,9 +89,7 @@ class _Ctx:
         return self._settings[d.key]
 
     def deadline(self, start: dt.date, days_def: settings.SettingDef, kind_def: settings.SettingDef) -> Deadline:
-        kind = str(self.get(kind_def))
-        if kind not in KINDS:
-            kind = CALENDAR if kind_def is cs.DECISION_KIND else "working"
+        kind = normalize_kind(self.get(kind_def), CALENDAR if kind_def is cs.DECISION_KIND else WORKING)
         dl = self.cal.deadline(start, int(str(self.get(days_def))), kind)
         for y in dl.unknown_years:
             self.unknown[y] += 1
