@@ -177,6 +177,14 @@ def fill(s: Session, ctx: DemoContext) -> None:
         s.execute(insert(case_officer), links[i:i + 5000])
     ctx.counts["cases"] = len(rows)
     ctx.shared["case_ids"] = [r["id"] for r in rows]
+    # for the AV demo: recent cases with activities, those needing full-process recording first
+    # (as many as the AV filler makes by itself: 12 small, 9000 large)
+    with_acts = [r for r in rows if r["activities"]]
+    full = [r for r in with_acts if {"查封扣押", "强制拆除"} & set(r["activities"])]
+    full_ids = {r["id"] for r in full}
+    rest = [r for r in with_acts if r["id"] not in full_ids]
+    picked = (full[-(9000 if large else 6):] + rest[-(9000 if large else 6):])[: 9000 if large else 12]
+    ctx.shared["case_activities"] = [(r["case_no"], list(r["activities"])) for r in picked]
     _reviews(s, ctx, rng, by_year)
 
 
