@@ -172,7 +172,8 @@ def fill(s: Session, ctx: DemoContext) -> None:
     keys = {k for r in rows for k in r if not k.startswith("_")}
     clean = [{k: r.get(k) for k in keys} for r in rows]
     for i in range(0, len(clean), 2000):
-        s.execute(insert(CaseRecord), clean[i:i + 2000])
+        # Core insert: one executemany (the ORM bulk path splits rows by their pattern of NULLs)
+        s.execute(insert(CaseRecord.__table__), clean[i:i + 2000])
     for i in range(0, len(links), 5000):
         s.execute(insert(case_officer), links[i:i + 5000])
     ctx.counts["cases"] = len(rows)
@@ -261,10 +262,10 @@ def _reviews(s: Session, ctx: DemoContext, rng: random.Random, by_year: dict[int
     if sample_rows:
         s.execute(insert(ReviewSampleCase), sample_rows)
     for i in range(0, len(item_rows), 5000):
-        s.execute(insert(ReviewItem), item_rows[i:i + 5000])
+        s.execute(insert(ReviewItem.__table__), item_rows[i:i + 5000])
         n_items += len(item_rows[i:i + 5000])
     if rect_rows:
-        s.execute(insert(Rectification), rect_rows)
+        s.execute(insert(Rectification.__table__), rect_rows)
         n_rect = len(rect_rows)
     ctx.counts["case_reviews"] = n_reviews
     ctx.counts["rectifications"] = n_rect
