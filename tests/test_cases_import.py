@@ -142,3 +142,15 @@ def test_template_round_trip(staffed, tmp_path):
     wb.save(out)
     r = import_cases(staffed, out, today=D(2025, 7, 1))
     assert r.created == 1 and not r.errors
+
+
+def test_activities_are_plain_json_with_readable_chinese(staffed, tmp_path):
+    """The AV ledger reads ``case_record.activities`` with plain SQL."""
+    import json as _json
+
+    from sqlalchemy import text
+
+    import_cases(staffed, workbook(tmp_path / "a.xlsx", good_rows()), today=D(2025, 7, 1))
+    with staffed.Session() as s:
+        raw = s.execute(text("SELECT activities FROM case_record WHERE activities LIKE '%查封扣押%'")).scalars().all()
+    assert len(raw) == 1 and _json.loads(raw[0]) == ["查封扣押", "暂扣车辆"]
