@@ -124,6 +124,9 @@ def test_scoring_with_veto_and_remarks(db):  # noqa: F811
         svc.save_review("2025-处罚-001", 2025, ScoreInput(reviewer="王五", items={"D2": ItemScore(Decimal(9), "x")}))
     assert "0–8" in ei.value.fields["D2"]
     with pytest.raises(ValidationError) as ei:
+        svc.save_review("2025-处罚-001", 2025, ScoreInput(reviewer="王五", vetoes={"A1": "不是否决项"}))
+    assert "A1" in ei.value.fields["items"]
+    with pytest.raises(ValidationError) as ei:
         svc.save_review("2025-处罚-001", 2025, ScoreInput(reviewer=""))
     assert "评查人" in ei.value.fields["reviewer"]
     # 95 points but a veto item: 不合格 whatever the score

@@ -36,7 +36,7 @@ from brigade_desk.models.cases import (
     ReviewSampleCase,
 )
 from brigade_desk.services import checklists
-from brigade_desk.services.checklists import Item, Template
+from brigade_desk.services.checklists import Item, Template, Veto
 
 EXCELLENT, PASS, FAIL = "优秀", "合格", "不合格"
 GRADES = (EXCELLENT, PASS, FAIL)
@@ -174,10 +174,11 @@ def compute(template: Template, data: ScoreInput) -> tuple[Decimal, bool, dict[s
         if value < item.points and sc is not None and not sc.remark.strip():
             errs.setdefault(item.code, f"{item.code} 扣分时请在备注中写明扣分理由")
         total += value
-    unknown = [c for c in list(data.items) + list(data.vetoes) if template.item(c) is None]
+    unknown = [c for c in data.items if not isinstance(template.item(c), Item)]
+    unknown += [c for c in data.vetoes if not isinstance(template.item(c), Veto)]
     if unknown:
         errs["items"] = f"评查项目「{'、'.join(unknown)}」不在模板{template.label}中"
-    vetoed = any(template.item(c) is not None for c in data.vetoes)
+    vetoed = bool(data.vetoes)
     return total, vetoed, errs
 
 
