@@ -80,6 +80,16 @@ def test_import_messy_export(staffed, tmp_path):
         assert c2.procedure == "简易" and c2.party_type == "个人" and c2.fine_amount == 200
 
 
+def test_totals_and_signature_lines_under_the_table_are_ignored(staffed, tmp_path):
+    rows = good_rows() + [[None, None, "合计", None, None, None, None, None, None, None, None, None, None, None,
+                           None, None, 30200], ["制表人：李晓燕", None, None, "审核人：王建国"]]
+    r = import_cases(staffed, workbook(tmp_path / "t.xlsx", rows), today=D(2025, 7, 1))
+    assert (r.created, r.errors) == (3, [])
+    rows.append([None, None, "缺案号的案件", "某人"])
+    r = import_cases(staffed, workbook(tmp_path / "t2.xlsx", rows), today=D(2025, 7, 1), dry_run=True)
+    assert "案号不能为空" in [e.message for e in r.errors] and {e.row for e in r.errors} == {10}
+
+
 def test_reimport_updates_and_never_duplicates(staffed, tmp_path):
     rows = good_rows()
     import_cases(staffed, workbook(tmp_path / "a.xlsx", rows), today=D(2025, 7, 1))

@@ -210,6 +210,17 @@ def _parse(row: t.Row, staff: StaffIndex, errors: list[RowError], today: dt.date
     return ParsedCase(row, d, present)
 
 
+_FOOTER = ("合计", "总计", "小计", "制表", "填表", "审核", "注：", "注:", "说明", "导出时间", "打印时间")
+
+
+def _is_footer(row: t.Row) -> bool:
+    """A totals or signature line under the table (no case number, a footer word in it)."""
+    if t.text(row.values.get("case_no")):
+        return False
+    texts = [t.text(v) for v in row.values.values() if t.text(v)]
+    return bool(texts) and any(x.replace(" ", "").startswith(_FOOTER) for x in texts)
+
+
 def import_cases(db: Database, path: Path | str, *, dry_run: bool = False, skip_invalid: bool = False,
                  today: dt.date | None = None) -> ImportResult:
     today = today or dt.date.today()
@@ -221,6 +232,8 @@ def import_cases(db: Database, path: Path | str, *, dry_run: bool = False, skip_
     with db.Session() as s:
         staff = StaffIndex(s)
         for row in t.iter_rows(tables):
+            if _is_footer(row):
+                continue
             row_errs: list[RowError] = []
             p = _parse(row, staff, row_errs, today)
             case_no = t.text(row.values.get("case_no"))
