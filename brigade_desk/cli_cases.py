@@ -65,7 +65,14 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     try:
-        out = checklist_pdf(db, args.case_no, args.out, blank=args.blank, year=args.year)
+        if args.case_no == "all":
+            from brigade_desk.exports.review_pdf import sample_checklists_pdf
+
+            if not args.year:
+                raise UserError("打印全部样本的评查表请用 --year 指定年度")
+            out = sample_checklists_pdf(db, args.year, args.out, blank=args.blank)
+        else:
+            out = checklist_pdf(db, args.case_no, args.out, blank=args.blank, year=args.year)
     finally:
         db.close()
     print(f"已生成评查表：{out}")
@@ -138,8 +145,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     a.add_argument("--reason", default="")
     a.set_defaults(func=cmd_add)
 
-    p = rsub.add_parser("pdf", parents=[common], help="打印一份案卷评查表（空白或已填写）")
-    p.add_argument("case_no")
+    p = rsub.add_parser("pdf", parents=[common], help="打印案卷评查表（空白或已填写）")
+    p.add_argument("case_no", help="案号；写 all 并加 --year 则打印该年样本的全部评查表")
     p.add_argument("--out", required=True)
     p.add_argument("--blank", action="store_true", help="空白评查表（手工评查用）")
     p.add_argument("--year", type=int, default=None, help="评查年度（默认最近一次评查）")

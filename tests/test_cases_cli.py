@@ -69,6 +69,11 @@ def test_pdfs_embed_fonts_and_render(demo_db, tmp_path, capsys):
         assert code == 0, err
     code, _, err = run(capsys, "--db", demo_db, "review", "report", "--year", 2025, "--out", tmp_path / "report.pdf")
     assert code == 0, err
+    code, _, err = run(capsys, "--db", demo_db, "review", "pdf", "all", "--year", 2025, "--blank",
+                       "--out", tmp_path / "all.pdf")
+    assert code == 0, err
+    code, _, err = run(capsys, "--db", demo_db, "review", "pdf", "all", "--out", tmp_path / "y.pdf")
+    assert code == 1 and "--year" in err
     code, _, err = run(capsys, "--db", demo_db, "review", "pdf", "不存在的案号", "--out", tmp_path / "x.pdf")
     assert code == 1 and "不存在" in err and not (tmp_path / "x.pdf").exists()
     if shutil.which("pdffonts") is None:
@@ -79,6 +84,10 @@ def test_pdfs_embed_fonts_and_render(demo_db, tmp_path, capsys):
         assert rows and all(" yes " in r for r in rows), fonts
         text = subprocess.run(["pdftotext", "-layout", tmp_path / name, "-"], capture_output=True, text=True).stdout
         assert "第1页/共" in text.replace(" ", "")
+    every = subprocess.run(["pdftotext", tmp_path / "all.pdf", "-"], capture_output=True, text=True).stdout
+    n_files = len(ReviewService(open_database(demo_db)).sample(2025).entries)
+    assert every.count("行政执法案卷评查表\n") == n_files  # one checklist per sampled file
+    assert every.replace(" ", "").count("第1页/共") == n_files  # page numbers restart per file
     filled = subprocess.run(["pdftotext", tmp_path / "filled.pdf", "-"], capture_output=True, text=True).stdout
     blank = subprocess.run(["pdftotext", tmp_path / "blank.pdf", "-"], capture_output=True, text=True).stdout
     assert case_no in filled and "评查人（签名）" in blank and "否决项" in blank

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from brigade_desk import case_settings as cs
 from brigade_desk import settings
@@ -175,6 +176,83 @@ def checklist_pdf(db: Database, case_no: str, out: Path | str, *, blank: bool = 
         unit = str(settings.get(s, settings.UNIT_NAME))
     story = checklist_story(case, template, review, unit, year)
     return build_pdf(out, story, title=f"案卷评查表 {case_no}", margins_mm=(16, 18, 18, 18))
+
+
+# ---- all checklists of a year's sample in one file ------------------------------------------------
+
+
+class _FileStart(Flowable):
+    """Marks where the next case file's checklist starts (for per-file page numbers)."""
+
+    def wrap(self, _w: float, _h: float) -> tuple[float, float]:
+        return (0, 0)
+
+    def draw(self) -> None:
+        self.canv._bd_starts.append(self.canv.getPageNumber())  # type: ignore[attr-defined]
+
+
+def _per_file_canvas(font_name: str) -> type:
+    from reportlab.pdfgen.canvas import Canvas
+
+    class PerFileCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            if not kwargs.get("initialFontName"):
+                kwargs["initialFontName"] = font_name
+            super().__init__(*args, **kwargs)
+            self._bd_starts: list[int] = []
+            self._saved: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab API)
+            self._saved.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._saved)
+            starts = sorted(set(self._bd_starts)) or [1]
+            for state in self._saved:
+                self.__dict__.update(state)
+                page = self._pageNumber
+                first = max(x for x in starts if x <= page) if any(x <= page for x in starts) else 1
+                nxt = min((x for x in starts if x > page), default=total + 1)
+                self.setFont(font_name, 9)
+                self.drawCentredString(self._pagesize[0] / 2, 10 * mm,
+                                       f"第 {page - first + 1} 页 / 共 {nxt - first} 页")
+                super().showPage()
+            super().save()
+
+    return PerFileCanvas
+
+
+def sample_checklists_pdf(db: Database, year: int, out: Path | str, *, blank: bool = True) -> Path:
+    """Every file of the year's sample: blank checklists to score by pen, or the filled ones."""
+    from reportlab.platypus import PageBreak, SimpleDocTemplate
+
+    from brigade_desk.atomic import atomic_path
+
+    svc = ReviewService(db)
+    sample = svc.sample(year)
+    if sample is None or not sample.entries:
+        raise UserError(f"{year} 年还没有抽取评查样本")
+    cases = CaseService(db)
+    with db.Session() as s:
+        unit = str(settings.get(s, settings.UNIT_NAME))
+    current = svc.template()
+    story: list[Any] = []
+    for e in sample.entries:
+        review = None if blank else svc.review(e.case_no, year)
+        if not blank and review is None:
+            continue
+        if story:
+            story.append(PageBreak())
+        story.append(_FileStart())
+        story += checklist_story(cases.get(e.case_id), review.template if review else current, review, unit, year)
+    if not story:
+        raise UserError(f"{year} 年样本中还没有已评查的案卷")
+    with atomic_path(out) as tmp:
+        doc = SimpleDocTemplate(str(tmp), pagesize=A4, title=f"{year}年度案卷评查表", author="Brigade Desk",
+                                topMargin=16 * mm, rightMargin=18 * mm, bottomMargin=18 * mm, leftMargin=18 * mm)
+        doc.build(story, canvasmaker=_per_file_canvas(pdf_fonts().song))
+    return Path(out)
 
 
 # ---- 评查结果通报 ------------------------------------------------------------------------------

@@ -126,6 +126,9 @@ class ReviewTab(QWidget):
         pm = QMenu(printing)
         pm.addAction("打印评查表（已填写）…", lambda: self.print_checklist(False))
         pm.addAction("打印空白评查表…", lambda: self.print_checklist(True))
+        pm.addAction("打印本年度样本全部空白评查表…", lambda: self.print_all(True))
+        pm.addAction("打印本年度全部已填写评查表（归档）…", lambda: self.print_all(False))
+        pm.addSeparator()
         pm.addAction("生成评查结果通报（PDF）…", self.print_report)
         pm.addAction("导出评查结果（Excel）…", self.export_xlsx)
         pm.addSeparator()
@@ -343,6 +346,20 @@ class ReviewTab(QWidget):
             from brigade_desk.exports.review_pdf import checklist_pdf
 
             return checklist_pdf(db, no, path, blank=blank, year=None if blank else year)
+
+        self.ctx.tasks.run(work, on_success=lambda p: self.ctx.say(f"已生成评查表：{p}"), label="正在生成评查表…", parent=self)
+
+    def print_all(self, blank: bool) -> None:
+        year = self.year.value()
+        path = self._save_path("保存评查表", f"{year}年度案卷评查表{'（空白）' if blank else '（已填写）'}.pdf", "PDF (*.pdf)")
+        if not path:
+            return
+        db = self.ctx.db
+
+        def work(_p: object) -> Path:
+            from brigade_desk.exports.review_pdf import sample_checklists_pdf
+
+            return sample_checklists_pdf(db, year, path, blank=blank)
 
         self.ctx.tasks.run(work, on_success=lambda p: self.ctx.say(f"已生成评查表：{p}"), label="正在生成评查表…", parent=self)
 
