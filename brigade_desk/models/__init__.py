@@ -2,6 +2,7 @@
 
 from brigade_desk.models.audit import AuditEntry
 from brigade_desk.models.base import Base
+from brigade_desk.models.reports import ReportDone
 from brigade_desk.models.roster import (
     Certificate,
     CertificateEvent,
@@ -16,6 +17,7 @@ from brigade_desk.models.settings import Setting
 __all__ = [
     "AuditEntry",
     "Base",
+    "ReportDone",
     "Certificate",
     "CertificateEvent",
     "CertStatus",
