@@ -26,7 +26,7 @@ def window(gui_ctx, qtbot):  # type: ignore[no-untyped-def]
 
 def test_navigation_lists_every_ledger(window: MainWindow) -> None:
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
-    for t in ("问题清单", "执法人员花名册", "培训台账", "音像记录", "案卷评查", "报表"):
+    for t in ("首页", "问题清单", "执法人员花名册", "培训台账", "音像记录", "案卷评查", "报表"):
         assert any(x.startswith(t) for x in titles)
     assert len(titles) == len(PAGES)
 
@@ -151,12 +151,12 @@ def test_geometry_is_remembered(gui_ctx, qtbot) -> None:  # type: ignore[no-unty
     w = MainWindow(gui_ctx)
     qtbot.addWidget(w)
     w.show()
-    w.resize(701, 503)
+    w.resize(w.width(), 503)
     w.show_page("roster")
     w.close()
     w2 = MainWindow(gui_ctx)
     qtbot.addWidget(w2)
-    assert w2.size().width() == 701 and w2.nav.currentRow() == 1
+    assert w2.size().height() == 503 and w2.nav.currentRow() == [p.key for p in PAGES].index("roster")
 
 
 def test_import_dialog_check_then_import(window: MainWindow, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -199,3 +199,33 @@ def test_findings_mask_id_numbers(window: MainWindow) -> None:
     f.reload()  # type: ignore[attr-defined]
     shown = [f.model.data(f.model.index(r, 2)) for r in range(f.model.rowCount())]  # type: ignore[attr-defined]
     assert IDS[1][:4] + "*" * 10 + IDS[1][-4:] in shown and IDS[1] not in shown
+
+
+def test_dashboard_shows_deadlines_findings_and_charts(window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    svc = RosterService(window.ctx.db)
+    add_officer(svc, IDS[0], "甲", valid_to=dt.date.today() + dt.timedelta(days=30), bodycam_no="X")
+    add_officer(svc, IDS[1], "乙", valid_to=None)
+    page = window.show_page("home")
+    page.reload()  # type: ignore[attr-defined]
+    assert page.deadlines.rowCount() > 0  # type: ignore[attr-defined]
+    tops = [page.tree.topLevelItem(i).text(0) for i in range(page.tree.topLevelItemCount())]  # type: ignore[attr-defined]
+    assert any(t.startswith("执法证件即将到期（1）") for t in tops)
+    assert len(page.chart_views) >= 2  # type: ignore[attr-defined]
+    # marking a deadline as sent is stored
+    page.dl_view.selectRow(0)  # type: ignore[attr-defined]
+    first = page.deadlines.row_at(0)  # type: ignore[attr-defined]
+    page._mark(True)  # type: ignore[attr-defined]
+    from brigade_desk.models.reports import ReportDone
+
+    with window.ctx.db.Session() as s:
+        assert s.get(ReportDone, (first.key, first.period)) is not None
+    # charts export as PNG
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    page.export_charts()  # type: ignore[attr-defined]
+    assert len(list(tmp_path.glob("*.png"))) >= 2
+    # a finding opens its record
+    top = page.tree.topLevelItem(0)  # type: ignore[attr-defined]
+    page._open_finding(top.child(0), 0)  # type: ignore[attr-defined]
+    assert window.stack.currentWidget() is window.page("roster")

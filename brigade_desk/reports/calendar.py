@@ -32,7 +32,7 @@ DEFAULT_ENTRIES: list[dict[str, Any]] = [
 ENTRIES = settings.define("reports.calendar", "上报日历（JSON 列表：名称、周期、日、提前天数）", DEFAULT_ENTRIES,
                           "recurrence: monthly / quarterly / yearly；day: 截止日；month: 年度事项的月份；lead: 提前提醒天数")
 HORIZON_DAYS = 30
-LOOKBACK_DAYS = 120
+LOOKBACK_DAYS = 40
 
 
 @dataclass(frozen=True)
