@@ -25,6 +25,7 @@ IMPORTERS: dict[str, str] = {
 EXPORTERS: dict[str, str] = {
     "roster": "brigade_desk.cli_exports:roster",
     "template": "brigade_desk.cli_exports:template",
+    "quarterly": "brigade_desk.cli_exports:quarterly",
 }
 # kind -> "module:function" writing a blank import template (out) -> Path
 TEMPLATES: dict[str, str] = {

@@ -37,3 +37,12 @@ def template(db: Any, out: str, args: argparse.Namespace) -> Path:
         rep = fill_template(s, args.target, out, period_from(args))
     print(f"已填充 {rep.sections} 个明细区、{rep.rows} 行记录、{rep.replaced} 个占位符")
     return Path(out)
+
+
+def quarterly(db: Any, out: str, args: argparse.Namespace) -> Path:
+    from brigade_desk.errors import UserError
+    from brigade_desk.reports.quarterly import export_quarterly
+
+    if not args.quarter:
+        raise UserError("请用 --quarter 指定季度（1–4）")
+    return export_quarterly(db, out, period_from(args))

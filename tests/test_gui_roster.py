@@ -229,3 +229,33 @@ def test_dashboard_shows_deadlines_findings_and_charts(window: MainWindow, tmp_p
     top = page.tree.topLevelItem(0)  # type: ignore[attr-defined]
     page._open_finding(top.child(0), 0)  # type: ignore[attr-defined]
     assert window.stack.currentWidget() is window.page("roster")
+
+
+def test_reports_page_generates_quarterly_and_template(window: MainWindow, tmp_path: Path) -> None:
+    import openpyxl
+
+    from tests.test_reports_calendar_template import make_template
+
+    svc = RosterService(window.ctx.db)
+    add_officer(svc, IDS[0], "甲")
+    page = window.show_page("reports")
+    keys = [f.key for f in page_forms()]
+    page.list.setCurrentRow(keys.index("quarterly"))  # type: ignore[attr-defined]
+    page.year.setValue(2026)  # type: ignore[attr-defined]
+    page.quarter.setCurrentIndex(3)  # type: ignore[attr-defined]
+    out = tmp_path / "季度.xlsx"
+    page.generate(str(out))  # type: ignore[attr-defined]
+    wb = openpyxl.load_workbook(out)
+    assert "执法证件" in wb.sheetnames and "第四季度" in wb["执法证件"]["A1"].value
+    page.list.setCurrentRow(keys.index("template"))  # type: ignore[attr-defined]
+    assert "{{单位名称}}" in page.placeholders.toPlainText()  # type: ignore[attr-defined]
+    page.target.setText(str(make_template(tmp_path / "模板.xlsx")))  # type: ignore[attr-defined]
+    out2 = tmp_path / "填好"
+    page.generate(str(out2))  # type: ignore[attr-defined]
+    assert openpyxl.load_workbook(str(out2) + ".xlsx")["上报表"]["B4"].value == "甲"
+
+
+def page_forms():  # type: ignore[no-untyped-def]
+    from brigade_desk.reports.forms import FORMS
+
+    return FORMS

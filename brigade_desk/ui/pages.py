@@ -21,5 +21,5 @@ PAGES: list[PageDef] = [
     PageDef("training", "培训台账", None, tip="培训计划、培训记录、学时"),
     PageDef("av", "音像记录", None, tip="执法音像记录台账"),
     PageDef("cases", "案卷评查", None, tip="案件登记与案卷自查"),
-    PageDef("reports", "报表", None, tip="上报报表与年度报告"),
+    PageDef("reports", "报表", "brigade_desk.ui.reports_page:ReportsPage", tip="上报报表与年度报告"),
 ]
