@@ -90,7 +90,10 @@ class ReportsPage(QWidget):
         rl.addLayout(self.form)
         rl.addLayout(buttons)
         rl.addWidget(self.result)
-        rl.addWidget(self.placeholders, 1)
+        rl.addWidget(self.placeholders, 10)
+        rl.addStretch(1)
+        for w in (self.year, self.quarter, self.month):
+            w.setMaximumWidth(220)
         split = QSplitter()
         split.addWidget(self.list)
         split.addWidget(right)
