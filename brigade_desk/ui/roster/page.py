@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from brigade_desk import audit, rules
 from brigade_desk.models.roster import CertAction, CertStatus, StaffCategory, StaffStatus
-from brigade_desk.rules import roster as roster_rules
 from brigade_desk.services.roster import (
     CERT_LABELS,
     STAFF_LABELS,
@@ -275,14 +274,11 @@ class RosterPage(QWidget):
 
     def reload(self, select_id: int | None = None) -> None:
         self._stale = False
-        db = self.ctx.db
         service = self.service
         labels = self.labels
 
         def work(_p: object) -> tuple[list[RosterRow], list[str]]:
-            staff = service.list_staff()
-            with db.Session() as s:
-                findings = roster_rules.check(s, dt.date.today())
+            staff, findings = service.list_with_findings(dt.date.today())
             by_id: dict[int, list[str]] = defaultdict(list)
             severe: set[int] = set()
             for f in findings:
