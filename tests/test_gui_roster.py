@@ -259,3 +259,15 @@ def page_forms():  # type: ignore[no-untyped-def]
     from brigade_desk.reports.forms import FORMS
 
     return FORMS
+
+
+def test_print_html_has_every_visible_row(window: MainWindow) -> None:
+    from brigade_desk.ui.widgets.printing import table_html
+
+    svc = RosterService(window.ctx.db)
+    add_officer(svc, IDS[0], "甲", bodycam_no="X")
+    add_officer(svc, IDS[1], "乙<b>", bodycam_no="Y")
+    page = window.show_page("roster")
+    page.reload()  # type: ignore[attr-defined]
+    h = table_html(page.proxy, "执法人员花名册")  # type: ignore[attr-defined]
+    assert h.count("<tr>") == 3 and "乙&lt;b&gt;" in h and "执法证号" in h
