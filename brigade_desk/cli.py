@@ -25,6 +25,8 @@ IMPORTERS: dict[str, str] = {
 # kind -> "module:function" with signature (db, out, args) -> Path
 EXPORTERS: dict[str, str] = {
     "roster": "brigade_desk.cli_exports:roster",
+    "template": "brigade_desk.cli_exports:template",
+    "quarterly": "brigade_desk.cli_exports:quarterly",
     "reviews": "brigade_desk.cli_cases:export_reviews",
 }
 # kind -> "module:function" writing a blank import template (out) -> Path
@@ -35,6 +37,7 @@ TEMPLATES: dict[str, str] = {
 # modules with register(subparsers) adding their own commands (av, review, audit …)
 COMMAND_MODULES: list[str] = [
     "brigade_desk.cli_maint",
+    "brigade_desk.cli_reports",
     "brigade_desk.cli_cases",
 ]
 
@@ -160,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", parents=[common], help="导出报表")
     exp.add_argument("kind", choices=sorted(EXPORTERS))
+    exp.add_argument("target", nargs="?", help="template: 上级模板文件；filing: 案件编号")
     exp.add_argument("--out", required=True)
     exp.add_argument("--year", type=int)
     exp.add_argument("--quarter", type=int, choices=[1, 2, 3, 4])

@@ -13,6 +13,7 @@ from brigade_desk.models.cases import (
     ReviewSample,
     ReviewSampleCase,
 )
+from brigade_desk.models.reports import ReportDone
 from brigade_desk.models.roster import (
     Certificate,
     CertificateEvent,
@@ -36,6 +37,7 @@ __all__ = [
     "ReviewItem",
     "ReviewSample",
     "ReviewSampleCase",
+    "ReportDone",
     "Certificate",
     "CertificateEvent",
     "CertStatus",

@@ -28,6 +28,7 @@ from brigade_desk.models.roster import (
     StaffEvent,
     StaffStatus,
 )
+from brigade_desk.rules import Finding
 
 STAFF_LABELS = {
     "name": "姓名",
@@ -194,6 +195,14 @@ class RosterService:
                 select(Staff).options(selectinload(Staff.certificates)).order_by(Staff.squad, Staff.name)
             ).all()
             return [_staff_view(r) for r in rows]
+
+    def list_with_findings(self, as_of: dt.date) -> tuple[list[StaffView], list[Finding]]:
+        """The roster and its findings from one read (what the roster page shows)."""
+        from brigade_desk.rules import roster as roster_rules
+
+        with self.db.Session() as s:
+            staff = roster_rules.load_staff(s)
+            return [_staff_view(r) for r in staff], roster_rules.check(s, as_of, staff)
 
     def get(self, staff_id: int) -> StaffView:
         with self.db.Session() as s:

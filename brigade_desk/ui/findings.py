@@ -54,6 +54,9 @@ class FindingsPage(QWidget):
         self.search.setPlaceholderText("搜索姓名、证号、说明…")
         self.search.setClearButtonEnabled(True)
         refresh = QPushButton("重新检查")
+        print_btn = QPushButton("打印")
+        print_btn.setShortcut("Ctrl+P")
+        print_btn.clicked.connect(self.print_list)
         refresh.setShortcut("F5")
         self.count = QLabel()
 
@@ -82,6 +85,7 @@ class FindingsPage(QWidget):
         top.addWidget(self.rule)
         top.addWidget(self.search, 1)
         top.addWidget(refresh)
+        top.addWidget(print_btn)
         lay = QVBoxLayout(self)
         lay.addWidget(self.banner)
         lay.addLayout(top)
@@ -153,6 +157,14 @@ class FindingsPage(QWidget):
         f = self.model.row_at(self.proxy.mapToSource(index).row())
         if f.entity:
             self.ctx.open_record(f.entity, f.entity_id)
+
+    def print_list(self) -> None:
+        from brigade_desk.ui.widgets.printing import print_table
+
+        print_table(self.view, "问题清单", f"检查日期 {self.as_of.date().toString('yyyy-MM-dd')}；{self.count.text()}", self)
+
+    def bench_filter(self, text: str) -> None:
+        self.search.setText(text)
 
     def save_state(self) -> None:
         save_header(self.view, self.ctx.qsettings, "findings")

@@ -33,7 +33,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         ctx.window = self
-        self.setWindowTitle(f"{APP_TITLE} — {ctx.db.path.name}")
+        self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
         self._pages: dict[str, QWidget] = {}
         self.audit_result: object | None = None
@@ -60,12 +60,24 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(0, False)
         self.setCentralWidget(self.splitter)
 
-        self._db_label = QLabel(f"数据库：{ctx.db.path}")
+        self._db_label = QLabel("正在打开数据库…")
         self.statusBar().addPermanentWidget(self._db_label)
         ctx.events.status.connect(lambda t: self.statusBar().showMessage(t, 8000))
         ctx.tasks.unhandled_error.connect(self.show_error)
         self._build_menus()
-        self._restore()
+        self._restore_geometry()
+        if ctx.db is not None:
+            self.attach_database(ctx.db)
+
+    def attach_database(self, db: object) -> None:
+        """The database is open: show its name and the page the clerk was on last time."""
+        self.ctx.db = db  # type: ignore[assignment]
+        self.setWindowTitle(f"{APP_TITLE} — {self.ctx.db.path.name}")
+        self._db_label.setText(f"数据库：{self.ctx.db.path}")
+        row = int(self.ctx.qsettings.value("main/page", 0) or 0)
+        if not (0 <= row < len(PAGES)) or PAGES[row].factory is None:
+            row = 0
+        self.nav.setCurrentRow(row)
 
     # ---- pages --------------------------------------------------------------------------------
     def page(self, key: str) -> QWidget:
@@ -91,7 +103,7 @@ class MainWindow(QMainWindow):
         return self.page(key)
 
     def _show_row(self, row: int) -> None:
-        if row < 0:
+        if row < 0 or self.ctx.db is None:
             return
         pd: PageDef = PAGES[row]
         if pd.factory is None:
@@ -225,7 +237,7 @@ class MainWindow(QMainWindow):
             show_crash(text, self)
 
     # ---- layout memory ------------------------------------------------------------------------
-    def _restore(self) -> None:
+    def _restore_geometry(self) -> None:
         s = self.ctx.qsettings
         geo = s.value("main/geometry")
         if isinstance(geo, QByteArray) and not geo.isEmpty():
@@ -238,10 +250,6 @@ class MainWindow(QMainWindow):
         sp = s.value("main/splitter")
         if not (isinstance(sp, QByteArray) and self.splitter.restoreState(sp)):
             self.splitter.setSizes([170, max(600, self.width() - 170)])
-        row = int(s.value("main/page", 0) or 0)
-        if not (0 <= row < len(PAGES)) or PAGES[row].factory is None:
-            row = 0
-        self.nav.setCurrentRow(row)
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
         if self.ctx.tasks.busy:

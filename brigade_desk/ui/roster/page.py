@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from brigade_desk import audit, rules
 from brigade_desk.models.roster import CertAction, CertStatus, StaffCategory, StaffStatus
-from brigade_desk.rules import roster as roster_rules
 from brigade_desk.services.roster import (
     CERT_LABELS,
     STAFF_LABELS,
@@ -117,6 +116,8 @@ class RosterPage(QWidget):
         m.addAction("从 Excel 导入花名册…", lambda: self.ctx.window.import_file(None) if self.ctx.window else None)
         m.addAction("下载导入模板…", lambda: self.ctx.window.save_template() if self.ctx.window else None)
         m.addAction("导出花名册（上报用）…", self.export)
+        m.addAction("打印当前列表…", self.print_list)
+        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_list)
         more.setMenu(m)
         bar = QHBoxLayout()
         bar.addWidget(self.search, 2)
@@ -275,14 +276,11 @@ class RosterPage(QWidget):
 
     def reload(self, select_id: int | None = None) -> None:
         self._stale = False
-        db = self.ctx.db
         service = self.service
         labels = self.labels
 
         def work(_p: object) -> tuple[list[RosterRow], list[str]]:
-            staff = service.list_staff()
-            with db.Session() as s:
-                findings = roster_rules.check(s, dt.date.today())
+            staff, findings = service.list_with_findings(dt.date.today())
             by_id: dict[int, list[str]] = defaultdict(list)
             severe: set[int] = set()
             for f in findings:
@@ -479,6 +477,14 @@ class RosterPage(QWidget):
         db = self.ctx.db
         self.ctx.tasks.run(lambda _p: export_roster(db, path), on_success=lambda out: self.ctx.say(f"已导出：{out}"),
                            label="正在导出花名册…", parent=self)
+
+    def print_list(self) -> None:
+        from brigade_desk.ui.widgets.printing import print_table
+
+        print_table(self.view, "执法人员花名册", self.count.text(), self)
+
+    def bench_filter(self, text: str) -> None:
+        self.search.setText(text)
 
     def save_state(self) -> None:
         save_header(self.view, self.ctx.qsettings, "roster")
