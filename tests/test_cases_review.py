@@ -208,3 +208,24 @@ def test_propose_rectifications_from_deductions(db):  # noqa: F811
     rects = {x.item_code: x for x in svc.rectifications(2025)}
     assert set(rects) == {"A1", "D2", "V3"} and rects["D2"].problem.endswith("询问笔录未签名")
     assert rects["V3"].problem.startswith("（否决项）") and rects["A1"].due_on == D(2026, 2, 9)
+
+
+def test_shipped_templates_are_valid_and_versioned():
+    from brigade_desk.services.checklists import parse_template, resource_templates
+
+    bodies = resource_templates()
+    versions = sorted(b["version"] for b in bodies if b["code"] == "case_review")
+    assert versions == [1, 2]
+    for b in bodies:
+        t = parse_template(b)
+        assert t.total == 100 and len(t.veto) >= 7
+        assert {s[1] for s in t.sections} >= {"卷面/文书", "主体", "执法资格", "事实证据", "定性与法律适用", "程序",
+                                              "裁量", "送达执行", "归档"}
+
+
+def test_sample_of_an_empty_year_is_refused(db):  # noqa: F811
+    fill_year(db, counts={"行政处罚": 1})
+    with pytest.raises(UserError, match="没有可抽取的案卷"):
+        ReviewService(db).draw_sample(2019)
+    with pytest.raises(ValidationError):
+        ReviewService(db).draw_sample(2025, per_category=0)
