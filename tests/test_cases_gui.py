@@ -179,3 +179,22 @@ def test_template_edit_saves_a_new_version(gui_ctx, filled, qtbot):
     t = svc.template()
     assert t.version == 3 and t.items[0].title.endswith("（修订）") and t.total == 100
     assert svc.template(2).items[0].title != t.items[0].title
+
+
+def test_pages_on_an_empty_database(gui_ctx, qtbot):
+    w = MainWindow(gui_ctx)
+    qtbot.addWidget(w)
+    w.show()
+    p = w.show_page("cases")
+    assert p.register.model.ids == [] and "共 0 件" in p.register.count.text()
+    for i in range(p.tabs.count()):
+        p.tabs.setCurrentIndex(i)
+    assert "尚未抽取" in p.review.info.text()
+
+
+def test_import_dialog_offers_cases(gui_ctx, qtbot):
+    from brigade_desk.ui.import_dialog import ImportDialog
+
+    dlg = ImportDialog(gui_ctx, None, None, "cases")
+    qtbot.addWidget(dlg)
+    assert dlg.kind.currentData() == "cases"
