@@ -152,7 +152,11 @@ def test_calendar_tab_stores_a_year(page, filled, qtbot):
     assert "放假日期第 2 行" in cal.errors.text()
     cal.holidays.setPlainText("2027-01-01~2027-01-03 元旦")
     cal.workdays.setPlainText("2027-01-09 调休")
+    cal.source.setText("国办发明电〔2026〕7号")
     cal.save()
+    cal.year.setValue(2028)
+    cal.year.setValue(2027)
+    assert cal.source.text() == "国办发明电〔2026〕7号" and "2027-01-09 调休" in cal.workdays.toPlainText()
     with filled.Session() as s:
         days = s.scalars(select(OfficialDay).where(OfficialDay.year == 2027)).all()
     assert len(days) == 4 and "已录入" in cal.state.text()

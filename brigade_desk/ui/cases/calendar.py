@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk.errors import UserError, ValidationError
+from brigade_desk.models.cases import OfficialYear
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.forms import error_label, mark
 from brigade_desk.workdays import (
@@ -72,6 +73,8 @@ class CalendarTab(QWidget):
         y = self.year.value()
         with self.ctx.db.Session() as s:
             cal = Calendar.load(s)
+            row = s.get(OfficialYear, y)
+            self.source.setText(row.source if row else "")
         sched = cal.schedules.get(y)
         self.holidays.clear()
         self.workdays.clear()
