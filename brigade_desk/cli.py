@@ -28,6 +28,7 @@ EXPORTERS: dict[str, str] = {
     "template": "brigade_desk.cli_exports:template",
     "quarterly": "brigade_desk.cli_exports:quarterly",
     "reviews": "brigade_desk.cli_cases:export_reviews",
+    "cases": "brigade_desk.cli_cases:export_cases",
 }
 # kind -> "module:function" writing a blank import template (out) -> Path
 TEMPLATES: dict[str, str] = {

@@ -18,6 +18,13 @@ def export_reviews(db: Any, out: str, args: argparse.Namespace) -> Path:
     return run(db, require_year(args), out, as_of=getattr(args, "as_of", None))
 
 
+def export_cases(db: Any, out: str, args: argparse.Namespace) -> Path:
+    from brigade_desk.cli_exports import require_year
+    from brigade_desk.exports.cases import export_cases as run
+
+    return run(db, require_year(args), out, as_of=getattr(args, "as_of", None))
+
+
 def _date(s: str) -> dt.date:
     try:
         return dt.date.fromisoformat(s)

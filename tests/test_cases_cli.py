@@ -145,3 +145,17 @@ def test_check_json_includes_case_rules(demo_db, capsys):
     assert code == 0 and rules & {"publication_overdue", "filing_overdue", "hearing_notice_missing",
                                   "case_officers_insufficient", "legal_review_missing"}
     assert ScoreInput and ItemScore
+
+
+def test_export_case_register(demo_db, tmp_path, capsys):
+    code, _, err = run(capsys, "--db", demo_db, "export", "cases", "--year", 2025, "--as-of", "2026-11-20",
+                       "--out", tmp_path / "c.xlsx")
+    assert code == 0, err
+    ws = openpyxl.load_workbook(tmp_path / "c.xlsx").active
+    assert "2025年度行政执法案件台账" in ws["A1"].value and ws["B3"].value == "案号"
+    nos = [ws.cell(r, 2).value for r in range(4, ws.max_row + 1) if str(ws.cell(r, 2).value or "").startswith("乐交执")]
+    assert len(nos) > 100 and all("〔2025〕" in n for n in nos)
+    problems = [ws.cell(r, 23).value for r in range(4, ws.max_row + 1) if ws.cell(r, 23).value]
+    assert problems
+    code, _, err = run(capsys, "--db", demo_db, "export", "cases", "--year", 2001, "--out", tmp_path / "n.xlsx")
+    assert code == 1 and "没有立案" in err

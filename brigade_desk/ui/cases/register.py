@@ -141,11 +141,12 @@ class RegisterTab(QWidget):
         self.edit_btn = QPushButton("编辑")
         self.del_btn = QPushButton("删除")
         more = QToolButton()
-        more.setText("导入")
+        more.setText("导入/导出")
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         m = QMenu(more)
         m.addAction("从省平台导出的 Excel 导入案件…", self.import_cases)
         m.addAction("下载案件导入模板…", lambda: self.ctx.window.save_template() if self.ctx.window else None)
+        m.addAction("导出案件台账（Excel）…", self.export_register)
         more.setMenu(m)
         bar = QHBoxLayout()
         bar.addWidget(self.search, 2)
@@ -277,6 +278,31 @@ class RegisterTab(QWidget):
         from brigade_desk.ui.import_dialog import ImportDialog
 
         ImportDialog(self.ctx, self, None, "cases").exec()
+
+    def export_register(self) -> None:
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+        years = self.service.years()
+        if not years:
+            QMessageBox.information(self, "导出案件台账", "还没有案件")
+            return
+        year, ok = QInputDialog.getItem(self, "导出案件台账", "立案年度：", [str(y) for y in years], 0, False)
+        if not ok:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "导出案件台账", str(Path.home() / f"{year}年度行政执法案件台账.xlsx"),
+                                              "Excel (*.xlsx)")
+        if not path:
+            return
+        db = self.ctx.db
+
+        def work(_p: object) -> Path:
+            from brigade_desk.exports.cases import export_cases
+
+            return export_cases(db, int(year), path)
+
+        self.ctx.tasks.run(work, on_success=lambda p: self.ctx.say(f"已导出：{p}"), label="正在导出案件台账…", parent=self)
 
     def save_state(self) -> None:
         save_header(self.view, self.ctx.qsettings, "cases")
