@@ -198,3 +198,12 @@ def test_deadline_approaching_reminders(db):  # noqa: F811
     assert run(db, D(2025, 10, 11), "filing_overdue")
     f = run(db, D(2025, 10, 28), "deadline_approaching")
     assert [x.due for x in f] == [D(2025, 10, 30)] and "公示" in f[0].detail
+
+
+def test_case_deadlines_api_for_reports(db):  # noqa: F811
+    with db.Session() as s:
+        dl = case_rules.CaseDeadlines(s)
+        assert dl.filing(D(2025, 9, 26)).due == D(2025, 10, 10)
+        assert dl.publication(D(2026, 2, 13)).due == D(2026, 3, 19)
+        assert dl.decision(D(2025, 1, 2)).due == D(2025, 4, 2)
+        assert dl.filing(D(2026, 12, 30)).provisional

@@ -96,6 +96,24 @@ class _Ctx:
         return dl
 
 
+class CaseDeadlines:
+    """Deadlines of a case on the official calendar with the clerk's settings (for reports, monthly
+    statistics "on time / late", and the GUI). Each returns a :class:`Deadline` (``provisional``
+    when it rests on a year whose schedule is unknown)."""
+
+    def __init__(self, session: Session) -> None:
+        self._x = _Ctx(session, dt.date.today())
+
+    def filing(self, decided_on: dt.date) -> Deadline:
+        return self._x.deadline(decided_on, cs.FILING_DAYS, cs.FILING_KIND)
+
+    def publication(self, decided_on: dt.date) -> Deadline:
+        return self._x.deadline(decided_on, cs.PUBLICATION_DAYS, cs.PUBLICATION_KIND)
+
+    def decision(self, filed_on: dt.date) -> Deadline:
+        return self._x.deadline(filed_on, cs.DECISION_DAYS, cs.DECISION_KIND)
+
+
 def _finding(rule: str, c: CaseRecord, due: dt.date | None, detail: str) -> Finding:
     return Finding(rule, c.party or c.case_no, c.case_no, due, detail, "case", c.id)
 
