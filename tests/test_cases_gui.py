@@ -77,7 +77,11 @@ def test_add_case_by_typing(gui_ctx, filled, qtbot):
     dlg.party.insert("某物流有限公司")
     dlg.party_type.setCurrentText("单位")
     qtbot.keyClicks(dlg.dates["filed_on"].edit, "2026-03-02")
+    assert "应于 2026-05-31 前作出决定" in dlg.deadlines.text()
     dlg.dates["decided_on"].edit.insert("2026年3月20日")  # Chinese arrives through the IME
+    dlg.major.setChecked(True)
+    assert "备案期限 2026-03-27" in dlg.deadlines.text() and "公示期限 2026-04-20" in dlg.deadlines.text()
+    dlg.major.setChecked(False)
     qtbot.keyClicks(dlg.fine, "30000")
     for i in range(dlg.officers.count()):
         dlg.officers.item(i).setCheckState(Qt.CheckState.Checked)

@@ -107,6 +107,13 @@ class CaseDialog(QDialog):
         for i, (k, label) in enumerate(CASE_DATES.items()):
             grid.addWidget(QLabel(label), i // 2, (i % 2) * 2)
             grid.addWidget(self.dates[k], i // 2, (i % 2) * 2 + 1)
+        self.deadlines = QLabel()
+        self.deadlines.setWordWrap(True)
+        self.deadlines.setStyleSheet("color:#1a5fb4;")
+        grid.addWidget(self.deadlines, len(CASE_DATES) // 2 + 1, 0, 1, 4)
+        for k in ("decided_on", "filed_on"):
+            self.dates[k].edit.textChanged.connect(lambda _t: self._show_deadlines())
+        self.major.toggled.connect(lambda _b: self._show_deadlines())
         og = QGroupBox("承办人员（至少两名持证执法人员）")
         ol = QVBoxLayout(og)
         ol.addWidget(self.officer_filter)
@@ -132,12 +139,37 @@ class CaseDialog(QDialog):
         lay.addLayout(top)
         lay.addWidget(self.errors)
         lay.addWidget(buttons)
+        self._show_deadlines()
         self.widgets: dict[str, QWidget] = {
             "case_no": self.case_no, "cause": self.cause, "party": self.party, "party_type": self.party_type,
             "domain": self.domain, "category": self.category, "procedure": self.procedure,
             "fine_amount": self.fine, "confiscation_amount": self.confiscation, "notes": self.notes,
             "officer_ids": self.officers, **{k: f.edit for k, f in self.dates.items()},
         }
+
+    def _show_deadlines(self) -> None:
+        """The case's deadlines on the official calendar, as the clerk types the dates."""
+        from brigade_desk.rules.cases import CaseDeadlines
+
+        try:
+            decided = self.dates["decided_on"].date()
+            filed = self.dates["filed_on"].date()
+        except ValueError:
+            self.deadlines.clear()
+            return
+        parts = []
+        with self.service.db.Session() as s:
+            dl = CaseDeadlines(s)
+            if decided is not None:
+                if self.major.isChecked():
+                    f = dl.filing(decided)
+                    parts.append(f"备案期限 {f.due:%Y-%m-%d}（{f.describe()}）{f.caveat()}")
+                p = dl.publication(decided)
+                parts.append(f"公示期限 {p.due:%Y-%m-%d}（{p.describe()}）{p.caveat()}")
+            elif filed is not None and self.procedure.currentText() == Procedure.ORDINARY:
+                d = dl.decision(filed)
+                parts.append(f"应于 {d.due:%Y-%m-%d} 前作出决定（{d.describe()}）")
+        self.deadlines.setText("；".join(parts))
 
     def _filter_officers(self, text: str) -> None:
         for i in range(self.officers.count()):
