@@ -114,6 +114,8 @@ class CaseDialog(QDialog):
         for k in ("decided_on", "filed_on"):
             self.dates[k].edit.textChanged.connect(lambda _t: self._show_deadlines())
         self.major.toggled.connect(lambda _b: self._show_deadlines())
+        self.category.currentIndexChanged.connect(lambda _i: self._show_deadlines())
+        self.procedure.currentIndexChanged.connect(lambda _i: self._show_deadlines())
         og = QGroupBox("承办人员（至少两名持证执法人员）")
         ol = QVBoxLayout(og)
         ol.addWidget(self.officer_filter)
@@ -166,7 +168,8 @@ class CaseDialog(QDialog):
                     parts.append(f"备案期限 {f.due:%Y-%m-%d}（{f.describe()}）{f.caveat()}")
                 p = dl.publication(decided)
                 parts.append(f"公示期限 {p.due:%Y-%m-%d}（{p.describe()}）{p.caveat()}")
-            elif filed is not None and self.procedure.currentText() == Procedure.ORDINARY:
+            elif (filed is not None and self.procedure.currentText() == Procedure.ORDINARY
+                  and self.category.currentText() == CaseCategory.PENALTY):
                 d = dl.decision(filed)
                 parts.append(f"应于 {d.due:%Y-%m-%d} 前作出决定（{d.describe()}）")
         self.deadlines.setText("；".join(parts))
