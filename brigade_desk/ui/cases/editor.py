@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from brigade_desk import case_settings as cs
+from brigade_desk import settings
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.models.cases import (
     ACTIVITIES,
@@ -166,8 +168,9 @@ class CaseDialog(QDialog):
                 if self.major.isChecked():
                     f = dl.filing(decided)
                     parts.append(f"备案期限 {f.due:%Y-%m-%d}（{f.describe()}）{f.caveat()}")
-                p = dl.publication(decided)
-                parts.append(f"公示期限 {p.due:%Y-%m-%d}（{p.describe()}）{p.caveat()}")
+                if self.category.currentText() in (settings.get(s, cs.PUBLICATION_CATEGORIES) or []):
+                    p = dl.publication(decided)
+                    parts.append(f"公示期限 {p.due:%Y-%m-%d}（{p.describe()}）{p.caveat()}")
             elif (filed is not None and self.procedure.currentText() == Procedure.ORDINARY
                   and self.category.currentText() == CaseCategory.PENALTY):
                 d = dl.decision(filed)
