@@ -19,9 +19,9 @@ DECISION_DAYS = define("cases.decision_days", "普通程序作出决定期限（
                        "行政处罚法第60条：自立案之日起九十日内作出决定")
 DECISION_KIND = define("cases.decision_kind", "作出决定期限计算方式", "calendar", "填 工作日 或 自然日（working / calendar）")
 HEARING_PERSON = define("cases.hearing_threshold_person", "听证告知罚款数额（个人，元）", 10000,
-                        "对个人罚款达到该数额须告知听证权利（较大数额罚款，以本省标准为准）")
+                        "对个人罚款或没收达到该数额须告知听证权利（较大数额，各省标准不同，请按本省规定填写）")
 HEARING_ORG = define("cases.hearing_threshold_org", "听证告知罚款数额（单位，元）", 100000,
-                     "对单位罚款达到该数额须告知听证权利（较大数额罚款，以本省标准为准）")
+                     "对单位罚款或没收达到该数额须告知听证权利（较大数额，各省标准不同，请按本省规定填写）")
 HEARING_WAIT_DAYS = define("cases.hearing_wait_days", "听证申请期限（天）", 5,
                            "行政处罚法第64条：当事人在告知后五日内提出听证，期满前不得作出决定")
 HEARING_WAIT_KIND = define("cases.hearing_wait_kind", "听证申请期限计算方式", "working",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from cases_support import D, add_case, add_staff, db  # noqa: F401
 
@@ -120,8 +121,10 @@ def test_hearing_notice_thresholds_per_party_type(db):  # noqa: F811
         add_case(s, "H-waived", o, fine_amount="20000", hearing_notice_on=D(2025, 6, 16),
                  notes="当事人书面放弃听证", **c)
         add_case(s, "H-exact", o, fine_amount="20000", hearing_notice_on=D(2025, 6, 13), **c)  # due 20 Jun
+        add_case(s, "H-confiscation", o, fine_amount="500", confiscation_amount=Decimal("12000"), **c)
     f = {x.ref: x for x in run(db, D(2025, 7, 1), "hearing_notice_missing")}
-    assert sorted(f) == ["H-at", "H-exact", "H-org-at", "H-too-soon"]
+    assert sorted(f) == ["H-at", "H-confiscation", "H-exact", "H-org-at", "H-too-soon"]
+    assert "没收违法所得" in f["H-confiscation"].detail
     assert "不早于决定日期" in f["H-org-at"].detail
     assert f["H-too-soon"].due == D(2025, 6, 23)
     with db.begin() as s:

@@ -203,10 +203,14 @@ def _publication(x: _Ctx, c: CaseRecord) -> list[Finding]:
 def _hearing(x: _Ctx, c: CaseRecord, thresholds: dict[str, Decimal]) -> list[Finding]:
     assert c.decided_on is not None
     limit = thresholds.get(c.party_type, thresholds[PartyType.PERSON.value])
-    if c.fine_amount is None or c.fine_amount < limit:
+    # 行政处罚法第63条: a large fine, or confiscating a large amount of illegal gains or property
+    if c.fine_amount is not None and c.fine_amount >= limit:
+        what = f"罚款 {c.fine_amount:,.2f} 元"
+    elif c.confiscation_amount is not None and c.confiscation_amount >= limit:
+        what = f"没收违法所得/非法财物 {c.confiscation_amount:,.2f} 元"
+    else:
         return []
-    amount = f"{c.fine_amount:,.2f} 元"
-    head = f"对{c.party_type}罚款 {amount}，达到听证告知数额 {limit:,.0f} 元"
+    head = f"对{c.party_type}{what}，达到听证告知数额 {limit:,.0f} 元"
     if c.hearing_notice_on is None:
         return [_finding("hearing_notice_missing", c, c.decided_on, f"{head}，未登记听证告知日期")]
     if c.hearing_notice_on >= c.decided_on:
