@@ -115,7 +115,7 @@ def find_iscc(explicit: str | None) -> Path | None:
 
 def run_iscc(iscc: Path, version: str) -> Path:
     out = DIST / "installer"
-    cmd = [str(iscc), f"/DAppVersion={version}", f"/DSourceDir={BUNDLE}", f"/O{out}", str(ISS)]
+    cmd = [str(iscc), f"/DAppVersion={version}", f"/DBundleDir={BUNDLE}", f"/O{out}", str(ISS)]
     log(" ".join(cmd))
     subprocess.check_call(cmd, cwd=ROOT)
     return out / f"BrigadeDesk-Setup-{version}.exe"
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--iscc", help="path to Inno Setup's ISCC.exe")
     args = ap.parse_args(argv)
 
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (run by any system Python)
         sys.exit(f"需要 Python 3.11 或更新版本（当前 {sys.version.split()[0]}）")
     if IS_WINDOWS and struct.calcsize("P") != 8:
         sys.exit("请使用 64 位 Python（x64）构建。")

@@ -117,7 +117,12 @@ class Smoke:
                 raise SmokeFailure(f"revisions in bundle {revs} != source {want}")
         if not revs:
             raise SmokeFailure("no migration revisions in bundle")
-        return f"2 programs, font, {len(revs)} revision(s): {', '.join(revs)}"
+        if not list((base / "PySide6").glob("QtCharts*")):
+            raise SmokeFailure("PySide6.QtCharts missing from the bundle")
+        heavy = [p.name for p in base.rglob("*") if "WebEngine" in p.name]
+        if heavy:
+            raise SmokeFailure(f"QtWebEngine must not be bundled: {heavy[:3]}")
+        return f"2 programs, font, QtCharts, {len(revs)} revision(s): {', '.join(revs)}"
 
     def check_version(self) -> str:
         out = self.run_cli("--version", timeout=60).stdout.strip()
