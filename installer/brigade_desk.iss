@@ -1,8 +1,9 @@
-; Inno Setup 6 script for Brigade Desk (执法大队内勤台账). Needs Inno Setup 6.3 or newer.
+﻿; Inno Setup 6 script for Brigade Desk (执法大队内勤台账). Needs Inno Setup 6.3 or newer.
 ;
 ;   py installer\build.py                         (builds dist\BrigadeDesk\, then calls ISCC if found)
 ;   "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" installer\brigade_desk.iss
 ;
+; Saved as UTF-8 with BOM (Chinese texts below).
 ; Optional defines: /DAppVersion=0.1.0  /DBundleDir=C:\path\to\dist\BrigadeDesk
 ; Output: dist\installer\BrigadeDesk-Setup-<version>.exe
 ;
@@ -18,14 +19,14 @@
 ; [InstallDelete]) so that files of the old version (e.g. a removed migration) cannot linger.
 
 #ifndef BundleDir
-  #define BundleDir AddBackslash(SourcePath) + "..\dist\BrigadeDesk"
+#define BundleDir AddBackslash(SourcePath) + "..\dist\BrigadeDesk"
 #endif
 #ifndef AppVersion
-  ; The GUI executable carries the package version (brigade_desk.__version__) as ProductVersion.
-  #define AppVersion GetStringFileInfo(BundleDir + "\BrigadeDesk.exe", "ProductVersion")
+; The GUI executable carries the package version (brigade_desk.__version__) as ProductVersion.
+#define AppVersion GetStringFileInfo(BundleDir + "\BrigadeDesk.exe", "ProductVersion")
 #endif
 #if AppVersion == ""
-  #error "Version unknown: build the bundle first (py installer\build.py) or pass /DAppVersion=x.y.z"
+#error "Version unknown: build the bundle first (py installer\build.py) or pass /DAppVersion=x.y.z"
 #endif
 
 #define AppName "执法大队内勤台账"
@@ -52,9 +53,10 @@ DisableProgramGroupPage=yes
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
 MinVersion=10.0
-OutputDir={#SourcePath}..\dist\installer
+; Relative paths are relative to this script's folder.
+OutputDir=..\dist\installer
 OutputBaseFilename=BrigadeDesk-Setup-{#AppVersion}
-SetupIconFile={#SourcePath}brigade_desk.ico
+SetupIconFile=brigade_desk.ico
 UninstallDisplayIcon={app}\{#AppExe}
 UninstallDisplayName={#AppName}
 Compression=lzma2/max
@@ -68,14 +70,15 @@ ShowLanguageDialog=auto
 [Languages]
 Name: "english"; MessagesFile: "compiler:Default.isl"
 ; Simplified Chinese wizard texts. ChineseSimplified.isl is an UNOFFICIAL Inno Setup translation
-; (https://jrsoftware.org/files/istrans/): it is used when present in Inno Setup's Languages folder
-; or next to this script; without it the wizard is English and the build still succeeds.
+; (https://jrsoftware.org/files/istrans/; recent Inno Setup releases may ship it in Languages\):
+; it is used when present in Inno Setup's Languages folder or next to this script; without it the
+; wizard is English and the build still succeeds. The program itself is always Chinese.
 #if FileExists(AddBackslash(CompilerPath) + "Languages\ChineseSimplified.isl")
-  #define HaveChinese
+#define HaveChinese
 Name: "chinesesimp"; MessagesFile: "compiler:Languages\ChineseSimplified.isl"
 #elif FileExists(AddBackslash(SourcePath) + "ChineseSimplified.isl")
-  #define HaveChinese
-Name: "chinesesimp"; MessagesFile: "{#SourcePath}ChineseSimplified.isl"
+#define HaveChinese
+Name: "chinesesimp"; MessagesFile: "ChineseSimplified.isl"
 #endif
 
 [CustomMessages]

@@ -182,7 +182,7 @@ def test_build_and_smoke_scripts_compile() -> None:
 
 
 def _iss() -> str:
-    return ISS.read_text(encoding="utf-8")
+    return ISS.read_text(encoding="utf-8-sig")
 
 
 def _sections(text: str) -> dict[str, list[str]]:
