@@ -9,6 +9,8 @@ Checks, each timed:
   * ``brigade-desk --db TMP demo`` creates and migrates a fresh database and fills demo data;
   * ``brigade-desk --db TMP check --json`` prints JSON with a findings list;
   * ``brigade-desk --db TMP export roster`` writes an .xlsx (openpyxl inside the bundle);
+  * ``brigade-desk --db TMP review pdf CASE --blank`` writes a checklist PDF with an embedded
+    TrueType font (reportlab, resources/checklists and the shipped font inside the bundle);
   * the GUI (QT_QPA_PLATFORM=offscreen) on that database is still running after N seconds, logged
     that it opened the database, and printed no traceback; then it is killed.
 Runs in a temporary folder with the user folders (XDG_*) pointed there on Linux, so it neither
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import datetime as dt
 import json
 import os
 import re
@@ -159,6 +162,24 @@ class Smoke:
             raise SmokeFailure("no .xlsx written")
         return f"{out.name} {out.stat().st_size} bytes"
 
+    def check_review_pdf(self) -> str:
+        """A case-review checklist PDF: reportlab, resources/checklists and the shipped font."""
+        year = dt.date.today().year - 1
+        cp = self.run_cli("--db", str(self.db), "review", "sample", "--year", str(year), "--json")
+        cases = [c for group in json.loads(cp.stdout).get("cases", {}).values() for c in group]
+        if not cases:
+            raise SmokeFailure(f"the demo review sample for {year} is empty")
+        out = self.tmp / "checklist.pdf"
+        self.run_cli("--db", str(self.db), "review", "pdf", cases[0], "--year", str(year), "--blank",
+                     "--out", str(out))
+        data = out.read_bytes() if out.is_file() else b""
+        if not data.startswith(b"%PDF"):
+            raise SmokeFailure("no PDF written")
+        if b"/FontFile2" not in data:
+            raise SmokeFailure("the PDF has no embedded TrueType font")
+        fonts = sorted(set(re.findall(rb"/BaseFont\s*/[A-Z]{6}\+([A-Za-z0-9-]+)", data)))
+        return f"{out.name} {len(data)} bytes for {cases[0]}, embedded {b', '.join(fonts).decode()}"
+
     def _log_text(self, since: dict[Path, int]) -> str:
         text = ""
         for f in self._log_files():
@@ -211,6 +232,7 @@ class Smoke:
         self.step("brigade-desk demo", self.check_demo)
         self.step("brigade-desk check --json", self.check_check_json)
         self.step("brigade-desk export roster", self.check_export)
+        self.step("brigade-desk review pdf", self.check_review_pdf)
         self.step(f"GUI offscreen {self.gui_seconds:g} s", self.check_gui)
         failed = [r for r in self.results if not r[1]]
         size = dir_size(self.bundle)
