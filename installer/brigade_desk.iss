@@ -103,7 +103,9 @@ Source: "{#BundleDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs 
 
 [Icons]
 Name: "{autoprograms}\{#AppName}"; Filename: "{app}\{#AppExe}"; WorkingDir: "{app}"
-Name: "{autoprograms}\{cm:CliShortcut}"; Filename: "{cmd}"; Parameters: "/k ""{app}\{#CliExe}"" --help"; WorkingDir: "{userdocs}"; IconFilename: "{app}\{#AppExe}"
+; A console in the user's Documents showing the command-line help. cmd /s /k strips exactly the
+; outer quotes, so the program path may contain spaces: cmd /s /k ""C:\...\brigade-desk.exe" --help"
+Name: "{autoprograms}\{cm:CliShortcut}"; Filename: "{cmd}"; Parameters: "/s /k """"{app}\{#CliExe}"" --help"""; WorkingDir: "{userdocs}"; IconFilename: "{app}\{#AppExe}"
 Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#AppExe}"; WorkingDir: "{app}"; Tasks: desktopicon
 
 [Run]
