@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -186,7 +187,9 @@ def open_workbook(path: Path) -> Any:
     if kind != "xlsx":
         raise UserError(f"{name} 是压缩文件，但不是 Excel 工作簿（.xlsx）。请选择正确的文件。")
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        with warnings.catch_warnings():  # "no default style", unsupported extensions …
+            warnings.simplefilter("ignore", UserWarning)
+            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises a zoo of errors on broken files
         raise UserError(
             f"无法读取 {name}：Excel 文件内容已损坏或格式不受支持（{shown(type(exc).__name__ + ': ' + str(exc), 80)}）。"
@@ -257,7 +260,9 @@ def read_tables(path: Path, columns: Sequence[Column]) -> tuple[list[SheetTable]
 def _read_sheet(path: Path, ws: Any) -> list[list[Any]]:
     """All rows of a sheet as lists; a damaged sheet becomes a message naming it."""
     try:
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        with warnings.catch_warnings():  # a date serial out of range warns and reads as #VALUE!
+            warnings.simplefilter("ignore", UserWarning)
+            return [list(r) for r in ws.iter_rows(values_only=True)]
     except UserError:
         raise
     except Exception as exc:  # malformed XML, bad shared-string index, bad ISO dates …
