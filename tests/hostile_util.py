@@ -102,6 +102,21 @@ def snapshot(db_path: Path) -> dict[str, tuple[int, str]]:
         con.close()
 
 
+def longest_text(db_path: Path) -> int:
+    """The longest text value stored in any table."""
+    con = sqlite3.connect(str(db_path))
+    try:
+        best = 0
+        for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"):
+            cols = [r[1] for r in con.execute(f'PRAGMA table_info("{t}")')]
+            if cols:
+                expr = ", ".join(f'max(length(CASE WHEN typeof("{c}")=\'text\' THEN "{c}" END))' for c in cols)
+                best = max([best, *(v or 0 for v in con.execute(f'SELECT {expr} FROM "{t}"').fetchone())])
+        return best
+    finally:
+        con.close()
+
+
 def has_cjk(s: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in s)
 

@@ -58,6 +58,8 @@ STATUS = {s.value: s.value for s in StaffStatus} | {"在职": "在岗", "离职"
 CERT_STATUS = {s.value: s.value for s in CertStatus} | {"正常": "有效", "已注销": "注销", "已收回": "收回"}
 SEX = {"男": "男", "女": "女", "m": "男", "f": "女"}
 
+# longest text each column may hold (the model's column sizes; name is checked by validate_staff)
+MAX_LEN = {"squad": 50, "post": 50, "bodycam_no": 50, "phone": 30, "notes": 2000, "cert_no": 50, "issuer": 100}
 STAFF_TO_COL = {f.name: f.name for f in fields(StaffInput)}
 CERT_TO_COL = {"cert_no": "cert_no", "issuer": "issuer", "issue_date": "issue_date", "valid_to": "valid_to",
                "national_format": "national_format", "status": "cert_status"}
@@ -74,6 +76,9 @@ class ParsedRow:
 
 def _parse(row: t.Row, errors: list[RowError]) -> ParsedRow | None:
     before = len(errors)
+    t.check_lengths(row, MAX_LEN, errors)
+    if len(errors) > before:
+        return None
     present = set(row.headers)
     v = row.values
     st = StaffInput(

@@ -423,6 +423,15 @@ def cell(row: Row, key: str, parser: Callable[[Any], Any], errors: list[RowError
         return None
 
 
+def check_lengths(row: Row, limits: dict[str, int], errors: list[RowError]) -> None:
+    """Record an error for every cell whose text is longer than its column allows (a 32,767-character
+    cell pasted by mistake must not end up in the ledger)."""
+    for key, limit in limits.items():
+        n = len(text(row.values.get(key)))
+        if n > limit:
+            errors.append(row.error(key, f"内容过长（{n} 字，最多 {limit} 字），请检查是否粘贴错了内容"))
+
+
 def iter_rows(tables: Sequence[SheetTable]) -> Iterator[Row]:
     for t in tables:
         yield from t.rows
