@@ -69,7 +69,7 @@ def test_upgrade_from_first_revision_keeps_rows_and_backs_up(tmp_path: Path) -> 
             assert c.exec_driver_sql("SELECT count(*) FROM certificate_event").scalar() == 1
     finally:
         d.close()
-    backups = list(paths.backup_dir_for(p).glob("pre-migration-*.sqlite"))
+    backups = list(paths.backup_dir_for(p).glob("brigade_desk-*-pre-migration.sqlite"))
     if heads != {"0001"}:
         assert len(backups) == 1
         with sqlite3.connect(backups[0]) as c:
@@ -80,7 +80,9 @@ def test_upgrade_from_first_revision_keeps_rows_and_backs_up(tmp_path: Path) -> 
 def test_backup_file_is_checked_copy(tmp_path: Path) -> None:
     p = tmp_path / "b.sqlite"
     dbmod.open_database(p).close()
-    out = dbmod.backup_file(p, tmp_path / "bk" / "copy.sqlite")
+    from brigade_desk.backup import copy_database
+
+    out = copy_database(p, tmp_path / "bk" / "copy.sqlite")
     with sqlite3.connect(out) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 

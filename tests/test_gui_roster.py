@@ -26,7 +26,7 @@ def window(gui_ctx, qtbot):  # type: ignore[no-untyped-def]
 
 def test_navigation_lists_every_ledger(window: MainWindow) -> None:
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
-    for t in ("问题清单", "执法人员花名册", "培训台账", "音像记录", "案卷评查", "报表"):
+    for t in ("首页", "问题清单", "执法人员花名册", "培训台账", "音像记录", "案卷评查", "报表"):
         assert any(x.startswith(t) for x in titles)
     assert len(titles) == len(PAGES)
 
@@ -151,12 +151,12 @@ def test_geometry_is_remembered(gui_ctx, qtbot) -> None:  # type: ignore[no-unty
     w = MainWindow(gui_ctx)
     qtbot.addWidget(w)
     w.show()
-    w.resize(701, 503)
+    w.resize(w.width(), 503)
     w.show_page("roster")
     w.close()
     w2 = MainWindow(gui_ctx)
     qtbot.addWidget(w2)
-    assert w2.size().width() == 701 and w2.nav.currentRow() == 1
+    assert w2.size().height() == 503 and w2.nav.currentRow() == [p.key for p in PAGES].index("roster")
 
 
 def test_import_dialog_check_then_import(window: MainWindow, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -174,3 +174,100 @@ def test_import_dialog_check_then_import(window: MainWindow, qtbot, tmp_path: Pa
     dlg.do_import()
     assert RosterService(window.ctx.db).count() == 1
     assert "导入完成" in dlg.summary.text()
+
+
+def test_record_history_one_click_away(window: MainWindow) -> None:
+    svc = RosterService(window.ctx.db)
+    sid = add_officer(svc, IDS[0], "甲", bodycam_no="X")
+    p = svc.get(sid)
+    from brigade_desk.services.roster import StaffInput
+
+    data = StaffInput(**{k: getattr(p, k) for k in StaffInput.__dataclass_fields__})
+    data.phone = "13900000000"
+    svc.save_staff(data, sid)
+    page = window.show_page("roster")
+    page.reload()  # type: ignore[attr-defined]
+    page.select_staff(sid)  # type: ignore[attr-defined]
+    texts = [page.audit_model.data(page.audit_model.index(r, 3)) for r in range(page.audit_model.rowCount())]  # type: ignore[attr-defined]
+    assert any("联系电话：（空） → 13900000000" in t for t in texts)
+
+
+def test_findings_mask_id_numbers(window: MainWindow) -> None:
+    svc = RosterService(window.ctx.db)
+    add_officer(svc, IDS[1], "乙", valid_to=None)
+    f = window.show_page("findings")
+    f.reload()  # type: ignore[attr-defined]
+    shown = [f.model.data(f.model.index(r, 2)) for r in range(f.model.rowCount())]  # type: ignore[attr-defined]
+    assert IDS[1][:4] + "*" * 10 + IDS[1][-4:] in shown and IDS[1] not in shown
+
+
+def test_dashboard_shows_deadlines_findings_and_charts(window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    svc = RosterService(window.ctx.db)
+    add_officer(svc, IDS[0], "甲", valid_to=dt.date.today() + dt.timedelta(days=30), bodycam_no="X")
+    add_officer(svc, IDS[1], "乙", valid_to=None)
+    page = window.show_page("home")
+    page.reload()  # type: ignore[attr-defined]
+    assert page.deadlines.rowCount() > 0  # type: ignore[attr-defined]
+    tops = [page.tree.topLevelItem(i).text(0) for i in range(page.tree.topLevelItemCount())]  # type: ignore[attr-defined]
+    assert any(t.startswith("执法证件即将到期（1）") for t in tops)
+    assert len(page.chart_views) >= 2  # type: ignore[attr-defined]
+    # marking a deadline as sent is stored
+    page.dl_view.selectRow(0)  # type: ignore[attr-defined]
+    first = page.deadlines.row_at(0)  # type: ignore[attr-defined]
+    page._mark(True)  # type: ignore[attr-defined]
+    from brigade_desk.models.reports import ReportDone
+
+    with window.ctx.db.Session() as s:
+        assert s.get(ReportDone, (first.key, first.period)) is not None
+    # charts export as PNG
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    page.export_charts()  # type: ignore[attr-defined]
+    assert len(list(tmp_path.glob("*.png"))) >= 2
+    # a finding opens its record
+    top = page.tree.topLevelItem(0)  # type: ignore[attr-defined]
+    page._open_finding(top.child(0), 0)  # type: ignore[attr-defined]
+    assert window.stack.currentWidget() is window.page("roster")
+
+
+def test_reports_page_generates_quarterly_and_template(window: MainWindow, tmp_path: Path) -> None:
+    import openpyxl
+
+    from tests.test_reports_calendar_template import make_template
+
+    svc = RosterService(window.ctx.db)
+    add_officer(svc, IDS[0], "甲")
+    page = window.show_page("reports")
+    keys = [f.key for f in page_forms()]
+    page.list.setCurrentRow(keys.index("quarterly"))  # type: ignore[attr-defined]
+    page.year.setValue(2026)  # type: ignore[attr-defined]
+    page.quarter.setCurrentIndex(3)  # type: ignore[attr-defined]
+    out = tmp_path / "季度.xlsx"
+    page.generate(str(out))  # type: ignore[attr-defined]
+    wb = openpyxl.load_workbook(out)
+    assert "执法证件" in wb.sheetnames and "第四季度" in wb["执法证件"]["A1"].value
+    page.list.setCurrentRow(keys.index("template"))  # type: ignore[attr-defined]
+    assert "{{单位名称}}" in page.placeholders.toPlainText()  # type: ignore[attr-defined]
+    page.target.setText(str(make_template(tmp_path / "模板.xlsx")))  # type: ignore[attr-defined]
+    out2 = tmp_path / "填好"
+    page.generate(str(out2))  # type: ignore[attr-defined]
+    assert openpyxl.load_workbook(str(out2) + ".xlsx")["上报表"]["B4"].value == "甲"
+
+
+def page_forms():  # type: ignore[no-untyped-def]
+    from brigade_desk.reports.forms import FORMS
+
+    return FORMS
+
+
+def test_print_html_has_every_visible_row(window: MainWindow) -> None:
+    from brigade_desk.ui.widgets.printing import table_html
+
+    svc = RosterService(window.ctx.db)
+    add_officer(svc, IDS[0], "甲", bodycam_no="X")
+    add_officer(svc, IDS[1], "乙<b>", bodycam_no="Y")
+    page = window.show_page("roster")
+    page.reload()  # type: ignore[attr-defined]
+    h = table_html(page.proxy, "执法人员花名册")  # type: ignore[attr-defined]
+    assert h.count("<tr>") == 3 and "乙&lt;b&gt;" in h and "执法证号" in h

@@ -1,6 +1,8 @@
 """All tables. Import this package to have every model registered on ``Base.metadata``."""
 
+from brigade_desk.models.audit import AuditEntry
 from brigade_desk.models.base import Base
+from brigade_desk.models.reports import ReportDone
 from brigade_desk.models.roster import (
     Certificate,
     CertificateEvent,
@@ -13,7 +15,9 @@ from brigade_desk.models.roster import (
 from brigade_desk.models.settings import Setting
 
 __all__ = [
+    "AuditEntry",
     "Base",
+    "ReportDone",
     "Certificate",
     "CertificateEvent",
     "CertStatus",

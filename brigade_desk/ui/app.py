@@ -6,6 +6,7 @@ import logging
 import logging.handlers
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -103,28 +104,71 @@ def qsettings() -> QSettings:
     return QSettings(APP_NAME, APP_NAME)
 
 
-def run_gui(db_arg: str | None = None) -> int:
-    from brigade_desk.db import open_database
+def start_window(path: Path, on_ready: Callable[[object], None] | None = None,
+                 settings: QSettings | None = None) -> tuple[QApplication, object]:
+    """Show the main window first, then open (and migrate) the database on the next turn.
+
+    The clerk sees the window at once; the heavy imports (SQLAlchemy, Alembic) and the migration
+    happen after the first paint. Errors opening the database are shown and end the program.
+    """
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
     from brigade_desk.ui.context import AppContext
     from brigade_desk.ui.main_window import MainWindow
     from brigade_desk.ui.tasks import TaskRunner
 
-    setup_logging()
     app = make_app()
-    sys.excepthook = _excepthook
-    path = paths.resolve_db_path(db_arg)
-    try:
-        db = open_database(path)
-    except UserError as exc:
-        QMessageBox.critical(None, "无法打开数据库", exc.message)
-        return 1
-    log.info("opened %s (version %s)", path, __version__)
-    ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=qsettings())
+    ctx = AppContext(db=None, tasks=TaskRunner(), qsettings=settings or qsettings())  # type: ignore[arg-type]
     win = MainWindow(ctx)
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+            if ev.type() == QEvent.Type.Paint:
+                win.removeEventFilter(self)
+                QTimer.singleShot(0, finish)
+            return False
+
+    def finish() -> None:
+        from brigade_desk.db import open_database
+
+        try:
+            db = open_database(path)
+        except (UserError, OSError) as exc:
+            QMessageBox.critical(win, "无法打开数据库", getattr(exc, "message", str(exc)))
+            app.exit(1)
+            return
+        log.info("opened %s (version %s)", path, __version__)
+        win.attach_database(db)
+        if on_ready is not None:
+            on_ready(win)
+
+    watcher = FirstPaint(win)
+    win.installEventFilter(watcher)
     win.show()
+    return app, win
+
+
+def run_gui(db_arg: str | None = None) -> int:
+    from brigade_desk.lock import DatabaseLock
+
+    setup_logging()
+    path = paths.resolve_db_path(db_arg)
+    lock = DatabaseLock(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except (UserError, OSError) as exc:
+        make_app()
+        QMessageBox.critical(None, "无法打开数据库", getattr(exc, "message", str(exc)))
+        return 1
+    sys.excepthook = _excepthook
+    app, win = start_window(path, lambda w: w.start_background_checks())  # type: ignore[attr-defined]
     code = app.exec()
+    ctx = win.ctx  # type: ignore[attr-defined]
     ctx.tasks.wait_idle(60_000)
-    db.close()
+    if ctx.db is not None:
+        ctx.db.close()
+    lock.release()
     return int(code)
 
 

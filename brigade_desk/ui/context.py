@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from brigade_desk.db import Database
 from brigade_desk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from brigade_desk.db import Database
     from brigade_desk.ui.main_window import MainWindow
 
 
@@ -23,7 +23,7 @@ class AppEvents(QObject):
 
 @dataclass
 class AppContext:
-    db: Database
+    db: Database  # None only for the moment between the first paint and the database being open
     tasks: TaskRunner
     qsettings: QSettings
     events: AppEvents = field(default_factory=AppEvents)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk import rules
+from brigade_desk import idcard, rules, settings
 from brigade_desk.rules import Finding
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.table import (
@@ -38,6 +38,11 @@ class FindingsPage(QWidget):
         self.ctx = ctx
         self.labels = rules.labels()
         self._stale = True
+        self.mask = True
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background:#fde2e1; color:#8c1d18; padding:6px; font-weight:bold")
+        self.banner.hide()
         self.as_of = QDateEdit(QDate.currentDate())
         self.as_of.setCalendarPopup(True)
         self.as_of.setDisplayFormat("yyyy-MM-dd")
@@ -49,13 +54,16 @@ class FindingsPage(QWidget):
         self.search.setPlaceholderText("搜索姓名、证号、说明…")
         self.search.setClearButtonEnabled(True)
         refresh = QPushButton("重新检查")
+        print_btn = QPushButton("打印")
+        print_btn.setShortcut("Ctrl+P")
+        print_btn.clicked.connect(self.print_list)
         refresh.setShortcut("F5")
         self.count = QLabel()
 
         cols: list[Column[Finding]] = [
             Column("问题", lambda f: self.labels.get(f.rule, f.rule), 200),
             Column("对象", lambda f: f.subject, 120),
-            Column("证号/编号", lambda f: f.ref, 170),
+            Column("证号/编号", lambda f: self._ref(f.ref), 170),
             Column("期限", lambda f: f.due, 100),
             Column("说明", lambda f: f.detail, 500),
         ]
@@ -77,7 +85,9 @@ class FindingsPage(QWidget):
         top.addWidget(self.rule)
         top.addWidget(self.search, 1)
         top.addWidget(refresh)
+        top.addWidget(print_btn)
         lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
         lay.addLayout(top)
         lay.addWidget(self.view, 1)
         hint = QLabel("双击一行打开对应的记录。红色：已到期或须立即处理；黄色：即将到期。")
@@ -94,6 +104,19 @@ class FindingsPage(QWidget):
         self.search.textChanged.connect(lambda _t: self._update_count())
         ctx.events.data_changed.connect(self._mark_stale)
 
+    def _ref(self, ref: str) -> str:
+        if self.mask and len(ref) == 18 and ref[:17].isdigit():
+            return idcard.mask(ref)
+        return ref
+
+    def _show_audit(self) -> None:
+        res = getattr(self.ctx.window, "audit_result", None)
+        if res is not None and not getattr(res, "ok", True):
+            self.banner.setText(f"⚠ 审计记录核对发现问题：{res.problem}。数据可能在程序之外被改动，请核实并从备份恢复。")
+            self.banner.show()
+        else:
+            self.banner.hide()
+
     def _mark_stale(self, _what: str) -> None:
         self._stale = True
         if self.isVisible():
@@ -108,13 +131,15 @@ class FindingsPage(QWidget):
         as_of = self.as_of.date().toPython()
         db = self.ctx.db
 
-        def work(_p: object) -> list[Finding]:
+        def work(_p: object) -> tuple[list[Finding], bool]:
             with db.Session() as s:
-                return rules.run_all(s, as_of)
+                return rules.run_all(s, as_of), bool(settings.get(s, settings.MASK_IDS))
 
         self.ctx.tasks.run(work, on_success=self._loaded, label="正在检查…", parent=self)
 
-    def _loaded(self, findings: list[Finding]) -> None:
+    def _loaded(self, result: tuple[list[Finding], bool]) -> None:
+        findings, self.mask = result
+        self._show_audit()
         order = list(self.labels)
         findings.sort(key=lambda f: (order.index(f.rule) if f.rule in order else 99, f.due or dt.date.max, f.subject))
         self.model.set_rows(findings)
@@ -132,6 +157,14 @@ class FindingsPage(QWidget):
         f = self.model.row_at(self.proxy.mapToSource(index).row())
         if f.entity:
             self.ctx.open_record(f.entity, f.entity_id)
+
+    def print_list(self) -> None:
+        from brigade_desk.ui.widgets.printing import print_table
+
+        print_table(self.view, "问题清单", f"检查日期 {self.as_of.date().toString('yyyy-MM-dd')}；{self.count.text()}", self)
+
+    def bench_filter(self, text: str) -> None:
+        self.search.setText(text)
 
     def save_state(self) -> None:
         save_header(self.view, self.ctx.qsettings, "findings")

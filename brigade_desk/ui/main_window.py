@@ -33,9 +33,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         ctx.window = self
-        self.setWindowTitle(f"{APP_TITLE} — {ctx.db.path.name}")
+        self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
         self._pages: dict[str, QWidget] = {}
+        self.audit_result: object | None = None
 
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
@@ -59,12 +60,24 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(0, False)
         self.setCentralWidget(self.splitter)
 
-        self._db_label = QLabel(f"数据库：{ctx.db.path}")
+        self._db_label = QLabel("正在打开数据库…")
         self.statusBar().addPermanentWidget(self._db_label)
         ctx.events.status.connect(lambda t: self.statusBar().showMessage(t, 8000))
         ctx.tasks.unhandled_error.connect(self.show_error)
         self._build_menus()
-        self._restore()
+        self._restore_geometry()
+        if ctx.db is not None:
+            self.attach_database(ctx.db)
+
+    def attach_database(self, db: object) -> None:
+        """The database is open: show its name and the page the clerk was on last time."""
+        self.ctx.db = db  # type: ignore[assignment]
+        self.setWindowTitle(f"{APP_TITLE} — {self.ctx.db.path.name}")
+        self._db_label.setText(f"数据库：{self.ctx.db.path}")
+        row = int(self.ctx.qsettings.value("main/page", 0) or 0)
+        if not (0 <= row < len(PAGES)) or PAGES[row].factory is None:
+            row = 0
+        self.nav.setCurrentRow(row)
 
     # ---- pages --------------------------------------------------------------------------------
     def page(self, key: str) -> QWidget:
@@ -90,7 +103,7 @@ class MainWindow(QMainWindow):
         return self.page(key)
 
     def _show_row(self, row: int) -> None:
-        if row < 0:
+        if row < 0 or self.ctx.db is None:
             return
         pd: PageDef = PAGES[row]
         if pd.factory is None:
@@ -125,6 +138,9 @@ class MainWindow(QMainWindow):
         settings = QAction("单位信息与规则设置(&S)…", self)
         settings.triggered.connect(self.edit_settings)
         m.addAction(settings)
+        bk = QAction("备份与恢复(&B)…", self)
+        bk.triggered.connect(self.backups)
+        m.addAction(bk)
         m.addSeparator()
         data = QAction("打开数据文件夹", self)
         data.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.db.path.parent))))
@@ -163,6 +179,30 @@ class MainWindow(QMainWindow):
         if SettingsDialog(self.ctx, self).exec():
             self.ctx.changed("settings")
 
+    def backups(self) -> None:
+        from brigade_desk.ui.backup_dialog import BackupDialog
+
+        BackupDialog(self.ctx, self).exec()
+
+    def start_background_checks(self) -> None:
+        """After the window shows: the daily backup, then verify the audit trail."""
+        from brigade_desk import audit, backup
+
+        db = self.ctx.db
+
+        def work(_p: object) -> audit.VerifyResult:
+            backup.daily_backup_if_due(db.path)
+            with db.Session() as s:
+                return audit.verify(s)
+
+        def done(res: audit.VerifyResult) -> None:
+            self.audit_result = res
+            if not res.ok:
+                self.statusBar().showMessage(f"警告：审计记录核对发现问题——{res.problem}")
+                self.ctx.changed("audit")
+
+        self.ctx.tasks.run(work, on_success=done)
+
     def save_template(self) -> None:
         from brigade_desk.ui.import_dialog import save_template
 
@@ -197,7 +237,7 @@ class MainWindow(QMainWindow):
             show_crash(text, self)
 
     # ---- layout memory ------------------------------------------------------------------------
-    def _restore(self) -> None:
+    def _restore_geometry(self) -> None:
         s = self.ctx.qsettings
         geo = s.value("main/geometry")
         if isinstance(geo, QByteArray) and not geo.isEmpty():
@@ -210,10 +250,6 @@ class MainWindow(QMainWindow):
         sp = s.value("main/splitter")
         if not (isinstance(sp, QByteArray) and self.splitter.restoreState(sp)):
             self.splitter.setSizes([170, max(600, self.width() - 170)])
-        row = int(s.value("main/page", 0) or 0)
-        if not (0 <= row < len(PAGES)) or PAGES[row].factory is None:
-            row = 0
-        self.nav.setCurrentRow(row)
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
         if self.ctx.tasks.busy:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -33,7 +34,11 @@ class SettingsDialog(QDialog):
             for key, d in settings.DEFINITIONS.items():
                 value = settings.get(s, d)
                 w: QWidget
-                if isinstance(d.default, bool) or isinstance(d.default, (list, dict)):
+                if isinstance(d.default, bool):
+                    cb = QCheckBox()
+                    cb.setChecked(bool(value))
+                    w = cb
+                elif isinstance(d.default, (list, dict)):
                     w = QLineEdit(json.dumps(value, ensure_ascii=False))
                 elif isinstance(d.default, int):
                     sb = QSpinBox()
@@ -69,9 +74,11 @@ class SettingsDialog(QDialog):
         values: dict[str, object] = {}
         for key, w in self.inputs.items():
             d = settings.DEFINITIONS[key]
-            if isinstance(w, QSpinBox | QDoubleSpinBox):
+            if isinstance(w, QCheckBox):
+                values[key] = w.isChecked()
+            elif isinstance(w, QSpinBox | QDoubleSpinBox):
                 values[key] = w.value()
-            elif isinstance(d.default, bool) or isinstance(d.default, (list, dict)):
+            elif isinstance(d.default, (list, dict)):
                 assert isinstance(w, QLineEdit)
                 try:
                     values[key] = json.loads(w.text())

@@ -25,10 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk import rules
+from brigade_desk import audit, rules
 from brigade_desk.models.roster import CertAction, CertStatus, StaffCategory, StaffStatus
-from brigade_desk.rules import roster as roster_rules
-from brigade_desk.services.roster import CertView, HistoryEntry, RosterService, StaffView
+from brigade_desk.services.roster import (
+    CERT_LABELS,
+    STAFF_LABELS,
+    CertView,
+    HistoryEntry,
+    RosterService,
+    StaffView,
+)
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.roster.dialogs import CertActionDialog, CertDialog, StaffDialog
 from brigade_desk.ui.widgets.table import (
@@ -45,6 +51,22 @@ from brigade_desk.ui.widgets.table import (
 )
 
 ALL = "（全部）"
+
+FIELD_ZH = {**STAFF_LABELS, **CERT_LABELS, "staff_id": "人员", "created_at": "创建时间", "id": "编号",
+            "cancel_requested": "申请注销日期"}
+
+
+def _change_text(c: tuple[str, object, object]) -> str:
+    col, before, after = c
+    def f(v: object) -> str:
+        if v is None or v == "":
+            return "（空）"
+        if v is True:
+            return "是"
+        if v is False:
+            return "否"
+        return str(v)
+    return f"{FIELD_ZH.get(col, col)}：{f(before)} → {f(after)}"
 
 
 @dataclass
@@ -94,6 +116,8 @@ class RosterPage(QWidget):
         m.addAction("从 Excel 导入花名册…", lambda: self.ctx.window.import_file(None) if self.ctx.window else None)
         m.addAction("下载导入模板…", lambda: self.ctx.window.save_template() if self.ctx.window else None)
         m.addAction("导出花名册（上报用）…", self.export)
+        m.addAction("打印当前列表…", self.print_list)
+        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_list)
         more.setMenu(m)
         bar = QHBoxLayout()
         bar.addWidget(self.search, 2)
@@ -192,9 +216,20 @@ class RosterPage(QWidget):
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
         self.problems_label.setStyleSheet("color:#b3261e")
+        audit_cols: list[Column[audit.HistoryItem]] = [
+            Column("时间", lambda h: h.at, 140), Column("操作人", lambda h: h.user, 80),
+            Column("操作", lambda h: ("证件" if h.table == "certificate" else "人员") + audit.ACTION_ZH.get(h.action, h.action), 80),
+            Column("内容（原值 → 新值）", lambda h: "；".join(_change_text(c) for c in h.changes), 600),
+        ]
+        self.audit_model: ListTableModel[audit.HistoryItem] = ListTableModel(audit_cols, self)
+        self.audit_view = make_view(self, "audit")
+        self.audit_view.setModel(self.audit_model)
+        apply_widths(self.audit_view, audit_cols)
+        self.audit_view.setWordWrap(True)
         tabs = QTabWidget()
         tabs.addTab(cert_box, "执法证件")
         tabs.addTab(self.hist_view, "履历")
+        tabs.addTab(self.audit_view, "修改记录")
         detail = QWidget()
         dl = QVBoxLayout(detail)
         dl.setContentsMargins(0, 0, 0, 0)
@@ -241,14 +276,11 @@ class RosterPage(QWidget):
 
     def reload(self, select_id: int | None = None) -> None:
         self._stale = False
-        db = self.ctx.db
         service = self.service
         labels = self.labels
 
         def work(_p: object) -> tuple[list[RosterRow], list[str]]:
-            staff = service.list_staff()
-            with db.Session() as s:
-                findings = roster_rules.check(s, dt.date.today())
+            staff, findings = service.list_with_findings(dt.date.today())
             by_id: dict[int, list[str]] = defaultdict(list)
             severe: set[int] = set()
             for f in findings:
@@ -345,6 +377,7 @@ class RosterPage(QWidget):
             self.problems_label.clear()
             self.cert_model.set_rows([])
             self.hist_model.set_rows([])
+            self.audit_model.set_rows([])
             return
         p = r.staff
         self.detail_title.setText(f"{p.name}　{p.squad}　{p.category}　{p.status}　身份证号 {p.id_number}")
@@ -352,10 +385,8 @@ class RosterPage(QWidget):
         self.cert_model.set_rows(sorted(p.certificates, key=lambda c: (c.status == CertStatus.CANCELLED, -(c.issue_date or dt.date.min).toordinal())))
         if self.cert_model.rowCount():
             self.cert_view.selectRow(0)
-        try:
-            self.hist_model.set_rows(list(reversed(self.service.history(p.id))))
-        except Exception:
-            self.hist_model.set_rows([])
+        self.hist_model.set_rows(list(reversed(self.service.history(p.id))))
+        self.audit_model.set_rows(list(reversed(self.service.audit_history(p.id))))
 
     def current_cert(self) -> CertView | None:
         sel = self.cert_view.selectionModel().selectedRows()
@@ -446,6 +477,14 @@ class RosterPage(QWidget):
         db = self.ctx.db
         self.ctx.tasks.run(lambda _p: export_roster(db, path), on_success=lambda out: self.ctx.say(f"已导出：{out}"),
                            label="正在导出花名册…", parent=self)
+
+    def print_list(self) -> None:
+        from brigade_desk.ui.widgets.printing import print_table
+
+        print_table(self.view, "执法人员花名册", self.count.text(), self)
+
+    def bench_filter(self, text: str) -> None:
+        self.search.setText(text)
 
     def save_state(self) -> None:
         save_header(self.view, self.ctx.qsettings, "roster")
