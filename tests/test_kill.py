@@ -6,8 +6,9 @@ by a real subprocess (``python -m brigade_desk --db X import KIND BIG.xlsx``) wh
 (default 8), each time into a fresh copy of the same database. After every kill the database passes
 ``PRAGMA integrity_check`` and holds either none or all of the rows. Half the kills are aimed at
 the moment SQLite writes the transaction (the write-ahead log has grown past a random size below
-the size an uninterrupted run reaches), a quarter at a random time, a quarter just after the commit
-reached the log. Finally the import is re-run on a killed database and must complete.
+the size an uninterrupted run reaches), a quarter at a random time, a quarter right after a reader
+first sees the committed rows (checkpoint, close, exit): those must keep every row. Finally the
+import is re-run on a killed database (stale lock and all) and must complete.
 
 ``BRIGADE_DESK_KILL_ROWS`` (default 3000) sets the size; ``BRIGADE_DESK_KILL_SEED`` the random seed.
 """
@@ -91,10 +92,24 @@ def _full_run(db: Path, kind: str, xlsx: Path) -> Timing:
     return Timing(total, write_start if write_start is not None else total, max_wal)
 
 
+def _visible_rows(db: Path, table: str) -> int:
+    """Rows a reader sees now (committed data only)."""
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05)
+        try:
+            return int(con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return -1
+
+
 def _run_and_kill(db: Path, kind: str, xlsx: Path, *, at: float | None = None,
-                  wal_at_least: int | None = None, limit: float = 600) -> tuple[bool, float, int]:
-    """Start an import and kill it at ``at`` seconds, or as soon as the WAL reaches ``wal_at_least``
-    bytes. Returns (killed while running, moment, WAL size then)."""
+                  wal_at_least: int | None = None, committed: tuple[str, int] | None = None,
+                  limit: float = 600) -> tuple[bool, float, int]:
+    """Start an import and kill it at ``at`` seconds, as soon as the WAL reaches ``wal_at_least``
+    bytes, or as soon as a reader sees ``committed`` = (table, rows). Returns (killed while
+    running, moment, WAL size then)."""
     proc = _spawn(db, kind, xlsx)
     t0 = time.perf_counter()
     wal = 0
@@ -103,6 +118,8 @@ def _run_and_kill(db: Path, kind: str, xlsx: Path, *, at: float | None = None,
         if at is not None and time.perf_counter() - t0 >= at:
             break
         if wal_at_least is not None and wal >= wal_at_least:
+            break
+        if committed is not None and wal > 0 and _visible_rows(db, committed[0]) >= committed[1]:
             break
         time.sleep(0.001)
     moment = time.perf_counter() - t0
@@ -145,13 +162,15 @@ def test_sigkill_during_import_is_all_or_nothing(kind: str, tmp_path: Path) -> N
         elif mode == "mid-write" and timing.max_wal > 0:  # SQLite is writing the transaction
             alive, moment, wal = _run_and_kill(db, kind, xlsx,
                                                wal_at_least=rng.randint(1, max(int(timing.max_wal * 0.9), 1)))
-        else:  # the commit is in the log; the checkpoint and exit follow
-            alive, moment, wal = _run_and_kill(db, kind, xlsx, wal_at_least=max(timing.max_wal, 1))
+        else:  # right after the commit: during the checkpoint, closing and exiting
+            alive, moment, wal = _run_and_kill(db, kind, xlsx, committed=(case.count_table, base_count + ROWS))
         ok, n = _state(db, case.count_table)
         outcomes.append((mode, moment, wal, n - base_count, alive))
         where = f"kill {i + 1} ({mode}) at {moment:.2f} s, WAL {wal} B"
         assert ok == "ok", f"{where}: integrity_check says {ok}"
         assert n - base_count in (0, ROWS), f"{where}: {n - base_count} of {ROWS} rows — a partial import"
+        if mode == "committed":
+            assert n - base_count == ROWS, f"{where}: a committed import was lost"
 
     # the clerk simply imports again after the crash: it completes
     proc = _spawn(db, kind, xlsx)
