@@ -92,8 +92,9 @@ def put(ws: Any, r: int, c: int, value: Any, fmt: str | None = None) -> None:
 
 
 @st.composite
-def sheet_specs(draw: st.DrawFn, headers: tuple[str, ...], valid_row: Any) -> dict[str, Any]:
-    layout = draw(st.sampled_from(["table", "table", "table", "empty", "junk", "header_only", "late_header"]))
+def sheet_specs(draw: st.DrawFn, headers: tuple[str, ...], valid_row: Any, table: bool = False) -> dict[str, Any]:
+    layouts = ["table", "table", "table", "empty", "junk", "header_only", "late_header"]
+    layout = "table" if table else draw(st.sampled_from(layouts))
     cols = list(range(len(headers)))
     if draw(st.booleans()):
         cols = draw(st.permutations(cols))
@@ -103,8 +104,9 @@ def sheet_specs(draw: st.DrawFn, headers: tuple[str, ...], valid_row: Any) -> di
     rows = []
     for i in range(n_rows):
         base = list(valid_row(draw(st.integers(0, 40)) + 100 * i)) if valid_row else [None] * len(headers)
-        hostile = draw(st.dictionaries(st.sampled_from(range(len(headers))), cell_values,
-                                       max_size=len(headers) if valid_row is None else 3))
+        clean = valid_row is not None and draw(st.booleans())  # half the valid rows stay valid
+        hostile = {} if clean else draw(st.dictionaries(st.sampled_from(range(len(headers))), cell_values,
+                                                        max_size=len(headers) if valid_row is None else 3))
         rows.append([(hostile[j] if j in hostile else (base[j], None)) for j in range(len(headers))])
     return {
         "layout": layout,
@@ -129,7 +131,9 @@ def workbook_specs(draw: st.DrawFn, kind: str, with_rows: bool) -> dict[str, Any
     headers = importer_headers(kind)
     titles = draw(st.lists(sheet_titles, min_size=1, max_size=3, unique_by=str.lower))
     return {"headers": headers,
-            "sheets": [(t, draw(sheet_specs(headers, case.valid_row if case else None))) for t in titles]}
+            # with rows, the first sheet is a table so that most examples reach the rows
+            "sheets": [(t, draw(sheet_specs(headers, case.valid_row if case else None, table=bool(case) and i == 0)))
+                       for i, t in enumerate(titles)]}
 
 
 def build(path: Path, spec: dict[str, Any]) -> dict[str, int]:
