@@ -95,7 +95,7 @@ def _full_run(db: Path, kind: str, xlsx: Path) -> Timing:
 def _visible_rows(db: Path, table: str) -> int:
     """Rows a reader sees now (committed data only)."""
     try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05)
+        con = sqlite3.connect(Path(db).resolve().as_uri() + "?mode=ro", uri=True, timeout=0.05)
         try:
             return int(con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
         finally:
