@@ -159,6 +159,22 @@ def test_xlsx_with_another_name_still_opens(tmp_path: Path, db: Database) -> Non
     assert r.created == 2 and not r.errors
 
 
+def test_too_big_and_zip_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = good_xlsx(tmp_path / "巨大.xlsx")
+    monkeypatch.setattr(tabular, "MAX_FILE_BYTES", 1000)
+    assert "太大" in refused(p)
+    monkeypatch.setattr(tabular, "MAX_FILE_BYTES", 10**9)
+    bomb = tmp_path / "炸弹.xlsx"
+    with zipfile.ZipFile(p) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item.filename, zin.read(item.filename))
+        zout.writestr("xl/media/zeros.bin", b"\0" * (3 * 1024 * 1024))
+    monkeypatch.setattr(tabular, "MAX_UNPACKED_BYTES", 2 * 1024 * 1024)
+    assert "解压后" in refused(bomb)
+    monkeypatch.setattr(tabular, "MAX_UNPACKED_BYTES", 10**10)
+    tabular.open_workbook(bomb).close()
+
+
 def test_vanished_path_and_directory(tmp_path: Path) -> None:
     assert "找不到文件" in refused(tmp_path / "不存在.xlsx")
     (tmp_path / "文件夹.xlsx").mkdir()

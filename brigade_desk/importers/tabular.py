@@ -65,6 +65,8 @@ class SheetTable:
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, .et or an encrypted .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_SHOWN = 40  # characters of a cell's value quoted back in a message
+MAX_FILE_BYTES = 200 * 1024 * 1024  # a clerk's workbook is a few MB; photos make tens
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # what the parts add up to once unzipped (zip bombs)
 
 
 def shown(v: object, limit: int = MAX_SHOWN) -> str:
@@ -163,6 +165,10 @@ def open_workbook(path: Path) -> Any:
             raise UserError(f"{p} 是文件夹，请选择一个 Excel 文件（.xlsx）。")
         if not p.exists():
             raise UserError(f"找不到文件：{p}（可能已被移动、改名或删除）。请重新选择文件。")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise UserError(f"{p.name} 太大（{size / 1024 / 1024:.0f} MB），不像是一份台账表格。"
+                            "请确认是否选错了文件，或删去表中的图片后另存再导入。")
         with open(p, "rb") as fh:
             data = fh.read()
     except OSError as exc:
@@ -172,10 +178,14 @@ def open_workbook(path: Path) -> Any:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             kind = _zip_kind(zf)
+            unpacked = sum(i.file_size for i in zf.infolist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
         raise UserError(
             f"无法读取 {name}：文件已损坏（压缩包不完整，可能没有保存完整或下载中断）。请重新获取该文件。"
         ) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise UserError(f"{name} 解压后有 {unpacked / 1024 / 1024:.0f} MB，远超一份台账的大小，可能已损坏或不是正常的表格。"
+                        "请在 Excel 中打开后另存再导入。")
     if kind == "xlsb":
         raise UserError(f"{name} 是 Excel 二进制工作簿（.xlsb），无法读取。请在 Excel 中“另存为” Excel 工作簿（.xlsx）。")
     if kind == "docx":
