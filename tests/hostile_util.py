@@ -18,7 +18,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from brigade_desk import idcard
-from brigade_desk.cli import IMPORTERS, _load
+from brigade_desk.cli import IMPORTERS
 from brigade_desk.errors import RowError
 
 
@@ -62,7 +62,11 @@ IMPORTER_CASES: dict[str, ImporterCase] = {
 
 
 def importer(kind: str) -> Callable[..., Any]:
-    return _load(IMPORTERS[kind])
+    """The import function registered for ``kind`` ("module:function")."""
+    import importlib
+
+    mod, _, fn = IMPORTERS[kind].partition(":")
+    return getattr(importlib.import_module(mod), fn)  # type: ignore[no-any-return]
 
 
 def importer_headers(kind: str) -> tuple[str, ...]:
