@@ -1,0 +1,144 @@
+"""Helpers for the hostile-input and kill tests: valid-row factories per importer, DB snapshots.
+
+``IMPORTER_CASES`` maps an importer kind (a key of ``brigade_desk.cli.IMPORTERS``) to the headers
+of a workbook it accepts and a factory of valid rows. Adding an importer to the hostile-input
+property tests and the kill test is one entry here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from brigade_desk import idcard
+from brigade_desk.cli import IMPORTERS
+from brigade_desk.errors import RowError
+
+
+@dataclass(frozen=True)
+class ImporterCase:
+    """How to build a workbook the importer accepts."""
+
+    headers: tuple[str, ...]
+    valid_row: Callable[[int], list[Any]]  # n (0 … 20,000) -> one valid row, unique per n
+    invalid_row: Callable[[int], list[Any]]  # n -> a row the importer must reject (one error)
+    count_table: str  # the table that gets one row per imported data row (all-or-nothing check)
+    # run before importing into an empty database (e.g. the staff the rows refer to); may be None
+    prepare_db: Callable[[Any], None] | None = None
+
+
+def staff_id_number(n: int) -> str:
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=n)
+    first17 = f"630102{birth:%Y%m%d}001"
+    return first17 + idcard.check_char(first17)
+
+
+STAFF_HEADERS = ("序号", "姓名", "性别", "身份证号", "所属中队", "职务", "人员类别", "是否法制审核人员", "是否一线",
+                 "在岗状态", "执法证号", "发证机关", "发证日期", "有效期至", "执法记录仪编号", "联系电话", "备注")
+
+
+def staff_bad_row(n: int) -> list[Any]:
+    r = staff_row(n)
+    r[3] = staff_id_number(n)[:17] + ("0" if staff_id_number(n)[17] != "0" else "1")  # wrong checksum
+    return r
+
+
+def staff_row(n: int) -> list[Any]:
+    return [n + 1, f"测试{n}", "男", staff_id_number(n), "一中队", "队员", "执法人员", "否", "是", "在岗",
+            f"C{n:07d}", "青海省人民政府", dt.date(2021, 3, 5), dt.date(2031, 3, 4), f"JL-{n}", "13800000000", ""]
+
+
+# kind -> case; `training` and `cases` are added here when they are merged
+IMPORTER_CASES: dict[str, ImporterCase] = {
+    "staff": ImporterCase(STAFF_HEADERS, staff_row, staff_bad_row, "staff"),
+}
+
+
+def importer(kind: str) -> Callable[..., Any]:
+    """The import function registered for ``kind`` ("module:function")."""
+    import importlib
+
+    mod, _, fn = IMPORTERS[kind].partition(":")
+    return getattr(importlib.import_module(mod), fn)  # type: ignore[no-any-return]
+
+
+def importer_headers(kind: str) -> tuple[str, ...]:
+    """The case's headers, else the labels of the importer module's COLUMNS (if it has them)."""
+    if kind in IMPORTER_CASES:
+        return IMPORTER_CASES[kind].headers
+    import importlib
+
+    mod = importlib.import_module(IMPORTERS[kind].partition(":")[0])
+    cols = getattr(mod, "COLUMNS", None) or []
+    return tuple(getattr(c, "label", str(c)) for c in cols) or ("姓名", "身份证号")
+
+
+def write_rows(path: Path, headers: tuple[str, ...] | list[str], rows: Any, sheet: str = "数据") -> Path:
+    """A plain workbook (write-only mode: fast for big files) with one header row."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    ws.append(list(headers))
+    for r in rows:
+        ws.append(list(r))
+    wb.save(path)
+    return path
+
+
+def snapshot(db_path: Path) -> dict[str, tuple[int, str]]:
+    """Row count and a content hash of every table, read through a separate connection."""
+    con = sqlite3.connect(str(db_path))
+    try:
+        names = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        out = {}
+        for n in names:
+            rows = con.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall()
+            out[n] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+        return out
+    finally:
+        con.close()
+
+
+def longest_text(db_path: Path) -> int:
+    """The longest text value stored in any table."""
+    con = sqlite3.connect(str(db_path))
+    try:
+        best = 0
+        for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"):
+            cols = [r[1] for r in con.execute(f'PRAGMA table_info("{t}")')]
+            if cols:
+                expr = ", ".join(f'max(length(CASE WHEN typeof("{c}")=\'text\' THEN "{c}" END))' for c in cols)
+                best = max([best, *(v or 0 for v in con.execute(f'SELECT {expr} FROM "{t}"').fetchone())])
+        return best
+    finally:
+        con.close()
+
+
+def has_cjk(s: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in s)
+
+
+def check_errors(errors: list[RowError], sheets: dict[str, int]) -> None:
+    """Every error names the sheet, the row (0 = the whole file) and, for a row, the column.
+
+    ``sheets`` maps each sheet title in the workbook to its number of rows.
+    """
+    for e in errors:
+        assert isinstance(e, RowError), e
+        assert isinstance(e.sheet, str) and isinstance(e.column, str) and isinstance(e.row, int), e
+        assert e.row >= 0, e
+        if sheets:
+            assert e.sheet in sheets, (e, list(sheets))
+        if e.row >= 1:
+            assert e.column.strip(), f"row error without a column: {e}"
+            assert e.row <= max(sheets.get(e.sheet, 0), 1), (e, sheets)
+        assert e.message and has_cjk(e.message), e
+        assert len(e.message) <= 400, f"message too long ({len(e.message)}): {e.message[:200]}"
+        assert len(str(e)) <= 600
