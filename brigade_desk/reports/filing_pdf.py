@@ -24,7 +24,7 @@ from brigade_desk.errors import UserError
 from brigade_desk.exports.common import form_info
 from brigade_desk.exports.review_pdf import _esc, _table, cjk_styles
 from brigade_desk.models.cases import CaseRecord
-from brigade_desk.pdf import build_pdf
+from brigade_desk.pdf import build_pdf, pdf_fonts
 from brigade_desk.reports.case_stats import LATE, MISSING, ON_TIME, StatsContext
 
 BOX, TICK = "□", "■"
@@ -63,7 +63,7 @@ def filing_story(c: CaseRecord, unit: str, today: dt.date, ctx: StatsContext) ->
     head = Table([[Paragraph(f"备案单位（盖章）：{_esc(unit)}", st["body"]),
                    Paragraph(f"填报日期：{_date(today)}", ParagraphStyle("r", parent=st["body"], alignment=TA_RIGHT))]],
                  colWidths=[W * 0.65, W * 0.35])
-    head.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    head.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), pdf_fonts().song), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     story.append(head)
     if not c.is_major:
         story.append(Paragraph("注：该案件在案件登记中<b>未标记为重大案件</b>；如确属重大行政处罚决定，请先在案件登记中更正。",
@@ -143,3 +143,11 @@ def export_filing_pdf(db: Database, out: Path | str, case_no: str, *, as_of: dt.
         info = form_info(s, today)
         story = filing_story(c, info.unit, today, StatsContext(s, today))
     return build_pdf(out, story, title=f"重大行政处罚决定备案表 {case_no}", margins_mm=(18, 18, 18, 18))
+
+
+def case_numbers(db: Database, limit: int = 5000) -> list[str]:
+    """Case numbers for the 报表 page's completer: major decisions first, newest first."""
+    with db.Session() as s:
+        rows = s.execute(select(CaseRecord.case_no).order_by(CaseRecord.is_major.desc(), CaseRecord.decided_on.desc(),
+                                                              CaseRecord.id.desc()).limit(limit)).scalars()
+        return list(rows)

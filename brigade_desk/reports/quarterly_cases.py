@@ -53,7 +53,7 @@ def defects_text(r: CaseReview, t: Template) -> tuple[str, str]:
         if i.veto_hit:
             vetoes.append(f"{i.item_code} {title}")
         elif isinstance(item, Item) and i.score is not None and i.score < item.points:
-            lost.append(f"{i.item_code} {title}（扣{item.points - i.score:g}分{'：' + i.remark if i.remark else ''}）")
+            lost.append(f"{i.item_code} {title}（扣{(item.points - i.score).normalize():f}分{'：' + i.remark if i.remark else ''}）")
     return "；".join(vetoes), "；".join(lost)
 
 
