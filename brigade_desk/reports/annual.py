@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import importlib
 import inspect
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from openpyxl.styles import Alignment
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -294,9 +296,15 @@ def export_annual_workbook(db: Database, out: Path | str, year: int, *, as_of: d
         while name in used:
             name = name[:29] + f"{len(used)}"
         used.add(name)
-        write_form_sheet(wb.create_sheet(name), f"{info.unit}{year}年度{sec.title}", info, FIGURE_COLS,
-                         [[i, *r] for i, r in enumerate(sec.rows, start=1)], note="".join(p for p in sec.paragraphs
-                                                                                    if not p.startswith("## ")))
+        ws = wb.create_sheet(name)
+        note = "".join(p for p in sec.paragraphs if not p.startswith("## "))
+        n = write_form_sheet(ws, f"{info.unit}{year}年度{sec.title}", info, FIGURE_COLS,
+                             [[i, *r] for i, r in enumerate(sec.rows, start=1)], note=note)
+        if note:  # the summary text wraps inside its merged row instead of widening the printed page
+            row = 3 + n + 2
+            ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+            per_line = sum(c.width for c in FIGURE_COLS) / 2.1
+            ws.row_dimensions[row].height = 15 * (math.ceil(len(note) / per_line) + 1)
         if sec.detail_sheet:
             write_form_sheet(wb.create_sheet(sec.detail_sheet[:31]), f"{year}年度{sec.detail_sheet}", info,
                              sec.detail_cols, sec.detail_rows)

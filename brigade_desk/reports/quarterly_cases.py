@@ -25,7 +25,7 @@ from brigade_desk.services.checklists import Item, Template
 REVIEW_COLS = [
     Col("序号", 6), Col("评查年度", 8, "0"), Col("案号", 24), Col("案件类别", 10), Col("案由", 30), Col("当事人", 18), Col("决定日期", 12),
     Col("评查人", 10), Col("评查日期", 12), Col("得分", 7, "0.0"), Col("评查等级", 8), Col("否决项", 20),
-    Col("主要问题", 40), Col("整改情况", 24),
+    Col("主要问题", 48), Col("整改情况", 24),
 ]
 
 
@@ -44,6 +44,13 @@ def reviews_between(session: Session, start: dt.date, end: dt.date) -> list[tupl
     return [(r, c) for r, c in rows]
 
 
+MAX_DEFECTS = 3  # the sheet is for upload: the full list is in the 案卷评查 export
+
+
+def _short(title: str, n: int = 14) -> str:
+    return title if len(title) <= n else title[:n] + "…"
+
+
 def defects_text(r: CaseReview, t: Template) -> tuple[str, str]:
     """(veto items hit, items that lost points) as readable text."""
     vetoes, lost = [], []
@@ -53,8 +60,9 @@ def defects_text(r: CaseReview, t: Template) -> tuple[str, str]:
         if i.veto_hit:
             vetoes.append(f"{i.item_code} {title}")
         elif isinstance(item, Item) and i.score is not None and i.score < item.points:
-            lost.append(f"{i.item_code} {title}（扣{(item.points - i.score).normalize():f}分{'：' + i.remark if i.remark else ''}）")
-    return "；".join(vetoes), "；".join(lost)
+            lost.append(f"{i.item_code} {_short(title)}（扣{(item.points - i.score).normalize():f}分）")
+    more = f"等{len(lost)}项" if len(lost) > MAX_DEFECTS else ""
+    return "；".join(vetoes), "；".join(lost[:MAX_DEFECTS]) + more
 
 
 def rectification_state(r: CaseReview, on: dt.date) -> str:
