@@ -222,6 +222,12 @@ def _training_stub(session, year):  # type: ignore[no-untyped-def]  # the (sessi
 
 
 def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from brigade_desk.models.roster import Certificate
+
+    with data.begin() as s:  # an officer whose first certificate came after the year's end
+        p = add_staff(s, "丙", certified=False)
+        p.certificates.append(Certificate(cert_no="C-LATE", issue_date=D(2026, 1, 5), valid_to=D(2031, 1, 4), status="有效"))
+        add_staff(s, "丁", category="执法辅助人员", certified=False)
     monkeypatch.setattr(annual, "ANNUAL_SECTIONS", ["tests.test_reports_forms:_training_stub", *annual.ANNUAL_SECTIONS])
     out = tmp_path / "年报.xlsx"
     assert main(["--db", str(data.path), "export", "annual", "--year", "2025", "--as-of", AS_OF, "--out", str(out)]) == 0
@@ -236,7 +242,11 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
     assert figs["重大行政处罚决定（件）"] == 2 and figs["决定前经法制审核（件）"] == 1
     cases = {r[1].strip(): r[2] for r in sheet_rows(wb["执法办案"])}
     assert cases["立案（件）"] == 7 and cases["罚款金额（元）"] == 251900 and cases["行政复议（件）"] == 1
-    assert len(sheet_rows(wb["执法人员名册"])) == 2
+    assert len(sheet_rows(wb["执法人员名册"])) == 4
+    certs = {r[1].strip(): (r[2], r[3]) for r in sheet_rows(wb["执法证件"])}
+    assert certs["在岗执法人员（人）"][0] == 3 and certs["执法辅助人员（人）"][0] == 1
+    assert certs["持有效执法证件的执法人员（人）"][0] == 2
+    assert certs["未持有效证件的在岗执法人员（人）"] == (1, "其中1人的证件在 2025-11-06 之后核发")  # the running year: as of today
     rev = {r[1].strip(): r[2] for r in sheet_rows(wb["案卷评查"])}
     # the 2025 files are not reviewed yet: the review of the 2024 files (done in 2025) is reported
     assert rev["已评查（件）"] == 3 and rev["整改事项（项）"] == 1 and rev["逾期未完成（项）"] == 1

@@ -92,6 +92,10 @@ def certificates_section(session: Session, year: int, as_of: dt.date) -> Section
     aux = [p for p in on_duty if p.category == StaffCategory.AUXILIARY]
     reviewers = [p for p in officers if p.is_legal_reviewer]
     with_valid = [p for p in officers if any(cert_is_valid(c, on) for c in p.certificates)]
+    # no valid certificate on the day, but one issued later (the roster has no hiring date: maybe hired later)
+    later = [p for p in officers if p not in with_valid and p.certificates
+             and min(c.issue_date or dt.date.min for c in p.certificates) > on]
+    later_note = f"其中{len(later)}人的证件在 {on:%Y-%m-%d} 之后核发" if later else ""
     national = [p for p in officers if any(cert_is_valid(c, on) and c.national_format for c in p.certificates)]
     soon = on + dt.timedelta(days=int(str(settings.get(session, settings.CERT_EXPIRING_DAYS))))
     expiring = [p for p in with_valid if max(c.valid_to or dt.date.max for c in p.certificates if cert_is_valid(c, on)) <= soon]
@@ -106,7 +110,7 @@ def certificates_section(session: Session, year: int, as_of: dt.date) -> Section
         ["执法辅助人员（人）", len(aux), "不得单独执法，不发执法证件"],
         ["持有效执法证件的执法人员（人）", len(with_valid), ""],
         ["  其中全国统一执法证件（人）", len(national), ""],
-        ["未持有效证件的在岗执法人员（人）", len(officers) - len(with_valid), "不得从事执法活动"],
+        ["未持有效证件的在岗执法人员（人）", len(officers) - len(with_valid), later_note or "不得从事执法活动"],
         ["证件将在提醒期内到期（人）", len(expiring), f"有效期至 {soon:%Y-%m-%d} 前"],
         ["法制审核人员（人）", len(reviewers), f"占执法人员 {pct(share)}，要求不低于 {ratio:g}%"],
         ["本年离岗、调离、退休（人）", len(left), ""],
@@ -115,7 +119,8 @@ def certificates_section(session: Session, year: int, as_of: dt.date) -> Section
     paras = [
         f"截至{on.year}年{on.month}月{on.day}日，本单位在岗执法人员{len(officers)}人、执法辅助人员{len(aux)}人。"
         f"持有效执法证件的执法人员{len(with_valid)}人，其中持全国统一执法证件{len(national)}人；"
-        + (f"{len(officers) - len(with_valid)}名在岗执法人员未持有效证件，已安排不单独从事执法活动。"
+        + (f"{len(officers) - len(with_valid)}名在岗执法人员未持有效证件"
+           + (f"（{later_note}）" if later else "") + "，未持证期间不得从事执法活动。"
            if len(officers) > len(with_valid) else "在岗执法人员均持证上岗。"),
         f"法制审核人员{len(reviewers)}人，占执法人员的{pct(share)}"
         + ("，达到不低于" if share is not None and share * 100 >= ratio else "，未达到") + f"{ratio:g}%的要求。",
