@@ -349,3 +349,26 @@ def test_reports_page_filing_with_case_completer(gui_ctx, qtbot, tmp_path: Path)
     page.month.setCurrentIndex(9)
     page.generate(str(tmp_path / "月报.xlsx"))
     assert openpyxl.load_workbook(tmp_path / "月报.xlsx")["重大决定"]["B4"].value == "乐交执罚〔2025〕7号"
+
+
+def test_template_sources_from_cases(data: Database, tmp_path: Path) -> None:
+    from brigade_desk.reports.template_fill import fill_template, placeholder_help
+
+    assert any(p.startswith("{{行:案卷评查.") for p, _ in placeholder_help())
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "上报"
+    ws["A1"] = "{{单位名称}}重大决定（{{年度}}）"
+    ws.append(["案号", "决定日期", "备案情况"])
+    ws.append(["{{行:重大决定.案号}}", "{{行:重大决定.决定日期}}", "{{行:重大决定.备案情况}}"])
+    ws.append([])
+    ws.append(["{{行:案卷评查.案号}}", "{{行:案卷评查.主要问题}}"])
+    tpl = tmp_path / "t.xlsx"
+    wb.save(tpl)
+    out = tmp_path / "o.xlsx"
+    with data.Session() as s:
+        fill_template(s, tpl, out, Period(2025, quarter=4))
+    got = openpyxl.load_workbook(out)["上报"]
+    cols = [[c.value for c in row] for row in got.iter_rows(min_row=3)]
+    assert [r[0] for r in cols[:2]] == [A, B] and cols[0][2] == "按期" and cols[1][2] == "逾期"
+    assert [r[0] for r in cols[3:5]] == [A, B]
