@@ -372,3 +372,39 @@ def test_template_sources_from_cases(data: Database, tmp_path: Path) -> None:
     cols = [[c.value for c in row] for row in got.iter_rows(min_row=3)]
     assert [r[0] for r in cols[:2]] == [A, B] and cols[0][2] == "按期" and cols[1][2] == "逾期"
     assert [r[0] for r in cols[3:5]] == [A, B]
+
+
+def test_migration_0007_keeps_cases_and_their_officers(tmp_path: Path) -> None:
+    """A database at 0004 (case register, no appeal dates) with a case and its officers upgrades
+    to heads without losing a row (batch mode on SQLite must not cascade-delete case_officer)."""
+    from alembic import command
+
+    from brigade_desk import db as dbmod
+
+    p = tmp_path / "old.sqlite"
+    eng = dbmod._make_engine(p, foreign_keys=False)
+    cfg = dbmod.alembic_config()
+    with eng.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+        conn.commit()
+        conn.exec_driver_sql("INSERT INTO staff (id, name, sex, id_number, squad, post, category, is_legal_reviewer, "
+                             "is_front_line, status, bodycam_no, phone, notes) VALUES "
+                             "(1, '甲', '男', '630102198501010011', '', '', '执法人员', 0, 1, '在岗', '', '', '')")
+        conn.exec_driver_sql("INSERT INTO case_record (id, case_no, cause, party, party_type, domain, category, procedure, "
+                             "fine_amount, is_major, activities, notes) VALUES "
+                             "(1, 'X1', '超限', '乙', '个人', '公路路政', '行政处罚', '普通', 100, 0, '[]', '')")
+        conn.exec_driver_sql("INSERT INTO case_officer (case_id, staff_id) VALUES (1, 1)")
+        conn.commit()
+    eng.dispose()
+    d = dbmod.open_database(p)
+    try:
+        assert "0007" in dbmod.current_revisions(d.engine)
+        with d.engine.connect() as c:
+            assert c.exec_driver_sql("SELECT count(*) FROM case_officer").scalar() == 1
+            assert c.exec_driver_sql("SELECT case_no, reconsidered_on, sued_on, transferred_on FROM case_record").one() \
+                == ("X1", None, None, None)
+            idx = {r[1] for r in c.exec_driver_sql("PRAGMA index_list('case_record')")}
+            assert {"ix_case_record_reconsidered_on", "ix_case_record_sued_on", "ix_case_record_transferred_on"} <= idx
+    finally:
+        d.close()
