@@ -221,6 +221,10 @@ def _training_stub(session, year):  # type: ignore[no-untyped-def]  # the (sessi
     return Section("执法人员培训情况", [f"{year}年测试培训段落。", "## （一）测试小标题"], [["培训（次）", 3, ""]], sheet="培训")
 
 
+def _av_stub(session, year, as_of):  # type: ignore[no-untyped-def]
+    return ["测试音像记录段落。"], [["  已有全程音像记录（件）", 1, "测试"]]
+
+
 def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from brigade_desk.models.roster import Certificate
 
@@ -229,6 +233,7 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
         p.certificates.append(Certificate(cert_no="C-LATE", issue_date=D(2026, 1, 5), valid_to=D(2031, 1, 4), status="有效"))
         add_staff(s, "丁", category="执法辅助人员", certified=False)
     monkeypatch.setattr(annual, "ANNUAL_SECTIONS", ["tests.test_reports_forms:_training_stub", *annual.ANNUAL_SECTIONS])
+    monkeypatch.setattr(annual, "RECORDING_PARTS", ["tests.test_reports_forms:_av_stub"])
     out = tmp_path / "年报.xlsx"
     assert main(["--db", str(data.path), "export", "annual", "--year", "2025", "--as-of", AS_OF, "--out", str(out)]) == 0
     wb = openpyxl.load_workbook(out)
@@ -240,6 +245,7 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
     assert figs["尚在期限内（件）"] == 1  # the 3 November decision, seen on 6 November
     assert figs["按期公示率"] == 0.75 and wb["三项制度"].cell(9, 3).number_format == "0.0%"
     assert figs["重大行政处罚决定（件）"] == 2 and figs["决定前经法制审核（件）"] == 1
+    assert figs["已有全程音像记录（件）"] == 1 and "测试音像记录段落。" in str(wb["三项制度"].cell(3 + len(figs) + 2, 1).value)
     cases = {r[1].strip(): r[2] for r in sheet_rows(wb["执法办案"])}
     assert cases["立案（件）"] == 7 and cases["罚款金额（元）"] == 251900 and cases["行政复议（件）"] == 1
     assert len(sheet_rows(wb["执法人员名册"])) == 4

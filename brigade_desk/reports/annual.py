@@ -53,6 +53,10 @@ ANNUAL_SECTIONS: list[str] = [
     "brigade_desk.reports.annual:review_section",
 ]
 
+# parts of （二）执法全过程记录制度 from other ledgers: "module:function"(session, year, as_of) ->
+# (paragraphs, figure rows [项目, 数值, 说明]); the AV ledger adds the recordings found for the cases
+RECORDING_PARTS: list[str] = []
+
 FIGURE_COLS = [Col("序号", 6), Col("项目", 40), Col("数值", 14, "#,##0.##"), Col("说明", 50)]
 
 
@@ -183,6 +187,13 @@ def three_systems_section(session: Session, year: int, as_of: dt.date) -> Sectio
     ctx = StatsContext(session, as_of)
     st = case_stats(session, start, end, ctx)
     pub, fil = st.publication, st.filing
+    rec_paras: list[str] = []
+    rec_rows: list[list[Any]] = []
+    for ref in RECORDING_PARTS:  # the AV ledger: recordings found for those activities
+        mod, _, fn = ref.partition(":")
+        ps, rs = getattr(importlib.import_module(mod), fn)(session, year, as_of)
+        rec_paras += ps
+        rec_rows += rs
     rows = [
         ["应公示的执法决定（件）", pub.total, "决定后 20 个工作日内公示（按设置）"],
         ["  按期公示（件）", pub.counts[ON_TIME], ""], ["  逾期公示（件）", pub.counts[LATE], ""],
@@ -190,6 +201,7 @@ def three_systems_section(session: Session, year: int, as_of: dt.date) -> Sectio
         ["  按期公示率", pub.rate() if pub.rate() is not None else "—", "按期公示 ÷（应公示 − 尚在期限内）"],
         ["须全程音像记录的案件（件）", st.full_process, "本年立案、含查封扣押、强制拆除、暂扣车辆、强制执行"],
         *[[f"  其中{a}（件）", n, ""] for a, n in sorted(st.full_process_by_activity.items())],
+        *rec_rows,
         ["重大行政处罚决定（件）", st.major, ""],
         ["  决定前经法制审核（件）", st.major_reviewed, ""], ["  决定前经集体讨论（件）", st.major_discussed, ""],
         ["  按期备案（件）", fil.counts[ON_TIME], "决定后 5 个工作日内（按设置）"],
@@ -203,11 +215,12 @@ def three_systems_section(session: Session, year: int, as_of: dt.date) -> Sectio
              (f"本年立案的案件中，实施查封扣押、强制拆除等须全程音像记录的执法活动{st.full_process}件（"
               + "、".join(f"{a}{n}件" for a, n in sorted(st.full_process_by_activity.items())) + "），均应全程音像记录并归档。")
              if st.full_process else "本年立案的案件中没有须全程音像记录的执法活动。",
+             *rec_paras,
              "## （三）重大执法决定法制审核制度",
              f"全年作出重大行政处罚决定{st.major}件，决定前经法制审核{st.major_reviewed}件、经集体讨论{st.major_discussed}件；"
              f"按期备案{fil.counts[ON_TIME]}件，逾期备案{fil.counts[LATE]}件，逾期未备案{fil.counts[MISSING]}件。"]
     if st.major > st.major_reviewed:
-        paras.append(f"有{st.major - st.major_reviewed}件重大决定缺少决定前的法制审核记录，已列入整改。")
+        paras.append(f"有{st.major - st.major_reviewed}件重大决定缺少决定前的法制审核记录，应予核查整改。")
     if pub.provisional or fil.provisional:
         paras.append("注：部分期限涉及尚未录入节假日安排的年份，按普通周末估算。")
     return Section("行政执法“三项制度”落实情况", paras, rows, sheet="三项制度")
