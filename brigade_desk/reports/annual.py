@@ -133,7 +133,7 @@ def certificates_section(session: Session, year: int, as_of: dt.date) -> Section
         paras.append(f"本年度离岗、调离、退休{len(left)}人，" + (
             f"其中{len(left_open)}人的执法证件尚未注销，正通过司法行政机关办理。" if left_open else "执法证件均已按规定注销。"))
     if expiring:
-        paras.append(f"{len(expiring)}人的执法证件将于{soon.year}年{soon.month}月{soon.day}日前到期，已提醒及时办理换发。")
+        paras.append(f"{len(expiring)}人的执法证件将于{soon.year}年{soon.month}月{soon.day}日前到期，应及时办理换发。")
     roster = certificate_sheet(session, Period(year, quarter=4))
     return Section("执法人员和执法证件管理情况", paras, rows, sheet="执法证件",
                    detail_sheet="执法人员名册", detail_cols=roster.cols, detail_rows=list(roster.rows))
