@@ -414,3 +414,11 @@ def test_migration_0007_keeps_cases_and_their_officers(tmp_path: Path) -> None:
             assert {"ix_case_record_reconsidered_on", "ix_case_record_sued_on", "ix_case_record_transferred_on"} <= idx
     finally:
         d.close()
+
+
+def test_wrapped_lines_estimate() -> None:
+    from brigade_desk.exports.xlsxform import wrapped_lines
+
+    assert wrapped_lines("abc", 12) == 1
+    assert wrapped_lines("案" * 5, 12) == 1 and wrapped_lines("案" * 6, 12) == 2  # 11 usable units, 2 per CJK character
+    assert wrapped_lines("a\nb", 12) == 2
