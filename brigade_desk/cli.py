@@ -29,6 +29,9 @@ EXPORTERS: dict[str, str] = {
     "quarterly": "brigade_desk.cli_exports:quarterly",
     "reviews": "brigade_desk.cli_cases:export_reviews",
     "cases": "brigade_desk.cli_cases:export_cases",
+    "monthly": "brigade_desk.cli_report_forms:monthly",
+    "annual": "brigade_desk.cli_report_forms:annual",
+    "filing": "brigade_desk.cli_report_forms:filing",
 }
 # kind -> "module:function" writing a blank import template (out) -> Path
 TEMPLATES: dict[str, str] = {

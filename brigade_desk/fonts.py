@@ -31,6 +31,8 @@ _SYSTEM: dict[str, list[tuple[str, int]]] = {
     "fangsong": [("simfang.ttf", 0), ("STFANGSO.TTF", 0)],
     "heiti": [("simhei.ttf", 0), ("msyh.ttc", 0), ("msyh.ttf", 0)],
     "song": [("simsun.ttc", 0), ("simsun.ttf", 0), ("STSONG.TTF", 0)],
+    "kaiti": [("simkai.ttf", 0), ("STKAITI.TTF", 0)],
+    "xiaobiaosong": [("FZXBSJW.TTF", 0), ("方正小标宋简体.ttf", 0), ("FZXBSK.TTF", 0)],
 }
 
 _UNIX_DIRS = [

@@ -117,6 +117,19 @@ def _case(rng: random.Random, no: str, filed: dt.date, today: dt.date) -> dict[s
     return c
 
 
+def _appeals(rng: random.Random, c: dict[str, Any], today: dt.date) -> None:
+    """A few reconsiderations, suits and 行刑衔接 transfers (for the monthly statistics)."""
+    decided = c.get("decided_on")
+    if decided is not None and c["procedure"] == "普通":
+        r = rng.random()
+        if r < 0.03:
+            c["reconsidered_on"] = _add(decided, 10, 55, rng, today)
+        elif r < 0.045:
+            c["sued_on"] = _add(decided, 20, 170, rng, today)
+    if c["category"] == "行政处罚" and c["procedure"] == "普通" and rng.random() < 0.01:
+        c["transferred_on"] = _add(c["filed_on"], 5, 40, rng, today)
+
+
 def fill(s: Session, ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed * 7919 + 5)
     today = ctx.today
@@ -141,6 +154,7 @@ def fill(s: Session, ctx: DemoContext) -> None:
             month_pool[key] = ok if len(ok) >= 3 else officers
         return month_pool[key]
     next_id = int(s.scalar(select(func.max(CaseRecord.id))) or 0) + 1
+    extra = random.Random(ctx.seed * 104729 + 11)  # its own stream: the cases above stay as they were
     rows: list[dict[str, Any]] = []
     links: list[dict[str, int]] = []
     by_year: dict[int, list[dict[str, Any]]] = {}
@@ -154,6 +168,7 @@ def fill(s: Session, ctx: DemoContext) -> None:
         for fd in filed_days:
             filed = dt.date(y, 1, 1) + dt.timedelta(days=fd)
             c = _case(rng, "", filed, today)
+            _appeals(extra, c, today)
             seq[c["category"]] += 1
             c["case_no"] = f"乐交执{PREFIX[c['category']]}〔{y}〕{seq[c['category']]}号"
             c["id"] = next_id

@@ -9,6 +9,7 @@ ever becomes a formula from user data.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -63,6 +64,13 @@ def set_safe(cell: Any, value: Any) -> None:
         cell.number_format = DATE_FORMAT
 
 
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines a text takes in a column of ``width`` characters (a CJK character counts two)."""
+    per_line = max(1.0, width - 1)
+    return sum(max(1, math.ceil(sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) / per_line))
+               for part in text.split("\n"))
+
+
 def write_form_sheet(
     ws: Worksheet,
     title: str,
@@ -105,14 +113,20 @@ def write_form_sheet(
     for values in rows:
         r += 1
         count += 1
+        lines = 1
         for j, (col, v) in enumerate(zip(cols, values, strict=False), start=1):
             cell = ws.cell(r, j)
             set_safe(cell, v)
             cell.font = BODY_FONT
             cell.border = BORDER
-            cell.alignment = Alignment(vertical="center", wrap_text=isinstance(v, str) and len(v) > 12)
+            wrap = isinstance(v, str) and len(v) > 12
+            cell.alignment = Alignment(vertical="center", wrap_text=wrap)
+            if wrap:
+                lines = max(lines, wrapped_lines(v, col.width))
             if col.number_format and not isinstance(v, str):
                 cell.number_format = col.number_format
+        if lines > 1:  # neither Excel nor LibreOffice grows a row for wrapped text on opening
+            ws.row_dimensions[r].height = 13.5 * lines + 2
 
     foot = r + 2
     if note:

@@ -71,6 +71,9 @@ CASE_DATES: dict[str, str] = {
     "closed_on": "结案日期",
     "reported_on": "备案日期",
     "published_on": "公示日期",
+    "reconsidered_on": "申请复议日期",
+    "sued_on": "提起诉讼日期",
+    "transferred_on": "涉罪移送日期",
 }
 
 case_officer = Table(
@@ -104,6 +107,10 @@ class CaseRecord(TimestampMixin, Base):
     closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
     reported_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     published_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # 行政复议 applied for, 行政诉讼 brought, 行刑衔接 transfer of a suspected crime (monthly statistics)
+    reconsidered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
+    sued_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
+    transferred_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
     fine_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
     confiscation_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
     is_major: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

@@ -32,6 +32,7 @@ class SheetData:
 # sheet name -> "module:function"; the order is the workbook's
 SHEETS: dict[str, str] = {
     "执法证件": "brigade_desk.reports.quarterly:certificate_sheet",
+    "案卷评查": "brigade_desk.reports.quarterly_cases:review_sheet",
 }
 
 

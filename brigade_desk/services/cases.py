@@ -46,9 +46,10 @@ CASE_LABELS: dict[str, str] = {
 
 # dates that must not come before 立案 (filing of the case)
 _AFTER_FILED = ("investigated_on", "notified_on", "hearing_notice_on", "legal_review_on", "collective_on",
-                "decided_on", "served_on", "executed_on", "closed_on", "reported_on", "published_on")
+                "decided_on", "served_on", "executed_on", "closed_on", "reported_on", "published_on",
+                "reconsidered_on", "sued_on", "transferred_on")
 # dates that must not come before the decision
-_AFTER_DECISION = ("served_on", "executed_on", "reported_on", "published_on")
+_AFTER_DECISION = ("served_on", "executed_on", "reported_on", "published_on", "reconsidered_on", "sued_on")
 
 
 @dataclass
@@ -72,6 +73,9 @@ class CaseInput:
     closed_on: dt.date | None = None
     reported_on: dt.date | None = None
     published_on: dt.date | None = None
+    reconsidered_on: dt.date | None = None
+    sued_on: dt.date | None = None
+    transferred_on: dt.date | None = None
     fine_amount: Decimal | None = None
     confiscation_amount: Decimal | None = None
     is_major: bool = False

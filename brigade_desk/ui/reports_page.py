@@ -6,10 +6,11 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -117,7 +118,8 @@ class ReportsPage(QWidget):
         self.form.setRowVisible(self.month, f.period == "month")
         self.form.setRowVisible(self.target_box, f.target != "none")
         self.browse.setVisible(f.target == "template")
-        self.target.setPlaceholderText("上级发来的 .xlsx 模板" if f.target == "template" else "案件编号")
+        self.target.setPlaceholderText("上级发来的 .xlsx 模板" if f.target == "template" else "案号（可输入一部分，从提示中选择）")
+        self._set_completer(f.target)
         self.form.labelForField(self.target_box).setText("模板" if f.target == "template" else "案件编号")  # type: ignore[union-attr]
         if f.target == "template":
             from brigade_desk.reports.template_fill import placeholder_help
@@ -127,6 +129,18 @@ class ReportsPage(QWidget):
         else:
             self.placeholders.hide()
         self.result.clear()
+
+    def _set_completer(self, target: str) -> None:
+        """Case numbers as the clerk types (matching anywhere in the number)."""
+        if target != "case":
+            self.target.setCompleter(None)  # type: ignore[arg-type]
+            return
+        from brigade_desk.reports.filing_pdf import case_numbers
+
+        comp = QCompleter(case_numbers(self.ctx.db), self.target)
+        comp.setFilterMode(Qt.MatchFlag.MatchContains)
+        comp.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.target.setCompleter(comp)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "选择上级模板", "", "Excel 工作簿 (*.xlsx)")
