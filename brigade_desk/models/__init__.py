@@ -1,5 +1,14 @@
 """All tables. Import this package to have every model registered on ``Base.metadata``."""
 
+from brigade_desk.models.av import (
+    AvDuplicate,
+    AvIngestBatch,
+    AvNamePattern,
+    AvRecord,
+    AvStorageRoot,
+    AvVerifyResult,
+    AvVerifyRun,
+)
 from brigade_desk.models.base import Base
 from brigade_desk.models.roster import (
     Certificate,
@@ -13,6 +22,13 @@ from brigade_desk.models.roster import (
 from brigade_desk.models.settings import Setting
 
 __all__ = [
+    "AvDuplicate",
+    "AvIngestBatch",
+    "AvNamePattern",
+    "AvRecord",
+    "AvStorageRoot",
+    "AvVerifyResult",
+    "AvVerifyRun",
     "Base",
     "Certificate",
     "CertificateEvent",

@@ -1,0 +1,95 @@
+"""AV record rules: full-process recording present for each case that needs it; integrity.
+
+``av_missing_full_process`` reads the case register through a small protocol so that this ledger does
+not depend on the case ledger's models: a table named ``case_record`` with the columns ``case_no``
+(text) and ``activities`` (a JSON list of activity names, e.g. ``["查封扣押", "现场检查"]``). When that
+table does not exist the rule finds nothing. A case needs full-process recording for each of its
+activities listed in the setting ``av.full_process_activities`` (default 查封扣押, 强制拆除); it is
+satisfied by at least one AV record with the same ``case_no`` and that ``activity``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
+
+from brigade_desk import settings
+from brigade_desk.av import roots
+from brigade_desk.models.av import VERIFY_LABELS, AvRecord, VerifyStatus
+from brigade_desk.rules import Finding
+
+RULES = {
+    "av_missing_full_process": "案件缺少全程音像记录",
+    "av_integrity": "音像记录被修改或缺失",
+}
+
+CASE_TABLE = "case_record"
+
+
+def case_activities(session: Session) -> list[tuple[str, list[str]]] | None:
+    """(case_no, activities) of every case, or None when there is no case register table."""
+    insp = inspect(session.get_bind())
+    if not insp.has_table(CASE_TABLE):
+        return None
+    cols = {c["name"] for c in insp.get_columns(CASE_TABLE)}
+    if not {"case_no", "activities"} <= cols:
+        return None
+    out: list[tuple[str, list[str]]] = []
+    for case_no, raw in session.execute(text(f"SELECT case_no, activities FROM {CASE_TABLE}")):
+        acts: list[str] = []
+        if isinstance(raw, list):
+            acts = [str(a) for a in raw]
+        elif raw:
+            try:
+                val = json.loads(raw)
+                acts = [str(a) for a in val] if isinstance(val, list) else []
+            except (ValueError, TypeError):
+                acts = [a.strip() for a in str(raw).replace("，", ",").replace("、", ",").split(",") if a.strip()]
+        out.append((str(case_no or ""), acts))
+    return out
+
+
+def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
+    cases = case_activities(session)
+    if not cases:
+        return []
+    needed = set(settings.get(session, settings.AV_FULL_PROCESS) or [])
+    have = {(c, a) for c, a in session.execute(
+        select(AvRecord.case_no, AvRecord.activity).where(AvRecord.case_no != "").distinct())}
+    out: list[Finding] = []
+    for case_no, acts in cases:
+        if not case_no:
+            continue
+        for act in sorted(set(acts) & needed):
+            if (case_no, act) not in have:
+                out.append(Finding(
+                    rule="av_missing_full_process", subject=case_no, ref=act, due=None,
+                    detail=f"案件记录了「{act}」，须全程音像记录，但音像记录台账中没有该案件的「{act}」记录",
+                    entity="case", entity_id=None,
+                ))
+    return out
+
+
+def check_integrity(session: Session, as_of: dt.date) -> list[Finding]:
+    rmap = roots.roots_map(session)
+    q = (select(AvRecord.id, AvRecord.root_id, AvRecord.rel_path, AvRecord.case_no, AvRecord.file_name,
+                AvRecord.last_verify_status, AvRecord.last_verified_at)
+         .where(AvRecord.last_verify_status.in_([VerifyStatus.MODIFIED, VerifyStatus.MISSING]))
+         .order_by(AvRecord.last_verified_at, AvRecord.id))
+    out: list[Finding] = []
+    for r in session.execute(q):
+        path = str(roots.resolve(rmap[r.root_id], r.rel_path))
+        when = f"{r.last_verified_at:%Y-%m-%d %H:%M}" if r.last_verified_at else ""
+        out.append(Finding(
+            rule="av_integrity", subject=r.case_no or r.file_name, ref=path, due=None,
+            detail=f"{when} 校验结果：{VERIFY_LABELS.get(r.last_verify_status, r.last_verify_status)}",
+            entity="av_record", entity_id=r.id,
+        ))
+    return out
+
+
+def check(session: Session, as_of: dt.date) -> list[Finding]:
+    return check_full_process(session, as_of) + check_integrity(session, as_of)
