@@ -24,13 +24,16 @@ IMPORTERS: dict[str, str] = {
 # kind -> "module:function" with signature (db, out, args) -> Path
 EXPORTERS: dict[str, str] = {
     "roster": "brigade_desk.cli_exports:roster",
+    "av": "brigade_desk.cli_av:export_av",
 }
 # kind -> "module:function" writing a blank import template (out) -> Path
 TEMPLATES: dict[str, str] = {
     "staff": "brigade_desk.importers.staff:write_template",
 }
 # modules with register(subparsers) adding their own commands (av, review, audit …)
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "brigade_desk.cli_av",
+]
 
 
 def _load(ref: str) -> Callable[..., Any]:

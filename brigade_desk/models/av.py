@@ -86,7 +86,7 @@ class AvRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     root_id: Mapped[int] = mapped_column(ForeignKey("av_storage_root.id"), index=True)
     rel_path: Mapped[str] = mapped_column(Text)
-    file_name: Mapped[str] = mapped_column(String(255), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     file_mtime: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
@@ -107,14 +107,14 @@ class AvRecord(Base):
     target: Mapped[str] = mapped_column(String(100), default="", index=True)  # party / plate
     place: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    important: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    important: Mapped[bool] = mapped_column(Boolean, default=False)
     retention_years: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None = 永久
     source_root_id: Mapped[int | None] = mapped_column(ForeignKey("av_storage_root.id"), nullable=True)
     source_rel_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("av_ingest_batch.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    ingested_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    ingested_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_verify_status: Mapped[str] = mapped_column(String(10), default="", index=True)
     last_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
