@@ -335,6 +335,7 @@ def ingest(db: Database, folder: Path | str, opts: IngestOptions | None = None, 
         with lock:
             b = counters["bytes"]
         progress.update(b, total_bytes, f"{done_files}/{n_files} 个文件，{_fmt_bytes(b)} / {_fmt_bytes(total_bytes)}")
+        progress.check()  # a cancel pressed while the listener ran counts at once
 
     pool = ThreadPoolExecutor(max_workers=opts.workers, thread_name_prefix="av-hash")
     queue = iter(items)

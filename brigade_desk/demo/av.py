@@ -151,6 +151,8 @@ def _write_record(s: Session, ctx: DemoContext, path: Path, root_id: int, src: P
     ))
 
 
+LARGE_ROWS = 200_000
+
 COLS = ("root_id", "rel_path", "file_name", "size", "sha256", "file_mtime", "media_start", "time_source",
         "duration_s", "pattern_name", "device_no", "officer_code", "officer_id", "officer2_id", "activity",
         "case_no", "target", "place", "notes", "important", "retention_years", "ingested_at",
@@ -172,7 +174,7 @@ def _fill_large(s: Session, ctx: DemoContext) -> None:
     s.flush()
     cases = _cases(ctx, 9000)
     start_day = dt.datetime.combine(ctx.today - dt.timedelta(days=3650), dt.time(7))
-    target_rows = 200_000
+    target_rows = LARGE_ROWS
     weights_cum = list(itertools.accumulate(WEIGHTS))
     # raw DB-API executemany: SQLAlchemy's per-row parameter processing would double the time here
     raw = s.connection().connection.driver_connection
