@@ -1,5 +1,6 @@
 """All tables. Import this package to have every model registered on ``Base.metadata``."""
 
+from brigade_desk.models.audit import AuditEntry
 from brigade_desk.models.av import (
     AvDuplicate,
     AvIngestBatch,
@@ -10,6 +11,7 @@ from brigade_desk.models.av import (
     AvVerifyRun,
 )
 from brigade_desk.models.base import Base
+from brigade_desk.models.reports import ReportDone
 from brigade_desk.models.roster import (
     Certificate,
     CertificateEvent,
@@ -29,7 +31,9 @@ __all__ = [
     "AvStorageRoot",
     "AvVerifyResult",
     "AvVerifyRun",
+    "AuditEntry",
     "Base",
+    "ReportDone",
     "Certificate",
     "CertificateEvent",
     "CertStatus",
