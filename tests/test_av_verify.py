@@ -7,7 +7,13 @@ from sqlalchemy import select, text
 from brigade_desk.av import roots
 from brigade_desk.av.ingest import IngestOptions, ingest
 from brigade_desk.av.verify import verify
-from brigade_desk.models.av import AvRecord, AvStorageRoot, AvVerifyResult, AvVerifyRun
+from brigade_desk.models.av import (
+    AvRecord,
+    AvRecordCheck,
+    AvStorageRoot,
+    AvVerifyResult,
+    AvVerifyRun,
+)
 from brigade_desk.progress import Progress
 from brigade_desk.rules import av as av_rules
 from brigade_desk.rules import run_all
@@ -24,7 +30,7 @@ def _setup(db, tmp_path, n=4):  # noqa: F811
 
 def _status(db):  # noqa: F811
     with db.Session() as s:
-        return {r.file_name: r.last_verify_status for r in s.scalars(select(AvRecord))}
+        return {r.file_name: st for r, st in s.execute(select(AvRecord, AvRecordCheck.status).outerjoin(AvRecordCheck))}
 
 
 def test_all_ok(db, tmp_path):  # noqa: F811
@@ -89,7 +95,8 @@ def test_file_moved(db, tmp_path):  # noqa: F811
     assert res.missing == [] and res.ok == 3 and not res.failed
     with db.Session() as s:
         r = s.scalars(select(AvRecord).where(AvRecord.file_name == new.name)).one()
-        assert r.rel_path == "整理后/案件一/" + new.name and r.last_verify_status == "moved"
+        assert r.rel_path == "整理后/案件一/" + new.name
+        assert s.get(AvRecordCheck, r.id).status == "moved"
     # the record now follows the file: the next run is all ok
     res2 = verify(db)
     assert res2.ok == 4 and res2.moved == []
@@ -166,3 +173,19 @@ def test_full_process_rule(db, tmp_path):  # noqa: F811
         settings.set_value(s, settings.AV_FULL_PROCESS, ["查封扣押", "强制拆除", "调查取证"])
     with db.Session() as s:
         assert {x.subject for x in av_rules.check_full_process(s, TODAY)} == {"案2", "案3", "案4"}
+
+
+def test_audit_trail_intact_after_ingest_verify_and_move(db, tmp_path):  # noqa: F811
+    from brigade_desk import audit
+
+    src, files = _setup(db, tmp_path, n=3)
+    verify(db)
+    files[0].rename(src / "moved.mp4")
+    files[1].write_bytes(b"changed")
+    verify(db)
+    with db.Session() as s:
+        res = audit.verify(s)
+        assert res.ok, res.problem
+        # the record's SHA-256 is in the trail: changing it behind the program's back is detected
+        s.execute(text("UPDATE av_record SET sha256 = :h WHERE id = 1"), {"h": "0" * 64})
+        assert not audit.verify(s).ok

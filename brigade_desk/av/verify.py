@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select
 
 from brigade_desk.av import media, roots
 from brigade_desk.av.hashing import hash_file
@@ -35,6 +35,7 @@ from brigade_desk.db import Database
 from brigade_desk.errors import Cancelled
 from brigade_desk.models.av import (
     AvRecord,
+    AvRecordCheck,
     AvStorageRoot,
     AvVerifyResult,
     AvVerifyRun,
@@ -232,13 +233,16 @@ def _write(db: Database, run_id: int, rows: list[dict[str, Any]], result: Verify
             {"run_id": run_id, "record_id": x["rec"].id, "status": x["status"], "path": str(x["rec"].path),
              "new_path": x["new_path"], "detail": x["detail"]} for x in rows
         ])
-        s.execute(update(AvRecord), [
-            {"id": x["rec"].id, "last_verify_status": x["status"], "last_verified_at": now} for x in rows
+        ids = [x["rec"].id for x in rows]
+        s.execute(delete(AvRecordCheck).where(AvRecordCheck.record_id.in_(ids)))
+        s.execute(insert(AvRecordCheck), [
+            {"record_id": x["rec"].id, "status": x["status"], "verified_at": now, "run_id": run_id} for x in rows
         ])
         for x in rows:
-            if x["status"] == VerifyStatus.MOVED:
-                s.execute(update(AvRecord).where(AvRecord.id == x["rec"].id)
-                          .values(root_id=x["new_root"], rel_path=x["new_rel"], file_name=Path(x["new_path"]).name))
+            if x["status"] == VerifyStatus.MOVED:  # through the ORM: the audit trail records the move
+                rec = s.get(AvRecord, x["rec"].id)
+                assert rec is not None
+                rec.root_id, rec.rel_path, rec.file_name = x["new_root"], x["new_rel"], Path(x["new_path"]).name
     for x in rows:
         result.checked += 1
         st, path = x["status"], str(x["rec"].path)

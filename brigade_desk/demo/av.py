@@ -147,7 +147,7 @@ def _write_record(s: Session, ctx: DemoContext, path: Path, root_id: int, src: P
         device_no=info.device or device, officer_code=info.officer, officer_id=officer_id, activity=act,
         case_no=case_no, target=_plate(rng) if case_no else "", place=rng.choice(PLACES), notes="",
         important=info.important, retention_years=None if case_no else 1, batch_id=batch_id,
-        ingested_at=dt.datetime.now(), last_verify_status="",
+        ingested_at=dt.datetime.now(),
     ))
 
 
@@ -155,8 +155,7 @@ LARGE_ROWS = 200_000
 
 COLS = ("root_id", "rel_path", "file_name", "size", "sha256", "file_mtime", "media_start", "time_source",
         "duration_s", "pattern_name", "device_no", "officer_code", "officer_id", "officer2_id", "activity",
-        "case_no", "target", "place", "notes", "important", "retention_years", "ingested_at",
-        "last_verify_status")
+        "case_no", "target", "place", "notes", "important", "retention_years", "ingested_at")
 
 
 def _ts(d: dt.datetime) -> str:
@@ -205,7 +204,7 @@ def _fill_large(s: Session, ctx: DemoContext) -> None:
             arch.id, f"{start:%Y}/{start:%m}/{dev}/{name}", name, dur * (900_000 + int(rnd() * 500_000)),
             f"{rng.getrandbits(256):064x}", _ts(start + dt.timedelta(seconds=dur)), _ts(start), "文件名",
             float(dur), "警号_设备号_时间_序号", dev, code, oid, o2 if o2 != oid else None, act, case_no, target,
-            PLACES[n % len(PLACES)], "", bool(imp), keep, _ts(start + dt.timedelta(days=n % 4)), "",
+            PLACES[n % len(PLACES)], "", bool(imp), keep, _ts(start + dt.timedelta(days=n % 4)),
         ))
         if len(rows) >= 25_000:
             raw.executemany(sql, rows)

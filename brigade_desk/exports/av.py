@@ -13,7 +13,7 @@ from brigade_desk.db import Database
 from brigade_desk.errors import UserError
 from brigade_desk.exports.common import form_info
 from brigade_desk.exports.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
-from brigade_desk.models.av import ACTIVITIES, VERIFY_LABELS, AvRecord
+from brigade_desk.models.av import ACTIVITIES, VERIFY_LABELS, AvRecord, AvRecordCheck
 from brigade_desk.models.roster import Staff
 from brigade_desk.rules import av as av_rules
 
@@ -48,14 +48,15 @@ def export_av(db: Database, out: Path | str, *, year: int, quarter: int | None =
     with db.Session() as s:
         info = form_info(s, as_of)
         rmap = roots.roots_map(s)
-        q = (select(AvRecord, o1.name, o2.name)
+        q = (select(AvRecord, o1.name, o2.name, AvRecordCheck.status, AvRecordCheck.verified_at)
              .outerjoin(o1, o1.id == AvRecord.officer_id).outerjoin(o2, o2.id == AvRecord.officer2_id)
+             .outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
              .where(AvRecord.media_start >= start, AvRecord.media_start < end)
              .order_by(AvRecord.media_start, AvRecord.id))
         rows: list[list[object]] = []
         summary: dict[str, list[float]] = {a: [0, 0.0, 0, 0, 0.0] for a in ACTIVITIES}
         cases: dict[str, set[str]] = {a: set() for a in ACTIVITIES}
-        for r, n1, n2 in s.execute(q):
+        for r, n1, n2, status, verified_at in s.execute(q):
             names = "、".join(n for n in (n1, n2) if n) or r.officer_code
             rows.append([
                 len(rows) + 1, r.case_no, r.target, r.activity, r.media_start,
@@ -63,7 +64,7 @@ def export_av(db: Database, out: Path | str, *, year: int, quarter: int | None =
                 r.place, r.file_name, str(roots.resolve(rmap[r.root_id], r.rel_path)),
                 round(r.size / 2**20, 2), r.sha256, "是" if r.important else "",
                 "永久" if r.retention_years is None else f"{r.retention_years}年",
-                VERIFY_LABELS.get(r.last_verify_status, r.last_verify_status), r.last_verified_at, r.notes,
+                VERIFY_LABELS.get(status or "", status), verified_at, r.notes,
             ])
             acc = summary.setdefault(r.activity, [0, 0.0, 0, 0, 0.0])
             acc[0] += 1

@@ -115,11 +115,25 @@ class AvRecord(Base):
         ForeignKey("av_ingest_batch.id", ondelete="SET NULL"), nullable=True, index=True
     )
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    last_verify_status: Mapped[str] = mapped_column(String(10), default="", index=True)
-    last_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 Index("ix_av_record_source", AvRecord.source_root_id, AvRecord.source_rel_path)
+
+
+class AvRecordCheck(Base):
+    """The last verification result of a record (one row per verified record).
+
+    Kept apart from ``av_record`` on purpose: a record is written once through the ORM and therefore
+    protected by the audit trail (its SHA-256 included); the verification status changes with every
+    run and is written in bulk, so it must not live in an audited row.
+    """
+
+    __tablename__ = "av_record_check"
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("av_record.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    verified_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("av_verify_run.id", ondelete="SET NULL"), nullable=True)
 
 
 class AvIngestBatch(Base):

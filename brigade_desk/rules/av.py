@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from brigade_desk import settings
 from brigade_desk.av import roots
-from brigade_desk.models.av import VERIFY_LABELS, AvRecord, VerifyStatus
+from brigade_desk.models.av import VERIFY_LABELS, AvRecord, AvRecordCheck, VerifyStatus
 from brigade_desk.rules import Finding
 
 RULES = {
@@ -76,16 +76,17 @@ def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
 def check_integrity(session: Session, as_of: dt.date) -> list[Finding]:
     rmap = roots.roots_map(session)
     q = (select(AvRecord.id, AvRecord.root_id, AvRecord.rel_path, AvRecord.case_no, AvRecord.file_name,
-                AvRecord.last_verify_status, AvRecord.last_verified_at)
-         .where(AvRecord.last_verify_status.in_([VerifyStatus.MODIFIED, VerifyStatus.MISSING]))
-         .order_by(AvRecord.last_verified_at, AvRecord.id))
+                AvRecordCheck.status, AvRecordCheck.verified_at)
+         .join(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
+         .where(AvRecordCheck.status.in_([VerifyStatus.MODIFIED, VerifyStatus.MISSING]))
+         .order_by(AvRecordCheck.verified_at, AvRecord.id))
     out: list[Finding] = []
     for r in session.execute(q):
         path = str(roots.resolve(rmap[r.root_id], r.rel_path))
-        when = f"{r.last_verified_at:%Y-%m-%d %H:%M}" if r.last_verified_at else ""
+        when = f"{r.verified_at:%Y-%m-%d %H:%M}"
         out.append(Finding(
             rule="av_integrity", subject=r.case_no or r.file_name, ref=path, due=None,
-            detail=f"{when} 校验结果：{VERIFY_LABELS.get(r.last_verify_status, r.last_verify_status)}",
+            detail=f"{when} 校验结果：{VERIFY_LABELS.get(r.status, r.status)}",
             entity="av_record", entity_id=r.id,
         ))
     return out

@@ -97,8 +97,6 @@ def upgrade() -> None:
     sa.Column('source_rel_path', sa.Text(), nullable=True),
     sa.Column('batch_id', sa.Integer(), nullable=True),
     sa.Column('ingested_at', sa.DateTime(), nullable=False),
-    sa.Column('last_verify_status', sa.String(length=10), nullable=False),
-    sa.Column('last_verified_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['batch_id'], ['av_ingest_batch.id'], name=op.f('fk_av_record_batch_id_av_ingest_batch'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['officer2_id'], ['staff.id'], name=op.f('fk_av_record_officer2_id_staff'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['officer_id'], ['staff.id'], name=op.f('fk_av_record_officer_id_staff'), ondelete='SET NULL'),
@@ -113,7 +111,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_av_record_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_av_record_case_no'), ['case_no'], unique=False)
         batch_op.create_index(batch_op.f('ix_av_record_device_no'), ['device_no'], unique=False)
-        batch_op.create_index(batch_op.f('ix_av_record_last_verify_status'), ['last_verify_status'], unique=False)
         batch_op.create_index(batch_op.f('ix_av_record_media_start'), ['media_start'], unique=False)
         batch_op.create_index(batch_op.f('ix_av_record_officer2_id'), ['officer2_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_av_record_officer_id'), ['officer_id'], unique=False)
@@ -133,6 +130,19 @@ def upgrade() -> None:
     with op.batch_alter_table('av_duplicate', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_av_duplicate_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_av_duplicate_record_id'), ['record_id'], unique=False)
+
+    op.create_table('av_record_check',
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('verified_at', sa.DateTime(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['record_id'], ['av_record.id'], name=op.f('fk_av_record_check_record_id_av_record'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['run_id'], ['av_verify_run.id'], name=op.f('fk_av_record_check_run_id_av_verify_run'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('record_id', name=op.f('pk_av_record_check'))
+    )
+    with op.batch_alter_table('av_record_check', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_av_record_check_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_av_record_check_verified_at'), ['verified_at'], unique=False)
 
     op.create_table('av_verify_result',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -177,6 +187,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_av_verify_result_record_id'))
 
     op.drop_table('av_verify_result')
+    with op.batch_alter_table('av_record_check', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_av_record_check_verified_at'))
+        batch_op.drop_index(batch_op.f('ix_av_record_check_status'))
+
+    op.drop_table('av_record_check')
     with op.batch_alter_table('av_duplicate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_av_duplicate_record_id'))
         batch_op.drop_index(batch_op.f('ix_av_duplicate_batch_id'))
@@ -189,7 +204,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_av_record_officer_id'))
         batch_op.drop_index(batch_op.f('ix_av_record_officer2_id'))
         batch_op.drop_index(batch_op.f('ix_av_record_media_start'))
-        batch_op.drop_index(batch_op.f('ix_av_record_last_verify_status'))
         batch_op.drop_index(batch_op.f('ix_av_record_device_no'))
         batch_op.drop_index(batch_op.f('ix_av_record_case_no'))
         batch_op.drop_index(batch_op.f('ix_av_record_batch_id'))
