@@ -194,7 +194,7 @@ def _fill_large(s: Session, ctx: DemoContext) -> None:
             act = rng.choices(ACTIVITIES, cum_weights=weights_cum)[0]
         oid, dev = officers[int(rnd() * n_off)]
         o2 = officers[int(rnd() * n_off)][0]
-        start = start_day + dt.timedelta(seconds=int(rnd() * 3650 * 86400 * 0.5) * 2)
+        start = start_day + dt.timedelta(seconds=int(rnd() * 3649 * 86400 * 0.5) * 2)  # up to yesterday
         start = start.replace(hour=7 + start.hour % 13)
         imp = "IMP" if act in ("查封扣押", "强制拆除") and rnd() < 0.4 else ""
         code = f"0{(oid or 0) + 10000}"
