@@ -122,6 +122,9 @@ def test_subset_and_relettered_root(db, tmp_path):  # noqa: F811
     moved_root.parent.mkdir()
     shutil.move(src, moved_root)
     assert len(verify(db).missing) == 4
+    with db.Session() as s:  # one finding for the unreachable root, not one per file
+        f = av_rules.check_integrity(s, TODAY)
+    assert len(f) == 1 and f[0].ref == str(src) and "4 个文件缺失" in f[0].detail
     with db.begin() as s:
         rid = s.scalars(select(AvStorageRoot.id)).one()
         roots.set_root_path(s, rid, moved_root)

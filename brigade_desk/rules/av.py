@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from brigade_desk import settings
 from brigade_desk.av import roots
-from brigade_desk.models.av import VERIFY_LABELS, AvRecord, AvRecordCheck, VerifyStatus
+from brigade_desk.models.av import (
+    VERIFY_LABELS,
+    AvRecord,
+    AvRecordCheck,
+    AvStorageRoot,
+    VerifyStatus,
+)
 from brigade_desk.rules import Finding
 
 RULES = {
@@ -74,20 +82,36 @@ def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
 
 
 def check_integrity(session: Session, as_of: dt.date) -> list[Finding]:
-    rmap = roots.roots_map(session)
+    """One finding per modified/missing file; files under a storage root that is not reachable at all
+    (archive disk not connected, drive letter changed) are summed up in one finding per root."""
+    roots_all = {r.id: r for r in session.scalars(select(AvStorageRoot))}
+    unreachable = {rid for rid, r in roots_all.items() if not Path(r.path).is_dir()}
     q = (select(AvRecord.id, AvRecord.root_id, AvRecord.rel_path, AvRecord.case_no, AvRecord.file_name,
                 AvRecordCheck.status, AvRecordCheck.verified_at)
          .join(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
          .where(AvRecordCheck.status.in_([VerifyStatus.MODIFIED, VerifyStatus.MISSING]))
          .order_by(AvRecordCheck.verified_at, AvRecord.id))
     out: list[Finding] = []
+    per_root: dict[int, list[Any]] = {}
     for r in session.execute(q):
-        path = str(roots.resolve(rmap[r.root_id], r.rel_path))
+        if r.root_id in unreachable and r.status == VerifyStatus.MISSING:
+            per_root.setdefault(r.root_id, []).append(r)
+            continue
+        path = str(roots.resolve(roots_all[r.root_id].path, r.rel_path))
         when = f"{r.verified_at:%Y-%m-%d %H:%M}"
         out.append(Finding(
             rule="av_integrity", subject=r.case_no or r.file_name, ref=path, due=None,
             detail=f"{when} 校验结果：{VERIFY_LABELS.get(r.status, r.status)}",
             entity="av_record", entity_id=r.id,
+        ))
+    for rid, rows in per_root.items():
+        root = roots_all[rid]
+        last = max(x.verified_at for x in rows)
+        out.append(Finding(
+            rule="av_integrity", subject=root.name, ref=root.path, due=None,
+            detail=(f"{last:%Y-%m-%d %H:%M} 校验时存储位置不可访问，{len(rows)} 个文件缺失（磁盘未连接或盘符改变？"
+                    "连接磁盘或在「存储位置」中修改路径后重新校验）"),
+            entity="av_record", entity_id=rows[0].id,
         ))
     return out
 
