@@ -204,3 +204,42 @@ def test_lazy_model_with_many_rows(gui_ctx, qtbot, db, monkeypatch):
     qtbot.wait(10)
     assert p.model.fetches <= 6
     big.close()
+
+
+def test_ingest_dialog_cancel_through_task_helper(page, gui_ctx, qtbot, db, tmp_path, monkeypatch):
+    import time
+
+    from PySide6.QtWidgets import QProgressDialog
+
+    from brigade_desk.av import ingest as ingest_mod
+    from brigade_desk.ui.tasks import TaskRunner
+
+    real = ingest_mod.hash_file
+
+    def slow(*a, **kw):
+        time.sleep(0.15)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(ingest_mod, "hash_file", slow)
+    src = tmp_path / "慢"
+    for i in range(12):
+        write(src / f"20240601{i:02d}0000_{i}.mp4", bytes([i]) * 1000)
+    before = _count(db)
+    TaskRunner.synchronous = False
+    try:
+        dlg = dialogs.IngestDialog(gui_ctx, page.service, page)
+        qtbot.addWidget(dlg)
+        dlg.show()
+        dlg.folder.insert(str(src))
+        dlg.workers.setValue(1)
+        dlg.start()
+        qtbot.waitUntil(lambda: dlg.findChild(QProgressDialog) is not None, timeout=5000)
+        qtbot.wait(500)
+        dlg.findChild(QProgressDialog).canceled.emit()  # what the 取消 button does
+        assert gui_ctx.tasks.wait_idle(15_000)
+    finally:
+        TaskRunner.synchronous = True
+    res = dlg.result_obj
+    assert res is not None and res.cancelled and 0 < res.added < 12
+    assert _count(db) - before == res.added
+    assert dlg.report.toPlainText().startswith("已取消")
