@@ -183,27 +183,27 @@ def test_pattern_dialog_validates(page, qtbot, db):
 
 
 def test_lazy_model_with_many_rows(gui_ctx, qtbot, db, monkeypatch):
+    import random
+
+    from brigade_desk.demo import DemoContext
     from brigade_desk.demo import av as demo_av
-    from brigade_desk.demo import fill
 
-    monkeypatch.setattr(demo_av, "LARGE_ROWS", 20_000)
-    db.close()
-    # demo needs an empty roster: use a fresh file beside
-    from brigade_desk.db import open_database
-
-    big = open_database(db.path.parent / "big.sqlite")
-    fill(big, size="large", seed=2, today=dt.date(2026, 11, 23))
-    gui_ctx.db = big
+    monkeypatch.setattr(demo_av, "LARGE_ROWS", 6_000)
+    ctx = DemoContext(size="large", seed=2, today=dt.date(2026, 11, 23), rng=random.Random(2), db_path=db.path)
+    with db.begin() as s:
+        demo_av.fill(s, ctx)  # bulk rows, no files
     p = AvPage(gui_ctx)
     qtbot.addWidget(p)
     p.resize(1200, 700)
     p.show()
-    assert p.model.rowCount() == 20_000
+    assert p.model.rowCount() == 6_000
     assert p.model.fetches <= 3  # only the visible page(s) were read
     p.view.scrollToBottom()
     qtbot.wait(10)
     assert p.model.fetches <= 6
-    big.close()
+    p.activity.setCurrentText("查封扣押")
+    with db.Session() as s:
+        assert p.model.rowCount() == s.scalar(select(func.count(AvRecord.id)).where(AvRecord.activity == "查封扣押"))
 
 
 def test_ingest_dialog_cancel_through_task_helper(page, gui_ctx, qtbot, db, tmp_path, monkeypatch):
