@@ -20,6 +20,7 @@ from brigade_desk.errors import UserError
 # kind -> "module:function" with signature (db, path, *, dry_run, skip_invalid) -> ImportResult
 IMPORTERS: dict[str, str] = {
     "staff": "brigade_desk.importers.staff:import_staff",
+    "cases": "brigade_desk.importers.cases:import_cases",
 }
 # kind -> "module:function" with signature (db, out, args) -> Path
 EXPORTERS: dict[str, str] = {
@@ -27,16 +28,20 @@ EXPORTERS: dict[str, str] = {
     "av": "brigade_desk.cli_av:export_av",
     "template": "brigade_desk.cli_exports:template",
     "quarterly": "brigade_desk.cli_exports:quarterly",
+    "reviews": "brigade_desk.cli_cases:export_reviews",
+    "cases": "brigade_desk.cli_cases:export_cases",
 }
 # kind -> "module:function" writing a blank import template (out) -> Path
 TEMPLATES: dict[str, str] = {
     "staff": "brigade_desk.importers.staff:write_template",
+    "cases": "brigade_desk.importers.cases:write_template",
 }
 # modules with register(subparsers) adding their own commands (av, review, audit …)
 COMMAND_MODULES: list[str] = [
     "brigade_desk.cli_av",
     "brigade_desk.cli_maint",
     "brigade_desk.cli_reports",
+    "brigade_desk.cli_cases",
 ]
 
 

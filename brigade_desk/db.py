@@ -8,6 +8,7 @@ program does not know (written by a newer version) is refused untouched.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3  # noqa: F401  (dbapi type in the connect hook)
 from collections.abc import Iterator
@@ -37,7 +38,9 @@ def _url(path: Path) -> URL:
 
 
 def _make_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
-    engine = create_engine(_url(path), future=True)
+    # JSON columns keep Chinese readable in the file (["查封扣押"], not ["\\u67e5…"]) so plain SQL LIKE works
+    engine = create_engine(_url(path), future=True,
+                           json_serializer=lambda o: json.dumps(o, ensure_ascii=False))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:

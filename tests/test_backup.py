@@ -83,8 +83,8 @@ def test_restore_refuses_damaged_and_newer(db: Database, tmp_path: Path) -> None
     newer = tmp_path / "newer.sqlite"
     newer.write_bytes(data)
     with sqlite3.connect(newer) as c:
-        # several heads (parallel ledgers) → several rows; one unknown revision is enough
-        c.execute("UPDATE alembic_version SET version_num='9999' WHERE rowid=(SELECT min(rowid) FROM alembic_version)")
+        # several ledgers branch off 0001, so there may be several heads: make one of them unknown
+        c.execute("UPDATE alembic_version SET version_num='9999' WHERE rowid = (SELECT min(rowid) FROM alembic_version)")
     with pytest.raises(SchemaTooNewError):
         backup.restore(db.path, newer)
     not_db = tmp_path / "x.sqlite"

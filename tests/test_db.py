@@ -30,7 +30,7 @@ def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
     p = tmp_path / "new.sqlite"
     dbmod.open_database(p).close()
     with sqlite3.connect(p) as c:
-        c.execute("UPDATE alembic_version SET version_num='9999_future' WHERE rowid=(SELECT min(rowid) FROM alembic_version)")
+        c.execute("UPDATE alembic_version SET version_num='9999_future' WHERE rowid = (SELECT min(rowid) FROM alembic_version)")
     before = p.read_bytes()
     with pytest.raises(SchemaTooNewError) as e:
         dbmod.open_database(p)

@@ -401,14 +401,27 @@ class AvService:
         return sorted(out.values(), key=lambda x: x.case_no, reverse=True)
 
     def case_text(self, case_no: str) -> list[tuple[str, str]]:
-        """The case register's row for ``case_no`` as (column, value) pairs (empty without a register)."""
+        """The case register's row for ``case_no`` as (label, value) pairs (empty without a register)."""
         with self.db.Session() as s:
             if av_rules.case_activities(s) is None:
                 return []
             row = s.execute(text(f"SELECT * FROM {av_rules.CASE_TABLE} WHERE case_no = :c"), {"c": case_no}).mappings().first()
         if row is None:
             return []
-        return [(k, "" if v is None else str(v)) for k, v in row.items() if k != "id"]
+        try:  # Chinese labels from the case ledger when it is installed
+            from brigade_desk.services.cases import CASE_LABELS as labels
+        except ImportError:
+            labels = {}
+        out = []
+        for k, v in row.items():
+            if k in ("id", "created_at", "updated_at") or v is None or v == "":
+                continue
+            if k == "activities":
+                v = "、".join(av_rules._parse_activities(v))
+            elif k == "is_major":
+                v = "是" if v else "否"
+            out.append((labels.get(k, k), str(v)))
+        return out
 
 
 STATUS_FILTERS = [("", "全部"), ("problem", "被修改或缺失"), ("ok", VERIFY_LABELS["ok"]),

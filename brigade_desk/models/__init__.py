@@ -12,6 +12,17 @@ from brigade_desk.models.av import (
     AvVerifyRun,
 )
 from brigade_desk.models.base import Base
+from brigade_desk.models.cases import (
+    CaseRecord,
+    CaseReview,
+    ChecklistTemplate,
+    OfficialDay,
+    OfficialYear,
+    Rectification,
+    ReviewItem,
+    ReviewSample,
+    ReviewSampleCase,
+)
 from brigade_desk.models.reports import ReportDone
 from brigade_desk.models.roster import (
     Certificate,
@@ -35,6 +46,15 @@ __all__ = [
     "AvVerifyRun",
     "AuditEntry",
     "Base",
+    "CaseRecord",
+    "CaseReview",
+    "ChecklistTemplate",
+    "OfficialDay",
+    "OfficialYear",
+    "Rectification",
+    "ReviewItem",
+    "ReviewSample",
+    "ReviewSampleCase",
     "ReportDone",
     "Certificate",
     "CertificateEvent",

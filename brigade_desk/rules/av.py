@@ -39,36 +39,44 @@ CASE_TABLE = "case_record"
 
 def case_activities(session: Session) -> list[tuple[str, list[str]]] | None:
     """(case_no, activities) of every case, or None when there is no case register table."""
+    rows = _case_rows(session)
+    return None if rows is None else [(c, a) for _i, c, a in rows]
+
+
+def _parse_activities(raw: Any) -> list[str]:
+    if isinstance(raw, list):
+        return [str(a) for a in raw]
+    if not raw:
+        return []
+    try:
+        val = json.loads(raw)
+        return [str(a) for a in val] if isinstance(val, list) else []
+    except (ValueError, TypeError):
+        return [a.strip() for a in str(raw).replace("，", ",").replace("、", ",").split(",") if a.strip()]
+
+
+def _case_rows(session: Session) -> list[tuple[int | None, str, list[str]]] | None:
+    """(id or None, case_no, activities) read through the protocol (see the module docstring)."""
     insp = inspect(session.get_bind())
     if not insp.has_table(CASE_TABLE):
         return None
     cols = {c["name"] for c in insp.get_columns(CASE_TABLE)}
     if not {"case_no", "activities"} <= cols:
         return None
-    out: list[tuple[str, list[str]]] = []
-    for case_no, raw in session.execute(text(f"SELECT case_no, activities FROM {CASE_TABLE}")):
-        acts: list[str] = []
-        if isinstance(raw, list):
-            acts = [str(a) for a in raw]
-        elif raw:
-            try:
-                val = json.loads(raw)
-                acts = [str(a) for a in val] if isinstance(val, list) else []
-            except (ValueError, TypeError):
-                acts = [a.strip() for a in str(raw).replace("，", ",").replace("、", ",").split(",") if a.strip()]
-        out.append((str(case_no or ""), acts))
-    return out
+    id_col = "id" if "id" in cols else "NULL"
+    return [(rid, str(case_no or ""), _parse_activities(raw)) for rid, case_no, raw in
+            session.execute(text(f"SELECT {id_col}, case_no, activities FROM {CASE_TABLE}"))]
 
 
 def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
-    cases = case_activities(session)
+    cases = _case_rows(session)
     if not cases:
         return []
     needed = set(settings.get(session, settings.AV_FULL_PROCESS) or [])
     have = {(c, a) for c, a in session.execute(
         select(AvRecord.case_no, AvRecord.activity).where(AvRecord.case_no != "").distinct())}
     out: list[Finding] = []
-    for case_no, acts in cases:
+    for case_id, case_no, acts in cases:
         if not case_no:
             continue
         for act in sorted(set(acts) & needed):
@@ -76,7 +84,7 @@ def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
                 out.append(Finding(
                     rule="av_missing_full_process", subject=case_no, ref=act, due=None,
                     detail=f"案件记录了「{act}」，须全程音像记录，但音像记录台账中没有该案件的「{act}」记录",
-                    entity="case", entity_id=None,
+                    entity="case", entity_id=case_id,
                 ))
     return out
 

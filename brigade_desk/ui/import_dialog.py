@@ -35,6 +35,7 @@ from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, 
 # kind -> (what the clerk calls it, the data_changed event to send)
 IMPORT_KINDS: dict[str, tuple[str, str]] = {
     "staff": ("执法人员花名册 / 执法证件台账", "staff"),
+    "cases": ("案件登记（省平台导出的案件列表）", "cases"),
 }
 
 
