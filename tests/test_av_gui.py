@@ -160,11 +160,21 @@ def test_verify_from_page(page, footage, db, monkeypatch):
     assert [r.status for r in page.verify_tab.results.rows] == ["modified"]
 
 
-def test_cases_tab_groups_records(page):
+def test_cases_tab_groups_text_and_av_records(page, db):
+    from brigade_desk.models.cases import CaseRecord
+
+    with db.begin() as s:
+        s.add(CaseRecord(case_no="案-1", cause="超限运输", party="某运输公司", activities=["查封扣押"]))
+        s.add(CaseRecord(case_no="案-3", cause="未按规定拆除", activities=["强制拆除"]))
     page.tabs.setCurrentWidget(page.cases_tab)
-    assert [c.case_no for c in page.cases_tab.cases.rows] == ["案-1"]
+    rows = {c.case_no: c for c in page.cases_tab.cases.rows}
+    assert set(rows) == {"案-1", "案-3"} and rows["案-1"].records == 3
+    assert rows["案-3"].records == 0 and rows["案-3"].missing == "强制拆除"
     page.cases_tab.select_case("案-1")
     assert len(page.cases_tab.records.rows) == 3
+    labels = [page.cases_tab.text_form.itemAt(i, page.cases_tab.text_form.ItemRole.LabelRole).widget().text()
+              for i in range(page.cases_tab.text_form.rowCount())]
+    assert "案由" in labels and "当事人" in labels
 
 
 def test_pattern_dialog_validates(page, qtbot, db):

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import shutil
 
 from av_fixtures import db, write  # noqa: F401
@@ -143,15 +144,31 @@ def test_verify_cancel_keeps_run(db, tmp_path):  # noqa: F811
 
 
 def _case_table(db, rows):  # noqa: F811
+    """Cases through the case ledger's model (the table the protocol reads)."""
+    from brigade_desk.models.cases import CaseRecord
+
     with db.begin() as s:
-        s.execute(text("CREATE TABLE case_record (id INTEGER PRIMARY KEY, case_no TEXT, activities TEXT)"))
         for no, acts in rows:
-            s.execute(text("INSERT INTO case_record (case_no, activities) VALUES (:n, :a)"), {"n": no, "a": acts})
+            s.add(CaseRecord(case_no=no, activities=json.loads(acts) if acts else []))
 
 
-def test_full_process_rule_without_case_table_finds_nothing(db):  # noqa: F811
-    with db.Session() as s:
+def test_full_process_rule_without_case_table_finds_nothing(tmp_path):
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from brigade_desk.models import Base
+
+    eng = create_engine(f"sqlite:///{tmp_path / 'bare.sqlite'}")
+    Base.metadata.create_all(eng, tables=[t for t in Base.metadata.sorted_tables
+                                          if t.name in ("staff", "setting") or t.name.startswith("av_")])
+    with Session(eng) as s:
         assert av_rules.check_full_process(s, TODAY) == []
+        # the protocol: any table named case_record with case_no and a JSON list of activities
+        s.execute(text("CREATE TABLE case_record (case_no TEXT, activities TEXT)"))
+        s.execute(text("INSERT INTO case_record VALUES ('甲', '[\"强制拆除\"]'), ('乙', '现场检查、查封扣押')"))
+        found = av_rules.check_full_process(s, TODAY)
+        assert [(f.subject, f.ref, f.entity_id) for f in found] == [("甲", "强制拆除", None), ("乙", "查封扣押", None)]
+    eng.dispose()
 
 
 def test_full_process_rule(db, tmp_path):  # noqa: F811
@@ -168,8 +185,10 @@ def test_full_process_rule(db, tmp_path):  # noqa: F811
     ])
     with db.Session() as s:
         f = av_rules.check_full_process(s, TODAY)
+        ids = dict(s.execute(text("SELECT case_no, id FROM case_record")).all())
     assert [(x.rule, x.subject, x.ref) for x in f] == [
         ("av_missing_full_process", "案2", "查封扣押"), ("av_missing_full_process", "案3", "强制拆除")]
+    assert [(x.entity, x.entity_id) for x in f] == [("case", ids["案2"]), ("case", ids["案3"])]
     from brigade_desk import settings
 
     with db.begin() as s:
