@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -384,6 +384,8 @@ class AvPage(QWidget):
             self.tabs.setCurrentIndex(i)
             if i == 2 and self.cases_tab.cases.rows:
                 self.cases_tab.case_view.selectRow(0)
+            for _ in range(5):  # let the layouts settle before the grab
+                QCoreApplication.processEvents()
             win.grab().save(str(out / f"{name}.png"))
         self.tabs.setCurrentIndex(0)
 
