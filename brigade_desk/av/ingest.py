@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+import brigade_desk.models  # noqa: F401  (before settings: breaks the models→case_settings→settings import cycle)
 from brigade_desk import settings
 from brigade_desk.av import media, roots
 from brigade_desk.av.hashing import copy_and_hash, hash_file

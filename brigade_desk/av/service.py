@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select, text
 from sqlalchemy.orm import aliased
 
+import brigade_desk.models  # noqa: F401  (before settings: breaks the models→case_settings→settings import cycle)
 from brigade_desk import settings
 from brigade_desk.av import patterns as pat
 from brigade_desk.av import roots

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
+import brigade_desk.models  # noqa: F401  (before settings: breaks the models→case_settings→settings import cycle)
 from brigade_desk import settings
 from brigade_desk.av import roots
 from brigade_desk.models.av import (
