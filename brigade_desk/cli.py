@@ -25,6 +25,7 @@ IMPORTERS: dict[str, str] = {
 # kind -> "module:function" with signature (db, out, args) -> Path
 EXPORTERS: dict[str, str] = {
     "roster": "brigade_desk.cli_exports:roster",
+    "av": "brigade_desk.cli_av:export_av",
     "template": "brigade_desk.cli_exports:template",
     "quarterly": "brigade_desk.cli_exports:quarterly",
     "reviews": "brigade_desk.cli_cases:export_reviews",
@@ -40,6 +41,7 @@ TEMPLATES: dict[str, str] = {
 }
 # modules with register(subparsers) adding their own commands (av, review, audit …)
 COMMAND_MODULES: list[str] = [
+    "brigade_desk.cli_av",
     "brigade_desk.cli_maint",
     "brigade_desk.cli_reports",
     "brigade_desk.cli_cases",

@@ -24,6 +24,7 @@ from brigade_desk.progress import Progress
 DEMO_MODULES: list[str] = [
     "brigade_desk.demo.roster",
     "brigade_desk.demo.cases",
+    "brigade_desk.demo.av",
     "brigade_desk.demo.reports",
 ]
 

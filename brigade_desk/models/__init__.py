@@ -1,6 +1,16 @@
 """All tables. Import this package to have every model registered on ``Base.metadata``."""
 
 from brigade_desk.models.audit import AuditEntry
+from brigade_desk.models.av import (
+    AvDuplicate,
+    AvIngestBatch,
+    AvNamePattern,
+    AvRecord,
+    AvRecordCheck,
+    AvStorageRoot,
+    AvVerifyResult,
+    AvVerifyRun,
+)
 from brigade_desk.models.base import Base
 from brigade_desk.models.cases import (
     CaseRecord,
@@ -26,6 +36,14 @@ from brigade_desk.models.roster import (
 from brigade_desk.models.settings import Setting
 
 __all__ = [
+    "AvDuplicate",
+    "AvIngestBatch",
+    "AvNamePattern",
+    "AvRecord",
+    "AvRecordCheck",
+    "AvStorageRoot",
+    "AvVerifyResult",
+    "AvVerifyRun",
     "AuditEntry",
     "Base",
     "CaseRecord",

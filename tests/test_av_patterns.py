@@ -1,0 +1,76 @@
+import datetime as dt
+
+import pytest
+from av_fixtures import db  # noqa: F401
+
+from brigade_desk.av import patterns
+from brigade_desk.errors import ValidationError
+from brigade_desk.models.av import AvNamePattern
+
+PATS = patterns.defaults()
+
+
+def test_scheme_officer_device_time_seq():
+    info = patterns.parse_name("012345_DSJ-A0001_20240315083012_0007.mp4", PATS)
+    assert info.pattern == "警号_设备号_时间_序号"
+    assert (info.officer, info.device, info.seq) == ("012345", "DSJ-A0001", "0007")
+    assert info.start == dt.datetime(2024, 3, 15, 8, 30, 12)
+    assert info.important is False
+
+
+@pytest.mark.parametrize("name", ["012345_DSJ-A0001_20240315083012_0007IMP.mp4",
+                                  "012345_DSJ-A0001_20240315083012_0007_IMP.MP4",
+                                  "012345_DSJ-A0001_20240315083012_0007imp.mov"])
+def test_scheme_officer_device_imp(name):
+    info = patterns.parse_name(name, PATS)
+    assert info.pattern == "警号_设备号_时间_序号" and info.important is True
+    assert info.start == dt.datetime(2024, 3, 15, 8, 30, 12)
+
+
+def test_scheme_time_seq():
+    info = patterns.parse_name("20231231235959_12.mp4", PATS)
+    assert info.pattern == "时间_序号"
+    assert info.start == dt.datetime(2023, 12, 31, 23, 59, 59)
+    assert (info.officer, info.device, info.seq, info.important) == ("", "", "12", False)
+    imp = patterns.parse_name("20231231235959_0012IMP.mp4", PATS)
+    assert imp.important is True and imp.seq == "0012"
+
+
+@pytest.mark.parametrize("name", ["VID_0001.mp4", "现场检查录像.mp4", "20231332120000_1.mp4",  # month 13
+                                  "2023123123595_1.mp4", "20231231235959.mp4"])
+def test_unrecognised_names(name):
+    info = patterns.parse_name(name, PATS)
+    assert not info.recognised and info.start is None
+
+
+def test_invalid_time_falls_through_to_next_pattern():
+    pats = patterns.compile_all([("坏", r"^(?P<start>\d{14})_x\.mp4$"), ("好", r"^(?P<device>[A-Z]+)_(?P<start>\d{14})_x\.mp4$")])
+    assert not patterns.parse_name("20239999000000_x.mp4", pats).recognised
+
+
+def test_seeded_patterns_are_data_and_editable(db):  # noqa: F811
+    with db.begin() as s:
+        loaded = patterns.load(s)
+        assert [p.name for p in loaded] == ["警号_设备号_时间_序号", "时间_序号"]
+        s.add(AvNamePattern(name="设备_时间", regex=r"^(?P<device>DV\d+)-(?P<start>\d{14})\.mp4$", priority=1))
+        first = s.query(AvNamePattern).filter_by(name="时间_序号").one()
+        first.enabled = False
+    with db.Session() as s:
+        loaded = patterns.load(s)
+    assert [p.name for p in loaded] == ["设备_时间", "警号_设备号_时间_序号"]
+    info = patterns.parse_name("DV77-20220101080000.mp4", loaded)
+    assert info.device == "DV77" and info.start == dt.datetime(2022, 1, 1, 8)
+    assert not patterns.parse_name("20231231235959_12.mp4", loaded).recognised
+
+
+def test_compile_regex_validation_names_the_field():
+    with pytest.raises(ValidationError) as e:
+        patterns.compile_regex("x", r"^(?P<start>\d{14")
+    assert "regex" in e.value.fields and "正则表达式" in e.value.fields["regex"]
+    with pytest.raises(ValidationError) as e:
+        patterns.compile_regex("x", r"^(?P<when>\d{14})$")
+    assert "when" in e.value.fields["regex"]
+    with pytest.raises(ValidationError) as e:
+        patterns.compile_regex(" ", r"^(?P<start>\d{14})$")
+    assert "name" in e.value.fields
+    assert patterns.compile_regex("ok", r"^(?P<start>\d{14})\.mp4$").match("20240101000000.mp4")
