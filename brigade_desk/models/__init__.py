@@ -11,6 +11,12 @@ from brigade_desk.models.roster import (
     StaffStatus,
 )
 from brigade_desk.models.settings import Setting
+from brigade_desk.models.training import (
+    TrainingAttendance,
+    TrainingPlan,
+    TrainingPlanItem,
+    TrainingSession,
+)
 
 __all__ = [
     "Base",
@@ -22,4 +28,8 @@ __all__ = [
     "StaffCategory",
     "StaffEvent",
     "StaffStatus",
+    "TrainingAttendance",
+    "TrainingPlan",
+    "TrainingPlanItem",
+    "TrainingSession",
 ]
