@@ -20,17 +20,21 @@ from brigade_desk.errors import UserError
 # kind -> "module:function" with signature (db, path, *, dry_run, skip_invalid) -> ImportResult
 IMPORTERS: dict[str, str] = {
     "staff": "brigade_desk.importers.staff:import_staff",
+    "training": "brigade_desk.importers.training:import_training",
 }
 # kind -> "module:function" with signature (db, out, args) -> Path
 EXPORTERS: dict[str, str] = {
     "roster": "brigade_desk.cli_exports:roster",
+    "training": "brigade_desk.cli_training:export_training",
+    "training-plan": "brigade_desk.cli_training:export_plan",
 }
 # kind -> "module:function" writing a blank import template (out) -> Path
 TEMPLATES: dict[str, str] = {
     "staff": "brigade_desk.importers.staff:write_template",
+    "training": "brigade_desk.importers.training:write_template",
 }
 # modules with register(subparsers) adding their own commands (av, review, audit …)
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["brigade_desk.cli_training"]
 
 
 def _load(ref: str) -> Callable[..., Any]:
