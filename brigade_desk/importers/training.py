@@ -394,6 +394,7 @@ def import_training(db: Database, path: Path | str, *, dry_run: bool = False, sk
 
 def write_template(out: Path | str) -> Path:
     """A blank sign-in template (one row per attendee) with an example row and instructions."""
+    from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from brigade_desk.exports.xlsxform import new_workbook, save_workbook
@@ -408,7 +409,7 @@ def write_template(out: Path | str) -> Path:
     for r in range(2, 2001):
         ws.cell(r, 7).number_format = "@"
     for j, h in enumerate(headers, start=1):
-        ws.cell(1, j).font = ws.cell(1, j).font.copy(bold=True)
+        ws.cell(1, j).font = Font(bold=True)
         ws.column_dimensions[ws.cell(1, j).column_letter].width = max(10, len(h) * 2.4)
     ws.column_dimensions["B"].width = 30
     ws.column_dimensions["G"].width = 21
