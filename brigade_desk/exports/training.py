@@ -4,15 +4,19 @@ and the annual plan (年度培训计划). Same print set-up and title/footer as 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError
 from brigade_desk.exports.common import form_info
 from brigade_desk.exports.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
+from brigade_desk.exports.xlsxstream import new_stream_workbook, write_form_sheet_stream
 from brigade_desk.models.roster import Staff
 from brigade_desk.models.training import TrainingAttendance, TrainingCategory, TrainingSession
 from brigade_desk.services import training_hours as th
@@ -93,7 +97,7 @@ def export_training(db: Database, out: Path | str, *, year: int, quarter: int | 
             .order_by(TrainingSession.end_date, TrainingSession.id, Staff.squad, Staff.name)
         ).all()
     required = period_rows[0].required if period_rows else 60.0
-    wb = new_workbook()
+    wb = new_stream_workbook()
 
     ws = wb.create_sheet("人员学时汇总")
     officers = [p for p in period_rows if p.counted]
@@ -112,23 +116,21 @@ def export_training(db: Database, out: Path | str, *, year: int, quarter: int | 
                 p.required if p.counted else None, missing, done, p.sessions, p.absences, p.exams_taken, p.exams_passed]
 
     rows: list[list[object]] = [srow(i, p) for i, p in enumerate(officers, 1)]
-    split_at = None
+    done_n = sum(1 for r in rows if r[15] == "已完成")
     if others:
-        split_at = len(rows)
-        rows.append(["", "以下为执法辅助人员及不在岗人员（单列，不计入年度学时考核）"] + [""] * (len(SUMMARY_COLS) - 2))
+        sep = WriteOnlyCell(ws, "以下为执法辅助人员及不在岗人员（单列，不计入年度学时考核）")
+        sep.font = Font(name="宋体", size=10, bold=True)
+        sep.alignment = Alignment(horizontal="left")
+        r = 4 + len(rows)
+        ws.merged_cells.add(f"B{r}:{get_column_letter(len(SUMMARY_COLS))}{r}")
+        rows.append(["", sep] + [None] * (len(SUMMARY_COLS) - 2))
         rows.extend(srow(i, p) for i, p in enumerate(others, 1))
-    done_n = sum(1 for r in rows[: split_at if split_at is not None else len(rows)] if r[15] == "已完成")
-    write_form_sheet(ws, f"{info.unit}{period}执法人员培训学时汇总表", info, SUMMARY_COLS, rows,
-                     note=NOTE.format(req=th.fmt_hours(required)) + f" 在岗执法人员 {len(officers)} 人，"
-                     f"已完成 {done_n} 人，未完成 {len(officers) - done_n} 人（截至 {min(end, as_of):%Y-%m-%d}）。")
-    if split_at is not None:
-        r = 4 + split_at
-        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=len(SUMMARY_COLS))
-        ws.cell(r, 2).font = Font(name="宋体", size=10, bold=True)
-        ws.cell(r, 2).alignment = Alignment(horizontal="left")
+    write_form_sheet_stream(ws, f"{info.unit}{period}执法人员培训学时汇总表", info, SUMMARY_COLS, rows,
+                            note=NOTE.format(req=th.fmt_hours(required)) + f" 在岗执法人员 {len(officers)} 人，"
+                            f"已完成 {done_n} 人，未完成 {len(officers) - done_n} 人（截至 {min(end, as_of):%Y-%m-%d}）。")
 
     ws2 = wb.create_sheet("培训记录")
-    write_form_sheet(ws2, f"{info.unit}{period}培训记录", info, SESSION_COLS, (
+    write_form_sheet_stream(ws2, f"{info.unit}{period}培训记录", info, SESSION_COLS, (
         [i, t.start_date, t.end_date, t.title, t.form, _label(t.category), t.hours, t.organiser, t.place,
          t.is_monthly_study, t.is_rotation, t.has_exam, *counts.get(t.id, (0, 0, 0))]
         for i, t in enumerate(sessions, 1)
@@ -136,14 +138,14 @@ def export_training(db: Database, out: Path | str, *, year: int, quarter: int | 
 
     ws3 = wb.create_sheet("参训明细")
 
-    def drows():
+    def drows() -> Iterator[list[object]]:
         for i, (end_d, title, cat, name, idn, squad, pcat, attended, s_hours, a_hours, score, passed, reason, exam) in enumerate(detail, 1):
             credited = (a_hours if a_hours is not None else s_hours) if attended else 0.0
             yield [i, end_d, title, _label(cat), name, idn, squad, pcat, "出勤" if attended else "缺勤", s_hours, credited,
                    score, ("合格" if passed else "不合格") if exam and attended and passed is not None else "", reason]
 
-    write_form_sheet(ws3, f"{info.unit}{period}参训明细", info, ATTEND_COLS, drows(),
-                     note=f"共 {len(detail)} 人次。实得学时为空白或等于本次学时表示全额计入。")
+    write_form_sheet_stream(ws3, f"{info.unit}{period}参训明细", info, ATTEND_COLS, drows(),
+                            note=f"共 {len(detail)} 人次。实得学时等于本次学时表示全额计入；缺勤不计学时。")
     return save_workbook(wb, out)
 
 
