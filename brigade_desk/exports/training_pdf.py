@@ -58,13 +58,14 @@ def exam_notice_pdf(db: Database, out: Path | str, session_id: int, *, date: dt.
     failed = [a for a in scored if not a.exam_passed]
     n = len(scored)
     avg = sum(a.exam_score or 0 for a in scored) / n if n else 0.0
+    quoted = v.title if "“" in v.title else f"“{v.title}”"
     when = f"{v.start_date:%Y年%-m月%-d日}" + (f"至{v.end_date:%-m月%-d日}" if v.end_date and v.end_date != v.start_date else "")
     story: list[Any] = [
-        Paragraph(_esc(f"关于“{v.title}”考试成绩的通报"), st["title"]),
+        Paragraph(_esc(f"关于{quoted}考试成绩的通报"), st["title"]),
         Paragraph("各中队、各股室：", st["body"]),
         Spacer(1, 2 * mm),
         Paragraph(_esc(
-            f"　　为落实执法人员“每月一考”和培训考核要求，{unit}于{when}组织开展了“{v.title}”"
+            f"　　为落实执法人员“每月一考”和培训考核要求，{unit}于{when}组织开展了{quoted}"
             f"（{v.form}，{category_label(v.category)}，{fmt_hours(v.hours)} 学时）。应参加 {len(v.attendance)} 人，"
             f"实际参考 {n} 人，缺考 {len(absent) + len(missing_score)} 人。考试满分 100 分，{v.pass_score:g} 分及以上为合格，"
             f"合格 {len(passed)} 人，不合格 {len(failed)} 人，合格率 {(len(passed) / n if n else 0):.1%}，"
