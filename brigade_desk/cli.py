@@ -21,20 +21,31 @@ from brigade_desk.errors import UserError
 IMPORTERS: dict[str, str] = {
     "staff": "brigade_desk.importers.staff:import_staff",
     "training": "brigade_desk.importers.training:import_training",
+    "cases": "brigade_desk.importers.cases:import_cases",
 }
 # kind -> "module:function" with signature (db, out, args) -> Path
 EXPORTERS: dict[str, str] = {
     "roster": "brigade_desk.cli_exports:roster",
     "training": "brigade_desk.cli_training:export_training",
     "training-plan": "brigade_desk.cli_training:export_plan",
+    "template": "brigade_desk.cli_exports:template",
+    "quarterly": "brigade_desk.cli_exports:quarterly",
+    "reviews": "brigade_desk.cli_cases:export_reviews",
+    "cases": "brigade_desk.cli_cases:export_cases",
 }
 # kind -> "module:function" writing a blank import template (out) -> Path
 TEMPLATES: dict[str, str] = {
     "staff": "brigade_desk.importers.staff:write_template",
     "training": "brigade_desk.importers.training:write_template",
+    "cases": "brigade_desk.importers.cases:write_template",
 }
 # modules with register(subparsers) adding their own commands (av, review, audit …)
-COMMAND_MODULES: list[str] = ["brigade_desk.cli_training"]
+COMMAND_MODULES: list[str] = [
+    "brigade_desk.cli_maint",
+    "brigade_desk.cli_reports",
+    "brigade_desk.cli_cases",
+    "brigade_desk.cli_training",
+]
 
 
 def _load(ref: str) -> Callable[..., Any]:
@@ -63,11 +74,14 @@ def open_db(args: argparse.Namespace) -> Any:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    db = open_db(args)
-    try:
-        result = _load(IMPORTERS[args.kind])(db, args.file, dry_run=args.dry_run, skip_invalid=args.skip_invalid)
-    finally:
-        db.close()
+    from brigade_desk.lock import DatabaseLock
+
+    with DatabaseLock(paths.resolve_db_path(getattr(args, "db", None))):
+        db = open_db(args)
+        try:
+            result = _load(IMPORTERS[args.kind])(db, args.file, dry_run=args.dry_run, skip_invalid=args.skip_invalid)
+        finally:
+            db.close()
     if args.json:
         emit_json(result.as_json())
     else:
@@ -116,12 +130,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from brigade_desk import demo
+    from brigade_desk.lock import DatabaseLock
 
-    db = open_db(args)
-    try:
-        counts = demo.fill(db, size=args.size, seed=args.seed)
-    finally:
-        db.close()
+    with DatabaseLock(paths.resolve_db_path(getattr(args, "db", None))):
+        db = open_db(args)
+        try:
+            counts = demo.fill(db, size=args.size, seed=args.seed)
+        finally:
+            db.close()
     print("已生成演示数据：" + "，".join(f"{k} {v}" for k, v in counts.items()) + f"（{db.path}）")
     return 0
 
@@ -153,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", parents=[common], help="导出报表")
     exp.add_argument("kind", choices=sorted(EXPORTERS))
+    exp.add_argument("target", nargs="?", help="template: 上级模板文件；filing: 案件编号")
     exp.add_argument("--out", required=True)
     exp.add_argument("--year", type=int)
     exp.add_argument("--quarter", type=int, choices=[1, 2, 3, 4])
@@ -199,6 +216,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args) or 0)
     except UserError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        from brigade_desk.errors import translate_db_error
+
+        user = translate_db_error(exc) if isinstance(exc, OperationalError) else None
+        if user is None:
+            raise
+        print(f"错误：{user.message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)

@@ -8,9 +8,9 @@ program does not know (written by a newer version) is refused untouched.
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 import logging
-import sqlite3
+import sqlite3  # noqa: F401  (dbapi type in the connect hook)
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from brigade_desk import paths
+from brigade_desk import audit
 from brigade_desk.errors import DatabaseUnavailableError, SchemaTooNewError
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,9 @@ def _url(path: Path) -> URL:
 
 
 def _make_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
-    engine = create_engine(_url(path), future=True)
+    # JSON columns keep Chinese readable in the file (["查封扣押"], not ["\\u67e5…"]) so plain SQL LIKE works
+    engine = create_engine(_url(path), future=True,
+                           json_serializer=lambda o: json.dumps(o, ensure_ascii=False))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -62,28 +64,13 @@ def known_heads() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
+def known_revisions() -> set[str]:
+    return {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
 def current_revisions(engine: Engine) -> set[str]:
     with engine.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads())
-
-
-def backup_file(src: Path, dest: Path) -> Path:
-    """Copy a live SQLite database with the online backup API; the copy uses rollback journal."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    if tmp.exists():
-        tmp.unlink()
-    with sqlite3.connect(str(src)) as s, sqlite3.connect(str(tmp)) as d:
-        s.backup(d)
-        d.execute("PRAGMA journal_mode=DELETE")
-        ok = d.execute("PRAGMA integrity_check").fetchone()[0]
-    s.close()
-    d.close()
-    if ok != "ok":
-        tmp.unlink(missing_ok=True)
-        raise DatabaseUnavailableError(f"备份 {dest} 校验失败：{ok}")
-    tmp.replace(dest)
-    return dest
 
 
 def migrate(path: Path) -> list[str]:
@@ -114,9 +101,9 @@ def migrate(path: Path) -> list[str]:
         if current == heads:
             return sorted(current)
         if current:
-            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            revs = "-".join(sorted(current))
-            backup_file(path, paths.backup_dir_for(path) / f"pre-migration-{stamp}-{revs}.sqlite")
+            from brigade_desk.backup import make_backup
+
+            make_backup(path, "pre-migration")
         cfg = alembic_config()
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
@@ -171,4 +158,5 @@ def open_database(path: Path | str, *, run_migrations: bool = True) -> Database:
         engine.dispose()
         raise DatabaseUnavailableError(f"无法打开数据库 {path}：{exc.orig}") from exc
     factory = sessionmaker(engine, expire_on_commit=False)
+    audit.install(factory)
     return Database(path=path, engine=engine, Session=factory)

@@ -72,3 +72,21 @@ def describe_os_error(exc: OSError, path: object) -> str:
     if code == errno.EROFS:
         return f"{path} 所在的磁盘是只读的。"
     return f"读写 {path} 时出错：{exc.strerror or exc}"
+
+
+def translate_db_error(exc: BaseException) -> UserError | None:
+    """A SQLite failure the clerk can act on, as a Chinese message; None when it is a bug."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if "database is locked" in text or "database table is locked" in text:
+        return UserError("数据库正忙（另一个程序正在写入）。请稍后重试；如果一直这样，请关闭其他正在使用该数据库的 Brigade Desk。")
+    if "readonly" in text or "read-only" in text:
+        return UserError("数据库文件是只读的（可能在只读U盘、光盘或没有写权限的文件夹中）。请把它复制到本机硬盘后再打开。本次修改未保存。")
+    if "disk is full" in text or "database or disk is full" in text:
+        return UserError("磁盘已满，本次修改未保存（之前保存的数据没有丢失）。请清理磁盘空间后重试。")
+    if "disk i/o error" in text:
+        return UserError("读写磁盘出错（磁盘可能已满、被拔出或损坏），本次修改未保存。请检查磁盘后重试。")
+    if "malformed" in text or "not a database" in text:
+        return UserError("数据库文件已损坏。请用“文件 → 备份与恢复”从最近的备份恢复。")
+    if "unable to open database" in text:
+        return UserError("无法打开数据库文件（文件夹不存在、没有权限或磁盘不可用）。")
+    return None

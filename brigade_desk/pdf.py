@@ -67,6 +67,8 @@ def make_numbered_canvas(font_name: str, fmt: str = "第 {page} 页 / 共 {total
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            if not kwargs.get("initialFontName"):  # else an unembedded Helvetica is listed
+                kwargs["initialFontName"] = font_name
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, Any]] = []
 

@@ -44,6 +44,14 @@ LEGAL_REVIEWER_RATIO = define(
 BODYCAM_DEADLINE = define(
     "roster.bodycam_deadline", "一线执法人员配备执法记录仪期限", "2026-12-31", "交通运输部2024–2026年方案"
 )
+MASK_IDS = define(
+    "privacy.mask_ids", "列表和不需要完整号码的表格中隐藏身份证号中间位", True,
+    "关闭后所有列表和表格显示完整身份证号",
+)
+MASK_IDS_IN_FORMS = define(
+    "privacy.mask_ids_in_roster_export", "上报花名册中也隐藏身份证号中间位", False,
+    "花名册通常需要完整身份证号；如上级不需要可打开",
+)
 
 
 def get(session: Session, d: SettingDef) -> Any:

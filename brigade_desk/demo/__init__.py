@@ -24,6 +24,8 @@ from brigade_desk.progress import Progress
 DEMO_MODULES: list[str] = [
     "brigade_desk.demo.roster",
     "brigade_desk.demo.training",
+    "brigade_desk.demo.cases",
+    "brigade_desk.demo.reports",
 ]
 
 

@@ -231,6 +231,7 @@ def _apply(s: object, existing: Staff | None, p: ParsedRow, today: dt.date) -> N
 
 def write_template(out: Path | str) -> Path:
     """A blank import template (导入模板) with the recognised headers and one example row."""
+    from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from brigade_desk.exports.xlsxform import new_workbook, save_workbook
@@ -239,14 +240,14 @@ def write_template(out: Path | str) -> Path:
     ws = wb.create_sheet("花名册")
     headers = [c.label for c in COLUMNS]
     ws.append(headers)
-    ws.append(["张三", "男", "'630102198503150014'", "一中队", "队员", "执法人员", "否", "是", "在岗", None,
+    ws.append(["张三", "男", "630102198503150011", "一中队", "队员", "执法人员", "否", "是", "在岗", None,
                "JL-001", "13800000000", "", "63010020001", "青海省人民政府", "2021-03-05", "2027-03-04", "是", "有效"])
     # the ID column must be text so Excel keeps all 18 digits
     for r in range(2, 1001):
         ws.cell(r, 3).number_format = "@"
-    ws.cell(2, 3).value = "630102198503150014"
+    ws.cell(2, 3).value = "630102198503150011"
     for j, h in enumerate(headers, start=1):
-        ws.cell(1, j).font = ws.cell(1, j).font.copy(bold=True)
+        ws.cell(1, j).font = Font(bold=True)
         ws.column_dimensions[ws.cell(1, j).column_letter].width = max(10, len(h) * 2.2)
     for col, choices in (("F", "执法人员,执法辅助人员"), ("I", "在岗,离岗,调离,退休"), ("G", "是,否"),
                          ("H", "是,否"), ("R", "是,否"), ("S", "有效,暂扣,收回,注销,待换发"), ("B", "男,女")):

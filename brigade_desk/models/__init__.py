@@ -1,6 +1,19 @@
 """All tables. Import this package to have every model registered on ``Base.metadata``."""
 
+from brigade_desk.models.audit import AuditEntry
 from brigade_desk.models.base import Base
+from brigade_desk.models.cases import (
+    CaseRecord,
+    CaseReview,
+    ChecklistTemplate,
+    OfficialDay,
+    OfficialYear,
+    Rectification,
+    ReviewItem,
+    ReviewSample,
+    ReviewSampleCase,
+)
+from brigade_desk.models.reports import ReportDone
 from brigade_desk.models.roster import (
     Certificate,
     CertificateEvent,
@@ -19,7 +32,18 @@ from brigade_desk.models.training import (
 )
 
 __all__ = [
+    "AuditEntry",
     "Base",
+    "CaseRecord",
+    "CaseReview",
+    "ChecklistTemplate",
+    "OfficialDay",
+    "OfficialYear",
+    "Rectification",
+    "ReviewItem",
+    "ReviewSample",
+    "ReviewSampleCase",
+    "ReportDone",
     "Certificate",
     "CertificateEvent",
     "CertStatus",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 RULE_MODULES: list[str] = [
     "brigade_desk.rules.roster",
     "brigade_desk.rules.training",
+    "brigade_desk.rules.cases",
 ]
 
 

@@ -39,13 +39,19 @@ def cert_is_valid(c: Certificate, as_of: dt.date) -> bool:
     return c.valid_to is None or c.valid_to >= as_of
 
 
-def check(session: Session, as_of: dt.date) -> list[Finding]:
+def load_staff(session: Session) -> list[Staff]:
+    return list(session.scalars(
+        select(Staff).options(selectinload(Staff.certificates)).order_by(Staff.squad, Staff.name)
+    ).all())
+
+
+def check(session: Session, as_of: dt.date, staff: list[Staff] | None = None) -> list[Finding]:
+    """Every roster finding; ``staff`` may be passed when the caller already loaded it."""
     days = int(settings.get(session, settings.CERT_EXPIRING_DAYS))
     ratio = float(settings.get(session, settings.LEGAL_REVIEWER_RATIO))
     bodycam_due = dt.date.fromisoformat(str(settings.get(session, settings.BODYCAM_DEADLINE)))
-    staff = session.scalars(
-        select(Staff).options(selectinload(Staff.certificates)).order_by(Staff.squad, Staff.name)
-    ).all()
+    if staff is None:
+        staff = load_staff(session)
     out: list[Finding] = []
     horizon = as_of + dt.timedelta(days=days)
     officers_on_duty = 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from brigade_desk import idcard
+from brigade_desk import audit, idcard
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.models.roster import (
@@ -28,6 +28,7 @@ from brigade_desk.models.roster import (
     StaffEvent,
     StaffStatus,
 )
+from brigade_desk.rules import Finding
 
 STAFF_LABELS = {
     "name": "姓名",
@@ -195,6 +196,14 @@ class RosterService:
             ).all()
             return [_staff_view(r) for r in rows]
 
+    def list_with_findings(self, as_of: dt.date) -> tuple[list[StaffView], list[Finding]]:
+        """The roster and its findings from one read (what the roster page shows)."""
+        from brigade_desk.rules import roster as roster_rules
+
+        with self.db.Session() as s:
+            staff = roster_rules.load_staff(s)
+            return [_staff_view(r) for r in staff], roster_rules.check(s, as_of, staff)
+
     def get(self, staff_id: int) -> StaffView:
         with self.db.Session() as s:
             st = s.get(Staff, staff_id, options=[selectinload(Staff.certificates)])
@@ -224,6 +233,15 @@ class RosterService:
             for c in st.certificates:
                 out.extend(HistoryEntry(e.date, f"证件 {c.cert_no}：{e.action}", e.reason) for e in c.events)
             return sorted(out, key=lambda h: h.date)
+
+    def audit_history(self, staff_id: int) -> list[audit.HistoryItem]:
+        """Every recorded change of the person and their certificates, oldest first."""
+        with self.db.Session() as s:
+            items = audit.history(s, "staff", staff_id)
+            cert_ids = s.scalars(select(Certificate.id).where(Certificate.staff_id == staff_id)).all()
+            for cid in cert_ids:
+                items.extend(audit.history(s, "certificate", cid))
+        return sorted(items, key=lambda h: h.at)
 
     # writes
     def save_staff(self, data: StaffInput, staff_id: int | None = None, *, today: dt.date | None = None) -> SaveResult:

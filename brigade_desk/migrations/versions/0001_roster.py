@@ -1,7 +1,7 @@
 """roster: staff, certificates, settings
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 11:18:23.650685
 """
 

@@ -1,0 +1,1 @@
+"""Benchmarks on the large demo dataset: ``python -m benchmarks`` (see README)."""

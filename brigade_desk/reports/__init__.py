@@ -1,0 +1,1 @@
+"""Reports handed upward: the reporting calendar, dashboard figures, forms, the template filler."""

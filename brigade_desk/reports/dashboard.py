@@ -1,0 +1,77 @@
+"""Figures for the home dashboard, computed without Qt; the GUI draws them.
+
+Each ledger contributes a module in ``CHART_MODULES`` with ``charts(session, as_of) -> list[ChartSpec]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from brigade_desk.models.roster import Certificate, CertStatus, Staff, StaffStatus
+
+CHART_MODULES: list[str] = [
+    "brigade_desk.reports.dashboard",
+    "brigade_desk.reports.dashboard_cases",
+]
+
+
+@dataclass
+class ChartSpec:
+    key: str
+    title: str
+    kind: str  # "bar" | "stacked" | "pie"
+    categories: list[str]
+    series: dict[str, list[float]] = field(default_factory=dict)
+    note: str = ""
+    y_label: str = ""
+    target: float | None = None  # a reference line (e.g. 60 hours)
+
+
+def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
+    """The roster's own figures: certificates by status and by expiry month."""
+    on_duty = select(Staff.id).where(Staff.status == StaffStatus.ON_DUTY)
+    rows = session.execute(
+        select(Certificate.status, func.count()).where(Certificate.staff_id.in_(on_duty)).group_by(Certificate.status)
+    ).all()
+    counts = {s.value: 0 for s in CertStatus}
+    for status, n in rows:
+        counts[status] = n
+    by_status = ChartSpec("cert_status", "在岗人员执法证件状态", "pie", list(counts), {"证件数": [float(v) for v in counts.values()]})
+    months = []
+    y, m = as_of.year, as_of.month
+    for _ in range(12):
+        months.append((y, m))
+        m += 1
+        if m == 13:
+            y, m = y + 1, 1
+    end = dt.date(months[-1][0] + (1 if months[-1][1] == 12 else 0), 1 if months[-1][1] == 12 else months[-1][1] + 1, 1)
+    vt = session.scalars(
+        select(Certificate.valid_to).where(
+            Certificate.status.in_([CertStatus.VALID, CertStatus.PENDING_RENEWAL, CertStatus.SUSPENDED]),
+            Certificate.staff_id.in_(on_duty), Certificate.valid_to < end,
+        )
+    ).all()
+    per = {k: 0 for k in months}
+    expired = 0
+    for d in vt:
+        if d is None:
+            continue
+        if d < as_of.replace(day=1):
+            expired += 1
+        elif (d.year, d.month) in per:
+            per[(d.year, d.month)] += 1
+    expiry = ChartSpec("cert_expiry", "执法证件到期分布（未来 12 个月，按月）", "bar", [str(mm) for _yy, mm in months],
+                       {"到期证件数": [float(per[k]) for k in months]}, note=f"另有已过期未处理 {expired} 本" if expired else "")
+    return [by_status, expiry]
+
+
+def all_charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
+    out: list[ChartSpec] = []
+    for m in CHART_MODULES:
+        out.extend(importlib.import_module(m).charts(session, as_of))
+    return out

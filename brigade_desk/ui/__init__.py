@@ -1,0 +1,1 @@
+"""The Qt face of Brigade Desk. Only this package imports PySide6."""

@@ -1,0 +1,130 @@
+"""备份与恢复: the list of backups with dates and sizes; back up now; restore in two clicks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from brigade_desk import backup, settings
+from brigade_desk.backup import BackupInfo
+from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view
+
+
+class BackupDialog(QDialog):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("备份与恢复")
+        self.resize(760, 460)
+        self.folder_label = QLabel()
+        self.folder_label.setWordWrap(True)
+        cols: list[Column[BackupInfo]] = [
+            Column("时间", lambda b: b.when, 150), Column("类型", lambda b: b.kind_zh, 80),
+            Column("大小", lambda b: f"{b.size / 1024:,.0f} KB", 90, align_right=True), Column("文件", lambda b: b.path.name, 360),
+        ]
+        self.model: ListTableModel[BackupInfo] = ListTableModel(cols, self)
+        self.view = make_view(self, "backups")
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(False)
+        self.view.setSelectionMode(self.view.SelectionMode.SingleSelection)
+        apply_widths(self.view, cols)
+        self.view.doubleClicked.connect(lambda _i: self.restore_selected())
+        now = QPushButton("立即备份")
+        self.restore_btn = QPushButton("从所选备份恢复…")
+        other = QPushButton("从其他文件恢复…")
+        folder = QPushButton("更改备份文件夹…")
+        open_folder = QPushButton("打开备份文件夹")
+        close = QPushButton("关闭")
+        now.clicked.connect(self.backup_now)
+        self.restore_btn.clicked.connect(self.restore_selected)
+        other.clicked.connect(self.restore_other)
+        folder.clicked.connect(self.change_folder)
+        open_folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder()))))
+        close.clicked.connect(self.accept)
+        bar = QHBoxLayout()
+        for b in (now, self.restore_btn, other, folder, open_folder):
+            bar.addWidget(b)
+        bar.addStretch(1)
+        bar.addWidget(close)
+        note = QLabel("每天第一次启动时自动备份；每日备份保留 30 天，每月保留一份共 12 个月，每年保留一份。"
+                      "手动、升级前和恢复前的备份不会被自动删除。恢复前会先备份当前数据。音像文件本身不在备份中，只备份其索引。")
+        note.setWordWrap(True)
+        note.setStyleSheet("color:#555")
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.folder_label)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(note)
+        lay.addLayout(bar)
+        self.reload()
+
+    def folder(self) -> Path:
+        return backup.backup_dir(self.ctx.db.path)
+
+    def reload(self) -> None:
+        f = self.folder()
+        self.folder_label.setText(f"备份文件夹：{f}")
+        self.model.set_rows(backup.list_backups(f))
+        self.restore_btn.setEnabled(bool(self.model.rows))
+
+    def backup_now(self) -> None:
+        path = self.ctx.db.path
+        self.ctx.tasks.run(lambda _p: backup.make_backup(path, "manual"),
+                           on_success=lambda out: (self.reload(), self.ctx.say(f"已备份：{out}")),
+                           label="正在备份…", parent=self, cancellable=False)
+
+    def restore_selected(self) -> None:
+        sel = self.view.selectionModel().selectedRows()
+        if not sel:
+            QMessageBox.information(self, "恢复", "请先在列表中选择一个备份。")
+            return
+        self._restore(self.model.row_at(sel[0].row()).path)
+
+    def restore_other(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择备份文件", str(self.folder()), "数据库备份 (*.sqlite *.db);;所有文件 (*)")
+        if path:
+            self._restore(Path(path))
+
+    def _restore(self, file: Path) -> None:
+        ans = QMessageBox.warning(
+            self, "从备份恢复",
+            f"用备份 {file.name} 替换当前的全部数据吗？\n\n当前数据会先自动备份（“恢复前”），需要时可以再恢复回来。",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        )
+        if ans != QMessageBox.StandardButton.Yes:
+            return
+        db = self.ctx.db
+
+        def work(_p: object) -> Path:
+            db.engine.dispose()
+            return backup.restore(db.path, file)
+
+        def done(kept: Path) -> None:
+            db.engine.dispose()
+            self.reload()
+            self.ctx.changed("all")
+            QMessageBox.information(self, "恢复完成", f"已从 {file.name} 恢复。\n恢复前的数据已另存为：{kept.name}")
+
+        self.ctx.tasks.run(work, on_success=done, label="正在恢复…", parent=self, cancellable=False, writes=True)
+
+    def change_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "选择备份文件夹（可以在另一块磁盘上）", str(self.folder()))
+        if not path:
+            return
+        with self.ctx.db.begin() as s:
+            settings.set_value(s, backup.SETTING_KEY, path)
+        self.reload()
+
+

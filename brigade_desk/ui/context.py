@@ -1,0 +1,40 @@
+"""What every page gets: the database, the task runner, remembered settings, app-wide signals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+from brigade_desk.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from brigade_desk.db import Database
+    from brigade_desk.ui.main_window import MainWindow
+
+
+class AppEvents(QObject):
+    # a ledger changed ("staff", "training", "av", "cases", "settings" …): pages refresh
+    data_changed = Signal(str)
+    # show a message in the status bar
+    status = Signal(str)
+
+
+@dataclass
+class AppContext:
+    db: Database  # None only for the moment between the first paint and the database being open
+    tasks: TaskRunner
+    qsettings: QSettings
+    events: AppEvents = field(default_factory=AppEvents)
+    window: MainWindow | None = None
+
+    def changed(self, what: str) -> None:
+        self.events.data_changed.emit(what)
+
+    def say(self, text: str) -> None:
+        self.events.status.emit(text)
+
+    def open_record(self, entity: str, record_id: int | None) -> None:
+        if self.window is not None:
+            self.window.open_record(entity, record_id)

@@ -1,0 +1,198 @@
+"""首页: what is due to superiors, what is wrong (grouped), and the figures at a glance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from brigade_desk import rules
+from brigade_desk.reports import calendar
+from brigade_desk.reports.calendar import DeadlineItem
+from brigade_desk.reports.dashboard import ChartSpec, all_charts
+from brigade_desk.rules import Finding
+from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.charts import make_chart_view, save_png
+from brigade_desk.ui.widgets.table import (
+    PROBLEM,
+    WARNING,
+    Column,
+    ListTableModel,
+    apply_widths,
+    make_view,
+)
+
+STATE_ZH = {"late": "已逾期", "due": "待报送", "done": "已报送"}
+
+
+class DashboardPage(QWidget):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._stale = True
+        self.labels = rules.labels()
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background:#fde2e1; color:#8c1d18; padding:6px; font-weight:bold")
+        self.banner.hide()
+        self.headline = QLabel()
+        self.headline.setStyleSheet("font-size:13pt; font-weight:bold; padding:4px")
+
+        # deadlines
+        cols: list[Column[DeadlineItem]] = [
+            Column("状态", lambda i: STATE_ZH[i.state], 60), Column("截止", lambda i: i.due, 90),
+            Column("事项", lambda i: i.name, 300), Column("期间", lambda i: i.period_label, 100),
+        ]
+        self.deadlines: ListTableModel[DeadlineItem] = ListTableModel(cols, self)
+        self.deadlines.row_color = lambda i: PROBLEM if i.state == "late" else (WARNING if i.state == "due" and (i.due - dt.date.today()).days <= i.lead else None)
+        self.dl_view = make_view(self, "deadlines")
+        self.dl_view.setModel(self.deadlines)
+        self.dl_view.setSortingEnabled(False)
+        apply_widths(self.dl_view, cols)
+        done_btn = QPushButton("标记为已报送")
+        undo_btn = QPushButton("撤销标记")
+        done_btn.clicked.connect(lambda: self._mark(True))
+        undo_btn.clicked.connect(lambda: self._mark(False))
+        dl_box = QGroupBox("上报事项（近 30 天及逾期）")
+        dl_lay = QVBoxLayout(dl_box)
+        dl_lay.addWidget(self.dl_view)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(done_btn)
+        row.addWidget(undo_btn)
+        dl_lay.addLayout(row)
+
+        # findings grouped
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["问题", "期限", "说明"])
+        self.tree.setColumnWidth(0, 260)
+        self.tree.setColumnWidth(1, 90)
+        self.tree.itemDoubleClicked.connect(self._open_finding)
+        f_box = QGroupBox("检查发现的问题（双击打开记录）")
+        f_lay = QVBoxLayout(f_box)
+        f_lay.addWidget(self.tree)
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(dl_box)
+        left.addWidget(f_box)
+
+        # charts
+        self.charts_host = QWidget()
+        self.charts_grid = QGridLayout(self.charts_host)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.charts_host)
+        c_box = QGroupBox("数据概览")
+        c_lay = QVBoxLayout(c_box)
+        c_lay.addWidget(scroll)
+        export = QPushButton("图表导出为 PNG…")
+        export.clicked.connect(self.export_charts)
+        c_lay.addWidget(export, 0, Qt.AlignmentFlag.AlignRight)
+        self.chart_views: list[tuple[ChartSpec, QWidget]] = []
+
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(c_box)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.headline)
+        lay.addWidget(split, 1)
+        ctx.events.data_changed.connect(self._changed)
+
+    def _changed(self, _what: str) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.reload()
+
+    def on_shown(self) -> None:
+        if self._stale:
+            self.reload()
+
+    def reload(self) -> None:
+        self._stale = False
+        db = self.ctx.db
+        today = dt.date.today()
+
+        def work(_p: object) -> tuple[list[DeadlineItem], list[Finding], list[ChartSpec]]:
+            with db.Session() as s:
+                return calendar.deadlines(s, today), rules.run_all(s, today), all_charts(s, today)
+
+        self.ctx.tasks.run(work, on_success=self._loaded, label="正在汇总…", parent=self)
+
+    def _loaded(self, result: tuple[list[DeadlineItem], list[Finding], list[ChartSpec]]) -> None:
+        items, findings, charts = result
+        self.deadlines.set_rows(items)
+        late = sum(1 for i in items if i.state == "late")
+        due = sum(1 for i in items if i.state == "due")
+        self.headline.setText(f"今天 {dt.date.today():%Y年%m月%d日}：逾期上报 {late} 项，30 天内待报 {due} 项，发现问题 {len(findings)} 项")
+        res = getattr(self.ctx.window, "audit_result", None)
+        if res is not None and not getattr(res, "ok", True):
+            self.banner.setText(f"⚠ 审计记录核对发现问题：{res.problem}。数据可能在程序之外被改动。")
+            self.banner.show()
+        else:
+            self.banner.hide()
+        self.tree.clear()
+        groups: dict[str, list[Finding]] = defaultdict(list)
+        for f in findings:
+            groups[f.rule].append(f)
+        order = list(self.labels)
+        for rule in sorted(groups, key=lambda r: order.index(r) if r in order else 99):
+            fs = groups[rule]
+            top = QTreeWidgetItem([f"{self.labels.get(rule, rule)}（{len(fs)}）", "", ""])
+            for f in sorted(fs, key=lambda f: (f.due or dt.date.max, f.subject)):
+                child = QTreeWidgetItem([f.subject, f.due.isoformat() if f.due else "", f.detail])
+                child.setData(0, Qt.ItemDataRole.UserRole, (f.entity, f.entity_id))
+                child.setToolTip(2, f.detail)
+                top.addChild(child)
+            self.tree.addTopLevelItem(top)
+        while self.charts_grid.count():
+            w = self.charts_grid.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self.chart_views = []
+        for i, spec in enumerate(charts):
+            v = make_chart_view(spec, self.charts_host)
+            v.setMinimumHeight(300)
+            self.charts_grid.addWidget(v, i, 0)
+            self.chart_views.append((spec, v))
+
+    def _open_finding(self, item: QTreeWidgetItem, _col: int) -> None:
+        data = item.data(0, Qt.ItemDataRole.UserRole)
+        if data and data[0]:
+            self.ctx.open_record(data[0], data[1])
+
+    def _mark(self, done: bool) -> None:
+        sel = self.dl_view.selectionModel().selectedRows()
+        if not sel:
+            return
+        item = self.deadlines.row_at(sel[0].row())
+        with self.ctx.db.begin() as s:
+            if done:
+                calendar.mark_done(s, item.key, item.period)
+            else:
+                calendar.unmark_done(s, item.key, item.period)
+        self.reload()
+
+    def export_charts(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "选择保存图表的文件夹")
+        if not folder:
+            return
+        n = sum(1 for spec, v in self.chart_views if save_png(v, f"{folder}/{spec.title}.png"))  # type: ignore[arg-type]
+        self.ctx.say(f"已导出 {n} 张图表到 {folder}")

@@ -1,0 +1,195 @@
+"""Import from Excel: check first (a dry run showing every error), then write.
+
+Every error names the sheet, the row as Excel numbers it, the column and the reason. Nothing is
+written while errors remain unless the clerk chooses to skip the invalid rows.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from brigade_desk import cli
+from brigade_desk.errors import RowError
+from brigade_desk.importers.result import ImportResult
+from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view
+
+# kind -> (what the clerk calls it, the data_changed event to send)
+IMPORT_KINDS: dict[str, tuple[str, str]] = {
+    "staff": ("执法人员花名册 / 执法证件台账", "staff"),
+    "cases": ("案件登记（省平台导出的案件列表）", "cases"),
+}
+
+
+def _fn(ref: str) -> Callable[..., Any]:
+    mod, _, name = ref.partition(":")
+    return getattr(importlib.import_module(mod), name)  # type: ignore[no-any-return]
+
+
+class ImportDialog(QDialog):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, path: str | None = None, kind: str | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("从 Excel 导入")
+        self.resize(820, 520)
+        self.kind = QComboBox()
+        for k, (label, _ev) in IMPORT_KINDS.items():
+            if k in cli.IMPORTERS:
+                self.kind.addItem(label, k)
+        if kind:
+            self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
+        self.file = QLineEdit(path or "")
+        self.file.setPlaceholderText("选择或拖入 .xlsx 文件")
+        browse = QPushButton("浏览…")
+        browse.clicked.connect(self.browse)
+        row = QHBoxLayout()
+        row.addWidget(self.file, 1)
+        row.addWidget(browse)
+        self.skip = QCheckBox("跳过有错误的行，只导入正确的行")
+        form = QFormLayout()
+        form.addRow("导入内容", self.kind)
+        form.addRow("文件", row)
+        form.addRow("", self.skip)
+
+        cols: list[Column[RowError]] = [
+            Column("工作表", lambda e: e.sheet, 100), Column("行", lambda e: e.row or None, 50),
+            Column("列", lambda e: e.column, 120), Column("问题", lambda e: e.message, 480),
+        ]
+        self.errors: ListTableModel[RowError] = ListTableModel(cols, self)
+        self.view = make_view(self, "import_errors")
+        self.view.setModel(self.errors)
+        apply_widths(self.view, cols)
+        self.summary = QLabel("先点“检查”：程序会逐行检查，列出所有问题，不会写入数据。")
+        self.summary.setWordWrap(True)
+        self.check_btn = QPushButton("检查")
+        self.import_btn = QPushButton("导入")
+        self.import_btn.setEnabled(False)
+        close = QPushButton("关闭")
+        self.check_btn.clicked.connect(self.check)
+        self.import_btn.clicked.connect(self.do_import)
+        close.clicked.connect(self.reject)
+        self.file.textChanged.connect(lambda _t: self.import_btn.setEnabled(False))
+        self.kind.currentIndexChanged.connect(lambda _i: self.import_btn.setEnabled(False))
+        self.skip.toggled.connect(lambda _b: self._update_buttons())
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.check_btn)
+        buttons.addWidget(self.import_btn)
+        buttons.addWidget(close)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.view, 1)
+        lay.addLayout(buttons)
+        self._last: ImportResult | None = None
+        if path:
+            self.check()
+
+    def browse(self) -> None:
+        start = str(Path(self.file.text()).parent) if self.file.text() else ""
+        path, _ = QFileDialog.getOpenFileName(self, "选择 Excel 文件", start, "Excel 工作簿 (*.xlsx);;所有文件 (*)")
+        if path:
+            self.file.setText(path)
+            self.check()
+
+    def _run(self, dry_run: bool) -> None:
+        kind = self.kind.currentData()
+        path = self.file.text().strip()
+        if not path:
+            QMessageBox.information(self, "导入", "请先选择要导入的 Excel 文件。")
+            return
+        fn = _fn(cli.IMPORTERS[kind])
+        db = self.ctx.db
+        skip = self.skip.isChecked()
+        self.check_btn.setEnabled(False)
+        self.import_btn.setEnabled(False)
+
+        def work(_p: object) -> ImportResult:
+            result: ImportResult = fn(db, path, dry_run=dry_run, skip_invalid=skip)
+            return result
+
+        def failed(exc: BaseException) -> None:
+            self.check_btn.setEnabled(True)
+            from brigade_desk.ui.tasks import describe
+
+            user, text = describe(exc)
+            self.summary.setText(("无法导入：" + text) if user else "程序出错，详见日志。")
+            self.summary.setStyleSheet("color:#b3261e")
+            if not user and self.ctx.window:
+                self.ctx.window.show_error(exc)
+
+        self.ctx.tasks.run(work, on_success=lambda r: self._show(r, dry_run), on_failure=failed,
+                           label="正在检查…" if dry_run else "正在导入…", parent=self, writes=not dry_run)
+
+    def check(self) -> None:
+        self._run(dry_run=True)
+
+    def do_import(self) -> None:
+        self._run(dry_run=False)
+
+    def _show(self, r: ImportResult, dry_run: bool) -> None:
+        self._last = r
+        self.check_btn.setEnabled(True)
+        self.errors.set_rows(r.errors)
+        if dry_run:
+            if r.errors and not self.skip.isChecked():
+                self.summary.setText(f"发现 {len(r.errors)} 处问题（见下表）。请在 Excel 中改正后重新检查，"
+                                     "或勾选“跳过有错误的行”。在此之前不会写入任何数据。")
+                self.summary.setStyleSheet("color:#b3261e")
+            else:
+                self.summary.setText(f"检查完成：{r.summary()}。点“导入”写入。")
+                self.summary.setStyleSheet("")
+            self._update_buttons()
+        else:
+            self.summary.setText(f"导入完成：{r.summary()}。")
+            self.summary.setStyleSheet("color:#1e7b34")
+            self.import_btn.setEnabled(False)
+            if r.written:
+                _label, event = IMPORT_KINDS.get(self.kind.currentData(), ("", "all"))
+                self.ctx.changed(event)
+                self.ctx.say(f"导入完成：{r.summary()}")
+
+    def _update_buttons(self) -> None:
+        r = self._last
+        if r is None:
+            self.import_btn.setEnabled(False)
+            return
+        structural = any(e.row == 0 for e in r.errors)
+        self.import_btn.setEnabled(not structural and (not r.errors or self.skip.isChecked()))
+
+
+def save_template(ctx: AppContext, parent: QWidget) -> None:
+    kinds = [k for k in IMPORT_KINDS if k in cli.TEMPLATES]
+    kind = kinds[0]
+    if len(kinds) > 1:
+        from PySide6.QtWidgets import QInputDialog
+
+        labels = [IMPORT_KINDS[k][0] for k in kinds]
+        choice, ok = QInputDialog.getItem(parent, "导入模板", "模板：", labels, 0, False)
+        if not ok:
+            return
+        kind = kinds[labels.index(choice)]
+    name = IMPORT_KINDS[kind][0].split(" ")[0]
+    path, _ = QFileDialog.getSaveFileName(parent, "保存导入模板", f"{name}导入模板.xlsx", "Excel 工作簿 (*.xlsx)")
+    if not path:
+        return
+    fn = _fn(cli.TEMPLATES[kind])
+    ctx.tasks.run(lambda _p: fn(path), on_success=lambda out: ctx.say(f"已保存模板：{out}"), label="正在生成模板…", parent=parent)

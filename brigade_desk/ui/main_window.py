@@ -1,0 +1,281 @@
+"""The main window: navigation on the left, one page per ledger, status bar, remembered layout."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+from brigade_desk import APP_TITLE, __version__, paths
+from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.pages import PAGES, PageDef
+from brigade_desk.ui.tasks import describe
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        ctx.window = self
+        self.setWindowTitle(APP_TITLE)
+        self.setAcceptDrops(True)
+        self._pages: dict[str, QWidget] = {}
+        self.audit_result: object | None = None
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setMinimumWidth(150)
+        self.nav.setMaximumWidth(220)
+        self.stack = QStackedWidget()
+        for pd in PAGES:
+            item = QListWidgetItem(pd.title if pd.factory else f"{pd.title}（后续版本）")
+            item.setData(Qt.ItemDataRole.UserRole, pd.key)
+            item.setToolTip(pd.tip)
+            if pd.factory is None:
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.nav.addItem(item)
+            self.stack.addWidget(QWidget())  # replaced by the real page on first show
+        self.nav.currentRowChanged.connect(self._show_row)
+
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(0, False)
+        self.setCentralWidget(self.splitter)
+
+        self._db_label = QLabel("正在打开数据库…")
+        self.statusBar().addPermanentWidget(self._db_label)
+        ctx.events.status.connect(lambda t: self.statusBar().showMessage(t, 8000))
+        ctx.tasks.unhandled_error.connect(self.show_error)
+        self._build_menus()
+        self._restore_geometry()
+        if ctx.db is not None:
+            self.attach_database(ctx.db)
+
+    def attach_database(self, db: object) -> None:
+        """The database is open: show its name and the page the clerk was on last time."""
+        self.ctx.db = db  # type: ignore[assignment]
+        self.setWindowTitle(f"{APP_TITLE} — {self.ctx.db.path.name}")
+        self._db_label.setText(f"数据库：{self.ctx.db.path}")
+        row = int(self.ctx.qsettings.value("main/page", 0) or 0)
+        if not (0 <= row < len(PAGES)) or PAGES[row].factory is None:
+            row = 0
+        self.nav.setCurrentRow(row)
+
+    # ---- pages --------------------------------------------------------------------------------
+    def page(self, key: str) -> QWidget:
+        """The page for ``key``, created on first use."""
+        if key in self._pages:
+            return self._pages[key]
+        idx = next(i for i, p in enumerate(PAGES) if p.key == key)
+        pd = PAGES[idx]
+        if pd.factory is None:
+            raise KeyError(key)
+        mod, _, cls = pd.factory.partition(":")
+        widget: QWidget = getattr(importlib.import_module(mod), cls)(self.ctx)
+        old = self.stack.widget(idx)
+        self.stack.removeWidget(old)
+        old.deleteLater()
+        self.stack.insertWidget(idx, widget)
+        self._pages[key] = widget
+        return widget
+
+    def show_page(self, key: str) -> QWidget:
+        idx = next(i for i, p in enumerate(PAGES) if p.key == key)
+        self.nav.setCurrentRow(idx)
+        return self.page(key)
+
+    def _show_row(self, row: int) -> None:
+        if row < 0 or self.ctx.db is None:
+            return
+        pd: PageDef = PAGES[row]
+        if pd.factory is None:
+            return
+        w = self.page(pd.key)
+        self.stack.setCurrentIndex(row)
+        refresh = getattr(w, "on_shown", None)
+        if refresh:
+            refresh()
+
+    def open_record(self, entity: str, record_id: int | None) -> None:
+        for pd in PAGES:
+            if entity in pd.entities and pd.factory:
+                w = self.show_page(pd.key)
+                opener = getattr(w, "open_record", None)
+                if opener and record_id is not None:
+                    opener(entity, record_id)
+                return
+        self.statusBar().showMessage("该问题没有可打开的记录", 5000)
+
+    # ---- menus --------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        m = self.menuBar().addMenu("文件(&F)")
+        act = QAction("从 Excel 导入(&I)…", self)
+        act.setShortcut(QKeySequence("Ctrl+I"))
+        act.triggered.connect(lambda: self.import_file(None))
+        m.addAction(act)
+        tpl = QAction("下载导入模板(&T)…", self)
+        tpl.triggered.connect(self.save_template)
+        m.addAction(tpl)
+        m.addSeparator()
+        settings = QAction("单位信息与规则设置(&S)…", self)
+        settings.triggered.connect(self.edit_settings)
+        m.addAction(settings)
+        bk = QAction("备份与恢复(&B)…", self)
+        bk.triggered.connect(self.backups)
+        m.addAction(bk)
+        m.addSeparator()
+        data = QAction("打开数据文件夹", self)
+        data.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.db.path.parent))))
+        m.addAction(data)
+        quit_ = QAction("退出(&X)", self)
+        quit_.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_.triggered.connect(self.close)
+        m.addAction(quit_)
+        self.ledger_menu = self.menuBar().addMenu("台账(&L)")
+        for i, pd in enumerate(PAGES):
+            a = QAction(pd.title, self)
+            a.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            a.setEnabled(pd.factory is not None)
+            a.triggered.connect(lambda _=False, k=pd.key: self.show_page(k))
+            self.ledger_menu.addAction(a)
+        h = self.menuBar().addMenu("帮助(&H)")
+        about = QAction("关于(&A)", self)
+        about.triggered.connect(self.about)
+        h.addAction(about)
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "关于",
+            f"<h3>{APP_TITLE}（Brigade Desk）</h3>"
+            f"<p>版本 {__version__}</p>"
+            f"<p>数据库：{self.ctx.db.path}</p>"
+            f"<p>备份文件夹：{paths.backup_dir_for(self.ctx.db.path)}</p>"
+            f"<p>日志文件夹：{paths.log_dir()}</p>"
+            "<p>离线运行，数据只保存在本机。</p>",
+        )
+
+    def edit_settings(self) -> None:
+        from brigade_desk.ui.settings_dialog import SettingsDialog
+
+        if SettingsDialog(self.ctx, self).exec():
+            self.ctx.changed("settings")
+
+    def backups(self) -> None:
+        from brigade_desk.ui.backup_dialog import BackupDialog
+
+        BackupDialog(self.ctx, self).exec()
+
+    def start_background_checks(self) -> None:
+        """After the window shows: the daily backup, then verify the audit trail."""
+        from brigade_desk import audit, backup
+
+        db = self.ctx.db
+
+        def work(_p: object) -> audit.VerifyResult:
+            backup.daily_backup_if_due(db.path)
+            with db.Session() as s:
+                return audit.verify(s)
+
+        def done(res: audit.VerifyResult) -> None:
+            self.audit_result = res
+            if not res.ok:
+                self.statusBar().showMessage(f"警告：审计记录核对发现问题——{res.problem}")
+                self.ctx.changed("audit")
+
+        self.ctx.tasks.run(work, on_success=done)
+
+    def save_template(self) -> None:
+        from brigade_desk.ui.import_dialog import save_template
+
+        save_template(self.ctx, self)
+
+    def import_file(self, path: str | None) -> None:
+        from brigade_desk.ui.import_dialog import ImportDialog
+
+        dlg = ImportDialog(self.ctx, self, path)
+        dlg.exec()
+
+    # ---- drag & drop --------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        if urls and all(u.toLocalFile().lower().endswith((".xlsx", ".xls")) for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        if urls:
+            self.import_file(urls[0].toLocalFile())
+
+    # ---- errors -------------------------------------------------------------------------------
+    def show_error(self, exc: BaseException) -> None:
+        user, text = describe(exc)
+        if user:
+            QMessageBox.warning(self, "无法完成", text)
+        else:
+            log.error("unexpected error in background task:\n%s", text)
+            from brigade_desk.ui.app import show_crash
+
+            show_crash(text, self)
+
+    # ---- layout memory ------------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        s = self.ctx.qsettings
+        geo = s.value("main/geometry")
+        if isinstance(geo, QByteArray) and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1280, 800)
+        st = s.value("main/state")
+        if isinstance(st, QByteArray):
+            self.restoreState(st)
+        sp = s.value("main/splitter")
+        if not (isinstance(sp, QByteArray) and self.splitter.restoreState(sp)):
+            self.splitter.setSizes([170, max(600, self.width() - 170)])
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802
+        if self.ctx.tasks.busy:
+            ans = QMessageBox.question(self, "仍有任务在运行", "后台任务尚未完成。等待其完成后退出吗？")
+            if ans != QMessageBox.StandardButton.Yes:
+                event.ignore()  # type: ignore[attr-defined]
+                return
+            self.ctx.tasks.wait_idle(60_000)
+        s = self.ctx.qsettings
+        s.setValue("main/geometry", self.saveGeometry())
+        s.setValue("main/state", self.saveState())
+        s.setValue("main/splitter", self.splitter.saveState())
+        s.setValue("main/page", self.nav.currentRow())
+        for w in self._pages.values():
+            saver = getattr(w, "save_state", None)
+            if saver:
+                saver()
+        s.sync()
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+
+def app_instance() -> QApplication:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    return app
+
+
+def resource_path(*parts: str) -> Path:
+    return paths.resource(*parts)

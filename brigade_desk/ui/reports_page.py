@@ -1,0 +1,170 @@
+"""报表: every form in one place — choose the period, press 生成, open the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from brigade_desk.reports.forms import FORMS, FormDef
+from brigade_desk.reports.period import Period
+from brigade_desk.ui.context import AppContext
+
+
+class ReportsPage(QWidget):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.last: Path | None = None
+        self.list = QListWidget()
+        for f in FORMS:
+            self.list.addItem(f.title)
+        today = dt.date.today()
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size:12pt; font-weight:bold")
+        self.help = QLabel()
+        self.help.setWordWrap(True)
+        self.year = QSpinBox()
+        self.year.setRange(2000, 2100)
+        self.year.setValue(today.year)
+        self.quarter = QComboBox()
+        self.quarter.addItems(["第一季度", "第二季度", "第三季度", "第四季度"])
+        self.quarter.setCurrentIndex((today.month - 1) // 3)
+        self.month = QComboBox()
+        self.month.addItems([f"{m}月" for m in range(1, 13)])
+        self.month.setCurrentIndex(today.month - 1)
+        self.target = QLineEdit()
+        self.browse = QPushButton("选择模板…")
+        self.browse.clicked.connect(self._browse)
+        trow = QHBoxLayout()
+        trow.addWidget(self.target, 1)
+        trow.addWidget(self.browse)
+        self.target_box = QWidget()
+        self.target_box.setLayout(trow)
+        trow.setContentsMargins(0, 0, 0, 0)
+        self.form = QFormLayout()
+        self.form.addRow("年度", self.year)
+        self.form.addRow("季度", self.quarter)
+        self.form.addRow("月份", self.month)
+        self.form.addRow("对象", self.target_box)
+        self.placeholders = QPlainTextEdit()
+        self.placeholders.setReadOnly(True)
+        self.go = QPushButton("生成…")
+        self.go.setDefault(True)
+        self.go.clicked.connect(self.generate)
+        self.open_file = QPushButton("打开文件")
+        self.open_dir = QPushButton("打开所在文件夹")
+        self.open_file.setEnabled(False)
+        self.open_dir.setEnabled(False)
+        self.open_file.clicked.connect(lambda: self.last and QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last))))
+        self.open_dir.clicked.connect(lambda: self.last and QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last.parent))))
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.go)
+        buttons.addWidget(self.open_file)
+        buttons.addWidget(self.open_dir)
+        buttons.addStretch(1)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addWidget(self.title)
+        rl.addWidget(self.help)
+        rl.addLayout(self.form)
+        rl.addLayout(buttons)
+        rl.addWidget(self.result)
+        rl.addWidget(self.placeholders, 10)
+        rl.addStretch(1)
+        for w in (self.year, self.quarter, self.month):
+            w.setMaximumWidth(220)
+        split = QSplitter()
+        split.addWidget(self.list)
+        split.addWidget(right)
+        split.setSizes([320, 700])
+        lay = QVBoxLayout(self)
+        lay.addWidget(split)
+        self.list.currentRowChanged.connect(self._select)
+        self.list.setCurrentRow(0)
+
+    def current(self) -> FormDef:
+        return FORMS[max(0, self.list.currentRow())]
+
+    def _select(self, row: int) -> None:
+        if row < 0:
+            return
+        f = FORMS[row]
+        self.title.setText(f.title)
+        self.help.setText(f.help)
+        self.form.setRowVisible(self.year, f.period != "none")
+        self.form.setRowVisible(self.quarter, f.period == "quarter")
+        self.form.setRowVisible(self.month, f.period == "month")
+        self.form.setRowVisible(self.target_box, f.target != "none")
+        self.browse.setVisible(f.target == "template")
+        self.target.setPlaceholderText("上级发来的 .xlsx 模板" if f.target == "template" else "案件编号")
+        self.form.labelForField(self.target_box).setText("模板" if f.target == "template" else "案件编号")  # type: ignore[union-attr]
+        if f.target == "template":
+            from brigade_desk.reports.template_fill import placeholder_help
+
+            self.placeholders.setPlainText("可用的占位符：\n" + "\n".join(f"{p}  —  {h}" for p, h in placeholder_help()))
+            self.placeholders.show()
+        else:
+            self.placeholders.hide()
+        self.result.clear()
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择上级模板", "", "Excel 工作簿 (*.xlsx)")
+        if path:
+            self.target.setText(path)
+
+    def period(self) -> Period:
+        f = self.current()
+        y = self.year.value()
+        if f.period == "quarter":
+            return Period(y, self.quarter.currentIndex() + 1)
+        if f.period == "month":
+            return Period(y, month=self.month.currentIndex() + 1)
+        return Period(y)
+
+    def default_name(self) -> str:
+        f = self.current()
+        p = self.period()
+        base = f.title.split("（")[0]
+        label = "" if f.period == "none" else p.label
+        return f"{base}{label}_{dt.date.today():%Y%m%d}{f.suffix}"
+
+    def generate(self, out: str | None = None) -> None:
+        f = self.current()
+        if not out:
+            filt = "Excel 工作簿 (*.xlsx)" if f.suffix == ".xlsx" else "PDF 文件 (*.pdf)"
+            out, _ = QFileDialog.getSaveFileName(self, "保存", os.path.join(str(Path.home()), self.default_name()), filt)
+            if not out:
+                return
+        if not out.lower().endswith(f.suffix):
+            out += f.suffix
+        db, period, target = self.ctx.db, self.period(), self.target.text().strip() or None
+
+        def done(path: Path) -> None:
+            self.last = Path(path)
+            self.open_file.setEnabled(True)
+            self.open_dir.setEnabled(True)
+            self.result.setText(f"已生成：{path}")
+            self.ctx.say(f"已生成：{path}")
+
+        self.ctx.tasks.run(lambda p: f.run(db, out, period, target, p), on_success=done, label=f"正在生成“{f.title}”…", parent=self)

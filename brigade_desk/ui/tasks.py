@@ -1,0 +1,197 @@
+"""One way to run slow work off the GUI thread.
+
+``TaskRunner.run(fn, on_success=...)`` runs ``fn(progress)`` on a thread pool, shows a progress
+dialog with 取消 (after a short delay, so quick work does not flash a dialog), and delivers the
+result — or the error — back on the GUI thread. Database writes go through a one-thread pool
+(SQLite has one writer); other work (hashing, exports) may use the shared pool.
+
+In tests ``TaskRunner.synchronous = True`` runs the work inline so assertions follow directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from brigade_desk.errors import Cancelled, UserError
+from brigade_desk.progress import Progress
+
+log = logging.getLogger(__name__)
+
+Success = Callable[[Any], None]
+Failure = Callable[[BaseException], None]
+
+
+class _Signals(QObject):
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[Progress], Any], progress: Progress, signals: _Signals) -> None:
+        super().__init__()
+        self.fn = fn
+        self.progress = progress
+        self.signals = signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self.progress)
+        except BaseException as exc:  # delivered to the GUI thread, never swallowed
+            exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.finished.emit(result)
+
+
+class TaskRunner(QObject):
+    synchronous = False  # tests flip this
+
+    # errors nobody handled: the main window shows them (user errors as messages, bugs as crash)
+    unhandled_error = Signal(object)
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool.globalInstance()
+        self.writer = QThreadPool(self)
+        self.writer.setMaxThreadCount(1)
+        self._active: set[_Signals] = set()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._active)
+
+    def run(
+        self,
+        fn: Callable[[Progress], Any],
+        *,
+        on_success: Success | None = None,
+        on_failure: Failure | None = None,
+        label: str = "正在处理…",
+        parent: QWidget | None = None,
+        cancellable: bool = True,
+        writes: bool = False,
+        show_after_ms: int = 400,
+    ) -> Progress:
+        """Run ``fn(progress)`` in the background. Returns the Progress (``.cancel()`` to stop)."""
+        dialog: QProgressDialog | None = None
+        last_emit = [0.0]
+
+        def deliver_failure(exc: BaseException) -> None:
+            if isinstance(exc, Cancelled):
+                log.info("task cancelled: %s", label)
+            if on_failure is not None:
+                on_failure(exc)
+            elif not isinstance(exc, Cancelled):
+                self.unhandled_error.emit(exc)
+
+        if self.synchronous:
+            progress = Progress()
+            try:
+                result = fn(progress)
+            except BaseException as exc:
+                exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
+                deliver_failure(exc)
+            else:
+                if on_success is not None:
+                    on_success(result)
+            return progress
+
+        signals = _Signals()
+
+        def listener(done: int, total: int, text: str) -> None:
+            now = time.monotonic()
+            if now - last_emit[0] >= 0.05 or (total and done >= total):
+                last_emit[0] = now
+                signals.progress.emit(done, total, text)
+
+        progress = Progress(listener)
+        if parent is not None:
+            dialog = QProgressDialog(label, "取消" if cancellable else "", 0, 0, parent)
+            dialog.setWindowTitle("请稍候")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(show_after_ms)
+            dialog.setAutoClose(False)
+            dialog.setAutoReset(False)
+            if not cancellable:
+                dialog.setCancelButton(None)
+            dialog.canceled.connect(progress.cancel)
+            dialog.canceled.connect(lambda: dialog.setLabelText("正在取消…") if dialog else None)
+
+        def on_progress(done: int, total: int, text: str) -> None:
+            if dialog is None or progress.cancelled:
+                return
+            if total > 0:
+                dialog.setMaximum(total)
+                dialog.setValue(min(done, total))
+            if text:
+                dialog.setLabelText(f"{label}\n{text}")
+
+        def finish() -> None:
+            self._active.discard(signals)
+            if dialog is not None:
+                dialog.canceled.disconnect()
+                dialog.close()
+                dialog.deleteLater()
+            self.busy_changed.emit(self.busy)
+
+        def ok(result: object) -> None:
+            finish()
+            if on_success is not None:
+                on_success(result)
+
+        def bad(exc: object) -> None:
+            finish()
+            assert isinstance(exc, BaseException)
+            deliver_failure(exc)
+
+        signals.progress.connect(on_progress)
+        signals.finished.connect(ok)
+        signals.failed.connect(bad)
+        self._active.add(signals)
+        self.busy_changed.emit(True)
+        (self.writer if writes else self.pool).start(_Job(fn, progress, signals))
+        return progress
+
+    def wait_idle(self, timeout_ms: int = 30_000) -> bool:
+        """Block until all jobs finished (used at shutdown and in tests)."""
+        from PySide6.QtCore import QCoreApplication
+
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self._active and time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.01)
+        return not self._active
+
+
+def describe(exc: BaseException) -> tuple[bool, str]:
+    """(is_user_error, text) for an error delivered from a task."""
+    if isinstance(exc, UserError):
+        return True, exc.message
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError):
+        from brigade_desk.errors import translate_db_error
+
+        user = translate_db_error(exc)
+        if user is not None:
+            return True, user.message
+    if isinstance(exc, OSError):
+        from brigade_desk.errors import describe_os_error
+
+        return True, describe_os_error(exc, getattr(exc, "filename", "") or "")
+    text = getattr(exc, "__traceback_text__", "") or "".join(traceback.format_exception(exc))
+    return False, text
+
+
+def single_shot(ms: int, fn: Callable[[], None]) -> None:
+    QTimer.singleShot(ms, fn)

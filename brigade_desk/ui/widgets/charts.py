@@ -1,0 +1,89 @@
+"""Drawing a ChartSpec with QtCharts, and saving it as PNG."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QLineSeries,
+    QPieSeries,
+    QStackedBarSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QMargins, Qt
+from PySide6.QtGui import QFont, QPainter
+from PySide6.QtWidgets import QWidget
+
+from brigade_desk.reports.dashboard import ChartSpec
+
+
+def make_chart_view(spec: ChartSpec, parent: QWidget | None = None) -> QChartView:
+    chart = QChart()
+    chart.setTitle(spec.title + (f"<br><small>{spec.note}</small>" if spec.note else ""))
+    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+    chart.setMargins(QMargins(4, 4, 4, 4))
+    chart.legend().setVisible(len(spec.series) > 1 or spec.kind == "pie")
+    chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+    if spec.kind == "pie":
+        pie = QPieSeries()
+        values = next(iter(spec.series.values()), [])
+        for cat, v in zip(spec.categories, values, strict=False):
+            if v > 0:
+                sl = pie.append(f"{cat} {v:g}", v)
+                sl.setLabelVisible(True)
+        chart.addSeries(pie)
+    else:
+        series = QStackedBarSeries() if spec.kind == "stacked" else QBarSeries()
+        top = 0.0
+        for name, values in spec.series.items():
+            bs = QBarSet(name)
+            bs.append([float(v) for v in values])
+            series.append(bs)
+            top = max([top, *values]) if spec.kind != "stacked" else max(top, *(sum(x) for x in zip(*spec.series.values(), strict=False)))
+        chart.addSeries(series)
+        ax = QBarCategoryAxis()
+        ax.append(spec.categories)
+        if len(spec.categories) > 6:
+            f = QFont(ax.labelsFont())
+            f.setPointSizeF(max(6.0, f.pointSizeF() - 2))
+            ax.setLabelsFont(f)
+        chart.addAxis(ax, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(ax)
+        ay = QValueAxis()
+        ay.setLabelFormat("%d")
+        hi = max(1, math.ceil(max(top, spec.target or 0) * 1.1))
+        ay.setRange(0, hi)
+        if hi <= 5:
+            ay.setTickCount(hi + 1)
+        else:
+            ay.applyNiceNumbers()
+        if spec.y_label:
+            ay.setTitleText(spec.y_label)
+        chart.addAxis(ay, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(ay)
+        if spec.target is not None and spec.categories:
+            line = QLineSeries()
+            line.setName(f"目标 {spec.target:g}")
+            line.append(-0.5, spec.target)
+            line.append(len(spec.categories) - 0.5, spec.target)
+            chart.addSeries(line)
+            ax2 = QValueAxis()
+            ax2.setRange(-0.5, len(spec.categories) - 0.5)
+            ax2.setVisible(False)
+            chart.addAxis(ax2, Qt.AlignmentFlag.AlignBottom)
+            line.attachAxis(ax2)
+            line.attachAxis(ay)
+            chart.legend().setVisible(True)
+    view = QChartView(chart, parent)
+    view.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.setMinimumHeight(260)
+    return view
+
+
+def save_png(view: QChartView, path: str) -> bool:
+    return bool(view.grab().save(path, "PNG"))

@@ -1,0 +1,68 @@
+"""Form helpers: an optional date field, inline error labels, field highlighting."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QCalendarWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QToolButton,
+    QWidget,
+    QWidgetAction,
+)
+
+from brigade_desk.importers.tabular import parse_date
+
+ERROR_STYLE = "border: 1px solid #d93025; background: #fff5f5;"
+
+
+class DateField(QWidget):
+    """A date that may be empty; accepts 2021-03-05, 2021/3/5, 2021.3.5, 2021年3月5日; has a calendar."""
+
+    def __init__(self, value: dt.date | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("YYYY-MM-DD")
+        self.btn = QToolButton()
+        self.btn.setText("▾")
+        self.btn.setToolTip("从日历中选择")
+        self.btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.btn)
+        self.cal = QCalendarWidget()
+        act = QWidgetAction(menu)
+        act.setDefaultWidget(self.cal)
+        menu.addAction(act)
+        self.btn.setMenu(menu)
+        self.cal.clicked.connect(lambda d: (self.set_date(d.toPython()), menu.close()))
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.edit, 1)
+        lay.addWidget(self.btn)
+        self.setFocusProxy(self.edit)
+        self.set_date(value)
+
+    def set_date(self, d: dt.date | None) -> None:
+        self.edit.setText(d.isoformat() if d else "")
+        if d:
+            self.cal.setSelectedDate(QDate(d.year, d.month, d.day))
+
+    def date(self) -> dt.date | None:
+        """The date, or None when empty. Raises ValueError with a Chinese reason when invalid."""
+        return parse_date(self.edit.text().strip() or None)
+
+
+def mark(widget: QWidget, bad: bool) -> None:
+    widget.setStyleSheet(ERROR_STYLE if bad else "")
+
+
+def error_label() -> QLabel:
+    lab = QLabel()
+    lab.setStyleSheet("color: #d93025;")
+    lab.setWordWrap(True)
+    lab.hide()
+    return lab

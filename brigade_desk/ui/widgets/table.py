@@ -1,0 +1,175 @@
+"""A table model over a list of plain rows, a filter proxy, and a table view that remembers itself.
+
+For small and medium tables (the roster, findings, one person's history). Huge ledgers (AV index,
+attendance) use SQL-backed lazy models instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QByteArray,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+T = TypeVar("T")
+Index = QModelIndex | QPersistentModelIndex
+
+PROBLEM = QColor("#fde2e1")
+WARNING = QColor("#fff4cc")
+MUTED = QColor("#eeeeee")
+
+
+def fmt(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, dt.date):
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def sort_key(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, bool):
+        return int(v)
+    return v
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    title: str
+    value: Callable[[T], Any]
+    width: int = 0
+    align_right: bool = False
+
+
+class ListTableModel(QAbstractTableModel, Generic[T]):
+    def __init__(self, columns: Sequence[Column[T]], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.rows: list[T] = []
+        self.row_color: Callable[[T], QColor | None] | None = None
+        self.row_tip: Callable[[T], str] | None = None
+
+    def set_rows(self, rows: Sequence[T]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, i: int) -> T:
+        return self.rows[i]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        col = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return fmt(col.value(row))
+        if role == Qt.ItemDataRole.UserRole:
+            return sort_key(col.value(row))
+        if role == Qt.ItemDataRole.BackgroundRole and self.row_color:
+            return self.row_color(row)
+        if role == Qt.ItemDataRole.ToolTipRole and self.row_tip:
+            return self.row_tip(row) or None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole:
+            if orientation == Qt.Orientation.Horizontal:
+                return self.columns[section].title
+            return str(section + 1)
+        return None
+
+
+class FilterProxy(QSortFilterProxyModel):
+    """Free-text search over every column, plus a predicate on the underlying row."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(Qt.ItemDataRole.UserRole)
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._text = ""
+        self._pred: Callable[[Any], bool] | None = None
+
+    def set_text(self, text: str) -> None:
+        self._text = text.strip().lower()
+        self.invalidate()
+
+    def set_predicate(self, pred: Callable[[Any], bool] | None) -> None:
+        self._pred = pred
+        self.invalidate()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+        model = self.sourceModel()
+        assert isinstance(model, ListTableModel)
+        row = model.row_at(source_row)
+        if self._pred is not None and not self._pred(row):
+            return False
+        if not self._text:
+            return True
+        for c in range(model.columnCount()):
+            v = model.data(model.index(source_row, c), Qt.ItemDataRole.DisplayRole)
+            if v and self._text in str(v).lower():
+                return True
+        return False
+
+
+def make_view(parent: QWidget | None = None, name: str = "") -> QTableView:
+    v = QTableView(parent)
+    v.setObjectName(name)
+    v.setSortingEnabled(True)
+    v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    v.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    v.setAlternatingRowColors(True)
+    v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    v.verticalHeader().setDefaultSectionSize(24)
+    v.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    v.horizontalHeader().setStretchLastSection(True)
+    v.setWordWrap(False)
+    return v
+
+
+def apply_widths(view: QTableView, columns: Sequence[Column[Any]]) -> None:
+    for i, c in enumerate(columns):
+        if c.width:
+            view.setColumnWidth(i, c.width)
+
+
+def save_header(view: QTableView, settings: QSettings, key: str) -> None:
+    settings.setValue(f"tables/{key}", view.horizontalHeader().saveState())
+
+
+def restore_header(view: QTableView, settings: QSettings, key: str) -> bool:
+    st = settings.value(f"tables/{key}")
+    if isinstance(st, QByteArray) and not st.isEmpty():
+        return bool(view.horizontalHeader().restoreState(st))
+    return False

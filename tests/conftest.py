@@ -1,0 +1,71 @@
+"""Shared fixtures: a fresh database per test, Qt offscreen, background work run synchronously."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from brigade_desk.db import Database, open_database  # noqa: E402
+from brigade_desk.services.roster import CertInput, RosterService, StaffInput  # noqa: E402
+
+# checksum-valid ID numbers for tests
+IDS = [
+    "63010219850315002X",
+    "632123199001010017",
+    "630104197712310032",
+    "632126198808080045",
+    "630103199512120050",
+]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    d = open_database(tmp_path / "数据 库" / "brigade.sqlite")
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def roster(db: Database) -> RosterService:
+    return RosterService(db)
+
+
+def add_officer(
+    roster: RosterService,
+    id_number: str,
+    name: str = "测试员",
+    *,
+    valid_to: dt.date | None = dt.date(2030, 1, 1),
+    cert_no: str | None = None,
+    **kw: object,
+) -> int:
+    data = StaffInput(name=name, id_number=id_number, squad=str(kw.pop("squad", "一中队")))
+    for k, v in kw.items():
+        setattr(data, k, v)
+    sid = roster.save_staff(data).staff_id
+    if valid_to is not None and data.category == "执法人员":
+        roster.add_certificate(
+            sid,
+            CertInput(cert_no=cert_no or f"C{id_number[-8:]}", issuer="青海省人民政府",
+                      issue_date=valid_to.replace(year=valid_to.year - 5), valid_to=valid_to),
+        )
+    return sid
+
+
+@pytest.fixture
+def gui_ctx(db: Database, tmp_path: Path, qapp: object) -> Iterator[object]:
+    from PySide6.QtCore import QSettings
+
+    from brigade_desk.ui.context import AppContext
+    from brigade_desk.ui.tasks import TaskRunner
+
+    TaskRunner.synchronous = True
+    ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    yield ctx
+    TaskRunner.synchronous = False

@@ -1,0 +1,123 @@
+"""The audit trail: recorded in the same transaction, hash-chained, tampering detected."""
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from brigade_desk import audit
+from brigade_desk.cli import main
+from brigade_desk.db import Database
+from brigade_desk.models.roster import CertAction
+from brigade_desk.services.roster import RosterService, StaffInput
+from tests.conftest import IDS, add_officer
+
+
+def verify(db: Database) -> audit.VerifyResult:
+    with db.Session() as s:
+        return audit.verify(s)
+
+
+def raw(db: Database, *sql: str) -> None:
+    c = sqlite3.connect(db.path)
+    try:
+        for q in sql:
+            c.execute(q)
+        c.commit()
+    finally:
+        c.close()
+
+
+@pytest.fixture
+def filled(db: Database, roster: RosterService) -> tuple[Database, int]:
+    sid = add_officer(roster, IDS[0], "甲", bodycam_no="A")
+    add_officer(roster, IDS[1], "乙", bodycam_no="B")
+    p = roster.get(sid)
+    data = StaffInput(**{k: getattr(p, k) for k in StaffInput.__dataclass_fields__})
+    data.squad = "二中队"
+    roster.save_staff(data, sid)
+    roster.cert_action(p.certificates[0].id, CertAction.SUSPEND, date=dt.date(2026, 1, 5), reason="追责")
+    return db, sid
+
+
+def test_every_change_is_recorded_with_before_and_after(filled: tuple[Database, int]) -> None:
+    db, sid = filled
+    with db.Session() as s:
+        h = audit.history(s, "staff", sid)
+    assert [x.action for x in h] == ["create", "update"]
+    assert ("squad", "一中队", "二中队") in h[1].changes
+    assert h[1].user == audit.os_user()
+    with db.Session() as s:
+        cert_hist = audit.history(s, "certificate", RosterService(db).get(sid).certificates[0].id)
+    assert ("status", "有效", "暂扣") in cert_hist[-1].changes
+    assert verify(db).ok
+
+
+def test_delete_is_recorded_and_verifies(filled: tuple[Database, int]) -> None:
+    db, sid = filled
+    RosterService(db).delete_staff(sid)
+    with db.Session() as s:
+        assert audit.history(s, "staff", sid)[-1].action == "delete"
+    res = verify(db)
+    assert res.ok, res.problem
+
+
+def test_failed_transaction_leaves_no_trail(db: Database, roster: RosterService) -> None:
+    add_officer(roster, IDS[0], "甲")
+    with db.Session() as s:
+        n = s.query(audit.AuditEntry).count()
+    with pytest.raises(RuntimeError):
+        with db.begin() as s:
+            from brigade_desk.models import Staff
+
+            s.add(Staff(name="丙", sex="男", id_number=IDS[2]))
+            s.flush()
+            raise RuntimeError("boom")
+    with db.Session() as s:
+        assert s.query(audit.AuditEntry).count() == n
+
+
+def test_row_edited_behind_the_back(filled: tuple[Database, int]) -> None:
+    db, sid = filled
+    raw(db, f"UPDATE staff SET name='篡改' WHERE id={sid}")
+    res = verify(db)
+    assert not res.ok and "staff" in res.problem and "name" in res.problem and res.broken_entry
+
+
+def test_row_deleted_behind_the_back(filled: tuple[Database, int]) -> None:
+    db, sid = filled
+    raw(db, "PRAGMA foreign_keys=OFF", f"DELETE FROM certificate_event WHERE certificate_id IN (SELECT id FROM certificate WHERE staff_id={sid})")
+    res = verify(db)
+    assert not res.ok and "不见了" in res.problem
+
+
+def test_trail_entry_edited_or_deleted(filled: tuple[Database, int], tmp_path: Path) -> None:
+    db, _ = filled
+    with pytest.raises(sqlite3.DatabaseError):
+        raw(db, "UPDATE audit_log SET os_user='x' WHERE id=2")  # append-only inside the program's schema
+    raw(db, "DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET os_user='someone' WHERE id=3")
+    res = verify(db)
+    assert not res.ok and res.broken_entry == 3
+
+
+def test_trail_entry_deleted(filled: tuple[Database, int]) -> None:
+    db, _ = filled
+    raw(db, "DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log WHERE id=4")
+    res = verify(db)
+    assert not res.ok and res.broken_entry == 4 and "缺失" in res.problem
+
+
+def test_cli_audit_verify_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dbp = tmp_path / "审计.sqlite"
+    assert main(["--db", str(dbp), "demo"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(dbp), "audit", "verify", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    c = sqlite3.connect(dbp)
+    c.execute("UPDATE certificate SET valid_to='2099-01-01' WHERE id=(SELECT min(id) FROM certificate)")
+    c.commit()
+    c.close()
+    assert main(["--db", str(dbp), "audit", "verify"]) == 1
+    assert "valid_to" in capsys.readouterr().out

@@ -1,0 +1,208 @@
+"""The case pages driven like a clerk would, checked against the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from cases_support import D, add_case, add_staff
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+from sqlalchemy import select
+
+from brigade_desk.models.cases import CaseRecord, CaseReview, OfficialDay, ReviewSample
+from brigade_desk.services.cases import CaseService
+from brigade_desk.services.review import ReviewService
+from brigade_desk.ui.cases.editor import CaseDialog
+from brigade_desk.ui.cases.page import CasesPage
+from brigade_desk.ui.cases.score import ScoreDialog
+from brigade_desk.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def filled(db):
+    with db.begin() as s:
+        a, b = add_staff(s, "张三"), add_staff(s, "李四")
+        for i in range(12):
+            add_case(s, f"乐交执罚〔2025〕{i + 1}号", [a, b], filed_on=D(2025, 3, 1), decided_on=D(2025, 4, 1),
+                     published_on=D(2025, 4, 2), closed_on=D(2025, 5, 1))
+        add_case(s, "乐交执检〔2025〕1号", [a, b], category="行政检查", filed_on=D(2025, 3, 1), closed_on=D(2025, 3, 2))
+        add_case(s, "乐交执罚〔2025〕99号", [a], filed_on=D(2025, 3, 1), decided_on=D(2025, 4, 1), closed_on=D(2025, 5, 1))
+    return db
+
+
+@pytest.fixture
+def page(gui_ctx, filled, qtbot):
+    w = MainWindow(gui_ctx)
+    qtbot.addWidget(w)
+    w.show()
+    p = w.show_page("cases")
+    assert isinstance(p, CasesPage)
+    return p
+
+
+def test_register_filters_in_sql_and_colours_problems(page):
+    reg = page.register
+    assert len(reg.model.ids) == 14
+    reg.category.setCurrentText("行政检查")
+    assert len(reg.model.ids) == 1 and reg.model.case_at(0).case_no == "乐交执检〔2025〕1号"
+    reg.category.setCurrentIndex(0)
+    reg.search.setText("99号")
+    assert [reg.model.case_at(i).case_no for i in range(len(reg.model.ids))] == ["乐交执罚〔2025〕99号"]
+    cid = reg.model.ids[0]
+    assert any("持证" in p for p in reg.model.problems[cid])  # one officer only
+    reg.search.clear()
+    reg.problems_only.setChecked(True)
+    assert cid in reg.model.ids
+    reg.problems_only.setChecked(False)
+    reg.model.sort(0, Qt.SortOrder.AscendingOrder)
+    assert reg.model.case_at(0).case_no <= reg.model.case_at(1).case_no
+
+
+def test_open_record_selects_the_case(page, filled):
+    with filled.Session() as s:
+        cid = s.scalar(select(CaseRecord.id).where(CaseRecord.case_no == "乐交执检〔2025〕1号"))
+    page.register.category.setCurrentText("行政处罚")
+    page.ctx.open_record("case", cid)
+    assert page.register.current().id == cid
+
+
+def test_add_case_by_typing(gui_ctx, filled, qtbot):
+    svc = CaseService(filled)
+    dlg = CaseDialog(svc, None)
+    qtbot.addWidget(dlg)
+    dlg.case_no.insert("乐交执罚〔2026〕7号")
+    dlg.cause.insert("车辆超限运输")
+    dlg.party.insert("某物流有限公司")
+    dlg.party_type.setCurrentText("单位")
+    qtbot.keyClicks(dlg.dates["filed_on"].edit, "2026-03-02")
+    assert "应于 2026-05-31 前作出决定" in dlg.deadlines.text()
+    dlg.dates["decided_on"].edit.insert("2026年3月20日")  # Chinese arrives through the IME
+    dlg.major.setChecked(True)
+    assert "备案期限 2026-03-27" in dlg.deadlines.text() and "公示期限 2026-04-20" in dlg.deadlines.text()
+    dlg.major.setChecked(False)
+    qtbot.keyClicks(dlg.fine, "30000")
+    for i in range(dlg.officers.count()):
+        dlg.officers.item(i).setCheckState(Qt.CheckState.Checked)
+    dlg.acts["暂扣车辆"].setChecked(True)
+    dlg.save()
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    with filled.Session() as s:
+        c = s.scalar(select(CaseRecord).where(CaseRecord.case_no == "乐交执罚〔2026〕7号"))
+        assert c.party_type == "单位" and c.decided_on == D(2026, 3, 20) and c.fine_amount == Decimal("30000.00")
+        assert sorted(o.name for o in c.officers) == ["张三", "李四"] and c.activities == ["暂扣车辆"]
+
+
+def test_invalid_case_names_fields_and_saves_nothing(gui_ctx, filled, qtbot):
+    svc = CaseService(filled)
+    dlg = CaseDialog(svc, None)
+    qtbot.addWidget(dlg)
+    dlg.case_no.insert("乐交执罚〔2025〕1号")  # duplicate
+    qtbot.keyClicks(dlg.dates["filed_on"].edit, "2026-03-02")
+    qtbot.keyClicks(dlg.dates["decided_on"].edit, "2026-03-01")
+    dlg.fine.insert("三万")
+    dlg.save()
+    assert dlg.result() != QDialog.DialogCode.Accepted
+    text = dlg.errors.text()
+    assert "罚款金额" in text
+
+    dlg.fine.clear()
+    dlg.save()
+    text = dlg.errors.text()
+    assert "案由不能为空" in text and "早于立案日期" in text and "已存在" in text
+    assert dlg.widgets["decided_on"].styleSheet()
+    with filled.Session() as s:
+        assert s.scalar(select(CaseRecord).where(CaseRecord.filed_on == D(2026, 3, 2))) is None
+
+
+def test_draw_sample_and_score_item_by_item(page, filled, qtbot):
+    tab = page.review
+    page.tabs.setCurrentWidget(tab)
+    tab.year.setValue(2025)
+    tab.seed.setText("2024")
+    tab.draw()
+    with filled.Session() as s:
+        smp = s.scalar(select(ReviewSample).where(ReviewSample.year == 2025))
+        assert smp.seed == 2024 and smp.per_category == 10 and len(smp.items) == 10 + 1
+    assert len(tab.model.rows) == 11
+    no = tab.model.rows[0].case_no
+    dlg = ScoreDialog(tab.service, no, 2025, "测试")
+    qtbot.addWidget(dlg)
+    dlg.spins["D2"].setValue(5)
+    dlg.reviewer.insert("法制股 王五")
+    dlg.save()
+    assert dlg.result() != QDialog.DialogCode.Accepted and "扣分理由" in dlg.errors.text()
+    dlg.remarks["D2"].insert("询问笔录未签名")
+    assert "优秀" in dlg.total.text() and "97 /" in dlg.total.text()
+    dlg.vetoes["V3"][0].setChecked(True)
+    assert "不合格" in dlg.total.text()
+    dlg.save()
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    with filled.Session() as s:
+        r = s.scalar(select(CaseReview).join(CaseRecord).where(CaseRecord.case_no == no))
+        assert r.score == 97 and r.grade == "不合格" and r.vetoed and r.template_version == 2
+    v = ReviewService(filled).review(no, 2025)
+    assert v.items["D2"].remark == "询问笔录未签名" and "V3" in v.vetoes
+
+
+def test_calendar_tab_stores_a_year(page, filled, qtbot):
+    cal = page.calendar
+    page.tabs.setCurrentWidget(cal)
+    cal.year.setValue(2027)
+    assert "尚未录入" in cal.state.text()
+    cal.holidays.setPlainText("2027-01-01~2027-01-03 元旦\n2027-02-31 错误")
+    cal.save()
+    assert "放假日期第 2 行" in cal.errors.text()
+    cal.holidays.setPlainText("2027-01-01~2027-01-03 元旦")
+    cal.workdays.setPlainText("2027-01-09 调休")
+    cal.source.setText("国办发明电〔2026〕7号")
+    cal.save()
+    cal.year.setValue(2028)
+    cal.year.setValue(2027)
+    assert cal.source.text() == "国办发明电〔2026〕7号" and "2027-01-09 调休" in cal.workdays.toPlainText()
+    with filled.Session() as s:
+        days = s.scalars(select(OfficialDay).where(OfficialDay.year == 2027)).all()
+    assert len(days) == 4 and "已录入" in cal.state.text()
+    assert dt.date(2027, 1, 9) in {d.date for d in days if d.is_workday}
+
+
+def test_template_edit_saves_a_new_version(gui_ctx, filled, qtbot):
+    from brigade_desk.ui.cases.template import TemplateDialog
+
+    svc = ReviewService(filled)
+    dlg = TemplateDialog(svc)
+    qtbot.addWidget(dlg)
+    assert dlg.version.count() == 2 and dlg.items.rowCount() == len(svc.template().items)
+    dlg.load(1)
+    assert dlg.items.rowCount() == len(svc.template(1).items)
+    dlg.load(2)
+    dlg.items.item(0, 2).setText("案卷封面、卷内目录齐全（修订）")
+    dlg.items.item(0, 3).setText("abc")
+    dlg.save()
+    assert "不是数字" in dlg.errors.text() and svc.template().version == 2
+    dlg.items.item(0, 3).setText("3")
+    dlg.save()
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    t = svc.template()
+    assert t.version == 3 and t.items[0].title.endswith("（修订）") and t.total == 100
+    assert svc.template(2).items[0].title != t.items[0].title
+
+
+def test_pages_on_an_empty_database(gui_ctx, qtbot):
+    w = MainWindow(gui_ctx)
+    qtbot.addWidget(w)
+    w.show()
+    p = w.show_page("cases")
+    assert p.register.model.ids == [] and "共 0 件" in p.register.count.text()
+    for i in range(p.tabs.count()):
+        p.tabs.setCurrentIndex(i)
+    assert "尚未抽取" in p.review.info.text()
+
+
+def test_import_dialog_offers_cases(gui_ctx, qtbot):
+    from brigade_desk.ui.import_dialog import ImportDialog
+
+    dlg = ImportDialog(gui_ctx, None, None, "cases")
+    qtbot.addWidget(dlg)
+    assert dlg.kind.currentData() == "cases"
