@@ -271,3 +271,13 @@ def test_print_html_has_every_visible_row(window: MainWindow) -> None:
     page.reload()  # type: ignore[attr-defined]
     h = table_html(page.proxy, "执法人员花名册")  # type: ignore[attr-defined]
     assert h.count("<tr>") == 3 and "乙&lt;b&gt;" in h and "执法证号" in h
+
+
+@pytest.mark.parametrize("kind", ["bar", "stacked", "pie"])
+def test_charts_draw_with_and_without_data(qapp, kind: str) -> None:  # type: ignore[no-untyped-def]
+    from brigade_desk.reports.dashboard import ChartSpec
+    from brigade_desk.ui.widgets.charts import make_chart_view
+
+    empty = make_chart_view(ChartSpec("e", "空", kind, [], {"甲": [], "乙": []}))
+    full = make_chart_view(ChartSpec("f", "有", kind, ["一", "二"], {"甲": [1, 2], "乙": [3, 0]}, target=4))
+    assert empty.chart().title() == "空" and full.chart().series()

@@ -39,12 +39,15 @@ def make_chart_view(spec: ChartSpec, parent: QWidget | None = None) -> QChartVie
         chart.addSeries(pie)
     else:
         series = QStackedBarSeries() if spec.kind == "stacked" else QBarSeries()
-        top = 0.0
         for name, values in spec.series.items():
             bs = QBarSet(name)
             bs.append([float(v) for v in values])
             series.append(bs)
-            top = max([top, *values]) if spec.kind != "stacked" else max(top, *(sum(x) for x in zip(*spec.series.values(), strict=False)))
+        columns = list(zip(*spec.series.values(), strict=False)) if spec.series else []
+        if spec.kind == "stacked":
+            top = max((sum(c) for c in columns), default=0.0)
+        else:
+            top = max((max(c) for c in columns), default=0.0)
         chart.addSeries(series)
         ax = QBarCategoryAxis()
         ax.append(spec.categories)
