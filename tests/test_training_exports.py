@@ -165,3 +165,21 @@ def test_demo_large_ten_years(tmp_path):
     assert all(len(svc.list_sessions(y)) >= 200 for y in range(2017, 2026))
     assert counts["training_attendance"] > 100_000
     db.close()
+
+
+def test_dashboard_chart_and_template_sources(db, data):
+    from brigade_desk.reports.dashboard import all_charts
+    from brigade_desk.reports.period import Period
+    from brigade_desk.reports.sources import all_sources
+
+    with db.Session() as s:
+        chart = next(c for c in all_charts(s, D(2025, 12, 31)) if c.key == "training_hours")
+        assert chart.categories == ["一中队", "二中队"] and chart.series["人均业务学时"] == [61.0, 41.0]
+        assert chart.target == 60 and "未满 60 学时 1 人" in chart.note
+        src = all_sources()
+        sessions = src["培训记录"].rows(s, Period(2025, quarter=1))
+        assert [r["培训名称"] for r in sessions] == ["轮训", "技能"]
+        att = src["参训明细"].rows(s, Period(2025, month=5))
+        assert {(r["姓名"], r["实得学时"]) for r in att} == {("张三", 6), ("李四", 2)}
+        hours = {r["姓名"]: r for r in src["人员学时"].rows(s, Period(2025))}
+        assert hours["张三"]["业务学时"] == 61 and hours["王五"]["年度要求"] is None
