@@ -183,3 +183,26 @@ def test_dashboard_chart_and_template_sources(db, data):
         assert {(r["姓名"], r["实得学时"]) for r in att} == {("张三", 6), ("李四", 2)}
         hours = {r["姓名"]: r for r in src["人员学时"].rows(s, Period(2025))}
         assert hours["张三"]["业务学时"] == 61 and hours["王五"]["年度要求"] is None
+
+
+def test_export_reports_progress_and_cancel_leaves_no_file(db, data, tmp_path):
+    from sqlalchemy import insert
+
+    from brigade_desk.errors import Cancelled
+    from brigade_desk.progress import Progress
+
+    with db.begin() as s:
+        rows = [dict(id=1000 + i, start_date=D(2025, 8, 1), end_date=D(2025, 8, 1), title=f"批量{i}", form="每周一学",
+                     category="业务知识", hours=1.0, organiser="", place="", is_monthly_study=False, is_rotation=False,
+                     has_exam=False, pass_score=60.0, notes="") for i in range(1200)]
+        s.connection().execute(insert(TrainingSession.__table__), rows)
+        s.connection().execute(insert(TrainingAttendance.__table__), [
+            dict(session_id=1000 + i, staff_id=data["a"], attended=True, hours=None, absence_reason="") for i in range(1200)])
+    seen = []
+    export_training(db, tmp_path / "ok.xlsx", year=2025, progress=Progress(lambda d, t, _x: seen.append((d, t))))
+    assert seen and seen[0] == (1000, 1209)
+    p = Progress()
+    p.cancel()
+    with pytest.raises(Cancelled):
+        export_training(db, tmp_path / "x.xlsx", year=2025, progress=p)
+    assert not (tmp_path / "x.xlsx").exists() and [f.name for f in tmp_path.iterdir() if f.suffix == ".xlsx"] == ["ok.xlsx"]

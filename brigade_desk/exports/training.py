@@ -19,6 +19,7 @@ from brigade_desk.exports.xlsxform import Col, new_workbook, save_workbook, writ
 from brigade_desk.exports.xlsxstream import new_stream_workbook, write_form_sheet_stream
 from brigade_desk.models.roster import Staff
 from brigade_desk.models.training import TrainingAttendance, TrainingCategory, TrainingSession
+from brigade_desk.progress import Progress
 from brigade_desk.services import training_hours as th
 from brigade_desk.services.training import TrainingService
 
@@ -60,7 +61,8 @@ def _status_text(p: th.PersonHours) -> str:
 
 
 def export_training(db: Database, out: Path | str, *, year: int, quarter: int | None = None,
-                    as_of: dt.date | None = None) -> Path:
+                    as_of: dt.date | None = None, progress: Progress | None = None) -> Path:
+    """Write the three sheets; ``progress`` is told about the attendance rows (and may cancel)."""
     if not 2000 <= year <= 2100:
         raise UserError(f"年度 {year} 无效")
     as_of = as_of or dt.date.today()
@@ -139,7 +141,10 @@ def export_training(db: Database, out: Path | str, *, year: int, quarter: int | 
     ws3 = wb.create_sheet("参训明细")
 
     def drows() -> Iterator[list[object]]:
+        total = len(detail)
         for i, (end_d, title, cat, name, idn, squad, pcat, attended, s_hours, a_hours, score, passed, reason, exam) in enumerate(detail, 1):
+            if progress is not None and i % 1000 == 0:
+                progress.update(i, total, "正在写入参训明细…")
             credited = (a_hours if a_hours is not None else s_hours) if attended else 0.0
             yield [i, end_d, title, _label(cat), name, idn, squad, pcat, "出勤" if attended else "缺勤", s_hours, credited,
                    score, ("合格" if passed else "不合格") if exam and attended and passed is not None else "", reason]

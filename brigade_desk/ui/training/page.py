@@ -509,7 +509,7 @@ class TrainingPage(QWidget):
         from brigade_desk.exports.training import export_training
 
         db = self.ctx.db
-        self.ctx.tasks.run(lambda _p: export_training(db, path, year=year, quarter=quarter),
+        self.ctx.tasks.run(lambda p: export_training(db, path, year=year, quarter=quarter, progress=p),
                            on_success=lambda out: self.ctx.say(f"已导出：{out}"), label="正在导出培训台账…", parent=self)
 
     def make_notice(self, path: str | None = None) -> None:
