@@ -116,7 +116,7 @@ def plan_pdf(db: Database, out: Path | str, year: int, *, date: dt.date | None =
     rows: list[list[Any]] = [["序号", "月份", "培训内容", "培训形式", "培训类别", "计划学时", "组织单位"]]
     for i, it in enumerate(plan.items, 1):
         rows.append([i, f"{it.month}月", it.topic, it.form, category_label(it.category), fmt_hours(it.planned_hours), it.organiser])
-    story.append(_table(rows, [11, 13, 56, 20, 24, 15, 31], st))
+    story.append(_table(rows, [10, 12, 54, 20, 28, 16, 30], st))
     story.append(Spacer(1, 3 * mm))
     totals = plan.planned_hours
     prof = sum(v for k, v in totals.items() if k != "政治教育")

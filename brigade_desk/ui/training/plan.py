@@ -90,6 +90,7 @@ class PlanTab(QWidget):
             self.status.setText(f"<b>{year} 年尚未编制培训计划</b>（应于 3 月 31 日前批准）")
             return
         self.title.setText(plan.title)
+        self.approved.set_date(plan.approved_date or dt.date.today())
         self.status.setText(f"状态：<b>{plan.status}</b>" + (f"（{plan.approved_date:%Y-%m-%d} 批准）" if plan.approved_date else ""))
         for it in plan.items:
             self.add_item([str(it.month), it.topic, it.form, category_label(it.category), f"{it.planned_hours:g}", it.organiser])
