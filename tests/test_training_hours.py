@@ -171,3 +171,23 @@ def test_plan_save_and_approve(db):
     assert svc.get_plan(2025).approved_date == D(2025, 3, 1)
     with pytest.raises(ValidationError, match="第 1 项"):
         svc.save_plan(2025, [PlanItemInput(month=13, topic="x")])
+
+
+def test_edits_and_removals_are_in_the_audit_trail(db):
+    from brigade_desk import audit
+
+    a = add_staff(db, "张三")
+    b = add_staff(db, "李四")
+    svc = TrainingService(db)
+    sid = add_session(db, D(2025, 3, 5), 8, [a, b])
+    v = svc.get_session(sid)
+    data = SessionInput(**{k: getattr(v, k) for k in SessionInput.__dataclass_fields__})
+    svc.save_session(data, [AttendanceInput(staff_id=a, hours=4)], sid)
+    svc.delete_session(sid)
+    with db.Session() as s:
+        res = audit.verify(s)
+        assert res.ok, res.problem
+        from brigade_desk.models.audit import AuditEntry
+
+        acts = [e.action for e in s.query(AuditEntry).filter(AuditEntry.table_name == "training_attendance")]
+        assert acts.count("create") == 2 and acts.count("delete") == 2 and "update" in acts

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from brigade_desk import settings
@@ -313,9 +313,9 @@ def apply_session(s: Session, data: SessionInput, rows: list[AttendanceInput], s
             s.add(row)
         row.attended, row.hours, row.absence_reason = a.attended, a.hours, a.absence_reason.strip()
         row.exam_score, row.exam_passed = a.exam_score, a.exam_passed
-    gone = [sid for sid in existing if sid not in keep]
-    if gone:
-        s.execute(delete(TrainingAttendance).where(TrainingAttendance.session_id == ts.id, TrainingAttendance.staff_id.in_(gone)))
+    for sid, row in existing.items():  # through the ORM so the audit trail records each removal
+        if sid not in keep:
+            s.delete(row)
     return ts
 
 
