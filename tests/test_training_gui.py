@@ -140,3 +140,23 @@ def test_forms_dialog_saves_setting(gui_ctx, qtbot):
     dlg2.edit.setPlainText("  ")
     dlg2.save()
     assert "至少" in dlg2.errors.text() and svc.forms() == ["法治讲堂", "夜校"]
+
+
+def test_import_dialog_imports_sign_in_sheet(gui_ctx, people, qtbot, tmp_path):
+    import openpyxl
+
+    from brigade_desk.ui.import_dialog import ImportDialog
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["培训日期", "培训名称", "培训形式", "培训类别", "学时", "姓名"])
+    ws.append([f"{THIS_YEAR}-02-03", "岗位练兵", "岗位练兵", "执法技能", 4, "甲一"])
+    ws.append([f"{THIS_YEAR}-02-03", "岗位练兵", "岗位练兵", "执法技能", 4, "无此人"])
+    wb.save(tmp_path / "签到.xlsx")
+    dlg = ImportDialog(gui_ctx, None, str(tmp_path / "签到.xlsx"), kind="training")
+    qtbot.addWidget(dlg)
+    assert dlg.errors.rowCount() == 1 and dlg.errors.rows[0].row == 3 and not dlg.import_btn.isEnabled()
+    dlg.skip.setChecked(True)
+    dlg.do_import()
+    rows = TrainingService(gui_ctx.db).list_sessions()
+    assert [(r.title, r.attendees) for r in rows] == [("岗位练兵", 1)]
