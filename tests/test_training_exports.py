@@ -206,3 +206,13 @@ def test_export_reports_progress_and_cancel_leaves_no_file(db, data, tmp_path):
     with pytest.raises(Cancelled):
         export_training(db, tmp_path / "x.xlsx", year=2025, progress=p)
     assert not (tmp_path / "x.xlsx").exists() and [f.name for f in tmp_path.iterdir() if f.suffix == ".xlsx"] == ["ok.xlsx"]
+
+
+@pytest.mark.parametrize("module", ["brigade_desk.settings", "brigade_desk.services.training", "brigade_desk.rules.training",
+                                    "brigade_desk.exports.training_pdf", "brigade_desk.importers.training",
+                                    "brigade_desk.cli_training"])
+def test_each_training_module_imports_on_its_own(module):
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-800:]

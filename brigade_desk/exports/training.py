@@ -149,8 +149,14 @@ def export_training(db: Database, out: Path | str, *, year: int, quarter: int | 
             yield [i, end_d, title, _label(cat), name, idn, squad, pcat, "出勤" if attended else "缺勤", s_hours, credited,
                    score, ("合格" if passed else "不合格") if exam and attended and passed is not None else "", reason]
 
-    write_form_sheet_stream(ws3, f"{info.unit}{period}参训明细", info, ATTEND_COLS, drows(),
-                            note=f"共 {len(detail)} 人次。实得学时等于本次学时表示全额计入；缺勤不计学时。")
+    try:
+        write_form_sheet_stream(ws3, f"{info.unit}{period}参训明细", info, ATTEND_COLS, drows(),
+                                note=f"共 {len(detail)} 人次。实得学时等于本次学时表示全额计入；缺勤不计学时。")
+    except BaseException:
+        for sheet in wb.worksheets:  # finish the streamed sheets' temporary files; nothing is saved
+            if not sheet.closed:
+                sheet.close()
+        raise
     return save_workbook(wb, out)
 
 
