@@ -20,12 +20,15 @@ from brigade_desk.errors import UserError
 # kind -> "module:function" with signature (db, path, *, dry_run, skip_invalid) -> ImportResult
 IMPORTERS: dict[str, str] = {
     "staff": "brigade_desk.importers.staff:import_staff",
+    "training": "brigade_desk.importers.training:import_training",
     "cases": "brigade_desk.importers.cases:import_cases",
 }
 # kind -> "module:function" with signature (db, out, args) -> Path
 EXPORTERS: dict[str, str] = {
     "roster": "brigade_desk.cli_exports:roster",
     "av": "brigade_desk.cli_av:export_av",
+    "training": "brigade_desk.cli_training:export_training",
+    "training-plan": "brigade_desk.cli_training:export_plan",
     "template": "brigade_desk.cli_exports:template",
     "quarterly": "brigade_desk.cli_exports:quarterly",
     "reviews": "brigade_desk.cli_cases:export_reviews",
@@ -37,6 +40,7 @@ EXPORTERS: dict[str, str] = {
 # kind -> "module:function" writing a blank import template (out) -> Path
 TEMPLATES: dict[str, str] = {
     "staff": "brigade_desk.importers.staff:write_template",
+    "training": "brigade_desk.importers.training:write_template",
     "cases": "brigade_desk.importers.cases:write_template",
 }
 # modules with register(subparsers) adding their own commands (av, review, audit …)
@@ -45,6 +49,7 @@ COMMAND_MODULES: list[str] = [
     "brigade_desk.cli_maint",
     "brigade_desk.cli_reports",
     "brigade_desk.cli_cases",
+    "brigade_desk.cli_training",
 ]
 
 

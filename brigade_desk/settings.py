@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from brigade_desk.models.settings import Setting
+# ``Setting`` is imported inside the functions: importing the models package registers every ledger's
+# tables, and some ledgers define their settings at import time (a cycle if imported here).
+
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ MASK_IDS_IN_FORMS = define(
 
 
 def get(session: Session, d: SettingDef) -> Any:
+    from brigade_desk.models.settings import Setting
+
     row = session.get(Setting, d.key)
     if row is None:
         return d.default
@@ -62,6 +66,8 @@ def get(session: Session, d: SettingDef) -> Any:
 
 
 def set_value(session: Session, d: SettingDef | str, value: Any) -> None:
+    from brigade_desk.models.settings import Setting
+
     key = d if isinstance(d, str) else d.key
     row = session.get(Setting, key)
     payload = json.dumps(value, ensure_ascii=False)
@@ -72,6 +78,8 @@ def set_value(session: Session, d: SettingDef | str, value: Any) -> None:
 
 
 def get_key(session: Session, key: str, default: Any = None) -> Any:
+    from brigade_desk.models.settings import Setting
+
     row = session.get(Setting, key)
     if row is None:
         return DEFINITIONS[key].default if key in DEFINITIONS else default

@@ -23,6 +23,7 @@ from brigade_desk.progress import Progress
 # Demo fillers, in order (later ledgers use the roster). A new ledger adds its module here.
 DEMO_MODULES: list[str] = [
     "brigade_desk.demo.roster",
+    "brigade_desk.demo.training",
     "brigade_desk.demo.cases",
     "brigade_desk.demo.av",
     "brigade_desk.demo.reports",

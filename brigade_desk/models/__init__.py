@@ -34,6 +34,12 @@ from brigade_desk.models.roster import (
     StaffStatus,
 )
 from brigade_desk.models.settings import Setting
+from brigade_desk.models.training import (
+    TrainingAttendance,
+    TrainingPlan,
+    TrainingPlanItem,
+    TrainingSession,
+)
 
 __all__ = [
     "AvDuplicate",
@@ -64,4 +70,8 @@ __all__ = [
     "StaffCategory",
     "StaffEvent",
     "StaffStatus",
+    "TrainingAttendance",
+    "TrainingPlan",
+    "TrainingPlanItem",
+    "TrainingSession",
 ]

@@ -19,6 +19,7 @@ from brigade_desk.reports.period import Period
 SOURCE_MODULES: list[str] = [
     "brigade_desk.reports.roster_sources",
     "brigade_desk.reports.case_sources",
+    "brigade_desk.reports.training_sources",
 ]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 # Rule modules, in display order. A new ledger adds its module here.
 RULE_MODULES: list[str] = [
     "brigade_desk.rules.roster",
+    "brigade_desk.rules.training",
     "brigade_desk.rules.av",
     "brigade_desk.rules.cases",
 ]

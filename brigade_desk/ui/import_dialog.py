@@ -36,6 +36,7 @@ from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, 
 IMPORT_KINDS: dict[str, tuple[str, str]] = {
     "staff": ("执法人员花名册 / 执法证件台账", "staff"),
     "cases": ("案件登记（省平台导出的案件列表）", "cases"),
+    "training": ("培训签到表 / 参训记录", "training"),
 }
 
 

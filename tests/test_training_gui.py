@@ -1,0 +1,162 @@
+"""The training GUI: the attendance editor and the page, checked against the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+from training_helpers import add_session, add_staff
+
+from brigade_desk.services.training import AttendanceInput, TrainingService
+from brigade_desk.ui.training.editor import C_REASON, C_SCORE, FormsDialog, SessionDialog
+from brigade_desk.ui.training.page import TrainingPage
+
+THIS_YEAR = dt.date.today().year
+
+
+@pytest.fixture
+def people(db):
+    return {
+        "a1": add_staff(db, "甲一", squad="一中队"),
+        "a2": add_staff(db, "甲二", squad="一中队"),
+        "a3": add_staff(db, "甲三", squad="一中队", category="执法辅助人员"),
+        "gone": add_staff(db, "甲四", squad="一中队", status="调离"),
+        "b1": add_staff(db, "乙一", squad="二中队"),
+    }
+
+
+def test_attendance_ticked_from_roster_by_squad(gui_ctx, people, qtbot):
+    svc = TrainingService(gui_ctx.db)
+    dlg = SessionDialog(svc, None, default_date=dt.date(THIS_YEAR, 3, 5))
+    qtbot.addWidget(dlg)
+    # departed people are not offered for a new session
+    assert {p.name for p in dlg.people} == {"甲一", "甲二", "甲三", "乙一"}
+    dlg.title_edit.insert("《行政处罚法》专题讲座")
+    dlg.form.setCurrentText("法治讲堂")
+    dlg.category.setCurrentIndex(dlg.category.findData("公共法律知识"))
+    dlg.hours.setValue(3)
+    dlg.squad.setCurrentText("一中队")
+    qtbot.mouseClick(dlg.select_on_duty, Qt.MouseButton.LeftButton)
+    assert dlg.count.text() == "已选 3 人"
+    dlg.set_ticked(people["a2"], False)
+    dlg.set_cell(people["a2"], C_REASON, "病假")
+    dlg.set_cell(people["a1"], C_SCORE, "88")
+    dlg.save()
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    v = svc.get_session(dlg.session_id)
+    assert (v.title, v.form, v.category, v.hours, v.has_exam) == ("《行政处罚法》专题讲座", "法治讲堂", "公共法律知识", 3, True)
+    got = {a.name: (a.attended, a.absence_reason, a.exam_score, a.exam_passed) for a in v.attendance}
+    assert got == {"甲一": (True, "", 88, True), "甲二": (False, "病假", None, None), "甲三": (True, "", None, None)}
+    p = next(x for x in svc.year_summary(THIS_YEAR) if x.name == "甲一")
+    assert p.by_category["公共法律知识"] == 3
+
+
+def test_editor_validation_names_fields_and_saves_nothing(gui_ctx, people, qtbot):
+    svc = TrainingService(gui_ctx.db)
+    dlg = SessionDialog(svc, None)
+    qtbot.addWidget(dlg)
+    dlg.form.setCurrentText("")
+    qtbot.keyClicks(dlg.end.edit, "2020-13-40")
+    dlg.save()
+    assert dlg.result() != QDialog.DialogCode.Accepted
+    text = dlg.errors.text()
+    assert "结束日期" in text
+    dlg.end.edit.clear()
+    dlg.set_ticked(people["a1"], True)
+    dlg.set_cell(people["a1"], C_SCORE, "九十")
+    dlg.save()
+    assert "九十" in dlg.errors.text()
+    dlg.set_cell(people["a1"], C_SCORE, "")
+    dlg.save()
+    text = dlg.errors.text()
+    assert "培训名称" in text and "培训形式" in text and "学时" in text
+    assert svc.list_sessions() == []
+
+
+def test_editing_existing_session_keeps_partial_credit(gui_ctx, people, qtbot):
+    svc = TrainingService(gui_ctx.db)
+    sid = add_session(gui_ctx.db, dt.date(THIS_YEAR, 1, 10), 4,
+                      [AttendanceInput(staff_id=people["a1"], hours=2), people["b1"]], title="旧培训")
+    dlg = SessionDialog(svc, svc.get_session(sid))
+    qtbot.addWidget(dlg)
+    assert set(dlg.ticked_ids()) == {people["a1"], people["b1"]}
+    dlg.set_ticked(people["b1"], False)
+    dlg.save()
+    v = svc.get_session(sid)
+    assert [(a.name, a.hours) for a in v.attendance] == [("甲一", 2)]
+
+
+def test_page_tabs_notice_and_plan(gui_ctx, people, qtbot, tmp_path):
+    db = gui_ctx.db
+    add_session(db, dt.date(THIS_YEAR, 1, 10), 30, [people["a1"], people["a2"], people["a3"]])
+    exam = add_session(db, dt.date(THIS_YEAR, 1, 20), 1, [AttendanceInput(staff_id=people["a1"], exam_score=90),
+                                                          AttendanceInput(staff_id=people["a2"], exam_score=40)],
+                       title="1月每月一考", form="考试")
+    page = TrainingPage(gui_ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    assert page.s_proxy.rowCount() == 2
+    # brigade view: on-duty officers by default, the auxiliary listed separately
+    names = {page.b_model.rows[page.b_proxy.mapToSource(page.b_proxy.index(r, 0)).row()].name
+             for r in range(page.b_proxy.rowCount())}
+    assert names == {"甲一", "甲二", "乙一"}
+    page.b_who.setCurrentIndex(1)
+    assert page.b_proxy.rowCount() == 1
+    page.b_who.setCurrentIndex(0)
+    page.b_behind.setChecked(True)
+    assert page.b_proxy.rowCount() == 3
+    page.show_person(people["a1"])
+    assert page.tabs.currentIndex() == 2 and "31" in page.p_info.text() and page.p_model.rowCount() == 2
+    # exams: the latest exam is selected; one click makes the 通报
+    assert page.e_session.currentData() == exam and "合格 1 人" in page.e_stats.text()
+    page.make_notice(str(tmp_path / "通报.pdf"))
+    assert (tmp_path / "通报.pdf").stat().st_size > 1000
+    page.export(str(tmp_path / "台账.xlsx"))
+    assert (tmp_path / "台账.xlsx").exists()
+    # plan: add an item, approve it
+    plan = page.plan_tab
+    plan.add_item(["3", "行政处罚法专题", "法治讲堂", "公共法律知识", "4", "法制审核股"])
+    plan.approved.set_date(dt.date(THIS_YEAR, 3, 1))
+    plan.approve()
+    p = TrainingService(db).get_plan(THIS_YEAR)
+    assert p is not None and p.status == "已批准" and p.approved_date == dt.date(THIS_YEAR, 3, 1)
+    assert [(i.month, i.topic, i.category, i.planned_hours) for i in p.items] == [(3, "行政处罚法专题", "公共法律知识", 4)]
+    plan.add_item(["十三", "x", "", "体育", "1", ""])
+    assert not plan.save() and "第 2 项" in plan.errors.text()
+
+
+def test_forms_dialog_saves_setting(gui_ctx, qtbot):
+    svc = TrainingService(gui_ctx.db)
+    dlg = FormsDialog(svc)
+    qtbot.addWidget(dlg)
+    dlg.edit.setPlainText("法治讲堂\n夜校\n\n")
+    dlg.save()
+    assert svc.forms() == ["法治讲堂", "夜校"]
+    dlg2 = FormsDialog(svc)
+    qtbot.addWidget(dlg2)
+    dlg2.edit.setPlainText("  ")
+    dlg2.save()
+    assert "至少" in dlg2.errors.text() and svc.forms() == ["法治讲堂", "夜校"]
+
+
+def test_import_dialog_imports_sign_in_sheet(gui_ctx, people, qtbot, tmp_path):
+    import openpyxl
+
+    from brigade_desk.ui.import_dialog import ImportDialog
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["培训日期", "培训名称", "培训形式", "培训类别", "学时", "姓名"])
+    ws.append([f"{THIS_YEAR}-02-03", "岗位练兵", "岗位练兵", "执法技能", 4, "甲一"])
+    ws.append([f"{THIS_YEAR}-02-03", "岗位练兵", "岗位练兵", "执法技能", 4, "无此人"])
+    wb.save(tmp_path / "签到.xlsx")
+    dlg = ImportDialog(gui_ctx, None, str(tmp_path / "签到.xlsx"), kind="training")
+    qtbot.addWidget(dlg)
+    assert dlg.errors.rowCount() == 1 and dlg.errors.rows[0].row == 3 and not dlg.import_btn.isEnabled()
+    dlg.skip.setChecked(True)
+    dlg.do_import()
+    rows = TrainingService(gui_ctx.db).list_sessions()
+    assert [(r.title, r.attendees) for r in rows] == [("岗位练兵", 1)]
