@@ -133,3 +133,27 @@ def test_cli_export_template(tmp_path: Path, db: Database, roster: RosterService
     out = tmp_path / "结果.xlsx"
     assert main(["--db", str(db.path), "export", "template", str(t), "--year", "2026", "--quarter", "4", "--out", str(out)]) == 0
     assert openpyxl.load_workbook(out)["上报表"]["B4"].value == "甲"
+
+
+def test_quarterly_workbook_has_the_four_sheets_with_database_counts(tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from brigade_desk import demo
+    from brigade_desk.db import open_database
+    from brigade_desk.models.av import AvRecord
+    from brigade_desk.reports.quarterly import export_quarterly
+
+    d = open_database(tmp_path / "q.sqlite")
+    demo.fill(d, size="small", seed=2, today=dt.date(2026, 11, 23))
+    out = export_quarterly(d, tmp_path / "季度.xlsx", Period(2026, 3))
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["培训台账", "执法证件", "音像记录", "案卷评查"]
+    with d.Session() as s:
+        n_av = s.scalar(select(func.count(AvRecord.id)).where(AvRecord.media_start >= dt.datetime(2026, 7, 1),
+                                                             AvRecord.media_start < dt.datetime(2026, 10, 1)))
+    av = wb["音像记录"]
+    data_rows = [r for r in av.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
+    assert len(data_rows) == n_av
+    for ws in wb:
+        assert ws.print_title_rows == "$3:$3" and ws.page_setup.orientation == "landscape" and ws.freeze_panes == "A4"
+    d.close()

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from brigade_desk.av import roots
 from brigade_desk.db import Database
@@ -40,39 +40,45 @@ def period(year: int, quarter: int | None) -> tuple[dt.datetime, dt.datetime, st
     return dt.datetime(year, m, 1), end, f"{year}年第{quarter}季度"
 
 
+def ledger_rows(s: Session, start: dt.datetime, end: dt.datetime) -> tuple[list[list[object]], dict[str, list[float]], dict[str, set[str]]]:
+    """The ledger rows (LEDGER_COLS) of files shot in [start, end), with per-activity totals."""
+    o1, o2 = aliased(Staff), aliased(Staff)
+    rmap = roots.roots_map(s)
+    q = (select(AvRecord, o1.name, o2.name, AvRecordCheck.status, AvRecordCheck.verified_at)
+         .outerjoin(o1, o1.id == AvRecord.officer_id).outerjoin(o2, o2.id == AvRecord.officer2_id)
+         .outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
+         .where(AvRecord.media_start >= start, AvRecord.media_start < end)
+         .order_by(AvRecord.media_start, AvRecord.id))
+    rows: list[list[object]] = []
+    summary: dict[str, list[float]] = {a: [0, 0.0, 0, 0, 0.0] for a in ACTIVITIES}
+    cases: dict[str, set[str]] = {a: set() for a in ACTIVITIES}
+    for r, n1, n2, status, verified_at in s.execute(q):
+        names = "、".join(n for n in (n1, n2) if n) or r.officer_code
+        rows.append([
+            len(rows) + 1, r.case_no, r.target, r.activity, r.media_start,
+            round(r.duration_s / 60, 1) if r.duration_s is not None else None, r.device_no, names,
+            r.place, r.file_name, str(roots.resolve(rmap[r.root_id], r.rel_path)),
+            round(r.size / 2**20, 2), r.sha256, "是" if r.important else "",
+            "永久" if r.retention_years is None else f"{r.retention_years}年",
+            VERIFY_LABELS.get(status or "", status), verified_at, r.notes,
+        ])
+        acc = summary.setdefault(r.activity, [0, 0.0, 0, 0, 0.0])
+        acc[0] += 1
+        acc[1] += (r.duration_s or 0) / 3600
+        acc[2] += 1 if r.important else 0
+        acc[4] += r.size / 2**30
+        if r.case_no:
+            cases.setdefault(r.activity, set()).add(r.case_no)
+    return rows, summary, cases
+
+
 def export_av(db: Database, out: Path | str, *, year: int, quarter: int | None = None,
               as_of: dt.date | None = None) -> Path:
     start, end, label = period(year, quarter)
     as_of = as_of or dt.date.today()
-    o1, o2 = aliased(Staff), aliased(Staff)
     with db.Session() as s:
         info = form_info(s, as_of)
-        rmap = roots.roots_map(s)
-        q = (select(AvRecord, o1.name, o2.name, AvRecordCheck.status, AvRecordCheck.verified_at)
-             .outerjoin(o1, o1.id == AvRecord.officer_id).outerjoin(o2, o2.id == AvRecord.officer2_id)
-             .outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
-             .where(AvRecord.media_start >= start, AvRecord.media_start < end)
-             .order_by(AvRecord.media_start, AvRecord.id))
-        rows: list[list[object]] = []
-        summary: dict[str, list[float]] = {a: [0, 0.0, 0, 0, 0.0] for a in ACTIVITIES}
-        cases: dict[str, set[str]] = {a: set() for a in ACTIVITIES}
-        for r, n1, n2, status, verified_at in s.execute(q):
-            names = "、".join(n for n in (n1, n2) if n) or r.officer_code
-            rows.append([
-                len(rows) + 1, r.case_no, r.target, r.activity, r.media_start,
-                round(r.duration_s / 60, 1) if r.duration_s is not None else None, r.device_no, names,
-                r.place, r.file_name, str(roots.resolve(rmap[r.root_id], r.rel_path)),
-                round(r.size / 2**20, 2), r.sha256, "是" if r.important else "",
-                "永久" if r.retention_years is None else f"{r.retention_years}年",
-                VERIFY_LABELS.get(status or "", status), verified_at, r.notes,
-            ])
-            acc = summary.setdefault(r.activity, [0, 0.0, 0, 0, 0.0])
-            acc[0] += 1
-            acc[1] += (r.duration_s or 0) / 3600
-            acc[2] += 1 if r.important else 0
-            acc[4] += r.size / 2**30
-            if r.case_no:
-                cases.setdefault(r.activity, set()).add(r.case_no)
+        rows, summary, cases = ledger_rows(s, start, end)
         findings = av_rules.check(s, as_of)
     wb = new_workbook()
     ws = wb.create_sheet("音像记录台账")

@@ -31,7 +31,9 @@ class SheetData:
 
 # sheet name -> "module:function"; the order is the workbook's
 SHEETS: dict[str, str] = {
+    "培训台账": "brigade_desk.reports.quarterly_ledgers:training_sheet",
     "执法证件": "brigade_desk.reports.quarterly:certificate_sheet",
+    "音像记录": "brigade_desk.reports.quarterly_ledgers:av_sheet",
     "案卷评查": "brigade_desk.reports.quarterly_cases:review_sheet",
 }
 
