@@ -47,6 +47,7 @@ from brigade_desk.reports.case_stats import (
 from brigade_desk.reports.period import Period
 
 ANNUAL_SECTIONS: list[str] = [
+    "brigade_desk.reports.annual_ledgers:training_section",
     "brigade_desk.reports.annual:certificates_section",
     "brigade_desk.reports.annual:cases_section",
     "brigade_desk.reports.annual:three_systems_section",
@@ -55,7 +56,7 @@ ANNUAL_SECTIONS: list[str] = [
 
 # parts of （二）执法全过程记录制度 from other ledgers: "module:function"(session, year, as_of) ->
 # (paragraphs, figure rows [项目, 数值, 说明]); the AV ledger adds the recordings found for the cases
-RECORDING_PARTS: list[str] = []
+RECORDING_PARTS: list[str] = ["brigade_desk.reports.annual_ledgers:recording_part"]
 
 FIGURE_COLS = [Col("序号", 6), Col("项目", 40), Col("数值", 14, "#,##0.##"), Col("说明", 50)]
 

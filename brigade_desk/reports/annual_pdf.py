@@ -102,9 +102,12 @@ def _h2(text: str, st: dict[str, ParagraphStyle]) -> Flowable:
     return BoldLine(text, str(f["body"]), BODY_PT, LEADING, 2 * BODY_PT)
 
 
-def _num(v: Any) -> str:
-    if isinstance(v, float):
+def _num(v: Any, label: str = "") -> str:
+    """A figure as printed; a rate (its label ends with 率) is a fraction shown as a percentage."""
+    if isinstance(v, float) and label.strip().endswith("率"):
         return f"{v * 100:.1f}%"
+    if isinstance(v, float):
+        return f"{v:,.1f}"
     if isinstance(v, int):
         return f"{v:,}"
     try:
@@ -122,7 +125,7 @@ def _figures(sec: Section, st: dict[str, ParagraphStyle], width: float) -> Table
                               Paragraph("说　　明", st["cellb"])]]
     for name, value, note in sec.rows:
         data.append([Paragraph(_esc(name).replace(" ", "&nbsp;"), st["cell"]),
-                     Paragraph(_esc(_num(value)), ParagraphStyle("num", parent=st["cell"], alignment=TA_RIGHT)),
+                     Paragraph(_esc(_num(value, name)), ParagraphStyle("num", parent=st["cell"], alignment=TA_RIGHT)),
                      Paragraph(_esc(note), st["cell"])])
     t = Table(data, colWidths=[width * 0.40, width * 0.22, width * 0.38], repeatRows=1)
     t.setStyle(TableStyle([
