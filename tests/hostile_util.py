@@ -56,8 +56,45 @@ def staff_row(n: int) -> list[Any]:
 
 
 # kind -> case; `training` and `cases` are added here when they are merged
+TRAINING_HEADERS = ("序号", "培训日期", "培训名称", "培训形式", "培训类别", "学时", "姓名", "身份证号", "考试成绩")
+TRAINEE_ID = staff_id_number(7)
+
+
+def training_row(n: int) -> list[Any]:
+    day = dt.date(2020, 1, 1) + dt.timedelta(days=n % 2000)
+    return [n + 1, day, f"业务培训第{n}期", "集中轮训", "业务知识", 2, "参训甲", TRAINEE_ID, 80 + n % 20]
+
+
+def training_bad_row(n: int) -> list[Any]:
+    r = training_row(n)
+    r[5] = "两个半"  # hours that are not a number
+    return r
+
+
+def training_prepare(db: Any) -> None:
+    from brigade_desk.services.roster import RosterService, StaffInput
+
+    RosterService(db).save_staff(StaffInput(name="参训甲", id_number=TRAINEE_ID, squad="一中队"))
+
+
+CASE_HEADERS = ("序号", "案号", "案由", "当事人", "当事人类型", "执法门类", "案件类别", "适用程序", "立案日期", "罚款金额")
+
+
+def case_row(n: int) -> list[Any]:
+    return [n + 1, f"乐交执罚〔2025〕{n + 1}号", "超限运输", f"当事人{n}", "个人", "公路路政", "行政处罚", "普通",
+            dt.date(2025, 1, 1) + dt.timedelta(days=n % 300), 1000 + n]
+
+
+def case_bad_row(n: int) -> list[Any]:
+    r = case_row(n)
+    r[8] = "2025-02-30"  # a date that does not exist
+    return r
+
+
 IMPORTER_CASES: dict[str, ImporterCase] = {
     "staff": ImporterCase(STAFF_HEADERS, staff_row, staff_bad_row, "staff"),
+    "training": ImporterCase(TRAINING_HEADERS, training_row, training_bad_row, "training_attendance", training_prepare),
+    "cases": ImporterCase(CASE_HEADERS, case_row, case_bad_row, "case_record"),
 }
 
 

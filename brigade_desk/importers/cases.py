@@ -116,7 +116,7 @@ def parse_activities(v: Any) -> list[str]:
             continue
         key = ACTIVITY_SYNONYMS.get(part)
         if key is None:
-            raise ValueError(f"执法活动「{part}」不认识（可选：{'、'.join(ACTIVITIES)}）")
+            raise ValueError(f"执法活动「{t.shown(part)}」不认识（可选：{'、'.join(ACTIVITIES)}）")
         out.append(key)
     return list(dict.fromkeys(out))
 
@@ -147,14 +147,14 @@ class StaffIndex:
             if _BARE_NUMBER.match(token):
                 sid = self.by_cert.get(token)
                 if sid is None:
-                    raise ValueError(f"执法证号「{token}」不在花名册中")
+                    raise ValueError(f"执法证号「{t.shown(token)}」不在花名册中")
                 ids.append(sid)
                 continue
             found = self.by_name.get(token, [])
             if not found:
-                raise ValueError(f"承办人「{token}」不在花名册中，请先导入或登记该人员")
+                raise ValueError(f"承办人「{t.shown(token)}」不在花名册中，请先导入或登记该人员")
             if len(found) > 1:
-                raise ValueError(f"花名册中有 {len(found)} 个「{token}」，请写成“{token}(执法证号)”以区分")
+                raise ValueError(f"花名册中有 {len(found)} 个「{t.shown(token)}」，请写成“{token}(执法证号)”以区分")
             ids.append(found[0])
         return list(dict.fromkeys(ids))
 
@@ -169,8 +169,15 @@ class ParsedCase:
 _FIELD_TO_COL = {f.name: f.name for f in fields(CaseInput)} | {"officer_ids": "officers"}
 
 
+MAX_LEN = {"case_no": 80, "cause": 300, "party": 200, "domain": 20, "notes": 2000, "officers": 300,
+           "officer_main": 100, "officer_assist": 200, "activities": 200}
+
+
 def _parse(row: t.Row, staff: StaffIndex, errors: list[RowError], today: dt.date) -> ParsedCase | None:
     before = len(errors)
+    t.check_lengths(row, MAX_LEN, errors)
+    if len(errors) > before:
+        return None
     v = row.values
     present = {k for k in row.headers if k in _FIELD_TO_COL}
     d = CaseInput(case_no=t.text(v.get("case_no")), cause=t.text(v.get("cause")), party=t.text(v.get("party")),

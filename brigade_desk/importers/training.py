@@ -82,7 +82,7 @@ def parse_category(v: Any) -> str:
     for words, cat in CATEGORY_WORDS:
         if any(w in s for w in words):
             return cat
-    raise ValueError(f"培训类别「{s}」无法识别（应为 政治教育 / 公共法律知识 / 业务知识 / 执法技能）")
+    raise ValueError(f"培训类别「{t.shown(s)}」无法识别（应为 政治教育 / 公共法律知识 / 业务知识 / 执法技能）")
 
 
 def parse_hours(v: Any) -> float | None:
@@ -158,8 +158,10 @@ class ParsedRow:
 
 def read_rows(path: Path) -> tuple[list[tuple[t.Row, Block]], list[RowError]]:
     wb = t.open_workbook(path)
+    wb_titles = [ws.title for ws in wb.worksheets]
     out: list[tuple[t.Row, Block]] = []
     skipped: list[str] = []
+    with_header: list[str] = []
     try:
         for ws in wb.worksheets:
             raw = [list(r) for r in ws.iter_rows(values_only=True)]
@@ -167,6 +169,7 @@ def read_rows(path: Path) -> tuple[list[tuple[t.Row, Block]], list[RowError]]:
             if hdr is None:
                 skipped.append(ws.title)
                 continue
+            with_header.append(ws.title)
             idx, colmap, texts = hdr
             block = _block_fields(raw, idx)
             for key, (r, label) in block.where.items():
@@ -180,8 +183,10 @@ def read_rows(path: Path) -> tuple[list[tuple[t.Row, Block]], list[RowError]]:
     finally:
         wb.close()
     errors: list[RowError] = []
-    if not out:
-        errors.append(RowError(skipped[0] if skipped else "", 0, "",
+    if not out and with_header:
+        errors.append(RowError(with_header[0], 0, "", "找到了表头，但表头下面没有参训人员的数据行。"))
+    elif not out:
+        errors.append(RowError(skipped[0] if skipped else (wb_titles[0] if wb_titles else ""), 0, "",
                                f"在前 {t.HEADER_SEARCH_ROWS} 行中没有找到参训人员表头（至少需要“姓名”列和培训日期、名称等）。"
                                "请确认是否选错了文件。"))
     return out, errors
@@ -233,8 +238,15 @@ def _value(row: t.Row, block: Block, key: str) -> Any:
     return block.values.get(key) if t._blank(v) else v
 
 
+MAX_LEN = {"title": 200, "form": 30, "organiser": 100, "place": 100, "name": 50, "squad": 50, "reason": 500}
+
+
 def _parse(row: t.Row, block: Block, people: StaffIndex, pass_score: float, errors: list[RowError]) -> ParsedRow | None:
     before = len(errors)
+    t.check_lengths(t.Row(row.sheet, row.row, {**row.values, **{k: _value(row, block, k) for k in SESSION_KEYS}}, row.headers),
+                    MAX_LEN, errors)
+    if len(errors) > before:
+        return None
     vals = {k: _value(row, block, k) for k in SESSION_KEYS}
     probe = t.Row(row.sheet, row.row, vals, row.headers)
 
@@ -278,7 +290,7 @@ def _parse(row: t.Row, block: Block, people: StaffIndex, pass_score: float, erro
             if presence not in GENERIC_ABSENT:
                 reason = presence + (f"（{reason}）" if reason else "")
         elif presence not in PRESENT and "签" not in presence:
-            errors.append(row.error("presence", f"签到情况「{presence}」无法识别（写 √ / 已签到 表示参加，缺勤 / 请假 / 病假 表示未参加）"))
+            errors.append(row.error("presence", f"签到情况「{t.shown(presence)}」无法识别（写 √ / 已签到 表示参加，缺勤 / 请假 / 病假 表示未参加）"))
     elif reason:
         attended = False
     credited = t.cell(row, "credited", parse_hours, errors)
