@@ -16,6 +16,7 @@ from brigade_desk.models.roster import Certificate, CertStatus, Staff, StaffStat
 
 CHART_MODULES: list[str] = [
     "brigade_desk.reports.dashboard",
+    "brigade_desk.reports.dashboard_av",
     "brigade_desk.reports.dashboard_cases",
     "brigade_desk.reports.dashboard_training",
 ]
