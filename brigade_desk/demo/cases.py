@@ -135,7 +135,7 @@ def fill(s: Session, ctx: DemoContext) -> None:
     today = ctx.today
     large = ctx.size == "large"
     years = list(range(today.year - (9 if large else 1), today.year + 1))
-    per_year = 3000 if large else 150
+    per_year = 3200 if large else 150  # ten years: >= 30,000 cases (issue 8)
     officers = list(ctx.shared.get("officer_ids") or s.scalars(
         select(Staff.id).where(Staff.category == StaffCategory.OFFICER)))
     auxiliaries = list(s.scalars(select(Staff.id).where(Staff.category == StaffCategory.AUXILIARY)))
