@@ -33,7 +33,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 
 # "module:function"(db, runs) -> dict of figures, added by ledgers (PDFs, hashing …)
-EXTRA: list[str] = []
+EXTRA: list[str] = ["benchmarks.extras:pdfs", "benchmarks.extras:hashing"]
 
 
 def median_time(fn: Callable[[], Any], runs: int) -> float:

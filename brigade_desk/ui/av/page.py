@@ -232,6 +232,10 @@ class AvPage(QWidget):
                         date_from=dates.get("date_from"), date_to=dates.get("date_to"),
                         status=self.status.currentData() or "", important_only=self.important.isChecked())
 
+    def bench_filter(self, text: str) -> None:
+        self.search.setText(text)
+        self.apply_filter()
+
     def apply_filter(self) -> None:
         try:
             f = self.current_filter()

@@ -81,3 +81,7 @@ class CasesPage(QWidget):
         self.on_shown()
         self.window().grab().save(str(out / "cases_calendar.png"))
         self.tabs.setCurrentWidget(self.register)
+
+    def bench_filter(self, text: str) -> None:
+        self.tabs.setCurrentWidget(self.register)
+        self.register.search.setText(text)
