@@ -281,3 +281,12 @@ def test_charts_draw_with_and_without_data(qapp, kind: str) -> None:  # type: ig
     empty = make_chart_view(ChartSpec("e", "空", kind, [], {"甲": [], "乙": []}))
     full = make_chart_view(ChartSpec("f", "有", kind, ["一", "二"], {"甲": [1, 2], "乙": [3, 0]}, target=4))
     assert empty.chart().title() == "空" and full.chart().series()
+
+
+def test_history_dialog_shows_changes_of_any_record(window: MainWindow) -> None:
+    from brigade_desk.ui.history_dialog import HistoryDialog
+
+    svc = RosterService(window.ctx.db)
+    sid = add_officer(svc, IDS[0], "甲", bodycam_no="X")
+    dlg = HistoryDialog(window.ctx, "甲", [("staff", sid)], window)
+    assert dlg.model.rowCount() == 1 and "甲" in dlg.model.data(dlg.model.index(0, 3))

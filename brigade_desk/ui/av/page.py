@@ -141,8 +141,10 @@ class AvPage(QWidget):
         self.edit_btn.clicked.connect(self.edit)
         self.check_btn = QPushButton("校验此文件")
         self.check_btn.clicked.connect(lambda: self.start_verify([self.current.id] if self.current else None))
+        self.history_btn = QPushButton("修改记录")
+        self.history_btn.clicked.connect(self.show_history)
         btns = QHBoxLayout()
-        for b in (self.open_btn, self.folder_btn, self.edit_btn, self.check_btn):
+        for b in (self.open_btn, self.folder_btn, self.edit_btn, self.check_btn, self.history_btn):
             btns.addWidget(b)
         detail = QWidget()
         dl = QVBoxLayout(detail)
@@ -231,6 +233,12 @@ class AvPage(QWidget):
                         device=self.device.text(), activity="" if act == ALL else act,
                         date_from=dates.get("date_from"), date_to=dates.get("date_to"),
                         status=self.status.currentData() or "", important_only=self.important.isChecked())
+
+    def show_history(self) -> None:
+        from brigade_desk.ui.history_dialog import HistoryDialog
+
+        if self.current is not None:
+            HistoryDialog(self.ctx, self.current.file_name, [("av_record", self.current.id)], self).exec()
 
     def bench_filter(self, text: str) -> None:
         self.search.setText(text)

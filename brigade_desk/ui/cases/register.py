@@ -147,6 +147,7 @@ class RegisterTab(QWidget):
         m.addAction("从省平台导出的 Excel 导入案件…", self.import_cases)
         m.addAction("下载案件导入模板…", lambda: self.ctx.window.save_template() if self.ctx.window else None)
         m.addAction("导出案件台账（Excel）…", self.export_register)
+        m.addAction("所选案件的修改记录…", self.show_history)
         more.setMenu(m)
         bar = QHBoxLayout()
         bar.addWidget(self.search, 2)
@@ -231,6 +232,13 @@ class RegisterTab(QWidget):
             self.model.endResetModel()
         total = self.service.count()
         self.count.setText(f"显示 {len(self.model.ids)} 件 / 共 {total} 件；有问题的 {len(self.model.problems)} 件（红色：期限或程序问题，黄色：持证人员不足）")
+
+    def show_history(self) -> None:
+        from brigade_desk.ui.history_dialog import HistoryDialog
+
+        c = self.current()
+        if c is not None:
+            HistoryDialog(self.ctx, c.case_no, [("case_record", c.id)], self).exec()
 
     def current(self) -> CaseView | None:
         idx = self.view.currentIndex()
