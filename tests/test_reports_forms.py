@@ -232,7 +232,7 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
         p = add_staff(s, "丙", certified=False)
         p.certificates.append(Certificate(cert_no="C-LATE", issue_date=D(2026, 1, 5), valid_to=D(2031, 1, 4), status="有效"))
         add_staff(s, "丁", category="执法辅助人员", certified=False)
-    monkeypatch.setattr(annual, "ANNUAL_SECTIONS", ["tests.test_reports_forms:_training_stub", *annual.ANNUAL_SECTIONS])
+    monkeypatch.setattr(annual, "ANNUAL_SECTIONS", ["tests.test_reports_forms:_training_stub", *(s for s in annual.ANNUAL_SECTIONS if "training" not in s)])
     monkeypatch.setattr(annual, "RECORDING_PARTS", ["tests.test_reports_forms:_av_stub"])
     out = tmp_path / "年报.xlsx"
     assert main(["--db", str(data.path), "export", "annual", "--year", "2025", "--as-of", AS_OF, "--out", str(out)]) == 0
@@ -262,7 +262,7 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
 
 @pdf_tools
 def test_annual_pdf(data: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(annual, "ANNUAL_SECTIONS", ["tests.test_reports_forms:_training_stub", *annual.ANNUAL_SECTIONS])
+    monkeypatch.setattr(annual, "ANNUAL_SECTIONS", ["tests.test_reports_forms:_training_stub", *(s for s in annual.ANNUAL_SECTIONS if "training" not in s)])
     out = tmp_path / "年报.pdf"
     assert main(["--db", str(data.path), "export", "annual", "--year", "2025", "--as-of", AS_OF, "--out", str(out)]) == 0
     assert fonts_embedded(out) == []
@@ -422,3 +422,21 @@ def test_wrapped_lines_estimate() -> None:
     assert wrapped_lines("abc", 12) == 1
     assert wrapped_lines("案" * 5, 12) == 1 and wrapped_lines("案" * 6, 12) == 2  # 11 usable units, 2 per CJK character
     assert wrapped_lines("a\nb", 12) == 2
+
+
+def test_annual_report_has_the_real_training_and_av_parts(tmp_path: Path) -> None:
+    from brigade_desk import demo
+    from brigade_desk.db import open_database
+    from brigade_desk.reports import annual
+
+    d = open_database(tmp_path / "a.sqlite")
+    demo.fill(d, size="small", seed=4, today=dt.date(2026, 11, 23))
+    with d.Session() as s:
+        secs = annual.annual_sections(s, 2026, dt.date(2026, 11, 23))
+    d.close()
+    titles = [x.title for x in secs]
+    assert titles[0] == "执法人员培训情况"
+    training = secs[0]
+    assert any("人均业务培训" in p for p in training.paragraphs) and training.detail_rows
+    three = next(x for x in secs if x.sheet == "三项制度")
+    assert any("音像记录文件" in str(r[0]) for r in three.rows)
