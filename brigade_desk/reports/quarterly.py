@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from brigade_desk.db import Database
 from brigade_desk.exports.common import form_info
-from brigade_desk.exports.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
+from brigade_desk.exports.xlsxform import Col, save_workbook
 from brigade_desk.progress import Progress
 from brigade_desk.reports.period import Period
 
@@ -50,7 +50,11 @@ def certificate_sheet(session: Session, period: Period) -> SheetData:
 
 
 def export_quarterly(db: Database, out: Path | str, period: Period, progress: Progress | None = None) -> Path:
-    wb = new_workbook()
+    """Written in openpyxl's write-only mode (the streamed form layout): the AV sheet alone can hold
+    thousands of rows a quarter."""
+    from brigade_desk.exports.xlsxstream import new_stream_workbook, write_form_sheet_stream
+
+    wb = new_stream_workbook()
     with db.Session() as s:
         info = form_info(s)
         for i, (name, ref) in enumerate(SHEETS.items()):
@@ -58,5 +62,5 @@ def export_quarterly(db: Database, out: Path | str, period: Period, progress: Pr
                 progress.update(i, len(SHEETS), name)
             mod, _, fn = ref.partition(":")
             data: SheetData = getattr(importlib.import_module(mod), fn)(s, period)
-            write_form_sheet(wb.create_sheet(name), data.title, info, data.cols, data.rows, note=data.note)
+            write_form_sheet_stream(wb.create_sheet(name), data.title, info, data.cols, data.rows, note=data.note)
     return save_workbook(wb, out)
