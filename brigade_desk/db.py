@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3  # noqa: F401  (dbapi type in the connect hook)
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -118,11 +120,53 @@ def migrate(path: Path) -> list[str]:
         engine.dispose()
 
 
+class ChangeCounter:
+    """Counts commits that changed the database through this engine.
+
+    SQLite's ``total_changes`` of each connection is compared at every commit, so ORM, Core and raw
+    DB-API writes all count. The file lock (``brigade_desk.lock``) keeps other programs out, so a
+    cache keyed on :attr:`value` stays valid until the number moves. A rolled-back write may move it
+    too: a needless refresh, never a stale one.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+        event.listen(engine, "connect", self._on_connect)
+        event.listen(engine, "commit", self._on_commit)
+
+    @staticmethod
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
+        record.info["bd_total_changes"] = getattr(dbapi_conn, "total_changes", None)
+
+    def _on_commit(self, conn: Any) -> None:
+        raw = conn.connection.dbapi_connection
+        total = getattr(raw, "total_changes", None)
+        info = conn.connection.info
+        # (a connection opened before the counter was attached has no baseline: counted as a change)
+        if total is None or total != info.get("bd_total_changes", -1):
+            info["bd_total_changes"] = total
+            with self._lock:
+                self.value += 1
+
+    def bump(self) -> None:
+        """Something outside the engine changed what the data means (a file restored, a disk plugged in)."""
+        with self._lock:
+            self.value += 1
+
+
 @dataclass
 class Database:
     path: Path
     engine: Engine
     Session: sessionmaker[Session]
+    changes: ChangeCounter = field(init=False)
+    # caches that live as long as the open database (e.g. services.findings), keyed by their owner
+    caches: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.changes = ChangeCounter(self.engine)
+        self.engine.dispose()  # connections opened from now on get the counter's baseline
 
     @contextmanager
     def begin(self) -> Iterator[Session]:

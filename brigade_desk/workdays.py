@@ -97,6 +97,7 @@ class Calendar:
     def __init__(self, schedules: Iterable[YearSchedule] = ()) -> None:
         self.schedules = {s.year: s for s in schedules}
         self._cache: dict[dt.date, bool] = {}
+        self._deadlines: dict[tuple[dt.date, int, str], Deadline] = {}
 
     @classmethod
     def load(cls, session: Session) -> Calendar:
@@ -164,6 +165,9 @@ class Calendar:
             return Deadline(start + dt.timedelta(days=days), kind, days)
         if kind != WORKING:
             raise ValueError(f"unknown period kind {kind!r}")
+        hit = self._deadlines.get((start, days, kind))
+        if hit is not None:  # many cases share a date; a Calendar lives for one check or report
+            return hit
         unknown: set[int] = set()
         d = start
         counted = 0
@@ -171,7 +175,8 @@ class Calendar:
             d += dt.timedelta(days=1)
             if self._is_workday_or_guess(d, unknown):
                 counted += 1
-        return Deadline(d, kind, days, tuple(sorted(unknown)))
+        out = self._deadlines[(start, days, kind)] = Deadline(d, kind, days, tuple(sorted(unknown)))
+        return out
 
 
 # ---- the clerk's schedule for a year -----------------------------------------------------------

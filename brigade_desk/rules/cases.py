@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from brigade_desk import case_settings as cs
 from brigade_desk import settings
@@ -26,9 +28,8 @@ from brigade_desk.models.cases import (
     Rectification,
     case_officer,
 )
-from brigade_desk.models.roster import Staff
+from brigade_desk.models.roster import Certificate, CertStatus, Staff
 from brigade_desk.rules import Finding
-from brigade_desk.rules.roster import cert_is_valid
 from brigade_desk.workdays import (
     CALENDAR,
     WORKING,
@@ -118,11 +119,19 @@ def _finding(rule: str, c: CaseRecord, due: dt.date | None, detail: str) -> Find
     return Finding(rule, c.party or c.case_no, c.case_no, due, detail, "case", c.id)
 
 
+# The columns the rules read: plain rows, not ORM objects (ten years of cases, checked on every open
+# of the home page); rows have the same attribute names as CaseRecord.
+_CASE_COLUMNS = [getattr(CaseRecord, n) for n in (
+    "id", "case_no", "party", "party_type", "category", "procedure", "filed_on", "decided_on", "closed_on",
+    "reported_on", "published_on", "legal_review_on", "collective_on", "hearing_notice_on", "fine_amount",
+    "confiscation_amount", "is_major", "notes")]
+
+
 def check(session: Session, as_of: dt.date) -> list[Finding]:
     x = _Ctx(session, as_of)
     since = as_of - dt.timedelta(days=int(str(x.get(cs.LOOKBACK_DAYS))))
-    cases = session.scalars(
-        select(CaseRecord)
+    cases = session.execute(
+        select(*_CASE_COLUMNS)
         .where(or_(CaseRecord.filed_on >= since, CaseRecord.decided_on >= since, CaseRecord.closed_on.is_(None),
                    CaseRecord.filed_on.is_(None)))
         .order_by(CaseRecord.filed_on, CaseRecord.case_no)
@@ -226,7 +235,7 @@ def _hearing(x: _Ctx, c: CaseRecord, thresholds: dict[str, Decimal]) -> list[Fin
     return []
 
 
-def _officers(x: _Ctx, cases: list[CaseRecord]) -> list[Finding]:
+def _officers(x: _Ctx, cases: Sequence[Any]) -> list[Finding]:
     if not cases:
         return []
     need = int(str(x.get(cs.MIN_OFFICERS)))
@@ -236,18 +245,24 @@ def _officers(x: _Ctx, cases: list[CaseRecord]) -> list[Finding]:
         for cid, sid in x.s.execute(select(case_officer.c.case_id, case_officer.c.staff_id)
                                     .where(case_officer.c.case_id.in_(ids[i:i + 900]))):
             links[cid].append(sid)
-    staff = {p.id: p for p in x.s.scalars(select(Staff).options(selectinload(Staff.certificates)))}
+    names = dict(x.s.execute(select(Staff.id, Staff.name)).all())
+    # each person's periods of a valid certificate (the same test as rules.roster.cert_is_valid)
+    spans: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for sid, issued, valid_to in x.s.execute(select(Certificate.staff_id, Certificate.issue_date, Certificate.valid_to)
+                                             .where(Certificate.status == CertStatus.VALID)):
+        spans[sid].append((issued or dt.date.min, valid_to or dt.date.max))
+
     out = []
     for c in cases:
         when = c.filed_on or c.decided_on or x.as_of
-        people = [staff[s] for s in links.get(c.id, []) if s in staff]
-        certified = [p for p in people if any(cert_is_valid(cert, when) for cert in p.certificates)]
+        people = [sid for sid in links.get(c.id, []) if sid in names]
+        certified = [sid for sid in people if any(lo <= when <= hi for lo, hi in spans.get(sid, ()))]
         if len(certified) < need:
-            others = [p.name for p in people if p not in certified]
-            names = "、".join(p.name for p in certified) or "无"
+            others = [names[sid] for sid in people if sid not in certified]
+            who = "、".join(names[sid] for sid in certified) or "无"
             extra = f"；无有效执法证件：{'、'.join(others)}" if others else ""
             out.append(_finding("case_officers_insufficient", c, None,
-                                f"{_d(when)} 持有效执法证件的承办人员 {len(certified)} 人（{names}），"
+                                f"{_d(when)} 持有效执法证件的承办人员 {len(certified)} 人（{who}），"
                                 f"少于 {need} 人{extra}"))
     return out
 

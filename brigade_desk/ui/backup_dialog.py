@@ -109,10 +109,13 @@ class BackupDialog(QDialog):
 
         def work(_p: object) -> Path:
             db.engine.dispose()
-            return backup.restore(db.path, file)
+            kept = backup.restore(db.path, file)
+            db.changes.bump()  # the file was replaced under the engine: every cache is stale
+            return kept
 
         def done(kept: Path) -> None:
             db.engine.dispose()
+            db.changes.bump()
             self.reload()
             self.ctx.changed("all")
             QMessageBox.information(self, "恢复完成", f"已从 {file.name} 恢复。\n恢复前的数据已另存为：{kept.name}")

@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 from brigade_desk import rules
 from brigade_desk.reports import calendar
 from brigade_desk.reports.calendar import DeadlineItem
-from brigade_desk.reports.dashboard import ChartSpec, all_charts
+from brigade_desk.reports.dashboard import ChartSpec
 from brigade_desk.rules import Finding
+from brigade_desk.services.home import overview, overview_if_ready
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.charts import make_chart_view, save_png
 from brigade_desk.ui.widgets.table import (
@@ -125,14 +126,19 @@ class DashboardPage(QWidget):
         if self._stale:
             self.reload()
 
-    def reload(self) -> None:
+    def reload(self, fresh: bool = False) -> None:
+        """Show the deadlines, findings and charts; at once when the background already has them
+        for the data as it is now (see ``services.cache``), otherwise computed in the background."""
         self._stale = False
         db = self.ctx.db
         today = dt.date.today()
+        ready = None if fresh else overview_if_ready(db, today)
+        if ready is not None:
+            self._loaded(ready)
+            return
 
         def work(_p: object) -> tuple[list[DeadlineItem], list[Finding], list[ChartSpec]]:
-            with db.Session() as s:
-                return calendar.deadlines(s, today), rules.run_all(s, today), all_charts(s, today)
+            return overview(db, today, fresh=fresh)
 
         self.ctx.tasks.run(work, on_success=self._loaded, label="正在汇总…", parent=self)
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from brigade_desk import idcard, rules, settings
 from brigade_desk.rules import Finding
+from brigade_desk.services import findings as svc_findings
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.table import (
     PROBLEM,
@@ -97,7 +98,7 @@ class FindingsPage(QWidget):
         bottom.addWidget(self.count)
         lay.addLayout(bottom)
 
-        refresh.clicked.connect(self.reload)
+        refresh.clicked.connect(lambda: self.reload(fresh=True))
         self.as_of.dateChanged.connect(lambda _d: self.reload())
         self.rule.currentIndexChanged.connect(lambda _i: self._filter())
         self.search.textChanged.connect(self.proxy.set_text)
@@ -126,14 +127,24 @@ class FindingsPage(QWidget):
         if self._stale:
             self.reload()
 
-    def reload(self) -> None:
+    def reload(self, fresh: bool = False) -> None:
+        """The findings on the chosen date: at once when the background already has them for the
+        data as it is now, otherwise the rules run in the background."""
         self._stale = False
         as_of = self.as_of.date().toPython()
         db = self.ctx.db
+        if not fresh:
+            ready = svc_findings.cached_findings(db, as_of)
+            if ready is not None:
+                with db.Session() as s:
+                    mask = bool(settings.get(s, settings.MASK_IDS))
+                self._loaded((ready, mask))
+                return
 
         def work(_p: object) -> tuple[list[Finding], bool]:
+            found = svc_findings.findings(db, as_of, fresh=fresh)
             with db.Session() as s:
-                return rules.run_all(s, as_of), bool(settings.get(s, settings.MASK_IDS))
+                return found, bool(settings.get(s, settings.MASK_IDS))
 
         self.ctx.tasks.run(work, on_success=self._loaded, label="正在检查…", parent=self)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QUrl
+from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -64,6 +65,13 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._db_label)
         ctx.events.status.connect(lambda t: self.statusBar().showMessage(t, 8000))
         ctx.tasks.unhandled_error.connect(self.show_error)
+        # after a change, every rule's findings and the home page figures are computed again in the
+        # background (debounced), so the pages that show them open at once
+        self._warm_timer = QTimer(self)
+        self._warm_timer.setSingleShot(True)
+        self._warm_timer.setInterval(400)
+        self._warm_timer.timeout.connect(self.warm_caches)
+        ctx.events.data_changed.connect(lambda _w: self._warm_timer.start())
         self._build_menus()
         self._restore_geometry()
         if ctx.db is not None:
@@ -201,7 +209,22 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"警告：审计记录核对发现问题——{res.problem}")
                 self.ctx.changed("audit")
 
+        self.warm_caches()
         self.ctx.tasks.run(work, on_success=done)
+
+    def warm_caches(self) -> None:
+        """Compute the findings and the home page figures in the background (see services.cache)."""
+        from brigade_desk.services.home import overview
+
+        db = self.ctx.db
+        if db is None:
+            return
+        today = dt.date.today()
+
+        def failed(exc: BaseException) -> None:  # the page that needs it will say what went wrong
+            log.warning("background refresh of the findings failed: %s", exc)
+
+        self.ctx.tasks.run(lambda _p: overview(db, today), on_failure=failed)
 
     def save_template(self) -> None:
         from brigade_desk.ui.import_dialog import save_template

@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 
 from brigade_desk import rules
 from brigade_desk.models.cases import CaseCategory, Procedure
+from brigade_desk.rules import Finding
 from brigade_desk.rules import cases as case_rules
+from brigade_desk.services import findings as svc_findings
 from brigade_desk.services.cases import CaseFilter, CaseService, CaseView
 from brigade_desk.ui.cases.editor import CaseDialog
 from brigade_desk.ui.context import AppContext
@@ -72,8 +74,10 @@ class CaseTableModel(QAbstractTableModel):
         self.cache: dict[int, CaseView] = {}
         self.problems: dict[int, list[str]] = {}
         self.severe: set[int] = set()
+        self.active = False  # no query until the tab first loads (the header's sort comes first)
 
     def reload(self) -> None:
+        self.active = True
         self.beginResetModel()
         self.ids = self.service.ids(self.filter, self.sort_key, self.descending)
         self.cache.clear()
@@ -116,7 +120,8 @@ class CaseTableModel(QAbstractTableModel):
         if not key:
             return
         self.sort_key, self.descending = key, order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        if self.active:
+            self.reload()
 
 
 class RegisterTab(QWidget):
@@ -188,18 +193,21 @@ class RegisterTab(QWidget):
     def reload(self) -> None:
         db = self.ctx.db
         labels = self.labels
+        today = dt.date.today()
 
-        def work(_p: object) -> tuple[list[int], list[str], dict[int, list[str]], set[int]]:
-            with db.Session() as s:
-                findings = case_rules.check(s, dt.date.today())
+        def summarize(findings: list[Finding]) -> tuple[list[int], list[str], dict[int, list[str]], set[int]]:
             probs: dict[int, list[str]] = defaultdict(list)
             severe: set[int] = set()
             for f in findings:
-                if f.entity == "case" and f.entity_id is not None:
+                if f.rule in case_rules.RULES and f.entity == "case" and f.entity_id is not None:
                     probs[f.entity_id].append(f"{labels.get(f.rule, f.rule)}：{f.detail}")
                     if f.rule != "case_officers_insufficient":
                         severe.add(f.entity_id)
             return self.service.years(), self.service.domains(), dict(probs), severe
+
+        def work(_p: object) -> tuple[list[int], list[str], dict[int, list[str]], set[int]]:
+            # the findings every page shares (services.findings), computed once per change of the data
+            return summarize(svc_findings.findings(db, today))
 
         def done(result: tuple[list[int], list[str], dict[int, list[str]], set[int]]) -> None:
             years, domains, probs, severe = result
@@ -213,6 +221,10 @@ class RegisterTab(QWidget):
             self.model.problems, self.model.severe = probs, severe
             self.apply_filter()
 
+        ready = svc_findings.cached_findings(db, today)
+        if ready is not None:
+            done(summarize(ready))
+            return
         self.ctx.tasks.run(work, on_success=done, label="正在检查案件…", parent=self)
 
     def apply_filter(self) -> None:

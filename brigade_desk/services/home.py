@@ -1,0 +1,39 @@
+"""The home page's figures: deadlines to superiors, every finding, the dashboard charts.
+
+Kept in :class:`brigade_desk.services.cache.DataCache` while the data stays the same, so the home page
+shows them at once when the background has already computed them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from brigade_desk.db import Database
+from brigade_desk.reports import calendar
+from brigade_desk.reports.calendar import DeadlineItem
+from brigade_desk.reports.dashboard import ChartSpec, all_charts
+from brigade_desk.rules import Finding
+from brigade_desk.services import findings as svc_findings
+from brigade_desk.services.cache import DataCache
+
+Overview = tuple[list[DeadlineItem], list[Finding], list[ChartSpec]]
+
+
+def _summary(s: Session, today: dt.date) -> tuple[list[DeadlineItem], list[ChartSpec]]:
+    return calendar.deadlines(s, today), all_charts(s, today)
+
+
+def overview(db: Database, today: dt.date, *, fresh: bool = False) -> Overview:
+    """Deadlines, findings and charts for the home page (kept while the data stays the same)."""
+    items, charts = DataCache.of(db).get(("dashboard", today), lambda s: _summary(s, today), fresh=fresh)
+    return list(items), svc_findings.findings(db, today, fresh=fresh), list(charts)
+
+
+def overview_if_ready(db: Database, today: dt.date) -> Overview | None:
+    summary = DataCache.of(db).cached(("dashboard", today))
+    found = svc_findings.cached_findings(db, today)
+    if summary is None or found is None:
+        return None
+    return list(summary[0]), found, list(summary[1])

@@ -1,0 +1,116 @@
+"""Results kept while the data stays the same: the change counter, the shared cache, the findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+from sqlalchemy import select, text
+
+from brigade_desk.models.roster import Staff
+from brigade_desk.services import findings as svc_findings
+from brigade_desk.services.cache import DataCache
+from tests.conftest import IDS, add_officer
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def test_counter_moves_on_every_kind_of_write_and_not_on_reads(db, roster):
+    c = db.changes
+    v0 = c.value
+    with db.Session() as s:  # a read, closed without commit
+        s.scalars(select(Staff)).all()
+    with db.begin() as s:  # a read inside a committed transaction
+        s.scalars(select(Staff)).all()
+    assert c.value == v0
+    add_officer(roster, IDS[0], "甲")  # ORM
+    v1 = c.value
+    assert v1 > v0
+    with db.begin() as s:  # Core text
+        s.execute(text("UPDATE staff SET squad = '二中队'"))
+    v2 = c.value
+    assert v2 > v1
+    with db.begin() as s:  # raw DB-API on the session's connection (the large demo does this)
+        raw = s.connection().connection.driver_connection
+        raw.execute("UPDATE staff SET squad = '三中队'")
+    assert c.value > v2
+    v3 = c.value
+    with db.Session() as s:  # a write rolled back changes nothing that matters; a refresh at most
+        s.execute(text("UPDATE staff SET squad = '四中队'"))
+        s.rollback()
+    with db.begin() as s:
+        s.scalars(select(Staff)).all()
+    assert c.value >= v3
+    with db.Session() as s:
+        assert {p.squad for p in s.scalars(select(Staff))} == {"三中队"}
+
+
+def test_cache_keeps_value_until_the_data_changes(db, roster):
+    cache = DataCache.of(db)
+    assert DataCache.of(db) is cache
+    calls = []
+
+    def count(s):
+        calls.append(1)
+        return s.scalar(text("SELECT count(*) FROM staff"))
+
+    assert cache.cached("n") is None
+    assert cache.get("n", count) == 0
+    assert cache.get("n", count) == 0
+    assert cache.cached("n") == 0
+    assert len(calls) == 1
+    add_officer(roster, IDS[0], "甲")
+    assert cache.cached("n") is None  # stale: never shown after a change
+    assert cache.get("n", count) == 1
+    assert len(calls) == 2
+    assert cache.get("n", count, fresh=True) == 1
+    assert len(calls) == 3
+
+
+def test_two_callers_at_once_compute_once(db):
+    cache = DataCache.of(db)
+    calls = []
+
+    def slow(_s):
+        calls.append(1)
+        time.sleep(0.2)
+        return "done"
+
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(cache.get("k", slow))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == ["done"] * 3
+    assert len(calls) == 1
+
+
+def test_a_write_during_the_computation_leaves_it_stale(db, roster):
+    cache = DataCache.of(db)
+
+    def with_write(_s):
+        add_officer(roster, IDS[1], "乙")  # another thread's edit lands mid-computation
+        return "old"
+
+    assert cache.get("k", with_write) == "old"
+    assert cache.cached("k") is None
+
+
+def test_findings_follow_edits(db, roster):
+    sid = add_officer(roster, IDS[0], "甲", valid_to=TODAY + dt.timedelta(days=30))
+    first = svc_findings.findings(db, TODAY)
+    assert ("cert_expiring", "甲") in {(f.rule, f.subject) for f in first}
+    assert svc_findings.cached_findings(db, TODAY) == first
+    assert svc_findings.cached_findings(db, TODAY + dt.timedelta(days=1)) is None  # another day
+    with db.begin() as s:
+        s.get(Staff, sid).name = "甲改"
+    assert svc_findings.cached_findings(db, TODAY) is None
+    assert ("cert_expiring", "甲改") in {(f.rule, f.subject) for f in svc_findings.findings(db, TODAY)}
+
+
+def test_restore_counts_as_a_change(db):
+    v = db.changes.value
+    db.changes.bump()
+    assert db.changes.value == v + 1
