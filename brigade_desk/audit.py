@@ -65,8 +65,32 @@ def entry_hash(prev: str, eid: int, at: str, user: str, action: str, table: str,
 
 
 def _state(obj: Any) -> dict[str, Any]:
-    m = inspect(obj).mapper
-    return {c.columns[0].name: getattr(obj, c.key) for c in m.column_attrs if c.columns[0].name not in VOLATILE}
+    st = inspect(obj)
+    out = {c.columns[0].name: getattr(obj, c.key) for c in st.mapper.column_attrs if c.columns[0].name not in VOLATILE}
+    for r in _link_rels(obj):  # many-to-many links (a case's officers) as the list of linked records
+        if r.key in st.dict:
+            out[r.key] = _labels(getattr(obj, r.key))
+    return out
+
+
+def _link_rels(obj: Any) -> list[Any]:
+    return [r for r in inspect(obj).mapper.relationships if r.secondary is not None]
+
+
+def _labels(objs: Any) -> list[str]:
+    """Linked records as "name#id" (readable in 修改记录, unambiguous for the same name)."""
+    return sorted(f"{getattr(o, 'name', '')}#{_pk(o)}" for o in objs)
+
+
+def _link_changes(obj: Any) -> dict[str, Any]:
+    """Old lists of the many-to-many links that changed."""
+    st = inspect(obj)
+    out: dict[str, Any] = {}
+    for r in _link_rels(obj):
+        h = st.attrs[r.key].history
+        if h.added or h.deleted:
+            out[r.key] = _labels(list(h.unchanged) + list(h.deleted))
+    return out
 
 
 def _pk(obj: Any) -> str:
@@ -99,9 +123,9 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     pend: _Pending = session.info.setdefault("audit_pending", _Pending())
     for obj in list(session.dirty):
         table = inspect(obj).mapper.local_table.name
-        if table in EXCLUDED_TABLES or not session.is_modified(obj, include_collections=False):
+        if table in EXCLUDED_TABLES or not session.is_modified(obj, include_collections=bool(_link_rels(obj))):
             continue
-        before = _changes(obj)
+        before = _changes(obj) | _link_changes(obj)
         if before:
             session.info.setdefault("audit_dirty", []).append((obj, before))
     for obj in list(session.deleted):
@@ -226,6 +250,11 @@ def verify(session: Session) -> VerifyResult:
 
     for t in Base.metadata.sorted_tables:
         tables[t.name] = t
+    links: dict[str, dict[str, Any]] = {}
+    for m in Base.registry.mappers:
+        for r in m.relationships:
+            if r.secondary is not None:
+                links.setdefault(m.local_table.name, {})[r.key] = r
     for (table, rid), (eid, action, after) in sorted(last_state.items(), key=lambda kv: kv[1][0]):
         t = tables.get(table)
         if t is None:
@@ -248,13 +277,27 @@ def verify(session: Session) -> VerifyResult:
             return res
         want = json.loads(after or "{}")
         for col, val in want.items():
-            have = _normalise(t.c[col], cur[col]) if col in t.c else None
+            if col in t.c:
+                have = _normalise(t.c[col], cur[col])
+            elif col in links.get(table, {}):  # a many-to-many link list: compare the linked ids
+                have, val = _linked_ids(conn, links[table][col], pk_vals), sorted(str(v).rsplit("#", 1)[-1] for v in val)
+            else:
+                continue
             if have != val:
                 res.broken_entry = eid
                 res.problem = (f"{table} #{rid} 的“{col}”为 {have!r}，与审计记录最后状态（第 {eid} 条）{val!r} 不符"
                                "——可能在程序之外被修改")
                 return res
     return res
+
+
+def _linked_ids(conn: Any, rel: Any, pk_vals: list[str]) -> list[str]:
+    """The ids a record links to through a many-to-many table, as the trail stores them."""
+    (mine, _local), = [(c, lc) for c, lc in ((p[1], p[0]) for p in rel.synchronize_pairs)]
+    (theirs, _remote), = [(c, rc) for c, rc in ((p[1], p[0]) for p in rel.secondary_synchronize_pairs)]
+    rows = conn.execute(text(f'SELECT "{theirs.name}" FROM "{rel.secondary.name}" WHERE "{mine.name}" = :v'),
+                        {"v": pk_vals[0]}).all()
+    return sorted(str(r[0]) for r in rows)
 
 
 def _normalise(col: Any, v: Any) -> Any:

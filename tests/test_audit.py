@@ -121,3 +121,50 @@ def test_cli_audit_verify_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixtu
     c.close()
     assert main(["--db", str(dbp), "audit", "verify"]) == 1
     assert "valid_to" in capsys.readouterr().out
+
+
+def test_case_officer_links_are_in_the_trail_and_verified(filled: tuple[Database, int]) -> None:
+    from brigade_desk.models.cases import CaseRecord
+    from brigade_desk.models.roster import Staff
+
+    db, sid = filled
+    with db.begin() as s:
+        people = {p.name: p for p in s.query(Staff)}
+        c = CaseRecord(case_no="青交执罚〔2026〕1号", activities=[])
+        c.officers = [people["甲"]]
+        s.add(c)
+        s.flush()
+        cid = c.id
+    with db.begin() as s:
+        c = s.get(CaseRecord, cid)
+        c.officers = [people_ for people_ in s.query(Staff)]  # only the link list changes
+    with db.Session() as s:
+        h = audit.history(s, "case_record", cid)
+        ids = {p.name: p.id for p in s.query(Staff)}
+    assert [x.action for x in h] == ["create", "update"]
+    assert ("officers", None, [f"甲#{ids['甲']}"]) in h[0].changes
+    assert h[1].changes == [("officers", [f"甲#{ids['甲']}"], sorted([f"甲#{ids['甲']}", f"乙#{ids['乙']}"]))]
+    assert verify(db).ok
+    raw(db, f"DELETE FROM case_officer WHERE staff_id = {ids['乙']}")  # a link removed behind the back
+    res = verify(db)
+    assert not res.ok and "officers" in res.problem
+
+
+def test_a_person_other_ledgers_refer_to_cannot_be_deleted(filled: tuple[Database, int]) -> None:
+    from brigade_desk.errors import UserError
+    from brigade_desk.models.cases import CaseRecord
+    from brigade_desk.models.roster import Staff
+
+    db, sid = filled
+    roster = RosterService(db)
+    spare = add_officer(roster, IDS[2], "丙")
+    with db.begin() as s:
+        c = CaseRecord(case_no="案1", activities=[])
+        c.officers = [s.get(Staff, sid)]
+        s.add(c)
+    with pytest.raises(UserError, match="甲 已有案件承办记录 1 条"):
+        roster.delete_staff(spare, sid)  # all or none: 丙 stays too
+    with db.Session() as s:
+        assert {p.name for p in s.query(Staff)} == {"甲", "乙", "丙"}
+    roster.delete_staff(spare)
+    assert verify(db).ok

@@ -13,7 +13,7 @@ from brigade_desk.cli import main
 from brigade_desk.db import Database, open_database
 from brigade_desk.errors import SchemaTooNewError, UserError
 from brigade_desk.lock import DatabaseLock
-from brigade_desk.services.roster import RosterService
+from brigade_desk.services.roster import RosterService, StaffInput
 from tests.conftest import IDS, add_officer
 
 
@@ -100,7 +100,8 @@ def test_cli_backup_and_restore(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["--db", str(dbp), "backup", "--out", str(out)]) == 0
     d = open_database(dbp)
     n = RosterService(d).count()
-    RosterService(d).delete_staff(RosterService(d).list_staff()[0].id)
+    RosterService(d).save_staff(StaffInput(name="备份后新增", id_number="632123199001010017", squad="一中队"))
+    assert RosterService(d).count() == n + 1
     d.close()
     assert main(["--db", str(dbp), "restore", str(out)]) == 0
     d = open_database(dbp)

@@ -284,11 +284,19 @@ class RosterService:
                 offer = [c.id for c in st.certificates if c.status != CertStatus.CANCELLED and not c.cancel_requested]
             return SaveResult(st.id, offer)
 
-    def delete_staff(self, staff_id: int) -> None:
+    def delete_staff(self, *staff_ids: int) -> None:
+        """Delete people entered by mistake, all or none. Someone the other ledgers refer to (training
+        attendance, case officer, AV recording) is refused: deleting would silently take those records
+        with them; the clerk changes the person's status (调离、退休…) instead."""
         with self.db.begin() as s:
-            st = s.get(Staff, staff_id)
-            if st is not None:
-                s.delete(st)
+            people = [p for p in (s.get(Staff, i) for i in staff_ids) if p is not None]
+            for p in people:
+                used = staff_references(s, p.id)
+                if used:
+                    raise UserError(f"{p.name} 已有{'、'.join(f'{what} {n} 条' for what, n in used)}，不能删除——"
+                                    "删除会连带抹去这些记录。调离、退休的人员请把“在岗状态”改为调离/退休。")
+            for p in people:
+                s.delete(p)
 
     def add_certificate(self, staff_id: int, data: CertInput, *, today: dt.date | None = None, reason: str = "") -> int:
         today = today or dt.date.today()
@@ -406,3 +414,27 @@ def _fmt(v: object) -> str:
     if isinstance(v, dt.date):
         return v.isoformat()
     return str(v)
+
+
+# Records of other ledgers that point at a person: (table, column, what the clerk calls them).
+STAFF_REFERENCES: list[tuple[str, str, str]] = [
+    ("training_attendance", "staff_id", "培训签到记录"),
+    ("case_officer", "staff_id", "案件承办记录"),
+    ("av_record", "officer_id", "音像记录"),
+    ("av_record", "officer2_id", "音像记录（第二执法人员）"),
+]
+
+
+def staff_references(s: Session, staff_id: int) -> list[tuple[str, int]]:
+    """How many records of each kind in the other ledgers name this person."""
+    from brigade_desk.models import Base
+
+    out = []
+    for table, col, what in STAFF_REFERENCES:
+        t = Base.metadata.tables.get(table)
+        if t is None:
+            continue
+        n = int(s.scalar(select(func.count()).select_from(t).where(t.c[col] == staff_id)) or 0)
+        if n:
+            out.append((what, n))
+    return out

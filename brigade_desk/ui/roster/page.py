@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk import audit, rules
+from brigade_desk.errors import UserError
 from brigade_desk.models.roster import CertAction, CertStatus, StaffCategory, StaffStatus
 from brigade_desk.services.roster import (
     CERT_LABELS,
@@ -440,8 +441,11 @@ class RosterPage(QWidget):
         )
         if ans != QMessageBox.StandardButton.Yes:
             return
-        for r in rows:
-            self.service.delete_staff(r.staff.id)
+        try:
+            self.service.delete_staff(*(r.staff.id for r in rows))
+        except UserError as exc:
+            QMessageBox.warning(self, "不能删除", str(exc))
+            return
         self.ctx.say(f"已删除 {len(rows)} 人")
         self.ctx.changed("staff")
 
