@@ -28,7 +28,7 @@ def venv_python() -> Path:
 
 
 def ensure_venv(extras: str) -> Path:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (dev.py itself may be started by an older Python)
         sys.exit(f"需要 Python 3.11 或更新版本（当前 {sys.version.split()[0]}）")
     py = venv_python()
     if not py.exists():
@@ -59,7 +59,7 @@ def main() -> int:
     if cmd == "test":
         py = ensure_venv("test,fast")
         env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-        rc = subprocess.call([str(py), "-m", "ruff", "check", "brigade_desk", "tests"], cwd=ROOT, env=env)
+        rc = subprocess.call([str(py), "-m", "ruff", "check", "brigade_desk", "tests", "benchmarks", "installer", "dev.py"], cwd=ROOT, env=env)
         if rc != 0:
             return rc
         return subprocess.call([str(py), "-m", "pytest", "-q", *rest], cwd=ROOT, env=env)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -36,7 +35,13 @@ from brigade_desk.models.cases import (
     Procedure,
 )
 from brigade_desk.services.cases import CASE_LABELS, CaseInput, CaseService, CaseView
-from brigade_desk.ui.widgets.forms import DateField, error_label, mark
+from brigade_desk.ui.widgets.forms import (
+    DateField,
+    dialog_buttons,
+    dialog_layout,
+    error_label,
+    mark,
+)
 
 
 class CaseDialog(QDialog):
@@ -134,15 +139,8 @@ class CaseDialog(QDialog):
         top.addLayout(left, 1)
         top.addLayout(right, 1)
         self.errors = error_label()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addWidget(self.errors)
-        lay.addWidget(buttons)
+        buttons = dialog_buttons(self, self.save, "保存")
+        dialog_layout(self, top, self.errors, buttons)
         self._show_deadlines()
         self.widgets: dict[str, QWidget] = {
             "case_no": self.case_no, "cause": self.cause, "party": self.party, "party_type": self.party_type,

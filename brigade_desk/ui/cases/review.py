@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -38,7 +37,13 @@ from brigade_desk.services.review import (
 )
 from brigade_desk.ui.cases.score import ScoreDialog
 from brigade_desk.ui.context import AppContext
-from brigade_desk.ui.widgets.forms import DateField, error_label, mark
+from brigade_desk.ui.widgets.forms import (
+    DateField,
+    dialog_buttons,
+    dialog_layout,
+    error_label,
+    mark,
+)
 from brigade_desk.ui.widgets.table import (
     PROBLEM,
     WARNING,
@@ -67,15 +72,7 @@ class RectificationDialog(QDialog):
                          ("整改期限", self.due_on), ("完成日期", self.done_on), ("整改材料", self.evidence)):
             form.addRow(label, w)
         self.errors = error_label()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.errors)
-        lay.addWidget(buttons)
+        dialog_layout(self, form, self.errors, dialog_buttons(self, self.accept))
         self.widgets = {"problem": self.problem, "assignee": self.assignee, "evidence": self.evidence,
                         "due_on": self.due_on.edit, "done_on": self.done_on.edit}
 

@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -30,7 +29,7 @@ from brigade_desk import settings
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.services.checklists import Item, Template
 from brigade_desk.services.review import ItemScore, ReviewService, ReviewView, ScoreInput, grade_for
-from brigade_desk.ui.widgets.forms import DateField, error_label
+from brigade_desk.ui.widgets.forms import DateField, dialog_buttons, error_label
 
 GRADE_COLOR = {"优秀": "#1b7f3b", "合格": "#1a5fb4", "不合格": "#c01c28"}
 
@@ -98,11 +97,7 @@ class ScoreDialog(QDialog):
         bottom.addLayout(form, 2)
         bottom.addWidget(self.total, 1)
         self.errors = error_label()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存评查结果")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons(self, self.save, "保存评查结果")
         lay = QVBoxLayout(self)
         lay.addWidget(head)
         lay.addWidget(self.table, 1)

@@ -8,19 +8,23 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.models.roster import CertAction, CertStatus, StaffCategory, StaffStatus
 from brigade_desk.services.roster import CertInput, RosterService, StaffInput, StaffView
-from brigade_desk.ui.widgets.forms import DateField, error_label, mark
+from brigade_desk.ui.widgets.forms import (
+    DateField,
+    dialog_buttons,
+    dialog_layout,
+    error_label,
+    mark,
+)
 
 
 class StaffDialog(QDialog):
@@ -84,15 +88,8 @@ class StaffDialog(QDialog):
         form.addRow("联系电话", self.phone)
         form.addRow("备注", self.notes)
         self.errors = error_label()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.errors)
-        lay.addWidget(buttons)
+        buttons = dialog_buttons(self, self.save, "保存")
+        dialog_layout(self, form, self.errors, buttons)
 
     def collect(self) -> StaffInput:
         errs: dict[str, str] = {}
@@ -167,15 +164,8 @@ class CertDialog(QDialog):
         form.addRow("", self.national)
         form.addRow("证件状态", self.status)
         self.errors = error_label()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.errors)
-        lay.addWidget(buttons)
+        buttons = dialog_buttons(self, self.save, "保存")
+        dialog_layout(self, form, self.errors, buttons)
 
     def save(self) -> None:
         errs: dict[str, str] = {}
@@ -245,15 +235,8 @@ class CertActionDialog(QDialog):
             form.addRow("", self.new_national)
             self.renew = {"cert_no": self.new_no, "issue_date": self.new_issue.edit, "valid_to": self.new_valid.edit}
         self.errors = error_label()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.errors)
-        lay.addWidget(buttons)
+        buttons = dialog_buttons(self, self.save, "确定", ok=True)
+        dialog_layout(self, form, self.errors, buttons)
 
     def save(self) -> None:
         try:

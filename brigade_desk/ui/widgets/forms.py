@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCalendarWidget,
+    QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMenu,
     QToolButton,
+    QVBoxLayout,
     QWidget,
     QWidgetAction,
 )
@@ -66,3 +71,30 @@ def error_label() -> QLabel:
     lab.setWordWrap(True)
     lab.hide()
     return lab
+
+
+def dialog_buttons(dialog: QDialog, on_save: Callable[[], object], save_text: str = "保存",
+                   *, ok: bool = False) -> QDialogButtonBox:
+    """The Save (or OK) / Cancel row every editing dialog ends with, labelled in Chinese.
+
+    Save runs ``on_save`` (which validates and accepts the dialog itself); Cancel and Esc reject it.
+    """
+    kind = QDialogButtonBox.StandardButton.Ok if ok else QDialogButtonBox.StandardButton.Save
+    buttons = QDialogButtonBox(kind | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(kind).setText(save_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+    buttons.accepted.connect(on_save)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+def dialog_layout(dialog: QDialog, body: QLayout | QWidget, errors: QWidget, buttons: QWidget) -> QVBoxLayout:
+    """Body, then the inline error text, then the buttons."""
+    lay = QVBoxLayout(dialog)
+    if isinstance(body, QLayout):
+        lay.addLayout(body)
+    else:
+        lay.addWidget(body)
+    lay.addWidget(errors)
+    lay.addWidget(buttons)
+    return lay

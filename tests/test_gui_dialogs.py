@@ -1,0 +1,48 @@
+"""Every editing dialog ends with the same Chinese Save/Cancel row: Cancel and Esc save nothing."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
+from brigade_desk import settings
+from brigade_desk.services.review import RectificationInput
+from brigade_desk.ui.cases.review import RectificationDialog
+from brigade_desk.ui.settings_dialog import SettingsDialog
+
+
+def _texts(dlg: QDialog) -> list[str]:
+    box = dlg.findChild(QDialogButtonBox)
+    return [b.text() for b in box.buttons()]
+
+
+def test_settings_dialog_cancel_saves_nothing(gui_ctx, qtbot):
+    dlg = SettingsDialog(gui_ctx)
+    qtbot.addWidget(dlg)
+    assert sorted(_texts(dlg)) == sorted(["保存", "取消"])
+    with gui_ctx.db.Session() as s:
+        before = settings.get(s, settings.CERT_EXPIRING_DAYS)
+    w = dlg.inputs[settings.CERT_EXPIRING_DAYS.key]
+    w.setValue(int(before) + 7)
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    assert dlg.result() == QDialog.DialogCode.Rejected
+    with gui_ctx.db.Session() as s:
+        assert settings.get(s, settings.CERT_EXPIRING_DAYS) == before
+
+
+def test_settings_dialog_save(gui_ctx, qtbot):
+    dlg = SettingsDialog(gui_ctx)
+    qtbot.addWidget(dlg)
+    dlg.inputs[settings.CERT_EXPIRING_DAYS.key].setValue(45)
+    dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    with gui_ctx.db.Session() as s:
+        assert settings.get(s, settings.CERT_EXPIRING_DAYS) == 45
+
+
+def test_rectification_dialog_buttons(qapp, qtbot):
+    dlg = RectificationDialog(RectificationInput(problem="缺少送达回证"))
+    qtbot.addWidget(dlg)
+    assert sorted(_texts(dlg)) == sorted(["保存", "取消"])
+    dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel).click()
+    assert dlg.result() == QDialog.DialogCode.Rejected
