@@ -21,8 +21,10 @@ from brigade_desk.models.cases import (
     CASE_DATES,
     CaseCategory,
     CaseRecord,
+    CaseReview,
     PartyType,
     Procedure,
+    ReviewSampleCase,
     case_officer,
 )
 from brigade_desk.models.roster import Staff, StaffCategory, StaffStatus
@@ -296,10 +298,16 @@ class CaseService:
             return c.id
 
     def delete(self, case_id: int) -> None:
+        """Delete a case with its reviews and sample entries, each through the ORM so that every row
+        is in the audit trail (and the delete can be undone, services.undo)."""
         with self.db.begin() as s:
-            c = s.get(CaseRecord, case_id)
+            c = s.get(CaseRecord, case_id, options=[selectinload(CaseRecord.officers)])
             if c is None:
                 raise UserError("该案件已不存在")
+            for model in (CaseReview, ReviewSampleCase):
+                for row in s.scalars(select(model).where(model.case_id == case_id)):
+                    s.delete(row)
+            s.flush()
             s.delete(c)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from brigade_desk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from brigade_desk.db import Database
+    from brigade_desk.services.undo import DeletedBatch
     from brigade_desk.ui.main_window import MainWindow
 
 
@@ -19,6 +21,8 @@ class AppEvents(QObject):
     data_changed = Signal(str)
     # show a message in the status bar
     status = Signal(str)
+    # something was deleted and can be put back (label for the 撤销删除 menu entry)
+    deleted = Signal(str)
 
 
 @dataclass
@@ -28,9 +32,22 @@ class AppContext:
     qsettings: QSettings
     events: AppEvents = field(default_factory=AppEvents)
     window: MainWindow | None = None
+    last_deleted: DeletedBatch | None = None  # what 编辑 → 撤销删除 puts back
 
     def changed(self, what: str) -> None:
         self.events.data_changed.emit(what)
+
+    def delete(self, label: str, what: str, fn: Callable[[], object]) -> None:
+        """Run a delete so that it can be undone: ``fn`` deletes, ``what`` is the ledger that changed
+        (for data_changed). Errors (UserError) reach the caller; nothing is remembered then."""
+        from brigade_desk.services.undo import deleting
+
+        with deleting(self.db, label, what) as got:
+            fn()
+        if got:
+            self.last_deleted = got[0]
+            self.events.deleted.emit(label)
+        self.changed(what)
 
     def say(self, text: str) -> None:
         self.events.status.emit(text)

@@ -157,6 +157,13 @@ class MainWindow(QMainWindow):
         quit_.setShortcut(QKeySequence.StandardKey.Quit)
         quit_.triggered.connect(self.close)
         m.addAction(quit_)
+        e = self.menuBar().addMenu("编辑(&E)")
+        self.undo_action = QAction("撤销删除(&U)", self)
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)  # a text box with focus keeps Ctrl+Z for itself
+        self.undo_action.setEnabled(False)
+        self.undo_action.triggered.connect(self.undo_delete)
+        e.addAction(self.undo_action)
+        self.ctx.events.deleted.connect(self._deleted)
         self.ledger_menu = self.menuBar().addMenu("台账(&L)")
         for i, pd in enumerate(PAGES):
             a = QAction(pd.title, self)
@@ -168,6 +175,30 @@ class MainWindow(QMainWindow):
         about = QAction("关于(&A)", self)
         about.triggered.connect(self.about)
         h.addAction(about)
+
+    def _deleted(self, label: str) -> None:
+        self.undo_action.setText(f"撤销删除：{label}(&U)")
+        self.undo_action.setEnabled(True)
+        self.statusBar().showMessage(f"已删除{label}。需要时可用“编辑 → 撤销删除”（Ctrl+Z）恢复。", 10000)
+
+    def undo_delete(self) -> None:
+        """Put back what the last delete removed (from the audit trail: services.undo)."""
+        from brigade_desk.errors import UserError
+        from brigade_desk.services import undo
+
+        batch = self.ctx.last_deleted
+        if batch is None:
+            return
+        try:
+            n = undo.undo(self.ctx.db, batch)
+        except UserError as exc:
+            QMessageBox.warning(self, "无法撤销", str(exc))
+            return
+        self.ctx.last_deleted = None
+        self.undo_action.setText("撤销删除(&U)")
+        self.undo_action.setEnabled(False)
+        self.statusBar().showMessage(f"已撤销删除{batch.label}（恢复 {n} 条记录）", 8000)
+        self.ctx.changed(batch.what)
 
     def about(self) -> None:
         QMessageBox.about(

@@ -289,10 +289,10 @@ class RegisterTab(QWidget):
         c = self.current()
         if c is None:
             return
-        if QMessageBox.question(self, "删除案件", f"确定删除案件 {c.case_no}？其评查记录也会一并删除。") != QMessageBox.StandardButton.Yes:
+        if QMessageBox.question(self, "删除案件", f"确定删除案件 {c.case_no}？其评查记录也会一并删除。\n"
+                                "（删除后可用“编辑 → 撤销删除”恢复）") != QMessageBox.StandardButton.Yes:
             return
-        self.service.delete(c.id)
-        self.ctx.changed("cases")
+        self.ctx.delete(f"案件 {c.case_no}", "cases", lambda: self.service.delete(c.id))
 
     def import_cases(self) -> None:
         from brigade_desk.ui.import_dialog import ImportDialog

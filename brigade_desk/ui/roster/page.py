@@ -441,13 +441,11 @@ class RosterPage(QWidget):
         )
         if ans != QMessageBox.StandardButton.Yes:
             return
+        ids = [r.staff.id for r in rows]
         try:
-            self.service.delete_staff(*(r.staff.id for r in rows))
+            self.ctx.delete(f"人员 {names}", "staff", lambda: self.service.delete_staff(*ids))
         except UserError as exc:
             QMessageBox.warning(self, "不能删除", str(exc))
-            return
-        self.ctx.say(f"已删除 {len(rows)} 人")
-        self.ctx.changed("staff")
 
     def add_cert(self) -> None:
         r = self.current_row()
