@@ -206,3 +206,21 @@ def test_import_dialog_offers_cases(gui_ctx, qtbot):
     dlg = ImportDialog(gui_ctx, None, None, "cases")
     qtbot.addWidget(dlg)
     assert dlg.kind.currentData() == "cases"
+
+
+def test_print_the_filtered_register(page, monkeypatch):
+    from PySide6.QtPrintSupport import QPrintPreviewDialog
+
+    from brigade_desk.ui.widgets import printing
+
+    shown = []
+    monkeypatch.setattr(QPrintPreviewDialog, "exec", lambda self: shown.append(self.windowTitle()) or 0)
+    docs = []
+    real = printing.table_html
+    monkeypatch.setattr(printing, "table_html", lambda *a: docs.append(real(*a)) or docs[-1])
+    reg = page.register
+    reg.category.setCurrentText("行政检查")
+    reg.print_list()
+    assert shown == ["打印预览 — 案件登记台账"]
+    assert "乐交执检〔2025〕1号" in docs[0] and "乐交执罚" not in docs[0]
+    assert "共 1 件；类别：行政检查" in docs[0]

@@ -153,7 +153,9 @@ class RegisterTab(QWidget):
         m.addAction("下载案件导入模板…", lambda: self.ctx.window.save_template() if self.ctx.window else None)
         m.addAction("导出案件台账（Excel）…", self.export_register)
         m.addAction("所选案件的修改记录…", self.show_history)
+        m.addAction("打印当前列表…（Ctrl+P）", self.print_list)
         more.setMenu(m)
+        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_list)
         bar = QHBoxLayout()
         bar.addWidget(self.search, 2)
         for label, w in (("立案年度", self.year), ("类别", self.category), ("门类", self.domain), ("程序", self.procedure)):
@@ -293,6 +295,17 @@ class RegisterTab(QWidget):
                                 "（删除后可用“编辑 → 撤销删除”恢复）") != QMessageBox.StandardButton.Yes:
             return
         self.ctx.delete(f"案件 {c.case_no}", "cases", lambda: self.service.delete(c.id))
+
+    def print_list(self) -> None:
+        from brigade_desk.ui.widgets.printing import print_table
+
+        parts = [f"{label}：{c.currentText()}" for label, c in (("立案年度", self.year), ("类别", self.category),
+                                                                 ("门类", self.domain), ("程序", self.procedure))
+                 if c.currentText() != ALL]
+        parts += [cb.text() for cb in (self.major, self.open_only, self.problems_only) if cb.isChecked()]
+        if self.search.text().strip():
+            parts.append(f"搜索“{self.search.text().strip()}”")
+        print_table(self.view, "案件登记台账", f"共 {len(self.model.ids)} 件；" + ("，".join(parts) or "全部案件"), self)
 
     def import_cases(self) -> None:
         from brigade_desk.ui.import_dialog import ImportDialog

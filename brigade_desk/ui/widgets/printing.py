@@ -8,7 +8,7 @@ import html
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QTableView, QWidget
+from PySide6.QtWidgets import QMessageBox, QTableView, QWidget
 
 
 def table_html(model: QAbstractItemModel, title: str, subtitle: str = "") -> str:
@@ -26,7 +26,19 @@ def table_html(model: QAbstractItemModel, title: str, subtitle: str = "") -> str
     )
 
 
+LARGE = 1000  # rows: above this the clerk is asked first (a year of cases is dozens of pages)
+
+
 def print_table(view: QTableView, title: str, subtitle: str = "", parent: QWidget | None = None) -> None:
+    n = view.model().rowCount()
+    if n == 0:
+        QMessageBox.information(parent or view, "打印", "当前列表是空的，没有可打印的内容。")
+        return
+    if n > LARGE and QMessageBox.question(
+            parent or view, "打印",
+            f"当前列表有 {n} 行，打印出来会有很多页。建议先用上方的筛选条件缩小范围（例如选择年度）。\n\n仍要打印全部 {n} 行吗？",
+    ) != QMessageBox.StandardButton.Yes:
+        return
     doc = QTextDocument()
     doc.setHtml(table_html(view.model(), title, subtitle))
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
