@@ -640,7 +640,9 @@ class TrainingPage(QWidget):
     def screenshot_extras(self, out: Path) -> None:
         """Save every tab and the attendance editor (used by brigade_desk.ui.screenshots)."""
         for i in range(self.tabs.count()):
-            self.tabs.setCurrentIndex(i)
+            self.tabs.setCurrentIndex(i)  # a tab reads its data in the background when first shown
+            QApplication.processEvents()
+            self.ctx.tasks.wait_idle()
             QApplication.processEvents()
             self.window().grab().save(str(out / f"training-tab{i}.png"))
         self.tabs.setCurrentIndex(TAB_SESSIONS)
