@@ -9,6 +9,7 @@ shown, and again after the year or the data changed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +118,7 @@ class TrainingPage(QWidget):
         top.addWidget(self.summary, 1)
         self.tabs = QTabWidget()
         # (title, build the tab's widgets, load its data); tabs are built and loaded on first show
-        self._tab_specs: list[tuple[str, Any, Any]] = [
+        self._tab_specs: list[tuple[str, Callable[[], QWidget], Callable[[], None]]] = [
             ("培训记录", self._build_sessions, self._load_sessions),
             ("学时统计", self._build_brigade, self._load_brigade),
             ("个人台账", self._build_person, self._load_person),
