@@ -129,4 +129,11 @@ class TrainingAttendance(Base):
 
 
 Index("ix_training_session_category_end", TrainingSession.category, TrainingSession.end_date)
+# a year's exams (has_exam alone matches every year's exams)
+Index("ix_training_session_exam_end", TrainingSession.has_exam, TrainingSession.end_date)
 Index("ix_training_attendance_staff_session", TrainingAttendance.staff_id, TrainingAttendance.session_id)
+# covering index for the per-year sums (hours per person, per month, attendees per session, exam
+# counts): a year's sessions are found by end date, then their attendance is read from this index
+# alone, without visiting the table rows
+Index("ix_training_attendance_session_cover", TrainingAttendance.session_id, TrainingAttendance.attended,
+      TrainingAttendance.staff_id, TrainingAttendance.hours, TrainingAttendance.exam_score, TrainingAttendance.exam_passed)

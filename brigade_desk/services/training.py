@@ -27,7 +27,9 @@ from brigade_desk.models.training import (
     TrainingSession,
 )
 from brigade_desk.services import training_hours as th
+from brigade_desk.services import training_views as tv
 from brigade_desk.services.training_hours import FORMS, PASS_SCORE, PersonHours, r2
+from brigade_desk.services.training_views import PersonPick, SessionFilter, SessionRow, YearOverview
 
 MAX_SPAN_DAYS = 62
 MAX_HOURS = 400.0
@@ -96,24 +98,6 @@ class AttendanceView(AttendanceInput):
 class SessionView(SessionInput):
     id: int = 0
     attendance: list[AttendanceView] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    id: int
-    start_date: dt.date
-    end_date: dt.date
-    title: str
-    form: str
-    category: str
-    hours: float
-    organiser: str
-    place: str
-    is_monthly_study: bool
-    is_rotation: bool
-    has_exam: bool
-    attendees: int
-    absent: int
 
 
 @dataclass(frozen=True)
@@ -375,32 +359,36 @@ class TrainingService:
 
     def list_sessions(self, year: int | None = None, *, text: str = "", form: str = "", category: str = "",
                       exams_only: bool = False) -> list[SessionRow]:
+        f = SessionFilter(year=year, text=text, form=form, category=category, exams_only=exams_only)
         with self.db.Session() as s:
-            att = (
-                select(TrainingAttendance.session_id,
-                       func.sum(func.iif(TrainingAttendance.attended, 1, 0)).label("n"),
-                       func.sum(func.iif(TrainingAttendance.attended, 0, 1)).label("absent"))
-                .group_by(TrainingAttendance.session_id).subquery()
-            )
-            q = select(TrainingSession, att.c.n, att.c.absent).outerjoin(att, att.c.session_id == TrainingSession.id)
-            if year:
-                q = q.where(TrainingSession.end_date >= dt.date(year, 1, 1), TrainingSession.end_date <= dt.date(year, 12, 31))
-            if text.strip():
-                like = f"%{text.strip()}%"
-                q = q.where(or_(TrainingSession.title.like(like), TrainingSession.organiser.like(like),
-                                TrainingSession.place.like(like)))
-            if form:
-                q = q.where(TrainingSession.form == form)
-            if category:
-                q = q.where(TrainingSession.category == category)
-            if exams_only:
-                q = q.where(TrainingSession.has_exam.is_(True))
-            q = q.order_by(TrainingSession.end_date.desc(), TrainingSession.id.desc())
-            return [
-                SessionRow(t.id, t.start_date, t.end_date, t.title, t.form, t.category, t.hours, t.organiser, t.place,
-                           t.is_monthly_study, t.is_rotation, t.has_exam, int(n or 0), int(ab or 0))
-                for t, n, ab in s.execute(q)
-            ]
+            return tv.list_sessions(s, f)
+
+    # the page's lazy sessions table: ids in SQL, rows fetched a page of ids at a time
+    def session_ids(self, f: SessionFilter, sort: str = "end_date", descending: bool = True) -> list[int]:
+        with self.db.Session() as s:
+            return tv.session_ids(s, f, sort, descending)
+
+    def session_rows(self, ids: list[int]) -> dict[int, SessionRow]:
+        with self.db.Session() as s:
+            return tv.session_rows(s, ids)
+
+    def session_forms(self, year: int | None = None) -> list[str]:
+        """The configured forms plus any other form used by the year's sessions."""
+        with self.db.Session() as s:
+            configured = [str(x) for x in settings.get(s, FORMS)]
+            return sorted({*configured, *tv.session_forms(s, year)})
+
+    def year_overview(self, year: int, until: dt.date) -> YearOverview:
+        with self.db.Session() as s:
+            return tv.year_overview(s, year, until)
+
+    def ledger_people(self, year: int, until: dt.date | None = None) -> list[PersonPick]:
+        with self.db.Session() as s:
+            return tv.ledger_people(s, year, until)
+
+    def exam_sessions(self, year: int | None) -> list[tuple[int, dt.date, str]]:
+        with self.db.Session() as s:
+            return tv.exam_sessions(s, year)
 
     def get_session(self, session_id: int) -> SessionView:
         with self.db.Session() as s:

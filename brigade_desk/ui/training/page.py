@@ -1,9 +1,15 @@
 """培训台账 page: sessions, the brigade's hours (progress bars, chart by month), one person's ledger,
-exam results with a one-click 通报 PDF, and the annual plan."""
+exam results with a one-click 通报 PDF, and the annual plan.
+
+Opening the page builds and loads only what the clerk sees: the headline and the sessions table
+(a lazy SQL model). Every other tab builds its widgets and reads its data the first time it is
+shown, and again after the year or the data changed.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +38,10 @@ from PySide6.QtWidgets import (
 from brigade_desk.services.training import (
     ExamRow,
     LedgerLine,
+    SessionFilter,
     SessionRow,
     TrainingService,
+    YearOverview,
     category_label,
     category_names,
 )
@@ -41,6 +49,7 @@ from brigade_desk.services.training_hours import PersonHours, fmt_hours
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.training.editor import FormsDialog, SessionDialog
 from brigade_desk.ui.training.plan import PlanTab
+from brigade_desk.ui.training.sessions_model import COL_END, COLUMNS, SessionTableModel
 from brigade_desk.ui.widgets.table import (
     MUTED,
     PROBLEM,
@@ -87,12 +96,19 @@ def _table(parent: QWidget, cols: list[Column[Any]], name: str, ctx: AppContext)
     return model, proxy, view
 
 
+TAB_SESSIONS, TAB_BRIGADE, TAB_PERSON, TAB_EXAMS, TAB_PLAN = range(5)
+
+
 class TrainingPage(QWidget):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
         self.service = TrainingService(ctx.db)
-        self._stale = True
+        self._stale = True  # nothing loaded yet, or the data changed while the page was hidden
+        self._gen = 0  # bumped by every reload: results of older background loads are dropped
+        self._built: set[int] = set()
+        self._loaded: set[int] = set()  # tabs whose data is current for the year shown
+        self._pending_person: int | None = None
         self.year = QComboBox()
         self.year.setMinimumWidth(90)
         top = QHBoxLayout()
@@ -101,17 +117,47 @@ class TrainingPage(QWidget):
         self.summary = QLabel()
         top.addWidget(self.summary, 1)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._build_sessions(), "培训记录")
-        self.tabs.addTab(self._build_brigade(), "学时统计")
-        self.tabs.addTab(self._build_person(), "个人台账")
-        self.tabs.addTab(self._build_exams(), "考试成绩")
-        self.plan_tab = PlanTab(ctx, self.service, self.current_year)
-        self.tabs.addTab(self.plan_tab, "年度计划")
+        # (title, build the tab's widgets, load its data); tabs are built and loaded on first show
+        self._tab_specs: list[tuple[str, Callable[[], QWidget], Callable[[], None]]] = [
+            ("培训记录", self._build_sessions, self._load_sessions),
+            ("学时统计", self._build_brigade, self._load_brigade),
+            ("个人台账", self._build_person, self._load_person),
+            ("考试成绩", self._build_exams, self._load_exams),
+            ("年度计划", self._build_plan, self._load_plan),
+        ]
+        for title, _build, _load in self._tab_specs:
+            host = QWidget()
+            QVBoxLayout(host).setContentsMargins(0, 0, 0, 0)
+            self.tabs.addTab(host, title)
+        self._ensure_built(TAB_SESSIONS)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.tabs, 1)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.year.currentIndexChanged.connect(lambda _i: self.reload(keep_years=True))
         ctx.events.data_changed.connect(self._on_changed)
+
+    # ---- lazy tabs ----------------------------------------------------------------------------
+    def _ensure_built(self, i: int) -> None:
+        if i in self._built:
+            return
+        self._built.add(i)
+        host = self.tabs.widget(i)
+        host.layout().addWidget(self._tab_specs[i][1]())
+
+    def is_loaded(self, i: int) -> bool:
+        """Whether tab ``i`` holds current data (tabs load when first shown)."""
+        return i in self._loaded
+
+    def _load_tab(self, i: int) -> None:
+        self._ensure_built(i)
+        self._loaded.add(i)
+        self._tab_specs[i][2]()
+
+    def _on_tab_changed(self, i: int) -> None:
+        self._ensure_built(i)
+        if not self._stale and i not in self._loaded:
+            self._load_tab(i)
 
     # ---- tabs ---------------------------------------------------------------------------------
     def _build_sessions(self) -> QWidget:
@@ -120,6 +166,7 @@ class TrainingPage(QWidget):
         self.s_search.setPlaceholderText("搜索培训名称、组织单位、地点…")
         self.s_search.setClearButtonEnabled(True)
         self.s_form = QComboBox()
+        self.s_form.addItem(ALL)
         self.s_cat = QComboBox()
         self.s_cat.addItem(ALL, "")
         for c in category_names():
@@ -132,8 +179,7 @@ class TrainingPage(QWidget):
         exp = QPushButton("导出培训台账…")
         forms = QPushButton("培训形式…")
         bar = QHBoxLayout()
-        for x in (self.s_search,):
-            bar.addWidget(x, 2)
+        bar.addWidget(self.s_search, 2)
         bar.addWidget(QLabel("形式"))
         bar.addWidget(self.s_form)
         bar.addWidget(QLabel("类别"))
@@ -141,19 +187,16 @@ class TrainingPage(QWidget):
         bar.addStretch(1)
         for b in (add, edit, delete, imp, exp, forms):
             bar.addWidget(b)
-        cols: list[Column[SessionRow]] = [
-            Column("开始日期", lambda r: r.start_date, 90), Column("结束日期", lambda r: r.end_date, 90),
-            Column("培训名称", lambda r: r.title, 300), Column("形式", lambda r: r.form, 90),
-            Column("类别", lambda r: category_label(r.category), 120),
-            Column("学时", lambda r: r.hours, 50, True), Column("参训", lambda r: r.attendees, 50, True),
-            Column("缺勤", lambda r: r.absent, 50, True), Column("集中学法", lambda r: r.is_monthly_study, 60),
-            Column("全员轮训", lambda r: r.is_rotation, 60), Column("考试", lambda r: r.has_exam, 50),
-            Column("组织单位", lambda r: r.organiser, 140), Column("地点", lambda r: r.place, 120),
-        ]
-        self.s_model, self.s_proxy, self.s_view = _table(w, cols, "training_sessions", self.ctx)
-        self.s_model.row_color = lambda r: WARNING if r.attendees == 0 else None
+        # a lazy model: ids filtered and sorted in SQL, rows fetched when painted
+        self.s_model = SessionTableModel(self.service, w)
+        self.s_view = make_view(w, "training_sessions")
+        self.s_view.setModel(self.s_model)
+        for i, col in enumerate(COLUMNS):
+            self.s_view.setColumnWidth(i, col[3])
+        self.s_view.horizontalHeader().setSortIndicator(COL_END, Qt.SortOrder.DescendingOrder)
+        restore_header(self.s_view, self.ctx.qsettings, "training_sessions")
         self.s_view.doubleClicked.connect(lambda _i: self.edit_session())
-        self.s_search.textChanged.connect(self.s_proxy.set_text)
+        self.s_search.textChanged.connect(lambda _t: self._filter_sessions())
         self.s_form.currentIndexChanged.connect(lambda _i: self._filter_sessions())
         self.s_cat.currentIndexChanged.connect(lambda _i: self._filter_sessions())
         add.clicked.connect(self.add_session)
@@ -282,13 +325,17 @@ class TrainingPage(QWidget):
         ]
         self.e_model, self.e_proxy, self.e_view = _table(w, cols, "training_exams", self.ctx)
         self.e_model.row_color = lambda r: PROBLEM if r.passed is False else (MUTED if not r.attended else None)
-        self.e_session.currentIndexChanged.connect(lambda _i: self._filter_exams())
+        self.e_session.currentIndexChanged.connect(lambda _i: self._load_exam_rows())
         self.e_only_failed.toggled.connect(lambda _b: self._filter_exams())
         self.notice_btn.clicked.connect(lambda: self.make_notice())
         lay = QVBoxLayout(w)
         lay.addLayout(bar)
         lay.addWidget(self.e_view, 1)
         return w
+
+    def _build_plan(self) -> QWidget:
+        self.plan_tab = PlanTab(self.ctx, self.service, self.current_year)
+        return self.plan_tab
 
     # ---- loading ------------------------------------------------------------------------------
     def current_year(self) -> int:
@@ -305,11 +352,16 @@ class TrainingPage(QWidget):
         if self._stale:
             self.reload()
 
+    def as_of(self) -> dt.date:
+        return min(dt.date.today(), dt.date(self.current_year(), 12, 31))
+
     def reload(self, *, keep_years: bool = False) -> None:
+        """Read the headline and the tab on show; the other tabs read theirs when next shown."""
         self._stale = False
-        svc = self.service
+        self._gen += 1
+        self._loaded.clear()
         if not keep_years:
-            years = sorted({dt.date.today().year, *svc.years()}, reverse=True)
+            years = sorted({dt.date.today().year, *self.service.years()}, reverse=True)
             cur = self.year.currentData()
             self.year.blockSignals(True)
             self.year.clear()
@@ -317,27 +369,55 @@ class TrainingPage(QWidget):
                 self.year.addItem(f"{y}年", y)
             self.year.setCurrentIndex(max(0, self.year.findData(cur)) if cur else 0)
             self.year.blockSignals(False)
-        year = self.current_year()
-        as_of = min(dt.date.today(), dt.date(year, 12, 31))
+        self._load_summary()
+        self._load_tab(self.tabs.currentIndex())
 
-        def work(_p: object) -> tuple[Any, ...]:
-            return (svc.list_sessions(year), svc.year_summary(year, until=as_of), svc.hours_by_month(year),
-                    svc.exam_results(year), svc.forms())
+    def _run(self, work: Any, done: Any, label: str) -> None:
+        """Run a load in the background; its result is dropped if the page reloaded meanwhile."""
+        gen = self._gen
 
-        def done(res: tuple[Any, ...]) -> None:
-            sessions, people, months, exams, forms = res
-            self.s_model.set_rows(sessions)
-            cur_form = self.s_form.currentText()
-            self.s_form.blockSignals(True)
-            self.s_form.clear()
-            self.s_form.addItems([ALL, *sorted({*forms, *(s.form for s in sessions)})])
-            self.s_form.setCurrentText(cur_form or ALL)
-            self.s_form.blockSignals(False)
-            self._filter_sessions()
+        def deliver(res: Any) -> None:
+            if gen == self._gen:
+                done(res)
+
+        self.ctx.tasks.run(work, on_success=deliver, label=label, parent=self)
+
+    def _load_summary(self) -> None:
+        svc, year, as_of = self.service, self.current_year(), self.as_of()
+        self._run(lambda _p: svc.year_overview(year, as_of), self._show_summary, "正在读取培训台账…")
+
+    def _show_summary(self, ov: YearOverview) -> None:
+        self.summary.setText(f"  {ov.year} 年：培训 {ov.sessions} 次；在岗执法人员 {ov.counted} 人，"
+                             f"业务学时已满 {fmt_hours(ov.required)} 的 {ov.counted - ov.behind} 人，未满 {ov.behind} 人"
+                             f"（截至 {ov.as_of:%Y-%m-%d}）")
+
+    def _load_sessions(self) -> None:
+        forms = self.service.session_forms(self.current_year())
+        cur_form = self.s_form.currentText()
+        self.s_form.blockSignals(True)
+        self.s_form.clear()
+        self.s_form.addItems([ALL, *forms])
+        self.s_form.setCurrentText(cur_form or ALL)
+        self.s_form.blockSignals(False)
+        self._filter_sessions()
+
+    def _load_brigade(self) -> None:
+        svc, year, as_of = self.service, self.current_year(), self.as_of()
+
+        def done(res: tuple[list[PersonHours], list[tuple[float, float]]]) -> None:
+            people, months = res
             self.b_model.set_rows(people)
             self._filter_brigade()
             self._draw_chart(year, months)
-            keep = self.p_person.currentData()
+
+        self._run(lambda _p: (svc.year_summary(year, until=as_of), svc.hours_by_month(year)), done, "正在统计学时…")
+
+    def _load_person(self) -> None:
+        svc, year, as_of = self.service, self.current_year(), self.as_of()
+
+        def done(people: list[Any]) -> None:
+            keep = self._pending_person if self._pending_person is not None else self.p_person.currentData()
+            self._pending_person = None
             self.p_person.blockSignals(True)
             self.p_person.clear()
             for p in people:
@@ -345,27 +425,39 @@ class TrainingPage(QWidget):
             self.p_person.setCurrentIndex(max(0, self.p_person.findData(keep)) if keep else 0)
             self.p_person.blockSignals(False)
             self.load_person()
-            self.e_model.set_rows(exams)
-            keep_s = self.e_session.currentData()
+
+        self._run(lambda _p: svc.ledger_people(year, as_of), done, "正在读取人员…")
+
+    def _load_exams(self) -> None:
+        svc, year = self.service, self.current_year()
+
+        def done(exams: list[tuple[int, dt.date, str]]) -> None:
+            keep = self.e_session.currentData()
             self.e_session.blockSignals(True)
             self.e_session.clear()
-            seen: dict[int, str] = {}
-            for r in exams:
-                seen.setdefault(r.session_id, f"{r.date:%Y-%m-%d} {r.title}")
             self.e_session.addItem(ALL, None)
-            for sid, label in seen.items():
-                self.e_session.addItem(label, sid)
-            idx = self.e_session.findData(keep_s) if keep_s else (1 if seen else 0)
+            for sid, day, title in exams:
+                self.e_session.addItem(f"{day:%Y-%m-%d} {title}", sid)
+            idx = self.e_session.findData(keep) if keep else (1 if exams else 0)
             self.e_session.setCurrentIndex(max(0, idx))
             self.e_session.blockSignals(False)
-            self._filter_exams()
-            counted = [p for p in people if p.counted]
-            behind = sum(1 for p in counted if p.missing > 0)
-            self.summary.setText(f"  {year} 年：培训 {len(sessions)} 次；在岗执法人员 {len(counted)} 人，"
-                                 f"业务学时已满 60 的 {len(counted) - behind} 人，未满 {behind} 人（截至 {as_of:%Y-%m-%d}）")
-            self.plan_tab.reload()
+            self._load_exam_rows()
 
-        self.ctx.tasks.run(work, on_success=done, label="正在读取培训台账…", parent=self)
+        self._run(lambda _p: svc.exam_sessions(year), done, "正在读取考试…")
+
+    def _load_exam_rows(self) -> None:
+        """The results of the exam chosen (or of every exam of the year), read in SQL."""
+        svc, year, sid = self.service, self.current_year(), self.e_session.currentData()
+
+        def done(rows: list[ExamRow]) -> None:
+            self.e_model.set_rows(rows)
+            self._filter_exams()
+
+        self._run(lambda _p: svc.exam_results(year) if sid is None else svc.exam_results(session_id=int(sid)),
+                  done, "正在读取考试成绩…")
+
+    def _load_plan(self) -> None:
+        self.plan_tab.reload()
 
     def _draw_chart(self, year: int, months: list[tuple[float, float]]) -> None:
         from brigade_desk.reports.dashboard import ChartSpec
@@ -382,9 +474,11 @@ class TrainingPage(QWidget):
         self.chart_lay.addWidget(self.chart)
 
     def _filter_sessions(self) -> None:
+        if TAB_SESSIONS not in self._loaded:
+            return  # applied when the tab loads
         form = self.s_form.currentText()
-        cat = self.s_cat.currentData()
-        self.s_proxy.set_predicate(lambda r: (form in ("", ALL) or r.form == form) and (not cat or r.category == cat))
+        self.s_model.reload(SessionFilter(year=self.current_year(), text=self.s_search.text().strip(),
+                                          form="" if form in ("", ALL) else form, category=self.s_cat.currentData() or ""))
 
     def _filter_brigade(self) -> None:
         who = self.b_who.currentIndex()
@@ -406,9 +500,8 @@ class TrainingPage(QWidget):
     def _filter_exams(self) -> None:
         sid = self.e_session.currentData()
         failed = self.e_only_failed.isChecked()
-        self.e_proxy.set_predicate(lambda r: (sid is None or r.session_id == sid)
-                                   and (not failed or r.passed is False or not r.attended))
-        rows = [r for r in self.e_model.rows if sid is None or r.session_id == sid]
+        self.e_proxy.set_predicate(lambda r: not failed or r.passed is False or not r.attended)
+        rows = self.e_model.rows  # already those of the exam chosen
         scored = [r for r in rows if r.score is not None]
         ok = sum(1 for r in scored if r.passed)
         self.e_stats.setText(f"参考 {len(scored)} 人，合格 {ok} 人" + (f"，合格率 {ok / len(scored):.0%}" if scored else ""))
@@ -438,18 +531,21 @@ class TrainingPage(QWidget):
         self.show_person(p.staff_id)
 
     def show_person(self, staff_id: int) -> None:
-        i = self.p_person.findData(staff_id)
-        if i >= 0:
-            self.p_person.setCurrentIndex(i)
-        self.tabs.setCurrentIndex(2)
+        if TAB_PERSON in self._loaded:
+            i = self.p_person.findData(staff_id)
+            if i >= 0:
+                self.p_person.setCurrentIndex(i)
+        else:
+            self._pending_person = staff_id  # chosen when the tab loads
+        self.tabs.setCurrentIndex(TAB_PERSON)
 
     def open_record(self, entity: str, record_id: int) -> None:
         if self._stale:
             self.reload()
         if entity == "training_plan":
-            self.tabs.setCurrentWidget(self.plan_tab)
+            self.tabs.setCurrentIndex(TAB_PLAN)
         elif entity == "training_session":
-            self.tabs.setCurrentIndex(0)
+            self.tabs.setCurrentIndex(TAB_SESSIONS)
             self.edit_session(record_id)
 
     # ---- actions ------------------------------------------------------------------------------
@@ -457,7 +553,10 @@ class TrainingPage(QWidget):
         idx = self.s_view.currentIndex()
         if not idx.isValid():
             return None
-        return self.s_model.rows[self.s_proxy.mapToSource(idx).row()]
+        try:
+            return self.s_model.row_at(idx.row())
+        except LookupError:
+            return None
 
     def add_session(self) -> None:
         year = self.current_year()
@@ -528,21 +627,28 @@ class TrainingPage(QWidget):
         self.ctx.tasks.run(lambda _p: exam_notice_pdf(db, path, int(sid)),
                            on_success=lambda out: self.ctx.say(f"已生成成绩通报：{out}"), label="正在生成成绩通报…", parent=self)
 
+    def bench_filter(self, text: str) -> None:
+        self.s_search.setText(text)
+
     def hideEvent(self, event: Any) -> None:  # noqa: N802
-        for v, key in ((self.s_view, "training_sessions"), (self.b_view, "training_brigade"),
-                       (self.p_view, "training_person"), (self.e_view, "training_exams")):
-            save_header(v, self.ctx.qsettings, key)
+        for name, key in (("s_view", "training_sessions"), ("b_view", "training_brigade"),
+                          ("p_view", "training_person"), ("e_view", "training_exams")):
+            view = getattr(self, name, None)  # tabs never shown have no view yet
+            if view is not None:
+                save_header(view, self.ctx.qsettings, key)
         super().hideEvent(event)
 
     def screenshot_extras(self, out: Path) -> None:
         """Save every tab and the attendance editor (used by brigade_desk.ui.screenshots)."""
         for i in range(self.tabs.count()):
-            self.tabs.setCurrentIndex(i)
+            self.tabs.setCurrentIndex(i)  # a tab reads its data in the background when first shown
+            QApplication.processEvents()
+            self.ctx.tasks.wait_idle()
             QApplication.processEvents()
             self.window().grab().save(str(out / f"training-tab{i}.png"))
-        self.tabs.setCurrentIndex(0)
-        if self.s_model.rows:
-            big = max(self.s_model.rows[:50], key=lambda r: r.attendees)
+        self.tabs.setCurrentIndex(TAB_SESSIONS)
+        if self.s_model.rowCount():
+            big = max((self.s_model.row_at(i) for i in range(min(50, self.s_model.rowCount()))), key=lambda r: r.attendees)
             dlg = SessionDialog(self.service, self.service.get_session(big.id), self)
             dlg.resize(1000, 760)
             dlg.show()

@@ -1,0 +1,241 @@
+"""The 培训台账 page loads lazily: tabs on first show, the sessions table a page of rows at a time,
+filtering and sorting in SQL — and shows the same figures as before, refreshed after edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import insert, select
+from training_helpers import add_session, add_staff
+
+from brigade_desk.models.training import TrainingAttendance, TrainingSession
+from brigade_desk.services.training import (
+    AttendanceInput,
+    SessionFilter,
+    SessionInput,
+    TrainingService,
+)
+from brigade_desk.ui.training import sessions_model
+from brigade_desk.ui.training.page import (
+    TAB_BRIGADE,
+    TAB_EXAMS,
+    TAB_PERSON,
+    TAB_PLAN,
+    TAB_SESSIONS,
+    TrainingPage,
+)
+
+THIS_YEAR = dt.date.today().year
+JAN = dt.date(THIS_YEAR, 1, 10)
+
+
+@pytest.fixture
+def people(db):
+    return {
+        "a1": add_staff(db, "甲一", squad="一中队"),
+        "a2": add_staff(db, "甲二", squad="一中队"),
+        "a3": add_staff(db, "甲三", squad="一中队", category="执法辅助人员"),
+        "gone": add_staff(db, "甲四", squad="一中队", status="调离"),
+        "b1": add_staff(db, "乙一", squad="二中队"),
+    }
+
+
+def _page(gui_ctx, qtbot):
+    page = TrainingPage(gui_ctx)
+    qtbot.addWidget(page)
+    page.resize(1200, 760)
+    page.show()
+    page.on_shown()
+    return page
+
+
+def _titles(page):
+    return [page.s_model.row_at(i).title for i in range(page.s_model.rowCount())]
+
+
+def _bulk_sessions(db, n, staff_ids, year=THIS_YEAR):
+    """``n`` sessions in ``year`` (one a day from 1 January), session k attended by k % 5 people."""
+    with db.begin() as s:
+        rows = [dict(start_date=dt.date(year, 1, 1) + dt.timedelta(days=k % 360),
+                     end_date=dt.date(year, 1, 1) + dt.timedelta(days=k % 360),
+                     title=f"批量培训{k:03d}", form="集中轮训", category="业务知识", hours=1.0, organiser="法制股",
+                     place="会议室", is_monthly_study=False, is_rotation=False, has_exam=False, pass_score=60.0,
+                     notes="") for k in range(n)]
+        s.execute(insert(TrainingSession), rows)
+        ids = sorted(s.scalars(select(TrainingSession.id)))
+        att = [dict(session_id=sid, staff_id=staff_ids[j], attended=True, absence_reason="")
+               for k, sid in enumerate(ids) for j in range(k % 5)]
+        s.execute(insert(TrainingAttendance), att)
+    return ids
+
+
+# ---- services: the page's SQL sums agree with the full per-person computation ------------------
+
+def test_overview_and_people_match_the_brigade_view(db, people):
+    add_session(db, JAN, 59.99, [people["a1"], people["a3"]])
+    add_session(db, JAN, 0.01, [people["a1"]], category="执法技能")
+    add_session(db, JAN, 61, [people["a2"]], category="政治教育")  # political hours do not count
+    add_session(db, dt.date(THIS_YEAR, 2, 1), 70, [people["gone"], AttendanceInput(staff_id=people["b1"], attended=False)])
+    svc = TrainingService(db)
+    until = dt.date(THIS_YEAR, 12, 31)
+    ov = svc.year_overview(THIS_YEAR, until)
+    full = svc.year_summary(THIS_YEAR, until=until)
+    counted = [p for p in full if p.counted]
+    assert (ov.sessions, ov.counted, ov.behind) == (4, len(counted), sum(1 for p in counted if p.missing > 0))
+    assert (ov.counted, ov.behind) == (3, 2)  # 甲一 has exactly 60; 甲二 (political only) and 乙一 (absent) are short
+    # the person tab offers the brigade view's people in the same order (the departed 甲四 has a record)
+    assert [p.staff_id for p in svc.ledger_people(THIS_YEAR, until)] == [p.staff_id for p in full]
+    assert people["gone"] in {p.staff_id for p in svc.ledger_people(THIS_YEAR, until)}
+    assert people["gone"] not in {p.staff_id for p in svc.ledger_people(THIS_YEAR - 1)}
+
+
+def test_session_ids_filter_and_sort_in_sql(db, people):
+    a = add_session(db, dt.date(THIS_YEAR, 3, 1), 2, [people["a1"], people["a2"], people["b1"]],
+                    title="行政处罚法讲座", form="法治讲堂", category="公共法律知识")
+    b = add_session(db, dt.date(THIS_YEAR, 5, 1), 4, [AttendanceInput(staff_id=people["a1"], attended=False)],
+                    title="岗位练兵", form="岗位练兵", category="执法技能")
+    c = add_session(db, dt.date(THIS_YEAR - 1, 6, 1), 1, [people["a1"]], title="去年的讲座")
+    svc = TrainingService(db)
+    year = SessionFilter(year=THIS_YEAR)
+    assert svc.session_ids(year) == [b, a]  # newest first
+    assert svc.session_ids(SessionFilter()) == [b, a, c]
+    assert svc.session_ids(year, "attendees", descending=True) == [a, b]
+    assert svc.session_ids(year, "absent", descending=True) == [b, a]
+    assert svc.session_ids(year, "title", descending=False) == sorted([a, b], key=lambda i: {a: "行政", b: "岗位"}[i])
+    # text matches what the table shows: title, form, category label, organiser, dates, hours
+    assert svc.session_ids(SessionFilter(year=THIS_YEAR, text="讲座")) == [a]
+    assert svc.session_ids(SessionFilter(text="讲座")) == [a, c]
+    assert svc.session_ids(SessionFilter(year=THIS_YEAR, text="执法技能")) == [b]
+    assert svc.session_ids(SessionFilter(year=THIS_YEAR, text=f"{THIS_YEAR}-03")) == [a]
+    assert svc.session_ids(SessionFilter(year=THIS_YEAR, text="100%")) == []  # LIKE wildcards are literal
+    assert svc.session_ids(SessionFilter(year=THIS_YEAR, form="法治讲堂")) == [a]
+    assert svc.session_ids(SessionFilter(year=THIS_YEAR, category="执法技能")) == [b]
+    rows = svc.session_rows([a, b])
+    assert (rows[a].attendees, rows[a].absent, rows[b].attendees, rows[b].absent) == (3, 0, 0, 1)
+    assert svc.list_sessions(THIS_YEAR) == [rows[b], rows[a]]
+    assert "法治讲堂" in svc.session_forms(THIS_YEAR) and "岗位练兵" in svc.session_forms(THIS_YEAR)
+
+
+# ---- the page -----------------------------------------------------------------------------------
+
+def test_opening_loads_only_the_sessions_tab(gui_ctx, people, qtbot):
+    add_session(gui_ctx.db, JAN, 30, [people["a1"], people["a2"]], title="春训")
+    add_session(gui_ctx.db, dt.date(THIS_YEAR, 1, 20), 1, [AttendanceInput(staff_id=people["a1"], exam_score=90)],
+                title="1月每月一考", form="考试")
+    page = _page(gui_ctx, qtbot)
+    assert page.is_loaded(TAB_SESSIONS) and _titles(page) == ["1月每月一考", "春训"]
+    assert "培训 2 次" in page.summary.text() and "在岗执法人员 3 人" in page.summary.text()
+    assert "未满 3 人" in page.summary.text()
+    for tab in (TAB_BRIGADE, TAB_PERSON, TAB_EXAMS, TAB_PLAN):
+        assert not page.is_loaded(tab)
+    assert not hasattr(page, "b_model") and not hasattr(page, "plan_tab")  # not even built
+    page.tabs.setCurrentIndex(TAB_BRIGADE)
+    assert page.is_loaded(TAB_BRIGADE) and len(page.b_model.rows) == 4  # on duty; 甲四 left and has no record
+    page.tabs.setCurrentIndex(TAB_EXAMS)
+    assert page.e_session.currentText().endswith("1月每月一考") and page.e_model.rowCount() == 1
+    page.tabs.setCurrentIndex(TAB_PLAN)
+    assert page.is_loaded(TAB_PLAN) and "尚未编制" in page.plan_tab.status.text()
+
+
+def test_edit_refreshes_the_tab_shown_and_the_others_when_shown(gui_ctx, people, qtbot):
+    svc = TrainingService(gui_ctx.db)
+    sid = add_session(gui_ctx.db, JAN, 30, [people["a1"]], title="春训")
+    page = _page(gui_ctx, qtbot)
+    page.tabs.setCurrentIndex(TAB_BRIGADE)
+    hours = {p.name: p.professional for p in page.b_model.rows}
+    assert hours["甲一"] == 30 and hours["甲二"] == 0
+    v = svc.get_session(sid)
+    data = SessionInput(**{k: getattr(v, k) for k in SessionInput.__dataclass_fields__})
+    data.title = "春季轮训"
+    svc.save_session(data, [AttendanceInput(staff_id=people["a1"]), AttendanceInput(staff_id=people["a2"])], sid)
+    gui_ctx.changed("training")
+    # the tab on show is read again at once, the others are marked out of date
+    assert {p.name: p.professional for p in page.b_model.rows}["甲二"] == 30
+    assert not page.is_loaded(TAB_SESSIONS)
+    page.tabs.setCurrentIndex(TAB_SESSIONS)
+    assert _titles(page) == ["春季轮训"] and page.s_model.row_at(0).attendees == 2
+
+
+def test_data_changed_while_hidden_waits_for_the_next_show(gui_ctx, people, qtbot):
+    page = _page(gui_ctx, qtbot)
+    assert page.s_model.rowCount() == 0
+    page.hide()
+    add_session(gui_ctx.db, JAN, 3, [people["a1"]], title="隐藏时新增")
+    gui_ctx.changed("training")
+    assert page.s_model.rowCount() == 0  # nothing read while hidden
+    page.show()
+    page.on_shown()
+    assert _titles(page) == ["隐藏时新增"]
+
+
+def test_sessions_table_is_lazy_sorts_and_filters(gui_ctx, people, qtbot, monkeypatch):
+    monkeypatch.setattr(sessions_model, "PAGE", 50)
+    staff = [people[k] for k in ("a1", "a2", "a3", "b1", "gone")]
+    _bulk_sessions(gui_ctx.db, 180, staff)
+    page = _page(gui_ctx, qtbot)
+    qtbot.wait(10)
+    m = page.s_model
+    assert m.rowCount() == 180
+    assert 1 <= m.fetches <= 2  # only the rows on screen were read, not all four pages
+    assert len(m._cache) <= 100
+    # newest first; the last row needs a fetch of its own page
+    before = m.fetches
+    assert m.row_at(0).end_date >= m.row_at(179).end_date and m.fetches == before + 1
+    # sorting by a header column is done in SQL (参训 = attendees, computed per session)
+    page.s_view.sortByColumn(6, Qt.SortOrder.DescendingOrder)
+    assert m.row_at(0).attendees == 4 and m.row_at(179).attendees == 0
+    # nobody attended → the row is marked
+    assert m.data(m.index(179, 0), Qt.ItemDataRole.BackgroundRole) is not None
+    assert m.data(m.index(0, 0), Qt.ItemDataRole.BackgroundRole) is None
+    page.s_view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    assert m.row_at(0).title == "批量培训000" and m.row_at(179).title == "批量培训179"
+    # the search box filters in SQL
+    page.s_search.insert("培训")  # (keyClicks types ASCII only)
+    qtbot.keyClicks(page.s_search, "17")
+    assert sorted(_titles(page)) == [f"批量培训{k}" for k in range(170, 180)]
+    page.s_search.clear()
+    add_session(gui_ctx.db, JAN, 2, [people["a1"]], title="法治讲堂", form="法治讲堂", category="公共法律知识")
+    gui_ctx.changed("training")
+    page.s_form.setCurrentText("法治讲堂")
+    assert _titles(page) == ["法治讲堂"]
+    page.s_form.setCurrentIndex(0)
+    page.s_cat.setCurrentIndex(page.s_cat.findData("公共法律知识"))
+    assert _titles(page) == ["法治讲堂"]
+    page.s_cat.setCurrentIndex(0)
+    assert m.rowCount() == 181
+    # the selected row is what 编辑 / 删除 act on
+    page.s_view.selectRow(0)
+    assert page.current_session() == m.row_at(0)
+
+
+def test_show_person_before_the_tab_loaded_and_exam_filters(gui_ctx, people, qtbot):
+    db = gui_ctx.db
+    add_session(db, JAN, 30, [people["a1"], people["a2"]])
+    e1 = add_session(db, dt.date(THIS_YEAR, 1, 20), 1, [AttendanceInput(staff_id=people["a1"], exam_score=90),
+                                                        AttendanceInput(staff_id=people["a2"], exam_score=40)],
+                     title="1月每月一考", form="考试")
+    e2 = add_session(db, dt.date(THIS_YEAR, 2, 20), 1, [AttendanceInput(staff_id=people["a1"], exam_score=80),
+                                                        AttendanceInput(staff_id=people["b1"], attended=False)],
+                     title="2月每月一考", form="考试")
+    page = _page(gui_ctx, qtbot)
+    page.show_person(people["a2"])
+    assert page.tabs.currentIndex() == TAB_PERSON and page.p_person.currentData() == people["a2"]
+    assert page.p_model.rowCount() == 2 and "甲二" in page.p_info.text()
+    page.tabs.setCurrentIndex(TAB_EXAMS)
+    assert page.e_session.currentData() == e2  # the latest exam
+    assert page.e_model.rowCount() == 2 and "参考 1 人，合格 1 人" in page.e_stats.text()
+    page.e_only_failed.setChecked(True)
+    assert page.e_proxy.rowCount() == 1  # 乙一 was absent
+    page.e_session.setCurrentIndex(page.e_session.findData(e1))
+    assert page.e_proxy.rowCount() == 1 and "合格率 50%" in page.e_stats.text()
+    page.e_session.setCurrentIndex(0)  # every exam of the year
+    assert page.e_model.rowCount() == 4 and page.e_proxy.rowCount() == 2 and not page.notice_btn.isEnabled()
+    # another year: every tab shown is read for that year
+    page.tabs.setCurrentIndex(TAB_SESSIONS)
+    page.year.addItem(f"{THIS_YEAR - 1}年", THIS_YEAR - 1)
+    page.year.setCurrentIndex(page.year.count() - 1)
+    assert page.s_model.rowCount() == 0 and f"{THIS_YEAR - 1} 年：培训 0 次" in page.summary.text()
+    page.tabs.setCurrentIndex(TAB_EXAMS)
+    assert page.e_model.rowCount() == 0
