@@ -9,6 +9,7 @@ Without the tables (an SQLite lacking FTS5 trigram) the same conditions are buil
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,12 +33,21 @@ def fold(text: str) -> str:
     return text.translate(_ASCII_LOWER)
 
 
+class _Tokens(dict[str, str]):
+    def __missing__(self, ch: str) -> str:
+        tok = self[ch] = ch.encode("utf-8").hex()
+        return tok
+
+
+_TOKENS = _Tokens()
+
+
 def unigrams(value: str | None) -> str | None:
     """The unigram index's text for one column value: one token per character (hex of its UTF-8
     bytes). Must equal what the trigger computes in SQL (tests/test_av_search.py checks it)."""
     if not value:
         return None
-    return " ".join(ch.encode("utf-8").hex() for ch in fold(value[:POS_MAX]))
+    return " ".join(map(_TOKENS.__getitem__, fold(value[:POS_MAX])))
 
 
 def available(s: Session | Connection) -> bool:
@@ -84,9 +94,10 @@ def fill(conn: Any, after_id: int = 0) -> None:
     where = f" WHERE id > {int(after_id)}"
     conn.execute(f"INSERT INTO {TRI}(rowid, {cols}) SELECT id, {cols} FROM av_record{where}")
     cur = conn.execute(f"SELECT id, {cols} FROM av_record{where}")
+    repeated = functools.lru_cache(maxsize=50_000)(unigrams)  # places, case numbers, devices repeat
     sql = f"INSERT INTO {UNI}(rowid, {cols}) VALUES (?, {', '.join('?' * len(COLUMNS))})"
     while True:
         chunk = cur.fetchmany(20_000)
         if not chunk:
             break
-        conn.executemany(sql, [(r[0], *(unigrams(v) for v in r[1:])) for r in chunk])
+        conn.executemany(sql, [(r[0], unigrams(r[1]), *(repeated(v) for v in r[2:])) for r in chunk])

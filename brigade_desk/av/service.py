@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, text
+from sqlalchemy import Select, delete, func, literal, or_, select, text
 from sqlalchemy.orm import aliased
 
 import brigade_desk.models  # noqa: F401  (before settings: breaks the models→case_settings→settings import cycle)
@@ -313,7 +313,7 @@ class AvService:
             got = s.execute(q.add_columns(col).where(AvRecord.id == record_id)).first()
             if got is None:
                 return -1
-            v = got[1]
+            v = None if got[1] is None else literal(got[1], col.type)  # (a bound value: booleans too)
             if descending:
                 before = (or_(col.is_not(None), AvRecord.id > record_id) if v is None
                           else or_(col > v, (col == v) & (AvRecord.id > record_id)))
