@@ -133,7 +133,8 @@ def snapshot(db_path: Path) -> dict[str, tuple[int, str]]:
     con = sqlite3.connect(str(db_path))
     try:
         names = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            " AND name NOT LIKE 'fts_%' ORDER BY name")]  # fts_*: search index derived from av_record
         out = {}
         for n in names:
             rows = con.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall()

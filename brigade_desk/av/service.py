@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, text
+from sqlalchemy import Select, delete, func, literal, or_, select, text
 from sqlalchemy.orm import aliased
 
 import brigade_desk.models  # noqa: F401  (before settings: breaks the models→case_settings→settings import cycle)
 from brigade_desk import settings
 from brigade_desk.av import patterns as pat
-from brigade_desk.av import roots
+from brigade_desk.av import roots, search
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.models.av import (
@@ -178,26 +178,64 @@ class CaseSummary:
 
 SORT_KEYS = ("media_start", "case_no", "target", "activity", "device_no", "officers", "file_name",
              "duration_s", "size", "important", "status", "place")
+INDEXED_SORTS = frozenset(SORT_KEYS) - {"officers", "status"}  # columns of av_record with an index
+DRIVE_MAX = 5_000  # a text condition matching more records than this only filters the sorted walk
 
 
 class AvService:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._has_fts: bool | None = None
+        self._match_counts: dict[tuple[str, tuple[str, ...]], int] = {}
 
     # ---- searching ---------------------------------------------------------------------------
-    def _filtered(self, q: Select[Any], f: AvFilter) -> Select[Any]:
+    # Text conditions go through the FTS5 index (``brigade_desk.av.search``); everything else is an
+    # indexed column. The table model asks for a count and then one page of ids at a time.
+
+    def _fts(self) -> bool:
+        if self._has_fts is None:
+            with self.db.Session() as s:
+                self._has_fts = search.available(s)
+        return self._has_fts
+
+    def _match_count(self, query: str, columns: Sequence[str]) -> int:
+        """How many records a text condition matches (a planning hint, cached per query)."""
+        key = (query, tuple(columns))
+        n = self._match_counts.get(key)
+        if n is None:
+            with self.db.Session() as s:
+                n = search.match_count(s, query, columns)
+            if len(self._match_counts) > 200:
+                self._match_counts.clear()
+            self._match_counts[key] = n
+        return n
+
+    def _text(self, query: str, columns: Sequence[str], drive: bool) -> Any:
+        """A substring condition. ``drive``: let the search index drive the query (look up its ids,
+        then sort them) — right for a selective query; otherwise the ids are only a membership test
+        while SQL walks the sort order (``id + 0`` keeps SQLite from driving with them)."""
+        if not self._fts():
+            return search.like_condition(query, columns)
+        sub = search.match_ids(query, columns)
+        return AvRecord.id.in_(sub) if drive else (AvRecord.id + 0).in_(sub)
+
+    def _texts(self, f: AvFilter) -> list[tuple[str, tuple[str, ...]]]:
+        out = []
         if f.text.strip():
-            like = f"%{f.text.strip()}%"
-            q = q.where(or_(AvRecord.file_name.like(like), AvRecord.case_no.like(like),
-                            AvRecord.target.like(like), AvRecord.place.like(like), AvRecord.notes.like(like)))
+            out.append((f.text.strip(), search.TEXT_COLUMNS))
+        if f.case_no.strip() and not f.case_exact:
+            out.append((f.case_no.strip(), ("case_no",)))
+        if f.device.strip():
+            out.append((f.device.strip(), ("device_no",)))
+        return out
+
+    def _filtered(self, q: Select[Any], f: AvFilter, drive: bool = True) -> Select[Any]:
+        for query, cols in self._texts(f):
+            q = q.where(self._text(query, cols, drive))
         if f.case_no.strip() and f.case_exact:
             q = q.where(AvRecord.case_no == f.case_no.strip())
-        elif f.case_no.strip():
-            q = q.where(AvRecord.case_no.like(f"%{f.case_no.strip()}%"))
         if f.officer_id is not None:
             q = q.where(or_(AvRecord.officer_id == f.officer_id, AvRecord.officer2_id == f.officer_id))
-        if f.device.strip():
-            q = q.where(AvRecord.device_no.like(f"%{f.device.strip()}%"))
         if f.activity:
             q = q.where(AvRecord.activity == f.activity)
         if f.date_from:
@@ -214,21 +252,76 @@ class AvService:
             q = q.where(AvRecordCheck.status == f.status)
         return q
 
-    def ids(self, f: AvFilter, sort: str = "media_start", descending: bool = True) -> list[int]:
-        """Ids of the matching records in display order (sorted in SQL)."""
-        o1 = aliased(Staff)
-        q = select(AvRecord.id).outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
+    def _ordered(self, f: AvFilter, sort: str, descending: bool, drive: bool | None = None) -> tuple[Select[Any], Any]:
+        """SELECT av_record.id … filtered and sorted (the id breaks ties); also the sort column."""
+        sort = sort if sort in SORT_KEYS else "media_start"
+        q = select(AvRecord.id)
+        if f.status or sort == "status":
+            q = q.outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
         if sort == "officers":
+            o1 = aliased(Staff)
             q = q.outerjoin(o1, o1.id == AvRecord.officer_id)
             col: Any = o1.name
         elif sort == "status":
             col = AvRecordCheck.status
         else:
-            col = getattr(AvRecord, sort if sort in SORT_KEYS else "media_start")
-        q = self._filtered(q, f)
-        q = q.order_by(col.desc() if descending else col.asc(), AvRecord.id.desc() if descending else AvRecord.id)
+            col = getattr(AvRecord, sort)
+        if drive is None:
+            drive = self._drive(f, sort)
+        q = self._filtered(q, f, drive)
+        return q.order_by(col.desc() if descending else col.asc(), AvRecord.id.desc() if descending else AvRecord.id), col
+
+    def _drive(self, f: AvFilter, sort: str) -> bool:
+        """Whether the text conditions should drive the paged query (see ``_text``)."""
+        texts = self._texts(f)
+        if not texts or not self._fts() or sort not in INDEXED_SORTS:
+            return True  # without an index on the sort column SQL sorts the matches anyway: fewest is best
+        return min(self._match_count(q, c) for q, c in texts) <= DRIVE_MAX
+
+    def count(self, f: AvFilter) -> int:
+        """How many records match ``f`` (counted in SQL, through the indexes)."""
+        texts = self._texts(f)
+        others = AvFilter(text=f.text, device=f.device, case_no="" if f.case_exact else f.case_no)
+        if len(texts) == 1 and self._fts() and f == others:
+            return self._match_count(*texts[0])  # only one text condition: the index counts alone
+        q = select(func.count()).select_from(AvRecord)
+        if f.status:
+            q = q.outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
+        with self.db.Session() as s:
+            return int(s.scalar(self._filtered(q, f)) or 0)
+
+    def page(self, f: AvFilter, sort: str = "media_start", descending: bool = True, offset: int = 0,
+             limit: int = 200) -> list[AvRow]:
+        """One window of the matching records in display order (sorted and cut in SQL)."""
+        q, _col = self._ordered(f, sort, descending)
+        with self.db.Session() as s:
+            ids = list(s.scalars(q.limit(limit).offset(offset)))
+        return self.rows(ids)
+
+    def ids(self, f: AvFilter, sort: str = "media_start", descending: bool = True) -> list[int]:
+        """Ids of all matching records in display order (sorted in SQL)."""
+        q, _col = self._ordered(f, sort, descending)
         with self.db.Session() as s:
             return list(s.scalars(q))
+
+    def position(self, f: AvFilter, sort: str, descending: bool, record_id: int) -> int:
+        """The row of ``record_id`` in the sorted matches (-1 if it does not match): the number of
+        matches sorted before it, counted in SQL on the sort column's index (NULLs sort first
+        ascending, last descending, as in SQLite)."""
+        q, col = self._ordered(f, sort, descending, drive=True)
+        with self.db.Session() as s:
+            got = s.execute(q.add_columns(col).where(AvRecord.id == record_id)).first()
+            if got is None:
+                return -1
+            v = None if got[1] is None else literal(got[1], col.type)  # (a bound value: booleans too)
+            if descending:
+                before = (or_(col.is_not(None), AvRecord.id > record_id) if v is None
+                          else or_(col > v, (col == v) & (AvRecord.id > record_id)))
+            else:
+                before = ((col.is_(None)) & (AvRecord.id < record_id) if v is None
+                          else or_(col.is_(None), col < v, (col == v) & (AvRecord.id < record_id)))
+            n = s.scalar(select(func.count()).select_from(q.order_by(None).where(before).subquery()))
+        return int(n or 0)
 
     def rows(self, ids: Sequence[int]) -> list[AvRow]:
         o1, o2 = aliased(Staff), aliased(Staff)

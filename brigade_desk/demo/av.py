@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brigade_desk.av import search
 from brigade_desk.av.patterns import defaults, parse_name
 from brigade_desk.demo import DemoContext
 from brigade_desk.models.av import ACTIVITIES, AvIngestBatch, AvRecord, AvStorageRoot
@@ -186,6 +187,12 @@ def _fill_large(s: Session, ctx: DemoContext) -> None:
     for (name,) in raw.execute(
             "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='av_record' AND sql IS NOT NULL").fetchall():
         raw.execute(f'DROP INDEX "{name}"')
+    # likewise the search index: its insert trigger is dropped and the new rows indexed in bulk
+    triggers = raw.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name='av_record'"
+                           " AND name LIKE 'fts_%'").fetchall()
+    for name, _sql in triggers:
+        raw.execute(f'DROP TRIGGER "{name}"')
+    first_id = raw.execute("SELECT coalesce(max(id), 0) FROM av_record").fetchone()[0]
     rows: list[tuple[Any, ...]] = []
     n_off = len(officers)
     n_cases = len(cases)
@@ -221,4 +228,8 @@ def _fill_large(s: Session, ctx: DemoContext) -> None:
         raw.executemany(sql, rows)
     for stmt in index_sql:
         raw.execute(stmt)
+    if triggers:
+        search.fill(raw, after_id=first_id)
+        for _name, stmt in triggers:
+            raw.execute(stmt)
     ctx.counts["av_records"] = target_rows

@@ -16,11 +16,19 @@ connection = config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("brigade_desk migrations run only through brigade_desk.db.migrate()")
 
+
+def include_name(name: str | None, type_: str, _parent: object) -> bool:
+    """Autogenerate ignores objects managed by hand in migrations (FTS5 search tables and their shadow
+    tables, all named ``fts_*``); otherwise it would propose dropping them."""
+    return not (type_ == "table" and (name or "").startswith("fts_"))
+
+
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,
     render_as_batch=True,
     compare_type=True,
+    include_name=include_name,
 )
 with context.begin_transaction():
     context.run_migrations()

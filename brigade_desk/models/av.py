@@ -80,19 +80,23 @@ class AvNamePattern(Base):
 
 
 class AvRecord(Base):
+    """One indexed file. Searching goes through the FTS5 tables ``fts_av_tri``/``fts_av_uni`` kept in
+    step by triggers (migration 0010_av_perf, ``brigade_desk.av.search``); a migration that re-creates
+    this table must re-create those triggers."""
+
     __tablename__ = "av_record"
     __table_args__ = (UniqueConstraint("root_id", "rel_path", name="uq_av_record_root_path"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     root_id: Mapped[int] = mapped_column(ForeignKey("av_storage_root.id"), index=True)
     rel_path: Mapped[str] = mapped_column(Text)
-    file_name: Mapped[str] = mapped_column(String(255))
-    size: Mapped[int] = mapped_column(BigInteger)
+    file_name: Mapped[str] = mapped_column(String(255), index=True)
+    size: Mapped[int] = mapped_column(BigInteger, index=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     file_mtime: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     media_start: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, index=True)
     time_source: Mapped[str] = mapped_column(String(10), default="")  # 文件名 / 文件时间
-    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
     pattern_name: Mapped[str] = mapped_column(String(100), default="")
     device_no: Mapped[str] = mapped_column(String(50), default="", index=True)
     officer_code: Mapped[str] = mapped_column(String(50), default="")
@@ -105,9 +109,9 @@ class AvRecord(Base):
     activity: Mapped[str] = mapped_column(String(10), default=Activity.OTHER, index=True)
     case_no: Mapped[str] = mapped_column(String(100), default="", index=True)
     target: Mapped[str] = mapped_column(String(100), default="", index=True)  # party / plate
-    place: Mapped[str] = mapped_column(String(200), default="")
+    place: Mapped[str] = mapped_column(String(200), default="", index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
-    important: Mapped[bool] = mapped_column(Boolean, default=False)
+    important: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     retention_years: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None = 永久
     source_root_id: Mapped[int | None] = mapped_column(ForeignKey("av_storage_root.id"), nullable=True)
     source_rel_path: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,11 +1,13 @@
-"""The AV index table model: lazy over hundreds of thousands of rows.
+"""The AV index table model: windowed over hundreds of thousands of rows.
 
-The matching record ids are queried in SQL (filtered and sorted there); row contents are fetched
-on demand in pages of ``PAGE`` ids when the view paints them, and cached.
+Only the number of matches is queried when the filter or the sort changes (counted in SQL through
+the indexes); the rows are fetched in windows of ``PAGE`` (filtered, sorted and cut in SQL with
+LIMIT/OFFSET) when the view paints them, and the last ``KEEP_PAGES`` windows are cached.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -16,6 +18,7 @@ from brigade_desk.ui.widgets.table import MUTED, PROBLEM, WARNING, fmt
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
+KEEP_PAGES = 40
 
 
 def _dur(s: float | None) -> str:
@@ -56,47 +59,52 @@ class AvIndexModel(QAbstractTableModel):
         self.filter = AvFilter()
         self.sort_key = "media_start"
         self.descending = True
-        self.ids: list[int] = []
-        self._cache: dict[int, AvRow] = {}
-        self.fetches = 0  # pages fetched (tests check the laziness)
+        self.total = 0
+        self.loaded = False  # nothing is queried before the first reload()
+        self._pages: OrderedDict[int, list[AvRow]] = OrderedDict()
+        self.fetches = 0  # windows fetched (tests check the laziness)
 
     # ---- loading ------------------------------------------------------------------------------
     def reload(self, f: AvFilter | None = None) -> None:
         if f is not None:
             self.filter = f
         self.beginResetModel()
-        self.ids = self.service.ids(self.filter, self.sort_key, self.descending)
-        self._cache.clear()
+        self.total = self.service.count(self.filter)
+        self._pages.clear()
+        self.loaded = True
         self.endResetModel()
 
     def row(self, i: int) -> AvRow | None:
-        if not 0 <= i < len(self.ids):
+        if not 0 <= i < self.total:
             return None
-        rid = self.ids[i]
-        r = self._cache.get(rid)
-        if r is None:
-            start = (i // PAGE) * PAGE
-            chunk = self.ids[start:start + PAGE]
+        p = i // PAGE
+        page = self._pages.get(p)
+        if page is None:
+            page = self.service.page(self.filter, self.sort_key, self.descending, p * PAGE, PAGE)
             self.fetches += 1
-            if len(self._cache) > 20 * PAGE:
-                self._cache.clear()
-            for x in self.service.rows(chunk):
-                self._cache[x.id] = x
-            r = self._cache.get(rid)
-        return r
+            self._pages[p] = page
+            while len(self._pages) > KEEP_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(p)
+        k = i - p * PAGE
+        return page[k] if k < len(page) else None
 
     def id_at(self, i: int) -> int | None:
-        return self.ids[i] if 0 <= i < len(self.ids) else None
+        r = self.row(i)
+        return r.id if r is not None else None
 
     def row_of(self, record_id: int) -> int:
-        try:
-            return self.ids.index(record_id)
-        except ValueError:
-            return -1
+        """The row showing ``record_id`` under the current filter and sort (-1: not shown)."""
+        return self.service.position(self.filter, self.sort_key, self.descending, record_id)
+
+    def all_ids(self) -> list[int]:
+        """Every matching record id in display order (for actions on the whole result)."""
+        return self.service.ids(self.filter, self.sort_key, self.descending)
 
     # ---- Qt -----------------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.ids)
+        return 0 if parent.isValid() else self.total
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -127,6 +135,9 @@ class AvIndexModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self.sort_key = COLUMNS[column][1]
-        self.descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        key, desc = COLUMNS[column][1], order == Qt.SortOrder.DescendingOrder
+        if (key, desc) == (self.sort_key, self.descending) and self.loaded:
+            return
+        self.sort_key, self.descending = key, desc
+        if self.loaded:  # before the first load (header set-up) only remember the order
+            self.reload()

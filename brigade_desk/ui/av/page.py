@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QUrl
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,6 +36,7 @@ from brigade_desk.ui.widgets.forms import DateField, error_label, mark
 from brigade_desk.ui.widgets.table import make_view, restore_header, save_header
 
 ALL = "（全部）"
+SEARCH_DELAY_MS = 300
 
 
 class AvPage(QWidget):
@@ -68,8 +69,14 @@ class AvPage(QWidget):
         find = QPushButton("查询")
         find.setDefault(True)
         find.clicked.connect(self.apply_filter)
+        # typing filters after a pause (the queries are index look-ups); Enter filters at once
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self.apply_filter)
         for w in (self.search, self.case_no, self.device):
             w.returnPressed.connect(self.apply_filter)
+            w.textEdited.connect(lambda _t: self._debounce.start())
         for c in (self.activity, self.status):
             c.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.important.toggled.connect(lambda _b: self.apply_filter())
@@ -252,10 +259,11 @@ class AvPage(QWidget):
             self.filter_error.show()
             return
         self.filter_error.hide()
+        self._debounce.stop()
         self.model.reload(f)
-        total = self.service.count_all()
-        self.count_label.setText(f"{len(self.model.ids)} / {total} 条")
-        if self.model.ids:
+        total = self.model.total if f == AvFilter() else self.service.count_all()
+        self.count_label.setText(f"{self.model.total} / {total} 条")
+        if self.model.total:
             self.view.selectRow(0)
         else:
             self.show_detail(-1)
@@ -343,7 +351,7 @@ class AvPage(QWidget):
         return dlg
 
     def verify_filtered(self) -> None:
-        ids = list(self.model.ids)
+        ids = self.model.all_ids()
         if not ids:
             return
         self.start_verify(ids)
