@@ -205,7 +205,10 @@ def _write_body(book: StreamWorkbook, ws: Worksheet, cols: Sequence[Col], rows: 
                 break
             t = type(v)
             if t is str:
-                write_string(r, j, v, wrap if len(v) > WRAP_OVER else text)
+                if v:
+                    write_string(r, j, v, wrap if len(v) > WRAP_OVER else text)
+                else:  # an empty cell (with its border), not an empty text
+                    write_blank(r, j, None, text)
             elif t is int or t is float:
                 write_number(r, j, v, numeric[j])
             elif v is None:
