@@ -225,7 +225,7 @@ def _write_other(book: StreamWorkbook, ws: Worksheet, r: int, j: int, v: Any, n:
     elif isinstance(v, Decimal):
         v = float(v)
     if isinstance(v, Section):
-        f = book.fmt(font_name="宋体", font_size=10, bold=True, align="left", valign="vcenter")
+        f = book.fmt(font_name="宋体", font_size=10, bold=True, align="left")
         if j < n - 1:
             ws.merge_range(r, j, r, n - 1, v.text, f)
         else:
