@@ -225,7 +225,8 @@ def _write_other(book: StreamWorkbook, ws: Worksheet, r: int, j: int, v: Any, n:
     elif isinstance(v, Decimal):
         v = float(v)
     if isinstance(v, Section):
-        f = book.fmt(font_name="宋体", font_size=10, bold=True, align="left")
+        # the right edge closes the table's outline, as the bordered cells under the merge did before
+        f = book.fmt(font_name="宋体", font_size=10, bold=True, align="left", right=1, right_color="#000000")
         if j < n - 1:
             ws.merge_range(r, j, r, n - 1, v.text, f)
         else:
