@@ -82,7 +82,9 @@ def sheet_rows(ws) -> list[tuple]:  # type: ignore[no-untyped-def]
 
 def check_print_setup(ws) -> None:  # type: ignore[no-untyped-def]
     assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9"
-    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    # fit to one page wide: fitToWidth 1 is the OOXML default, which XlsxWriter leaves out (None here)
+    assert ws.page_setup.fitToWidth in (1, None) and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToHeight == 0  # as many pages down as needed
     assert ws.print_title_rows in ("$3:$3", "3:3")
     assert ws.freeze_panes == "A4"
     assert ws["A1"].value and any(str(r).startswith("A1:") for r in ws.merged_cells.ranges)

@@ -43,32 +43,36 @@ def period(year: int, quarter: int | None) -> tuple[dt.datetime, dt.datetime, st
 def ledger_rows(s: Session, start: dt.datetime, end: dt.datetime) -> tuple[list[list[object]], dict[str, list[float]], dict[str, set[str]]]:
     """The ledger rows (LEDGER_COLS) of files shot in [start, end), with per-activity totals."""
     o1, o2 = aliased(Staff), aliased(Staff)
-    rmap = roots.roots_map(s)
-    q = (select(AvRecord, o1.name, o2.name, AvRecordCheck.status, AvRecordCheck.verified_at)
-         .outerjoin(o1, o1.id == AvRecord.officer_id).outerjoin(o2, o2.id == AvRecord.officer2_id)
-         .outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
-         .where(AvRecord.media_start >= start, AvRecord.media_start < end)
-         .order_by(AvRecord.media_start, AvRecord.id))
+    join = roots.path_joiner(roots.roots_map(s))
+    a = AvRecord
+    q = (select(a.case_no, a.target, a.activity, a.media_start, a.duration_s, a.device_no, a.officer_code, a.place,
+                a.file_name, a.root_id, a.rel_path, a.size, a.sha256, a.important, a.retention_years, a.notes,
+                o1.name, o2.name, AvRecordCheck.status, AvRecordCheck.verified_at)
+         .outerjoin(o1, o1.id == a.officer_id).outerjoin(o2, o2.id == a.officer2_id)
+         .outerjoin(AvRecordCheck, AvRecordCheck.record_id == a.id)
+         .where(a.media_start >= start, a.media_start < end)
+         .order_by(a.media_start, a.id))
     rows: list[list[object]] = []
-    summary: dict[str, list[float]] = {a: [0, 0.0, 0, 0, 0.0] for a in ACTIVITIES}
-    cases: dict[str, set[str]] = {a: set() for a in ACTIVITIES}
-    for r, n1, n2, status, verified_at in s.execute(q):
-        names = "、".join(n for n in (n1, n2) if n) or r.officer_code
+    summary: dict[str, list[float]] = {x: [0, 0.0, 0, 0, 0.0] for x in ACTIVITIES}
+    cases: dict[str, set[str]] = {x: set() for x in ACTIVITIES}
+    for (case_no, target, activity, media_start, duration_s, device_no, officer_code, place, file_name, root_id,
+         rel_path, size, sha256, important, retention_years, notes, n1, n2, status, verified_at) in s.execute(q):
+        names = "、".join(n for n in (n1, n2) if n) or officer_code
         rows.append([
-            len(rows) + 1, r.case_no, r.target, r.activity, r.media_start,
-            round(r.duration_s / 60, 1) if r.duration_s is not None else None, r.device_no, names,
-            r.place, r.file_name, str(roots.resolve(rmap[r.root_id], r.rel_path)),
-            round(r.size / 2**20, 2), r.sha256, "是" if r.important else "",
-            "永久" if r.retention_years is None else f"{r.retention_years}年",
-            VERIFY_LABELS.get(status or "", status), verified_at, r.notes,
+            len(rows) + 1, case_no, target, activity, media_start,
+            round(duration_s / 60, 1) if duration_s is not None else None, device_no, names,
+            place, file_name, join(root_id, rel_path),
+            round(size / 2**20, 2), sha256, "是" if important else "",
+            "永久" if retention_years is None else f"{retention_years}年",
+            VERIFY_LABELS.get(status or "", status), verified_at, notes,
         ])
-        acc = summary.setdefault(r.activity, [0, 0.0, 0, 0, 0.0])
+        acc = summary.setdefault(activity, [0, 0.0, 0, 0, 0.0])
         acc[0] += 1
-        acc[1] += (r.duration_s or 0) / 3600
-        acc[2] += 1 if r.important else 0
-        acc[4] += r.size / 2**30
-        if r.case_no:
-            cases.setdefault(r.activity, set()).add(r.case_no)
+        acc[1] += (duration_s or 0) / 3600
+        acc[2] += 1 if important else 0
+        acc[4] += size / 2**30
+        if case_no:
+            cases.setdefault(activity, set()).add(case_no)
     return rows, summary, cases
 
 

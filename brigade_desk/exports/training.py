@@ -7,16 +7,13 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError
 from brigade_desk.exports.common import form_info
 from brigade_desk.exports.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
-from brigade_desk.exports.xlsxstream import new_stream_workbook, write_form_sheet_stream
+from brigade_desk.exports.xlsxstream import Section, StreamWorkbook
 from brigade_desk.models.roster import Staff
 from brigade_desk.models.training import TrainingAttendance, TrainingCategory, TrainingSession
 from brigade_desk.progress import Progress
@@ -99,9 +96,6 @@ def export_training(db: Database, out: Path | str, *, year: int, quarter: int | 
             .order_by(TrainingSession.end_date, TrainingSession.id, Staff.squad, Staff.name)
         ).all()
     required = period_rows[0].required if period_rows else 60.0
-    wb = new_stream_workbook()
-
-    ws = wb.create_sheet("人员学时汇总")
     officers = [p for p in period_rows if p.counted]
     others = [p for p in period_rows if not p.counted]
 
@@ -120,25 +114,8 @@ def export_training(db: Database, out: Path | str, *, year: int, quarter: int | 
     rows: list[list[object]] = [srow(i, p) for i, p in enumerate(officers, 1)]
     done_n = sum(1 for r in rows if r[15] == "已完成")
     if others:
-        sep = WriteOnlyCell(ws, "以下为执法辅助人员及不在岗人员（单列，不计入年度学时考核）")
-        sep.font = Font(name="宋体", size=10, bold=True)
-        sep.alignment = Alignment(horizontal="left")
-        r = 4 + len(rows)
-        ws.merged_cells.add(f"B{r}:{get_column_letter(len(SUMMARY_COLS))}{r}")
-        rows.append(["", sep] + [None] * (len(SUMMARY_COLS) - 2))
+        rows.append(["", Section("以下为执法辅助人员及不在岗人员（单列，不计入年度学时考核）")])
         rows.extend(srow(i, p) for i, p in enumerate(others, 1))
-    write_form_sheet_stream(ws, f"{info.unit}{period}执法人员培训学时汇总表", info, SUMMARY_COLS, rows,
-                            note=NOTE.format(req=th.fmt_hours(required)) + f" 在岗执法人员 {len(officers)} 人，"
-                            f"已完成 {done_n} 人，未完成 {len(officers) - done_n} 人（截至 {min(end, as_of):%Y-%m-%d}）。")
-
-    ws2 = wb.create_sheet("培训记录")
-    write_form_sheet_stream(ws2, f"{info.unit}{period}培训记录", info, SESSION_COLS, (
-        [i, t.start_date, t.end_date, t.title, t.form, _label(t.category), t.hours, t.organiser, t.place,
-         t.is_monthly_study, t.is_rotation, t.has_exam, *counts.get(t.id, (0, 0, 0))]
-        for i, t in enumerate(sessions, 1)
-    ), note=f"共 {len(sessions)} 次培训，合计 {th.fmt_hours(sum(t.hours for t in sessions))} 学时。")
-
-    ws3 = wb.create_sheet("参训明细")
 
     def drows() -> Iterator[list[object]]:
         total = len(detail)
@@ -149,15 +126,18 @@ def export_training(db: Database, out: Path | str, *, year: int, quarter: int | 
             yield [i, end_d, title, _label(cat), name, idn, squad, pcat, "出勤" if attended else "缺勤", s_hours, credited,
                    score, ("合格" if passed else "不合格") if exam and attended and passed is not None else "", reason]
 
-    try:
-        write_form_sheet_stream(ws3, f"{info.unit}{period}参训明细", info, ATTEND_COLS, drows(),
-                                note=f"共 {len(detail)} 人次。实得学时等于本次学时表示全额计入；缺勤不计学时。")
-    except BaseException:
-        for sheet in wb.worksheets:  # finish the streamed sheets' temporary files; nothing is saved
-            if not sheet.closed:
-                sheet.close()
-        raise
-    return save_workbook(wb, out)
+    with StreamWorkbook(out) as wb:  # nothing is written when cancelled
+        wb.add_form_sheet("人员学时汇总", f"{info.unit}{period}执法人员培训学时汇总表", info, SUMMARY_COLS, rows,
+                          note=NOTE.format(req=th.fmt_hours(required)) + f" 在岗执法人员 {len(officers)} 人，"
+                          f"已完成 {done_n} 人，未完成 {len(officers) - done_n} 人（截至 {min(end, as_of):%Y-%m-%d}）。")
+        wb.add_form_sheet("培训记录", f"{info.unit}{period}培训记录", info, SESSION_COLS, (
+            [i, t.start_date, t.end_date, t.title, t.form, _label(t.category), t.hours, t.organiser, t.place,
+             t.is_monthly_study, t.is_rotation, t.has_exam, *counts.get(t.id, (0, 0, 0))]
+            for i, t in enumerate(sessions, 1)
+        ), note=f"共 {len(sessions)} 次培训，合计 {th.fmt_hours(sum(t.hours for t in sessions))} 学时。")
+        wb.add_form_sheet("参训明细", f"{info.unit}{period}参训明细", info, ATTEND_COLS, drows(),
+                          note=f"共 {len(detail)} 人次。实得学时等于本次学时表示全额计入；缺勤不计学时。")
+    return Path(out)
 
 
 def export_plan(db: Database, out: Path | str, *, year: int, as_of: dt.date | None = None) -> Path:

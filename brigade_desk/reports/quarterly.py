@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from brigade_desk.db import Database
 from brigade_desk.exports.common import form_info
-from brigade_desk.exports.xlsxform import Col, save_workbook
+from brigade_desk.exports.xlsxform import Col
 from brigade_desk.progress import Progress
 from brigade_desk.reports.period import Period
 
@@ -50,17 +50,16 @@ def certificate_sheet(session: Session, period: Period) -> SheetData:
 
 
 def export_quarterly(db: Database, out: Path | str, period: Period, progress: Progress | None = None) -> Path:
-    """Written in openpyxl's write-only mode (the streamed form layout): the AV sheet alone can hold
+    """Streamed (the form layout of :mod:`brigade_desk.exports.xlsxstream`): the AV sheet alone can hold
     thousands of rows a quarter."""
-    from brigade_desk.exports.xlsxstream import new_stream_workbook, write_form_sheet_stream
+    from brigade_desk.exports.xlsxstream import StreamWorkbook
 
-    wb = new_stream_workbook()
-    with db.Session() as s:
+    with db.Session() as s, StreamWorkbook(out) as wb:
         info = form_info(s)
         for i, (name, ref) in enumerate(SHEETS.items()):
             if progress:
                 progress.update(i, len(SHEETS), name)
             mod, _, fn = ref.partition(":")
             data: SheetData = getattr(importlib.import_module(mod), fn)(s, period)
-            write_form_sheet_stream(wb.create_sheet(name), data.title, info, data.cols, data.rows, note=data.note)
-    return save_workbook(wb, out)
+            wb.add_form_sheet(name, data.title, info, data.cols, data.rows, note=data.note)
+    return Path(out)
