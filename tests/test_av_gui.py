@@ -253,3 +253,20 @@ def test_ingest_dialog_cancel_through_task_helper(page, gui_ctx, qtbot, db, tmp_
     assert res is not None and res.cancelled and 0 < res.added < 12
     assert _count(db) - before == res.added
     assert dlg.report.toPlainText().startswith("已取消")
+
+
+def test_print_the_filtered_index(page, monkeypatch):
+    from PySide6.QtPrintSupport import QPrintPreviewDialog
+
+    from brigade_desk.ui.widgets import printing
+
+    page.on_shown()
+    shown, docs = [], []
+    monkeypatch.setattr(QPrintPreviewDialog, "exec", lambda self: shown.append(self.windowTitle()) or 0)
+    real = printing.table_html
+    monkeypatch.setattr(printing, "table_html", lambda *a: docs.append(real(*a)) or docs[-1])
+    page.case_no.setText("案-1")
+    page.apply_filter()
+    page.print_list()
+    assert shown == ["打印预览 — 执法音像记录台账"]
+    assert "0001IMP.mp4" in docs[0] and "20240501100000_4.mp4" not in docs[0]

@@ -239,3 +239,43 @@ def test_show_person_before_the_tab_loaded_and_exam_filters(gui_ctx, people, qtb
     assert page.s_model.rowCount() == 0 and f"{THIS_YEAR - 1} 年：培训 0 次" in page.summary.text()
     page.tabs.setCurrentIndex(TAB_EXAMS)
     assert page.e_model.rowCount() == 0
+
+
+def test_delete_a_session_then_undo_it(gui_ctx, people, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from brigade_desk.services import undo
+
+    add_session(gui_ctx.db, JAN, 3, [people["a1"], people["a2"]], title="道路运输法规")
+    page = _page(gui_ctx, qtbot)
+    page.s_view.setCurrentIndex(page.s_model.index(0, 0))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.delete_session()
+    assert _titles(page) == []
+    with gui_ctx.db.Session() as s:
+        assert not s.scalars(select(TrainingAttendance)).all()
+    batch = gui_ctx.last_deleted
+    assert batch is not None and "道路运输法规" in batch.label
+    undo.undo(gui_ctx.db, batch)
+    gui_ctx.changed("training")
+    assert _titles(page) == ["道路运输法规"]
+    with gui_ctx.db.Session() as s:
+        assert sorted(a.staff_id for a in s.scalars(select(TrainingAttendance))) == sorted([people["a1"], people["a2"]])
+
+
+def test_print_the_sessions_list(gui_ctx, people, qtbot, monkeypatch):
+    from PySide6.QtPrintSupport import QPrintPreviewDialog
+
+    from brigade_desk.ui.widgets import printing
+
+    add_session(gui_ctx.db, JAN, 3, [people["a1"]], title="道路运输法规")
+    add_session(gui_ctx.db, JAN, 2, [people["a1"]], title="安全生产")
+    page = _page(gui_ctx, qtbot)
+    shown, docs = [], []
+    monkeypatch.setattr(QPrintPreviewDialog, "exec", lambda self: shown.append(self.windowTitle()) or 0)
+    real = printing.table_html
+    monkeypatch.setattr(printing, "table_html", lambda *a: docs.append(real(*a)) or docs[-1])
+    page.s_search.setText("安全")
+    page.print_sessions()
+    assert shown == ["打印预览 — 培训记录台账"]
+    assert "安全生产" in docs[0] and "道路运输法规" not in docs[0] and "共 1 次培训" in docs[0]

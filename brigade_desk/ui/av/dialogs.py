@@ -28,7 +28,7 @@ from brigade_desk.errors import Cancelled, ValidationError
 from brigade_desk.models.av import ACTIVITIES
 from brigade_desk.progress import Progress
 from brigade_desk.ui.context import AppContext
-from brigade_desk.ui.widgets.forms import error_label, mark
+from brigade_desk.ui.widgets.forms import dialog_buttons, dialog_layout, error_label, mark
 
 NONE = "（不指定）"
 
@@ -231,15 +231,7 @@ class RecordDialog(QDialog):
         form.addRow("地点", self.place)
         form.addRow("备注", self.notes)
         form.addRow(self.important)
-        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        bb.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        bb.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        bb.accepted.connect(self.save)
-        bb.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(bb)
+        dialog_layout(self, form, self.error, dialog_buttons(self, self.save))
         self.widgets: dict[str, QWidget] = {"case_no": self.case_no, "activity": self.activity,
                                             "officer_id": self.officer, "officer2_id": self.officer2,
                                             "target": self.target, "place": self.place}
@@ -303,15 +295,7 @@ class PatternDialog(QDialog):
         form.addRow("说明", self.notes)
         form.addRow("试一试", self.sample)
         form.addRow("", self.sample_out)
-        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        bb.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        bb.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        bb.accepted.connect(self.save)
-        bb.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(bb)
+        dialog_layout(self, form, self.error, dialog_buttons(self, self.save))
 
     def _try(self) -> None:
         if not self.sample.text().strip():

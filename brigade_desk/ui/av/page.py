@@ -88,6 +88,10 @@ class AvPage(QWidget):
         verify_sel.clicked.connect(self.verify_filtered)
         export_btn = QPushButton("导出台账…")
         export_btn.clicked.connect(self.export)
+        print_btn = QPushButton("打印…")
+        print_btn.setToolTip("打印当前查询结果（Ctrl+P）")
+        print_btn.clicked.connect(self.print_list)
+        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_list)
         row1 = QHBoxLayout()
         row1.addWidget(self.search, 3)
         row1.addWidget(self.case_no, 2)
@@ -97,6 +101,7 @@ class AvPage(QWidget):
         row1.addWidget(ingest_btn)
         row1.addWidget(verify_sel)
         row1.addWidget(export_btn)
+        row1.addWidget(print_btn)
         row2 = QHBoxLayout()
         row2.addWidget(QLabel("活动"))
         row2.addWidget(self.activity)
@@ -246,6 +251,11 @@ class AvPage(QWidget):
 
         if self.current is not None:
             HistoryDialog(self.ctx, self.current.file_name, [("av_record", self.current.id)], self).exec()
+
+    def print_list(self) -> None:
+        from brigade_desk.ui.widgets.printing import print_table
+
+        print_table(self.view, "执法音像记录台账", self.count_label.text(), self)
 
     def bench_filter(self, text: str) -> None:
         self.search.setText(text)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -40,7 +39,7 @@ from brigade_desk.services.training import (
     category_label,
     category_names,
 )
-from brigade_desk.ui.widgets.forms import DateField, error_label, mark
+from brigade_desk.ui.widgets.forms import DateField, dialog_buttons, error_label, mark
 
 ALL = "（全部中队）"
 C_TICK, C_NAME, C_SQUAD, C_CAT, C_STATUS, C_HOURS, C_SCORE, C_REASON = range(8)
@@ -166,11 +165,7 @@ class SessionDialog(QDialog):
         al.addWidget(self.table)
 
         self.errors = error_label()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons(self, self.save)
         lay = QVBoxLayout(self)
         lay.addWidget(facts)
         lay.addWidget(att, 1)
@@ -299,11 +294,7 @@ class FormsDialog(QDialog):
         self.setWindowTitle("培训形式列表")
         self.edit = QPlainTextEdit("\n".join(service.forms()))
         self.errors = error_label()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons(self, self.save)
         lay = QFormLayout(self)
         lay.addRow(QLabel("每行一种培训形式，新增培训时可从中选择："))
         lay.addRow(self.edit)

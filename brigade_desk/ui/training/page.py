@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -178,6 +179,10 @@ class TrainingPage(QWidget):
         imp = QPushButton("导入签到表…")
         exp = QPushButton("导出培训台账…")
         forms = QPushButton("培训形式…")
+        prn = QPushButton("打印…")
+        prn.setToolTip("打印当前列表（Ctrl+P）")
+        prn.clicked.connect(self.print_sessions)
+        QShortcut(QKeySequence.StandardKey.Print, w, activated=self.print_sessions)
         bar = QHBoxLayout()
         bar.addWidget(self.s_search, 2)
         bar.addWidget(QLabel("形式"))
@@ -185,7 +190,7 @@ class TrainingPage(QWidget):
         bar.addWidget(QLabel("类别"))
         bar.addWidget(self.s_cat)
         bar.addStretch(1)
-        for b in (add, edit, delete, imp, exp, forms):
+        for b in (add, edit, delete, imp, exp, forms, prn):
             bar.addWidget(b)
         # a lazy model: ids filtered and sorted in SQL, rows fetched when painted
         self.s_model = SessionTableModel(self.service, w)
@@ -586,9 +591,17 @@ class TrainingPage(QWidget):
         if row is None:
             return
         ok = QMessageBox.question(self, "删除培训记录", f"删除“{row.title}”（{row.end_date:%Y-%m-%d}）及其 {row.attendees + row.absent} 条参训记录？")
-        if ok == QMessageBox.StandardButton.Yes:
-            self.service.delete_session(row.id)
-            self._saved("已删除培训记录")
+        if ok == QMessageBox.StandardButton.Yes:  # undoable: 编辑 → 撤销删除 (services.undo)
+            self.ctx.delete(f"培训 {row.title}（{row.end_date:%Y-%m-%d}）", "training",
+                            lambda: self.service.delete_session(row.id))
+            if not self.isVisible():
+                self.reload()
+
+    def print_sessions(self) -> None:
+        from brigade_desk.ui.widgets.printing import print_table
+
+        what = f"{self.current_year()} 年" + (f"；搜索“{self.s_search.text().strip()}”" if self.s_search.text().strip() else "")
+        print_table(self.s_view, "培训记录台账", f"{what}；共 {self.s_model.rowCount()} 次培训", self)
 
     def import_sheet(self) -> None:
         from brigade_desk.ui.import_dialog import ImportDialog
