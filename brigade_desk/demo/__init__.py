@@ -56,4 +56,8 @@ def fill(db: Database, *, size: str = "small", seed: int = 1, today: dt.date | N
         mod = importlib.import_module(name)
         with db.begin() as s:
             mod.fill(s, ctx)
+    # fold the bulk inserts' write-ahead log into the file (hundreds of MB for the large set, which the
+    # next program to open the database would otherwise read through)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return ctx.counts

@@ -60,6 +60,8 @@ COLUMNS: list[tuple[str, str, Any, int]] = [
     ("执法活动", "", lambda c: "、".join(c.activities), 120),
 ]
 PAGE = 200
+_ROLES = {Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole,
+          Qt.ItemDataRole.TextAlignmentRole}
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -97,7 +99,7 @@ class CaseTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if not index.isValid() or role not in _ROLES:  # Qt asks for a dozen roles per cell while painting
             return None
         c = self.case_at(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
