@@ -59,7 +59,7 @@ COLUMNS: list[tuple[str, str, Any, int]] = [
     ("承办人员", "", lambda c: c.officer_names, 120),
     ("执法活动", "", lambda c: "、".join(c.activities), 120),
 ]
-PAGE = 200
+PAGE = 60  # rows fetched at a time: about two screens
 _ROLES = {Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole,
           Qt.ItemDataRole.TextAlignmentRole}
 
