@@ -162,3 +162,16 @@ def test_two_sheets_and_header_synonyms(tmp_path: Path, db: Database) -> None:
     wb.save(p)
     r = import_staff(db, p)
     assert r.created == 2 and not r.errors
+
+
+def test_error_in_a_column_the_sheet_lacks_names_it_in_chinese(tmp_path: Path, db: Database) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "名单"
+    ws.append(["姓 名", "身份证号码", "所在中队", "有效期至"])  # no 执法证号 column at all
+    ws.append(["张三", IDS[1], "一中队", "2028-01-01"])
+    wb.save(tmp_path / "no_cert_no.xlsx")
+    r = import_staff(db, tmp_path / "no_cert_no.xlsx")
+    assert r.rejected and not r.written
+    assert [(e.sheet, e.row, e.column) for e in r.errors] == [("名单", 2, "执法证号")]
+    assert "缺少执法证号" in r.errors[0].message

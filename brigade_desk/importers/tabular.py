@@ -49,9 +49,10 @@ class Row:
     row: int  # Excel row number
     values: dict[str, Any]
     headers: dict[str, str]  # key -> header text as written in the file
+    labels: dict[str, str] = field(default_factory=dict)  # key -> Chinese label, for a column the sheet lacks
 
     def error(self, key: str, message: str) -> RowError:
-        return RowError(self.sheet, self.row, self.headers.get(key, key), message)
+        return RowError(self.sheet, self.row, self.headers.get(key) or self.labels.get(key, key), message)
 
 
 @dataclass
@@ -236,6 +237,7 @@ def read_tables(path: Path, columns: Sequence[Column]) -> tuple[list[SheetTable]
     wb = open_workbook(path)
     tables: list[SheetTable] = []
     skipped: list[str] = []
+    labels = {c.key: c.label for c in columns}
     try:
         for ws in wb.worksheets:
             raw = _read_sheet(path, ws)
@@ -249,7 +251,7 @@ def read_tables(path: Path, columns: Sequence[Column]) -> tuple[list[SheetTable]
                 vals = {k: (r[j] if j < len(r) else None) for k, j in colmap.items()}
                 if all(_blank(v) for v in vals.values()):
                     continue
-                table.rows.append(Row(ws.title, i, vals, texts))
+                table.rows.append(Row(ws.title, i, vals, texts, labels))
             tables.append(table)
     finally:
         wb.close()
