@@ -42,19 +42,24 @@ def page(gui_ctx, filled, qtbot):
     return p
 
 
+def _shown(reg):
+    return [reg.model.case_at(i).id for i in range(reg.model.rowCount())]
+
+
 def test_register_filters_in_sql_and_colours_problems(page):
     reg = page.register
-    assert len(reg.model.ids) == 14
+    assert reg.model.rowCount() == 14 and "显示 14 件 / 共 14 件" in reg.count.text()
     reg.category.setCurrentText("行政检查")
-    assert len(reg.model.ids) == 1 and reg.model.case_at(0).case_no == "乐交执检〔2025〕1号"
+    assert reg.model.rowCount() == 1 and reg.model.case_at(0).case_no == "乐交执检〔2025〕1号"
     reg.category.setCurrentIndex(0)
     reg.search.setText("99号")
-    assert [reg.model.case_at(i).case_no for i in range(len(reg.model.ids))] == ["乐交执罚〔2025〕99号"]
-    cid = reg.model.ids[0]
+    assert [reg.model.case_at(i).case_no for i in range(reg.model.rowCount())] == ["乐交执罚〔2025〕99号"]
+    cid = reg.model.id_at(0)
     assert any("持证" in p for p in reg.model.problems[cid])  # one officer only
+    assert reg.model.data(reg.model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is not None
     reg.search.clear()
     reg.problems_only.setChecked(True)
-    assert cid in reg.model.ids
+    assert set(_shown(reg)) == set(reg.model.problems) and cid in _shown(reg)
     reg.problems_only.setChecked(False)
     reg.model.sort(0, Qt.SortOrder.AscendingOrder)
     assert reg.model.case_at(0).case_no <= reg.model.case_at(1).case_no
@@ -194,7 +199,7 @@ def test_pages_on_an_empty_database(gui_ctx, qtbot):
     qtbot.addWidget(w)
     w.show()
     p = w.show_page("cases")
-    assert p.register.model.ids == [] and "共 0 件" in p.register.count.text()
+    assert p.register.model.rowCount() == 0 and "共 0 件" in p.register.count.text()
     for i in range(p.tabs.count()):
         p.tabs.setCurrentIndex(i)
     assert "尚未抽取" in p.review.info.text()
@@ -224,3 +229,41 @@ def test_print_the_filtered_register(page, monkeypatch):
     assert shown == ["打印预览 — 案件登记台账"]
     assert "乐交执检〔2025〕1号" in docs[0] and "乐交执罚" not in docs[0]
     assert "共 1 件；类别：行政检查" in docs[0]
+
+
+def test_register_shows_cases_before_the_rules_finish(page, monkeypatch):
+    """Opened before the background refresh has the findings, the register lists the cases at once,
+    says it is still checking, and colours the rows when the rules are done."""
+    from brigade_desk.services import findings as svc_findings
+    from brigade_desk.services.cache import DataCache
+
+    reg = page.register
+    seen = {}
+    real = svc_findings.findings
+
+    def spy(db, as_of, **kw):
+        seen["rows"], seen["text"] = reg.model.rowCount(), reg.count.text()
+        return real(db, as_of, **kw)
+
+    DataCache.of(reg.ctx.db).clear()
+    monkeypatch.setattr(svc_findings, "findings", spy)
+    reg.model.problems = {}
+    reg.reload()
+    assert seen["rows"] == 14 and "正在检查" in seen["text"]
+    assert reg.model.problems and "正在检查" not in reg.count.text() and "有问题的" in reg.count.text()
+
+
+def test_case_service_windows_and_only_ids(filled):
+    from brigade_desk.services.cases import CaseFilter
+
+    svc = CaseService(filled)
+    ids = svc.ids(CaseFilter(), "case_no", False)
+    assert [c.id for c in svc.page(CaseFilter(), "case_no", False, 3, 5)] == ids[3:8]
+    pick = frozenset(ids[::3])
+    assert svc.count(CaseFilter(only_ids=pick)) == len(pick)
+    assert svc.ids(CaseFilter(only_ids=pick), "case_no", False) == [i for i in ids if i in pick]
+    assert svc.count(CaseFilter(only_ids=frozenset())) == 0
+    page = svc.page(CaseFilter(text="99号"))
+    assert len(page) == 1 and [o.name for o in page[0].officers] == ["张三"] and page[0].officer_ids
+    years, domains, total = svc.filter_choices()
+    assert years == [2025] and total == 14 and domains == svc.domains()

@@ -7,6 +7,7 @@ in Chinese. Each operation is one short transaction and hands plain dataclasses 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,7 @@ from brigade_desk.models.cases import (
     case_officer,
 )
 from brigade_desk.models.roster import Staff, StaffCategory, StaffStatus
+from brigade_desk.services.cache import DataCache
 
 CASE_LABELS: dict[str, str] = {
     "case_no": "案号",
@@ -179,6 +181,7 @@ class CaseFilter:
     year: int | None = None  # year of 立案
     major_only: bool = False
     open_only: bool = False  # not closed
+    only_ids: frozenset[int] | None = None  # e.g. the cases with findings ("只看有问题的")
 
 
 SORT_COLUMNS = {
@@ -212,7 +215,23 @@ def apply_filter(q: Select[Any], f: CaseFilter) -> Select[Any]:
         q = q.where(CaseRecord.is_major.is_(True))
     if f.open_only:
         q = q.where(CaseRecord.closed_on.is_(None))
+    if f.only_ids is not None:  # one JSON parameter, however many ids (no host-parameter limit)
+        each = func.json_each(json.dumps(sorted(f.only_ids))).table_valued("value")
+        q = q.where(CaseRecord.id.in_(select(each.c.value)))
     return q
+
+
+def _years(s: Session) -> list[int]:
+    lo, hi = s.execute(select(func.min(CaseRecord.filed_on), func.max(CaseRecord.filed_on))).one()
+    if lo is None or hi is None:
+        return []
+    return [y for y in range(hi.year, lo.year - 1, -1)
+            if s.scalar(select(CaseRecord.id).where(CaseRecord.filed_on >= dt.date(y, 1, 1),
+                                                    CaseRecord.filed_on <= dt.date(y, 12, 31)).limit(1)) is not None]
+
+
+def _domains(s: Session) -> list[str]:
+    return [d for d in s.scalars(select(CaseRecord.domain).distinct().order_by(CaseRecord.domain)) if d]
 
 
 class CaseService:
@@ -221,19 +240,46 @@ class CaseService:
 
     # ---- reading ------------------------------------------------------------------------------
 
-    def ids(self, f: CaseFilter | None = None, sort: str = "filed_on", descending: bool = True) -> list[int]:
-        """Ids in display order, filtered and sorted in SQL (for the lazy table model)."""
+    def _ordered(self, f: CaseFilter | None, sort: str, descending: bool) -> Select[Any]:
         col = SORT_COLUMNS.get(sort, CaseRecord.filed_on)
         q = apply_filter(select(CaseRecord.id), f or CaseFilter())
-        q = q.order_by(col.desc() if descending else col.asc(), CaseRecord.id.desc() if descending else CaseRecord.id)
+        return q.order_by(col.desc() if descending else col.asc(), CaseRecord.id.desc() if descending else CaseRecord.id)
+
+    def ids(self, f: CaseFilter | None = None, sort: str = "filed_on", descending: bool = True) -> list[int]:
+        """Ids in display order, filtered and sorted in SQL."""
         with self.db.engine.connect() as conn:  # plain Core rows: ten years of ids, no ORM overhead
-            return list(conn.execute(q).scalars().all())
+            return list(conn.execute(self._ordered(f, sort, descending)).scalars().all())
+
+    def page(self, f: CaseFilter | None = None, sort: str = "filed_on", descending: bool = True,
+             offset: int = 0, limit: int = 100) -> list[CaseView]:
+        """One window of the matching cases in display order (filtered, sorted and cut in SQL)."""
+        with self.db.engine.connect() as conn:
+            ids = list(conn.execute(self._ordered(f, sort, descending).limit(limit).offset(offset)).scalars())
+        got = self.rows(ids)
+        return [got[i] for i in ids if i in got]
 
     def rows(self, ids: list[int]) -> dict[int, CaseView]:
-        with self.db.Session() as s:
-            cases = s.scalars(select(CaseRecord).options(selectinload(CaseRecord.officers))
-                              .where(CaseRecord.id.in_(ids))).all()
-            return {c.id: view_of(c) for c in cases}
+        """The cases ``ids`` as views (two plain Core queries: the columns, then the officers)."""
+        if not ids:
+            return {}
+        cols = [CaseRecord.id, *(getattr(CaseRecord, n) for n in MODEL_FIELDS)]
+        with self.db.engine.connect() as conn:
+            got = conn.execute(select(*cols).where(CaseRecord.id.in_(ids))).all()
+            links = conn.execute(select(case_officer.c.case_id, Staff.id, Staff.name)
+                                 .join(Staff, Staff.id == case_officer.c.staff_id)
+                                 .where(case_officer.c.case_id.in_(ids)).order_by(Staff.id)).all()
+        officers: dict[int, list[OfficerRef]] = {}
+        for cid, sid, name in links:
+            officers.setdefault(cid, []).append(OfficerRef(sid, name))
+        out = {}
+        for r in got:
+            v = CaseView(id=r.id, officers=officers.get(r.id, []))
+            for name in MODEL_FIELDS:
+                val = getattr(r, name)
+                setattr(v, name, list(val or []) if name == "activities" else val)
+            v.officer_ids = [o.id for o in v.officers]
+            out[r.id] = v
+        return out
 
     def get(self, case_id: int) -> CaseView:
         with self.db.Session() as s:
@@ -253,14 +299,21 @@ class CaseService:
             return int(s.scalar(q) or 0)
 
     def years(self) -> list[int]:
+        """The years in which cases were filed, newest first (index seeks, one per year)."""
         with self.db.Session() as s:
-            ys = s.scalars(select(func.distinct(func.strftime("%Y", CaseRecord.filed_on)))
-                           .where(CaseRecord.filed_on.is_not(None))).all()
-        return sorted((int(y) for y in ys if y), reverse=True)
+            return _years(s)
 
     def domains(self) -> list[str]:
         with self.db.Session() as s:
-            return [d for d in s.scalars(select(CaseRecord.domain).distinct().order_by(CaseRecord.domain)) if d]
+            return _domains(s)
+
+    def filter_choices(self) -> tuple[list[int], list[str], int]:
+        """The 立案年度 and 门类 lists and the number of cases, kept while the data stays the same
+        (see ``services.cache``)."""
+        def compute(s: Session) -> tuple[list[int], list[str], int]:
+            return _years(s), _domains(s), int(s.scalar(select(func.count(CaseRecord.id))) or 0)
+
+        return DataCache.of(self.db).get(("case_filter_choices",), compute)
 
     def officer_choices(self) -> list[OfficerRef]:
         """Roster officers and auxiliaries, for the editor's officer picker."""

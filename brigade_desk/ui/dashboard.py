@@ -140,7 +140,9 @@ class DashboardPage(QWidget):
         def work(_p: object) -> tuple[list[DeadlineItem], list[Finding], list[ChartSpec]]:
             return overview(db, today, fresh=fresh)
 
-        self.ctx.tasks.run(work, on_success=self._loaded, label="正在汇总…", parent=self)
+        # no progress dialog: the page stays usable and says what it is doing until the figures come
+        self.headline.setText("正在检查各台账、汇总期限和图表…")
+        self.ctx.tasks.run(work, on_success=self._loaded)
 
     def _loaded(self, result: tuple[list[DeadlineItem], list[Finding], list[ChartSpec]]) -> None:
         items, findings, charts = result

@@ -146,7 +146,8 @@ class FindingsPage(QWidget):
             with db.Session() as s:
                 return found, bool(settings.get(s, settings.MASK_IDS))
 
-        self.ctx.tasks.run(work, on_success=self._loaded, label="正在检查…", parent=self)
+        self.count.setText("正在检查…")  # inline, no progress dialog: the window stays usable
+        self.ctx.tasks.run(work, on_success=self._loaded)
 
     def _loaded(self, result: tuple[list[Finding], bool]) -> None:
         findings, self.mask = result

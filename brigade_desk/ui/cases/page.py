@@ -70,7 +70,7 @@ class CasesPage(QWidget):
             dlg.close()
         self.tabs.setCurrentWidget(self.register)
         self.on_shown()
-        c = self.register.model.case_at(0) if self.register.model.ids else None
+        c = self.register.model.row(0)
         if c is not None:
             svc = CaseService(self.ctx.db)
             ed = CaseDialog(svc, svc.get(c.id), self)

@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,17 +31,10 @@ from brigade_desk.services import findings as svc_findings
 from brigade_desk.services.cases import CaseFilter, CaseService, CaseView
 from brigade_desk.ui.cases.editor import CaseDialog
 from brigade_desk.ui.context import AppContext
-from brigade_desk.ui.widgets.table import (
-    PROBLEM,
-    WARNING,
-    fmt,
-    make_view,
-    restore_header,
-    save_header,
-)
+from brigade_desk.ui.widgets.table import PROBLEM, WARNING, make_view, restore_header, save_header
+from brigade_desk.ui.widgets.windowed import WindowedTableModel
 
 ALL = "（全部）"
-Index = QModelIndex | QPersistentModelIndex
 
 # (title, sort key in CaseService.SORT_COLUMNS or "", value, width)
 COLUMNS: list[tuple[str, str, Any, int]] = [
@@ -59,71 +52,51 @@ COLUMNS: list[tuple[str, str, Any, int]] = [
     ("承办人员", "", lambda c: c.officer_names, 120),
     ("执法活动", "", lambda c: "、".join(c.activities), 120),
 ]
-PAGE = 60  # rows fetched at a time: about two screens
-_ROLES = {Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole,
-          Qt.ItemDataRole.TextAlignmentRole}
 
 
-class CaseTableModel(QAbstractTableModel):
-    """Holds only the ids of the filtered, sorted cases; rows are fetched in pages when shown."""
+class CaseTableModel(WindowedTableModel):
+    """The filtered, sorted cases, counted in SQL and fetched a window at a time when shown."""
+
+    page_size = 60  # about two screens of cases (each row brings its officers)
 
     def __init__(self, service: CaseService, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(COLUMNS, "filed_on", True, parent)
         self.service = service
         self.filter = CaseFilter()
-        self.sort_key, self.descending = "filed_on", True
-        self.ids: list[int] = []
-        self.cache: dict[int, CaseView] = {}
         self.problems: dict[int, list[str]] = {}
         self.severe: set[int] = set()
-        self.active = False  # no query until the tab first loads (the header's sort comes first)
 
-    def reload(self) -> None:
-        self.active = True
-        self.beginResetModel()
-        self.ids = self.service.ids(self.filter, self.sort_key, self.descending)
-        self.cache.clear()
-        self.endResetModel()
+    def count_rows(self) -> int:
+        return self.service.count(self.filter)
+
+    def fetch_rows(self, offset: int, limit: int) -> list[CaseView]:
+        return self.service.page(self.filter, self.sort_key, self.descending, offset, limit)
 
     def case_at(self, row: int) -> CaseView:
-        cid = self.ids[row]
-        if cid not in self.cache:
-            start = (row // PAGE) * PAGE
-            self.cache.update(self.service.rows(self.ids[start:start + PAGE]))
-        return self.cache[cid]
+        c = self.row(row)
+        if c is None:
+            raise IndexError(row)
+        return c  # type: ignore[no-any-return]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.ids)
+    def row_of(self, case_id: int) -> int:
+        """The row showing ``case_id`` under the current filter and sort (-1: not shown)."""
+        ids = self.service.ids(self.filter, self.sort_key, self.descending)
+        return ids.index(case_id) if case_id in ids else -1
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(COLUMNS)
+    def set_problems(self, problems: dict[int, list[str]], severe: set[int]) -> None:
+        self.problems, self.severe = problems, severe
+        if self.total:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.total - 1, len(self.columns) - 1),
+                                  [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole])
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in _ROLES:  # Qt asks for a dozen roles per cell while painting
-            return None
-        c = self.case_at(index.row())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return fmt(COLUMNS[index.column()][2](c))
+    def role_data(self, c: CaseView, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.BackgroundRole and c.id in self.problems:
             return PROBLEM if c.id in self.severe else WARNING
         if role == Qt.ItemDataRole.ToolTipRole and c.id in self.problems:
             return "\n".join(self.problems[c.id])
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 9:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 9:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][0] if orientation == Qt.Orientation.Horizontal else str(section + 1)
-        return None
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = COLUMNS[column][1]
-        if not key:
-            return
-        self.sort_key, self.descending = key, order == Qt.SortOrder.DescendingOrder
-        if self.active:
-            self.reload()
 
 
 class RegisterTab(QWidget):
@@ -192,14 +165,26 @@ class RegisterTab(QWidget):
         self.edit_btn.clicked.connect(self.edit)
         self.del_btn.clicked.connect(self.delete)
         self._loading = False
+        self._checking = False
+        self._total = 0
 
     # ---- data ---------------------------------------------------------------------------------
     def reload(self) -> None:
+        """Fill the filter lists and the table at once; the problems from the case rules colour the
+        rows as soon as they are known (at once when the background refresh already has them)."""
         db = self.ctx.db
         labels = self.labels
         today = dt.date.today()
+        years, domains, self._total = self.service.filter_choices()
+        self._loading = True
+        for combo, items in ((self.year, [str(y) for y in years]), (self.domain, domains)):
+            cur = combo.currentText()
+            combo.clear()
+            combo.addItems([ALL] + items)
+            combo.setCurrentText(cur if cur in items else ALL)
+        self._loading = False
 
-        def summarize(findings: list[Finding]) -> tuple[list[int], list[str], dict[int, list[str]], set[int]]:
+        def summarize(findings: list[Finding]) -> tuple[dict[int, list[str]], set[int]]:
             probs: dict[int, list[str]] = defaultdict(list)
             severe: set[int] = set()
             for f in findings:
@@ -207,47 +192,52 @@ class RegisterTab(QWidget):
                     probs[f.entity_id].append(f"{labels.get(f.rule, f.rule)}：{f.detail}")
                     if f.rule != "case_officers_insufficient":
                         severe.add(f.entity_id)
-            return self.service.years(), self.service.domains(), dict(probs), severe
+            return dict(probs), severe
 
-        def work(_p: object) -> tuple[list[int], list[str], dict[int, list[str]], set[int]]:
-            # the findings every page shares (services.findings), computed once per change of the data
-            return summarize(svc_findings.findings(db, today))
-
-        def done(result: tuple[list[int], list[str], dict[int, list[str]], set[int]]) -> None:
-            years, domains, probs, severe = result
-            self._loading = True
-            for combo, items in ((self.year, [str(y) for y in years]), (self.domain, domains)):
-                cur = combo.currentText()
-                combo.clear()
-                combo.addItems([ALL] + items)
-                combo.setCurrentText(cur if cur in items else ALL)
-            self._loading = False
-            self.model.problems, self.model.severe = probs, severe
-            self.apply_filter()
+        def done(result: tuple[dict[int, list[str]], set[int]]) -> None:
+            self._checking = False
+            self.model.set_problems(*result)
+            if self.problems_only.isChecked():
+                self.apply_filter()
+            else:
+                self._show_count()
 
         ready = svc_findings.cached_findings(db, today)
         if ready is not None:
-            done(summarize(ready))
+            self.model.problems, self.model.severe = summarize(ready)
+            self._checking = False
+            self.apply_filter()
             return
-        self.ctx.tasks.run(work, on_success=done, label="正在检查案件…", parent=self)
+        # the rules run in the background (the findings every page shares, see services.findings);
+        # the register is usable meanwhile and gets its colours when they are known
+        self._checking = True
+        self.apply_filter()
+
+        def failed(exc: BaseException) -> None:
+            self._checking = False
+            self._show_count()
+            self.ctx.tasks.unhandled_error.emit(exc)
+
+        self.ctx.tasks.run(lambda _p: summarize(svc_findings.findings(db, today)), on_success=done, on_failure=failed)
 
     def apply_filter(self) -> None:
         if self._loading:
             return
+
         def val(c: QComboBox) -> str:
             return "" if c.currentText() == ALL else c.currentText()
-        f = CaseFilter(text=self.search.text(), category=val(self.category), domain=val(self.domain),
-                       procedure=val(self.procedure), year=int(val(self.year)) if val(self.year) else None,
-                       major_only=self.major.isChecked(), open_only=self.open_only.isChecked())
-        self.model.filter = f
+        only = frozenset(self.model.problems) if self.problems_only.isChecked() else None
+        self.model.filter = CaseFilter(
+            text=self.search.text(), category=val(self.category), domain=val(self.domain),
+            procedure=val(self.procedure), year=int(val(self.year)) if val(self.year) else None,
+            major_only=self.major.isChecked(), open_only=self.open_only.isChecked(), only_ids=only)
         self.model.reload()
-        if self.problems_only.isChecked():
-            keep = set(self.model.problems)
-            self.model.beginResetModel()
-            self.model.ids = [i for i in self.model.ids if i in keep]
-            self.model.endResetModel()
-        total = self.service.count()
-        self.count.setText(f"显示 {len(self.model.ids)} 件 / 共 {total} 件；有问题的 {len(self.model.problems)} 件（红色：期限或程序问题，黄色：持证人员不足）")
+        self._show_count()
+
+    def _show_count(self) -> None:
+        probs = "正在检查案件问题…" if self._checking else \
+            f"有问题的 {len(self.model.problems)} 件（红色：期限或程序问题，黄色：持证人员不足）"
+        self.count.setText(f"显示 {self.model.total} 件 / 共 {self._total} 件；{probs}")
 
     def show_history(self) -> None:
         from brigade_desk.ui.history_dialog import HistoryDialog
@@ -258,18 +248,21 @@ class RegisterTab(QWidget):
 
     def current(self) -> CaseView | None:
         idx = self.view.currentIndex()
-        return self.model.case_at(idx.row()) if idx.isValid() else None
+        return self.model.row(idx.row()) if idx.isValid() else None
 
     def select_case(self, case_id: int) -> None:
-        if case_id not in self.model.ids:
+        row = self.model.row_of(case_id)
+        if row < 0:  # not among the matches: clear the filters
+            self._loading = True
             self.search.clear()
             for combo in (self.year, self.category, self.domain, self.procedure):
                 combo.setCurrentIndex(0)
             for cb in (self.major, self.open_only, self.problems_only):
                 cb.setChecked(False)
+            self._loading = False
             self.apply_filter()
-        if case_id in self.model.ids:
-            row = self.model.ids.index(case_id)
+            row = self.model.row_of(case_id)
+        if row >= 0:
             self.view.selectRow(row)
             self.view.scrollTo(self.model.index(row, 0))
 
@@ -307,7 +300,7 @@ class RegisterTab(QWidget):
         parts += [cb.text() for cb in (self.major, self.open_only, self.problems_only) if cb.isChecked()]
         if self.search.text().strip():
             parts.append(f"搜索“{self.search.text().strip()}”")
-        print_table(self.view, "案件登记台账", f"共 {len(self.model.ids)} 件；" + ("，".join(parts) or "全部案件"), self)
+        print_table(self.view, "案件登记台账", f"共 {self.model.total} 件；" + ("，".join(parts) or "全部案件"), self)
 
     def import_cases(self) -> None:
         from brigade_desk.ui.import_dialog import ImportDialog
