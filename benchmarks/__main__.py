@@ -69,7 +69,7 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
 
     from brigade_desk.db import open_database
     from brigade_desk.services.cache import DataCache
-    from brigade_desk.services.home import overview
+    from brigade_desk.services.home import warm
     from brigade_desk.ui.app import make_app
     from brigade_desk.ui.context import AppContext
     from brigade_desk.ui.main_window import MainWindow
@@ -84,10 +84,10 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
     cache = DataCache.of(db)
     today = dt.date.today()
     # what the main window computes in the background at start-up and again after every change
-    # (services.home.overview: every rule's findings, deadlines, charts), cold
+    # (services.home.warm: every rule's findings, deadlines, charts, the roster), cold
     def background() -> None:
         cache.clear()
-        overview(db, today)
+        warm(db, today)
 
     out["background_refresh_s"] = round(median_time(background, runs), 3)
     for pd in PAGES:
@@ -106,7 +106,7 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
                 if mode == "cold":
                     cache.clear()
                 else:
-                    overview(db, today)
+                    warm(db, today)
                 ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=QSettings(f"{tmp}/b.ini", QSettings.Format.IniFormat))
                 t = time.perf_counter()
                 page = factory(ctx)  # the page as the clerk first opens it: built, data loaded, shown

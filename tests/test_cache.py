@@ -114,3 +114,20 @@ def test_restore_counts_as_a_change(db):
     v = db.changes.value
     db.changes.bump()
     assert db.changes.value == v + 1
+
+
+def test_roster_list_is_kept_until_the_roster_changes(db, roster):
+    from brigade_desk.services.home import warm
+    from brigade_desk.services.roster import RosterService
+
+    svc = RosterService(db)
+    add_officer(roster, IDS[0], "甲")
+    assert svc.cached_list_with_findings(TODAY) is None
+    warm(db, TODAY)  # what the main window does in the background
+    staff, found = svc.cached_list_with_findings(TODAY)
+    assert [p.name for p in staff] == ["甲"] and svc_findings.cached_findings(db, TODAY) is not None
+    staff.clear()  # callers get their own lists
+    assert [p.name for p in svc.list_with_findings(TODAY)[0]] == ["甲"]
+    add_officer(roster, IDS[1], "乙")
+    assert svc.cached_list_with_findings(TODAY) is None
+    assert sorted(p.name for p in svc.list_with_findings(TODAY)[0]) == ["乙", "甲"]

@@ -37,3 +37,12 @@ def overview_if_ready(db: Database, today: dt.date) -> Overview | None:
     if summary is None or found is None:
         return None
     return list(summary[0]), found, list(summary[1])
+
+
+def warm(db: Database, today: dt.date) -> None:
+    """What the main window computes in the background at start-up and after every change, so the
+    pages that show it open at once: every finding, the home page figures, the roster."""
+    from brigade_desk.services.roster import RosterService
+
+    overview(db, today)
+    RosterService(db).list_with_findings(today)

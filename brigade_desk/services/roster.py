@@ -29,6 +29,7 @@ from brigade_desk.models.roster import (
     StaffStatus,
 )
 from brigade_desk.rules import Finding
+from brigade_desk.services.cache import DataCache
 
 STAFF_LABELS = {
     "name": "姓名",
@@ -197,12 +198,21 @@ class RosterService:
             return [_staff_view(r) for r in rows]
 
     def list_with_findings(self, as_of: dt.date) -> tuple[list[StaffView], list[Finding]]:
-        """The roster and its findings from one read (what the roster page shows)."""
+        """The roster and its findings from one read (what the roster page shows); kept while the
+        data stays the same (``services.cache``: the main window computes it in the background)."""
         from brigade_desk.rules import roster as roster_rules
 
-        with self.db.Session() as s:
+        def compute(s: Session) -> tuple[tuple[StaffView, ...], tuple[Finding, ...]]:
             staff = roster_rules.load_staff(s)
-            return [_staff_view(r) for r in staff], roster_rules.check(s, as_of, staff)
+            return tuple(_staff_view(r) for r in staff), tuple(roster_rules.check(s, as_of, staff))
+
+        staff, found = DataCache.of(self.db).get(("roster", as_of), compute)
+        return list(staff), list(found)
+
+    def cached_list_with_findings(self, as_of: dt.date) -> tuple[list[StaffView], list[Finding]] | None:
+        """``list_with_findings`` when it is already known for the data as it is now (never waits)."""
+        hit = DataCache.of(self.db).cached(("roster", as_of))
+        return None if hit is None else (list(hit[0]), list(hit[1]))
 
     def get(self, staff_id: int) -> StaffView:
         with self.db.Session() as s:

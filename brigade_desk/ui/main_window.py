@@ -244,8 +244,9 @@ class MainWindow(QMainWindow):
         self.ctx.tasks.run(work, on_success=done)
 
     def warm_caches(self) -> None:
-        """Compute the findings and the home page figures in the background (see services.cache)."""
-        from brigade_desk.services.home import overview
+        """Compute the findings, the home page figures and the roster in the background (see
+        services.cache), so the pages that show them open at once."""
+        from brigade_desk.services.home import warm
 
         db = self.ctx.db
         if db is None:
@@ -255,7 +256,7 @@ class MainWindow(QMainWindow):
         def failed(exc: BaseException) -> None:  # the page that needs it will say what went wrong
             log.warning("background refresh of the findings failed: %s", exc)
 
-        self.ctx.tasks.run(lambda _p: overview(db, today), on_failure=failed)
+        self.ctx.tasks.run(lambda _p: warm(db, today), on_failure=failed)
 
     def save_template(self) -> None:
         from brigade_desk.ui.import_dialog import save_template

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from brigade_desk import audit, rules
 from brigade_desk.errors import UserError
 from brigade_desk.models.roster import CertAction, CertStatus, StaffCategory, StaffStatus
+from brigade_desk.rules import Finding
 from brigade_desk.services.roster import (
     CERT_LABELS,
     STAFF_LABELS,
@@ -280,8 +281,9 @@ class RosterPage(QWidget):
         service = self.service
         labels = self.labels
 
-        def work(_p: object) -> tuple[list[RosterRow], list[str]]:
-            staff, findings = service.list_with_findings(dt.date.today())
+        today = dt.date.today()
+
+        def rows_of(staff: list[StaffView], findings: list[Finding]) -> list[RosterRow]:
             by_id: dict[int, list[str]] = defaultdict(list)
             severe: set[int] = set()
             for f in findings:
@@ -289,8 +291,10 @@ class RosterPage(QWidget):
                     by_id[f.entity_id].append(f"{labels.get(f.rule, f.rule)}：{f.detail}")
                     if f.rule != "cert_expiring":
                         severe.add(f.entity_id)
-            rows = [RosterRow(p, by_id.get(p.id, []), p.id in severe) for p in staff]
-            return rows, service.squads()
+            return [RosterRow(p, by_id.get(p.id, []), p.id in severe) for p in staff]
+
+        def work(_p: object) -> tuple[list[RosterRow], list[str]]:
+            return rows_of(*service.list_with_findings(today)), service.squads()
 
         def done(result: tuple[list[RosterRow], list[str]]) -> None:
             rows, squads = result
@@ -307,6 +311,10 @@ class RosterPage(QWidget):
                 self.select_staff(keep)
             self._selection_changed()
 
+        ready = service.cached_list_with_findings(today)  # computed by the background refresh
+        if ready is not None:
+            done((rows_of(*ready), service.squads()))
+            return
         self.ctx.tasks.run(work, on_success=done, label="正在读取花名册…", parent=self)
 
     def _filter(self) -> None:
