@@ -175,3 +175,15 @@ def test_error_in_a_column_the_sheet_lacks_names_it_in_chinese(tmp_path: Path, d
     assert r.rejected and not r.written
     assert [(e.sheet, e.row, e.column) for e in r.errors] == [("名单", 2, "执法证号")]
     assert "缺少执法证号" in r.errors[0].message
+
+
+def test_missing_cert_no_and_a_wrong_date_are_both_named(tmp_path: Path, db: Database) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "名单"
+    ws.append(["姓名", "身份证号", "执法证号", "发证日期", "有效期至"])
+    ws.append(["张三", IDS[1], "", "2021-02-30", "2028-01-01"])  # no number, and 30 February
+    wb.save(tmp_path / "both.xlsx")
+    r = import_staff(db, tmp_path / "both.xlsx")
+    assert r.rejected and not r.written
+    assert sorted((e.row, e.column) for e in r.errors) == [(2, "发证日期"), (2, "执法证号")]

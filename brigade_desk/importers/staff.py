@@ -125,10 +125,11 @@ def _parse(row: t.Row, errors: list[RowError]) -> ParsedRow | None:
         if st.category == StaffCategory.AUXILIARY:
             errors.append(row.error("cert_no", "执法辅助人员不能持有执法证件"))
     else:
-        for k in ("issue_date", "valid_to", "issuer"):
-            if t.text(v.get(k)):
-                errors.append(row.error("cert_no", "填写了证件信息但缺少执法证号"))
-                break
+        if any(t.text(v.get(k)) for k in ("issue_date", "valid_to", "issuer")):
+            errors.append(row.error("cert_no", "填写了证件信息但缺少执法证号"))
+            for k in ("issue_date", "valid_to"):  # a wrong date in the same row is named now, not later
+                if t.text(v.get(k)):
+                    t.cell(row, k, t.parse_date, errors)
     if len(errors) > before:
         return None
     return ParsedRow(row, st, present & set(STAFF_TO_COL), cert, cert_present)
