@@ -267,3 +267,17 @@ def test_case_service_windows_and_only_ids(filled):
     assert len(page) == 1 and [o.name for o in page[0].officers] == ["张三"] and page[0].officer_ids
     years, domains, total = svc.filter_choices()
     assert years == [2025] and total == 14 and domains == svc.domains()
+
+
+def test_position_agrees_with_the_sorted_list_for_every_sort(filled):
+    from brigade_desk.services.cases import SORT_COLUMNS, CaseFilter
+
+    svc = CaseService(filled)
+    with filled.begin() as s:  # ties and NULLs in the sort columns
+        add_case(s, "乙交执罚〔2024〕7号", [], filed_on=None, decided_on=None)
+    for f in (CaseFilter(), CaseFilter(text="乐交"), CaseFilter(category="行政处罚")):
+        for key in SORT_COLUMNS:
+            for desc in (True, False):
+                ids = svc.ids(f, key, desc)
+                assert [svc.position(f, key, desc, i) for i in ids] == list(range(len(ids))), (key, desc)
+    assert svc.position(CaseFilter(category="行政检查"), "filed_on", True, svc.ids(CaseFilter(category="行政处罚"))[0]) == -1

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import Select, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from brigade_desk.db import Database
@@ -249,6 +249,24 @@ class CaseService:
         """Ids in display order, filtered and sorted in SQL."""
         with self.db.engine.connect() as conn:  # plain Core rows: ten years of ids, no ORM overhead
             return list(conn.execute(self._ordered(f, sort, descending)).scalars().all())
+
+    def position(self, f: CaseFilter | None, sort: str, descending: bool, case_id: int) -> int:
+        """The row of ``case_id`` among the sorted matches (-1 if it does not match): the number of
+        matches sorted before it, counted in SQL (NULLs sort first ascending, last descending)."""
+        col = SORT_COLUMNS.get(sort, CaseRecord.filed_on)
+        f = f or CaseFilter()
+        with self.db.engine.connect() as conn:
+            got = conn.execute(apply_filter(select(CaseRecord.id, col), f).where(CaseRecord.id == case_id)).first()
+            if got is None:
+                return -1
+            v = None if got[1] is None else literal(got[1], col.type)
+            if descending:
+                before = (or_(col.is_not(None), CaseRecord.id > case_id) if v is None
+                          else or_(col > v, (col == v) & (CaseRecord.id > case_id)))
+            else:
+                before = ((col.is_(None)) & (CaseRecord.id < case_id) if v is None
+                          else or_(col.is_(None), col < v, (col == v) & (CaseRecord.id < case_id)))
+            return int(conn.scalar(apply_filter(select(func.count(CaseRecord.id)), f).where(before)) or 0)
 
     def page(self, f: CaseFilter | None = None, sort: str = "filed_on", descending: bool = True,
              offset: int = 0, limit: int = 100) -> list[CaseView]:

@@ -80,8 +80,7 @@ class CaseTableModel(WindowedTableModel):
 
     def row_of(self, case_id: int) -> int:
         """The row showing ``case_id`` under the current filter and sort (-1: not shown)."""
-        ids = self.service.ids(self.filter, self.sort_key, self.descending)
-        return ids.index(case_id) if case_id in ids else -1
+        return self.service.position(self.filter, self.sort_key, self.descending, case_id)
 
     def set_problems(self, problems: dict[int, list[str]], severe: set[int]) -> None:
         self.problems, self.severe = problems, severe
