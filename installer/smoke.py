@@ -9,6 +9,7 @@ Checks, each timed:
   * ``brigade-desk --db TMP demo`` creates and migrates a fresh database and fills demo data;
   * ``brigade-desk --db TMP check --json`` prints JSON with a findings list;
   * ``brigade-desk --db TMP export roster`` writes an .xlsx (openpyxl inside the bundle);
+  * ``brigade-desk --db TMP export quarterly`` writes a complete multi-sheet .xlsx (XlsxWriter);
   * ``brigade-desk --db TMP review pdf CASE --blank`` writes a checklist PDF with an embedded
     TrueType font (reportlab, resources/checklists and the shipped font inside the bundle);
   * the GUI (QT_QPA_PLATFORM=offscreen) on that database is still running after N seconds, logged
@@ -162,6 +163,23 @@ class Smoke:
             raise SmokeFailure("no .xlsx written")
         return f"{out.name} {out.stat().st_size} bytes"
 
+    def check_quarterly(self) -> str:
+        import zipfile
+
+        out = self.tmp / "quarterly.xlsx"
+        today = dt.date.today()
+        self.run_cli("--db", str(self.db), "export", "quarterly", "--year", str(today.year),
+                     "--quarter", str((today.month - 1) // 3 + 1), "--out", str(out))
+        try:
+            with zipfile.ZipFile(out) as z:
+                sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+                bad = z.testzip()
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise SmokeFailure(f"no readable .xlsx written: {exc}") from None
+        if bad is not None or len(sheets) < 2:
+            raise SmokeFailure(f"workbook incomplete: {len(sheets)} sheet(s), bad member {bad}")
+        return f"{out.name} {out.stat().st_size} bytes, {len(sheets)} sheets (XlsxWriter inside the bundle)"
+
     def check_review_pdf(self) -> str:
         """A case-review checklist PDF: reportlab, resources/checklists and the shipped font."""
         year = dt.date.today().year - 1
@@ -232,6 +250,7 @@ class Smoke:
         self.step("brigade-desk demo", self.check_demo)
         self.step("brigade-desk check --json", self.check_check_json)
         self.step("brigade-desk export roster", self.check_export)
+        self.step("brigade-desk export quarterly", self.check_quarterly)
         self.step("brigade-desk review pdf", self.check_review_pdf)
         self.step(f"GUI offscreen {self.gui_seconds:g} s", self.check_gui)
         failed = [r for r in self.results if not r[1]]
