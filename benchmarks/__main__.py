@@ -46,12 +46,13 @@ def median_time(fn: Callable[[], Any], runs: int) -> float:
 
 
 def startup(db: Path, runs: int) -> dict[str, Any]:
-    def probe(mode: str) -> tuple[float, float, float]:
+    def probe(mode: str) -> tuple[float, float, float, float]:
         env = dict(os.environ, BENCH_T0=repr(time.time()), PYTHONPATH=str(ROOT))
         out = subprocess.run([sys.executable, "-m", "benchmarks.startup_probe", mode, str(db)], capture_output=True, text=True,
                              env=env, cwd=ROOT, timeout=120).stdout
         vals = dict(line.split() for line in out.splitlines() if " " in line)
-        return float(vals["painted"]), float(vals.get("maxrss_mb", "nan")), float(vals.get("ready", "nan"))
+        return (float(vals["painted"]), float(vals.get("maxrss_mb", "nan")), float(vals.get("ready", "nan")),
+                float(vals.get("home_filled", "nan")))
 
     probe("bare")
     probe("app")  # warm the file cache
@@ -61,6 +62,7 @@ def startup(db: Path, runs: int) -> dict[str, Any]:
     a = statistics.median(x[0] for x in app)
     return {"startup_bare_s": round(b, 3), "startup_app_s": round(a, 3), "startup_ratio": round(a / b, 2),
             "startup_target_ratio": 2.0, "startup_db_open_and_first_page_s": round(statistics.median(x[2] for x in app), 3),
+            "startup_home_filled_s": round(statistics.median(x[3] for x in app), 3),
             "app_peak_rss_mb": max(x[1] for x in app), "rss_target_mb": 400}
 
 

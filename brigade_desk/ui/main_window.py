@@ -85,7 +85,10 @@ class MainWindow(QMainWindow):
         row = int(self.ctx.qsettings.value("main/page", 0) or 0)
         if not (0 <= row < len(PAGES)) or PAGES[row].factory is None:
             row = 0
-        self.nav.setCurrentRow(row)
+        if self.nav.currentRow() == row:  # already selected while there was no database: no signal
+            self._show_row(row)
+        else:
+            self.nav.setCurrentRow(row)
 
     # ---- pages --------------------------------------------------------------------------------
     def page(self, key: str) -> QWidget:
