@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, delete, func, literal, or_, select, text
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 import brigade_desk.models  # noqa: F401  (before settings: breaks the models→case_settings→settings import cycle)
 from brigade_desk import settings
@@ -33,6 +33,7 @@ from brigade_desk.models.av import (
 from brigade_desk.models.roster import Staff
 from brigade_desk.progress import Progress
 from brigade_desk.rules import av as av_rules
+from brigade_desk.services.cache import DataCache
 
 
 class KiBProgress(Progress):
@@ -478,21 +479,31 @@ class AvService:
 
     # ---- cases ---------------------------------------------------------------------------------
     def cases(self) -> list[CaseSummary]:
-        """Every case number seen in the AV index or the case register, with what is missing."""
-        with self.db.Session() as s:
-            rows = s.execute(select(AvRecord.case_no, func.count(), func.group_concat(AvRecord.activity.distinct()),
-                                    func.min(AvRecord.media_start), func.max(AvRecord.media_start))
-                             .where(AvRecord.case_no != "").group_by(AvRecord.case_no)).all()
-            missing: dict[str, list[str]] = {}
-            for f in av_rules.check_full_process(s, dt.date.today()):
-                missing.setdefault(f.subject, []).append(f.ref)
-            register = av_rules.case_activities(s) or []
+        """Every case number seen in the AV index or the case register, with what is missing; kept
+        while the data stays the same (``services.cache``): ten years are a second's work."""
+        return list(DataCache.of(self.db).get(("av_cases", dt.date.today()), self._cases))
+
+    def cached_cases(self) -> list[CaseSummary] | None:
+        """``cases()`` when already known for the data as it is now (never waits)."""
+        hit = DataCache.of(self.db).cached(("av_cases", dt.date.today()))
+        return None if hit is None else list(hit)
+
+    @staticmethod
+    def _cases(s: Session) -> tuple[CaseSummary, ...]:
+        rows = s.connection().execute(
+            select(AvRecord.case_no, func.count(), func.group_concat(AvRecord.activity.distinct()),
+                   func.min(AvRecord.media_start), func.max(AvRecord.media_start))
+            .where(AvRecord.case_no != "").group_by(AvRecord.case_no)).all()
+        missing: dict[str, list[str]] = {}
+        for f in av_rules.check_full_process(s, dt.date.today()):
+            missing.setdefault(f.subject, []).append(f.ref)
+        register = av_rules.case_numbers(s) or []
         out = {c: CaseSummary(c, int(n), "、".join(sorted((a or "").split(","))), "、".join(missing.get(c, [])),
                               lo, hi) for c, n, a, lo, hi in rows}
-        for c, _acts in register:
-            if c and c not in out:
+        for c in register:
+            if c not in out:
                 out[c] = CaseSummary(c, 0, "", "、".join(missing.get(c, [])), None, None)
-        return sorted(out.values(), key=lambda x: x.case_no, reverse=True)
+        return tuple(sorted(out.values(), key=lambda x: x.case_no, reverse=True))
 
     def case_text(self, case_no: str) -> list[tuple[str, str]]:
         """The case register's row for ``case_no`` as (label, value) pairs (empty without a register)."""

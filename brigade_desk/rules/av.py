@@ -44,6 +44,13 @@ def case_activities(session: Session) -> list[tuple[str, list[str]]] | None:
     return None if rows is None else [(c, a) for _i, c, a in rows]
 
 
+def case_numbers(session: Session) -> list[str] | None:
+    """Every case number in the case register, or None when there is no case register table."""
+    if _case_columns(session) is None:
+        return None
+    return [str(c) for (c,) in session.execute(text(f"SELECT case_no FROM {CASE_TABLE}")) if c]
+
+
 def _parse_activities(raw: Any) -> list[str]:
     if isinstance(raw, list):
         return [str(a) for a in raw]

@@ -178,7 +178,7 @@ class AvPage(QWidget):
         il.addWidget(self.filter_error)
         il.addWidget(split, 1)
         self.verify_tab = VerifyTab(self.service, self.start_verify)
-        self.cases_tab = CasesTab(self.service)
+        self.cases_tab = CasesTab(self.service, ctx.tasks)
         self.storage_tab = StorageTab(self.service, lambda: self.ctx.changed("av"))
         self.tabs = QTabWidget()
         self.tabs.addTab(index_tab, "音像索引")

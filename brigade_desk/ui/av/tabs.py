@@ -33,6 +33,7 @@ from brigade_desk.av.service import (
 from brigade_desk.models.av import VERIFY_LABELS
 from brigade_desk.ui.av.dialogs import PatternDialog
 from brigade_desk.ui.av.model import _dur
+from brigade_desk.ui.tasks import TaskRunner
 from brigade_desk.ui.widgets.table import (
     PROBLEM,
     WARNING,
@@ -126,9 +127,11 @@ class VerifyTab(QWidget):
 class CasesTab(QWidget):
     """Per case: the case register's text record (when there is one) and all its AV records."""
 
-    def __init__(self, service: AvService) -> None:
+    def __init__(self, service: AvService, tasks: TaskRunner) -> None:
         super().__init__()
         self.service = service
+        self.tasks = tasks
+        self._pending: str | None = None  # a case to select once the list is loaded
         case_cols: list[Column[CaseSummary]] = [
             Column("案件编号", lambda c: c.case_no, 170), Column("音像文件", lambda c: c.records, 60, True),
             Column("执法活动", lambda c: c.activities, 140), Column("缺少全程记录", lambda c: c.missing, 110),
@@ -183,10 +186,25 @@ class CasesTab(QWidget):
         lay.addWidget(split)
 
     def reload(self) -> None:
-        self.cases.set_rows(self.service.cases())
+        """The case list: at once when known for the data as it is now, otherwise summed up in the
+        background (ten years: about half a second) while the tab says so."""
+        ready = self.service.cached_cases()
+        if ready is not None:
+            self._loaded(ready)
+            return
+        self.title.setText("正在汇总各案件的音像记录…")
+        self.tasks.run(lambda _p: self.service.cases(), on_success=self._loaded)
+
+    def _loaded(self, rows: list[CaseSummary]) -> None:
+        self.cases.set_rows(rows)
+        if self.title.text().startswith("正在"):
+            self.title.setText("选择一个案件")
+        if self._pending is not None:
+            self.select_case(self._pending)
 
     def select_case(self, case_no: str) -> None:
         self.search.clear()
+        self._pending = case_no if not self.cases.rows else None
         for i, c in enumerate(self.cases.rows):
             if c.case_no == case_no:
                 self.case_view.selectRow(self.proxy.mapFromSource(self.cases.index(i, 0)).row())

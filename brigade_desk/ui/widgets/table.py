@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import (
@@ -45,6 +46,19 @@ def fmt(v: Any) -> str:
     return str(v)
 
 
+def total_key(v: Any) -> tuple[int, Any]:
+    """A sort key that orders any mix of values: empty first, then numbers, dates, text."""
+    if v is None or v == "":
+        return (0, 0)
+    if isinstance(v, bool | int | float | Decimal):
+        return (1, v)
+    if isinstance(v, dt.datetime):
+        return (2, v.isoformat(sep=" "))
+    if isinstance(v, dt.date):
+        return (2, v.isoformat())
+    return (3, str(v).casefold())
+
+
 def sort_key(v: Any) -> Any:
     if v is None:
         return ""
@@ -70,11 +84,45 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         self.rows: list[T] = []
         self.row_color: Callable[[T], QColor | None] | None = None
         self.row_tip: Callable[[T], str] | None = None
+        self._haystack: list[str] | None = None
+        self._sorted: tuple[int, bool] | None = None
 
     def set_rows(self, rows: Sequence[T]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        self._haystack = None
+        if self._sorted is not None:  # keep the order the clerk chose
+            self.rows = self._ordered(self.rows, *self._sorted)
         self.endResetModel()
+
+    def haystack(self, i: int) -> str:
+        """Row ``i``'s shown text, lower case, for the free-text search (built once per set of rows:
+        searching ten years of rows must not ask every cell through Qt on each keystroke)."""
+        if self._haystack is None:
+            self._haystack = ["\x1f".join(fmt(c.value(r)) for c in self.columns).lower() for r in self.rows]
+        return self._haystack[i]
+
+    def _ordered(self, rows: list[T], column: int, descending: bool) -> list[T]:
+        value = self.columns[column].value
+        return sorted(rows, key=lambda r: total_key(value(r)), reverse=descending)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows in Python with one key per row (a sort through Qt asks every comparison
+        of Python), keeping the selection on the same rows."""
+        if not 0 <= column < len(self.columns):
+            self._sorted = None
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        self._sorted = (column, descending)
+        self.layoutAboutToBeChanged.emit()
+        where = {id(r): i for i, r in enumerate(self.rows)}
+        new = self._ordered(self.rows, column, descending)
+        moved = {where[id(r)]: i for i, r in enumerate(new)}
+        old = self.persistentIndexList()
+        self.rows = new
+        self._haystack = None
+        self.changePersistentIndexList(old, [self.index(moved.get(ix.row(), ix.row()), ix.column()) for ix in old])
+        self.layoutChanged.emit()
 
     def row_at(self, i: int) -> T:
         return self.rows[i]
@@ -131,16 +179,17 @@ class FilterProxy(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
         model = self.sourceModel()
         assert isinstance(model, ListTableModel)
-        row = model.row_at(source_row)
-        if self._pred is not None and not self._pred(row):
+        if self._pred is not None and not self._pred(model.row_at(source_row)):
             return False
-        if not self._text:
-            return True
-        for c in range(model.columnCount()):
-            v = model.data(model.index(source_row, c), Qt.ItemDataRole.DisplayRole)
-            if v and self._text in str(v).lower():
-                return True
-        return False
+        return not self._text or self._text in model.haystack(source_row)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Header clicks sort the rows themselves (see ``ListTableModel.sort``); the proxy only filters."""
+        model = self.sourceModel()
+        if isinstance(model, ListTableModel):
+            model.sort(column, order)
+        else:
+            super().sort(column, order)
 
 
 def make_view(parent: QWidget | None = None, name: str = "") -> QTableView:
