@@ -129,3 +129,18 @@ def test_gui_delete_then_undo_from_the_edit_menu(gui_ctx, roster, qtbot):
     w.undo_action.trigger()
     assert roster.count() == 1 and roster.get(sid).name == "甲"
     assert not w.undo_action.isEnabled() and seen == ["staff", "staff"]
+
+
+def test_gui_undo_takes_back_several_deletes_newest_first(gui_ctx, roster, qtbot):
+    from brigade_desk.ui.main_window import MainWindow
+
+    a, b = add_officer(roster, IDS[0], "甲"), add_officer(roster, IDS[1], "乙")
+    w = MainWindow(gui_ctx)
+    qtbot.addWidget(w)
+    gui_ctx.delete("人员 甲", "staff", lambda: roster.delete_staff(a))
+    gui_ctx.delete("人员 乙", "staff", lambda: roster.delete_staff(b))
+    assert roster.count() == 0 and "乙" in w.undo_action.text()
+    w.undo_action.trigger()
+    assert [p.name for p in roster.list_staff()] == ["乙"] and "甲" in w.undo_action.text()
+    w.undo_action.trigger()
+    assert sorted(p.name for p in roster.list_staff()) == ["乙", "甲"] and not w.undo_action.isEnabled()

@@ -25,6 +25,9 @@ class AppEvents(QObject):
     deleted = Signal(str)
 
 
+UNDO_DEPTH = 20  # deletes that 撤销删除 can take back, one after another (backups keep the rest)
+
+
 @dataclass
 class AppContext:
     db: Database  # None only for the moment between the first paint and the database being open
@@ -32,7 +35,11 @@ class AppContext:
     qsettings: QSettings
     events: AppEvents = field(default_factory=AppEvents)
     window: MainWindow | None = None
-    last_deleted: DeletedBatch | None = None  # what 编辑 → 撤销删除 puts back
+    deleted: list[DeletedBatch] = field(default_factory=list)  # what 编辑 → 撤销删除 puts back, newest last
+
+    @property
+    def last_deleted(self) -> DeletedBatch | None:
+        return self.deleted[-1] if self.deleted else None
 
     def changed(self, what: str) -> None:
         self.events.data_changed.emit(what)
@@ -45,7 +52,7 @@ class AppContext:
         with deleting(self.db, label, what) as got:
             fn()
         if got:
-            self.last_deleted = got[0]
+            self.deleted = [*self.deleted, got[0]][-UNDO_DEPTH:]
             self.events.deleted.emit(label)
         self.changed(what)
 

@@ -180,12 +180,17 @@ class MainWindow(QMainWindow):
         h.addAction(about)
 
     def _deleted(self, label: str) -> None:
-        self.undo_action.setText(f"撤销删除：{label}(&U)")
-        self.undo_action.setEnabled(True)
+        self._show_undo()
         self.statusBar().showMessage(f"已删除{label}。需要时可用“编辑 → 撤销删除”（Ctrl+Z）恢复。", 10000)
 
+    def _show_undo(self) -> None:
+        batch = self.ctx.last_deleted
+        self.undo_action.setText(f"撤销删除：{batch.label}(&U)" if batch else "撤销删除(&U)")
+        self.undo_action.setEnabled(batch is not None)
+
     def undo_delete(self) -> None:
-        """Put back what the last delete removed (from the audit trail: services.undo)."""
+        """Put back what the latest delete not yet undone removed (from the audit trail:
+        services.undo); Ctrl+Z again takes back the one before."""
         from brigade_desk.errors import UserError
         from brigade_desk.services import undo
 
@@ -197,9 +202,8 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             QMessageBox.warning(self, "无法撤销", str(exc))
             return
-        self.ctx.last_deleted = None
-        self.undo_action.setText("撤销删除(&U)")
-        self.undo_action.setEnabled(False)
+        self.ctx.deleted = self.ctx.deleted[:-1]
+        self._show_undo()
         self.statusBar().showMessage(f"已撤销删除{batch.label}（恢复 {n} 条记录）", 8000)
         self.ctx.changed(batch.what)
 
