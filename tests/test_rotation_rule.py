@@ -231,7 +231,7 @@ def test_settings_dialog_edits_the_due_date(gui_ctx, qtbot, monkeypatch):
     assert w.text() == "2024-06-30"
     save = dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
     w.clear()
-    qtbot.keyClicks(w, "2024-6月")
+    qtbot.keyClicks(w, "2024-13-01")
     save.click()
     assert warnings and "全员轮训完成期限" in warnings[0] and dlg.result() != QDialog.DialogCode.Accepted
     w.clear()
