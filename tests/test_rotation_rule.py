@@ -241,3 +241,41 @@ def test_settings_dialog_edits_the_due_date(gui_ctx, qtbot, monkeypatch):
     with gui_ctx.db.Session() as s:
         assert settings.get(s, th.ROTATION_DUE) == "2024-09-30"
         assert tr.rotation_window(s) == (D(2023, 1, 1), D(2024, 9, 30))
+
+
+def test_person_rotation_status(db):
+    svc = TrainingService(db)
+    on_time = add_staff(db, "按时")
+    late = add_staff(db, "逾期")
+    never = add_staff(db, "未参加")
+    aux = add_staff(db, "辅助", category="执法辅助人员")
+    newcomer = registered(db, "新人", D(2025, 1, 1))
+    rotation(db, D(2024, 5, 10), [on_time])
+    rotation(db, D(2024, 9, 10), [late, on_time, newcomer])
+    today = D(2026, 1, 1)
+    assert svc.rotation_status(on_time, today).text == "全员轮训：2024-05-10 已参加"
+    assert svc.rotation_status(late, today).text == "全员轮训：2024-09-10 已参加，逾期（期限 2024-06-30）"
+    assert svc.rotation_status(late, D(2024, 9, 9)).text == "全员轮训：未参加（应于 2024-06-30 前参加）"
+    st = svc.rotation_status(never, today)
+    assert st.done is None and st.required and "未参加" in st.text
+    assert svc.rotation_status(aux, today).text == ""
+    assert svc.rotation_status(newcomer, today).text == "全员轮训：2024-09-10 已参加，逾期（期限 2024-06-30）"
+    other = registered(db, "新人二", D(2025, 1, 1))
+    assert svc.rotation_status(other, today).text == ""  # joined after the due date: not required
+
+
+def test_person_ledger_shows_rotation(gui_ctx, qtbot):
+    from brigade_desk.ui.training.page import TrainingPage
+
+    db = gui_ctx.db
+    done = add_staff(db, "已轮训")
+    missed = add_staff(db, "未轮训")
+    rotation(db, D(2024, 5, 10), [done])
+    page = TrainingPage(gui_ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    page.show_person(done)
+    assert "全员轮训：2024-05-10 已参加" in page.p_info.text()
+    page.show_person(missed)
+    assert "全员轮训：未参加（应于 2024-06-30 前参加）" in page.p_info.text()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from brigade_desk import settings
@@ -159,6 +160,26 @@ def rotation_missing(s: Session, as_of: dt.date) -> list[Finding]:
     start, due = rotation_window(s)
     if as_of <= due:
         return []
+    rows = s.execute(_rotation_missing_query(start, due, as_of)).all()
+    if not rows:
+        return []
+    t = TrainingSession
+    held = s.scalar(select(func.count(t.id)).where(t.is_rotation.is_(True), t.end_date >= start, t.end_date <= as_of)) or 0
+    none_held = (f"；{start:%Y-%m-%d} 以来没有登记“计入全员轮训”的培训，如已开展，请补录或在培训中勾选“计入全员轮训”"
+                 if held == 0 else "")
+    out = []
+    for sid, name, idn, absent in rows:
+        missed = f"（轮训缺席 {absent} 次）" if absent else ""
+        out.append(Finding(
+            "rotation_missing", name, idn, due,
+            f"应于 {due:%Y-%m-%d} 前参加一次全员轮训，截至 {as_of:%Y-%m-%d} 没有参加记录{missed}{none_held}",
+            "staff", sid,
+        ))
+    return out
+
+
+def _rotation_missing_query(start: dt.date, due: dt.date, as_of: dt.date, staff_id: int | None = None) -> Select:
+    """(id, name, ID number, rotation absences) of counted officers not credited for a rotation by ``as_of``."""
     a, t = TrainingAttendance, TrainingSession
     in_window = and_(t.is_rotation.is_(True), t.end_date >= start, t.end_date <= as_of)
     absences = (
@@ -175,27 +196,43 @@ def rotation_missing(s: Session, as_of: dt.date) -> list[Finding]:
         select(a.id).join(t, t.id == a.session_id).where(a.staff_id == Staff.id, t.start_date <= due).exists()
     )
     in_service = or_(~registered_later, event_by_due, trained_by_due)
-    rows = s.execute(
+    q = (
         select(Staff.id, Staff.name, Staff.id_number, func.coalesce(absences.c.n, 0))
         .outerjoin(absences, absences.c.staff_id == Staff.id)
         .where(Staff.category == StaffCategory.OFFICER, Staff.status == StaffStatus.ON_DUTY,
                Staff.id.not_in(took_part_in_rotation(start, as_of)), in_service)
         .order_by(Staff.squad, Staff.name, Staff.id)
-    ).all()
-    if not rows:
-        return []
-    held = s.scalar(select(func.count(t.id)).where(in_window)) or 0
-    none_held = (f"；{start:%Y-%m-%d} 以来没有登记“计入全员轮训”的培训，如已开展，请补录或在培训中勾选“计入全员轮训”"
-                 if held == 0 else "")
-    out = []
-    for sid, name, idn, absent in rows:
-        missed = f"（轮训缺席 {absent} 次）" if absent else ""
-        out.append(Finding(
-            "rotation_missing", name, idn, due,
-            f"应于 {due:%Y-%m-%d} 前参加一次全员轮训，截至 {as_of:%Y-%m-%d} 没有参加记录{missed}{none_held}",
-            "staff", sid,
-        ))
-    return out
+    )
+    return q if staff_id is None else q.where(Staff.id == staff_id)
+
+
+@dataclass(frozen=True)
+class RotationStatus:
+    """One person's full-staff rotation, for the person's ledger."""
+
+    due: dt.date
+    done: dt.date | None  # end date of the first credited rotation session (may be after ``due``: late)
+    required: bool  # counted by the rule (on-duty officer in the brigade by the due date)
+
+    @property
+    def text(self) -> str:
+        if self.done is not None:
+            late = f"，逾期（期限 {self.due:%Y-%m-%d}）" if self.done > self.due else ""
+            return f"全员轮训：{self.done:%Y-%m-%d} 已参加{late}"
+        if self.required:
+            return f"全员轮训：未参加（应于 {self.due:%Y-%m-%d} 前参加）"
+        return ""
+
+
+def rotation_status(s: Session, staff_id: int, as_of: dt.date) -> RotationStatus:
+    start, due = rotation_window(s)
+    a, t = TrainingAttendance, TrainingSession
+    done = s.scalar(
+        select(func.min(t.end_date)).join(a, a.session_id == t.id)
+        .where(a.staff_id == staff_id, t.is_rotation.is_(True), t.end_date >= start, t.end_date <= as_of, th.CREDIT > 0)
+    )
+    required = done is None and s.execute(_rotation_missing_query(start, due, as_of, staff_id)).first() is not None
+    return RotationStatus(due, done, required)
 
 
 def check(session: Session, as_of: dt.date) -> list[Finding]:
