@@ -1,9 +1,15 @@
 """Demo training ledger: plans, sessions and attendance for every year the demo brigade existed.
 
 ``large`` covers ten years with several hundred sessions a year (all-staff legal study, political
-study, squad weekly study, lectures, rotation training, monthly exams, courses run by superiors) and
-is written with bulk inserts. A few deliberate gaps give the rules something to find: one month of
-the current year without the all-staff legal study, and officers who keep missing sessions.
+study, squad weekly study, lectures, yearly intensive courses, monthly exams, courses run by
+superiors) and is written with bulk inserts. A few deliberate gaps give the rules something to find:
+one month of the current year without the all-staff legal study, officers who keep missing sessions,
+and officers who missed the 2024 full-staff rotation (全员轮训, due end of June 2024).
+
+The full-staff rotation is the 2024 campaign of the three-year plan: batches in April–June 2024
+marked 计入全员轮训 (written even when the small demo's years start later — the clerk back-filled
+it), then a make-up session (补训) in September for those who missed their batch; a few officers
+miss that too. Other years' intensive courses (集中轮训) are ordinary training, not the campaign.
 """
 
 from __future__ import annotations
@@ -64,6 +70,9 @@ def _active(p: Person, d: dt.date) -> bool:
     return p.joined <= d and (p.left is None or p.left > d)
 
 
+ROTATION_YEAR = 2024  # the full-staff rotation campaign (000 §3, 001 §3): by 30 June 2024
+
+
 def _weekday(rng: random.Random, year: int, month: int, lo: int = 2, hi: int = 27) -> dt.date:
     d = dt.date(year, month, rng.randint(lo, hi))
     while d.weekday() >= 5:
@@ -85,11 +94,11 @@ def fill(s: Session, ctx: DemoContext) -> None:
 
     def add(day: dt.date, title: str, form: str, category: str, hours: float, who: list[Person], *,
             end: dt.date | None = None, monthly: bool = False, rotation: bool = False, exam: bool = False,
-            organiser: str = "大队法制审核股", place: str = "大队三楼会议室", plan_item: int | None = None) -> None:
+            organiser: str = "大队法制审核股", place: str = "大队三楼会议室", plan_item: int | None = None) -> int | None:
         nonlocal next_sid
         end = end or day
         if end > today:
-            return
+            return None
         sid = next_sid
         next_sid += 1
         sessions.append(dict(id=sid, start_date=day, end_date=end, title=title, form=form, category=category, hours=hours,
@@ -110,8 +119,32 @@ def fill(s: Session, ctx: DemoContext) -> None:
             elif rng.random() < 0.6:
                 attendance.append(dict(session_id=sid, staff_id=p.id, attended=False, hours=None,
                                        absence_reason=rng.choice(ABSENCE), exam_score=None, exam_passed=None))
+        return sid
+
+    def rotation_campaign(plan_item: int | None) -> None:
+        """The 2024 full-staff rotation: batches by June, a make-up in September, a few still missing."""
+        officers = [p for p in people if p.officer]
+        order = list(officers)
+        rng.shuffle(order)
+        batches = 4 if large else 2
+        ids = set()
+        for b in range(batches):
+            d = _weekday(rng, ROTATION_YEAR, 4 + (b * 3) // batches, 4, 18)
+            sid = add(d, f"{ROTATION_YEAR}年执法人员全员轮训（第{b + 1}期）", "集中轮训", "业务知识", 16.0, order[b::batches],
+                      end=d + dt.timedelta(days=1), rotation=True, exam=True, place=PLACES[1], plan_item=plan_item)
+            if sid is not None:
+                ids.add(sid)
+        done = {r["staff_id"] for r in attendance if r["session_id"] in ids and r["attended"]}
+        d = _weekday(rng, ROTATION_YEAR, 9, 9, 20)
+        missed = [p for p in officers if p.id not in done and _active(p, d)]
+        rng.shuffle(missed)
+        kept_away = 3 if large else 1  # long sick leave, secondment …: not at the make-up either
+        add(d, f"{ROTATION_YEAR}年执法人员全员轮训（补训）", "集中轮训", "业务知识", 16.0, missed[kept_away:],
+            end=d + dt.timedelta(days=1), rotation=True, exam=True, place=PLACES[1], plan_item=plan_item)
 
     plans = 0
+    if first_year > ROTATION_YEAR and today > dt.date(ROTATION_YEAR, 4, 30):
+        rotation_campaign(None)
     for year in range(first_year, today.year + 1):
         plan = TrainingPlan(year=year, title=f"{year}年度执法人员培训计划", status=PlanStatus.APPROVED,
                             approved_date=dt.date(year, 3, rng.randint(5, 28)) - dt.timedelta(days=rng.randint(0, 30)))
@@ -126,7 +159,8 @@ def fill(s: Session, ctx: DemoContext) -> None:
         for q in range(1, 5):
             items[("lecture", q)] = TrainingPlanItem(month=3 * q - 1, topic="法治讲堂", form="法治讲堂",
                                                      category="公共法律知识", planned_hours=3, organiser=ORGANISERS[4])
-        items[("rot", 0)] = TrainingPlanItem(month=5, topic="执法人员全员轮训", form="集中轮训", category="业务知识",
+        rot_topic = "执法人员全员轮训" if year == ROTATION_YEAR else "执法人员集中轮训"
+        items[("rot", 0)] = TrainingPlanItem(month=5, topic=rot_topic, form="集中轮训", category="业务知识",
                                              planned_hours=16, organiser=ORGANISERS[0])
         plan.items.extend(sorted(items.values(), key=lambda it: it.month))
         s.add(plan)
@@ -160,14 +194,17 @@ def fill(s: Session, ctx: DemoContext) -> None:
                 d = _weekday(rng, year, m, 3, 20)
                 add(d, f"上级组织培训：{rng.choice(BUSINESS_TOPICS)}", "上级组织培训", "业务知识", 8.0, picks,
                     end=d + dt.timedelta(days=1), organiser=ORGANISERS[3], place=PLACES[4])
-        # rotation training in batches (全员轮训), with an exam
-        batches = 4 if large else 2
-        rot = list(officers)
-        rng.shuffle(rot)
-        for b in range(batches):
-            d = _weekday(rng, year, 5 + b // 2, 4, 18)
-            add(d, f"{year}年执法人员全员轮训（第{b + 1}期）", "集中轮训", "业务知识", 16.0, rot[b::batches],
-                end=d + dt.timedelta(days=1), rotation=True, exam=True, place=PLACES[1], plan_item=items[("rot", 0)].id)
+        # the yearly intensive course in batches, with an exam; in 2024 it is the full-staff rotation
+        if year == ROTATION_YEAR:
+            rotation_campaign(items[("rot", 0)].id)
+        else:
+            batches = 4 if large else 2
+            rot = list(officers)
+            rng.shuffle(rot)
+            for b in range(batches):
+                d = _weekday(rng, year, 5 + b // 2, 4, 18)
+                add(d, f"{year}年执法人员集中轮训（第{b + 1}期）", "集中轮训", "业务知识", 16.0, rot[b::batches],
+                    end=d + dt.timedelta(days=1), exam=True, place=PLACES[1], plan_item=items[("rot", 0)].id)
         if large:
             for _k in range(rng.randint(4, 8)):
                 d = _weekday(rng, year, rng.randint(1, 12))

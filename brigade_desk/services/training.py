@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -30,6 +31,9 @@ from brigade_desk.services import training_hours as th
 from brigade_desk.services import training_views as tv
 from brigade_desk.services.training_hours import FORMS, PASS_SCORE, PersonHours, r2
 from brigade_desk.services.training_views import PersonPick, SessionFilter, SessionRow, YearOverview
+
+if TYPE_CHECKING:
+    from brigade_desk.rules.training import RotationStatus
 
 MAX_SPAN_DAYS = 62
 MAX_HOURS = 400.0
@@ -442,6 +446,13 @@ class TrainingService:
     def hours_by_month(self, year: int) -> list[tuple[float, float]]:
         with self.db.Session() as s:
             return th.hours_by_month(s, year)
+
+    def rotation_status(self, staff_id: int, as_of: dt.date) -> RotationStatus:
+        """Whether the person has done the full-staff rotation (全员轮训), for the person's ledger."""
+        from brigade_desk.rules.training import rotation_status
+
+        with self.db.Session() as s:
+            return rotation_status(s, staff_id, as_of)
 
     def person_ledger(self, staff_id: int, year: int) -> PersonLedger:
         start, end = th.year_bounds(year)

@@ -35,6 +35,14 @@ DEFAULT_FORMS = [
 ]
 FORMS = settings.define("training.forms", "培训形式列表", DEFAULT_FORMS, "会话编辑时可选的培训形式，可增删")
 PASS_SCORE = settings.define("training.pass_score", "考试合格分数线", 60.0)
+ROTATION_DUE = settings.define(
+    "training.rotation_due", "全员轮训完成期限", "2024-06-30",
+    "每名执法人员应于此日期前参加一次全员轮训（三年行动方案：2024 年 6 月底前）",
+)
+ROTATION_FROM = settings.define(
+    "training.rotation_from", "全员轮训计入起始日期", "2023-01-01",
+    "此日期前结束的轮训属于以往轮次，不计入本次全员轮训（三年行动 2023–2025 年）",
+)
 
 
 def r2(x: float | None) -> float:

@@ -527,9 +527,10 @@ class TrainingPage(QWidget):
         state = (f"业务学时 {fmt_hours(p.professional)} / {fmt_hours(p.required)}，" +
                  ("已完成" if p.missing <= 0 else f"还差 {fmt_hours(p.missing)} 学时")) if p.counted else \
             "不计入 60 学时考核（执法辅助人员或不在岗）"
+        rot = self.service.rotation_status(int(sid), self.as_of()).text
         self.p_info.setText(f"<b>{p.name}</b>（{p.squad}，{p.category}，{p.status}） {led.year} 年：{cats}；"
                             f"总学时 {fmt_hours(p.total)}。{state}。参训 {p.sessions} 次，缺勤 {p.absences} 次，"
-                            f"考试 {p.exams_taken} 次，合格 {p.exams_passed} 次。")
+                            f"考试 {p.exams_taken} 次，合格 {p.exams_passed} 次。" + (f"{rot}。" if rot else ""))
 
     def _open_person_from_brigade(self, index: QModelIndex) -> None:
         p = self.b_model.rows[self.b_proxy.mapToSource(index).row()]
