@@ -149,6 +149,31 @@ def test_draw_sample_and_score_item_by_item(page, filled, qtbot):
         assert r.score == 97 and r.grade == "不合格" and r.vetoed and r.template_version == 2
     v = ReviewService(filled).review(no, 2025)
     assert v.items["D2"].remark == "询问笔录未签名" and "V3" in v.vetoes
+    # drawing again over a scored sample asks first; "No" leaves the sample as it was
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkey_answer = {"v": QMessageBox.StandardButton.No}
+
+    def question(*a, **_k):
+        asked.append(a[2])
+        return monkey_answer["v"]
+
+    real = QMessageBox.question
+    QMessageBox.question = question  # type: ignore[method-assign]
+    try:
+        tab.redraw.setChecked(True)
+        tab.seed.setText("7")
+        tab.draw()
+        assert asked and "已有 1 件评查完毕" in asked[0]
+        with filled.Session() as s:
+            assert s.scalar(select(ReviewSample).where(ReviewSample.year == 2025)).seed == 2024
+        monkey_answer["v"] = QMessageBox.StandardButton.Yes
+        tab.draw()
+        with filled.Session() as s:
+            assert s.scalar(select(ReviewSample).where(ReviewSample.year == 2025)).seed == 7
+    finally:
+        QMessageBox.question = real  # type: ignore[method-assign]
 
 
 def test_calendar_tab_stores_a_year(page, filled, qtbot):

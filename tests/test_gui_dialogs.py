@@ -46,3 +46,30 @@ def test_rectification_dialog_buttons(qapp, qtbot):
     assert sorted(_texts(dlg)) == sorted(["保存", "取消"])
     dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel).click()
     assert dlg.result() == QDialog.DialogCode.Rejected
+
+
+def test_tab_leaves_notes_and_the_wheel_does_not_change_unfocused_scores(qtbot):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from brigade_desk.ui.widgets.forms import ScoreSpin, text_box
+
+    assert text_box("x").tabChangesFocus()
+    spin = ScoreSpin()
+    qtbot.addWidget(spin)
+    spin.setRange(0, 10)
+    spin.setValue(4)
+
+    def wheel() -> None:
+        ev = QWheelEvent(QPointF(5, 5), QPointF(5, 5), QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton,
+                         Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(spin, ev)
+
+    wheel()
+    assert spin.value() == 4  # not focused: the wheel scrolls the list instead
+    spin.show()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=2000)
+    wheel()
+    assert spin.value() == 3

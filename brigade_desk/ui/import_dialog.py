@@ -129,6 +129,7 @@ class ImportDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self.check_btn.setEnabled(True)
+            self.errors.set_rows([])  # the list belonged to the file checked before
             from brigade_desk.ui.tasks import describe
 
             user, text = describe(exc)

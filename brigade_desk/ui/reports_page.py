@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 from brigade_desk.reports.forms import FORMS, FormDef
 from brigade_desk.reports.period import Period
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.forms import text_box
 
 
 class ReportsPage(QWidget):
@@ -66,7 +66,7 @@ class ReportsPage(QWidget):
         self.form.addRow("季度", self.quarter)
         self.form.addRow("月份", self.month)
         self.form.addRow("对象", self.target_box)
-        self.placeholders = QPlainTextEdit()
+        self.placeholders = text_box()
         self.placeholders.setReadOnly(True)
         self.go = QPushButton("生成…")
         self.go.setDefault(True)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -28,7 +27,7 @@ from brigade_desk.errors import Cancelled, ValidationError
 from brigade_desk.models.av import ACTIVITIES
 from brigade_desk.progress import Progress
 from brigade_desk.ui.context import AppContext
-from brigade_desk.ui.widgets.forms import dialog_buttons, dialog_layout, error_label, mark
+from brigade_desk.ui.widgets.forms import dialog_buttons, dialog_layout, error_label, mark, text_box
 
 NONE = "（不指定）"
 
@@ -100,7 +99,7 @@ class IngestDialog(QDialog):
         self.workers.setRange(1, 8)
         self.workers.setValue(2)
         self.error = error_label()
-        self.report = QPlainTextEdit()
+        self.report = text_box()
         self.report.setReadOnly(True)
         self.report.setPlaceholderText("入库结果将显示在这里")
         form = QFormLayout()
@@ -215,7 +214,7 @@ class RecordDialog(QDialog):
         self.officer2 = officer_combo(officers, d.officer2_id)
         self.target = QLineEdit(d.target)
         self.place = QLineEdit(d.place)
-        self.notes = QPlainTextEdit(d.notes)
+        self.notes = text_box(d.notes)
         self.notes.setMaximumHeight(80)
         self.important = QCheckBox("重点文件")
         self.important.setChecked(d.important)

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -19,7 +18,7 @@ from PySide6.QtWidgets import (
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.models.cases import OfficialYear
 from brigade_desk.ui.context import AppContext
-from brigade_desk.ui.widgets.forms import error_label, mark
+from brigade_desk.ui.widgets.forms import error_label, mark, text_box
 from brigade_desk.workdays import (
     Calendar,
     delete_schedule,
@@ -40,9 +39,9 @@ class CalendarTab(QWidget):
         self.state.setWordWrap(True)
         self.source = QLineEdit()
         self.source.setPlaceholderText("如：国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕x号）")
-        self.holidays = QPlainTextEdit()
+        self.holidays = text_box()
         self.holidays.setPlaceholderText("每行一段，例如：\n2027-01-01~2027-01-03 元旦\n2027-02-06~2027-02-12 春节")
-        self.workdays = QPlainTextEdit()
+        self.workdays = text_box()
         self.workdays.setPlaceholderText("调休上班的周末，每行一天，例如：\n2027-02-14 春节调休")
         self.save_btn = QPushButton("保存该年安排")
         self.del_btn = QPushButton("删除录入的安排")

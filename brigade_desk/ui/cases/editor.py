@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +40,7 @@ from brigade_desk.ui.widgets.forms import (
     dialog_layout,
     error_label,
     mark,
+    text_box,
 )
 
 
@@ -77,7 +77,7 @@ class CaseDialog(QDialog):
         self.confiscation.setPlaceholderText("元")
         self.major = QCheckBox("重大案件（须法制审核、集体讨论并备案）")
         self.major.setChecked(c.is_major)
-        self.notes = QPlainTextEdit(c.notes)
+        self.notes = text_box(c.notes)
         self.notes.setFixedHeight(50)
         self.dates = {k: DateField(getattr(c, k)) for k in CASE_DATES}
 

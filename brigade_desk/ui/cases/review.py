@@ -240,6 +240,15 @@ class ReviewTab(QWidget):
         year, n, redraw = self.year.value(), self.per_cat.value(), self.redraw.isChecked()
         seed = int(seed_text) if seed_text else None
         svc = self.service
+        old = svc.sample(year) if redraw else None
+        scored = sum(1 for e in old.entries if e.review_id is not None) if old else 0
+        if scored and QMessageBox.question(
+                self, "重新抽取样本",
+                f"{year} 年度的样本中已有 {scored} 件评查完毕。重新抽取后，不在新样本中的案卷显示为“未在样本中”"
+                "（评查记录保留），新抽到的案卷需要重新评查。\n确定重新抽取？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+            return
 
         def work(_p: object) -> SampleView:
             return svc.draw_sample(year, per_category=n, seed=seed, redraw=redraw)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -29,7 +28,13 @@ from brigade_desk import settings
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.services.checklists import Item, Template
 from brigade_desk.services.review import ItemScore, ReviewService, ReviewView, ScoreInput, grade_for
-from brigade_desk.ui.widgets.forms import DateField, dialog_buttons, error_label
+from brigade_desk.ui.widgets.forms import (
+    DateField,
+    ScoreSpin,
+    dialog_buttons,
+    error_label,
+    text_box,
+)
 
 GRADE_COLOR = {"优秀": "#1b7f3b", "合格": "#1a5fb4", "不合格": "#c01c28"}
 
@@ -85,7 +90,7 @@ class ScoreDialog(QDialog):
             self.vetoes[v.code] = (cb, note)
         self.reviewer = QLineEdit(existing.reviewer if existing else "")
         self.reviewed_on = DateField(existing.reviewed_on if existing else dt.date.today())
-        self.overall = QPlainTextEdit(existing.remarks if existing else "")
+        self.overall = text_box(existing.remarks if existing else "")
         self.overall.setFixedHeight(50)
         self.total = QLabel()
         self.total.setStyleSheet("font-size: 14pt; font-weight: bold;")
@@ -116,7 +121,7 @@ class ScoreDialog(QDialog):
             cell.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             cell.setToolTip(text)
             self.table.setItem(r, col, cell)
-        spin = QDoubleSpinBox()
+        spin = ScoreSpin()
         spin.setDecimals(1)
         spin.setSingleStep(0.5)
         spin.setRange(0, float(it.points))

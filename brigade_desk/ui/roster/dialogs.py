@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLineEdit,
     QMessageBox,
-    QPlainTextEdit,
     QWidget,
 )
 
@@ -24,6 +23,7 @@ from brigade_desk.ui.widgets.forms import (
     dialog_layout,
     error_label,
     mark,
+    text_box,
 )
 
 
@@ -64,7 +64,7 @@ class StaffDialog(QDialog):
         self.status_date = DateField(s.status_date)
         self.bodycam = QLineEdit(s.bodycam_no)
         self.phone = QLineEdit(s.phone)
-        self.notes = QPlainTextEdit(s.notes)
+        self.notes = text_box(s.notes)
         self.notes.setFixedHeight(60)
 
         self.widgets: dict[str, QWidget] = {

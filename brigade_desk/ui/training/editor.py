@@ -39,7 +39,7 @@ from brigade_desk.services.training import (
     category_label,
     category_names,
 )
-from brigade_desk.ui.widgets.forms import DateField, dialog_buttons, error_label, mark
+from brigade_desk.ui.widgets.forms import DateField, dialog_buttons, error_label, mark, text_box
 
 ALL = "（全部中队）"
 C_TICK, C_NAME, C_SQUAD, C_CAT, C_STATUS, C_HOURS, C_SCORE, C_REASON = range(8)
@@ -287,12 +287,11 @@ class FormsDialog(QDialog):
     """Edit the list of training forms (one per line); stored as a setting."""
 
     def __init__(self, service: TrainingService, parent: QWidget | None = None) -> None:
-        from PySide6.QtWidgets import QPlainTextEdit
 
         super().__init__(parent)
         self.service = service
         self.setWindowTitle("培训形式列表")
-        self.edit = QPlainTextEdit("\n".join(service.forms()))
+        self.edit = text_box("\n".join(service.forms()))
         self.errors = error_label()
         buttons = dialog_buttons(self, self.save)
         lay = QFormLayout(self)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
     QMenu,
+    QPlainTextEdit,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -98,3 +101,27 @@ def dialog_layout(dialog: QDialog, body: QLayout | QWidget, errors: QWidget, but
     lay.addWidget(errors)
     lay.addWidget(buttons)
     return lay
+
+
+def text_box(text: str = "") -> QPlainTextEdit:
+    """A multi-line text field in which Tab moves on to the next field (as in every other field)
+    instead of typing a tab character; Ctrl+Tab still types one."""
+    box = QPlainTextEdit(text)
+    box.setTabChangesFocus(True)
+    return box
+
+
+class ScoreSpin(QDoubleSpinBox):
+    """A number field inside a long scrolling list: the mouse wheel scrolls the list and changes the
+    number only after the clerk clicked into the field."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # goes on to the scrolling list
+
