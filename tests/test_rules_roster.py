@@ -95,3 +95,19 @@ def test_bodycam_missing_only_certified_front_line_on_duty(db: Database, roster:
     add_officer(roster, IDS[3], "丁", valid_to=None)  # no certificate: no_valid_cert instead
     f = findings(db, rule="bodycam_missing")
     assert [x.subject for x in f] == ["甲"] and f[0].due == dt.date(2026, 12, 31)
+
+
+def test_an_expired_valid_certificate_is_shown_and_counted_as_expired(db, roster):
+    from brigade_desk.reports.dashboard import charts
+    from brigade_desk.services.roster import EXPIRED
+
+    today = dt.date(2026, 11, 23)
+    add_officer(roster, IDS[0], "甲", valid_to=dt.date(2026, 10, 14))
+    add_officer(roster, IDS[1], "乙", valid_to=dt.date(2029, 1, 1))
+    add_officer(roster, IDS[2], "丙", valid_to=today)  # the last valid day
+    states = {p.name: p.current_cert.state(today) for p in roster.list_staff()}
+    assert states == {"甲": EXPIRED, "乙": "有效", "丙": "有效"}
+    with db.Session() as s:
+        pie = next(c for c in charts(s, today) if c.key == "cert_status")
+    got = dict(zip(pie.categories, pie.series["证件数"], strict=True))
+    assert got["有效"] == 2 and got[EXPIRED] == 1

@@ -9,10 +9,11 @@ import datetime as dt
 import importlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from brigade_desk.models.roster import Certificate, CertStatus, Staff, StaffStatus
+from brigade_desk.services.roster import EXPIRED
 
 CHART_MODULES: list[str] = [
     "brigade_desk.reports.dashboard",
@@ -37,12 +38,15 @@ class ChartSpec:
 def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
     """The roster's own figures: certificates by status and by expiry month."""
     on_duty = select(Staff.id).where(Staff.status == StaffStatus.ON_DUTY)
+    # a 有效 certificate past its 有效期至 is counted as 已过期, as the roster shows it and the rules treat it
+    shown = case((and_(Certificate.status == CertStatus.VALID, Certificate.valid_to < as_of), EXPIRED),
+                 else_=Certificate.status)
     rows = session.execute(
-        select(Certificate.status, func.count()).where(Certificate.staff_id.in_(on_duty)).group_by(Certificate.status)
+        select(shown, func.count()).where(Certificate.staff_id.in_(on_duty)).group_by(shown)
     ).all()
-    counts = {s.value: 0 for s in CertStatus}
+    counts = {CertStatus.VALID.value: 0, EXPIRED: 0, **{s.value: 0 for s in CertStatus}}
     for status, n in rows:
-        counts[status] = n
+        counts[str(status)] = n
     by_status = ChartSpec("cert_status", "在岗人员执法证件状态", "pie", list(counts), {"证件数": [float(v) for v in counts.values()]})
     months = []
     y, m = as_of.year, as_of.month

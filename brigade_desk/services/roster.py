@@ -84,11 +84,21 @@ class CertInput:
     status: str = CertStatus.VALID.value
 
 
+EXPIRED = "已过期"  # shown, never stored: 有效 certificates past their 有效期至
+
+
 @dataclass
 class CertView(CertInput):
     id: int = 0
     staff_id: int = 0
     cancel_requested: dt.date | None = None
+
+    def state(self, as_of: dt.date) -> str:
+        """The status as the clerk reads it: a certificate still 有效 on paper but past its 有效期至
+        is shown as 已过期 (the rules count it as not valid too)."""
+        if self.status == CertStatus.VALID and self.valid_to is not None and self.valid_to < as_of:
+            return EXPIRED
+        return str(self.status)
 
 
 @dataclass

@@ -145,7 +145,7 @@ class RosterPage(QWidget):
             Column("人员类别", lambda r: r.staff.category, 90),
             Column("在岗状态", lambda r: r.staff.status, 60),
             Column("执法证号", lambda r: _cert(r, "cert_no"), 120),
-            Column("证件状态", lambda r: _cert(r, "status"), 60),
+            Column("证件状态", lambda r: r.cert.state(dt.date.today()) if r.cert else None, 60),
             Column("有效期至", lambda r: _cert(r, "valid_to"), 90),
             Column("全国统一", lambda r: _cert(r, "national_format"), 60),
             Column("法制审核", lambda r: r.staff.is_legal_reviewer if r.staff.category == StaffCategory.OFFICER else None, 60),
@@ -172,7 +172,7 @@ class RosterPage(QWidget):
         self.detail_title = QLabel("选择一名人员查看证件与履历")
         self.detail_title.setStyleSheet("font-weight:bold; font-size:11pt")
         cert_cols: list[Column[CertView]] = [
-            Column("执法证号", lambda c: c.cert_no, 130), Column("状态", lambda c: c.status, 60),
+            Column("执法证号", lambda c: c.cert_no, 130), Column("状态", lambda c: c.state(dt.date.today()), 60),
             Column("发证机关", lambda c: c.issuer, 130), Column("发证日期", lambda c: c.issue_date, 90),
             Column("有效期至", lambda c: c.valid_to, 90), Column("全国统一", lambda c: c.national_format, 60),
             Column("申请注销", lambda c: c.cancel_requested, 90),
