@@ -306,3 +306,16 @@ def test_position_agrees_with_the_sorted_list_for_every_sort(filled):
                 ids = svc.ids(f, key, desc)
                 assert [svc.position(f, key, desc, i) for i in ids] == list(range(len(ids))), (key, desc)
     assert svc.position(CaseFilter(category="行政检查"), "filed_on", True, svc.ids(CaseFilter(category="行政处罚"))[0]) == -1
+
+
+def test_register_marks_cases_the_av_rule_finds(page, filled):
+    """A case whose 查封扣押 has no full-process recording is coloured like the problem list says."""
+    with filled.begin() as s:
+        a, b = add_staff(s, "王五"), add_staff(s, "赵六")
+        cid = add_case(s, "乐交执强〔2025〕12号", [a, b], category="行政强制", filed_on=D(2025, 6, 1),
+                       activities=["查封扣押"]).id
+    page.ctx.changed("cases")
+    reg = page.register
+    reg.search.setText("执强")
+    assert reg.model.id_at(0) == cid and any("全程音像" in p for p in reg.model.problems[cid])
+    assert reg.model.data(reg.model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is not None

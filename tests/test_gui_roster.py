@@ -140,7 +140,11 @@ def test_roster_filters(window: MainWindow) -> None:
     page.squad.setCurrentText("二中队")  # type: ignore[attr-defined]
     assert page.proxy.rowCount() == 2  # type: ignore[attr-defined]
     page.only_problems.setChecked(True)  # type: ignore[attr-defined]
-    assert page.proxy.rowCount() == 1  # type: ignore[attr-defined]
+    # 丙 has no certificate (red); 乙 has no training this year (the training ledger's finding, yellow)
+    shown = {page.proxy.data(page.proxy.index(i, 0)): page.model.row_at(page.proxy.mapToSource(page.proxy.index(i, 0)).row())  # type: ignore[attr-defined]
+             for i in range(page.proxy.rowCount())}  # type: ignore[attr-defined]
+    assert set(shown) == {"乙", "丙"}
+    assert shown["丙"].severe and not shown["乙"].severe and any("学时" in p for p in shown["乙"].problems)
     page.only_problems.setChecked(False)  # type: ignore[attr-defined]
     page.search.setText("乙")  # type: ignore[attr-defined]
     assert page.proxy.rowCount() == 1  # type: ignore[attr-defined]

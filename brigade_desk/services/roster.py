@@ -208,13 +208,20 @@ class RosterService:
             return [_staff_view(r) for r in rows]
 
     def list_with_findings(self, as_of: dt.date) -> tuple[list[StaffView], list[Finding]]:
-        """The roster and its findings from one read (what the roster page shows); kept while the
-        data stays the same (``services.cache``: the main window computes it in the background)."""
+        """The roster and every finding about its people (the roster's own rules from the same read,
+        the other ledgers' from the shared findings); kept while the data stays the same
+        (``services.cache``: the main window computes it in the background)."""
         from brigade_desk.rules import roster as roster_rules
 
         def compute(s: Session) -> tuple[tuple[StaffView, ...], tuple[Finding, ...]]:
+            from brigade_desk.services import findings as svc_findings
+
             staff = roster_rules.load_staff(s)
-            return tuple(_staff_view(r) for r in staff), tuple(roster_rules.check(s, as_of, staff))
+            own = roster_rules.check(s, as_of, staff)
+            # what other ledgers find about a person (training hours, rotation …), from the shared findings
+            others = [f for f in svc_findings.findings(self.db, as_of)
+                      if f.entity == "staff" and f.rule not in roster_rules.RULES]
+            return tuple(_staff_view(r) for r in staff), tuple(own + others)
 
         staff, found = DataCache.of(self.db).get(("roster", as_of), compute)
         return list(staff), list(found)

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 from brigade_desk import rules
 from brigade_desk.models.cases import CaseCategory, Procedure
 from brigade_desk.rules import Finding
-from brigade_desk.rules import cases as case_rules
 from brigade_desk.services import findings as svc_findings
 from brigade_desk.services.cases import CaseFilter, CaseService, CaseView
 from brigade_desk.ui.cases.editor import CaseDialog
@@ -187,7 +186,7 @@ class RegisterTab(QWidget):
             probs: dict[int, list[str]] = defaultdict(list)
             severe: set[int] = set()
             for f in findings:
-                if f.rule in case_rules.RULES and f.entity == "case" and f.entity_id is not None:
+                if f.entity == "case" and f.entity_id is not None:  # the case rules and the AV full-process rule
                     probs[f.entity_id].append(f"{labels.get(f.rule, f.rule)}：{f.detail}")
                     if f.rule != "case_officers_insufficient":
                         severe.add(f.entity_id)

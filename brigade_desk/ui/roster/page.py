@@ -29,6 +29,7 @@ from brigade_desk import audit, rules
 from brigade_desk.errors import UserError
 from brigade_desk.models.roster import CertAction, CertStatus, StaffCategory, StaffStatus
 from brigade_desk.rules import Finding
+from brigade_desk.rules import roster as roster_rules
 from brigade_desk.services.roster import (
     CERT_LABELS,
     STAFF_LABELS,
@@ -289,7 +290,7 @@ class RosterPage(QWidget):
             for f in findings:
                 if f.entity_id is not None:
                     by_id[f.entity_id].append(f"{labels.get(f.rule, f.rule)}：{f.detail}")
-                    if f.rule != "cert_expiring":
+                    if f.rule in roster_rules.RULES and f.rule != "cert_expiring":  # others: yellow
                         severe.add(f.entity_id)
             return [RosterRow(p, by_id.get(p.id, []), p.id in severe) for p in staff]
 
