@@ -56,9 +56,11 @@ class CalendarTab(QWidget):
         btns.addWidget(self.del_btn)
         btns.addWidget(self.save_btn)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel("备案（5 个工作日）、公示（20 个工作日）等期限按国务院节假日安排（含调休）计算。"
-                             "日历库已收录的年份无需录入；尚未收录的年份请在国务院公布安排后在此录入，"
-                             "录入前涉及该年的期限只能按普通周末估算，问题清单会注明。"))
+        intro = QLabel("备案（5 个工作日）、公示（20 个工作日）等期限按国务院节假日安排（含调休）计算。"
+                       "日历库已收录的年份无需录入；尚未收录的年份请在国务院公布安排后在此录入，"
+                       "录入前涉及该年的期限只能按普通周末估算，问题清单会注明。")
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
         lay.addWidget(self.state)
         lay.addLayout(form)
         lay.addWidget(self.errors)

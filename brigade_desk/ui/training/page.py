@@ -189,9 +189,10 @@ class TrainingPage(QWidget):
         bar.addWidget(self.s_form)
         bar.addWidget(QLabel("类别"))
         bar.addWidget(self.s_cat)
-        bar.addStretch(1)
+        bar2 = QHBoxLayout()  # the actions on a second row: the page fits a 1366-pixel laptop screen
+        bar2.addStretch(1)
         for b in (add, edit, delete, imp, exp, forms, prn):
-            bar.addWidget(b)
+            bar2.addWidget(b)
         # a lazy model: ids filtered and sorted in SQL, rows fetched when painted
         self.s_model = SessionTableModel(self.service, w)
         self.s_view = make_view(w, "training_sessions")
@@ -212,6 +213,7 @@ class TrainingPage(QWidget):
         forms.clicked.connect(self.edit_forms)
         lay = QVBoxLayout(w)
         lay.addLayout(bar)
+        lay.addLayout(bar2)
         lay.addWidget(self.s_view, 1)
         return w
 
