@@ -98,7 +98,11 @@ def test_detail_and_open_with_system_player(page, monkeypatch):
     assert opened == [d.path]
 
 
-def test_ingest_dialog_writes_to_database(page, gui_ctx, qtbot, db, tmp_path):
+def test_ingest_dialog_writes_to_database(page, gui_ctx, qtbot, db, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []  # the case number is not in the case register: the clerk is asked, and says yes
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **_k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
     new = tmp_path / "新卡"
     write(new / "20240601090000_1.mp4", b"a")
     write(new / "20240601100000_2IMP.mp4", b"b")
@@ -116,6 +120,7 @@ def test_ingest_dialog_writes_to_database(page, gui_ctx, qtbot, db, tmp_path):
     dlg.archive.insert(str(tmp_path / "归档"))
     dlg.start()
     assert dlg.result_obj is not None and dlg.result_obj.added == 2
+    assert len(asked) == 1 and "案件登记中没有案号“案-2”" in asked[0]
     assert "新增 2 个" in dlg.report.toPlainText()
     with db.Session() as s:
         recs = s.scalars(select(AvRecord).where(AvRecord.case_no == "案-2")).all()

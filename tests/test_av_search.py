@@ -267,3 +267,13 @@ def test_secondary_tabs_load_when_first_shown(page, monkeypatch):
     assert loaded == []  # the index tab is showing: nothing else is queried
     page.tabs.setCurrentWidget(page.cases_tab)
     assert loaded == [page.cases_tab]
+
+
+def test_case_number_filter_accepts_any_brackets(db):
+    _add(db)
+    svc = AvService(db)
+    for typed in ("乐交执罚(2024)12", "乐交执罚（2024）12号", "执罚[2024"):
+        got = {r.case_no for r in svc.page(AvFilter(case_no=typed), "media_start", False, 0, 50)}
+        assert "乐交执罚〔2024〕12号" in got, typed
+    exact = svc.ids(AvFilter(case_no="乐交执罚【2024】12号", case_exact=True))
+    assert len(exact) == 1

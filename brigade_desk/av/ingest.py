@@ -37,6 +37,7 @@ from brigade_desk import settings
 from brigade_desk.av import media, roots
 from brigade_desk.av.hashing import copy_and_hash, hash_file
 from brigade_desk.av.patterns import CompiledPattern, NameInfo, load, parse_name
+from brigade_desk.case_no import normalize as normalize_case_no
 from brigade_desk.db import Database
 from brigade_desk.errors import Cancelled, UserError, ValidationError, describe_os_error
 from brigade_desk.models.av import ACTIVITIES, Activity, AvDuplicate, AvIngestBatch, AvRecord
@@ -314,7 +315,7 @@ def ingest(db: Database, folder: Path | str, opts: IngestOptions | None = None, 
                 media_start=d.start or it.mtime, time_source="文件名" if d.start else "文件时间",
                 duration_s=d.duration, pattern_name=d.info.pattern, device_no=d.device,
                 officer_code=d.info.officer, officer_id=officer, officer2_id=officer2,
-                activity=activity, case_no=opts.case_no.strip(), target=opts.target.strip(),
+                activity=activity, case_no=normalize_case_no(opts.case_no), target=opts.target.strip(),
                 place=opts.place.strip(), notes=opts.notes, important=d.info.important,
                 retention_years=keep, batch_id=batch_id, ingested_at=dt.datetime.now(),
                 source_root_id=root_id if arch_id is not None else None,

@@ -17,6 +17,7 @@ import brigade_desk.models  # noqa: F401  (before settings: breaks the models→
 from brigade_desk import settings
 from brigade_desk.av import patterns as pat
 from brigade_desk.av import roots, search
+from brigade_desk.case_no import normalize as normalize_case_no
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.models.av import (
@@ -225,7 +226,7 @@ class AvService:
         if f.text.strip():
             out.append((f.text.strip(), search.TEXT_COLUMNS))
         if f.case_no.strip() and not f.case_exact:
-            out.append((f.case_no.strip(), ("case_no",)))
+            out.append((normalize_case_no(f.case_no), ("case_no",)))
         if f.device.strip():
             out.append((f.device.strip(), ("device_no",)))
         return out
@@ -234,7 +235,7 @@ class AvService:
         for query, cols in self._texts(f):
             q = q.where(self._text(query, cols, drive))
         if f.case_no.strip() and f.case_exact:
-            q = q.where(AvRecord.case_no == f.case_no.strip())
+            q = q.where(AvRecord.case_no == normalize_case_no(f.case_no))
         if f.officer_id is not None:
             q = q.where(or_(AvRecord.officer_id == f.officer_id, AvRecord.officer2_id == f.officer_id))
         if f.activity:
@@ -401,7 +402,7 @@ class AvService:
                 sid = getattr(e, key)
                 if sid is not None and s.get(Staff, sid) is None:
                     raise ValidationError({key: f"「执法人员」编号 {sid} 不在花名册中"})
-            r.case_no, r.activity, r.target = e.case_no.strip(), e.activity, e.target.strip()
+            r.case_no, r.activity, r.target = normalize_case_no(e.case_no), e.activity, e.target.strip()
             r.place, r.notes, r.important = e.place.strip(), e.notes, e.important
             r.officer_id, r.officer2_id = e.officer_id, e.officer2_id
             if r.case_no and settings.get(s, settings.AV_CASE_PERMANENT):
@@ -504,6 +505,16 @@ class AvService:
             if c not in out:
                 out[c] = CaseSummary(c, 0, "", "、".join(missing.get(c, [])), None, None)
         return tuple(sorted(out.values(), key=lambda x: x.case_no, reverse=True))
+
+    def case_known(self, case_no: str) -> bool | None:
+        """Whether the case register has ``case_no`` (however its brackets were typed); None when
+        there is no case register to ask."""
+        with self.db.Session() as s:
+            if av_rules.case_numbers(s) is None:
+                return None
+            row = s.execute(text(f"SELECT 1 FROM {av_rules.CASE_TABLE} WHERE case_no = :c"),
+                            {"c": normalize_case_no(case_no)}).first()
+        return row is not None
 
     def case_text(self, case_no: str) -> list[tuple[str, str]]:
         """The case register's row for ``case_no`` as (label, value) pairs (empty without a register)."""

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from brigade_desk.case_no import normalize as normalize_case_no
 from brigade_desk.db import Database
 from brigade_desk.errors import RowError
 from brigade_desk.importers import tabular as t
@@ -246,7 +247,7 @@ def import_cases(db: Database, path: Path | str, *, dry_run: bool = False, skip_
                 continue
             row_errs: list[RowError] = []
             p = _parse(row, staff, row_errs, today)
-            case_no = t.text(row.values.get("case_no"))
+            case_no = normalize_case_no(t.text(row.values.get("case_no")))
             prev = seen.get(case_no)
             if prev is not None:
                 row_errs.append(row.error("case_no", f"案号与工作表「{prev.sheet}」第 {prev.row} 行重复"))

@@ -19,6 +19,7 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from brigade_desk.case_no import normalize as normalize_case_no
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError
 from brigade_desk.exports.common import form_info
@@ -137,7 +138,7 @@ def export_filing_pdf(db: Database, out: Path | str, case_no: str, *, as_of: dt.
     today = as_of or dt.date.today()
     with db.Session() as s:
         c = s.scalar(select(CaseRecord).options(selectinload(CaseRecord.officers))
-                     .where(CaseRecord.case_no == case_no.strip()))
+                     .where(CaseRecord.case_no == normalize_case_no(case_no)))
         if c is None:
             raise UserError(f"案号 {case_no} 不存在，请检查案号（可在“案件登记”中查找）")
         info = form_info(s, today)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from brigade_desk.case_no import normalize as normalize_case_no
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.models.cases import (
@@ -110,7 +111,7 @@ MODEL_FIELDS = [f.name for f in fields(CaseInput) if f.name != "officer_ids"]
 def validate_case(data: CaseInput, today: dt.date | None = None) -> dict[str, str]:
     """Normalise ``data`` in place and return field → Chinese message for every problem."""
     errs: dict[str, str] = {}
-    data.case_no = data.case_no.strip()
+    data.case_no = normalize_case_no(data.case_no)  # 〔2026〕 however the brackets were typed
     data.cause = data.cause.strip()
     data.party = data.party.strip()
     if not data.case_no:
@@ -202,7 +203,8 @@ SORT_COLUMNS = {
 def apply_filter(q: Select[Any], f: CaseFilter) -> Select[Any]:
     if f.text.strip():
         like = f"%{f.text.strip()}%"
-        q = q.where(or_(CaseRecord.case_no.like(like), CaseRecord.party.like(like), CaseRecord.cause.like(like)))
+        no_like = f"%{normalize_case_no(f.text)}%"  # 乐交执罚(2026 finds 乐交执罚〔2026〕…
+        q = q.where(or_(CaseRecord.case_no.like(no_like), CaseRecord.party.like(like), CaseRecord.cause.like(like)))
     if f.category:
         q = q.where(CaseRecord.category == f.category)
     if f.domain:
@@ -308,7 +310,7 @@ class CaseService:
 
     def find(self, case_no: str) -> CaseView | None:
         with self.db.Session() as s:
-            c = s.scalar(select(CaseRecord).where(CaseRecord.case_no == case_no.strip()))
+            c = s.scalar(select(CaseRecord).where(CaseRecord.case_no == normalize_case_no(case_no)))
             return view_of(c) if c else None
 
     def count(self, f: CaseFilter | None = None) -> int:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from brigade_desk import case_settings as cs
 from brigade_desk import settings
+from brigade_desk.case_no import normalize as normalize_case_no
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.models.cases import (
@@ -183,7 +184,7 @@ def compute(template: Template, data: ScoreInput) -> tuple[Decimal, bool, dict[s
 
 
 def _case_by_no(s: Session, case_no: str) -> CaseRecord:
-    c = s.scalar(select(CaseRecord).where(CaseRecord.case_no == case_no.strip()))
+    c = s.scalar(select(CaseRecord).where(CaseRecord.case_no == normalize_case_no(case_no)))
     if c is None:
         raise UserError(f"案号 {case_no} 不存在")
     return c

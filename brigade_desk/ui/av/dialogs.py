@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -72,6 +73,7 @@ class IngestDialog(QDialog):
                  folder: str = "") -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.service = service
         self.setWindowTitle("音像文件入库")
         self.resize(620, 520)
         self.result_obj: IngestResult | None = None
@@ -113,7 +115,8 @@ class IngestDialog(QDialog):
         form.addRow("地点", self.place)
         form.addRow(self.copy)
         form.addRow("归档位置", self.archive_row)
-        form.addRow("并行线程", self.workers)
+        self.workers.setToolTip("同时计算校验值的文件数；机械硬盘或 U 盘上设为 1 往往更快")
+        form.addRow("同时处理文件数", self.workers)
         self.buttons = QDialogButtonBox()
         self.start_btn = self.buttons.addButton("开始入库", QDialogButtonBox.ButtonRole.AcceptRole)
         self.close_btn = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
@@ -165,6 +168,12 @@ class IngestDialog(QDialog):
             self.error.show()
             return
         self.error.hide()
+        if opts.case_no and self.service.case_known(opts.case_no) is False and QMessageBox.question(
+                self, "案件编号", f"案件登记中没有案号“{opts.case_no}”。\n仍然按此案号入库吗？"
+                "（可先在“案卷评查 → 案件登记”中登记该案件；案号中的括号写法不影响匹配）",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+            return
         if opts.copy_to:
             self.ctx.qsettings.setValue("av/archive", str(opts.copy_to))
         self.start_btn.setEnabled(False)
