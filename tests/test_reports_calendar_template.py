@@ -125,6 +125,14 @@ def test_template_errors_are_named(tmp_path: Path, db: Database) -> None:
         fill_template(s, tmp_path / "t2.xlsx", tmp_path / "o.xlsx", Period(2026))
     assert not (tmp_path / "o.xlsx").exists()
     assert any("{{单位名称}}" == p for p, _ in placeholder_help())
+    # a wrong placeholder below a detail section is named where the clerk wrote it, not where the
+    # section's rows pushed it
+    wb = openpyxl.Workbook()
+    wb.active["A3"] = "{{行:执法证件.证号}}"
+    wb.active["D6"] = "{{没有这个}}"
+    wb.save(tmp_path / "t3.xlsx")
+    with db.Session() as s, pytest.raises(UserError, match="单元格 D6 "):
+        fill_template(s, tmp_path / "t3.xlsx", tmp_path / "o.xlsx", Period(2026))
 
 
 def test_cli_export_template(tmp_path: Path, db: Database, roster: RosterService) -> None:

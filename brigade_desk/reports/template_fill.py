@@ -179,6 +179,15 @@ def fill_template(session: Session, template: Path | str, out: Path | str, perio
     sources = all_sources()
     scalars = scalar_values(session, period, today)
     report = FillReport()
+    for ws in wb.worksheets:  # unknown placeholders named where the clerk wrote them, before rows move
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and "{{" in cell.value:
+                    unknown = [m.group(1) for m in PLACEHOLDER.finditer(cell.value)
+                               if m.group(1) not in scalars and not ROW_MARK.match(m.group(1))]
+                    if unknown:
+                        raise UserError(f"工作表「{ws.title}」单元格 {cell.coordinate} 的占位符 {{{{{unknown[0]}}}}} 无法识别。"
+                                        f"可用的占位符：{'、'.join('{{' + k + '}}' for k in scalars)}，以及 {{{{行:来源.字段}}}}。")
     for ws in wb.worksheets:
         marker_rows = [r for r in range(1, ws.max_row + 1) if _row_markers(ws, r)]
         for r in reversed(marker_rows):
