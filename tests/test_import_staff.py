@@ -187,3 +187,18 @@ def test_missing_cert_no_and_a_wrong_date_are_both_named(tmp_path: Path, db: Dat
     r = import_staff(db, tmp_path / "both.xlsx")
     assert r.rejected and not r.written
     assert sorted((e.row, e.column) for e in r.errors) == [(2, "发证日期"), (2, "执法证号")]
+
+
+def test_header_without_a_required_column_says_which(tmp_path: Path, db: Database) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "名单"
+    ws.append(["某县交通运输综合行政执法大队执法人员花名册"])
+    ws.append([])
+    ws.append(["姓名", "所在中队", "执法证号", "有效期至", "联系电话"])  # no 身份证号 column
+    ws.append(["张三", "一中队", "C1", "2028-01-01", "123"])
+    wb.save(tmp_path / "no_id.xlsx")
+    r = import_staff(db, tmp_path / "no_id.xlsx")
+    assert r.rejected and not r.written and len(r.errors) == 1
+    e = r.errors[0]
+    assert (e.sheet, e.row, e.column) == ("名单", 3, "身份证号") and "缺少必需的列：身份证号" in e.message and "姓名" in e.message

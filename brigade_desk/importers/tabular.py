@@ -232,11 +232,29 @@ def find_header(
     return best
 
 
+def near_header(rows: Sequence[Sequence[Any]], columns: Sequence[Column]) -> tuple[int, list[str], list[str]] | None:
+    """The row that looks most like a header although a required column is missing: (index, the
+    labels of the columns recognised, the labels of the required ones missing); None when no row
+    has at least three known columns."""
+    lookup: dict[str, Column] = {}
+    for c in columns:
+        for n in c.names():
+            lookup.setdefault(n, c)
+    best: tuple[int, list[str], list[str]] | None = None
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        seen = {lookup[h].key: lookup[h] for h in (norm_header(cell) for cell in row) if h in lookup}
+        if len(seen) >= 3 and (best is None or len(seen) > len(best[1])):
+            missing = [c.label for c in columns if c.required and c.key not in seen]
+            best = (i, [c.label for c in seen.values()], missing)
+    return best
+
+
 def read_tables(path: Path, columns: Sequence[Column]) -> tuple[list[SheetTable], list[RowError]]:
     """Every sheet whose header row is found; sheets without one are reported when none match."""
     wb = open_workbook(path)
     tables: list[SheetTable] = []
     skipped: list[str] = []
+    almost: list[RowError] = []  # sheets whose header lacks a required column
     labels = {c.key: c.label for c in columns}
     try:
         for ws in wb.worksheets:
@@ -244,6 +262,11 @@ def read_tables(path: Path, columns: Sequence[Column]) -> tuple[list[SheetTable]
             hdr = find_header(raw, columns)
             if hdr is None:
                 skipped.append(ws.title)
+                near = near_header(raw, columns)
+                if near is not None and near[2]:
+                    almost.append(RowError(ws.title, near[0] + 1, near[2][0], (
+                        f"第 {near[0] + 1} 行像是表头（认出了 {'、'.join(near[1][:6])} 等 {len(near[1])} 列），"
+                        f"但缺少必需的列：{'、'.join(near[2])}。请在表头中加上该列（列名可用常见写法）。")))
                 continue
             idx, colmap, texts = hdr
             table = SheetTable(ws.title, idx + 1, texts)
@@ -256,7 +279,9 @@ def read_tables(path: Path, columns: Sequence[Column]) -> tuple[list[SheetTable]
     finally:
         wb.close()
     errors: list[RowError] = []
-    if not tables:
+    if not tables and almost:
+        errors.extend(almost)
+    elif not tables:
         need = "、".join(c.label for c in columns if c.required)
         errors.append(
             RowError(
