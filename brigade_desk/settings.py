@@ -99,4 +99,4 @@ AV_RETENTION_YEARS = define(
      "留置送达": None, "公告送达": None, "其他": 1},
     "不作为案件证据的音像记录按执法活动保存的年数；null 表示永久",
 )
-AV_WORKERS = define("av.hash_workers", "音像文件校验并行线程数", 2, "计算 SHA-256 时同时处理的文件数")
+AV_WORKERS = define("av.hash_workers", "音像文件校验时同时处理的文件数", 2, "计算 SHA-256 时同时处理的文件数")

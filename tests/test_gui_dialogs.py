@@ -73,3 +73,35 @@ def test_tab_leaves_notes_and_the_wheel_does_not_change_unfocused_scores(qtbot):
     qtbot.waitUntil(spin.hasFocus, timeout=2000)
     wheel()
     assert spin.value() == 3
+
+
+def test_settings_dialog_edits_lists_kinds_and_retention_as_a_clerk_types_them(gui_ctx, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QComboBox, QMessageBox
+
+    from brigade_desk import case_settings as cs
+    from brigade_desk.ui.settings_dialog import parse_retention
+
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a: warnings.append(text))
+    dlg = SettingsDialog(gui_ctx)
+    qtbot.addWidget(dlg)
+    acts = dlg.inputs[settings.AV_FULL_PROCESS.key]
+    assert acts.text() == "查封扣押、强制拆除"  # not JSON
+    kind = dlg.inputs[cs.FILING_KIND.key]
+    assert isinstance(kind, QComboBox) and kind.currentText() == "工作日"
+    kind.setCurrentText("自然日")
+    acts.setText("查封扣押，强制拆除、 扣押车辆")
+    keep = dlg.inputs[settings.AV_RETENTION_YEARS.key]
+    assert "查封扣押：永久" in keep.toPlainText()
+    keep.setPlainText("查封扣押：永久\n现场检查：两年")
+    save = dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
+    save.click()
+    assert warnings and "现场检查：两年" in warnings[-1] and dlg.result() != QDialog.DialogCode.Accepted
+    keep.setPlainText("查封扣押：永久\n现场检查：2")
+    save.click()
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    with gui_ctx.db.Session() as s:
+        assert settings.get(s, settings.AV_FULL_PROCESS) == ["查封扣押", "强制拆除", "扣押车辆"]
+        assert settings.get(s, cs.FILING_KIND) == "calendar"
+        assert settings.get(s, settings.AV_RETENTION_YEARS) == {"查封扣押": None, "现场检查": 2}
+    assert parse_retention("听证：永久；调查取证：10") == {"听证": None, "调查取证": 10}
