@@ -229,3 +229,22 @@ def test_sample_of_an_empty_year_is_refused(db):  # noqa: F811
         ReviewService(db).draw_sample(2019)
     with pytest.raises(ValidationError):
         ReviewService(db).draw_sample(2025, per_category=0)
+
+
+def test_review_date_in_the_future_or_before_filing_is_refused(db):
+    import datetime as dt
+
+    from brigade_desk.errors import ValidationError
+    from brigade_desk.services.review import ReviewService, ScoreInput
+
+    with db.begin() as s:
+        add_case(s, "乐交执罚〔2025〕5号", [add_staff(s, "甲"), add_staff(s, "乙")], filed_on=D(2025, 3, 3))
+    svc = ReviewService(db)
+    for when, word in ((dt.date.today() + dt.timedelta(days=40), "晚于今天"), (D(2025, 1, 2), "早于立案日期")):
+        try:
+            svc.save_review("乐交执罚〔2025〕5号", 2025, ScoreInput(reviewer="王五", reviewed_on=when))
+        except ValidationError as e:
+            assert word in e.fields["reviewed_on"]
+        else:
+            raise AssertionError("saved")
+    assert svc.save_review("乐交执罚〔2025〕5号", 2025, ScoreInput(reviewer="王五", reviewed_on=D(2026, 1, 5)))

@@ -313,6 +313,10 @@ class ReviewService:
             total, vetoed, errs = compute(t, data)
             if not data.reviewer.strip():
                 errs["reviewer"] = "请填写评查人"
+            if data.reviewed_on is not None and data.reviewed_on > dt.date.today():
+                errs["reviewed_on"] = f"评查日期（{data.reviewed_on:%Y-%m-%d}）晚于今天"
+            elif data.reviewed_on is not None and c.filed_on is not None and data.reviewed_on < c.filed_on:
+                errs["reviewed_on"] = f"评查日期（{data.reviewed_on:%Y-%m-%d}）早于立案日期（{c.filed_on:%Y-%m-%d}）"
             if errs:
                 raise ValidationError(errs)
             ex = Decimal(str(settings.get(s, cs.GRADE_EXCELLENT)))
