@@ -21,3 +21,12 @@ def normalize(text: str) -> str:
     s = "".join(text.translate(_FULLWIDTH_DIGITS).split())
     s = _OPEN.sub("〔", s)
     return _CLOSE.sub("〕", s)
+
+
+def natural_key(s: str) -> tuple[tuple[int, int | str], ...]:
+    """Text with its numbers compared as numbers: 乐交执罚〔2025〕2号 before 乐交执罚〔2025〕10号."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in _DIGITS.split(s) if p)
+
+
+_DIGITS = re.compile(r"(\d+)")
+

@@ -231,7 +231,7 @@ def test_sample_of_an_empty_year_is_refused(db):  # noqa: F811
         ReviewService(db).draw_sample(2025, per_category=0)
 
 
-def test_review_date_in_the_future_or_before_filing_is_refused(db):
+def test_review_date_in_the_future_or_before_filing_is_refused(db):  # noqa: F811
     import datetime as dt
 
     from brigade_desk.errors import ValidationError

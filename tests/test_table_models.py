@@ -71,3 +71,9 @@ def test_total_key_orders_anything():
     vals = ["b", None, 3, dt.date(2020, 1, 1), "", Decimal("2.5"), True, dt.datetime(2020, 1, 1, 8)]
     assert sorted(vals, key=total_key)[:2] in ([None, ""], ["", None])
     assert sorted(vals, key=total_key)[-1] == "b"
+
+
+def test_numbers_inside_text_sort_as_numbers():
+    nos = ["乐交执罚〔2026〕93号", "乐交执罚〔2026〕9号", "乐交执罚〔2025〕100号", "乐交执罚〔2026〕10号"]
+    assert sorted(nos, key=total_key) == ["乐交执罚〔2025〕100号", "乐交执罚〔2026〕9号", "乐交执罚〔2026〕10号",
+                                          "乐交执罚〔2026〕93号"]

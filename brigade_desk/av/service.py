@@ -17,6 +17,7 @@ import brigade_desk.models  # noqa: F401  (before settings: breaks the models→
 from brigade_desk import settings
 from brigade_desk.av import patterns as pat
 from brigade_desk.av import roots, search
+from brigade_desk.case_no import natural_key
 from brigade_desk.case_no import normalize as normalize_case_no
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError, ValidationError
@@ -504,7 +505,7 @@ class AvService:
         for c in register:
             if c not in out:
                 out[c] = CaseSummary(c, 0, "", "、".join(missing.get(c, [])), None, None)
-        return tuple(sorted(out.values(), key=lambda x: x.case_no, reverse=True))
+        return tuple(sorted(out.values(), key=lambda x: natural_key(x.case_no), reverse=True))
 
     def case_known(self, case_no: str) -> bool | None:
         """Whether the case register has ``case_no`` (however its brackets were typed); None when

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from brigade_desk import case_settings as cs
 from brigade_desk import settings
+from brigade_desk.case_no import natural_key
 from brigade_desk.case_no import normalize as normalize_case_no
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError, ValidationError
@@ -56,11 +56,6 @@ def grade_for(score: Decimal, vetoed: bool, excellent: Decimal, passing: Decimal
     if score >= passing:
         return PASS
     return FAIL
-
-
-def natural_key(s: str) -> tuple[tuple[int, int | str], ...]:
-    """乐交执罚〔2025〕2号 before 乐交执罚〔2025〕10号."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", s) if p)
 
 
 def draw(case_nos_by_category: dict[str, list[str]], per_category: int, seed: int) -> dict[str, list[str]]:

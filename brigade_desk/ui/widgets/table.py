@@ -24,6 +24,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from brigade_desk.case_no import natural_key
+
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
 
@@ -56,7 +58,7 @@ def total_key(v: Any) -> tuple[int, Any]:
         return (2, v.isoformat(sep=" "))
     if isinstance(v, dt.date):
         return (2, v.isoformat())
-    return (3, str(v).casefold())
+    return (3, natural_key(str(v).casefold()))  # 9号 before 10号
 
 
 def sort_key(v: Any) -> Any:
