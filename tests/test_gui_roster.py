@@ -62,6 +62,7 @@ def test_invalid_input_names_fields_and_saves_nothing(window: MainWindow, qtbot)
     dlg.save()
     assert dlg.result() != QDialog.DialogCode.Accepted
     assert "状态变更日期" in dlg.errors.text()
+    assert "校验位" in dlg.errors.text() and "姓名" in dlg.errors.text()  # all at once, not one after another
     dlg.status_date.edit.clear()
     dlg.save()
     assert "姓名" in dlg.errors.text() and "校验位" in dlg.errors.text()

@@ -62,7 +62,7 @@ def test_editor_validation_names_fields_and_saves_nothing(gui_ctx, people, qtbot
     dlg.save()
     assert dlg.result() != QDialog.DialogCode.Accepted
     text = dlg.errors.text()
-    assert "结束日期" in text
+    assert "结束日期" in text and "培训名称" in text and "培训形式" in text  # all at once
     dlg.end.edit.clear()
     dlg.set_ticked(people["a1"], True)
     dlg.set_cell(people["a1"], C_SCORE, "九十")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -16,7 +17,13 @@ from PySide6.QtWidgets import (
 
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.models.roster import CertAction, CertStatus, StaffCategory, StaffStatus
-from brigade_desk.services.roster import CertInput, RosterService, StaffInput, StaffView
+from brigade_desk.services.roster import (
+    CertInput,
+    RosterService,
+    StaffInput,
+    StaffView,
+    validate_staff,
+)
 from brigade_desk.ui.widgets.forms import (
     DateField,
     dialog_buttons,
@@ -98,10 +105,8 @@ class StaffDialog(QDialog):
         except ValueError as exc:
             errs["status_date"] = f"状态变更日期：{exc}"
             sd = None
-        if errs:
-            raise ValidationError(errs)
         sex = self.sex.currentText()
-        return StaffInput(
+        data = StaffInput(
             name=self.name.text(), sex="" if sex.startswith("（") else sex, id_number=self.id_number.text(),
             squad=self.squad.currentText().strip(), post=self.post.text().strip(),
             category=self.category.currentText(), is_legal_reviewer=self.legal.isChecked(),
@@ -109,6 +114,9 @@ class StaffDialog(QDialog):
             bodycam_no=self.bodycam.text().strip(), phone=self.phone.text().strip(),
             notes=self.notes.toPlainText().strip(),
         )
+        if errs:  # a wrong date, and everything else that is wrong too, at once
+            raise ValidationError({**validate_staff(replace(data)), **errs})
+        return data
 
     def show_errors(self, fields: dict[str, str]) -> None:
         for k, w in self.widgets.items():

@@ -7,6 +7,7 @@ who were away (write the reason to record the absence), type scores if there was
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -38,6 +39,7 @@ from brigade_desk.services.training import (
     TrainingService,
     category_label,
     category_names,
+    validate_session,
 )
 from brigade_desk.ui.widgets.forms import DateField, dialog_buttons, error_label, mark, text_box
 
@@ -272,6 +274,8 @@ class SessionDialog(QDialog):
                 errs = dict(exc.fields)
             except UserError as exc:
                 errs = {"": str(exc)}
+        else:  # a date or a number the dialog could not read: name the other problems at once too
+            errs = {**validate_session(replace(data)), **errs}  # the dialog's own message wins
         if errs:
             for k in errs:
                 if k in fields_widgets:
