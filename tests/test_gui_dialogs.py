@@ -105,3 +105,27 @@ def test_settings_dialog_edits_lists_kinds_and_retention_as_a_clerk_types_them(g
         assert settings.get(s, cs.FILING_KIND) == "calendar"
         assert settings.get(s, settings.AV_RETENTION_YEARS) == {"查封扣押": None, "现场检查": 2}
     assert parse_retention("听证：永久；调查取证：10") == {"听证": None, "调查取证": 10}
+
+
+def test_cancel_asks_before_throwing_changes_away(gui_ctx, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    answers: list[QMessageBox.StandardButton] = []
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *a: asked.append(text) or answers.pop(0))
+    dlg = SettingsDialog(gui_ctx)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    cancel = dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel)
+    dlg.inputs[settings.CERT_EXPIRING_DAYS.key].setValue(33)
+    answers.append(QMessageBox.StandardButton.No)
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    assert asked and dlg.isVisible()  # kept open
+    answers.append(QMessageBox.StandardButton.Yes)
+    cancel.click()
+    assert len(asked) == 2 and not dlg.isVisible()
+    dlg2 = SettingsDialog(gui_ctx)  # nothing changed: closes without a question
+    qtbot.addWidget(dlg2)
+    dlg2.show()
+    qtbot.keyClick(dlg2, Qt.Key.Key_Escape)
+    assert len(asked) == 2 and not dlg2.isVisible()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtCore import QDate, QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
     QCalendarWidget,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -17,7 +20,9 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
+    QTableWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -87,8 +92,68 @@ def dialog_buttons(dialog: QDialog, on_save: Callable[[], object], save_text: st
     buttons.button(kind).setText(save_text)
     buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
     buttons.accepted.connect(on_save)
-    buttons.rejected.connect(dialog.reject)
+    guard = UnsavedGuard(dialog)
+    buttons.rejected.connect(guard.cancel)
     return buttons
+
+
+def form_state(root: QWidget) -> tuple[object, ...]:
+    """What the clerk has typed, ticked and chosen in ``root`` (to tell whether anything changed)."""
+    out: list[object] = []
+    for w in root.findChildren(QWidget):
+        if isinstance(w, QLineEdit):
+            out.append(w.text())
+        elif isinstance(w, QPlainTextEdit):
+            out.append(w.toPlainText())
+        elif isinstance(w, QComboBox):
+            out.append(w.currentText())
+        elif isinstance(w, QAbstractSpinBox):
+            out.append(w.text())
+        elif isinstance(w, QAbstractButton) and w.isCheckable():
+            out.append(w.isChecked())
+        elif isinstance(w, QTableWidget):
+            for r in range(w.rowCount()):
+                for c in range(w.columnCount()):
+                    it = w.item(r, c)
+                    if it is not None:
+                        out.append((it.text(), it.checkState() if it.flags() & Qt.ItemFlag.ItemIsUserCheckable else 0))
+    return tuple(out)
+
+
+class UnsavedGuard(QObject):
+    """Cancel, Esc or the window's close button on a dialog with changes asks before throwing them
+    away; without changes the dialog closes at once."""
+
+    def __init__(self, dialog: QDialog) -> None:
+        super().__init__(dialog)
+        self.dialog = dialog
+        self.snapshot: tuple[object, ...] | None = None
+        dialog.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+        if obj is not self.dialog:
+            return False
+        if ev.type() == QEvent.Type.Show and self.snapshot is None:
+            self.snapshot = form_state(self.dialog)
+        elif ev.type() == QEvent.Type.KeyPress and isinstance(ev, QKeyEvent) and ev.key() == Qt.Key.Key_Escape:
+            self.cancel()
+            return True
+        elif ev.type() == QEvent.Type.Close and ev.spontaneous() and not self.may_discard():
+            ev.ignore()
+            return True
+        return False
+
+    def may_discard(self) -> bool:
+        if self.snapshot is None or form_state(self.dialog) == self.snapshot:
+            return True
+        answer = QMessageBox.question(self.dialog, "放弃修改", "有尚未保存的修改，确定放弃吗？",
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return bool(answer == QMessageBox.StandardButton.Yes)
+
+    def cancel(self) -> None:
+        if self.may_discard():
+            self.dialog.reject()
 
 
 def dialog_layout(dialog: QDialog, body: QLayout | QWidget, errors: QWidget, buttons: QWidget) -> QVBoxLayout:
