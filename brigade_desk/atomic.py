@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +28,10 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     try:
         yield tmp
         try:
+            # mkstemp makes the file private (0600): give it the mode of the file it replaces, or
+            # the usual rw-r--r-- of a new file, so a shared folder's colleagues can open it
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644)
             os.replace(tmp, target)
         except OSError as exc:
             raise UserError(describe_os_error(exc, target)) from exc

@@ -1,9 +1,11 @@
 """The roster workbook as a superior expects it."""
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from brigade_desk.cli import main
 from brigade_desk.db import Database
@@ -69,3 +71,14 @@ def test_export_to_missing_folder_is_clear(tmp_path: Path, db: Database) -> None
 
     with pytest.raises(UserError, match="保存位置不存在"):
         export_roster(db, tmp_path / "没有这个文件夹" / "x.xlsx")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_written_files_are_readable_by_others_like_any_new_file(tmp_path):
+    from brigade_desk.atomic import write_atomic
+
+    out = write_atomic(tmp_path / "表.xlsx", lambda p: p.write_bytes(b"x"))
+    assert oct(out.stat().st_mode & 0o777) == oct(0o644)
+    out.chmod(0o640)
+    write_atomic(out, lambda p: p.write_bytes(b"y"))  # an existing file keeps its mode
+    assert oct(out.stat().st_mode & 0o777) == oct(0o640) and out.read_bytes() == b"y"
