@@ -111,3 +111,13 @@ def test_an_expired_valid_certificate_is_shown_and_counted_as_expired(db, roster
         pie = next(c for c in charts(s, today) if c.key == "cert_status")
     got = dict(zip(pie.categories, pie.series["证件数"], strict=True))
     assert got["有效"] == 2 and got[EXPIRED] == 1
+
+
+def test_a_child_s_id_number_is_refused(roster):
+    import pytest
+
+    from brigade_desk.errors import ValidationError
+
+    with pytest.raises(ValidationError) as e:
+        roster.save_staff(StaffInput(name="小明", id_number="630202201503011791"))
+    assert "未满 18 周岁" in e.value.fields["id_number"]

@@ -146,6 +146,9 @@ def _staff_view(s: Staff) -> StaffView:
 # ---- validation -----------------------------------------------------------------------------
 
 
+MIN_AGE = 18  # staff (officers and auxiliaries) are adults; a younger birth date is a mistyped ID number
+
+
 def validate_staff(data: StaffInput) -> dict[str, str]:
     errs: dict[str, str] = {}
     data.name = "".join(data.name.split())
@@ -159,6 +162,10 @@ def validate_staff(data: StaffInput) -> dict[str, str]:
         errs["id_number"] = reason
     else:
         derived = idcard.sex_of(data.id_number)
+        born, today = idcard.birth_date(data.id_number), dt.date.today()
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if age < MIN_AGE:
+            errs["id_number"] = f"按身份证号出生日期（{born:%Y-%m-%d}），此人现年 {age} 岁，未满 {MIN_AGE} 周岁，请核对身份证号"
         if not data.sex:
             data.sex = derived
         elif data.sex != derived:
