@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from brigade_desk import __version__, paths
+from brigade_desk import __version__, paths, settings
 from brigade_desk.errors import UserError
 
 # kind -> "module:function" with signature (db, path, *, dry_run, skip_invalid) -> ImportResult
@@ -120,15 +120,25 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         with db.Session() as s:
             findings = rules.run_all(s, as_of)
+            mask = bool(settings.get(s, settings.MASK_IDS))
     finally:
         db.close()
     if args.json:
         emit_json({"as_of": as_of.isoformat(), "findings": [f.as_json() for f in findings]})
-    else:
+    else:  # for reading: grouped by rule, ID numbers masked as on screen (设置 → 身份证号显示)
+        from brigade_desk import idcard
+
         labels = rules.labels()
+        order = list(labels)
+        groups: dict[str, list[rules.Finding]] = {}
         for f in findings:
-            due = f" 期限 {f.due:%Y-%m-%d}" if f.due else ""
-            print(f"[{labels.get(f.rule, f.rule)}] {f.subject} {f.ref}{due}：{f.detail}")
+            groups.setdefault(f.rule, []).append(f)
+        for rule in sorted(groups, key=lambda r: order.index(r) if r in order else len(order)):
+            print(f"【{labels.get(rule, rule)}】{len(groups[rule])} 项")
+            for f in groups[rule]:
+                ref = idcard.mask(f.ref) if mask and len(f.ref) == 18 and f.ref[:17].isdigit() else f.ref
+                due = f" 期限 {f.due:%Y-%m-%d}" if f.due else ""
+                print(f"  {f.subject} {ref}{due}：{f.detail}")
         print(f"共 {len(findings)} 项问题（截至 {as_of:%Y-%m-%d}）")
     return 0
 

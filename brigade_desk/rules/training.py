@@ -24,7 +24,7 @@ from brigade_desk.services import training_hours as th
 RULES = {
     "training_hours_short": "执法人员年度业务培训学时不足",
     "training_plan_missing": "年度培训计划未按时批准",
-    "monthly_study_missing": "当月未开展全员集中学法",
+    "monthly_study_missing": "有月份未开展全员集中学法",
     "rotation_missing": "执法人员未参加全员轮训",
 }
 
