@@ -29,8 +29,9 @@ def test_the_last_page_is_shown_and_filled_after_the_database_opens(tmp_path: Pa
     qtbot.waitUntil(lambda: bool(ready), timeout=20_000)
     page = w._pages.get(last)  # type: ignore[attr-defined]
     assert page is not None and w.stack.currentWidget() is page  # type: ignore[attr-defined]
-    if last == "home":  # the figures are there (an empty database: nothing late, no findings)
+    if last == "home":  # the figures are there; an empty roster: where to begin
         assert "逾期上报" in page.headline.text()
+        assert page.welcome.isVisibleTo(page) and "从 Excel 导入" in page.welcome.text()
     else:
         assert "共 0 人" in page.count.text()
     w.ctx.db.close()  # type: ignore[attr-defined]

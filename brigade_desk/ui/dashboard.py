@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import func, select
 
 from brigade_desk import rules
+from brigade_desk.models.roster import Staff
 from brigade_desk.reports import calendar
 from brigade_desk.reports.calendar import DeadlineItem
 from brigade_desk.reports.dashboard import ChartSpec
@@ -51,6 +53,13 @@ class DashboardPage(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("background:#fde2e1; color:#8c1d18; padding:6px; font-weight:bold")
         self.banner.hide()
+        self.welcome = QLabel(
+            "开始使用：先录入执法人员——在“执法人员花名册”中新增，或用“文件 → 从 Excel 导入”导入现有花名册"
+            "（导入窗口可下载模板）。再录入培训记录、案件和音像记录；问题清单会随之检查。"
+            "想先看看效果，可在命令行运行 brigade-desk --db 演示.sqlite demo 生成演示数据。")
+        self.welcome.setWordWrap(True)
+        self.welcome.setStyleSheet("background:#e8f0fe; color:#174ea6; padding:6px")
+        self.welcome.hide()
         self.headline = QLabel()
         self.headline.setStyleSheet("font-size:13pt; font-weight:bold; padding:4px")
 
@@ -113,6 +122,7 @@ class DashboardPage(QWidget):
         split.setStretchFactor(1, 1)
         lay = QVBoxLayout(self)
         lay.addWidget(self.banner)
+        lay.addWidget(self.welcome)
         lay.addWidget(self.headline)
         lay.addWidget(split, 1)
         ctx.events.data_changed.connect(self._changed)
@@ -146,6 +156,8 @@ class DashboardPage(QWidget):
 
     def _loaded(self, result: tuple[list[DeadlineItem], list[Finding], list[ChartSpec]]) -> None:
         items, findings, charts = result
+        with self.ctx.db.Session() as s:  # an empty roster: say where to begin
+            self.welcome.setVisible(s.scalar(select(func.count(Staff.id))) == 0)
         self.deadlines.set_rows(items)
         late = sum(1 for i in items if i.state == "late")
         due = sum(1 for i in items if i.state == "due")
