@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -45,13 +46,15 @@ class ReportsPage(QWidget):
         self.help.setWordWrap(True)
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
-        self.year.setValue(today.year)
+        # in January the annual, December and fourth-quarter reports of last year are the ones due
+        self.year.setValue(today.year - 1 if today.month == 1 else today.year)
         self.quarter = QComboBox()
         self.quarter.addItems(["第一季度", "第二季度", "第三季度", "第四季度"])
-        self.quarter.setCurrentIndex((today.month - 1) // 3)
+        self.quarter.setCurrentIndex(3 if today.month == 1 else (today.month - 1) // 3)
         self.month = QComboBox()
         self.month.addItems([f"{m}月" for m in range(1, 13)])
-        self.month.setCurrentIndex(today.month - 1)
+        # monthly reports are due early in the next month: default to the last finished month
+        self.month.setCurrentIndex((today.month - 2) % 12)
         self.target = QLineEdit()
         self.browse = QPushButton("选择模板…")
         self.browse.clicked.connect(self._browse)
@@ -161,6 +164,8 @@ class ReportsPage(QWidget):
         p = self.period()
         base = f.title.split("（")[0]
         label = "" if f.period == "none" else p.label
+        if f.target == "case" and self.target.text().strip():  # 备案表 of one case: its number in the name
+            label = "_" + re.sub(r'[\\/:*?"<>|]', "_", self.target.text().strip())
         return f"{base}{label}_{dt.date.today():%Y%m%d}{f.suffix}"
 
     def generate(self, out: str | None = None) -> None:
