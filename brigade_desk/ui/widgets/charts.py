@@ -10,6 +10,8 @@ from PySide6.QtCharts import (
     QBarSet,
     QChart,
     QChartView,
+    QHorizontalBarSeries,
+    QHorizontalStackedBarSeries,
     QLineSeries,
     QPieSeries,
     QStackedBarSeries,
@@ -32,56 +34,14 @@ def make_chart_view(spec: ChartSpec, parent: QWidget | None = None) -> QChartVie
     if spec.kind == "pie":
         pie = QPieSeries()
         values = next(iter(spec.series.values()), [])
+        total = sum(v for v in values if v > 0) or 1
         for cat, v in zip(spec.categories, values, strict=False):
             if v > 0:
                 sl = pie.append(f"{cat} {v:g}", v)
-                sl.setLabelVisible(True)
+                sl.setLabelVisible(v / total >= 0.08)  # thin slices: the legend names them, no pile-up
         chart.addSeries(pie)
     else:
-        series = QStackedBarSeries() if spec.kind == "stacked" else QBarSeries()
-        for name, values in spec.series.items():
-            bs = QBarSet(name)
-            bs.append([float(v) for v in values])
-            series.append(bs)
-        columns = list(zip(*spec.series.values(), strict=False)) if spec.series else []
-        if spec.kind == "stacked":
-            top = max((sum(c) for c in columns), default=0.0)
-        else:
-            top = max((max(c) for c in columns), default=0.0)
-        chart.addSeries(series)
-        ax = QBarCategoryAxis()
-        ax.append(spec.categories)
-        if len(spec.categories) > 6:
-            f = QFont(ax.labelsFont())
-            f.setPointSizeF(max(6.0, f.pointSizeF() - 2))
-            ax.setLabelsFont(f)
-        chart.addAxis(ax, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(ax)
-        ay = QValueAxis()
-        ay.setLabelFormat("%d")
-        hi = max(1, math.ceil(max(top, spec.target or 0) * 1.1))
-        ay.setRange(0, hi)
-        if hi <= 5:
-            ay.setTickCount(hi + 1)
-        else:
-            ay.applyNiceNumbers()
-        if spec.y_label:
-            ay.setTitleText(spec.y_label)
-        chart.addAxis(ay, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(ay)
-        if spec.target is not None and spec.categories:
-            line = QLineSeries()
-            line.setName(f"目标 {spec.target:g}")
-            line.append(-0.5, spec.target)
-            line.append(len(spec.categories) - 0.5, spec.target)
-            chart.addSeries(line)
-            ax2 = QValueAxis()
-            ax2.setRange(-0.5, len(spec.categories) - 0.5)
-            ax2.setVisible(False)
-            chart.addAxis(ax2, Qt.AlignmentFlag.AlignBottom)
-            line.attachAxis(ax2)
-            line.attachAxis(ay)
-            chart.legend().setVisible(True)
+        _bars(chart, spec)
     view = QChartView(chart, parent)
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
     view.setMinimumHeight(260)
@@ -90,3 +50,64 @@ def make_chart_view(spec: ChartSpec, parent: QWidget | None = None) -> QChartVie
 
 def save_png(view: QChartView, path: str) -> bool:
     return bool(view.grab().save(path, "PNG"))
+
+
+def _bars(chart: QChart, spec: ChartSpec) -> None:
+    """Bars; with long category names (行政处罚, 法制审核股 …) lying down, so the names fit in full."""
+    lying = max((len(c) for c in spec.categories), default=0) > 2 and sum(len(c) for c in spec.categories) > 12
+    if spec.kind == "stacked":
+        series = QHorizontalStackedBarSeries() if lying else QStackedBarSeries()
+    else:
+        series = QHorizontalBarSeries() if lying else QBarSeries()
+    for name, values in spec.series.items():
+        bs = QBarSet(name)
+        bs.append([float(v) for v in values])
+        series.append(bs)
+    columns = list(zip(*spec.series.values(), strict=False)) if spec.series else []
+    if spec.kind == "stacked":
+        top = max((sum(c) for c in columns), default=0.0)
+    else:
+        top = max((max(c) for c in columns), default=0.0)
+    chart.addSeries(series)
+    cat_side, val_side = ((Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignBottom) if lying
+                          else (Qt.AlignmentFlag.AlignBottom, Qt.AlignmentFlag.AlignLeft))
+    ax = QBarCategoryAxis()
+    ax.append(list(reversed(spec.categories)) if lying else spec.categories)  # first at the top
+    if lying:  # the bar sets follow the reversed order too
+        for bs in series.barSets():
+            vals = [bs.at(i) for i in range(bs.count())]
+            bs.remove(0, bs.count())
+            bs.append(list(reversed(vals)))
+    if len(spec.categories) > 6 and not lying:
+        f = QFont(ax.labelsFont())
+        f.setPointSizeF(max(6.0, f.pointSizeF() - 2))
+        ax.setLabelsFont(f)
+    chart.addAxis(ax, cat_side)
+    series.attachAxis(ax)
+    ay = QValueAxis()
+    ay.setLabelFormat("%d")
+    hi = max(1, math.ceil(max(top, spec.target or 0) * 1.1))
+    ay.setRange(0, hi)
+    if hi <= 5:
+        ay.setTickCount(hi + 1)
+    else:
+        ay.applyNiceNumbers()
+    if spec.y_label:
+        ay.setTitleText(spec.y_label)
+    chart.addAxis(ay, val_side)
+    series.attachAxis(ay)
+    if spec.target is not None and spec.categories:
+        line = QLineSeries()
+        line.setName(f"目标 {spec.target:g}")
+        n = len(spec.categories)
+        for pos in (-0.5, n - 0.5):
+            line.append(spec.target, pos) if lying else line.append(pos, spec.target)
+        chart.addSeries(line)
+        ax2 = QValueAxis()
+        ax2.setRange(-0.5, n - 0.5)
+        ax2.setVisible(False)
+        chart.addAxis(ax2, cat_side)
+        line.attachAxis(ax2)
+        line.attachAxis(ay)
+        chart.legend().setVisible(True)
+
