@@ -202,3 +202,18 @@ def test_header_without_a_required_column_says_which(tmp_path: Path, db: Databas
     assert r.rejected and not r.written and len(r.errors) == 1
     e = r.errors[0]
     assert (e.sheet, e.row, e.column) == ("名单", 3, "身份证号") and "缺少必需的列：身份证号" in e.message and "姓名" in e.message
+
+
+def test_footer_lines_are_not_people_and_held_back_rows_are_counted(tmp_path: Path, db: Database) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "身份证号", "所在中队"])
+    ws.append(["张三", IDS[0], "一中队"])
+    ws.append(["李四", IDS[1][:-1] + "0", "一中队"])  # wrong check digit
+    ws.append(["王五", IDS[2], "二中队"])
+    ws.append(["合计：3 人", None, None])
+    ws.append(["制表人：李晓燕", None, "审核人：王建国"])
+    wb.save(tmp_path / "f.xlsx")
+    r = import_staff(db, tmp_path / "f.xlsx", dry_run=True)
+    assert [(e.row, e.column) for e in r.errors] == [(3, "身份证号")]  # no error for the footer lines
+    assert r.held_back == 2 and "其中 2 行没有错误" in r.summary()

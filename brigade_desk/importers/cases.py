@@ -221,15 +221,8 @@ def _parse(row: t.Row, staff: StaffIndex, errors: list[RowError], today: dt.date
     return ParsedCase(row, d, present)
 
 
-_FOOTER = ("合计", "总计", "小计", "制表", "填表", "审核", "注：", "注:", "说明", "导出时间", "打印时间")
-
-
 def _is_footer(row: t.Row) -> bool:
-    """A totals or signature line under the table (no case number, a footer word in it)."""
-    if t.text(row.values.get("case_no")):
-        return False
-    texts = [t.text(v) for v in row.values.values() if t.text(v)]
-    return bool(texts) and any(x.replace(" ", "").startswith(_FOOTER) for x in texts)
+    return t.is_footer(row, "case_no")
 
 
 def import_cases(db: Database, path: Path | str, *, dry_run: bool = False, skip_invalid: bool = False,
@@ -264,6 +257,7 @@ def import_cases(db: Database, path: Path | str, *, dry_run: bool = False, skip_
         structural = any(e.row == 0 for e in errors)
         if (errors and not skip_invalid) or structural:
             result.skipped = len(bad_rows) + (len(parsed) if not structural else 0)
+            result.held_back = 0 if structural else len(parsed)
             return result
         existing = {c.case_no: c for c in s.scalars(
             select(CaseRecord).options(selectinload(CaseRecord.officers))

@@ -16,6 +16,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
     written: bool = False
+    held_back: int = 0  # valid rows not written because other rows have errors (without 跳过有错误的行)
 
     @property
     def rejected(self) -> bool:
@@ -37,4 +38,6 @@ class ImportResult:
             s += f"，发现 {len(self.errors)} 处错误"
             if self.rejected:
                 s += "，未写入任何数据"
+            if self.held_back:
+                s += f"（其中 {self.held_back} 行没有错误，改正错误或选择“跳过有错误的行”后即可导入）"
         return s

@@ -145,6 +145,8 @@ def import_staff(db: Database, path: Path | str, *, dry_run: bool = False, skip_
     seen_id: dict[str, t.Row] = {}
     seen_cert: dict[str, t.Row] = {}
     for row in t.iter_rows(tables):
+        if t.is_footer(row, "id_number"):  # 合计 / 制表人 lines under the list
+            continue
         row_errs: list[RowError] = []
         p = _parse(row, row_errs)
         if p is not None:
@@ -182,6 +184,7 @@ def import_staff(db: Database, path: Path | str, *, dry_run: bool = False, skip_
         structural = any(e.row == 0 for e in errors)
         if (errors and not skip_invalid) or structural:
             result.skipped = len(bad_rows) + (len(parsed) if not structural else 0)
+            result.held_back = 0 if structural else len(parsed)
             return result
         people = _by_key(s, Staff, Staff.id_number, [p.staff.id_number for p in parsed])
         for p in parsed:

@@ -472,3 +472,16 @@ def check_lengths(row: Row, limits: dict[str, int], errors: list[RowError]) -> N
 def iter_rows(tables: Sequence[SheetTable]) -> Iterator[Row]:
     for t in tables:
         yield from t.rows
+
+
+_FOOTER = ("合计", "总计", "小计", "制表", "填表", "审核", "注：", "注:", "说明", "导出时间", "打印时间")
+
+
+def is_footer(row: Row, key: str) -> bool:
+    """A totals or signature line under the table: nothing in the ``key`` column (the case number,
+    the ID number …) and a footer word (合计, 制表人 …) somewhere in the row."""
+    if text(row.values.get(key)):
+        return False
+    texts = [text(v) for v in row.values.values() if text(v)]
+    return bool(texts) and any(x.replace(" ", "").startswith(_FOOTER) for x in texts)
+

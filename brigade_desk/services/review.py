@@ -168,7 +168,7 @@ def compute(template: Template, data: ScoreInput) -> tuple[Decimal, bool, dict[s
             errs[item.code] = f"{item.code}“{item.title}”得分应在 0–{item.points:g} 之间"
             continue
         if value < item.points and sc is not None and not sc.remark.strip():
-            errs.setdefault(item.code, f"{item.code} 扣分时请在备注中写明扣分理由")
+            errs.setdefault(item.code, f"{item.code} 扣分时请在“扣分说明”中写明扣分理由")
         total += value
     unknown = [c for c in data.items if not isinstance(template.item(c), Item)]
     unknown += [c for c in data.vetoes if not isinstance(template.item(c), Veto)]
