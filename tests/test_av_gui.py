@@ -60,6 +60,9 @@ def test_index_lists_and_filters_in_sql(page, db):
     page.apply_filter()
     assert page.filter_error.isVisible() and "拍摄日期（起）" in page.filter_error.text()
     assert page.model.rowCount() == 2  # the table keeps the last valid search
+    page.date_from.edit.setText("2024-05-01")  # after 止: said, not an empty table
+    page.apply_filter()
+    assert "早于「拍摄日期（起）」" in page.filter_error.text() and page.model.rowCount() == 2
 
 
 def test_sort_in_sql(page):

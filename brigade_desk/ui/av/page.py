@@ -232,6 +232,10 @@ class AvPage(QWidget):
             except ValueError as exc:
                 errs[key] = f"「{label}」{exc}"
                 mark(field.edit, True)
+        lo, hi = dates.get("date_from"), dates.get("date_to")
+        if lo is not None and hi is not None and lo > hi:
+            errs["date_to"] = f"「拍摄日期（止）」{hi:%Y-%m-%d} 早于「拍摄日期（起）」{lo:%Y-%m-%d}"
+            mark(self.date_to.edit, True)
         officer_id = None
         idx = self.officer.findText(self.officer.currentText())
         if idx < 0:
