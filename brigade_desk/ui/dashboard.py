@@ -201,6 +201,7 @@ class DashboardPage(QWidget):
     def _mark(self, done: bool) -> None:
         sel = self.dl_view.selectionModel().selectedRows()
         if not sel:
+            self.ctx.say("请先在“上报事项”中选中一项")
             return
         item = self.deadlines.row_at(sel[0].row())
         with self.ctx.db.begin() as s:
@@ -208,7 +209,8 @@ class DashboardPage(QWidget):
                 calendar.mark_done(s, item.key, item.period)
             else:
                 calendar.unmark_done(s, item.key, item.period)
-        self.reload()
+        self.ctx.say(f"{item.name}（{item.period_label}）已{'标记为已报送' if done else '撤销已报送标记'}")
+        self.ctx.changed("reports")
 
     def export_charts(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "选择保存图表的文件夹")

@@ -150,6 +150,7 @@ class CertDialog(QDialog):
         self.staff_id = staff_id
         self.cert_id = cert_id
         self.setWindowTitle("修改证件信息" if cert_id else "登记执法证件")
+        self.setMinimumWidth(440)
         c = cert or CertInput(issuer="")
         self.cert_no = QLineEdit(c.cert_no)
         self.issuer = QLineEdit(c.issuer)
@@ -222,6 +223,7 @@ class CertActionDialog(QDialog):
         self.cert_id = cert_id
         self.action = action
         self.setWindowTitle(f"证件{action.value}：{cert_no}")
+        self.setMinimumWidth(440)
         self.date = DateField(dt.date.today())
         self.reason = QLineEdit(reason)
         form = QFormLayout()
