@@ -11,19 +11,54 @@ from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QMessageBox, QTableView, QWidget
 
 
-def table_html(model: QAbstractItemModel, title: str, subtitle: str = "") -> str:
-    cols = model.columnCount()
-    head = "".join(f"<th>{html.escape(str(model.headerData(c, Qt.Orientation.Horizontal) or ''))}</th>" for c in range(cols))
+def table_html(model: QAbstractItemModel, title: str, subtitle: str = "",
+               columns: list[tuple[int, int]] | None = None) -> str:
+    """The rows as an HTML table; ``columns`` is (column, width) in the order shown on screen (hidden
+    columns left out). Each column's share of the page follows its content (see ``_units``)."""
+    cols = [(c, _units(model, c)) for c, _w in (columns or [(c, 0) for c in range(model.columnCount())])]
+    total = sum(w for _c, w in cols) or 1
+    head = "".join(f'<th width="{max(1, round(100 * w / total))}%">'
+                   f"{html.escape(str(model.headerData(c, Qt.Orientation.Horizontal) or ''))}</th>" for c, w in cols)
     body = []
     for r in range(model.rowCount()):
-        cells = "".join(f"<td>{html.escape(str(model.data(model.index(r, c)) or ''))}</td>" for c in range(cols))
+        cells = "".join(_cell(str(model.data(model.index(r, c)) or "")) for c, _w in cols)
         body.append(f"<tr>{cells}</tr>")
     return (
-        "<html><head><style>table{border-collapse:collapse;width:100%} th,td{border:1px solid #000;padding:2px 4px;font-size:8pt}"
+        "<html><head><style>table{border-collapse:collapse;width:100%} th,td{border:1px solid #000;padding:1px 3px;font-size:7.5pt}"
         " th{background:#d9e1f2} h2{text-align:center}</style></head><body>"
         f"<h2>{html.escape(title)}</h2><p>{html.escape(subtitle)}　打印日期：{dt.date.today():%Y-%m-%d}</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></body></html>"
     )
+
+
+def _cell(text: str) -> str:
+    # a date, an amount, a number: never broken across lines
+    nowrap = ' style="white-space:nowrap"' if text.isascii() and " " not in text and len(text) <= 16 else ""
+    return f"<td{nowrap}>{html.escape(text)}</td>"
+
+
+def _units(model: QAbstractItemModel, c: int, sample: int = 300) -> int:
+    """How wide column ``c`` needs to be, in half-character units (a Chinese character counts two):
+    its header and its longest value among the first rows, between 4 and 24 (plus padding), so a
+    date or a case number stays on one line and a long 案由 wraps."""
+    def width(text: str) -> int:  # digits and Latin letters print a little wider than half a 汉字
+        return round(sum(2 if ord(ch) > 0x2E7F else 1.25 for ch in text))
+
+    widest = width(str(model.headerData(c, Qt.Orientation.Horizontal) or ""))
+    for r in range(min(sample, model.rowCount())):
+        widest = max(widest, width(str(model.data(model.index(r, c)) or "")))
+    return max(4, min(24, widest)) + 2  # + the cell's padding
+
+
+def shown_columns(view: QTableView) -> list[tuple[int, int]]:
+    """(column, width) of the columns the view shows, in their on-screen order."""
+    hh = view.horizontalHeader()
+    out = []
+    for visual in range(hh.count()):
+        c = hh.logicalIndex(visual)
+        if not hh.isSectionHidden(c):
+            out.append((c, max(30, view.columnWidth(c))))
+    return out
 
 
 LARGE = 1000  # rows: above this the clerk is asked first (a year of cases is dozens of pages)
@@ -40,7 +75,7 @@ def print_table(view: QTableView, title: str, subtitle: str = "", parent: QWidge
     ) != QMessageBox.StandardButton.Yes:
         return
     doc = QTextDocument()
-    doc.setHtml(table_html(view.model(), title, subtitle))
+    doc.setHtml(table_html(view.model(), title, subtitle, shown_columns(view)))
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     printer.setPageOrientation(QPageLayout.Orientation.Landscape)
