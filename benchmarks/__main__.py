@@ -54,6 +54,11 @@ def startup(db: Path, runs: int) -> dict[str, Any]:
         return (float(vals["painted"]), float(vals.get("maxrss_mb", "nan")), float(vals.get("ready", "nan")),
                 float(vals.get("home_filled", "nan")))
 
+    # the program as installed: pip and PyInstaller compile the bytecode ahead, so a start does not
+    # compile every module from source (this machine sets PYTHONDONTWRITEBYTECODE, which would)
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "brigade_desk"), quiet=1)
     probe("bare")
     probe("app")  # warm the file cache
     bare = [probe("bare") for _ in range(runs)]
