@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -82,6 +82,7 @@ class VerifyTab(QWidget):
         self.res_proxy = FilterProxy(self)
         self.res_proxy.setSourceModel(self.results)
         self.res_view = make_view(self, "av_results")
+        self.res_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long path keeps its file name
         self.res_view.setModel(self.res_proxy)
         apply_widths(self.res_view, res_cols)
         self.res_search = QLineEdit()

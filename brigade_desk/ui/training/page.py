@@ -234,7 +234,7 @@ class TrainingPage(QWidget):
         cols: list[Column[PersonHours]] = [
             Column("姓名", lambda p: p.name, 80), Column("中队", lambda p: p.squad, 100),
             Column("人员类别", lambda p: p.category, 90), Column("状态", lambda p: p.status, 50),
-            Column("政治理论和党性教育", lambda p: p.political, 110, True),
+            Column("政治理论和党性教育", lambda p: p.political, 140, True),
             Column("公共法律知识", lambda p: p.by_category.get("公共法律知识", 0.0), 90, True),
             Column("业务知识", lambda p: p.by_category.get("业务知识", 0.0), 70, True),
             Column("执法技能", lambda p: p.by_category.get("执法技能", 0.0), 70, True),
