@@ -18,8 +18,29 @@ from brigade_desk.services.roster import RosterService
 from tests.conftest import IDS, add_officer
 
 
+def _started(db: Database, on: dt.date) -> None:
+    """The clerk began keeping the roster here on ``on`` (the first person's created_at)."""
+    from brigade_desk.models.roster import Staff
+
+    with db.begin() as s:
+        s.add(Staff(name="甲", id_number="11010519491231002X", sex="女", category="执法人员", squad="一中队",
+                    created_at=dt.datetime.combine(on, dt.time(9))))
+
+
+def test_nothing_is_overdue_before_the_clerk_started(db: Database) -> None:
+    as_of = dt.date(2026, 11, 4)
+    with db.Session() as s:  # an empty roster: a first start shows what is due, nothing overdue
+        assert not [i for i in calendar.deadlines(s, as_of) if i.state == "late"]
+    _started(db, dt.date(2026, 10, 20))
+    with db.Session() as s:
+        late = {(i.key, i.period) for i in calendar.deadlines(s, as_of) if i.state == "late"}
+    assert ("monthly_brief", "2026-10") in late  # due 3 November, after the start
+    assert ("quarterly_upload", "2026-Q3") not in late  # due 10 October, before it
+
+
 def test_calendar_due_late_done(db: Database) -> None:
     as_of = dt.date(2026, 11, 4)
+    _started(db, dt.date(2026, 1, 1))
     with db.Session() as s:
         items = calendar.deadlines(s, as_of)
     by = {(i.key, i.period): i for i in items}

@@ -12,11 +12,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from brigade_desk import settings
 from brigade_desk.models.reports import ReportDone
+from brigade_desk.models.roster import Staff
 
 DEFAULT_ENTRIES: list[dict[str, Any]] = [
     {"key": "monthly_data", "name": "月度执法数据报送（上月案件、监督、复议诉讼、行刑衔接）", "recurrence": "monthly", "day": 5, "lead": 5},
@@ -100,6 +101,10 @@ def deadlines(session: Session, as_of: dt.date, *, horizon: int = HORIZON_DAYS) 
     done = {(r.key, r.period): r.done_on for r in session.scalars(select(ReportDone))}
     items: list[DeadlineItem] = []
     start, end = as_of - dt.timedelta(days=LOOKBACK_DAYS), as_of + dt.timedelta(days=horizon)
+    # reports due before the clerk started keeping the roster here were handled the old way: not
+    # "overdue" on a first start (the first person entered marks the start; none yet: nothing is late)
+    first = session.scalar(select(func.min(Staff.created_at)))
+    began = first.date() if isinstance(first, dt.datetime) else as_of
     for e in entries:
         for period, label, due in occurrences(e, start, end):
             d = done.get((e["key"], period))
@@ -107,6 +112,8 @@ def deadlines(session: Session, as_of: dt.date, *, horizon: int = HORIZON_DAYS) 
                 if due < as_of - dt.timedelta(days=31):
                     continue  # old and done: no longer interesting
                 state = "done"
+            elif due < began:
+                continue
             elif due < as_of:
                 state = "late"
             else:
