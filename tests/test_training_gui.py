@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog
 from training_helpers import add_session, add_staff
 
 from brigade_desk.services.training import AttendanceInput, TrainingService
-from brigade_desk.ui.training.editor import C_REASON, C_SCORE, FormsDialog, SessionDialog
+from brigade_desk.ui.training.editor import C_HOURS, C_REASON, C_SCORE, FormsDialog, SessionDialog
 from brigade_desk.ui.training.page import TrainingPage
 
 THIS_YEAR = dt.date.today().year
@@ -68,6 +68,9 @@ def test_editor_validation_names_fields_and_saves_nothing(gui_ctx, people, qtbot
     dlg.set_cell(people["a1"], C_SCORE, "九十")
     dlg.save()
     assert "九十" in dlg.errors.text()
+    r = next(i for i, p in enumerate(dlg.people) if p.id == people["a1"])
+    assert dlg.table.item(r, C_SCORE).background().color().name() == "#fde2e1"  # that cell, not the table
+    assert not dlg.table.styleSheet() and dlg.table.item(r, C_HOURS).background().style() == Qt.BrushStyle.NoBrush
     dlg.set_cell(people["a1"], C_SCORE, "")
     dlg.save()
     text = dlg.errors.text()

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import replace
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -42,6 +43,7 @@ from brigade_desk.services.training import (
     validate_session,
 )
 from brigade_desk.ui.widgets.forms import DateField, dialog_buttons, error_label, mark, text_box
+from brigade_desk.ui.widgets.table import PROBLEM
 
 ALL = "（全部中队）"
 C_TICK, C_NAME, C_SQUAD, C_CAT, C_STATUS, C_HOURS, C_SCORE, C_REASON = range(8)
@@ -235,6 +237,7 @@ class SessionDialog(QDialog):
         )
         rows: list[AttendanceInput] = []
         bad: list[str] = []
+        self.bad_cells: list[tuple[int, int]] = []  # coloured, rather than the whole table
         for r, p in enumerate(self.people):
             ticked = self.table.item(r, C_TICK).checkState() == Qt.CheckState.Checked
             reason = self.table.item(r, C_REASON).text().strip()
@@ -249,6 +252,7 @@ class SessionDialog(QDialog):
                     val = float(raw)
                 except ValueError:
                     bad.append(f"{p.name} 的{label}“{raw}”不是数字")
+                    self.bad_cells.append((r, col))
                     continue
                 if col == C_HOURS:
                     hours = val
@@ -266,7 +270,14 @@ class SessionDialog(QDialog):
                           "category": self.category, "hours": self.hours, "pass_score": self.pass_score,
                           "attendance": self.table}
         for w in fields_widgets.values():
-            mark(w, False)
+            if w is not self.table:
+                mark(w, False)
+        for r in range(self.table.rowCount()):  # only the cells that could not be read turn red
+            for c in (C_HOURS, C_SCORE):
+                it = self.table.item(r, c)
+                it.setBackground(PROBLEM if (r, c) in self.bad_cells else QBrush())
+        if self.bad_cells:
+            self.table.scrollToItem(self.table.item(*self.bad_cells[0]))
         if not errs:
             try:
                 self.session_id = self.service.save_session(data, rows, self.session_id)
@@ -278,7 +289,7 @@ class SessionDialog(QDialog):
             errs = {**validate_session(replace(data)), **errs}  # the dialog's own message wins
         if errs:
             for k in errs:
-                if k in fields_widgets:
+                if k in fields_widgets and fields_widgets[k] is not self.table:
                     mark(fields_widgets[k], True)
             msgs = [m if "：" in m else f"{SESSION_LABELS.get(k, k)}：{m}" for k, m in errs.items()]
             self.errors.setText("\n".join(msgs))
