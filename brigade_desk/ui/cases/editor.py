@@ -135,8 +135,11 @@ class CaseDialog(QDialog):
         right.addWidget(dates)
         right.addWidget(og, 1)
         right.addWidget(ag)
+        left_col = QVBoxLayout()  # the fields packed at the top, not spread over the dialog's height
+        left_col.addLayout(left)
+        left_col.addStretch(1)
         top = QHBoxLayout()
-        top.addLayout(left, 1)
+        top.addLayout(left_col, 1)
         top.addLayout(right, 1)
         self.errors = error_label()
         buttons = dialog_buttons(self, self.save, "保存")

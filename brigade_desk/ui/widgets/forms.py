@@ -42,7 +42,7 @@ class DateField(QWidget):
         self.edit = QLineEdit()
         self.edit.setPlaceholderText("YYYY-MM-DD")
         self.btn = QToolButton()
-        self.btn.setText("日历")
+        self.btn.setText("▾")
         self.btn.setToolTip("从日历中选择")
         self.btn.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")  # one arrow is enough
         self.btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
