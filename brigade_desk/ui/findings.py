@@ -63,7 +63,7 @@ class FindingsPage(QWidget):
 
         cols: list[Column[Finding]] = [
             Column("问题", lambda f: self.labels.get(f.rule, f.rule), 200),
-            Column("对象", lambda f: f.subject, 120),
+            Column("对象", lambda f: f.subject, 170),
             Column("证号/编号", lambda f: self._ref(f.ref), 170),
             Column("期限", lambda f: f.due, 100),
             Column("说明", lambda f: f.detail, 500),
