@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from brigade_desk.errors import Cancelled, UserError
@@ -65,10 +65,12 @@ class TaskRunner(QObject):
         self.writer = QThreadPool(self)
         self.writer.setMaxThreadCount(1)
         self._active: set[_Signals] = set()
+        self._waiting = 0  # work waiting for a widget to paint first (see after_paint)
+        self._waiters: set[_AfterPaint] = set()
 
     @property
     def busy(self) -> bool:
-        return bool(self._active)
+        return bool(self._active) or self._waiting > 0
 
     def run(
         self,
@@ -167,10 +169,34 @@ class TaskRunner(QObject):
         from PySide6.QtCore import QCoreApplication
 
         deadline = time.monotonic() + timeout_ms / 1000
-        while self._active and time.monotonic() < deadline:
+        while (self._active or self._waiting) and time.monotonic() < deadline:
             QCoreApplication.processEvents()
             time.sleep(0.01)
-        return not self._active
+        return not (self._active or self._waiting)
+
+    def after_paint(self, widget: QWidget, fn: Callable[[], None], fallback_ms: int = 300) -> None:
+        """Call ``fn`` (which usually starts background work) once ``widget`` has painted, or after
+        ``fallback_ms`` when it does not paint; at once in tests (``synchronous``).
+
+        Background work that holds Python's interpreter lock (the rules) slows a table painting on
+        the GUI thread, because every cell asks Python for its text; starting that work once the
+        table is on screen lets the clerk see the page at once, and the colours follow."""
+        if self.synchronous:
+            fn()
+            return
+        self._waiting += 1
+        waiter: list[_AfterPaint] = []
+
+        def finished() -> None:
+            self._waiting -= 1
+            self._waiters.discard(waiter[0])
+
+        def go() -> None:
+            finished()
+            fn()
+
+        waiter.append(_AfterPaint(widget, go, finished, fallback_ms))
+        self._waiters.add(waiter[0])
 
 
 def describe(exc: BaseException) -> tuple[bool, str]:
@@ -195,3 +221,40 @@ def describe(exc: BaseException) -> tuple[bool, str]:
 
 def single_shot(ms: int, fn: Callable[[], None]) -> None:
     QTimer.singleShot(ms, fn)
+
+
+class _AfterPaint(QObject):
+    """Runs ``fn`` once ``widget`` has painted (or after ``fallback_ms``); ``gone`` instead when the
+    widget is destroyed first. Has no parent, so it outlives the widget long enough to say so."""
+
+    def __init__(self, widget: QWidget, fn: Callable[[], None], gone: Callable[[], None], fallback_ms: int) -> None:
+        super().__init__()
+        self.widget: QWidget | None = widget
+        self.fn, self.gone, self.done = fn, gone, False
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.fire)
+        self.timer.start(fallback_ms)  # not shown (another tab, minimised): start anyway
+        widget.installEventFilter(self)
+        widget.destroyed.connect(self._destroyed)
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+        if obj is self.widget and ev.type() == QEvent.Type.Paint and not self.done:
+            self.timer.start(0)  # once this paint is over
+        return False
+
+    def _destroyed(self) -> None:
+        self.widget = None
+        if not self.done:
+            self.done = True
+            self.timer.stop()
+            self.gone()
+
+    def fire(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        if self.widget is not None:
+            self.widget.removeEventFilter(self)
+            self.widget.destroyed.disconnect(self._destroyed)
+        self.fn()

@@ -218,7 +218,11 @@ class RegisterTab(QWidget):
             self._show_count()
             self.ctx.tasks.unhandled_error.emit(exc)
 
-        self.ctx.tasks.run(lambda _p: summarize(svc_findings.findings(db, today)), on_success=done, on_failure=failed)
+        def start() -> None:
+            self.ctx.tasks.run(lambda _p: summarize(svc_findings.findings(db, today)), on_success=done,
+                               on_failure=failed)
+
+        self.ctx.tasks.after_paint(self.view.viewport(), start)
 
     def apply_filter(self) -> None:
         if self._loading:
