@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, delete, func, literal, or_, select, text
+from sqlalchemy import Select, delete, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 import brigade_desk.models  # noqa: F401  (before settings: breaks the models→case_settings→settings import cycle)
@@ -36,6 +36,7 @@ from brigade_desk.models.roster import Staff
 from brigade_desk.progress import Progress
 from brigade_desk.rules import av as av_rules
 from brigade_desk.services.cache import DataCache
+from brigade_desk.services.ordering import sorted_before
 
 
 class KiBProgress(Progress):
@@ -316,13 +317,7 @@ class AvService:
             got = s.execute(q.add_columns(col).where(AvRecord.id == record_id)).first()
             if got is None:
                 return -1
-            v = None if got[1] is None else literal(got[1], col.type)  # (a bound value: booleans too)
-            if descending:
-                before = (or_(col.is_not(None), AvRecord.id > record_id) if v is None
-                          else or_(col > v, (col == v) & (AvRecord.id > record_id)))
-            else:
-                before = ((col.is_(None)) & (AvRecord.id < record_id) if v is None
-                          else or_(col.is_(None), col < v, (col == v) & (AvRecord.id < record_id)))
+            before = sorted_before(col, AvRecord.id, got[1], record_id, descending)
             n = s.scalar(select(func.count()).select_from(q.order_by(None).where(before).subquery()))
         return int(n or 0)
 

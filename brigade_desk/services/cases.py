@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, literal, or_, select
+from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from brigade_desk.case_no import normalize as normalize_case_no
@@ -31,6 +31,7 @@ from brigade_desk.models.cases import (
 )
 from brigade_desk.models.roster import Staff, StaffCategory, StaffStatus
 from brigade_desk.services.cache import DataCache
+from brigade_desk.services.ordering import sorted_before
 
 CASE_LABELS: dict[str, str] = {
     "case_no": "案号",
@@ -261,13 +262,7 @@ class CaseService:
             got = conn.execute(apply_filter(select(CaseRecord.id, col), f).where(CaseRecord.id == case_id)).first()
             if got is None:
                 return -1
-            v = None if got[1] is None else literal(got[1], col.type)
-            if descending:
-                before = (or_(col.is_not(None), CaseRecord.id > case_id) if v is None
-                          else or_(col > v, (col == v) & (CaseRecord.id > case_id)))
-            else:
-                before = ((col.is_(None)) & (CaseRecord.id < case_id) if v is None
-                          else or_(col.is_(None), col < v, (col == v) & (CaseRecord.id < case_id)))
+            before = sorted_before(col, CaseRecord.id, got[1], case_id, descending)
             return int(conn.scalar(apply_filter(select(func.count(CaseRecord.id)), f).where(before)) or 0)
 
     def page(self, f: CaseFilter | None = None, sort: str = "filed_on", descending: bool = True,
