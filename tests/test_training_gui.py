@@ -167,3 +167,24 @@ def test_import_dialog_imports_sign_in_sheet(gui_ctx, people, qtbot, tmp_path):
     dlg.do_import()
     rows = TrainingService(gui_ctx.db).list_sessions()
     assert [(r.title, r.attendees) for r in rows] == [("岗位练兵", 1)]
+
+
+def test_a_month_without_legal_study_opens_its_year(gui_ctx, people, qtbot):
+    from brigade_desk import rules
+    from brigade_desk.ui.training.page import TAB_SESSIONS
+
+    db = gui_ctx.db
+    add_session(db, dt.date(THIS_YEAR - 1, 1, 10), 2, [AttendanceInput(staff_id=people["a1"])])  # a year to pick
+    with db.Session() as s:
+        gap = next(f for f in rules.run_all(s, dt.date(THIS_YEAR - 1, 6, 1)) if f.rule == "monthly_study_missing")
+    assert gap.entity == "training_month" and gap.entity_id == (THIS_YEAR - 1) * 100 + int(gap.subject[-2:])
+    said = []
+    gui_ctx.events.status.connect(said.append)
+    page = TrainingPage(gui_ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    page.tabs.setCurrentIndex(1)
+    page.open_record(gap.entity, gap.entity_id)
+    assert page.tabs.currentIndex() == TAB_SESSIONS and page.current_year() == THIS_YEAR - 1
+    assert said and "没有登记全员集中学法" in said[-1]

@@ -98,7 +98,7 @@ def study_missing(s: Session, as_of: dt.date) -> list[Finding]:
         last = dt.date(y, m, calendar.monthrange(y, m)[1])
         out.append(Finding("monthly_study_missing", f"{y}-{m:02d}", unit, last,
                            f"{y} 年 {m} 月没有登记全员集中学法（每月至少一次）；如已开展，请补录并勾选“每月全员集中学法”",
-                           "training_month", None))
+                           "training_month", y * 100 + m))  # the month as 202608, for the GUI to open
     return out
 
 

@@ -555,6 +555,14 @@ class TrainingPage(QWidget):
         elif entity == "training_session":
             self.tabs.setCurrentIndex(TAB_SESSIONS)
             self.edit_session(record_id)
+        elif entity == "training_month":  # a month without the all-staff legal study (202608)
+            year, month = divmod(record_id, 100)
+            i = self.year.findData(year)
+            if i >= 0:
+                self.year.setCurrentIndex(i)
+            self.tabs.setCurrentIndex(TAB_SESSIONS)
+            self.ctx.say(f"{year} 年 {month} 月没有登记全员集中学法。如已开展，请点“新增培训”补录，"
+                         "并勾选“每月全员集中学法”。")
 
     # ---- actions ------------------------------------------------------------------------------
     def current_session(self) -> SessionRow | None:
