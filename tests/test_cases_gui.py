@@ -238,6 +238,19 @@ def test_import_dialog_offers_cases(gui_ctx, qtbot):
     assert dlg.kind.currentData() == "cases"
 
 
+def test_a_dropped_case_list_is_checked_as_cases(gui_ctx, qtbot, tmp_path):
+    from openpyxl import Workbook
+
+    from brigade_desk.ui.import_dialog import ImportDialog
+
+    wb = Workbook()
+    wb.active.append(["案号", "案由", "当事人", "立案日期", "案件类别", "承办人员"])
+    wb.save(tmp_path / "案件.xlsx")
+    dlg = ImportDialog(gui_ctx, None, str(tmp_path / "案件.xlsx"))  # as a drop on the window: no kind given
+    qtbot.addWidget(dlg)
+    assert dlg.kind.currentData() == "cases"
+
+
 def test_print_the_filtered_register(page, monkeypatch):
     from PySide6.QtPrintSupport import QPrintPreviewDialog
 

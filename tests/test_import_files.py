@@ -265,3 +265,22 @@ def test_workbook_without_dimensions_or_styles(tmp_path: Path, db: Database) -> 
             zout.writestr(item, data)
     r = importer("staff")(db, out)
     assert r.created == 1, r.errors
+
+
+def test_the_kind_of_import_is_guessed_from_the_header(tmp_path):
+    from openpyxl import Workbook
+
+    from brigade_desk.importers.detect import detect_kind
+
+    def book(name, rows):
+        wb = Workbook()
+        for r in rows:
+            wb.active.append(r)
+        wb.save(tmp_path / name)
+        return tmp_path / name
+
+    assert detect_kind(book("花名册.xlsx", [["某大队花名册"], [], ["姓名", "身份证号码", "所在中队", "执法证号", "有效期至"]])) == "staff"
+    assert detect_kind(book("案件.xlsx", [["案号", "案由", "当事人", "立案日期", "案件类别"]])) == "cases"
+    assert detect_kind(book("签到.xlsx", [["培训名称", "培训日期", "学时", "姓名", "签到"]])) == "training"
+    assert detect_kind(book("别的.xlsx", [["品名", "数量", "单价"]])) is None
+    assert detect_kind(tmp_path / "没有这个文件.xlsx") is None

@@ -102,6 +102,7 @@ class ImportDialog(QDialog):
         lay.addLayout(buttons)
         self._last: ImportResult | None = None
         if path:
+            self._guess_kind(path)
             self.check()
 
     def browse(self) -> None:
@@ -109,7 +110,17 @@ class ImportDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, "选择 Excel 文件", start, "Excel 工作簿 (*.xlsx);;所有文件 (*)")
         if path:
             self.file.setText(path)
+            self._guess_kind(path)
             self.check()
+
+    def _guess_kind(self, path: str) -> None:
+        """Pick the import the file's header names (a 花名册 dropped on the window is not read as cases)."""
+        from brigade_desk.importers.detect import detect_kind
+
+        kind = detect_kind(path)
+        if kind is not None and kind != self.kind.currentData() and self.kind.findData(kind) >= 0:
+            self.kind.setCurrentIndex(self.kind.findData(kind))
+            self.ctx.say(f"已按表头识别为“{self.kind.currentText()}”，如不对请在“导入内容”中更改")
 
     def _run(self, dry_run: bool) -> None:
         kind = self.kind.currentData()
