@@ -121,7 +121,7 @@ def test_invalid_case_names_fields_and_saves_nothing(gui_ctx, filled, qtbot):
         assert s.scalar(select(CaseRecord).where(CaseRecord.filed_on == D(2026, 3, 2))) is None
 
 
-def test_draw_sample_and_score_item_by_item(page, filled, qtbot):
+def test_draw_sample_and_score_item_by_item(page, filled, qtbot, monkeypatch):
     tab = page.review
     page.tabs.setCurrentWidget(tab)
     tab.year.setValue(2025)
@@ -159,21 +159,17 @@ def test_draw_sample_and_score_item_by_item(page, filled, qtbot):
         asked.append(a[2])
         return monkey_answer["v"]
 
-    real = QMessageBox.question
-    QMessageBox.question = question  # type: ignore[method-assign]
-    try:
-        tab.redraw.setChecked(True)
-        tab.seed.setText("7")
-        tab.draw()
-        assert asked and "已有 1 件评查完毕" in asked[0]
-        with filled.Session() as s:
-            assert s.scalar(select(ReviewSample).where(ReviewSample.year == 2025)).seed == 2024
-        monkey_answer["v"] = QMessageBox.StandardButton.Yes
-        tab.draw()
-        with filled.Session() as s:
-            assert s.scalar(select(ReviewSample).where(ReviewSample.year == 2025)).seed == 7
-    finally:
-        QMessageBox.question = real  # type: ignore[method-assign]
+    monkeypatch.setattr(QMessageBox, "question", question)
+    tab.redraw.setChecked(True)
+    tab.seed.setText("7")
+    tab.draw()
+    assert asked and "已有 1 件评查完毕" in asked[0]
+    with filled.Session() as s:
+        assert s.scalar(select(ReviewSample).where(ReviewSample.year == 2025)).seed == 2024
+    monkey_answer["v"] = QMessageBox.StandardButton.Yes
+    tab.draw()
+    with filled.Session() as s:
+        assert s.scalar(select(ReviewSample).where(ReviewSample.year == 2025)).seed == 7
 
 
 def test_calendar_tab_stores_a_year(page, filled, qtbot):

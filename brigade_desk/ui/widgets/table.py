@@ -61,15 +61,6 @@ def total_key(v: Any) -> tuple[int, Any]:
     return (3, natural_key(str(v).casefold()))  # 9号 before 10号
 
 
-def sort_key(v: Any) -> Any:
-    if v is None:
-        return ""
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, bool):
-        return int(v)
-    return v
-
 
 @dataclass(frozen=True)
 class Column(Generic[T]):
@@ -142,8 +133,8 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         col = self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return fmt(col.value(row))
-        if role == Qt.ItemDataRole.UserRole:
-            return sort_key(col.value(row))
+        if role == Qt.ItemDataRole.UserRole:  # the raw value (a delegate may draw it, e.g. a progress bar)
+            return col.value(row)
         if role == Qt.ItemDataRole.BackgroundRole and self.row_color:
             return self.row_color(row)
         if role == Qt.ItemDataRole.ToolTipRole and self.row_tip:
@@ -165,8 +156,6 @@ class FilterProxy(QSortFilterProxyModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.setSortRole(Qt.ItemDataRole.UserRole)
-        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self._text = ""
         self._pred: Callable[[Any], bool] | None = None
 
