@@ -186,6 +186,9 @@ class FilterProxy(QSortFilterProxyModel):
 def make_view(parent: QWidget | None = None, name: str = "") -> QTableView:
     v = QTableView(parent)
     v.setObjectName(name)
+    # no arrow until a column is chosen: the rows come in the order the page loaded them, and an
+    # arrow on the first column would claim an order they are not in
+    v.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     v.setSortingEnabled(True)
     v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     v.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
