@@ -47,3 +47,13 @@ def test_certificate_rows_people_and_current_certificate(db: Database) -> None:
     assert by["乙"]["在岗状态"] == "退休" and by["乙"]["状态变更日期"] == D(2026, 8, 15)
     assert by["丁"]["执法证号"] == "" and by["丁"]["发证日期"] is None and by["丁"]["全国统一证件"] is None
     assert by["丁"]["证件状态"] == ""
+
+
+def test_a_running_period_is_stated_up_to_today():
+    import datetime as _dt
+
+    from brigade_desk.reports.period import Period
+
+    today = _dt.date.today()
+    assert Period(2020, 4).so_far == _dt.date(2020, 12, 31)
+    assert Period(today.year).so_far == today  # the year is still running

@@ -31,6 +31,12 @@ class Period:
         return dt.date(self.year, 12, 31)
 
     @property
+    def so_far(self) -> dt.date:
+        """The last day with data: the period's end, or today while the period is still running
+        (a form titled 截至12月31日 in November would claim figures nobody has yet)."""
+        return min(self.end, dt.date.today())
+
+    @property
     def year_start(self) -> dt.date:
         return dt.date(self.year, 1, 1)
 

@@ -6,7 +6,6 @@ ledger that owns the data.
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -47,8 +46,8 @@ def certificate_sheet(session: Session, period: Period) -> SheetData:
             "执法证号", "发证机关", "发证日期", "有效期至", "全国统一证件", "证件状态", "执法记录仪编号", "联系电话", "备注"]
     rows = [[r[k] for k in keys] for r in certificate_rows(session, period)]
     return SheetData(f"{period.label}执法人员及执法证件情况", ROSTER_COLS, rows,
-                     note=f"统计截至 {min(period.end, dt.date.today()):%Y-%m-%d}"
-                          f"{'（本季度尚未结束）' if period.end > dt.date.today() else ''}；含本季度内离岗、调离、退休人员。")
+                     note=f"统计截至 {period.so_far:%Y-%m-%d}{'（本季度尚未结束）' if period.so_far < period.end else ''}；"
+                          "含本季度内离岗、调离、退休人员。")
 
 
 def export_quarterly(db: Database, out: Path | str, period: Period, progress: Progress | None = None) -> Path:

@@ -93,6 +93,6 @@ def review_rows(session: Session, period: Period) -> list[list[Any]]:
 
 def review_sheet(session: Session, period: Period) -> SheetData:
     rows = review_rows(session, period)
-    return SheetData(f"行政执法案卷评查情况（{period.year}年1月1日至{period.end.month}月{period.end.day}日）", REVIEW_COLS, rows,
-                     note=f"统计 {period.year_start:%Y-%m-%d} 至 {period.end:%Y-%m-%d} 完成的评查（按评查日期；未填评查日期的按录入日期）；"
+    return SheetData(f"行政执法案卷评查情况（{period.year}年1月1日至{period.so_far.month}月{period.so_far.day}日）", REVIEW_COLS, rows,
+                     note=f"统计 {period.year_start:%Y-%m-%d} 至 {period.so_far:%Y-%m-%d} 完成的评查（按评查日期；未填评查日期的按录入日期）；"
                           "评查年度为被评查案卷所属年度。")
