@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QFont, QFontDatabase
@@ -64,6 +62,7 @@ def ensure_chinese_font(app: QApplication) -> str:
 
 
 def show_crash(text: str, parent: QWidget | None = None) -> None:
+    """The crash dialog. Only ever called on the GUI thread (see ``safety.CrashReporter``)."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle("程序出错")
@@ -75,16 +74,24 @@ def show_crash(text: str, parent: QWidget | None = None) -> None:
     box.exec()
 
 
-def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-    text = "".join(traceback.format_exception(exc_type, exc, tb))
-    if isinstance(exc, UserError):
-        QMessageBox.warning(None, "无法完成", exc.message)
-        return
-    log.error("unhandled exception:\n%s", text)
-    try:
-        show_crash(text)
-    except Exception:  # the dialog itself must never take the process down
-        sys.__excepthook__(exc_type, exc, tb)
+def _show_crash_on_window(text: str) -> None:
+    from brigade_desk.ui.safety import parent_window
+
+    show_crash(text, parent_window())  # looked up at call time (the soak test replaces it)
+
+
+def _show_user_error(message: str) -> None:
+    from brigade_desk.ui.safety import parent_window
+
+    QMessageBox.warning(parent_window(), "无法完成", message)
+
+
+def install_safety(app: QApplication) -> object:
+    """Garbage collection and dialog deletion on the GUI thread; errors from any thread logged and
+    shown there, once (``brigade_desk.ui.safety``)."""
+    from brigade_desk.ui.safety import install
+
+    return install(app, _show_crash_on_window, _show_user_error)
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -125,8 +132,10 @@ def start_window(path: Path, on_ready: Callable[[object], None] | None = None,
     ctx = AppContext(db=None, tasks=TaskRunner(), qsettings=settings or qsettings())  # type: ignore[arg-type]
     win = MainWindow(ctx)
 
-    class FirstPaint(QObject):
-        def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+    from brigade_desk.ui.safety import SafeEventFilter
+
+    class FirstPaint(SafeEventFilter):
+        def filter(self, obj: QObject, ev: QEvent) -> bool:
             if ev.type() == QEvent.Type.Paint:
                 win.removeEventFilter(self)
                 QTimer.singleShot(0, finish)
@@ -152,7 +161,9 @@ def start_window(path: Path, on_ready: Callable[[object], None] | None = None,
     return app, win
 
 
-def run_gui(db_arg: str | None = None) -> int:
+def run_gui(db_arg: str | None = None, on_ready: Callable[[object], None] | None = None) -> int:
+    """The program: lock the database, start the window, run until it closes. ``on_ready`` is
+    called with the window once the database is open (after the background checks started)."""
     from brigade_desk.lock import DatabaseLock
 
     setup_logging()
@@ -165,14 +176,21 @@ def run_gui(db_arg: str | None = None) -> int:
         make_app()
         QMessageBox.critical(None, "无法打开数据库", getattr(exc, "message", str(exc)))
         return 1
-    sys.excepthook = _excepthook
-    app, win = start_window(path, lambda w: w.start_background_checks())  # type: ignore[attr-defined]
+    safety = install_safety(make_app())
+
+    def ready(w: object) -> None:
+        w.start_background_checks()  # type: ignore[attr-defined]
+        if on_ready is not None:
+            on_ready(w)
+
+    app, win = start_window(path, ready)
     code = app.exec()
     ctx = win.ctx  # type: ignore[attr-defined]
     ctx.tasks.wait_idle(60_000)
     if ctx.db is not None:
         ctx.db.close()
     lock.release()
+    safety.uninstall()  # type: ignore[attr-defined]
     return int(code)
 
 

@@ -73,7 +73,7 @@ class ReportsPage(QWidget):
         self.placeholders.setReadOnly(True)
         self.go = QPushButton("生成…")
         self.go.setDefault(True)
-        self.go.clicked.connect(self.generate)
+        self.go.clicked.connect(lambda: self.generate())
         self.open_file = QPushButton("打开文件")
         self.open_dir = QPushButton("打开所在文件夹")
         self.open_file.setEnabled(False)

@@ -5,7 +5,13 @@ dialog with 取消 (after a short delay, so quick work does not flash a dialog),
 result — or the error — back on the GUI thread. Database writes go through a one-thread pool
 (SQLite has one writer); other work (hashing, exports) may use the shared pool.
 
-In tests ``TaskRunner.synchronous = True`` runs the work inline so assertions follow directly.
+In tests ``TaskRunner.synchronous = True`` runs the work on the calling thread instead of the pool
+(in the spirit of Picard's fake thread pool), so assertions follow directly — but through the very
+same job, signals, progress dialog and finish callbacks as in the program: only the thread differs.
+
+Nothing a job holds is released on the worker thread: the job lets go of its function before it
+signals, and the GUI side keeps its own reference until the result has been delivered, so the
+last reference to anything the function captured (a page, a dialog) is dropped on the GUI thread.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from brigade_desk.errors import Cancelled, UserError
 from brigade_desk.progress import Progress
+from brigade_desk.ui.safety import SafeEventFilter
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +50,15 @@ class _Job(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        fn, self.fn = self.fn, None  # type: ignore[assignment]  # the GUI side holds it until delivery
         try:
-            result = self.fn(self.progress)
+            result = fn(self.progress)
         except BaseException as exc:  # delivered to the GUI thread, never swallowed
             exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
+            del fn
             self.signals.failed.emit(exc)
         else:
+            del fn
             self.signals.finished.emit(result)
 
 
@@ -96,18 +106,6 @@ class TaskRunner(QObject):
             elif not isinstance(exc, Cancelled):
                 self.unhandled_error.emit(exc)
 
-        if self.synchronous:
-            progress = Progress()
-            try:
-                result = fn(progress)
-            except BaseException as exc:
-                exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
-                deliver_failure(exc)
-            else:
-                if on_success is not None:
-                    on_success(result)
-            return progress
-
         signals = _Signals()
 
         def listener(done: int, total: int, text: str) -> None:
@@ -138,8 +136,12 @@ class TaskRunner(QObject):
             if text:
                 dialog.setLabelText(f"{label}\n{text}")
 
+        held: list[object] = [fn]  # released on the GUI thread, in finish()
+
         def finish() -> None:
+            held.clear()
             self._active.discard(signals)
+            signals.deleteLater()  # deleted here, on the GUI thread, whoever lets go of it last
             if dialog is not None:
                 dialog.canceled.disconnect()
                 dialog.close()
@@ -161,7 +163,12 @@ class TaskRunner(QObject):
         signals.failed.connect(bad)
         self._active.add(signals)
         self.busy_changed.emit(True)
-        (self.writer if writes else self.pool).start(_Job(fn, progress, signals))
+        job = _Job(fn, progress, signals)
+        if self.synchronous:  # tests: this thread instead of the pool; everything else the same
+            job.setAutoDelete(False)
+            job.run()
+        else:
+            (self.writer if writes else self.pool).start(job)
         return progress
 
     def wait_idle(self, timeout_ms: int = 30_000) -> bool:
@@ -223,9 +230,12 @@ def single_shot(ms: int, fn: Callable[[], None]) -> None:
     QTimer.singleShot(ms, fn)
 
 
-class _AfterPaint(QObject):
+class _AfterPaint(SafeEventFilter):
     """Runs ``fn`` once ``widget`` has painted (or after ``fallback_ms``); ``gone`` instead when the
     widget is destroyed first. Has no parent, so it outlives the widget long enough to say so."""
+
+    widget: QWidget | None = None  # class default: inert once torn down (see SafeEventFilter)
+    done = True
 
     def __init__(self, widget: QWidget, fn: Callable[[], None], gone: Callable[[], None], fallback_ms: int) -> None:
         super().__init__()
@@ -238,7 +248,7 @@ class _AfterPaint(QObject):
         widget.installEventFilter(self)
         widget.destroyed.connect(self._destroyed)
 
-    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+    def filter(self, obj: QObject, ev: QEvent) -> bool:
         if obj is self.widget and ev.type() == QEvent.Type.Paint and not self.done:
             self.timer.start(0)  # once this paint is over
         return False

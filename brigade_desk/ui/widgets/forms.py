@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk.importers.tabular import parse_date
+from brigade_desk.ui.safety import SafeEventFilter
 
 ERROR_STYLE = "border: 1px solid #d93025; background: #fff5f5;"
 
@@ -121,18 +122,23 @@ def form_state(root: QWidget) -> tuple[object, ...]:
     return tuple(out)
 
 
-class UnsavedGuard(QObject):
+class UnsavedGuard(SafeEventFilter):
     """Cancel, Esc or the window's close button on a dialog with changes asks before throwing them
     away; without changes the dialog closes at once."""
+
+    # class-level defaults: a guard whose attributes the garbage collector already cleared (its
+    # dialog being torn down) sees no dialog and lets every event through
+    dialog: QDialog | None = None
+    snapshot: tuple[object, ...] | None = None
 
     def __init__(self, dialog: QDialog) -> None:
         super().__init__(dialog)
         self.dialog = dialog
-        self.snapshot: tuple[object, ...] | None = None
+        self.snapshot = None
         dialog.installEventFilter(self)
 
-    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
-        if obj is not self.dialog:
+    def filter(self, obj: QObject, ev: QEvent) -> bool:
+        if self.dialog is None or obj is not self.dialog:
             return False
         if ev.type() == QEvent.Type.Show and self.snapshot is None:
             self.snapshot = form_state(self.dialog)
@@ -145,7 +151,7 @@ class UnsavedGuard(QObject):
         return False
 
     def may_discard(self) -> bool:
-        if self.snapshot is None or form_state(self.dialog) == self.snapshot:
+        if self.dialog is None or self.snapshot is None or form_state(self.dialog) == self.snapshot:
             return True
         answer = QMessageBox.question(self.dialog, "放弃修改", "有尚未保存的修改，确定放弃吗？",
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
@@ -153,7 +159,7 @@ class UnsavedGuard(QObject):
         return bool(answer == QMessageBox.StandardButton.Yes)
 
     def cancel(self) -> None:
-        if self.may_discard():
+        if self.dialog is not None and self.may_discard():
             self.dialog.reject()
 
 

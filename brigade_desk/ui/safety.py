@@ -1,0 +1,316 @@
+"""Keeping Python and Qt from tearing each other down: the mechanisms behind "no crash".
+
+Three things made the program crash after a dialog was saved (a real clerk's session, issue 13):
+
+1. **Garbage collection on a worker thread.** Python's cyclic garbage collector runs on whichever
+   thread happens to allocate when a threshold is crossed — often a worker thread running the rules
+   or an export. A dialog that has been ``exec()``-ed is owned by Python; when it sits in a reference
+   cycle (a child object holding ``self.dialog``, a closure), the collector deletes the C++ dialog
+   *on that worker thread*, while the GUI thread may be touching it. :class:`GuiGarbageCollector`
+   turns automatic collection off and collects on the GUI thread from a timer instead (the pattern
+   other Qt programs use, see GitFourchette's and OpenCue's ``GarbageCollector``). Dialogs that have
+   closed are also deleted on the GUI thread by :class:`DialogReaper`, so no collection anywhere —
+   even one a library starts on a worker thread — is left holding a live dialog.
+2. **Python objects half torn down while Qt still calls them.** The collector clears the attributes
+   of objects in a cycle before the C++ side is gone; an event filter then ran with ``self.dialog``
+   missing. Event filters in this program derive from :class:`SafeEventFilter`, which never lets
+   such a call raise (see its docstring).
+3. **A crash dialog built off the GUI thread.** ``sys.excepthook`` runs on the thread that raised.
+   :class:`CrashReporter` logs every error with its traceback at once, and shows the dialog only on
+   the GUI thread (errors from other threads are queued there), once per distinct error, never
+   nested in another crash dialog.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+log = logging.getLogger(__name__)
+
+
+def on_gui_thread() -> bool:
+    app = QCoreApplication.instance()
+    return app is not None and QThread.currentThread() is app.thread()
+
+
+# ---- 1. garbage collection on the GUI thread ------------------------------------------------------
+
+
+class GuiGarbageCollector(QObject):
+    """Automatic garbage collection off; the GUI thread collects instead, as often as Python would.
+
+    Every ``interval_ms`` the counts are compared with the thresholds Python itself would use, and
+    only the generations that are due are collected (a young-generation pass takes well under a
+    millisecond). Collections that start on another thread anyway (a library calling
+    ``gc.collect()``) are counted in ``off_thread`` and logged once."""
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = 500) -> None:
+        super().__init__(parent)
+        self.threshold = gc.get_threshold()
+        self.collections = 0
+        self.off_thread = 0
+        self._gui = threading.get_ident()
+        gc.disable()
+        gc.callbacks.append(self._watch)
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.check)
+        self.timer.start(interval_ms)
+
+    def _watch(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and threading.get_ident() != self._gui:
+            self.off_thread += 1
+            if self.off_thread == 1:
+                log.warning("garbage collection started on thread %s", threading.current_thread().name)
+
+    def check(self) -> None:
+        c0, c1, c2 = gc.get_count()
+        t0, t1, t2 = self.threshold
+        if c0 <= t0:
+            return
+        gen = 2 if (c2 > t2 and c1 > t1) else 1 if c1 > t1 else 0
+        gc.collect(gen)
+        self.collections += 1
+
+    def stop(self) -> None:
+        """Hand collection back to Python (at exit, and when a test is done)."""
+        self.timer.stop()
+        if self._watch in gc.callbacks:
+            gc.callbacks.remove(self._watch)
+        gc.enable()
+
+
+# ---- 2. event filters that survive tear-down -----------------------------------------------------
+
+
+class SafeEventFilter(QObject):
+    """Base of every event filter in the program. Subclasses implement ``filter(obj, ev)``.
+
+    An event filter is called by Qt for as long as the C++ object lives, also while Python is
+    tearing the filter's own object down (its attributes already cleared by the garbage collector)
+    or after a slot it relies on has gone. Such a call returns ``False`` (let the event through) and
+    is logged; any other error is reported through the crash reporter like an error in a slot,
+    never raised into Qt's event loop."""
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+        try:
+            return bool(self.filter(obj, ev))
+        except (AttributeError, RuntimeError) as exc:
+            if not _alive(self):
+                return False
+            report_exception(type(exc), exc, exc.__traceback__)
+            return False
+        except Exception as exc:
+            report_exception(type(exc), exc, exc.__traceback__)
+            return False
+
+    def filter(self, obj: QObject, ev: QEvent) -> bool:
+        return False
+
+
+def _alive(obj: object) -> bool:
+    """Whether ``obj`` still has its Python state (the garbage collector clears ``__dict__``)."""
+    return bool(getattr(obj, "__dict__", None))
+
+
+# ---- dialogs deleted on the GUI thread -----------------------------------------------------------
+
+
+class DialogReaper(SafeEventFilter):
+    """Deletes closed dialogs on the GUI thread, so the garbage collector never has to.
+
+    A dialog shown with ``exec()`` belongs to Python afterwards and is only deleted when its last
+    reference goes — by the cyclic collector, on whatever thread, if it sits in a cycle. The reaper
+    keeps a reference to every dialog it sees shown (so no collection can free it), and once the
+    dialog is hidden and the program is back in its main loop (no modal dialog open, nothing on the
+    way that could still use it) it asks Qt to delete it with ``deleteLater()`` — on the GUI thread.
+    A wrapper collected later, anywhere, then has no C++ object left to delete."""
+
+    def __init__(self, app: QApplication, interval_ms: int = 1000) -> None:
+        super().__init__(app)
+        self._kept: list[QDialog] = []
+        self.reaped = 0
+        app.installEventFilter(self)
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.reap)
+        self.timer.start(interval_ms)
+
+    def filter(self, obj: QObject, ev: QEvent) -> bool:
+        if ev.type() == QEvent.Type.Show and isinstance(obj, QDialog) and obj.isWindow():
+            if not any(k is obj for k in self._kept):
+                self._kept.append(obj)
+        return False
+
+    def reap(self) -> None:
+        if QApplication.activeModalWidget() is not None or QApplication.activePopupWidget() is not None:
+            return  # a dialog's exec() is on the stack: what it opened may still be read after it
+        keep: list[QDialog] = []
+        for dlg in self._kept:
+            if not _valid(dlg):
+                continue
+            if dlg.isVisible():
+                keep.append(dlg)
+                continue
+            dlg.deleteLater()
+            self.reaped += 1
+        self._kept = keep
+
+    def stop(self) -> None:
+        self.timer.stop()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+
+def _valid(obj: QObject) -> bool:
+    from shiboken6 import Shiboken
+
+    return bool(Shiboken.isValid(obj))
+
+
+# ---- 3. errors reported on the GUI thread --------------------------------------------------------
+
+
+ShowCrash = Callable[[str], None]
+ShowUserError = Callable[[str], None]
+
+
+class CrashReporter(QObject):
+    """``sys.excepthook`` and ``threading.excepthook`` for the GUI program.
+
+    Logs every error with its traceback on the thread that raised it. The dialog is shown on the GUI
+    thread only (from another thread the error is queued there), once for each distinct error (the
+    same bug raised from a paint or a filter a hundred times is one dialog), and never while another
+    crash dialog is open."""
+
+    reported = Signal(object, str)  # (exception, traceback text) queued to the GUI thread
+
+    def __init__(self, show_crash: ShowCrash, show_user_error: ShowUserError,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.show_crash = show_crash
+        self.show_user_error = show_user_error
+        self.seen: set[str] = set()
+        self.shown = 0
+        self._showing = False
+        self.reported.connect(self._show)  # queued when emitted from another thread
+
+    def hook(self, exc_type: type[BaseException], exc: BaseException | None,
+             tb: TracebackType | None) -> None:
+        from brigade_desk.errors import UserError
+
+        if exc is None:
+            exc = exc_type()
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        if not isinstance(exc, UserError):
+            log.error("unhandled exception on thread %s:\n%s", threading.current_thread().name, text)
+        self.reported.emit(exc, text)
+
+    def thread_hook(self, args: threading.ExceptHookArgs) -> None:
+        self.hook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    def _show(self, exc: BaseException, text: str) -> None:
+        from brigade_desk.errors import UserError
+
+        if isinstance(exc, UserError):
+            self.show_user_error(exc.message)
+            return
+        key = _signature(exc, text)
+        if key in self.seen or self._showing:
+            log.info("crash dialog not shown again for: %s", key)
+            return
+        self.seen.add(key)
+        self._showing = True
+        try:
+            self.shown += 1
+            self.show_crash(text)
+        except Exception:  # the dialog itself must never take the process down
+            log.exception("could not show the crash dialog")
+        finally:
+            self._showing = False
+
+
+def _signature(exc: BaseException, text: str) -> str:
+    """Type, message and the innermost frame: equal for the same bug raised again."""
+    frames = [line for line in text.splitlines() if line.lstrip().startswith("File ")]
+    return f"{type(exc).__name__}: {exc} @ {frames[-1].strip() if frames else ''}"
+
+
+_reporter: CrashReporter | None = None
+
+
+def report_exception(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """Report an error caught where it cannot be raised (an event filter, a destructor)."""
+    if _reporter is not None:
+        _reporter.hook(exc_type, exc, tb)
+    else:
+        log.error("unhandled exception:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+
+
+class Safety(QObject):
+    """What :func:`install` set up, so that it can be undone (tests, shutdown)."""
+
+    def __init__(self, app: QApplication, reporter: CrashReporter | None) -> None:
+        super().__init__(app)
+        self.collector = GuiGarbageCollector(self)
+        self.reaper = DialogReaper(app)
+        self.reporter = reporter
+        self._old_hooks = (sys.excepthook, threading.excepthook)
+        if reporter is not None:
+            sys.excepthook = reporter.hook
+            threading.excepthook = reporter.thread_hook
+
+    def uninstall(self) -> None:
+        global _reporter, _installed
+        self.collector.stop()
+        self.reaper.stop()
+        if self.reporter is not None:
+            sys.excepthook, threading.excepthook = self._old_hooks
+        if _reporter is self.reporter:
+            _reporter = None
+        if _installed is self:
+            _installed = None
+
+
+_installed: Safety | None = None
+
+
+def install(app: QApplication, show_crash: ShowCrash | None = None,
+            show_user_error: ShowUserError | None = None) -> Safety:
+    """Garbage collection on the GUI thread, closed dialogs deleted there, errors reported there.
+    Idempotent: a second call returns what the first set up."""
+    global _reporter, _installed
+    if _installed is not None:
+        return _installed
+    reporter = None
+    if show_crash is not None and show_user_error is not None:
+        reporter = CrashReporter(show_crash, show_user_error, app)
+        _reporter = reporter
+    _installed = Safety(app, reporter)
+    return _installed
+
+
+def installed() -> Safety | None:
+    return _installed
+
+
+def parent_window() -> QWidget | None:
+    """The window a message should sit on: the active one, else the first visible main window."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return None
+    w = app.activeWindow()
+    if w is not None:
+        return w
+    for top in app.topLevelWidgets():
+        if top.isVisible() and top.inherits("QMainWindow"):
+            return top
+    return None
