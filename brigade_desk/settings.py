@@ -6,6 +6,8 @@ Every number a rule uses is a setting here so the clerk can change it without a 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,8 @@ from sqlalchemy.orm import Session
 # tables, and some ledgers define their settings at import time (a cycle if imported here).
 
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class SettingDef:
@@ -22,13 +26,43 @@ class SettingDef:
     label: str
     default: Any
     help: str = ""
+    # raises ValueError (a Chinese reason) for a value of the right JSON type but the wrong shape
+    validate: Callable[[Any], None] | None = None
+
+    def check(self, value: Any) -> None:
+        """ValueError with a Chinese reason when ``value`` cannot be used for this setting."""
+        if self.default is not None and not _same_kind(value, self.default):
+            raise ValueError(f"应为{_kind_name(self.default)}")
+        if self.validate is not None:
+            self.validate(value)
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, int | float):
+        return isinstance(value, int | float)
+    return isinstance(value, type(default))
+
+
+def _kind_name(default: Any) -> str:
+    if isinstance(default, bool):
+        return "是或否"
+    if isinstance(default, int | float):
+        return "数字"
+    if isinstance(default, list):
+        return "列表（JSON 中用 [ ] 括起）"
+    if isinstance(default, dict):
+        return "对象（JSON 中用 { } 括起）"
+    return "文字"
 
 
 DEFINITIONS: dict[str, SettingDef] = {}
 
 
-def define(key: str, label: str, default: Any, help: str = "") -> SettingDef:
-    d = SettingDef(key, label, default, help)
+def define(key: str, label: str, default: Any, help: str = "",
+           validate: Callable[[Any], None] | None = None) -> SettingDef:
+    d = SettingDef(key, label, default, help, validate)
     DEFINITIONS[key] = d
     return d
 
@@ -62,7 +96,13 @@ def get(session: Session, d: SettingDef) -> Any:
     row = session.get(Setting, d.key)
     if row is None:
         return d.default
-    return json.loads(row.value)
+    try:
+        value = json.loads(row.value)
+        d.check(value)
+    except ValueError as exc:  # written by another program or an older version: the default
+        log.warning("setting %s holds an unusable value %r (%s); using the default", d.key, row.value[:200], exc)
+        return d.default
+    return value
 
 
 def set_value(session: Session, d: SettingDef | str, value: Any) -> None:

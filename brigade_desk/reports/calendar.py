@@ -30,8 +30,31 @@ DEFAULT_ENTRIES: list[dict[str, Any]] = [
     {"key": "annual_report", "name": "上年度执法工作报告", "recurrence": "yearly", "month": 1, "day": 31, "lead": 20},
 ]
 
+def check_entries(value: Any) -> None:
+    """ValueError (Chinese) unless ``value`` is a list of calendar entries this module can use."""
+    if not isinstance(value, list):
+        raise ValueError("应为 JSON 列表（用 [ ] 括起的若干项）")
+    keys: set[str] = set()
+    for i, e in enumerate(value, 1):
+        where = f"第 {i} 项"
+        if not isinstance(e, dict):
+            raise ValueError(f"{where}应为 {{…}} 形式的对象")
+        for field in ("key", "name", "recurrence", "day"):
+            if field not in e:
+                raise ValueError(f"{where}缺少“{field}”")
+        if not isinstance(e["key"], str) or not e["key"].strip() or e["key"] in keys:
+            raise ValueError(f"{where}的 key 应为不重复的文字")
+        keys.add(e["key"])
+        if e["recurrence"] not in ("monthly", "quarterly", "yearly"):
+            raise ValueError(f"{where}的 recurrence 应为 monthly、quarterly 或 yearly")
+        for field, lo, hi in (("day", 1, 31), ("month", 1, 12), ("lead", 0, 366)):
+            if field in e and (isinstance(e[field], bool) or not isinstance(e[field], int) or not lo <= e[field] <= hi):
+                raise ValueError(f"{where}的 {field} 应为 {lo}–{hi} 的整数")
+
+
 ENTRIES = settings.define("reports.calendar", "上报日历（JSON 列表：名称、周期、日、提前天数）", DEFAULT_ENTRIES,
-                          "recurrence: monthly / quarterly / yearly；day: 截止日；month: 年度事项的月份；lead: 提前提醒天数")
+                          "recurrence: monthly / quarterly / yearly；day: 截止日；month: 年度事项的月份；lead: 提前提醒天数",
+                          validate=check_entries)
 HORIZON_DAYS = 30
 LOOKBACK_DAYS = 40
 

@@ -292,11 +292,11 @@ class MainWindow(QMainWindow):
         user, text = describe(exc)
         if user:
             QMessageBox.warning(self, "无法完成", text)
-        else:
-            log.error("unexpected error in background task:\n%s", text)
-            from brigade_desk.ui.app import show_crash
+        else:  # logged and shown once per distinct bug, like an error in a slot (ui/safety.py)
+            from brigade_desk.ui.safety import report_exception
 
-            show_crash(text, self)
+            log.error("unexpected error in background task:\n%s", text)
+            report_exception(type(exc), exc, exc.__traceback__, text=text, logged=True)
 
     # ---- layout memory ------------------------------------------------------------------------
     def _restore_geometry(self) -> None:

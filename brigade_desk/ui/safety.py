@@ -124,53 +124,73 @@ def _alive(obj: object) -> bool:
 # ---- dialogs deleted on the GUI thread -----------------------------------------------------------
 
 
-class DialogReaper(SafeEventFilter):
+class DialogReaper(QObject):
     """Deletes closed dialogs on the GUI thread, so the garbage collector never has to.
 
     A dialog shown with ``exec()`` belongs to Python afterwards and is only deleted when its last
     reference goes — by the cyclic collector, on whatever thread, if it sits in a cycle. The reaper
-    keeps a reference to every dialog it sees shown (so no collection can free it), and once the
-    dialog is hidden and the program is back in its main loop (no modal dialog open, nothing on the
-    way that could still use it) it asks Qt to delete it with ``deleteLater()`` — on the GUI thread.
-    A wrapper collected later, anywhere, then has no C++ object left to delete."""
+    looks at the open windows a few times a second and keeps a reference to every dialog it finds
+    shown (so no collection can free it); once the dialog is hidden and the program is back in its
+    main loop (no modal dialog open whose caller might still read it) it asks Qt to delete it with
+    ``deleteLater()`` — on the GUI thread. A wrapper collected later, anywhere, then has no C++
+    object left to delete. (A timer rather than an application-wide event filter: a filter would
+    make every event of the program wait for Python's interpreter lock.)"""
 
-    def __init__(self, app: QApplication, interval_ms: int = 1000) -> None:
+    def __init__(self, app: QApplication, interval_ms: int = 250) -> None:
         super().__init__(app)
         self._kept: list[QDialog] = []
         self.reaped = 0
-        app.installEventFilter(self)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.reap)
         self.timer.start(interval_ms)
 
-    def filter(self, obj: QObject, ev: QEvent) -> bool:
-        if ev.type() == QEvent.Type.Show and isinstance(obj, QDialog) and obj.isWindow():
-            if not any(k is obj for k in self._kept):
-                self._kept.append(obj)
-        return False
+    def watch(self) -> None:
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QDialog) and w.isVisible() and not any(k is w for k in self._kept):
+                self._kept.append(w)
 
     def reap(self) -> None:
+        self.watch()
         if QApplication.activeModalWidget() is not None or QApplication.activePopupWidget() is not None:
             return  # a dialog's exec() is on the stack: what it opened may still be read after it
+        from brigade_desk.ui.tasks import any_busy
+
+        if any_busy():
+            return  # background work may still report to a dialog that has closed
         keep: list[QDialog] = []
         for dlg in self._kept:
-            if not _valid(dlg):
+            if not is_valid(dlg):
                 continue
             if dlg.isVisible():
                 keep.append(dlg)
                 continue
-            dlg.deleteLater()
+            if dlg.inherits("QProgressDialog"):  # the TaskRunner that made it disposes of it
+                continue
+            dispose(dlg)
             self.reaped += 1
         self._kept = keep
 
     def stop(self) -> None:
         self.timer.stop()
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
 
 
-def _valid(obj: QObject) -> bool:
+_graveyard: dict[int, QObject] = {}
+
+
+def dispose(obj: QObject) -> None:
+    """Delete ``obj`` on the GUI thread (``deleteLater``), holding a reference to it until Qt has:
+    in between, no garbage collection on another thread can free it first."""
+    if not is_valid(obj):
+        return
+    key = id(obj)
+    if key in _graveyard:
+        return
+    _graveyard[key] = obj
+    obj.destroyed.connect(lambda *_a, k=key: _graveyard.pop(k, None))
+    obj.deleteLater()
+
+
+def is_valid(obj: QObject) -> bool:
     from shiboken6 import Shiboken
 
     return bool(Shiboken.isValid(obj))
@@ -204,13 +224,13 @@ class CrashReporter(QObject):
         self.reported.connect(self._show)  # queued when emitted from another thread
 
     def hook(self, exc_type: type[BaseException], exc: BaseException | None,
-             tb: TracebackType | None) -> None:
+             tb: TracebackType | None, *, text: str = "", logged: bool = False) -> None:
         from brigade_desk.errors import UserError
 
         if exc is None:
             exc = exc_type()
-        text = "".join(traceback.format_exception(exc_type, exc, tb))
-        if not isinstance(exc, UserError):
+        text = text or "".join(traceback.format_exception(exc_type, exc, tb))
+        if not isinstance(exc, UserError) and not logged:
             log.error("unhandled exception on thread %s:\n%s", threading.current_thread().name, text)
         self.reported.emit(exc, text)
 
@@ -247,12 +267,20 @@ def _signature(exc: BaseException, text: str) -> str:
 _reporter: CrashReporter | None = None
 
 
-def report_exception(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-    """Report an error caught where it cannot be raised (an event filter, a destructor)."""
+def report_exception(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None,
+                     *, text: str = "", logged: bool = False) -> None:
+    """Report an error caught where it cannot be raised (an event filter, a background task's
+    unhandled failure): logged, and shown once on the GUI thread."""
+    text = text or "".join(traceback.format_exception(exc_type, exc, tb))
     if _reporter is not None:
-        _reporter.hook(exc_type, exc, tb)
-    else:
-        log.error("unhandled exception:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+        _reporter.hook(exc_type, exc, tb, text=text, logged=logged)
+        return
+    if not logged:
+        log.error("unhandled exception:\n%s", text)
+    if on_gui_thread():  # no reporter installed (tests, tools): the dialog straight away
+        from brigade_desk.ui.app import show_crash
+
+        show_crash(text, parent_window())
 
 
 class Safety(QObject):

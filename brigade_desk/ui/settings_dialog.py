@@ -210,6 +210,7 @@ class SettingsDialog(QDialog):
             d = settings.DEFINITIONS[key]
             try:
                 values[key] = self._value(d, w)
+                d.check(values[key])
             except ValueError as exc:
                 QMessageBox.warning(self, "设置", f"“{d.label}”{exc}。")
                 w.setFocus()

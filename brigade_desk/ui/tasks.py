@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from brigade_desk.errors import Cancelled, UserError
 from brigade_desk.progress import Progress
-from brigade_desk.ui.safety import SafeEventFilter
+from brigade_desk.ui.safety import SafeEventFilter, dispose, is_valid
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,14 @@ class _Job(QRunnable):
             self.signals.finished.emit(result)
 
 
+_runners: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
+
+
+def any_busy() -> bool:
+    """Whether any runner has work in flight (its callbacks may still touch a closed dialog)."""
+    return any(r.busy for r in list(_runners))
+
+
 class TaskRunner(QObject):
     synchronous = False  # tests flip this
 
@@ -77,6 +86,7 @@ class TaskRunner(QObject):
         self._active: set[_Signals] = set()
         self._waiting = 0  # work waiting for a widget to paint first (see after_paint)
         self._waiters: set[_AfterPaint] = set()
+        _runners.add(self)
 
     @property
     def busy(self) -> bool:
@@ -141,11 +151,11 @@ class TaskRunner(QObject):
         def finish() -> None:
             held.clear()
             self._active.discard(signals)
-            signals.deleteLater()  # deleted here, on the GUI thread, whoever lets go of it last
-            if dialog is not None:
+            dispose(signals)  # deleted here, on the GUI thread, whoever lets go of it last
+            if dialog is not None and is_valid(dialog):
                 dialog.canceled.disconnect()
                 dialog.close()
-                dialog.deleteLater()
+                dispose(dialog)
             self.busy_changed.emit(self.busy)
 
         def ok(result: object) -> None:
@@ -259,6 +269,7 @@ class _AfterPaint(SafeEventFilter):
             self.done = True
             self.timer.stop()
             self.gone()
+            dispose(self)  # a parentless QObject with a timer: deleted on the GUI thread
 
     def fire(self) -> None:
         if self.done:
@@ -267,4 +278,5 @@ class _AfterPaint(SafeEventFilter):
         if self.widget is not None:
             self.widget.removeEventFilter(self)
             self.widget.destroyed.disconnect(self._destroyed)
+        dispose(self)
         self.fn()
