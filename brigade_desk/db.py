@@ -131,7 +131,7 @@ def check_database_file(path: Path) -> None:
     except sqlite3.Error as exc:
         if sqlite_code(exc) in DAMAGE_CODES:
             log.info("database %s failed to open for its check: %s", path, exc)
-            raise DatabaseDamagedError(path, "SQLite 无法读取该文件") from exc
+            raise DatabaseDamagedError(path, "文件内容已损坏，SQLite 无法读取") from exc
         if sqlite_code(exc) != SQLITE_READONLY:
             raise _unusable(path, exc) from exc
         # a hot journal left by a crash needs a writable connection to be rolled back (what SQLite
@@ -140,7 +140,7 @@ def check_database_file(path: Path) -> None:
             result = _quick_check(path, read_only=False)
         except sqlite3.Error as exc2:
             if sqlite_code(exc2) in DAMAGE_CODES:
-                raise DatabaseDamagedError(path, "SQLite 无法读取该文件") from exc2
+                raise DatabaseDamagedError(path, "文件内容已损坏，SQLite 无法读取") from exc2
             raise _unusable(path, exc2) from exc2
     log.info("quick_check of %s (%.1f MB): %.3f s", path, size / 1e6, time.perf_counter() - t0)
     if result != ["ok"]:
