@@ -85,7 +85,9 @@ class BackupDialog(QDialog):
         bar.addStretch(1)
         bar.addWidget(close)
         note = QLabel("每天第一次启动时自动备份；每日备份保留 30 天，每月保留一份共 12 个月，每年保留一份。"
-                      "手动、升级前和恢复前的备份不会被自动删除。恢复前会先备份当前数据。音像文件本身不在备份中，只备份其索引。")
+                      "手动、升级前和恢复前的备份不会被自动删除。"
+                      + ("恢复时损坏的数据库文件会改名保留在原文件夹中，不会删除。" if damaged else "恢复前会先备份当前数据。")
+                      + "音像文件本身不在备份中，只备份其索引。")
         note.setWordWrap(True)
         note.setStyleSheet("color:#555")
         lay = QVBoxLayout(self)

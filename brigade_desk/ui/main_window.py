@@ -104,7 +104,8 @@ class MainWindow(QMainWindow):
             if isinstance(exc, DatabaseDamagedError):
                 log.warning("database %s failed its check: %s", path, exc.detail)
                 self._db_label.setText(f"数据库已损坏，未打开：{path}")
-                self.offer_restore(exc.message)
+                what = f"（{exc.detail}）" if exc.detail else ""
+                self.offer_restore(f"数据库文件 {path} 已损坏，无法使用{what}。为免损坏扩大，程序没有向其中写入任何内容。")
                 return
             self._db_label.setText(f"无法打开数据库：{path}")
             user, text = describe(exc)
