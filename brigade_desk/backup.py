@@ -9,6 +9,8 @@
   it is remembered in the database (setting ``backup.dir``).
 - Restore refuses a damaged file or one from a newer program, keeps the current database as a
   backup first, then copies the backup in with the same API and migrates it if it is older.
+  A current database that is itself damaged (the usual reason to restore) cannot be backed up: it
+  is renamed aside (``name.damaged-YYYYmmdd-HHMMSS``, with its ``-wal``/``-shm``), never deleted.
 """
 
 from __future__ import annotations
@@ -45,14 +47,14 @@ def backup_dir(db_path: Path) -> Path:
     """The configured backup folder (read straight from the file, usable before migrations)."""
     import json
 
-    if db_path.exists():
+    if db_path.is_file():
         try:
-            with sqlite3.connect(f"file:{db_path.as_posix()}?mode=ro", uri=True) as c:
+            with sqlite3.connect(db_path.absolute().as_uri() + "?mode=ro", uri=True) as c:
                 row = c.execute("SELECT value FROM setting WHERE key = ?", (SETTING_KEY,)).fetchone()
             c.close()
             if row and json.loads(row[0]):
                 return Path(json.loads(row[0]))
-        except sqlite3.Error:
+        except (sqlite3.Error, ValueError):  # a damaged file: the default folder
             pass
     return paths.backup_dir_for(db_path)
 
@@ -165,7 +167,7 @@ def check_backup_file(path: Path) -> set[str]:
         if fh.read(16) != b"SQLite format 3\x00":
             raise UserError(f"{path.name} 不是 Brigade Desk 的数据库备份文件。")
     try:
-        c = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+        c = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
         try:
             ok = c.execute("PRAGMA integrity_check").fetchone()[0]
             revs = {r[0] for r in c.execute("SELECT version_num FROM alembic_version")}
@@ -181,14 +183,50 @@ def check_backup_file(path: Path) -> set[str]:
     return revs
 
 
-def restore(db_path: Path, backup: Path) -> Path:
-    """Replace the database's content with ``backup``. Returns the pre-restore backup of the current data."""
-    check_backup_file(backup)
-    if backup.resolve() == db_path.resolve():
-        raise UserError("不能用数据库本身恢复自己。")
-    kept = make_backup(db_path, "pre-restore") if db_path.exists() else db_path
+def move_aside(db_path: Path, now: dt.datetime | None = None) -> Path:
+    """Rename a damaged database (file or folder) and its ``-wal``/``-shm`` out of the way, beside it.
+
+    Returns the new name of the database. Nothing is deleted: the clerk or a maintainer may still
+    rescue rows from it. The WAL must go with it: left behind, SQLite would replay it into the
+    restored file."""
+    now = now or dt.datetime.now()
+    stem = f"{db_path.name}.damaged-{now:%Y%m%d-%H%M%S}"
+    target = db_path.with_name(stem)
+    n = 1
+    while target.exists() or target.with_name(target.name + "-wal").exists():
+        n += 1
+        target = db_path.with_name(f"{stem}-{n}")
     try:
-        src = sqlite3.connect(f"file:{backup.as_posix()}?mode=ro", uri=True)
+        for suffix in ("-wal", "-shm", "-journal"):
+            side = db_path.with_name(db_path.name + suffix)
+            if side.exists():
+                side.rename(target.with_name(target.name + suffix))
+        db_path.rename(target)
+    except OSError as exc:
+        raise UserError(describe_os_error(exc, db_path)) from exc
+    return target
+
+
+def restore(db_path: Path, backup: Path) -> Path:
+    """Replace the database's content with ``backup``. Returns where the current data was kept: the
+    pre-restore backup, or — when the current database is damaged — its renamed file."""
+    from brigade_desk.db import check_database_file
+    from brigade_desk.errors import DatabaseDamagedError
+
+    check_backup_file(backup)
+    if db_path.exists() and backup.resolve() == db_path.resolve():
+        raise UserError("不能用数据库本身恢复自己。")
+    try:
+        check_database_file(db_path)
+        damaged = False
+    except DatabaseDamagedError:
+        damaged = True
+    if damaged:
+        kept = move_aside(db_path)
+    else:
+        kept = make_backup(db_path, "pre-restore") if db_path.exists() else db_path
+    try:
+        src = sqlite3.connect(backup.absolute().as_uri() + "?mode=ro", uri=True)
         dst = sqlite3.connect(str(db_path))
         try:
             dst.execute("PRAGMA busy_timeout=10000")

@@ -233,11 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
     except Exception as exc:
-        from sqlalchemy.exc import OperationalError
-
         from brigade_desk.errors import translate_db_error
 
-        user = translate_db_error(exc) if isinstance(exc, OperationalError) else None
+        # by SQLite's result code: a damaged file raises DatabaseError, which is no OperationalError
+        user = translate_db_error(exc, paths.resolve_db_path(getattr(args, "db", None)))
         if user is None:
             raise
         print(f"错误：{user.message}", file=sys.stderr)

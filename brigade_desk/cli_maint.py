@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_backups(args: argparse.Namespace) -> int:
     from brigade_desk.backup import backup_dir, list_backups
+    from brigade_desk.db import check_database_file
+    from brigade_desk.errors import UserError
 
     p = _db_path(args)
     folder = backup_dir(p)
     items = list_backups(folder)
+    try:  # works without a usable database: that is when the list is needed
+        check_database_file(p)
+    except UserError as exc:
+        print(f"注意：{exc.message}", file=sys.stderr)
     if args.json:
         from brigade_desk.cli import emit_json
 
@@ -48,7 +55,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
     p = _db_path(args)
     with DatabaseLock(p):
         kept = restore(p, Path(args.file))
-    print(f"已从 {args.file} 恢复。恢复前的数据已另存为：{kept}")
+    if ".damaged-" in kept.name:
+        print(f"已从 {args.file} 恢复。损坏的数据库文件已改名保留为：{kept}")
+    else:
+        print(f"已从 {args.file} 恢复。恢复前的数据已另存为：{kept}")
     return 0
 
 

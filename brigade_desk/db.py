@@ -4,14 +4,21 @@ SQLite with WAL, foreign keys on, a busy timeout. Migrations are Alembic revisio
 ``brigade_desk/migrations`` and run at start-up. Before any upgrade of a database that already holds
 data, a copy is written with SQLite's online backup API. A database whose schema revision this
 program does not know (written by a newer version) is refused untouched.
+
+Before anything writes to an existing file it is checked (:func:`check_database_file`): a folder, an
+empty, truncated or foreign file, or pages that fail ``PRAGMA quick_check`` raise
+:class:`~brigade_desk.errors.DatabaseDamagedError` and the file is left exactly as it was (no
+migration, no backup, no import). Damage met later, by a query, raises the same error (the engine's
+``handle_error`` hook), so the clerk always gets the Chinese message and the way out.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sqlite3  # noqa: F401  (dbapi type in the connect hook)
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,11 +31,21 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from brigade_desk import audit
-from brigade_desk.errors import DatabaseUnavailableError, SchemaTooNewError
+from brigade_desk.errors import (
+    DAMAGE_CODES,
+    SQLITE_READONLY,
+    DatabaseDamagedError,
+    DatabaseUnavailableError,
+    SchemaTooNewError,
+    UserError,
+    describe_os_error,
+    sqlite_code,
+    translate_db_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +70,92 @@ def _make_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
         cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cur.close()
 
+    @event.listens_for(engine, "handle_error")
+    def _on_error(ctx: Any) -> None:
+        # a query met a damaged page (SQLITE_CORRUPT / SQLITE_NOTADB raise DatabaseError, which is
+        # not an OperationalError): the clerk's message instead of a traceback, wherever it surfaces
+        if sqlite_code(ctx.original_exception) in DAMAGE_CODES:
+            log.info("database %s damaged: %s", path, ctx.original_exception)
+            raise DatabaseDamagedError(path, "读取数据时发现文件内容损坏", in_use=True) from ctx.original_exception
+
     return engine
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _unusable(path: Path, exc: BaseException) -> UserError:
+    """A SQLite error met while opening ``path``, as the clerk's message."""
+    return translate_db_error(exc, path) or DatabaseUnavailableError(f"无法打开数据库 {path}：{exc}")
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse a file that cannot be a healthy database, before anything writes to it.
+
+    A path that does not exist passes (it becomes a new, empty ledger). Anything else that is not a
+    complete SQLite database whose pages pass ``PRAGMA quick_check`` raises DatabaseDamagedError —
+    an empty (0-byte) file too: it is never silently turned into an empty ledger. Reads only: the
+    check opens the file read-only.
+    """
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_dir():
+        raise DatabaseDamagedError(path, "这是一个文件夹，不是数据库文件")
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        raise UserError(describe_os_error(exc, path)) from exc
+    if size == 0:
+        raise DatabaseDamagedError(path, "文件是空的，0 字节")
+    if not head.startswith(SQLITE_MAGIC):
+        raise DatabaseDamagedError(path, "文件开头没有 SQLite 数据库的标识：不是数据库文件，或开头已被覆盖")
+    if len(head) < 100:
+        raise DatabaseDamagedError(path, f"文件不完整，只有 {size} 字节")
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        raise DatabaseDamagedError(path, "文件头已损坏")
+    # the page count in the header is valid when the change counter matches "version-valid-for";
+    # a WAL file beside it may still hold pages (a checkpoint cut short), so only without one
+    pages = int.from_bytes(head[28:32], "big")
+    wal = path.with_name(path.name + "-wal")
+    wal_size = wal.stat().st_size if wal.is_file() else 0
+    if pages and head[24:28] == head[92:96] and wal_size == 0 and size < pages * page_size:
+        raise DatabaseDamagedError(path, f"文件不完整：应有 {pages * page_size:,} 字节，只有 {size:,} 字节"
+                                         "，可能复制或保存时中断")
+    t0 = time.perf_counter()
+    try:
+        result = _quick_check(path, read_only=True)
+    except sqlite3.Error as exc:
+        if sqlite_code(exc) in DAMAGE_CODES:
+            log.info("database %s failed to open for its check: %s", path, exc)
+            raise DatabaseDamagedError(path, "文件内容已损坏，SQLite 无法读取") from exc
+        if sqlite_code(exc) != SQLITE_READONLY:
+            raise _unusable(path, exc) from exc
+        # a hot journal left by a crash needs a writable connection to be rolled back (what SQLite
+        # does on any open): check through one
+        try:
+            result = _quick_check(path, read_only=False)
+        except sqlite3.Error as exc2:
+            if sqlite_code(exc2) in DAMAGE_CODES:
+                raise DatabaseDamagedError(path, "文件内容已损坏，SQLite 无法读取") from exc2
+            raise _unusable(path, exc2) from exc2
+    log.info("quick_check of %s (%.1f MB): %.3f s", path, size / 1e6, time.perf_counter() - t0)
+    if result != ["ok"]:
+        log.info("database %s failed quick_check: %s", path, result)
+        raise DatabaseDamagedError(path, "完整性检查发现损坏的数据页")
+
+
+def _quick_check(path: Path, *, read_only: bool) -> list[str]:
+    uri = path.absolute().as_uri() + ("?mode=ro" if read_only else "")
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)")]
+    finally:
+        conn.close()
 
 
 def alembic_config() -> Config:
@@ -88,8 +190,8 @@ def migrate(path: Path) -> list[str]:
     try:
         try:
             current = current_revisions(engine)
-        except OperationalError as exc:
-            raise DatabaseUnavailableError(f"无法打开数据库 {path}：{exc.orig}") from exc
+        except DBAPIError as exc:
+            raise _unusable(path, exc) from exc
         for rev in current:
             try:
                 known = script.get_revision(rev)
@@ -179,28 +281,29 @@ class Database:
 
 
 def open_database(path: Path | str, *, run_migrations: bool = True) -> Database:
-    """Open (creating if needed) and migrate the database file at ``path``."""
+    """Open (creating if needed) and migrate the database file at ``path``.
+
+    An existing file is checked first (:func:`check_database_file`); a damaged one raises
+    DatabaseDamagedError and is not written to. Only a path that does not exist yet becomes a new ledger.
+    """
     path = Path(path)
+    check_database_file(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseUnavailableError(f"无法创建数据库所在文件夹 {path.parent}：{exc}") from exc
-    if path.exists() and path.is_dir():
-        raise DatabaseUnavailableError(f"{path} 是一个文件夹，不是数据库文件。")
-    if path.exists():
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-        if head and head != b"SQLite format 3\x00":
-            raise DatabaseUnavailableError(f"{path} 不是 Brigade Desk 的数据库文件（可能已损坏）。")
-    if run_migrations:
-        migrate(path)
-    engine = _make_engine(path)
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except OperationalError as exc:
-        engine.dispose()
-        raise DatabaseUnavailableError(f"无法打开数据库 {path}：{exc.orig}") from exc
+        if run_migrations:
+            migrate(path)
+        engine = _make_engine(path)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except BaseException:
+            engine.dispose()
+            raise
+    except DBAPIError as exc:
+        raise _unusable(path, exc) from exc
     factory = sessionmaker(engine, expire_on_commit=False)
     audit.install(factory)
     return Database(path=path, engine=engine, Session=factory)

@@ -119,8 +119,9 @@ def start_window(path: Path, on_ready: Callable[[object], None] | None = None,
                  settings: QSettings | None = None) -> tuple[QApplication, object]:
     """Show the main window first, then open (and migrate) the database on the next turn.
 
-    The clerk sees the window at once; the heavy imports (SQLAlchemy, Alembic) and the migration
-    happen after the first paint. Errors opening the database are shown and end the program.
+    The clerk sees the window at once; the heavy imports (SQLAlchemy, Alembic), the check of the
+    file and the migration happen after the first paint (MainWindow.open_database_at). A damaged
+    database gets the restore dialog; other errors opening it are shown and end the program.
     """
     from PySide6.QtCore import QEvent, QObject, QTimer
 
@@ -131,6 +132,7 @@ def start_window(path: Path, on_ready: Callable[[object], None] | None = None,
     app = make_app()
     ctx = AppContext(db=None, tasks=TaskRunner(), qsettings=settings or qsettings())  # type: ignore[arg-type]
     win = MainWindow(ctx)
+    win.db_path = path
 
     from brigade_desk.ui.safety import SafeEventFilter
 
@@ -142,18 +144,9 @@ def start_window(path: Path, on_ready: Callable[[object], None] | None = None,
             return False
 
     def finish() -> None:
-        from brigade_desk.db import open_database
-
-        try:
-            db = open_database(path)
-        except (UserError, OSError) as exc:
-            QMessageBox.critical(win, "无法打开数据库", getattr(exc, "message", str(exc)))
-            app.exit(1)
-            return
-        log.info("opened %s (version %s)", path, __version__)
-        win.attach_database(db)
-        if on_ready is not None:
-            on_ready(win)
+        # checked, opened and migrated off the GUI thread (quick_check reads the whole file); a
+        # damaged file gets the restore dialog, other failures a message and the end of the program
+        win.open_database_at(path, on_ready)
 
     watcher = FirstPaint(win)
     win.installEventFilter(watcher)

@@ -1,10 +1,16 @@
-"""备份与恢复: the list of backups with dates and sizes; back up now; restore in two clicks."""
+"""备份与恢复: the list of backups with dates and sizes; back up now; restore in two clicks.
+
+Also works with no database open (``ctx.db`` is None): listing and restoring only, for the database
+at ``db_path``. With ``damaged`` (the message of a database that failed its check) it is the dialog
+the clerk meets at start-up: what is wrong, the backups of that database, restore or quit.
+``restored`` is emitted after a restore done without an open database: the caller opens it then.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,11 +30,24 @@ from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, 
 
 
 class BackupDialog(QDialog):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    restored = Signal(object)  # Path kept aside (pre-restore backup or the renamed damaged file)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, db_path: Path | None = None,
+                 damaged: str | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("备份与恢复")
-        self.resize(760, 460)
+        if db_path is None:
+            db_path = ctx.db.path
+        self.db_path = db_path
+        self.damaged = damaged
+        self.setWindowTitle("数据库已损坏 — 从备份恢复" if damaged else "备份与恢复")
+        self.resize(760, 520 if damaged else 460)
+        self.problem = QLabel(damaged or "")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color:#a40000")
+        self.problem.setVisible(bool(damaged))
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
         self.folder_label = QLabel()
         self.folder_label.setWordWrap(True)
         cols: list[Column[BackupInfo]] = [
@@ -47,23 +66,33 @@ class BackupDialog(QDialog):
         other = QPushButton("从其他文件恢复…")
         folder = QPushButton("更改备份文件夹…")
         open_folder = QPushButton("打开备份文件夹")
-        close = QPushButton("关闭")
+        close = QPushButton("退出程序" if damaged else "关闭")
+        self.close_btn = close
         now.clicked.connect(self.backup_now)
         self.restore_btn.clicked.connect(self.restore_selected)
         other.clicked.connect(self.restore_other)
         folder.clicked.connect(self.change_folder)
         open_folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder()))))
-        close.clicked.connect(self.accept)
+        close.clicked.connect(self.reject if damaged else self.accept)
+        if ctx.db is None:  # nothing open to back up, no setting to write the folder into
+            for b, why in ((now, "数据库没有打开，无法备份"), (folder, "数据库没有打开，无法更改备份文件夹")):
+                b.setEnabled(False)
+                b.setToolTip(why)
+        self.now_btn, self.folder_btn = now, folder
         bar = QHBoxLayout()
         for b in (now, self.restore_btn, other, folder, open_folder):
             bar.addWidget(b)
         bar.addStretch(1)
         bar.addWidget(close)
         note = QLabel("每天第一次启动时自动备份；每日备份保留 30 天，每月保留一份共 12 个月，每年保留一份。"
-                      "手动、升级前和恢复前的备份不会被自动删除。恢复前会先备份当前数据。音像文件本身不在备份中，只备份其索引。")
+                      "手动、升级前和恢复前的备份不会被自动删除。"
+                      + ("恢复时损坏的数据库文件会改名保留在原文件夹中，不会删除。" if damaged else "恢复前会先备份当前数据。")
+                      + "音像文件本身不在备份中，只备份其索引。")
         note.setWordWrap(True)
         note.setStyleSheet("color:#555")
         lay = QVBoxLayout(self)
+        lay.addWidget(self.problem)
+        lay.addWidget(self.hint)
         lay.addWidget(self.folder_label)
         lay.addWidget(self.view, 1)
         lay.addWidget(note)
@@ -71,16 +100,25 @@ class BackupDialog(QDialog):
         self.reload()
 
     def folder(self) -> Path:
-        return backup.backup_dir(self.ctx.db.path)
+        return backup.backup_dir(self.db_path)
 
     def reload(self) -> None:
         f = self.folder()
         self.folder_label.setText(f"备份文件夹：{f}")
         self.model.set_rows(backup.list_backups(f))
         self.restore_btn.setEnabled(bool(self.model.rows))
+        if self.model.rows and self.damaged:
+            self.view.selectRow(0)  # the newest: usually the one to restore
+        if self.damaged:
+            self.hint.setText(
+                "请在下面选择一个备份（最上面的是最新的），点“从所选备份恢复…”。恢复后程序会打开恢复的数据继续工作；"
+                "备份之后录入的内容需要重新录入。" if self.model.rows else
+                "备份文件夹中没有这个数据库的备份。如有备份副本（例如在 U 盘上），请点“从其他文件恢复…”选择它；"
+                "否则请点“退出程序”，联系维护人员。")
+        self.hint.setVisible(bool(self.damaged))
 
     def backup_now(self) -> None:
-        path = self.ctx.db.path
+        path = self.db_path
         self.ctx.tasks.run(lambda _p: backup.make_backup(path, "manual"),
                            on_success=lambda out: (self.reload(), self.ctx.say(f"已备份：{out}")),
                            label="正在备份…", parent=self, cancellable=False)
@@ -98,14 +136,21 @@ class BackupDialog(QDialog):
             self._restore(Path(path))
 
     def _restore(self, file: Path) -> None:
+        if self.damaged:
+            question = (f"用备份 {file.name} 替换损坏的数据库 {self.db_path.name} 吗？\n\n"
+                        f"损坏的文件不会删除，会改名（{self.db_path.name}.damaged-日期-时间）保留在原文件夹中。")
+        else:
+            question = f"用备份 {file.name} 替换当前的全部数据吗？\n\n当前数据会先自动备份（“恢复前”），需要时可以再恢复回来。"
         ans = QMessageBox.warning(
-            self, "从备份恢复",
-            f"用备份 {file.name} 替换当前的全部数据吗？\n\n当前数据会先自动备份（“恢复前”），需要时可以再恢复回来。",
+            self, "从备份恢复", question,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
         )
         if ans != QMessageBox.StandardButton.Yes:
             return
         db = self.ctx.db
+        if db is None:
+            self._restore_unopened(file)
+            return
 
         def work(_p: object) -> Path:
             db.engine.dispose()
@@ -121,6 +166,25 @@ class BackupDialog(QDialog):
             QMessageBox.information(self, "恢复完成", f"已从 {file.name} 恢复。\n恢复前的数据已另存为：{kept.name}")
 
         self.ctx.tasks.run(work, on_success=done, label="正在恢复…", parent=self, cancellable=False, writes=True)
+
+    def _restore_unopened(self, file: Path) -> None:
+        """No database is open (it is damaged, or not opened yet): restore the file, then let the
+        caller open it (``restored``)."""
+        target = self.db_path
+
+        def done(kept: Path) -> None:
+            if ".damaged-" in kept.name:
+                said = f"损坏的数据库已改名保留为：{kept.name}"
+            elif kept != target:
+                said = f"恢复前的数据已另存为：{kept.name}"
+            else:
+                said = ""
+            QMessageBox.information(self, "恢复完成", f"已从 {file.name} 恢复。\n{said}".strip())
+            self.accept()
+            self.restored.emit(kept)
+
+        self.ctx.tasks.run(lambda _p: backup.restore(target, file), on_success=done, label="正在恢复…",
+                           parent=self, cancellable=False, writes=True)
 
     def change_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "选择备份文件夹（可以在另一块磁盘上）", str(self.folder()))

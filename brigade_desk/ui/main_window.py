@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
@@ -38,6 +39,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._pages: dict[str, QWidget] = {}
         self.audit_result: object | None = None
+        self.db_path: Path | None = ctx.db.path if ctx.db is not None else None  # also before it opens
+        self._on_ready: Callable[[MainWindow], None] | None = None
 
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
@@ -77,9 +80,78 @@ class MainWindow(QMainWindow):
         if ctx.db is not None:
             self.attach_database(ctx.db)
 
+    def open_database_at(self, path: Path, on_ready: Callable[[MainWindow], None] | None = None) -> None:
+        """Check and open (migrate) the database at ``path`` in the background, then attach it.
+
+        A damaged file (it failed its check and was not written to) gets the restore dialog: the
+        backups of this database, restore, then open the restored one and carry on — or quit. Any
+        other failure is said (a message or the crash dialog) and ends the program: the window never
+        stays on 正在打开数据库…."""
+        from brigade_desk.db import open_database
+        from brigade_desk.errors import DatabaseDamagedError
+
+        self.db_path = path
+        self._on_ready = on_ready
+        self._db_label.setText("正在检查并打开数据库…")
+
+        def opened(db: object) -> None:
+            log.info("opened %s (version %s)", path, __version__)
+            self.attach_database(db)
+            if on_ready is not None:
+                on_ready(self)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, DatabaseDamagedError):
+                log.warning("database %s failed its check: %s", path, exc.detail)
+                self._db_label.setText(f"数据库已损坏，未打开：{path}")
+                what = f"（{exc.detail}）" if exc.detail else ""
+                self.offer_restore(f"数据库文件 {path} 已损坏，无法使用{what}。为免损坏扩大，程序没有向其中写入任何内容。")
+                return
+            self._db_label.setText(f"无法打开数据库：{path}")
+            user, text = describe(exc)
+            if user:
+                QMessageBox.critical(self, "无法打开数据库", text)
+            else:
+                log.error("opening the database failed:\n%s", text)
+                from brigade_desk.ui.app import show_crash
+
+                show_crash(text, self)
+            app_instance().exit(1)
+
+        self.ctx.tasks.run(lambda _p: open_database(path), on_success=opened, on_failure=failed, writes=True)
+
+    def offer_restore(self, message: str) -> None:
+        """The database is damaged: the backups of this database, to restore one (then open it), or quit."""
+        from brigade_desk.ui.backup_dialog import BackupDialog
+
+        assert self.db_path is not None
+        dlg = BackupDialog(self.ctx, self, db_path=self.db_path, damaged=message)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.restored.connect(lambda _kept: self._reopen())
+        dlg.rejected.connect(self._quit_unopened)
+        self.damaged_dialog = dlg
+        dlg.open()  # window-modal; the answer comes back through the signals above
+
+    def _reopen(self) -> None:
+        if self.ctx.db is None and self.db_path is not None:
+            path, on_ready = self.db_path, self._on_ready
+            QTimer.singleShot(0, lambda: self.open_database_at(path, on_ready))
+
+    def _quit_unopened(self) -> None:
+        log.info("quit without a database (damaged: %s)", self.db_path)
+        self._db_label.setText("数据库已损坏，未打开。")
+        app_instance().exit(1)
+
+    def _need_db(self) -> bool:
+        if self.ctx.db is not None:
+            return True
+        QMessageBox.information(self, "数据库未打开", "数据库还没有打开（或已损坏）。请先用“文件 → 备份与恢复”从备份恢复。")
+        return False
+
     def attach_database(self, db: object) -> None:
         """The database is open: show its name and the page the clerk was on last time."""
         self.ctx.db = db  # type: ignore[assignment]
+        self.db_path = self.ctx.db.path
         self.setWindowTitle(f"{APP_TITLE} — {self.ctx.db.path.name}")
         self._db_label.setText(f"数据库：{self.ctx.db.path}")
         row = int(self.ctx.qsettings.value("main/page", 0) or 0)
@@ -154,7 +226,8 @@ class MainWindow(QMainWindow):
         m.addAction(bk)
         m.addSeparator()
         data = QAction("打开数据文件夹", self)
-        data.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.db.path.parent))))
+        data.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.db_path.parent)))
+                               if self.db_path is not None else None)
         m.addAction(data)
         quit_ = QAction("退出(&X)", self)
         quit_.setShortcut(QKeySequence.StandardKey.Quit)
@@ -213,8 +286,8 @@ class MainWindow(QMainWindow):
             "关于",
             f"<h3>{APP_TITLE}（Brigade Desk）</h3>"
             f"<p>版本 {__version__}</p>"
-            f"<p>数据库：{self.ctx.db.path}</p>"
-            f"<p>备份文件夹：{paths.backup_dir_for(self.ctx.db.path)}</p>"
+            f"<p>数据库：{self.db_path or '（未打开）'}</p>"
+            f"<p>备份文件夹：{paths.backup_dir_for(self.db_path) if self.db_path else '—'}</p>"
             f"<p>日志文件夹：{paths.log_dir()}</p>"
             "<p>离线运行，数据只保存在本机。</p>",
         )
@@ -222,12 +295,22 @@ class MainWindow(QMainWindow):
     def edit_settings(self) -> None:
         from brigade_desk.ui.settings_dialog import SettingsDialog
 
+        if not self._need_db():
+            return
         if SettingsDialog(self.ctx, self).exec():
             self.ctx.changed("settings")
 
     def backups(self) -> None:
         from brigade_desk.ui.backup_dialog import BackupDialog
 
+        if self.ctx.db is None:  # not open (damaged, or still opening): list and restore only
+            if self.db_path is None:
+                QMessageBox.information(self, "备份与恢复", "数据库还没有打开，请稍候。")
+                return
+            dlg = BackupDialog(self.ctx, self, db_path=self.db_path)
+            dlg.restored.connect(lambda _kept: self._reopen())
+            dlg.exec()
+            return
         BackupDialog(self.ctx, self).exec()
 
     def start_background_checks(self) -> None:
@@ -273,6 +356,8 @@ class MainWindow(QMainWindow):
     def import_file(self, path: str | None) -> None:
         from brigade_desk.ui.import_dialog import ImportDialog
 
+        if not self._need_db():
+            return
         dlg = ImportDialog(self.ctx, self, path)
         dlg.exec()
 
