@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from brigade_desk import backup, settings
 from brigade_desk.backup import BackupInfo
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.screen import fit_to_screen
 from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view
 
 
@@ -28,7 +29,7 @@ class BackupDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("备份与恢复")
-        self.resize(760, 460)
+        fit_to_screen(self, 760, 460)
         self.folder_label = QLabel()
         self.folder_label.setWordWrap(True)
         cols: list[Column[BackupInfo]] = [
