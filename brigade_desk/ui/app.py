@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -87,11 +87,11 @@ def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: Traceback
         sys.__excepthook__(exc_type, exc, tb)
 
 
-def install_qt_translations(app: QApplication, locale: str = "zh_CN") -> bool:
+def install_qt_translations(app: QApplication, locale: str = "zh_CN") -> QTranslator | None:
     """Qt's own texts in Chinese: the standard buttons (是/否/确定/取消/打开/保存), message boxes, the
     file and print dialogs. Uses qtbase_zh_CN.qm shipped with PySide6 (and collected into the bundle)."""
     import PySide6
-    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+    from PySide6.QtCore import QLibraryInfo, QLocale
 
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))  # calendar: 一月, 周一
     pkg = Path(PySide6.__file__).parent
@@ -101,9 +101,9 @@ def install_qt_translations(app: QApplication, locale: str = "zh_CN") -> bool:
     for folder in folders:
         if tr.load(f"qtbase_{locale}", folder):
             app.installTranslator(tr)
-            return True
+            return tr
     log.warning("Qt translations qtbase_%s not found in %s", locale, folders)
-    return False
+    return None
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:

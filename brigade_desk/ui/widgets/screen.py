@@ -183,8 +183,8 @@ def error_area(label: QLabel, max_lines: int = 6) -> ErrorArea:
 
 def place_main_window(win: QWidget, restored: bool) -> None:
     """Put the main window on the screen it opens on: a remembered geometry (``restored``) is kept only
-    when it is not tiny there (a window last used on a small screen must not reopen at 752×374 on a
-    large one) and is moved and cut to lie inside the work area; otherwise the window opens maximised
+    when it is not tiny there (at least half the work area each way: a window last used on a small
+    screen must not reopen at 752×374 on a 1920×1080 one) and is moved and cut to lie inside the work area; otherwise the window opens maximised
     (and un-maximises to most of the screen)."""
     state = win.windowState()
     maximised = bool(state & Qt.WindowState.WindowMaximized)
@@ -192,10 +192,8 @@ def place_main_window(win: QWidget, restored: bool) -> None:
     scr = QGuiApplication.screenAt(normal.center()) or QGuiApplication.primaryScreen()
     avail = scr.availableGeometry()
     area = avail.adjusted(0, 0, -FRAME.width(), -FRAME.height())
-    min_w = min(area.width(), max(640, area.width() // 2))
-    min_h = min(area.height(), max(400, area.height() // 2))
-    if restored and normal.width() >= min_w and normal.height() >= min_h:
-        geo = inside(normal, area)
+    if restored and normal.width() >= area.width() // 2 and normal.height() >= area.height() // 2:
+        geo = inside(QRect(normal.topLeft(), normal.size().expandedTo(win.minimumSizeHint())), area)
     else:
         maximised = True
         w, h = area.width() * 9 // 10, area.height() * 9 // 10
