@@ -72,9 +72,28 @@ class ScreenFit(QObject):
         window.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
-        if obj is self.window and ev.type() == QEvent.Type.Show and not ev.spontaneous():
-            self.fit()
+        if obj is self.window:
+            if ev.type() == QEvent.Type.Show and not ev.spontaneous():
+                self.fit()
+            elif ev.type() == QEvent.Type.LayoutRequest and self.window.isVisible():
+                self.grow()
         return False
+
+    def grow(self) -> None:
+        """Errors appeared (or the content grew): make room for them if the screen has it, and keep
+        the frame on the screen; what still does not fit scrolls."""
+        w = self.window
+        if w.isMaximized() or w.isFullScreen():
+            return
+        want = clamped(w, w.size().expandedTo(w.sizeHint()))
+        if want == w.size():
+            return
+        extra = frame_extra(w)
+        area = available(w).adjusted(0, 0, -extra.width(), -extra.height())
+        pos = inside(QRect(w.pos(), want), area).topLeft()  # a window's pos() is its frame's corner
+        w.resize(want)
+        if pos != w.pos():
+            w.move(pos)
 
     def fit(self) -> None:
         w = self.window
@@ -166,12 +185,13 @@ class ErrorArea(QScrollArea):
         self.updateGeometry()  # the wrapped text's height depends on the width
 
     def _text_height(self) -> int:
-        width = self.viewport().width() if self.isVisible() else self.label.sizeHint().width()
-        h = self.label.heightForWidth(max(50, width))
+        width = self.viewport().width() if self.isVisible() else self.parentWidget().width() if self.parentWidget() else 400
+        h = self.label.heightForWidth(max(50, width - 30))
         return h if h > 0 else self.label.sizeHint().height()
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(self.label.sizeHint().width(), min(self._cap(), self._text_height()))
+        # the text wraps to the dialog's width: a long error makes it taller (up to the cap), never wider
+        return QSize(100, min(self._cap(), self._text_height()))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(50, min(self._cap(), self._text_height()))
