@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -94,6 +94,25 @@ def install_safety(app: QApplication) -> object:
     return install(app, _show_crash_on_window, _show_user_error)
 
 
+def install_qt_translations(app: QApplication, locale: str = "zh_CN") -> QTranslator | None:
+    """Qt's own texts in Chinese: the standard buttons (是/否/确定/取消/打开/保存), message boxes, the
+    file and print dialogs. Uses qtbase_zh_CN.qm shipped with PySide6 (and collected into the bundle)."""
+    import PySide6
+    from PySide6.QtCore import QLibraryInfo, QLocale
+
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))  # calendar: 一月, 周一
+    pkg = Path(PySide6.__file__).parent
+    folders = [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+               str(pkg / "Qt" / "translations"), str(pkg / "translations")]
+    tr = QTranslator(app)  # parented: lives as long as the application
+    for folder in folders:
+        if tr.load(f"qtbase_{locale}", folder):
+            app.installTranslator(tr)
+            return tr
+    log.warning("Qt translations qtbase_%s not found in %s", locale, folders)
+    return None
+
+
 def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
@@ -104,6 +123,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(APP_TITLE)
     app.setApplicationVersion(__version__)
     ensure_chinese_font(app)
+    install_qt_translations(app)
     # Background work (the rules, exports) runs on Python threads; the GUI thread waits for the
     # interpreter lock each time Qt calls back into Python while painting. A shorter switch interval
     # (default 5 ms, here 0.5 ms) hands it back sooner, so tables paint without stutter while the rules run.

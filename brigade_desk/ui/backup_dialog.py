@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from brigade_desk import backup, settings
 from brigade_desk.backup import BackupInfo
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.screen import fit_to_screen
 from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view
 
 
@@ -41,7 +42,7 @@ class BackupDialog(QDialog):
         self.db_path = db_path
         self.damaged = damaged
         self.setWindowTitle("数据库已损坏 — 从备份恢复" if damaged else "备份与恢复")
-        self.resize(760, 520 if damaged else 460)
+        fit_to_screen(self, 760, 520 if damaged else 460)
         self.problem = QLabel(damaged or "")
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color:#a40000")

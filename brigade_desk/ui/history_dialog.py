@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from brigade_desk import audit
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.screen import fit_to_screen
 from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view
 
 
@@ -29,7 +30,7 @@ class HistoryDialog(QDialog):
                  names: dict[str, str] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"修改记录 — {title}")
-        self.resize(900, 480)
+        fit_to_screen(self, 900, 480)
         items: list[audit.HistoryItem] = []
         with ctx.db.Session() as s:
             for table, rid in records:

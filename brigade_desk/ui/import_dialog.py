@@ -30,6 +30,7 @@ from brigade_desk import cli
 from brigade_desk.errors import RowError
 from brigade_desk.importers.result import ImportResult
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.screen import fit_to_screen
 from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view
 
 # kind -> (what the clerk calls it, the data_changed event to send)
@@ -50,7 +51,7 @@ class ImportDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("从 Excel 导入")
-        self.resize(820, 520)
+        fit_to_screen(self, 820, 520)
         self.kind = QComboBox()
         for k, (label, _ev) in IMPORT_KINDS.items():
             if k in cli.IMPORTERS:

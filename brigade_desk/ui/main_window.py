@@ -26,6 +26,7 @@ from brigade_desk import APP_TITLE, __version__, paths
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.pages import PAGES, PageDef
 from brigade_desk.ui.tasks import describe
+from brigade_desk.ui.widgets.screen import place_main_window
 
 log = logging.getLogger(__name__)
 
@@ -387,10 +388,8 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         s = self.ctx.qsettings
         geo = s.value("main/geometry")
-        if isinstance(geo, QByteArray) and not geo.isEmpty():
-            self.restoreGeometry(geo)
-        else:
-            self.resize(1280, 800)
+        restored = isinstance(geo, QByteArray) and not geo.isEmpty() and self.restoreGeometry(geo)
+        place_main_window(self, restored)  # only when it fits the screen; else maximised
         st = s.value("main/state")
         if isinstance(st, QByteArray):
             self.restoreState(st)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from brigade_desk import settings
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.forms import dialog_buttons, text_box
+from brigade_desk.ui.widgets.screen import fit_to_screen
 
 SECTIONS = [("unit", "单位信息"), ("privacy", "身份证号显示"), ("roster", "执法人员与证件"), ("training", "培训"),
             ("av", "执法音像记录"), ("cases", "案件期限"), ("review", "案卷评查"), ("reports", "上报日历（高级）")]
@@ -88,7 +89,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("单位信息与规则设置")
-        self.resize(720, 640)
+        fit_to_screen(self, 720, 640)
         self.inputs: dict[str, QWidget] = {}
         forms: dict[str, QFormLayout] = {}
         inner = QWidget()

@@ -29,6 +29,7 @@ from brigade_desk.models.av import ACTIVITIES
 from brigade_desk.progress import Progress
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.forms import dialog_buttons, dialog_layout, error_label, mark, text_box
+from brigade_desk.ui.widgets.screen import error_area, fit_to_screen
 
 NONE = "（不指定）"
 
@@ -75,7 +76,7 @@ class IngestDialog(QDialog):
         self.ctx = ctx
         self.service = service
         self.setWindowTitle("音像文件入库")
-        self.resize(620, 520)
+        fit_to_screen(self, 620, 520)
         self.result_obj: IngestResult | None = None
         officers = service.officers()
         self.folder = QLineEdit(folder)
@@ -124,7 +125,7 @@ class IngestDialog(QDialog):
         self.close_btn.clicked.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
-        lay.addWidget(self.error)
+        lay.addWidget(error_area(self.error))
         lay.addWidget(self.report, 1)
         lay.addWidget(self.buttons)
 

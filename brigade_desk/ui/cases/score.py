@@ -35,6 +35,7 @@ from brigade_desk.ui.widgets.forms import (
     error_label,
     text_box,
 )
+from brigade_desk.ui.widgets.screen import error_area, fit_to_screen
 
 GRADE_COLOR = {"优秀": "#1b7f3b", "合格": "#1a5fb4", "不合格": "#c01c28"}
 
@@ -48,7 +49,7 @@ class ScoreDialog(QDialog):
         existing: ReviewView | None = service.review(case_no, year)
         self.template: Template = existing.template if existing else service.template()
         self.setWindowTitle(f"案卷评查 — {case_no}")
-        self.resize(1100, 760)
+        fit_to_screen(self, 1100, 760)
         with service.db.Session() as s:
             self.excellent = Decimal(str(settings.get(s, cs.GRADE_EXCELLENT)))
             self.passing = Decimal(str(settings.get(s, cs.GRADE_PASS)))
@@ -108,7 +109,7 @@ class ScoreDialog(QDialog):
         lay.addWidget(self.table, 1)
         lay.addWidget(vg)
         lay.addLayout(bottom)
-        lay.addWidget(self.errors)
+        lay.addWidget(error_area(self.errors))
         lay.addWidget(buttons)
         self.result_id: int | None = None
         self._update_total()

@@ -28,6 +28,7 @@ from brigade_desk.services import checklists
 from brigade_desk.services.checklists import Template
 from brigade_desk.services.review import ReviewService
 from brigade_desk.ui.widgets.forms import error_label
+from brigade_desk.ui.widgets.screen import error_area, fit_to_screen
 
 ITEM_HEAD = ["部分", "编号", "评查内容", "分值", "扣分标准（用；分隔）"]
 
@@ -37,7 +38,7 @@ class TemplateDialog(QDialog):
         super().__init__(parent)
         self.service = service
         self.setWindowTitle("案卷评查表模板")
-        self.resize(1000, 720)
+        fit_to_screen(self, 1000, 720)
         with service.db.begin() as s:
             self.code = str(settings.get(s, cs.TEMPLATE_CODE))
             self.versions = checklists.versions(s, self.code)
@@ -95,7 +96,7 @@ class TemplateDialog(QDialog):
         lay.addLayout(vb)
         lay.addWidget(self.vetoes)
         lay.addWidget(QLabel("修改后保存为新版本；已完成的评查结果仍按原版本显示和打印，新的评查使用最新版本。"))
-        lay.addWidget(self.errors)
+        lay.addWidget(error_area(self.errors))
         lay.addWidget(buttons)
         self.version.currentIndexChanged.connect(lambda _i: self.load(self.version.currentData()))
         self.saved: Template | None = None

@@ -43,6 +43,7 @@ from brigade_desk.services.training import (
     validate_session,
 )
 from brigade_desk.ui.widgets.forms import DateField, dialog_buttons, error_label, mark, text_box
+from brigade_desk.ui.widgets.screen import error_area, fit_to_screen
 from brigade_desk.ui.widgets.table import PROBLEM
 
 ALL = "（全部中队）"
@@ -56,7 +57,7 @@ class SessionDialog(QDialog):
         self.service = service
         self.session_id = session.id if session else None
         self.setWindowTitle("编辑培训记录" if session else "新增培训记录")
-        self.resize(980, 720)
+        fit_to_screen(self, 980, 720)
         v = session or SessionView(start_date=default_date or dt.date.today(), pass_score=service.pass_score())
 
         self.start = DateField(v.start_date)
@@ -173,7 +174,7 @@ class SessionDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(facts)
         lay.addWidget(att, 1)
-        lay.addWidget(self.errors)
+        lay.addWidget(error_area(self.errors))
         lay.addWidget(buttons)
 
         self.squad.currentIndexChanged.connect(lambda _i: self._filter())
@@ -312,8 +313,9 @@ class FormsDialog(QDialog):
         lay = QFormLayout(self)
         lay.addRow(QLabel("每行一种培训形式，新增培训时可从中选择："))
         lay.addRow(self.edit)
-        lay.addRow(self.errors)
+        lay.addRow(error_area(self.errors))
         lay.addRow(buttons)
+        fit_to_screen(self)
 
     def save(self) -> None:
         try:

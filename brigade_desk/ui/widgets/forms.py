@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from brigade_desk.importers.tabular import parse_date
 from brigade_desk.ui.safety import SafeEventFilter
+from brigade_desk.ui.widgets.screen import FormScroll, error_area, fit_to_screen
 
 ERROR_STYLE = "border: 1px solid #d93025; background: #fff5f5;"
 
@@ -164,14 +165,13 @@ class UnsavedGuard(SafeEventFilter):
 
 
 def dialog_layout(dialog: QDialog, body: QLayout | QWidget, errors: QWidget, buttons: QWidget) -> QVBoxLayout:
-    """Body, then the inline error text, then the buttons."""
+    """Body, then the inline error text, then the buttons. The body scrolls when the screen is too
+    small for it; the errors and the buttons stay visible below it, and the dialog fits the screen."""
     lay = QVBoxLayout(dialog)
-    if isinstance(body, QLayout):
-        lay.addLayout(body)
-    else:
-        lay.addWidget(body)
-    lay.addWidget(errors)
+    lay.addWidget(FormScroll(body), 1)
+    lay.addWidget(error_area(errors) if isinstance(errors, QLabel) else errors)
     lay.addWidget(buttons)
+    fit_to_screen(dialog)
     return lay
 
 

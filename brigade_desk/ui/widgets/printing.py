@@ -10,6 +10,8 @@ from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QMessageBox, QTableView, QWidget
 
+from brigade_desk.ui.widgets.screen import fit_to_screen
+
 
 def table_html(model: QAbstractItemModel, title: str, subtitle: str = "",
                columns: list[tuple[int, int]] | None = None) -> str:
@@ -23,18 +25,25 @@ def table_html(model: QAbstractItemModel, title: str, subtitle: str = "",
     for r in range(model.rowCount()):
         cells = "".join(_cell(str(model.data(model.index(r, c)) or "")) for c, _w in cols)
         body.append(f"<tr>{cells}</tr>")
+    # Qt's rich text draws a full grid only from the table's own border attributes (CSS borders on
+    # the cells leave empty cells open); the info line is a two-cell row, left and right, not one run
+    info = (f'<table width="100%" cellspacing="0" cellpadding="0" style="margin-bottom:4px"><tr valign="bottom">'
+            f'<td style="font-size:9pt">{html.escape(subtitle)}</td>'
+            f'<td align="right" style="font-size:9pt">打印日期：{dt.date.today():%Y-%m-%d}</td></tr></table>')
     return (
-        "<html><head><style>table{border-collapse:collapse;width:100%} th,td{border:1px solid #000;padding:1px 3px;font-size:7.5pt}"
-        " th{background:#d9e1f2} h2{text-align:center}</style></head><body>"
-        f"<h2>{html.escape(title)}</h2><p>{html.escape(subtitle)}　打印日期：{dt.date.today():%Y-%m-%d}</p>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></body></html>"
+        "<html><head><style>th,td{padding:1px 3px;font-size:7.5pt} th{background:#d9e1f2}"
+        " h2{text-align:center}</style></head><body>"
+        f"<h2>{html.escape(title)}</h2>{info}"
+        '<table class="grid" width="100%" border="1" cellspacing="0" cellpadding="2"'
+        ' style="border-collapse:collapse;border-style:solid;border-color:#000">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></body></html>"
     )
 
 
 def _cell(text: str) -> str:
     # a date, an amount, a number: never broken across lines
     nowrap = ' style="white-space:nowrap"' if text.isascii() and " " not in text and len(text) <= 16 else ""
-    return f"<td{nowrap}>{html.escape(text)}</td>"
+    return f"<td{nowrap}>{html.escape(text) or '&nbsp;'}</td>"
 
 
 def _units(model: QAbstractItemModel, c: int, sample: int = 300) -> int:
@@ -74,6 +83,11 @@ def print_table(view: QTableView, title: str, subtitle: str = "", parent: QWidge
             f"当前列表有 {n} 行，打印出来会有很多页。建议先用上方的筛选条件缩小范围（例如选择年度）。\n\n仍要打印全部 {n} 行吗？",
     ) != QMessageBox.StandardButton.Yes:
         return
+    preview_dialog(view, title, subtitle, parent).exec()
+
+
+def preview_dialog(view: QTableView, title: str, subtitle: str = "", parent: QWidget | None = None) -> QPrintPreviewDialog:
+    """The A4 landscape print preview of what ``view`` shows, sized to fit the screen."""
     doc = QTextDocument()
     doc.setHtml(table_html(view.model(), title, subtitle, shown_columns(view)))
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -81,5 +95,8 @@ def print_table(view: QTableView, title: str, subtitle: str = "", parent: QWidge
     printer.setPageOrientation(QPageLayout.Orientation.Landscape)
     dlg = QPrintPreviewDialog(printer, parent or view)
     dlg.setWindowTitle(f"打印预览 — {title}")
+    doc.setParent(dlg)  # the document lives as long as the preview paints from it
     dlg.paintRequested.connect(doc.print_)
-    dlg.exec()
+    dlg.kept_printer = printer  # type: ignore[attr-defined]  # the dialog only points at it
+    fit_to_screen(dlg, 1200, 740)
+    return dlg
