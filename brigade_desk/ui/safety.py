@@ -91,29 +91,38 @@ class GuiGarbageCollector(QObject):
 # ---- 2. event filters that survive tear-down -----------------------------------------------------
 
 
-class SafeEventFilter(QObject):
-    """Base of every event filter in the program. Subclasses implement ``filter(obj, ev)``.
+class SafeFilterMixin:
+    """The one way event filters are written in this program: subclasses implement
+    ``filter(obj, ev)`` (True = the event is handled), never ``eventFilter`` itself.
 
     An event filter is called by Qt for as long as the C++ object lives, also while Python is
     tearing the filter's own object down (its attributes already cleared by the garbage collector)
-    or after a slot it relies on has gone. Such a call returns ``False`` (let the event through) and
-    is logged; any other error is reported through the crash reporter like an error in a slot,
-    never raised into Qt's event loop."""
+    or after a slot it relies on has gone. Such a call lets the event through to the class's own
+    filtering (a scroll area filters its viewport) and is not an error; any other error is reported
+    through the crash reporter like an error in a slot, never raised into Qt's event loop (where
+    PySide's error path itself can crash while objects are being destroyed). Give the attributes
+    ``filter`` reads class-level defaults (``None``) so a torn-down object reads as inert."""
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
         try:
-            return bool(self.filter(obj, ev))
+            if self.filter(obj, ev):
+                return True
         except (AttributeError, RuntimeError) as exc:
-            if not _alive(self):
-                return False
-            report_exception(type(exc), exc, exc.__traceback__)
-            return False
+            if _alive(self):
+                report_exception(type(exc), exc, exc.__traceback__)
         except Exception as exc:
             report_exception(type(exc), exc, exc.__traceback__)
+        try:
+            return bool(super().eventFilter(obj, ev))  # type: ignore[misc]
+        except RuntimeError:  # the C++ side is already gone
             return False
 
     def filter(self, obj: QObject, ev: QEvent) -> bool:
         return False
+
+
+class SafeEventFilter(SafeFilterMixin, QObject):
+    """A plain QObject event filter written the safe way (see :class:`SafeFilterMixin`)."""
 
 
 def _alive(obj: object) -> bool:
@@ -146,8 +155,12 @@ class DialogReaper(QObject):
 
     def watch(self) -> None:
         for w in QApplication.topLevelWidgets():
-            if isinstance(w, QDialog) and w.isVisible() and not any(k is w for k in self._kept):
-                self._kept.append(w)
+            if isinstance(w, QDialog) and w.isVisible():
+                self.keep(w)
+
+    def keep(self, dialog: QDialog) -> None:
+        if not any(k is dialog for k in self._kept):
+            self._kept.append(dialog)
 
     def reap(self) -> None:
         self.watch()
@@ -277,10 +290,9 @@ def report_exception(exc_type: type[BaseException], exc: BaseException, tb: Trac
         return
     if not logged:
         log.error("unhandled exception:\n%s", text)
-    if on_gui_thread():  # no reporter installed (tests, tools): the dialog straight away
-        from brigade_desk.ui.app import show_crash
-
-        show_crash(text, parent_window())
+    # no reporter installed (tests, tools): the interpreter's hook (pytest-qt fails the test with
+    # it); never a dialog from here, which may be deep inside an event filter
+    sys.excepthook(exc_type, exc, tb)
 
 
 class Safety(QObject):
@@ -328,6 +340,13 @@ def install(app: QApplication, show_crash: ShowCrash | None = None,
 
 def installed() -> Safety | None:
     return _installed
+
+
+def keep_until_closed(dialog: QDialog) -> None:
+    """Called as a dialog shows (``widgets.screen.ScreenFit``): the reaper holds it from then on,
+    not only from its next look at the open windows."""
+    if _installed is not None:
+        _installed.reaper.keep(dialog)
 
 
 def parent_window() -> QWidget | None:

@@ -220,14 +220,11 @@ def describe(exc: BaseException) -> tuple[bool, str]:
     """(is_user_error, text) for an error delivered from a task."""
     if isinstance(exc, UserError):
         return True, exc.message
-    from sqlalchemy.exc import OperationalError
+    from brigade_desk.errors import translate_db_error
 
-    if isinstance(exc, OperationalError):
-        from brigade_desk.errors import translate_db_error
-
-        user = translate_db_error(exc)
-        if user is not None:
-            return True, user.message
+    user = translate_db_error(exc)  # by SQLite's result code, whatever the exception class
+    if user is not None:
+        return True, user.message
     if isinstance(exc, OSError):
         from brigade_desk.errors import describe_os_error
 

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication, QScreen
-from PySide6.QtWidgets import QFrame, QLabel, QLayout, QScrollArea, QSizePolicy, QStyle, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QLabel,
+    QLayout,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QWidget,
+)
+
+from brigade_desk.ui.safety import SafeEventFilter, SafeFilterMixin, keep_until_closed
 
 # a window's title bar and borders, before it is shown (Windows 10/11 at 100 %: 31 px + 8 px borders)
 FRAME = QSize(16, 40)
@@ -62,18 +73,22 @@ def inside(rect: QRect, area: QRect) -> QRect:
     return QRect(x, y, w, h)
 
 
-class ScreenFit(QObject):
+class ScreenFit(SafeEventFilter):
     """When the window is shown: grow it to what its layout asks for, shrink it to the work area,
     and keep its frame on the screen."""
+
+    window: QWidget | None = None  # class default: inert once torn down (ui/safety.py)
 
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self.window = window
         window.installEventFilter(self)
 
-    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
-        if obj is self.window:
+    def filter(self, obj: QObject, ev: QEvent) -> bool:
+        if self.window is not None and obj is self.window:
             if ev.type() == QEvent.Type.Show and not ev.spontaneous():
+                if isinstance(obj, QDialog):
+                    keep_until_closed(obj)  # deleted on the GUI thread once closed
                 self.fit()
             elif ev.type() == QEvent.Type.LayoutRequest and self.window.isVisible():
                 self.grow()
@@ -149,9 +164,12 @@ class FormScroll(QScrollArea):
         return QSize(s.width() + bar + fw, s.height() + fw)
 
 
-class ErrorArea(QScrollArea):
+class ErrorArea(SafeFilterMixin, QScrollArea):
     """The inline error text of a dialog: as tall as its lines up to ``max_lines``, then it scrolls,
     so many errors never push the buttons off the screen. Shown and hidden with its label."""
+
+    label: QLabel | None = None  # class default: inert once torn down (ui/safety.py)
+    max_lines = 6
 
     def __init__(self, label: QLabel, max_lines: int = 6, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -169,22 +187,28 @@ class ErrorArea(QScrollArea):
         self.viewport().installEventFilter(self)
 
     def _cap(self) -> int:
+        if self.label is None:
+            return 0
         return self.max_lines * self.label.fontMetrics().lineSpacing() + 4
 
-    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+    def filter(self, obj: QObject, ev: QEvent) -> bool:
+        if self.label is None:
+            return False
         t = ev.type()
         if obj is self.label and t in (QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
             self.setVisible(t == QEvent.Type.ShowToParent)
             self.updateGeometry()
         elif obj is self.viewport() and t == QEvent.Type.LayoutRequest:  # the label's text changed
             self.updateGeometry()
-        return super().eventFilter(obj, ev)
+        return False  # and on to QScrollArea's own filtering of its viewport
 
     def resizeEvent(self, ev: QEvent) -> None:  # noqa: N802
         super().resizeEvent(ev)  # type: ignore[arg-type]
         self.updateGeometry()  # the wrapped text's height depends on the width
 
     def _text_height(self) -> int:
+        if self.label is None:
+            return 0
         width = self.viewport().width() if self.isVisible() else self.parentWidget().width() if self.parentWidget() else 400
         h = self.label.heightForWidth(max(50, width - 30))
         return h if h > 0 else self.label.sizeHint().height()
