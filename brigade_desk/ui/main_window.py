@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
+        from brigade_desk.ui.widgets.wheel import install_wheel_guard
+
+        install_wheel_guard(app_instance())  # once per application; the wheel changes focused fields only
         self.ctx = ctx
         ctx.window = self
         self.setWindowTitle(APP_TITLE)

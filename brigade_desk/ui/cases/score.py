@@ -30,7 +30,6 @@ from brigade_desk.services.checklists import Item, Template
 from brigade_desk.services.review import ItemScore, ReviewService, ReviewView, ScoreInput, grade_for
 from brigade_desk.ui.widgets.forms import (
     DateField,
-    ScoreSpin,
     dialog_buttons,
     error_label,
     text_box,
@@ -121,7 +120,7 @@ class ScoreDialog(QDialog):
             cell.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             cell.setToolTip(text)
             self.table.setItem(r, col, cell)
-        spin = ScoreSpin()
+        spin = QDoubleSpinBox()  # the wheel changes it only when focused (widgets.wheel)
         spin.setDecimals(1)
         spin.setSingleStep(0.5)
         spin.setRange(0, float(it.points))
