@@ -102,7 +102,6 @@ class RosterPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索姓名、身份证号、证号、电话…（Ctrl+F）")
         self.search.setClearButtonEnabled(True)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.setFocus)
         self.squad = QComboBox()
         self.category = QComboBox()
         self.category.addItems([ALL] + [c.value for c in StaffCategory])
@@ -515,6 +514,10 @@ class RosterPage(QWidget):
         from brigade_desk.ui.widgets.printing import print_table
 
         print_table(self.view, "执法人员花名册", self.count.text(), self)
+
+    def filter_field(self) -> QWidget:
+        """The search field Ctrl+F goes to (MainWindow.focus_filter)."""
+        return self.search
 
     def bench_filter(self, text: str) -> None:
         self.search.setText(text)
