@@ -28,7 +28,15 @@ from brigade_desk.errors import Cancelled, ValidationError
 from brigade_desk.models.av import ACTIVITIES
 from brigade_desk.progress import Progress
 from brigade_desk.ui.context import AppContext
-from brigade_desk.ui.widgets.forms import dialog_buttons, dialog_layout, error_label, mark, text_box
+from brigade_desk.ui.widgets.forms import (
+    UnsavedGuard,
+    dialog_buttons,
+    dialog_layout,
+    error_label,
+    mark,
+    text_box,
+    unsaved_baseline,
+)
 
 NONE = "（不指定）"
 
@@ -121,7 +129,7 @@ class IngestDialog(QDialog):
         self.start_btn = self.buttons.addButton("开始入库", QDialogButtonBox.ButtonRole.AcceptRole)
         self.close_btn = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
         self.start_btn.clicked.connect(self.start)
-        self.close_btn.clicked.connect(self.reject)
+        self.close_btn.clicked.connect(UnsavedGuard(self).cancel)  # and Esc, the close button: ask first
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.error)
@@ -194,6 +202,7 @@ class IngestDialog(QDialog):
         lines += [f"出错：{e['path']}：{e['message']}" for e in res.errors[:200]]
         lines += [f"跳过（非音像文件）：{p}" for p in res.skipped[:50]]
         self.report.setPlainText("\n".join(lines))
+        unsaved_baseline(self)  # what was typed has been used: closing loses nothing
         self.ctx.changed("av")
         self.ctx.say(res.summary())
 

@@ -156,6 +156,15 @@ class UnsavedGuard(QObject):
             self.dialog.reject()
 
 
+def unsaved_baseline(dialog: QDialog) -> None:
+    """What ``dialog`` shows now counts as nothing unsaved (another version was loaded, the typed batch
+    was just used): Cancel, Esc and the close button close it at once until the clerk changes
+    something again. Before the dialog is first shown there is nothing to do."""
+    for guard in dialog.findChildren(UnsavedGuard):
+        if guard.snapshot is not None:
+            guard.snapshot = form_state(dialog)
+
+
 def dialog_layout(dialog: QDialog, body: QLayout | QWidget, errors: QWidget, buttons: QWidget) -> QVBoxLayout:
     """Body, then the inline error text, then the buttons."""
     lay = QVBoxLayout(dialog)
