@@ -143,23 +143,23 @@ class IngestDialog(QDialog):
         folder = self.folder.text().strip()
         if not folder:
             errs["folder"] = "请填写「文件夹」"
-            mark(self.folder, True)
+            mark(self.folder, True, errs["folder"])
         elif not Path(folder).is_dir():
             errs["folder"] = f"「文件夹」不存在：{folder}"
-            mark(self.folder, True)
+            mark(self.folder, True, errs["folder"])
         ids: dict[str, int | None] = {}
         for key, combo, label in (("officer", self.officer, "执法人员"), ("officer2", self.officer2, "第二执法人员")):
             try:
                 ids[key] = combo_id(combo)
             except ValueError:
                 errs[key] = f"「{label}」不在花名册中：{combo.currentText()}"
-                mark(combo, True)
+                mark(combo, True, errs[key])
         copy_to = None
         if self.copy.isChecked():
             copy_to = self.archive.text().strip()
             if not copy_to:
                 errs["archive"] = "勾选了复制到归档，请填写「归档位置」"
-                mark(self.archive, True)
+                mark(self.archive, True, errs["archive"])
         if errs:
             raise ValidationError(errs)
         return folder, IngestOptions(
@@ -273,7 +273,7 @@ class RecordDialog(QDialog):
         except ValidationError as exc:
             for k in exc.fields:
                 if k in self.widgets:
-                    mark(self.widgets[k], True)
+                    mark(self.widgets[k], True, exc.fields[k])
             self.error.setText("；".join(exc.fields.values()))
             self.error.show()
             return
@@ -338,7 +338,7 @@ class PatternDialog(QDialog):
                                       self.enabled.isChecked(), self.notes.text())
         except ValidationError as exc:
             for k in exc.fields:
-                mark(self.name if k == "name" else self.regex, True)
+                mark(self.name if k == "name" else self.regex, True, exc.fields[k])
             self.error.setText("；".join(exc.fields.values()))
             self.error.show()
             return

@@ -32,6 +32,7 @@ from brigade_desk.ui.widgets.forms import (
     DateField,
     dialog_buttons,
     error_label,
+    mark,
     text_box,
 )
 
@@ -157,8 +158,8 @@ class ScoreDialog(QDialog):
             self.result_id = self.service.save_review(self.case_no, self.year, self.score_input())
         except ValidationError as exc:
             for code, w in self.remarks.items():
-                w.setStyleSheet("border: 1px solid #d93025;" if code in exc.fields else "")
-            self.reviewer.setStyleSheet("border: 1px solid #d93025;" if "reviewer" in exc.fields else "")
+                mark(w, code in exc.fields, exc.fields.get(code, ""))
+            mark(self.reviewer, "reviewer" in exc.fields, exc.fields.get("reviewer", ""))
             self.errors.setText("\n".join(exc.fields.values()))
             self.errors.show()
             return
