@@ -59,6 +59,24 @@ def _kind_name(default: Any) -> str:
 
 DEFINITIONS: dict[str, SettingDef] = {}
 
+# Every module that defines settings (``define`` at import time), so the full list does not depend on
+# which ledgers happen to have been imported already. A module calling ``define`` must be listed here.
+SETTING_MODULES: tuple[str, ...] = (
+    "brigade_desk.settings",
+    "brigade_desk.services.training_hours",
+    "brigade_desk.case_settings",
+    "brigade_desk.reports.calendar",
+)
+
+
+def all_definitions() -> dict[str, SettingDef]:
+    """Every setting of every ledger (importing the modules that define them first)."""
+    import importlib
+
+    for name in SETTING_MODULES:
+        importlib.import_module(name)
+    return DEFINITIONS
+
 
 def define(key: str, label: str, default: Any, help: str = "",
            validate: Callable[[Any], None] | None = None) -> SettingDef:
@@ -122,7 +140,8 @@ def get_key(session: Session, key: str, default: Any = None) -> Any:
 
     row = session.get(Setting, key)
     if row is None:
-        return DEFINITIONS[key].default if key in DEFINITIONS else default
+        defs = DEFINITIONS if key in DEFINITIONS else all_definitions()
+        return defs[key].default if key in defs else default
     return json.loads(row.value)
 
 # ---- AV record index (执法音像记录台账) ----

@@ -51,12 +51,14 @@ def test_rectification_dialog_buttons(qapp, qtbot):
 def test_tab_leaves_notes_and_the_wheel_does_not_change_unfocused_scores(qtbot):
     from PySide6.QtCore import QPoint, QPointF, Qt
     from PySide6.QtGui import QWheelEvent
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QDoubleSpinBox
 
-    from brigade_desk.ui.widgets.forms import ScoreSpin, text_box
+    from brigade_desk.ui.widgets.forms import text_box
+    from brigade_desk.ui.widgets.wheel import install_wheel_guard
 
+    install_wheel_guard(QApplication.instance())
     assert text_box("x").tabChangesFocus()
-    spin = ScoreSpin()
+    spin = QDoubleSpinBox()
     qtbot.addWidget(spin)
     spin.setRange(0, 10)
     spin.setValue(4)

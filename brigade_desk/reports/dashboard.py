@@ -71,7 +71,7 @@ def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
             expired += 1
         elif (d.year, d.month) in per:
             per[(d.year, d.month)] += 1
-    expiry = ChartSpec("cert_expiry", "执法证件到期分布（未来 12 个月，按月）", "bar", [str(mm) for _yy, mm in months],
+    expiry = ChartSpec("cert_expiry", "执法证件到期分布（未来 12 个月，按月）", "bar", [f"{mm}月" for _yy, mm in months],
                        {"到期证件数": [float(per[k]) for k in months]}, note=f"另有已过期未处理 {expired} 本" if expired else "")
     return [by_status, expiry]
 

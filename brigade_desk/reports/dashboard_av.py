@@ -32,5 +32,5 @@ def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
             series.setdefault(label, [0.0] * 12)[keys.index(ym)] += float(n)
     order = [VERIFY_LABELS[k] for k in ("ok", "", "moved", "modified", "missing")]
     series = {k: series[k] for k in order if k in series} or {"未校验": [0.0] * 12}
-    return [ChartSpec("av_months", "执法音像记录（近 12 个月，按最近校验结果）", "stacked", [str(mm) for _y, mm in months],
+    return [ChartSpec("av_months", "执法音像记录（近 12 个月，按最近校验结果）", "stacked", [f"{mm}月" for _y, mm in months],
                       series, y_label="文件数")]

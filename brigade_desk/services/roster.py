@@ -324,13 +324,18 @@ class RosterService:
         with them; the clerk changes the person's status (调离、退休…) instead."""
         with self.db.begin() as s:
             people = [p for p in (s.get(Staff, i) for i in staff_ids) if p is not None]
-            for p in people:
-                used = staff_references(s, p.id)
-                if used:
-                    raise UserError(f"{p.name} 已有{'、'.join(f'{what} {n} 条' for what, n in used)}，不能删除——"
-                                    "删除会连带抹去这些记录。调离、退休的人员请把“在岗状态”改为调离/退休。")
+            blockers = _delete_blockers(s, people)
+            if blockers:
+                raise UserError("；".join(b.reason for b in blockers) + "，不能删除——删除会连带抹去这些记录。"
+                                + KEEP_INSTEAD)
             for p in people:
                 s.delete(p)
+
+    def delete_blockers(self, *staff_ids: int) -> list[DeleteBlocker]:
+        """Why these people cannot be deleted (asked before the clerk is asked to confirm): one entry per
+        person whom other ledgers refer to; empty when all of them can be deleted."""
+        with self.db.Session() as s:
+            return _delete_blockers(s, [p for p in (s.get(Staff, i) for i in staff_ids) if p is not None])
 
     def add_certificate(self, staff_id: int, data: CertInput, *, today: dt.date | None = None, reason: str = "") -> int:
         today = today or dt.date.today()
@@ -457,6 +462,32 @@ STAFF_REFERENCES: list[tuple[str, str, str]] = [
     ("av_record", "officer_id", "音像记录"),
     ("av_record", "officer2_id", "音像记录（第二执法人员）"),
 ]
+
+
+KEEP_INSTEAD = "调离、退休的人员请在“编辑”中把“在岗状态”改为调离或退休，其记录和台账都会保留。"
+
+
+@dataclass(frozen=True)
+class DeleteBlocker:
+    """A person who cannot be deleted, and why: the records of other ledgers that name them."""
+
+    staff_id: int
+    name: str
+    status: str
+    used: tuple[tuple[str, int], ...]  # (参训记录, 3) …
+
+    @property
+    def reason(self) -> str:
+        return f"{self.name} 已有{'、'.join(f'{what} {n} 条' for what, n in self.used)}"
+
+
+def _delete_blockers(s: Session, people: list[Staff]) -> list[DeleteBlocker]:
+    out = []
+    for p in people:
+        used = staff_references(s, p.id)
+        if used:
+            out.append(DeleteBlocker(p.id, p.name, str(p.status), tuple(used)))
+    return out
 
 
 def staff_references(s: Session, staff_id: int) -> list[tuple[str, int]]:

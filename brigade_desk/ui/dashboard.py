@@ -120,6 +120,7 @@ class DashboardPage(QWidget):
         split.addWidget(c_box)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
+        split.setSizes([1000, 1000])  # half each: charts of 12 months need the room for 1月 … 12月
         lay = QVBoxLayout(self)
         lay.addWidget(self.banner)
         lay.addWidget(self.welcome)

@@ -52,7 +52,7 @@ class FindingsPage(QWidget):
         for code, label in self.labels.items():
             self.rule.addItem(label, code)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("搜索姓名、证号、说明…")
+        self.search.setPlaceholderText("搜索姓名、证号、说明…（Ctrl+F）")
         self.search.setClearButtonEnabled(True)
         refresh = QPushButton("重新检查")
         print_btn = QPushButton("打印")
@@ -174,6 +174,10 @@ class FindingsPage(QWidget):
         from brigade_desk.ui.widgets.printing import print_table
 
         print_table(self.view, "问题清单", f"检查日期 {self.as_of.date().toString('yyyy-MM-dd')}；{self.count.text()}", self)
+
+    def filter_field(self) -> QWidget:
+        """The search field Ctrl+F goes to (MainWindow.focus_filter)."""
+        return self.search
 
     def bench_filter(self, text: str) -> None:
         self.search.setText(text)

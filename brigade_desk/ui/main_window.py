@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
+        from brigade_desk.ui.widgets.wheel import install_wheel_guard
+
+        install_wheel_guard(app_instance())  # once per application; the wheel changes focused fields only
         self.ctx = ctx
         ctx.window = self
         self.setWindowTitle(APP_TITLE)
@@ -240,6 +244,11 @@ class MainWindow(QMainWindow):
         self.undo_action.setEnabled(False)
         self.undo_action.triggered.connect(self.undo_delete)
         e.addAction(self.undo_action)
+        self.find_action = QAction("查找(&F)", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.setToolTip("把光标放到本页列表的搜索框（Ctrl+F）")
+        self.find_action.triggered.connect(self.focus_filter)
+        e.addAction(self.find_action)
         self.ctx.events.deleted.connect(self._deleted)
         self.ledger_menu = self.menuBar().addMenu("台账(&L)")
         for i, pd in enumerate(PAGES):
@@ -252,6 +261,20 @@ class MainWindow(QMainWindow):
         about = QAction("关于(&A)", self)
         about.triggered.connect(self.about)
         h.addAction(about)
+
+    def focus_filter(self) -> None:
+        """Ctrl+F: the cursor into the search field of the list shown (each page says which field
+        through ``filter_field()``, by the tab shown), its text selected so typing replaces it."""
+        page = self.stack.currentWidget()
+        getter = getattr(page, "filter_field", None)
+        field = getter() if callable(getter) else None
+        if field is None:
+            self.statusBar().showMessage("本页没有可搜索的列表", 5000)
+            return
+        field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        edit = field if isinstance(field, QLineEdit) else getattr(field, "lineEdit", lambda: None)()
+        if isinstance(edit, QLineEdit):
+            edit.selectAll()
 
     def _deleted(self, label: str) -> None:
         self._show_undo()

@@ -99,7 +99,7 @@ class SettingsDialog(QDialog):
             forms[prefix] = QFormLayout(box)
             outer.addWidget(box)
         with ctx.db.Session() as s:
-            for key, d in settings.DEFINITIONS.items():
+            for key, d in settings.all_definitions().items():
                 if key in HIDDEN:
                     continue
                 w = self._editor(d, settings.get(s, d))
@@ -208,7 +208,7 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         values: dict[str, object] = {}
         for key, w in self.inputs.items():
-            d = settings.DEFINITIONS[key]
+            d = settings.all_definitions()[key]
             try:
                 values[key] = self._value(d, w)
                 d.check(values[key])

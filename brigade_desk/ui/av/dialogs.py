@@ -28,7 +28,15 @@ from brigade_desk.errors import Cancelled, ValidationError
 from brigade_desk.models.av import ACTIVITIES
 from brigade_desk.progress import Progress
 from brigade_desk.ui.context import AppContext
-from brigade_desk.ui.widgets.forms import dialog_buttons, dialog_layout, error_label, mark, text_box
+from brigade_desk.ui.widgets.forms import (
+    UnsavedGuard,
+    dialog_buttons,
+    dialog_layout,
+    error_label,
+    mark,
+    text_box,
+    unsaved_baseline,
+)
 from brigade_desk.ui.widgets.screen import error_area, fit_to_screen
 
 NONE = "（不指定）"
@@ -122,7 +130,7 @@ class IngestDialog(QDialog):
         self.start_btn = self.buttons.addButton("开始入库", QDialogButtonBox.ButtonRole.AcceptRole)
         self.close_btn = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
         self.start_btn.clicked.connect(self.start)
-        self.close_btn.clicked.connect(self.reject)
+        self.close_btn.clicked.connect(UnsavedGuard(self).cancel)  # and Esc, the close button: ask first
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(error_area(self.error))
@@ -136,23 +144,23 @@ class IngestDialog(QDialog):
         folder = self.folder.text().strip()
         if not folder:
             errs["folder"] = "请填写「文件夹」"
-            mark(self.folder, True)
+            mark(self.folder, True, errs["folder"])
         elif not Path(folder).is_dir():
             errs["folder"] = f"「文件夹」不存在：{folder}"
-            mark(self.folder, True)
+            mark(self.folder, True, errs["folder"])
         ids: dict[str, int | None] = {}
         for key, combo, label in (("officer", self.officer, "执法人员"), ("officer2", self.officer2, "第二执法人员")):
             try:
                 ids[key] = combo_id(combo)
             except ValueError:
                 errs[key] = f"「{label}」不在花名册中：{combo.currentText()}"
-                mark(combo, True)
+                mark(combo, True, errs[key])
         copy_to = None
         if self.copy.isChecked():
             copy_to = self.archive.text().strip()
             if not copy_to:
                 errs["archive"] = "勾选了复制到归档，请填写「归档位置」"
-                mark(self.archive, True)
+                mark(self.archive, True, errs["archive"])
         if errs:
             raise ValidationError(errs)
         return folder, IngestOptions(
@@ -195,6 +203,7 @@ class IngestDialog(QDialog):
         lines += [f"出错：{e['path']}：{e['message']}" for e in res.errors[:200]]
         lines += [f"跳过（非音像文件）：{p}" for p in res.skipped[:50]]
         self.report.setPlainText("\n".join(lines))
+        unsaved_baseline(self)  # what was typed has been used: closing loses nothing
         self.ctx.changed("av")
         self.ctx.say(res.summary())
 
@@ -265,7 +274,7 @@ class RecordDialog(QDialog):
         except ValidationError as exc:
             for k in exc.fields:
                 if k in self.widgets:
-                    mark(self.widgets[k], True)
+                    mark(self.widgets[k], True, exc.fields[k])
             self.error.setText("；".join(exc.fields.values()))
             self.error.show()
             return
@@ -330,7 +339,7 @@ class PatternDialog(QDialog):
                                       self.enabled.isChecked(), self.notes.text())
         except ValidationError as exc:
             for k in exc.fields:
-                mark(self.name if k == "name" else self.regex, True)
+                mark(self.name if k == "name" else self.regex, True, exc.fields[k])
             self.error.setText("；".join(exc.fields.values()))
             self.error.show()
             return

@@ -51,7 +51,6 @@ class AvPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索文件名、案件编号、执法对象、地点…（Ctrl+F）")
         self.search.setClearButtonEnabled(True)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.setFocus)
         self.case_no = QLineEdit()
         self.case_no.setPlaceholderText("案件编号")
         self.officer = officer_combo([])
@@ -260,6 +259,10 @@ class AvPage(QWidget):
         from brigade_desk.ui.widgets.printing import print_table
 
         print_table(self.view, "执法音像记录台账", self.count_label.text(), self)
+
+    def filter_field(self) -> QWidget:
+        """The search field Ctrl+F goes to (MainWindow.focus_filter)."""
+        return self.search
 
     def bench_filter(self, text: str) -> None:
         self.search.setText(text)

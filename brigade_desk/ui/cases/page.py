@@ -82,6 +82,11 @@ class CasesPage(QWidget):
         self.window().grab().save(str(out / "cases_calendar.png"))
         self.tabs.setCurrentWidget(self.register)
 
+    def filter_field(self) -> QWidget | None:
+        """The search field Ctrl+F goes to on the tab shown (MainWindow.focus_filter); the review and
+        holiday tabs have none."""
+        return self.register.search if self.tabs.currentWidget() is self.register else None
+
     def bench_filter(self, text: str) -> None:
         self.tabs.setCurrentWidget(self.register)
         self.register.search.setText(text)

@@ -104,7 +104,7 @@ class RegisterTab(QWidget):
         self.service = CaseService(ctx.db)
         self.labels = rules.labels()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("搜索案号、当事人、案由…")
+        self.search.setPlaceholderText("搜索案号、当事人、案由…（Ctrl+F）")
         self.search.setClearButtonEnabled(True)
         self.year = QComboBox()
         self.category = QComboBox()

@@ -91,7 +91,7 @@ class RectificationDialog(QDialog):
 
     def show_errors(self, fields: dict[str, str]) -> None:
         for k, w in self.widgets.items():
-            mark(w, k in fields)
+            mark(w, k in fields, fields.get(k, ""))
         self.errors.setText("\n".join(fields.values()))
         self.errors.setVisible(bool(fields))
 

@@ -30,9 +30,9 @@ from brigade_desk.services.checklists import Item, Template
 from brigade_desk.services.review import ItemScore, ReviewService, ReviewView, ScoreInput, grade_for
 from brigade_desk.ui.widgets.forms import (
     DateField,
-    ScoreSpin,
     dialog_buttons,
     error_label,
+    mark,
     text_box,
 )
 from brigade_desk.ui.widgets.screen import error_area, fit_to_screen
@@ -122,7 +122,7 @@ class ScoreDialog(QDialog):
             cell.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             cell.setToolTip(text)
             self.table.setItem(r, col, cell)
-        spin = ScoreSpin()
+        spin = QDoubleSpinBox()  # the wheel changes it only when focused (widgets.wheel)
         spin.setDecimals(1)
         spin.setSingleStep(0.5)
         spin.setRange(0, float(it.points))
@@ -159,8 +159,8 @@ class ScoreDialog(QDialog):
             self.result_id = self.service.save_review(self.case_no, self.year, self.score_input())
         except ValidationError as exc:
             for code, w in self.remarks.items():
-                w.setStyleSheet("border: 1px solid #d93025;" if code in exc.fields else "")
-            self.reviewer.setStyleSheet("border: 1px solid #d93025;" if "reviewer" in exc.fields else "")
+                mark(w, code in exc.fields, exc.fields.get(code, ""))
+            mark(self.reviewer, "reviewer" in exc.fields, exc.fields.get("reviewer", ""))
             self.errors.setText("\n".join(exc.fields.values()))
             self.errors.show()
             return

@@ -27,7 +27,7 @@ from brigade_desk.errors import ValidationError
 from brigade_desk.services import checklists
 from brigade_desk.services.checklists import Template
 from brigade_desk.services.review import ReviewService
-from brigade_desk.ui.widgets.forms import error_label
+from brigade_desk.ui.widgets.forms import UnsavedGuard, error_label, unsaved_baseline
 from brigade_desk.ui.widgets.screen import error_area, fit_to_screen
 
 ITEM_HEAD = ["部分", "编号", "评查内容", "分值", "扣分标准（用；分隔）"]
@@ -71,7 +71,7 @@ class TemplateDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存为新版本")
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
         buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons.rejected.connect(UnsavedGuard(self).cancel)  # and Esc, the close button: ask first
         top = QHBoxLayout()
         top.addWidget(QLabel("版本"))
         top.addWidget(self.version, 2)
@@ -118,6 +118,7 @@ class TemplateDialog(QDialog):
         for v in t.veto:
             self._add_row(self.vetoes, [v.code, v.title])
         self._update_total()
+        unsaved_baseline(self)  # another version shown is not a change of the clerk's
 
     @staticmethod
     def _add_row(table: QTableWidget, values: list[str]) -> None:

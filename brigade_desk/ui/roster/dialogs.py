@@ -120,7 +120,7 @@ class StaffDialog(QDialog):
 
     def show_errors(self, fields: dict[str, str]) -> None:
         for k, w in self.widgets.items():
-            mark(w, k in fields)
+            mark(w, k in fields, fields.get(k, ""))
         self.errors.setText("\n".join(fields.values()))
         self.errors.setVisible(bool(fields))
         first = next((self.widgets[k] for k in self.widgets if k in fields), None)
@@ -195,7 +195,7 @@ class CertDialog(QDialog):
                 self.service.update_certificate(self.cert_id, data)
         except ValidationError as exc:
             for k, w in self.widgets.items():
-                mark(w, k in exc.fields)
+                mark(w, k in exc.fields, exc.fields.get(k, ""))
             self.errors.setText("\n".join(exc.fields.values()))
             self.errors.show()
             return
@@ -266,10 +266,10 @@ class CertActionDialog(QDialog):
                                     valid_to=valid, national_format=self.new_national.isChecked())
             self.service.cert_action(self.cert_id, self.action, date=date, reason=self.reason.text(), renewal=renewal)
         except ValidationError as exc:
-            mark(self.date.edit, "date" in exc.fields)
-            mark(self.reason, "reason" in exc.fields)
+            mark(self.date.edit, "date" in exc.fields, exc.fields.get("date", ""))
+            mark(self.reason, "reason" in exc.fields, exc.fields.get("reason", ""))
             for k, w in self.renew.items():
-                mark(w, k in exc.fields)
+                mark(w, k in exc.fields, exc.fields.get(k, ""))
             self.errors.setText("\n".join(exc.fields.values()))
             self.errors.show()
             return

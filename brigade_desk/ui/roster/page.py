@@ -32,8 +32,10 @@ from brigade_desk.rules import Finding
 from brigade_desk.rules import roster as roster_rules
 from brigade_desk.services.roster import (
     CERT_LABELS,
+    KEEP_INSTEAD,
     STAFF_LABELS,
     CertView,
+    DeleteBlocker,
     HistoryEntry,
     RosterService,
     StaffView,
@@ -100,7 +102,6 @@ class RosterPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索姓名、身份证号、证号、电话…（Ctrl+F）")
         self.search.setClearButtonEnabled(True)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.setFocus)
         self.squad = QComboBox()
         self.category = QComboBox()
         self.category.addItems([ALL] + [c.value for c in StaffCategory])
@@ -442,6 +443,10 @@ class RosterPage(QWidget):
         if not rows:
             return
         names = "、".join(r.staff.name for r in rows[:5]) + ("等" if len(rows) > 5 else "")
+        blockers = self.service.delete_blockers(*(r.staff.id for r in rows))
+        if blockers:  # say so before asking: nothing to confirm when it cannot be done
+            self._cannot_delete(blockers, len(rows))
+            return
         ans = QMessageBox.warning(
             self, "删除人员",
             f"确定删除 {names} 共 {len(rows)} 人及其全部证件记录吗？\n\n"
@@ -455,6 +460,22 @@ class RosterPage(QWidget):
             self.ctx.delete(f"人员 {names}", "staff", lambda: self.service.delete_staff(*ids))
         except UserError as exc:
             QMessageBox.warning(self, "不能删除", str(exc))
+
+    def _cannot_delete(self, blockers: list[DeleteBlocker], selected: int) -> None:
+        """Why the selection cannot be deleted and what to do instead; for one person, a button that
+        opens the editor to change 在岗状态."""
+        lines = "\n".join(f"• {b.reason}" for b in blockers[:8]) + ("\n…" if len(blockers) > 8 else "")
+        whole = "" if selected == len(blockers) else f"\n\n所选 {selected} 人中有 {len(blockers)} 人不能删除，未删除任何人。"
+        box = QMessageBox(QMessageBox.Icon.Information, "不能删除",
+                          f"以下人员已被其他台账引用，不能删除（删除会连带抹去这些记录）：\n{lines}{whole}\n\n{KEEP_INSTEAD}",
+                          QMessageBox.StandardButton.Close, self)
+        box.button(QMessageBox.StandardButton.Close).setText("关闭")
+        edit = None
+        if len(blockers) == 1 and selected == 1:
+            edit = box.addButton("修改在岗状态…", QMessageBox.ButtonRole.AcceptRole)
+        box.exec()
+        if edit is not None and box.clickedButton() is edit:
+            self.edit()
 
     def add_cert(self) -> None:
         r = self.current_row()
@@ -493,6 +514,10 @@ class RosterPage(QWidget):
         from brigade_desk.ui.widgets.printing import print_table
 
         print_table(self.view, "执法人员花名册", self.count.text(), self)
+
+    def filter_field(self) -> QWidget:
+        """The search field Ctrl+F goes to (MainWindow.focus_filter)."""
+        return self.search
 
     def bench_filter(self, text: str) -> None:
         self.search.setText(text)

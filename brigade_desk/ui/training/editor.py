@@ -289,11 +289,11 @@ class SessionDialog(QDialog):
         else:  # a date or a number the dialog could not read: name the other problems at once too
             errs = {**validate_session(replace(data)), **errs}  # the dialog's own message wins
         if errs:
+            msgs = {k: m if "：" in m else f"{SESSION_LABELS.get(k, k)}：{m}" for k, m in errs.items()}
             for k in errs:
                 if k in fields_widgets and fields_widgets[k] is not self.table:
-                    mark(fields_widgets[k], True)
-            msgs = [m if "：" in m else f"{SESSION_LABELS.get(k, k)}：{m}" for k, m in errs.items()]
-            self.errors.setText("\n".join(msgs))
+                    mark(fields_widgets[k], True, msgs[k])
+            self.errors.setText("\n".join(msgs.values()))
             self.errors.show()
             return
         self.accept()

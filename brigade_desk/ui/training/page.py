@@ -164,7 +164,7 @@ class TrainingPage(QWidget):
     def _build_sessions(self) -> QWidget:
         w = QWidget()
         self.s_search = QLineEdit()
-        self.s_search.setPlaceholderText("搜索培训名称、组织单位、地点…")
+        self.s_search.setPlaceholderText("搜索培训名称、组织单位、地点…（Ctrl+F）")
         self.s_search.setClearButtonEnabled(True)
         self.s_form = QComboBox()
         self.s_form.addItem(ALL)
@@ -223,7 +223,7 @@ class TrainingPage(QWidget):
         self.b_who.addItems(["在岗执法人员（计入 60 学时考核）", "执法辅助人员及其他（单列）", ALL])
         self.b_behind = QCheckBox("只看未达标")
         self.b_search = QLineEdit()
-        self.b_search.setPlaceholderText("搜索姓名、中队…")
+        self.b_search.setPlaceholderText("搜索姓名、中队…（Ctrl+F）")
         bar = QHBoxLayout()
         bar.addWidget(self.b_search, 1)
         bar.addWidget(self.b_who)
@@ -650,6 +650,14 @@ class TrainingPage(QWidget):
         db = self.ctx.db
         self.ctx.tasks.run(lambda _p: exam_notice_pdf(db, path, int(sid)),
                            on_success=lambda out: self.ctx.say(f"已生成成绩通报：{out}"), label="正在生成成绩通报…", parent=self)
+
+    def filter_field(self) -> QWidget | None:
+        """What Ctrl+F goes to on the tab shown (MainWindow.focus_filter): the search field of 培训记录
+        and 学时统计, the person of 个人台账, the exam of 考试成绩; 年度计划 has no list to search."""
+        i = self.tabs.currentIndex()
+        self._ensure_built(i)
+        name = {TAB_SESSIONS: "s_search", TAB_BRIGADE: "b_search", TAB_PERSON: "p_person", TAB_EXAMS: "e_session"}.get(i)
+        return getattr(self, name) if name else None
 
     def bench_filter(self, text: str) -> None:
         self.s_search.setText(text)

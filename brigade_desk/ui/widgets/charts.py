@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -19,7 +20,7 @@ from PySide6.QtCharts import (
 )
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QFont, QPainter
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsTextItem, QWidget
 
 from brigade_desk.reports.dashboard import ChartSpec
 
@@ -45,6 +46,8 @@ def make_chart_view(spec: ChartSpec, parent: QWidget | None = None) -> QChartVie
     view = QChartView(chart, parent)
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
     view.setMinimumHeight(260)
+    if spec.kind != "pie" and is_month_axis(spec.categories):  # narrower, even upright labels get cut
+        view.setMinimumWidth(MONTH_CHART_MIN_WIDTH)
     return view
 
 
@@ -52,9 +55,67 @@ def save_png(view: QChartView, path: str) -> bool:
     return bool(view.grab().save(path, "PNG"))
 
 
+MONTH = re.compile(r"\d{1,2}月")
+MIN_LABEL_PT = 7.0
+MONTH_CHART_MIN_WIDTH = 340
+
+
+def is_month_axis(categories: list[str]) -> bool:
+    """1月 … 12月: short labels that stand under upright bars, never a lying chart."""
+    return bool(categories) and all(MONTH.fullmatch(c) for c in categories)
+
+
+def _label_size(font: QFont, text: str) -> tuple[float, float]:
+    """Width and height of a label as QtCharts lays it out (a text item, with its document margin)."""
+    item = QGraphicsTextItem()
+    item.setFont(font)
+    item.setHtml(text)
+    r = item.boundingRect()
+    return r.width(), r.height()
+
+
+LABEL_PADDING = 9.0  # QtCharts keeps ≈ 4 px either side of a category label; one more for rounding
+
+
+def fit_category_labels(chart: QChart, ax: QBarCategoryAxis, n: int) -> None:
+    """Keep the labels under upright bars whole (QtCharts draws "…" for a label wider than its
+    category): a smaller font first, then the labels turned upright when the chart is narrow."""
+    if n == 0:
+        return
+    full_pt = ax.labelsFont().pointSizeF()
+
+    def fit() -> None:
+        per = chart.plotArea().width() / n - LABEL_PADDING
+        if per <= 0:
+            return
+        f = QFont(ax.labelsFont())
+        choice: tuple[float, int] | None = None
+        sizes = [full_pt - 0.5 * i for i in range(int((full_pt - MIN_LABEL_PT) / 0.5) + 1)] or [full_pt]
+        for angle in (0, -90):  # across first; standing up only when even the smallest font is too wide
+            for pt in sizes:
+                f.setPointSizeF(pt)
+                w, h = max(_label_size(f, c) for c in ax.categories())
+                if (w if angle == 0 else h) <= per:
+                    choice = (pt, angle)
+                    break
+            if choice:
+                break
+        pt, angle = choice or (MIN_LABEL_PT, -90)
+        if ax.labelsFont().pointSizeF() != pt:
+            f.setPointSizeF(pt)
+            ax.setLabelsFont(f)
+        if ax.labelsAngle() != angle:
+            ax.setLabelsAngle(angle)
+
+    chart.plotAreaChanged.connect(lambda _r: fit())  # the width is known only once laid out
+    fit()
+
+
 def _bars(chart: QChart, spec: ChartSpec) -> None:
-    """Bars; with long category names (行政处罚, 法制审核股 …) lying down, so the names fit in full."""
-    lying = max((len(c) for c in spec.categories), default=0) > 2 and sum(len(c) for c in spec.categories) > 12
+    """Bars; with long category names (行政处罚, 法制审核股 …) lying down, so the names fit in full.
+    Month labels (1月 … 12月) stay under upright bars, in a font and angle that keeps them whole."""
+    lying = not is_month_axis(spec.categories) and max((len(c) for c in spec.categories), default=0) > 2 \
+        and sum(len(c) for c in spec.categories) > 12
     if spec.kind == "stacked":
         series = QHorizontalStackedBarSeries() if lying else QStackedBarSeries()
     else:
@@ -78,12 +139,10 @@ def _bars(chart: QChart, spec: ChartSpec) -> None:
             vals = [bs.at(i) for i in range(bs.count())]
             bs.remove(0, bs.count())
             bs.append(list(reversed(vals)))
-    if len(spec.categories) > 6 and not lying:
-        f = QFont(ax.labelsFont())
-        f.setPointSizeF(max(6.0, f.pointSizeF() - 2))
-        ax.setLabelsFont(f)
     chart.addAxis(ax, cat_side)
     series.attachAxis(ax)
+    if not lying:
+        fit_category_labels(chart, ax, len(spec.categories))
     ay = QValueAxis()
     ay.setLabelFormat("%d")
     hi = max(1, math.ceil(max(top, spec.target or 0) * 1.1))
@@ -94,6 +153,8 @@ def _bars(chart: QChart, spec: ChartSpec) -> None:
         ay.applyNiceNumbers()
     if spec.y_label:
         ay.setTitleText(spec.y_label)
+        if hi < 10 and not lying:  # QtCharts leaves the title beside one-digit labels no room ("...")
+            ay.setLabelFormat("&nbsp;%d")
     chart.addAxis(ay, val_side)
     series.attachAxis(ay)
     if spec.target is not None and spec.categories:

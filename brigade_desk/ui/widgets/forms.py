@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent, QWheelEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -14,11 +15,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
+    QListWidget,
     QMenu,
     QMessageBox,
     QPlainTextEdit,
@@ -72,12 +73,77 @@ class DateField(QWidget):
         return parse_date(self.edit.text().strip() or None)
 
 
-def mark(widget: QWidget, bad: bool) -> None:
+def mark(widget: QWidget, bad: bool, message: str = "") -> None:
+    """Show ``widget`` as wrong (red) or not. A field marked wrong turns normal again as soon as the
+    clerk changes it, and its ``message`` leaves the dialog's error text (error_label) at that moment;
+    when no marked field is left, the error text goes (the next save checks everything again)."""
     widget.setStyleSheet(ERROR_STYLE if bad else "")
+    widget.setProperty(_MESSAGE, message if bad else "")
+    if bad and not widget.property(_WATCHED):
+        signal = _change_signal(widget)
+        if signal is not None:
+            widget.setProperty(_WATCHED, True)
+            ref = weakref.ref(widget)
+            signal.connect(lambda *_a: _changed(ref()))
+
+
+_MESSAGE = "brigade_error_message"
+_WATCHED = "brigade_error_watched"
+_ERRORS = "brigade_form_errors"
+
+
+def _change_signal(w: QWidget) -> object | None:
+    """The signal that says the clerk changed ``w``."""
+    if isinstance(w, QLineEdit | QPlainTextEdit):
+        return w.textChanged
+    if isinstance(w, QComboBox):
+        return w.currentTextChanged
+    if isinstance(w, QAbstractSpinBox):
+        return getattr(w, "textChanged", None) or getattr(w, "dateTimeChanged", None)
+    if isinstance(w, QAbstractButton):
+        return w.toggled
+    if isinstance(w, QTableWidget | QListWidget):  # a ticked person, a typed cell
+        return w.itemChanged
+    if isinstance(w, DateField):
+        return w.edit.textChanged
+    return None
+
+
+def _is_marked(w: QWidget) -> bool:
+    return w.styleSheet() == ERROR_STYLE
+
+
+def _changed(w: QWidget | None) -> None:
+    if w is None or not _is_marked(w):
+        return
+    message = str(w.property(_MESSAGE) or "")
+    w.setStyleSheet("")
+    w.setProperty(_MESSAGE, "")
+    window = w.window()
+    labels = [lab for lab in window.findChildren(QLabel) if lab.property(_ERRORS)]
+    any_marked = any(_is_marked(x) for x in window.findChildren(QWidget))
+    for lab in labels:
+        text = _without(lab.text(), message) if message else lab.text()
+        if not text.strip() or not any_marked:
+            lab.clear()
+            lab.hide()
+        else:
+            lab.setText(text)
+
+
+def _without(text: str, message: str) -> str:
+    """``text`` (messages joined by new lines or ；) less ``message``."""
+    for sep in ("\n", "；"):
+        parts = text.split(sep)
+        if message in parts:
+            parts.remove(message)
+            return sep.join(parts)
+    return text
 
 
 def error_label() -> QLabel:
     lab = QLabel()
+    lab.setProperty(_ERRORS, True)  # cleared by mark() when the fields it is about are fixed
     lab.setStyleSheet("color: #d93025;")
     lab.setWordWrap(True)
     lab.hide()
@@ -164,6 +230,15 @@ class UnsavedGuard(SafeEventFilter):
             self.dialog.reject()
 
 
+def unsaved_baseline(dialog: QDialog) -> None:
+    """What ``dialog`` shows now counts as nothing unsaved (another version was loaded, the typed batch
+    was just used): Cancel, Esc and the close button close it at once until the clerk changes
+    something again. Before the dialog is first shown there is nothing to do."""
+    for guard in dialog.findChildren(UnsavedGuard):
+        if guard.snapshot is not None:
+            guard.snapshot = form_state(dialog)
+
+
 def dialog_layout(dialog: QDialog, body: QLayout | QWidget, errors: QWidget, buttons: QWidget) -> QVBoxLayout:
     """Body, then the inline error text, then the buttons. The body scrolls when the screen is too
     small for it; the errors and the buttons stay visible below it, and the dialog fits the screen."""
@@ -181,19 +256,3 @@ def text_box(text: str = "") -> QPlainTextEdit:
     box = QPlainTextEdit(text)
     box.setTabChangesFocus(True)
     return box
-
-
-class ScoreSpin(QDoubleSpinBox):
-    """A number field inside a long scrolling list: the mouse wheel scrolls the list and changes the
-    number only after the clerk clicked into the field."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()  # goes on to the scrolling list
-
