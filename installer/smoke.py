@@ -11,7 +11,7 @@ Checks, each timed:
   * ``brigade-desk --db TMP export roster`` writes an .xlsx (openpyxl inside the bundle);
   * ``brigade-desk --db TMP export quarterly`` writes a complete multi-sheet .xlsx (XlsxWriter);
   * ``brigade-desk --db TMP review pdf CASE --blank`` writes a checklist PDF with an embedded
-    TrueType font (reportlab, resources/checklists and the shipped font inside the bundle);
+    TrueType font (reportlab, brigade_desk/resources/checklists and the shipped font in the bundle);
   * the GUI (QT_QPA_PLATFORM=offscreen) on that database is still running after N seconds, logged
     that it opened the database, and printed no traceback; then it is killed.
 Runs in a temporary folder with the user folders (XDG_*) pointed there on Linux, so it neither
@@ -106,7 +106,7 @@ class Smoke:
             raise SmokeFailure(f"missing programs: {missing}")
         internal = self.bundle / "_internal"
         base = internal if internal.is_dir() else self.bundle
-        need = [base / "resources" / "fonts" / "wqy-microhei.ttc",
+        need = [base / "brigade_desk" / "resources" / "fonts" / "wqy-microhei.ttc",
                 base / "brigade_desk" / "migrations" / "env.py",
                 base / "brigade_desk" / "migrations" / "script.py.mako"]
         lost = [str(p.relative_to(self.bundle)) for p in need if not p.is_file()]
@@ -181,7 +181,7 @@ class Smoke:
         return f"{out.name} {out.stat().st_size} bytes, {len(sheets)} sheets (XlsxWriter inside the bundle)"
 
     def check_review_pdf(self) -> str:
-        """A case-review checklist PDF: reportlab, resources/checklists and the shipped font."""
+        """A case-review checklist PDF: reportlab, the shipped checklists and the shipped font."""
         year = dt.date.today().year - 1
         cp = self.run_cli("--db", str(self.db), "review", "sample", "--year", str(year), "--json")
         cases = [c for group in json.loads(cp.stdout).get("cases", {}).values() for c in group]
