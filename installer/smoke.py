@@ -382,10 +382,12 @@ class Smoke:
             proc = subprocess.Popen([*self.gui, "--db", str(self.db)], cwd=self.tmp, env=self.env,
                                     stdout=out, stderr=err)
             try:
-                while time.perf_counter() - t0 < self.gui_seconds:
-                    if proc.poll() is not None:
+                # at least gui_seconds, and (on a loaded machine) until the log shows the database opened
+                while proc.poll() is None:
+                    lived = time.perf_counter() - t0
+                    if lived >= self.gui_seconds and ("opened " in self._log_text(since) or lived > self.gui_seconds + 60):
                         break
-                    time.sleep(0.1)
+                    time.sleep(0.2)
                 alive = proc.poll() is None
                 lived = time.perf_counter() - t0
             finally:
