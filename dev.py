@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
+CONSTRAINTS = ROOT / "constraints.txt"  # the tested versions of every dependency
 
 
 def venv_python() -> Path:
@@ -35,11 +36,13 @@ def ensure_venv(extras: str) -> Path:
         print("创建虚拟环境 .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp = VENV / f".installed-{extras or 'base'}"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes()).hexdigest()
     if not stamp.exists() or stamp.read_text() != digest:
         target = f".[{extras}]" if extras else "."
-        print(f"安装依赖（{target}）…", flush=True)
-        subprocess.check_call([str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", target], cwd=ROOT)
+        print(f"安装依赖（{target}，版本按 constraints.txt）…", flush=True)
+        # -c: exactly the dependency versions that were tested, never whatever is newest today
+        subprocess.check_call([str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q",
+                               "-c", str(CONSTRAINTS), "-e", target], cwd=ROOT)
         stamp.write_text(digest)
     return py
 

@@ -1,4 +1,4 @@
-"""Where things live: the database, backups, logs and the shipped resources.
+"""Where things live: the database, backups, logs and the shipped resources (package data).
 
 Resolved when asked (at start-up), never at import time. Order for the database:
 ``--db PATH`` → ``BRIGADE_DESK_DB`` → platformdirs' user data dir.
@@ -6,8 +6,12 @@ Resolved when asked (at start-up), never at import time. Order for the database:
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
+import importlib.resources
 import os
-import sys
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import platformdirs
@@ -41,22 +45,28 @@ def backup_dir_for(db_path: Path) -> Path:
     return db_path.parent / "backups"
 
 
-def resources_dir() -> Path:
-    """``resources/`` in a source checkout, a PyInstaller bundle or an installed share dir."""
-    candidates: list[Path] = []
-    env = os.environ.get("BRIGADE_DESK_RESOURCES")
-    if env:
-        candidates.append(Path(env))
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        candidates.append(Path(bundle) / "resources")
-    candidates.append(Path(__file__).resolve().parent.parent / "resources")
-    candidates.append(Path(sys.prefix) / "share" / "brigade-desk" / "resources")
-    for c in candidates:
-        if (c / "fonts").is_dir():
-            return c
-    return candidates[-1]
+def resources() -> Traversable:
+    """The shipped resources (``brigade_desk/resources/``: fonts, checklists/*.json), package data.
+
+    Found through ``importlib.resources`` and nothing else, so a source checkout, an installed wheel
+    and the PyInstaller bundle (which keeps them at ``brigade_desk/resources`` in ``_internal``) all
+    take the same road; there is no path guessing that an editable install could satisfy by accident.
+    """
+    return importlib.resources.files("brigade_desk").joinpath("resources")
 
 
+_kept = contextlib.ExitStack()
+atexit.register(_kept.close)
+
+
+@functools.cache
 def resource(*parts: str) -> Path:
-    return resources_dir().joinpath(*parts)
+    """A real file path for one shipped resource file (reportlab and Qt want a file name).
+
+    ``as_file`` returns the file itself when the package is on disk (checkout, wheel, bundle) and a
+    temporary copy otherwise (e.g. a zip import); the copy is kept until the program exits.
+    """
+    node = resources()
+    for part in parts:
+        node = node.joinpath(part)
+    return _kept.enter_context(importlib.resources.as_file(node))

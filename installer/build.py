@@ -37,6 +37,7 @@ DIST = ROOT / "dist"
 WORK = ROOT / "build" / "pyinstaller"
 BUNDLE = DIST / "BrigadeDesk"
 PYINSTALLER_REQ = "pyinstaller>=6.10,<7"
+CONSTRAINTS = ROOT / "constraints.txt"  # the dependency versions the tests ran with
 IS_WINDOWS = os.name == "nt"
 
 
@@ -64,7 +65,8 @@ def ensure_venv(vdir: Path, install: bool) -> Path:
     if not install:
         return py
     # Reinstall only when the dependency list (or this script's requirement) changed.
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + PYINSTALLER_REQ.encode()).hexdigest()
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes()
+                            + PYINSTALLER_REQ.encode()).hexdigest()
     stamp = vdir / ".brigade-desk-build"
     if stamp.exists() and stamp.read_text() == digest:
         log("venv up to date")
@@ -72,7 +74,8 @@ def ensure_venv(vdir: Path, install: bool) -> Path:
     log("installing the project (editable, so the bundle always takes the source tree) and PyInstaller")
     # Editable: the spec analyses the source tree (pathex=ROOT); the venv only supplies dependencies.
     subprocess.check_call(
-        [str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", ".[fast]", PYINSTALLER_REQ],
+        [str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-c", str(CONSTRAINTS),
+         "-e", ".[fast]", PYINSTALLER_REQ],
         cwd=ROOT,
     )
     stamp.write_text(digest)

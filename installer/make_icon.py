@@ -13,7 +13,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 HERE = Path(__file__).resolve().parent
-FONT = HERE.parent / "resources" / "fonts" / "wqy-microhei.ttc"
+FONT = HERE.parent / "brigade_desk" / "resources" / "fonts" / "wqy-microhei.ttc"
 OUT = HERE / "brigade_desk.ico"
 SIZES = [16, 24, 32, 48, 64, 128, 256]
 

@@ -100,3 +100,20 @@ def test_shipped_font_is_found() -> None:
 
     f = fonts.shipped_font()
     assert f.path.is_file() and f.path.stat().st_size > 1_000_000
+
+
+def test_resources_are_package_data_read_through_importlib() -> None:
+    """The font and checklists live inside the package (a wheel carries them), nowhere else."""
+    import importlib.resources
+
+    import brigade_desk
+    from brigade_desk import fonts, paths
+    from brigade_desk.services.checklists import resource_templates
+
+    pkg = Path(brigade_desk.__file__).resolve().parent
+    assert fonts.shipped_font().path.resolve() == pkg / "resources" / "fonts" / "wqy-microhei.ttc"
+    assert paths.resources().joinpath("fonts").joinpath("LICENSE-wqy-microhei-Apache-2.0.txt").is_file()
+    names = sorted(f.name for f in importlib.resources.files("brigade_desk").joinpath("resources", "checklists").iterdir()
+                   if f.name.endswith(".json"))
+    assert names and len(resource_templates()) == len(names)
+    assert not (pkg.parent / "resources").exists()  # no second copy beside the package to fall back on

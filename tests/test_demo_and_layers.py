@@ -46,3 +46,59 @@ def test_domain_imports_no_qt() -> None:
         if re.search(r"^\s*(from|import)\s+PySide6", p.read_text(encoding="utf-8"), re.M):
             offenders.append(str(p))
     assert offenders == []
+
+
+def _snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table (plain sqlite3, nothing of the program involved)."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        return {t: sorted(map(tuple, con.execute(f'SELECT * FROM "{t}"')), key=repr) for t in tables}
+    finally:
+        con.close()
+
+
+def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Issue 13: a demo failing midway (after roster, training and cases were written) must not leave
+    half the data behind, which would make the database refuse the demo as non-empty."""
+    import importlib
+
+    from brigade_desk.cli import main
+
+    dbp = tmp_path / "演示 #1 %41.sqlite"
+    assert main(["--db", str(dbp), "check", "--json"]) == 0  # creates and migrates the empty database
+    before = _snapshot(dbp)
+    assert before and any(k.startswith("staff") for k in before)
+    capsys.readouterr()
+
+    reached: list[str] = []
+    for name in demo.DEMO_MODULES:
+        mod = importlib.import_module(name)
+        real = mod.fill
+
+        def spy(s, ctx, _real=real, _name=name):  # noqa: ANN001
+            reached.append(_name)
+            return _real(s, ctx)
+
+        monkeypatch.setattr(mod, "fill", spy)
+    last = importlib.import_module(demo.DEMO_MODULES[-1])
+
+    def boom(s, ctx):  # noqa: ANN001  (what a wheel without its checklists used to do, one step later)
+        reached.append("boom")
+        raise UserError("演示：最后一步失败")
+
+    monkeypatch.setattr(last, "fill", boom)
+    assert main(["--db", str(dbp), "demo"]) == 1
+    assert "最后一步失败" in capsys.readouterr().err
+    assert reached == [*demo.DEMO_MODULES[:-1], "boom"]  # the earlier fillers did write, then rolled back
+    assert _snapshot(dbp) == before
+    assert not (tmp_path / "demo_av").exists()  # the demo footage folder it made is gone again
+
+    monkeypatch.undo()
+    assert main(["--db", str(dbp), "demo"]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "已生成演示数据" in out
+    after = _snapshot(dbp)
+    assert len(after["staff"]) > 50 and (tmp_path / "demo_av").is_dir()

@@ -118,11 +118,12 @@ def test_spec_bundles_every_migration_and_the_template(spec: dict[str, object]) 
 
 def test_spec_bundles_all_resources(spec: dict[str, object]) -> None:
     bundled = _bundled(spec)
-    res = ROOT / "resources"
-    files = [f for f in res.rglob("*") if f.is_file()]
+    res = ROOT / "brigade_desk" / "resources"
+    files = [f for f in res.rglob("*") if f.is_file() and "__pycache__" not in f.parts]
     assert any(f.suffix == ".ttc" for f in files)
-    for f in files:
-        assert Path("resources") / f.relative_to(res) in bundled, f
+    assert any(f.suffix == ".json" for f in files)
+    for f in files:  # where importlib.resources.files("brigade_desk") finds them in the bundle
+        assert Path("brigade_desk/resources") / f.relative_to(res) in bundled, f
 
 
 def test_spec_hidden_imports_cover_the_package(spec: dict[str, object]) -> None:

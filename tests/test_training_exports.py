@@ -101,9 +101,9 @@ def _pdftext(path):
 def test_exam_notice_pdf(db, data, tmp_path):
     out = exam_notice_pdf(db, tmp_path / "n.pdf", data["exam"], date=D(2025, 6, 12))
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
-    # the CJK TrueType font is embedded (reportlab's canvas preamble also names Helvetica, with no glyphs used)
-    rows = [ln for ln in fonts.splitlines()[2:] if "TrueType" in ln]
-    assert rows and all(" yes " in ln for ln in rows)
+    # every font is embedded: the CJK TrueType font, and no unembedded Helvetica from the table cells
+    rows = fonts.splitlines()[2:]
+    assert rows and all("TrueType" in ln and " yes " in ln for ln in rows), fonts
     text = _pdftext(out)
     assert "关于“6月每月一考”考试成绩的通报" in text.replace(" ", "")
     flat = text.replace(" ", "").replace("\n", "")
@@ -124,6 +124,9 @@ def test_plan_pdf_and_xlsx(db, tmp_path, capsys):
     flat = _pdftext(plan_pdf(db, tmp_path / "p.pdf", 2025)).replace(" ", "").replace("\n", "")
     assert "2025年度执法人员培训计划" in flat and "行政处罚法专题" in flat and "2025年3月20日批准" in flat
     assert "业务培训（公共法律知识、业务知识、执法技能）4学时" in flat
+    if shutil.which("pdffonts"):
+        fonts = subprocess.run(["pdffonts", str(tmp_path / "p.pdf")], capture_output=True, text=True, check=True).stdout
+        assert all(" yes " in ln for ln in fonts.splitlines()[2:]), fonts  # no unembedded Helvetica
     assert cli.main(["--db", str(db.path), "export", "training-plan", "--year", "2025", "--out", str(tmp_path / "p.xlsx")]) == 0
     ws = openpyxl.load_workbook(tmp_path / "p.xlsx")["年度培训计划"]
     assert [r[2] for r in ws.iter_rows(min_row=4, max_row=5, values_only=True)] == ["党章学习", "行政处罚法专题"]

@@ -79,8 +79,7 @@ def fill(s: Session, ctx: DemoContext) -> None:
 def _fill_small(s: Session, ctx: DemoContext) -> None:
     rng = ctx.rng
     base = ctx.db_path.parent / "demo_av"
-    src = base / "执法记录仪导出"
-    src.mkdir(parents=True, exist_ok=True)
+    src = ctx.make_dir(base / "执法记录仪导出")
     officers = _officers(s) or [(None, "DSJ-DEMO")]
     root = AvStorageRoot(name="演示：执法记录仪导出", path=str(src), is_archive=False)
     s.add(root)
@@ -119,8 +118,7 @@ def _fill_small(s: Session, ctx: DemoContext) -> None:
         written[0].write_bytes(bytes(data))
         written[1].unlink()
     # new footage waiting to be ingested
-    todo = base / "待入库" / "2号执法记录仪"
-    todo.mkdir(parents=True, exist_ok=True)
+    todo = ctx.make_dir(base / "待入库" / "2号执法记录仪")
     for i in range(6):
         start = dt.datetime.combine(ctx.today - dt.timedelta(days=1), dt.time(9 + i, 12, 30))
         (todo / f"{start:%Y%m%d%H%M%S}_{i + 1:04d}{'IMP' if i == 2 else ''}.mp4").write_bytes(

@@ -29,6 +29,9 @@ def _table(data: list[list[Any]], widths: list[float], st: dict[str, ParagraphSt
     body += [[Paragraph(_esc("" if c is None else str(c)), st["cell"]) for c in r] for r in data[1:]]
     t = Table(body, colWidths=[w * mm for w in widths], repeatRows=1)
     t.setStyle(TableStyle([
+        # reportlab sets every cell's font even when the cell is a Paragraph: without this the
+        # PDF lists an unembedded Helvetica (pdffonts emb = no)
+        ("FONTNAME", (0, 0), (-1, -1), pdf_fonts().song),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#D9E1F2")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

@@ -1,4 +1,4 @@
-"""Checklist templates for the case-file review: data in ``resources/checklists/*.json``, versioned.
+"""Checklist templates for the case-file review: data in ``brigade_desk/resources/checklists/*.json``, versioned.
 
 A template version is immutable once stored: the shipped files are copied into the database on
 first use (``ensure_templates``), and editing a template in the program stores the next version.
@@ -131,9 +131,10 @@ def parse_template(body: dict[str, Any]) -> Template:
 
 
 def resource_templates() -> list[dict[str, Any]]:
-    folder = paths.resource("checklists")
+    """Every shipped template version (package data, read through importlib.resources)."""
+    folder = paths.resources().joinpath("checklists")
     out = []
-    for p in sorted(folder.glob("*.json")):
+    for p in sorted((f for f in folder.iterdir() if f.name.endswith(".json")), key=lambda f: f.name):
         try:
             body = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
