@@ -69,3 +69,20 @@ def gui_ctx(db: Database, tmp_path: Path, qapp: object) -> Iterator[object]:
     ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
     yield ctx
     TaskRunner.synchronous = False
+
+
+@pytest.fixture(autouse=True)
+def _no_popup_left_open() -> Iterator[None]:
+    """A popup (a combo box's list, a calendar menu) a test left open takes every later key and wheel
+    event of the application: close them after each test, so tests do not depend on their order."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    for _ in range(10):
+        popup = app.activePopupWidget()
+        if popup is None:
+            break
+        popup.close()

@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QDialog, QLineEdit, QProgressDialog, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLineEdit,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from brigade_desk.errors import UserError
 from brigade_desk.ui import safety
@@ -269,3 +277,16 @@ def test_a_scroll_area_filter_still_gets_its_own_filtering(qapp: object, qtbot) 
     area.__dict__.clear()  # torn down: sizes and filtering still answer, nothing raised
     assert area.sizeHint().height() >= 0
     assert area.eventFilter(area.viewport(), QEvent(QEvent.Type.LayoutRequest)) in (True, False)
+
+
+def test_a_finished_tasks_progress_dialog_never_shows_up_later(qapp: object, qtbot) -> None:
+    """Its deletion may wait (deleteLater inside a nested event loop); its show timer must not."""
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    runner = TaskRunner()
+    runner.synchronous = True
+    runner.run(lambda p: 1, parent=parent, show_after_ms=50)
+    qtbot.wait(300)  # deferred deletion is not processed by qtbot.wait at this level
+    assert QApplication.activeModalWidget() is None
+    assert not [d for d in parent.findChildren(QProgressDialog) if d.isVisible()]

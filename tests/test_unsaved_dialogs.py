@@ -121,7 +121,8 @@ def test_dialog_guards_typed_data(world, qtbot, monkeypatch, name):  # type: ign
     dlg.show()
     qtbot.waitExposed(dlg)
     qtbot.keyClick(_typing_field(dlg), Qt.Key.Key_Escape)
-    assert not dlg.isVisible() and asked == []
+    assert asked == []
+    assert not dlg.isVisible()
     dlg2 = make(ctx, sid, rid)
     qtbot.addWidget(dlg2)
     dlg2.show()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QLineEdit,
     QScrollArea,
     QSpinBox,
     QVBoxLayout,
@@ -91,10 +92,14 @@ def test_date_edits_and_combos_anywhere_need_focus(qapp, qtbot):
     editable.setEditable(True)
     editable.addItems(["甲", "乙", "丙"])
     spin = QSpinBox()  # made after installing: still StrongFocus once shown
-    for w in (date, combo, editable, spin):
+    name = QLineEdit()  # where the clerk is typing (else the window hands its focus to the date)
+    for w in (name, date, combo, editable, spin):
         lay.addWidget(w)
     host.show()
     qtbot.waitExposed(host)
+    host.activateWindow()
+    name.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is name, timeout=2000)
     d0 = date.date()
     for w in (date, combo, editable, spin):
         assert w.focusPolicy() == Qt.FocusPolicy.StrongFocus

@@ -154,6 +154,10 @@ class TaskRunner(QObject):
             dispose(signals)  # deleted here, on the GUI thread, whoever lets go of it last
             if dialog is not None and is_valid(dialog):
                 dialog.canceled.disconnect()
+                # reset() stops the timer that shows the dialog after ``show_after_ms``: without it a
+                # dialog whose deletion waits for a nested event loop (a message box open) popped up
+                # after its work was done, empty and modal
+                dialog.reset()
                 dialog.close()
                 dispose(dialog)
             self.busy_changed.emit(self.busy)
