@@ -87,10 +87,11 @@ def test_every_dialog_fits_a_1366x768_screen(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={cfg}", SMALL_SCREEN: "1"}
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
                         "tests/test_screen_fit.py::test_every_dialog_fits_the_screen_also_with_errors",
-                        "tests/test_screen_fit.py::test_restored_geometry_is_clamped_to_the_screen"],
+                        "tests/test_screen_fit.py::test_restored_geometry_is_clamped_to_the_screen",
+                        "tests/test_chart_labels.py::test_month_charts_on_the_home_page_at_1366"],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
-    assert "2 passed" in r.stdout
+    assert "3 passed" in r.stdout
 
 
 def _reopen(ctx, qtbot, geometry: QRect | None, maximised: bool = False):  # type: ignore[no-untyped-def]

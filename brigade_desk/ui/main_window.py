@@ -37,7 +37,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         from brigade_desk.ui.widgets.wheel import install_wheel_guard
 
-        install_wheel_guard(app_instance())  # once per application; the wheel changes focused fields only
+        install_wheel_guard(QApplication.instance())  # type: ignore[arg-type]  # once per application; the wheel changes focused fields only
         self.ctx = ctx
         ctx.window = self
         self.setWindowTitle(APP_TITLE)
