@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk.errors import UserError
+from brigade_desk.progress import Progress
 from brigade_desk.ui import safety
 from brigade_desk.ui.tasks import TaskRunner
 from brigade_desk.ui.widgets.forms import UnsavedGuard, dialog_buttons
@@ -280,13 +281,29 @@ def test_a_scroll_area_filter_still_gets_its_own_filtering(qapp: object, qtbot) 
 
 
 def test_a_finished_tasks_progress_dialog_never_shows_up_later(qapp: object, qtbot) -> None:
-    """Its deletion may wait (deleteLater inside a nested event loop); its show timer must not."""
+    """A task whose success opens a message box (a nested event loop): the progress dialog's deletion
+    waits for that loop to end, and its timer must not show it meanwhile (a restore once left
+    "请稍候 / 正在恢复…" spinning on top of "恢复完成")."""
+    from PySide6.QtCore import QEventLoop
+
     parent = QWidget()
     qtbot.addWidget(parent)
     parent.show()
     runner = TaskRunner()
     runner.synchronous = True
-    runner.run(lambda p: 1, parent=parent, show_after_ms=50)
-    qtbot.wait(300)  # deferred deletion is not processed by qtbot.wait at this level
-    assert QApplication.activeModalWidget() is None
-    assert not [d for d in parent.findChildren(QProgressDialog) if d.isVisible()]
+    seen: list[bool] = []
+
+    def like_a_message_box(_result: object) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(500, loop.quit)
+        loop.exec()  # what QMessageBox.exec() does
+        seen.append(any(d.isVisible() for d in parent.findChildren(QProgressDialog)))
+
+    def quick(p: Progress) -> int:
+        p.update(0, 10)  # "0 of 10" starts the dialog's show timer; the work is done before it fires
+        return 1
+
+    QTimer.singleShot(0, lambda: runner.run(quick, on_success=like_a_message_box, parent=parent,
+                                            show_after_ms=50))
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen == [False]
