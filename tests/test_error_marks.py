@@ -121,3 +121,19 @@ def test_av_ingest_dialog(gui_ctx, qtbot, tmp_path):
     assert red(rec.officer) and "不在花名册中" in rec.error.text()
     rec.officer.setCurrentIndex(0)
     assert not red(rec.officer) and rec.error.isHidden()
+
+
+def test_score_dialog_marks_an_impossible_review_date(gui_ctx, qtbot):
+    from cases_support import add_case
+
+    from brigade_desk.services.review import ReviewService
+    from brigade_desk.ui.cases.score import ScoreDialog
+
+    with gui_ctx.db.begin() as s:
+        add_case(s, "乐交执罚〔2025〕1号")
+    dlg = shown(ScoreDialog(ReviewService(gui_ctx.db), "乐交执罚〔2025〕1号", 2025, "测试"), qtbot)
+    dlg.reviewed_on.edit.setText("2025-13-45")
+    save(dlg, qtbot)
+    assert red(dlg.reviewed_on.edit) and "评查日期" in dlg.errors.text()
+    dlg.reviewed_on.edit.setText("2025-12-01")
+    assert not red(dlg.reviewed_on.edit)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from brigade_desk import settings
 from brigade_desk.ui.context import AppContext
-from brigade_desk.ui.widgets.forms import dialog_buttons, text_box
+from brigade_desk.ui.widgets.forms import dialog_buttons, mark, text_box
 from brigade_desk.ui.widgets.screen import fit_to_screen
 
 SECTIONS = [("unit", "单位信息"), ("privacy", "身份证号显示"), ("roster", "执法人员与证件"), ("training", "培训"),
@@ -197,7 +197,7 @@ class SettingsDialog(QDialog):
             try:
                 dt.date.fromisoformat(text)
             except ValueError:
-                raise ValueError("应为日期，格式 YYYY-MM-DD") from None
+                raise ValueError(f"“{text}”不是有效的日期（格式 YYYY-MM-DD，如 2026-12-31）") from None
         if _is_month_day(d):
             try:
                 dt.date.fromisoformat(f"2024-{text}")
@@ -213,6 +213,7 @@ class SettingsDialog(QDialog):
                 values[key] = self._value(d, w)
                 d.check(values[key])
             except ValueError as exc:
+                mark(w, True, f"{d.label}：{exc}")  # red until the clerk changes it
                 QMessageBox.warning(self, "设置", f"“{d.label}”{exc}。")
                 w.setFocus()
                 return

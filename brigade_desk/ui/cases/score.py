@@ -161,6 +161,7 @@ class ScoreDialog(QDialog):
             for code, w in self.remarks.items():
                 mark(w, code in exc.fields, exc.fields.get(code, ""))
             mark(self.reviewer, "reviewer" in exc.fields, exc.fields.get("reviewer", ""))
+            mark(self.reviewed_on.edit, "reviewed_on" in exc.fields, exc.fields.get("reviewed_on", ""))
             self.errors.setText("\n".join(exc.fields.values()))
             self.errors.show()
             return
