@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
         """The database is open: show its name and the page the clerk was on last time."""
         self.ctx.db = db  # type: ignore[assignment]
         self.db_path = self.ctx.db.path
-        self.setWindowTitle(f"{APP_TITLE} — {self.ctx.db.path.name}")
+        self.setWindowTitle(self.ctx.db.path.name)  # Qt adds " — 执法大队内勤台账" (the application display name)
         self._db_label.setText(f"数据库：{self.ctx.db.path}")
         row = int(self.ctx.qsettings.value("main/page", 0) or 0)
         if not (0 <= row < len(PAGES)) or PAGES[row].factory is None:
