@@ -137,3 +137,20 @@ def test_score_dialog_marks_an_impossible_review_date(gui_ctx, qtbot):
     assert red(dlg.reviewed_on.edit) and "评查日期" in dlg.errors.text()
     dlg.reviewed_on.edit.setText("2025-12-01")
     assert not red(dlg.reviewed_on.edit)
+
+
+def test_marking_a_field_does_not_move_the_rows_below(gui_ctx, qtbot):
+    from brigade_desk.ui.roster.dialogs import StaffDialog
+
+    dlg = shown(StaffDialog(RosterService(gui_ctx.db), None, []), qtbot)
+    before = dlg.phone.mapTo(dlg, dlg.phone.rect().topLeft()).y()
+    height = dlg.name.height()
+    save(dlg, qtbot)  # empty name and ID number turn red above the phone field
+    qtbot.wait(20)
+    assert red(dlg.name) and red(dlg.id_number)
+    assert dlg.name.height() == height  # the red style sheet alone made it 4 px lower
+    assert dlg.phone.mapTo(dlg, dlg.phone.rect().topLeft()).y() == before
+    dlg.name.insert("王小明")  # fixed: back to normal, still nothing moves
+    qtbot.wait(20)
+    assert not red(dlg.name) and dlg.name.height() == height
+    assert dlg.phone.mapTo(dlg, dlg.phone.rect().topLeft()).y() == before

@@ -77,6 +77,12 @@ def mark(widget: QWidget, bad: bool, message: str = "") -> None:
     """Show ``widget`` as wrong (red) or not. A field marked wrong turns normal again as soon as the
     clerk changes it, and its ``message`` leaves the dialog's error text (error_label) at that moment;
     when no marked field is left, the error text goes (the next save checks everything again)."""
+    if bad and widget.property(_HEIGHT) is None:
+        # a style sheet's thin border makes a field 4 px lower than the native style: keep its
+        # height, so the rows below do not move when a field turns red or back (a click aimed at one
+        # field landed in the next)
+        widget.setProperty(_HEIGHT, widget.sizeHint().height())
+        widget.setMinimumHeight(int(widget.property(_HEIGHT)))
     widget.setStyleSheet(ERROR_STYLE if bad else "")
     widget.setProperty(_MESSAGE, message if bad else "")
     if bad and not widget.property(_WATCHED):
@@ -88,6 +94,7 @@ def mark(widget: QWidget, bad: bool, message: str = "") -> None:
 
 
 _MESSAGE = "brigade_error_message"
+_HEIGHT = "brigade_native_height"
 _WATCHED = "brigade_error_watched"
 _ERRORS = "brigade_form_errors"
 
