@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QStyle,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -144,7 +145,10 @@ class FormScroll(QScrollArea):
         if isinstance(body, QLayout):
             inner = QWidget()
             body.setContentsMargins(0, 0, 0, 0)
-            inner.setLayout(body)
+            outer = QVBoxLayout(inner)
+            outer.setContentsMargins(0, 0, 0, 0)
+            outer.addLayout(body)
+            outer.addStretch(1)  # rows packed at the top: room freed by the error text below never moves them
             body = inner
         self.setWidget(body)
         self.setWidgetResizable(True)
