@@ -112,10 +112,7 @@ class Clerk:
     def finish(self) -> None:
         assert self.window is not None
         if self.window.ctx.tasks.busy and time.monotonic() - self.start < self.seconds + 90:  # type: ignore[attr-defined]
-            # closing now would ask "仍有任务在运行" with nobody left to answer: let the work finish
-            self.tick.stop()
-            QTimer.singleShot(200, self.finish)
-            return
+            return  # closing now would ask "仍有任务在运行" with nobody left to answer: next tick
         self.stopping = True
         self.tick.stop()
         print(f"soak seed={self.seed}: {sum(self.done.values())} actions: "
