@@ -30,6 +30,7 @@ from brigade_desk import cli
 from brigade_desk.errors import RowError
 from brigade_desk.importers.result import ImportResult
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.screen import fit_to_screen
 from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view
 
@@ -202,7 +203,7 @@ def save_template(ctx: AppContext, parent: QWidget) -> None:
             return
         kind = kinds[labels.index(choice)]
     name = IMPORT_KINDS[kind][0].split(" ")[0]
-    path, _ = QFileDialog.getSaveFileName(parent, "保存导入模板", f"{name}导入模板.xlsx", "Excel 工作簿 (*.xlsx)")
+    path = save_file_name(parent, "保存导入模板", f"{name}导入模板.xlsx", "Excel 工作簿 (*.xlsx)")
     if not path:
         return
     fn = _fn(cli.TEMPLATES[kind])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 from brigade_desk.reports.forms import FORMS, FormDef
 from brigade_desk.reports.period import Period
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.forms import text_box
 
 
@@ -172,7 +172,7 @@ class ReportsPage(QWidget):
         f = self.current()
         if not out:
             filt = "Excel 工作簿 (*.xlsx)" if f.suffix == ".xlsx" else "PDF 文件 (*.pdf)"
-            out, _ = QFileDialog.getSaveFileName(self, "保存", os.path.join(str(Path.home()), self.default_name()), filt)
+            out = save_file_name(self, "保存", self.default_name(), filt)
             if not out:
                 return
         if not out.lower().endswith(f.suffix):

@@ -10,7 +10,6 @@ from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -32,6 +31,7 @@ from brigade_desk.ui.av.dialogs import IngestDialog, RecordDialog, officer_combo
 from brigade_desk.ui.av.model import COLUMNS, AvIndexModel, _dur, _size
 from brigade_desk.ui.av.tabs import CasesTab, StorageTab, VerifyTab, open_file
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.forms import DateField, error_label, mark
 from brigade_desk.ui.widgets.table import make_view, restore_header, save_header
 
@@ -393,7 +393,7 @@ class AvPage(QWidget):
         year, ok = QInputDialog.getInt(self, "导出音像记录台账", "年度：", dt.date.today().year, 2000, 2100)
         if not ok:
             return
-        out, _ = QFileDialog.getSaveFileName(self, "保存台账", f"执法音像记录台账{year}.xlsx", "Excel (*.xlsx)")
+        out = save_file_name(self, "保存台账", f"执法音像记录台账{year}.xlsx", "Excel (*.xlsx)")
         if not out:
             return
         from brigade_desk.exports.av import export_av

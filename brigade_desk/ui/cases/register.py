@@ -30,6 +30,7 @@ from brigade_desk.services import findings as svc_findings
 from brigade_desk.services.cases import CaseFilter, CaseService, CaseView
 from brigade_desk.ui.cases.editor import CaseDialog
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.table import PROBLEM, WARNING, make_view, restore_header, save_header
 from brigade_desk.ui.widgets.windowed import WindowedTableModel
 
@@ -314,7 +315,7 @@ class RegisterTab(QWidget):
     def export_register(self) -> None:
         from pathlib import Path
 
-        from PySide6.QtWidgets import QFileDialog, QInputDialog
+        from PySide6.QtWidgets import QInputDialog
 
         years = self.service.years()
         if not years:
@@ -323,7 +324,7 @@ class RegisterTab(QWidget):
         year, ok = QInputDialog.getItem(self, "导出案件台账", "立案年度：", [str(y) for y in years], 0, False)
         if not ok:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "导出案件台账", str(Path.home() / f"{year}年度行政执法案件台账.xlsx"),
+        path = save_file_name(self, "导出案件台账", f"{year}年度行政执法案件台账.xlsx",
                                               "Excel (*.xlsx)")
         if not path:
             return

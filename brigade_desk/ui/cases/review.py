@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -37,6 +36,7 @@ from brigade_desk.services.review import (
 )
 from brigade_desk.ui.cases.score import ScoreDialog
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.forms import (
     DateField,
     dialog_buttons,
@@ -334,7 +334,7 @@ class ReviewTab(QWidget):
         self.reload()
 
     def _save_path(self, title: str, name: str, filt: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), filt)
+        path = save_file_name(self, title, name, filt)
         return path
 
     def print_checklist(self, blank: bool) -> None:

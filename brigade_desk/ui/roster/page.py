@@ -11,7 +11,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -42,6 +41,7 @@ from brigade_desk.services.roster import (
 )
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.roster.dialogs import CertActionDialog, CertDialog, StaffDialog
+from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.table import (
     MUTED,
     PROBLEM,
@@ -501,7 +501,7 @@ class RosterPage(QWidget):
             self.ctx.changed("staff")
 
     def export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "导出花名册", f"执法人员花名册_{dt.date.today():%Y%m%d}.xlsx", "Excel 工作簿 (*.xlsx)")
+        path = save_file_name(self, "导出花名册", f"执法人员花名册_{dt.date.today():%Y%m%d}.xlsx", "Excel 工作簿 (*.xlsx)")
         if not path:
             return
         from brigade_desk.exports.roster import export_roster

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -51,6 +50,7 @@ from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.training.editor import FormsDialog, SessionDialog
 from brigade_desk.ui.training.plan import PlanTab
 from brigade_desk.ui.training.sessions_model import COL_END, COLUMNS, SessionTableModel
+from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.table import (
     MUTED,
     PROBLEM,
@@ -626,7 +626,7 @@ class TrainingPage(QWidget):
     def export(self, path: str | None = None, quarter: int | None = None) -> None:
         year = self.current_year()
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "导出培训台账", f"{year}年培训台账.xlsx", "Excel 文件 (*.xlsx)")
+            path = save_file_name(self, "导出培训台账", f"{year}年培训台账.xlsx", "Excel 文件 (*.xlsx)")
             if not path:
                 return
         from brigade_desk.exports.training import export_training
@@ -642,7 +642,7 @@ class TrainingPage(QWidget):
             return
         if path is None:
             label = self.e_session.currentText().replace("/", "-")
-            path, _ = QFileDialog.getSaveFileName(self, "保存成绩通报", f"{label}成绩通报.pdf", "PDF 文件 (*.pdf)")
+            path = save_file_name(self, "保存成绩通报", f"{label}成绩通报.pdf", "PDF 文件 (*.pdf)")
             if not path:
                 return
         from brigade_desk.exports.training_pdf import exam_notice_pdf

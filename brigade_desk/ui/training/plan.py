@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,6 +25,7 @@ from brigade_desk.services.training import (
     category_names,
 )
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.forms import DateField, error_label
 
 HEADERS = ["月份", "培训内容", "培训形式", "培训类别", "计划学时", "组织单位"]
@@ -162,7 +162,7 @@ class PlanTab(QWidget):
     def export(self, suffix: str, path: str | None = None) -> None:
         year = self.year()
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "导出培训计划", f"{year}年度培训计划{suffix}")
+            path = save_file_name(self, "导出培训计划", f"{year}年度培训计划{suffix}")
             if not path:
                 return
         db = self.ctx.db
