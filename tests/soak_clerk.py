@@ -111,8 +111,15 @@ class Clerk:
 
     def finish(self) -> None:
         assert self.window is not None
-        if self.window.ctx.tasks.busy and time.monotonic() - self.start < self.seconds + 90:  # type: ignore[attr-defined]
+        tasks = self.window.ctx.tasks  # type: ignore[attr-defined]
+        waited = time.monotonic() - self.start - self.seconds
+        if tasks.busy and waited < 60:
             return  # closing now would ask "仍有任务在运行" with nobody left to answer: next tick
+        if tasks.busy:  # a minute after the end: background work that never ends is a hang
+            print(f"soak seed={self.seed}: background work still running a minute after the end "
+                  f"({len(tasks._active)} jobs, {tasks._waiting} waiting for a paint)", flush=True)
+            faulthandler.dump_traceback(all_threads=True)
+            os._exit(3)
         self.stopping = True
         self.tick.stop()
         print(f"soak seed={self.seed}: {sum(self.done.values())} actions: "
