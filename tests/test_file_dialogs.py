@@ -37,3 +37,16 @@ def test_a_cancelled_save_changes_nothing(gui_ctx, qtbot, monkeypatch) -> None:
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: ("", ""))
     assert files.save_file_name(host, "导出", "x.xlsx") == ""
     assert gui_ctx.qsettings.value(files.KEY) is None
+
+
+def test_open_dialogs_start_where_the_clerk_saved_last(gui_ctx, qtbot, tmp_path: Path, monkeypatch) -> None:
+    host = QWidget()
+    host.ctx = gui_ctx  # type: ignore[attr-defined]
+    qtbot.addWidget(host)
+    gui_ctx.qsettings.setValue(files.KEY, str(tmp_path))
+    starts: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda _p, _t, start, _f="": starts.append(start) or ("", ""))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda _p, _t, start: starts.append(start) or "")
+    assert files.open_file_name(host, "选择上级模板", "Excel 工作簿 (*.xlsx)") == ""
+    assert files.existing_folder(host, "选择保存图表的文件夹") == ""
+    assert starts == [str(tmp_path), str(tmp_path)]

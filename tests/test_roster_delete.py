@@ -60,14 +60,20 @@ def test_service_says_who_cannot_be_deleted_and_why(db):
     assert svc.delete_blockers(b) == []
 
 
-def test_referenced_person_is_not_offered_for_deletion(roster_page, qtbot):  # type: ignore[no-untyped-def]
-    db = roster_page.ctx.db
+def _referenced_and_free(window):  # type: ignore[no-untyped-def]
+    """甲 has attended a training session (cannot be deleted), 乙 nothing; the roster page shown."""
+    db = window.ctx.db
     svc = RosterService(db)
     a = add_officer(svc, IDS[0], "甲")
     b = add_officer(svc, IDS[1], "乙")
     add_session(db, dt.date(2025, 3, 1), 4, [a])
-    page = roster_page.show_page("roster")
+    page = window.show_page("roster")
     page.reload()
+    return db, a, b, page
+
+
+def test_referenced_person_is_not_offered_for_deletion(roster_page, qtbot):  # type: ignore[no-untyped-def]
+    db, a, b, page = _referenced_and_free(roster_page)
     select_person(page, "甲", qtbot)
     seen: list[str] = []
     answer_box(qtbot, "关闭", seen)
@@ -99,13 +105,7 @@ def test_referenced_person_is_not_offered_for_deletion(roster_page, qtbot):  # t
 
 
 def test_mixed_selection_deletes_nobody_and_names_the_blocked(roster_page, qtbot):  # type: ignore[no-untyped-def]
-    db = roster_page.ctx.db
-    svc = RosterService(db)
-    a = add_officer(svc, IDS[0], "甲")
-    b = add_officer(svc, IDS[1], "乙")
-    add_session(db, dt.date(2025, 3, 1), 4, [a])
-    page = roster_page.show_page("roster")
-    page.reload()
+    db, a, b, page = _referenced_and_free(roster_page)
     page.view.selectAll()
     seen: list[str] = []
     answer_box(qtbot, "关闭", seen)

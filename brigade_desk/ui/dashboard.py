@@ -7,7 +7,6 @@ from collections import defaultdict
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -31,6 +30,7 @@ from brigade_desk.rules import Finding
 from brigade_desk.services.home import overview, overview_if_ready
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.charts import make_chart_view, save_png
+from brigade_desk.ui.widgets.files import existing_folder
 from brigade_desk.ui.widgets.table import (
     PROBLEM,
     WARNING,
@@ -214,7 +214,7 @@ class DashboardPage(QWidget):
         self.ctx.changed("reports")
 
     def export_charts(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "选择保存图表的文件夹")
+        folder = existing_folder(self, "选择保存图表的文件夹")
         if not folder:
             return
         n = sum(1 for spec, v in self.chart_views if save_png(v, f"{folder}/{spec.title}.png"))  # type: ignore[arg-type]

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -30,7 +29,7 @@ from brigade_desk import cli
 from brigade_desk.errors import RowError
 from brigade_desk.importers.result import ImportResult
 from brigade_desk.ui.context import AppContext
-from brigade_desk.ui.widgets.files import save_file_name
+from brigade_desk.ui.widgets.files import open_file_name, save_file_name
 from brigade_desk.ui.widgets.screen import fit_to_screen
 from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view
 
@@ -109,7 +108,7 @@ class ImportDialog(QDialog):
 
     def browse(self) -> None:
         start = str(Path(self.file.text()).parent) if self.file.text() else ""
-        path, _ = QFileDialog.getOpenFileName(self, "选择 Excel 文件", start, "Excel 工作簿 (*.xlsx);;所有文件 (*)")
+        path = open_file_name(self, "选择 Excel 文件", "Excel 工作簿 (*.xlsx);;所有文件 (*)", start)
         if path:
             self.file.setText(path)
             self._guess_kind(path)

@@ -11,7 +11,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 from brigade_desk.reports.forms import FORMS, FormDef
 from brigade_desk.reports.period import Period
 from brigade_desk.ui.context import AppContext
-from brigade_desk.ui.widgets.files import save_file_name
+from brigade_desk.ui.widgets.files import open_file_name, save_file_name
 from brigade_desk.ui.widgets.forms import text_box
 
 
@@ -146,7 +145,7 @@ class ReportsPage(QWidget):
         self.target.setCompleter(comp)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择上级模板", "", "Excel 工作簿 (*.xlsx)")
+        path = open_file_name(self, "选择上级模板", "Excel 工作簿 (*.xlsx)")
         if path:
             self.target.setText(path)
 

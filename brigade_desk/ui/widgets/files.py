@@ -1,4 +1,5 @@
-"""File dialogs that start where the clerk saved last time (not in the program's own folder)."""
+"""File dialogs that start in the folder the clerk used last (saving or opening), else Documents —
+never in the program's own folder."""
 
 from __future__ import annotations
 
@@ -45,3 +46,19 @@ def save_file_name(parent: QWidget | None, title: str, name: str, filt: str = ""
     if path:
         remember(parent, path)
     return path
+
+
+def open_file_name(parent: QWidget | None, title: str, filt: str = "", start: str = "") -> str:
+    """Ask for a file to open, starting in ``start`` or the last folder used; '' when cancelled."""
+    path, _ = QFileDialog.getOpenFileName(parent, title, start or start_folder(parent), filt)
+    if path:
+        remember(parent, path)
+    return path
+
+
+def existing_folder(parent: QWidget | None, title: str, start: str = "") -> str:
+    """Ask for a folder, starting in ``start`` or the last folder used; '' when cancelled."""
+    folder = QFileDialog.getExistingDirectory(parent, title, start or start_folder(parent))
+    if folder:
+        remember(parent, os.path.join(folder, "."))
+    return folder
