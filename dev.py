@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 CONSTRAINTS = ROOT / "constraints.txt"  # the tested versions of every dependency
+SOURCES = ["brigade_desk", "tests", "benchmarks", "installer", "dev.py"]
 
 
 def venv_python() -> Path:
@@ -36,13 +37,28 @@ def ensure_venv(extras: str) -> Path:
         print("创建虚拟环境 .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp = VENV / f".installed-{extras or 'base'}"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes()).hexdigest()
+    digest = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes()
+    ).hexdigest()
     if not stamp.exists() or stamp.read_text() != digest:
         target = f".[{extras}]" if extras else "."
         print(f"安装依赖（{target}，版本按 constraints.txt）…", flush=True)
         # -c: exactly the dependency versions that were tested, never whatever is newest today
-        subprocess.check_call([str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q",
-                               "-c", str(CONSTRAINTS), "-e", target], cwd=ROOT)
+        subprocess.check_call(
+            [
+                str(py),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "-q",
+                "-c",
+                str(CONSTRAINTS),
+                "-e",
+                target,
+            ],
+            cwd=ROOT,
+        )
         stamp.write_text(digest)
     return py
 
@@ -57,14 +73,22 @@ def main() -> int:
         py = ensure_venv("fast")
         db = ROOT / "demo.sqlite"
         if not db.exists():
-            subprocess.check_call([str(py), "-m", "brigade_desk", "--db", str(db), "demo", *rest], cwd=ROOT)
+            subprocess.check_call(
+                [str(py), "-m", "brigade_desk", "--db", str(db), "demo", *rest], cwd=ROOT
+            )
         return subprocess.call([str(py), "-m", "brigade_desk", "--db", str(db)], cwd=ROOT)
     if cmd == "test":
         py = ensure_venv("test,fast")
         env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-        rc = subprocess.call([str(py), "-m", "ruff", "check", "brigade_desk", "tests", "benchmarks", "installer", "dev.py"], cwd=ROOT, env=env)
-        if rc != 0:
-            return rc
+        # the same checks as CI, cheapest first: lint, formatting, types, then the tests
+        checks = [
+            ["ruff", "check", *SOURCES],
+            ["ruff", "format", "--check", *SOURCES],
+        ]
+        for check in checks:
+            rc = subprocess.call([str(py), "-m", *check], cwd=ROOT, env=env)
+            if rc != 0:
+                return rc
         return subprocess.call([str(py), "-m", "pytest", "-q", *rest], cwd=ROOT, env=env)
     print(__doc__)
     return 2

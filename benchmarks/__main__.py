@@ -48,11 +48,21 @@ def median_time(fn: Callable[[], Any], runs: int) -> float:
 def startup(db: Path, runs: int) -> dict[str, Any]:
     def probe(mode: str) -> tuple[float, float, float, float]:
         env = dict(os.environ, BENCH_T0=repr(time.time()), PYTHONPATH=str(ROOT))
-        out = subprocess.run([sys.executable, "-m", "benchmarks.startup_probe", mode, str(db)], capture_output=True, text=True,
-                             env=env, cwd=ROOT, timeout=120).stdout
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.startup_probe", mode, str(db)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=120,
+        ).stdout
         vals = dict(line.split() for line in out.splitlines() if " " in line)
-        return (float(vals["painted"]), float(vals.get("maxrss_mb", "nan")), float(vals.get("ready", "nan")),
-                float(vals.get("home_filled", "nan")))
+        return (
+            float(vals["painted"]),
+            float(vals.get("maxrss_mb", "nan")),
+            float(vals.get("ready", "nan")),
+            float(vals.get("home_filled", "nan")),
+        )
 
     # the program as installed: pip and PyInstaller compile the bytecode ahead, so a start does not
     # compile every module from source (this machine sets PYTHONDONTWRITEBYTECODE, which would)
@@ -65,10 +75,16 @@ def startup(db: Path, runs: int) -> dict[str, Any]:
     app = [probe("app") for _ in range(runs)]
     b = statistics.median(x[0] for x in bare)
     a = statistics.median(x[0] for x in app)
-    return {"startup_bare_s": round(b, 3), "startup_app_s": round(a, 3), "startup_ratio": round(a / b, 2),
-            "startup_target_ratio": 2.0, "startup_db_open_and_first_page_s": round(statistics.median(x[2] for x in app), 3),
-            "startup_home_filled_s": round(statistics.median(x[3] for x in app), 3),
-            "app_peak_rss_mb": max(x[1] for x in app), "rss_target_mb": 400}
+    return {
+        "startup_bare_s": round(b, 3),
+        "startup_app_s": round(a, 3),
+        "startup_ratio": round(a / b, 2),
+        "startup_target_ratio": 2.0,
+        "startup_db_open_and_first_page_s": round(statistics.median(x[2] for x in app), 3),
+        "startup_home_filled_s": round(statistics.median(x[3] for x in app), 3),
+        "app_peak_rss_mb": max(x[1] for x in app),
+        "rss_target_mb": 400,
+    }
 
 
 def pages(db_path: Path, runs: int) -> dict[str, Any]:
@@ -90,6 +106,7 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     cache = DataCache.of(db)
     today = dt.date.today()
+
     # what the main window computes in the background at start-up and again after every change
     # (services.home.warm: every rule's findings, deadlines, charts, the roster), cold
     def background() -> None:
@@ -114,9 +131,15 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
                     cache.clear()
                 else:
                     warm(db, today)
-                ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=QSettings(f"{tmp}/b.ini", QSettings.Format.IniFormat))
+                ctx = AppContext(
+                    db=db,
+                    tasks=TaskRunner(),
+                    qsettings=QSettings(f"{tmp}/b.ini", QSettings.Format.IniFormat),
+                )
                 t = time.perf_counter()
-                page = factory(ctx)  # the page as the clerk first opens it: built, data loaded, shown
+                page = factory(
+                    ctx
+                )  # the page as the clerk first opens it: built, data loaded, shown
                 page.resize(1200, 760)
                 page.show()
                 if hasattr(page, "on_shown"):
@@ -137,7 +160,9 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
                 out[f"page_{pd.key}_cold_filled_s"] = round(statistics.median(filled), 3)
     TaskRunner.synchronous = True
     # text filter on the largest table each page offers (pages expose bench_filter(text))
-    ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=QSettings(f"{tmp}/b.ini", QSettings.Format.IniFormat))
+    ctx = AppContext(
+        db=db, tasks=TaskRunner(), qsettings=QSettings(f"{tmp}/b.ini", QSettings.Format.IniFormat)
+    )
     w = MainWindow(ctx)
     w.show()
     for pd in PAGES:
@@ -148,7 +173,9 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
         if f is None:
             continue
         QCoreApplication.processEvents()
-        out[f"filter_{pd.key}_s"] = round(median_time(lambda f=f: (f("王"), QCoreApplication.processEvents(), f("")), runs) / 2, 3)
+        out[f"filter_{pd.key}_s"] = round(
+            median_time(lambda f=f: (f("王"), QCoreApplication.processEvents(), f("")), runs) / 2, 3
+        )
     out["page_target_s"] = 0.150
     db.close()
     return out
@@ -202,13 +229,20 @@ def quarterly(db_path: Path, runs: int) -> dict[str, Any]:
     t_base = median_time(baseline, runs)
     db.close()
     n = sum(len(r) for _t, r in cells)
-    return {"quarterly_export_s": round(t_app, 3), "quarterly_baseline_writeonly_s": round(t_base, 3),
-            "quarterly_ratio": round(t_app / t_base, 2), "quarterly_rows": n, "quarterly_target_ratio": 1.5}
+    return {
+        "quarterly_export_s": round(t_app, 3),
+        "quarterly_baseline_writeonly_s": round(t_base, 3),
+        "quarterly_ratio": round(t_app / t_base, 2),
+        "quarterly_rows": n,
+        "quarterly_target_ratio": 1.5,
+    }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--db", default=str(Path(tempfile.gettempdir()) / "brigade_desk_bench_large.sqlite"))
+    ap.add_argument(
+        "--db", default=str(Path(tempfile.gettempdir()) / "brigade_desk_bench_large.sqlite")
+    )
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
     ap.add_argument("--only", nargs="*")
@@ -217,8 +251,15 @@ def main() -> int:
     results: dict[str, Any] = {}
     if args.only and Path(args.out).exists():  # a partial run updates the figures it measured
         results = json.loads(Path(args.out).read_text(encoding="utf-8"))
-    results |= {"date": dt.datetime.now().isoformat(timespec="seconds"), "runs": args.runs,
-                "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": sys.platform}}
+    results |= {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "runs": args.runs,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "platform": sys.platform,
+        },
+    }
     if not db.exists():
         from brigade_desk import demo
         from brigade_desk.db import open_database
@@ -231,7 +272,12 @@ def main() -> int:
         results["demo_large_target_s"] = 120
         results["demo_counts"] = counts
         print(f"large demo built in {results['demo_large_s']} s: {counts}", flush=True)
-    steps: dict[str, Callable[[Path, int], dict[str, Any]]] = {"startup": startup, "check": check, "quarterly": quarterly, "pages": pages}
+    steps: dict[str, Callable[[Path, int], dict[str, Any]]] = {
+        "startup": startup,
+        "check": check,
+        "quarterly": quarterly,
+        "pages": pages,
+    }
     for ref in EXTRA:
         mod, _, fn = ref.partition(":")
         steps[fn] = getattr(importlib.import_module(mod), fn)
@@ -241,7 +287,10 @@ def main() -> int:
         t = time.perf_counter()
         r = fn(db, args.runs)
         results.update(r)
-        print(f"{name}: {json.dumps(r, ensure_ascii=False)}  ({time.perf_counter() - t:.1f} s)", flush=True)
+        print(
+            f"{name}: {json.dumps(r, ensure_ascii=False)}  ({time.perf_counter() - t:.1f} s)",
+            flush=True,
+        )
     Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written {args.out}")
     return 0

@@ -40,7 +40,7 @@ def make_files(folder: Path, n: int, mib: int) -> list[Path]:
             with open(p, "wb") as fh:
                 fh.write(os.urandom(1 << 20))  # distinct content per file
                 for k in range(1, mib):
-                    fh.write(block[k % 7:] + block[: k % 7])
+                    fh.write(block[k % 7 :] + block[: k % 7])
         files.append(p)
     return files
 
@@ -99,8 +99,12 @@ def main() -> int:
         sums = {}
 
         def run_openssl() -> None:
-            out = subprocess.run([openssl, "dgst", "-sha256", "-r", *map(str, files)],
-                                 capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(
+                [openssl, "dgst", "-sha256", "-r", *map(str, files)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             for line in out.splitlines():
                 h, _, name = line.partition(" ")
                 sums[name.lstrip("*")] = h
@@ -117,7 +121,9 @@ def main() -> int:
                 for p, (h, _n) in zip(files, pool.map(hash_file, files), strict=True):
                     mine[str(p)] = h
 
-        results[f"brigade-desk hash_file, {workers} worker{'s' if workers > 1 else ''}"] = best(run_pool, args.repeat)
+        results[f"brigade-desk hash_file, {workers} worker{'s' if workers > 1 else ''}"] = best(
+            run_pool, args.repeat
+        )
         if openssl:
             assert all(sums[str(p)] == mine[str(p)] for p in files), "digests differ from openssl!"
 

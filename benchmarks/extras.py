@@ -22,7 +22,13 @@ def pdfs(db_path: Path, runs: int) -> dict[str, Any]:
 
     db = open_database(db_path)
     with db.Session() as s:
-        nos = list(s.scalars(select(CaseRecord.case_no).join(CaseReview, CaseReview.case_id == CaseRecord.id).limit(100)))
+        nos = list(
+            s.scalars(
+                select(CaseRecord.case_no)
+                .join(CaseReview, CaseReview.case_id == CaseRecord.id)
+                .limit(100)
+            )
+        )
     out = Path(tempfile.mkdtemp())
     ts = []
     for _ in range(max(1, min(runs, 3))):
@@ -32,7 +38,11 @@ def pdfs(db_path: Path, runs: int) -> dict[str, Any]:
         ts.append(time.perf_counter() - t)
     db.close()
     shutil.rmtree(out, ignore_errors=True)
-    return {"checklist_pdfs": len(nos), "checklist_pdfs_s": round(statistics.median(ts), 2), "checklist_pdfs_target_s": 15}
+    return {
+        "checklist_pdfs": len(nos),
+        "checklist_pdfs_s": round(statistics.median(ts), 2),
+        "checklist_pdfs_target_s": 15,
+    }
 
 
 def hashing(_db: Path, runs: int) -> dict[str, Any]:
@@ -67,7 +77,11 @@ def hashing(_db: Path, runs: int) -> dict[str, Any]:
     res["hash_1worker_gib_s"] = round(gib / t1, 2)
     res["hash_2workers_gib_s"] = round(gib / t2, 2)
     if openssl:
-        to = best(lambda: subprocess.run([openssl, "dgst", "-sha256", *map(str, files)], capture_output=True, check=True))
+        to = best(
+            lambda: subprocess.run(
+                [openssl, "dgst", "-sha256", *map(str, files)], capture_output=True, check=True
+            )
+        )
         res["openssl_gib_s"] = round(gib / to, 2)
         res["hash_2workers_vs_openssl"] = round(to / t2, 2)
         res["hash_target_ratio"] = 1.0

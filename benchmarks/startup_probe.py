@@ -1,6 +1,6 @@
 """Child process for the start-up benchmark: prints the seconds to the first painted window.
 
-    python -m benchmarks.startup_probe bare|app [DB]
+python -m benchmarks.startup_probe bare|app [DB]
 """
 
 from __future__ import annotations
@@ -62,7 +62,9 @@ def main() -> int:
 
         from PySide6.QtCore import QSettings
 
-        ini = QSettings(str(Path(tempfile.gettempdir()) / "brigade_bench.ini"), QSettings.Format.IniFormat)
+        ini = QSettings(
+            str(Path(tempfile.gettempdir()) / "brigade_bench.ini"), QSettings.Format.IniFormat
+        )
         app, w = start_window(Path(sys.argv[2]), lambda _w: ready.append(time.time() - T0), ini)
         watch = PaintWatch()
         w.installEventFilter(watch)  # type: ignore[attr-defined]

@@ -20,7 +20,9 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     if not folder.exists():
         raise UserError(f"保存位置不存在：{folder}")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".~" + target.stem[:20], suffix=target.suffix, dir=folder)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=".~" + target.stem[:20], suffix=target.suffix, dir=folder
+        )
         os.close(fd)
     except OSError as exc:
         raise UserError(describe_os_error(exc, target)) from exc

@@ -56,18 +56,38 @@ def _json_value(v: Any) -> Any:
 def dumps(d: dict[str, Any] | None) -> str | None:
     if d is None:
         return None
-    return json.dumps({k: _json_value(v) for k, v in sorted(d.items())}, ensure_ascii=False, sort_keys=True)
+    return json.dumps(
+        {k: _json_value(v) for k, v in sorted(d.items())}, ensure_ascii=False, sort_keys=True
+    )
 
 
-def entry_hash(prev: str, eid: int, at: str, user: str, action: str, table: str, rid: str, before: str | None, after: str | None) -> str:
-    payload = json.dumps([prev, eid, at, user, action, table, rid, before, after], ensure_ascii=False)
+def entry_hash(
+    prev: str,
+    eid: int,
+    at: str,
+    user: str,
+    action: str,
+    table: str,
+    rid: str,
+    before: str | None,
+    after: str | None,
+) -> str:
+    payload = json.dumps(
+        [prev, eid, at, user, action, table, rid, before, after], ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _state(obj: Any) -> dict[str, Any]:
     st = inspect(obj)
-    out = {c.columns[0].name: getattr(obj, c.key) for c in st.mapper.column_attrs if c.columns[0].name not in VOLATILE}
-    for r in _link_rels(obj):  # many-to-many links (a case's officers) as the list of linked records
+    out = {
+        c.columns[0].name: getattr(obj, c.key)
+        for c in st.mapper.column_attrs
+        if c.columns[0].name not in VOLATILE
+    }
+    for r in _link_rels(
+        obj
+    ):  # many-to-many links (a case's officers) as the list of linked records
         if r.key in st.dict:
             out[r.key] = _labels(getattr(obj, r.key))
     return out
@@ -123,7 +143,9 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     pend: _Pending = session.info.setdefault("audit_pending", _Pending())
     for obj in list(session.dirty):
         table = inspect(obj).mapper.local_table.name
-        if table in EXCLUDED_TABLES or not session.is_modified(obj, include_collections=bool(_link_rels(obj))):
+        if table in EXCLUDED_TABLES or not session.is_modified(
+            obj, include_collections=bool(_link_rels(obj))
+        ):
             continue
         before = _changes(obj) | _link_changes(obj)
         if before:
@@ -156,8 +178,20 @@ def _after_flush(session: Session, _ctx: Any) -> None:
         eid += 1
         b, a = dumps(before), dumps(after)
         h = entry_hash(prev, eid, at, user, action, table, rid, b, a)
-        values.append({"id": eid, "at": now, "os_user": user, "action": action, "table_name": table,
-                       "record_id": rid, "before": b, "after": a, "prev_hash": prev, "hash": h})
+        values.append(
+            {
+                "id": eid,
+                "at": now,
+                "os_user": user,
+                "action": action,
+                "table_name": table,
+                "record_id": rid,
+                "before": b,
+                "after": a,
+                "prev_hash": prev,
+                "hash": h,
+            }
+        )
         prev = h
     pend.rows.clear()
     conn.execute(AuditEntry.__table__.insert(), values)
@@ -187,7 +221,9 @@ ACTION_ZH = {"create": "新增", "update": "修改", "delete": "删除"}
 
 def history(session: Session, table: str, record_id: int | str) -> list[HistoryItem]:
     rows = session.scalars(
-        select(AuditEntry).where(AuditEntry.table_name == table, AuditEntry.record_id == str(record_id)).order_by(AuditEntry.id)
+        select(AuditEntry)
+        .where(AuditEntry.table_name == table, AuditEntry.record_id == str(record_id))
+        .order_by(AuditEntry.id)
     ).all()
     out = []
     for r in rows:
@@ -215,8 +251,13 @@ class VerifyResult:
         return self.broken_entry is None and not self.problem
 
     def as_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "entries": self.entries, "records_checked": self.records,
-                "broken_entry": self.broken_entry, "problem": self.problem}
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "records_checked": self.records,
+            "broken_entry": self.broken_entry,
+            "problem": self.problem,
+        }
 
 
 def verify(session: Session) -> VerifyResult:
@@ -226,9 +267,11 @@ def verify(session: Session) -> VerifyResult:
     expected_id = 1
     last_state: dict[tuple[str, str], tuple[int, str, str | None]] = {}
     conn = session.connection()
-    for row in conn.execute(text(
-        "SELECT id, at, os_user, action, table_name, record_id, before, after, prev_hash, hash FROM audit_log ORDER BY id"
-    )):
+    for row in conn.execute(
+        text(
+            "SELECT id, at, os_user, action, table_name, record_id, before, after, prev_hash, hash FROM audit_log ORDER BY id"
+        )
+    ):
         eid, at, user, action, table, rid, before, after, prev_hash, h = row
         at_s = at if isinstance(at, str) else at.isoformat(sep=" ")
         at_s = at_s.split(".")[0]
@@ -237,7 +280,10 @@ def verify(session: Session) -> VerifyResult:
             res.broken_entry = expected_id
             res.problem = f"审计记录第 {expected_id} 条缺失（下一条为第 {eid} 条），可能被删除"
             return res
-        if prev_hash != prev or entry_hash(prev, eid, at_s, user, action, table, rid, before, after) != h:
+        if (
+            prev_hash != prev
+            or entry_hash(prev, eid, at_s, user, action, table, rid, before, after) != h
+        ):
             res.broken_entry = eid
             res.problem = f"审计记录第 {eid} 条（{at_s} {ACTION_ZH.get(action, action)} {table} #{rid}）被改动，哈希链断开"
             return res
@@ -280,23 +326,32 @@ def verify(session: Session) -> VerifyResult:
             if col in t.c:
                 have = _normalise(t.c[col], cur[col])
             elif col in links.get(table, {}):  # a many-to-many link list: compare the linked ids
-                have, val = _linked_ids(conn, links[table][col], pk_vals), sorted(str(v).rsplit("#", 1)[-1] for v in val)
+                have, val = (
+                    _linked_ids(conn, links[table][col], pk_vals),
+                    sorted(str(v).rsplit("#", 1)[-1] for v in val),
+                )
             else:
                 continue
             if have != val:
                 res.broken_entry = eid
-                res.problem = (f"{table} #{rid} 的“{col}”为 {have!r}，与审计记录最后状态（第 {eid} 条）{val!r} 不符"
-                               "——可能在程序之外被修改")
+                res.problem = (
+                    f"{table} #{rid} 的“{col}”为 {have!r}，与审计记录最后状态（第 {eid} 条）{val!r} 不符"
+                    "——可能在程序之外被修改"
+                )
                 return res
     return res
 
 
 def _linked_ids(conn: Any, rel: Any, pk_vals: list[str]) -> list[str]:
     """The ids a record links to through a many-to-many table, as the trail stores them."""
-    (mine, _local), = [(c, lc) for c, lc in ((p[1], p[0]) for p in rel.synchronize_pairs)]
-    (theirs, _remote), = [(c, rc) for c, rc in ((p[1], p[0]) for p in rel.secondary_synchronize_pairs)]
-    rows = conn.execute(text(f'SELECT "{theirs.name}" FROM "{rel.secondary.name}" WHERE "{mine.name}" = :v'),
-                        {"v": pk_vals[0]}).all()
+    ((mine, _local),) = [(c, lc) for c, lc in ((p[1], p[0]) for p in rel.synchronize_pairs)]
+    ((theirs, _remote),) = [
+        (c, rc) for c, rc in ((p[1], p[0]) for p in rel.secondary_synchronize_pairs)
+    ]
+    rows = conn.execute(
+        text(f'SELECT "{theirs.name}" FROM "{rel.secondary.name}" WHERE "{mine.name}" = :v'),
+        {"v": pk_vals[0]},
+    ).all()
     return sorted(str(r[0]) for r in rows)
 
 

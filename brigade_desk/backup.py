@@ -25,8 +25,15 @@ from brigade_desk import paths
 from brigade_desk.errors import SchemaTooNewError, UserError, describe_os_error
 
 SETTING_KEY = "backup.dir"
-NAME_RE = re.compile(r"^brigade_desk-(\d{8})-(\d{6})-(daily|manual|pre-migration|pre-restore)\.sqlite$")
-KIND_ZH = {"daily": "每日自动", "manual": "手动", "pre-migration": "升级前", "pre-restore": "恢复前"}
+NAME_RE = re.compile(
+    r"^brigade_desk-(\d{8})-(\d{6})-(daily|manual|pre-migration|pre-restore)\.sqlite$"
+)
+KIND_ZH = {
+    "daily": "每日自动",
+    "manual": "手动",
+    "pre-migration": "升级前",
+    "pre-restore": "恢复前",
+}
 KEEP_DAILY = 30
 KEEP_MONTHLY = 12
 
@@ -50,7 +57,9 @@ def backup_dir(db_path: Path) -> Path:
     if db_path.is_file():
         try:
             with sqlite3.connect(db_path.absolute().as_uri() + "?mode=ro", uri=True) as c:
-                row = c.execute("SELECT value FROM setting WHERE key = ?", (SETTING_KEY,)).fetchone()
+                row = c.execute(
+                    "SELECT value FROM setting WHERE key = ?", (SETTING_KEY,)
+                ).fetchone()
             c.close()
             if row and json.loads(row[0]):
                 return Path(json.loads(row[0]))
@@ -89,8 +98,14 @@ def copy_database(src: Path, dest: Path) -> Path:
     return dest
 
 
-def make_backup(db_path: Path, kind: str = "manual", *, folder: Path | None = None, now: dt.datetime | None = None,
-                out: Path | None = None) -> Path:
+def make_backup(
+    db_path: Path,
+    kind: str = "manual",
+    *,
+    folder: Path | None = None,
+    now: dt.datetime | None = None,
+    out: Path | None = None,
+) -> Path:
     now = now or dt.datetime.now()
     if out is None:
         folder = folder or backup_dir(db_path)
@@ -98,7 +113,9 @@ def make_backup(db_path: Path, kind: str = "manual", *, folder: Path | None = No
         n = 1
         while out.exists():
             n += 1
-            out = folder / f"brigade_desk-{now:%Y%m%d-%H%M%S}-{kind}.sqlite".replace(".sqlite", f"-{n}.sqlite")
+            out = folder / f"brigade_desk-{now:%Y%m%d-%H%M%S}-{kind}.sqlite".replace(
+                ".sqlite", f"-{n}.sqlite"
+            )
     return copy_database(db_path, out)
 
 
@@ -179,7 +196,9 @@ def check_backup_file(path: Path) -> set[str]:
         raise UserError(f"备份文件 {path.name} 已损坏（完整性检查：{ok}），不能用于恢复。")
     unknown = revs - known_revisions()
     if unknown:
-        raise SchemaTooNewError(f"备份文件 {path.name} 由更新版本的程序创建（结构版本 {'、'.join(sorted(unknown))}），请先升级程序。")
+        raise SchemaTooNewError(
+            f"备份文件 {path.name} 由更新版本的程序创建（结构版本 {'、'.join(sorted(unknown))}），请先升级程序。"
+        )
     return revs
 
 

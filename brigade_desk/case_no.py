@@ -29,4 +29,3 @@ def natural_key(s: str) -> tuple[tuple[int, int | str], ...]:
 
 
 _DIGITS = re.compile(r"(\d+)")
-

@@ -84,7 +84,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     with DatabaseLock(paths.resolve_db_path(getattr(args, "db", None))):
         db = open_db(args)
         try:
-            result = _load(IMPORTERS[args.kind])(db, args.file, dry_run=args.dry_run, skip_invalid=args.skip_invalid)
+            result = _load(IMPORTERS[args.kind])(
+                db, args.file, dry_run=args.dry_run, skip_invalid=args.skip_invalid
+            )
         finally:
             db.close()
     if args.json:
@@ -136,7 +138,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         for rule in sorted(groups, key=lambda r: order.index(r) if r in order else len(order)):
             print(f"【{labels.get(rule, rule)}】{len(groups[rule])} 项")
             for f in groups[rule]:
-                ref = idcard.mask(f.ref) if mask and len(f.ref) == 18 and f.ref[:17].isdigit() else f.ref
+                ref = (
+                    idcard.mask(f.ref)
+                    if mask and len(f.ref) == 18 and f.ref[:17].isdigit()
+                    else f.ref
+                )
                 due = f" 期限 {f.due:%Y-%m-%d}" if f.due else ""
                 print(f"  {f.subject} {ref}{due}：{f.detail}")
         print(f"共 {len(findings)} 项问题（截至 {as_of:%Y-%m-%d}）")
@@ -165,9 +171,15 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                        help=f"数据库文件（默认取环境变量 {paths.DB_ENV}，否则用户数据目录）")
-    p = argparse.ArgumentParser(prog="brigade-desk", description="执法大队内勤台账（Brigade Desk）", parents=[common])
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help=f"数据库文件（默认取环境变量 {paths.DB_ENV}，否则用户数据目录）",
+    )
+    p = argparse.ArgumentParser(
+        prog="brigade-desk", description="执法大队内勤台账（Brigade Desk）", parents=[common]
+    )
     p.add_argument("--version", action="version", version=f"brigade-desk {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 

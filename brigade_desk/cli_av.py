@@ -48,10 +48,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     db = _open(args)
     ticker = _Ticker(not args.json)
     try:
-        opts = IngestOptions(case_no=args.case or "", activity=args.activity or "其他",
-                             officer_id=args.officer, officer2_id=args.officer2, device_no=args.device or "",
-                             target=args.target or "", place=args.place or "",
-                             copy_to=args.copy_to, workers=_workers(args, db))
+        opts = IngestOptions(
+            case_no=args.case or "",
+            activity=args.activity or "其他",
+            officer_id=args.officer,
+            officer2_id=args.officer2,
+            device_no=args.device or "",
+            target=args.target or "",
+            place=args.place or "",
+            copy_to=args.copy_to,
+            workers=_workers(args, db),
+        )
         res = ingest(db, Path(args.dir), opts, progress=Progress(ticker))
     finally:
         ticker.close()
@@ -108,10 +115,20 @@ def cmd_roots(args: argparse.Namespace) -> int:
                 r = roots.set_root_path(s, int(rid), new)
                 print(f"存储位置「{r.name}」已改为 {r.path}")
         with db.Session() as s:
-            counts = dict(s.execute(select(AvRecord.root_id, func.count()).group_by(AvRecord.root_id)).all())
-            rows = [{"id": r.id, "name": r.name, "path": r.path, "archive": r.is_archive,
-                     "records": counts.get(r.id, 0), "reachable": Path(r.path).is_dir()}
-                    for r in s.scalars(select(AvStorageRoot).order_by(AvStorageRoot.id))]
+            counts = dict(
+                s.execute(select(AvRecord.root_id, func.count()).group_by(AvRecord.root_id)).all()
+            )
+            rows = [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "path": r.path,
+                    "archive": r.is_archive,
+                    "records": counts.get(r.id, 0),
+                    "reachable": Path(r.path).is_dir(),
+                }
+                for r in s.scalars(select(AvStorageRoot).order_by(AvStorageRoot.id))
+            ]
     finally:
         db.close()
     if args.json:
@@ -133,16 +150,27 @@ def cmd_patterns(args: argparse.Namespace) -> int:
     db = _open(args)
     try:
         with db.Session() as s:
-            rows = [{"name": p.name, "regex": p.regex, "priority": p.priority, "enabled": p.enabled,
-                     "notes": p.notes}
-                    for p in s.scalars(select(AvNamePattern).order_by(AvNamePattern.priority, AvNamePattern.id))]
+            rows = [
+                {
+                    "name": p.name,
+                    "regex": p.regex,
+                    "priority": p.priority,
+                    "enabled": p.enabled,
+                    "notes": p.notes,
+                }
+                for p in s.scalars(
+                    select(AvNamePattern).order_by(AvNamePattern.priority, AvNamePattern.id)
+                )
+            ]
     finally:
         db.close()
     if args.json:
         emit_json(rows)
     else:
         for r in rows:
-            print(f"{'✓' if r['enabled'] else '✗'} {r['priority']:>3} {r['name']}：{r['regex']}  {r['notes']}")
+            print(
+                f"{'✓' if r['enabled'] else '✗'} {r['priority']:>3} {r['name']}：{r['regex']}  {r['notes']}"
+            )
     return 0
 
 
@@ -152,7 +180,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     av = sub.add_parser("av", parents=[common], help="执法音像记录台账：入库、校验")
     avsub = av.add_subparsers(dest="av_command", metavar="AV_COMMAND", required=True)
 
-    ing = avsub.add_parser("ingest", parents=[common], help="把一个文件夹（含子文件夹）的音像文件入库")
+    ing = avsub.add_parser(
+        "ingest", parents=[common], help="把一个文件夹（含子文件夹）的音像文件入库"
+    )
     ing.add_argument("dir", help="要入库的文件夹")
     ing.add_argument("--case", help="案件编号")
     ing.add_argument("--activity", choices=ACTIVITIES, help="执法活动（默认 其他）")
@@ -161,17 +191,23 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     ing.add_argument("--device", help="执法记录仪编号，文件名未带设备号时使用")
     ing.add_argument("--target", help="执法对象（当事人 / 车牌号）")
     ing.add_argument("--place", help="地点")
-    ing.add_argument("--copy-to", metavar="DIR", help="同时复制到归档位置（年/月/设备），复制后校验")
+    ing.add_argument(
+        "--copy-to", metavar="DIR", help="同时复制到归档位置（年/月/设备），复制后校验"
+    )
     ing.add_argument("--workers", type=int, help="并行计算 SHA-256 的线程数（默认取设置，2）")
     ing.add_argument("--json", action="store_true")
     ing.set_defaults(func=cmd_ingest)
 
-    ver = avsub.add_parser("verify", parents=[common], help="重新计算所有已入库文件的 SHA-256，报告修改 / 缺失 / 移动")
+    ver = avsub.add_parser(
+        "verify", parents=[common], help="重新计算所有已入库文件的 SHA-256，报告修改 / 缺失 / 移动"
+    )
     ver.add_argument("--workers", type=int)
     ver.add_argument("--json", action="store_true")
     ver.set_defaults(func=cmd_verify)
 
-    ro = avsub.add_parser("roots", parents=[common], help="列出存储位置；--set-path 在盘符变化后重新指向")
+    ro = avsub.add_parser(
+        "roots", parents=[common], help="列出存储位置；--set-path 在盘符变化后重新指向"
+    )
     ro.add_argument("--set-path", nargs=2, metavar=("ID", "PATH"))
     ro.add_argument("--json", action="store_true")
     ro.set_defaults(func=cmd_roots)

@@ -38,14 +38,17 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     try:
-        v = ReviewService(db).draw_sample(args.year, per_category=args.per_category, seed=args.seed,
-                                          redraw=args.redraw)
+        v = ReviewService(db).draw_sample(
+            args.year, per_category=args.per_category, seed=args.seed, redraw=args.redraw
+        )
     finally:
         db.close()
     if args.json:
         emit_json(v.as_json())
         return 0
-    print(f"{v.year} 年案卷评查样本（{v.drawn_on:%Y-%m-%d} 抽取，随机种子 {v.seed}，每类至少 {v.per_category} 件，不足全部）")
+    print(
+        f"{v.year} 年案卷评查样本（{v.drawn_on:%Y-%m-%d} 抽取，随机种子 {v.seed}，每类至少 {v.per_category} 件，不足全部）"
+    )
     for cat, nos in v.by_category().items():
         print(f"  {cat}：共 {v.population.get(cat, 0)} 件，抽取 {len(nos)} 件")
         for e in (x for x in v.entries if x.category == cat):
@@ -107,13 +110,20 @@ def cmd_holidays(args: argparse.Namespace) -> int:
     try:
         if args.action == "set":
             if not args.holidays:
-                raise UserError("请用 --holidays 填写放假日期，如 \"2027-01-01~2027-01-03 元旦;2027-02-06~2027-02-12 春节\"")
-            data = parse_schedule_text(args.year, args.holidays.replace(";", "\n").replace("；", "\n"),
-                                       (args.workdays or "").replace(";", "\n").replace("；", "\n"))
+                raise UserError(
+                    '请用 --holidays 填写放假日期，如 "2027-01-01~2027-01-03 元旦;2027-02-06~2027-02-12 春节"'
+                )
+            data = parse_schedule_text(
+                args.year,
+                args.holidays.replace(";", "\n").replace("；", "\n"),
+                (args.workdays or "").replace(";", "\n").replace("；", "\n"),
+            )
             data.source = args.source or ""
             with db.begin() as s:
                 save_schedule(s, data)
-            print(f"已录入 {args.year} 年节假日安排：放假 {len(data.holidays)} 天，调休上班 {len(data.workdays)} 天")
+            print(
+                f"已录入 {args.year} 年节假日安排：放假 {len(data.holidays)} 天，调休上班 {len(data.workdays)} 天"
+            )
             return 0
         with db.Session() as s:
             cal = Calendar.load(s)
@@ -127,7 +137,9 @@ def cmd_holidays(args: argparse.Namespace) -> int:
         elif library_knows(args.year):
             print(f"{args.year} 年：日历库已收录国务院安排")
         else:
-            print(f"{args.year} 年：尚未录入，涉及该年的期限只能按普通周末估算。请用 holidays set 录入。")
+            print(
+                f"{args.year} 年：尚未录入，涉及该年的期限只能按普通周末估算。请用 holidays set 录入。"
+            )
             return 1
         return 0
     finally:
@@ -140,7 +152,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     s = rsub.add_parser("sample", parents=[common], help="抽取（或查看）年度评查样本")
     s.add_argument("--year", type=int, required=True)
-    s.add_argument("--per-category", type=int, default=None, help="每类最少抽取件数（默认取设置，10）")
+    s.add_argument(
+        "--per-category", type=int, default=None, help="每类最少抽取件数（默认取设置，10）"
+    )
     s.add_argument("--seed", type=int, default=None, help="随机种子（不填则随机生成并记录）")
     s.add_argument("--redraw", action="store_true", help="重新抽取（保留人工添加的案卷）")
     s.add_argument("--json", action="store_true")
@@ -165,10 +179,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     r.add_argument("--as-of", type=_date, default=None)
     r.set_defaults(func=cmd_report)
 
-    h = sub.add_parser("holidays", parents=[common], help="国务院节假日安排（日历库未收录的年份由此录入）")
+    h = sub.add_parser(
+        "holidays", parents=[common], help="国务院节假日安排（日历库未收录的年份由此录入）"
+    )
     h.add_argument("action", choices=["show", "set"])
     h.add_argument("--year", type=int, required=True)
-    h.add_argument("--holidays", default="", help="放假日期，分号分隔，如 \"2027-01-01~2027-01-03 元旦\"")
+    h.add_argument(
+        "--holidays", default="", help='放假日期，分号分隔，如 "2027-01-01~2027-01-03 元旦"'
+    )
     h.add_argument("--workdays", default="", help="调休上班日期，分号分隔")
     h.add_argument("--source", default="", help="依据（国务院办公厅通知文号）")
     h.set_defaults(func=cmd_holidays)

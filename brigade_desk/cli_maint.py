@@ -40,11 +40,23 @@ def cmd_backups(args: argparse.Namespace) -> int:
     if args.json:
         from brigade_desk.cli import emit_json
 
-        emit_json([{"path": str(b.path), "when": b.when.isoformat(sep=" "), "kind": b.kind, "size": b.size} for b in items])
+        emit_json(
+            [
+                {
+                    "path": str(b.path),
+                    "when": b.when.isoformat(sep=" "),
+                    "kind": b.kind,
+                    "size": b.size,
+                }
+                for b in items
+            ]
+        )
     else:
         print(f"备份文件夹：{folder}")
         for b in items:
-            print(f"{b.when:%Y-%m-%d %H:%M:%S}  {b.kind_zh:6}  {b.size / 1024:8.0f} KB  {b.path.name}")
+            print(
+                f"{b.when:%Y-%m-%d %H:%M:%S}  {b.kind_zh:6}  {b.size / 1024:8.0f} KB  {b.path.name}"
+            )
     return 0
 
 

@@ -27,7 +27,9 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
     else:
         zh = {"late": "已逾期", "due": "待报送", "done": "已报送"}
         for i in items:
-            print(f"{zh[i.state]:4} {i.due:%Y-%m-%d}  {i.name}（{i.period_label}）  [{i.key} {i.period}]")
+            print(
+                f"{zh[i.state]:4} {i.due:%Y-%m-%d}  {i.name}（{i.period_label}）  [{i.key} {i.period}]"
+            )
     return 0
 
 
@@ -37,5 +39,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     d = sub.add_parser("deadlines", parents=[common], help="上报日历：近 30 天待报和已逾期事项")
     d.add_argument("--as-of", type=_date)
     d.add_argument("--json", action="store_true")
-    d.add_argument("--done", nargs=2, metavar=("KEY", "PERIOD"), help="把某一期标记为已报送，如 monthly_data 2026-10")
+    d.add_argument(
+        "--done",
+        nargs=2,
+        metavar=("KEY", "PERIOD"),
+        help="把某一期标记为已报送，如 monthly_data 2026-10",
+    )
     d.set_defaults(func=cmd_deadlines)

@@ -54,7 +54,9 @@ def cmd_forms(args: argparse.Namespace) -> int:
     db = open_db(args)
     try:
         svc = TrainingService(db)
-        forms = svc.set_forms([f for f in args.set.split(",")]) if args.set is not None else svc.forms()
+        forms = (
+            svc.set_forms([f for f in args.set.split(",")]) if args.set is not None else svc.forms()
+        )
     finally:
         db.close()
     print("\n".join(forms))

@@ -58,8 +58,9 @@ def _url(path: Path) -> URL:
 
 def _make_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
     # JSON columns keep Chinese readable in the file (["查封扣押"], not ["\\u67e5…"]) so plain SQL LIKE works
-    engine = create_engine(_url(path), future=True,
-                           json_serializer=lambda o: json.dumps(o, ensure_ascii=False))
+    engine = create_engine(
+        _url(path), future=True, json_serializer=lambda o: json.dumps(o, ensure_ascii=False)
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -76,7 +77,9 @@ def _make_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
         # not an OperationalError): the clerk's message instead of a traceback, wherever it surfaces
         if sqlite_code(ctx.original_exception) in DAMAGE_CODES:
             log.info("database %s damaged: %s", path, ctx.original_exception)
-            raise DatabaseDamagedError(path, "读取数据时发现文件内容损坏", in_use=True) from ctx.original_exception
+            raise DatabaseDamagedError(
+                path, "读取数据时发现文件内容损坏", in_use=True
+            ) from ctx.original_exception
 
     return engine
 
@@ -86,7 +89,9 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 def _unusable(path: Path, exc: BaseException) -> UserError:
     """A SQLite error met while opening ``path``, as the clerk's message."""
-    return translate_db_error(exc, path) or DatabaseUnavailableError(f"无法打开数据库 {path}：{exc}")
+    return translate_db_error(exc, path) or DatabaseUnavailableError(
+        f"无法打开数据库 {path}：{exc}"
+    )
 
 
 def check_database_file(path: Path) -> None:
@@ -110,7 +115,9 @@ def check_database_file(path: Path) -> None:
     if size == 0:
         raise DatabaseDamagedError(path, "文件是空的，0 字节")
     if not head.startswith(SQLITE_MAGIC):
-        raise DatabaseDamagedError(path, "文件开头没有 SQLite 数据库的标识：不是数据库文件，或开头已被覆盖")
+        raise DatabaseDamagedError(
+            path, "文件开头没有 SQLite 数据库的标识：不是数据库文件，或开头已被覆盖"
+        )
     if len(head) < 100:
         raise DatabaseDamagedError(path, f"文件不完整，只有 {size} 字节")
     page_size = int.from_bytes(head[16:18], "big")
@@ -123,8 +130,11 @@ def check_database_file(path: Path) -> None:
     wal = path.with_name(path.name + "-wal")
     wal_size = wal.stat().st_size if wal.is_file() else 0
     if pages and head[24:28] == head[92:96] and wal_size == 0 and size < pages * page_size:
-        raise DatabaseDamagedError(path, f"文件不完整：应有 {pages * page_size:,} 字节，只有 {size:,} 字节"
-                                         "，可能复制或保存时中断")
+        raise DatabaseDamagedError(
+            path,
+            f"文件不完整：应有 {pages * page_size:,} 字节，只有 {size:,} 字节"
+            "，可能复制或保存时中断",
+        )
     t0 = time.perf_counter()
     try:
         result = _quick_check(path, read_only=True)

@@ -50,7 +50,12 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
 
     def __str__(self) -> str:
         where = f"工作表「{self.sheet}」第 {self.row} 行" if self.row else f"工作表「{self.sheet}」"
@@ -112,12 +117,16 @@ def damaged_message(path: object | None, detail: str = "", *, in_use: bool = Fal
         from brigade_desk import paths
 
         folder = paths.backup_dir_for(Path(str(path)))
-        out = (f"请从备份恢复：在程序中用“文件 → 备份与恢复”，或在命令行用 brigade-desk backups 列出备份、"
-               f"brigade-desk restore 备份文件 恢复（备份文件夹默认为 {folder}）。"
-               "恢复时损坏的文件会改名保留在原处，不会被删除。")
+        out = (
+            f"请从备份恢复：在程序中用“文件 → 备份与恢复”，或在命令行用 brigade-desk backups 列出备份、"
+            f"brigade-desk restore 备份文件 恢复（备份文件夹默认为 {folder}）。"
+            "恢复时损坏的文件会改名保留在原处，不会被删除。"
+        )
     else:
-        out = ("请从备份恢复：在程序中用“文件 → 备份与恢复”，或在命令行用 brigade-desk backups 列出备份、"
-               "brigade-desk restore 备份文件 恢复。")
+        out = (
+            "请从备份恢复：在程序中用“文件 → 备份与恢复”，或在命令行用 brigade-desk backups 列出备份、"
+            "brigade-desk restore 备份文件 恢复。"
+        )
     done = "本次操作没有完成。" if in_use else "为免损坏扩大，程序没有向其中写入任何内容。"
     return f"{where}已损坏，无法使用{what}。{done}{out}"
 
@@ -140,16 +149,27 @@ def translate_db_error(exc: BaseException, path: object | None = None) -> UserEr
         return exc
     code = sqlite_code(exc)
     if code in (SQLITE_BUSY, SQLITE_LOCKED):
-        return UserError("数据库正忙（另一个程序正在写入）。请稍后重试；如果一直这样，请关闭其他正在使用该数据库的 Brigade Desk。")
+        return UserError(
+            "数据库正忙（另一个程序正在写入）。请稍后重试；如果一直这样，请关闭其他正在使用该数据库的 Brigade Desk。"
+        )
     if code == SQLITE_READONLY:
-        return UserError("数据库文件是只读的（可能在只读U盘、光盘或没有写权限的文件夹中）。请把它复制到本机硬盘后再打开。本次修改未保存。")
+        return UserError(
+            "数据库文件是只读的（可能在只读U盘、光盘或没有写权限的文件夹中）。请把它复制到本机硬盘后再打开。本次修改未保存。"
+        )
     if code == SQLITE_FULL:
-        return UserError("磁盘已满，本次修改未保存（之前保存的数据没有丢失）。请清理磁盘空间后重试。")
+        return UserError(
+            "磁盘已满，本次修改未保存（之前保存的数据没有丢失）。请清理磁盘空间后重试。"
+        )
     if code == SQLITE_IOERR:
-        return UserError("读写磁盘出错（磁盘可能已满、被拔出或损坏），本次修改未保存。请检查磁盘后重试。")
+        return UserError(
+            "读写磁盘出错（磁盘可能已满、被拔出或损坏），本次修改未保存。请检查磁盘后重试。"
+        )
     if code in DAMAGE_CODES:
-        return DatabaseDamagedError(path, "读取数据时发现文件内容损坏" if code == SQLITE_CORRUPT
-                                    else "文件不是 SQLite 数据库", in_use=True)
+        return DatabaseDamagedError(
+            path,
+            "读取数据时发现文件内容损坏" if code == SQLITE_CORRUPT else "文件不是 SQLite 数据库",
+            in_use=True,
+        )
     if code in (SQLITE_CANTOPEN, SQLITE_PERM):
         where = f" {path}" if path else ""
         return UserError(f"无法打开数据库文件{where}（文件夹不存在、没有权限或磁盘不可用）。")

@@ -36,8 +36,17 @@ class DatabaseLock:
             raise UserError(_held_message(holder, self.path))
         fh.seek(0)
         fh.truncate()
-        fh.write(json.dumps({"user": os_user(), "host": socket.gethostname(), "pid": os.getpid(),
-                             "since": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}, ensure_ascii=False))
+        fh.write(
+            json.dumps(
+                {
+                    "user": os_user(),
+                    "host": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "since": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+                },
+                ensure_ascii=False,
+            )
+        )
         fh.flush()
         self._fh = fh
 

@@ -50,15 +50,24 @@ def pdf_fonts() -> PdfFonts:
 def styles() -> dict[str, ParagraphStyle]:
     f = pdf_fonts()
     return {
-        "title": ParagraphStyle("title", fontName=f.heading, fontSize=18, leading=26, alignment=TA_CENTER, spaceAfter=4 * mm),
-        "h2": ParagraphStyle("h2", fontName=f.heading, fontSize=13, leading=20, spaceBefore=3 * mm, spaceAfter=2 * mm),
+        "title": ParagraphStyle(
+            "title",
+            fontName=f.heading,
+            fontSize=18,
+            leading=26,
+            alignment=TA_CENTER,
+            spaceAfter=4 * mm,
+        ),
+        "h2": ParagraphStyle(
+            "h2", fontName=f.heading, fontSize=13, leading=20, spaceBefore=3 * mm, spaceAfter=2 * mm
+        ),
         "body": ParagraphStyle("body", fontName=f.body, fontSize=11, leading=17),
         "small": ParagraphStyle("small", fontName=f.song, fontSize=9, leading=12),
         "cell": ParagraphStyle("cell", fontName=f.song, fontSize=9.5, leading=12.5),
-        "cellb": ParagraphStyle("cellb", fontName=f.heading, fontSize=9.5, leading=12.5, alignment=TA_CENTER),
+        "cellb": ParagraphStyle(
+            "cellb", fontName=f.heading, fontSize=9.5, leading=12.5, alignment=TA_CENTER
+        ),
     }
-
-
 
 
 def make_numbered_canvas(font_name: str, fmt: str = "第 {page} 页 / 共 {total} 页") -> type:
@@ -82,14 +91,23 @@ def make_numbered_canvas(font_name: str, fmt: str = "第 {page} 页 / 共 {total
                 self.__dict__.update(state)
                 self.setFont(font_name, 9)
                 w = self._pagesize[0]
-                self.drawCentredString(w / 2, 10 * mm, fmt.format(page=self._pageNumber, total=total))
+                self.drawCentredString(
+                    w / 2, 10 * mm, fmt.format(page=self._pageNumber, total=total)
+                )
                 super().showPage()
             super().save()
 
     return NumberedCanvas
 
 
-def build_pdf(out: Path | str, story: list[Any], *, title: str, pagesize: Any = A4, margins_mm: tuple[float, float, float, float] = (20, 18, 20, 18)) -> Path:
+def build_pdf(
+    out: Path | str,
+    story: list[Any],
+    *,
+    title: str,
+    pagesize: Any = A4,
+    margins_mm: tuple[float, float, float, float] = (20, 18, 20, 18),
+) -> Path:
     """Build a PDF atomically with page numbers. margins: top, right, bottom, left (mm)."""
     from reportlab.platypus import SimpleDocTemplate
 
@@ -97,8 +115,14 @@ def build_pdf(out: Path | str, story: list[Any], *, title: str, pagesize: Any = 
     top, right, bottom, left = margins_mm
     with atomic_path(out) as tmp:
         doc = SimpleDocTemplate(
-            str(tmp), pagesize=pagesize, title=title, author="Brigade Desk",
-            topMargin=top * mm, rightMargin=right * mm, bottomMargin=bottom * mm, leftMargin=left * mm,
+            str(tmp),
+            pagesize=pagesize,
+            title=title,
+            author="Brigade Desk",
+            topMargin=top * mm,
+            rightMargin=right * mm,
+            bottomMargin=bottom * mm,
+            leftMargin=left * mm,
         )
         doc.build(story, canvasmaker=make_numbered_canvas(f.song))
     return Path(out)

@@ -78,8 +78,13 @@ def all_definitions() -> dict[str, SettingDef]:
     return DEFINITIONS
 
 
-def define(key: str, label: str, default: Any, help: str = "",
-           validate: Callable[[Any], None] | None = None) -> SettingDef:
+def define(
+    key: str,
+    label: str,
+    default: Any,
+    help: str = "",
+    validate: Callable[[Any], None] | None = None,
+) -> SettingDef:
     d = SettingDef(key, label, default, help, validate)
     DEFINITIONS[key] = d
     return d
@@ -96,14 +101,21 @@ LEGAL_REVIEWER_RATIO = define(
     "roster.legal_reviewer_ratio", "法制审核人员最低比例（%）", 5.0, "占在岗执法人员的百分比"
 )
 BODYCAM_DEADLINE = define(
-    "roster.bodycam_deadline", "一线执法人员配备执法记录仪期限", "2026-12-31", "交通运输部2024–2026年方案"
+    "roster.bodycam_deadline",
+    "一线执法人员配备执法记录仪期限",
+    "2026-12-31",
+    "交通运输部2024–2026年方案",
 )
 MASK_IDS = define(
-    "privacy.mask_ids", "列表和不需要完整号码的表格中隐藏身份证号中间位", True,
+    "privacy.mask_ids",
+    "列表和不需要完整号码的表格中隐藏身份证号中间位",
+    True,
     "关闭后所有列表和表格显示完整身份证号",
 )
 MASK_IDS_IN_FORMS = define(
-    "privacy.mask_ids_in_roster_export", "上报花名册中也隐藏身份证号中间位", False,
+    "privacy.mask_ids_in_roster_export",
+    "上报花名册中也隐藏身份证号中间位",
+    False,
     "花名册通常需要完整身份证号；如上级不需要可打开",
 )
 
@@ -118,7 +130,12 @@ def get(session: Session, d: SettingDef) -> Any:
         value = json.loads(row.value)
         d.check(value)
     except ValueError as exc:  # written by another program or an older version: the default
-        log.warning("setting %s holds an unusable value %r (%s); using the default", d.key, row.value[:200], exc)
+        log.warning(
+            "setting %s holds an unusable value %r (%s); using the default",
+            d.key,
+            row.value[:200],
+            exc,
+        )
         return d.default
     return value
 
@@ -144,18 +161,35 @@ def get_key(session: Session, key: str, default: Any = None) -> Any:
         return defs[key].default if key in defs else default
     return json.loads(row.value)
 
+
 # ---- AV record index (执法音像记录台账) ----
 AV_FULL_PROCESS = define(
-    "av.full_process_activities", "须全程音像记录的执法活动", ["查封扣押", "强制拆除"],
+    "av.full_process_activities",
+    "须全程音像记录的执法活动",
+    ["查封扣押", "强制拆除"],
     "案件记录了这些执法活动而索引中没有该案件该活动的音像记录时提示（全程记录）",
 )
 AV_CASE_PERMANENT = define(
-    "av.case_evidence_permanent", "作为案件证据的音像记录永久保存", True, "填写了案件编号的音像记录保存期限为永久"
+    "av.case_evidence_permanent",
+    "作为案件证据的音像记录永久保存",
+    True,
+    "填写了案件编号的音像记录保存期限为永久",
 )
 AV_RETENTION_YEARS = define(
-    "av.retention_years", "音像记录保存期限（年，按执法活动；空为永久）",
-    {"查封扣押": None, "强制拆除": None, "现场检查": 1, "调查取证": None, "听证": None,
-     "留置送达": None, "公告送达": None, "其他": 1},
+    "av.retention_years",
+    "音像记录保存期限（年，按执法活动；空为永久）",
+    {
+        "查封扣押": None,
+        "强制拆除": None,
+        "现场检查": 1,
+        "调查取证": None,
+        "听证": None,
+        "留置送达": None,
+        "公告送达": None,
+        "其他": 1,
+    },
     "不作为案件证据的音像记录按执法活动保存的年数；null 表示永久",
 )
-AV_WORKERS = define("av.hash_workers", "音像文件校验时同时处理的文件数", 2, "计算 SHA-256 时同时处理的文件数")
+AV_WORKERS = define(
+    "av.hash_workers", "音像文件校验时同时处理的文件数", 2, "计算 SHA-256 时同时处理的文件数"
+)

@@ -27,13 +27,21 @@ from brigade_desk.models.cases import OfficialDay, OfficialYear
 WORKING = "working"
 CALENDAR = "calendar"
 KINDS = {WORKING: "工作日", CALENDAR: "自然日"}
-_KIND_WORDS = {"working": WORKING, "工作日": WORKING, "calendar": CALENDAR, "自然日": CALENDAR, "日历日": CALENDAR,
-               "日": CALENDAR}
+_KIND_WORDS = {
+    "working": WORKING,
+    "工作日": WORKING,
+    "calendar": CALENDAR,
+    "自然日": CALENDAR,
+    "日历日": CALENDAR,
+    "日": CALENDAR,
+}
 
 
 def normalize_kind(value: object, default: str = WORKING) -> str:
     """A setting's period kind as typed by the clerk (``working``/``工作日``, ``calendar``/``自然日``)."""
     return _KIND_WORDS.get(str(value).strip().lower(), default)
+
+
 MAX_SPAN_DAYS = 4000
 
 
@@ -62,8 +70,10 @@ class Deadline:
         if not self.unknown_years:
             return ""
         years = "、".join(str(y) for y in self.unknown_years)
-        return (f"（注意：该期限涉及 {years} 年，该年国务院节假日安排尚未录入，"
-                "暂按普通周末估算，请在“节假日安排”中录入该年安排后以官方日历为准）")
+        return (
+            f"（注意：该期限涉及 {years} 年，该年国务院节假日安排尚未录入，"
+            "暂按普通周末估算，请在“节假日安排”中录入该年安排后以官方日历为准）"
+        )
 
     def describe(self) -> str:
         return f"{self.days} 个{KINDS[self.kind]}"
@@ -199,7 +209,10 @@ def parse_schedule_text(year: int, holidays: str, workdays: str) -> ScheduleInpu
 
     out = ScheduleInput(year)
     errs: dict[str, str] = {}
-    for key, text_, target in (("holidays", holidays, out.holidays), ("workdays", workdays, out.workdays)):
+    for key, text_, target in (
+        ("holidays", holidays, out.holidays),
+        ("workdays", workdays, out.workdays),
+    ):
         label = "放假日期" if key == "holidays" else "调休上班日期"
         for n, line in enumerate(text_.splitlines(), start=1):
             line = line.strip()
@@ -249,7 +262,9 @@ def save_schedule(session: Session, data: ScheduleInput, today: dt.date | None =
     if existing is not None:
         session.delete(existing)
         session.flush()
-    y = OfficialYear(year=data.year, source=data.source.strip(), entered_on=today or dt.date.today())
+    y = OfficialYear(
+        year=data.year, source=data.source.strip(), entered_on=today or dt.date.today()
+    )
     for d, name in data.holidays:
         y.days.append(OfficialDay(date=d, is_workday=False, name=name))
     for d, name in data.workdays:

@@ -48,7 +48,9 @@ def log(msg: str) -> None:
 def read_version() -> str:
     tree = ast.parse((ROOT / "brigade_desk" / "__init__.py").read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__version__" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", None) == "__version__" for t in node.targets
+        ):
             return str(ast.literal_eval(node.value))
     raise SystemExit("brigade_desk/__init__.py has no __version__")
 
@@ -65,17 +67,31 @@ def ensure_venv(vdir: Path, install: bool) -> Path:
     if not install:
         return py
     # Reinstall only when the dependency list (or this script's requirement) changed.
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes()
-                            + PYINSTALLER_REQ.encode()).hexdigest()
+    digest = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes() + PYINSTALLER_REQ.encode()
+    ).hexdigest()
     stamp = vdir / ".brigade-desk-build"
     if stamp.exists() and stamp.read_text() == digest:
         log("venv up to date")
         return py
-    log("installing the project (editable, so the bundle always takes the source tree) and PyInstaller")
+    log(
+        "installing the project (editable, so the bundle always takes the source tree) and PyInstaller"
+    )
     # Editable: the spec analyses the source tree (pathex=ROOT); the venv only supplies dependencies.
     subprocess.check_call(
-        [str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-c", str(CONSTRAINTS),
-         "-e", ".[fast]", PYINSTALLER_REQ],
+        [
+            str(py),
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "-q",
+            "-c",
+            str(CONSTRAINTS),
+            "-e",
+            ".[fast]",
+            PYINSTALLER_REQ,
+        ],
         cwd=ROOT,
     )
     stamp.write_text(digest)
@@ -92,8 +108,20 @@ def dir_size(p: Path) -> tuple[int, int]:
 
 
 def run_pyinstaller(py: Path) -> float:
-    cmd = [str(py), "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-           "--distpath", str(DIST), "--workpath", str(WORK), str(SPEC)]
+    cmd = [
+        str(py),
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--clean",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(DIST),
+        "--workpath",
+        str(WORK),
+        str(SPEC),
+    ]
     log(" ".join(cmd))
     t0 = time.perf_counter()
     subprocess.check_call(cmd, cwd=ROOT)
@@ -106,8 +134,11 @@ def find_iscc(explicit: str | None) -> Path | None:
     found = shutil.which("ISCC") or shutil.which("iscc")
     if found:
         return Path(found)
-    roots = [os.environ.get("ProgramFiles(x86)"), os.environ.get("ProgramFiles"),
-             os.path.join(os.environ.get("LOCALAPPDATA", ""), "Programs")]
+    roots = [
+        os.environ.get("ProgramFiles(x86)"),
+        os.environ.get("ProgramFiles"),
+        os.path.join(os.environ.get("LOCALAPPDATA", ""), "Programs"),
+    ]
     for r in roots:
         if r:
             cand = Path(r) / "Inno Setup 6" / "ISCC.exe"
@@ -129,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--venv", type=Path, default=ROOT / "build" / "venv")
     ap.add_argument("--no-install", action="store_true", help="use the venv as it is (no pip)")
     ap.add_argument("--smoke", action="store_true", help="run installer/smoke.py afterwards")
-    ap.add_argument("--no-iscc", action="store_true", help="Windows: do not build the setup program")
+    ap.add_argument(
+        "--no-iscc", action="store_true", help="Windows: do not build the setup program"
+    )
     ap.add_argument("--iscc", help="path to Inno Setup's ISCC.exe")
     args = ap.parse_args(argv)
 
@@ -162,8 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         "venv_seconds": round(t_env, 1),
         "pyinstaller_seconds": round(t_pyi, 1),
     }
-    log(f"bundle {BUNDLE}: {report['bundle_mib']} MiB in {files} files; "
-        f"PyInstaller {t_pyi:.1f} s (venv/pip {t_env:.1f} s)")
+    log(
+        f"bundle {BUNDLE}: {report['bundle_mib']} MiB in {files} files; "
+        f"PyInstaller {t_pyi:.1f} s (venv/pip {t_env:.1f} s)"
+    )
 
     if IS_WINDOWS and not args.no_iscc:
         iscc = find_iscc(args.iscc)
@@ -177,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
             log(f"setup program: {setup}")
 
     (ROOT / "build").mkdir(exist_ok=True)
-    (ROOT / "build" / "build-report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    (ROOT / "build" / "build-report.json").write_text(
+        json.dumps(report, indent=2), encoding="utf-8"
+    )
 
     if args.smoke:
         return subprocess.call([sys.executable, str(HERE / "smoke.py"), "--bundle", str(BUNDLE)])

@@ -28,8 +28,12 @@ def draw(size: int = 256) -> Image.Image:
     text = "台"
     box = d.textbbox((0, 0), text, font=font)
     w, h = box[2] - box[0], box[3] - box[1]
-    d.text(((size - w) / 2 - box[0], (size * 0.72 - h) / 2 - box[1] + size * 0.02), text,
-           font=font, fill=(255, 255, 255, 255))
+    d.text(
+        ((size - w) / 2 - box[0], (size * 0.72 - h) / 2 - box[1] + size * 0.02),
+        text,
+        font=font,
+        fill=(255, 255, 255, 255),
+    )
     return img
 
 

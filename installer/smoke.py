@@ -70,7 +70,9 @@ def source_version() -> str | None:
     if not init.is_file():
         return None
     for node in ast.parse(init.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__version__" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", None) == "__version__" for t in node.targets
+        ):
             return str(ast.literal_eval(node.value))
     return None
 
@@ -84,8 +86,14 @@ def pdf_font_rows(path: Path) -> list[tuple[str, str, bool]] | None:
     exe = shutil.which("pdffonts")
     if exe is None:
         return None
-    cp = subprocess.run([exe, str(path)], capture_output=True, text=True, encoding="utf-8", errors="replace",
-                        timeout=60)
+    cp = subprocess.run(
+        [exe, str(path)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=60,
+    )
     if cp.returncode != 0:
         raise SmokeFailure(f"pdffonts failed on {path.name}: {cp.stderr.strip()[:300]}")
     rows = []
@@ -102,9 +110,12 @@ def write_superior_template(path: Path) -> None:
     """A 上级模板 workbook (placeholders + one repeating row), written with the standard library only:
     the bundle has no Python for openpyxl, and the check must not depend on the program's own writer."""
     cells = [
-        ("A1", "{{单位名称}}{{年度}}年执法证件情况"), ("A2", "填报日期：{{填报日期}}"),
-        ("A3", "姓名"), ("B3", "执法证号"),
-        ("A4", "{{行:执法证件.姓名}}"), ("B4", "{{行:执法证件.执法证号}}"),
+        ("A1", "{{单位名称}}{{年度}}年执法证件情况"),
+        ("A2", "填报日期：{{填报日期}}"),
+        ("A3", "姓名"),
+        ("B3", "执法证号"),
+        ("A4", "{{行:执法证件.姓名}}"),
+        ("B4", "{{行:执法证件.执法证号}}"),
         ("A5", "填表人：{{填表人}}"),
     ]
 
@@ -114,11 +125,14 @@ def write_superior_template(path: Path) -> None:
     rows: dict[int, list[str]] = {}
     for ref, text in cells:
         rows.setdefault(int(ref[1:]), []).append(
-            f'<c r="{ref}" t="inlineStr"><is><t>{esc(text)}</t></is></c>')
-    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-             + "".join(f'<row r="{r}">{"".join(cs)}</row>' for r, cs in sorted(rows.items()))
-             + "</sheetData></worksheet>")
+            f'<c r="{ref}" t="inlineStr"><is><t>{esc(text)}</t></is></c>'
+        )
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        + "".join(f'<row r="{r}">{"".join(cs)}</row>' for r, cs in sorted(rows.items()))
+        + "</sheetData></worksheet>"
+    )
     parts = {
         "[Content_Types].xml": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -127,22 +141,26 @@ def write_superior_template(path: Path) -> None:
             '<Default Extension="xml" ContentType="application/xml"/>'
             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
             '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            "</Types>"),
+            "</Types>"
+        ),
         "_rels/.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-            "</Relationships>"),
+            "</Relationships>"
+        ),
         "xl/workbook.xml": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            '<sheets><sheet name="执法证件" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+            '<sheets><sheet name="执法证件" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
         "xl/_rels/workbook.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-            "</Relationships>"),
+            "</Relationships>"
+        ),
         "xl/worksheets/sheet1.xml": sheet,
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -158,9 +176,17 @@ class Smoke:
     check); ``python`` + ``prefix``: the venv's interpreter and folder (import-location check).
     """
 
-    def __init__(self, cli: Sequence[str], tmp: Path, *, gui: Sequence[str] | None = None,
-                 gui_seconds: float = 5.0, bundle: Path | None = None, python: Path | None = None,
-                 prefix: Path | None = None) -> None:
+    def __init__(
+        self,
+        cli: Sequence[str],
+        tmp: Path,
+        *,
+        gui: Sequence[str] | None = None,
+        gui_seconds: float = 5.0,
+        bundle: Path | None = None,
+        python: Path | None = None,
+        prefix: Path | None = None,
+    ) -> None:
         self.cli = list(cli)
         self.gui = list(gui) if gui else None
         self.tmp = tmp
@@ -174,8 +200,12 @@ class Smoke:
         self.year = dt.date.today().year
         self.case_no = ""
         self.results: list[tuple[str, bool, float, str]] = []
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("BRIGADE_DESK_DB", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k
+            not in ("BRIGADE_DESK_DB", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV")
+        }
         env["QT_QPA_PLATFORM"] = "offscreen"
         env["PYTHONIOENCODING"] = "utf-8"
         env["PYTHONNOUSERSITE"] = "1"  # no package from ~/.local can stand in for the installed one
@@ -193,15 +223,25 @@ class Smoke:
             ok = True
         except SmokeFailure as exc:
             detail, ok = str(exc), False
-        except Exception as exc:  # a broken check is a failed check, never a crash of the smoke test
+        except (
+            Exception
+        ) as exc:  # a broken check is a failed check, never a crash of the smoke test
             detail, ok = f"{type(exc).__name__}: {exc}", False
         took = time.perf_counter() - t0
         self.results.append((name, ok, took, detail))
         print(f"{'PASS' if ok else 'FAIL'}  {name:<40} {took:6.2f} s  {detail}", flush=True)
 
     def run_cli(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-        cp = subprocess.run([*self.cli, *args], cwd=self.tmp, env=self.env, capture_output=True,
-                            text=True, encoding="utf-8", errors="replace", timeout=timeout)
+        cp = subprocess.run(
+            [*self.cli, *args],
+            cwd=self.tmp,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout,
+        )
         if cp.returncode != 0:
             raise SmokeFailure(f"exit {cp.returncode}: {(cp.stderr or cp.stdout).strip()[-1500:]}")
         return cp
@@ -216,14 +256,19 @@ class Smoke:
             raise SmokeFailure(f"missing programs: {missing}")
         internal = self.bundle / "_internal"
         base = internal if internal.is_dir() else self.bundle
-        need = [base / "brigade_desk" / "resources" / "fonts" / "wqy-microhei.ttc",
-                base / "brigade_desk" / "migrations" / "env.py",
-                base / "brigade_desk" / "migrations" / "script.py.mako"]
+        need = [
+            base / "brigade_desk" / "resources" / "fonts" / "wqy-microhei.ttc",
+            base / "brigade_desk" / "migrations" / "env.py",
+            base / "brigade_desk" / "migrations" / "script.py.mako",
+        ]
         lost = [str(p.relative_to(self.bundle)) for p in need if not p.is_file()]
         if lost:
             raise SmokeFailure(f"missing in bundle: {lost}")
-        revs = sorted(p.name for p in (base / "brigade_desk" / "migrations" / "versions").glob("*.py")
-                      if p.name != "__init__.py")
+        revs = sorted(
+            p.name
+            for p in (base / "brigade_desk" / "migrations" / "versions").glob("*.py")
+            if p.name != "__init__.py"
+        )
         src = ROOT / "brigade_desk" / "migrations" / "versions"
         if src.is_dir():
             want = sorted(p.name for p in src.glob("*.py") if p.name != "__init__.py")
@@ -241,13 +286,23 @@ class Smoke:
     def check_installed_package(self) -> str:
         """The venv imports brigade_desk from ITSELF (not a checkout) and its resources came along."""
         assert self.python is not None and self.prefix is not None
-        code = ("import json, brigade_desk, importlib.resources as r; "
-                "from brigade_desk import fonts; from brigade_desk.services.checklists import resource_templates; "
-                "print(json.dumps({'file': brigade_desk.__file__, 'font': str(fonts.shipped_font().path), "
-                "'checklists': len(resource_templates()), "
-                "'migrations': str(r.files('brigade_desk').joinpath('migrations', 'script.py.mako'))}))")
-        cp = subprocess.run([str(self.python), "-c", code], cwd=self.tmp, env=self.env, capture_output=True,
-                            text=True, encoding="utf-8", errors="replace", timeout=120)
+        code = (
+            "import json, brigade_desk, importlib.resources as r; "
+            "from brigade_desk import fonts; from brigade_desk.services.checklists import resource_templates; "
+            "print(json.dumps({'file': brigade_desk.__file__, 'font': str(fonts.shipped_font().path), "
+            "'checklists': len(resource_templates()), "
+            "'migrations': str(r.files('brigade_desk').joinpath('migrations', 'script.py.mako'))}))"
+        )
+        cp = subprocess.run(
+            [str(self.python), "-c", code],
+            cwd=self.tmp,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=120,
+        )
         if cp.returncode != 0:
             raise SmokeFailure(f"import failed: {cp.stderr.strip()[-1500:]}")
         info = json.loads(cp.stdout.strip().splitlines()[-1])
@@ -264,8 +319,10 @@ class Smoke:
             raise SmokeFailure("no checklist template shipped in the package")
         if not Path(info["migrations"]).is_file():
             raise SmokeFailure(f"{info['migrations']} missing")
-        return (f"brigade_desk from {pkg.relative_to(prefix)}, font {font.stat().st_size / 2**20:.1f} MiB, "
-                f"{info['checklists']} checklist version(s)")
+        return (
+            f"brigade_desk from {pkg.relative_to(prefix)}, font {font.stat().st_size / 2**20:.1f} MiB, "
+            f"{info['checklists']} checklist version(s)"
+        )
 
     def check_version(self) -> str:
         out = self.run_cli("--version", timeout=60).stdout.strip()
@@ -296,7 +353,9 @@ class Smoke:
 
     def check_sample(self) -> str:
         """The demo's case-review sample of last year: the case used by the per-case PDFs."""
-        cp = self.run_cli("--db", str(self.db), "review", "sample", "--year", str(self.year - 1), "--json")
+        cp = self.run_cli(
+            "--db", str(self.db), "review", "sample", "--year", str(self.year - 1), "--json"
+        )
         cases = [c for group in json.loads(cp.stdout).get("cases", {}).values() for c in group]
         if not cases:
             raise SmokeFailure(f"the demo review sample for {self.year - 1} is empty")
@@ -317,7 +376,9 @@ class Smoke:
         except zipfile.BadZipFile as exc:
             raise SmokeFailure(f"{out.name} is not an .xlsx: {exc}") from None
         if size < MIN_XLSX_BYTES or cells < MIN_XLSX_CELLS:
-            raise SmokeFailure(f"{out.name} looks empty: {size} bytes, {len(sheets)} sheet(s), {cells} cells")
+            raise SmokeFailure(
+                f"{out.name} looks empty: {size} bytes, {len(sheets)} sheet(s), {cells} cells"
+            )
         return f"{size / 1024:.0f} KB, {len(sheets)} sheet(s), {cells} cells"
 
     def check_pdf(self, out: Path, *args: str) -> str:
@@ -330,7 +391,9 @@ class Smoke:
         pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
         rows = pdf_font_rows(out)
         if rows is None:  # no poppler here (e.g. Windows): read the PDF's own font dictionaries
-            if b"/FontFile2" not in data or re.search(rb"/BaseFont\s*/(Helvetica|Times|Courier)", data):
+            if b"/FontFile2" not in data or re.search(
+                rb"/BaseFont\s*/(Helvetica|Times|Courier)", data
+            ):
                 raise SmokeFailure(f"{out.name}: a font is not embedded")
             how = "fonts embedded (/FontFile2; pdffonts not installed)"
         else:
@@ -379,13 +442,20 @@ class Smoke:
         err_path, out_path = self.tmp / "gui.stderr", self.tmp / "gui.stdout"
         with open(err_path, "wb") as err, open(out_path, "wb") as out:
             t0 = time.perf_counter()
-            proc = subprocess.Popen([*self.gui, "--db", str(self.db)], cwd=self.tmp, env=self.env,
-                                    stdout=out, stderr=err)
+            proc = subprocess.Popen(
+                [*self.gui, "--db", str(self.db)],
+                cwd=self.tmp,
+                env=self.env,
+                stdout=out,
+                stderr=err,
+            )
             try:
                 # at least gui_seconds, and (on a loaded machine) until the log shows the database opened
                 while proc.poll() is None:
                     lived = time.perf_counter() - t0
-                    if lived >= self.gui_seconds and ("opened " in self._log_text(since) or lived > self.gui_seconds + 60):
+                    if lived >= self.gui_seconds and (
+                        "opened " in self._log_text(since) or lived > self.gui_seconds + 60
+                    ):
                         break
                     time.sleep(0.2)
                 alive = proc.poll() is None
@@ -397,7 +467,9 @@ class Smoke:
         stderr = err_path.read_bytes().decode("utf-8", "replace")
         log_text = self._log_text(since)
         if not alive:
-            raise SmokeFailure(f"GUI exited after {lived:.1f} s with {proc.returncode}: {stderr.strip()[-1500:]}")
+            raise SmokeFailure(
+                f"GUI exited after {lived:.1f} s with {proc.returncode}: {stderr.strip()[-1500:]}"
+            )
         if "Traceback" in stderr:
             raise SmokeFailure(f"traceback on stderr: {stderr.strip()[-1500:]}")
         bad = [ln for ln in log_text.splitlines() if " ERROR " in ln or " CRITICAL " in ln]
@@ -418,24 +490,63 @@ class Smoke:
         return [
             ("export roster .xlsx", lambda: x(w / "花名册 #.xlsx", "export", "roster")),
             ("export cases .xlsx", lambda: x(w / "案件台账.xlsx", "export", "cases", "--year", y)),
-            ("export reviews .xlsx", lambda: x(w / "评查结果.xlsx", "export", "reviews", "--year", ly)),
-            ("export quarterly .xlsx", lambda: x(w / "季度 %.xlsx", "export", "quarterly", "--year", y, "--quarter", quarter)),
-            ("export monthly .xlsx", lambda: x(w / "月报.xlsx", "export", "monthly", "--year", y, "--month", month)),
+            (
+                "export reviews .xlsx",
+                lambda: x(w / "评查结果.xlsx", "export", "reviews", "--year", ly),
+            ),
+            (
+                "export quarterly .xlsx",
+                lambda: x(
+                    w / "季度 %.xlsx", "export", "quarterly", "--year", y, "--quarter", quarter
+                ),
+            ),
+            (
+                "export monthly .xlsx",
+                lambda: x(w / "月报.xlsx", "export", "monthly", "--year", y, "--month", month),
+            ),
             ("export annual .xlsx", lambda: x(w / "年报.xlsx", "export", "annual", "--year", y)),
             ("export annual .pdf", lambda: pdf(w / "年报 #.pdf", "export", "annual", "--year", y)),
             ("export filing .pdf", lambda: pdf(w / "备案表.pdf", "export", "filing", self.case_no)),
-            ("export training .xlsx", lambda: x(w / "培训台账.xlsx", "export", "training", "--year", y)),
-            ("export training-plan .xlsx", lambda: x(w / "培训计划.xlsx", "export", "training-plan", "--year", y)),
-            ("export training-plan .pdf", lambda: pdf(w / "培训计划.pdf", "export", "training-plan", "--year", y)),
+            (
+                "export training .xlsx",
+                lambda: x(w / "培训台账.xlsx", "export", "training", "--year", y),
+            ),
+            (
+                "export training-plan .xlsx",
+                lambda: x(w / "培训计划.xlsx", "export", "training-plan", "--year", y),
+            ),
+            (
+                "export training-plan .pdf",
+                lambda: pdf(w / "培训计划.pdf", "export", "training-plan", "--year", y),
+            ),
             ("export av .xlsx", lambda: x(w / "音像台账.xlsx", "export", "av", "--year", y)),
-            ("export template (上级模板)", lambda: self.check_template_export(w / "按模板填报.xlsx")),
-            ("review pdf CASE --blank", lambda: pdf(w / "评查表 空白.pdf", "review", "pdf", self.case_no, "--year", ly, "--blank")),
-            ("review pdf CASE (filled)", lambda: pdf(w / "评查表 已填.pdf", "review", "pdf", self.case_no, "--year", ly)),
-            ("review pdf all", lambda: pdf(w / "评查表 全部 %.pdf", "review", "pdf", "all", "--year", ly)),
-            ("review report .pdf", lambda: pdf(w / "评查通报.pdf", "review", "report", "--year", ly)),
+            (
+                "export template (上级模板)",
+                lambda: self.check_template_export(w / "按模板填报.xlsx"),
+            ),
+            (
+                "review pdf CASE --blank",
+                lambda: pdf(
+                    w / "评查表 空白.pdf", "review", "pdf", self.case_no, "--year", ly, "--blank"
+                ),
+            ),
+            (
+                "review pdf CASE (filled)",
+                lambda: pdf(w / "评查表 已填.pdf", "review", "pdf", self.case_no, "--year", ly),
+            ),
+            (
+                "review pdf all",
+                lambda: pdf(w / "评查表 全部 %.pdf", "review", "pdf", "all", "--year", ly),
+            ),
+            (
+                "review report .pdf",
+                lambda: pdf(w / "评查通报.pdf", "review", "report", "--year", ly),
+            ),
             ("training notice .pdf", lambda: pdf(w / "成绩通报.pdf", "training", "notice")),
-            *((f"template {k} (import template)", lambda k=k: self.check_import_template(k))
-              for k in ("staff", "cases", "training")),
+            *(
+                (f"template {k} (import template)", lambda k=k: self.check_import_template(k))
+                for k in ("staff", "cases", "training")
+            ),
         ]
 
     def run(self) -> int:
@@ -452,9 +563,16 @@ class Smoke:
         if self.gui is not None and self.gui_seconds > 0:
             self.step(f"GUI offscreen {self.gui_seconds:g} s", self.check_gui)
         failed = [r for r in self.results if not r[1]]
-        where = f"bundle {self.bundle}: {dir_size(self.bundle) / 2**20:.1f} MiB; " if self.bundle else ""
-        print(f"{where}{len(self.results) - len(failed)}/{len(self.results)} checks passed in "
-              f"{sum(r[2] for r in self.results):.1f} s", flush=True)
+        where = (
+            f"bundle {self.bundle}: {dir_size(self.bundle) / 2**20:.1f} MiB; "
+            if self.bundle
+            else ""
+        )
+        print(
+            f"{where}{len(self.results) - len(failed)}/{len(self.results)} checks passed in "
+            f"{sum(r[2] for r in self.results):.1f} s",
+            flush=True,
+        )
         return 1 if failed else 0
 
 
@@ -463,7 +581,9 @@ def venv_scripts(venv_dir: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Smoke-test an installed Brigade Desk (bundle or venv)")
+    ap = argparse.ArgumentParser(
+        description="Smoke-test an installed Brigade Desk (bundle or venv)"
+    )
     where = ap.add_mutually_exclusive_group()
     where.add_argument("--bundle", type=Path, help="PyInstaller folder (default dist/BrigadeDesk)")
     where.add_argument("--venv", type=Path, help="a venv the wheel was pip-installed into")
@@ -479,15 +599,26 @@ def main(argv: list[str] | None = None) -> int:
             if not cli.is_file():
                 print(f"FAIL  no {cli}; pip install the wheel into {vdir} first", file=sys.stderr)
                 return 1
-            smoke = Smoke([str(cli)], tmp, gui=[str(scripts / f"brigade-desk-gui{EXE}")],
-                          gui_seconds=args.gui_seconds, python=scripts / f"python{EXE}", prefix=vdir)
+            smoke = Smoke(
+                [str(cli)],
+                tmp,
+                gui=[str(scripts / f"brigade-desk-gui{EXE}")],
+                gui_seconds=args.gui_seconds,
+                python=scripts / f"python{EXE}",
+                prefix=vdir,
+            )
         else:
             bundle = (args.bundle or ROOT / "dist" / "BrigadeDesk").resolve()
             if not bundle.is_dir():
                 print(f"FAIL  no bundle at {bundle}; run installer/build.py first", file=sys.stderr)
                 return 1
-            smoke = Smoke([str(bundle / f"brigade-desk{EXE}")], tmp, gui=[str(bundle / f"BrigadeDesk{EXE}")],
-                          gui_seconds=args.gui_seconds, bundle=bundle)
+            smoke = Smoke(
+                [str(bundle / f"brigade-desk{EXE}")],
+                tmp,
+                gui=[str(bundle / f"BrigadeDesk{EXE}")],
+                gui_seconds=args.gui_seconds,
+                bundle=bundle,
+            )
         return smoke.run()
     finally:
         if args.keep:

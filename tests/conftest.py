@@ -52,8 +52,12 @@ def add_officer(
     if valid_to is not None and data.category == "执法人员":
         roster.add_certificate(
             sid,
-            CertInput(cert_no=cert_no or f"C{id_number[-8:]}", issuer="青海省人民政府",
-                      issue_date=valid_to.replace(year=valid_to.year - 5), valid_to=valid_to),
+            CertInput(
+                cert_no=cert_no or f"C{id_number[-8:]}",
+                issuer="青海省人民政府",
+                issue_date=valid_to.replace(year=valid_to.year - 5),
+                valid_to=valid_to,
+            ),
         )
     return sid
 
@@ -66,7 +70,11 @@ def gui_ctx(db: Database, tmp_path: Path, qapp: object) -> Iterator[object]:
     from brigade_desk.ui.tasks import TaskRunner
 
     TaskRunner.synchronous = True
-    ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    ctx = AppContext(
+        db=db,
+        tasks=TaskRunner(),
+        qsettings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat),
+    )
     yield ctx
     TaskRunner.synchronous = False
 

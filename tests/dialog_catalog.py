@@ -23,11 +23,13 @@ def _first(db: Any, model: Any, *where: Any) -> Any:
 
 def _staff_id(db: Any) -> int:
     from brigade_desk.models.roster import Staff
+
     return _first(db, Staff)
 
 
 def _cert(db: Any) -> tuple[int, str, int]:
     from brigade_desk.models.roster import Certificate
+
     with db.Session() as s:
         c = s.scalars(select(Certificate).order_by(Certificate.id)).first()
         return c.id, c.cert_no, c.staff_id
@@ -37,6 +39,7 @@ def _cert(db: Any) -> tuple[int, str, int]:
 def staff(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.services.roster import RosterService
     from brigade_desk.ui.roster.dialogs import StaffDialog
+
     svc = RosterService(ctx.db)
     return StaffDialog(svc, None, svc.squads(), parent)
 
@@ -44,6 +47,7 @@ def staff(ctx: Any, parent: QWidget | None) -> QDialog:
 def staff_edit(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.services.roster import RosterService
     from brigade_desk.ui.roster.dialogs import StaffDialog
+
     svc = RosterService(ctx.db)
     return StaffDialog(svc, svc.get(_staff_id(ctx.db)), svc.squads(), parent)
 
@@ -51,6 +55,7 @@ def staff_edit(ctx: Any, parent: QWidget | None) -> QDialog:
 def cert(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.services.roster import RosterService
     from brigade_desk.ui.roster.dialogs import CertDialog
+
     return CertDialog(RosterService(ctx.db), _staff_id(ctx.db), parent=parent)
 
 
@@ -58,6 +63,7 @@ def cert_action(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.models.roster import CertAction
     from brigade_desk.services.roster import RosterService
     from brigade_desk.ui.roster.dialogs import CertActionDialog
+
     cid, no, _sid = _cert(ctx.db)
     return CertActionDialog(RosterService(ctx.db), cid, no, CertAction.RENEW, parent)
 
@@ -66,6 +72,7 @@ def case(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.models.cases import CaseRecord
     from brigade_desk.services.cases import CaseService
     from brigade_desk.ui.cases.editor import CaseDialog
+
     svc = CaseService(ctx.db)
     return CaseDialog(svc, svc.get(_first(ctx.db, CaseRecord)), parent)
 
@@ -73,6 +80,7 @@ def case(ctx: Any, parent: QWidget | None) -> QDialog:
 def case_new(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.services.cases import CaseService
     from brigade_desk.ui.cases.editor import CaseDialog
+
     return CaseDialog(CaseService(ctx.db), None, parent)
 
 
@@ -80,6 +88,7 @@ def score(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.models.cases import CaseRecord
     from brigade_desk.services.review import ReviewService
     from brigade_desk.ui.cases.score import ScoreDialog
+
     with ctx.db.Session() as s:
         c = s.scalars(select(CaseRecord).order_by(CaseRecord.id)).first()
         no, cause = c.case_no, c.cause
@@ -89,12 +98,14 @@ def score(ctx: Any, parent: QWidget | None) -> QDialog:
 def rectification(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.services.review import RectificationInput
     from brigade_desk.ui.cases.review import RectificationDialog
+
     return RectificationDialog(RectificationInput(problem="缺少送达回证"), parent)
 
 
 def template(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.services.review import ReviewService
     from brigade_desk.ui.cases.template import TemplateDialog
+
     return TemplateDialog(ReviewService(ctx.db), parent)
 
 
@@ -102,6 +113,7 @@ def session(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.models.training import TrainingSession
     from brigade_desk.services.training import TrainingService
     from brigade_desk.ui.training.editor import SessionDialog
+
     svc = TrainingService(ctx.db)
     return SessionDialog(svc, svc.get_session(_first(ctx.db, TrainingSession)), parent)
 
@@ -109,32 +121,38 @@ def session(ctx: Any, parent: QWidget | None) -> QDialog:
 def forms(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.services.training import TrainingService
     from brigade_desk.ui.training.editor import FormsDialog
+
     return FormsDialog(TrainingService(ctx.db), parent)
 
 
 def settings(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.ui.settings_dialog import SettingsDialog
+
     return SettingsDialog(ctx, parent)
 
 
 def backup(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.ui.backup_dialog import BackupDialog
+
     return BackupDialog(ctx, parent)
 
 
 def history(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.ui.history_dialog import HistoryDialog
+
     return HistoryDialog(ctx, "甲", [("staff", _staff_id(ctx.db))], parent)
 
 
 def import_(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.ui.import_dialog import ImportDialog
+
     return ImportDialog(ctx, parent, None, "staff")
 
 
 def ingest(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.av.service import AvService
     from brigade_desk.ui.av.dialogs import IngestDialog
+
     return IngestDialog(ctx, AvService(ctx.db), parent)
 
 
@@ -142,6 +160,7 @@ def av_record(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.av.service import AvService
     from brigade_desk.models.av import AvRecord
     from brigade_desk.ui.av.dialogs import RecordDialog
+
     svc = AvService(ctx.db)
     return RecordDialog(svc, svc.detail(_first(ctx.db, AvRecord)), parent)
 
@@ -149,6 +168,7 @@ def av_record(ctx: Any, parent: QWidget | None) -> QDialog:
 def pattern(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.av.service import AvService
     from brigade_desk.ui.av.dialogs import PatternDialog
+
     return PatternDialog(AvService(ctx.db), None, parent)
 
 
@@ -156,8 +176,11 @@ def print_preview(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.services.roster import RosterService
     from brigade_desk.ui.widgets.printing import preview_dialog
     from brigade_desk.ui.widgets.table import Column, ListTableModel, make_view
+
     view = make_view(parent, "print_probe")
-    model = ListTableModel([Column("姓名", lambda r: r.name, 80), Column("中队", lambda r: r.squad, 80)], view)
+    model = ListTableModel(
+        [Column("姓名", lambda r: r.name, 80), Column("中队", lambda r: r.squad, 80)], view
+    )
     model.set_rows(RosterService(ctx.db).list_staff())
     view.setModel(model)
     return preview_dialog(view, "花名册", "显示 2 / 共 43 项", parent)
@@ -166,6 +189,7 @@ def print_preview(ctx: Any, parent: QWidget | None) -> QDialog:
 # ---- making errors show ----------------------------------------------------------------------
 def _bad_dates(dlg: QDialog) -> None:
     from brigade_desk.ui.widgets.forms import DateField
+
     for f in dlg.findChildren(DateField):
         f.edit.setText(BAD_DATE)
 
@@ -192,16 +216,24 @@ def provoke_case(dlg: Any) -> None:
 
 def provoke_rect(dlg: Any) -> None:
     from brigade_desk.errors import ValidationError
+
     _bad_dates(dlg)
     try:
         dlg.data()
     except ValidationError as exc:
-        dlg.show_errors({**exc.fields, "problem": "整改问题不能为空", "assignee": "责任人不能为空",
-                         "evidence": "整改材料：" + "很长的说明" * 20})
+        dlg.show_errors(
+            {
+                **exc.fields,
+                "problem": "整改问题不能为空",
+                "assignee": "责任人不能为空",
+                "evidence": "整改材料：" + "很长的说明" * 20,
+            }
+        )
 
 
 def provoke_session(dlg: Any) -> None:
     from brigade_desk.ui.training.editor import C_SCORE
+
     dlg.title_edit.clear()
     dlg.start.edit.setText(BAD_DATE)
     for r in range(min(40, dlg.table.rowCount())):

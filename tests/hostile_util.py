@@ -40,29 +40,85 @@ def staff_id_number(n: int) -> str:
     return first17 + idcard.check_char(first17)
 
 
-STAFF_HEADERS = ("序号", "姓名", "性别", "身份证号", "所属中队", "职务", "人员类别", "是否法制审核人员", "是否一线",
-                 "在岗状态", "执法证号", "发证机关", "发证日期", "有效期至", "执法记录仪编号", "联系电话", "备注")
+STAFF_HEADERS = (
+    "序号",
+    "姓名",
+    "性别",
+    "身份证号",
+    "所属中队",
+    "职务",
+    "人员类别",
+    "是否法制审核人员",
+    "是否一线",
+    "在岗状态",
+    "执法证号",
+    "发证机关",
+    "发证日期",
+    "有效期至",
+    "执法记录仪编号",
+    "联系电话",
+    "备注",
+)
 
 
 def staff_bad_row(n: int) -> list[Any]:
     r = staff_row(n)
-    r[3] = staff_id_number(n)[:17] + ("0" if staff_id_number(n)[17] != "0" else "1")  # wrong checksum
+    r[3] = staff_id_number(n)[:17] + (
+        "0" if staff_id_number(n)[17] != "0" else "1"
+    )  # wrong checksum
     return r
 
 
 def staff_row(n: int) -> list[Any]:
-    return [n + 1, f"测试{n}", "男", staff_id_number(n), "一中队", "队员", "执法人员", "否", "是", "在岗",
-            f"C{n:07d}", "青海省人民政府", dt.date(2021, 3, 5), dt.date(2031, 3, 4), f"JL-{n}", "13800000000", ""]
+    return [
+        n + 1,
+        f"测试{n}",
+        "男",
+        staff_id_number(n),
+        "一中队",
+        "队员",
+        "执法人员",
+        "否",
+        "是",
+        "在岗",
+        f"C{n:07d}",
+        "青海省人民政府",
+        dt.date(2021, 3, 5),
+        dt.date(2031, 3, 4),
+        f"JL-{n}",
+        "13800000000",
+        "",
+    ]
 
 
 # kind -> case; `training` and `cases` are added here when they are merged
-TRAINING_HEADERS = ("序号", "培训日期", "培训名称", "培训形式", "培训类别", "学时", "姓名", "身份证号", "考试成绩")
+TRAINING_HEADERS = (
+    "序号",
+    "培训日期",
+    "培训名称",
+    "培训形式",
+    "培训类别",
+    "学时",
+    "姓名",
+    "身份证号",
+    "考试成绩",
+)
 TRAINEE_ID = staff_id_number(7)
 
 
 def training_row(n: int) -> list[Any]:
     day = dt.date(2020, 1, 1) + dt.timedelta(days=n % 2000)
-    return [n + 1, day, f"业务培训第{n}期", "集中轮训", "业务知识", 2, "参训甲", TRAINEE_ID, 80 + n % 20]
+    return [
+        n + 1,
+        day,
+        f"业务培训第{n}期",
+        "集中轮训",
+        "业务知识",
+        2,
+        "参训甲",
+        TRAINEE_ID,
+        80 + n % 20,
+    ]
 
 
 def training_bad_row(n: int) -> list[Any]:
@@ -77,12 +133,33 @@ def training_prepare(db: Any) -> None:
     RosterService(db).save_staff(StaffInput(name="参训甲", id_number=TRAINEE_ID, squad="一中队"))
 
 
-CASE_HEADERS = ("序号", "案号", "案由", "当事人", "当事人类型", "执法门类", "案件类别", "适用程序", "立案日期", "罚款金额")
+CASE_HEADERS = (
+    "序号",
+    "案号",
+    "案由",
+    "当事人",
+    "当事人类型",
+    "执法门类",
+    "案件类别",
+    "适用程序",
+    "立案日期",
+    "罚款金额",
+)
 
 
 def case_row(n: int) -> list[Any]:
-    return [n + 1, f"乐交执罚〔2025〕{n + 1}号", "超限运输", f"当事人{n}", "个人", "公路路政", "行政处罚", "普通",
-            dt.date(2025, 1, 1) + dt.timedelta(days=n % 300), 1000 + n]
+    return [
+        n + 1,
+        f"乐交执罚〔2025〕{n + 1}号",
+        "超限运输",
+        f"当事人{n}",
+        "个人",
+        "公路路政",
+        "行政处罚",
+        "普通",
+        dt.date(2025, 1, 1) + dt.timedelta(days=n % 300),
+        1000 + n,
+    ]
 
 
 def case_bad_row(n: int) -> list[Any]:
@@ -93,7 +170,9 @@ def case_bad_row(n: int) -> list[Any]:
 
 IMPORTER_CASES: dict[str, ImporterCase] = {
     "staff": ImporterCase(STAFF_HEADERS, staff_row, staff_bad_row, "staff"),
-    "training": ImporterCase(TRAINING_HEADERS, training_row, training_bad_row, "training_attendance", training_prepare),
+    "training": ImporterCase(
+        TRAINING_HEADERS, training_row, training_bad_row, "training_attendance", training_prepare
+    ),
     "cases": ImporterCase(CASE_HEADERS, case_row, case_bad_row, "case_record"),
 }
 
@@ -117,7 +196,9 @@ def importer_headers(kind: str) -> tuple[str, ...]:
     return tuple(getattr(c, "label", str(c)) for c in cols) or ("姓名", "身份证号")
 
 
-def write_rows(path: Path, headers: tuple[str, ...] | list[str], rows: Any, sheet: str = "数据") -> Path:
+def write_rows(
+    path: Path, headers: tuple[str, ...] | list[str], rows: Any, sheet: str = "数据"
+) -> Path:
     """A plain workbook (write-only mode: fast for big files) with one header row."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
@@ -132,9 +213,13 @@ def snapshot(db_path: Path) -> dict[str, tuple[int, str]]:
     """Row count and a content hash of every table, read through a separate connection."""
     con = sqlite3.connect(str(db_path))
     try:
-        names = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-            " AND name NOT LIKE 'fts_%' ORDER BY name")]  # fts_*: search index derived from av_record
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+                " AND name NOT LIKE 'fts_%' ORDER BY name"
+            )
+        ]  # fts_*: search index derived from av_record
         out = {}
         for n in names:
             rows = con.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall()
@@ -149,11 +234,17 @@ def longest_text(db_path: Path) -> int:
     con = sqlite3.connect(str(db_path))
     try:
         best = 0
-        for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"):
+        for (t,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        ):
             cols = [r[1] for r in con.execute(f'PRAGMA table_info("{t}")')]
             if cols:
-                expr = ", ".join(f'max(length(CASE WHEN typeof("{c}")=\'text\' THEN "{c}" END))' for c in cols)
-                best = max([best, *(v or 0 for v in con.execute(f'SELECT {expr} FROM "{t}"').fetchone())])
+                expr = ", ".join(
+                    f'max(length(CASE WHEN typeof("{c}")=\'text\' THEN "{c}" END))' for c in cols
+                )
+                best = max(
+                    [best, *(v or 0 for v in con.execute(f'SELECT {expr} FROM "{t}"').fetchone())]
+                )
         return best
     finally:
         con.close()

@@ -58,9 +58,28 @@ from PySide6.QtWidgets import (  # noqa: E402
 
 # what a clerk types: right values, wrong values, hostile values
 TEXTS = [
-    "张三", "李晓燕", "2025-03-05", "2025年3月5日", "2021.3.5", "2031/13/45", "abc", "",
-    "63010219850315002X", "123", "-5", "1e9", "=SUM(A1)", "一中队", "青交〔2025〕12号", "  ",
-    "12.5", "0", "99999999999", "2025-02-29", "测试备注\u3000全角", "'; DROP TABLE staff;--",
+    "张三",
+    "李晓燕",
+    "2025-03-05",
+    "2025年3月5日",
+    "2021.3.5",
+    "2031/13/45",
+    "abc",
+    "",
+    "63010219850315002X",
+    "123",
+    "-5",
+    "1e9",
+    "=SUM(A1)",
+    "一中队",
+    "青交〔2025〕12号",
+    "  ",
+    "12.5",
+    "0",
+    "99999999999",
+    "2025-02-29",
+    "测试备注\u3000全角",
+    "'; DROP TABLE staff;--",
 ]
 SKIP_ACTIONS = ("退出", "打开数据文件夹")  # leaving the program; opening the file manager
 SKIP_BUTTONS = ("打开文件夹", "打开文件", "浏览")
@@ -116,14 +135,20 @@ class Clerk:
         if tasks.busy and waited < 60:
             return  # closing now would ask "仍有任务在运行" with nobody left to answer: next tick
         if tasks.busy:  # a minute after the end: background work that never ends is a hang
-            print(f"soak seed={self.seed}: background work still running a minute after the end "
-                  f"({len(tasks._active)} jobs, {tasks._waiting} waiting for a paint)", flush=True)
+            print(
+                f"soak seed={self.seed}: background work still running a minute after the end "
+                f"({len(tasks._active)} jobs, {tasks._waiting} waiting for a paint)",
+                flush=True,
+            )
             faulthandler.dump_traceback(all_threads=True)
             os._exit(3)
         self.stopping = True
         self.tick.stop()
-        print(f"soak seed={self.seed}: {sum(self.done.values())} actions: "
-              + ", ".join(f"{k} {v}" for k, v in sorted(self.done.items())), flush=True)
+        print(
+            f"soak seed={self.seed}: {sum(self.done.values())} actions: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(self.done.items())),
+            flush=True,
+        )
         assert self.window is not None
         self.window.close()
         QApplication.instance().quit()  # type: ignore[union-attr]
@@ -143,7 +168,9 @@ class Clerk:
         page = w.stack.currentWidget()  # type: ignore[attr-defined]
         if r < 0.12:
             nav = w.nav  # type: ignore[attr-defined]
-            rows = [i for i in range(nav.count()) if nav.item(i).flags() & Qt.ItemFlag.ItemIsEnabled]
+            rows = [
+                i for i in range(nav.count()) if nav.item(i).flags() & Qt.ItemFlag.ItemIsEnabled
+            ]
             nav.setCurrentRow(self.rng.choice(rows))
             self.did("page")
         elif r < 0.22:
@@ -165,7 +192,9 @@ class Clerk:
         elif r < 0.84:
             self.fill_some_field(page)
         else:
-            key = self.rng.choice(["Ctrl+F", "Ctrl+Z", "Delete", "Return", "Escape", "Ctrl+P", "F5"])
+            key = self.rng.choice(
+                ["Ctrl+F", "Ctrl+Z", "Delete", "Return", "Escape", "Ctrl+P", "F5"]
+            )
             target = QApplication.focusWidget() or page
             QTest.keySequence(target, QKeySequence(key))
             self.did(f"key {key}")
@@ -174,21 +203,34 @@ class Clerk:
         out: list[QAction] = []
         for menu in w.menuBar().findChildren(QMenu):  # type: ignore[attr-defined]
             for a in menu.actions():
-                if a.menu() is None and not a.isSeparator() and not a.text().startswith(SKIP_ACTIONS):
+                if (
+                    a.menu() is None
+                    and not a.isSeparator()
+                    and not a.text().startswith(SKIP_ACTIONS)
+                ):
                     out.append(a)
         return out
 
     def click_some_button(self, root: QWidget) -> None:
-        buttons = [b for b in root.findChildren(QAbstractButton)
-                   if b.isVisible() and b.isEnabled() and not b.text().startswith(SKIP_BUTTONS)
-                   and b.window() is root.window()]
+        buttons = [
+            b
+            for b in root.findChildren(QAbstractButton)
+            if b.isVisible()
+            and b.isEnabled()
+            and not b.text().startswith(SKIP_BUTTONS)
+            and b.window() is root.window()
+        ]
         if buttons:
             b = self.rng.choice(buttons)
             self.did("button")
             b.click()
 
     def activate_some_row(self, root: QWidget) -> None:
-        views = [v for v in root.findChildren(QAbstractItemView) if v.isVisible() and v.model() is not None]
+        views = [
+            v
+            for v in root.findChildren(QAbstractItemView)
+            if v.isVisible() and v.model() is not None
+        ]
         if not views:
             return
         v = self.rng.choice(views)
@@ -200,16 +242,24 @@ class Clerk:
         if self.rng.random() < 0.5:
             rect = v.visualRect(idx)
             if rect.isValid():
-                QTest.mouseDClick(v.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                                  rect.center())
+                QTest.mouseDClick(
+                    v.viewport(),
+                    Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier,
+                    rect.center(),
+                )
                 self.did("double-click")
                 return
         self.did("select")
 
     def fill_some_field(self, root: QWidget) -> None:
-        fields = [f for f in root.findChildren(QWidget)
-                  if f.isVisible() and f.isEnabled()
-                  and isinstance(f, QLineEdit | QPlainTextEdit | QComboBox | QCheckBox | QAbstractSpinBox)]
+        fields = [
+            f
+            for f in root.findChildren(QWidget)
+            if f.isVisible()
+            and f.isEnabled()
+            and isinstance(f, QLineEdit | QPlainTextEdit | QComboBox | QCheckBox | QAbstractSpinBox)
+        ]
         if not fields:
             return
         f = self.rng.choice(fields)
@@ -240,9 +290,16 @@ class Clerk:
             from PySide6.QtCore import QPointF
             from PySide6.QtGui import QWheelEvent
 
-            ev = QWheelEvent(QPointF(5, 5), QPointF(f.mapToGlobal(QPoint(5, 5))), QPoint(0, 0), QPoint(0, -120),
-                             Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
-                             Qt.ScrollPhase.NoScrollPhase, False)
+            ev = QWheelEvent(
+                QPointF(5, 5),
+                QPointF(f.mapToGlobal(QPoint(5, 5))),
+                QPoint(0, 0),
+                QPoint(0, -120),
+                Qt.MouseButton.NoButton,
+                Qt.KeyboardModifier.NoModifier,
+                Qt.ScrollPhase.NoScrollPhase,
+                False,
+            )
             QApplication.sendEvent(f, ev)
             self.did("wheel")
 
@@ -250,7 +307,9 @@ class Clerk:
     def on_dialog(self, dlg: QWidget, leaving: bool) -> None:
         if self.stopping or QApplication.activeModalWidget() is not dlg or not dlg.isVisible():
             return
-        depth = len([t for t in QApplication.topLevelWidgets() if t.isVisible() and isinstance(t, QDialog)])
+        depth = len(
+            [t for t in QApplication.topLevelWidgets() if t.isVisible() and isinstance(t, QDialog)]
+        )
         if isinstance(dlg, QFileDialog):
             self.on_file_dialog(dlg)
             return
@@ -333,7 +392,10 @@ def watchdog(clerk: Clerk, hang_s: float, stop: threading.Event) -> None:
     def loop() -> None:
         while not stop.wait(1.0):
             if time.monotonic() - clerk.heartbeat > hang_s and clerk.window is not None:
-                print(f"soak seed={clerk.seed}: the GUI thread did not answer for {hang_s:.0f} s", flush=True)
+                print(
+                    f"soak seed={clerk.seed}: the GUI thread did not answer for {hang_s:.0f} s",
+                    flush=True,
+                )
                 faulthandler.dump_traceback(all_threads=True)
                 os._exit(3)
 
@@ -347,8 +409,11 @@ def main() -> int:
     ap.add_argument("--db", help="a demo database to copy (made when missing)")
     ap.add_argument("--workdir")
     ap.add_argument("--hang", type=float, default=20)
-    ap.add_argument("--without-safety", action="store_true",
-                    help="run without brigade_desk.ui.safety (to see the crashes it prevents)")
+    ap.add_argument(
+        "--without-safety",
+        action="store_true",
+        help="run without brigade_desk.ui.safety (to see the crashes it prevents)",
+    )
     args = ap.parse_args()
     print(f"soak seed={args.seed} seconds={args.seconds:.0f}", flush=True)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="soak "))
@@ -399,6 +464,7 @@ def main() -> int:
 
     app_module.show_crash = crash  # type: ignore[assignment]
     if args.without_safety:
+
         class Nothing:
             def uninstall(self) -> None:
                 pass
@@ -420,8 +486,11 @@ def main() -> int:
     code = app_module.run_gui(str(db), clerk.ready)
     stop.set()
     problems = clerk.crashes + tracebacks + qt_problems
-    print(f"soak seed={args.seed}: exit {code}, {len(clerk.crashes)} crash dialogs, "
-          f"{len(tracebacks)} tracebacks logged, {len(qt_problems)} Qt critical messages", flush=True)
+    print(
+        f"soak seed={args.seed}: exit {code}, {len(clerk.crashes)} crash dialogs, "
+        f"{len(tracebacks)} tracebacks logged, {len(qt_problems)} Qt critical messages",
+        flush=True,
+    )
     for t in tracebacks[:5]:
         print(t, flush=True)
     return 4 if problems else int(code)

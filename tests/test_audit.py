@@ -38,7 +38,9 @@ def filled(db: Database, roster: RosterService) -> tuple[Database, int]:
     data = StaffInput(**{k: getattr(p, k) for k in StaffInput.__dataclass_fields__})
     data.squad = "二中队"
     roster.save_staff(data, sid)
-    roster.cert_action(p.certificates[0].id, CertAction.SUSPEND, date=dt.date(2026, 1, 5), reason="追责")
+    roster.cert_action(
+        p.certificates[0].id, CertAction.SUSPEND, date=dt.date(2026, 1, 5), reason="追责"
+    )
     return db, sid
 
 
@@ -88,7 +90,11 @@ def test_row_edited_behind_the_back(filled: tuple[Database, int]) -> None:
 
 def test_row_deleted_behind_the_back(filled: tuple[Database, int]) -> None:
     db, sid = filled
-    raw(db, "PRAGMA foreign_keys=OFF", f"DELETE FROM certificate_event WHERE certificate_id IN (SELECT id FROM certificate WHERE staff_id={sid})")
+    raw(
+        db,
+        "PRAGMA foreign_keys=OFF",
+        f"DELETE FROM certificate_event WHERE certificate_id IN (SELECT id FROM certificate WHERE staff_id={sid})",
+    )
     res = verify(db)
     assert not res.ok and "不见了" in res.problem
 
@@ -96,7 +102,9 @@ def test_row_deleted_behind_the_back(filled: tuple[Database, int]) -> None:
 def test_trail_entry_edited_or_deleted(filled: tuple[Database, int], tmp_path: Path) -> None:
     db, _ = filled
     with pytest.raises(sqlite3.DatabaseError):
-        raw(db, "UPDATE audit_log SET os_user='x' WHERE id=2")  # append-only inside the program's schema
+        raw(
+            db, "UPDATE audit_log SET os_user='x' WHERE id=2"
+        )  # append-only inside the program's schema
     raw(db, "DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET os_user='someone' WHERE id=3")
     res = verify(db)
     assert not res.ok and res.broken_entry == 3
@@ -116,7 +124,9 @@ def test_cli_audit_verify_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["--db", str(dbp), "audit", "verify", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
     c = sqlite3.connect(dbp)
-    c.execute("UPDATE certificate SET valid_to='2099-01-01' WHERE id=(SELECT min(id) FROM certificate)")
+    c.execute(
+        "UPDATE certificate SET valid_to='2099-01-01' WHERE id=(SELECT min(id) FROM certificate)"
+    )
     c.commit()
     c.close()
     assert main(["--db", str(dbp), "audit", "verify"]) == 1
@@ -143,9 +153,13 @@ def test_case_officer_links_are_in_the_trail_and_verified(filled: tuple[Database
         ids = {p.name: p.id for p in s.query(Staff)}
     assert [x.action for x in h] == ["create", "update"]
     assert ("officers", None, [f"甲#{ids['甲']}"]) in h[0].changes
-    assert h[1].changes == [("officers", [f"甲#{ids['甲']}"], sorted([f"甲#{ids['甲']}", f"乙#{ids['乙']}"]))]
+    assert h[1].changes == [
+        ("officers", [f"甲#{ids['甲']}"], sorted([f"甲#{ids['甲']}", f"乙#{ids['乙']}"]))
+    ]
     assert verify(db).ok
-    raw(db, f"DELETE FROM case_officer WHERE staff_id = {ids['乙']}")  # a link removed behind the back
+    raw(
+        db, f"DELETE FROM case_officer WHERE staff_id = {ids['乙']}"
+    )  # a link removed behind the back
     res = verify(db)
     assert not res.ok and "officers" in res.problem
 

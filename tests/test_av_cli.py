@@ -22,8 +22,23 @@ def test_ingest_verify_json(tmp_path, capsys):
     write(src / "20240315090000_1.mp4", b"two")
     write(src / "copy.mp4", b"two")
     write(src / "readme.txt", b"x")
-    code, out, _ = run(capsys, "--db", dbp, "av", "ingest", str(src), "--case", "案1", "--activity", "查封扣押",
-                       "--copy-to", str(tmp_path / "归档"), "--workers", "2", "--json")
+    code, out, _ = run(
+        capsys,
+        "--db",
+        dbp,
+        "av",
+        "ingest",
+        str(src),
+        "--case",
+        "案1",
+        "--activity",
+        "查封扣押",
+        "--copy-to",
+        str(tmp_path / "归档"),
+        "--workers",
+        "2",
+        "--json",
+    )
     assert code == 0
     j = json.loads(out)
     assert (j["added"], j["duplicates"], j["skipped"], j["bytes"]) == (2, 1, 1, 6)
@@ -32,7 +47,13 @@ def test_ingest_verify_json(tmp_path, capsys):
     assert json.loads(out)["added"] == 0
     code, out, _ = run(capsys, "--db", dbp, "av", "verify", "--json")
     j = json.loads(out)
-    assert code == 0 and (j["checked"], j["ok"], j["modified"], j["missing"], j["moved"]) == (2, 2, [], [], [])
+    assert code == 0 and (j["checked"], j["ok"], j["modified"], j["missing"], j["moved"]) == (
+        2,
+        2,
+        [],
+        [],
+        [],
+    )
     archived = next((tmp_path / "归档").rglob(f1.name))
     archived.write_bytes(b"ONE")
     code, out, _ = run(capsys, "--db", dbp, "av", "verify", "--json")
@@ -68,10 +89,14 @@ def test_demo_small_then_verify_and_export(tmp_path, capsys):
     j = json.loads(out)
     assert code == 1 and len(j["modified"]) == 1 and len(j["missing"]) == 1
     assert j["ok"] == counts["av_records"] - 2
-    code, out, _ = run(capsys, "--db", str(dbp), "av", "ingest", str(tmp_path / "demo_av" / "待入库"), "--json")
+    code, out, _ = run(
+        capsys, "--db", str(dbp), "av", "ingest", str(tmp_path / "demo_av" / "待入库"), "--json"
+    )
     assert json.loads(out)["added"] == 6
     out_x = tmp_path / "音像台账.xlsx"
-    code, _o, _e = run(capsys, "--db", str(dbp), "export", "av", "--year", "2026", "--out", str(out_x))
+    code, _o, _e = run(
+        capsys, "--db", str(dbp), "export", "av", "--year", "2026", "--out", str(out_x)
+    )
     assert code == 0
     wb = load_workbook(out_x)
     assert wb.sheetnames == ["音像记录台账", "分类汇总", "问题清单"]
@@ -81,7 +106,9 @@ def test_demo_small_then_verify_and_export(tmp_path, capsys):
     data_rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
     assert len(data_rows) >= 1 and all(len(r[12]) == 64 for r in data_rows)
     assert all(r[4].year == 2026 for r in data_rows)
-    probs = [r for r in wb["问题清单"].iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
+    probs = [
+        r for r in wb["问题清单"].iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)
+    ]
     assert [r[1] for r in probs].count("音像记录被修改或缺失") == 2
     # cases of the case register that need full-process recording and have none are listed too
     assert {r[1] for r in probs} <= {"音像记录被修改或缺失", "案件缺少全程音像记录"}
@@ -89,7 +116,22 @@ def test_demo_small_then_verify_and_export(tmp_path, capsys):
     assert total[1] == len(data_rows)
     # quarter filter
     out_q = tmp_path / "q.xlsx"
-    assert run(capsys, "--db", str(dbp), "export", "av", "--year", "2026", "--quarter", "4", "--out", str(out_q))[0] == 0
+    assert (
+        run(
+            capsys,
+            "--db",
+            str(dbp),
+            "export",
+            "av",
+            "--year",
+            "2026",
+            "--quarter",
+            "4",
+            "--out",
+            str(out_q),
+        )[0]
+        == 0
+    )
     wq = load_workbook(out_q)["音像记录台账"]
     qrows = [r for r in wq.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
     assert all(r[4].month >= 10 for r in qrows) and len(qrows) < len(data_rows)
@@ -106,7 +148,9 @@ def test_demo_large_bulk_rows(tmp_path, monkeypatch):
     counts = fill(db, size="large", seed=1, today=dt.date(2026, 11, 23))
     with db.Session() as s:
         assert s.scalar(select(func.count(AvRecord.id))) == counts["av_records"] == 3000
-        lo, hi = s.execute(select(func.min(AvRecord.media_start), func.max(AvRecord.media_start))).one()
+        lo, hi = s.execute(
+            select(func.min(AvRecord.media_start), func.max(AvRecord.media_start))
+        ).one()
         assert (hi - lo).days > 9 * 365 and isinstance(lo, dt.datetime)
         assert s.scalar(select(func.count()).where(AvRecord.case_no != "")) > 500
     db.close()

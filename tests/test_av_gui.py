@@ -93,7 +93,11 @@ def test_search_by_case_officer_device(page, db, gui_ctx):
 
 def test_detail_and_open_with_system_player(page, monkeypatch):
     opened = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toLocalFile()) or True))
+    monkeypatch.setattr(
+        QDesktopServices,
+        "openUrl",
+        staticmethod(lambda url: opened.append(url.toLocalFile()) or True),
+    )
     page.view.selectRow(0)
     d = page.current
     assert d is not None and page.fields["sha256"].text() == d.sha256
@@ -105,7 +109,11 @@ def test_ingest_dialog_writes_to_database(page, gui_ctx, qtbot, db, tmp_path, mo
     from PySide6.QtWidgets import QMessageBox
 
     asked = []  # the case number is not in the case register: the clerk is asked, and says yes
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **_k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *a, **_k: asked.append(a[2]) or QMessageBox.StandardButton.Yes,
+    )
     new = tmp_path / "新卡"
     write(new / "20240601090000_1.mp4", b"a")
     write(new / "20240601100000_2IMP.mp4", b"b")
@@ -149,7 +157,11 @@ def test_edit_record(page, qtbot, db):
     assert dlg.result() == QDialog.DialogCode.Accepted
     with db.Session() as s:
         r = s.get(AvRecord, rid)
-        assert (r.case_no, r.activity, r.retention_years) == ("案-9", "听证", None) and r.target.endswith("青A88888")
+        assert (r.case_no, r.activity, r.retention_years) == (
+            "案-9",
+            "听证",
+            None,
+        ) and r.target.endswith("青A88888")
 
 
 def test_verify_from_page(page, footage, db, monkeypatch):
@@ -172,7 +184,11 @@ def test_cases_tab_groups_text_and_av_records(page, db):
     from brigade_desk.models.cases import CaseRecord
 
     with db.begin() as s:
-        s.add(CaseRecord(case_no="案-1", cause="超限运输", party="某运输公司", activities=["查封扣押"]))
+        s.add(
+            CaseRecord(
+                case_no="案-1", cause="超限运输", party="某运输公司", activities=["查封扣押"]
+            )
+        )
         s.add(CaseRecord(case_no="案-3", cause="未按规定拆除", activities=["强制拆除"]))
     page.tabs.setCurrentWidget(page.cases_tab)
     rows = {c.case_no: c for c in page.cases_tab.cases.rows}
@@ -180,8 +196,12 @@ def test_cases_tab_groups_text_and_av_records(page, db):
     assert rows["案-3"].records == 0 and rows["案-3"].missing == "强制拆除"
     page.cases_tab.select_case("案-1")
     assert len(page.cases_tab.records.rows) == 3
-    labels = [page.cases_tab.text_form.itemAt(i, page.cases_tab.text_form.ItemRole.LabelRole).widget().text()
-              for i in range(page.cases_tab.text_form.rowCount())]
+    labels = [
+        page.cases_tab.text_form.itemAt(i, page.cases_tab.text_form.ItemRole.LabelRole)
+        .widget()
+        .text()
+        for i in range(page.cases_tab.text_form.rowCount())
+    ]
     assert "案由" in labels and "当事人" in labels
 
 
@@ -207,7 +227,9 @@ def test_lazy_model_with_many_rows(gui_ctx, qtbot, db, monkeypatch):
     from brigade_desk.demo import av as demo_av
 
     monkeypatch.setattr(demo_av, "LARGE_ROWS", 6_000)
-    ctx = DemoContext(size="large", seed=2, today=dt.date(2026, 11, 23), rng=random.Random(2), db_path=db.path)
+    ctx = DemoContext(
+        size="large", seed=2, today=dt.date(2026, 11, 23), rng=random.Random(2), db_path=db.path
+    )
     with db.begin() as s:
         demo_av.fill(s, ctx)  # bulk rows, no files
     p = AvPage(gui_ctx)
@@ -221,7 +243,9 @@ def test_lazy_model_with_many_rows(gui_ctx, qtbot, db, monkeypatch):
     assert p.model.fetches <= 6
     p.activity.setCurrentText("查封扣押")
     with db.Session() as s:
-        assert p.model.rowCount() == s.scalar(select(func.count(AvRecord.id)).where(AvRecord.activity == "查封扣押"))
+        assert p.model.rowCount() == s.scalar(
+            select(func.count(AvRecord.id)).where(AvRecord.activity == "查封扣押")
+        )
 
 
 def test_ingest_dialog_cancel_through_task_helper(page, gui_ctx, qtbot, db, tmp_path, monkeypatch):
@@ -270,7 +294,9 @@ def test_print_the_filtered_index(page, monkeypatch):
 
     page.on_shown()
     shown, docs = [], []
-    monkeypatch.setattr(QPrintPreviewDialog, "exec", lambda self: shown.append(self.windowTitle()) or 0)
+    monkeypatch.setattr(
+        QPrintPreviewDialog, "exec", lambda self: shown.append(self.windowTitle()) or 0
+    )
     real = printing.table_html
     monkeypatch.setattr(printing, "table_html", lambda *a: docs.append(real(*a)) or docs[-1])
     page.case_no.setText("案-1")

@@ -27,23 +27,44 @@ def test_ingest_folder(db, tmp_path):  # noqa: F811
     write(src / "b" / "说明.txt", b"not media")
     os.utime(f, (dt.datetime(2023, 5, 6, 7, 8, 9).timestamp(),) * 2)
     seen = []
-    res = ingest(db, src, IngestOptions(case_no="交执罚〔2024〕12号", activity="查封扣押", officer_id=other,
-                                        target="青A12345", place="G109线"),
-                 progress=Progress(lambda d, t, txt: seen.append((d, t, txt))))
+    res = ingest(
+        db,
+        src,
+        IngestOptions(
+            case_no="交执罚〔2024〕12号",
+            activity="查封扣押",
+            officer_id=other,
+            target="青A12345",
+            place="G109线",
+        ),
+        progress=Progress(lambda d, t, txt: seen.append((d, t, txt))),
+    )
     assert (res.added, len(res.duplicates), len(res.skipped), res.existing) == (3, 0, 1, 0)
     assert res.skipped[0].endswith("说明.txt") and not res.errors
-    assert res.bytes == sum(p.stat().st_size for p in src.rglob("*") if p.suffix != ".txt" and p.is_file())
+    assert res.bytes == sum(
+        p.stat().st_size for p in src.rglob("*") if p.suffix != ".txt" and p.is_file()
+    )
     assert seen[-1][0] == seen[-1][1] == res.bytes and "3/3 个文件" in seen[-1][2]
     recs = {r.rel_path: r for r in _records(db)}
-    assert set(recs) == {"a/012345_DSJ-A0001_20240315083012_0007IMP.mp4", "a/20240316090000_1.mp4", "b/现场照片.jpg"}
+    assert set(recs) == {
+        "a/012345_DSJ-A0001_20240315083012_0007IMP.mp4",
+        "a/20240316090000_1.mp4",
+        "b/现场照片.jpg",
+    }
     r = recs["a/012345_DSJ-A0001_20240315083012_0007IMP.mp4"]
-    assert r.device_no == "DSJ-A0001" and r.officer_id == sid and r.officer2_id == other  # device → roster
+    assert (
+        r.device_no == "DSJ-A0001" and r.officer_id == sid and r.officer2_id == other
+    )  # device → roster
     assert r.officer_code == "012345" and r.important and r.time_source == "文件名"
     assert r.media_start == dt.datetime(2024, 3, 15, 8, 30, 12) and r.duration_s == 12.5
-    assert r.case_no == "交执罚〔2024〕12号" and r.activity == "查封扣押" and r.retention_years is None
+    assert (
+        r.case_no == "交执罚〔2024〕12号" and r.activity == "查封扣押" and r.retention_years is None
+    )
     assert r.target == "青A12345" and r.place == "G109线" and len(r.sha256) == 64
     t = recs["a/20240316090000_1.mp4"]
-    assert t.officer_id == other and t.officer2_id is None and t.device_no == "" and t.duration_s == 3
+    assert (
+        t.officer_id == other and t.officer2_id is None and t.device_no == "" and t.duration_s == 3
+    )
     ph = recs["b/现场照片.jpg"]
     assert ph.time_source == "文件时间" and ph.media_start == dt.datetime(2023, 5, 6, 7, 8, 9)
     assert ph.pattern_name == "" and ph.duration_s is None
@@ -76,7 +97,9 @@ def test_duplicate_recorded_once_and_reported(db, tmp_path):  # noqa: F811
     write(src / "2" / "c.mp4", b"other")
     res = ingest(db, src)
     assert res.added == 2 and len(res.duplicates) == 1
-    assert res.duplicates[0]["path"].endswith("b.mp4") and res.duplicates[0]["existing"].endswith("a.mp4")
+    assert res.duplicates[0]["path"].endswith("b.mp4") and res.duplicates[0]["existing"].endswith(
+        "a.mp4"
+    )
     assert res.as_json()["duplicates"] == 1
     with db.Session() as s:
         assert s.scalar(select(func.count(AvRecord.id))) == 2
@@ -131,7 +154,9 @@ def test_cancel_midway_leaves_prefix(db, tmp_path):  # noqa: F811
     assert res.cancelled
     recs = _records(db)
     assert res.added == len(recs) == 5
-    assert sorted(r.file_name for r in recs) == names[:5]  # exactly the files before the cancelled one
+    assert (
+        sorted(r.file_name for r in recs) == names[:5]
+    )  # exactly the files before the cancelled one
     archived = sorted(p.name for p in arch.rglob("*") if p.is_file())
     assert archived == names[:5]  # no stray copies, no .part files
     with db.Session() as s:
@@ -180,7 +205,9 @@ def test_copy_to_archive_with_clash(db, tmp_path):  # noqa: F811
 
 def test_copy_identical_already_in_archive_is_reused(db, tmp_path):  # noqa: F811
     write(tmp_path / "s" / "20240101000000_1.mp4", b"content")
-    existing = write(tmp_path / "a" / "2024" / "01" / "未知设备" / "20240101000000_1.mp4", b"content")
+    existing = write(
+        tmp_path / "a" / "2024" / "01" / "未知设备" / "20240101000000_1.mp4", b"content"
+    )
     res = ingest(db, tmp_path / "s", IngestOptions(copy_to=tmp_path / "a"))
     assert res.added == 1 and not res.renamed
     assert [p for p in (tmp_path / "a").rglob("*") if p.is_file()] == [existing]

@@ -18,9 +18,14 @@ def test_scheme_officer_device_time_seq():
     assert info.important is False
 
 
-@pytest.mark.parametrize("name", ["012345_DSJ-A0001_20240315083012_0007IMP.mp4",
-                                  "012345_DSJ-A0001_20240315083012_0007_IMP.MP4",
-                                  "012345_DSJ-A0001_20240315083012_0007imp.mov"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "012345_DSJ-A0001_20240315083012_0007IMP.mp4",
+        "012345_DSJ-A0001_20240315083012_0007_IMP.MP4",
+        "012345_DSJ-A0001_20240315083012_0007imp.mov",
+    ],
+)
 def test_scheme_officer_device_imp(name):
     info = patterns.parse_name(name, PATS)
     assert info.pattern == "警号_设备号_时间_序号" and info.important is True
@@ -36,15 +41,28 @@ def test_scheme_time_seq():
     assert imp.important is True and imp.seq == "0012"
 
 
-@pytest.mark.parametrize("name", ["VID_0001.mp4", "现场检查录像.mp4", "20231332120000_1.mp4",  # month 13
-                                  "2023123123595_1.mp4", "20231231235959.mp4"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "VID_0001.mp4",
+        "现场检查录像.mp4",
+        "20231332120000_1.mp4",  # month 13
+        "2023123123595_1.mp4",
+        "20231231235959.mp4",
+    ],
+)
 def test_unrecognised_names(name):
     info = patterns.parse_name(name, PATS)
     assert not info.recognised and info.start is None
 
 
 def test_invalid_time_falls_through_to_next_pattern():
-    pats = patterns.compile_all([("坏", r"^(?P<start>\d{14})_x\.mp4$"), ("好", r"^(?P<device>[A-Z]+)_(?P<start>\d{14})_x\.mp4$")])
+    pats = patterns.compile_all(
+        [
+            ("坏", r"^(?P<start>\d{14})_x\.mp4$"),
+            ("好", r"^(?P<device>[A-Z]+)_(?P<start>\d{14})_x\.mp4$"),
+        ]
+    )
     assert not patterns.parse_name("20239999000000_x.mp4", pats).recognised
 
 
@@ -52,7 +70,11 @@ def test_seeded_patterns_are_data_and_editable(db):  # noqa: F811
     with db.begin() as s:
         loaded = patterns.load(s)
         assert [p.name for p in loaded] == ["警号_设备号_时间_序号", "时间_序号"]
-        s.add(AvNamePattern(name="设备_时间", regex=r"^(?P<device>DV\d+)-(?P<start>\d{14})\.mp4$", priority=1))
+        s.add(
+            AvNamePattern(
+                name="设备_时间", regex=r"^(?P<device>DV\d+)-(?P<start>\d{14})\.mp4$", priority=1
+            )
+        )
         first = s.query(AvNamePattern).filter_by(name="时间_序号").one()
         first.enabled = False
     with db.Session() as s:

@@ -17,9 +17,30 @@ from brigade_desk.ui.av import model as model_mod
 from brigade_desk.ui.av.page import AvPage
 
 NAMES = [  # (file name, case no, target, place, notes, device)
-    ("010001_DSJ-A0001_20240315083012_0001IMP.mp4", "乐交执罚〔2024〕12号", "王大力", "G6京藏高速乐都收费站", "", "DSJ-A0001"),
-    ("010002_DSJ-A0002_20240316083012_0002.mp4", "乐交执罚〔2024〕123号", "青A12345", "平安驿服务区", "当事人拒签", "DSJ-A0002"),
-    ("010003_dsj-b0003_20240317083012_0003.MP4", "乐交执检〔2025〕7号", "青B99999", "湟水河大桥", "", "DSJ-B0003"),
+    (
+        "010001_DSJ-A0001_20240315083012_0001IMP.mp4",
+        "乐交执罚〔2024〕12号",
+        "王大力",
+        "G6京藏高速乐都收费站",
+        "",
+        "DSJ-A0001",
+    ),
+    (
+        "010002_DSJ-A0002_20240316083012_0002.mp4",
+        "乐交执罚〔2024〕123号",
+        "青A12345",
+        "平安驿服务区",
+        "当事人拒签",
+        "DSJ-A0002",
+    ),
+    (
+        "010003_dsj-b0003_20240317083012_0003.MP4",
+        "乐交执检〔2025〕7号",
+        "青B99999",
+        "湟水河大桥",
+        "",
+        "DSJ-B0003",
+    ),
     ("20240401100000_3.mp4", "", "", "寿乐镇工地", "50%_超限", "DV-7"),
     ("现场_王某_20240501.mp4", "乐交执强〔2023〕1号", "某运输公司", "收费站东侧", "", "DV-8"),
     ("abc_def.mov", "", "张三", "", "Notes WITH Caps", ""),
@@ -33,11 +54,25 @@ def _add(db, rows=NAMES, media=True):
         s.flush()
         ids = []
         for i, (fn, case, target, place, notes, dev) in enumerate(rows):
-            r = AvRecord(root_id=root.id, rel_path=f"x/{i}/{fn}", file_name=fn, size=1000 * (i + 1), sha256=f"{i:064x}",
-                         media_start=dt.datetime(2024, 3, 1, 8) + dt.timedelta(hours=i) if media and i != 3 else None,
-                         duration_s=None if i == 2 else 10.0 * i, device_no=dev, activity="其他", case_no=case,
-                         target=target, place=place, notes=notes, important=i % 2 == 0,
-                         ingested_at=dt.datetime(2024, 6, 1))
+            r = AvRecord(
+                root_id=root.id,
+                rel_path=f"x/{i}/{fn}",
+                file_name=fn,
+                size=1000 * (i + 1),
+                sha256=f"{i:064x}",
+                media_start=dt.datetime(2024, 3, 1, 8) + dt.timedelta(hours=i)
+                if media and i != 3
+                else None,
+                duration_s=None if i == 2 else 10.0 * i,
+                device_no=dev,
+                activity="其他",
+                case_no=case,
+                target=target,
+                place=place,
+                notes=notes,
+                important=i % 2 == 0,
+                ingested_at=dt.datetime(2024, 6, 1),
+            )
             s.add(r)
             s.flush()
             ids.append(r.id)
@@ -51,8 +86,33 @@ def _expected(query, cols=search.TEXT_COLUMNS, rows=NAMES):
     return {i + 1 for i, r in enumerate(rows) if any(q in search.fold(r[idx[c]]) for c in cols)}
 
 
-QUERIES = ["王", "收费", "收费站", "〔2024〕12", "2024〕12号", "dsj-a", "DSJ-A000", "A0002_2024", ".mp4", "MP4", "_",
-           "50%", "%", "青", "青A", "青a1", "caps", "b0003", "某", "号", "不存在的", "e", "7", " ", "乐交执"]
+QUERIES = [
+    "王",
+    "收费",
+    "收费站",
+    "〔2024〕12",
+    "2024〕12号",
+    "dsj-a",
+    "DSJ-A000",
+    "A0002_2024",
+    ".mp4",
+    "MP4",
+    "_",
+    "50%",
+    "%",
+    "青",
+    "青A",
+    "青a1",
+    "caps",
+    "b0003",
+    "某",
+    "号",
+    "不存在的",
+    "e",
+    "7",
+    " ",
+    "乐交执",
+]
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -97,7 +157,10 @@ def test_index_follows_edits_and_deletes(db):
     ids = _add(db)
     svc = AvService(db)
     assert svc.ids(AvFilter(text="王大力")) == [ids[0]]
-    svc.update(ids[0], AvEdit(case_no="乐交执罚〔2026〕88号", activity="听证", target="李四", place="新地点"))
+    svc.update(
+        ids[0],
+        AvEdit(case_no="乐交执罚〔2026〕88号", activity="听证", target="李四", place="新地点"),
+    )
     assert svc.ids(AvFilter(text="王大力")) == []
     assert svc.ids(AvFilter(text="王")) == [ids[4]]  # only 现场_王某 is left
     assert svc.ids(AvFilter(text="〔2026〕88")) == [ids[0]]
@@ -114,12 +177,27 @@ def test_index_follows_edits_and_deletes(db):
         assert search.match_count(s, "mp4", search.COLUMNS) == 4
 
 
-UNIGRAM_SQL = ("SELECT (SELECT group_concat(hex(substr(v, n, 1)), ' ') FROM (SELECT lower(:x) AS v) "
-               "JOIN fts_av_pos ON n <= length(v))")
+UNIGRAM_SQL = (
+    "SELECT (SELECT group_concat(hex(substr(v, n, 1)), ' ') FROM (SELECT lower(:x) AS v) "
+    "JOIN fts_av_pos ON n <= length(v))"
+)
 
 
-@pytest.mark.parametrize("value", ["", "a", "ABC_def-1.MP4", "乐交执罚〔2024〕12号", "青A12345 ", "Ｆｕｌｌ ＡＢ",
-                                   "😀表情", "tab\tand\nnewline", "Ä ö É", "%_\\'\""])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "a",
+        "ABC_def-1.MP4",
+        "乐交执罚〔2024〕12号",
+        "青A12345 ",
+        "Ｆｕｌｌ ＡＢ",
+        "😀表情",
+        "tab\tand\nnewline",
+        "Ä ö É",
+        "%_\\'\"",
+    ],
+)
 def test_python_unigrams_equal_the_trigger_sql(db, value):
     """Bulk loaders index in Python what the triggers index in SQL: the tokens must be the same, or
     a later delete would leave the contentless index inconsistent."""
@@ -134,18 +212,36 @@ def test_bulk_fill_matches_the_triggers(db):
     _add(db, NAMES[:2])
     raw = sqlite3.connect(db.path)
     try:
-        trig = raw.execute("SELECT sql FROM sqlite_master WHERE name='fts_av_record_ai'").fetchone()[0]
+        trig = raw.execute(
+            "SELECT sql FROM sqlite_master WHERE name='fts_av_record_ai'"
+        ).fetchone()[0]
         raw.execute("DROP TRIGGER fts_av_record_ai")
         last = raw.execute("SELECT max(id) FROM av_record").fetchone()[0]
         raw.commit()
     finally:
         raw.close()
     with db.begin() as s:
-        s.execute(insert(AvRecord), [
-            dict(root_id=1, rel_path=f"y/{i}", file_name=fn, size=1, sha256=f"{i + 100:064x}", device_no=dev,
-                 activity="其他", case_no=case, target=t, place=p, notes=n, important=False,
-                 ingested_at=dt.datetime(2024, 1, 1))
-            for i, (fn, case, t, p, n, dev) in enumerate(NAMES[2:])])
+        s.execute(
+            insert(AvRecord),
+            [
+                dict(
+                    root_id=1,
+                    rel_path=f"y/{i}",
+                    file_name=fn,
+                    size=1,
+                    sha256=f"{i + 100:064x}",
+                    device_no=dev,
+                    activity="其他",
+                    case_no=case,
+                    target=t,
+                    place=p,
+                    notes=n,
+                    important=False,
+                    ingested_at=dt.datetime(2024, 1, 1),
+                )
+                for i, (fn, case, t, p, n, dev) in enumerate(NAMES[2:])
+            ],
+        )
     raw = sqlite3.connect(db.path)
     try:
         search.fill(raw, after_id=last)
@@ -165,7 +261,9 @@ def test_bulk_fill_matches_the_triggers(db):
 def test_search_triggers_exist_at_the_head(db):
     """A later migration that re-creates av_record (batch mode) drops these: it must re-create them."""
     with db.engine.connect() as c:
-        names = {r[0] for r in c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='trigger'")}
+        names = {
+            r[0] for r in c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='trigger'")
+        }
     assert {"fts_av_record_ai", "fts_av_record_ad", "fts_av_record_au"} <= names
 
 
@@ -176,7 +274,9 @@ def test_position_and_pages_agree_with_the_full_order(db, sort, descending):
     svc = AvService(db)
     for f in (AvFilter(), AvFilter(text="mp4"), AvFilter(important_only=True)):
         order = svc.ids(f, sort, descending)
-        paged = [r.id for off in range(0, len(order), 2) for r in svc.page(f, sort, descending, off, 2)]
+        paged = [
+            r.id for off in range(0, len(order), 2) for r in svc.page(f, sort, descending, off, 2)
+        ]
         assert paged == order
         for i, rid in enumerate(order):
             assert svc.position(f, sort, descending, rid) == i
@@ -196,6 +296,7 @@ def test_large_text_match_walks_the_sort_index(db, monkeypatch):
 
 
 # ---- the page -------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def page(gui_ctx, qtbot, db):
@@ -217,7 +318,11 @@ def test_page_search_box_finds_partial_case_numbers_and_file_names(page):
     page.bench_filter("王")
     assert {page.model.row(i).id for i in range(page.model.rowCount())} == {1, 5}
     page.bench_filter("没有这个")
-    assert page.model.rowCount() == 0 and page.current is None and page.count_label.text() == "0 / 6 条"
+    assert (
+        page.model.rowCount() == 0
+        and page.current is None
+        and page.count_label.text() == "0 / 6 条"
+    )
     page.bench_filter("")
     assert page.model.rowCount() == 6 and page.count_label.text() == "6 / 6 条"
 
@@ -242,9 +347,19 @@ def test_model_is_lazy(gui_ctx, qtbot, db, monkeypatch):
     _add(db, many)
     calls = {"count": 0, "page": 0}
     real_count, real_page = AvService.count, AvService.page
-    monkeypatch.setattr(AvService, "count", lambda self, f: calls.__setitem__("count", calls["count"] + 1) or real_count(self, f))
-    monkeypatch.setattr(AvService, "page", lambda self, *a: calls.__setitem__("page", calls["page"] + 1) or real_page(self, *a))
-    monkeypatch.setattr(AvService, "ids", lambda *a: pytest.fail("the whole id list must not be loaded"))
+    monkeypatch.setattr(
+        AvService,
+        "count",
+        lambda self, f: calls.__setitem__("count", calls["count"] + 1) or real_count(self, f),
+    )
+    monkeypatch.setattr(
+        AvService,
+        "page",
+        lambda self, *a: calls.__setitem__("page", calls["page"] + 1) or real_page(self, *a),
+    )
+    monkeypatch.setattr(
+        AvService, "ids", lambda *a: pytest.fail("the whole id list must not be loaded")
+    )
     p = AvPage(gui_ctx)
     qtbot.addWidget(p)
     p.resize(1200, 700)

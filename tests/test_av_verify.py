@@ -24,14 +24,20 @@ TODAY = dt.date(2026, 11, 23)
 
 def _setup(db, tmp_path, n=4):  # noqa: F811
     src = tmp_path / "库"
-    files = [write(src / "子目录" / f"2024010{i}080000_{i}.mp4", bytes([65 + i]) * (1000 + i)) for i in range(n)]
+    files = [
+        write(src / "子目录" / f"2024010{i}080000_{i}.mp4", bytes([65 + i]) * (1000 + i))
+        for i in range(n)
+    ]
     assert ingest(db, src).added == n
     return src, files
 
 
 def _status(db):  # noqa: F811
     with db.Session() as s:
-        return {r.file_name: st for r, st in s.execute(select(AvRecord, AvRecordCheck.status).outerjoin(AvRecordCheck))}
+        return {
+            r.file_name: st
+            for r, st in s.execute(select(AvRecord, AvRecordCheck.status).outerjoin(AvRecordCheck))
+        }
 
 
 def test_all_ok(db, tmp_path):  # noqa: F811
@@ -76,7 +82,9 @@ def test_file_deleted(db, tmp_path):  # noqa: F811
     with db.Session() as s:
         findings = run_all(s, TODAY)
         assert [f.ref for f in findings if f.rule == "av_integrity"] == [str(files[2])]
-        detail = s.scalars(select(AvVerifyResult.detail).where(AvVerifyResult.status == "missing")).one()
+        detail = s.scalars(
+            select(AvVerifyResult.detail).where(AvVerifyResult.status == "missing")
+        ).one()
         assert "未在登记的存储位置中找到" in detail
     # restoring the file clears the finding at the next verification
     files[2].write_bytes(bytes([67]) * 1002)
@@ -159,15 +167,28 @@ def test_full_process_rule_without_case_table_finds_nothing(tmp_path):
     from brigade_desk.models import Base
 
     eng = create_engine(f"sqlite:///{tmp_path / 'bare.sqlite'}")
-    Base.metadata.create_all(eng, tables=[t for t in Base.metadata.sorted_tables
-                                          if t.name in ("staff", "setting") or t.name.startswith("av_")])
+    Base.metadata.create_all(
+        eng,
+        tables=[
+            t
+            for t in Base.metadata.sorted_tables
+            if t.name in ("staff", "setting") or t.name.startswith("av_")
+        ],
+    )
     with Session(eng) as s:
         assert av_rules.check_full_process(s, TODAY) == []
         # the protocol: any table named case_record with case_no and a JSON list of activities
         s.execute(text("CREATE TABLE case_record (case_no TEXT, activities TEXT)"))
-        s.execute(text("INSERT INTO case_record VALUES ('甲', '[\"强制拆除\"]'), ('乙', '现场检查、查封扣押')"))
+        s.execute(
+            text(
+                "INSERT INTO case_record VALUES ('甲', '[\"强制拆除\"]'), ('乙', '现场检查、查封扣押')"
+            )
+        )
         found = av_rules.check_full_process(s, TODAY)
-        assert [(f.subject, f.ref, f.entity_id) for f in found] == [("甲", "强制拆除", None), ("乙", "查封扣押", None)]
+        assert [(f.subject, f.ref, f.entity_id) for f in found] == [
+            ("甲", "强制拆除", None),
+            ("乙", "查封扣押", None),
+        ]
     eng.dispose()
 
 
@@ -176,18 +197,27 @@ def test_full_process_rule(db, tmp_path):  # noqa: F811
     write(tmp_path / "b" / "y.mp4", b"inspection video")
     ingest(db, tmp_path / "a", IngestOptions(case_no="案1", activity="查封扣押"))
     ingest(db, tmp_path / "b", IngestOptions(case_no="案2", activity="现场检查"))
-    _case_table(db, [
-        ("案1", '["查封扣押", "现场检查"]'),     # has its seizure recording → ok (inspection not full-process)
-        ("案2", '["查封扣押", "现场检查"]'),     # recording of inspection only → seizure missing
-        ("案3", '["强制拆除"]'),                 # nothing at all
-        ("案4", '["调查取证"]'),                 # no full-process activity
-        ("案5", "[]"), ("案6", None),
-    ])
+    _case_table(
+        db,
+        [
+            (
+                "案1",
+                '["查封扣押", "现场检查"]',
+            ),  # has its seizure recording → ok (inspection not full-process)
+            ("案2", '["查封扣押", "现场检查"]'),  # recording of inspection only → seizure missing
+            ("案3", '["强制拆除"]'),  # nothing at all
+            ("案4", '["调查取证"]'),  # no full-process activity
+            ("案5", "[]"),
+            ("案6", None),
+        ],
+    )
     with db.Session() as s:
         f = av_rules.check_full_process(s, TODAY)
         ids = dict(s.execute(text("SELECT case_no, id FROM case_record")).all())
     assert [(x.rule, x.subject, x.ref) for x in f] == [
-        ("av_missing_full_process", "案2", "查封扣押"), ("av_missing_full_process", "案3", "强制拆除")]
+        ("av_missing_full_process", "案2", "查封扣押"),
+        ("av_missing_full_process", "案3", "强制拆除"),
+    ]
     assert [(x.entity, x.entity_id) for x in f] == [("case", ids["案2"]), ("case", ids["案3"])]
     from brigade_desk import settings
 

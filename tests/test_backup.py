@@ -84,7 +84,9 @@ def test_restore_refuses_damaged_and_newer(db: Database, tmp_path: Path) -> None
     newer.write_bytes(data)
     with sqlite3.connect(newer) as c:
         # several ledgers branch off 0001, so there may be several heads: make one of them unknown
-        c.execute("UPDATE alembic_version SET version_num='9999' WHERE rowid = (SELECT min(rowid) FROM alembic_version)")
+        c.execute(
+            "UPDATE alembic_version SET version_num='9999' WHERE rowid = (SELECT min(rowid) FROM alembic_version)"
+        )
     with pytest.raises(SchemaTooNewError):
         backup.restore(db.path, newer)
     not_db = tmp_path / "x.sqlite"
@@ -100,7 +102,9 @@ def test_cli_backup_and_restore(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["--db", str(dbp), "backup", "--out", str(out)]) == 0
     d = open_database(dbp)
     n = RosterService(d).count()
-    RosterService(d).save_staff(StaffInput(name="备份后新增", id_number="632123199001010017", squad="一中队"))
+    RosterService(d).save_staff(
+        StaffInput(name="备份后新增", id_number="632123199001010017", squad="一中队")
+    )
     assert RosterService(d).count() == n + 1
     d.close()
     assert main(["--db", str(dbp), "restore", str(out)]) == 0

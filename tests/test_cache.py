@@ -107,7 +107,9 @@ def test_findings_follow_edits(db, roster):
     with db.begin() as s:
         s.get(Staff, sid).name = "甲改"
     assert svc_findings.cached_findings(db, TODAY) is None
-    assert ("cert_expiring", "甲改") in {(f.rule, f.subject) for f in svc_findings.findings(db, TODAY)}
+    assert ("cert_expiring", "甲改") in {
+        (f.rule, f.subject) for f in svc_findings.findings(db, TODAY)
+    }
 
 
 def test_restore_counts_as_a_change(db):

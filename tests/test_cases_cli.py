@@ -35,23 +35,55 @@ def run(capsys, *argv):
 def test_sample_json_and_reproducible(demo_db, tmp_path, capsys):
     copy = tmp_path / "copy.sqlite"
     shutil.copy(demo_db, copy)
-    code, out, _ = run(capsys, "--db", copy, "review", "sample", "--year", 2026, "--seed", 99, "--json")
+    code, out, _ = run(
+        capsys, "--db", copy, "review", "sample", "--year", 2026, "--seed", 99, "--json"
+    )
     assert code == 0
     d = json.loads(out)
-    assert d["year"] == 2026 and d["seed"] == 99 and set(d["cases"]) <= {"行政处罚", "行政强制", "行政检查", "行政许可", "其他"}
+    assert (
+        d["year"] == 2026
+        and d["seed"] == 99
+        and set(d["cases"]) <= {"行政处罚", "行政强制", "行政检查", "行政许可", "其他"}
+    )
     for cat, nos in d["cases"].items():
         assert len(nos) == min(10, d["population"][cat])
     copy2 = tmp_path / "copy2.sqlite"
     shutil.copy(demo_db, copy2)
-    code, out2, _ = run(capsys, "--db", copy2, "review", "sample", "--year", 2026, "--seed", 99, "--json")
+    code, out2, _ = run(
+        capsys, "--db", copy2, "review", "sample", "--year", 2026, "--seed", 99, "--json"
+    )
     assert json.loads(out2)["cases"] == d["cases"]
     code, _, err = run(capsys, "--db", copy, "review", "sample", "--year", 2026, "--seed", 5)
     assert code == 1 and "重新抽取" in err
     no = d["cases"]["行政处罚"][0]
-    code, _, _ = run(capsys, "--db", copy, "review", "add", "--year", 2026, "--reason", "投诉", [
-        n for n in ["乐交执罚〔2026〕1号", "乐交执罚〔2026〕2号", "乐交执罚〔2026〕3号", "乐交执罚〔2026〕4号",
-                    "乐交执罚〔2026〕5号", "乐交执罚〔2026〕6号", "乐交执罚〔2026〕7号", "乐交执罚〔2026〕8号",
-                    "乐交执罚〔2026〕9号", "乐交执罚〔2026〕10号", "乐交执罚〔2026〕11号"] if n not in d["cases"]["行政处罚"]][0])
+    code, _, _ = run(
+        capsys,
+        "--db",
+        copy,
+        "review",
+        "add",
+        "--year",
+        2026,
+        "--reason",
+        "投诉",
+        [
+            n
+            for n in [
+                "乐交执罚〔2026〕1号",
+                "乐交执罚〔2026〕2号",
+                "乐交执罚〔2026〕3号",
+                "乐交执罚〔2026〕4号",
+                "乐交执罚〔2026〕5号",
+                "乐交执罚〔2026〕6号",
+                "乐交执罚〔2026〕7号",
+                "乐交执罚〔2026〕8号",
+                "乐交执罚〔2026〕9号",
+                "乐交执罚〔2026〕10号",
+                "乐交执罚〔2026〕11号",
+            ]
+            if n not in d["cases"]["行政处罚"]
+        ][0],
+    )
     assert code == 0
     code, out, _ = run(capsys, "--db", copy, "review", "sample", "--year", 2026, "--json")
     assert len(json.loads(out)["manual"]) == 1 and no in json.loads(out)["cases"]["行政处罚"]
@@ -65,39 +97,78 @@ def test_pdfs_embed_fonts_and_render(demo_db, tmp_path, capsys):
     assert reviewed
     case_no = reviewed[0][0].case_no
     for args, name in (([], "filled.pdf"), (["--blank"], "blank.pdf")):
-        code, out, err = run(capsys, "--db", demo_db, "review", "pdf", case_no, "--out", tmp_path / name, *args)
+        code, out, err = run(
+            capsys, "--db", demo_db, "review", "pdf", case_no, "--out", tmp_path / name, *args
+        )
         assert code == 0, err
-    code, _, err = run(capsys, "--db", demo_db, "review", "report", "--year", 2025, "--out", tmp_path / "report.pdf")
+    code, _, err = run(
+        capsys,
+        "--db",
+        demo_db,
+        "review",
+        "report",
+        "--year",
+        2025,
+        "--out",
+        tmp_path / "report.pdf",
+    )
     assert code == 0, err
-    code, _, err = run(capsys, "--db", demo_db, "review", "pdf", "all", "--year", 2025, "--blank",
-                       "--out", tmp_path / "all.pdf")
+    code, _, err = run(
+        capsys,
+        "--db",
+        demo_db,
+        "review",
+        "pdf",
+        "all",
+        "--year",
+        2025,
+        "--blank",
+        "--out",
+        tmp_path / "all.pdf",
+    )
     assert code == 0, err
     code, _, err = run(capsys, "--db", demo_db, "review", "pdf", "all", "--out", tmp_path / "y.pdf")
     assert code == 1 and "--year" in err
-    code, _, err = run(capsys, "--db", demo_db, "review", "pdf", "不存在的案号", "--out", tmp_path / "x.pdf")
+    code, _, err = run(
+        capsys, "--db", demo_db, "review", "pdf", "不存在的案号", "--out", tmp_path / "x.pdf"
+    )
     assert code == 1 and "不存在" in err and not (tmp_path / "x.pdf").exists()
     if shutil.which("pdffonts") is None:
         pytest.skip("poppler-utils not installed")
     for name in ("filled.pdf", "blank.pdf", "report.pdf"):
-        fonts = subprocess.run(["pdffonts", tmp_path / name], capture_output=True, text=True, check=True).stdout
+        fonts = subprocess.run(
+            ["pdffonts", tmp_path / name], capture_output=True, text=True, check=True
+        ).stdout
         rows = fonts.splitlines()[2:]
         assert rows and all(" yes " in r for r in rows), fonts
-        text = subprocess.run(["pdftotext", "-layout", tmp_path / name, "-"], capture_output=True, text=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-layout", tmp_path / name, "-"], capture_output=True, text=True
+        ).stdout
         assert "第1页/共" in text.replace(" ", "")
-    every = subprocess.run(["pdftotext", tmp_path / "all.pdf", "-"], capture_output=True, text=True).stdout
+    every = subprocess.run(
+        ["pdftotext", tmp_path / "all.pdf", "-"], capture_output=True, text=True
+    ).stdout
     n_files = len(ReviewService(open_database(demo_db)).sample(2025).entries)
     assert every.count("行政执法案卷评查表\n") == n_files  # one checklist per sampled file
     assert every.replace(" ", "").count("第1页/共") == n_files  # page numbers restart per file
-    filled = subprocess.run(["pdftotext", tmp_path / "filled.pdf", "-"], capture_output=True, text=True).stdout
-    blank = subprocess.run(["pdftotext", tmp_path / "blank.pdf", "-"], capture_output=True, text=True).stdout
+    filled = subprocess.run(
+        ["pdftotext", tmp_path / "filled.pdf", "-"], capture_output=True, text=True
+    ).stdout
+    blank = subprocess.run(
+        ["pdftotext", tmp_path / "blank.pdf", "-"], capture_output=True, text=True
+    ).stdout
     assert case_no in filled and "评查人（签名）" in blank and "否决项" in blank
     assert "法制审核股" in filled and "法制审核股" not in blank
-    report = subprocess.run(["pdftotext", tmp_path / "report.pdf", "-"], capture_output=True, text=True).stdout
+    report = subprocess.run(
+        ["pdftotext", tmp_path / "report.pdf", "-"], capture_output=True, text=True
+    ).stdout
     assert "2025年度行政执法案卷评查情况的通报" in report and "整改情况" in report
 
 
 def test_export_reviews_xlsx(demo_db, tmp_path, capsys):
-    code, _, err = run(capsys, "--db", demo_db, "export", "reviews", "--year", 2025, "--out", tmp_path / "r.xlsx")
+    code, _, err = run(
+        capsys, "--db", demo_db, "export", "reviews", "--year", 2025, "--out", tmp_path / "r.xlsx"
+    )
     assert code == 0, err
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
     assert wb.sheetnames == ["评查结果", "扣分明细", "整改台账"]
@@ -130,32 +201,67 @@ def test_import_and_holidays_cli(tmp_path, capsys):
     assert json.loads(out)["created"] == 3
     code, out, _ = run(capsys, "--db", dbp, "holidays", "show", "--year", 2027)
     assert code == 1 and "尚未录入" in out
-    code, out, _ = run(capsys, "--db", dbp, "holidays", "set", "--year", 2027,
-                       "--holidays", "2027-01-01~2027-01-03 元旦;2027-02-06~2027-02-12 春节", "--workdays", "2027-02-14")
+    code, out, _ = run(
+        capsys,
+        "--db",
+        dbp,
+        "holidays",
+        "set",
+        "--year",
+        2027,
+        "--holidays",
+        "2027-01-01~2027-01-03 元旦;2027-02-06~2027-02-12 春节",
+        "--workdays",
+        "2027-02-14",
+    )
     assert code == 0 and "放假 10 天" in out
     code, out, _ = run(capsys, "--db", dbp, "holidays", "show", "--year", 2027)
     assert code == 0 and "调休上班 2027-02-14" in out
-    code, _, err = run(capsys, "--db", dbp, "holidays", "set", "--year", 2027, "--holidays", "2027-02-30")
+    code, _, err = run(
+        capsys, "--db", dbp, "holidays", "set", "--year", 2027, "--holidays", "2027-02-30"
+    )
     assert code == 1 and "放假日期第 1 行" in err
 
 
 def test_check_json_includes_case_rules(demo_db, capsys):
     code, out, _ = run(capsys, "--db", demo_db, "check", "--as-of", "2026-11-20", "--json")
     rules = {f["rule"] for f in json.loads(out)["findings"]}
-    assert code == 0 and rules & {"publication_overdue", "filing_overdue", "hearing_notice_missing",
-                                  "case_officers_insufficient", "legal_review_missing"}
+    assert code == 0 and rules & {
+        "publication_overdue",
+        "filing_overdue",
+        "hearing_notice_missing",
+        "case_officers_insufficient",
+        "legal_review_missing",
+    }
     assert ScoreInput and ItemScore
 
 
 def test_export_case_register(demo_db, tmp_path, capsys):
-    code, _, err = run(capsys, "--db", demo_db, "export", "cases", "--year", 2025, "--as-of", "2026-11-20",
-                       "--out", tmp_path / "c.xlsx")
+    code, _, err = run(
+        capsys,
+        "--db",
+        demo_db,
+        "export",
+        "cases",
+        "--year",
+        2025,
+        "--as-of",
+        "2026-11-20",
+        "--out",
+        tmp_path / "c.xlsx",
+    )
     assert code == 0, err
     ws = openpyxl.load_workbook(tmp_path / "c.xlsx").active
     assert "2025年度行政执法案件台账" in ws["A1"].value and ws["B3"].value == "案号"
-    nos = [ws.cell(r, 2).value for r in range(4, ws.max_row + 1) if str(ws.cell(r, 2).value or "").startswith("乐交执")]
+    nos = [
+        ws.cell(r, 2).value
+        for r in range(4, ws.max_row + 1)
+        if str(ws.cell(r, 2).value or "").startswith("乐交执")
+    ]
     assert len(nos) > 100 and all("〔2025〕" in n for n in nos)
     problems = [ws.cell(r, 23).value for r in range(4, ws.max_row + 1) if ws.cell(r, 23).value]
     assert problems
-    code, _, err = run(capsys, "--db", demo_db, "export", "cases", "--year", 2001, "--out", tmp_path / "n.xlsx")
+    code, _, err = run(
+        capsys, "--db", demo_db, "export", "cases", "--year", 2001, "--out", tmp_path / "n.xlsx"
+    )
     assert code == 1 and "没有立案" in err

@@ -25,10 +25,31 @@ def filled(db):
     with db.begin() as s:
         a, b = add_staff(s, "张三"), add_staff(s, "李四")
         for i in range(12):
-            add_case(s, f"乐交执罚〔2025〕{i + 1}号", [a, b], filed_on=D(2025, 3, 1), decided_on=D(2025, 4, 1),
-                     published_on=D(2025, 4, 2), closed_on=D(2025, 5, 1))
-        add_case(s, "乐交执检〔2025〕1号", [a, b], category="行政检查", filed_on=D(2025, 3, 1), closed_on=D(2025, 3, 2))
-        add_case(s, "乐交执罚〔2025〕99号", [a], filed_on=D(2025, 3, 1), decided_on=D(2025, 4, 1), closed_on=D(2025, 5, 1))
+            add_case(
+                s,
+                f"乐交执罚〔2025〕{i + 1}号",
+                [a, b],
+                filed_on=D(2025, 3, 1),
+                decided_on=D(2025, 4, 1),
+                published_on=D(2025, 4, 2),
+                closed_on=D(2025, 5, 1),
+            )
+        add_case(
+            s,
+            "乐交执检〔2025〕1号",
+            [a, b],
+            category="行政检查",
+            filed_on=D(2025, 3, 1),
+            closed_on=D(2025, 3, 2),
+        )
+        add_case(
+            s,
+            "乐交执罚〔2025〕99号",
+            [a],
+            filed_on=D(2025, 3, 1),
+            decided_on=D(2025, 4, 1),
+            closed_on=D(2025, 5, 1),
+        )
     return db
 
 
@@ -53,7 +74,9 @@ def test_register_filters_in_sql_and_colours_problems(page):
     assert reg.model.rowCount() == 1 and reg.model.case_at(0).case_no == "乐交执检〔2025〕1号"
     reg.category.setCurrentIndex(0)
     reg.search.setText("99号")
-    assert [reg.model.case_at(i).case_no for i in range(reg.model.rowCount())] == ["乐交执罚〔2025〕99号"]
+    assert [reg.model.case_at(i).case_no for i in range(reg.model.rowCount())] == [
+        "乐交执罚〔2025〕99号"
+    ]
     cid = reg.model.id_at(0)
     assert any("持证" in p for p in reg.model.problems[cid])  # one officer only
     assert reg.model.data(reg.model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is not None
@@ -85,7 +108,10 @@ def test_add_case_by_typing(gui_ctx, filled, qtbot):
     assert "应于 2026-05-31 前作出决定" in dlg.deadlines.text()
     dlg.dates["decided_on"].edit.insert("2026年3月20日")  # Chinese arrives through the IME
     dlg.major.setChecked(True)
-    assert "备案期限 2026-03-27" in dlg.deadlines.text() and "公示期限 2026-04-20" in dlg.deadlines.text()
+    assert (
+        "备案期限 2026-03-27" in dlg.deadlines.text()
+        and "公示期限 2026-04-20" in dlg.deadlines.text()
+    )
     dlg.major.setChecked(False)
     qtbot.keyClicks(dlg.fine, "30000")
     for i in range(dlg.officers.count()):
@@ -95,8 +121,14 @@ def test_add_case_by_typing(gui_ctx, filled, qtbot):
     assert dlg.result() == QDialog.DialogCode.Accepted
     with filled.Session() as s:
         c = s.scalar(select(CaseRecord).where(CaseRecord.case_no == "乐交执罚〔2026〕7号"))
-        assert c.party_type == "单位" and c.decided_on == D(2026, 3, 20) and c.fine_amount == Decimal("30000.00")
-        assert sorted(o.name for o in c.officers) == ["张三", "李四"] and c.activities == ["暂扣车辆"]
+        assert (
+            c.party_type == "单位"
+            and c.decided_on == D(2026, 3, 20)
+            and c.fine_amount == Decimal("30000.00")
+        )
+        assert sorted(o.name for o in c.officers) == ["张三", "李四"] and c.activities == [
+            "暂扣车辆"
+        ]
 
 
 def test_invalid_case_names_fields_and_saves_nothing(gui_ctx, filled, qtbot):
@@ -186,7 +218,10 @@ def test_calendar_tab_stores_a_year(page, filled, qtbot):
     cal.save()
     cal.year.setValue(2028)
     cal.year.setValue(2027)
-    assert cal.source.text() == "国办发明电〔2026〕7号" and "2027-01-09 调休" in cal.workdays.toPlainText()
+    assert (
+        cal.source.text() == "国办发明电〔2026〕7号"
+        and "2027-01-09 调休" in cal.workdays.toPlainText()
+    )
     with filled.Session() as s:
         days = s.scalars(select(OfficialDay).where(OfficialDay.year == 2027)).all()
     assert len(days) == 4 and "已录入" in cal.state.text()
@@ -242,7 +277,9 @@ def test_a_dropped_case_list_is_checked_as_cases(gui_ctx, qtbot, tmp_path):
     wb = Workbook()
     wb.active.append(["案号", "案由", "当事人", "立案日期", "案件类别", "承办人员"])
     wb.save(tmp_path / "案件.xlsx")
-    dlg = ImportDialog(gui_ctx, None, str(tmp_path / "案件.xlsx"))  # as a drop on the window: no kind given
+    dlg = ImportDialog(
+        gui_ctx, None, str(tmp_path / "案件.xlsx")
+    )  # as a drop on the window: no kind given
     qtbot.addWidget(dlg)
     assert dlg.kind.currentData() == "cases"
 
@@ -253,7 +290,9 @@ def test_print_the_filtered_register(page, monkeypatch):
     from brigade_desk.ui.widgets import printing
 
     shown = []
-    monkeypatch.setattr(QPrintPreviewDialog, "exec", lambda self: shown.append(self.windowTitle()) or 0)
+    monkeypatch.setattr(
+        QPrintPreviewDialog, "exec", lambda self: shown.append(self.windowTitle()) or 0
+    )
     docs = []
     real = printing.table_html
     monkeypatch.setattr(printing, "table_html", lambda *a: docs.append(real(*a)) or docs[-1])
@@ -284,7 +323,9 @@ def test_register_shows_cases_before_the_rules_finish(page, monkeypatch):
     reg.model.problems = {}
     reg.reload()
     assert seen["rows"] == 14 and "正在检查" in seen["text"]
-    assert reg.model.problems and "正在检查" not in reg.count.text() and "有问题的" in reg.count.text()
+    assert (
+        reg.model.problems and "正在检查" not in reg.count.text() and "有问题的" in reg.count.text()
+    )
 
 
 def test_case_service_windows_and_only_ids(filled):
@@ -313,16 +354,33 @@ def test_position_agrees_with_the_sorted_list_for_every_sort(filled):
         for key in SORT_COLUMNS:
             for desc in (True, False):
                 ids = svc.ids(f, key, desc)
-                assert [svc.position(f, key, desc, i) for i in ids] == list(range(len(ids))), (key, desc)
-    assert svc.position(CaseFilter(category="行政检查"), "filed_on", True, svc.ids(CaseFilter(category="行政处罚"))[0]) == -1
+                assert [svc.position(f, key, desc, i) for i in ids] == list(range(len(ids))), (
+                    key,
+                    desc,
+                )
+    assert (
+        svc.position(
+            CaseFilter(category="行政检查"),
+            "filed_on",
+            True,
+            svc.ids(CaseFilter(category="行政处罚"))[0],
+        )
+        == -1
+    )
 
 
 def test_register_marks_cases_the_av_rule_finds(page, filled):
     """A case whose 查封扣押 has no full-process recording is coloured like the problem list says."""
     with filled.begin() as s:
         a, b = add_staff(s, "王五"), add_staff(s, "赵六")
-        cid = add_case(s, "乐交执强〔2025〕12号", [a, b], category="行政强制", filed_on=D(2025, 6, 1),
-                       activities=["查封扣押"]).id
+        cid = add_case(
+            s,
+            "乐交执强〔2025〕12号",
+            [a, b],
+            category="行政强制",
+            filed_on=D(2025, 6, 1),
+            activities=["查封扣押"],
+        ).id
     page.ctx.changed("cases")
     reg = page.register
     reg.search.setText("执强")

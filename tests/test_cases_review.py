@@ -27,8 +27,15 @@ def fill_year(db, year=2025, counts=None):  # noqa: F811
         o = [add_staff(s, "甲"), add_staff(s, "乙")]
         for cat, n in counts.items():
             for i in range(n):
-                add_case(s, f"{year}-{cat[2:]}-{i:03d}", o, category=cat, filed_on=D(year, 1, 5),
-                         decided_on=D(year, 2, 1) if cat != "行政检查" else None, closed_on=D(year, 3, 1))
+                add_case(
+                    s,
+                    f"{year}-{cat[2:]}-{i:03d}",
+                    o,
+                    category=cat,
+                    filed_on=D(year, 1, 5),
+                    decided_on=D(year, 2, 1) if cat != "行政检查" else None,
+                    closed_on=D(year, 3, 1),
+                )
         # a case closed the next year belongs to the next year's review
         add_case(s, f"{year}-late", o, filed_on=D(year, 12, 1), closed_on=D(year + 1, 1, 10))
 
@@ -82,7 +89,11 @@ def test_manual_additions_are_marked_and_survive_redraw(db):  # noqa: F811
     fill_year(db)
     svc = ReviewService(db)
     v = svc.draw_sample(2025, seed=3)
-    extra = next(f"2025-处罚-{i:03d}" for i in range(25) if f"2025-处罚-{i:03d}" not in v.by_category()["行政处罚"])
+    extra = next(
+        f"2025-处罚-{i:03d}"
+        for i in range(25)
+        if f"2025-处罚-{i:03d}" not in v.by_category()["行政处罚"]
+    )
     svc.add_to_sample(2025, extra, "群众投诉案件")
     v = svc.sample(2025)
     e = next(x for x in v.entries if x.case_no == extra)
@@ -113,25 +124,38 @@ def test_scoring_with_veto_and_remarks(db):  # noqa: F811
     t = svc.template()
     assert t.version == 2 and t.total == 100
     # full marks
-    rid = svc.save_review("2025-处罚-000", 2025, ScoreInput(reviewer="法制股 王五", reviewed_on=D(2026, 1, 20)))
+    rid = svc.save_review(
+        "2025-处罚-000", 2025, ScoreInput(reviewer="法制股 王五", reviewed_on=D(2026, 1, 20))
+    )
     r = svc.review("2025-处罚-000", 2025)
     assert r.id == rid and r.score == 100 and r.grade == "优秀" and not r.vetoed
     # deductions need a remark
     with pytest.raises(ValidationError) as ei:
-        svc.save_review("2025-处罚-001", 2025, ScoreInput(reviewer="王五", items={"D2": ItemScore(Decimal(3))}))
+        svc.save_review(
+            "2025-处罚-001", 2025, ScoreInput(reviewer="王五", items={"D2": ItemScore(Decimal(3))})
+        )
     assert "扣分理由" in ei.value.fields["D2"]
     with pytest.raises(ValidationError) as ei:
-        svc.save_review("2025-处罚-001", 2025, ScoreInput(reviewer="王五", items={"D2": ItemScore(Decimal(9), "x")}))
+        svc.save_review(
+            "2025-处罚-001",
+            2025,
+            ScoreInput(reviewer="王五", items={"D2": ItemScore(Decimal(9), "x")}),
+        )
     assert "0–8" in ei.value.fields["D2"]
     with pytest.raises(ValidationError) as ei:
-        svc.save_review("2025-处罚-001", 2025, ScoreInput(reviewer="王五", vetoes={"A1": "不是否决项"}))
+        svc.save_review(
+            "2025-处罚-001", 2025, ScoreInput(reviewer="王五", vetoes={"A1": "不是否决项"})
+        )
     assert "A1" in ei.value.fields["items"]
     with pytest.raises(ValidationError) as ei:
         svc.save_review("2025-处罚-001", 2025, ScoreInput(reviewer=""))
     assert "评查人" in ei.value.fields["reviewer"]
     # 95 points but a veto item: 不合格 whatever the score
-    data = ScoreInput(reviewer="王五", items={"D2": ItemScore(Decimal(3), "询问笔录未签名")},
-                      vetoes={"V3": "仅一名执法人员在现场"})
+    data = ScoreInput(
+        reviewer="王五",
+        items={"D2": ItemScore(Decimal(3), "询问笔录未签名")},
+        vetoes={"V3": "仅一名执法人员在现场"},
+    )
     svc.save_review("2025-处罚-001", 2025, data)
     r = svc.review("2025-处罚-001", 2025)
     assert r.score == 95 and r.vetoed and r.grade == "不合格"
@@ -147,8 +171,12 @@ def test_template_versioning(db):  # noqa: F811
     fill_year(db, counts={"行政处罚": 2})
     svc = ReviewService(db)
     # scored on version 1 explicitly (as an older review would have been)
-    svc.save_review("2025-处罚-000", 2025, ScoreInput(reviewer="王五", items={"A4": ItemScore(Decimal(2), "页码缺漏")}),
-                    version=1)
+    svc.save_review(
+        "2025-处罚-000",
+        2025,
+        ScoreInput(reviewer="王五", items={"A4": ItemScore(Decimal(2), "页码缺漏")}),
+        version=1,
+    )
     r = svc.review("2025-处罚-000", 2025)
     assert r.template.version == 1 and r.template.item("I3") is None and r.score == 98
     # the clerk edits the template in the program -> version 3; old results keep version 1
@@ -173,22 +201,53 @@ def test_rectification_and_summary(db):  # noqa: F811
     fill_year(db, counts={"行政处罚": 3})
     svc = ReviewService(db)
     svc.draw_sample(2025, seed=1)
-    rid = svc.save_review("2025-处罚-000", 2025, ScoreInput(reviewer="王五", vetoes={"V4": "先决定后告知"},
-                                                           items={"F2": ItemScore(Decimal(1), "告知书日期晚于决定书")}))
-    svc.save_review("2025-处罚-001", 2025, ScoreInput(reviewer="王五", items={"F2": ItemScore(Decimal(2), "未听取申辩")}))
+    rid = svc.save_review(
+        "2025-处罚-000",
+        2025,
+        ScoreInput(
+            reviewer="王五",
+            vetoes={"V4": "先决定后告知"},
+            items={"F2": ItemScore(Decimal(1), "告知书日期晚于决定书")},
+        ),
+    )
+    svc.save_review(
+        "2025-处罚-001",
+        2025,
+        ScoreInput(reviewer="王五", items={"F2": ItemScore(Decimal(2), "未听取申辩")}),
+    )
     with pytest.raises(ValidationError) as ei:
         svc.add_rectification(rid, RectificationInput(problem="", assignee=""))
     assert set(ei.value.fields) == {"problem", "assignee"}
-    x = svc.add_rectification(rid, RectificationInput(item_code="F2", problem="补正告知程序", assignee="一中队 李四"),
-                              today=D(2026, 1, 20))
+    x = svc.add_rectification(
+        rid,
+        RectificationInput(item_code="F2", problem="补正告知程序", assignee="一中队 李四"),
+        today=D(2026, 1, 20),
+    )
     rects = svc.rectifications(2025)
     assert rects[0].due_on == D(2026, 2, 19)  # default 30 days
     with pytest.raises(ValidationError) as ei:
-        svc.update_rectification(x, RectificationInput(item_code="F2", problem="补正告知程序", assignee="李四",
-                                                       due_on=D(2026, 2, 19), done_on=D(2026, 2, 10)))
+        svc.update_rectification(
+            x,
+            RectificationInput(
+                item_code="F2",
+                problem="补正告知程序",
+                assignee="李四",
+                due_on=D(2026, 2, 19),
+                done_on=D(2026, 2, 10),
+            ),
+        )
     assert "evidence" in ei.value.fields
-    svc.update_rectification(x, RectificationInput(item_code="F2", problem="补正告知程序", assignee="李四",
-                                                   due_on=D(2026, 2, 19), done_on=D(2026, 2, 10), evidence="整改报告"))
+    svc.update_rectification(
+        x,
+        RectificationInput(
+            item_code="F2",
+            problem="补正告知程序",
+            assignee="李四",
+            due_on=D(2026, 2, 19),
+            done_on=D(2026, 2, 10),
+            evidence="整改报告",
+        ),
+    )
     sm = svc.summary(2025, as_of=D(2026, 3, 1))
     assert sm.grades["行政处罚"]["不合格"] == 1 and sm.grades["行政处罚"]["优秀"] == 1
     assert sm.defects[0] == ("F2", 2) and sm.vetoes == [("V4", 1)]
@@ -198,9 +257,18 @@ def test_rectification_and_summary(db):  # noqa: F811
 def test_propose_rectifications_from_deductions(db):  # noqa: F811
     fill_year(db, counts={"行政处罚": 1})
     svc = ReviewService(db)
-    rid = svc.save_review("2025-处罚-000", 2025, ScoreInput(
-        reviewer="王五", items={"D2": ItemScore(Decimal(5), "询问笔录未签名"), "A1": ItemScore(Decimal(2), "缺目录")},
-        vetoes={"V3": "仅一人"}))
+    rid = svc.save_review(
+        "2025-处罚-000",
+        2025,
+        ScoreInput(
+            reviewer="王五",
+            items={
+                "D2": ItemScore(Decimal(5), "询问笔录未签名"),
+                "A1": ItemScore(Decimal(2), "缺目录"),
+            },
+            vetoes={"V3": "仅一人"},
+        ),
+    )
     with pytest.raises(ValidationError):
         svc.propose_rectifications(rid, " ")
     assert svc.propose_rectifications(rid, "李四", today=D(2026, 1, 10)) == 3
@@ -219,8 +287,17 @@ def test_shipped_templates_are_valid_and_versioned():
     for b in bodies:
         t = parse_template(b)
         assert t.total == 100 and len(t.veto) >= 7
-        assert {s[1] for s in t.sections} >= {"卷面/文书", "主体", "执法资格", "事实证据", "定性与法律适用", "程序",
-                                              "裁量", "送达执行", "归档"}
+        assert {s[1] for s in t.sections} >= {
+            "卷面/文书",
+            "主体",
+            "执法资格",
+            "事实证据",
+            "定性与法律适用",
+            "程序",
+            "裁量",
+            "送达执行",
+            "归档",
+        }
 
 
 def test_sample_of_an_empty_year_is_refused(db):  # noqa: F811
@@ -238,13 +315,25 @@ def test_review_date_in_the_future_or_before_filing_is_refused(db):  # noqa: F81
     from brigade_desk.services.review import ReviewService, ScoreInput
 
     with db.begin() as s:
-        add_case(s, "乐交执罚〔2025〕5号", [add_staff(s, "甲"), add_staff(s, "乙")], filed_on=D(2025, 3, 3))
+        add_case(
+            s,
+            "乐交执罚〔2025〕5号",
+            [add_staff(s, "甲"), add_staff(s, "乙")],
+            filed_on=D(2025, 3, 3),
+        )
     svc = ReviewService(db)
-    for when, word in ((dt.date.today() + dt.timedelta(days=40), "晚于今天"), (D(2025, 1, 2), "早于立案日期")):
+    for when, word in (
+        (dt.date.today() + dt.timedelta(days=40), "晚于今天"),
+        (D(2025, 1, 2), "早于立案日期"),
+    ):
         try:
-            svc.save_review("乐交执罚〔2025〕5号", 2025, ScoreInput(reviewer="王五", reviewed_on=when))
+            svc.save_review(
+                "乐交执罚〔2025〕5号", 2025, ScoreInput(reviewer="王五", reviewed_on=when)
+            )
         except ValidationError as e:
             assert word in e.fields["reviewed_on"]
         else:
             raise AssertionError("saved")
-    assert svc.save_review("乐交执罚〔2025〕5号", 2025, ScoreInput(reviewer="王五", reviewed_on=D(2026, 1, 5)))
+    assert svc.save_review(
+        "乐交执罚〔2025〕5号", 2025, ScoreInput(reviewer="王五", reviewed_on=D(2026, 1, 5))
+    )

@@ -35,7 +35,7 @@ def test_spring_festival_2026():
     assert cal.is_workday(D(2026, 2, 14)) and cal.is_workday(D(2026, 2, 28))  # Saturdays, make-up
     assert not cal.is_workday(D(2026, 2, 23))
     assert cal.add_working_days(D(2026, 2, 13), 5) == D(2026, 2, 27)
-    assert cal.deadline(D(2026, 2, 13), 20) .due == D(2026, 3, 19)
+    assert cal.deadline(D(2026, 2, 13), 20).due == D(2026, 3, 19)
     assert not cal.deadline(D(2026, 2, 13), 20).provisional
 
 
@@ -59,7 +59,9 @@ def test_unknown_year_is_never_silently_weekdays(db):  # noqa: F811
     assert not cal.deadline(D(2026, 12, 1), 5).provisional
 
     # the clerk enters 2027's schedule: 1–3 Jan off, and a Sunday make-up workday
-    data = parse_schedule_text(2027, "2027-01-01~2027-01-03 元旦\n2027-02-06～2027-02-12 春节", "2027-02-14 春节调休")
+    data = parse_schedule_text(
+        2027, "2027-01-01~2027-01-03 元旦\n2027-02-06～2027-02-12 春节", "2027-02-14 春节调休"
+    )
     with db.begin() as s:
         save_schedule(s, data, today=D(2026, 12, 1))
     with db.Session() as s:

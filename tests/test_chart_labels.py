@@ -46,22 +46,34 @@ def test_month_charts_on_the_home_page_at_1366(gui_ctx, qtbot):
     page = w.show_page("home")
     qtbot.waitUntil(lambda: len(page.chart_views) >= 2, timeout=5000)
     QApplication.processEvents()
-    month_views = [(spec, v) for spec, v in page.chart_views if spec.key in ("cert_expiry", "av_months")]
+    month_views = [
+        (spec, v) for spec, v in page.chart_views if spec.key in ("cert_expiry", "av_months")
+    ]
     assert len(month_views) == 2
     for spec, v in month_views:
         assert sorted(spec.categories, key=lambda c: int(c[:-1])) == MONTHS
         texts = drawn_labels(v)
         shown = [t for t in texts if re.fullmatch(r"\d{1,2}月", t)]
         assert sorted(shown, key=lambda c: int(c[:-1])) == MONTHS, texts
-        assert not [t for t in texts if t.endswith(("…", "..."))], str([texts, spec.title, spec.series, v.width()])
+        assert not [t for t in texts if t.endswith(("…", "..."))], str(
+            [texts, spec.title, spec.series, v.width()]
+        )
         assert v.width() >= 400  # the charts get half of the page, not a narrow strip
         assert category_axis(v).labelsAngle() == 0  # across, as written, at this width
-        assert v.chart().series()[0].type().name.endswith("Bar") and "Horizontal" not in v.chart().series()[0].type().name
+        assert (
+            v.chart().series()[0].type().name.endswith("Bar")
+            and "Horizontal" not in v.chart().series()[0].type().name
+        )
 
 
 def test_month_labels_whole_in_a_narrow_chart(qapp, qtbot):
-    spec = ChartSpec("cert_expiry", "执法证件到期分布（未来 12 个月，按月）", "bar",
-                     [f"{m}月" for m in (5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3, 4)], {"到期证件数": [1.0] * 12})
+    spec = ChartSpec(
+        "cert_expiry",
+        "执法证件到期分布（未来 12 个月，按月）",
+        "bar",
+        [f"{m}月" for m in (5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3, 4)],
+        {"到期证件数": [1.0] * 12},
+    )
     for width in (300, 380, 460, 620):
         v = make_chart_view(spec)
         qtbot.addWidget(v)
@@ -70,15 +82,25 @@ def test_month_labels_whole_in_a_narrow_chart(qapp, qtbot):
         qtbot.waitExposed(v)
         QApplication.processEvents()
         texts = drawn_labels(v)
-        assert sorted([t for t in texts if t.endswith("月")], key=lambda c: int(c[:-1])) == MONTHS, (width, texts)
+        assert (
+            sorted([t for t in texts if t.endswith("月")], key=lambda c: int(c[:-1])) == MONTHS
+        ), (width, texts)
         assert not [t for t in texts if t.endswith(("…", "..."))], (width, texts)
         if width >= 620:
-            assert category_axis(v).labelsAngle() == 0 and category_axis(v).labelsFont().pointSizeF() >= 8
+            assert (
+                category_axis(v).labelsAngle() == 0
+                and category_axis(v).labelsFont().pointSizeF() >= 8
+            )
 
 
 def test_long_names_still_lie_down(qapp, qtbot):
-    spec = ChartSpec("review_grades", "评查等次", "stacked", ["行政处罚", "行政强制", "行政检查", "行政许可"],
-                     {"优秀": [1.0, 2.0, 3.0, 4.0]})
+    spec = ChartSpec(
+        "review_grades",
+        "评查等次",
+        "stacked",
+        ["行政处罚", "行政强制", "行政检查", "行政许可"],
+        {"优秀": [1.0, 2.0, 3.0, 4.0]},
+    )
     v = make_chart_view(spec)
     qtbot.addWidget(v)
     assert "Horizontal" in v.chart().series()[0].type().name

@@ -75,7 +75,12 @@ def _random(p: Path) -> None:
 
 
 DAMAGE: dict[str, Callable[[Path], None]] = {
-    "corrupt-pages": _corrupt_pages, "corrupt-middle": _corrupt_middle, "truncated": _truncate, "empty": _empty, "folder": _folder, "random": _random,
+    "corrupt-pages": _corrupt_pages,
+    "corrupt-middle": _corrupt_middle,
+    "truncated": _truncate,
+    "empty": _empty,
+    "folder": _folder,
+    "random": _random,
 }
 
 
@@ -89,8 +94,10 @@ def healthy(tmp_path_factory: pytest.TempPathFactory) -> Path:
         add_officer(roster, IDS[i], name)
     with db.engine.connect() as c:  # grow the file past a few pages, so "page 3 onward" hits data
         c.exec_driver_sql("CREATE TABLE padding (x BLOB)")
-        c.exec_driver_sql("INSERT INTO padding SELECT randomblob(3000) FROM (WITH RECURSIVE n(i) AS "
-                          "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60) SELECT i FROM n)")
+        c.exec_driver_sql(
+            "INSERT INTO padding SELECT randomblob(3000) FROM (WITH RECURSIVE n(i) AS "
+            "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60) SELECT i FROM n)"
+        )
         c.commit()
     db.close()
     backup.make_backup(db.path, "manual")
@@ -110,7 +117,9 @@ def _damaged(healthy: Path, tmp_path: Path, kind: str) -> Path:
 
 def _fingerprint(p: Path) -> str:
     if p.is_dir():
-        return "dir:" + "|".join(f"{c.name}:{hashlib.sha256(c.read_bytes()).hexdigest()}" for c in sorted(p.iterdir()))
+        return "dir:" + "|".join(
+            f"{c.name}:{hashlib.sha256(c.read_bytes()).hexdigest()}" for c in sorted(p.iterdir())
+        )
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
@@ -121,11 +130,17 @@ def test_open_database_refuses_damage_untouched(healthy: Path, tmp_path: Path, k
     with pytest.raises(DatabaseDamagedError) as err:
         open_database(p)
     msg = err.value.message
-    assert str(p) in msg and "已损坏" in msg and "备份与恢复" in msg and "brigade-desk restore" in msg
+    assert (
+        str(p) in msg and "已损坏" in msg and "备份与恢复" in msg and "brigade-desk restore" in msg
+    )
     assert str(tmp_path / "backups") in msg  # the backup folder is named
     assert _fingerprint(p) == before
-    assert [b.kind for b in backup.list_backups(tmp_path / "backups")] == ["manual"]  # no backup of the broken file
-    if kind.startswith("corrupt"):  # a valid header: found by quick_check (as rows or as SQLITE_CORRUPT)
+    assert [b.kind for b in backup.list_backups(tmp_path / "backups")] == [
+        "manual"
+    ]  # no backup of the broken file
+    if kind.startswith(
+        "corrupt"
+    ):  # a valid header: found by quick_check (as rows or as SQLITE_CORRUPT)
         assert err.value.detail in ("完整性检查发现损坏的数据页", "文件内容已损坏，SQLite 无法读取")
 
 
@@ -141,12 +156,17 @@ def test_an_empty_file_is_not_turned_into_an_empty_ledger(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("kind", list(DAMAGE))
 @pytest.mark.parametrize("command", ["check", "import staff", "export roster", "backup"])
-def test_cli_refuses_a_damaged_database(healthy: Path, tmp_path: Path, kind: str, command: str,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_a_damaged_database(
+    healthy: Path, tmp_path: Path, kind: str, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     p = _damaged(healthy, tmp_path, kind)
     before = _fingerprint(p)
-    argv = {"check": ["check"], "import staff": ["import", "staff", str(tmp_path / "花名册.xlsx")],
-            "export roster": ["export", "roster", "--out", str(tmp_path / "花名册导出.xlsx")], "backup": ["backup"]}[command]
+    argv = {
+        "check": ["check"],
+        "import staff": ["import", "staff", str(tmp_path / "花名册.xlsx")],
+        "export roster": ["export", "roster", "--out", str(tmp_path / "花名册导出.xlsx")],
+        "backup": ["backup"],
+    }[command]
     if command == "import staff":
         from brigade_desk.importers.staff import write_template
 
@@ -160,8 +180,9 @@ def test_cli_refuses_a_damaged_database(healthy: Path, tmp_path: Path, kind: str
 
 
 @pytest.mark.parametrize("kind", list(DAMAGE))
-def test_cli_lists_and_restores_without_a_working_database(healthy: Path, tmp_path: Path, kind: str,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_lists_and_restores_without_a_working_database(
+    healthy: Path, tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     p = _damaged(healthy, tmp_path, kind)
     before = _fingerprint(p)
     assert main(["--db", str(p), "backups"]) == 0
@@ -181,8 +202,9 @@ def test_cli_lists_and_restores_without_a_working_database(healthy: Path, tmp_pa
     assert main(["--db", str(p), "check"]) == 0
 
 
-def test_damage_met_during_use_is_the_clerks_message(healthy: Path, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_damage_met_during_use_is_the_clerks_message(
+    healthy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     p = tmp_path / "用着坏了.sqlite"
     shutil.copyfile(healthy, p)
     db = open_database(p)
@@ -219,7 +241,9 @@ def test_sqlite_errors_are_classified_by_code(healthy: Path, tmp_path: Path) -> 
     assert sqlite_code(busy.value) == SQLITE_BUSY
     user = translate_db_error(busy.value)
     assert isinstance(user, UserError) and "正忙" in user.message
-    assert translate_db_error(ValueError("database disk image is malformed")) is None  # text decides nothing
+    assert (
+        translate_db_error(ValueError("database disk image is malformed")) is None
+    )  # text decides nothing
 
 
 def test_quick_check_passes_a_healthy_database(healthy: Path) -> None:
@@ -246,8 +270,9 @@ def _start(tmp_path: Path, p: Path, ready: list[object]):
 
 
 @pytest.mark.parametrize("kind", ["corrupt-pages", "corrupt-middle", "empty", "random"])
-def test_gui_start_on_a_damaged_database_restores_and_carries_on(healthy: Path, tmp_path: Path, qtbot, sync_tasks,
-                                                                 monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+def test_gui_start_on_a_damaged_database_restores_and_carries_on(
+    healthy: Path, tmp_path: Path, qtbot, sync_tasks, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
     from PySide6.QtCore import Qt
 
     from brigade_desk.ui.backup_dialog import BackupDialog
@@ -256,12 +281,18 @@ def test_gui_start_on_a_damaged_database_restores_and_carries_on(healthy: Path, 
     before = _fingerprint(p)
     asked: list[str] = []
     told: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(
+        QMessageBox,
+        "warning",
+        lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes,
+    )
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text, *a: told.append(text))
     ready: list[object] = []
     w = _start(tmp_path, p, ready)
     qtbot.addWidget(w)
-    qtbot.waitUntil(lambda: any(d.isVisible() for d in w.findChildren(BackupDialog)), timeout=20_000)
+    qtbot.waitUntil(
+        lambda: any(d.isVisible() for d in w.findChildren(BackupDialog)), timeout=20_000
+    )
     (dlg,) = [d for d in w.findChildren(BackupDialog) if d.isVisible()]
     assert not ready and w.ctx.db is None
     assert "正在打开数据库" not in w._db_label.text() and "已损坏" in w._db_label.text()
@@ -289,8 +320,9 @@ def test_gui_start_on_a_damaged_database_restores_and_carries_on(healthy: Path, 
     w.ctx.db.close()
 
 
-def test_gui_quit_instead_of_restoring(healthy: Path, tmp_path: Path, qtbot, sync_tasks,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gui_quit_instead_of_restoring(
+    healthy: Path, tmp_path: Path, qtbot, sync_tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from PySide6.QtCore import Qt
 
     from brigade_desk.ui import main_window
@@ -308,7 +340,9 @@ def test_gui_quit_instead_of_restoring(healthy: Path, tmp_path: Path, qtbot, syn
     ready: list[object] = []
     w = _start(tmp_path, p, ready)
     qtbot.addWidget(w)
-    qtbot.waitUntil(lambda: any(d.isVisible() for d in w.findChildren(BackupDialog)), timeout=20_000)
+    qtbot.waitUntil(
+        lambda: any(d.isVisible() for d in w.findChildren(BackupDialog)), timeout=20_000
+    )
     (dlg,) = [d for d in w.findChildren(BackupDialog) if d.isVisible()]
     assert dlg.close_btn.text() == "退出程序"
     qtbot.mouseClick(dlg.close_btn, Qt.MouseButton.LeftButton)
@@ -317,8 +351,9 @@ def test_gui_quit_instead_of_restoring(healthy: Path, tmp_path: Path, qtbot, syn
     assert _fingerprint(p) == before
 
 
-def test_backup_menu_works_without_an_open_database(healthy: Path, tmp_path: Path, qtbot, sync_tasks,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backup_menu_works_without_an_open_database(
+    healthy: Path, tmp_path: Path, qtbot, sync_tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """文件 → 备份与恢复 with ctx.db None: the list and restore work; the restored database then opens."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -330,8 +365,11 @@ def test_backup_menu_works_without_an_open_database(healthy: Path, tmp_path: Pat
     p = _damaged(healthy, tmp_path, "random")
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: QMessageBox.StandardButton.Yes)
     monkeypatch.setattr(QMessageBox, "information", lambda *a: None)
-    ctx = AppContext(db=None, tasks=TaskRunner(),  # type: ignore[arg-type]
-                     qsettings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    ctx = AppContext(
+        db=None,
+        tasks=TaskRunner(),  # type: ignore[arg-type]
+        qsettings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat),
+    )
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.db_path = p

@@ -19,8 +19,17 @@ def test_fresh_database_has_schema_and_pragmas(tmp_path: Path) -> None:
             assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == dbmod.BUSY_TIMEOUT_MS
-            tables = {r[0] for r in c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert {"staff", "certificate", "certificate_event", "staff_event", "setting", "alembic_version"} <= tables
+            tables = {
+                r[0] for r in c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+        assert {
+            "staff",
+            "certificate",
+            "certificate_event",
+            "staff_event",
+            "setting",
+            "alembic_version",
+        } <= tables
         assert dbmod.current_revisions(d.engine) == dbmod.known_heads()
     finally:
         d.close()
@@ -30,7 +39,9 @@ def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
     p = tmp_path / "new.sqlite"
     dbmod.open_database(p).close()
     with sqlite3.connect(p) as c:
-        c.execute("UPDATE alembic_version SET version_num='9999_future' WHERE rowid = (SELECT min(rowid) FROM alembic_version)")
+        c.execute(
+            "UPDATE alembic_version SET version_num='9999_future' WHERE rowid = (SELECT min(rowid) FROM alembic_version)"
+        )
     before = p.read_bytes()
     with pytest.raises(SchemaTooNewError) as e:
         dbmod.open_database(p)
@@ -92,7 +103,10 @@ def test_db_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert paths.resolve_db_path(None).name == paths.DB_FILENAME
     monkeypatch.setenv(paths.DB_ENV, str(tmp_path / "环境.sqlite"))
     assert paths.resolve_db_path(None) == (tmp_path / "环境.sqlite").resolve()
-    assert paths.resolve_db_path(str(tmp_path / "命令行.sqlite")) == (tmp_path / "命令行.sqlite").resolve()
+    assert (
+        paths.resolve_db_path(str(tmp_path / "命令行.sqlite"))
+        == (tmp_path / "命令行.sqlite").resolve()
+    )
 
 
 def test_shipped_font_is_found() -> None:
@@ -112,8 +126,20 @@ def test_resources_are_package_data_read_through_importlib() -> None:
 
     pkg = Path(brigade_desk.__file__).resolve().parent
     assert fonts.shipped_font().path.resolve() == pkg / "resources" / "fonts" / "wqy-microhei.ttc"
-    assert paths.resources().joinpath("fonts").joinpath("LICENSE-wqy-microhei-Apache-2.0.txt").is_file()
-    names = sorted(f.name for f in importlib.resources.files("brigade_desk").joinpath("resources", "checklists").iterdir()
-                   if f.name.endswith(".json"))
+    assert (
+        paths.resources()
+        .joinpath("fonts")
+        .joinpath("LICENSE-wqy-microhei-Apache-2.0.txt")
+        .is_file()
+    )
+    names = sorted(
+        f.name
+        for f in importlib.resources.files("brigade_desk")
+        .joinpath("resources", "checklists")
+        .iterdir()
+        if f.name.endswith(".json")
+    )
     assert names and len(resource_templates()) == len(names)
-    assert not (pkg.parent / "resources").exists()  # no second copy beside the package to fall back on
+    assert not (
+        pkg.parent / "resources"
+    ).exists()  # no second copy beside the package to fall back on

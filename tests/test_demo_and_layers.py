@@ -54,13 +54,20 @@ def _snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
 
     con = sqlite3.connect(path)
     try:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        return {t: sorted(map(tuple, con.execute(f'SELECT * FROM "{t}"')), key=repr) for t in tables}
+        tables = [
+            r[0]
+            for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+        ]
+        return {
+            t: sorted(map(tuple, con.execute(f'SELECT * FROM "{t}"')), key=repr) for t in tables
+        }
     finally:
         con.close()
 
 
-def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
     """Issue 13: a demo failing midway (after roster, training and cases were written) must not leave
     half the data behind, which would make the database refuse the demo as non-empty."""
     import importlib
@@ -68,7 +75,9 @@ def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(tmp_path: Pa
     from brigade_desk.cli import main
 
     dbp = tmp_path / "演示 #1 %41.sqlite"
-    assert main(["--db", str(dbp), "check", "--json"]) == 0  # creates and migrates the empty database
+    assert (
+        main(["--db", str(dbp), "check", "--json"]) == 0
+    )  # creates and migrates the empty database
     before = _snapshot(dbp)
     assert before and any(k.startswith("staff") for k in before)
     capsys.readouterr()
@@ -92,7 +101,10 @@ def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(tmp_path: Pa
     monkeypatch.setattr(last, "fill", boom)
     assert main(["--db", str(dbp), "demo"]) == 1
     assert "最后一步失败" in capsys.readouterr().err
-    assert reached == [*demo.DEMO_MODULES[:-1], "boom"]  # the earlier fillers did write, then rolled back
+    assert reached == [
+        *demo.DEMO_MODULES[:-1],
+        "boom",
+    ]  # the earlier fillers did write, then rolled back
     assert _snapshot(dbp) == before
     assert not (tmp_path / "demo_av").exists()  # the demo footage folder it made is gone again
 

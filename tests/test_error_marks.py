@@ -21,7 +21,9 @@ def red(w: QWidget) -> bool:
 
 def save(dlg: QDialog, qtbot) -> None:  # type: ignore[no-untyped-def]
     box = dlg.findChild(QDialogButtonBox)
-    btn = next(b for b in box.buttons() if box.buttonRole(b) == QDialogButtonBox.ButtonRole.AcceptRole)
+    btn = next(
+        b for b in box.buttons() if box.buttonRole(b) == QDialogButtonBox.ButtonRole.AcceptRole
+    )
     qtbot.mouseClick(btn, Qt.MouseButton.LeftButton)
 
 
@@ -52,7 +54,9 @@ def test_staff_dialog_marks_clear_field_by_field(gui_ctx, qtbot):
     assert not red(dlg.name) and errors.isHidden()
     save(dlg, qtbot)  # the next save checks everything again
     phone_red = red(dlg.phone)
-    if dlg.result() != QDialog.DialogCode.Accepted:  # a short phone number may be refused: fixed the same way
+    if (
+        dlg.result() != QDialog.DialogCode.Accepted
+    ):  # a short phone number may be refused: fixed the same way
         assert phone_red and errors.isVisible()
         qtbot.keyClicks(dlg.phone, "345678901")
         assert not red(dlg.phone) and errors.isHidden()

@@ -14,8 +14,17 @@ from brigade_desk.services.roster import RosterService
 from tests.conftest import IDS, add_officer
 
 
-def test_layout_types_and_formula_safety(tmp_path: Path, db: Database, roster: RosterService) -> None:
-    add_officer(roster, IDS[0], "=SUM(A1:A9)", valid_to=dt.date(2030, 5, 6), notes="+86 注意", bodycam_no="@cam")
+def test_layout_types_and_formula_safety(
+    tmp_path: Path, db: Database, roster: RosterService
+) -> None:
+    add_officer(
+        roster,
+        IDS[0],
+        "=SUM(A1:A9)",
+        valid_to=dt.date(2030, 5, 6),
+        notes="+86 注意",
+        bodycam_no="@cam",
+    )
     add_officer(roster, IDS[1], "乙", valid_to=dt.date(2026, 12, 1))
     out = export_roster(db, tmp_path / "花名册.xlsx", as_of=dt.date(2026, 11, 1))
     wb = openpyxl.load_workbook(out)
@@ -38,7 +47,9 @@ def test_layout_types_and_formula_safety(tmp_path: Path, db: Database, roster: R
     assert isinstance(valid_to.value, dt.datetime) and valid_to.value.date() == dt.date(2030, 5, 6)
     assert evil[0].value == 1 or evil[0].value == 2  # 序号 is a number
     footer = [str(c.value) for row in ws.iter_rows(min_row=6) for c in row if c.value]
-    assert any(v.startswith("填表人") for v in footer) and any(v.startswith("审核人") for v in footer)
+    assert any(v.startswith("填表人") for v in footer) and any(
+        v.startswith("审核人") for v in footer
+    )
     assert any(v.startswith("联系电话") for v in footer)
     problems = wb["证件问题清单"]
     assert any("即将到期" in str(c.value) for row in problems.iter_rows(min_row=4) for c in row)

@@ -55,7 +55,17 @@ def test_ctrl_f_focuses_and_selects_the_filter(window, qtbot, key, tab, path):  
     qtbot.keyClicks(edit, "zz")  # typing replaces the old text
     assert edit.text() == "zz"
     # Ctrl+F from inside the list itself works too
-    view = next((v for v in (getattr(page, "view", None), getattr(getattr(page, "register", None), "view", None)) if v), None)
+    view = next(
+        (
+            v
+            for v in (
+                getattr(page, "view", None),
+                getattr(getattr(page, "register", None), "view", None),
+            )
+            if v
+        ),
+        None,
+    )
     if view is not None:
         view.setFocus()
         qtbot.waitUntil(view.hasFocus, timeout=2000)
@@ -90,6 +100,10 @@ def test_one_ctrl_f_for_the_window(window):  # type: ignore[no-untyped-def]
 
     for key in ("roster", "av", "findings", "training", "cases"):
         page = window.show_page(key)
-        finds = [s for s in page.findChildren(QShortcut) if s.key() == QKeySequence(QKeySequence.StandardKey.Find)]
+        finds = [
+            s
+            for s in page.findChildren(QShortcut)
+            if s.key() == QKeySequence(QKeySequence.StandardKey.Find)
+        ]
         assert finds == []  # a page's own Ctrl+F would make the shortcut ambiguous
     assert window.find_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)

@@ -64,8 +64,16 @@ def test_tab_leaves_notes_and_the_wheel_does_not_change_unfocused_scores(qtbot):
     spin.setValue(4)
 
     def wheel() -> None:
-        ev = QWheelEvent(QPointF(5, 5), QPointF(5, 5), QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton,
-                         Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        ev = QWheelEvent(
+            QPointF(5, 5),
+            QPointF(5, 5),
+            QPoint(0, 0),
+            QPoint(0, -120),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
         QApplication.sendEvent(spin, ev)
 
     wheel()
@@ -77,7 +85,9 @@ def test_tab_leaves_notes_and_the_wheel_does_not_change_unfocused_scores(qtbot):
     assert spin.value() == 3
 
 
-def test_settings_dialog_edits_lists_kinds_and_retention_as_a_clerk_types_them(gui_ctx, qtbot, monkeypatch):
+def test_settings_dialog_edits_lists_kinds_and_retention_as_a_clerk_types_them(
+    gui_ctx, qtbot, monkeypatch
+):
     from PySide6.QtWidgets import QComboBox, QMessageBox
 
     from brigade_desk import case_settings as cs
@@ -98,7 +108,11 @@ def test_settings_dialog_edits_lists_kinds_and_retention_as_a_clerk_types_them(g
     keep.setPlainText("查封扣押：永久\n现场检查：两年")
     save = dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
     save.click()
-    assert warnings and "现场检查：两年" in warnings[-1] and dlg.result() != QDialog.DialogCode.Accepted
+    assert (
+        warnings
+        and "现场检查：两年" in warnings[-1]
+        and dlg.result() != QDialog.DialogCode.Accepted
+    )
     keep.setPlainText("查封扣押：永久\n现场检查：2")
     save.click()
     assert dlg.result() == QDialog.DialogCode.Accepted
@@ -114,7 +128,9 @@ def test_cancel_asks_before_throwing_changes_away(gui_ctx, qtbot, monkeypatch):
 
     answers: list[QMessageBox.StandardButton] = []
     asked: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *a: asked.append(text) or answers.pop(0))
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda _p, _t, text, *a: asked.append(text) or answers.pop(0)
+    )
     dlg = SettingsDialog(gui_ctx)
     qtbot.addWidget(dlg)
     dlg.show()

@@ -10,11 +10,17 @@ from brigade_desk.services.roster import RosterService
 from tests.cfb_util import write_cfb
 
 
-@pytest.mark.parametrize("make, expect", [
-    (lambda d: write_cfb(d / "加密.xlsx", ["EncryptionInfo", "EncryptedPackage"]), "设置了打开密码"),
-    (lambda d: d / "已删除.xlsx", "找不到文件"),
-    (lambda d: (d / "x.xlsx").write_bytes(b"\x00garbage") and d / "x.xlsx", "不是有效的 Excel"),
-])
+@pytest.mark.parametrize(
+    "make, expect",
+    [
+        (
+            lambda d: write_cfb(d / "加密.xlsx", ["EncryptionInfo", "EncryptedPackage"]),
+            "设置了打开密码",
+        ),
+        (lambda d: d / "已删除.xlsx", "找不到文件"),
+        (lambda d: (d / "x.xlsx").write_bytes(b"\x00garbage") and d / "x.xlsx", "不是有效的 Excel"),
+    ],
+)
 def test_dialog_names_the_problem(gui_ctx, qtbot, tmp_path: Path, make, expect: str) -> None:  # type: ignore[no-untyped-def]
     from brigade_desk.ui.import_dialog import ImportDialog
 

@@ -31,7 +31,9 @@ def test_navigation_lists_every_ledger(window: MainWindow) -> None:
     assert len(titles) == len(PAGES)
 
 
-def test_about_names_version_and_database(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_about_names_version_and_database(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[str] = []
     monkeypatch.setattr(QMessageBox, "about", lambda _p, _t, text: seen.append(text))
     window.about()
@@ -50,7 +52,13 @@ def test_add_person_by_typing(window: MainWindow, qtbot) -> None:  # type: ignor
     dlg.save()
     assert dlg.result() == QDialog.DialogCode.Accepted
     p = svc.find_by_id_number(IDS[1])
-    assert p is not None and p.name == "王小明" and p.sex == "男" and p.squad == "二中队" and p.bodycam_no == "DSJ-009"
+    assert (
+        p is not None
+        and p.name == "王小明"
+        and p.sex == "男"
+        and p.squad == "二中队"
+        and p.bodycam_no == "DSJ-009"
+    )
 
 
 def test_invalid_input_names_fields_and_saves_nothing(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -62,7 +70,9 @@ def test_invalid_input_names_fields_and_saves_nothing(window: MainWindow, qtbot)
     dlg.save()
     assert dlg.result() != QDialog.DialogCode.Accepted
     assert "状态变更日期" in dlg.errors.text()
-    assert "校验位" in dlg.errors.text() and "姓名" in dlg.errors.text()  # all at once, not one after another
+    assert (
+        "校验位" in dlg.errors.text() and "姓名" in dlg.errors.text()
+    )  # all at once, not one after another
     dlg.status_date.edit.clear()
     dlg.save()
     assert "姓名" in dlg.errors.text() and "校验位" in dlg.errors.text()
@@ -70,7 +80,9 @@ def test_invalid_input_names_fields_and_saves_nothing(window: MainWindow, qtbot)
     assert svc.count() == 0
 
 
-def test_leaving_offers_cancellation_and_records_it(window: MainWindow, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_leaving_offers_cancellation_and_records_it(
+    window: MainWindow, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     svc = RosterService(window.ctx.db)
     sid = add_officer(svc, IDS[0], "甲", bodycam_no="X")
     page = window.show_page("roster")
@@ -86,7 +98,11 @@ def test_leaving_offers_cancellation_and_records_it(window: MainWindow, qtbot, m
 
     monkeypatch.setattr(dialogs.StaffDialog, "exec", fake_exec)
     asked: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes,
+    )
     page.edit()
     assert asked and "申请注销" in asked[0]
     p = svc.get(sid)
@@ -142,10 +158,18 @@ def test_roster_filters(window: MainWindow) -> None:
     assert page.proxy.rowCount() == 2  # type: ignore[attr-defined]
     page.only_problems.setChecked(True)  # type: ignore[attr-defined]
     # 丙 has no certificate (red); 乙 has no training this year (the training ledger's finding, yellow)
-    shown = {page.proxy.data(page.proxy.index(i, 0)): page.model.row_at(page.proxy.mapToSource(page.proxy.index(i, 0)).row())  # type: ignore[attr-defined]
-             for i in range(page.proxy.rowCount())}  # type: ignore[attr-defined]
+    shown = {
+        page.proxy.data(page.proxy.index(i, 0)): page.model.row_at(
+            page.proxy.mapToSource(page.proxy.index(i, 0)).row()
+        )  # type: ignore[attr-defined]
+        for i in range(page.proxy.rowCount())
+    }  # type: ignore[attr-defined]
     assert set(shown) == {"乙", "丙"}
-    assert shown["丙"].severe and not shown["乙"].severe and any("学时" in p for p in shown["乙"].problems)
+    assert (
+        shown["丙"].severe
+        and not shown["乙"].severe
+        and any("学时" in p for p in shown["乙"].problems)
+    )
     page.only_problems.setChecked(False)  # type: ignore[attr-defined]
     page.search.setText("乙")  # type: ignore[attr-defined]
     assert page.proxy.rowCount() == 1  # type: ignore[attr-defined]
@@ -161,7 +185,9 @@ def test_geometry_is_remembered(gui_ctx, qtbot) -> None:  # type: ignore[no-unty
     w.close()
     w2 = MainWindow(gui_ctx)
     qtbot.addWidget(w2)
-    assert w2.size().height() == 503 and w2.nav.currentRow() == [p.key for p in PAGES].index("roster")
+    assert w2.size().height() == 503 and w2.nav.currentRow() == [p.key for p in PAGES].index(
+        "roster"
+    )
 
 
 def test_import_dialog_check_then_import(window: MainWindow, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -193,7 +219,10 @@ def test_record_history_one_click_away(window: MainWindow) -> None:
     page = window.show_page("roster")
     page.reload()  # type: ignore[attr-defined]
     page.select_staff(sid)  # type: ignore[attr-defined]
-    texts = [page.audit_model.data(page.audit_model.index(r, 3)) for r in range(page.audit_model.rowCount())]  # type: ignore[attr-defined]
+    texts = [
+        page.audit_model.data(page.audit_model.index(r, 3))
+        for r in range(page.audit_model.rowCount())
+    ]  # type: ignore[attr-defined]
     assert any("联系电话：（空） → 13900000000" in t for t in texts)
 
 
@@ -206,7 +235,9 @@ def test_findings_mask_id_numbers(window: MainWindow) -> None:
     assert IDS[1][:4] + "*" * 10 + IDS[1][-4:] in shown and IDS[1] not in shown
 
 
-def test_dashboard_shows_deadlines_findings_and_charts(window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dashboard_shows_deadlines_findings_and_charts(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     svc = RosterService(window.ctx.db)
     add_officer(svc, IDS[0], "甲", valid_to=dt.date.today() + dt.timedelta(days=30), bodycam_no="X")
     add_officer(svc, IDS[1], "乙", valid_to=None)
@@ -284,7 +315,9 @@ def test_charts_draw_with_and_without_data(qapp, kind: str) -> None:  # type: ig
     from brigade_desk.ui.widgets.charts import make_chart_view
 
     empty = make_chart_view(ChartSpec("e", "空", kind, [], {"甲": [], "乙": []}))
-    full = make_chart_view(ChartSpec("f", "有", kind, ["一", "二"], {"甲": [1, 2], "乙": [3, 0]}, target=4))
+    full = make_chart_view(
+        ChartSpec("f", "有", kind, ["一", "二"], {"甲": [1, 2], "乙": [3, 0]}, target=4)
+    )
     assert empty.chart().title() == "空" and full.chart().series()
 
 

@@ -55,17 +55,51 @@ junk_text = st.text(
     max_size=30,
 )
 huge_text = st.sampled_from(["测", "9", "x", "=", " "]).map(lambda c: c * HUGE)
-formulas = st.sampled_from(["=1+1", "=A1", "=1/0", "=SUM(A:A)", "=XX(", "=INDIRECT(\"Z9\")", "=A1&B1"])
+formulas = st.sampled_from(
+    ["=1+1", "=A1", "=1/0", "=SUM(A:A)", "=XX(", '=INDIRECT("Z9")', "=A1&B1"]
+)
 excel_errors = st.sampled_from(["#VALUE!", "#REF!", "#DIV/0!", "#N/A", "#NAME?", "#NUM!"])
-odd_dates = st.sampled_from([dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(1899, 12, 31),
-                             dt.date(1900, 2, 28), dt.datetime(9999, 12, 31, 23, 59, 59)])
+odd_dates = st.sampled_from(
+    [
+        dt.date(1, 1, 1),
+        dt.date(9999, 12, 31),
+        dt.date(1899, 12, 31),
+        dt.date(1900, 2, 28),
+        dt.datetime(9999, 12, 31, 23, 59, 59),
+    ]
+)
 any_dates = st.one_of(odd_dates, st.dates(), st.datetimes())
-odd_numbers = st.sampled_from([0, -1, -44260, 1e10, -1e10, 2958466, 1e308, -0.0, 0.5, 2**63, -(2**70),
-                               6.30102198503e17])
-numbers = st.one_of(st.integers(-(2**64), 2**64), st.floats(allow_nan=False, allow_infinity=False), odd_numbers)
-odd_strings = st.sampled_from(["0001-01-01", "9999-12-31", "2021-02-30", "2021年13月1日", "20210230", "1e10",
-                               "-1", "是否", "NULL", "None", "nan", "inf", "   ", "\u3000", "６３０１０２",
-                               "١٢٣", "😀", "\u202e\u202d", "ℌ𝔢𝔩𝔩𝔬", "\ufeff", "\u00a0"])
+odd_numbers = st.sampled_from(
+    [0, -1, -44260, 1e10, -1e10, 2958466, 1e308, -0.0, 0.5, 2**63, -(2**70), 6.30102198503e17]
+)
+numbers = st.one_of(
+    st.integers(-(2**64), 2**64), st.floats(allow_nan=False, allow_infinity=False), odd_numbers
+)
+odd_strings = st.sampled_from(
+    [
+        "0001-01-01",
+        "9999-12-31",
+        "2021-02-30",
+        "2021年13月1日",
+        "20210230",
+        "1e10",
+        "-1",
+        "是否",
+        "NULL",
+        "None",
+        "nan",
+        "inf",
+        "   ",
+        "\u3000",
+        "６３０１０２",
+        "١٢٣",
+        "😀",
+        "\u202e\u202d",
+        "ℌ𝔢𝔩𝔩𝔬",
+        "\ufeff",
+        "\u00a0",
+    ]
+)
 
 # a cell: (value, number_format or None). A number with a date format is how Excel stores a date:
 # negative serials and 1e10 formatted as dates are "dates out of range".
@@ -92,22 +126,41 @@ def put(ws: Any, r: int, c: int, value: Any, fmt: str | None = None) -> None:
 
 
 @st.composite
-def sheet_specs(draw: st.DrawFn, headers: tuple[str, ...], valid_row: Any, table: bool = False) -> dict[str, Any]:
+def sheet_specs(
+    draw: st.DrawFn, headers: tuple[str, ...], valid_row: Any, table: bool = False
+) -> dict[str, Any]:
     layouts = ["table", "table", "table", "empty", "junk", "header_only", "late_header"]
     layout = "table" if table else draw(st.sampled_from(layouts))
     cols = list(range(len(headers)))
     if draw(st.booleans()):
         cols = draw(st.permutations(cols))
-    drop = draw(st.sets(st.sampled_from(cols), max_size=2)) if draw(st.integers(0, 4)) == 0 else set()
+    drop = (
+        draw(st.sets(st.sampled_from(cols), max_size=2)) if draw(st.integers(0, 4)) == 0 else set()
+    )
     cols = [c for c in cols if c not in drop]
     n_rows = draw(st.integers(0, 6))
     rows = []
     for i in range(n_rows):
-        base = list(valid_row(draw(st.integers(0, 40)) + 100 * i)) if valid_row else [None] * len(headers)
+        base = (
+            list(valid_row(draw(st.integers(0, 40)) + 100 * i))
+            if valid_row
+            else [None] * len(headers)
+        )
         clean = valid_row is not None and draw(st.booleans())  # half the valid rows stay valid
-        hostile = {} if clean else draw(st.dictionaries(st.sampled_from(range(len(headers))), cell_values,
-                                                        max_size=len(headers) if valid_row is None else 3))
-        rows.append([(hostile[j] if j in hostile else (base[j], None)) for j in range(len(headers))])
+        hostile = (
+            {}
+            if clean
+            else draw(
+                st.dictionaries(
+                    st.sampled_from(range(len(headers))),
+                    cell_values,
+                    max_size=len(headers) if valid_row is None else 3,
+                )
+            )
+        )
+        rows.append(
+            [(hostile[j] if j in hostile else (base[j], None)) for j in range(len(headers))]
+        )
     return {
         "layout": layout,
         "cols": cols,
@@ -116,13 +169,19 @@ def sheet_specs(draw: st.DrawFn, headers: tuple[str, ...], valid_row: Any, table
         "blank_between": draw(st.booleans()),
         "extra_junk_col": draw(st.one_of(st.none(), cell_values)),
         "rows": rows,
-        "junk": draw(st.lists(st.lists(cell_values, max_size=4), max_size=4)) if layout == "junk" else [],
+        "junk": draw(st.lists(st.lists(cell_values, max_size=4), max_size=4))
+        if layout == "junk"
+        else [],
     }
 
 
-sheet_titles = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn"),
-                                              blacklist_characters="[]:*?/\\'"),
-                       min_size=1, max_size=31).filter(lambda s: s.strip() == s and s.lower() != "history")
+sheet_titles = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Cs", "Cc", "Cn"), blacklist_characters="[]:*?/\\'"
+    ),
+    min_size=1,
+    max_size=31,
+).filter(lambda s: s.strip() == s and s.lower() != "history")
 
 
 @st.composite
@@ -130,10 +189,21 @@ def workbook_specs(draw: st.DrawFn, kind: str, with_rows: bool) -> dict[str, Any
     case = IMPORTER_CASES.get(kind) if with_rows else None
     headers = importer_headers(kind)
     titles = draw(st.lists(sheet_titles, min_size=1, max_size=3, unique_by=str.lower))
-    return {"headers": headers,
-            # with rows, the first sheet is a table so that most examples reach the rows
-            "sheets": [(t, draw(sheet_specs(headers, case.valid_row if case else None, table=bool(case) and i == 0)))
-                       for i, t in enumerate(titles)]}
+    return {
+        "headers": headers,
+        # with rows, the first sheet is a table so that most examples reach the rows
+        "sheets": [
+            (
+                t,
+                draw(
+                    sheet_specs(
+                        headers, case.valid_row if case else None, table=bool(case) and i == 0
+                    )
+                ),
+            )
+            for i, t in enumerate(titles)
+        ],
+    }
 
 
 def build(path: Path, spec: dict[str, Any]) -> dict[str, int]:
@@ -199,8 +269,10 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     d = tmp_path_factory.mktemp("hostile")
     yield d
     if RAN:
-        print("\nhypothesis examples run: " + ", ".join(f"{k}={v}" for k, v in sorted(RAN.items())),
-              file=sys.stderr)
+        print(
+            "\nhypothesis examples run: " + ", ".join(f"{k}={v}" for k, v in sorted(RAN.items())),
+            file=sys.stderr,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -221,8 +293,16 @@ def dbs(work: Path) -> Iterator[dict[str, Database]]:
         d.close()
 
 
-def run_and_check(kind: str, db: Database, path: Path, sizes: dict[str, int], *, dry_run: bool,
-                  skip_invalid: bool, generated: bool = False) -> ImportResult | None:
+def run_and_check(
+    kind: str,
+    db: Database,
+    path: Path,
+    sizes: dict[str, int],
+    *,
+    dry_run: bool,
+    skip_invalid: bool,
+    generated: bool = False,
+) -> ImportResult | None:
     """Import once and assert the properties. Returns the result (None when refused by UserError)."""
     before = snapshot(db.path)
     try:
@@ -235,8 +315,15 @@ def run_and_check(kind: str, db: Database, path: Path, sizes: dict[str, int], *,
         return None
     assert isinstance(result, ImportResult)
     if generated:  # labels for --hypothesis-show-statistics
-        event("structural error" if any(e.row == 0 for e in result.errors) else
-              "rejected" if result.rejected else "written" if result.written else "dry run / nothing to do")
+        event(
+            "structural error"
+            if any(e.row == 0 for e in result.errors)
+            else "rejected"
+            if result.rejected
+            else "written"
+            if result.written
+            else "dry run / nothing to do"
+        )
         if result.errors:
             event("row errors" if any(e.row for e in result.errors) else "file errors only")
     check_errors(result.errors, sizes)
@@ -256,9 +343,16 @@ def run_and_check(kind: str, db: Database, path: Path, sizes: dict[str, int], *,
     return result
 
 
-HYPO = settings(max_examples=EXAMPLES, deadline=None, derandomize=False,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large])
+HYPO = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 
 
 # ---- property tests ---------------------------------------------------------------------------
@@ -267,33 +361,41 @@ HYPO = settings(max_examples=EXAMPLES, deadline=None, derandomize=False,
 @pytest.mark.parametrize("kind", KINDS)
 @HYPO
 @given(data=st.data(), dry_run=st.booleans(), skip_invalid=st.booleans())
-def test_generated_workbooks_never_crash(kind: str, work: Path, dbs: Any, data: st.DataObject,
-                                         dry_run: bool, skip_invalid: bool) -> None:
+def test_generated_workbooks_never_crash(
+    kind: str, work: Path, dbs: Any, data: st.DataObject, dry_run: bool, skip_invalid: bool
+) -> None:
     """Any structure: empty sheets, junk, header late or merged, cells of every wrong type."""
     spec = data.draw(workbook_specs(kind, with_rows=False))
     path = work / f"{kind}-any.xlsx"
     sizes = build(path, spec)
     RAN[f"any/{kind}"] = RAN.get(f"any/{kind}", 0) + 1
-    run_and_check(kind, dbs(kind), path, sizes, dry_run=dry_run, skip_invalid=skip_invalid, generated=True)
+    run_and_check(
+        kind, dbs(kind), path, sizes, dry_run=dry_run, skip_invalid=skip_invalid, generated=True
+    )
 
 
 @pytest.mark.parametrize("kind", CASE_KINDS)
 @HYPO
 @given(data=st.data(), dry_run=st.booleans(), skip_invalid=st.booleans())
-def test_valid_rows_with_hostile_cells(kind: str, work: Path, dbs: Any, data: st.DataObject,
-                                       dry_run: bool, skip_invalid: bool) -> None:
+def test_valid_rows_with_hostile_cells(
+    kind: str, work: Path, dbs: Any, data: st.DataObject, dry_run: bool, skip_invalid: bool
+) -> None:
     """Valid rows with a few cells replaced by wrong types, huge texts, formulas, odd dates."""
     spec = data.draw(workbook_specs(kind, with_rows=True))
     path = work / f"{kind}-rows.xlsx"
     sizes = build(path, spec)
     RAN[f"rows/{kind}"] = RAN.get(f"rows/{kind}", 0) + 1
-    run_and_check(kind, dbs(kind), path, sizes, dry_run=dry_run, skip_invalid=skip_invalid, generated=True)
+    run_and_check(
+        kind, dbs(kind), path, sizes, dry_run=dry_run, skip_invalid=skip_invalid, generated=True
+    )
 
 
 def test_every_importer_has_a_case() -> None:
     """A new importer gets generated valid rows (and the kill test) by one entry in IMPORTER_CASES."""
     missing = [k for k in KINDS if k not in IMPORTER_CASES]
-    assert not missing, f"add a valid-row factory for {missing} to tests/hostile_util.py IMPORTER_CASES"
+    assert not missing, (
+        f"add a valid-row factory for {missing} to tests/hostile_util.py IMPORTER_CASES"
+    )
 
 
 # ---- the named hostile cases, deterministically, for every importer -----------------------------
@@ -324,6 +426,7 @@ def _named_cases(headers: tuple[str, ...], make_row: Any) -> dict[str, Any]:
                     for c in rr:
                         if c.value == value:
                             c.number_format = fmt
+
         return w
 
     def merged_header(ws: Any) -> None:
@@ -377,7 +480,9 @@ def test_named_hostile_case(kind: str, name: str, work: Path, dbs: Any) -> None:
     for dry_run, skip_invalid in ((False, False), (True, False), (False, True)):
         result = run_and_check(kind, db, path, sizes, dry_run=dry_run, skip_invalid=skip_invalid)
         if name in ("empty_sheet", "no_header", "header_below_row_10") and result is not None:
-            assert result.rejected and result.errors[0].row == 0 and "表头" in result.errors[0].message
+            assert (
+                result.rejected and result.errors[0].row == 0 and "表头" in result.errors[0].message
+            )
         if case and name.endswith("_everywhere") and result is not None:
             # row j+1 has the hostile value in column j: every error is on a data row, named by
             # the column the bad cell is in (or a column that depends on it)
@@ -388,7 +493,9 @@ def test_named_hostile_case(kind: str, name: str, work: Path, dbs: Any) -> None:
                 if skip_invalid and not dry_run:  # the rows without a bad cell were written
                     assert result.written and result.created + result.updated >= 1
                 if bad_id_row:
-                    assert any(e.row == bad_id_row and e.column == "身份证号" for e in result.errors)
+                    assert any(
+                        e.row == bad_id_row and e.column == "身份证号" for e in result.errors
+                    )
 
 
 def test_no_sheets_at_all(work: Path, dbs: Any) -> None:
@@ -439,4 +546,7 @@ def test_ten_thousand_rows_one_bad_at_the_end(kind: str, tmp_path: Path) -> None
         assert snapshot(db.path) == before
     finally:
         db.close()
-    print(f"\n10,000 rows ({kind}): write {t_write:.1f} s, import (rejected) {t_import:.1f} s", file=sys.stderr)
+    print(
+        f"\n10,000 rows ({kind}): write {t_write:.1f} s, import (rejected) {t_import:.1f} s",
+        file=sys.stderr,
+    )

@@ -66,7 +66,9 @@ def test_csv_and_html_renamed(tmp_path: Path) -> None:
     csv.write_text("姓名,身份证号\n张三,630102198503150011\n", encoding="utf-8")
     assert ".csv" in refused(csv)
     html = tmp_path / "导出.xls"
-    html.write_text("<html><body><table><tr><td>姓名</td></tr></table></body></html>", encoding="utf-8")
+    html.write_text(
+        "<html><body><table><tr><td>姓名</td></tr></table></body></html>", encoding="utf-8"
+    )
     assert "网页" in refused(html)
     pdf = tmp_path / "扫描件.xlsx"
     pdf.write_bytes(b"%PDF-1.7\n...")
@@ -106,14 +108,24 @@ def test_broken_xml_inside(tmp_path: Path) -> None:
     assert "坏表.xlsx" in msg and "损坏" in msg
 
 
-@pytest.mark.parametrize("bad_cell", [b'<c r="A2" t="n"><v>abc</v></c>', b'<c r="A2" t="d"><v>not-a-date</v></c>',
-                                      b'<c r="A2" t="s"><v>99999</v></c>'])
+@pytest.mark.parametrize(
+    "bad_cell",
+    [
+        b'<c r="A2" t="n"><v>abc</v></c>',
+        b'<c r="A2" t="d"><v>not-a-date</v></c>',
+        b'<c r="A2" t="s"><v>99999</v></c>',
+    ],
+)
 def test_broken_cell_inside(tmp_path: Path, bad_cell: bytes) -> None:
     """A cell openpyxl cannot read: the message names the file and the sheet."""
     import re
 
     src = good_xlsx(tmp_path / "a.xlsx")
-    out = _rewrite_sheet(src, tmp_path / "坏格.xlsx", lambda d: re.sub(rb'<c r="A2"[^>]*>.*?</c>', bad_cell, d, count=1))
+    out = _rewrite_sheet(
+        src,
+        tmp_path / "坏格.xlsx",
+        lambda d: re.sub(rb'<c r="A2"[^>]*>.*?</c>', bad_cell, d, count=1),
+    )
     with pytest.raises(UserError) as ei:
         tabular.read_tables(out, [tabular.Column("name", "姓名", required=True)])
     msg = ei.value.message
@@ -195,8 +207,10 @@ def test_vanishes_between_check_and_read(tmp_path: Path, monkeypatch: pytest.Mon
     assert "已不存在" in msg and "重新选择" in msg
 
 
-@pytest.mark.skipif(os.name == "nt" or (hasattr(os, "geteuid") and os.geteuid() == 0),
-                    reason="chmod 000 does not stop root (or Windows) from reading")
+@pytest.mark.skipif(
+    os.name == "nt" or (hasattr(os, "geteuid") and os.geteuid() == 0),
+    reason="chmod 000 does not stop root (or Windows) from reading",
+)
 def test_unreadable_file_chmod(tmp_path: Path) -> None:
     p = good_xlsx(tmp_path / "锁.xlsx")
     p.chmod(0)
@@ -216,7 +230,9 @@ def test_file_in_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) 
         if str(file) == str(p):
             if how == "permission":
                 raise PermissionError(errno.EACCES, "Permission denied", str(p))
-            exc = OSError(errno.EINVAL, "The process cannot access the file because it is being used")
+            exc = OSError(
+                errno.EINVAL, "The process cannot access the file because it is being used"
+            )
             exc.winerror = 32  # type: ignore[attr-defined]
             raise exc
         return real_open(file, *a, **kw)
@@ -228,8 +244,9 @@ def test_file_in_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) 
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_cli_says_encrypted_and_writes_nothing(kind: str, tmp_path: Path, db: Database,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_says_encrypted_and_writes_nothing(
+    kind: str, tmp_path: Path, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
     p = write_cfb(tmp_path / "加密.xlsx", ["EncryptionInfo", "EncryptedPackage"])
     before = snapshot(db.path)
     rc = main(["--db", str(db.path), "import", kind, str(p)])
@@ -239,7 +256,9 @@ def test_cli_says_encrypted_and_writes_nothing(kind: str, tmp_path: Path, db: Da
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_cli_vanished_file(kind: str, tmp_path: Path, db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_vanished_file(
+    kind: str, tmp_path: Path, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
     rc = main(["--db", str(db.path), "import", kind, str(tmp_path / "没有.xlsx")])
     assert rc == 1 and "找不到文件" in capsys.readouterr().err
 
@@ -279,8 +298,22 @@ def test_the_kind_of_import_is_guessed_from_the_header(tmp_path):
         wb.save(tmp_path / name)
         return tmp_path / name
 
-    assert detect_kind(book("花名册.xlsx", [["某大队花名册"], [], ["姓名", "身份证号码", "所在中队", "执法证号", "有效期至"]])) == "staff"
-    assert detect_kind(book("案件.xlsx", [["案号", "案由", "当事人", "立案日期", "案件类别"]])) == "cases"
-    assert detect_kind(book("签到.xlsx", [["培训名称", "培训日期", "学时", "姓名", "签到"]])) == "training"
+    assert (
+        detect_kind(
+            book(
+                "花名册.xlsx",
+                [["某大队花名册"], [], ["姓名", "身份证号码", "所在中队", "执法证号", "有效期至"]],
+            )
+        )
+        == "staff"
+    )
+    assert (
+        detect_kind(book("案件.xlsx", [["案号", "案由", "当事人", "立案日期", "案件类别"]]))
+        == "cases"
+    )
+    assert (
+        detect_kind(book("签到.xlsx", [["培训名称", "培训日期", "学时", "姓名", "签到"]]))
+        == "training"
+    )
     assert detect_kind(book("别的.xlsx", [["品名", "数量", "单价"]])) is None
     assert detect_kind(tmp_path / "没有这个文件.xlsx") is None

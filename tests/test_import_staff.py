@@ -15,15 +15,62 @@ from brigade_desk.services.roster import RosterService
 from tests.conftest import IDS
 from tests.xlsx_util import messy_workbook
 
-HEAD = ["序号", "姓 名", "性别", "公民身份号码", "所属中队", "岗位", "人员类别", "是否法制审核人员", "是否一线",
-        "状态", "执法证件号", "发证机关", "发证日期", "证件有效期", "执法记录仪编号"]
+HEAD = [
+    "序号",
+    "姓 名",
+    "性别",
+    "公民身份号码",
+    "所属中队",
+    "岗位",
+    "人员类别",
+    "是否法制审核人员",
+    "是否一线",
+    "状态",
+    "执法证件号",
+    "发证机关",
+    "发证日期",
+    "证件有效期",
+    "执法记录仪编号",
+]
 
 
-def row(n: int, name: str, idn: object, cert: str = "", issue: object = None, valid: object = None, **kw: object) -> list:
-    base = {"sex": "", "squad": "一中队", "post": "队员", "cat": "执法人员", "legal": "否", "front": "是", "status": "在岗", "cam": ""}
+def row(
+    n: int,
+    name: str,
+    idn: object,
+    cert: str = "",
+    issue: object = None,
+    valid: object = None,
+    **kw: object,
+) -> list:
+    base = {
+        "sex": "",
+        "squad": "一中队",
+        "post": "队员",
+        "cat": "执法人员",
+        "legal": "否",
+        "front": "是",
+        "status": "在岗",
+        "cam": "",
+    }
     base.update(kw)
-    return [n, name, base["sex"], idn, base["squad"], base["post"], base["cat"], base["legal"], base["front"],
-            base["status"], cert, "青海省人民政府" if cert else "", issue, valid, base["cam"]]
+    return [
+        n,
+        name,
+        base["sex"],
+        idn,
+        base["squad"],
+        base["post"],
+        base["cat"],
+        base["legal"],
+        base["front"],
+        base["status"],
+        cert,
+        "青海省人民政府" if cert else "",
+        issue,
+        valid,
+        base["cam"],
+    ]
 
 
 def test_every_date_form_and_shifted_header(tmp_path: Path, db: Database) -> None:
@@ -91,24 +138,43 @@ def test_dry_run_writes_nothing(tmp_path: Path, db: Database) -> None:
 
 
 def test_reimport_updates_never_duplicates(tmp_path: Path, db: Database) -> None:
-    p = messy_workbook(tmp_path / "a.xlsx", HEAD, [row(1, "甲", IDS[0], "C1", "2021-01-01", "2026-12-31")])
+    p = messy_workbook(
+        tmp_path / "a.xlsx", HEAD, [row(1, "甲", IDS[0], "C1", "2021-01-01", "2026-12-31")]
+    )
     import_staff(db, p)
-    p2 = messy_workbook(tmp_path / "b.xlsx", HEAD,
-                        [row(1, "甲", IDS[0], "C1", "2021-01-01", "2027-12-31", status="调离", squad="二中队"),
-                         row(2, "乙", IDS[1])])
+    p2 = messy_workbook(
+        tmp_path / "b.xlsx",
+        HEAD,
+        [
+            row(1, "甲", IDS[0], "C1", "2021-01-01", "2027-12-31", status="调离", squad="二中队"),
+            row(2, "乙", IDS[1]),
+        ],
+    )
     r = import_staff(db, p2)
     assert (r.created, r.updated) == (1, 1)
     svc = RosterService(db)
     assert svc.count() == 2
     a = svc.find_by_id_number(IDS[0])
-    assert a is not None and a.squad == "二中队" and a.status == "调离" and a.status_date is not None
+    assert (
+        a is not None and a.squad == "二中队" and a.status == "调离" and a.status_date is not None
+    )
     assert len(a.certificates) == 1 and a.certificates[0].valid_to == dt.date(2027, 12, 31)
     assert any("调离" in h.what for h in svc.history(a.id))
 
 
 def test_cert_number_owned_by_someone_else(tmp_path: Path, db: Database) -> None:
-    import_staff(db, messy_workbook(tmp_path / "a.xlsx", HEAD, [row(1, "甲", IDS[0], "C1", "2021-01-01", "2027-01-01")]))
-    r = import_staff(db, messy_workbook(tmp_path / "b.xlsx", HEAD, [row(1, "乙", IDS[1], "C1", "2021-01-01", "2027-01-01")]))
+    import_staff(
+        db,
+        messy_workbook(
+            tmp_path / "a.xlsx", HEAD, [row(1, "甲", IDS[0], "C1", "2021-01-01", "2027-01-01")]
+        ),
+    )
+    r = import_staff(
+        db,
+        messy_workbook(
+            tmp_path / "b.xlsx", HEAD, [row(1, "乙", IDS[1], "C1", "2021-01-01", "2027-01-01")]
+        ),
+    )
     assert r.rejected and "已登记给“甲”" in r.errors[0].message
 
 
@@ -133,14 +199,20 @@ def test_template_imports_cleanly(tmp_path: Path, db: Database) -> None:
 
 def test_cli_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dbp = str(tmp_path / "cli.sqlite")
-    good = messy_workbook(tmp_path / "g.xlsx", HEAD, [row(1, "甲", IDS[0], "C1", "2021-01-01", "2027-01-01")])
+    good = messy_workbook(
+        tmp_path / "g.xlsx", HEAD, [row(1, "甲", IDS[0], "C1", "2021-01-01", "2027-01-01")]
+    )
     assert main(["--db", dbp, "import", "staff", str(good), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out == {"created": 1, "updated": 0, "skipped": 0, "errors": []}
     bad = messy_workbook(tmp_path / "b.xlsx", HEAD, [row(1, "乙", "12345")])
     assert main(["import", "staff", str(bad), "--json", "--db", dbp]) == 1
     out = json.loads(capsys.readouterr().out)
-    assert out["created"] == 0 and out["errors"][0]["row"] == 4 and out["errors"][0]["column"] == "公民身份号码"
+    assert (
+        out["created"] == 0
+        and out["errors"][0]["row"] == 4
+        and out["errors"][0]["column"] == "公民身份号码"
+    )
     with pytest.raises(SystemExit) as e:
         main(["import", "nonsense", "x.xlsx"])
     assert e.value.code == 2
@@ -164,7 +236,9 @@ def test_two_sheets_and_header_synonyms(tmp_path: Path, db: Database) -> None:
     assert r.created == 2 and not r.errors
 
 
-def test_error_in_a_column_the_sheet_lacks_names_it_in_chinese(tmp_path: Path, db: Database) -> None:
+def test_error_in_a_column_the_sheet_lacks_names_it_in_chinese(
+    tmp_path: Path, db: Database
+) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "名单"
@@ -201,10 +275,16 @@ def test_header_without_a_required_column_says_which(tmp_path: Path, db: Databas
     r = import_staff(db, tmp_path / "no_id.xlsx")
     assert r.rejected and not r.written and len(r.errors) == 1
     e = r.errors[0]
-    assert (e.sheet, e.row, e.column) == ("名单", 3, "身份证号") and "缺少必需的列：身份证号" in e.message and "姓名" in e.message
+    assert (
+        (e.sheet, e.row, e.column) == ("名单", 3, "身份证号")
+        and "缺少必需的列：身份证号" in e.message
+        and "姓名" in e.message
+    )
 
 
-def test_footer_lines_are_not_people_and_held_back_rows_are_counted(tmp_path: Path, db: Database) -> None:
+def test_footer_lines_are_not_people_and_held_back_rows_are_counted(
+    tmp_path: Path, db: Database
+) -> None:
     wb = Workbook()
     ws = wb.active
     ws.append(["姓名", "身份证号", "所在中队"])
@@ -215,5 +295,7 @@ def test_footer_lines_are_not_people_and_held_back_rows_are_counted(tmp_path: Pa
     ws.append(["制表人：李晓燕", None, "审核人：王建国"])
     wb.save(tmp_path / "f.xlsx")
     r = import_staff(db, tmp_path / "f.xlsx", dry_run=True)
-    assert [(e.row, e.column) for e in r.errors] == [(3, "身份证号")]  # no error for the footer lines
+    assert [(e.row, e.column) for e in r.errors] == [
+        (3, "身份证号")
+    ]  # no error for the footer lines
     assert r.held_back == 2 and "其中 2 行没有错误" in r.summary()

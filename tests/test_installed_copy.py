@@ -52,13 +52,29 @@ def _tracked_sources(dest: Path) -> Path:
     cannot pick up .venv/, build/, *.egg-info, __pycache__ or a stale build/lib, and the build writes
     nothing into the source tree."""
     try:
-        listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True,
-                                timeout=60).stdout.decode("utf-8").split("\0")
+        listed = (
+            subprocess.run(
+                ["git", "-C", str(ROOT), "ls-files", "-z"],
+                capture_output=True,
+                check=True,
+                timeout=60,
+            )
+            .stdout.decode("utf-8")
+            .split("\0")
+        )
         files = [f for f in listed if f]
     except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
-        files = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*")
-                 if p.is_file() and not ({".venv", ".git", "build", "dist", "__pycache__"} & set(p.relative_to(ROOT).parts))]
-    keep = [f for f in files if f.startswith("brigade_desk/") or f in ("pyproject.toml", "README.md")]
+        files = [
+            str(p.relative_to(ROOT))
+            for p in ROOT.rglob("*")
+            if p.is_file()
+            and not (
+                {".venv", ".git", "build", "dist", "__pycache__"} & set(p.relative_to(ROOT).parts)
+            )
+        ]
+    keep = [
+        f for f in files if f.startswith("brigade_desk/") or f in ("pyproject.toml", "README.md")
+    ]
     for rel in keep:
         src = ROOT / rel
         if src.is_file():  # tracked but deleted in the work tree: not part of what we test
@@ -75,14 +91,23 @@ def _tracked_sources(dest: Path) -> Path:
 
 
 def _pip(python: Path, *args: str, timeout: float = 900) -> None:
-    cp = subprocess.run([str(python), "-m", "pip", "--disable-pip-version-check", *args], capture_output=True,
-                        text=True, timeout=timeout, env={**os.environ, "PIP_NO_INPUT": "1"})
-    assert cp.returncode == 0, f"pip {' '.join(args)} failed:\n{cp.stdout[-3000:]}\n{cp.stderr[-3000:]}"
+    cp = subprocess.run(
+        [str(python), "-m", "pip", "--disable-pip-version-check", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PIP_NO_INPUT": "1"},
+    )
+    assert cp.returncode == 0, (
+        f"pip {' '.join(args)} failed:\n{cp.stdout[-3000:]}\n{cp.stderr[-3000:]}"
+    )
 
 
 def test_wheel_in_a_fresh_venv_runs_demo_and_every_export(tmp_path: Path) -> None:
     if shutil.which("pdffonts") is None:
-        pytest.skip("pdffonts (poppler-utils) is not installed: cannot prove the PDFs embed their fonts")
+        pytest.skip(
+            "pdffonts (poppler-utils) is not installed: cannot prove the PDFs embed their fonts"
+        )
     assert not tmp_path.resolve().is_relative_to(ROOT), "the smoke must run outside the source tree"
     t0 = time.perf_counter()
     figures: dict[str, float] = {}
@@ -96,12 +121,23 @@ def test_wheel_in_a_fresh_venv_runs_demo_and_every_export(tmp_path: Path) -> Non
         names = z.namelist()
     missing = [n for n in MUST_SHIP if n not in names]
     assert not missing, f"the wheel lacks {missing}"
-    checklists = [n for n in names if n.startswith("brigade_desk/resources/checklists/") and n.endswith(".json")]
+    checklists = [
+        n
+        for n in names
+        if n.startswith("brigade_desk/resources/checklists/") and n.endswith(".json")
+    ]
     assert len(checklists) == len(list((ROOT / "brigade_desk/resources/checklists").glob("*.json")))
-    revisions = {n.rsplit("/", 1)[-1] for n in names if n.startswith("brigade_desk/migrations/versions/")}
+    revisions = {
+        n.rsplit("/", 1)[-1] for n in names if n.startswith("brigade_desk/migrations/versions/")
+    }
     assert revisions >= {p.name for p in (ROOT / "brigade_desk/migrations/versions").glob("*.py")}
-    junk = [n for n in names if not n.startswith(("brigade_desk/", "brigade_desk-"))
-            or "__pycache__" in n or n.endswith((".pyc", ".sqlite"))]
+    junk = [
+        n
+        for n in names
+        if not n.startswith(("brigade_desk/", "brigade_desk-"))
+        or "__pycache__" in n
+        or n.endswith((".pyc", ".sqlite"))
+    ]
     assert not junk, f"the wheel carries files that are not the package: {junk[:10]}"
     figures["wheel_s"] = time.perf_counter() - t0
 
@@ -118,11 +154,20 @@ def test_wheel_in_a_fresh_venv_runs_demo_and_every_export(tmp_path: Path) -> Non
     smoke = _smoke_module()
     work = tmp_path / "run"
     work.mkdir()
-    s = smoke.Smoke([str(vdir / BIN / f"brigade-desk{EXE}")], work, gui=[str(vdir / BIN / f"brigade-desk-gui{EXE}")],
-                    gui_seconds=3.0, python=py, prefix=vdir)
+    s = smoke.Smoke(
+        [str(vdir / BIN / f"brigade-desk{EXE}")],
+        work,
+        gui=[str(vdir / BIN / f"brigade-desk-gui{EXE}")],
+        gui_seconds=3.0,
+        python=py,
+        prefix=vdir,
+    )
     rc = s.run()
     figures["smoke_s"] = time.perf_counter() - t2
-    report = "\n".join(f"{'PASS' if ok else 'FAIL'} {name} ({took:.1f} s): {detail}" for name, ok, took, detail in s.results)
+    report = "\n".join(
+        f"{'PASS' if ok else 'FAIL'} {name} ({took:.1f} s): {detail}"
+        for name, ok, took, detail in s.results
+    )
     assert rc == 0, f"smoke of the installed wheel failed:\n{report}"
     names_run = {r[0] for r in s.results}
     assert "installed package" in names_run and "brigade-desk demo" in names_run

@@ -38,13 +38,20 @@ class _Recorder:
 class FakeAnalysis(_Recorder):
     def __init__(self, scripts: list[str], **kwargs: object) -> None:
         super().__init__(scripts, **kwargs)
-        self.scripts = [("pyiboot01_bootstrap", "x", "PYSOURCE"), ("pyi_rth_pyside6", "x", "PYSOURCE")]
+        self.scripts = [
+            ("pyiboot01_bootstrap", "x", "PYSOURCE"),
+            ("pyi_rth_pyside6", "x", "PYSOURCE"),
+        ]
         self.scripts += [(Path(s).stem, s, "PYSOURCE") for s in scripts]
         self.pure: list[tuple[str, str, str]] = []
         self.binaries = [
             ("PySide6/Qt/lib/libQt6Charts.so.6", "x", "BINARY"),
             ("PySide6/Qt/lib/libQt6Quick.so.6", "x", "BINARY"),
-            ("PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so", "x", "BINARY"),
+            (
+                "PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so",
+                "x",
+                "BINARY",
+            ),
         ]
         self.datas = list(kwargs["datas"]) + [  # type: ignore[call-overload]
             ("PySide6/Qt/translations/qtbase_zh_CN.qm", "x", "DATA"),
@@ -70,14 +77,21 @@ def _collect_submodules(package: str, filter=lambda name: True) -> list[str]:  #
 def spec() -> dict[str, object]:
     hooks = types.ModuleType("PyInstaller.utils.hooks")
     hooks.collect_submodules = _collect_submodules  # type: ignore[attr-defined]
-    saved = {k: sys.modules.get(k) for k in ("PyInstaller", "PyInstaller.utils", "PyInstaller.utils.hooks")}
+    saved = {
+        k: sys.modules.get(k)
+        for k in ("PyInstaller", "PyInstaller.utils", "PyInstaller.utils.hooks")
+    }
     sys.modules["PyInstaller"] = types.ModuleType("PyInstaller")
     sys.modules["PyInstaller.utils"] = types.ModuleType("PyInstaller.utils")
     sys.modules["PyInstaller.utils.hooks"] = hooks
     _Recorder.made = []
     ns: dict[str, object] = {
-        "__name__": "__main__", "SPECPATH": str(INSTALLER), "Analysis": FakeAnalysis,
-        "PYZ": _Recorder, "EXE": FakeEXE, "COLLECT": FakeCOLLECT,
+        "__name__": "__main__",
+        "SPECPATH": str(INSTALLER),
+        "Analysis": FakeAnalysis,
+        "PYZ": _Recorder,
+        "EXE": FakeEXE,
+        "COLLECT": FakeCOLLECT,
     }
     try:
         exec(compile(SPEC.read_text(encoding="utf-8"), str(SPEC), "exec"), ns)
@@ -128,7 +142,12 @@ def test_spec_bundles_all_resources(spec: dict[str, object]) -> None:
 
 def test_spec_hidden_imports_cover_the_package(spec: dict[str, object]) -> None:
     hidden = set(_analysis(spec).kwargs["hiddenimports"])  # type: ignore[arg-type]
-    assert {"logging.config", "PySide6.QtCharts", "brigade_desk.cli", "brigade_desk.ui.app"} <= hidden
+    assert {
+        "logging.config",
+        "PySide6.QtCharts",
+        "brigade_desk.cli",
+        "brigade_desk.ui.app",
+    } <= hidden
     # every module loaded by name (rules, demo, importers, pages) is in
     for m in pkgutil.walk_packages(brigade_desk.__path__, "brigade_desk."):
         if not m.name.startswith("brigade_desk.migrations."):
@@ -138,7 +157,9 @@ def test_spec_hidden_imports_cover_the_package(spec: dict[str, object]) -> None:
 def test_spec_excludes_webengine_but_not_charts(spec: dict[str, object]) -> None:
     excludes = set(_analysis(spec).kwargs["excludes"])  # type: ignore[arg-type]
     assert "PySide6.QtWebEngineCore" in excludes and "PySide6.QtWebEngineWidgets" in excludes
-    assert not {"PySide6.QtCharts", "PySide6.QtWidgets", "PySide6.QtGui", "PySide6.QtCore"} & excludes
+    assert (
+        not {"PySide6.QtCharts", "PySide6.QtWidgets", "PySide6.QtGui", "PySide6.QtCore"} & excludes
+    )
     a = _analysis(spec)
     names = [b[0] for b in a.binaries]
     assert any("Qt6Charts" in n for n in names)

@@ -38,8 +38,12 @@ SEED = int(os.environ.get("BRIGADE_DESK_KILL_SEED", str(int(time.time()))))
 
 def _spawn(db: Path, kind: str, xlsx: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    return subprocess.Popen([sys.executable, "-m", "brigade_desk", "--db", str(db), "import", kind, str(xlsx)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "brigade_desk", "--db", str(db), "import", kind, str(xlsx)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -104,9 +108,16 @@ def _visible_rows(db: Path, table: str) -> int:
         return -1
 
 
-def _run_and_kill(db: Path, kind: str, xlsx: Path, *, at: float | None = None,
-                  wal_at_least: int | None = None, committed: tuple[str, int] | None = None,
-                  limit: float = 600) -> tuple[bool, float, int]:
+def _run_and_kill(
+    db: Path,
+    kind: str,
+    xlsx: Path,
+    *,
+    at: float | None = None,
+    wal_at_least: int | None = None,
+    committed: tuple[str, int] | None = None,
+    limit: float = 600,
+) -> tuple[bool, float, int]:
     """Start an import and kill it at ``at`` seconds, as soon as the WAL reaches ``wal_at_least``
     bytes, or as soon as a reader sees ``committed`` = (table, rows). Returns (killed while
     running, moment, WAL size then)."""
@@ -160,15 +171,20 @@ def test_sigkill_during_import_is_all_or_nothing(kind: str, tmp_path: Path) -> N
         if mode == "anytime":  # reading, checking, building the transaction, writing, exiting
             alive, moment, wal = _run_and_kill(db, kind, xlsx, at=rng.uniform(0.05, timing.total))
         elif mode == "mid-write" and timing.max_wal > 0:  # SQLite is writing the transaction
-            alive, moment, wal = _run_and_kill(db, kind, xlsx,
-                                               wal_at_least=rng.randint(1, max(int(timing.max_wal * 0.9), 1)))
+            alive, moment, wal = _run_and_kill(
+                db, kind, xlsx, wal_at_least=rng.randint(1, max(int(timing.max_wal * 0.9), 1))
+            )
         else:  # right after the commit: during the checkpoint, closing and exiting
-            alive, moment, wal = _run_and_kill(db, kind, xlsx, committed=(case.count_table, base_count + ROWS))
+            alive, moment, wal = _run_and_kill(
+                db, kind, xlsx, committed=(case.count_table, base_count + ROWS)
+            )
         ok, n = _state(db, case.count_table)
         outcomes.append((mode, moment, wal, n - base_count, alive))
         where = f"kill {i + 1} ({mode}) at {moment:.2f} s, WAL {wal} B"
         assert ok == "ok", f"{where}: integrity_check says {ok}"
-        assert n - base_count in (0, ROWS), f"{where}: {n - base_count} of {ROWS} rows — a partial import"
+        assert n - base_count in (0, ROWS), (
+            f"{where}: {n - base_count} of {ROWS} rows — a partial import"
+        )
         if mode == "committed":
             assert n - base_count == ROWS, f"{where}: a committed import was lost"
 
@@ -180,10 +196,14 @@ def test_sigkill_during_import_is_all_or_nothing(kind: str, tmp_path: Path) -> N
 
     killed = [o for o in outcomes if o[4]]
     assert killed, "every run finished before its kill moment: the test proved nothing"
-    lines = [f"kill test ({kind}, {ROWS} rows, seed {SEED}): uninterrupted import {timing.total:.1f} s, "
-             f"WAL grows from {timing.write_start:.1f} s to {timing.max_wal} B; "
-             f"{len(killed)} of {RUNS} runs killed while running, all survived (integrity ok, all or nothing)"]
+    lines = [
+        f"kill test ({kind}, {ROWS} rows, seed {SEED}): uninterrupted import {timing.total:.1f} s, "
+        f"WAL grows from {timing.write_start:.1f} s to {timing.max_wal} B; "
+        f"{len(killed)} of {RUNS} runs killed while running, all survived (integrity ok, all or nothing)"
+    ]
     for mode, m, wal, n, alive in outcomes:
-        lines.append(f"  {mode:9} at {m:5.2f} s  WAL {wal:>8} B  {'killed' if alive else 'had finished'}"
-                     f"  rows after: {n}")
+        lines.append(
+            f"  {mode:9} at {m:5.2f} s  WAL {wal:>8} B  {'killed' if alive else 'had finished'}"
+            f"  rows after: {n}"
+        )
     print("\n" + "\n".join(lines), file=sys.stderr)

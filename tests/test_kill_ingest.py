@@ -29,8 +29,13 @@ FILES = 80
 
 def _cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "brigade_desk", "--db", str(db), *args], capture_output=True, text=True,
-                          env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "brigade_desk", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def _count(db: Path) -> int:
@@ -48,7 +53,9 @@ def test_sigkill_during_ingest_keeps_every_record_whole(tmp_path: Path) -> None:
     src = tmp_path / "执法记录仪 导出"
     src.mkdir()
     for i in range(FILES):  # distinct content, body-camera names
-        (src / f"035357_DSJ-A0009_20261122{i // 60:02d}{i % 60:02d}16_{i:04d}.mp4").write_bytes(os.urandom(1_500_000))
+        (src / f"035357_DSJ-A0009_20261122{i // 60:02d}{i % 60:02d}16_{i:04d}.mp4").write_bytes(
+            os.urandom(1_500_000)
+        )
     base = tmp_path / "base.sqlite"
     open_database(base).close()
     # an uninterrupted run tells how long the kills may wait
@@ -64,8 +71,23 @@ def test_sigkill_during_ingest_keeps_every_record_whole(tmp_path: Path) -> None:
         db = tmp_path / f"k{i}.sqlite"
         shutil.copy(base, db)
         env = dict(os.environ, PYTHONIOENCODING="utf-8")
-        p = subprocess.Popen([sys.executable, "-m", "brigade_desk", "--db", str(db), "av", "ingest", str(src), "--workers", "2"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        p = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "brigade_desk",
+                "--db",
+                str(db),
+                "av",
+                "ingest",
+                str(src),
+                "--workers",
+                "2",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
         time.sleep(rng.uniform(0.25, 0.95) * duration)
         if p.poll() is None:
             if os.name == "posix":
@@ -78,7 +100,9 @@ def test_sigkill_during_ingest_keeps_every_record_whole(tmp_path: Path) -> None:
         assert 0 <= n <= FILES
         v = _cli(db, "av", "verify", "--json")
         out = json.loads(v.stdout)
-        assert v.returncode == 0 and out["checked"] == n and not out["modified"] and not out["missing"], v.stdout
+        assert (
+            v.returncode == 0 and out["checked"] == n and not out["modified"] and not out["missing"]
+        ), v.stdout
         a = _cli(db, "audit", "verify", "--json")
         assert a.returncode == 0 and json.loads(a.stdout)["ok"], a.stdout
         # resumable: the rest is added, nothing twice
@@ -86,5 +110,7 @@ def test_sigkill_during_ingest_keeps_every_record_whole(tmp_path: Path) -> None:
         assert again.returncode == 0, again.stderr
         assert json.loads(again.stdout)["added"] == FILES - n
         assert _count(db) == FILES
-    print(f"\ningest kills: {killed} of {RUNS} runs killed mid-ingest (uninterrupted run {duration:.1f} s)")
+    print(
+        f"\ningest kills: {killed} of {RUNS} runs killed mid-ingest (uninterrupted run {duration:.1f} s)"
+    )
     assert killed >= RUNS // 2

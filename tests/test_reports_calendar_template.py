@@ -23,8 +23,16 @@ def _started(db: Database, on: dt.date) -> None:
     from brigade_desk.models.roster import Staff
 
     with db.begin() as s:
-        s.add(Staff(name="甲", id_number="11010519491231002X", sex="女", category="执法人员", squad="一中队",
-                    created_at=dt.datetime.combine(on, dt.time(9))))
+        s.add(
+            Staff(
+                name="甲",
+                id_number="11010519491231002X",
+                sex="女",
+                category="执法人员",
+                squad="一中队",
+                created_at=dt.datetime.combine(on, dt.time(9)),
+            )
+        )
 
 
 def test_nothing_is_overdue_before_the_clerk_started(db: Database) -> None:
@@ -48,7 +56,10 @@ def test_calendar_due_late_done(db: Database) -> None:
     assert by[("monthly_data", "2026-10")].state == "due"
     assert by[("monthly_brief", "2026-10")].state == "late"  # due on the 3rd
     assert by[("city_progress", "2026-11")].due == dt.date(2026, 11, 25)
-    assert by[("quarterly_upload", "2026-Q3")].due == dt.date(2026, 10, 10) and by[("quarterly_upload", "2026-Q3")].state == "late"
+    assert (
+        by[("quarterly_upload", "2026-Q3")].due == dt.date(2026, 10, 10)
+        and by[("quarterly_upload", "2026-Q3")].state == "late"
+    )
     with db.begin() as s:
         calendar.mark_done(s, "monthly_brief", "2026-10", dt.date(2026, 11, 4))
     with db.Session() as s:
@@ -63,7 +74,10 @@ def test_calendar_yearly_items(db: Database) -> None:
     assert by[("annual_report", "2026")].due == dt.date(2027, 1, 31)
     with db.Session() as s:
         items = calendar.deadlines(s, dt.date(2027, 3, 5))
-    assert any(i.key == "training_plan" and i.period == "2027" and i.due == dt.date(2027, 3, 31) for i in items)
+    assert any(
+        i.key == "training_plan" and i.period == "2027" and i.due == dt.date(2027, 3, 31)
+        for i in items
+    )
 
 
 def test_cli_deadlines_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,8 +85,26 @@ def test_cli_deadlines_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["--db", dbp, "deadlines", "--as-of", "2026-11-04", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["as_of"] == "2026-11-04"
-    assert all(set(i) >= {"name", "due", "state"} and i["state"] in ("due", "late", "done") for i in data["items"])
-    assert main(["--db", dbp, "deadlines", "--as-of", "2026-11-04", "--json", "--done", "monthly_brief", "2026-10"]) == 0
+    assert all(
+        set(i) >= {"name", "due", "state"} and i["state"] in ("due", "late", "done")
+        for i in data["items"]
+    )
+    assert (
+        main(
+            [
+                "--db",
+                dbp,
+                "deadlines",
+                "--as-of",
+                "2026-11-04",
+                "--json",
+                "--done",
+                "monthly_brief",
+                "2026-10",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert any(i["key"] == "monthly_brief" and i["state"] == "done" for i in data["items"])
 
@@ -86,7 +118,15 @@ def make_template(p: Path) -> Path:
     ws["A2"] = "填报单位：{{单位名称}}"
     ws["D2"] = "{{填报日期}}"
     ws.append(["序号", "姓名", "执法证号", "有效期至", "备注"])
-    ws.append(["{{行:执法证件.序号}}", "{{行:执法证件.姓名}}", "证号{{行:执法证件.执法证号}}", "{{行:执法证件.有效期至}}", "固定文字"])
+    ws.append(
+        [
+            "{{行:执法证件.序号}}",
+            "{{行:执法证件.姓名}}",
+            "证号{{行:执法证件.执法证号}}",
+            "{{行:执法证件.有效期至}}",
+            "固定文字",
+        ]
+    )
     ws["B4"].font = Font(bold=True, color="FF0000")
     ws.row_dimensions[4].height = 22
     ws.append([])
@@ -102,13 +142,21 @@ def make_template(p: Path) -> Path:
     return p
 
 
-def test_template_fill_sections_merges_and_text(tmp_path: Path, db: Database, roster: RosterService) -> None:
-    add_officer(roster, IDS[0], "=HYPERLINK(\"x\")", valid_to=dt.date(2030, 1, 2))
+def test_template_fill_sections_merges_and_text(
+    tmp_path: Path, db: Database, roster: RosterService
+) -> None:
+    add_officer(roster, IDS[0], '=HYPERLINK("x")', valid_to=dt.date(2030, 1, 2))
     add_officer(roster, IDS[1], "乙", valid_to=dt.date(2029, 5, 6))
     add_officer(roster, IDS[2], "丙", valid_to=dt.date(2028, 3, 4))
     out = tmp_path / "已填.xlsx"
     with db.Session() as s:
-        rep = fill_template(s, make_template(tmp_path / "模板.xlsx"), out, Period(2026, 3), today=dt.date(2026, 10, 9))
+        rep = fill_template(
+            s,
+            make_template(tmp_path / "模板.xlsx"),
+            out,
+            Period(2026, 3),
+            today=dt.date(2026, 10, 9),
+        )
     assert rep.sections == 2 and rep.rows == 6
     ws = openpyxl.load_workbook(out)["上报表"]
     assert ws["A1"].value == "2026年第3季度执法证件情况表"
@@ -124,9 +172,13 @@ def test_template_fill_sections_merges_and_text(tmp_path: Path, db: Database, ro
     assert ws.cell(5, 2).font.bold and ws.cell(6, 2).font.color.rgb.endswith("FF0000")
     assert ws.row_dimensions[6].height == 22
     # second section moved down by 2, its merge too; then its own 3 rows
-    assert ws["A8"].value == "第二部分：法制审核人员" and "A8:E8" in {str(m) for m in ws.merged_cells.ranges}
+    assert ws["A8"].value == "第二部分：法制审核人员" and "A8:E8" in {
+        str(m) for m in ws.merged_cells.ranges
+    }
     assert [ws.cell(r, 2).value for r in (9, 10, 11)] == ["否", "否", "否"]  # booleans as 是/否
-    assert ws["A12"].value.startswith("填表人：") and "A12:B12" in {str(m) for m in ws.merged_cells.ranges}
+    assert ws["A12"].value.startswith("填表人：") and "A12:B12" in {
+        str(m) for m in ws.merged_cells.ranges
+    }
     assert ws.row_dimensions[12].height == 30
     assert "A1:E1" in {str(m) for m in ws.merged_cells.ranges}
     assert ws.print_title_rows == "$3:$3" and ws.page_setup.orientation == "landscape"
@@ -160,7 +212,24 @@ def test_cli_export_template(tmp_path: Path, db: Database, roster: RosterService
     add_officer(roster, IDS[0], "甲")
     t = make_template(tmp_path / "模板.xlsx")
     out = tmp_path / "结果.xlsx"
-    assert main(["--db", str(db.path), "export", "template", str(t), "--year", "2026", "--quarter", "4", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(db.path),
+                "export",
+                "template",
+                str(t),
+                "--year",
+                "2026",
+                "--quarter",
+                "4",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert openpyxl.load_workbook(out)["上报表"]["B4"].value == "甲"
 
 
@@ -178,11 +247,19 @@ def test_quarterly_workbook_has_the_four_sheets_with_database_counts(tmp_path: P
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["培训台账", "执法证件", "音像记录", "案卷评查"]
     with d.Session() as s:
-        n_av = s.scalar(select(func.count(AvRecord.id)).where(AvRecord.media_start >= dt.datetime(2026, 7, 1),
-                                                             AvRecord.media_start < dt.datetime(2026, 10, 1)))
+        n_av = s.scalar(
+            select(func.count(AvRecord.id)).where(
+                AvRecord.media_start >= dt.datetime(2026, 7, 1),
+                AvRecord.media_start < dt.datetime(2026, 10, 1),
+            )
+        )
     av = wb["音像记录"]
     data_rows = [r for r in av.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
     assert len(data_rows) == n_av
     for ws in wb:
-        assert ws.print_title_rows == "$3:$3" and ws.page_setup.orientation == "landscape" and ws.freeze_panes == "A4"
+        assert (
+            ws.print_title_rows == "$3:$3"
+            and ws.page_setup.orientation == "landscape"
+            and ws.freeze_panes == "A4"
+        )
     d.close()

@@ -32,8 +32,10 @@ D = dt.date
 AS_OF = "2025-11-06"
 A, B, C = "乐交执罚〔2025〕1号", "乐交执罚〔2025〕2号", "乐交执罚〔2025〕3号"
 
-pdf_tools = pytest.mark.skipif(shutil.which("pdffonts") is None or shutil.which("pdftotext") is None,
-                               reason="poppler-utils missing")
+pdf_tools = pytest.mark.skipif(
+    shutil.which("pdffonts") is None or shutil.which("pdftotext") is None,
+    reason="poppler-utils missing",
+)
 
 
 @pytest.fixture
@@ -42,30 +44,102 @@ def data(db: Database) -> Database:
         o1, o2 = add_staff(s, "张明"), add_staff(s, "李华")
         team = [o1, o2]
         # A: major, decided on the first workday after the holiday, filed on the last day, published on the last day
-        add_case(s, A, team, party="王五", filed_on=D(2025, 9, 1), decided_on=D(2025, 10, 9), fine_amount=50000,
-                 is_major=True, hearing_notice_on=D(2025, 9, 20), legal_review_on=D(2025, 10, 9),
-                 collective_on=D(2025, 10, 9), reported_on=D(2025, 10, 15), published_on=D(2025, 11, 5))
+        add_case(
+            s,
+            A,
+            team,
+            party="王五",
+            filed_on=D(2025, 9, 1),
+            decided_on=D(2025, 10, 9),
+            fine_amount=50000,
+            is_major=True,
+            hearing_notice_on=D(2025, 9, 20),
+            legal_review_on=D(2025, 10, 9),
+            collective_on=D(2025, 10, 9),
+            reported_on=D(2025, 10, 15),
+            published_on=D(2025, 11, 5),
+        )
         # B: major, filed one day late (on time by a plain weekend count), no legal review, not published, no hearing notice
-        add_case(s, B, team, party="某某运输有限公司", party_type="单位", filed_on=D(2025, 9, 1), decided_on=D(2025, 10, 9),
-                 fine_amount=200000, is_major=True, collective_on=D(2025, 10, 9), reported_on=D(2025, 10, 16))
+        add_case(
+            s,
+            B,
+            team,
+            party="某某运输有限公司",
+            party_type="单位",
+            filed_on=D(2025, 9, 1),
+            decided_on=D(2025, 10, 9),
+            fine_amount=200000,
+            is_major=True,
+            collective_on=D(2025, 10, 9),
+            reported_on=D(2025, 10, 16),
+        )
         # C: simple procedure, a party name that looks like a formula
-        add_case(s, C, team, party="=1+2", procedure="简易", filed_on=D(2025, 10, 20), decided_on=D(2025, 10, 20),
-                 fine_amount=200, closed_on=D(2025, 10, 20), published_on=D(2025, 10, 21))
-        add_case(s, "乐交执检〔2025〕1号", team, category="行政检查", filed_on=D(2025, 10, 10), closed_on=D(2025, 10, 12))
-        add_case(s, "乐交执罚〔2025〕4号", team, filed_on=D(2025, 8, 1), decided_on=D(2025, 9, 15), fine_amount=1000,
-                 reconsidered_on=D(2025, 10, 20), published_on=D(2025, 9, 16))
-        add_case(s, "乐交执罚〔2025〕5号", team, filed_on=D(2025, 10, 5), transferred_on=D(2025, 10, 25))
-        add_case(s, "乐交执罚〔2025〕6号", team, filed_on=D(2025, 10, 28), decided_on=D(2025, 11, 3), fine_amount=700)
+        add_case(
+            s,
+            C,
+            team,
+            party="=1+2",
+            procedure="简易",
+            filed_on=D(2025, 10, 20),
+            decided_on=D(2025, 10, 20),
+            fine_amount=200,
+            closed_on=D(2025, 10, 20),
+            published_on=D(2025, 10, 21),
+        )
+        add_case(
+            s,
+            "乐交执检〔2025〕1号",
+            team,
+            category="行政检查",
+            filed_on=D(2025, 10, 10),
+            closed_on=D(2025, 10, 12),
+        )
+        add_case(
+            s,
+            "乐交执罚〔2025〕4号",
+            team,
+            filed_on=D(2025, 8, 1),
+            decided_on=D(2025, 9, 15),
+            fine_amount=1000,
+            reconsidered_on=D(2025, 10, 20),
+            published_on=D(2025, 9, 16),
+        )
+        add_case(
+            s, "乐交执罚〔2025〕5号", team, filed_on=D(2025, 10, 5), transferred_on=D(2025, 10, 25)
+        )
+        add_case(
+            s,
+            "乐交执罚〔2025〕6号",
+            team,
+            filed_on=D(2025, 10, 28),
+            decided_on=D(2025, 11, 3),
+            fine_amount=700,
+        )
         t = checklists.get_template(s, "case_review")
         item = t.items[0]
         cases = {c.case_no: c for c in s.scalars(select(CaseRecord))}
-        for no, year, on, score in ((A, 2024, D(2025, 3, 10), item.points - 2), (B, 2024, D(2025, 11, 1), None),
-                                    (C, 2024, D(2024, 12, 1), None)):
-            r = CaseReview(case_id=cases[no].id, year=year, template_code=t.code, template_version=t.version,
-                           reviewer="马丽", reviewed_on=on, score=Decimal(80), grade="合格")
+        for no, year, on, score in (
+            (A, 2024, D(2025, 3, 10), item.points - 2),
+            (B, 2024, D(2025, 11, 1), None),
+            (C, 2024, D(2024, 12, 1), None),
+        ):
+            r = CaseReview(
+                case_id=cases[no].id,
+                year=year,
+                template_code=t.code,
+                template_version=t.version,
+                reviewer="马丽",
+                reviewed_on=on,
+                score=Decimal(80),
+                grade="合格",
+            )
             if score is not None:
-                r.items.append(ReviewItem(item_code=item.code, score=score, remark="未载明执法证号"))
-                r.rectifications.append(Rectification(item_code=item.code, problem="补正笔录", due_on=D(2025, 4, 10)))
+                r.items.append(
+                    ReviewItem(item_code=item.code, score=score, remark="未载明执法证号")
+                )
+                r.rectifications.append(
+                    Rectification(item_code=item.code, problem="补正笔录", due_on=D(2025, 4, 10))
+                )
             s.add(r)
     return db
 
@@ -101,8 +175,25 @@ def check_print_setup(ws) -> None:  # type: ignore[no-untyped-def]
 
 def test_monthly_workbook(data: Database, tmp_path: Path) -> None:
     out = tmp_path / "月报.xlsx"
-    assert main(["--db", str(data.path), "export", "monthly", "--year", "2025", "--month", "10", "--as-of", AS_OF,
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(data.path),
+                "export",
+                "monthly",
+                "--year",
+                "2025",
+                "--month",
+                "10",
+                "--as-of",
+                AS_OF,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["汇总", "分类统计", "重大决定", "备案公示", "复议诉讼移送"]
     for ws in wb:
@@ -115,22 +206,48 @@ def test_monthly_workbook(data: Database, tmp_path: Path) -> None:
         def n(col, rng) -> int:  # type: ignore[no-untyped-def]
             return int(s.scalar(select(func.count()).where(col.between(*rng))) or 0)
 
-        assert summ["立案数（件）"] == (n(CaseRecord.filed_on, oct_), n(CaseRecord.filed_on, ytd)) == (4, 7)
-        assert summ["作出决定数（件）"] == (n(CaseRecord.decided_on, oct_), n(CaseRecord.decided_on, ytd)) == (3, 4)
+        assert (
+            summ["立案数（件）"]
+            == (n(CaseRecord.filed_on, oct_), n(CaseRecord.filed_on, ytd))
+            == (4, 7)
+        )
+        assert (
+            summ["作出决定数（件）"]
+            == (n(CaseRecord.decided_on, oct_), n(CaseRecord.decided_on, ytd))
+            == (3, 4)
+        )
         assert summ["结案数（件）"][0] == 2
-        fines = s.scalar(select(func.sum(CaseRecord.fine_amount)).where(CaseRecord.decided_on.between(*oct_)))
-    assert summ["罚款金额（元）"][0] == float(fines) == 250200 and isinstance(summ["罚款金额（元）"][0], int | float)
+        fines = s.scalar(
+            select(func.sum(CaseRecord.fine_amount)).where(CaseRecord.decided_on.between(*oct_))
+        )
+    assert summ["罚款金额（元）"][0] == float(fines) == 250200 and isinstance(
+        summ["罚款金额（元）"][0], int | float
+    )
     assert summ["罚款金额（元）"][1] == 251200
     assert summ["重大行政处罚决定（件）"] == (2, 2)
     assert summ["其中决定前经法制审核（件）"] == (1, 1)
-    assert summ["按期备案（件）"][0] == 1 and summ["逾期备案（件）"][0] == 1  # the official calendar decides B is late
-    assert summ["应公示（件）"][0] == 3 and summ["按期公示（件）"][0] == 2 and summ["逾期未公示（件）"][0] == 1
+    assert (
+        summ["按期备案（件）"][0] == 1 and summ["逾期备案（件）"][0] == 1
+    )  # the official calendar decides B is late
+    assert (
+        summ["应公示（件）"][0] == 3
+        and summ["按期公示（件）"][0] == 2
+        and summ["逾期未公示（件）"][0] == 1
+    )
     assert summ["达到听证告知数额的罚款决定（件）"][0] == 2 and summ["其中已告知听证（件）"][0] == 1
-    assert summ["行政复议（件）"] == (1, 1) and summ["行政诉讼（件）"] == (0, 0) and summ["行刑衔接移送（件）"] == (1, 1)
+    assert (
+        summ["行政复议（件）"] == (1, 1)
+        and summ["行政诉讼（件）"] == (0, 0)
+        and summ["行刑衔接移送（件）"] == (1, 1)
+    )
 
     major = sheet_rows(wb["重大决定"])
     assert [r[1] for r in major] == [A, B]
-    assert major[0][9] == dt.datetime(2025, 10, 15) and major[0][11] == "按期" and major[1][11] == "逾期"
+    assert (
+        major[0][9] == dt.datetime(2025, 10, 15)
+        and major[0][11] == "按期"
+        and major[1][11] == "逾期"
+    )
     assert wb["重大决定"].cell(4, 10).number_format == "yyyy-mm-dd"  # dates are dates
     deadlines = sheet_rows(wb["备案公示"])
     assert len(deadlines) == 3
@@ -140,7 +257,10 @@ def test_monthly_workbook(data: Database, tmp_path: Path) -> None:
     cell = next(c for c in wb["备案公示"]["D"] if c.value == "=1+2")
     assert cell.data_type == "s"  # user text that looks like a formula stays text
     appeals = sheet_rows(wb["复议诉讼移送"])
-    assert [(r[1], r[3]) for r in appeals] == [("行政复议", "乐交执罚〔2025〕4号"), ("行刑衔接移送", "乐交执罚〔2025〕5号")]
+    assert [(r[1], r[3]) for r in appeals] == [
+        ("行政复议", "乐交执罚〔2025〕4号"),
+        ("行刑衔接移送", "乐交执罚〔2025〕5号"),
+    ]
     groups = sheet_rows(wb["分类统计"])
     pen = next(r for r in groups if r[0] == "案件类别" and r[1] == "行政处罚")
     assert pen[2:5] == (3, 3, 1) and pen[5] == 250200 and pen[7:10] == (6, 4, 251200)
@@ -148,8 +268,24 @@ def test_monthly_workbook(data: Database, tmp_path: Path) -> None:
     assert total[2] == 4 and total[7] == 7
 
 
-def test_monthly_needs_month(data: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--db", str(data.path), "export", "monthly", "--year", "2025", "--out", str(tmp_path / "x.xlsx")]) == 1
+def test_monthly_needs_month(
+    data: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "--db",
+                str(data.path),
+                "export",
+                "monthly",
+                "--year",
+                "2025",
+                "--out",
+                str(tmp_path / "x.xlsx"),
+            ]
+        )
+        == 1
+    )
     assert "--month" in capsys.readouterr().err
     assert not (tmp_path / "x.xlsx").exists()
 
@@ -162,7 +298,23 @@ def test_quarterly_review_sheet(data: Database, tmp_path: Path) -> None:
 
     assert list(SHEETS)[-1] == "案卷评查"
     out = tmp_path / "季度.xlsx"
-    assert main(["--db", str(data.path), "export", "quarterly", "--year", "2025", "--quarter", "3", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(data.path),
+                "export",
+                "quarterly",
+                "--year",
+                "2025",
+                "--quarter",
+                "3",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[-1] == "案卷评查"
     ws = wb["案卷评查"]
@@ -172,11 +324,33 @@ def test_quarterly_review_sheet(data: Database, tmp_path: Path) -> None:
     # reviewed from 1 January to 30 September 2025: A only (B in November, C in 2024)
     assert [r[2] for r in rows] == [A]
     r = rows[0]
-    assert r[1] == 2024 and r[7] == "马丽" and r[8] == dt.datetime(2025, 3, 10) and r[9] == 80 and r[10] == "合格"
+    assert (
+        r[1] == 2024
+        and r[7] == "马丽"
+        and r[8] == dt.datetime(2025, 3, 10)
+        and r[9] == 80
+        and r[10] == "合格"
+    )
     assert r[12].startswith("A1 ") and r[12].endswith("（扣2分）")
     assert r[13].startswith("1项，已完成0项，逾期1项")
     wb4 = tmp_path / "q4.xlsx"
-    assert main(["--db", str(data.path), "export", "quarterly", "--year", "2025", "--quarter", "4", "--out", str(wb4)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(data.path),
+                "export",
+                "quarterly",
+                "--year",
+                "2025",
+                "--quarter",
+                "4",
+                "--out",
+                str(wb4),
+            ]
+        )
+        == 0
+    )
     assert [x[2] for x in sheet_rows(openpyxl.load_workbook(wb4)["案卷评查"])] == [A, B]
 
 
@@ -184,11 +358,15 @@ def test_quarterly_review_sheet(data: Database, tmp_path: Path) -> None:
 
 
 def pdf_text(p: Path) -> str:
-    return subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", str(p), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def fonts_embedded(p: Path) -> list[str]:
-    lines = subprocess.run(["pdffonts", str(p)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    lines = subprocess.run(
+        ["pdffonts", str(p)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
     assert lines, "no fonts"
     return [ln for ln in lines if ln.split()[-5] != "yes"]
 
@@ -196,23 +374,56 @@ def fonts_embedded(p: Path) -> list[str]:
 @pdf_tools
 def test_filing_pdf(data: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "备案表.pdf"
-    assert main(["--db", str(data.path), "export", "filing", A, "--out", str(out), "--as-of", AS_OF]) == 0
+    assert (
+        main(["--db", str(data.path), "export", "filing", A, "--out", str(out), "--as-of", AS_OF])
+        == 0
+    )
     assert fonts_embedded(out) == []
     text = pdf_text(out).replace(" ", "").replace("\n", "")
-    for s in ("重大行政处罚决定备案表", A, "王五", "未按规定携带道路运输证", "2025年10月9日", "罚款人民币50,000.00元",
-              "2025年10月15日（决定之日起5个工作日）", "2025年10月15日（按期）", "已于2025年11月5日公示", "张明、李华",
-              "负责人（签字）", "备案材料"):
+    for s in (
+        "重大行政处罚决定备案表",
+        A,
+        "王五",
+        "未按规定携带道路运输证",
+        "2025年10月9日",
+        "罚款人民币50,000.00元",
+        "2025年10月15日（决定之日起5个工作日）",
+        "2025年10月15日（按期）",
+        "已于2025年11月5日公示",
+        "张明、李华",
+        "负责人（签字）",
+        "备案材料",
+    ):
         assert s in text, s
     assert "未标记为重大案件" not in text
     out2 = tmp_path / "c.pdf"
-    assert main(["--db", str(data.path), "export", "filing", C, "--out", str(out2), "--as-of", AS_OF]) == 0
+    assert (
+        main(["--db", str(data.path), "export", "filing", C, "--out", str(out2), "--as-of", AS_OF])
+        == 0
+    )
     assert "未标记为重大案件" in pdf_text(out2).replace(" ", "")
     out3 = tmp_path / "b.pdf"
-    assert main(["--db", str(data.path), "export", "filing", B, "--out", str(out3), "--as-of", AS_OF]) == 0
+    assert (
+        main(["--db", str(data.path), "export", "filing", B, "--out", str(out3), "--as-of", AS_OF])
+        == 0
+    )
     t3 = pdf_text(out3).replace(" ", "").replace("\n", "")
     assert "2025年10月16日（逾期）" in t3 and "未登记" in t3 and "尚未公示" in t3
     capsys.readouterr()
-    assert main(["--db", str(data.path), "export", "filing", "不存在的案号", "--out", str(tmp_path / "x.pdf")]) == 1
+    assert (
+        main(
+            [
+                "--db",
+                str(data.path),
+                "export",
+                "filing",
+                "不存在的案号",
+                "--out",
+                str(tmp_path / "x.pdf"),
+            ]
+        )
+        == 1
+    )
     assert "不存在" in capsys.readouterr().err and not (tmp_path / "x.pdf").exists()
 
 
@@ -220,7 +431,12 @@ def test_filing_pdf(data: Database, tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def _training_stub(session, year):  # type: ignore[no-untyped-def]  # the (session, year) form of a provider
-    return Section("执法人员培训情况", [f"{year}年测试培训段落。", "## （一）测试小标题"], [["培训（次）", 3, ""]], sheet="培训")
+    return Section(
+        "执法人员培训情况",
+        [f"{year}年测试培训段落。", "## （一）测试小标题"],
+        [["培训（次）", 3, ""]],
+        sheet="培训",
+    )
 
 
 def _av_stub(session, year, as_of):  # type: ignore[no-untyped-def]
@@ -232,52 +448,139 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
 
     with data.begin() as s:  # an officer whose first certificate came after the year's end
         p = add_staff(s, "丙", certified=False)
-        p.certificates.append(Certificate(cert_no="C-LATE", issue_date=D(2026, 1, 5), valid_to=D(2031, 1, 4), status="有效"))
+        p.certificates.append(
+            Certificate(
+                cert_no="C-LATE", issue_date=D(2026, 1, 5), valid_to=D(2031, 1, 4), status="有效"
+            )
+        )
         add_staff(s, "丁", category="执法辅助人员", certified=False)
-    monkeypatch.setattr(annual, "ANNUAL_SECTIONS", ["tests.test_reports_forms:_training_stub", *(s for s in annual.ANNUAL_SECTIONS if "training" not in s)])
+    monkeypatch.setattr(
+        annual,
+        "ANNUAL_SECTIONS",
+        [
+            "tests.test_reports_forms:_training_stub",
+            *(s for s in annual.ANNUAL_SECTIONS if "training" not in s),
+        ],
+    )
     monkeypatch.setattr(annual, "RECORDING_PARTS", ["tests.test_reports_forms:_av_stub"])
     out = tmp_path / "年报.xlsx"
-    assert main(["--db", str(data.path), "export", "annual", "--year", "2025", "--as-of", AS_OF, "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(data.path),
+                "export",
+                "annual",
+                "--year",
+                "2025",
+                "--as-of",
+                AS_OF,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["培训", "执法证件", "执法人员名册", "执法办案", "案件分类", "三项制度", "案卷评查", "评查等级"]
+    assert wb.sheetnames == [
+        "培训",
+        "执法证件",
+        "执法人员名册",
+        "执法办案",
+        "案件分类",
+        "三项制度",
+        "案卷评查",
+        "评查等级",
+    ]
     for ws in wb:
         check_print_setup(ws)
     figs = {r[1].strip(): r[2] for r in sheet_rows(wb["三项制度"])}
-    assert figs["应公示的执法决定（件）"] == 5 and figs["按期公示（件）"] == 3 and figs["逾期未公示（件）"] == 1
+    assert (
+        figs["应公示的执法决定（件）"] == 5
+        and figs["按期公示（件）"] == 3
+        and figs["逾期未公示（件）"] == 1
+    )
     assert figs["尚在期限内（件）"] == 1  # the 3 November decision, seen on 6 November
     assert figs["按期公示率"] == 0.75 and wb["三项制度"].cell(9, 3).number_format == "0.0%"
     assert figs["重大行政处罚决定（件）"] == 2 and figs["决定前经法制审核（件）"] == 1
-    assert figs["已有全程音像记录（件）"] == 1 and "测试音像记录段落。" in str(wb["三项制度"].cell(3 + len(figs) + 2, 1).value)
+    assert figs["已有全程音像记录（件）"] == 1 and "测试音像记录段落。" in str(
+        wb["三项制度"].cell(3 + len(figs) + 2, 1).value
+    )
     cases = {r[1].strip(): r[2] for r in sheet_rows(wb["执法办案"])}
-    assert cases["立案（件）"] == 7 and cases["罚款金额（元）"] == 251900 and cases["行政复议（件）"] == 1
+    assert (
+        cases["立案（件）"] == 7
+        and cases["罚款金额（元）"] == 251900
+        and cases["行政复议（件）"] == 1
+    )
     assert len(sheet_rows(wb["执法人员名册"])) == 4
     certs = {r[1].strip(): (r[2], r[3]) for r in sheet_rows(wb["执法证件"])}
     assert certs["在岗执法人员（人）"][0] == 3 and certs["执法辅助人员（人）"][0] == 1
     assert certs["持有效执法证件的执法人员（人）"][0] == 2
-    assert certs["未持有效证件的在岗执法人员（人）"] == (1, "其中1人的证件在 2025-11-06 之后核发")  # the running year: as of today
+    assert certs["未持有效证件的在岗执法人员（人）"] == (
+        1,
+        "其中1人的证件在 2025-11-06 之后核发",
+    )  # the running year: as of today
     rev = {r[1].strip(): r[2] for r in sheet_rows(wb["案卷评查"])}
     # the 2025 files are not reviewed yet: the review of the 2024 files (done in 2025) is reported
     assert rev["已评查（件）"] == 3 and rev["整改事项（项）"] == 1 and rev["逾期未完成（项）"] == 1
     bad = tmp_path / "年报.docx"
-    assert main(["--db", str(data.path), "export", "annual", "--year", "2025", "--out", str(bad)]) == 1
+    assert (
+        main(["--db", str(data.path), "export", "annual", "--year", "2025", "--out", str(bad)]) == 1
+    )
 
 
 @pdf_tools
 def test_annual_pdf(data: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(annual, "ANNUAL_SECTIONS", ["tests.test_reports_forms:_training_stub", *(s for s in annual.ANNUAL_SECTIONS if "training" not in s)])
+    monkeypatch.setattr(
+        annual,
+        "ANNUAL_SECTIONS",
+        [
+            "tests.test_reports_forms:_training_stub",
+            *(s for s in annual.ANNUAL_SECTIONS if "training" not in s),
+        ],
+    )
     out = tmp_path / "年报.pdf"
-    assert main(["--db", str(data.path), "export", "annual", "--year", "2025", "--as-of", AS_OF, "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(data.path),
+                "export",
+                "annual",
+                "--year",
+                "2025",
+                "--as-of",
+                AS_OF,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert fonts_embedded(out) == []
     text = pdf_text(out)
     flat = text.replace(" ", "").replace("\n", "")
-    for s in ("2025年度行政执法工作报告", "一、执法人员培训情况", "2025年测试培训段落", "（一）测试小标题",
-              "二、执法人员和执法证件管理", "三、行政执法办案基本情况", "四、行政执法“三项制度”落实情况",
-              "（一）行政执法公示制度", "（三）重大执法决定法制审核制度", "五、案卷评查和整改情况", "特此报告", "—1—"):
+    for s in (
+        "2025年度行政执法工作报告",
+        "一、执法人员培训情况",
+        "2025年测试培训段落",
+        "（一）测试小标题",
+        "二、执法人员和执法证件管理",
+        "三、行政执法办案基本情况",
+        "四、行政执法“三项制度”落实情况",
+        "（一）行政执法公示制度",
+        "（三）重大执法决定法制审核制度",
+        "五、案卷评查和整改情况",
+        "特此报告",
+        "—1—",
+    ):
         assert s in flat, s
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
     assert "595.276 x 841.89" in info  # A4
     # the text block: left margin 28 mm, top 37 mm (pdftotext -bbox gives points from the top left)
-    bbox = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(out), "-"], capture_output=True, text=True).stdout
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(out), "-"], capture_output=True, text=True
+    ).stdout
     import re
 
     xs = [float(m) for m in re.findall(r'xMin="([\d.]+)"', bbox)]
@@ -292,9 +595,17 @@ def test_annual_pdf(data: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_forms_registry_runs_each_new_form(data: Database, tmp_path: Path) -> None:
     forms = {f.key: f for f in FORMS}
     assert {"monthly", "annual_pdf", "annual_xlsx", "filing"} <= set(forms)
-    assert forms["filing"].target == "case" and forms["monthly"].period == "month" and forms["annual_pdf"].period == "year"
-    for key, period, target in (("monthly", Period(2025, month=10), None), ("annual_xlsx", Period(2025), None),
-                                ("annual_pdf", Period(2025), None), ("filing", Period(2025), A)):
+    assert (
+        forms["filing"].target == "case"
+        and forms["monthly"].period == "month"
+        and forms["annual_pdf"].period == "year"
+    )
+    for key, period, target in (
+        ("monthly", Period(2025, month=10), None),
+        ("annual_xlsx", Period(2025), None),
+        ("annual_pdf", Period(2025), None),
+        ("filing", Period(2025), A),
+    ):
         f = forms[key]
         out = f.run(data, tmp_path / f"{key}{f.suffix}", period, target, None)
         assert out.exists() and out.stat().st_size > 1000
@@ -309,9 +620,33 @@ def test_import_reads_reconsideration_and_transfer_columns(db: Database, tmp_pat
 
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["案件编号", "案由", "当事人", "立案日期", "处罚决定日期", "复议申请日期", "起诉日期", "移送公安机关日期"])
-    ws.append(["乐交执罚〔2025〕9号", "超限运输", "赵六", "2025-03-01", "2025-04-01", "2025-04-20", "2025-06-01", None])
-    ws.append(["乐交执罚〔2025〕10号", "非法营运", "钱七", "2025-03-01", None, None, None, "2025/3/20"])
+    ws.append(
+        [
+            "案件编号",
+            "案由",
+            "当事人",
+            "立案日期",
+            "处罚决定日期",
+            "复议申请日期",
+            "起诉日期",
+            "移送公安机关日期",
+        ]
+    )
+    ws.append(
+        [
+            "乐交执罚〔2025〕9号",
+            "超限运输",
+            "赵六",
+            "2025-03-01",
+            "2025-04-01",
+            "2025-04-20",
+            "2025-06-01",
+            None,
+        ]
+    )
+    ws.append(
+        ["乐交执罚〔2025〕10号", "非法营运", "钱七", "2025-03-01", None, None, None, "2025/3/20"]
+    )
     p = tmp_path / "案件.xlsx"
     wb.save(p)
     res = import_cases(db, p, today=D(2025, 12, 1))
@@ -319,12 +654,18 @@ def test_import_reads_reconsideration_and_transfer_columns(db: Database, tmp_pat
     with db.Session() as s:
         a = s.scalar(select(CaseRecord).where(CaseRecord.case_no == "乐交执罚〔2025〕9号"))
         b = s.scalar(select(CaseRecord).where(CaseRecord.case_no == "乐交执罚〔2025〕10号"))
-        assert (a.reconsidered_on, a.sued_on, a.transferred_on) == (D(2025, 4, 20), D(2025, 6, 1), None)
+        assert (a.reconsidered_on, a.sued_on, a.transferred_on) == (
+            D(2025, 4, 20),
+            D(2025, 6, 1),
+            None,
+        )
         assert b.transferred_on == D(2025, 3, 20)
     ws.cell(2, 6).value = "2025-03-20"  # reconsideration before the decision
     wb.save(p)
     res = import_cases(db, p, today=D(2025, 12, 1))
-    assert res.rejected and any("申请复议日期" in str(e) and "早于决定日期" in str(e) for e in res.errors)
+    assert res.rejected and any(
+        "申请复议日期" in str(e) and "早于决定日期" in str(e) for e in res.errors
+    )
 
 
 def test_reports_page_filing_with_case_completer(gui_ctx, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -332,7 +673,9 @@ def test_reports_page_filing_with_case_completer(gui_ctx, qtbot, tmp_path: Path)
 
     with gui_ctx.db.begin() as s:
         o = [add_staff(s, "甲"), add_staff(s, "乙")]
-        add_case(s, "乐交执罚〔2025〕7号", o, decided_on=D(2025, 10, 9), is_major=True, fine_amount=60000)
+        add_case(
+            s, "乐交执罚〔2025〕7号", o, decided_on=D(2025, 10, 9), is_major=True, fine_amount=60000
+        )
         add_case(s, "乐交执罚〔2025〕8号", o)
     page = ReportsPage(gui_ctx)
     qtbot.addWidget(page)
@@ -344,7 +687,10 @@ def test_reports_page_filing_with_case_completer(gui_ctx, qtbot, tmp_path: Path)
     assert comp is not None
     model = comp.model()
     nos = [model.index(i, 0).data() for i in range(model.rowCount())]
-    assert nos[0] == "乐交执罚〔2025〕7号" and set(nos) == {"乐交执罚〔2025〕7号", "乐交执罚〔2025〕8号"}  # major first
+    assert nos[0] == "乐交执罚〔2025〕7号" and set(nos) == {
+        "乐交执罚〔2025〕7号",
+        "乐交执罚〔2025〕8号",
+    }  # major first
     qtbot.keyClicks(page.target, "2025")  # matches anywhere in the number
     assert comp.completionCount() == 2
     page.target.setText("乐交执罚〔2025〕7号")  # (keyClicks types ASCII only)
@@ -356,7 +702,10 @@ def test_reports_page_filing_with_case_completer(gui_ctx, qtbot, tmp_path: Path)
     page.year.setValue(2025)
     page.month.setCurrentIndex(9)
     page.generate(str(tmp_path / "月报.xlsx"))
-    assert openpyxl.load_workbook(tmp_path / "月报.xlsx")["重大决定"]["B4"].value == "乐交执罚〔2025〕7号"
+    assert (
+        openpyxl.load_workbook(tmp_path / "月报.xlsx")["重大决定"]["B4"].value
+        == "乐交执罚〔2025〕7号"
+    )
 
 
 def test_template_sources_from_cases(data: Database, tmp_path: Path) -> None:
@@ -396,24 +745,35 @@ def test_migration_0007_keeps_cases_and_their_officers(tmp_path: Path) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0004")
         conn.commit()
-        conn.exec_driver_sql("INSERT INTO staff (id, name, sex, id_number, squad, post, category, is_legal_reviewer, "
-                             "is_front_line, status, bodycam_no, phone, notes) VALUES "
-                             "(1, '甲', '男', '630102198501010011', '', '', '执法人员', 0, 1, '在岗', '', '', '')")
-        conn.exec_driver_sql("INSERT INTO case_record (id, case_no, cause, party, party_type, domain, category, procedure, "
-                             "fine_amount, is_major, activities, notes) VALUES "
-                             "(1, 'X1', '超限', '乙', '个人', '公路路政', '行政处罚', '普通', 100, 0, '[]', '')")
+        conn.exec_driver_sql(
+            "INSERT INTO staff (id, name, sex, id_number, squad, post, category, is_legal_reviewer, "
+            "is_front_line, status, bodycam_no, phone, notes) VALUES "
+            "(1, '甲', '男', '630102198501010011', '', '', '执法人员', 0, 1, '在岗', '', '', '')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO case_record (id, case_no, cause, party, party_type, domain, category, procedure, "
+            "fine_amount, is_major, activities, notes) VALUES "
+            "(1, 'X1', '超限', '乙', '个人', '公路路政', '行政处罚', '普通', 100, 0, '[]', '')"
+        )
         conn.exec_driver_sql("INSERT INTO case_officer (case_id, staff_id) VALUES (1, 1)")
         conn.commit()
     eng.dispose()
     d = dbmod.open_database(p)
     try:
-        assert dbmod.current_revisions(d.engine) == dbmod.known_heads()  # through 0007 to the merged head
+        assert (
+            dbmod.current_revisions(d.engine) == dbmod.known_heads()
+        )  # through 0007 to the merged head
         with d.engine.connect() as c:
             assert c.exec_driver_sql("SELECT count(*) FROM case_officer").scalar() == 1
-            assert c.exec_driver_sql("SELECT case_no, reconsidered_on, sued_on, transferred_on FROM case_record").one() \
-                == ("X1", None, None, None)
+            assert c.exec_driver_sql(
+                "SELECT case_no, reconsidered_on, sued_on, transferred_on FROM case_record"
+            ).one() == ("X1", None, None, None)
             idx = {r[1] for r in c.exec_driver_sql("PRAGMA index_list('case_record')")}
-            assert {"ix_case_record_reconsidered_on", "ix_case_record_sued_on", "ix_case_record_transferred_on"} <= idx
+            assert {
+                "ix_case_record_reconsidered_on",
+                "ix_case_record_sued_on",
+                "ix_case_record_transferred_on",
+            } <= idx
     finally:
         d.close()
 
@@ -422,7 +782,9 @@ def test_wrapped_lines_estimate() -> None:
     from brigade_desk.exports.xlsxform import wrapped_lines
 
     assert wrapped_lines("abc", 12) == 1
-    assert wrapped_lines("案" * 5, 12) == 1 and wrapped_lines("案" * 6, 12) == 2  # 11 usable units, 2 per CJK character
+    assert (
+        wrapped_lines("案" * 5, 12) == 1 and wrapped_lines("案" * 6, 12) == 2
+    )  # 11 usable units, 2 per CJK character
     assert wrapped_lines("a\nb", 12) == 2
 
 

@@ -25,7 +25,11 @@ def answer_box(qtbot, button: str, seen: list[str]) -> None:  # type: ignore[no-
             return
         seen.append(box.text())
         seen.append("|".join(b.text() for b in box.buttons()))
-        target = next(b for b in box.buttons() if b.text().replace("&", "").startswith(button.replace("&", "")))
+        target = next(
+            b
+            for b in box.buttons()
+            if b.text().replace("&", "").startswith(button.replace("&", ""))
+        )
         qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
 
     QTimer.singleShot(0, poll)
@@ -80,7 +84,13 @@ def test_referenced_person_is_not_offered_for_deletion(roster_page, qtbot):  # t
     qtbot.mouseClick(page.del_btn, Qt.MouseButton.LeftButton)
     text, buttons = seen
     assert "确定删除" not in text  # no question first
-    assert "甲" in text and "培训签到记录 1 条" in text and "在岗状态" in text and "调离" in text and "退休" in text
+    assert (
+        "甲" in text
+        and "培训签到记录 1 条" in text
+        and "在岗状态" in text
+        and "调离" in text
+        and "退休" in text
+    )
     assert "修改在岗状态" in buttons
     with db.Session() as s:
         assert s.get(Staff, a) is not None

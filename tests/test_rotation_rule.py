@@ -28,11 +28,26 @@ def db(tmp_path):
     d.close()
 
 
-def rotation(db, end: dt.date, people, *, rotation: bool = True, hours: float = 16.0, start: dt.date | None = None,
-             title: str = "全员轮训") -> int:
+def rotation(
+    db,
+    end: dt.date,
+    people,
+    *,
+    rotation: bool = True,
+    hours: float = 16.0,
+    start: dt.date | None = None,
+    title: str = "全员轮训",
+) -> int:
     rows = [p if isinstance(p, AttendanceInput) else AttendanceInput(staff_id=p) for p in people]
-    data = SessionInput(start_date=start or end, end_date=end, title=title, form="集中轮训", category="业务知识",
-                        hours=hours, is_rotation=rotation)
+    data = SessionInput(
+        start_date=start or end,
+        end_date=end,
+        title=title,
+        form="集中轮训",
+        category="业务知识",
+        hours=hours,
+        is_rotation=rotation,
+    )
     return TrainingService(db).save_session(data, rows)
 
 
@@ -47,7 +62,11 @@ def names(db, as_of: dt.date) -> list[str]:
 
 def registered(db, name: str, on: dt.date, **kw) -> int:
     """A person added in the program on ``on`` (the roster writes the 登记入册 event with that date)."""
-    return RosterService(db).save_staff(StaffInput(name=name, id_number=id_no(), squad="一中队", **kw), today=on).staff_id
+    return (
+        RosterService(db)
+        .save_staff(StaffInput(name=name, id_number=id_no(), squad="一中队", **kw), today=on)
+        .staff_id
+    )
 
 
 def test_registered_with_label_and_settings():
@@ -99,8 +118,16 @@ def test_joined_after_the_due_date_is_not_counted(db):
     # registered in the program later, but the training ledger shows the person here before the due date
     late = registered(db, "晚登记", D(2025, 2, 1))
     sid = TrainingService(db).save_session(
-        SessionInput(start_date=D(2024, 3, 1), end_date=D(2024, 3, 1), title="学法", form="集中学法",
-                     category="公共法律知识", hours=2), [AttendanceInput(staff_id=late, attended=False, absence_reason="病假")])
+        SessionInput(
+            start_date=D(2024, 3, 1),
+            end_date=D(2024, 3, 1),
+            title="学法",
+            form="集中学法",
+            category="公共法律知识",
+            hours=2,
+        ),
+        [AttendanceInput(staff_id=late, attended=False, absence_reason="病假")],
+    )
     assert sid
     assert "晚登记" in names(db, D(2025, 3, 1))
 
@@ -125,12 +152,20 @@ def test_absence_and_zero_credit_do_not_count(db):
     absent = add_staff(db, "缺席")
     zero = add_staff(db, "零学时")
     partial = add_staff(db, "部分学时")
-    rotation(db, D(2024, 5, 10), [
-        AttendanceInput(staff_id=absent, attended=False, absence_reason="病假"),
-        AttendanceInput(staff_id=zero, hours=0.0),
-        AttendanceInput(staff_id=partial, hours=4.0),
-    ])
-    rotation(db, D(2024, 6, 10), [AttendanceInput(staff_id=absent, attended=False, absence_reason="公差")])
+    rotation(
+        db,
+        D(2024, 5, 10),
+        [
+            AttendanceInput(staff_id=absent, attended=False, absence_reason="病假"),
+            AttendanceInput(staff_id=zero, hours=0.0),
+            AttendanceInput(staff_id=partial, hours=4.0),
+        ],
+    )
+    rotation(
+        db,
+        D(2024, 6, 10),
+        [AttendanceInput(staff_id=absent, attended=False, absence_reason="公差")],
+    )
     fs = {f.subject: f for f in missing(db, AFTER)}
     assert sorted(fs) == ["缺席", "零学时"]
     assert "轮训缺席 2 次" in fs["缺席"].detail
@@ -139,7 +174,9 @@ def test_absence_and_zero_credit_do_not_count(db):
 
 def test_attended_late_is_no_finding_once_done(db):
     p = add_staff(db, "补训")
-    rotation(db, D(2024, 5, 10), [AttendanceInput(staff_id=p, attended=False, absence_reason="事假")])
+    rotation(
+        db, D(2024, 5, 10), [AttendanceInput(staff_id=p, attended=False, absence_reason="事假")]
+    )
     rotation(db, D(2024, 9, 10), [p], start=D(2024, 9, 9), title="全员轮训（补训）")
     assert names(db, AFTER) == ["补训"]
     assert names(db, D(2024, 9, 9)) == ["补训"]  # the make-up has not ended yet
@@ -210,7 +247,9 @@ def test_small_demo_flags_a_few_officers(tmp_path):
     with db.Session() as s:
         rot = s.scalars(select(TrainingSession).where(TrainingSession.is_rotation.is_(True))).all()
         assert rot and all(t.end_date.year == 2024 for t in rot)
-        assert any(t.end_date <= DUE for t in rot) and any(t.end_date > DUE for t in rot)  # batches + make-up
+        assert any(t.end_date <= DUE for t in rot) and any(
+            t.end_date > DUE for t in rot
+        )  # batches + make-up
         counted = len([p for p in th.year_summary(s, 2026) if p.counted])
     fs = missing(db, today)
     assert 1 <= len(fs) <= counted // 5
@@ -233,7 +272,11 @@ def test_settings_dialog_edits_the_due_date(gui_ctx, qtbot, monkeypatch):
     w.clear()
     qtbot.keyClicks(w, "2024-13-01")
     save.click()
-    assert warnings and "全员轮训完成期限" in warnings[0] and dlg.result() != QDialog.DialogCode.Accepted
+    assert (
+        warnings
+        and "全员轮训完成期限" in warnings[0]
+        and dlg.result() != QDialog.DialogCode.Accepted
+    )
     w.clear()
     qtbot.keyClicks(w, "2024-09-30")
     save.click()
@@ -254,12 +297,21 @@ def test_person_rotation_status(db):
     rotation(db, D(2024, 9, 10), [late, on_time, newcomer])
     today = D(2026, 1, 1)
     assert svc.rotation_status(on_time, today).text == "全员轮训：2024-05-10 已参加"
-    assert svc.rotation_status(late, today).text == "全员轮训：2024-09-10 已参加，逾期（期限 2024-06-30）"
-    assert svc.rotation_status(late, D(2024, 9, 9)).text == "全员轮训：未参加（应于 2024-06-30 前参加）"
+    assert (
+        svc.rotation_status(late, today).text
+        == "全员轮训：2024-09-10 已参加，逾期（期限 2024-06-30）"
+    )
+    assert (
+        svc.rotation_status(late, D(2024, 9, 9)).text
+        == "全员轮训：未参加（应于 2024-06-30 前参加）"
+    )
     st = svc.rotation_status(never, today)
     assert st.done is None and st.required and "未参加" in st.text
     assert svc.rotation_status(aux, today).text == ""
-    assert svc.rotation_status(newcomer, today).text == "全员轮训：2024-09-10 已参加，逾期（期限 2024-06-30）"
+    assert (
+        svc.rotation_status(newcomer, today).text
+        == "全员轮训：2024-09-10 已参加，逾期（期限 2024-06-30）"
+    )
     other = registered(db, "新人二", D(2025, 1, 1))
     assert svc.rotation_status(other, today).text == ""  # joined after the due date: not required
 

@@ -55,9 +55,13 @@ def test_left_not_cancelled(db: Database, roster: RosterService) -> None:
     f = findings(db, rule="left_not_cancelled")
     assert len(f) == 1 and "调离" in f[0].detail and f[0].ref == p.certificates[0].cert_no
     # requested: still listed (the justice bureau has not finished) but says so
-    roster.cert_action(p.certificates[0].id, CertAction.REQUEST_CANCEL, date=dt.date(2026, 3, 2), reason="调离")
+    roster.cert_action(
+        p.certificates[0].id, CertAction.REQUEST_CANCEL, date=dt.date(2026, 3, 2), reason="调离"
+    )
     assert "已于 2026-03-02 申请注销" in findings(db, rule="left_not_cancelled")[0].detail
-    roster.cert_action(p.certificates[0].id, CertAction.CANCEL, date=dt.date(2026, 3, 20), reason="司法局已注销")
+    roster.cert_action(
+        p.certificates[0].id, CertAction.CANCEL, date=dt.date(2026, 3, 20), reason="司法局已注销"
+    )
     assert not findings(db, rule="left_not_cancelled")
     # a person who left is not an on-duty officer without certificate
     assert not findings(db, rule="no_valid_cert")
@@ -79,16 +83,28 @@ def test_legal_reviewer_ratio_edges(db: Database, roster: RosterService) -> None
     from brigade_desk import idcard
 
     rng = random.Random(5)
-    ids = [idcard.make(rng, "630102", dt.date(1980, 1, 1) + dt.timedelta(days=i), True) for i in range(21)]
+    ids = [
+        idcard.make(rng, "630102", dt.date(1980, 1, 1) + dt.timedelta(days=i), True)
+        for i in range(21)
+    ]
     for i, n in enumerate(ids[:20]):
-        add_officer(roster, n, f"人{i}", cert_no=f"N{i}", bodycam_no=f"B{i}", is_legal_reviewer=(i == 0))
+        add_officer(
+            roster, n, f"人{i}", cert_no=f"N{i}", bodycam_no=f"B{i}", is_legal_reviewer=(i == 0)
+        )
     assert not findings(db, rule="legal_reviewer_ratio")  # 1 of 20 = 5 %
     add_officer(roster, ids[20], "人20", cert_no="N20", bodycam_no="B20")
     f = findings(db, rule="legal_reviewer_ratio")
-    assert len(f) == 1 and "1 人" in f[0].detail and "21 人" in f[0].detail and "至少需要 2 人" in f[0].detail
+    assert (
+        len(f) == 1
+        and "1 人" in f[0].detail
+        and "21 人" in f[0].detail
+        and "至少需要 2 人" in f[0].detail
+    )
 
 
-def test_bodycam_missing_only_certified_front_line_on_duty(db: Database, roster: RosterService) -> None:
+def test_bodycam_missing_only_certified_front_line_on_duty(
+    db: Database, roster: RosterService
+) -> None:
     add_officer(roster, IDS[0], "甲")  # front line, certified, no camera
     add_officer(roster, IDS[1], "乙", is_front_line=False)
     add_officer(roster, IDS[2], "丙", bodycam_no="DSJ-1")

@@ -45,6 +45,7 @@ def test_garbage_is_collected_on_the_gui_thread_only(qapp: object) -> None:
     collector = safety.GuiGarbageCollector(interval_ms=60_000)
     gc.callbacks.append(watch)
     try:
+
         def allocate() -> None:  # enough cycles to start a collection many times over
             for _ in range(50_000):
                 Junk()
@@ -72,15 +73,18 @@ class SaveDialog(QDialog):
         lay.addWidget(dialog_buttons(self, self.accept))  # guard + closures: a reference cycle
 
 
-def test_a_closed_dialog_is_deleted_on_the_gui_thread_before_any_collection(qapp: object, qtbot) -> None:
+def test_a_closed_dialog_is_deleted_on_the_gui_thread_before_any_collection(
+    qapp: object, qtbot
+) -> None:
     page = QWidget()
     qtbot.addWidget(page)
     reaper = safety.DialogReaper(qapp, interval_ms=60_000)  # type: ignore[arg-type]
     deleted_on: list[int] = []
     try:
         dlg = SaveDialog(page)
-        dlg.destroyed.connect(lambda *_: deleted_on.append(threading.get_ident()),
-                              Qt.ConnectionType.DirectConnection)
+        dlg.destroyed.connect(
+            lambda *_: deleted_on.append(threading.get_ident()), Qt.ConnectionType.DirectConnection
+        )
         QTimer.singleShot(0, reaper.watch)  # the reaper's timer, while the dialog is open
         QTimer.singleShot(0, dlg.accept)
         assert dlg.exec() == QDialog.DialogCode.Accepted
@@ -113,7 +117,9 @@ def test_an_open_dialog_is_not_reaped(qapp: object, qtbot) -> None:
         reaper.stop()
 
 
-def test_a_guard_torn_down_by_the_collector_lets_events_through(qapp: object, qtbot, monkeypatch) -> None:
+def test_a_guard_torn_down_by_the_collector_lets_events_through(
+    qapp: object, qtbot, monkeypatch
+) -> None:
     reported: list[BaseException] = []
     monkeypatch.setattr(safety, "report_exception", lambda t, e, tb: reported.append(e))
     dlg = QDialog()
@@ -128,7 +134,9 @@ def test_a_guard_torn_down_by_the_collector_lets_events_through(qapp: object, qt
     assert reported == []
 
 
-def test_an_error_in_an_event_filter_is_reported_not_raised(qapp: object, qtbot, monkeypatch) -> None:
+def test_an_error_in_an_event_filter_is_reported_not_raised(
+    qapp: object, qtbot, monkeypatch
+) -> None:
     reported: list[BaseException] = []
     monkeypatch.setattr(safety, "report_exception", lambda t, e, tb: reported.append(e))
 
@@ -149,7 +157,9 @@ def test_an_error_in_an_event_filter_is_reported_not_raised(qapp: object, qtbot,
 def test_crash_reports_are_shown_on_the_gui_thread_once_each(qapp: object, qtbot) -> None:
     shown: list[tuple[str, int]] = []
     warned: list[str] = []
-    rep = safety.CrashReporter(lambda text: shown.append((text, threading.get_ident())), warned.append)
+    rep = safety.CrashReporter(
+        lambda text: shown.append((text, threading.get_ident())), warned.append
+    )
 
     def raise_and_report(exc: BaseException) -> None:
         try:
@@ -164,7 +174,11 @@ def test_crash_reports_are_shown_on_the_gui_thread_once_each(qapp: object, qtbot
     assert shown == []  # nothing built on the worker; queued to the GUI thread
     qtbot.waitUntil(lambda: len(shown) == 1)
     qtbot.wait(50)
-    assert len(shown) == 1 and shown[0][1] == threading.get_ident() and "ValueError: same" in shown[0][0]
+    assert (
+        len(shown) == 1
+        and shown[0][1] == threading.get_ident()
+        and "ValueError: same" in shown[0][0]
+    )
     raise_and_report(ValueError("another"))
     raise_and_report(UserError("磁盘已满"))
     qtbot.waitUntil(lambda: len(shown) == 2 and warned == ["磁盘已满"])
@@ -228,15 +242,21 @@ def test_no_button_hands_its_checked_flag_to_an_optional_parameter() -> None:
         src = p.read_text(encoding="utf-8")
         optional = set()
         for node in ast.walk(ast.parse(src)):
-            if isinstance(node, ast.FunctionDef) and len(node.args.args) >= 2 and node.args.defaults:
+            if (
+                isinstance(node, ast.FunctionDef)
+                and len(node.args.args) >= 2
+                and node.args.defaults
+            ):
                 optional.add(node.name)
         for m in re.finditer(r"\.(clicked|triggered|toggled)\.connect\(self\.(\w+)\)", src):
             if m.group(2) in optional:
-                bad.append(f"{p.name}:{src[:m.start()].count(chr(10)) + 1} {m.group(0)}")
+                bad.append(f"{p.name}:{src[: m.start()].count(chr(10)) + 1} {m.group(0)}")
     assert bad == []
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 12), reason="None and True are immortal from Python 3.12")
+@pytest.mark.skipif(
+    sys.version_info >= (3, 12), reason="None and True are immortal from Python 3.12"
+)
 def test_the_qt_binding_keeps_its_references(qapp: object) -> None:
     """PySide6 6.12.0 dropped a reference to None on every void call and to True on every signal
     emitted from Python; on Python 3.11 the program then dies after some thousands of clicks."""
@@ -299,10 +319,13 @@ def test_a_finished_tasks_progress_dialog_never_shows_up_later(qapp: object, qtb
         seen.append(any(d.isVisible() for d in parent.findChildren(QProgressDialog)))
 
     def quick(p: Progress) -> int:
-        p.update(0, 10)  # "0 of 10" starts the dialog's show timer; the work is done before it fires
+        p.update(
+            0, 10
+        )  # "0 of 10" starts the dialog's show timer; the work is done before it fires
         return 1
 
-    QTimer.singleShot(0, lambda: runner.run(quick, on_success=like_a_message_box, parent=parent,
-                                            show_after_ms=50))
+    QTimer.singleShot(
+        0, lambda: runner.run(quick, on_success=like_a_message_box, parent=parent, show_after_ms=50)
+    )
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert seen == [False]

@@ -28,7 +28,9 @@ def _avail() -> QRect:
 def _problems(name: str, dlg, when: str) -> list[str]:  # type: ignore[no-untyped-def]
     out = []
     frame, avail = dlg.frameGeometry(), _avail()
-    small = bool(os.environ.get(SMALL_SCREEN))  # on the test's own screen (800×800) only its work area counts
+    small = bool(
+        os.environ.get(SMALL_SCREEN)
+    )  # on the test's own screen (800×800) only its work area counts
     if small and (frame.width() > BOUND.width() or frame.height() > BOUND.height()):
         out.append(f"{name} ({when}): frame {frame.width()}×{frame.height()} larger than 1366×740")
     if not avail.contains(frame):
@@ -41,8 +43,14 @@ def _problems(name: str, dlg, when: str) -> list[str]:  # type: ignore[no-untype
         top_left = box.mapTo(dlg, box.rect().topLeft())
         on_dialog = QRect(top_left, box.size())
         on_screen = QRect(box.mapToGlobal(box.rect().topLeft()), box.size())
-        if not box.isVisible() or not dlg.rect().contains(on_dialog) or not avail.contains(on_screen):
-            out.append(f"{name} ({when}): buttons at {on_screen} not inside the dialog {dlg.geometry()}")
+        if (
+            not box.isVisible()
+            or not dlg.rect().contains(on_dialog)
+            or not avail.contains(on_screen)
+        ):
+            out.append(
+                f"{name} ({when}): buttons at {on_screen} not inside the dialog {dlg.geometry()}"
+            )
     return out
 
 
@@ -82,14 +90,32 @@ def test_every_dialog_fits_the_screen_also_with_errors(gui_ctx, qtbot, monkeypat
 def test_every_dialog_fits_a_1366x768_screen(tmp_path: Path) -> None:
     """The test above again, in a process whose (offscreen) screen is 1366×768."""
     cfg = tmp_path / "screen.json"
-    cfg.write_text('{"screens": [{"name": "clerk", "x": 0, "y": 0, "width": 1366, "height": 768,'
-                   ' "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}', encoding="utf-8")
+    cfg.write_text(
+        '{"screens": [{"name": "clerk", "x": 0, "y": 0, "width": 1366, "height": 768,'
+        ' "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}',
+        encoding="utf-8",
+    )
     env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={cfg}", SMALL_SCREEN: "1"}
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                        "tests/test_screen_fit.py::test_every_dialog_fits_the_screen_also_with_errors",
-                        "tests/test_screen_fit.py::test_restored_geometry_is_clamped_to_the_screen",
-                        "tests/test_chart_labels.py::test_month_charts_on_the_home_page_at_1366"],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            "tests/test_screen_fit.py::test_every_dialog_fits_the_screen_also_with_errors",
+            "tests/test_screen_fit.py::test_restored_geometry_is_clamped_to_the_screen",
+            "tests/test_chart_labels.py::test_month_charts_on_the_home_page_at_1366",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     assert "3 passed" in r.stdout
 
@@ -117,8 +143,12 @@ def _reopen(ctx, qtbot, geometry: QRect | None, maximised: bool = False):  # typ
 
 def test_restored_geometry_is_clamped_to_the_screen(gui_ctx, qtbot) -> None:  # type: ignore[no-untyped-def]
     avail = _avail()
-    if avail.width() < 1300:  # the main window needs about 1010 px: the child run (1366×768) checks this
-        pytest.skip("needs a screen at least as wide as the clerk's; run by test_every_dialog_fits_a_1366x768_screen")
+    if (
+        avail.width() < 1300
+    ):  # the main window needs about 1010 px: the child run (1366×768) checks this
+        pytest.skip(
+            "needs a screen at least as wide as the clerk's; run by test_every_dialog_fits_a_1366x768_screen"
+        )
     # nothing remembered: maximised on the screen
     w = _reopen(gui_ctx, qtbot, None)
     assert w.isMaximized() and avail.contains(w.frameGeometry())
@@ -163,12 +193,22 @@ def test_qt_standard_texts_are_chinese(qapp) -> None:  # type: ignore[no-untyped
     tr = install_qt_translations(qapp)
     assert tr is not None
     try:
-        box = QMessageBox(QMessageBox.Icon.Question, "t", "x", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "t",
+            "x",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        )
         assert _plain(box.button(QMessageBox.StandardButton.Yes).text()) == "是"
         assert _plain(box.button(QMessageBox.StandardButton.No).text()) == "否"
         sb = QDialogButtonBox.StandardButton
         bb = QDialogButtonBox(sb.Ok | sb.Cancel | sb.Open | sb.Save)
-        assert [_plain(bb.button(b).text()) for b in (sb.Ok, sb.Cancel, sb.Open, sb.Save)] == ["确定", "取消", "打开", "保存"]
+        assert [_plain(bb.button(b).text()) for b in (sb.Ok, sb.Cancel, sb.Open, sb.Save)] == [
+            "确定",
+            "取消",
+            "打开",
+            "保存",
+        ]
     finally:
         qapp.removeTranslator(tr)
 
@@ -186,8 +226,14 @@ def test_make_app_loads_the_translations() -> None:
         "f = F(None, 'x'); f.setOption(F.Option.DontUseNativeDialog); f.setAcceptMode(F.AcceptMode.AcceptSave)\n"
         "print(f.findChild(B).button(B.StandardButton.Save).text())\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert r.returncode == 0, r.stderr
     lines = [_plain(x) for x in r.stdout.split("\n")]
     assert lines[:3] == ["确定 取消", "是 否", "保存"]
@@ -208,7 +254,9 @@ def test_printed_list_has_a_grid_and_a_separated_info_line(qapp) -> None:  # typ
 
     m = QStandardItemModel(0, 3)
     m.setHorizontalHeaderLabels(["姓名", "证号", "问题"])
-    m.appendRow([QStandardItem("甲"), QStandardItem("C001"), QStandardItem("")])  # an empty cell is boxed too
+    m.appendRow(
+        [QStandardItem("甲"), QStandardItem("C001"), QStandardItem("")]
+    )  # an empty cell is boxed too
     m.appendRow([QStandardItem("乙"), QStandardItem("C002"), QStandardItem("执法证件已过期")])
     h = table_html(m, "问题清单", "显示 2 / 共 43 项")
     assert "显示 2 / 共 43 项 打印日期" not in h and "显示 2 / 共 43 项　打印日期" not in h
@@ -218,7 +266,10 @@ def test_printed_list_has_a_grid_and_a_separated_info_line(qapp) -> None:  # typ
     info, grid = tables
     assert (info.rows(), info.columns()) == (1, 2)
     assert info.cellAt(0, 0).firstCursorPosition().block().text() == "显示 2 / 共 43 项"
-    assert info.cellAt(0, 1).firstCursorPosition().block().text() == f"打印日期：{dt.date.today():%Y-%m-%d}"
+    assert (
+        info.cellAt(0, 1).firstCursorPosition().block().text()
+        == f"打印日期：{dt.date.today():%Y-%m-%d}"
+    )
     fmt = grid.format()
     assert fmt.border() >= 1 and fmt.borderStyle() == QTextFrameFormat.BorderStyle.BorderStyle_Solid
     assert fmt.borderCollapse() and fmt.cellSpacing() == 0

@@ -15,7 +15,9 @@ PKG = Path(brigade_desk.__file__).parent
 
 
 def _run(code: str) -> object:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -43,7 +45,11 @@ def test_all_definitions_in_a_fresh_process_before_anything_else_is_imported():
         "print(json.dumps(sorted(settings.all_definitions())))"
     )
     assert fresh == full
-    assert "training.required_hours" in fresh and "cases.filing_days" in fresh and "reports.calendar" in fresh
+    assert (
+        "training.required_hours" in fresh
+        and "cases.filing_days" in fresh
+        and "reports.calendar" in fresh
+    )
     assert len(fresh) >= 39
     # a setting of a ledger not imported yet still gets its own default, not the caller's
     got = _run(
@@ -80,4 +86,6 @@ def test_settings_dialog_opened_first_lists_every_setting(tmp_path):
     inputs, rows, expected, _loaded = got
     assert inputs == expected and rows == len(expected)
     assert "training.required_hours" in inputs  # the 60-hour training setting
-    assert len(inputs) == len(settings.all_definitions()) - 1  # all but the hidden review template code
+    assert (
+        len(inputs) == len(settings.all_definitions()) - 1
+    )  # all but the hidden review template code

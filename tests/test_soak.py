@@ -23,21 +23,43 @@ SECONDS = float(os.environ.get("BRIGADE_SOAK_SECONDS", "65"))
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("soak demo") / "演示 #1.sqlite"
-    out = subprocess.run([sys.executable, "-m", "brigade_desk", "--db", str(db), "demo", "--seed", "5"],
-                         capture_output=True, text=True, encoding="utf-8", timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "brigade_desk", "--db", str(db), "demo", "--seed", "5"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     return db
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
-def test_an_impatient_clerk_cannot_crash_or_hang_the_program(seed: int, demo_db: Path, tmp_path: Path) -> None:
+def test_an_impatient_clerk_cannot_crash_or_hang_the_program(
+    seed: int, demo_db: Path, tmp_path: Path
+) -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONFAULTHANDLER="1")
     print(f"soak seed {seed}, {SECONDS:.0f} s")
     proc = subprocess.run(
-        [sys.executable, str(HERE / "soak_clerk.py"), "--seed", str(seed), "--seconds", str(SECONDS),
-         "--db", str(demo_db), "--workdir", str(tmp_path / "soak")],
-        capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=SECONDS + 240, env=env,
+        [
+            sys.executable,
+            str(HERE / "soak_clerk.py"),
+            "--seed",
+            str(seed),
+            "--seconds",
+            str(SECONDS),
+            "--db",
+            str(demo_db),
+            "--workdir",
+            str(tmp_path / "soak"),
+        ],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=SECONDS + 240,
+        env=env,
     )
     output = proc.stdout + proc.stderr
     summary = [line for line in output.splitlines() if line.startswith("soak seed")]

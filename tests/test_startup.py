@@ -20,7 +20,9 @@ def sync_tasks():
 
 
 @pytest.mark.parametrize("last", ["home", "roster"])
-def test_the_last_page_is_shown_and_filled_after_the_database_opens(tmp_path: Path, qtbot, sync_tasks, last):
+def test_the_last_page_is_shown_and_filled_after_the_database_opens(
+    tmp_path: Path, qtbot, sync_tasks, last
+):
     ini = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
     ini.setValue("main/page", next(i for i, p in enumerate(PAGES) if p.key == last))
     ready = []

@@ -18,13 +18,22 @@ class R:
     amount: Decimal | None
 
 
-ROWS = [R("乙", dt.date(2025, 3, 1), Decimal("5")), R("甲", None, None), R("丙", dt.date(2024, 1, 2), Decimal("50")),
-        R("Ab", dt.date(2026, 1, 1), Decimal("0.5"))]
+ROWS = [
+    R("乙", dt.date(2025, 3, 1), Decimal("5")),
+    R("甲", None, None),
+    R("丙", dt.date(2024, 1, 2), Decimal("50")),
+    R("Ab", dt.date(2026, 1, 1), Decimal("0.5")),
+]
 
 
 def _setup(qtbot):
-    m: ListTableModel[R] = ListTableModel([Column("名", lambda r: r.name), Column("日", lambda r: r.day),
-                                          Column("额", lambda r: r.amount)])
+    m: ListTableModel[R] = ListTableModel(
+        [
+            Column("名", lambda r: r.name),
+            Column("日", lambda r: r.day),
+            Column("额", lambda r: r.amount),
+        ]
+    )
     p = FilterProxy()
     p.setSourceModel(m)
     v = make_view(None)
@@ -40,8 +49,10 @@ def _names(p):
 
 def test_sort_by_header_orders_mixed_values_and_keeps_selection(qtbot):
     m, p, v = _setup(qtbot)
-    v.selectionModel().select(p.index(2, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
-                              | QItemSelectionModel.SelectionFlag.Rows)
+    v.selectionModel().select(
+        p.index(2, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
     v.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # empty date first, then by date
     assert _names(p) == ["甲", "丙", "乙", "Ab"]
     assert [p.data(ix) for ix in v.selectionModel().selectedRows()] == ["丙"]  # the same row, moved
@@ -74,6 +85,15 @@ def test_total_key_orders_anything():
 
 
 def test_numbers_inside_text_sort_as_numbers():
-    nos = ["乐交执罚〔2026〕93号", "乐交执罚〔2026〕9号", "乐交执罚〔2025〕100号", "乐交执罚〔2026〕10号"]
-    assert sorted(nos, key=total_key) == ["乐交执罚〔2025〕100号", "乐交执罚〔2026〕9号", "乐交执罚〔2026〕10号",
-                                          "乐交执罚〔2026〕93号"]
+    nos = [
+        "乐交执罚〔2026〕93号",
+        "乐交执罚〔2026〕9号",
+        "乐交执罚〔2025〕100号",
+        "乐交执罚〔2026〕10号",
+    ]
+    assert sorted(nos, key=total_key) == [
+        "乐交执罚〔2025〕100号",
+        "乐交执罚〔2026〕9号",
+        "乐交执罚〔2026〕10号",
+        "乐交执罚〔2026〕93号",
+    ]

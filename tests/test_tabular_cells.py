@@ -10,14 +10,26 @@ import pytest
 from brigade_desk.importers import tabular as t
 
 
-@pytest.mark.parametrize("value", [dt.date(1, 1, 1), dt.datetime(9999, 12, 31), dt.date(1899, 12, 25),
-                                   "0001-01-01", "9999-12-31", "2101-01-01", "1899年12月31日"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.date(1, 1, 1),
+        dt.datetime(9999, 12, 31),
+        dt.date(1899, 12, 25),
+        "0001-01-01",
+        "9999-12-31",
+        "2101-01-01",
+        "1899年12月31日",
+    ],
+)
 def test_dates_out_of_range(value: object) -> None:
     with pytest.raises(ValueError, match="超出合理范围"):
         t.parse_date(value)
 
 
-@pytest.mark.parametrize("value", [-1, 0, -44260, 1e10, 2958466, float("nan"), float("inf"), -0.0, "99999999"])
+@pytest.mark.parametrize(
+    "value", [-1, 0, -44260, 1e10, 2958466, float("nan"), float("inf"), -0.0, "99999999"]
+)
 def test_impossible_serials(value: object) -> None:
     with pytest.raises(ValueError) as ei:
         t.parse_date(value)
@@ -37,15 +49,25 @@ def test_time_is_not_a_date(value: object) -> None:
         t.parse_date(value)
 
 
-@pytest.mark.parametrize("parser", [t.parse_date, t.parse_decimal, t.parse_id_number,
-                                    lambda v: t.parse_bool(v), lambda v: t.parse_choice(v, {"男": "男"}, "性别")])
+@pytest.mark.parametrize(
+    "parser",
+    [
+        t.parse_date,
+        t.parse_decimal,
+        t.parse_id_number,
+        lambda v: t.parse_bool(v),
+        lambda v: t.parse_choice(v, {"男": "男"}, "性别"),
+    ],
+)
 @pytest.mark.parametrize("err", ["#VALUE!", "#REF!", "#DIV/0!", "#N/A", " #name? "])
 def test_excel_error_values(parser: object, err: str) -> None:
     with pytest.raises(ValueError, match="Excel 错误值"):
         parser(err)  # type: ignore[operator]
 
 
-@pytest.mark.parametrize("value", [True, "inf", "NaN", float("nan"), "1e999", dt.date(2021, 1, 1), "十二"])
+@pytest.mark.parametrize(
+    "value", [True, "inf", "NaN", float("nan"), "1e999", dt.date(2021, 1, 1), "十二"]
+)
 def test_not_numbers(value: object) -> None:
     with pytest.raises(ValueError):
         t.parse_decimal(value)
@@ -64,15 +86,21 @@ def test_id_number_as_date_or_time() -> None:
 
 def test_huge_values_are_cut_in_messages() -> None:
     huge = "测" * 32767
-    for parser in (t.parse_date, t.parse_decimal, lambda v: t.parse_bool(v),
-                   lambda v: t.parse_choice(v, {"男": "男"}, "性别")):
+    for parser in (
+        t.parse_date,
+        t.parse_decimal,
+        lambda v: t.parse_bool(v),
+        lambda v: t.parse_choice(v, {"男": "男"}, "性别"),
+    ):
         with pytest.raises(ValueError) as ei:
             parser(huge)  # type: ignore[operator]
         assert len(str(ei.value)) < 200 and "共 32767 字" in str(ei.value)
 
 
 def test_check_lengths_names_the_column() -> None:
-    row = t.Row("表1", 5, {"squad": "测" * 51, "post": "队员"}, {"squad": "所属中队", "post": "职务"})
+    row = t.Row(
+        "表1", 5, {"squad": "测" * 51, "post": "队员"}, {"squad": "所属中队", "post": "职务"}
+    )
     errors: list = []
     t.check_lengths(row, {"squad": 50, "post": 50}, errors)
     assert [(e.sheet, e.row, e.column) for e in errors] == [("表1", 5, "所属中队")]

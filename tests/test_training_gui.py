@@ -46,9 +46,21 @@ def test_attendance_ticked_from_roster_by_squad(gui_ctx, people, qtbot):
     dlg.save()
     assert dlg.result() == QDialog.DialogCode.Accepted
     v = svc.get_session(dlg.session_id)
-    assert (v.title, v.form, v.category, v.hours, v.has_exam) == ("《行政处罚法》专题讲座", "法治讲堂", "公共法律知识", 3, True)
-    got = {a.name: (a.attended, a.absence_reason, a.exam_score, a.exam_passed) for a in v.attendance}
-    assert got == {"甲一": (True, "", 88, True), "甲二": (False, "病假", None, None), "甲三": (True, "", None, None)}
+    assert (v.title, v.form, v.category, v.hours, v.has_exam) == (
+        "《行政处罚法》专题讲座",
+        "法治讲堂",
+        "公共法律知识",
+        3,
+        True,
+    )
+    got = {
+        a.name: (a.attended, a.absence_reason, a.exam_score, a.exam_passed) for a in v.attendance
+    }
+    assert got == {
+        "甲一": (True, "", 88, True),
+        "甲二": (False, "病假", None, None),
+        "甲三": (True, "", None, None),
+    }
     p = next(x for x in svc.year_summary(THIS_YEAR) if x.name == "甲一")
     assert p.by_category["公共法律知识"] == 3
 
@@ -69,8 +81,13 @@ def test_editor_validation_names_fields_and_saves_nothing(gui_ctx, people, qtbot
     dlg.save()
     assert "九十" in dlg.errors.text()
     r = next(i for i, p in enumerate(dlg.people) if p.id == people["a1"])
-    assert dlg.table.item(r, C_SCORE).background().color().name() == "#fde2e1"  # that cell, not the table
-    assert not dlg.table.styleSheet() and dlg.table.item(r, C_HOURS).background().style() == Qt.BrushStyle.NoBrush
+    assert (
+        dlg.table.item(r, C_SCORE).background().color().name() == "#fde2e1"
+    )  # that cell, not the table
+    assert (
+        not dlg.table.styleSheet()
+        and dlg.table.item(r, C_HOURS).background().style() == Qt.BrushStyle.NoBrush
+    )
     dlg.set_cell(people["a1"], C_SCORE, "")
     dlg.save()
     text = dlg.errors.text()
@@ -80,8 +97,13 @@ def test_editor_validation_names_fields_and_saves_nothing(gui_ctx, people, qtbot
 
 def test_editing_existing_session_keeps_partial_credit(gui_ctx, people, qtbot):
     svc = TrainingService(gui_ctx.db)
-    sid = add_session(gui_ctx.db, dt.date(THIS_YEAR, 1, 10), 4,
-                      [AttendanceInput(staff_id=people["a1"], hours=2), people["b1"]], title="旧培训")
+    sid = add_session(
+        gui_ctx.db,
+        dt.date(THIS_YEAR, 1, 10),
+        4,
+        [AttendanceInput(staff_id=people["a1"], hours=2), people["b1"]],
+        title="旧培训",
+    )
     dlg = SessionDialog(svc, svc.get_session(sid))
     qtbot.addWidget(dlg)
     assert set(dlg.ticked_ids()) == {people["a1"], people["b1"]}
@@ -94,9 +116,17 @@ def test_editing_existing_session_keeps_partial_credit(gui_ctx, people, qtbot):
 def test_page_tabs_notice_and_plan(gui_ctx, people, qtbot, tmp_path):
     db = gui_ctx.db
     add_session(db, dt.date(THIS_YEAR, 1, 10), 30, [people["a1"], people["a2"], people["a3"]])
-    exam = add_session(db, dt.date(THIS_YEAR, 1, 20), 1, [AttendanceInput(staff_id=people["a1"], exam_score=90),
-                                                          AttendanceInput(staff_id=people["a2"], exam_score=40)],
-                       title="1月每月一考", form="考试")
+    exam = add_session(
+        db,
+        dt.date(THIS_YEAR, 1, 20),
+        1,
+        [
+            AttendanceInput(staff_id=people["a1"], exam_score=90),
+            AttendanceInput(staff_id=people["a2"], exam_score=40),
+        ],
+        title="1月每月一考",
+        form="考试",
+    )
     page = TrainingPage(gui_ctx)
     qtbot.addWidget(page)
     page.show()
@@ -105,8 +135,10 @@ def test_page_tabs_notice_and_plan(gui_ctx, people, qtbot, tmp_path):
     # brigade view (loaded when its tab is first shown): on-duty officers by default, the auxiliary
     # listed separately
     page.tabs.setCurrentIndex(1)
-    names = {page.b_model.rows[page.b_proxy.mapToSource(page.b_proxy.index(r, 0)).row()].name
-             for r in range(page.b_proxy.rowCount())}
+    names = {
+        page.b_model.rows[page.b_proxy.mapToSource(page.b_proxy.index(r, 0)).row()].name
+        for r in range(page.b_proxy.rowCount())
+    }
     assert names == {"甲一", "甲二", "乙一"}
     page.b_who.setCurrentIndex(1)
     assert page.b_proxy.rowCount() == 1
@@ -114,7 +146,11 @@ def test_page_tabs_notice_and_plan(gui_ctx, people, qtbot, tmp_path):
     page.b_behind.setChecked(True)
     assert page.b_proxy.rowCount() == 3
     page.show_person(people["a1"])
-    assert page.tabs.currentIndex() == 2 and "31" in page.p_info.text() and page.p_model.rowCount() == 2
+    assert (
+        page.tabs.currentIndex() == 2
+        and "31" in page.p_info.text()
+        and page.p_model.rowCount() == 2
+    )
     # exams: the latest exam is selected; one click makes the 通报
     page.tabs.setCurrentIndex(3)
     assert page.e_session.currentData() == exam and "合格 1 人" in page.e_stats.text()
@@ -130,7 +166,9 @@ def test_page_tabs_notice_and_plan(gui_ctx, people, qtbot, tmp_path):
     plan.approve()
     p = TrainingService(db).get_plan(THIS_YEAR)
     assert p is not None and p.status == "已批准" and p.approved_date == dt.date(THIS_YEAR, 3, 1)
-    assert [(i.month, i.topic, i.category, i.planned_hours) for i in p.items] == [(3, "行政处罚法专题", "公共法律知识", 4)]
+    assert [(i.month, i.topic, i.category, i.planned_hours) for i in p.items] == [
+        (3, "行政处罚法专题", "公共法律知识", 4)
+    ]
     plan.add_item(["十三", "x", "", "体育", "1", ""])
     assert not plan.save() and "第 2 项" in plan.errors.text()
 
@@ -162,7 +200,11 @@ def test_import_dialog_imports_sign_in_sheet(gui_ctx, people, qtbot, tmp_path):
     wb.save(tmp_path / "签到.xlsx")
     dlg = ImportDialog(gui_ctx, None, str(tmp_path / "签到.xlsx"), kind="training")
     qtbot.addWidget(dlg)
-    assert dlg.errors.rowCount() == 1 and dlg.errors.rows[0].row == 3 and not dlg.import_btn.isEnabled()
+    assert (
+        dlg.errors.rowCount() == 1
+        and dlg.errors.rows[0].row == 3
+        and not dlg.import_btn.isEnabled()
+    )
     dlg.skip.setChecked(True)
     dlg.do_import()
     rows = TrainingService(gui_ctx.db).list_sessions()
@@ -174,10 +216,18 @@ def test_a_month_without_legal_study_opens_its_year(gui_ctx, people, qtbot):
     from brigade_desk.ui.training.page import TAB_SESSIONS
 
     db = gui_ctx.db
-    add_session(db, dt.date(THIS_YEAR - 1, 1, 10), 2, [AttendanceInput(staff_id=people["a1"])])  # a year to pick
+    add_session(
+        db, dt.date(THIS_YEAR - 1, 1, 10), 2, [AttendanceInput(staff_id=people["a1"])]
+    )  # a year to pick
     with db.Session() as s:
-        gap = next(f for f in rules.run_all(s, dt.date(THIS_YEAR - 1, 6, 1)) if f.rule == "monthly_study_missing")
-    assert gap.entity == "training_month" and gap.entity_id == (THIS_YEAR - 1) * 100 + int(gap.subject[-2:])
+        gap = next(
+            f
+            for f in rules.run_all(s, dt.date(THIS_YEAR - 1, 6, 1))
+            if f.rule == "monthly_study_missing"
+        )
+    assert gap.entity == "training_month" and gap.entity_id == (THIS_YEAR - 1) * 100 + int(
+        gap.subject[-2:]
+    )
     said = []
     gui_ctx.events.status.connect(said.append)
     page = TrainingPage(gui_ctx)

@@ -28,14 +28,26 @@ def _person(db, sid, year=2025):
 def test_full_and_partial_credit_and_categories(db):
     a = add_staff(db, "张三")
     b = add_staff(db, "李四")
-    add_session(db, D(2025, 3, 5), 8, [a, AttendanceInput(staff_id=b, hours=3.5)], category="执法技能")
+    add_session(
+        db, D(2025, 3, 5), 8, [a, AttendanceInput(staff_id=b, hours=3.5)], category="执法技能"
+    )
     add_session(db, D(2025, 4, 1), 4, [a, b], category="公共法律知识")
     add_session(db, D(2025, 5, 1), 6, [a, b], category="政治教育")
-    add_session(db, D(2025, 6, 1), 2.5, [a, AttendanceInput(staff_id=b, attended=False, absence_reason="病假")])
+    add_session(
+        db,
+        D(2025, 6, 1),
+        2.5,
+        [a, AttendanceInput(staff_id=b, attended=False, absence_reason="病假")],
+    )
     pa, pb = _person(db, a), _person(db, b)
     assert pa.professional == 14.5 and pa.political == 6 and pa.total == 20.5
     assert pb.professional == 7.5 and pb.political == 6
-    assert pb.by_category == {"执法技能": 3.5, "公共法律知识": 4.0, "政治教育": 6.0, "业务知识": 0.0}
+    assert pb.by_category == {
+        "执法技能": 3.5,
+        "公共法律知识": 4.0,
+        "政治教育": 6.0,
+        "业务知识": 0.0,
+    }
     assert pb.absences == 1 and pb.sessions == 3
     assert pa.missing == 45.5 and pb.missing == 52.5
     assert pa.counted
@@ -45,12 +57,19 @@ def test_full_credit_follows_session_hours_edit(db):
     a = add_staff(db, "张三")
     b = add_staff(db, "李四")
     svc = TrainingService(db)
-    sid = add_session(db, D(2025, 3, 5), 8, [AttendanceInput(staff_id=a, hours=8), AttendanceInput(staff_id=b, hours=2)])
+    sid = add_session(
+        db,
+        D(2025, 3, 5),
+        8,
+        [AttendanceInput(staff_id=a, hours=8), AttendanceInput(staff_id=b, hours=2)],
+    )
     v = svc.get_session(sid)
     assert {x.name: x.hours for x in v.attendance} == {"张三": None, "李四": 2}
     data = SessionInput(**{k: getattr(v, k) for k in SessionInput.__dataclass_fields__})
     data.hours = 6
-    svc.save_session(data, [AttendanceInput(staff_id=x.staff_id, hours=x.hours) for x in v.attendance], sid)
+    svc.save_session(
+        data, [AttendanceInput(staff_id=x.staff_id, hours=x.hours) for x in v.attendance], sid
+    )
     assert _person(db, a).professional == 6
     assert _person(db, b).professional == 2
 
@@ -104,8 +123,12 @@ def test_summary_lists_officers_then_auxiliaries_and_departed_with_hours(db):
 def test_hours_by_month_and_exam_counts(db):
     a = add_staff(db, "张三")
     b = add_staff(db, "李四")
-    sid = add_session(db, D(2025, 1, 10), 2, [AttendanceInput(staff_id=a, exam_score=90),
-                                             AttendanceInput(staff_id=b, exam_score=59.5)])
+    sid = add_session(
+        db,
+        D(2025, 1, 10),
+        2,
+        [AttendanceInput(staff_id=a, exam_score=90), AttendanceInput(staff_id=b, exam_score=59.5)],
+    )
     add_session(db, D(2025, 1, 20), 3, [a], category="政治教育")
     add_session(db, D(2025, 12, 1), 1, [a, b])
     months = TrainingService(db).hours_by_month(2025)
@@ -119,8 +142,16 @@ def test_hours_by_month_and_exam_counts(db):
 
 def test_person_ledger(db):
     a = add_staff(db, "张三")
-    add_session(db, D(2025, 1, 10), 2, [AttendanceInput(staff_id=a, hours=1.5)], title="法治讲堂第一讲")
-    add_session(db, D(2025, 2, 10), 4, [AttendanceInput(staff_id=a, attended=False, absence_reason="出差")], title="轮训")
+    add_session(
+        db, D(2025, 1, 10), 2, [AttendanceInput(staff_id=a, hours=1.5)], title="法治讲堂第一讲"
+    )
+    add_session(
+        db,
+        D(2025, 2, 10),
+        4,
+        [AttendanceInput(staff_id=a, attended=False, absence_reason="出差")],
+        title="轮训",
+    )
     add_session(db, D(2024, 2, 10), 4, [a], title="去年")
     led = TrainingService(db).person_ledger(a, 2025)
     assert [ln.title for ln in led.lines] == ["法治讲堂第一讲", "轮训"]
@@ -132,8 +163,17 @@ def test_person_ledger(db):
 def test_session_validation_names_fields(db):
     svc = TrainingService(db)
     with pytest.raises(ValidationError) as e:
-        svc.save_session(SessionInput(start_date=D(2025, 3, 5), end_date=D(2025, 3, 1), title="", form="",
-                                      category="体育", hours=0), [])
+        svc.save_session(
+            SessionInput(
+                start_date=D(2025, 3, 5),
+                end_date=D(2025, 3, 1),
+                title="",
+                form="",
+                category="体育",
+                hours=0,
+            ),
+            [],
+        )
     f = e.value.fields
     assert set(f) >= {"title", "end_date", "form", "category", "hours"}
     assert f["title"].startswith("培训名称") and f["hours"].startswith("学时")
@@ -144,7 +184,9 @@ def test_duplicate_attendee_and_absent_with_score_refused(db):
     with pytest.raises(ValidationError, match="重复"):
         add_session(db, D(2025, 3, 5), 2, [a, a])
     with pytest.raises(ValidationError, match="缺勤"):
-        add_session(db, D(2025, 3, 5), 2, [AttendanceInput(staff_id=a, attended=False, exam_score=80)])
+        add_session(
+            db, D(2025, 3, 5), 2, [AttendanceInput(staff_id=a, attended=False, exam_score=80)]
+        )
 
 
 def test_forms_setting_is_editable(db):
@@ -160,8 +202,21 @@ def test_plan_save_and_approve(db):
     from brigade_desk.services.training import PlanItemInput
 
     svc = TrainingService(db)
-    svc.save_plan(2025, [PlanItemInput(month=3, topic="行政处罚法", form="法治讲堂", category="公共法律知识", planned_hours=4),
-                         PlanItemInput(month=1, topic="党史", form="集中学法", category="政治教育", planned_hours=2)])
+    svc.save_plan(
+        2025,
+        [
+            PlanItemInput(
+                month=3,
+                topic="行政处罚法",
+                form="法治讲堂",
+                category="公共法律知识",
+                planned_hours=4,
+            ),
+            PlanItemInput(
+                month=1, topic="党史", form="集中学法", category="政治教育", planned_hours=2
+            ),
+        ],
+    )
     p = svc.get_plan(2025)
     assert p is not None and p.status == "草稿" and [i.month for i in p.items] == [1, 3]
     assert p.planned_hours == {"政治教育": 2, "公共法律知识": 4}
@@ -189,5 +244,8 @@ def test_edits_and_removals_are_in_the_audit_trail(db):
         assert res.ok, res.problem
         from brigade_desk.models.audit import AuditEntry
 
-        acts = [e.action for e in s.query(AuditEntry).filter(AuditEntry.table_name == "training_attendance")]
+        acts = [
+            e.action
+            for e in s.query(AuditEntry).filter(AuditEntry.table_name == "training_attendance")
+        ]
         assert acts.count("create") == 2 and acts.count("delete") == 2 and "update" in acts

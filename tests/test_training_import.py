@@ -26,7 +26,10 @@ def db(tmp_path):
 @pytest.fixture
 def people(db):
     ids = {
-        "zhang": id_no(1), "wang1": id_no(2), "wang2": id_no(3), "li": id_no(4),
+        "zhang": id_no(1),
+        "wang1": id_no(2),
+        "wang2": id_no(3),
+        "li": id_no(4),
     }
     out = {
         "张三": add_staff(db, "张三", id_number=ids["zhang"]),
@@ -45,10 +48,26 @@ def _rows_book(path, rows, *, title=True, header_row_offset=2):
     if title:
         ws.append(["2025年第一季度培训签到汇总表"])
         ws.merge_cells("A1:H1")
-        ws.append(["填报单位：某县交通运输综合行政执法大队", None, None, None, "填报日期：2025年4月2日"])
+        ws.append(
+            ["填报单位：某县交通运输综合行政执法大队", None, None, None, "填报日期：2025年4月2日"]
+        )
     for _ in range(header_row_offset - 2):
         ws.append([])
-    ws.append(["序号", "培训 日期", "培训主题", "形式", "类别", "学 时", "姓  名", "身份证号码", "成绩", "签到情况", "请假原因"])
+    ws.append(
+        [
+            "序号",
+            "培训 日期",
+            "培训主题",
+            "形式",
+            "类别",
+            "学 时",
+            "姓  名",
+            "身份证号码",
+            "成绩",
+            "签到情况",
+            "请假原因",
+        ]
+    )
     for i, r in enumerate(rows, 1):
         ws.append([i, *r])
     wb.save(path)
@@ -61,23 +80,93 @@ def _sessions(db):
 
 
 def test_rows_layout_every_date_form_and_partial_fields(db, people, tmp_path):
-    f = _rows_book(tmp_path / "a.xlsx", [
-        [dt.datetime(2025, 3, 5), "行政处罚法讲座", "法治讲堂", "法律知识", 3, "张三", None, 92, "√", None],
-        ["2025.3.5", "行政处罚法讲座", "法治讲堂", "公共法律知识", "3学时", "李四", None, "58", "已签到", None],
-        [45721, "案例教学", "案例教学", "执法技能", 2.5, "王伟", people["ids"]["wang2"], None, None, None],
-        ["2025年3月12日", "党史学习", "集中学习", "政治理论和党性教育", 2, "张三", None, None, "请假", "公差"],
-        ["2025/03/31", "三月集中学法", "集中学法", "公共法律知识", 2, " 张 三 ", None, None, None, None],
-    ], header_row_offset=4)
+    f = _rows_book(
+        tmp_path / "a.xlsx",
+        [
+            [
+                dt.datetime(2025, 3, 5),
+                "行政处罚法讲座",
+                "法治讲堂",
+                "法律知识",
+                3,
+                "张三",
+                None,
+                92,
+                "√",
+                None,
+            ],
+            [
+                "2025.3.5",
+                "行政处罚法讲座",
+                "法治讲堂",
+                "公共法律知识",
+                "3学时",
+                "李四",
+                None,
+                "58",
+                "已签到",
+                None,
+            ],
+            [
+                45721,
+                "案例教学",
+                "案例教学",
+                "执法技能",
+                2.5,
+                "王伟",
+                people["ids"]["wang2"],
+                None,
+                None,
+                None,
+            ],
+            [
+                "2025年3月12日",
+                "党史学习",
+                "集中学习",
+                "政治理论和党性教育",
+                2,
+                "张三",
+                None,
+                None,
+                "请假",
+                "公差",
+            ],
+            [
+                "2025/03/31",
+                "三月集中学法",
+                "集中学法",
+                "公共法律知识",
+                2,
+                " 张 三 ",
+                None,
+                None,
+                None,
+                None,
+            ],
+        ],
+        header_row_offset=4,
+    )
     r = import_training(db, f)
     assert r.errors == [] and r.created == 5 and r.written
     got = _sessions(db)
     lecture = got["行政处罚法讲座"]
-    assert lecture.start_date == D(2025, 3, 5) and lecture.category == "公共法律知识" and lecture.has_exam
-    assert {a.name: (a.exam_score, a.exam_passed) for a in lecture.attendance} == {"张三": (92, True), "李四": (58, False)}
+    assert (
+        lecture.start_date == D(2025, 3, 5)
+        and lecture.category == "公共法律知识"
+        and lecture.has_exam
+    )
+    assert {a.name: (a.exam_score, a.exam_passed) for a in lecture.attendance} == {
+        "张三": (92, True),
+        "李四": (58, False),
+    }
     assert got["案例教学"].start_date == D(2025, 3, 5)  # Excel serial 45721
     assert got["案例教学"].attendance[0].staff_id == people["王伟2"]
     party = got["党史学习"]
-    assert party.category == "政治教育" and not party.attendance[0].attended and party.attendance[0].absence_reason == "请假（公差）"
+    assert (
+        party.category == "政治教育"
+        and not party.attendance[0].attended
+        and party.attendance[0].absence_reason == "请假（公差）"
+    )
     assert got["三月集中学法"].is_monthly_study and not lecture.is_monthly_study
     zhang = next(p for p in TrainingService(db).year_summary(2025) if p.name == "张三")
     assert zhang.professional == 5 and zhang.political == 0
@@ -96,17 +185,35 @@ def test_reimport_updates_and_never_duplicates(db, people, tmp_path):
 
 
 def test_ambiguous_and_unknown_names_are_row_errors_and_nothing_written(db, people, tmp_path):
-    f = _rows_book(tmp_path / "a.xlsx", [
-        ["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "张三", None, None, None, None],
-        ["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "王伟", None, None, None, None],
-        ["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "赵六", None, None, None, None],
-        ["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "张三", people["ids"]["li"], None, None, None],
-    ])
+    f = _rows_book(
+        tmp_path / "a.xlsx",
+        [
+            ["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "张三", None, None, None, None],
+            ["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "王伟", None, None, None, None],
+            ["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "赵六", None, None, None, None],
+            [
+                "2025-03-05",
+                "讲座",
+                "法治讲堂",
+                "业务知识",
+                3,
+                "张三",
+                people["ids"]["li"],
+                None,
+                None,
+                None,
+            ],
+        ],
+    )
     r = import_training(db, f)
     assert r.rejected and r.created == 0 and _sessions(db) == {}
     by_row = {e.row: e for e in r.errors}
     assert set(by_row) == {5, 6, 7}  # title row, unit row, header row, then data from row 4
-    assert "有 2 人" in by_row[5].message and "一中队" in by_row[5].message and by_row[5].column == "姓  名"
+    assert (
+        "有 2 人" in by_row[5].message
+        and "一中队" in by_row[5].message
+        and by_row[5].column == "姓  名"
+    )
     assert "没有名为“赵六”" in by_row[6].message
     assert "李四" in by_row[7].message and by_row[7].sheet == "签到表"
     # skip-invalid writes the good row only
@@ -126,17 +233,53 @@ def test_squad_column_disambiguates(db, people, tmp_path):
 
 
 def test_bad_cells_named_with_sheet_row_column(db, people, tmp_path):
-    f = _rows_book(tmp_path / "a.xlsx", [
-        ["2025-02-30", "讲座", "法治讲堂", "业务知识", 3, "张三", None, None, None, None],
-        ["2025-03-05", "讲座2", "法治讲堂", "体育", 3, "张三", None, None, None, None],
-        ["2025-03-05", "讲座3", "法治讲堂", "业务知识", "三", "张三", None, None, None, None],
-        ["2025-03-05", "讲座4", "法治讲堂", "业务知识", 3, "张三", 6.30102198e17, None, None, None],
-        ["2025-03-05", "讲座5", "法治讲堂", "业务知识", 3, "张三", None, 130, None, None],
-        ["2025-03-05", "讲座6", "法治讲堂", "业务知识", 3, "张三", None, None, "迟到早退？", None],
-        ["2025-03-06", "讲座7", "法治讲堂", "业务知识", 3, "张三", None, None, None, None],
-        ["2025-03-06", "讲座7", "法治讲堂", "业务知识", 4, "王伟", people["ids"]["wang1"], None, None, None],
-        ["2025-03-06", "讲座7", "法治讲堂", "业务知识", 3, "张三", None, None, None, None],
-    ])
+    f = _rows_book(
+        tmp_path / "a.xlsx",
+        [
+            ["2025-02-30", "讲座", "法治讲堂", "业务知识", 3, "张三", None, None, None, None],
+            ["2025-03-05", "讲座2", "法治讲堂", "体育", 3, "张三", None, None, None, None],
+            ["2025-03-05", "讲座3", "法治讲堂", "业务知识", "三", "张三", None, None, None, None],
+            [
+                "2025-03-05",
+                "讲座4",
+                "法治讲堂",
+                "业务知识",
+                3,
+                "张三",
+                6.30102198e17,
+                None,
+                None,
+                None,
+            ],
+            ["2025-03-05", "讲座5", "法治讲堂", "业务知识", 3, "张三", None, 130, None, None],
+            [
+                "2025-03-05",
+                "讲座6",
+                "法治讲堂",
+                "业务知识",
+                3,
+                "张三",
+                None,
+                None,
+                "迟到早退？",
+                None,
+            ],
+            ["2025-03-06", "讲座7", "法治讲堂", "业务知识", 3, "张三", None, None, None, None],
+            [
+                "2025-03-06",
+                "讲座7",
+                "法治讲堂",
+                "业务知识",
+                4,
+                "王伟",
+                people["ids"]["wang1"],
+                None,
+                None,
+                None,
+            ],
+            ["2025-03-06", "讲座7", "法治讲堂", "业务知识", 3, "张三", None, None, None, None],
+        ],
+    )
     r = import_training(db, f)
     cols = {e.row: (e.column, e.message) for e in r.errors}
     assert cols[4][0] == "培训 日期" and "不存在" in cols[4][1]
@@ -164,7 +307,20 @@ def test_session_block_per_sheet(db, people, tmp_path):
     ws.append([2, "王伟", "二中队", "王伟", 61])
     ws.append([3, None, None, None, None])
     ws2 = wb.create_sheet("4月")
-    ws2.append(["培训日期", "2025-04-18", "培训名称", "四月集中学法", "培训形式", "集中学法", "培训类别", "法律", "学时", 1.5])
+    ws2.append(
+        [
+            "培训日期",
+            "2025-04-18",
+            "培训名称",
+            "四月集中学法",
+            "培训形式",
+            "集中学法",
+            "培训类别",
+            "法律",
+            "学时",
+            1.5,
+        ]
+    )
     ws2.append(["姓名", "签到", "缺勤原因"])
     ws2.append(["张三", "√", None])
     ws2.append(["李四", "病假", None])
@@ -174,22 +330,37 @@ def test_session_block_per_sheet(db, people, tmp_path):
     s = _sessions(db)
     march = s["交通运输行政执法程序规定"]
     assert (march.start_date, march.hours, march.form, march.category, march.organiser) == (
-        D(2025, 3, 20), 2, "法治讲堂", "公共法律知识", "法制审核股")
+        D(2025, 3, 20),
+        2,
+        "法治讲堂",
+        "公共法律知识",
+        "法制审核股",
+    )
     assert {a.staff_id for a in march.attendance} == {people["张三"], people["王伟2"]}
     april = s["四月集中学法"]
     assert april.is_monthly_study and april.hours == 1.5
-    assert {a.name: (a.attended, a.absence_reason) for a in april.attendance} == {"张三": (True, ""), "李四": (False, "病假")}
+    assert {a.name: (a.attended, a.absence_reason) for a in april.attendance} == {
+        "张三": (True, ""),
+        "李四": (False, "病假"),
+    }
 
 
 def test_block_missing_hours_names_what_is_missing(db, people, tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["培训日期：2025-03-20", "培训名称：讲座", "培训形式：法治讲堂", "培训类别：业务知识"])
+    ws.append(
+        ["培训日期：2025-03-20", "培训名称：讲座", "培训形式：法治讲堂", "培训类别：业务知识"]
+    )
     ws.append(["序号", "姓名"])
     ws.append([1, "张三"])
     wb.save(tmp_path / "x.xlsx")
     r = import_training(db, tmp_path / "x.xlsx")
-    assert r.rejected and r.errors[0].row == 3 and r.errors[0].column == "学时" and "缺少" in r.errors[0].message
+    assert (
+        r.rejected
+        and r.errors[0].row == 3
+        and r.errors[0].column == "学时"
+        and "缺少" in r.errors[0].message
+    )
 
 
 def test_no_header_and_wrong_file(db, tmp_path):
@@ -220,14 +391,29 @@ def test_partial_credit_column_and_dry_run(db, people, tmp_path):
 
 
 def test_cli_json_exit_codes_and_template(db, people, tmp_path, capsys):
-    good = _rows_book(tmp_path / "g.xlsx", [["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "张三", None, None, None, None]])
-    bad = _rows_book(tmp_path / "b.xlsx", [["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "赵六", None, None, None, None]])
+    good = _rows_book(
+        tmp_path / "g.xlsx",
+        [["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "张三", None, None, None, None]],
+    )
+    bad = _rows_book(
+        tmp_path / "b.xlsx",
+        [["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "赵六", None, None, None, None]],
+    )
     dbp = str(db.path)
     assert cli.main(["--db", dbp, "import", "training", str(bad), "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
-    assert out["created"] == 0 and out["errors"][0]["row"] == 4 and out["errors"][0]["column"] == "姓  名"
+    assert (
+        out["created"] == 0
+        and out["errors"][0]["row"] == 4
+        and out["errors"][0]["column"] == "姓  名"
+    )
     assert cli.main(["--db", dbp, "import", "training", str(good), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"created": 1, "updated": 0, "skipped": 0, "errors": []}
+    assert json.loads(capsys.readouterr().out) == {
+        "created": 1,
+        "updated": 0,
+        "skipped": 0,
+        "errors": [],
+    }
     tpl = write_template(tmp_path / "tpl.xlsx")
     # the template's example row names 张三, who exists: importing it works
     r = import_training(db, tpl)

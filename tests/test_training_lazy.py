@@ -58,33 +58,62 @@ def _titles(page):
 def _bulk_sessions(db, n, staff_ids, year=THIS_YEAR):
     """``n`` sessions in ``year`` (one a day from 1 January), session k attended by k % 5 people."""
     with db.begin() as s:
-        rows = [dict(start_date=dt.date(year, 1, 1) + dt.timedelta(days=k % 360),
-                     end_date=dt.date(year, 1, 1) + dt.timedelta(days=k % 360),
-                     title=f"批量培训{k:03d}", form="集中轮训", category="业务知识", hours=1.0, organiser="法制股",
-                     place="会议室", is_monthly_study=False, is_rotation=False, has_exam=False, pass_score=60.0,
-                     notes="") for k in range(n)]
+        rows = [
+            dict(
+                start_date=dt.date(year, 1, 1) + dt.timedelta(days=k % 360),
+                end_date=dt.date(year, 1, 1) + dt.timedelta(days=k % 360),
+                title=f"批量培训{k:03d}",
+                form="集中轮训",
+                category="业务知识",
+                hours=1.0,
+                organiser="法制股",
+                place="会议室",
+                is_monthly_study=False,
+                is_rotation=False,
+                has_exam=False,
+                pass_score=60.0,
+                notes="",
+            )
+            for k in range(n)
+        ]
         s.execute(insert(TrainingSession), rows)
         ids = sorted(s.scalars(select(TrainingSession.id)))
-        att = [dict(session_id=sid, staff_id=staff_ids[j], attended=True, absence_reason="")
-               for k, sid in enumerate(ids) for j in range(k % 5)]
+        att = [
+            dict(session_id=sid, staff_id=staff_ids[j], attended=True, absence_reason="")
+            for k, sid in enumerate(ids)
+            for j in range(k % 5)
+        ]
         s.execute(insert(TrainingAttendance), att)
     return ids
 
 
 # ---- services: the page's SQL sums agree with the full per-person computation ------------------
 
+
 def test_overview_and_people_match_the_brigade_view(db, people):
     add_session(db, JAN, 59.99, [people["a1"], people["a3"]])
     add_session(db, JAN, 0.01, [people["a1"]], category="执法技能")
     add_session(db, JAN, 61, [people["a2"]], category="政治教育")  # political hours do not count
-    add_session(db, dt.date(THIS_YEAR, 2, 1), 70, [people["gone"], AttendanceInput(staff_id=people["b1"], attended=False)])
+    add_session(
+        db,
+        dt.date(THIS_YEAR, 2, 1),
+        70,
+        [people["gone"], AttendanceInput(staff_id=people["b1"], attended=False)],
+    )
     svc = TrainingService(db)
     until = dt.date(THIS_YEAR, 12, 31)
     ov = svc.year_overview(THIS_YEAR, until)
     full = svc.year_summary(THIS_YEAR, until=until)
     counted = [p for p in full if p.counted]
-    assert (ov.sessions, ov.counted, ov.behind) == (4, len(counted), sum(1 for p in counted if p.missing > 0))
-    assert (ov.counted, ov.behind) == (3, 2)  # 甲一 has exactly 60; 甲二 (political only) and 乙一 (absent) are short
+    assert (ov.sessions, ov.counted, ov.behind) == (
+        4,
+        len(counted),
+        sum(1 for p in counted if p.missing > 0),
+    )
+    assert (ov.counted, ov.behind) == (
+        3,
+        2,
+    )  # 甲一 has exactly 60; 甲二 (political only) and 乙一 (absent) are short
     # the person tab offers the brigade view's people in the same order (the departed 甲四 has a record)
     assert [p.staff_id for p in svc.ledger_people(THIS_YEAR, until)] == [p.staff_id for p in full]
     assert people["gone"] in {p.staff_id for p in svc.ledger_people(THIS_YEAR, until)}
@@ -92,10 +121,24 @@ def test_overview_and_people_match_the_brigade_view(db, people):
 
 
 def test_session_ids_filter_and_sort_in_sql(db, people):
-    a = add_session(db, dt.date(THIS_YEAR, 3, 1), 2, [people["a1"], people["a2"], people["b1"]],
-                    title="行政处罚法讲座", form="法治讲堂", category="公共法律知识")
-    b = add_session(db, dt.date(THIS_YEAR, 5, 1), 4, [AttendanceInput(staff_id=people["a1"], attended=False)],
-                    title="岗位练兵", form="岗位练兵", category="执法技能")
+    a = add_session(
+        db,
+        dt.date(THIS_YEAR, 3, 1),
+        2,
+        [people["a1"], people["a2"], people["b1"]],
+        title="行政处罚法讲座",
+        form="法治讲堂",
+        category="公共法律知识",
+    )
+    b = add_session(
+        db,
+        dt.date(THIS_YEAR, 5, 1),
+        4,
+        [AttendanceInput(staff_id=people["a1"], attended=False)],
+        title="岗位练兵",
+        form="岗位练兵",
+        category="执法技能",
+    )
     c = add_session(db, dt.date(THIS_YEAR - 1, 6, 1), 1, [people["a1"]], title="去年的讲座")
     svc = TrainingService(db)
     year = SessionFilter(year=THIS_YEAR)
@@ -103,13 +146,17 @@ def test_session_ids_filter_and_sort_in_sql(db, people):
     assert svc.session_ids(SessionFilter()) == [b, a, c]
     assert svc.session_ids(year, "attendees", descending=True) == [a, b]
     assert svc.session_ids(year, "absent", descending=True) == [b, a]
-    assert svc.session_ids(year, "title", descending=False) == sorted([a, b], key=lambda i: {a: "行政", b: "岗位"}[i])
+    assert svc.session_ids(year, "title", descending=False) == sorted(
+        [a, b], key=lambda i: {a: "行政", b: "岗位"}[i]
+    )
     # text matches what the table shows: title, form, category label, organiser, dates, hours
     assert svc.session_ids(SessionFilter(year=THIS_YEAR, text="讲座")) == [a]
     assert svc.session_ids(SessionFilter(text="讲座")) == [a, c]
     assert svc.session_ids(SessionFilter(year=THIS_YEAR, text="执法技能")) == [b]
     assert svc.session_ids(SessionFilter(year=THIS_YEAR, text=f"{THIS_YEAR}-03")) == [a]
-    assert svc.session_ids(SessionFilter(year=THIS_YEAR, text="100%")) == []  # LIKE wildcards are literal
+    assert (
+        svc.session_ids(SessionFilter(year=THIS_YEAR, text="100%")) == []
+    )  # LIKE wildcards are literal
     assert svc.session_ids(SessionFilter(year=THIS_YEAR, form="法治讲堂")) == [a]
     assert svc.session_ids(SessionFilter(year=THIS_YEAR, category="执法技能")) == [b]
     rows = svc.session_rows([a, b])
@@ -120,10 +167,17 @@ def test_session_ids_filter_and_sort_in_sql(db, people):
 
 # ---- the page -----------------------------------------------------------------------------------
 
+
 def test_opening_loads_only_the_sessions_tab(gui_ctx, people, qtbot):
     add_session(gui_ctx.db, JAN, 30, [people["a1"], people["a2"]], title="春训")
-    add_session(gui_ctx.db, dt.date(THIS_YEAR, 1, 20), 1, [AttendanceInput(staff_id=people["a1"], exam_score=90)],
-                title="1月每月一考", form="考试")
+    add_session(
+        gui_ctx.db,
+        dt.date(THIS_YEAR, 1, 20),
+        1,
+        [AttendanceInput(staff_id=people["a1"], exam_score=90)],
+        title="1月每月一考",
+        form="考试",
+    )
     page = _page(gui_ctx, qtbot)
     assert page.is_loaded(TAB_SESSIONS) and _titles(page) == ["1月每月一考", "春训"]
     assert "培训 2 次" in page.summary.text() and "在岗执法人员 3 人" in page.summary.text()
@@ -132,7 +186,9 @@ def test_opening_loads_only_the_sessions_tab(gui_ctx, people, qtbot):
         assert not page.is_loaded(tab)
     assert not hasattr(page, "b_model") and not hasattr(page, "plan_tab")  # not even built
     page.tabs.setCurrentIndex(TAB_BRIGADE)
-    assert page.is_loaded(TAB_BRIGADE) and len(page.b_model.rows) == 4  # on duty; 甲四 left and has no record
+    assert (
+        page.is_loaded(TAB_BRIGADE) and len(page.b_model.rows) == 4
+    )  # on duty; 甲四 left and has no record
     page.tabs.setCurrentIndex(TAB_EXAMS)
     assert page.e_session.currentText().endswith("1月每月一考") and page.e_model.rowCount() == 1
     page.tabs.setCurrentIndex(TAB_PLAN)
@@ -149,7 +205,9 @@ def test_edit_refreshes_the_tab_shown_and_the_others_when_shown(gui_ctx, people,
     v = svc.get_session(sid)
     data = SessionInput(**{k: getattr(v, k) for k in SessionInput.__dataclass_fields__})
     data.title = "春季轮训"
-    svc.save_session(data, [AttendanceInput(staff_id=people["a1"]), AttendanceInput(staff_id=people["a2"])], sid)
+    svc.save_session(
+        data, [AttendanceInput(staff_id=people["a1"]), AttendanceInput(staff_id=people["a2"])], sid
+    )
     gui_ctx.changed("training")
     # the tab on show is read again at once, the others are marked out of date
     assert {p.name: p.professional for p in page.b_model.rows}["甲二"] == 30
@@ -196,7 +254,15 @@ def test_sessions_table_is_lazy_sorts_and_filters(gui_ctx, people, qtbot, monkey
     qtbot.keyClicks(page.s_search, "17")
     assert sorted(_titles(page)) == [f"批量培训{k}" for k in range(170, 180)]
     page.s_search.clear()
-    add_session(gui_ctx.db, JAN, 2, [people["a1"]], title="法治讲堂", form="法治讲堂", category="公共法律知识")
+    add_session(
+        gui_ctx.db,
+        JAN,
+        2,
+        [people["a1"]],
+        title="法治讲堂",
+        form="法治讲堂",
+        category="公共法律知识",
+    )
     gui_ctx.changed("training")
     page.s_form.setCurrentText("法治讲堂")
     assert _titles(page) == ["法治讲堂"]
@@ -213,12 +279,28 @@ def test_sessions_table_is_lazy_sorts_and_filters(gui_ctx, people, qtbot, monkey
 def test_show_person_before_the_tab_loaded_and_exam_filters(gui_ctx, people, qtbot):
     db = gui_ctx.db
     add_session(db, JAN, 30, [people["a1"], people["a2"]])
-    e1 = add_session(db, dt.date(THIS_YEAR, 1, 20), 1, [AttendanceInput(staff_id=people["a1"], exam_score=90),
-                                                        AttendanceInput(staff_id=people["a2"], exam_score=40)],
-                     title="1月每月一考", form="考试")
-    e2 = add_session(db, dt.date(THIS_YEAR, 2, 20), 1, [AttendanceInput(staff_id=people["a1"], exam_score=80),
-                                                        AttendanceInput(staff_id=people["b1"], attended=False)],
-                     title="2月每月一考", form="考试")
+    e1 = add_session(
+        db,
+        dt.date(THIS_YEAR, 1, 20),
+        1,
+        [
+            AttendanceInput(staff_id=people["a1"], exam_score=90),
+            AttendanceInput(staff_id=people["a2"], exam_score=40),
+        ],
+        title="1月每月一考",
+        form="考试",
+    )
+    e2 = add_session(
+        db,
+        dt.date(THIS_YEAR, 2, 20),
+        1,
+        [
+            AttendanceInput(staff_id=people["a1"], exam_score=80),
+            AttendanceInput(staff_id=people["b1"], attended=False),
+        ],
+        title="2月每月一考",
+        form="考试",
+    )
     page = _page(gui_ctx, qtbot)
     page.show_person(people["a2"])
     assert page.tabs.currentIndex() == TAB_PERSON and page.p_person.currentData() == people["a2"]
@@ -231,7 +313,11 @@ def test_show_person_before_the_tab_loaded_and_exam_filters(gui_ctx, people, qtb
     page.e_session.setCurrentIndex(page.e_session.findData(e1))
     assert page.e_proxy.rowCount() == 1 and "合格率 50%" in page.e_stats.text()
     page.e_session.setCurrentIndex(0)  # every exam of the year
-    assert page.e_model.rowCount() == 4 and page.e_proxy.rowCount() == 2 and not page.notice_btn.isEnabled()
+    assert (
+        page.e_model.rowCount() == 4
+        and page.e_proxy.rowCount() == 2
+        and not page.notice_btn.isEnabled()
+    )
     # another year: every tab shown is read for that year
     page.tabs.setCurrentIndex(TAB_SESSIONS)
     page.year.addItem(f"{THIS_YEAR - 1}年", THIS_YEAR - 1)
@@ -260,7 +346,9 @@ def test_delete_a_session_then_undo_it(gui_ctx, people, qtbot, monkeypatch):
     gui_ctx.changed("training")
     assert _titles(page) == ["道路运输法规"]
     with gui_ctx.db.Session() as s:
-        assert sorted(a.staff_id for a in s.scalars(select(TrainingAttendance))) == sorted([people["a1"], people["a2"]])
+        assert sorted(a.staff_id for a in s.scalars(select(TrainingAttendance))) == sorted(
+            [people["a1"], people["a2"]]
+        )
 
 
 def test_print_the_sessions_list(gui_ctx, people, qtbot, monkeypatch):
@@ -272,7 +360,9 @@ def test_print_the_sessions_list(gui_ctx, people, qtbot, monkeypatch):
     add_session(gui_ctx.db, JAN, 2, [people["a1"]], title="安全生产")
     page = _page(gui_ctx, qtbot)
     shown, docs = [], []
-    monkeypatch.setattr(QPrintPreviewDialog, "exec", lambda self: shown.append(self.windowTitle()) or 0)
+    monkeypatch.setattr(
+        QPrintPreviewDialog, "exec", lambda self: shown.append(self.windowTitle()) or 0
+    )
     real = printing.table_html
     monkeypatch.setattr(printing, "table_html", lambda *a: docs.append(real(*a)) or docs[-1])
     page.s_search.setText("安全")

@@ -28,7 +28,9 @@ def _find(db, as_of, rule):
 
 
 def test_rules_registered():
-    assert {"training_hours_short", "training_plan_missing", "monthly_study_missing"} <= set(rules.labels())
+    assert {"training_hours_short", "training_plan_missing", "monthly_study_missing"} <= set(
+        rules.labels()
+    )
 
 
 def test_hours_short_at_60(db):
@@ -37,7 +39,12 @@ def test_hours_short_at_60(db):
     aux = add_staff(db, "辅助人员", category="执法辅助人员")
     gone = add_staff(db, "已调离", status="调离")
     add_session(db, D(2025, 3, 1), 59.5, [full, short, aux, gone])
-    add_session(db, D(2025, 4, 1), 0.5, [full, AttendanceInput(staff_id=short, attended=False, absence_reason="病假")])
+    add_session(
+        db,
+        D(2025, 4, 1),
+        0.5,
+        [full, AttendanceInput(staff_id=short, attended=False, absence_reason="病假")],
+    )
     add_session(db, D(2025, 5, 1), 20, [short], category="政治教育")  # political does not count
     fs = _find(db, D(2025, 12, 31), "training_hours_short")
     assert [f.subject for f in fs] == ["差半小时"]
@@ -73,10 +80,14 @@ def test_plan_missing_edges(db):
     assert _find(db, D(2025, 3, 31), "training_plan_missing") == []
     fs = _find(db, D(2025, 4, 1), "training_plan_missing")
     assert len(fs) == 1 and fs[0].due == D(2025, 3, 31) and "尚未编制" in fs[0].detail
-    svc.save_plan(2025, [PlanItemInput(month=1, topic="行政处罚法", category="公共法律知识", planned_hours=4)])
+    svc.save_plan(
+        2025, [PlanItemInput(month=1, topic="行政处罚法", category="公共法律知识", planned_hours=4)]
+    )
     assert "草稿" in _find(db, D(2025, 4, 1), "training_plan_missing")[0].detail
     svc.set_plan_status(2025, "已批准", D(2025, 4, 10))
-    assert len(_find(db, D(2025, 4, 9), "training_plan_missing")) == 1  # not yet approved on that day
+    assert (
+        len(_find(db, D(2025, 4, 9), "training_plan_missing")) == 1
+    )  # not yet approved on that day
     assert _find(db, D(2025, 4, 10), "training_plan_missing") == []
     # an approved plan for another year does not count
     assert len(_find(db, D(2026, 4, 1), "training_plan_missing")) == 1
@@ -95,9 +106,13 @@ def test_monthly_study_edges(db):
     assert [f.subject for f in fs] == ["2025-02"] and fs[0].due == D(2025, 2, 28)
     # the running month (April) is not reported until it is over
     assert [f.subject for f in _find(db, D(2025, 4, 30), "monthly_study_missing")] == ["2025-02"]
-    assert [f.subject for f in _find(db, D(2025, 5, 1), "monthly_study_missing")] == ["2025-02", "2025-04"]
+    assert [f.subject for f in _find(db, D(2025, 5, 1), "monthly_study_missing")] == [
+        "2025-02",
+        "2025-04",
+    ]
     assert [f.subject for f in _find(db, D(2024, 12, 31), "monthly_study_missing")] == [
-        f"2024-{m:02d}" for m in range(1, 12)]
+        f"2024-{m:02d}" for m in range(1, 12)
+    ]
 
 
 def test_finished_months():

@@ -25,8 +25,18 @@ from brigade_desk.services.cases import CaseService
 from brigade_desk.services.review import ItemScore, RectificationInput, ReviewService, ScoreInput
 from tests.conftest import IDS, add_officer
 
-TABLES = ("staff", "certificate", "certificate_event", "staff_event", "case_record", "case_officer", "case_review",
-          "review_item", "rectification", "review_sample_case")
+TABLES = (
+    "staff",
+    "certificate",
+    "certificate_event",
+    "staff_event",
+    "case_record",
+    "case_officer",
+    "case_review",
+    "review_item",
+    "rectification",
+    "review_sample_case",
+)
 
 
 def snapshot(db) -> dict[str, list[tuple]]:
@@ -35,7 +45,9 @@ def snapshot(db) -> dict[str, list[tuple]]:
     out = {}
     with db.Session() as s:
         for t in TABLES:
-            cols = [c[1] for c in s.execute(text(f"PRAGMA table_info({t})")) if c[1] != "updated_at"]
+            cols = [
+                c[1] for c in s.execute(text(f"PRAGMA table_info({t})")) if c[1] != "updated_at"
+            ]
             rows = s.execute(text(f"SELECT {', '.join(cols)} FROM {t}"))
             out[t] = sorted(tuple(str(v).removesuffix(".000000") for v in r) for r in rows)
     return out
@@ -68,12 +80,26 @@ def test_undo_a_case_with_officers_reviews_and_sample(db):
     with db.begin() as s:
         o = [add_staff(s, "甲"), add_staff(s, "乙")]
         for i in range(3):
-            add_case(s, f"2025-处罚-{i:03d}", o, decided_on=D(2025, 2, 1), closed_on=D(2025, 3, 1),
-                     fine_amount=Decimal("1234.50"))
+            add_case(
+                s,
+                f"2025-处罚-{i:03d}",
+                o,
+                decided_on=D(2025, 2, 1),
+                closed_on=D(2025, 3, 1),
+                fine_amount=Decimal("1234.50"),
+            )
     rs = ReviewService(db)
     rs.draw_sample(2025, seed=1)
-    rid = rs.save_review("2025-处罚-000", 2025, ScoreInput(reviewer="王五", items={"F2": ItemScore(Decimal(2), "未听取申辩")}))
-    rs.add_rectification(rid, RectificationInput(item_code="F2", problem="补正告知程序", assignee="李四"), today=D(2026, 1, 20))
+    rid = rs.save_review(
+        "2025-处罚-000",
+        2025,
+        ScoreInput(reviewer="王五", items={"F2": ItemScore(Decimal(2), "未听取申辩")}),
+    )
+    rs.add_rectification(
+        rid,
+        RectificationInput(item_code="F2", problem="补正告知程序", assignee="李四"),
+        today=D(2026, 1, 20),
+    )
     before = snapshot(db)
     cs = CaseService(db)
     case_id = cs.find("2025-处罚-000").id
@@ -83,7 +109,9 @@ def test_undo_a_case_with_officers_reviews_and_sample(db):
         assert s.get(CaseRecord, case_id) is None
         for model in (CaseReview, ReviewItem, Rectification):
             assert not s.scalars(select(model)).all()
-        assert not s.scalars(select(ReviewSampleCase).where(ReviewSampleCase.case_id == case_id)).all()
+        assert not s.scalars(
+            select(ReviewSampleCase).where(ReviewSampleCase.case_id == case_id)
+        ).all()
     assert verify_ok(db)  # the reviews went through the ORM: in the trail, no false alarm
     undo.undo(db, got[0])
     assert snapshot(db) == before
@@ -143,4 +171,7 @@ def test_gui_undo_takes_back_several_deletes_newest_first(gui_ctx, roster, qtbot
     w.undo_action.trigger()
     assert [p.name for p in roster.list_staff()] == ["乙"] and "甲" in w.undo_action.text()
     w.undo_action.trigger()
-    assert sorted(p.name for p in roster.list_staff()) == ["乙", "甲"] and not w.undo_action.isEnabled()
+    assert (
+        sorted(p.name for p in roster.list_staff()) == ["乙", "甲"]
+        and not w.undo_action.isEnabled()
+    )

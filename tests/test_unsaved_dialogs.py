@@ -71,17 +71,23 @@ def _dialogs() -> dict[str, Callable[..., QDialog]]:
     return {
         "设置": lambda ctx, _s, _r: SettingsDialog(ctx),
         "新增人员": lambda ctx, _s, _r: roster.StaffDialog(RosterService(ctx.db), None, []),
-        "编辑人员": lambda ctx, sid, _r: roster.StaffDialog(RosterService(ctx.db), RosterService(ctx.db).get(sid), ["一中队"]),
+        "编辑人员": lambda ctx, sid, _r: roster.StaffDialog(
+            RosterService(ctx.db), RosterService(ctx.db).get(sid), ["一中队"]
+        ),
         "证件": lambda ctx, sid, _r: roster.CertDialog(RosterService(ctx.db), sid),
         "证件暂扣": cert_action,
         "培训": lambda ctx, _s, _r: SessionDialog(TrainingService(ctx.db), None),
         "培训形式": lambda ctx, _s, _r: FormsDialog(TrainingService(ctx.db)),
         "案件": lambda ctx, _s, _r: CaseDialog(CaseService(ctx.db), None),
-        "评查": lambda ctx, _s, _r: ScoreDialog(ReviewService(ctx.db), "乐交执罚〔2025〕1号", 2025, "测试"),
+        "评查": lambda ctx, _s, _r: ScoreDialog(
+            ReviewService(ctx.db), "乐交执罚〔2025〕1号", 2025, "测试"
+        ),
         "整改": lambda _c, _s, _r: RectificationDialog(RectificationInput(problem="缺少送达回证")),
         "评查表模板": lambda ctx, _s, _r: TemplateDialog(ReviewService(ctx.db)),
         "音像入库": lambda ctx, _s, _r: av.IngestDialog(ctx, AvService(ctx.db)),
-        "音像记录": lambda ctx, _s, rid: av.RecordDialog(AvService(ctx.db), AvService(ctx.db).detail(rid)),
+        "音像记录": lambda ctx, _s, rid: av.RecordDialog(
+            AvService(ctx.db), AvService(ctx.db).detail(rid)
+        ),
         "文件名规则": lambda ctx, _s, _r: av.PatternDialog(AvService(ctx.db), None),
     }
 
@@ -91,7 +97,11 @@ def _typing_field(dlg: QDialog) -> QWidget:
     for w in dlg.findChildren(QWidget):
         if not (w.isVisible() and w.isEnabled()):
             continue
-        if isinstance(w, QLineEdit) and not w.isReadOnly() and not isinstance(w.parent(), QAbstractSpinBox | QComboBox):
+        if (
+            isinstance(w, QLineEdit)
+            and not w.isReadOnly()
+            and not isinstance(w.parent(), QAbstractSpinBox | QComboBox)
+        ):
             return w
         if isinstance(w, QPlainTextEdit) and not w.isReadOnly():
             return w
@@ -111,7 +121,9 @@ def test_dialog_guards_typed_data(world, qtbot, monkeypatch, name):  # type: ign
     ctx, sid, rid = world
     asked: list[str] = []
     answers: list[QMessageBox.StandardButton] = []
-    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *a: asked.append(text) or answers.pop(0))
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda _p, _t, text, *a: asked.append(text) or answers.pop(0)
+    )
     make = _dialogs()[name]
 
     # nothing changed: Esc closes at once, without a question
@@ -155,7 +167,11 @@ def test_ingest_dialog_after_a_batch_closes_without_asking(world, qtbot, monkeyp
 
     ctx, _sid, _rid = world
     asked: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.No)
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.No,
+    )
     write(tmp_path / "新卡" / "20240601090000_1.mp4", b"a")
     dlg = IngestDialog(ctx, AvService(ctx.db))
     qtbot.addWidget(dlg)
@@ -176,7 +192,11 @@ def test_template_dialog_switching_versions_is_not_a_change(world, qtbot, monkey
 
     ctx, _sid, _rid = world
     asked: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes,
+    )
     dlg = TemplateDialog(ReviewService(ctx.db))
     qtbot.addWidget(dlg)
     dlg.show()

@@ -53,7 +53,9 @@ def test_scrolling_the_settings_form_over_the_ratio_does_not_change_it(gui_ctx, 
     assert ratio.text() == "5.00" and not ratio.hasFocus()
     assert scroll.verticalScrollBar().value() > before  # the wheel scrolled the form instead
     # every spin box and combo box in the form keeps its value under the wheel
-    fields = [w for w in dlg.inputs.values() if isinstance(w, QSpinBox | QDoubleSpinBox | QComboBox)]
+    fields = [
+        w for w in dlg.inputs.values() if isinstance(w, QSpinBox | QDoubleSpinBox | QComboBox)
+    ]
     assert len(fields) > 10
     shown = [(w, w.text() if not isinstance(w, QComboBox) else w.currentText()) for w in fields]
     scroll.verticalScrollBar().setValue(0)
@@ -62,7 +64,9 @@ def test_scrolling_the_settings_form_over_the_ratio_does_not_change_it(gui_ctx, 
         QApplication.processEvents()
         _wheel(w)
         _wheel(w, +1)
-    assert [(w, w.text() if not isinstance(w, QComboBox) else w.currentText()) for w, _t in shown] == shown
+    assert [
+        (w, w.text() if not isinstance(w, QComboBox) else w.currentText()) for w, _t in shown
+    ] == shown
     dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
     with gui_ctx.db.Session() as s:
         assert settings.get(s, settings.LEGAL_REVIEWER_RATIO) == 5.0
@@ -104,7 +108,12 @@ def test_date_edits_and_combos_anywhere_need_focus(qapp, qtbot):
     for w in (date, combo, editable, spin):
         assert w.focusPolicy() == Qt.FocusPolicy.StrongFocus
         _wheel(w)
-    assert date.date() == d0 and combo.currentIndex() == 0 and editable.currentIndex() == 0 and spin.value() == 0
+    assert (
+        date.date() == d0
+        and combo.currentIndex() == 0
+        and editable.currentIndex() == 0
+        and spin.value() == 0
+    )
     editable.setFocus()
     qtbot.waitUntil(lambda: editable.lineEdit().hasFocus() or editable.hasFocus(), timeout=2000)
     _wheel(editable)

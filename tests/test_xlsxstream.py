@@ -15,8 +15,17 @@ from brigade_desk.av import roots
 from brigade_desk.exports.xlsxform import Col, FormInfo
 from brigade_desk.exports.xlsxstream import Section, StreamWorkbook
 
-INFO = FormInfo("某县交通运输综合行政执法大队", dt.date(2026, 10, 9), "张三", "李四", "0123-4567890")
-COLS = [Col("序号", 6), Col("文本", 20), Col("数量", 9, "0.0"), Col("日期", 12), Col("时间", 17), Col("备注", 16)]
+INFO = FormInfo(
+    "某县交通运输综合行政执法大队", dt.date(2026, 10, 9), "张三", "李四", "0123-4567890"
+)
+COLS = [
+    Col("序号", 6),
+    Col("文本", 20),
+    Col("数量", 9, "0.0"),
+    Col("日期", 12),
+    Col("时间", 17),
+    Col("备注", 16),
+]
 
 
 def test_stream_sheet_cells_styles_and_print_setup(tmp_path: Path) -> None:
@@ -34,29 +43,47 @@ def test_stream_sheet_cells_styles_and_print_setup(tmp_path: Path) -> None:
     assert ws["A1"].value == "测试表" and ws["A1"].font.b and ws["A1"].font.name == "黑体"
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert {"A1:F1", "A2:C2", "D2:F2", "B7:F7", "A10:F10"} <= merged
-    assert ws["A2"].value == "填报单位：某县交通运输综合行政执法大队" and ws["D2"].value == "填报日期：2026年10月9日"
-    assert [c.value for c in ws[3]] == [c.header for c in COLS] and ws["A3"].fill.fgColor.rgb.endswith("D9E1F2")
+    assert (
+        ws["A2"].value == "填报单位：某县交通运输综合行政执法大队"
+        and ws["D2"].value == "填报日期：2026年10月9日"
+    )
+    assert [c.value for c in ws[3]] == [c.header for c in COLS] and ws[
+        "A3"
+    ].fill.fgColor.rgb.endswith("D9E1F2")
     # formula-like texts stay text
     for ref in ("B4", "F4", "B5", "E6"):
         assert ws[ref].data_type == "s", ref
-    assert ws["B4"].value == "=SUM(A1:A9)" and ws["F4"].value == "+86 123" and ws["B5"].value == "-1"
+    assert (
+        ws["B4"].value == "=SUM(A1:A9)" and ws["F4"].value == "+86 123" and ws["B5"].value == "-1"
+    )
     # numbers and dates keep their types and formats
     assert ws["C4"].value == 2.25 and ws["C4"].number_format == "0.0"
     assert ws["D4"].value == dt.datetime(2026, 9, 30) and ws["D4"].number_format == "yyyy-mm-dd"
-    assert ws["E4"].value == dt.datetime(2026, 9, 30, 8, 5) and ws["E4"].number_format == "yyyy-mm-dd hh:mm"
+    assert (
+        ws["E4"].value == dt.datetime(2026, 9, 30, 8, 5)
+        and ws["E4"].number_format == "yyyy-mm-dd hh:mm"
+    )
     assert ws["C5"].value == 3.5 and ws["F5"].value == "是" and ws["F6"].value == "否"
     # every body cell bordered, empty ones too; long texts wrap
     for row in ws.iter_rows(min_row=4, max_row=6, max_col=6):
         for c in row:
             assert c.border.left.style == "thin" and c.font.name == "宋体", c.coordinate
-    assert ws["D6"].value is None and ws["C6"].value is None and ws["D5"].border.bottom.style == "thin"
+    assert (
+        ws["D6"].value is None and ws["C6"].value is None and ws["D5"].border.bottom.style == "thin"
+    )
     assert ws["B6"].alignment.wrap_text and not ws["B4"].alignment.wrap_text
     assert ws["B7"].value == "以下为单列人员" and ws["B7"].font.b
     assert ws["F8"].value == "附加" and ws["G8"].value is None
     # footer block, print set-up
     assert ws["A10"].value == "说明文字"
-    assert [ws["A11"].value, ws["C11"].value, ws["E11"].value] == ["填表人：张三", "审核人：李四", "联系电话：0123-4567890"]
-    assert ws.auto_filter.ref == "A3:F8" and ws.freeze_panes == "A4" and ws.print_title_rows == "$3:$3"
+    assert [ws["A11"].value, ws["C11"].value, ws["E11"].value] == [
+        "填表人：张三",
+        "审核人：李四",
+        "联系电话：0123-4567890",
+    ]
+    assert (
+        ws.auto_filter.ref == "A3:F8" and ws.freeze_panes == "A4" and ws.print_title_rows == "$3:$3"
+    )
     assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9"
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
     assert ws.page_setup.fitToWidth in (1, None)  # 1 is the default XlsxWriter leaves out
@@ -65,7 +92,9 @@ def test_stream_sheet_cells_styles_and_print_setup(tmp_path: Path) -> None:
     assert ws.column_dimensions["B"].width == 20 and ws.row_dimensions[1].height == 30
 
 
-def test_stream_workbook_leaves_nothing_when_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stream_workbook_leaves_nothing_when_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp))
@@ -83,12 +112,29 @@ def test_stream_workbook_leaves_nothing_when_stopped(tmp_path: Path, monkeypatch
         wb.add_form_sheet("一", "t", INFO, COLS, [[1]])
         wb.add_form_sheet("二", "t", INFO, COLS, rows())
     assert out.read_bytes() == b"old"  # the old file is untouched
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp", "x.xlsx"] and not list(tmp.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp", "x.xlsx"] and not list(
+        tmp.iterdir()
+    )
 
 
 @pytest.mark.parametrize("root", ["/data/av", "/data/av/", "/", "data/rel", ".", ""])
-@pytest.mark.parametrize("rel", ["a/b.mp4", "2026/10/09/x y.MP4", "a//b", "./a", "a/./b", "a/.", "/abs/x", "a/../b",
-                                 "a\\b", "c:x", ".hidden/f", "a/"])
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "a/b.mp4",
+        "2026/10/09/x y.MP4",
+        "a//b",
+        "./a",
+        "a/./b",
+        "a/.",
+        "/abs/x",
+        "a/../b",
+        "a\\b",
+        "c:x",
+        ".hidden/f",
+        "a/",
+    ],
+)
 def test_path_joiner_matches_resolve(root: str, rel: str) -> None:
     join = roots.path_joiner({1: root})
     assert join(1, rel) == str(roots.resolve(root, rel))

@@ -8,8 +8,16 @@ from typing import Any
 from openpyxl import Workbook
 
 
-def messy_workbook(path: Path, headers: list[str], rows: list[list[Any]], *, title: str = "某县执法人员花名册",
-                   unit_line: bool = True, sheet: str = "花名册", id_col_text: bool = True) -> Path:
+def messy_workbook(
+    path: Path,
+    headers: list[str],
+    rows: list[list[Any]],
+    *,
+    title: str = "某县执法人员花名册",
+    unit_line: bool = True,
+    sheet: str = "花名册",
+    id_col_text: bool = True,
+) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = sheet

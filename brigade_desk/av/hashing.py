@@ -27,8 +27,9 @@ def _check(cancel: threading.Event | None) -> None:
         raise Cancelled()
 
 
-def hash_file(path: Path | str, *, cancel: threading.Event | None = None,
-              on_bytes: ByteCallback | None = None) -> tuple[str, int]:
+def hash_file(
+    path: Path | str, *, cancel: threading.Event | None = None, on_bytes: ByteCallback | None = None
+) -> tuple[str, int]:
     """Return (hex SHA-256, size in bytes read) of the file at ``path``."""
     h = hashlib.sha256()
     buf = bytearray(CHUNK)
@@ -47,8 +48,13 @@ def hash_file(path: Path | str, *, cancel: threading.Event | None = None,
     return h.hexdigest(), total
 
 
-def copy_and_hash(src: Path, tmp_dest: Path, *, cancel: threading.Event | None = None,
-                  on_bytes: ByteCallback | None = None) -> tuple[str, int]:
+def copy_and_hash(
+    src: Path,
+    tmp_dest: Path,
+    *,
+    cancel: threading.Event | None = None,
+    on_bytes: ByteCallback | None = None,
+) -> tuple[str, int]:
     """Copy ``src`` to ``tmp_dest`` (created new, never overwriting) hashing what was read.
 
     The destination is flushed to disk before returning. On any error or cancel the partial

@@ -77,15 +77,24 @@ class IngestResult:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "added": self.added, "duplicates": len(self.duplicates), "skipped": len(self.skipped),
-            "bytes": self.bytes, "seconds": round(self.seconds, 3), "existing": self.existing,
-            "cancelled": self.cancelled, "errors": self.errors, "duplicate_files": self.duplicates,
-            "skipped_files": self.skipped, "renamed_in_archive": self.renamed,
+            "added": self.added,
+            "duplicates": len(self.duplicates),
+            "skipped": len(self.skipped),
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "existing": self.existing,
+            "cancelled": self.cancelled,
+            "errors": self.errors,
+            "duplicate_files": self.duplicates,
+            "skipped_files": self.skipped,
+            "renamed_in_archive": self.renamed,
         }
 
     def summary(self) -> str:
-        s = (f"新增 {self.added} 个，重复 {len(self.duplicates)} 个，已在索引中 {self.existing} 个，"
-             f"跳过 {len(self.skipped)} 个，{self.bytes / 2**20:.1f} MiB，用时 {self.seconds:.1f} 秒")
+        s = (
+            f"新增 {self.added} 个，重复 {len(self.duplicates)} 个，已在索引中 {self.existing} 个，"
+            f"跳过 {len(self.skipped)} 个，{self.bytes / 2**20:.1f} MiB，用时 {self.seconds:.1f} 秒"
+        )
         if self.errors:
             s += f"，出错 {len(self.errors)} 个"
         if self.cancelled:
@@ -121,7 +130,9 @@ def _fmt_bytes(n: int) -> str:
     return f"{n / 2**20:.1f} MiB"
 
 
-def scan(folder: Path, exclude: Path | None = None) -> tuple[list[tuple[Path, os.stat_result]], list[str]]:
+def scan(
+    folder: Path, exclude: Path | None = None
+) -> tuple[list[tuple[Path, os.stat_result]], list[str]]:
     """Media files under ``folder`` in a stable order, and the other files (skipped)."""
     media_files: list[tuple[Path, os.stat_result]] = []
     skipped: list[str] = []
@@ -159,8 +170,9 @@ def _validate(session: Any, opts: IngestOptions) -> None:
         raise ValidationError(errs)
 
 
-def _archive_place(done: _Done, src: Path, archive_root: Path, cancel: threading.Event,
-                   on_bytes: Any) -> None:
+def _archive_place(
+    done: _Done, src: Path, archive_root: Path, cancel: threading.Event, on_bytes: Any
+) -> None:
     """Copy ``src`` into the archive as YYYY/MM/device/name, verified; never overwrite."""
     start = done.start or done.item.mtime
     sub = Path(f"{start:%Y}", f"{start:%m}", _safe_dir(done.device or UNKNOWN_DEVICE))
@@ -201,8 +213,13 @@ def _safe_dir(s: str) -> str:
     return out or UNKNOWN_DEVICE
 
 
-def ingest(db: Database, folder: Path | str, opts: IngestOptions | None = None, *,
-           progress: Progress | None = None) -> IngestResult:
+def ingest(
+    db: Database,
+    folder: Path | str,
+    opts: IngestOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> IngestResult:
     opts = opts or IngestOptions()
     progress = progress or Progress()
     t0 = time.perf_counter()
@@ -217,7 +234,9 @@ def ingest(db: Database, folder: Path | str, opts: IngestOptions | None = None, 
         except OSError as exc:
             raise UserError(describe_os_error(exc, archive_path)) from exc
         if roots.contains(str(archive_path), str(folder)):
-            raise UserError(f"要入库的文件夹 {folder} 位于归档位置 {archive_path} 之内，请直接入库而不复制。")
+            raise UserError(
+                f"要入库的文件夹 {folder} 位于归档位置 {archive_path} 之内，请直接入库而不复制。"
+            )
 
     with db.begin() as s:
         _validate(s, opts)
@@ -227,19 +246,28 @@ def ingest(db: Database, folder: Path | str, opts: IngestOptions | None = None, 
         if archive_path is not None:
             arch = roots.ensure_root(s, archive_path, archive=True)
             arch_id, archive_path = arch.id, Path(arch.path)
-        batch = AvIngestBatch(folder=str(folder), started_at=dt.datetime.now(),
-                              copy_to=str(archive_path or ""))
+        batch = AvIngestBatch(
+            folder=str(folder), started_at=dt.datetime.now(), copy_to=str(archive_path or "")
+        )
         s.add(batch)
         s.flush()
         batch_id = batch.id
         pats: list[CompiledPattern] = load(s)
-        by_device = {b: i for i, b in s.execute(select(Staff.id, Staff.bodycam_no).where(Staff.bodycam_no != ""))}
+        by_device = {
+            b: i
+            for i, b in s.execute(select(Staff.id, Staff.bodycam_no).where(Staff.bodycam_no != ""))
+        }
         by_code = dict(s.execute(select(Certificate.cert_no, Certificate.staff_id)).all())
         known: dict[str, int] = {}
-        for rel, size in s.execute(select(AvRecord.rel_path, AvRecord.size).where(AvRecord.root_id == root_id)):
+        for rel, size in s.execute(
+            select(AvRecord.rel_path, AvRecord.size).where(AvRecord.root_id == root_id)
+        ):
             known[rel] = size
-        for rel, size in s.execute(select(AvRecord.source_rel_path, AvRecord.size)
-                                   .where(AvRecord.source_root_id == root_id)):
+        for rel, size in s.execute(
+            select(AvRecord.source_rel_path, AvRecord.size).where(
+                AvRecord.source_root_id == root_id
+            )
+        ):
             known[rel] = size
         case_perm = bool(settings.get(s, settings.AV_CASE_PERMANENT))
         retention = dict(settings.get(s, settings.AV_RETENTION_YEARS) or {})
@@ -253,7 +281,12 @@ def ingest(db: Database, folder: Path | str, opts: IngestOptions | None = None, 
             if known[rel] == st.st_size:
                 result.existing += 1
             else:
-                result.errors.append({"path": str(p), "message": "索引中已有此路径但文件大小不同（文件可能被改动），未重复入库；请运行校验。"})
+                result.errors.append(
+                    {
+                        "path": str(p),
+                        "message": "索引中已有此路径但文件大小不同（文件可能被改动），未重复入库；请运行校验。",
+                    }
+                )
             continue
         items.append(_Item(p, rel, st.st_size, dt.datetime.fromtimestamp(st.st_mtime)))
 
@@ -287,13 +320,20 @@ def ingest(db: Database, folder: Path | str, opts: IngestOptions | None = None, 
             result.errors.append({"path": str(it.path), "message": d.error})
             return
         with db.begin() as s:
-            dup = s.execute(select(AvRecord.id, AvRecord.root_id, AvRecord.rel_path)
-                            .where(AvRecord.sha256 == d.sha)).first()
+            dup = s.execute(
+                select(AvRecord.id, AvRecord.root_id, AvRecord.rel_path).where(
+                    AvRecord.sha256 == d.sha
+                )
+            ).first()
             if dup is not None:
                 rmap = roots.roots_map(s)
                 s.add(AvDuplicate(batch_id=batch_id, record_id=dup.id, path=str(it.path)))
-                result.duplicates.append({"path": str(it.path),
-                                          "existing": str(roots.resolve(rmap[dup.root_id], dup.rel_path))})
+                result.duplicates.append(
+                    {
+                        "path": str(it.path),
+                        "existing": str(roots.resolve(rmap[dup.root_id], dup.rel_path)),
+                    }
+                )
                 if d.archive_created is not None:
                     d.archive_created.unlink(missing_ok=True)
                     d.archive_created = None
@@ -304,27 +344,45 @@ def ingest(db: Database, folder: Path | str, opts: IngestOptions | None = None, 
             if officer is None:
                 officer = opts.officer_id
             # the batch's officer(s) accompany the one the camera names (enforcement by two)
-            second = [o for o in (opts.officer_id, opts.officer2_id) if o is not None and o != officer]
+            second = [
+                o for o in (opts.officer_id, opts.officer2_id) if o is not None and o != officer
+            ]
             officer2 = second[0] if second else None
             activity = opts.activity or Activity.OTHER
             keep = None if (opts.case_no and case_perm) else retention.get(activity)
             rec = AvRecord(
                 root_id=arch_id if arch_id is not None else root_id,
                 rel_path=d.archive_rel if arch_id is not None else it.rel,
-                file_name=it.path.name, size=it.size, sha256=d.sha, file_mtime=it.mtime,
-                media_start=d.start or it.mtime, time_source="文件名" if d.start else "文件时间",
-                duration_s=d.duration, pattern_name=d.info.pattern, device_no=d.device,
-                officer_code=d.info.officer, officer_id=officer, officer2_id=officer2,
-                activity=activity, case_no=normalize_case_no(opts.case_no), target=opts.target.strip(),
-                place=opts.place.strip(), notes=opts.notes, important=d.info.important,
-                retention_years=keep, batch_id=batch_id, ingested_at=dt.datetime.now(),
+                file_name=it.path.name,
+                size=it.size,
+                sha256=d.sha,
+                file_mtime=it.mtime,
+                media_start=d.start or it.mtime,
+                time_source="文件名" if d.start else "文件时间",
+                duration_s=d.duration,
+                pattern_name=d.info.pattern,
+                device_no=d.device,
+                officer_code=d.info.officer,
+                officer_id=officer,
+                officer2_id=officer2,
+                activity=activity,
+                case_no=normalize_case_no(opts.case_no),
+                target=opts.target.strip(),
+                place=opts.place.strip(),
+                notes=opts.notes,
+                important=d.info.important,
+                retention_years=keep,
+                batch_id=batch_id,
+                ingested_at=dt.datetime.now(),
                 source_root_id=root_id if arch_id is not None else None,
                 source_rel_path=it.rel if arch_id is not None else None,
             )
             s.add(rec)
         d.archive_created = None  # now indexed: it stays
         if d.renamed_from:
-            result.renamed.append({"path": d.renamed_from, "to": str(roots.resolve(str(archive_path), d.archive_rel))})
+            result.renamed.append(
+                {"path": d.renamed_from, "to": str(roots.resolve(str(archive_path), d.archive_rel))}
+            )
         result.added += 1
         result.bytes += it.size
 
@@ -336,7 +394,11 @@ def ingest(db: Database, folder: Path | str, opts: IngestOptions | None = None, 
     def report() -> None:
         with lock:
             b = counters["bytes"]
-        progress.update(b, total_bytes, f"{done_files}/{n_files} 个文件，{_fmt_bytes(b)} / {_fmt_bytes(total_bytes)}")
+        progress.update(
+            b,
+            total_bytes,
+            f"{done_files}/{n_files} 个文件，{_fmt_bytes(b)} / {_fmt_bytes(total_bytes)}",
+        )
         progress.check()  # a cancel pressed while the listener ran counts at once
 
     pool = ThreadPoolExecutor(max_workers=opts.workers, thread_name_prefix="av-hash")
@@ -389,4 +451,3 @@ def _finish(db: Database, batch_id: int, result: IngestResult, t0: float) -> Non
         b.finished_at = dt.datetime.now()
         b.added, b.duplicates, b.existing = result.added, len(result.duplicates), result.existing
         b.skipped, b.bytes, b.cancelled = len(result.skipped), result.bytes, result.cancelled
-

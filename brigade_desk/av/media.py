@@ -10,7 +10,21 @@ import struct
 import wave
 from pathlib import Path
 
-VIDEO_EXT = {".mp4", ".mov", ".avi", ".mkv", ".wmv", ".flv", ".3gp", ".m4v", ".mts", ".ts", ".asf", ".mpg", ".mpeg"}
+VIDEO_EXT = {
+    ".mp4",
+    ".mov",
+    ".avi",
+    ".mkv",
+    ".wmv",
+    ".flv",
+    ".3gp",
+    ".m4v",
+    ".mts",
+    ".ts",
+    ".asf",
+    ".mpg",
+    ".mpeg",
+}
 AUDIO_EXT = {".wav", ".mp3", ".m4a", ".aac", ".amr", ".wma", ".ogg", ".flac"}
 PHOTO_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".heic", ".tif", ".tiff", ".gif", ".webp"}
 MEDIA_EXT = VIDEO_EXT | AUDIO_EXT | PHOTO_EXT

@@ -77,10 +77,14 @@ def compile_regex(name: str, regex: str) -> re.Pattern[str]:
     unknown = set(rx.groupindex) - set(GROUPS)
     if unknown:
         raise ValidationError(
-            {"regex": f"「正则表达式」含未知分组 {', '.join(sorted(unknown))}；可用分组：{', '.join(GROUPS)}"}
+            {
+                "regex": f"「正则表达式」含未知分组 {', '.join(sorted(unknown))}；可用分组：{', '.join(GROUPS)}"
+            }
         )
     if not set(rx.groupindex) & {"officer", "device", "start", "imp"}:
-        raise ValidationError({"regex": "「正则表达式」至少要有 officer、device、start、imp 分组之一"})
+        raise ValidationError(
+            {"regex": "「正则表达式」至少要有 officer、device、start、imp 分组之一"}
+        )
     return rx
 
 
@@ -143,6 +147,8 @@ def seed_defaults(session: Session) -> int:
     n = 0
     for name, regex, prio, notes in DEFAULT_PATTERNS:
         if name not in have:
-            session.add(AvNamePattern(name=name, regex=regex, priority=prio, enabled=True, notes=notes))
+            session.add(
+                AvNamePattern(name=name, regex=regex, priority=prio, enabled=True, notes=notes)
+            )
             n += 1
     return n

@@ -47,7 +47,10 @@ def path_joiner(root_paths: dict[int, str]) -> Callable[[int, str], str]:
             root = root_paths[root_id]
             p = Path(root)
             text = str(p)
-            b = bases[root_id] = (root, (text if text.endswith(os.sep) else text + os.sep) if p.root else None)
+            b = bases[root_id] = (
+                root,
+                (text if text.endswith(os.sep) else text + os.sep) if p.root else None,
+            )
         if b[1] is not None and _plain_rel(rel_path):
             return b[1] + (rel_path if os.sep == "/" else rel_path.replace("/", os.sep))
         return str(resolve(b[0], rel_path))
@@ -57,8 +60,17 @@ def path_joiner(root_paths: dict[int, str]) -> Callable[[int, str], str]:
 
 def _plain_rel(rel: str) -> bool:
     """No empty, ``.``, drive or backslash part: pathlib would keep every part as it is."""
-    return bool(rel) and not (rel[0] == "/" or rel[-1] == "/" or "//" in rel or "\\" in rel or ":" in rel
-                              or rel == "." or rel.startswith("./") or rel.endswith("/.") or "/./" in rel)
+    return bool(rel) and not (
+        rel[0] == "/"
+        or rel[-1] == "/"
+        or "//" in rel
+        or "\\" in rel
+        or ":" in rel
+        or rel == "."
+        or rel.startswith("./")
+        or rel.endswith("/.")
+        or "/./" in rel
+    )
 
 
 def contains(root: str, path: str) -> bool:
@@ -66,14 +78,18 @@ def contains(root: str, path: str) -> bool:
     return p == r or p.startswith(r.rstrip(os.sep) + os.sep)
 
 
-def find_root(session: Session, folder: Path, *, archive: bool | None = None) -> AvStorageRoot | None:
+def find_root(
+    session: Session, folder: Path, *, archive: bool | None = None
+) -> AvStorageRoot | None:
     """The innermost registered root that contains ``folder``."""
     q = select(AvStorageRoot)
     if archive is not None:
         q = q.where(AvStorageRoot.is_archive.is_(archive))
     best: AvStorageRoot | None = None
     for r in session.scalars(q):
-        if contains(r.path, str(folder)) and (best is None or len(norm(r.path)) > len(norm(best.path))):
+        if contains(r.path, str(folder)) and (
+            best is None or len(norm(r.path)) > len(norm(best.path))
+        ):
             best = r
     return best
 

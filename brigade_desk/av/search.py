@@ -51,8 +51,11 @@ def unigrams(value: str | None) -> str | None:
 
 
 def available(s: Session | Connection) -> bool:
-    n = s.execute(select(func.count()).select_from(table("sqlite_master", column("name"), column("type")))
-                  .where(column("type") == "table", column("name").in_([TRI, UNI]))).scalar()
+    n = s.execute(
+        select(func.count())
+        .select_from(table("sqlite_master", column("name"), column("type")))
+        .where(column("type") == "table", column("name").in_([TRI, UNI]))
+    ).scalar()
     return n == 2
 
 
@@ -74,8 +77,12 @@ def match_ids(query: str, columns: Sequence[str]) -> Any:
 def match_count(s: Session, query: str, columns: Sequence[str]) -> int:
     tbl, expr = match_query(query, columns)
     t = table(tbl, column("rowid"))
-    return int(s.execute(select(func.count()).select_from(t).where(literal_column(tbl).op("MATCH")(expr))).scalar()
-               or 0)
+    return int(
+        s.execute(
+            select(func.count()).select_from(t).where(literal_column(tbl).op("MATCH")(expr))
+        ).scalar()
+        or 0
+    )
 
 
 def like_condition(query: str, columns: Sequence[str]) -> ColumnElement[bool]:
@@ -100,4 +107,6 @@ def fill(conn: Any, after_id: int = 0) -> None:
         chunk = cur.fetchmany(20_000)
         if not chunk:
             break
-        conn.executemany(sql, [(r[0], unigrams(r[1]), *(repeated(v) for v in r[2:])) for r in chunk])
+        conn.executemany(
+            sql, [(r[0], unigrams(r[1]), *(repeated(v) for v in r[2:])) for r in chunk]
+        )

@@ -111,7 +111,9 @@ class AvDetail:
     ingested_at: dt.datetime
     status: str
     verified_at: dt.datetime | None
-    checks: list[tuple[dt.datetime, str, str]] = field(default_factory=list)  # (run start, status, detail)
+    checks: list[tuple[dt.datetime, str, str]] = field(
+        default_factory=list
+    )  # (run start, status, detail)
     duplicates: list[str] = field(default_factory=list)
 
 
@@ -180,8 +182,20 @@ class CaseSummary:
     last: dt.datetime | None
 
 
-SORT_KEYS = ("media_start", "case_no", "target", "activity", "device_no", "officers", "file_name",
-             "duration_s", "size", "important", "status", "place")
+SORT_KEYS = (
+    "media_start",
+    "case_no",
+    "target",
+    "activity",
+    "device_no",
+    "officers",
+    "file_name",
+    "duration_s",
+    "size",
+    "important",
+    "status",
+    "place",
+)
 INDEXED_SORTS = frozenset(SORT_KEYS) - {"officers", "status"}  # columns of av_record with an index
 DRIVE_MAX = 5_000  # a text condition matching more records than this only filters the sorted walk
 
@@ -239,13 +253,18 @@ class AvService:
         if f.case_no.strip() and f.case_exact:
             q = q.where(AvRecord.case_no == normalize_case_no(f.case_no))
         if f.officer_id is not None:
-            q = q.where(or_(AvRecord.officer_id == f.officer_id, AvRecord.officer2_id == f.officer_id))
+            q = q.where(
+                or_(AvRecord.officer_id == f.officer_id, AvRecord.officer2_id == f.officer_id)
+            )
         if f.activity:
             q = q.where(AvRecord.activity == f.activity)
         if f.date_from:
             q = q.where(AvRecord.media_start >= dt.datetime.combine(f.date_from, dt.time()))
         if f.date_to:
-            q = q.where(AvRecord.media_start < dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time()))
+            q = q.where(
+                AvRecord.media_start
+                < dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time())
+            )
         if f.important_only:
             q = q.where(AvRecord.important.is_(True))
         if f.status == "unchecked":
@@ -256,7 +275,9 @@ class AvService:
             q = q.where(AvRecordCheck.status == f.status)
         return q
 
-    def _ordered(self, f: AvFilter, sort: str, descending: bool, drive: bool | None = None) -> tuple[Select[Any], Any]:
+    def _ordered(
+        self, f: AvFilter, sort: str, descending: bool, drive: bool | None = None
+    ) -> tuple[Select[Any], Any]:
         """SELECT av_record.id … filtered and sorted (the id breaks ties); also the sort column."""
         sort = sort if sort in SORT_KEYS else "media_start"
         q = select(AvRecord.id)
@@ -273,7 +294,10 @@ class AvService:
         if drive is None:
             drive = self._drive(f, sort)
         q = self._filtered(q, f, drive)
-        return q.order_by(col.desc() if descending else col.asc(), AvRecord.id.desc() if descending else AvRecord.id), col
+        return q.order_by(
+            col.desc() if descending else col.asc(),
+            AvRecord.id.desc() if descending else AvRecord.id,
+        ), col
 
     def _drive(self, f: AvFilter, sort: str) -> bool:
         """Whether the text conditions should drive the paged query (see ``_text``)."""
@@ -294,8 +318,14 @@ class AvService:
         with self.db.Session() as s:
             return int(s.scalar(self._filtered(q, f)) or 0)
 
-    def page(self, f: AvFilter, sort: str = "media_start", descending: bool = True, offset: int = 0,
-             limit: int = 200) -> list[AvRow]:
+    def page(
+        self,
+        f: AvFilter,
+        sort: str = "media_start",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 200,
+    ) -> list[AvRow]:
         """One window of the matching records in display order (sorted and cut in SQL)."""
         q, _col = self._ordered(f, sort, descending)
         with self.db.Session() as s:
@@ -318,17 +348,36 @@ class AvService:
             if got is None:
                 return -1
             before = sorted_before(col, AvRecord.id, got[1], record_id, descending)
-            n = s.scalar(select(func.count()).select_from(q.order_by(None).where(before).subquery()))
+            n = s.scalar(
+                select(func.count()).select_from(q.order_by(None).where(before).subquery())
+            )
         return int(n or 0)
 
     def rows(self, ids: Sequence[int]) -> list[AvRow]:
         o1, o2 = aliased(Staff), aliased(Staff)
-        q = (select(AvRecord.id, AvRecord.media_start, AvRecord.case_no, AvRecord.target, AvRecord.activity,
-                    AvRecord.device_no, o1.name, o2.name, AvRecord.officer_code, AvRecord.file_name,
-                    AvRecord.duration_s, AvRecord.size, AvRecord.important, AvRecordCheck.status, AvRecord.place)
-             .outerjoin(o1, o1.id == AvRecord.officer_id).outerjoin(o2, o2.id == AvRecord.officer2_id)
-             .outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
-             .where(AvRecord.id.in_(list(ids))))
+        q = (
+            select(
+                AvRecord.id,
+                AvRecord.media_start,
+                AvRecord.case_no,
+                AvRecord.target,
+                AvRecord.activity,
+                AvRecord.device_no,
+                o1.name,
+                o2.name,
+                AvRecord.officer_code,
+                AvRecord.file_name,
+                AvRecord.duration_s,
+                AvRecord.size,
+                AvRecord.important,
+                AvRecordCheck.status,
+                AvRecord.place,
+            )
+            .outerjoin(o1, o1.id == AvRecord.officer_id)
+            .outerjoin(o2, o2.id == AvRecord.officer2_id)
+            .outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
+            .where(AvRecord.id.in_(list(ids)))
+        )
         with self.db.Session() as s:
             got = {r[0]: r for r in s.execute(q)}
         out = []
@@ -337,8 +386,23 @@ class AvService:
             if r is None:
                 continue
             names = "、".join(n for n in (r[6], r[7]) if n) or r[8]
-            out.append(AvRow(r[0], r[1], r[2], r[3], r[4], r[5], names, r[9], r[10], r[11], bool(r[12]),
-                             r[13] or "", r[14]))
+            out.append(
+                AvRow(
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    names,
+                    r[9],
+                    r[10],
+                    r[11],
+                    bool(r[12]),
+                    r[13] or "",
+                    r[14],
+                )
+            )
         return out
 
     def count_all(self) -> int:
@@ -353,27 +417,56 @@ class AvService:
                 raise UserError(f"音像记录 #{record_id} 不存在（可能已被删除）")
             rmap = {x.id: x for x in s.scalars(select(AvStorageRoot))}
             root = rmap[r.root_id]
-            names = [s.get(Staff, i).name for i in (r.officer_id, r.officer2_id) if i and s.get(Staff, i)]  # type: ignore[union-attr]
+            names = [
+                s.get(Staff, i).name for i in (r.officer_id, r.officer2_id) if i and s.get(Staff, i)
+            ]  # type: ignore[union-attr]
             chk = s.get(AvRecordCheck, record_id)
-            checks = [(run_start, st, det) for run_start, st, det in s.execute(
-                select(AvVerifyRun.started_at, AvVerifyResult.status, AvVerifyResult.detail)
-                .join(AvVerifyRun, AvVerifyRun.id == AvVerifyResult.run_id)
-                .where(AvVerifyResult.record_id == record_id).order_by(AvVerifyRun.started_at.desc()).limit(20))]
-            dups = list(s.scalars(select(AvDuplicate.path).where(AvDuplicate.record_id == record_id)))
+            checks = [
+                (run_start, st, det)
+                for run_start, st, det in s.execute(
+                    select(AvVerifyRun.started_at, AvVerifyResult.status, AvVerifyResult.detail)
+                    .join(AvVerifyRun, AvVerifyRun.id == AvVerifyResult.run_id)
+                    .where(AvVerifyResult.record_id == record_id)
+                    .order_by(AvVerifyRun.started_at.desc())
+                    .limit(20)
+                )
+            ]
+            dups = list(
+                s.scalars(select(AvDuplicate.path).where(AvDuplicate.record_id == record_id))
+            )
             src = ""
             if r.source_root_id is not None and r.source_rel_path:
                 src = str(roots.resolve(rmap[r.source_root_id].path, r.source_rel_path))
             return AvDetail(
-                id=r.id, path=str(roots.resolve(root.path, r.rel_path)), root_name=root.name,
-                root_reachable=roots.Path(root.path).is_dir(), file_name=r.file_name, size=r.size,
-                sha256=r.sha256, media_start=r.media_start, time_source=r.time_source, duration_s=r.duration_s,
-                pattern_name=r.pattern_name, device_no=r.device_no, officer_code=r.officer_code,
-                officer_id=r.officer_id, officer2_id=r.officer2_id, officers="、".join(names),
-                activity=r.activity, case_no=r.case_no, target=r.target, place=r.place, notes=r.notes,
+                id=r.id,
+                path=str(roots.resolve(root.path, r.rel_path)),
+                root_name=root.name,
+                root_reachable=roots.Path(root.path).is_dir(),
+                file_name=r.file_name,
+                size=r.size,
+                sha256=r.sha256,
+                media_start=r.media_start,
+                time_source=r.time_source,
+                duration_s=r.duration_s,
+                pattern_name=r.pattern_name,
+                device_no=r.device_no,
+                officer_code=r.officer_code,
+                officer_id=r.officer_id,
+                officer2_id=r.officer2_id,
+                officers="、".join(names),
+                activity=r.activity,
+                case_no=r.case_no,
+                target=r.target,
+                place=r.place,
+                notes=r.notes,
                 important=r.important,
                 retention="永久" if r.retention_years is None else f"{r.retention_years} 年",
-                source_path=src, ingested_at=r.ingested_at, status=chk.status if chk else "",
-                verified_at=chk.verified_at if chk else None, checks=checks, duplicates=dups,
+                source_path=src,
+                ingested_at=r.ingested_at,
+                status=chk.status if chk else "",
+                verified_at=chk.verified_at if chk else None,
+                checks=checks,
+                duplicates=dups,
             )
 
     def update(self, record_id: int, e: AvEdit) -> None:
@@ -398,39 +491,72 @@ class AvService:
                 sid = getattr(e, key)
                 if sid is not None and s.get(Staff, sid) is None:
                     raise ValidationError({key: f"「执法人员」编号 {sid} 不在花名册中"})
-            r.case_no, r.activity, r.target = normalize_case_no(e.case_no), e.activity, e.target.strip()
+            r.case_no, r.activity, r.target = (
+                normalize_case_no(e.case_no),
+                e.activity,
+                e.target.strip(),
+            )
             r.place, r.notes, r.important = e.place.strip(), e.notes, e.important
             r.officer_id, r.officer2_id = e.officer_id, e.officer2_id
             if r.case_no and settings.get(s, settings.AV_CASE_PERMANENT):
                 r.retention_years = None
             else:
-                r.retention_years = (settings.get(s, settings.AV_RETENTION_YEARS) or {}).get(r.activity)
+                r.retention_years = (settings.get(s, settings.AV_RETENTION_YEARS) or {}).get(
+                    r.activity
+                )
 
     def officers(self) -> list[tuple[int, str]]:
         with self.db.Session() as s:
-            rows = s.execute(select(Staff.id, Staff.name, Staff.squad, Staff.bodycam_no)
-                             .order_by(Staff.squad, Staff.name)).all()
+            rows = s.execute(
+                select(Staff.id, Staff.name, Staff.squad, Staff.bodycam_no).order_by(
+                    Staff.squad, Staff.name
+                )
+            ).all()
         return [(i, f"{n}（{sq}{'，' + b if b else ''}）") for i, n, sq, b in rows]
 
     # ---- verification -------------------------------------------------------------------------
     def runs(self, limit: int = 200) -> list[RunView]:
         with self.db.Session() as s:
-            return [RunView(r.id, r.started_at, r.finished_at, r.scope, r.checked, r.ok, r.modified, r.missing,
-                            r.moved, r.cancelled)
-                    for r in s.scalars(select(AvVerifyRun).order_by(AvVerifyRun.started_at.desc()).limit(limit))]
+            return [
+                RunView(
+                    r.id,
+                    r.started_at,
+                    r.finished_at,
+                    r.scope,
+                    r.checked,
+                    r.ok,
+                    r.modified,
+                    r.missing,
+                    r.moved,
+                    r.cancelled,
+                )
+                for r in s.scalars(
+                    select(AvVerifyRun).order_by(AvVerifyRun.started_at.desc()).limit(limit)
+                )
+            ]
 
-    def run_results(self, run_id: int, problems_only: bool = True, limit: int = 50_000) -> list[ResultView]:
+    def run_results(
+        self, run_id: int, problems_only: bool = True, limit: int = 50_000
+    ) -> list[ResultView]:
         q = select(AvVerifyResult).where(AvVerifyResult.run_id == run_id)
         if problems_only:
             q = q.where(AvVerifyResult.status != "ok")
         with self.db.Session() as s:
-            return [ResultView(r.record_id, r.status, r.path, r.new_path, r.detail)
-                    for r in s.scalars(q.order_by(AvVerifyResult.status, AvVerifyResult.id).limit(limit))]
+            return [
+                ResultView(r.record_id, r.status, r.path, r.new_path, r.detail)
+                for r in s.scalars(
+                    q.order_by(AvVerifyResult.status, AvVerifyResult.id).limit(limit)
+                )
+            ]
 
     def status_counts(self) -> dict[str, int]:
         with self.db.Session() as s:
             total = int(s.scalar(select(func.count(AvRecord.id))) or 0)
-            got = dict(s.execute(select(AvRecordCheck.status, func.count()).group_by(AvRecordCheck.status)).all())
+            got = dict(
+                s.execute(
+                    select(AvRecordCheck.status, func.count()).group_by(AvRecordCheck.status)
+                ).all()
+            )
         got["unchecked"] = total - sum(got.values())
         got["total"] = total
         return got
@@ -438,9 +564,20 @@ class AvService:
     # ---- storage roots and patterns ------------------------------------------------------------
     def roots(self) -> list[RootView]:
         with self.db.Session() as s:
-            counts = dict(s.execute(select(AvRecord.root_id, func.count()).group_by(AvRecord.root_id)).all())
-            return [RootView(r.id, r.name, r.path, r.is_archive, counts.get(r.id, 0), roots.Path(r.path).is_dir())
-                    for r in s.scalars(select(AvStorageRoot).order_by(AvStorageRoot.id))]
+            counts = dict(
+                s.execute(select(AvRecord.root_id, func.count()).group_by(AvRecord.root_id)).all()
+            )
+            return [
+                RootView(
+                    r.id,
+                    r.name,
+                    r.path,
+                    r.is_archive,
+                    counts.get(r.id, 0),
+                    roots.Path(r.path).is_dir(),
+                )
+                for r in s.scalars(select(AvStorageRoot).order_by(AvStorageRoot.id))
+            ]
 
     def set_root_path(self, root_id: int, path: str) -> None:
         with self.db.begin() as s:
@@ -448,11 +585,22 @@ class AvService:
 
     def patterns(self) -> list[PatternView]:
         with self.db.Session() as s:
-            return [PatternView(p.id, p.name, p.regex, p.priority, p.enabled, p.notes)
-                    for p in s.scalars(select(AvNamePattern).order_by(AvNamePattern.priority, AvNamePattern.id))]
+            return [
+                PatternView(p.id, p.name, p.regex, p.priority, p.enabled, p.notes)
+                for p in s.scalars(
+                    select(AvNamePattern).order_by(AvNamePattern.priority, AvNamePattern.id)
+                )
+            ]
 
-    def save_pattern(self, pattern_id: int | None, name: str, regex: str, priority: int, enabled: bool,
-                     notes: str = "") -> int:
+    def save_pattern(
+        self,
+        pattern_id: int | None,
+        name: str,
+        regex: str,
+        priority: int,
+        enabled: bool,
+        notes: str = "",
+    ) -> int:
         pat.compile_regex(name, regex)
         with self.db.begin() as s:
             clash = s.scalar(select(AvNamePattern.id).where(AvNamePattern.name == name.strip()))
@@ -462,7 +610,13 @@ class AvService:
             if p is None:
                 p = AvNamePattern()
                 s.add(p)
-            p.name, p.regex, p.priority, p.enabled, p.notes = name.strip(), regex, priority, enabled, notes
+            p.name, p.regex, p.priority, p.enabled, p.notes = (
+                name.strip(),
+                regex,
+                priority,
+                enabled,
+                notes,
+            )
             s.flush()
             return p.id
 
@@ -487,16 +641,36 @@ class AvService:
 
     @staticmethod
     def _cases(s: Session) -> tuple[CaseSummary, ...]:
-        rows = s.connection().execute(
-            select(AvRecord.case_no, func.count(), func.group_concat(AvRecord.activity.distinct()),
-                   func.min(AvRecord.media_start), func.max(AvRecord.media_start))
-            .where(AvRecord.case_no != "").group_by(AvRecord.case_no)).all()
+        rows = (
+            s.connection()
+            .execute(
+                select(
+                    AvRecord.case_no,
+                    func.count(),
+                    func.group_concat(AvRecord.activity.distinct()),
+                    func.min(AvRecord.media_start),
+                    func.max(AvRecord.media_start),
+                )
+                .where(AvRecord.case_no != "")
+                .group_by(AvRecord.case_no)
+            )
+            .all()
+        )
         missing: dict[str, list[str]] = {}
         for f in av_rules.check_full_process(s, dt.date.today()):
             missing.setdefault(f.subject, []).append(f.ref)
         register = av_rules.case_numbers(s) or []
-        out = {c: CaseSummary(c, int(n), "、".join(sorted((a or "").split(","))), "、".join(missing.get(c, [])),
-                              lo, hi) for c, n, a, lo, hi in rows}
+        out = {
+            c: CaseSummary(
+                c,
+                int(n),
+                "、".join(sorted((a or "").split(","))),
+                "、".join(missing.get(c, [])),
+                lo,
+                hi,
+            )
+            for c, n, a, lo, hi in rows
+        }
         for c in register:
             if c not in out:
                 out[c] = CaseSummary(c, 0, "", "、".join(missing.get(c, [])), None, None)
@@ -508,8 +682,10 @@ class AvService:
         with self.db.Session() as s:
             if av_rules.case_numbers(s) is None:
                 return None
-            row = s.execute(text(f"SELECT 1 FROM {av_rules.CASE_TABLE} WHERE case_no = :c"),
-                            {"c": normalize_case_no(case_no)}).first()
+            row = s.execute(
+                text(f"SELECT 1 FROM {av_rules.CASE_TABLE} WHERE case_no = :c"),
+                {"c": normalize_case_no(case_no)},
+            ).first()
         return row is not None
 
     def case_text(self, case_no: str) -> list[tuple[str, str]]:
@@ -517,7 +693,13 @@ class AvService:
         with self.db.Session() as s:
             if av_rules.case_activities(s) is None:
                 return []
-            row = s.execute(text(f"SELECT * FROM {av_rules.CASE_TABLE} WHERE case_no = :c"), {"c": case_no}).mappings().first()
+            row = (
+                s.execute(
+                    text(f"SELECT * FROM {av_rules.CASE_TABLE} WHERE case_no = :c"), {"c": case_no}
+                )
+                .mappings()
+                .first()
+            )
         if row is None:
             return []
         try:  # Chinese labels from the case ledger when it is installed
@@ -536,6 +718,12 @@ class AvService:
         return out
 
 
-STATUS_FILTERS = [("", "全部"), ("problem", "被修改或缺失"), ("ok", VERIFY_LABELS["ok"]),
-                  ("modified", VERIFY_LABELS["modified"]), ("missing", VERIFY_LABELS["missing"]),
-                  ("moved", VERIFY_LABELS["moved"]), ("unchecked", VERIFY_LABELS[""])]
+STATUS_FILTERS = [
+    ("", "全部"),
+    ("problem", "被修改或缺失"),
+    ("ok", VERIFY_LABELS["ok"]),
+    ("modified", VERIFY_LABELS["modified"]),
+    ("missing", VERIFY_LABELS["missing"]),
+    ("moved", VERIFY_LABELS["moved"]),
+    ("unchecked", VERIFY_LABELS[""]),
+]

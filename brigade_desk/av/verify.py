@@ -61,12 +61,21 @@ class VerifyResult:
         return bool(self.modified or self.missing)
 
     def as_json(self) -> dict[str, Any]:
-        return {"checked": self.checked, "ok": self.ok, "modified": self.modified, "missing": self.missing,
-                "moved": self.moved, "cancelled": self.cancelled, "run_id": self.run_id}
+        return {
+            "checked": self.checked,
+            "ok": self.ok,
+            "modified": self.modified,
+            "missing": self.missing,
+            "moved": self.moved,
+            "cancelled": self.cancelled,
+            "run_id": self.run_id,
+        }
 
     def summary(self) -> str:
-        s = (f"校验 {self.checked} 个：完好 {self.ok}，被修改 {len(self.modified)}，缺失 {len(self.missing)}，"
-             f"已移动 {len(self.moved)}")
+        s = (
+            f"校验 {self.checked} 个：完好 {self.ok}，被修改 {len(self.modified)}，缺失 {len(self.missing)}，"
+            f"已移动 {len(self.moved)}"
+        )
         return ("已取消。" if self.cancelled else "") + s
 
 
@@ -80,8 +89,9 @@ class _Rec:
     path: Path
 
 
-def _walk_unowned(root_list: Sequence[tuple[int, str]], owned: set[str],
-                  sizes: set[int]) -> Iterable[tuple[int, Path, int]]:
+def _walk_unowned(
+    root_list: Sequence[tuple[int, str]], owned: set[str], sizes: set[int]
+) -> Iterable[tuple[int, Path, int]]:
     """Files under the roots that no record owns and whose size is one we are looking for."""
     seen: set[str] = set()
     for root_id, rpath in sorted(root_list, key=lambda r: -len(r[1])):  # innermost root first
@@ -107,12 +117,20 @@ def _walk_unowned(root_list: Sequence[tuple[int, str]], owned: set[str],
                     yield root_id, Path(p), size
 
 
-def verify(db: Database, record_ids: Sequence[int] | None = None, *, workers: int = 2,
-           progress: Progress | None = None, find_moved: bool = True) -> VerifyResult:
+def verify(
+    db: Database,
+    record_ids: Sequence[int] | None = None,
+    *,
+    workers: int = 2,
+    progress: Progress | None = None,
+    find_moved: bool = True,
+) -> VerifyResult:
     progress = progress or Progress()
     now = dt.datetime.now()
     with db.begin() as s:
-        run = AvVerifyRun(started_at=now, scope="全部" if record_ids is None else f"选定 {len(record_ids)} 个")
+        run = AvVerifyRun(
+            started_at=now, scope="全部" if record_ids is None else f"选定 {len(record_ids)} 个"
+        )
         s.add(run)
         s.flush()
         run_id = run.id
@@ -122,8 +140,18 @@ def verify(db: Database, record_ids: Sequence[int] | None = None, *, workers: in
         rows = s.execute(q.order_by(AvRecord.id)).all()
     wanted = set(record_ids) if record_ids is not None else None
     owned = {roots.norm(roots.resolve(rmap[r.root_id], r.rel_path)) for r in rows}
-    recs = [_Rec(r.id, r.root_id, r.rel_path, r.size, r.sha256, roots.resolve(rmap[r.root_id], r.rel_path))
-            for r in rows if wanted is None or r.id in wanted]
+    recs = [
+        _Rec(
+            r.id,
+            r.root_id,
+            r.rel_path,
+            r.size,
+            r.sha256,
+            roots.resolve(rmap[r.root_id], r.rel_path),
+        )
+        for r in rows
+        if wanted is None or r.id in wanted
+    ]
 
     result = VerifyResult(run_id=run_id)
     pending_rows: list[dict[str, Any]] = []
@@ -136,7 +164,9 @@ def verify(db: Database, record_ids: Sequence[int] | None = None, *, workers: in
             missing.append(r)
             continue
         if st.st_size != r.size:
-            pending_rows.append(_row(r, VerifyStatus.MODIFIED, f"大小由 {r.size} 变为 {st.st_size} 字节"))
+            pending_rows.append(
+                _row(r, VerifyStatus.MODIFIED, f"大小由 {r.size} 变为 {st.st_size} 字节")
+            )
         else:
             to_hash.append(r)
 
@@ -159,7 +189,12 @@ def verify(db: Database, record_ids: Sequence[int] | None = None, *, workers: in
     def report(stage: str = "") -> None:
         with lock:
             b = counter["bytes"]
-        progress.update(b, total, stage or f"{counter['files']}/{len(to_hash)} 个文件，{_fmt_bytes(b)} / {_fmt_bytes(total)}")
+        progress.update(
+            b,
+            total,
+            stage
+            or f"{counter['files']}/{len(to_hash)} 个文件，{_fmt_bytes(b)} / {_fmt_bytes(total)}",
+        )
 
     def flush(force: bool = False) -> None:
         if pending_rows and (force or len(pending_rows) >= BATCH):
@@ -180,7 +215,9 @@ def verify(db: Database, record_ids: Sequence[int] | None = None, *, workers: in
                 elif sha == r.sha:
                     pending_rows.append(_row(r, VerifyStatus.OK, ""))
                 else:
-                    pending_rows.append(_row(r, VerifyStatus.MODIFIED, f"SHA-256 由 {r.sha} 变为 {sha}"))
+                    pending_rows.append(
+                        _row(r, VerifyStatus.MODIFIED, f"SHA-256 由 {r.sha} 变为 {sha}")
+                    )
             flush()
             report()
         pool.shutdown(wait=True)
@@ -203,9 +240,13 @@ def verify(db: Database, record_ids: Sequence[int] | None = None, *, workers: in
             if r.id in moved_to:
                 root_id, p = moved_to[r.id]
                 rel = roots.rel_of(p, rmap[root_id])
-                pending_rows.append(_row(r, VerifyStatus.MOVED, "", new_path=str(p), new_root=root_id, new_rel=rel))
+                pending_rows.append(
+                    _row(r, VerifyStatus.MOVED, "", new_path=str(p), new_root=root_id, new_rel=rel)
+                )
             else:
-                pending_rows.append(_row(r, VerifyStatus.MISSING, "文件不在原位置，也未在登记的存储位置中找到"))
+                pending_rows.append(
+                    _row(r, VerifyStatus.MISSING, "文件不在原位置，也未在登记的存储位置中找到")
+                )
         flush(force=True)
     except BaseException as exc:
         cancel.set()
@@ -220,29 +261,67 @@ def verify(db: Database, record_ids: Sequence[int] | None = None, *, workers: in
     return result
 
 
-def _row(r: _Rec, status: str, detail: str, *, new_path: str = "", new_root: int | None = None,
-         new_rel: str = "") -> dict[str, Any]:
-    return {"rec": r, "status": status, "detail": detail, "new_path": new_path,
-            "new_root": new_root, "new_rel": new_rel}
+def _row(
+    r: _Rec,
+    status: str,
+    detail: str,
+    *,
+    new_path: str = "",
+    new_root: int | None = None,
+    new_rel: str = "",
+) -> dict[str, Any]:
+    return {
+        "rec": r,
+        "status": status,
+        "detail": detail,
+        "new_path": new_path,
+        "new_root": new_root,
+        "new_rel": new_rel,
+    }
 
 
 def _write(db: Database, run_id: int, rows: list[dict[str, Any]], result: VerifyResult) -> None:
     now = dt.datetime.now()
     with db.begin() as s:
-        s.execute(insert(AvVerifyResult), [
-            {"run_id": run_id, "record_id": x["rec"].id, "status": x["status"], "path": str(x["rec"].path),
-             "new_path": x["new_path"], "detail": x["detail"]} for x in rows
-        ])
+        s.execute(
+            insert(AvVerifyResult),
+            [
+                {
+                    "run_id": run_id,
+                    "record_id": x["rec"].id,
+                    "status": x["status"],
+                    "path": str(x["rec"].path),
+                    "new_path": x["new_path"],
+                    "detail": x["detail"],
+                }
+                for x in rows
+            ],
+        )
         ids = [x["rec"].id for x in rows]
         s.execute(delete(AvRecordCheck).where(AvRecordCheck.record_id.in_(ids)))
-        s.execute(insert(AvRecordCheck), [
-            {"record_id": x["rec"].id, "status": x["status"], "verified_at": now, "run_id": run_id} for x in rows
-        ])
+        s.execute(
+            insert(AvRecordCheck),
+            [
+                {
+                    "record_id": x["rec"].id,
+                    "status": x["status"],
+                    "verified_at": now,
+                    "run_id": run_id,
+                }
+                for x in rows
+            ],
+        )
         for x in rows:
-            if x["status"] == VerifyStatus.MOVED:  # through the ORM: the audit trail records the move
+            if (
+                x["status"] == VerifyStatus.MOVED
+            ):  # through the ORM: the audit trail records the move
                 rec = s.get(AvRecord, x["rec"].id)
                 assert rec is not None
-                rec.root_id, rec.rel_path, rec.file_name = x["new_root"], x["new_rel"], Path(x["new_path"]).name
+                rec.root_id, rec.rel_path, rec.file_name = (
+                    x["new_root"],
+                    x["new_rel"],
+                    Path(x["new_path"]).name,
+                )
     for x in rows:
         result.checked += 1
         st, path = x["status"], str(x["rec"].path)
@@ -262,5 +341,9 @@ def _finish_run(db: Database, run_id: int, result: VerifyResult) -> None:
         assert run is not None
         run.finished_at = dt.datetime.now()
         run.checked, run.ok = result.checked, result.ok
-        run.modified, run.missing, run.moved = len(result.modified), len(result.missing), len(result.moved)
+        run.modified, run.missing, run.moved = (
+            len(result.modified),
+            len(result.missing),
+            len(result.moved),
+        )
         run.cancelled = result.cancelled

@@ -57,14 +57,28 @@ class DemoContext:
         return path
 
 
-def fill(db: Database, *, size: str = "small", seed: int = 1, today: dt.date | None = None,
-         progress: Progress | None = None) -> dict[str, int]:
+def fill(
+    db: Database,
+    *,
+    size: str = "small",
+    seed: int = 1,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> dict[str, int]:
     if size not in ("small", "large"):
         raise UserError("--size 只能是 small 或 large")
     with db.Session() as s:
         if (s.scalar(select(func.count(Staff.id))) or 0) > 0:
-            raise UserError(f"数据库 {db.path} 已有数据，演示数据只能填入空数据库。请用 --db 指定一个新文件。")
-    ctx = DemoContext(size=size, seed=seed, today=today or dt.date.today(), rng=random.Random(seed), db_path=db.path)
+            raise UserError(
+                f"数据库 {db.path} 已有数据，演示数据只能填入空数据库。请用 --db 指定一个新文件。"
+            )
+    ctx = DemoContext(
+        size=size,
+        seed=seed,
+        today=today or dt.date.today(),
+        rng=random.Random(seed),
+        db_path=db.path,
+    )
     try:
         with db.begin() as s:  # all or nothing: a half-filled database could not be filled again
             for i, name in enumerate(DEMO_MODULES):

@@ -7,9 +7,20 @@ import random
 
 from brigade_desk import idcard
 
-SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文")
-GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰凤海斌鹏辉宇浩凯健俊帆帅旭宁龙林欣瑶婷雪琳晨阳峰波亮成德福生荣发顺彬鑫博文武宏振毅")
-REGIONS = ("630102", "630103", "630104", "630105", "632121", "632122", "632123", "632126", "632127", "632128")
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰凤海斌鹏辉宇浩凯健俊帆帅旭宁龙林欣瑶婷雪琳晨阳峰波亮成德福生荣发顺彬鑫博文武宏振毅"
+REGIONS = (
+    "630102",
+    "630103",
+    "630104",
+    "630105",
+    "632121",
+    "632122",
+    "632123",
+    "632126",
+    "632127",
+    "632128",
+)
 
 
 def name(rng: random.Random) -> str:
@@ -17,7 +28,9 @@ def name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + g
 
 
-def id_number(rng: random.Random, birth_from: int = 1965, birth_to: int = 2000, male: bool | None = None) -> tuple[str, bool]:
+def id_number(
+    rng: random.Random, birth_from: int = 1965, birth_to: int = 2000, male: bool | None = None
+) -> tuple[str, bool]:
     male = rng.random() < 0.78 if male is None else male
     start = dt.date(birth_from, 1, 1).toordinal()
     end = dt.date(birth_to, 12, 31).toordinal()
@@ -26,7 +39,10 @@ def id_number(rng: random.Random, birth_from: int = 1965, birth_to: int = 2000, 
 
 
 def phone(rng: random.Random) -> str:
-    return rng.choice(("138", "139", "135", "150", "151", "177", "180", "189")) + f"{rng.randrange(10**8):08d}"
+    return (
+        rng.choice(("138", "139", "135", "150", "151", "177", "180", "189"))
+        + f"{rng.randrange(10**8):08d}"
+    )
 
 
 def date_between(rng: random.Random, a: dt.date, b: dt.date) -> dt.date:

@@ -67,8 +67,10 @@ def set_safe(cell: Any, value: Any) -> None:
 def wrapped_lines(text: str, width: float) -> int:
     """Lines a text takes in a column of ``width`` characters (a CJK character counts two)."""
     per_line = max(1.0, width - 1)
-    return sum(max(1, math.ceil(sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) / per_line))
-               for part in text.split("\n"))
+    return sum(
+        max(1, math.ceil(sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) / per_line))
+        for part in text.split("\n")
+    )
 
 
 def write_form_sheet(

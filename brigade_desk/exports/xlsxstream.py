@@ -59,13 +59,22 @@ class StreamWorkbook:
     def __enter__(self) -> StreamWorkbook:
         target = self._atomic.__enter__()
         self._tmpdir = tempfile.TemporaryDirectory(prefix="brigade-xlsx-")
-        self.wb = xlsxwriter.Workbook(str(target), {
-            "constant_memory": True, "tmpdir": self._tmpdir.name, "nan_inf_to_errors": True,
-            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-        })
+        self.wb = xlsxwriter.Workbook(
+            str(target),
+            {
+                "constant_memory": True,
+                "tmpdir": self._tmpdir.name,
+                "nan_inf_to_errors": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> bool | None:
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> bool | None:
         try:
             if et is None:
                 assert self.wb is not None
@@ -80,7 +89,9 @@ class StreamWorkbook:
 
     def _cleanup(self) -> None:
         if self.wb is not None:
-            for ws in self.wb.worksheets():  # the row files of a workbook left unsaved (cancelled, failed)
+            for ws in (
+                self.wb.worksheets()
+            ):  # the row files of a workbook left unsaved (cancelled, failed)
                 fh = getattr(ws, "row_data_fh", None)
                 if fh is not None and not fh.closed:
                     fh.close()
@@ -109,10 +120,20 @@ class StreamWorkbook:
         assert self.wb is not None, "use StreamWorkbook in a with block"
         return self.wb.add_worksheet(name)
 
-    def add_form_sheet(self, name: str, title: str, info: FormInfo, cols: Sequence[Col],
-                       rows: Iterable[Sequence[Any]], *, note: str = "") -> int:
+    def add_form_sheet(
+        self,
+        name: str,
+        title: str,
+        info: FormInfo,
+        cols: Sequence[Col],
+        rows: Iterable[Sequence[Any]],
+        *,
+        note: str = "",
+    ) -> int:
         """A new sheet filled as a printable form. Returns the number of data rows written."""
-        return write_form_sheet_stream(self, self.add_sheet(name), title, info, cols, rows, note=note)
+        return write_form_sheet_stream(
+            self, self.add_sheet(name), title, info, cols, rows, note=note
+        )
 
 
 def _setup_page(ws: Worksheet, cols: Sequence[Col]) -> None:
@@ -130,15 +151,25 @@ def _setup_page(ws: Worksheet, cols: Sequence[Col]) -> None:
     ws.set_footer("&C第 &P 页，共 &N 页", {"margin": 0.5})
 
 
-def write_form_sheet_stream(book: StreamWorkbook, ws: Worksheet, title: str, info: FormInfo, cols: Sequence[Col],
-                            rows: Iterable[Sequence[Any]], *, note: str = "") -> int:
+def write_form_sheet_stream(
+    book: StreamWorkbook,
+    ws: Worksheet,
+    title: str,
+    info: FormInfo,
+    cols: Sequence[Col],
+    rows: Iterable[Sequence[Any]],
+    *,
+    note: str = "",
+) -> int:
     """Fill ``ws`` (a sheet of ``book``) as a printable form. Returns the number of data rows written."""
     n = len(cols)
     last = n - 1
     _setup_page(ws, cols)
 
     ws.set_row(0, 30)
-    title_fmt = book.fmt(font_name="黑体", font_size=16, bold=True, align="center", valign="vcenter")
+    title_fmt = book.fmt(
+        font_name="黑体", font_size=16, bold=True, align="center", valign="vcenter"
+    )
     if n > 1:
         ws.merge_range(0, 0, 0, last, title, title_fmt)
     else:
@@ -162,8 +193,17 @@ def write_form_sheet_stream(book: StreamWorkbook, ws: Worksheet, title: str, inf
 
     h = HEADER_ROW - 1
     ws.set_row(h, 30)
-    hdr = book.fmt(font_name="宋体", font_size=11, bold=True, pattern=1, bg_color="#D9E1F2", align="center",
-                   valign="vcenter", text_wrap=True, **_BORDER)
+    hdr = book.fmt(
+        font_name="宋体",
+        font_size=11,
+        bold=True,
+        pattern=1,
+        bg_color="#D9E1F2",
+        align="center",
+        valign="vcenter",
+        text_wrap=True,
+        **_BORDER,
+    )
     for j, col in enumerate(cols):
         ws.write_string(h, j, col.header, hdr)
 
@@ -179,15 +219,23 @@ def write_form_sheet_stream(book: StreamWorkbook, ws: Worksheet, title: str, inf
             ws.write_string(foot, 0, note)
         foot += 1
     third = max(1, n // 3)
-    for col_idx, txt in ((0, f"填表人：{info.preparer}"), (third, f"审核人：{info.reviewer}"),
-                         (2 * third, f"联系电话：{info.phone}")):
+    for col_idx, txt in (
+        (0, f"填表人：{info.preparer}"),
+        (third, f"审核人：{info.reviewer}"),
+        (2 * third, f"联系电话：{info.phone}"),
+    ):
         if col_idx < n:
             ws.write_string(foot, col_idx, txt)
     return count
 
 
-def _write_body(book: StreamWorkbook, ws: Worksheet, cols: Sequence[Col], rows: Iterable[Sequence[Any]],
-                first: int) -> int:
+def _write_body(
+    book: StreamWorkbook,
+    ws: Worksheet,
+    cols: Sequence[Col],
+    rows: Iterable[Sequence[Any]],
+    first: int,
+) -> int:
     """The data rows from 0-based row ``first``: every cell bordered, numbers/dates keep their type, a text
     stays text whatever it starts with (no formula from user data)."""
     n = len(cols)
@@ -218,15 +266,28 @@ def _write_body(book: StreamWorkbook, ws: Worksheet, cols: Sequence[Col], rows: 
     return r - first + 1
 
 
-def _write_other(book: StreamWorkbook, ws: Worksheet, r: int, j: int, v: Any, n: int, num: Format, text: Format,
-                 wrap: Format, date_fmt: Format, datetime_fmt: Format) -> None:
+def _write_other(
+    book: StreamWorkbook,
+    ws: Worksheet,
+    r: int,
+    j: int,
+    v: Any,
+    n: int,
+    num: Format,
+    text: Format,
+    wrap: Format,
+    date_fmt: Format,
+    datetime_fmt: Format,
+) -> None:
     if isinstance(v, bool):
         v = "是" if v else "否"
     elif isinstance(v, Decimal):
         v = float(v)
     if isinstance(v, Section):
         # the right edge closes the table's outline, as the bordered cells under the merge did before
-        f = book.fmt(font_name="宋体", font_size=10, bold=True, align="left", right=1, right_color="#000000")
+        f = book.fmt(
+            font_name="宋体", font_size=10, bold=True, align="left", right=1, right_color="#000000"
+        )
         if j < n - 1:
             ws.merge_range(r, j, r, n - 1, v.text, f)
         else:

@@ -50,40 +50,96 @@ _DATE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "published_on": ("公示时间", "公示", "公开日期"),
     "reconsidered_on": ("复议申请日期", "行政复议日期", "复议日期", "申请行政复议日期"),
     "sued_on": ("起诉日期", "行政诉讼日期", "诉讼日期", "提起行政诉讼日期"),
-    "transferred_on": ("移送日期", "移送公安机关日期", "移送司法机关日期", "行刑衔接移送日期", "涉嫌犯罪移送日期"),
+    "transferred_on": (
+        "移送日期",
+        "移送公安机关日期",
+        "移送司法机关日期",
+        "行刑衔接移送日期",
+        "涉嫌犯罪移送日期",
+    ),
 }
 
 COLUMNS = [
-    t.Column("case_no", "案号", ("案件编号", "立案编号", "案件号", "决定书文号", "处罚决定书文号", "执法文书号"), required=True),
+    t.Column(
+        "case_no",
+        "案号",
+        ("案件编号", "立案编号", "案件号", "决定书文号", "处罚决定书文号", "执法文书号"),
+        required=True,
+    ),
     t.Column("cause", "案由", ("违法行为", "案件名称", "违法事实摘要"), required=True),
-    t.Column("party", "当事人", ("当事人名称", "当事人姓名", "被处罚人", "当事人姓名名称", "行政相对人")),
+    t.Column(
+        "party", "当事人", ("当事人名称", "当事人姓名", "被处罚人", "当事人姓名名称", "行政相对人")
+    ),
     t.Column("party_type", "当事人类型", ("当事人类别", "主体类型", "相对人类型", "当事人性质")),
     t.Column("domain", "执法门类", ("执法领域", "业务领域", "门类", "执法类型", "业务类别")),
-    t.Column("category", "案件类别", ("执法类别", "行为类别", "执法行为类型", "执法行为", "案件类型")),
+    t.Column(
+        "category", "案件类别", ("执法类别", "行为类别", "执法行为类型", "执法行为", "案件类型")
+    ),
     t.Column("procedure", "适用程序", ("程序类型", "办案程序", "程序")),
     t.Column("officers", "承办人", ("执法人员", "办案人员", "承办人员", "经办人", "办案人")),
     t.Column("officer_main", "主办人", ("主办人员", "主办执法人员")),
     t.Column("officer_assist", "协办人", ("协办人员", "协办执法人员")),
     *[t.Column(k, label, _DATE_SYNONYMS.get(k, ())) for k, label in CASE_DATES.items()],
     t.Column("fine_amount", "罚款金额", ("罚款金额元", "罚款数额", "罚款元", "罚款", "罚款数额元")),
-    t.Column("confiscation_amount", "没收金额", ("没收违法所得", "没收违法所得金额", "没收金额元", "没收违法所得元", "没收财物金额")),
+    t.Column(
+        "confiscation_amount",
+        "没收金额",
+        ("没收违法所得", "没收违法所得金额", "没收金额元", "没收违法所得元", "没收财物金额"),
+    ),
     t.Column("is_major", "是否重大案件", ("是否重大", "重大案件", "重大")),
     t.Column("activities", "执法活动", ("强制措施", "实施的执法活动", "执法活动类型", "采取措施")),
     t.Column("notes", "备注", ("说明",)),
 ]
 
-PARTY_TYPE = {"个人": "个人", "自然人": "个人", "公民": "个人", "个体": "个人", "个体工商户": "个人",
-              "单位": "单位", "法人": "单位", "法人或其他组织": "单位", "其他组织": "单位", "企业": "单位",
-              "公司": "单位", "组织": "单位"}
+PARTY_TYPE = {
+    "个人": "个人",
+    "自然人": "个人",
+    "公民": "个人",
+    "个体": "个人",
+    "个体工商户": "个人",
+    "单位": "单位",
+    "法人": "单位",
+    "法人或其他组织": "单位",
+    "其他组织": "单位",
+    "企业": "单位",
+    "公司": "单位",
+    "组织": "单位",
+}
 CATEGORY = {c.value: c.value for c in CaseCategory} | {
-    "处罚": "行政处罚", "行政强制措施": "行政强制", "行政强制执行": "行政强制", "强制": "行政强制",
-    "检查": "行政检查", "监督检查": "行政检查", "许可": "行政许可", "行政确认": "其他", "行政征收": "其他"}
-PROCEDURE = {"简易": "简易", "简易程序": "简易", "当场": "简易", "当场处罚": "简易", "普通": "普通",
-             "普通程序": "普通", "一般": "普通", "一般程序": "普通"}
+    "处罚": "行政处罚",
+    "行政强制措施": "行政强制",
+    "行政强制执行": "行政强制",
+    "强制": "行政强制",
+    "检查": "行政检查",
+    "监督检查": "行政检查",
+    "许可": "行政许可",
+    "行政确认": "其他",
+    "行政征收": "其他",
+}
+PROCEDURE = {
+    "简易": "简易",
+    "简易程序": "简易",
+    "当场": "简易",
+    "当场处罚": "简易",
+    "普通": "普通",
+    "普通程序": "普通",
+    "一般": "普通",
+    "一般程序": "普通",
+}
 ACTIVITY_SYNONYMS = {a: a for a in ACTIVITIES} | {
-    "查封": "查封扣押", "扣押": "查封扣押", "查封、扣押": "查封扣押", "扣押财物": "查封扣押",
-    "拆除": "强制拆除", "强拆": "强制拆除", "暂扣": "暂扣车辆", "扣车": "暂扣车辆",
-    "登记保存": "先行登记保存", "证据先行登记保存": "先行登记保存", "检查": "现场检查", "取证": "调查取证"}
+    "查封": "查封扣押",
+    "扣押": "查封扣押",
+    "查封、扣押": "查封扣押",
+    "扣押财物": "查封扣押",
+    "拆除": "强制拆除",
+    "强拆": "强制拆除",
+    "暂扣": "暂扣车辆",
+    "扣车": "暂扣车辆",
+    "登记保存": "先行登记保存",
+    "证据先行登记保存": "先行登记保存",
+    "检查": "现场检查",
+    "取证": "调查取证",
+}
 
 _SPLIT = re.compile(r"[、,，;；/\s]+")
 _NAME_CERT = re.compile(r"^(?P<name>[^()（）]+?)\s*[(（]\s*(?P<cert>[^()（）]+?)\s*[)）]$")
@@ -94,7 +150,15 @@ def parse_amount(v: Any) -> Decimal | None:
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
     if isinstance(v, str):
-        s = t.text(v).replace(",", "").replace("，", "").replace("元", "").replace("￥", "").replace("¥", "").strip()
+        s = (
+            t.text(v)
+            .replace(",", "")
+            .replace("，", "")
+            .replace("元", "")
+            .replace("￥", "")
+            .replace("¥", "")
+            .strip()
+        )
         if s.endswith("万"):
             base = t.parse_decimal(s[:-1])
             return None if base is None else (base * 10000).quantize(Decimal("0.01"))
@@ -155,7 +219,9 @@ class StaffIndex:
             if not found:
                 raise ValueError(f"承办人「{t.shown(token)}」不在花名册中，请先导入或登记该人员")
             if len(found) > 1:
-                raise ValueError(f"花名册中有 {len(found)} 个「{t.shown(token)}」，请写成“{token}(执法证号)”以区分")
+                raise ValueError(
+                    f"花名册中有 {len(found)} 个「{t.shown(token)}」，请写成“{token}(执法证号)”以区分"
+                )
             ids.append(found[0])
         return list(dict.fromkeys(ids))
 
@@ -170,21 +236,40 @@ class ParsedCase:
 _FIELD_TO_COL = {f.name: f.name for f in fields(CaseInput)} | {"officer_ids": "officers"}
 
 
-MAX_LEN = {"case_no": 80, "cause": 300, "party": 200, "domain": 20, "notes": 2000, "officers": 300,
-           "officer_main": 100, "officer_assist": 200, "activities": 200}
+MAX_LEN = {
+    "case_no": 80,
+    "cause": 300,
+    "party": 200,
+    "domain": 20,
+    "notes": 2000,
+    "officers": 300,
+    "officer_main": 100,
+    "officer_assist": 200,
+    "activities": 200,
+}
 
 
-def _parse(row: t.Row, staff: StaffIndex, errors: list[RowError], today: dt.date) -> ParsedCase | None:
+def _parse(
+    row: t.Row, staff: StaffIndex, errors: list[RowError], today: dt.date
+) -> ParsedCase | None:
     before = len(errors)
     t.check_lengths(row, MAX_LEN, errors)
     if len(errors) > before:
         return None
     v = row.values
     present = {k for k in row.headers if k in _FIELD_TO_COL}
-    d = CaseInput(case_no=t.text(v.get("case_no")), cause=t.text(v.get("cause")), party=t.text(v.get("party")),
-                  domain=t.text(v.get("domain")), notes=t.text(v.get("notes")))
-    for key, choices, label in (("party_type", PARTY_TYPE, "当事人类型"), ("category", CATEGORY, "案件类别"),
-                                ("procedure", PROCEDURE, "适用程序")):
+    d = CaseInput(
+        case_no=t.text(v.get("case_no")),
+        cause=t.text(v.get("cause")),
+        party=t.text(v.get("party")),
+        domain=t.text(v.get("domain")),
+        notes=t.text(v.get("notes")),
+    )
+    for key, choices, label in (
+        ("party_type", PARTY_TYPE, "当事人类型"),
+        ("category", CATEGORY, "案件类别"),
+        ("procedure", PROCEDURE, "适用程序"),
+    ):
         if t.text(v.get(key)):
             val = t.cell(row, key, lambda x, c=choices, lb=label: t.parse_choice(x, c, lb), errors)
             if val:
@@ -225,8 +310,14 @@ def _is_footer(row: t.Row) -> bool:
     return t.is_footer(row, "case_no")
 
 
-def import_cases(db: Database, path: Path | str, *, dry_run: bool = False, skip_invalid: bool = False,
-                 today: dt.date | None = None) -> ImportResult:
+def import_cases(
+    db: Database,
+    path: Path | str,
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    today: dt.date | None = None,
+) -> ImportResult:
     today = today or dt.date.today()
     tables, errors = t.read_tables(Path(path), COLUMNS)
     result = ImportResult(dry_run=dry_run)
@@ -243,7 +334,9 @@ def import_cases(db: Database, path: Path | str, *, dry_run: bool = False, skip_
             case_no = normalize_case_no(t.text(row.values.get("case_no")))
             prev = seen.get(case_no)
             if prev is not None:
-                row_errs.append(row.error("case_no", f"案号与工作表「{prev.sheet}」第 {prev.row} 行重复"))
+                row_errs.append(
+                    row.error("case_no", f"案号与工作表「{prev.sheet}」第 {prev.row} 行重复")
+                )
             elif case_no:
                 seen[case_no] = row
             if row_errs:
@@ -259,9 +352,14 @@ def import_cases(db: Database, path: Path | str, *, dry_run: bool = False, skip_
             result.skipped = len(bad_rows) + (len(parsed) if not structural else 0)
             result.held_back = 0 if structural else len(parsed)
             return result
-        existing = {c.case_no: c for c in s.scalars(
-            select(CaseRecord).options(selectinload(CaseRecord.officers))
-            .where(CaseRecord.case_no.in_([p.data.case_no for p in parsed])))}
+        existing = {
+            c.case_no: c
+            for c in s.scalars(
+                select(CaseRecord)
+                .options(selectinload(CaseRecord.officers))
+                .where(CaseRecord.case_no.in_([p.data.case_no for p in parsed]))
+            )
+        }
         for p in parsed:
             c = existing.get(p.data.case_no)
             if c is None:
@@ -298,20 +396,33 @@ def write_template(out: Path | str) -> Path:
     ws = wb.create_sheet("案件登记")
     keys = [c for c in COLUMNS if c.key not in ("officer_main", "officer_assist")]
     ws.append([c.label for c in keys])
-    example = {"case_no": "乐交执罚〔2025〕12号", "cause": "未取得道路运输经营许可擅自从事道路运输经营",
-               "party": "某某运输有限公司", "party_type": "单位", "domain": "道路运政", "category": "行政处罚",
-               "procedure": "普通", "officers": "张三、李四(63010020001)", "filed_on": "2025-03-05",
-               "decided_on": "2025-04-20", "fine_amount": 30000, "is_major": "否", "activities": "暂扣车辆"}
+    example = {
+        "case_no": "乐交执罚〔2025〕12号",
+        "cause": "未取得道路运输经营许可擅自从事道路运输经营",
+        "party": "某某运输有限公司",
+        "party_type": "单位",
+        "domain": "道路运政",
+        "category": "行政处罚",
+        "procedure": "普通",
+        "officers": "张三、李四(63010020001)",
+        "filed_on": "2025-03-05",
+        "decided_on": "2025-04-20",
+        "fine_amount": 30000,
+        "is_major": "否",
+        "activities": "暂扣车辆",
+    }
     ws.append([example.get(c.key) for c in keys])
     for j, c in enumerate(keys, start=1):
         ws.cell(1, j).font = Font(bold=True)
         ws.column_dimensions[ws.cell(1, j).column_letter].width = max(10, len(c.label) * 2.2)
     ws.freeze_panes = "A2"
     note = wb.create_sheet("填写说明")
-    for line in ("1. 每行一个案件，按案号识别；再次导入同一案号会更新而不是重复添加。",
-                 "2. 承办人写花名册中的姓名，多人用顿号分隔；有重名的写成“姓名(执法证号)”。",
-                 "3. 日期可写 2025-03-05、2025/3/5、2025.3.5 或 2025年3月5日；金额可写 30000 或 3万。",
-                 f"4. 执法活动可填：{'、'.join(ACTIVITIES)}，多项用顿号分隔。"):
+    for line in (
+        "1. 每行一个案件，按案号识别；再次导入同一案号会更新而不是重复添加。",
+        "2. 承办人写花名册中的姓名，多人用顿号分隔；有重名的写成“姓名(执法证号)”。",
+        "3. 日期可写 2025-03-05、2025/3/5、2025.3.5 或 2025年3月5日；金额可写 30000 或 3万。",
+        f"4. 执法活动可填：{'、'.join(ACTIVITIES)}，多项用顿号分隔。",
+    ):
         note.append([line])
     note.column_dimensions["A"].width = 100
     return save_workbook(wb, out)

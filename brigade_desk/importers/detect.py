@@ -29,8 +29,10 @@ def detect_kind(path: Path | str) -> str | None:
     except Exception:  # noqa: BLE001 - a guess only: the import reports the real problem
         return None
     try:
-        heads = [[list(r) for r in ws.iter_rows(max_row=t.HEADER_SEARCH_ROWS, values_only=True)]
-                 for ws in wb.worksheets[:5]]
+        heads = [
+            [list(r) for r in ws.iter_rows(max_row=t.HEADER_SEARCH_ROWS, values_only=True)]
+            for ws in wb.worksheets[:5]
+        ]
     except Exception:  # noqa: BLE001
         return None
     finally:

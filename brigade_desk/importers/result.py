@@ -16,7 +16,9 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
     written: bool = False
-    held_back: int = 0  # valid rows not written because other rows have errors (without 跳过有错误的行)
+    held_back: int = (
+        0  # valid rows not written because other rows have errors (without 跳过有错误的行)
+    )
 
     @property
     def rejected(self) -> bool:

@@ -33,7 +33,12 @@ from brigade_desk.services.roster import CertInput, StaffInput, validate_cert, v
 COLUMNS = [
     t.Column("name", "姓名", ("姓 名", "名字", "人员姓名", "执法人员姓名"), required=True),
     t.Column("sex", "性别"),
-    t.Column("id_number", "身份证号", ("身份证号码", "公民身份号码", "身份证", "证件号码", "公民身份证号"), required=True),
+    t.Column(
+        "id_number",
+        "身份证号",
+        ("身份证号码", "公民身份号码", "身份证", "证件号码", "公民身份证号"),
+        required=True,
+    ),
     t.Column("squad", "中队", ("所属中队", "所在中队", "科室中队", "部门")),
     t.Column("post", "职务", ("岗位", "职务岗位", "职务/岗位", "职务职级")),
     t.Column("category", "人员类别", ("类别", "人员性质", "身份类别")),
@@ -44,7 +49,9 @@ COLUMNS = [
     t.Column("bodycam_no", "执法记录仪编号", ("记录仪编号", "执法记录仪", "执法记录仪号")),
     t.Column("phone", "联系电话", ("电话", "手机", "手机号", "手机号码", "联系方式")),
     t.Column("notes", "备注"),
-    t.Column("cert_no", "执法证号", ("执法证件号", "执法证件号码", "证号", "执法证编号", "执法证件编号")),
+    t.Column(
+        "cert_no", "执法证号", ("执法证件号", "执法证件号码", "证号", "执法证编号", "执法证件编号")
+    ),
     t.Column("issuer", "发证机关", ("发证单位", "颁发机关")),
     t.Column("issue_date", "发证日期", ("发证时间", "领证日期")),
     t.Column("valid_to", "有效期至", ("有效期", "证件有效期", "有效截止日期", "有效期截止")),
@@ -52,17 +59,49 @@ COLUMNS = [
     t.Column("cert_status", "证件状态", ("执法证状态",)),
 ]
 
-CATEGORY = {"执法人员": "执法人员", "执法": "执法人员", "在编执法人员": "执法人员", "行政执法人员": "执法人员",
-            "执法辅助人员": "执法辅助人员", "辅助人员": "执法辅助人员", "辅警": "执法辅助人员", "协管员": "执法辅助人员", "辅助": "执法辅助人员"}
-STATUS = {s.value: s.value for s in StaffStatus} | {"在职": "在岗", "离职": "离岗", "调出": "调离", "已退休": "退休"}
-CERT_STATUS = {s.value: s.value for s in CertStatus} | {"正常": "有效", "已注销": "注销", "已收回": "收回"}
+CATEGORY = {
+    "执法人员": "执法人员",
+    "执法": "执法人员",
+    "在编执法人员": "执法人员",
+    "行政执法人员": "执法人员",
+    "执法辅助人员": "执法辅助人员",
+    "辅助人员": "执法辅助人员",
+    "辅警": "执法辅助人员",
+    "协管员": "执法辅助人员",
+    "辅助": "执法辅助人员",
+}
+STATUS = {s.value: s.value for s in StaffStatus} | {
+    "在职": "在岗",
+    "离职": "离岗",
+    "调出": "调离",
+    "已退休": "退休",
+}
+CERT_STATUS = {s.value: s.value for s in CertStatus} | {
+    "正常": "有效",
+    "已注销": "注销",
+    "已收回": "收回",
+}
 SEX = {"男": "男", "女": "女", "m": "男", "f": "女"}
 
 # longest text each column may hold (the model's column sizes; name is checked by validate_staff)
-MAX_LEN = {"squad": 50, "post": 50, "bodycam_no": 50, "phone": 30, "notes": 2000, "cert_no": 50, "issuer": 100}
+MAX_LEN = {
+    "squad": 50,
+    "post": 50,
+    "bodycam_no": 50,
+    "phone": 30,
+    "notes": 2000,
+    "cert_no": 50,
+    "issuer": 100,
+}
 STAFF_TO_COL = {f.name: f.name for f in fields(StaffInput)}
-CERT_TO_COL = {"cert_no": "cert_no", "issuer": "issuer", "issue_date": "issue_date", "valid_to": "valid_to",
-               "national_format": "national_format", "status": "cert_status"}
+CERT_TO_COL = {
+    "cert_no": "cert_no",
+    "issuer": "issuer",
+    "issue_date": "issue_date",
+    "valid_to": "valid_to",
+    "national_format": "national_format",
+    "status": "cert_status",
+}
 
 
 @dataclass
@@ -93,11 +132,19 @@ def _parse(row: t.Row, errors: list[RowError]) -> ParsedRow | None:
     if t.text(v.get("sex")):
         st.sex = t.cell(row, "sex", lambda x: t.parse_choice(x, SEX, "性别"), errors) or ""
     if "category" in present and t.text(v.get("category")):
-        st.category = t.cell(row, "category", lambda x: t.parse_choice(x, CATEGORY, "人员类别"), errors) or st.category
+        st.category = (
+            t.cell(row, "category", lambda x: t.parse_choice(x, CATEGORY, "人员类别"), errors)
+            or st.category
+        )
     if "status" in present and t.text(v.get("status")):
-        st.status = t.cell(row, "status", lambda x: t.parse_choice(x, STATUS, "在岗状态"), errors) or st.status
+        st.status = (
+            t.cell(row, "status", lambda x: t.parse_choice(x, STATUS, "在岗状态"), errors)
+            or st.status
+        )
     st.status_date = t.cell(row, "status_date", t.parse_date, errors)
-    st.is_legal_reviewer = bool(t.cell(row, "is_legal_reviewer", lambda x: t.parse_bool(x, False), errors))
+    st.is_legal_reviewer = bool(
+        t.cell(row, "is_legal_reviewer", lambda x: t.parse_bool(x, False), errors)
+    )
     fl = t.cell(row, "is_front_line", lambda x: t.parse_bool(x, True), errors)
     st.is_front_line = True if fl is None else bool(fl)
     if len(errors) == before:
@@ -116,7 +163,12 @@ def _parse(row: t.Row, errors: list[RowError]) -> ParsedRow | None:
         nf = t.cell(row, "national_format", lambda x: t.parse_bool(x, True), errors)
         cert.national_format = True if nf is None else bool(nf)
         if t.text(v.get("cert_status")):
-            cert.status = t.cell(row, "cert_status", lambda x: t.parse_choice(x, CERT_STATUS, "证件状态"), errors) or cert.status
+            cert.status = (
+                t.cell(
+                    row, "cert_status", lambda x: t.parse_choice(x, CERT_STATUS, "证件状态"), errors
+                )
+                or cert.status
+            )
         for k, msg in validate_cert(cert).items():
             col = CERT_TO_COL[k]
             if any(e.row == row.row and e.column == row.headers.get(col) for e in errors[before:]):
@@ -127,7 +179,10 @@ def _parse(row: t.Row, errors: list[RowError]) -> ParsedRow | None:
     else:
         if any(t.text(v.get(k)) for k in ("issue_date", "valid_to", "issuer")):
             errors.append(row.error("cert_no", "填写了证件信息但缺少执法证号"))
-            for k in ("issue_date", "valid_to"):  # a wrong date in the same row is named now, not later
+            for k in (
+                "issue_date",
+                "valid_to",
+            ):  # a wrong date in the same row is named now, not later
                 if t.text(v.get(k)):
                     t.cell(row, k, t.parse_date, errors)
     if len(errors) > before:
@@ -135,8 +190,14 @@ def _parse(row: t.Row, errors: list[RowError]) -> ParsedRow | None:
     return ParsedRow(row, st, present & set(STAFF_TO_COL), cert, cert_present)
 
 
-def import_staff(db: Database, path: Path | str, *, dry_run: bool = False, skip_invalid: bool = False,
-                 today: dt.date | None = None) -> ImportResult:
+def import_staff(
+    db: Database,
+    path: Path | str,
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    today: dt.date | None = None,
+) -> ImportResult:
     today = today or dt.date.today()
     tables, errors = t.read_tables(Path(path), COLUMNS)
     result = ImportResult(dry_run=dry_run)
@@ -152,10 +213,14 @@ def import_staff(db: Database, path: Path | str, *, dry_run: bool = False, skip_
         if p is not None:
             prev = seen_id.get(p.staff.id_number)
             if prev is not None:
-                row_errs.append(row.error("id_number", f"身份证号与工作表「{prev.sheet}」第 {prev.row} 行重复"))
+                row_errs.append(
+                    row.error("id_number", f"身份证号与工作表「{prev.sheet}」第 {prev.row} 行重复")
+                )
             elif p.cert and p.cert.cert_no in seen_cert:
                 pr = seen_cert[p.cert.cert_no]
-                row_errs.append(row.error("cert_no", f"执法证号与工作表「{pr.sheet}」第 {pr.row} 行重复"))
+                row_errs.append(
+                    row.error("cert_no", f"执法证号与工作表「{pr.sheet}」第 {pr.row} 行重复")
+                )
         if row_errs:
             errors.extend(row_errs)
             bad_rows.add((row.sheet, row.row))
@@ -168,13 +233,17 @@ def import_staff(db: Database, path: Path | str, *, dry_run: bool = False, skip_
 
     with db.Session() as s, s.no_autoflush:
         # one query per 500 rows, not one per row (10,000 rows took minutes row by row)
-        certs = _by_key(s, Certificate, Certificate.cert_no, [p.cert.cert_no for p in parsed if p.cert])
+        certs = _by_key(
+            s, Certificate, Certificate.cert_no, [p.cert.cert_no for p in parsed if p.cert]
+        )
         # certificate numbers owned by someone else in the database
         kept: list[ParsedRow] = []
         for p in parsed:
             c = certs.get(p.cert.cert_no) if p.cert else None
             if p.cert is not None and c is not None and c.staff.id_number != p.staff.id_number:
-                errors.append(p.row.error("cert_no", f"执法证号 {p.cert.cert_no} 已登记给“{c.staff.name}”"))
+                errors.append(
+                    p.row.error("cert_no", f"执法证号 {p.cert.cert_no} 已登记给“{c.staff.name}”")
+                )
                 bad_rows.add((p.row.sheet, p.row.row))
                 continue
             kept.append(p)
@@ -214,8 +283,9 @@ def _by_key(s: object, model: type, column: Any, keys: list[str]) -> dict[str, A
     return found
 
 
-def _apply(s: object, existing: Staff | None, p: ParsedRow, today: dt.date,
-           certs: dict[str, Certificate]) -> None:
+def _apply(
+    s: object, existing: Staff | None, p: ParsedRow, today: dt.date, certs: dict[str, Certificate]
+) -> None:
     from sqlalchemy.orm import Session
 
     assert isinstance(s, Session)
@@ -224,7 +294,9 @@ def _apply(s: object, existing: Staff | None, p: ParsedRow, today: dt.date,
         if st.status != StaffStatus.ON_DUTY and st.status_date is None:
             st.status_date = today
         s.add(st)
-        st.events.append(StaffEvent(date=today, what=f"由 Excel 导入（{st.category}，{st.status}）"))
+        st.events.append(
+            StaffEvent(date=today, what=f"由 Excel 导入（{st.category}，{st.status}）")
+        )
     else:
         st = existing
         old_status = st.status
@@ -237,7 +309,11 @@ def _apply(s: object, existing: Staff | None, p: ParsedRow, today: dt.date,
         if st.status != old_status:
             if st.status_date is None or "status_date" not in p.present:
                 st.status_date = p.staff.status_date or today
-            st.events.append(StaffEvent(date=st.status_date, what=f"在岗状态：{old_status} → {st.status}（Excel 导入）"))
+            st.events.append(
+                StaffEvent(
+                    date=st.status_date, what=f"在岗状态：{old_status} → {st.status}（Excel 导入）"
+                )
+            )
     if p.cert is None:
         return
     c = certs.get(p.cert.cert_no)
@@ -245,7 +321,11 @@ def _apply(s: object, existing: Staff | None, p: ParsedRow, today: dt.date,
         c = Certificate(staff=st, **{f.name: getattr(p.cert, f.name) for f in fields(CertInput)})
         s.add(c)
         certs[c.cert_no] = c
-        c.events.append(CertificateEvent(date=p.cert.issue_date or today, action=CertAction.ISSUE, reason="由 Excel 导入"))
+        c.events.append(
+            CertificateEvent(
+                date=p.cert.issue_date or today, action=CertAction.ISSUE, reason="由 Excel 导入"
+            )
+        )
     else:
         changes = []
         for name in p.cert_present:
@@ -254,7 +334,13 @@ def _apply(s: object, existing: Staff | None, p: ParsedRow, today: dt.date,
                 changes.append(f"{name}: {old} → {new}")
                 setattr(c, name, new)
         if changes:
-            c.events.append(CertificateEvent(date=today, action=CertAction.EDIT, reason="Excel 导入更新：" + "；".join(changes)))
+            c.events.append(
+                CertificateEvent(
+                    date=today,
+                    action=CertAction.EDIT,
+                    reason="Excel 导入更新：" + "；".join(changes),
+                )
+            )
 
 
 def write_template(out: Path | str) -> Path:
@@ -268,8 +354,29 @@ def write_template(out: Path | str) -> Path:
     ws = wb.create_sheet("花名册")
     headers = [c.label for c in COLUMNS]
     ws.append(headers)
-    ws.append(["张三", "男", "630102198503150011", "一中队", "队员", "执法人员", "否", "是", "在岗", None,
-               "JL-001", "13800000000", "", "63010020001", "青海省人民政府", "2021-03-05", "2027-03-04", "是", "有效"])
+    ws.append(
+        [
+            "张三",
+            "男",
+            "630102198503150011",
+            "一中队",
+            "队员",
+            "执法人员",
+            "否",
+            "是",
+            "在岗",
+            None,
+            "JL-001",
+            "13800000000",
+            "",
+            "63010020001",
+            "青海省人民政府",
+            "2021-03-05",
+            "2027-03-04",
+            "是",
+            "有效",
+        ]
+    )
     # the ID column must be text so Excel keeps all 18 digits
     for r in range(2, 1001):
         ws.cell(r, 3).number_format = "@"
@@ -277,8 +384,15 @@ def write_template(out: Path | str) -> Path:
     for j, h in enumerate(headers, start=1):
         ws.cell(1, j).font = Font(bold=True)
         ws.column_dimensions[ws.cell(1, j).column_letter].width = max(10, len(h) * 2.2)
-    for col, choices in (("F", "执法人员,执法辅助人员"), ("I", "在岗,离岗,调离,退休"), ("G", "是,否"),
-                         ("H", "是,否"), ("R", "是,否"), ("S", "有效,暂扣,收回,注销,待换发"), ("B", "男,女")):
+    for col, choices in (
+        ("F", "执法人员,执法辅助人员"),
+        ("I", "在岗,离岗,调离,退休"),
+        ("G", "是,否"),
+        ("H", "是,否"),
+        ("R", "是,否"),
+        ("S", "有效,暂扣,收回,注销,待换发"),
+        ("B", "男,女"),
+    ):
         dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
         dv.add(f"{col}2:{col}1000")
         ws.add_data_validation(dv)

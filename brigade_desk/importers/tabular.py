@@ -49,10 +49,14 @@ class Row:
     row: int  # Excel row number
     values: dict[str, Any]
     headers: dict[str, str]  # key -> header text as written in the file
-    labels: dict[str, str] = field(default_factory=dict)  # key -> Chinese label, for a column the sheet lacks
+    labels: dict[str, str] = field(
+        default_factory=dict
+    )  # key -> Chinese label, for a column the sheet lacks
 
     def error(self, key: str, message: str) -> RowError:
-        return RowError(self.sheet, self.row, self.headers.get(key) or self.labels.get(key, key), message)
+        return RowError(
+            self.sheet, self.row, self.headers.get(key) or self.labels.get(key, key), message
+        )
 
 
 @dataclass
@@ -63,7 +67,9 @@ class SheetTable:
     rows: list[Row] = field(default_factory=list)
 
 
-CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, .et or an encrypted .xlsx
+CFB_MAGIC = (
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, .et or an encrypted .xlsx
+)
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_SHOWN = 40  # characters of a cell's value quoted back in a message
 MAX_FILE_BYTES = 200 * 1024 * 1024  # a clerk's workbook is a few MB; photos make tens
@@ -89,14 +95,21 @@ def describe_read_error(exc: OSError, p: Path) -> str:
     if winerror in (32, 33):  # sharing / lock violation: open in Excel or WPS
         return f"文件 {p.name} 正被其他程序（如 Excel、WPS）占用，无法读取。请关闭该文件后重试。"
     if isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
-        return (f"没有权限读取文件 {p.name}（文件可能正被 Excel、WPS 等程序占用，或没有读取权限）。"
-                "请关闭该文件后重试，或把它复制到桌面再导入。")
-    return f"读取文件 {p.name} 时出错：{exc.strerror or exc}。请确认文件所在的磁盘或网络位置可以访问。"
+        return (
+            f"没有权限读取文件 {p.name}（文件可能正被 Excel、WPS 等程序占用，或没有读取权限）。"
+            "请关闭该文件后重试，或把它复制到桌面再导入。"
+        )
+    return (
+        f"读取文件 {p.name} 时出错：{exc.strerror or exc}。请确认文件所在的磁盘或网络位置可以访问。"
+    )
 
 
 def _cfb_kind(data: bytes) -> str:
     """What an OLE compound file holds: "encrypted" (a password-protected .xlsx), "xls", or ""."""
-    if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+    if (
+        "EncryptedPackage".encode("utf-16-le") in data
+        or "EncryptionInfo".encode("utf-16-le") in data
+    ):
         return "encrypted"
     if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
         return "xls"
@@ -107,7 +120,9 @@ def _sniff(p: Path, data: bytes) -> None:
     """Refuse, with a message that says what the file really is, anything that is not an .xlsx."""
     name = p.name
     if not data:
-        raise UserError(f"{name} 是空文件（0 字节），可能没有保存完整或下载中断。请重新获取该文件。")
+        raise UserError(
+            f"{name} 是空文件（0 字节），可能没有保存完整或下载中断。请重新获取该文件。"
+        )
     if data.startswith(CFB_MAGIC):
         kind = _cfb_kind(data)
         if kind == "encrypted":
@@ -116,7 +131,9 @@ def _sniff(p: Path, data: bytes) -> None:
                 "在“文件 → 信息 → 保护工作簿 → 用密码进行加密”中清除密码并保存，再导入。"
             )
         if kind == "xls":
-            raise UserError(f"{name} 是旧版 Excel（.xls）格式。请在 Excel 中“另存为” Excel 工作簿（.xlsx）后再导入。")
+            raise UserError(
+                f"{name} 是旧版 Excel（.xls）格式。请在 Excel 中“另存为” Excel 工作簿（.xlsx）后再导入。"
+            )
         raise UserError(
             f"{name} 是加密（设置了打开密码）的工作簿或旧版 Office 格式（.xls / .et），无法读取。"
             "请在 Excel 或 WPS 中打开，清除密码后“另存为” Excel 工作簿（.xlsx），再导入。"
@@ -168,8 +185,10 @@ def open_workbook(path: Path) -> Any:
             raise UserError(f"找不到文件：{p}（可能已被移动、改名或删除）。请重新选择文件。")
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise UserError(f"{p.name} 太大（{size / 1024 / 1024:.0f} MB），不像是一份台账表格。"
-                            "请确认是否选错了文件，或删去表中的图片后另存再导入。")
+            raise UserError(
+                f"{p.name} 太大（{size / 1024 / 1024:.0f} MB），不像是一份台账表格。"
+                "请确认是否选错了文件，或删去表中的图片后另存再导入。"
+            )
         with open(p, "rb") as fh:
             data = fh.read()
     except OSError as exc:
@@ -185,16 +204,22 @@ def open_workbook(path: Path) -> Any:
             f"无法读取 {name}：文件已损坏（压缩包不完整，可能没有保存完整或下载中断）。请重新获取该文件。"
         ) from exc
     if unpacked > MAX_UNPACKED_BYTES:
-        raise UserError(f"{name} 解压后有 {unpacked / 1024 / 1024:.0f} MB，远超一份台账的大小，可能已损坏或不是正常的表格。"
-                        "请在 Excel 中打开后另存再导入。")
+        raise UserError(
+            f"{name} 解压后有 {unpacked / 1024 / 1024:.0f} MB，远超一份台账的大小，可能已损坏或不是正常的表格。"
+            "请在 Excel 中打开后另存再导入。"
+        )
     if kind == "xlsb":
-        raise UserError(f"{name} 是 Excel 二进制工作簿（.xlsb），无法读取。请在 Excel 中“另存为” Excel 工作簿（.xlsx）。")
+        raise UserError(
+            f"{name} 是 Excel 二进制工作簿（.xlsb），无法读取。请在 Excel 中“另存为” Excel 工作簿（.xlsx）。"
+        )
     if kind == "docx":
         raise UserError(f"{name} 是 Word 文档，不是 Excel 工作簿。请选择 .xlsx 文件。")
     if kind == "pptx":
         raise UserError(f"{name} 是 PowerPoint 演示文稿，不是 Excel 工作簿。请选择 .xlsx 文件。")
     if kind == "ods":
-        raise UserError(f"{name} 是 ODS 表格（WPS/LibreOffice）。请“另存为” Excel 工作簿（.xlsx）后再导入。")
+        raise UserError(
+            f"{name} 是 ODS 表格（WPS/LibreOffice）。请“另存为” Excel 工作簿（.xlsx）后再导入。"
+        )
     if kind != "xlsx":
         raise UserError(f"{name} 是压缩文件，但不是 Excel 工作簿（.xlsx）。请选择正确的文件。")
     try:
@@ -232,7 +257,9 @@ def find_header(
     return best
 
 
-def near_header(rows: Sequence[Sequence[Any]], columns: Sequence[Column]) -> tuple[int, list[str], list[str]] | None:
+def near_header(
+    rows: Sequence[Sequence[Any]], columns: Sequence[Column]
+) -> tuple[int, list[str], list[str]] | None:
     """The row that looks most like a header although a required column is missing: (index, the
     labels of the columns recognised, the labels of the required ones missing); None when no row
     has at least three known columns."""
@@ -242,7 +269,9 @@ def near_header(rows: Sequence[Sequence[Any]], columns: Sequence[Column]) -> tup
             lookup.setdefault(n, c)
     best: tuple[int, list[str], list[str]] | None = None
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        seen = {lookup[h].key: lookup[h] for h in (norm_header(cell) for cell in row) if h in lookup}
+        seen = {
+            lookup[h].key: lookup[h] for h in (norm_header(cell) for cell in row) if h in lookup
+        }
         if len(seen) >= 3 and (best is None or len(seen) > len(best[1])):
             missing = [c.label for c in columns if c.required and c.key not in seen]
             best = (i, [c.label for c in seen.values()], missing)
@@ -264,9 +293,17 @@ def read_tables(path: Path, columns: Sequence[Column]) -> tuple[list[SheetTable]
                 skipped.append(ws.title)
                 near = near_header(raw, columns)
                 if near is not None and near[2]:
-                    almost.append(RowError(ws.title, near[0] + 1, near[2][0], (
-                        f"第 {near[0] + 1} 行像是表头（认出了 {'、'.join(near[1][:6])} 等 {len(near[1])} 列），"
-                        f"但缺少必需的列：{'、'.join(near[2])}。请在表头中加上该列（列名可用常见写法）。")))
+                    almost.append(
+                        RowError(
+                            ws.title,
+                            near[0] + 1,
+                            near[2][0],
+                            (
+                                f"第 {near[0] + 1} 行像是表头（认出了 {'、'.join(near[1][:6])} 等 {len(near[1])} 列），"
+                                f"但缺少必需的列：{'、'.join(near[2])}。请在表头中加上该列（列名可用常见写法）。"
+                            ),
+                        )
+                    )
                 continue
             idx, colmap, texts = hdr
             table = SheetTable(ws.title, idx + 1, texts)
@@ -318,8 +355,23 @@ def _blank(v: Any) -> bool:
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MIN_DATE = dt.date(1900, 1, 1)  # dates outside these are typing slips (0021, 20211, 9999 …)
 MAX_DATE = dt.date(2100, 12, 31)
-EXCEL_ERRORS = frozenset({"#VALUE!", "#REF!", "#DIV/0!", "#N/A", "#NAME?", "#NUM!", "#NULL!",
-                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!"})
+EXCEL_ERRORS = frozenset(
+    {
+        "#VALUE!",
+        "#REF!",
+        "#DIV/0!",
+        "#N/A",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#UNKNOWN!",
+    }
+)
 _DATE_RE = re.compile(r"^\s*(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*日?\s*$")
 _COMPACT_RE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 
@@ -342,13 +394,17 @@ def check_not_excel_error(v: Any) -> None:
 
 def _in_range(d: dt.date, shown_as: str) -> dt.date:
     if not MIN_DATE <= d <= MAX_DATE:
-        raise ValueError(f"日期「{shown(shown_as)}」超出合理范围（{MIN_DATE.year}—{MAX_DATE.year} 年），请检查年份")
+        raise ValueError(
+            f"日期「{shown(shown_as)}」超出合理范围（{MIN_DATE.year}—{MAX_DATE.year} 年），请检查年份"
+        )
     return d
 
 
 def _serial(v: float | int) -> dt.date:
     if not (1 <= v < 2958466):  # also false for NaN
-        raise ValueError(f"日期数值 {shown(v)} 不是有效的 Excel 日期，请写成 2021-03-05 或 2021年3月5日")
+        raise ValueError(
+            f"日期数值 {shown(v)} 不是有效的 Excel 日期，请写成 2021-03-05 或 2021年3月5日"
+        )
     return EXCEL_EPOCH + dt.timedelta(days=int(v))
 
 
@@ -448,7 +504,9 @@ def parse_choice(v: Any, choices: dict[str, str], label: str) -> str:
         if norm_header(k) == s:
             return val
     check_not_excel_error(v)
-    raise ValueError(f"{label}「{shown(text(v))}」不在可选值中（{'、'.join(dict.fromkeys(choices.values()))}）")
+    raise ValueError(
+        f"{label}「{shown(text(v))}」不在可选值中（{'、'.join(dict.fromkeys(choices.values()))}）"
+    )
 
 
 def cell(row: Row, key: str, parser: Callable[[Any], Any], errors: list[RowError]) -> Any:
@@ -466,7 +524,9 @@ def check_lengths(row: Row, limits: dict[str, int], errors: list[RowError]) -> N
     for key, limit in limits.items():
         n = len(text(row.values.get(key)))
         if n > limit:
-            errors.append(row.error(key, f"内容过长（{n} 字，最多 {limit} 字），请检查是否粘贴错了内容"))
+            errors.append(
+                row.error(key, f"内容过长（{n} 字，最多 {limit} 字），请检查是否粘贴错了内容")
+            )
 
 
 def iter_rows(tables: Sequence[SheetTable]) -> Iterator[Row]:
@@ -474,7 +534,19 @@ def iter_rows(tables: Sequence[SheetTable]) -> Iterator[Row]:
         yield from t.rows
 
 
-_FOOTER = ("合计", "总计", "小计", "制表", "填表", "审核", "注：", "注:", "说明", "导出时间", "打印时间")
+_FOOTER = (
+    "合计",
+    "总计",
+    "小计",
+    "制表",
+    "填表",
+    "审核",
+    "注：",
+    "注:",
+    "说明",
+    "导出时间",
+    "打印时间",
+)
 
 
 def is_footer(row: Row, key: str) -> bool:
@@ -484,4 +556,3 @@ def is_footer(row: Row, key: str) -> bool:
         return False
     texts = [text(v) for v in row.values.values() if text(v)]
     return bool(texts) and any(x.replace(" ", "").startswith(_FOOTER) for x in texts)
-

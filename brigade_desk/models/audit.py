@@ -19,7 +19,9 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(10))  # create / update / delete
     table_name: Mapped[str] = mapped_column(String(60))
     record_id: Mapped[str] = mapped_column(String(60))
-    before: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON of changed fields' old values
+    before: Mapped[str | None] = mapped_column(
+        Text, nullable=True
+    )  # JSON of changed fields' old values
     after: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON of the full row after
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

@@ -50,7 +50,13 @@ class VerifyStatus(enum.StrEnum):
     MOVED = "moved"
 
 
-VERIFY_LABELS = {"ok": "完好", "modified": "已被修改", "missing": "缺失", "moved": "已移动", "": "未校验"}
+VERIFY_LABELS = {
+    "ok": "完好",
+    "modified": "已被修改",
+    "missing": "缺失",
+    "moved": "已移动",
+    "": "未校验",
+}
 
 
 class AvStorageRoot(Base):
@@ -113,7 +119,9 @@ class AvRecord(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     important: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     retention_years: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None = 永久
-    source_root_id: Mapped[int | None] = mapped_column(ForeignKey("av_storage_root.id"), nullable=True)
+    source_root_id: Mapped[int | None] = mapped_column(
+        ForeignKey("av_storage_root.id"), nullable=True
+    )
     source_rel_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("av_ingest_batch.id", ondelete="SET NULL"), nullable=True, index=True
@@ -134,10 +142,14 @@ class AvRecordCheck(Base):
 
     __tablename__ = "av_record_check"
 
-    record_id: Mapped[int] = mapped_column(ForeignKey("av_record.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("av_record.id", ondelete="CASCADE"), primary_key=True
+    )
     status: Mapped[str] = mapped_column(String(10), index=True)
     verified_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("av_verify_run.id", ondelete="SET NULL"), nullable=True)
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("av_verify_run.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class AvIngestBatch(Base):
@@ -165,7 +177,9 @@ class AvDuplicate(Base):
     batch_id: Mapped[int] = mapped_column(
         ForeignKey("av_ingest_batch.id", ondelete="CASCADE"), index=True
     )
-    record_id: Mapped[int] = mapped_column(ForeignKey("av_record.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("av_record.id", ondelete="CASCADE"), index=True
+    )
     path: Mapped[str] = mapped_column(Text)
 
 
@@ -188,8 +202,12 @@ class AvVerifyResult(Base):
     __tablename__ = "av_verify_result"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("av_verify_run.id", ondelete="CASCADE"), index=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("av_record.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("av_verify_run.id", ondelete="CASCADE"), index=True
+    )
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("av_record.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[str] = mapped_column(String(10), index=True)
     path: Mapped[str] = mapped_column(Text)
     new_path: Mapped[str] = mapped_column(Text, default="")

@@ -54,8 +54,18 @@ class Procedure(enum.StrEnum):
 
 
 DOMAINS = ("道路运政", "公路路政", "水路运政", "港口", "工程质量", "航道", "城市客运", "其他")
-ACTIVITIES = ("查封扣押", "强制拆除", "现场检查", "调查取证", "听证", "留置送达", "公告送达", "先行登记保存",
-              "暂扣车辆", "强制执行")
+ACTIVITIES = (
+    "查封扣押",
+    "强制拆除",
+    "现场检查",
+    "调查取证",
+    "听证",
+    "留置送达",
+    "公告送达",
+    "先行登记保存",
+    "暂扣车辆",
+    "强制执行",
+)
 
 # date fields of a case, in procedural order, with their Chinese labels
 CASE_DATES: dict[str, str] = {
@@ -124,7 +134,9 @@ class ChecklistTemplate(Base):
     """One immutable version of a checklist template; editing creates the next version."""
 
     __tablename__ = "checklist_template"
-    __table_args__ = (UniqueConstraint("code", "version", name="uq_checklist_template_code_version"),)
+    __table_args__ = (
+        UniqueConstraint("code", "version", name="uq_checklist_template_code_version"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(50), index=True)
@@ -154,11 +166,17 @@ class ReviewSample(Base):
 
 class ReviewSampleCase(Base):
     __tablename__ = "review_sample_case"
-    __table_args__ = (UniqueConstraint("sample_id", "case_id", name="uq_review_sample_case_sample_case"),)
+    __table_args__ = (
+        UniqueConstraint("sample_id", "case_id", name="uq_review_sample_case_sample_case"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sample_id: Mapped[int] = mapped_column(ForeignKey("review_sample.id", ondelete="CASCADE"), index=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    sample_id: Mapped[int] = mapped_column(
+        ForeignKey("review_sample.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
+    )
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
     added_on: Mapped[dt.date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -174,7 +192,9 @@ class CaseReview(TimestampMixin, Base):
     __table_args__ = (UniqueConstraint("case_id", "year", name="uq_case_review_case_year"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
+    )
     year: Mapped[int] = mapped_column(Integer, index=True)
     template_code: Mapped[str] = mapped_column(String(50))
     template_version: Mapped[int] = mapped_column(Integer)
@@ -198,12 +218,18 @@ class ReviewItem(Base):
     """The score of one checklist item (or the hit of one veto item) with its remark."""
 
     __tablename__ = "review_item"
-    __table_args__ = (UniqueConstraint("review_id", "item_code", name="uq_review_item_review_item"),)
+    __table_args__ = (
+        UniqueConstraint("review_id", "item_code", name="uq_review_item_review_item"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    review_id: Mapped[int] = mapped_column(ForeignKey("case_review.id", ondelete="CASCADE"), index=True)
+    review_id: Mapped[int] = mapped_column(
+        ForeignKey("case_review.id", ondelete="CASCADE"), index=True
+    )
     item_code: Mapped[str] = mapped_column(String(20))
-    score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2), nullable=True)  # None for veto items
+    score: Mapped[Decimal | None] = mapped_column(
+        Numeric(6, 2), nullable=True
+    )  # None for veto items
     veto_hit: Mapped[bool] = mapped_column(Boolean, default=False)
     remark: Mapped[str] = mapped_column(Text, default="")
 
@@ -214,7 +240,9 @@ class Rectification(TimestampMixin, Base):
     __tablename__ = "rectification"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    review_id: Mapped[int] = mapped_column(ForeignKey("case_review.id", ondelete="CASCADE"), index=True)
+    review_id: Mapped[int] = mapped_column(
+        ForeignKey("case_review.id", ondelete="CASCADE"), index=True
+    )
     item_code: Mapped[str] = mapped_column(String(20), default="")
     problem: Mapped[str] = mapped_column(Text, default="")
     assignee: Mapped[str] = mapped_column(String(100), default="")
@@ -247,8 +275,12 @@ class OfficialDay(Base):
     __tablename__ = "official_day"
 
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    year: Mapped[int] = mapped_column(ForeignKey("official_year.year", ondelete="CASCADE"), index=True)
-    is_workday: Mapped[bool] = mapped_column(Boolean)  # True: make-up workday (调休上班); False: holiday
+    year: Mapped[int] = mapped_column(
+        ForeignKey("official_year.year", ondelete="CASCADE"), index=True
+    )
+    is_workday: Mapped[bool] = mapped_column(
+        Boolean
+    )  # True: make-up workday (调休上班); False: holiday
     name: Mapped[str] = mapped_column(String(50), default="")
 
     official_year: Mapped[OfficialYear] = relationship(back_populates="days")

@@ -34,7 +34,11 @@ class TrainingCategory(enum.StrEnum):
     SKILLS = "执法技能"
 
 
-PROFESSIONAL_CATEGORIES = (TrainingCategory.PUBLIC_LAW, TrainingCategory.BUSINESS, TrainingCategory.SKILLS)
+PROFESSIONAL_CATEGORIES = (
+    TrainingCategory.PUBLIC_LAW,
+    TrainingCategory.BUSINESS,
+    TrainingCategory.SKILLS,
+)
 CATEGORY_LABELS = {
     TrainingCategory.POLITICAL: "政治理论和党性教育",
     TrainingCategory.PUBLIC_LAW: "公共法律知识",
@@ -65,7 +69,9 @@ class TrainingPlan(TimestampMixin, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
 
     items: Mapped[list[TrainingPlanItem]] = relationship(
-        back_populates="plan", cascade="all, delete-orphan", order_by=lambda: [TrainingPlanItem.month, TrainingPlanItem.id]
+        back_populates="plan",
+        cascade="all, delete-orphan",
+        order_by=lambda: [TrainingPlanItem.month, TrainingPlanItem.id],
     )
 
 
@@ -73,7 +79,9 @@ class TrainingPlanItem(Base):
     __tablename__ = "training_plan_item"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("training_plan.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("training_plan.id", ondelete="CASCADE"), index=True
+    )
     month: Mapped[int] = mapped_column(Integer, index=True)
     topic: Mapped[str] = mapped_column(String(200))
     form: Mapped[str] = mapped_column(String(30), default="")
@@ -114,10 +122,14 @@ class TrainingSession(TimestampMixin, Base):
 
 class TrainingAttendance(Base):
     __tablename__ = "training_attendance"
-    __table_args__ = (UniqueConstraint("session_id", "staff_id", name="uq_training_attendance_session_staff"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "staff_id", name="uq_training_attendance_session_staff"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("training_session.id", ondelete="CASCADE"), index=True
+    )
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     attended: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     hours: Mapped[float | None] = mapped_column(Float, nullable=True)  # NULL = the session's hours
@@ -131,9 +143,20 @@ class TrainingAttendance(Base):
 Index("ix_training_session_category_end", TrainingSession.category, TrainingSession.end_date)
 # a year's exams (has_exam alone matches every year's exams)
 Index("ix_training_session_exam_end", TrainingSession.has_exam, TrainingSession.end_date)
-Index("ix_training_attendance_staff_session", TrainingAttendance.staff_id, TrainingAttendance.session_id)
+Index(
+    "ix_training_attendance_staff_session",
+    TrainingAttendance.staff_id,
+    TrainingAttendance.session_id,
+)
 # covering index for the per-year sums (hours per person, per month, attendees per session, exam
 # counts): a year's sessions are found by end date, then their attendance is read from this index
 # alone, without visiting the table rows
-Index("ix_training_attendance_session_cover", TrainingAttendance.session_id, TrainingAttendance.attended,
-      TrainingAttendance.staff_id, TrainingAttendance.hours, TrainingAttendance.exam_score, TrainingAttendance.exam_passed)
+Index(
+    "ix_training_attendance_session_cover",
+    TrainingAttendance.session_id,
+    TrainingAttendance.attended,
+    TrainingAttendance.staff_id,
+    TrainingAttendance.hours,
+    TrainingAttendance.exam_score,
+    TrainingAttendance.exam_passed,
+)

@@ -45,8 +45,14 @@ def official_fonts() -> dict[str, str | bool]:
 
     kai = real("kaiti")
     xbs = real("xiaobiaosong")
-    return {"body": base.body, "heading": base.heading, "song": base.song, "kai": kai or base.body,
-            "kai_real": kai is not None, "title": xbs or base.heading}
+    return {
+        "body": base.body,
+        "heading": base.heading,
+        "song": base.song,
+        "kai": kai or base.body,
+        "kai_real": kai is not None,
+        "title": xbs or base.heading,
+    }
 
 
 def _esc(s: object) -> str:
@@ -55,19 +61,40 @@ def _esc(s: object) -> str:
 
 def doc_styles() -> dict[str, ParagraphStyle]:
     f = official_fonts()
-    body = ParagraphStyle("gw-body", fontName=str(f["body"]), fontSize=BODY_PT, leading=LEADING, wordWrap="CJK",
-                          firstLineIndent=2 * BODY_PT, alignment=TA_JUSTIFY)
+    body = ParagraphStyle(
+        "gw-body",
+        fontName=str(f["body"]),
+        fontSize=BODY_PT,
+        leading=LEADING,
+        wordWrap="CJK",
+        firstLineIndent=2 * BODY_PT,
+        alignment=TA_JUSTIFY,
+    )
     return {
-        "title": ParagraphStyle("gw-title", fontName=str(f["title"]), fontSize=TITLE_PT, leading=TITLE_PT * 1.6,
-                                alignment=TA_CENTER, wordWrap="CJK", spaceAfter=LEADING),
+        "title": ParagraphStyle(
+            "gw-title",
+            fontName=str(f["title"]),
+            fontSize=TITLE_PT,
+            leading=TITLE_PT * 1.6,
+            alignment=TA_CENTER,
+            wordWrap="CJK",
+            spaceAfter=LEADING,
+        ),
         "body": body,
         "h1": ParagraphStyle("gw-h1", parent=body, fontName=str(f["heading"]), keepWithNext=1),
         "h2": ParagraphStyle("gw-h2", parent=body, fontName=str(f["kai"]), keepWithNext=1),
-        "right": ParagraphStyle("gw-right", parent=body, firstLineIndent=0, alignment=TA_RIGHT,
-                                rightIndent=4 * BODY_PT),
-        "cell": ParagraphStyle("gw-cell", fontName=str(f["body"]), fontSize=12, leading=16, wordWrap="CJK"),
-        "cellb": ParagraphStyle("gw-cellb", fontName=str(f["heading"]), fontSize=12, leading=16, alignment=TA_CENTER),
-        "note": ParagraphStyle("gw-note", fontName=str(f["body"]), fontSize=12, leading=18, wordWrap="CJK"),
+        "right": ParagraphStyle(
+            "gw-right", parent=body, firstLineIndent=0, alignment=TA_RIGHT, rightIndent=4 * BODY_PT
+        ),
+        "cell": ParagraphStyle(
+            "gw-cell", fontName=str(f["body"]), fontSize=12, leading=16, wordWrap="CJK"
+        ),
+        "cellb": ParagraphStyle(
+            "gw-cellb", fontName=str(f["heading"]), fontSize=12, leading=16, alignment=TA_CENTER
+        ),
+        "note": ParagraphStyle(
+            "gw-note", fontName=str(f["body"]), fontSize=12, leading=18, wordWrap="CJK"
+        ),
     }
 
 
@@ -76,7 +103,13 @@ class BoldLine(Flowable):
 
     def __init__(self, text: str, font: str, size: float, leading: float, indent: float) -> None:
         super().__init__()
-        self.text, self.font, self.size, self.leading, self.indent = text, font, size, leading, indent
+        self.text, self.font, self.size, self.leading, self.indent = (
+            text,
+            font,
+            size,
+            leading,
+            indent,
+        )
         self.keepWithNext = 1
 
     def wrap(self, avail_w: float, _h: float) -> tuple[float, float]:
@@ -121,19 +154,36 @@ def _num(v: Any, label: str = "") -> str:
 
 
 def _figures(sec: Section, st: dict[str, ParagraphStyle], width: float) -> Table:
-    data: list[list[Any]] = [[Paragraph("项　　目", st["cellb"]), Paragraph("数　值", st["cellb"]),
-                              Paragraph("说　　明", st["cellb"])]]
+    data: list[list[Any]] = [
+        [
+            Paragraph("项　　目", st["cellb"]),
+            Paragraph("数　值", st["cellb"]),
+            Paragraph("说　　明", st["cellb"]),
+        ]
+    ]
     for name, value, note in sec.rows:
-        data.append([Paragraph(_esc(name).replace(" ", "&nbsp;"), st["cell"]),
-                     Paragraph(_esc(_num(value, name)), ParagraphStyle("num", parent=st["cell"], alignment=TA_RIGHT)),
-                     Paragraph(_esc(note), st["cell"])])
+        data.append(
+            [
+                Paragraph(_esc(name).replace(" ", "&nbsp;"), st["cell"]),
+                Paragraph(
+                    _esc(_num(value, name)),
+                    ParagraphStyle("num", parent=st["cell"], alignment=TA_RIGHT),
+                ),
+                Paragraph(_esc(note), st["cell"]),
+            ]
+        )
     t = Table(data, colWidths=[width * 0.40, width * 0.22, width * 0.38], repeatRows=1)
-    t.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), str(official_fonts()["body"])),
-        ("GRID", (0, 0), (-1, -1), 0.5, "#000000"),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]))
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), str(official_fonts()["body"])),
+                ("GRID", (0, 0), (-1, -1), 0.5, "#000000"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
     return t
 
 
@@ -141,11 +191,17 @@ def report_story(sections: list[Section], unit: str, year: int, today: dt.date) 
     st = doc_styles()
     width = A4[0] - LEFT - RIGHT
     story: list[Any] = [Paragraph(_esc(f"{unit}{year}年度行政执法工作报告"), st["title"])]
-    story.append(Paragraph(
-        f"{year}年，我单位认真落实行政执法“三项制度”，加强执法人员队伍和执法证件管理，规范执法办案，"
-        f"开展案卷评查和问题整改。现将{year}年度行政执法工作情况报告如下：", st["body"]))
+    story.append(
+        Paragraph(
+            f"{year}年，我单位认真落实行政执法“三项制度”，加强执法人员队伍和执法证件管理，规范执法办案，"
+            f"开展案卷评查和问题整改。现将{year}年度行政执法工作情况报告如下：",
+            st["body"],
+        )
+    )
     for i, sec in enumerate(sections):
-        story.append(Paragraph(_esc(f"{NUMERALS[i] if i < len(NUMERALS) else i + 1}、{sec.title}"), st["h1"]))
+        story.append(
+            Paragraph(_esc(f"{NUMERALS[i] if i < len(NUMERALS) else i + 1}、{sec.title}"), st["h1"])
+        )
         for p in sec.paragraphs:
             story.append(_h2(p[3:], st) if p.startswith("## ") else Paragraph(_esc(p), st["body"]))
         if sec.rows:
@@ -157,7 +213,11 @@ def report_story(sections: list[Section], unit: str, year: int, today: dt.date) 
     story.append(Paragraph(_esc(unit), st["right"]))
     story.append(Paragraph(f"{today.year}年{today.month}月{today.day}日", st["right"]))
     story.append(Spacer(1, LEADING))
-    story.append(Paragraph("（本稿由 Brigade Desk 根据台账数据生成，数据截至上述日期，请核对后定稿。）", st["note"]))
+    story.append(
+        Paragraph(
+            "（本稿由 Brigade Desk 根据台账数据生成，数据截至上述日期，请核对后定稿。）", st["note"]
+        )
+    )
     return story
 
 
@@ -187,8 +247,14 @@ def _page_canvas(font_name: str) -> type:
     return OfficialCanvas
 
 
-def export_annual_pdf(db: Database, out: Path | str, year: int, *, as_of: dt.date | None = None,
-                      progress: Progress | None = None) -> Path:
+def export_annual_pdf(
+    db: Database,
+    out: Path | str,
+    year: int,
+    *,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+) -> Path:
     today = as_of or dt.date.today()
     with db.Session() as s:
         info = form_info(s, today)
@@ -196,8 +262,15 @@ def export_annual_pdf(db: Database, out: Path | str, year: int, *, as_of: dt.dat
     story = report_story(sections, info.unit, year, today)
     f = official_fonts()
     with atomic_path(out) as tmp:
-        doc = SimpleDocTemplate(str(tmp), pagesize=A4, title=f"{info.unit}{year}年度行政执法工作报告",
-                                author="Brigade Desk", topMargin=TOP, bottomMargin=BOTTOM, leftMargin=LEFT,
-                                rightMargin=RIGHT)
+        doc = SimpleDocTemplate(
+            str(tmp),
+            pagesize=A4,
+            title=f"{info.unit}{year}年度行政执法工作报告",
+            author="Brigade Desk",
+            topMargin=TOP,
+            bottomMargin=BOTTOM,
+            leftMargin=LEFT,
+            rightMargin=RIGHT,
+        )
         doc.build(story, canvasmaker=_page_canvas(str(f["song"])))
     return Path(out)

@@ -20,15 +20,61 @@ from brigade_desk.models.reports import ReportDone
 from brigade_desk.models.roster import Staff
 
 DEFAULT_ENTRIES: list[dict[str, Any]] = [
-    {"key": "monthly_data", "name": "月度执法数据报送（上月案件、监督、复议诉讼、行刑衔接）", "recurrence": "monthly", "day": 5, "lead": 5},
+    {
+        "key": "monthly_data",
+        "name": "月度执法数据报送（上月案件、监督、复议诉讼、行刑衔接）",
+        "recurrence": "monthly",
+        "day": 5,
+        "lead": 5,
+    },
     {"key": "monthly_brief", "name": "月度工作简报", "recurrence": "monthly", "day": 3, "lead": 3},
-    {"key": "city_progress", "name": "工作进展报市局", "recurrence": "monthly", "day": 25, "lead": 5},
-    {"key": "quarterly_upload", "name": "季度台账报表上传（培训、证件、音像、案卷）", "recurrence": "quarterly", "day": 10, "lead": 10},
-    {"key": "system_usage", "name": "信息系统使用情况统计", "recurrence": "quarterly", "day": 10, "lead": 10},
-    {"key": "training_plan", "name": "年度培训计划", "recurrence": "yearly", "month": 3, "day": 31, "lead": 30},
-    {"key": "annual_data", "name": "上年度执法数据公开", "recurrence": "yearly", "month": 1, "day": 31, "lead": 20},
-    {"key": "annual_report", "name": "上年度执法工作报告", "recurrence": "yearly", "month": 1, "day": 31, "lead": 20},
+    {
+        "key": "city_progress",
+        "name": "工作进展报市局",
+        "recurrence": "monthly",
+        "day": 25,
+        "lead": 5,
+    },
+    {
+        "key": "quarterly_upload",
+        "name": "季度台账报表上传（培训、证件、音像、案卷）",
+        "recurrence": "quarterly",
+        "day": 10,
+        "lead": 10,
+    },
+    {
+        "key": "system_usage",
+        "name": "信息系统使用情况统计",
+        "recurrence": "quarterly",
+        "day": 10,
+        "lead": 10,
+    },
+    {
+        "key": "training_plan",
+        "name": "年度培训计划",
+        "recurrence": "yearly",
+        "month": 3,
+        "day": 31,
+        "lead": 30,
+    },
+    {
+        "key": "annual_data",
+        "name": "上年度执法数据公开",
+        "recurrence": "yearly",
+        "month": 1,
+        "day": 31,
+        "lead": 20,
+    },
+    {
+        "key": "annual_report",
+        "name": "上年度执法工作报告",
+        "recurrence": "yearly",
+        "month": 1,
+        "day": 31,
+        "lead": 20,
+    },
 ]
+
 
 def check_entries(value: Any) -> None:
     """ValueError (Chinese) unless ``value`` is a list of calendar entries this module can use."""
@@ -48,13 +94,21 @@ def check_entries(value: Any) -> None:
         if e["recurrence"] not in ("monthly", "quarterly", "yearly"):
             raise ValueError(f"{where}的 recurrence 应为 monthly、quarterly 或 yearly")
         for field, lo, hi in (("day", 1, 31), ("month", 1, 12), ("lead", 0, 366)):
-            if field in e and (isinstance(e[field], bool) or not isinstance(e[field], int) or not lo <= e[field] <= hi):
+            if field in e and (
+                isinstance(e[field], bool)
+                or not isinstance(e[field], int)
+                or not lo <= e[field] <= hi
+            ):
                 raise ValueError(f"{where}的 {field} 应为 {lo}–{hi} 的整数")
 
 
-ENTRIES = settings.define("reports.calendar", "上报日历（JSON 列表：名称、周期、日、提前天数）", DEFAULT_ENTRIES,
-                          "recurrence: monthly / quarterly / yearly；day: 截止日；month: 年度事项的月份；lead: 提前提醒天数",
-                          validate=check_entries)
+ENTRIES = settings.define(
+    "reports.calendar",
+    "上报日历（JSON 列表：名称、周期、日、提前天数）",
+    DEFAULT_ENTRIES,
+    "recurrence: monthly / quarterly / yearly；day: 截止日；month: 年度事项的月份；lead: 提前提醒天数",
+    validate=check_entries,
+)
 HORIZON_DAYS = 30
 LOOKBACK_DAYS = 40
 
@@ -71,15 +125,22 @@ class DeadlineItem:
     done_on: dt.date | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "period": self.period, "due": self.due.isoformat(), "state": self.state,
-                "key": self.key}
+        return {
+            "name": self.name,
+            "period": self.period,
+            "due": self.due.isoformat(),
+            "state": self.state,
+            "key": self.key,
+        }
 
 
 def _clamp_day(y: int, m: int, d: int) -> dt.date:
     return dt.date(y, m, min(d, cal.monthrange(y, m)[1]))
 
 
-def occurrences(entry: dict[str, Any], start: dt.date, end: dt.date) -> list[tuple[str, str, dt.date]]:
+def occurrences(
+    entry: dict[str, Any], start: dt.date, end: dt.date
+) -> list[tuple[str, str, dt.date]]:
     """(period key, period label, due date) of ``entry`` with due dates in [start, end]."""
     out: list[tuple[str, str, dt.date]] = []
     rec = entry.get("recurrence", "monthly")
@@ -119,7 +180,9 @@ def occurrences(entry: dict[str, Any], start: dt.date, end: dt.date) -> list[tup
     return out
 
 
-def deadlines(session: Session, as_of: dt.date, *, horizon: int = HORIZON_DAYS) -> list[DeadlineItem]:
+def deadlines(
+    session: Session, as_of: dt.date, *, horizon: int = HORIZON_DAYS
+) -> list[DeadlineItem]:
     entries = settings.get(session, ENTRIES)
     done = {(r.key, r.period): r.done_on for r in session.scalars(select(ReportDone))}
     items: list[DeadlineItem] = []
@@ -141,7 +204,11 @@ def deadlines(session: Session, as_of: dt.date, *, horizon: int = HORIZON_DAYS) 
                 state = "late"
             else:
                 state = "due"
-            items.append(DeadlineItem(e["key"], e["name"], period, label, due, int(e.get("lead", 0)), state, d))
+            items.append(
+                DeadlineItem(
+                    e["key"], e["name"], period, label, due, int(e.get("lead", 0)), state, d
+                )
+            )
     order = {"late": 0, "due": 1, "done": 2}
     return sorted(items, key=lambda i: (order[i.state], i.due, i.name))
 

@@ -16,8 +16,21 @@ from brigade_desk.reports.quarterly_cases import REVIEW_COLS, review_rows
 from brigade_desk.reports.sources import Source
 
 REVIEW_FIELDS = tuple(c.header for c in REVIEW_COLS)
-MAJOR_FIELDS = ("序号", "案号", "当事人", "当事人类型", "案由", "罚款金额", "没收金额", "法制审核日期", "集体讨论日期",
-                "决定日期", "备案期限", "备案日期", "备案情况")
+MAJOR_FIELDS = (
+    "序号",
+    "案号",
+    "当事人",
+    "当事人类型",
+    "案由",
+    "罚款金额",
+    "没收金额",
+    "法制审核日期",
+    "集体讨论日期",
+    "决定日期",
+    "备案期限",
+    "备案日期",
+    "备案情况",
+)
 
 
 def review_source_rows(session: Session, period: Period) -> list[dict[str, Any]]:
@@ -26,16 +39,40 @@ def review_source_rows(session: Session, period: Period) -> list[dict[str, Any]]
 
 def major_rows(session: Session, period: Period) -> list[dict[str, Any]]:
     ctx = StatsContext(session, dt.date.today())
-    cases = session.scalars(select(CaseRecord).where(CaseRecord.is_major.is_(True),
-                                                     CaseRecord.decided_on.between(period.start, period.end))
-                            .order_by(CaseRecord.decided_on, CaseRecord.case_no)).all()
+    cases = session.scalars(
+        select(CaseRecord)
+        .where(
+            CaseRecord.is_major.is_(True), CaseRecord.decided_on.between(period.start, period.end)
+        )
+        .order_by(CaseRecord.decided_on, CaseRecord.case_no)
+    ).all()
     out = []
     for c in cases:
         f = ctx.filing(c)
         assert f is not None
-        out.append(dict(zip(MAJOR_FIELDS, (len(out) + 1, c.case_no, c.party, c.party_type, c.cause, c.fine_amount,
-                                           c.confiscation_amount, c.legal_review_on, c.collective_on, c.decided_on,
-                                           f[0].due, c.reported_on, f[1]), strict=True)))
+        out.append(
+            dict(
+                zip(
+                    MAJOR_FIELDS,
+                    (
+                        len(out) + 1,
+                        c.case_no,
+                        c.party,
+                        c.party_type,
+                        c.cause,
+                        c.fine_amount,
+                        c.confiscation_amount,
+                        c.legal_review_on,
+                        c.collective_on,
+                        c.decided_on,
+                        f[0].due,
+                        c.reported_on,
+                        f[1],
+                    ),
+                    strict=True,
+                )
+            )
+        )
     return out
 
 

@@ -76,7 +76,9 @@ class CaseStats:
     reconsidered: int = 0
     sued: int = 0
     transferred: int = 0
-    full_process: int = 0  # cases filed in the range with an activity needing full-process recording
+    full_process: int = (
+        0  # cases filed in the range with an activity needing full-process recording
+    )
     full_process_by_activity: Counter[str] = field(default_factory=Counter)
 
 
@@ -85,10 +87,22 @@ def in_range(col, start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
 
 
 def cases_touching(session: Session, start: dt.date, end: dt.date) -> list[CaseRecord]:
-    cols = (CaseRecord.filed_on, CaseRecord.decided_on, CaseRecord.closed_on, CaseRecord.hearing_notice_on,
-            CaseRecord.reconsidered_on, CaseRecord.sued_on, CaseRecord.transferred_on)
-    return list(session.scalars(select(CaseRecord).where(or_(*(in_range(c, start, end) for c in cols)))
-                                .order_by(CaseRecord.decided_on, CaseRecord.id)))
+    cols = (
+        CaseRecord.filed_on,
+        CaseRecord.decided_on,
+        CaseRecord.closed_on,
+        CaseRecord.hearing_notice_on,
+        CaseRecord.reconsidered_on,
+        CaseRecord.sued_on,
+        CaseRecord.transferred_on,
+    )
+    return list(
+        session.scalars(
+            select(CaseRecord)
+            .where(or_(*(in_range(c, start, end) for c in cols)))
+            .order_by(CaseRecord.decided_on, CaseRecord.id)
+        )
+    )
 
 
 class StatsContext:
@@ -98,8 +112,10 @@ class StatsContext:
         self.as_of = as_of
         self.deadlines = CaseDeadlines(session)
         self.pub_categories = set(settings.get(session, cs.PUBLICATION_CATEGORIES) or [])  # type: ignore[call-overload]
-        self.thresholds = {PartyType.PERSON.value: Decimal(str(settings.get(session, cs.HEARING_PERSON))),
-                           PartyType.ORG.value: Decimal(str(settings.get(session, cs.HEARING_ORG)))}
+        self.thresholds = {
+            PartyType.PERSON.value: Decimal(str(settings.get(session, cs.HEARING_PERSON))),
+            PartyType.ORG.value: Decimal(str(settings.get(session, cs.HEARING_ORG))),
+        }
 
     def filing(self, c: CaseRecord) -> tuple[Deadline, str] | None:
         if not c.is_major or c.decided_on is None:
@@ -115,11 +131,18 @@ class StatsContext:
 
     def hearing_due(self, c: CaseRecord) -> bool:
         t = self.thresholds.get(c.party_type, self.thresholds[PartyType.PERSON.value])
-        return c.category == CaseCategory.PENALTY and c.fine_amount is not None and c.fine_amount >= t
+        return (
+            c.category == CaseCategory.PENALTY and c.fine_amount is not None and c.fine_amount >= t
+        )
 
 
-def case_stats(session: Session, start: dt.date, end: dt.date, ctx: StatsContext,
-               cases: list[CaseRecord] | None = None) -> CaseStats:
+def case_stats(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    ctx: StatsContext,
+    cases: list[CaseRecord] | None = None,
+) -> CaseStats:
     st = CaseStats(start, end)
 
     def inside(d: dt.date | None) -> bool:

@@ -21,8 +21,10 @@ def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
     month = func.strftime("%Y-%m", AvRecord.media_start)
     rows = session.execute(
         select(month, func.coalesce(AvRecordCheck.status, ""), func.count())
-        .select_from(AvRecord).outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
-        .where(AvRecord.media_start >= start).group_by(month, func.coalesce(AvRecordCheck.status, ""))
+        .select_from(AvRecord)
+        .outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
+        .where(AvRecord.media_start >= start)
+        .group_by(month, func.coalesce(AvRecordCheck.status, ""))
     ).all()
     keys = [f"{yy}-{mm:02d}" for yy, mm in months]
     series: dict[str, list[float]] = {}
@@ -32,5 +34,13 @@ def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
             series.setdefault(label, [0.0] * 12)[keys.index(ym)] += float(n)
     order = [VERIFY_LABELS[k] for k in ("ok", "", "moved", "modified", "missing")]
     series = {k: series[k] for k in order if k in series} or {"未校验": [0.0] * 12}
-    return [ChartSpec("av_months", "执法音像记录（近 12 个月，按最近校验结果）", "stacked", [f"{mm}月" for _y, mm in months],
-                      series, y_label="文件数")]
+    return [
+        ChartSpec(
+            "av_months",
+            "执法音像记录（近 12 个月，按最近校验结果）",
+            "stacked",
+            [f"{mm}月" for _y, mm in months],
+            series,
+            y_label="文件数",
+        )
+    ]

@@ -16,7 +16,15 @@ GRADES = ("优秀", "合格", "不合格")
 def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
     year = session.scalar(select(func.max(CaseReview.year)).where(CaseReview.grade != ""))
     if year is None:
-        return [ChartSpec("review_grades", "案卷评查等次（尚无评查结果）", "stacked", [], {g: [] for g in GRADES})]
+        return [
+            ChartSpec(
+                "review_grades",
+                "案卷评查等次（尚无评查结果）",
+                "stacked",
+                [],
+                {g: [] for g in GRADES},
+            )
+        ]
     rows = session.execute(
         select(CaseRecord.category, CaseReview.grade, func.count())
         .join(CaseRecord, CaseReview.case_id == CaseRecord.id)
@@ -28,4 +36,13 @@ def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
     for c, g, n in rows:
         if g in series:
             series[g][cats.index(c)] = float(n)
-    return [ChartSpec("review_grades", f"{year}年案卷评查等次（按类别）", "stacked", cats, series, y_label="卷数")]
+    return [
+        ChartSpec(
+            "review_grades",
+            f"{year}年案卷评查等次（按类别）",
+            "stacked",
+            cats,
+            series,
+            y_label="卷数",
+        )
+    ]

@@ -20,6 +20,20 @@ def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
         mine = [p.professional for p in people if (p.squad or "未分中队") == sq]
         avg.append(round(sum(mine) / len(mine), 1))
     behind = sum(1 for p in people if p.missing > 0)
-    note = f"在岗执法人员 {len(people)} 人，未满 {th.fmt_hours(required)} 学时 {behind} 人" if people else "尚无在岗执法人员"
-    return [ChartSpec("training_hours", f"{as_of.year}年人均业务培训学时（按中队）", "bar", squads,
-                      {"人均业务学时": avg}, note=note, y_label="学时", target=required)]
+    note = (
+        f"在岗执法人员 {len(people)} 人，未满 {th.fmt_hours(required)} 学时 {behind} 人"
+        if people
+        else "尚无在岗执法人员"
+    )
+    return [
+        ChartSpec(
+            "training_hours",
+            f"{as_of.year}年人均业务培训学时（按中队）",
+            "bar",
+            squads,
+            {"人均业务学时": avg},
+            note=note,
+            y_label="学时",
+            target=required,
+        )
+    ]

@@ -27,7 +27,14 @@ class FormDef:
     target: str = "none"  # "none" | "case" | "template"
     help: str = ""
 
-    def run(self, db: Database, out: Path | str, period: Period, target: str | None, progress: Progress | None) -> Path:
+    def run(
+        self,
+        db: Database,
+        out: Path | str,
+        period: Period,
+        target: str | None,
+        progress: Progress | None,
+    ) -> Path:
         mod, _, fn = self.func.partition(":")
         f: Callable[..., Path] = getattr(importlib.import_module(mod), fn)
         return f(db, out, period, target, progress)
@@ -84,20 +91,64 @@ def _filing(db: Database, out: Any, _period: Period, target: str | None, _p: Any
 
 
 FORMS: list[FormDef] = [
-    FormDef("quarterly", "季度上传报表（培训台账、执法证件、音像记录、案卷评查）", "quarter", ".xlsx",
-            "brigade_desk.reports.forms:_quarterly", help="各台账本季度（按年度统计的台账为年初至本季度末）的数据，工作表名称按上传要求固定。"),
-    FormDef("monthly", "行政执法数据月报（案件统计）", "month", ".xlsx", "brigade_desk.reports.forms:_monthly",
-            help="本月及本年累计：立案、决定、结案，罚没金额，重大决定，备案和公示是否按期（按官方节假日计算），"
-                 "听证告知，行政复议、行政诉讼和行刑衔接移送。每月 5 日前报上月数据。"),
-    FormDef("annual_pdf", "年度行政执法工作报告（报告稿 PDF）", "year", ".pdf", "brigade_desk.reports.forms:_annual_pdf",
-            help="按公文格式（GB/T 9704：A4、仿宋三号正文、黑体标题、页码）生成年度工作报告初稿：人员和证件、办案、"
-                 "三项制度、案卷评查和整改。1 月 31 日前报上年度报告。"),
-    FormDef("annual_xlsx", "年度行政执法数据（工作簿）", "year", ".xlsx", "brigade_desk.reports.forms:_annual_xlsx",
-            help="年度工作报告所依据的数据，每个主题一个工作表。"),
-    FormDef("filing", "重大行政处罚决定备案表（PDF）", "none", ".pdf", "brigade_desk.reports.forms:_filing", target="case",
-            help="按案件登记填写一件案件的备案表，备案期限按官方节假日计算；决定之日起 5 个工作日内报备案。"),
-    FormDef("roster", "执法人员花名册（执法证件台账）", "none", ".xlsx", "brigade_desk.reports.forms:_roster",
-            help="全部人员及其当前执法证件，附证件问题清单。"),
-    FormDef("template", "按上级模板填报", "quarter", ".xlsx", "brigade_desk.reports.forms:_template", target="template",
-            help="打开上级发来的 .xlsx 模板：{{单位名称}} 等占位符被替换，含 {{行:来源.字段}} 的行按记录逐行展开，模板的其他内容保持不变。"),
+    FormDef(
+        "quarterly",
+        "季度上传报表（培训台账、执法证件、音像记录、案卷评查）",
+        "quarter",
+        ".xlsx",
+        "brigade_desk.reports.forms:_quarterly",
+        help="各台账本季度（按年度统计的台账为年初至本季度末）的数据，工作表名称按上传要求固定。",
+    ),
+    FormDef(
+        "monthly",
+        "行政执法数据月报（案件统计）",
+        "month",
+        ".xlsx",
+        "brigade_desk.reports.forms:_monthly",
+        help="本月及本年累计：立案、决定、结案，罚没金额，重大决定，备案和公示是否按期（按官方节假日计算），"
+        "听证告知，行政复议、行政诉讼和行刑衔接移送。每月 5 日前报上月数据。",
+    ),
+    FormDef(
+        "annual_pdf",
+        "年度行政执法工作报告（报告稿 PDF）",
+        "year",
+        ".pdf",
+        "brigade_desk.reports.forms:_annual_pdf",
+        help="按公文格式（GB/T 9704：A4、仿宋三号正文、黑体标题、页码）生成年度工作报告初稿：人员和证件、办案、"
+        "三项制度、案卷评查和整改。1 月 31 日前报上年度报告。",
+    ),
+    FormDef(
+        "annual_xlsx",
+        "年度行政执法数据（工作簿）",
+        "year",
+        ".xlsx",
+        "brigade_desk.reports.forms:_annual_xlsx",
+        help="年度工作报告所依据的数据，每个主题一个工作表。",
+    ),
+    FormDef(
+        "filing",
+        "重大行政处罚决定备案表（PDF）",
+        "none",
+        ".pdf",
+        "brigade_desk.reports.forms:_filing",
+        target="case",
+        help="按案件登记填写一件案件的备案表，备案期限按官方节假日计算；决定之日起 5 个工作日内报备案。",
+    ),
+    FormDef(
+        "roster",
+        "执法人员花名册（执法证件台账）",
+        "none",
+        ".xlsx",
+        "brigade_desk.reports.forms:_roster",
+        help="全部人员及其当前执法证件，附证件问题清单。",
+    ),
+    FormDef(
+        "template",
+        "按上级模板填报",
+        "quarter",
+        ".xlsx",
+        "brigade_desk.reports.forms:_template",
+        target="template",
+        help="打开上级发来的 .xlsx 模板：{{单位名称}} 等占位符被替换，含 {{行:来源.字段}} 的行按记录逐行展开，模板的其他内容保持不变。",
+    ),
 ]

@@ -33,20 +33,69 @@ from brigade_desk.reports.case_stats import (
 from brigade_desk.reports.period import Period
 
 MONEY = "#,##0.00"
-SUMMARY_COLS = [Col("序号", 6), Col("统计项目", 34), Col("本月", 14, "#,##0.##"), Col("本年累计", 14, "#,##0.##"),
-                Col("说明", 56)]
-GROUP_COLS = [Col("统计维度", 10), Col("分类", 14), Col("本月立案", 10, "0"), Col("本月作出决定", 12, "0"),
-              Col("本月结案", 10, "0"), Col("本月罚款(元)", 14, MONEY), Col("本月没收(元)", 14, MONEY),
-              Col("本年立案", 10, "0"), Col("本年作出决定", 12, "0"), Col("本年罚款(元)", 14, MONEY)]
-MAJOR_COLS = [Col("序号", 6), Col("案号", 24), Col("当事人", 18), Col("案由", 30), Col("决定日期", 12),
-              Col("罚款(元)", 12, MONEY), Col("没收(元)", 12, MONEY), Col("法制审核日期", 12), Col("集体讨论日期", 12),
-              Col("备案期限", 12), Col("备案日期", 12), Col("备案情况", 12)]
-DEADLINE_COLS = [Col("序号", 6), Col("案号", 24), Col("案件类别", 10), Col("当事人", 18), Col("决定日期", 12),
-                 Col("重大", 6), Col("备案期限", 12), Col("备案日期", 12), Col("备案情况", 12), Col("公示期限", 12),
-                 Col("公示日期", 12), Col("公示情况", 12)]
-APPEAL_COLS = [Col("序号", 6), Col("事项", 10), Col("日期", 12), Col("案号", 24), Col("案件类别", 10),
-               Col("当事人", 18), Col("案由", 30), Col("决定日期", 12), Col("罚款(元)", 12, MONEY)]
-APPEALS = (("reconsidered_on", "行政复议"), ("sued_on", "行政诉讼"), ("transferred_on", "行刑衔接移送"))
+SUMMARY_COLS = [
+    Col("序号", 6),
+    Col("统计项目", 34),
+    Col("本月", 14, "#,##0.##"),
+    Col("本年累计", 14, "#,##0.##"),
+    Col("说明", 56),
+]
+GROUP_COLS = [
+    Col("统计维度", 10),
+    Col("分类", 14),
+    Col("本月立案", 10, "0"),
+    Col("本月作出决定", 12, "0"),
+    Col("本月结案", 10, "0"),
+    Col("本月罚款(元)", 14, MONEY),
+    Col("本月没收(元)", 14, MONEY),
+    Col("本年立案", 10, "0"),
+    Col("本年作出决定", 12, "0"),
+    Col("本年罚款(元)", 14, MONEY),
+]
+MAJOR_COLS = [
+    Col("序号", 6),
+    Col("案号", 24),
+    Col("当事人", 18),
+    Col("案由", 30),
+    Col("决定日期", 12),
+    Col("罚款(元)", 12, MONEY),
+    Col("没收(元)", 12, MONEY),
+    Col("法制审核日期", 12),
+    Col("集体讨论日期", 12),
+    Col("备案期限", 12),
+    Col("备案日期", 12),
+    Col("备案情况", 12),
+]
+DEADLINE_COLS = [
+    Col("序号", 6),
+    Col("案号", 24),
+    Col("案件类别", 10),
+    Col("当事人", 18),
+    Col("决定日期", 12),
+    Col("重大", 6),
+    Col("备案期限", 12),
+    Col("备案日期", 12),
+    Col("备案情况", 12),
+    Col("公示期限", 12),
+    Col("公示日期", 12),
+    Col("公示情况", 12),
+]
+APPEAL_COLS = [
+    Col("序号", 6),
+    Col("事项", 10),
+    Col("日期", 12),
+    Col("案号", 24),
+    Col("案件类别", 10),
+    Col("当事人", 18),
+    Col("案由", 30),
+    Col("决定日期", 12),
+    Col("罚款(元)", 12, MONEY),
+]
+APPEALS = (
+    ("reconsidered_on", "行政复议"),
+    ("sued_on", "行政诉讼"),
+    ("transferred_on", "行刑衔接移送"),
+)
 
 
 def _state(state: str, provisional: bool) -> str:
@@ -59,7 +108,11 @@ def summary_rows(m: CaseStats, y: CaseStats) -> list[list[Any]]:
 
     items: list[tuple[str, tuple[Any, Any], str]] = [
         ("立案数（件）", both(lambda s: s.filed), "按立案日期"),
-        ("作出决定数（件）", both(lambda s: s.decided), "按决定日期；以下罚没、重大、备案、公示、听证均按决定日期统计"),
+        (
+            "作出决定数（件）",
+            both(lambda s: s.decided),
+            "按决定日期；以下罚没、重大、备案、公示、听证均按决定日期统计",
+        ),
         ("结案数（件）", both(lambda s: s.closed), "按结案日期"),
         ("罚款案件数（件）", both(lambda s: s.fined_cases), ""),
         ("罚款金额（元）", both(lambda s: s.fines), ""),
@@ -67,17 +120,29 @@ def summary_rows(m: CaseStats, y: CaseStats) -> list[list[Any]]:
         ("重大行政处罚决定（件）", both(lambda s: s.major), "登记为重大案件的决定"),
         ("  其中决定前经法制审核（件）", both(lambda s: s.major_reviewed), ""),
         ("  其中决定前经集体讨论（件）", both(lambda s: s.major_discussed), ""),
-        ("应备案（件）", both(lambda s: s.filing.total), "重大行政处罚决定，决定后 5 个工作日内备案（按设置）"),
+        (
+            "应备案（件）",
+            both(lambda s: s.filing.total),
+            "重大行政处罚决定，决定后 5 个工作日内备案（按设置）",
+        ),
         ("  按期备案（件）", both(lambda s: s.filing.counts[ON_TIME]), ""),
         ("  逾期备案（件）", both(lambda s: s.filing.counts[LATE]), ""),
         ("  逾期未备案（件）", both(lambda s: s.filing.counts[MISSING]), "期限已过仍未备案"),
         ("  尚在备案期限内（件）", both(lambda s: s.filing.counts[PENDING]), ""),
-        ("应公示（件）", both(lambda s: s.publication.total), "需公示类别的决定，决定后 20 个工作日内公示（按设置）"),
+        (
+            "应公示（件）",
+            both(lambda s: s.publication.total),
+            "需公示类别的决定，决定后 20 个工作日内公示（按设置）",
+        ),
         ("  按期公示（件）", both(lambda s: s.publication.counts[ON_TIME]), ""),
         ("  逾期公示（件）", both(lambda s: s.publication.counts[LATE]), ""),
         ("  逾期未公示（件）", both(lambda s: s.publication.counts[MISSING]), "期限已过仍未公示"),
         ("  尚在公示期限内（件）", both(lambda s: s.publication.counts[PENDING]), ""),
-        ("达到听证告知数额的罚款决定（件）", both(lambda s: s.hearing_due), "按设置中的个人、单位罚款数额"),
+        (
+            "达到听证告知数额的罚款决定（件）",
+            both(lambda s: s.hearing_due),
+            "按设置中的个人、单位罚款数额",
+        ),
         ("  其中已告知听证（件）", both(lambda s: s.hearing_notice), ""),
         ("听证告知（件）", both(lambda s: s.hearing_notice_all), "按听证告知日期"),
         ("举行听证（件）", both(lambda s: s.hearings), "执法活动含“听证”的决定"),
@@ -110,8 +175,10 @@ def group_rows(cases: list[CaseRecord], period: Period) -> list[list[Any]]:
         for g in _ordered(set(groups), order):
             cs_ = groups[g]
             row: list[Any] = [dim, g]
-            for start, fields in ((period.start, ("filed", "decided", "closed", "fine", "conf")),
-                                  (period.year_start, ("filed", "decided", "fine"))):
+            for start, fields in (
+                (period.start, ("filed", "decided", "closed", "fine", "conf")),
+                (period.year_start, ("filed", "decided", "fine")),
+            ):
                 for f in fields:
                     if f == "filed":
                         row.append(sum(inside(c.filed_on, start) for c in cs_))
@@ -120,10 +187,27 @@ def group_rows(cases: list[CaseRecord], period: Period) -> list[list[Any]]:
                     elif f == "closed":
                         row.append(sum(inside(c.closed_on, start) for c in cs_))
                     elif f == "fine":
-                        row.append(sum((c.fine_amount or Decimal(0) for c in cs_ if inside(c.decided_on, start)), Decimal(0)))
+                        row.append(
+                            sum(
+                                (
+                                    c.fine_amount or Decimal(0)
+                                    for c in cs_
+                                    if inside(c.decided_on, start)
+                                ),
+                                Decimal(0),
+                            )
+                        )
                     else:
-                        row.append(sum((c.confiscation_amount or Decimal(0) for c in cs_ if inside(c.decided_on, start)),
-                                       Decimal(0)))
+                        row.append(
+                            sum(
+                                (
+                                    c.confiscation_amount or Decimal(0)
+                                    for c in cs_
+                                    if inside(c.decided_on, start)
+                                ),
+                                Decimal(0),
+                            )
+                        )
             if any(row[2:]):
                 rows.append(row)
                 for j in range(2, len(row)):
@@ -132,39 +216,108 @@ def group_rows(cases: list[CaseRecord], period: Period) -> list[list[Any]]:
     return rows
 
 
-def monthly_workbook_rows(session: Session, period: Period, as_of: dt.date) -> dict[str, list[list[Any]]]:
+def monthly_workbook_rows(
+    session: Session, period: Period, as_of: dt.date
+) -> dict[str, list[list[Any]]]:
     """The rows of every sheet (also used by the tests)."""
     ctx = StatsContext(session, as_of)
     ytd_cases = cases_touching(session, period.year_start, period.end)
-    month_cases = [c for c in ytd_cases if any(period.contains(getattr(c, k)) for k in (
-        "filed_on", "decided_on", "closed_on", "hearing_notice_on", "reconsidered_on", "sued_on", "transferred_on"))]
+    month_cases = [
+        c
+        for c in ytd_cases
+        if any(
+            period.contains(getattr(c, k))
+            for k in (
+                "filed_on",
+                "decided_on",
+                "closed_on",
+                "hearing_notice_on",
+                "reconsidered_on",
+                "sued_on",
+                "transferred_on",
+            )
+        )
+    ]
     m = case_stats(session, period.start, period.end, ctx, month_cases)
     y = case_stats(session, period.year_start, period.end, ctx, ytd_cases)
-    decided = sorted((c for c in month_cases if period.contains(c.decided_on)), key=lambda c: (c.decided_on, c.case_no))
+    decided = sorted(
+        (c for c in month_cases if period.contains(c.decided_on)),
+        key=lambda c: (c.decided_on, c.case_no),
+    )
     major, deadlines = [], []
     for c in decided:
         f = ctx.filing(c)
         p = ctx.publication(c)
         if c.is_major and f is not None:
-            major.append([len(major) + 1, c.case_no, c.party, c.cause, c.decided_on, c.fine_amount, c.confiscation_amount,
-                          c.legal_review_on, c.collective_on, f[0].due, c.reported_on, _state(f[1], f[0].provisional)])
+            major.append(
+                [
+                    len(major) + 1,
+                    c.case_no,
+                    c.party,
+                    c.cause,
+                    c.decided_on,
+                    c.fine_amount,
+                    c.confiscation_amount,
+                    c.legal_review_on,
+                    c.collective_on,
+                    f[0].due,
+                    c.reported_on,
+                    _state(f[1], f[0].provisional),
+                ]
+            )
         if f is not None or p is not None:
-            deadlines.append([len(deadlines) + 1, c.case_no, c.category, c.party, c.decided_on, c.is_major,
-                              f[0].due if f else None, c.reported_on if f else None,
-                              _state(f[1], f[0].provisional) if f else "不需备案",
-                              p[0].due if p else None, c.published_on if p else None,
-                              _state(p[1], p[0].provisional) if p else "不需公示"])
+            deadlines.append(
+                [
+                    len(deadlines) + 1,
+                    c.case_no,
+                    c.category,
+                    c.party,
+                    c.decided_on,
+                    c.is_major,
+                    f[0].due if f else None,
+                    c.reported_on if f else None,
+                    _state(f[1], f[0].provisional) if f else "不需备案",
+                    p[0].due if p else None,
+                    c.published_on if p else None,
+                    _state(p[1], p[0].provisional) if p else "不需公示",
+                ]
+            )
     appeals = []
     for key, label in APPEALS:
-        for c in sorted((c for c in month_cases if period.contains(getattr(c, key))), key=lambda c: (getattr(c, key), c.case_no)):
-            appeals.append([len(appeals) + 1, label, getattr(c, key), c.case_no, c.category, c.party, c.cause,
-                            c.decided_on, c.fine_amount])
-    return {"汇总": summary_rows(m, y), "分类统计": group_rows(ytd_cases, period), "重大决定": major,
-            "备案公示": deadlines, "复议诉讼移送": appeals}
+        for c in sorted(
+            (c for c in month_cases if period.contains(getattr(c, key))),
+            key=lambda c: (getattr(c, key), c.case_no),
+        ):
+            appeals.append(
+                [
+                    len(appeals) + 1,
+                    label,
+                    getattr(c, key),
+                    c.case_no,
+                    c.category,
+                    c.party,
+                    c.cause,
+                    c.decided_on,
+                    c.fine_amount,
+                ]
+            )
+    return {
+        "汇总": summary_rows(m, y),
+        "分类统计": group_rows(ytd_cases, period),
+        "重大决定": major,
+        "备案公示": deadlines,
+        "复议诉讼移送": appeals,
+    }
 
 
-def export_monthly(db: Database, out: Path | str, period: Period, *, as_of: dt.date | None = None,
-                   progress: Progress | None = None) -> Path:
+def export_monthly(
+    db: Database,
+    out: Path | str,
+    period: Period,
+    *,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+) -> Path:
     if not period.month:
         raise ValueError("monthly statistics need a month")
     as_of = as_of or dt.date.today()
@@ -179,14 +332,43 @@ def export_monthly(db: Database, out: Path | str, period: Period, *, as_of: dt.d
     label = period.label
     status_note = f"备案、公示情况按官方节假日安排计算，截至 {as_of:%Y-%m-%d}；“估算”表示该年节假日安排尚未录入。"
     wb = new_workbook()
-    write_form_sheet(wb.create_sheet("汇总"), f"{unit}{label}行政执法数据统计表", info, SUMMARY_COLS, data["汇总"],
-                     note=f"本年累计为 {period.year_start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}。{status_note}")
-    write_form_sheet(wb.create_sheet("分类统计"), f"{label}行政执法案件分类统计", info, GROUP_COLS, data["分类统计"],
-                     note="罚没金额按决定日期统计；只列出本年有案件的分类。")
-    write_form_sheet(wb.create_sheet("重大决定"), f"{label}重大行政处罚决定情况", info, MAJOR_COLS, data["重大决定"],
-                     note=status_note)
-    write_form_sheet(wb.create_sheet("备案公示"), f"{label}执法决定备案、公示情况", info, DEADLINE_COLS, data["备案公示"],
-                     note=status_note)
-    write_form_sheet(wb.create_sheet("复议诉讼移送"), f"{label}行政复议、行政诉讼及行刑衔接情况", info, APPEAL_COLS,
-                     data["复议诉讼移送"])
+    write_form_sheet(
+        wb.create_sheet("汇总"),
+        f"{unit}{label}行政执法数据统计表",
+        info,
+        SUMMARY_COLS,
+        data["汇总"],
+        note=f"本年累计为 {period.year_start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}。{status_note}",
+    )
+    write_form_sheet(
+        wb.create_sheet("分类统计"),
+        f"{label}行政执法案件分类统计",
+        info,
+        GROUP_COLS,
+        data["分类统计"],
+        note="罚没金额按决定日期统计；只列出本年有案件的分类。",
+    )
+    write_form_sheet(
+        wb.create_sheet("重大决定"),
+        f"{label}重大行政处罚决定情况",
+        info,
+        MAJOR_COLS,
+        data["重大决定"],
+        note=status_note,
+    )
+    write_form_sheet(
+        wb.create_sheet("备案公示"),
+        f"{label}执法决定备案、公示情况",
+        info,
+        DEADLINE_COLS,
+        data["备案公示"],
+        note=status_note,
+    )
+    write_form_sheet(
+        wb.create_sheet("复议诉讼移送"),
+        f"{label}行政复议、行政诉讼及行刑衔接情况",
+        info,
+        APPEAL_COLS,
+        data["复议诉讼移送"],
+    )
     return save_workbook(wb, out)

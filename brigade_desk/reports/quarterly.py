@@ -42,15 +42,41 @@ def certificate_sheet(session: Session, period: Period) -> SheetData:
     from brigade_desk.exports.roster import ROSTER_COLS
     from brigade_desk.reports.roster_sources import certificate_rows
 
-    keys = ["序号", "姓名", "性别", "身份证号", "中队", "职务", "人员类别", "法制审核人员", "一线执法", "在岗状态", "状态变更日期",
-            "执法证号", "发证机关", "发证日期", "有效期至", "全国统一证件", "证件状态", "执法记录仪编号", "联系电话", "备注"]
+    keys = [
+        "序号",
+        "姓名",
+        "性别",
+        "身份证号",
+        "中队",
+        "职务",
+        "人员类别",
+        "法制审核人员",
+        "一线执法",
+        "在岗状态",
+        "状态变更日期",
+        "执法证号",
+        "发证机关",
+        "发证日期",
+        "有效期至",
+        "全国统一证件",
+        "证件状态",
+        "执法记录仪编号",
+        "联系电话",
+        "备注",
+    ]
     rows = [[r[k] for k in keys] for r in certificate_rows(session, period)]
-    return SheetData(f"{period.label}执法人员及执法证件情况", ROSTER_COLS, rows,
-                     note=f"统计截至 {period.so_far:%Y-%m-%d}{'（本季度尚未结束）' if period.so_far < period.end else ''}；"
-                          "含本季度内离岗、调离、退休人员。")
+    return SheetData(
+        f"{period.label}执法人员及执法证件情况",
+        ROSTER_COLS,
+        rows,
+        note=f"统计截至 {period.so_far:%Y-%m-%d}{'（本季度尚未结束）' if period.so_far < period.end else ''}；"
+        "含本季度内离岗、调离、退休人员。",
+    )
 
 
-def export_quarterly(db: Database, out: Path | str, period: Period, progress: Progress | None = None) -> Path:
+def export_quarterly(
+    db: Database, out: Path | str, period: Period, progress: Progress | None = None
+) -> Path:
     """Streamed (the form layout of :mod:`brigade_desk.exports.xlsxstream`): the AV sheet alone can hold
     thousands of rows a quarter."""
     from brigade_desk.exports.xlsxstream import StreamWorkbook

@@ -32,9 +32,17 @@ PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 ROW_MARK = re.compile(r"^行\s*[:：]\s*([^.．。]+)[.．。](.+)$")
 
 SCALARS_HELP = {
-    "单位名称": "设置中的单位名称", "年度": "如 2026", "季度": "如 3", "月份": "如 10", "期间": "如 2026年第三季度",
-    "填报日期": "今天（日期）", "填表人": "设置中的填表人", "审核人": "设置中的审核人", "联系电话": "设置中的联系电话",
-    "起始日期": "期间第一天", "截止日期": "期间最后一天",
+    "单位名称": "设置中的单位名称",
+    "年度": "如 2026",
+    "季度": "如 3",
+    "月份": "如 10",
+    "期间": "如 2026年第三季度",
+    "填报日期": "今天（日期）",
+    "填表人": "设置中的填表人",
+    "审核人": "设置中的审核人",
+    "联系电话": "设置中的联系电话",
+    "起始日期": "期间第一天",
+    "截止日期": "期间最后一天",
 }
 
 
@@ -47,10 +55,17 @@ class FillReport:
 
 def scalar_values(session: Session, period: Period, today: dt.date) -> dict[str, Any]:
     return {
-        "单位名称": settings.get(session, settings.UNIT_NAME), "年度": period.year, "季度": period.quarter or "",
-        "月份": period.month or "", "期间": period.label, "填报日期": today,
-        "填表人": settings.get(session, settings.PREPARER), "审核人": settings.get(session, settings.REVIEWER),
-        "联系电话": settings.get(session, settings.PHONE), "起始日期": period.start, "截止日期": period.end,
+        "单位名称": settings.get(session, settings.UNIT_NAME),
+        "年度": period.year,
+        "季度": period.quarter or "",
+        "月份": period.month or "",
+        "期间": period.label,
+        "填报日期": today,
+        "填表人": settings.get(session, settings.PREPARER),
+        "审核人": settings.get(session, settings.REVIEWER),
+        "联系电话": settings.get(session, settings.PHONE),
+        "起始日期": period.start,
+        "截止日期": period.end,
     }
 
 
@@ -79,7 +94,9 @@ def _row_markers(ws: Worksheet, r: int) -> dict[int, list[tuple[str, str]]]:
             for m in PLACEHOLDER.finditer(cell.value):
                 rm = ROW_MARK.match(m.group(1))
                 if rm:
-                    out.setdefault(cell.column, []).append((rm.group(1).strip(), rm.group(2).strip()))
+                    out.setdefault(cell.column, []).append(
+                        (rm.group(1).strip(), rm.group(2).strip())
+                    )
     return out
 
 
@@ -87,7 +104,11 @@ def _insert_rows_keeping_layout(ws: Worksheet, after: int, n: int) -> None:
     """Insert ``n`` rows after row ``after``, moving merges and row heights below with them."""
     if n <= 0:
         return
-    heights = {r: ws.row_dimensions[r].height for r in list(ws.row_dimensions) if r > after and ws.row_dimensions[r].height}
+    heights = {
+        r: ws.row_dimensions[r].height
+        for r in list(ws.row_dimensions)
+        if r > after and ws.row_dimensions[r].height
+    }
     moved = [mr for mr in ws.merged_cells.ranges if mr.min_row > after]
     for mr in moved:
         ws.merged_cells.remove(mr)
@@ -109,19 +130,32 @@ def _insert_rows_keeping_layout(ws: Worksheet, after: int, n: int) -> None:
             ws.print_area = f"{m.group(1)}{m.group(2)}:{m.group(3)}{int(m.group(4)) + n}"
 
 
-def _fill_section(ws: Worksheet, r: int, markers: dict[int, list[tuple[str, str]]], sources: dict[str, Source],
-                  session: Session, period: Period, report: FillReport) -> None:
+def _fill_section(
+    ws: Worksheet,
+    r: int,
+    markers: dict[int, list[tuple[str, str]]],
+    sources: dict[str, Source],
+    session: Session,
+    period: Period,
+    report: FillReport,
+) -> None:
     names = {src for ms in markers.values() for src, _f in ms}
     if len(names) > 1:
-        raise UserError(f"工作表「{ws.title}」第 {r} 行同时使用了多个来源（{'、'.join(sorted(names))}），一行只能对应一个来源。")
+        raise UserError(
+            f"工作表「{ws.title}」第 {r} 行同时使用了多个来源（{'、'.join(sorted(names))}），一行只能对应一个来源。"
+        )
     src_name = names.pop()
     src = sources.get(src_name)
     if src is None:
-        raise UserError(f"工作表「{ws.title}」第 {r} 行的来源“{src_name}”无法识别。可用来源：{'、'.join(sources)}")
+        raise UserError(
+            f"工作表「{ws.title}」第 {r} 行的来源“{src_name}”无法识别。可用来源：{'、'.join(sources)}"
+        )
     for ms in markers.values():
         for _s, f in ms:
             if f not in src.fields:
-                raise UserError(f"工作表「{ws.title}」第 {r} 行：来源“{src_name}”没有字段“{f}”。可用字段：{'、'.join(src.fields)}")
+                raise UserError(
+                    f"工作表「{ws.title}」第 {r} 行：来源“{src_name}”没有字段“{f}”。可用字段：{'、'.join(src.fields)}"
+                )
     records = src.rows(session, period)
     template = {c.column: (c.value, copy.copy(c._style)) for c in ws[r]}
     height = ws.row_dimensions[r].height
@@ -172,22 +206,35 @@ def _open_template(p: Path) -> Any:
         raise UserError(f"无法读取模板 {p.name}：不是有效的 Excel 文件或已损坏（{exc}）。") from exc
 
 
-def fill_template(session: Session, template: Path | str, out: Path | str, period: Period, *,
-                  today: dt.date | None = None) -> FillReport:
+def fill_template(
+    session: Session,
+    template: Path | str,
+    out: Path | str,
+    period: Period,
+    *,
+    today: dt.date | None = None,
+) -> FillReport:
     today = today or dt.date.today()
     wb = _open_template(Path(template))
     sources = all_sources()
     scalars = scalar_values(session, period, today)
     report = FillReport()
-    for ws in wb.worksheets:  # unknown placeholders named where the clerk wrote them, before rows move
+    for (
+        ws
+    ) in wb.worksheets:  # unknown placeholders named where the clerk wrote them, before rows move
         for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and "{{" in cell.value:
-                    unknown = [m.group(1) for m in PLACEHOLDER.finditer(cell.value)
-                               if m.group(1) not in scalars and not ROW_MARK.match(m.group(1))]
+                    unknown = [
+                        m.group(1)
+                        for m in PLACEHOLDER.finditer(cell.value)
+                        if m.group(1) not in scalars and not ROW_MARK.match(m.group(1))
+                    ]
                     if unknown:
-                        raise UserError(f"工作表「{ws.title}」单元格 {cell.coordinate} 的占位符 {{{{{unknown[0]}}}}} 无法识别。"
-                                        f"可用的占位符：{'、'.join('{{' + k + '}}' for k in scalars)}，以及 {{{{行:来源.字段}}}}。")
+                        raise UserError(
+                            f"工作表「{ws.title}」单元格 {cell.coordinate} 的占位符 {{{{{unknown[0]}}}}} 无法识别。"
+                            f"可用的占位符：{'、'.join('{{' + k + '}}' for k in scalars)}，以及 {{{{行:来源.字段}}}}。"
+                        )
     for ws in wb.worksheets:
         marker_rows = [r for r in range(1, ws.max_row + 1) if _row_markers(ws, r)]
         for r in reversed(marker_rows):
@@ -204,8 +251,10 @@ def fill_template(session: Session, template: Path | str, out: Path | str, perio
                     continue
                 unknown = [m.group(1) for m in PLACEHOLDER.finditer(v) if m.group(1) not in scalars]
                 if unknown:
-                    raise UserError(f"工作表「{ws.title}」单元格 {cell.coordinate} 的占位符 {{{{{unknown[0]}}}}} 无法识别。"
-                                    f"可用的占位符：{'、'.join('{{' + k + '}}' for k in scalars)}，以及 {{{{行:来源.字段}}}}。")
+                    raise UserError(
+                        f"工作表「{ws.title}」单元格 {cell.coordinate} 的占位符 {{{{{unknown[0]}}}}} 无法识别。"
+                        f"可用的占位符：{'、'.join('{{' + k + '}}' for k in scalars)}，以及 {{{{行:来源.字段}}}}。"
+                    )
                 set_safe(cell, PLACEHOLDER.sub(lambda m: _fmt(scalars[m.group(1)]), v))
                 report.replaced += 1
     save_workbook(wb, out)

@@ -60,7 +60,11 @@ def _parse_activities(raw: Any) -> list[str]:
         val = json.loads(raw)
         return [str(a) for a in val] if isinstance(val, list) else []
     except (ValueError, TypeError):
-        return [a.strip() for a in str(raw).replace("，", ",").replace("、", ",").split(",") if a.strip()]
+        return [
+            a.strip()
+            for a in str(raw).replace("，", ",").replace("、", ",").split(",")
+            if a.strip()
+        ]
 
 
 def _case_rows(session: Session) -> list[tuple[int | None, str, list[str]]] | None:
@@ -69,8 +73,12 @@ def _case_rows(session: Session) -> list[tuple[int | None, str, list[str]]] | No
     if cols is None:
         return None
     id_col = "id" if "id" in cols else "NULL"
-    return [(rid, str(case_no or ""), _parse_activities(raw)) for rid, case_no, raw in
-            session.execute(text(f"SELECT {id_col}, case_no, activities FROM {CASE_TABLE}"))]
+    return [
+        (rid, str(case_no or ""), _parse_activities(raw))
+        for rid, case_no, raw in session.execute(
+            text(f"SELECT {id_col}, case_no, activities FROM {CASE_TABLE}")
+        )
+    ]
 
 
 def _case_columns(session: Session) -> set[str] | None:
@@ -95,26 +103,49 @@ def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
     # as a JSON list are expanded by json_each; anything else (a hand-typed "a、b") is parsed below.
     # "+a.activity" keeps SQLite on the case_no index (a few records per case) rather than the
     # activity index (tens of thousands of records per activity).
-    missing = session.execute(text(
-        f"SELECT {id_col}, c.case_no, j.value FROM {CASE_TABLE} c, json_each(c.activities) j "
-        f"WHERE json_valid(c.activities) AND json_type(c.activities) = 'array' AND c.case_no != '' "
-        f"AND j.value IN ({marks}) AND NOT EXISTS (SELECT 1 FROM av_record a "
-        f"WHERE a.case_no = c.case_no AND +a.activity = j.value) ORDER BY c.rowid, j.value"), params).all()
-    odd = session.execute(text(
-        f"SELECT {id_col}, c.case_no, c.activities FROM {CASE_TABLE} c WHERE c.case_no != '' "
-        f"AND c.activities IS NOT NULL AND c.activities != '' "
-        f"AND NOT (json_valid(c.activities) AND json_type(c.activities) = 'array')")).all()
+    missing = session.execute(
+        text(
+            f"SELECT {id_col}, c.case_no, j.value FROM {CASE_TABLE} c, json_each(c.activities) j "
+            f"WHERE json_valid(c.activities) AND json_type(c.activities) = 'array' AND c.case_no != '' "
+            f"AND j.value IN ({marks}) AND NOT EXISTS (SELECT 1 FROM av_record a "
+            f"WHERE a.case_no = c.case_no AND +a.activity = j.value) ORDER BY c.rowid, j.value"
+        ),
+        params,
+    ).all()
+    odd = session.execute(
+        text(
+            f"SELECT {id_col}, c.case_no, c.activities FROM {CASE_TABLE} c WHERE c.case_no != '' "
+            f"AND c.activities IS NOT NULL AND c.activities != '' "
+            f"AND NOT (json_valid(c.activities) AND json_type(c.activities) = 'array')"
+        )
+    ).all()
     if odd:
-        have = {(c, a) for c, a in session.execute(
-            select(AvRecord.case_no, AvRecord.activity).where(AvRecord.case_no.in_({r[1] for r in odd})))}
+        have = {
+            (c, a)
+            for c, a in session.execute(
+                select(AvRecord.case_no, AvRecord.activity).where(
+                    AvRecord.case_no.in_({r[1] for r in odd})
+                )
+            )
+        }
         for case_id, case_no, raw in odd:
-            missing.extend((case_id, case_no, act) for act in sorted(set(_parse_activities(raw)) & set(needed))
-                           if (case_no, act) not in have)
-    return [Finding(
-        rule="av_missing_full_process", subject=case_no, ref=act, due=None,
-        detail=f"案件记录了「{act}」，须全程音像记录，但音像记录台账中没有该案件的「{act}」记录",
-        entity="case", entity_id=case_id,
-    ) for case_id, case_no, act in missing]
+            missing.extend(
+                (case_id, case_no, act)
+                for act in sorted(set(_parse_activities(raw)) & set(needed))
+                if (case_no, act) not in have
+            )
+    return [
+        Finding(
+            rule="av_missing_full_process",
+            subject=case_no,
+            ref=act,
+            due=None,
+            detail=f"案件记录了「{act}」，须全程音像记录，但音像记录台账中没有该案件的「{act}」记录",
+            entity="case",
+            entity_id=case_id,
+        )
+        for case_id, case_no, act in missing
+    ]
 
 
 def check_integrity(session: Session, as_of: dt.date) -> list[Finding]:
@@ -122,11 +153,20 @@ def check_integrity(session: Session, as_of: dt.date) -> list[Finding]:
     (archive disk not connected, drive letter changed) are summed up in one finding per root."""
     roots_all = {r.id: r for r in session.scalars(select(AvStorageRoot))}
     unreachable = {rid for rid, r in roots_all.items() if not Path(r.path).is_dir()}
-    q = (select(AvRecord.id, AvRecord.root_id, AvRecord.rel_path, AvRecord.case_no, AvRecord.file_name,
-                AvRecordCheck.status, AvRecordCheck.verified_at)
-         .join(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
-         .where(AvRecordCheck.status.in_([VerifyStatus.MODIFIED, VerifyStatus.MISSING]))
-         .order_by(AvRecordCheck.verified_at, AvRecord.id))
+    q = (
+        select(
+            AvRecord.id,
+            AvRecord.root_id,
+            AvRecord.rel_path,
+            AvRecord.case_no,
+            AvRecord.file_name,
+            AvRecordCheck.status,
+            AvRecordCheck.verified_at,
+        )
+        .join(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
+        .where(AvRecordCheck.status.in_([VerifyStatus.MODIFIED, VerifyStatus.MISSING]))
+        .order_by(AvRecordCheck.verified_at, AvRecord.id)
+    )
     out: list[Finding] = []
     per_root: dict[int, list[Any]] = {}
     for r in session.execute(q):
@@ -135,20 +175,34 @@ def check_integrity(session: Session, as_of: dt.date) -> list[Finding]:
             continue
         path = str(roots.resolve(roots_all[r.root_id].path, r.rel_path))
         when = f"{r.verified_at:%Y-%m-%d %H:%M}"
-        out.append(Finding(
-            rule="av_integrity", subject=r.case_no or r.file_name, ref=path, due=None,
-            detail=f"{when} 校验结果：{VERIFY_LABELS.get(r.status, r.status)}",
-            entity="av_record", entity_id=r.id,
-        ))
+        out.append(
+            Finding(
+                rule="av_integrity",
+                subject=r.case_no or r.file_name,
+                ref=path,
+                due=None,
+                detail=f"{when} 校验结果：{VERIFY_LABELS.get(r.status, r.status)}",
+                entity="av_record",
+                entity_id=r.id,
+            )
+        )
     for rid, rows in per_root.items():
         root = roots_all[rid]
         last = max(x.verified_at for x in rows)
-        out.append(Finding(
-            rule="av_integrity", subject=root.name, ref=root.path, due=None,
-            detail=(f"{last:%Y-%m-%d %H:%M} 校验时存储位置不可访问，{len(rows)} 个文件缺失（磁盘未连接或盘符改变？"
-                    "连接磁盘或在「存储位置」中修改路径后重新校验）"),
-            entity="av_record", entity_id=rows[0].id,
-        ))
+        out.append(
+            Finding(
+                rule="av_integrity",
+                subject=root.name,
+                ref=root.path,
+                due=None,
+                detail=(
+                    f"{last:%Y-%m-%d %H:%M} 校验时存储位置不可访问，{len(rows)} 个文件缺失（磁盘未连接或盘符改变？"
+                    "连接磁盘或在「存储位置」中修改路径后重新校验）"
+                ),
+                entity="av_record",
+                entity_id=rows[0].id,
+            )
+        )
     return out
 
 

@@ -72,13 +72,22 @@ class _Ctx:
         try:
             left = self.cal.working_days_between(self.as_of, dl.due)
         except UnknownYearError:
-            left = sum(1 for i in range(1, (dl.due - self.as_of).days + 1)
-                       if (self.as_of + dt.timedelta(days=i)).weekday() < 5)
+            left = sum(
+                1
+                for i in range(1, (dl.due - self.as_of).days + 1)
+                if (self.as_of + dt.timedelta(days=i)).weekday() < 5
+            )
         if left > int(str(self.get(cs.REMIND_DAYS))):
             return []
         when = "今天是最后一天" if left == 0 else f"还剩 {left} 个工作日"
-        return [_finding("deadline_approaching", c, dl.due,
-                         f"{what}期限为 {_d(dl.due)}（{dl.describe()}），{when}{dl.caveat()}")]
+        return [
+            _finding(
+                "deadline_approaching",
+                c,
+                dl.due,
+                f"{what}期限为 {_d(dl.due)}（{dl.describe()}），{when}{dl.caveat()}",
+            )
+        ]
 
     def known(self, d: dt.date | None) -> dt.date | None:
         """A date as known on ``as_of`` (a later date has not happened yet)."""
@@ -89,8 +98,12 @@ class _Ctx:
             self._settings[d.key] = settings.get(self.s, d)
         return self._settings[d.key]
 
-    def deadline(self, start: dt.date, days_def: settings.SettingDef, kind_def: settings.SettingDef) -> Deadline:
-        kind = normalize_kind(self.get(kind_def), CALENDAR if kind_def is cs.DECISION_KIND else WORKING)
+    def deadline(
+        self, start: dt.date, days_def: settings.SettingDef, kind_def: settings.SettingDef
+    ) -> Deadline:
+        kind = normalize_kind(
+            self.get(kind_def), CALENDAR if kind_def is cs.DECISION_KIND else WORKING
+        )
         dl = self.cal.deadline(start, int(str(self.get(days_def))), kind)
         for y in dl.unknown_years:
             self.unknown[y] += 1
@@ -121,10 +134,29 @@ def _finding(rule: str, c: CaseRecord, due: dt.date | None, detail: str) -> Find
 
 # The columns the rules read: plain rows, not ORM objects (ten years of cases, checked on every open
 # of the home page); rows have the same attribute names as CaseRecord.
-_CASE_COLUMNS = [getattr(CaseRecord, n) for n in (
-    "id", "case_no", "party", "party_type", "category", "procedure", "filed_on", "decided_on", "closed_on",
-    "reported_on", "published_on", "legal_review_on", "collective_on", "hearing_notice_on", "fine_amount",
-    "confiscation_amount", "is_major", "notes")]
+_CASE_COLUMNS = [
+    getattr(CaseRecord, n)
+    for n in (
+        "id",
+        "case_no",
+        "party",
+        "party_type",
+        "category",
+        "procedure",
+        "filed_on",
+        "decided_on",
+        "closed_on",
+        "reported_on",
+        "published_on",
+        "legal_review_on",
+        "collective_on",
+        "hearing_notice_on",
+        "fine_amount",
+        "confiscation_amount",
+        "is_major",
+        "notes",
+    )
+]
 
 
 def check(session: Session, as_of: dt.date) -> list[Finding]:
@@ -133,14 +165,22 @@ def check(session: Session, as_of: dt.date) -> list[Finding]:
     conn = session.connection()  # Core rows: the ORM's row machinery costs more than the rules here
     cases = conn.execute(
         select(*_CASE_COLUMNS)
-        .where(or_(CaseRecord.filed_on >= since, CaseRecord.decided_on >= since, CaseRecord.closed_on.is_(None),
-                   CaseRecord.filed_on.is_(None)))
+        .where(
+            or_(
+                CaseRecord.filed_on >= since,
+                CaseRecord.decided_on >= since,
+                CaseRecord.closed_on.is_(None),
+                CaseRecord.filed_on.is_(None),
+            )
+        )
         .order_by(CaseRecord.filed_on, CaseRecord.case_no)
     ).all()
     out: list[Finding] = []
     pub_categories = set(x.get(cs.PUBLICATION_CATEGORIES) or [])  # type: ignore[call-overload]
-    thresholds = {PartyType.PERSON.value: Decimal(str(x.get(cs.HEARING_PERSON))),
-                  PartyType.ORG.value: Decimal(str(x.get(cs.HEARING_ORG)))}
+    thresholds = {
+        PartyType.PERSON.value: Decimal(str(x.get(cs.HEARING_PERSON))),
+        PartyType.ORG.value: Decimal(str(x.get(cs.HEARING_ORG))),
+    }
     for c in cases:
         if c.decided_on is not None:
             if c.is_major:
@@ -149,19 +189,36 @@ def check(session: Session, as_of: dt.date) -> list[Finding]:
                 out.extend(_publication(x, c))
             if c.category == CaseCategory.PENALTY:
                 out.extend(_hearing(x, c, thresholds))
-        elif (c.procedure == Procedure.ORDINARY and c.category == CaseCategory.PENALTY
-              and c.filed_on is not None and c.closed_on is None):
+        elif (
+            c.procedure == Procedure.ORDINARY
+            and c.category == CaseCategory.PENALTY
+            and c.filed_on is not None
+            and c.closed_on is None
+        ):
             dl = x.deadline(c.filed_on, cs.DECISION_DAYS, cs.DECISION_KIND)
             if as_of > dl.due:
-                out.append(_finding("decision_overdue", c, dl.due,
-                                    f"普通程序案件 {_d(c.filed_on)} 立案，应在 {dl.describe()}内（{_d(dl.due)} 前）作出决定，"
-                                    f"至今未作决定（已超 {(as_of - dl.due).days} 天）；确需延期的应经负责人批准并记录{dl.caveat()}"))
+                out.append(
+                    _finding(
+                        "decision_overdue",
+                        c,
+                        dl.due,
+                        f"普通程序案件 {_d(c.filed_on)} 立案，应在 {dl.describe()}内（{_d(dl.due)} 前）作出决定，"
+                        f"至今未作决定（已超 {(as_of - dl.due).days} 天）；确需延期的应经负责人批准并记录{dl.caveat()}",
+                    )
+                )
     out.extend(_officers(x, cases))
     out.extend(_rectifications(session, as_of))
     for y, n in sorted(x.unknown.items()):
-        out.append(Finding("calendar_year_unknown", f"{y} 年", str(y), None,
-                           f"{y} 年的国务院节假日安排尚未录入（日历库不认识该年），{n} 个案件期限暂按普通周末估算。"
-                           "请在“节假日安排”中录入该年放假和调休上班日期。"))
+        out.append(
+            Finding(
+                "calendar_year_unknown",
+                f"{y} 年",
+                str(y),
+                None,
+                f"{y} 年的国务院节假日安排尚未录入（日历库不认识该年），{n} 个案件期限暂按普通周末估算。"
+                "请在“节假日安排”中录入该年放假和调休上班日期。",
+            )
+        )
     return out
 
 
@@ -173,21 +230,47 @@ def _major(x: _Ctx, c: CaseRecord) -> list[Finding]:
     if reported is None:
         out.extend(x.approaching(c, dl, f"重大处罚决定 {_d(c.decided_on)} 作出，尚未备案，备案"))
         if x.as_of > dl.due:
-            out.append(_finding("filing_overdue", c, dl.due,
-                                f"重大处罚决定于 {_d(c.decided_on)} 作出，应在 {dl.describe()}内（{_d(dl.due)} 前）"
-                                f"报送备案，至今未备案{dl.caveat()}"))
+            out.append(
+                _finding(
+                    "filing_overdue",
+                    c,
+                    dl.due,
+                    f"重大处罚决定于 {_d(c.decided_on)} 作出，应在 {dl.describe()}内（{_d(dl.due)} 前）"
+                    f"报送备案，至今未备案{dl.caveat()}",
+                )
+            )
     elif reported > dl.due:
-        out.append(_finding("filing_overdue", c, dl.due,
-                            f"重大处罚决定于 {_d(c.decided_on)} 作出，{_d(reported)} 才备案，"
-                            f"超过 {dl.describe()}期限（{_d(dl.due)}）{dl.caveat()}"))
-    for rule, field, label in (("legal_review_missing", c.legal_review_on, "法制审核"),
-                               ("collective_discussion_missing", c.collective_on, "集体讨论")):
+        out.append(
+            _finding(
+                "filing_overdue",
+                c,
+                dl.due,
+                f"重大处罚决定于 {_d(c.decided_on)} 作出，{_d(reported)} 才备案，"
+                f"超过 {dl.describe()}期限（{_d(dl.due)}）{dl.caveat()}",
+            )
+        )
+    for rule, field, label in (
+        ("legal_review_missing", c.legal_review_on, "法制审核"),
+        ("collective_discussion_missing", c.collective_on, "集体讨论"),
+    ):
         if field is None:
-            out.append(_finding(rule, c, c.decided_on,
-                                f"重大案件于 {_d(c.decided_on)} 作出决定，未登记{label}日期，应在决定前完成{label}"))
+            out.append(
+                _finding(
+                    rule,
+                    c,
+                    c.decided_on,
+                    f"重大案件于 {_d(c.decided_on)} 作出决定，未登记{label}日期，应在决定前完成{label}",
+                )
+            )
         elif field > c.decided_on:
-            out.append(_finding(rule, c, c.decided_on,
-                                f"{label}日期 {_d(field)} 晚于决定日期 {_d(c.decided_on)}，应在决定前完成{label}"))
+            out.append(
+                _finding(
+                    rule,
+                    c,
+                    c.decided_on,
+                    f"{label}日期 {_d(field)} 晚于决定日期 {_d(c.decided_on)}，应在决定前完成{label}",
+                )
+            )
     return out
 
 
@@ -200,13 +283,25 @@ def _publication(x: _Ctx, c: CaseRecord) -> list[Finding]:
         if soon:
             return soon
         if x.as_of > dl.due:
-            return [_finding("publication_overdue", c, dl.due,
-                             f"{c.category}决定于 {_d(c.decided_on)} 作出，应在 {dl.describe()}内（{_d(dl.due)} 前）公示，"
-                             f"至今未公示{dl.caveat()}")]
+            return [
+                _finding(
+                    "publication_overdue",
+                    c,
+                    dl.due,
+                    f"{c.category}决定于 {_d(c.decided_on)} 作出，应在 {dl.describe()}内（{_d(dl.due)} 前）公示，"
+                    f"至今未公示{dl.caveat()}",
+                )
+            ]
     elif published > dl.due:
-        return [_finding("publication_overdue", c, dl.due,
-                         f"{c.category}决定于 {_d(c.decided_on)} 作出，{_d(published)} 才公示，"
-                         f"超过 {dl.describe()}期限（{_d(dl.due)}）{dl.caveat()}")]
+        return [
+            _finding(
+                "publication_overdue",
+                c,
+                dl.due,
+                f"{c.category}决定于 {_d(c.decided_on)} 作出，{_d(published)} 才公示，"
+                f"超过 {dl.describe()}期限（{_d(dl.due)}）{dl.caveat()}",
+            )
+        ]
     return []
 
 
@@ -224,15 +319,27 @@ def _hearing(x: _Ctx, c: CaseRecord, thresholds: dict[str, Decimal]) -> list[Fin
     if c.hearing_notice_on is None:
         return [_finding("hearing_notice_missing", c, c.decided_on, f"{head}，未登记听证告知日期")]
     if c.hearing_notice_on >= c.decided_on:
-        return [_finding("hearing_notice_missing", c, c.decided_on,
-                         f"{head}，听证告知日期 {_d(c.hearing_notice_on)} 不早于决定日期 {_d(c.decided_on)}")]
+        return [
+            _finding(
+                "hearing_notice_missing",
+                c,
+                c.decided_on,
+                f"{head}，听证告知日期 {_d(c.hearing_notice_on)} 不早于决定日期 {_d(c.decided_on)}",
+            )
+        ]
     if "放弃听证" in (c.notes or ""):
         return []
     wait = x.deadline(c.hearing_notice_on, cs.HEARING_WAIT_DAYS, cs.HEARING_WAIT_KIND)
     if c.decided_on <= wait.due:
-        return [_finding("hearing_notice_missing", c, wait.due,
-                         f"{head}，{_d(c.hearing_notice_on)} 告知听证后申请期限 {wait.describe()}至 {_d(wait.due)} 届满，"
-                         f"但 {_d(c.decided_on)} 已作出决定（当事人书面放弃听证的，请在备注中注明“放弃听证”）{wait.caveat()}")]
+        return [
+            _finding(
+                "hearing_notice_missing",
+                c,
+                wait.due,
+                f"{head}，{_d(c.hearing_notice_on)} 告知听证后申请期限 {wait.describe()}至 {_d(wait.due)} 届满，"
+                f"但 {_d(c.decided_on)} 已作出决定（当事人书面放弃听证的，请在备注中注明“放弃听证”）{wait.caveat()}",
+            )
+        ]
     return []
 
 
@@ -243,28 +350,42 @@ def _officers(x: _Ctx, cases: Sequence[Any]) -> list[Finding]:
     ids = [c.id for c in cases]
     links: dict[int, list[int]] = defaultdict(list)
     for i in range(0, len(ids), 900):
-        for cid, sid in x.s.connection().execute(select(case_officer.c.case_id, case_officer.c.staff_id)
-                                    .where(case_officer.c.case_id.in_(ids[i:i + 900]))):
+        for cid, sid in x.s.connection().execute(
+            select(case_officer.c.case_id, case_officer.c.staff_id).where(
+                case_officer.c.case_id.in_(ids[i : i + 900])
+            )
+        ):
             links[cid].append(sid)
     names = dict(x.s.execute(select(Staff.id, Staff.name)).all())
     # each person's periods of a valid certificate (the same test as rules.roster.cert_is_valid)
     spans: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    for sid, issued, valid_to in x.s.connection().execute(select(Certificate.staff_id, Certificate.issue_date, Certificate.valid_to)
-                                             .where(Certificate.status == CertStatus.VALID)):
+    for sid, issued, valid_to in x.s.connection().execute(
+        select(Certificate.staff_id, Certificate.issue_date, Certificate.valid_to).where(
+            Certificate.status == CertStatus.VALID
+        )
+    ):
         spans[sid].append((issued or dt.date.min, valid_to or dt.date.max))
 
     out = []
     for c in cases:
         when = c.filed_on or c.decided_on or x.as_of
         people = [sid for sid in links.get(c.id, []) if sid in names]
-        certified = [sid for sid in people if any(lo <= when <= hi for lo, hi in spans.get(sid, ()))]
+        certified = [
+            sid for sid in people if any(lo <= when <= hi for lo, hi in spans.get(sid, ()))
+        ]
         if len(certified) < need:
             others = [names[sid] for sid in people if sid not in certified]
             who = "、".join(names[sid] for sid in certified) or "无"
             extra = f"；无有效执法证件：{'、'.join(others)}" if others else ""
-            out.append(_finding("case_officers_insufficient", c, None,
-                                f"{_d(when)} 持有效执法证件的承办人员 {len(certified)} 人（{who}），"
-                                f"少于 {need} 人{extra}"))
+            out.append(
+                _finding(
+                    "case_officers_insufficient",
+                    c,
+                    None,
+                    f"{_d(when)} 持有效执法证件的承办人员 {len(certified)} 人（{who}），"
+                    f"少于 {need} 人{extra}",
+                )
+            )
     return out
 
 
@@ -279,10 +400,16 @@ def _rectifications(s: Session, as_of: dt.date) -> list[Finding]:
     out = []
     for r, c in rows:
         who = f"，责任人 {r.assignee}" if r.assignee else ""
-        out.append(Finding("rectification_overdue", c.party or c.case_no, c.case_no, r.due_on,
-                           f"案卷评查问题“{r.problem or r.item_code}”应于 {_d(r.due_on)} 前整改完毕{who}，"
-                           f"至今未完成（逾期 {(as_of - r.due_on).days} 天）", "case", c.id))
+        out.append(
+            Finding(
+                "rectification_overdue",
+                c.party or c.case_no,
+                c.case_no,
+                r.due_on,
+                f"案卷评查问题“{r.problem or r.item_code}”应于 {_d(r.due_on)} 前整改完毕{who}，"
+                f"至今未完成（逾期 {(as_of - r.due_on).days} 天）",
+                "case",
+                c.id,
+            )
+        )
     return out
-
-
-

@@ -45,12 +45,18 @@ def hours_short(s: Session, as_of: dt.date) -> list[Finding]:
     for p in th.year_summary(s, year, until=as_of):
         if not p.counted or p.professional >= p.required - 1e-9:
             continue
-        out.append(Finding(
-            "training_hours_short", p.name, p.id_number, dt.date(year, 12, 31),
-            f"{year} 年业务培训已完成 {th.fmt_hours(p.professional)} 学时，还差 {th.fmt_hours(p.missing)} 学时"
-            f"（要求不少于 {th.fmt_hours(p.required)} 学时；另有政治理论和党性教育 {th.fmt_hours(p.political)} 学时，不计入）",
-            "staff", p.staff_id,
-        ))
+        out.append(
+            Finding(
+                "training_hours_short",
+                p.name,
+                p.id_number,
+                dt.date(year, 12, 31),
+                f"{year} 年业务培训已完成 {th.fmt_hours(p.professional)} 学时，还差 {th.fmt_hours(p.missing)} 学时"
+                f"（要求不少于 {th.fmt_hours(p.required)} 学时；另有政治理论和党性教育 {th.fmt_hours(p.political)} 学时，不计入）",
+                "staff",
+                p.staff_id,
+            )
+        )
     return out
 
 
@@ -60,16 +66,34 @@ def plan_missing(s: Session, as_of: dt.date) -> list[Finding]:
     if as_of <= due:
         return []
     plan = s.scalar(select(TrainingPlan).where(TrainingPlan.year == year))
-    approved = (plan is not None and plan.status == PlanStatus.APPROVED
-                and (plan.approved_date is None or plan.approved_date <= as_of))
+    approved = (
+        plan is not None
+        and plan.status == PlanStatus.APPROVED
+        and (plan.approved_date is None or plan.approved_date <= as_of)
+    )
     if approved:
         return []
     unit = str(settings.get(s, settings.UNIT_NAME))
-    state = "尚未编制" if plan is None else (f"仍为“{plan.status}”" if plan.status != PlanStatus.APPROVED
-                                          else f"批准日期 {plan.approved_date:%Y-%m-%d} 晚于检查日期")
-    return [Finding("training_plan_missing", unit, f"{year}年度培训计划", due,
-                    f"{year} 年度培训计划应于 {due:%Y-%m-%d} 前制定并批准，目前{state}",
-                    "training_plan", plan.id if plan else None)]
+    state = (
+        "尚未编制"
+        if plan is None
+        else (
+            f"仍为“{plan.status}”"
+            if plan.status != PlanStatus.APPROVED
+            else f"批准日期 {plan.approved_date:%Y-%m-%d} 晚于检查日期"
+        )
+    )
+    return [
+        Finding(
+            "training_plan_missing",
+            unit,
+            f"{year}年度培训计划",
+            due,
+            f"{year} 年度培训计划应于 {due:%Y-%m-%d} 前制定并批准，目前{state}",
+            "training_plan",
+            plan.id if plan else None,
+        )
+    ]
 
 
 def finished_months(as_of: dt.date) -> list[tuple[int, int]]:
@@ -96,9 +120,17 @@ def study_missing(s: Session, as_of: dt.date) -> list[Finding]:
         if (y, m) in held:
             continue
         last = dt.date(y, m, calendar.monthrange(y, m)[1])
-        out.append(Finding("monthly_study_missing", f"{y}-{m:02d}", unit, last,
-                           f"{y} 年 {m} 月没有登记全员集中学法（每月至少一次）；如已开展，请补录并勾选“每月全员集中学法”",
-                           "training_month", y * 100 + m))  # the month as 202608, for the GUI to open
+        out.append(
+            Finding(
+                "monthly_study_missing",
+                f"{y}-{m:02d}",
+                unit,
+                last,
+                f"{y} 年 {m} 月没有登记全员集中学法（每月至少一次）；如已开展，请补录并勾选“每月全员集中学法”",
+                "training_month",
+                y * 100 + m,
+            )
+        )  # the month as 202608, for the GUI to open
     return out
 
 
@@ -164,21 +196,39 @@ def rotation_missing(s: Session, as_of: dt.date) -> list[Finding]:
     if not rows:
         return []
     t = TrainingSession
-    held = s.scalar(select(func.count(t.id)).where(t.is_rotation.is_(True), t.end_date >= start, t.end_date <= as_of)) or 0
-    none_held = (f"；{start:%Y-%m-%d} 以来没有登记“计入全员轮训”的培训，如已开展，请补录或在培训中勾选“计入全员轮训”"
-                 if held == 0 else "")
+    held = (
+        s.scalar(
+            select(func.count(t.id)).where(
+                t.is_rotation.is_(True), t.end_date >= start, t.end_date <= as_of
+            )
+        )
+        or 0
+    )
+    none_held = (
+        f"；{start:%Y-%m-%d} 以来没有登记“计入全员轮训”的培训，如已开展，请补录或在培训中勾选“计入全员轮训”"
+        if held == 0
+        else ""
+    )
     out = []
     for sid, name, idn, absent in rows:
         missed = f"（轮训缺席 {absent} 次）" if absent else ""
-        out.append(Finding(
-            "rotation_missing", name, idn, due,
-            f"应于 {due:%Y-%m-%d} 前参加一次全员轮训，截至 {as_of:%Y-%m-%d} 没有参加记录{missed}{none_held}",
-            "staff", sid,
-        ))
+        out.append(
+            Finding(
+                "rotation_missing",
+                name,
+                idn,
+                due,
+                f"应于 {due:%Y-%m-%d} 前参加一次全员轮训，截至 {as_of:%Y-%m-%d} 没有参加记录{missed}{none_held}",
+                "staff",
+                sid,
+            )
+        )
     return out
 
 
-def _rotation_missing_query(start: dt.date, due: dt.date, as_of: dt.date, staff_id: int | None = None) -> Select:
+def _rotation_missing_query(
+    start: dt.date, due: dt.date, as_of: dt.date, staff_id: int | None = None
+) -> Select:
     """(id, name, ID number, rotation absences) of counted officers not credited for a rotation by ``as_of``."""
     a, t = TrainingAttendance, TrainingSession
     in_window = and_(t.is_rotation.is_(True), t.end_date >= start, t.end_date <= as_of)
@@ -189,18 +239,36 @@ def _rotation_missing_query(start: dt.date, due: dt.date, as_of: dt.date, staff_
         .group_by(a.staff_id)
         .subquery()
     )
-    registered_later = select(StaffEvent.id).where(
-        StaffEvent.staff_id == Staff.id, StaffEvent.what.startswith(REGISTERED_EVENT), StaffEvent.date > due).exists()
-    event_by_due = select(StaffEvent.id).where(StaffEvent.staff_id == Staff.id, StaffEvent.date <= due).exists()
+    registered_later = (
+        select(StaffEvent.id)
+        .where(
+            StaffEvent.staff_id == Staff.id,
+            StaffEvent.what.startswith(REGISTERED_EVENT),
+            StaffEvent.date > due,
+        )
+        .exists()
+    )
+    event_by_due = (
+        select(StaffEvent.id)
+        .where(StaffEvent.staff_id == Staff.id, StaffEvent.date <= due)
+        .exists()
+    )
     trained_by_due = (
-        select(a.id).join(t, t.id == a.session_id).where(a.staff_id == Staff.id, t.start_date <= due).exists()
+        select(a.id)
+        .join(t, t.id == a.session_id)
+        .where(a.staff_id == Staff.id, t.start_date <= due)
+        .exists()
     )
     in_service = or_(~registered_later, event_by_due, trained_by_due)
     q = (
         select(Staff.id, Staff.name, Staff.id_number, func.coalesce(absences.c.n, 0))
         .outerjoin(absences, absences.c.staff_id == Staff.id)
-        .where(Staff.category == StaffCategory.OFFICER, Staff.status == StaffStatus.ON_DUTY,
-               Staff.id.not_in(took_part_in_rotation(start, as_of)), in_service)
+        .where(
+            Staff.category == StaffCategory.OFFICER,
+            Staff.status == StaffStatus.ON_DUTY,
+            Staff.id.not_in(took_part_in_rotation(start, as_of)),
+            in_service,
+        )
         .order_by(Staff.squad, Staff.name, Staff.id)
     )
     return q if staff_id is None else q.where(Staff.id == staff_id)
@@ -211,7 +279,9 @@ class RotationStatus:
     """One person's full-staff rotation, for the person's ledger."""
 
     due: dt.date
-    done: dt.date | None  # end date of the first credited rotation session (may be after ``due``: late)
+    done: (
+        dt.date | None
+    )  # end date of the first credited rotation session (may be after ``due``: late)
     required: bool  # counted by the rule (on-duty officer in the brigade by the due date)
 
     @property
@@ -228,13 +298,27 @@ def rotation_status(s: Session, staff_id: int, as_of: dt.date) -> RotationStatus
     start, due = rotation_window(s)
     a, t = TrainingAttendance, TrainingSession
     done = s.scalar(
-        select(func.min(t.end_date)).join(a, a.session_id == t.id)
-        .where(a.staff_id == staff_id, t.is_rotation.is_(True), t.end_date >= start, t.end_date <= as_of, th.CREDIT > 0)
+        select(func.min(t.end_date))
+        .join(a, a.session_id == t.id)
+        .where(
+            a.staff_id == staff_id,
+            t.is_rotation.is_(True),
+            t.end_date >= start,
+            t.end_date <= as_of,
+            th.CREDIT > 0,
+        )
     )
-    required = done is None and s.execute(_rotation_missing_query(start, due, as_of, staff_id)).first() is not None
+    required = (
+        done is None
+        and s.execute(_rotation_missing_query(start, due, as_of, staff_id)).first() is not None
+    )
     return RotationStatus(due, done, required)
 
 
 def check(session: Session, as_of: dt.date) -> list[Finding]:
-    return (hours_short(session, as_of) + plan_missing(session, as_of) + study_missing(session, as_of)
-            + rotation_missing(session, as_of))
+    return (
+        hours_short(session, as_of)
+        + plan_missing(session, as_of)
+        + study_missing(session, as_of)
+        + rotation_missing(session, as_of)
+    )

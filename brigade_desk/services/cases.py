@@ -51,11 +51,31 @@ CASE_LABELS: dict[str, str] = {
 }
 
 # dates that must not come before 立案 (filing of the case)
-_AFTER_FILED = ("investigated_on", "notified_on", "hearing_notice_on", "legal_review_on", "collective_on",
-                "decided_on", "served_on", "executed_on", "closed_on", "reported_on", "published_on",
-                "reconsidered_on", "sued_on", "transferred_on")
+_AFTER_FILED = (
+    "investigated_on",
+    "notified_on",
+    "hearing_notice_on",
+    "legal_review_on",
+    "collective_on",
+    "decided_on",
+    "served_on",
+    "executed_on",
+    "closed_on",
+    "reported_on",
+    "published_on",
+    "reconsidered_on",
+    "sued_on",
+    "transferred_on",
+)
 # dates that must not come before the decision
-_AFTER_DECISION = ("served_on", "executed_on", "reported_on", "published_on", "reconsidered_on", "sued_on")
+_AFTER_DECISION = (
+    "served_on",
+    "executed_on",
+    "reported_on",
+    "published_on",
+    "reconsidered_on",
+    "sued_on",
+)
 
 
 @dataclass
@@ -139,22 +159,35 @@ def validate_case(data: CaseInput, today: dt.date | None = None) -> dict[str, st
     unknown = [a for a in data.activities if a not in ACTIVITIES]
     data.activities = list(dict.fromkeys(a.strip() for a in data.activities if a.strip()))
     if unknown:
-        errs["activities"] = f"执法活动「{'、'.join(unknown)}」不在可选值中（{'、'.join(ACTIVITIES)}）"
+        errs["activities"] = (
+            f"执法活动「{'、'.join(unknown)}」不在可选值中（{'、'.join(ACTIVITIES)}）"
+        )
     if data.filed_on is None and data.procedure == Procedure.ORDINARY:
         errs["filed_on"] = "普通程序案件必须填写立案日期"
     if data.filed_on is not None:
         for k in _AFTER_FILED:
             v = getattr(data, k)
             if v is not None and v < data.filed_on:
-                errs.setdefault(k, f"{CASE_LABELS[k]}（{v:%Y-%m-%d}）早于立案日期（{data.filed_on:%Y-%m-%d}）")
+                errs.setdefault(
+                    k, f"{CASE_LABELS[k]}（{v:%Y-%m-%d}）早于立案日期（{data.filed_on:%Y-%m-%d}）"
+                )
     if data.decided_on is not None:
         for k in _AFTER_DECISION:
             v = getattr(data, k)
             if v is not None and v < data.decided_on:
-                errs.setdefault(k, f"{CASE_LABELS[k]}（{v:%Y-%m-%d}）早于决定日期（{data.decided_on:%Y-%m-%d}）")
-    if data.closed_on and data.decided_on is None and data.category == CaseCategory.PENALTY \
-            and data.procedure == Procedure.ORDINARY and not data.notes.strip():
-        errs["notes"] = "普通程序处罚案件没有决定日期就结案的，请在备注中说明（如撤销立案、不予处罚）"
+                errs.setdefault(
+                    k, f"{CASE_LABELS[k]}（{v:%Y-%m-%d}）早于决定日期（{data.decided_on:%Y-%m-%d}）"
+                )
+    if (
+        data.closed_on
+        and data.decided_on is None
+        and data.category == CaseCategory.PENALTY
+        and data.procedure == Procedure.ORDINARY
+        and not data.notes.strip()
+    ):
+        errs["notes"] = (
+            "普通程序处罚案件没有决定日期就结案的，请在备注中说明（如撤销立案、不予处罚）"
+        )
     if today is not None:
         for k in CASE_DATES:
             v = getattr(data, k)
@@ -205,7 +238,13 @@ def apply_filter(q: Select[Any], f: CaseFilter) -> Select[Any]:
     if f.text.strip():
         like = f"%{f.text.strip()}%"
         no_like = f"%{normalize_case_no(f.text)}%"  # 乐交执罚(2026 finds 乐交执罚〔2026〕…
-        q = q.where(or_(CaseRecord.case_no.like(no_like), CaseRecord.party.like(like), CaseRecord.cause.like(like)))
+        q = q.where(
+            or_(
+                CaseRecord.case_no.like(no_like),
+                CaseRecord.party.like(like),
+                CaseRecord.cause.like(like),
+            )
+        )
     if f.category:
         q = q.where(CaseRecord.category == f.category)
     if f.domain:
@@ -213,7 +252,10 @@ def apply_filter(q: Select[Any], f: CaseFilter) -> Select[Any]:
     if f.procedure:
         q = q.where(CaseRecord.procedure == f.procedure)
     if f.year:
-        q = q.where(CaseRecord.filed_on >= dt.date(f.year, 1, 1), CaseRecord.filed_on <= dt.date(f.year, 12, 31))
+        q = q.where(
+            CaseRecord.filed_on >= dt.date(f.year, 1, 1),
+            CaseRecord.filed_on <= dt.date(f.year, 12, 31),
+        )
     if f.major_only:
         q = q.where(CaseRecord.is_major.is_(True))
     if f.open_only:
@@ -228,13 +270,24 @@ def _years(s: Session) -> list[int]:
     lo, hi = s.execute(select(func.min(CaseRecord.filed_on), func.max(CaseRecord.filed_on))).one()
     if lo is None or hi is None:
         return []
-    return [y for y in range(hi.year, lo.year - 1, -1)
-            if s.scalar(select(CaseRecord.id).where(CaseRecord.filed_on >= dt.date(y, 1, 1),
-                                                    CaseRecord.filed_on <= dt.date(y, 12, 31)).limit(1)) is not None]
+    return [
+        y
+        for y in range(hi.year, lo.year - 1, -1)
+        if s.scalar(
+            select(CaseRecord.id)
+            .where(
+                CaseRecord.filed_on >= dt.date(y, 1, 1), CaseRecord.filed_on <= dt.date(y, 12, 31)
+            )
+            .limit(1)
+        )
+        is not None
+    ]
 
 
 def _domains(s: Session) -> list[str]:
-    return [d for d in s.scalars(select(CaseRecord.domain).distinct().order_by(CaseRecord.domain)) if d]
+    return [
+        d for d in s.scalars(select(CaseRecord.domain).distinct().order_by(CaseRecord.domain)) if d
+    ]
 
 
 class CaseService:
@@ -246,9 +299,14 @@ class CaseService:
     def _ordered(self, f: CaseFilter | None, sort: str, descending: bool) -> Select[Any]:
         col = SORT_COLUMNS.get(sort, CaseRecord.filed_on)
         q = apply_filter(select(CaseRecord.id), f or CaseFilter())
-        return q.order_by(col.desc() if descending else col.asc(), CaseRecord.id.desc() if descending else CaseRecord.id)
+        return q.order_by(
+            col.desc() if descending else col.asc(),
+            CaseRecord.id.desc() if descending else CaseRecord.id,
+        )
 
-    def ids(self, f: CaseFilter | None = None, sort: str = "filed_on", descending: bool = True) -> list[int]:
+    def ids(
+        self, f: CaseFilter | None = None, sort: str = "filed_on", descending: bool = True
+    ) -> list[int]:
         """Ids in display order, filtered and sorted in SQL."""
         with self.db.engine.connect() as conn:  # plain Core rows: ten years of ids, no ORM overhead
             return list(conn.execute(self._ordered(f, sort, descending)).scalars().all())
@@ -259,17 +317,31 @@ class CaseService:
         col = SORT_COLUMNS.get(sort, CaseRecord.filed_on)
         f = f or CaseFilter()
         with self.db.engine.connect() as conn:
-            got = conn.execute(apply_filter(select(CaseRecord.id, col), f).where(CaseRecord.id == case_id)).first()
+            got = conn.execute(
+                apply_filter(select(CaseRecord.id, col), f).where(CaseRecord.id == case_id)
+            ).first()
             if got is None:
                 return -1
             before = sorted_before(col, CaseRecord.id, got[1], case_id, descending)
-            return int(conn.scalar(apply_filter(select(func.count(CaseRecord.id)), f).where(before)) or 0)
+            return int(
+                conn.scalar(apply_filter(select(func.count(CaseRecord.id)), f).where(before)) or 0
+            )
 
-    def page(self, f: CaseFilter | None = None, sort: str = "filed_on", descending: bool = True,
-             offset: int = 0, limit: int = 100) -> list[CaseView]:
+    def page(
+        self,
+        f: CaseFilter | None = None,
+        sort: str = "filed_on",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[CaseView]:
         """One window of the matching cases in display order (filtered, sorted and cut in SQL)."""
         with self.db.engine.connect() as conn:
-            ids = list(conn.execute(self._ordered(f, sort, descending).limit(limit).offset(offset)).scalars())
+            ids = list(
+                conn.execute(
+                    self._ordered(f, sort, descending).limit(limit).offset(offset)
+                ).scalars()
+            )
         got = self.rows(ids)
         return [got[i] for i in ids if i in got]
 
@@ -280,9 +352,12 @@ class CaseService:
         cols = [CaseRecord.id, *(getattr(CaseRecord, n) for n in MODEL_FIELDS)]
         with self.db.engine.connect() as conn:
             got = conn.execute(select(*cols).where(CaseRecord.id.in_(ids))).all()
-            links = conn.execute(select(case_officer.c.case_id, Staff.id, Staff.name)
-                                 .join(Staff, Staff.id == case_officer.c.staff_id)
-                                 .where(case_officer.c.case_id.in_(ids)).order_by(Staff.id)).all()
+            links = conn.execute(
+                select(case_officer.c.case_id, Staff.id, Staff.name)
+                .join(Staff, Staff.id == case_officer.c.staff_id)
+                .where(case_officer.c.case_id.in_(ids))
+                .order_by(Staff.id)
+            ).all()
         officers: dict[int, list[OfficerRef]] = {}
         for cid, sid, name in links:
             officers.setdefault(cid, []).append(OfficerRef(sid, name))
@@ -325,6 +400,7 @@ class CaseService:
     def filter_choices(self) -> tuple[list[int], list[str], int]:
         """The 立案年度 and 门类 lists and the number of cases, kept while the data stays the same
         (see ``services.cache``)."""
+
         def compute(s: Session) -> tuple[list[int], list[str], int]:
             return _years(s), _domains(s), int(s.scalar(select(func.count(CaseRecord.id))) or 0)
 
@@ -333,18 +409,30 @@ class CaseService:
     def officer_choices(self) -> list[OfficerRef]:
         """Roster officers and auxiliaries, for the editor's officer picker."""
         with self.db.Session() as s:
-            rows = s.execute(select(Staff.id, Staff.name, Staff.squad, Staff.category, Staff.status)
-                             .order_by(Staff.squad, Staff.name)).all()
+            rows = s.execute(
+                select(Staff.id, Staff.name, Staff.squad, Staff.category, Staff.status).order_by(
+                    Staff.squad, Staff.name
+                )
+            ).all()
         out = []
         for r in rows:
-            tags = [t for t in (r.squad, "辅助" if r.category == StaffCategory.AUXILIARY else "",
-                                r.status if r.status != StaffStatus.ON_DUTY else "") if t]
+            tags = [
+                t
+                for t in (
+                    r.squad,
+                    "辅助" if r.category == StaffCategory.AUXILIARY else "",
+                    r.status if r.status != StaffStatus.ON_DUTY else "",
+                )
+                if t
+            ]
             out.append(OfficerRef(r.id, f"{r.name}（{'，'.join(tags)}）" if tags else r.name))
         return out
 
     # ---- writing ------------------------------------------------------------------------------
 
-    def save(self, data: CaseInput, case_id: int | None = None, *, today: dt.date | None = None) -> int:
+    def save(
+        self, data: CaseInput, case_id: int | None = None, *, today: dt.date | None = None
+    ) -> int:
         errs = validate_case(data, today or dt.date.today())
         with self.db.begin() as s:
             dup = s.scalar(select(CaseRecord.id).where(CaseRecord.case_no == data.case_no))
@@ -383,10 +471,16 @@ def write_case(s: Session, c: CaseRecord, data: CaseInput) -> None:
     for name in MODEL_FIELDS:
         setattr(c, name, getattr(data, name))
     c.activities = list(data.activities)
-    c.officers = list(s.scalars(select(Staff).where(Staff.id.in_(data.officer_ids)))) if data.officer_ids else []
+    c.officers = (
+        list(s.scalars(select(Staff).where(Staff.id.in_(data.officer_ids))))
+        if data.officer_ids
+        else []
+    )
 
 
-def bulk_insert(s: Session, rows: list[dict[str, Any]], officers: list[tuple[int, int]] | None = None) -> None:
+def bulk_insert(
+    s: Session, rows: list[dict[str, Any]], officers: list[tuple[int, int]] | None = None
+) -> None:
     """Fast insert for the demo: case dicts (ids included) and (case_id, staff_id) pairs."""
     if rows:
         s.execute(insert(CaseRecord), rows)

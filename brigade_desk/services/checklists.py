@@ -111,7 +111,9 @@ def parse_template(body: dict[str, Any]) -> Template:
             if not pts.is_finite() or pts <= 0:
                 errs.setdefault("items", f"评查项目 {icode} 的分值应为正数")
             seen.add(icode)
-            items.append(Item(icode, ititle, pts, tuple(str(d) for d in it.get("deductions") or []), stitle))
+            items.append(
+                Item(icode, ititle, pts, tuple(str(d) for d in it.get("deductions") or []), stitle)
+            )
         if not items:
             errs.setdefault("sections", f"“{stitle}”部分没有评查项目")
         sections.append((str(sec.get("code", si)), stitle, tuple(items)))
@@ -126,15 +128,25 @@ def parse_template(body: dict[str, Any]) -> Template:
         vetoes.append(Veto(vcode, str(v.get("title", "")).strip()))
     if errs:
         raise ValidationError(errs)
-    return Template(code, version, name, str(body.get("issued", "")), str(body.get("note", "")),
-                    tuple(sections), tuple(vetoes), body)
+    return Template(
+        code,
+        version,
+        name,
+        str(body.get("issued", "")),
+        str(body.get("note", "")),
+        tuple(sections),
+        tuple(vetoes),
+        body,
+    )
 
 
 def resource_templates() -> list[dict[str, Any]]:
     """Every shipped template version (package data, read through importlib.resources)."""
     folder = paths.resources().joinpath("checklists")
     out = []
-    for p in sorted((f for f in folder.iterdir() if f.name.endswith(".json")), key=lambda f: f.name):
+    for p in sorted(
+        (f for f in folder.iterdir() if f.name.endswith(".json")), key=lambda f: f.name
+    ):
         try:
             body = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
@@ -146,12 +158,22 @@ def resource_templates() -> list[dict[str, Any]]:
 
 def ensure_templates(s: Session, today: dt.date | None = None) -> None:
     """Copy shipped template versions the database does not have yet (never overwrite)."""
-    have = {(r[0], r[1]) for r in s.execute(select(ChecklistTemplate.code, ChecklistTemplate.version))}
+    have = {
+        (r[0], r[1]) for r in s.execute(select(ChecklistTemplate.code, ChecklistTemplate.version))
+    }
     for body in resource_templates():
         key = (body["code"], int(body["version"]))
         if key not in have:
-            s.add(ChecklistTemplate(code=key[0], version=key[1], name=body.get("name", ""), body=body,
-                                    source="resource", created_on=today or dt.date.today()))
+            s.add(
+                ChecklistTemplate(
+                    code=key[0],
+                    version=key[1],
+                    name=body.get("name", ""),
+                    body=body,
+                    source="resource",
+                    created_on=today or dt.date.today(),
+                )
+            )
             have.add(key)
     s.flush()
 
@@ -159,7 +181,11 @@ def ensure_templates(s: Session, today: dt.date | None = None) -> None:
 def get_template(s: Session, code: str, version: int | None = None) -> Template:
     ensure_templates(s)
     q = select(ChecklistTemplate).where(ChecklistTemplate.code == code)
-    q = q.where(ChecklistTemplate.version == version) if version is not None else q.order_by(ChecklistTemplate.version.desc())
+    q = (
+        q.where(ChecklistTemplate.version == version)
+        if version is not None
+        else q.order_by(ChecklistTemplate.version.desc())
+    )
     row = s.scalars(q.limit(1)).first()
     if row is None:
         which = f"第 {version} 版" if version is not None else ""
@@ -169,9 +195,16 @@ def get_template(s: Session, code: str, version: int | None = None) -> Template:
 
 def versions(s: Session, code: str) -> list[tuple[int, str, str, dt.date]]:
     ensure_templates(s)
-    rows = s.execute(select(ChecklistTemplate.version, ChecklistTemplate.name, ChecklistTemplate.source,
-                            ChecklistTemplate.created_on)
-                     .where(ChecklistTemplate.code == code).order_by(ChecklistTemplate.version)).all()
+    rows = s.execute(
+        select(
+            ChecklistTemplate.version,
+            ChecklistTemplate.name,
+            ChecklistTemplate.source,
+            ChecklistTemplate.created_on,
+        )
+        .where(ChecklistTemplate.code == code)
+        .order_by(ChecklistTemplate.version)
+    ).all()
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
@@ -180,11 +213,22 @@ def save_new_version(s: Session, body: dict[str, Any], today: dt.date | None = N
     ensure_templates(s)
     body = json.loads(json.dumps(body, ensure_ascii=False))
     code = str(body.get("code", "")).strip()
-    latest = s.scalar(select(func.max(ChecklistTemplate.version)).where(ChecklistTemplate.code == code)) or 0
+    latest = (
+        s.scalar(select(func.max(ChecklistTemplate.version)).where(ChecklistTemplate.code == code))
+        or 0
+    )
     body["version"] = int(latest) + 1
     body.setdefault("issued", (today or dt.date.today()).isoformat())
     t = parse_template(body)
-    s.add(ChecklistTemplate(code=t.code, version=t.version, name=t.name, body=body, source="edited",
-                            created_on=today or dt.date.today()))
+    s.add(
+        ChecklistTemplate(
+            code=t.code,
+            version=t.version,
+            name=t.name,
+            body=body,
+            source="edited",
+            created_on=today or dt.date.today(),
+        )
+    )
     s.flush()
     return t

@@ -28,4 +28,6 @@ def cached_findings(db: Database, as_of: dt.date) -> list[Finding] | None:
 def findings(db: Database, as_of: dt.date, *, fresh: bool = False) -> list[Finding]:
     """The findings on ``as_of``; ``fresh`` re-runs the rules even when nothing changed (a storage
     disk may have been plugged in: the AV integrity rule looks at the disk)."""
-    return list(DataCache.of(db).get(_key(as_of), lambda s: tuple(rules.run_all(s, as_of)), fresh=fresh))
+    return list(
+        DataCache.of(db).get(_key(as_of), lambda s: tuple(rules.run_all(s, as_of)), fresh=fresh)
+    )

@@ -27,7 +27,9 @@ def _summary(s: Session, today: dt.date) -> tuple[list[DeadlineItem], list[Chart
 
 def overview(db: Database, today: dt.date, *, fresh: bool = False) -> Overview:
     """Deadlines, findings and charts for the home page (kept while the data stays the same)."""
-    items, charts = DataCache.of(db).get(("dashboard", today), lambda s: _summary(s, today), fresh=fresh)
+    items, charts = DataCache.of(db).get(
+        ("dashboard", today), lambda s: _summary(s, today), fresh=fresh
+    )
     return list(items), svc_findings.findings(db, today, fresh=fresh), list(charts)
 
 

@@ -45,7 +45,9 @@ CATEGORY_ORDER = [c.value for c in CaseCategory]
 
 
 def file_year_expr():  # type: ignore[no-untyped-def]
-    return func.strftime("%Y", func.coalesce(CaseRecord.closed_on, CaseRecord.decided_on, CaseRecord.filed_on))
+    return func.strftime(
+        "%Y", func.coalesce(CaseRecord.closed_on, CaseRecord.decided_on, CaseRecord.filed_on)
+    )
 
 
 def grade_for(score: Decimal, vetoed: bool, excellent: Decimal, passing: Decimal) -> str:
@@ -58,10 +60,15 @@ def grade_for(score: Decimal, vetoed: bool, excellent: Decimal, passing: Decimal
     return FAIL
 
 
-def draw(case_nos_by_category: dict[str, list[str]], per_category: int, seed: int) -> dict[str, list[str]]:
+def draw(
+    case_nos_by_category: dict[str, list[str]], per_category: int, seed: int
+) -> dict[str, list[str]]:
     """Pure sampling: per category ``per_category`` numbers or all; reproducible for a seed."""
     out: dict[str, list[str]] = {}
-    for cat in sorted(case_nos_by_category, key=lambda c: (CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else 99, c)):
+    for cat in sorted(
+        case_nos_by_category,
+        key=lambda c: (CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else 99, c),
+    ):
         pool = sorted(case_nos_by_category[cat], key=natural_key)
         if len(pool) <= per_category:
             out[cat] = pool
@@ -101,10 +108,15 @@ class SampleView:
         return {c: sorted(v, key=natural_key) for c, v in out.items()}
 
     def as_json(self) -> dict[str, object]:
-        return {"year": self.year, "seed": self.seed, "per_category": self.per_category,
-                "drawn_on": self.drawn_on.isoformat(), "cases": self.by_category(),
-                "manual": sorted((e.case_no for e in self.entries if e.manual), key=natural_key),
-                "population": self.population}
+        return {
+            "year": self.year,
+            "seed": self.seed,
+            "per_category": self.per_category,
+            "drawn_on": self.drawn_on.isoformat(),
+            "cases": self.by_category(),
+            "manual": sorted((e.case_no for e in self.entries if e.manual), key=natural_key),
+            "population": self.population,
+        }
 
 
 @dataclass
@@ -202,24 +214,38 @@ class ReviewService:
     # ---- sampling -----------------------------------------------------------------------------
 
     def population(self, s: Session, year: int) -> dict[str, list[tuple[int, str]]]:
-        rows = s.execute(select(CaseRecord.id, CaseRecord.case_no, CaseRecord.category)
-                         .where(file_year_expr() == f"{year:04d}")).all()
+        rows = s.execute(
+            select(CaseRecord.id, CaseRecord.case_no, CaseRecord.category).where(
+                file_year_expr() == f"{year:04d}"
+            )
+        ).all()
         out: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for r in rows:
             out[r.category].append((r.id, r.case_no))
         return out
 
-    def draw_sample(self, year: int, *, per_category: int | None = None, seed: int | None = None,
-                    today: dt.date | None = None, redraw: bool = False) -> SampleView:
+    def draw_sample(
+        self,
+        year: int,
+        *,
+        per_category: int | None = None,
+        seed: int | None = None,
+        today: dt.date | None = None,
+        redraw: bool = False,
+    ) -> SampleView:
         """Draw (and store) the year's sample. An existing sample is returned unchanged unless
         ``redraw``; asking for a different seed or minimum without ``redraw`` is refused."""
         today = today or dt.date.today()
         with self.db.begin() as s:
             existing = s.scalar(select(ReviewSample).where(ReviewSample.year == year))
             if existing is not None and not redraw:
-                if (seed is not None and seed != existing.seed) or (per_category is not None and per_category != existing.per_category):
-                    raise UserError(f"{year} 年已于 {existing.drawn_on:%Y-%m-%d} 抽取样本（随机种子 {existing.seed}，"
-                                    f"每类至少 {existing.per_category} 件）。如需重新抽取，请使用“重新抽取”（--redraw）")
+                if (seed is not None and seed != existing.seed) or (
+                    per_category is not None and per_category != existing.per_category
+                ):
+                    raise UserError(
+                        f"{year} 年已于 {existing.drawn_on:%Y-%m-%d} 抽取样本（随机种子 {existing.seed}，"
+                        f"每类至少 {existing.per_category} 件）。如需重新抽取，请使用“重新抽取”（--redraw）"
+                    )
                 return self._view(s, existing)
             n = int(per_category if per_category is not None else settings.get(s, cs.PER_CATEGORY))
             if n < 1:
@@ -227,7 +253,9 @@ class ReviewService:
             seed = seed if seed is not None else secrets.randbelow(1_000_000)
             pop = self.population(s, year)
             if not pop:
-                raise UserError(f"{year} 年没有可抽取的案卷（按结案日期计，缺结案日期的按决定或立案日期）")
+                raise UserError(
+                    f"{year} 年没有可抽取的案卷（按结案日期计，缺结案日期的按决定或立案日期）"
+                )
             drawn = draw({cat: [no for _, no in v] for cat, v in pop.items()}, n, seed)
             ids = {no: cid for v in pop.values() for cid, no in v}
             manual: list[ReviewSampleCase] = []
@@ -244,11 +272,15 @@ class ReviewService:
             for cat_nos in drawn.values():
                 for no in cat_nos:
                     if ids[no] not in manual_ids:
-                        sample.items.append(ReviewSampleCase(case_id=ids[no], manual=False, added_on=today))
+                        sample.items.append(
+                            ReviewSampleCase(case_id=ids[no], manual=False, added_on=today)
+                        )
             s.flush()
             return self._view(s, sample)
 
-    def add_to_sample(self, year: int, case_no: str, reason: str = "", today: dt.date | None = None) -> None:
+    def add_to_sample(
+        self, year: int, case_no: str, reason: str = "", today: dt.date | None = None
+    ) -> None:
         with self.db.begin() as s:
             sample = s.scalar(select(ReviewSample).where(ReviewSample.year == year))
             if sample is None:
@@ -256,8 +288,14 @@ class ReviewService:
             c = _case_by_no(s, case_no)
             if any(i.case_id == c.id for i in sample.items):
                 raise UserError(f"案卷 {c.case_no} 已在 {year} 年样本中")
-            sample.items.append(ReviewSampleCase(case_id=c.id, manual=True, added_on=today or dt.date.today(),
-                                                 reason=reason.strip() or "人工添加"))
+            sample.items.append(
+                ReviewSampleCase(
+                    case_id=c.id,
+                    manual=True,
+                    added_on=today or dt.date.today(),
+                    reason=reason.strip() or "人工添加",
+                )
+            )
 
     def remove_manual(self, year: int, case_no: str) -> None:
         with self.db.begin() as s:
@@ -281,26 +319,54 @@ class ReviewService:
 
     def _view(self, s: Session, sample: ReviewSample) -> SampleView:
         rows = s.execute(
-            select(ReviewSampleCase, CaseRecord).join(CaseRecord, ReviewSampleCase.case_id == CaseRecord.id)
+            select(ReviewSampleCase, CaseRecord)
+            .join(CaseRecord, ReviewSampleCase.case_id == CaseRecord.id)
             .where(ReviewSampleCase.sample_id == sample.id)
         ).all()
-        reviews = {r.case_id: r for r in s.scalars(select(CaseReview).where(CaseReview.year == sample.year))}
+        reviews = {
+            r.case_id: r
+            for r in s.scalars(select(CaseReview).where(CaseReview.year == sample.year))
+        }
         entries = []
         for item, c in rows:
             r = reviews.get(c.id)
-            entries.append(SampleEntry(c.id, c.case_no, c.category, c.party, c.cause, item.manual, item.reason,
-                                       r.id if r else None, r.grade if r else "", r.score if r else None))
-        entries.sort(key=lambda e: (CATEGORY_ORDER.index(e.category) if e.category in CATEGORY_ORDER else 99, e.manual, natural_key(e.case_no)))
+            entries.append(
+                SampleEntry(
+                    c.id,
+                    c.case_no,
+                    c.category,
+                    c.party,
+                    c.cause,
+                    item.manual,
+                    item.reason,
+                    r.id if r else None,
+                    r.grade if r else "",
+                    r.score if r else None,
+                )
+            )
+        entries.sort(
+            key=lambda e: (
+                CATEGORY_ORDER.index(e.category) if e.category in CATEGORY_ORDER else 99,
+                e.manual,
+                natural_key(e.case_no),
+            )
+        )
         pop = {cat: len(v) for cat, v in self.population(s, sample.year).items()}
-        return SampleView(sample.year, sample.seed, sample.per_category, sample.drawn_on, entries, pop)
+        return SampleView(
+            sample.year, sample.seed, sample.per_category, sample.drawn_on, entries, pop
+        )
 
     # ---- scoring ------------------------------------------------------------------------------
 
-    def save_review(self, case_no: str, year: int, data: ScoreInput, *, version: int | None = None) -> int:
+    def save_review(
+        self, case_no: str, year: int, data: ScoreInput, *, version: int | None = None
+    ) -> int:
         """Score one file (creating or replacing its review for the year)."""
         with self.db.begin() as s:
             c = _case_by_no(s, case_no)
-            existing = s.scalar(select(CaseReview).where(CaseReview.case_id == c.id, CaseReview.year == year))
+            existing = s.scalar(
+                select(CaseReview).where(CaseReview.case_id == c.id, CaseReview.year == year)
+            )
             code = existing.template_code if existing else str(settings.get(s, cs.TEMPLATE_CODE))
             if version is None and existing is not None:
                 version = existing.template_version
@@ -310,15 +376,25 @@ class ReviewService:
                 errs["reviewer"] = "请填写评查人"
             if data.reviewed_on is not None and data.reviewed_on > dt.date.today():
                 errs["reviewed_on"] = f"评查日期（{data.reviewed_on:%Y-%m-%d}）晚于今天"
-            elif data.reviewed_on is not None and c.filed_on is not None and data.reviewed_on < c.filed_on:
-                errs["reviewed_on"] = f"评查日期（{data.reviewed_on:%Y-%m-%d}）早于立案日期（{c.filed_on:%Y-%m-%d}）"
+            elif (
+                data.reviewed_on is not None
+                and c.filed_on is not None
+                and data.reviewed_on < c.filed_on
+            ):
+                errs["reviewed_on"] = (
+                    f"评查日期（{data.reviewed_on:%Y-%m-%d}）早于立案日期（{c.filed_on:%Y-%m-%d}）"
+                )
             if errs:
                 raise ValidationError(errs)
             ex = Decimal(str(settings.get(s, cs.GRADE_EXCELLENT)))
             ps = Decimal(str(settings.get(s, cs.GRADE_PASS)))
             r = existing or CaseReview(case_id=c.id, year=year)
             r.template_code, r.template_version = t.code, t.version
-            r.reviewer, r.reviewed_on, r.remarks = data.reviewer.strip(), data.reviewed_on or dt.date.today(), data.remarks
+            r.reviewer, r.reviewed_on, r.remarks = (
+                data.reviewer.strip(),
+                data.reviewed_on or dt.date.today(),
+                data.remarks,
+            )
             r.score, r.vetoed = total, vetoed
             r.grade = grade_for(total, vetoed, ex, ps)
             r.items = []
@@ -326,24 +402,40 @@ class ReviewService:
             s.flush()
             for item in t.items:
                 sc = data.items.get(item.code) or ItemScore()
-                r.items.append(ReviewItem(item_code=item.code, score=item.points if sc.score is None else Decimal(str(sc.score)),
-                                          veto_hit=False, remark=sc.remark.strip()))
+                r.items.append(
+                    ReviewItem(
+                        item_code=item.code,
+                        score=item.points if sc.score is None else Decimal(str(sc.score)),
+                        veto_hit=False,
+                        remark=sc.remark.strip(),
+                    )
+                )
             for vcode, remark in data.vetoes.items():
-                r.items.append(ReviewItem(item_code=vcode, score=None, veto_hit=True, remark=remark.strip()))
+                r.items.append(
+                    ReviewItem(item_code=vcode, score=None, veto_hit=True, remark=remark.strip())
+                )
             s.flush()
             return r.id
 
     def review(self, case_no: str, year: int) -> ReviewView | None:
         with self.db.begin() as s:
             c = _case_by_no(s, case_no)
-            r = s.scalar(select(CaseReview).options(selectinload(CaseReview.items), selectinload(CaseReview.rectifications))
-                         .where(CaseReview.case_id == c.id, CaseReview.year == year))
+            r = s.scalar(
+                select(CaseReview)
+                .options(selectinload(CaseReview.items), selectinload(CaseReview.rectifications))
+                .where(CaseReview.case_id == c.id, CaseReview.year == year)
+            )
             return self._review_view(s, r, c) if r else None
 
     def latest_review(self, case_no: str) -> ReviewView | None:
         with self.db.begin() as s:
             c = _case_by_no(s, case_no)
-            r = s.scalar(select(CaseReview).where(CaseReview.case_id == c.id).order_by(CaseReview.year.desc()).limit(1))
+            r = s.scalar(
+                select(CaseReview)
+                .where(CaseReview.case_id == c.id)
+                .order_by(CaseReview.year.desc())
+                .limit(1)
+            )
             return self._review_view(s, r, c) if r else None
 
     def _review_view(self, s: Session, r: CaseReview, c: CaseRecord) -> ReviewView:
@@ -351,22 +443,42 @@ class ReviewService:
         items = {i.item_code: ItemScore(i.score, i.remark) for i in r.items if not i.veto_hit}
         vetoes = {i.item_code: i.remark for i in r.items if i.veto_hit}
         rects = [_rect_view(x, c.case_no) for x in r.rectifications]
-        return ReviewView(r.id, c.id, c.case_no, r.year, t, r.reviewer, r.reviewed_on, r.score, r.grade, r.vetoed,
-                          r.remarks, items, vetoes, rects)
+        return ReviewView(
+            r.id,
+            c.id,
+            c.case_no,
+            r.year,
+            t,
+            r.reviewer,
+            r.reviewed_on,
+            r.score,
+            r.grade,
+            r.vetoed,
+            r.remarks,
+            items,
+            vetoes,
+            rects,
+        )
 
     def reviews(self, year: int) -> list[tuple[CaseRecordLite, ReviewView]]:
         out = []
         with self.db.begin() as s:
-            rows = s.execute(select(CaseReview, CaseRecord).join(CaseRecord, CaseReview.case_id == CaseRecord.id)
-                             .options(selectinload(CaseReview.items), selectinload(CaseReview.rectifications))
-                             .where(CaseReview.year == year).order_by(CaseRecord.category, CaseRecord.case_no)).all()
+            rows = s.execute(
+                select(CaseReview, CaseRecord)
+                .join(CaseRecord, CaseReview.case_id == CaseRecord.id)
+                .options(selectinload(CaseReview.items), selectinload(CaseReview.rectifications))
+                .where(CaseReview.year == year)
+                .order_by(CaseRecord.category, CaseRecord.case_no)
+            ).all()
             for r, c in rows:
                 out.append((CaseRecordLite.of(c), self._review_view(s, r, c)))
         return out
 
     # ---- rectification ------------------------------------------------------------------------
 
-    def add_rectification(self, review_id: int, data: RectificationInput, today: dt.date | None = None) -> int:
+    def add_rectification(
+        self, review_id: int, data: RectificationInput, today: dt.date | None = None
+    ) -> int:
         today = today or dt.date.today()
         with self.db.begin() as s:
             r = s.get(CaseReview, review_id)
@@ -382,11 +494,17 @@ class ReviewService:
             s.flush()
             return x.id
 
-    def propose_rectifications(self, review_id: int, assignee: str, today: dt.date | None = None) -> int:
+    def propose_rectifications(
+        self, review_id: int, assignee: str, today: dt.date | None = None
+    ) -> int:
         """One rectification per veto hit and deducted item not yet listed; returns how many were added."""
         today = today or dt.date.today()
         with self.db.begin() as s:
-            r = s.get(CaseReview, review_id, options=[selectinload(CaseReview.items), selectinload(CaseReview.rectifications)])
+            r = s.get(
+                CaseReview,
+                review_id,
+                options=[selectinload(CaseReview.items), selectinload(CaseReview.rectifications)],
+            )
             if r is None:
                 raise UserError("该评查结果已不存在")
             if not assignee.strip():
@@ -401,8 +519,14 @@ class ReviewService:
                 if (it.veto_hit or deducted) and it.item_code not in have and tpl is not None:
                     what = f"（否决项）{tpl.title}" if it.veto_hit else tpl.title
                     problem = f"{what}：{it.remark}" if it.remark else what
-                    r.rectifications.append(Rectification(item_code=it.item_code, problem=problem, assignee=assignee.strip(),
-                                                          due_on=due))
+                    r.rectifications.append(
+                        Rectification(
+                            item_code=it.item_code,
+                            problem=problem,
+                            assignee=assignee.strip(),
+                            due_on=due,
+                        )
+                    )
                     added += 1
             return added
 
@@ -421,10 +545,13 @@ class ReviewService:
 
     def rectifications(self, year: int) -> list[RectificationView]:
         with self.db.Session() as s:
-            rows = s.execute(select(Rectification, CaseRecord.case_no)
-                             .join(CaseReview, Rectification.review_id == CaseReview.id)
-                             .join(CaseRecord, CaseReview.case_id == CaseRecord.id)
-                             .where(CaseReview.year == year).order_by(Rectification.due_on, Rectification.id)).all()
+            rows = s.execute(
+                select(Rectification, CaseRecord.case_no)
+                .join(CaseReview, Rectification.review_id == CaseReview.id)
+                .join(CaseRecord, CaseReview.case_id == CaseRecord.id)
+                .where(CaseReview.year == year)
+                .order_by(Rectification.due_on, Rectification.id)
+            ).all()
             return [_rect_view(x, no) for x, no in rows]
 
     # ---- summary for the 通报 ------------------------------------------------------------------
@@ -450,9 +577,16 @@ class ReviewService:
                 titles[code] = v.title if v else code
         rects = [x for _, r in pairs for x in r.rectifications]
         return YearSummary(
-            year=year, as_of=as_of, sample=sample, reviews=pairs, grades=dict(grades),
-            defects=defects.most_common(), vetoes=vetoes.most_common(), titles=titles,
-            rect_total=len(rects), rect_done=sum(1 for x in rects if x.done_on),
+            year=year,
+            as_of=as_of,
+            sample=sample,
+            reviews=pairs,
+            grades=dict(grades),
+            defects=defects.most_common(),
+            vetoes=vetoes.most_common(),
+            titles=titles,
+            rect_total=len(rects),
+            rect_done=sum(1 for x in rects if x.done_on),
             rect_overdue=sum(1 for x in rects if not x.done_on and x.due_on and x.due_on < as_of),
         )
 
@@ -471,8 +605,17 @@ class CaseRecordLite:
 
     @classmethod
     def of(cls, c: CaseRecord) -> CaseRecordLite:
-        return cls(c.id, c.case_no, c.cause, c.party, c.category, c.domain, c.procedure, c.decided_on,
-                   "、".join(o.name for o in c.officers))
+        return cls(
+            c.id,
+            c.case_no,
+            c.cause,
+            c.party,
+            c.category,
+            c.domain,
+            c.procedure,
+            c.decided_on,
+            "、".join(o.name for o in c.officers),
+        )
 
 
 @dataclass
@@ -502,10 +645,25 @@ def _validate_rect(data: RectificationInput) -> dict[str, str]:
 
 
 def _rect_fields(d: RectificationInput) -> dict[str, object]:
-    return {"item_code": d.item_code.strip(), "problem": d.problem.strip(), "assignee": d.assignee.strip(),
-            "due_on": d.due_on, "done_on": d.done_on, "evidence": d.evidence.strip()}
+    return {
+        "item_code": d.item_code.strip(),
+        "problem": d.problem.strip(),
+        "assignee": d.assignee.strip(),
+        "due_on": d.due_on,
+        "done_on": d.done_on,
+        "evidence": d.evidence.strip(),
+    }
 
 
 def _rect_view(x: Rectification, case_no: str) -> RectificationView:
-    return RectificationView(item_code=x.item_code, problem=x.problem, assignee=x.assignee, due_on=x.due_on,
-                             done_on=x.done_on, evidence=x.evidence, id=x.id, review_id=x.review_id, case_no=case_no)
+    return RectificationView(
+        item_code=x.item_code,
+        problem=x.problem,
+        assignee=x.assignee,
+        due_on=x.due_on,
+        done_on=x.done_on,
+        evidence=x.evidence,
+        id=x.id,
+        review_id=x.review_id,
+        case_no=case_no,
+    )

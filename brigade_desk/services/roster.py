@@ -130,8 +130,14 @@ class SaveResult:
 
 def _cert_view(c: Certificate) -> CertView:
     return CertView(
-        id=c.id, staff_id=c.staff_id, cert_no=c.cert_no, issuer=c.issuer, issue_date=c.issue_date,
-        valid_to=c.valid_to, national_format=c.national_format, status=c.status,
+        id=c.id,
+        staff_id=c.staff_id,
+        cert_no=c.cert_no,
+        issuer=c.issuer,
+        issue_date=c.issue_date,
+        valid_to=c.valid_to,
+        national_format=c.national_format,
+        status=c.status,
         cancel_requested=c.cancel_requested,
     )
 
@@ -146,7 +152,9 @@ def _staff_view(s: Staff) -> StaffView:
 # ---- validation -----------------------------------------------------------------------------
 
 
-MIN_AGE = 18  # staff (officers and auxiliaries) are adults; a younger birth date is a mistyped ID number
+MIN_AGE = (
+    18  # staff (officers and auxiliaries) are adults; a younger birth date is a mistyped ID number
+)
 
 
 def validate_staff(data: StaffInput) -> dict[str, str]:
@@ -165,7 +173,9 @@ def validate_staff(data: StaffInput) -> dict[str, str]:
         born, today = idcard.birth_date(data.id_number), dt.date.today()
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         if age < MIN_AGE:
-            errs["id_number"] = f"按身份证号出生日期（{born:%Y-%m-%d}），此人现年 {age} 岁，未满 {MIN_AGE} 周岁，请核对身份证号"
+            errs["id_number"] = (
+                f"按身份证号出生日期（{born:%Y-%m-%d}），此人现年 {age} 岁，未满 {MIN_AGE} 周岁，请核对身份证号"
+            )
         if not data.sex:
             data.sex = derived
         elif data.sex != derived:
@@ -210,7 +220,9 @@ class RosterService:
     def list_staff(self) -> list[StaffView]:
         with self.db.Session() as s:
             rows = s.scalars(
-                select(Staff).options(selectinload(Staff.certificates)).order_by(Staff.squad, Staff.name)
+                select(Staff)
+                .options(selectinload(Staff.certificates))
+                .order_by(Staff.squad, Staff.name)
             ).all()
             return [_staff_view(r) for r in rows]
 
@@ -226,14 +238,19 @@ class RosterService:
             staff = roster_rules.load_staff(s)
             own = roster_rules.check(s, as_of, staff)
             # what other ledgers find about a person (training hours, rotation …), from the shared findings
-            others = [f for f in svc_findings.findings(self.db, as_of)
-                      if f.entity == "staff" and f.rule not in roster_rules.RULES]
+            others = [
+                f
+                for f in svc_findings.findings(self.db, as_of)
+                if f.entity == "staff" and f.rule not in roster_rules.RULES
+            ]
             return tuple(_staff_view(r) for r in staff), tuple(own + others)
 
         staff, found = DataCache.of(self.db).get(("roster", as_of), compute)
         return list(staff), list(found)
 
-    def cached_list_with_findings(self, as_of: dt.date) -> tuple[list[StaffView], list[Finding]] | None:
+    def cached_list_with_findings(
+        self, as_of: dt.date
+    ) -> tuple[list[StaffView], list[Finding]] | None:
         """``list_with_findings`` when it is already known for the data as it is now (never waits)."""
         hit = DataCache.of(self.db).cached(("roster", as_of))
         return None if hit is None else (list(hit[0]), list(hit[1]))
@@ -265,27 +282,36 @@ class RosterService:
                 raise UserError("该人员已被删除。")
             out = [HistoryEntry(e.date, e.what) for e in st.events]
             for c in st.certificates:
-                out.extend(HistoryEntry(e.date, f"证件 {c.cert_no}：{e.action}", e.reason) for e in c.events)
+                out.extend(
+                    HistoryEntry(e.date, f"证件 {c.cert_no}：{e.action}", e.reason)
+                    for e in c.events
+                )
             return sorted(out, key=lambda h: h.date)
 
     def audit_history(self, staff_id: int) -> list[audit.HistoryItem]:
         """Every recorded change of the person and their certificates, oldest first."""
         with self.db.Session() as s:
             items = audit.history(s, "staff", staff_id)
-            cert_ids = s.scalars(select(Certificate.id).where(Certificate.staff_id == staff_id)).all()
+            cert_ids = s.scalars(
+                select(Certificate.id).where(Certificate.staff_id == staff_id)
+            ).all()
             for cid in cert_ids:
                 items.extend(audit.history(s, "certificate", cid))
         return sorted(items, key=lambda h: h.at)
 
     # writes
-    def save_staff(self, data: StaffInput, staff_id: int | None = None, *, today: dt.date | None = None) -> SaveResult:
+    def save_staff(
+        self, data: StaffInput, staff_id: int | None = None, *, today: dt.date | None = None
+    ) -> SaveResult:
         today = today or dt.date.today()
         errs = validate_staff(data)
         with self.db.begin() as s:
             if "id_number" not in errs:
                 clash = s.scalar(select(Staff).where(Staff.id_number == data.id_number))
                 if clash is not None and clash.id != staff_id:
-                    errs["id_number"] = f"身份证号已登记给“{clash.name}”（{clash.squad or '未分中队'}）"
+                    errs["id_number"] = (
+                        f"身份证号已登记给“{clash.name}”（{clash.squad or '未分中队'}）"
+                    )
             if staff_id is not None:
                 st = s.get(Staff, staff_id)
                 if st is None:
@@ -293,7 +319,9 @@ class RosterService:
                 if data.category == StaffCategory.AUXILIARY and any(
                     c.status != CertStatus.CANCELLED for c in st.certificates
                 ):
-                    errs["category"] = "此人持有未注销的执法证件，不能改为执法辅助人员（请先注销证件）"
+                    errs["category"] = (
+                        "此人持有未注销的执法证件，不能改为执法辅助人员（请先注销证件）"
+                    )
             if errs:
                 raise ValidationError({k: f"{STAFF_LABELS[k]}：{v}" for k, v in errs.items()})
             if staff_id is None:
@@ -302,20 +330,33 @@ class RosterService:
                 old_status = None
             else:
                 old_status = st.status
-            if data.status != old_status and data.status != StaffStatus.ON_DUTY and data.status_date is None:
+            if (
+                data.status != old_status
+                and data.status != StaffStatus.ON_DUTY
+                and data.status_date is None
+            ):
                 data.status_date = today
             for f in fields(StaffInput):
                 setattr(st, f.name, getattr(data, f.name))
             s.flush()
             if old_status is None:
-                st.events.append(StaffEvent(date=today, what=f"登记入册（{data.category}，{data.status}）"))
+                st.events.append(
+                    StaffEvent(date=today, what=f"登记入册（{data.category}，{data.status}）")
+                )
             elif old_status != data.status:
                 st.events.append(
-                    StaffEvent(date=data.status_date or today, what=f"在岗状态：{old_status} → {data.status}")
+                    StaffEvent(
+                        date=data.status_date or today,
+                        what=f"在岗状态：{old_status} → {data.status}",
+                    )
                 )
             offer: list[int] = []
             if data.status in LEFT_STATUSES and old_status not in LEFT_STATUSES:
-                offer = [c.id for c in st.certificates if c.status != CertStatus.CANCELLED and not c.cancel_requested]
+                offer = [
+                    c.id
+                    for c in st.certificates
+                    if c.status != CertStatus.CANCELLED and not c.cancel_requested
+                ]
             return SaveResult(st.id, offer)
 
     def delete_staff(self, *staff_ids: int) -> None:
@@ -326,8 +367,11 @@ class RosterService:
             people = [p for p in (s.get(Staff, i) for i in staff_ids) if p is not None]
             blockers = _delete_blockers(s, people)
             if blockers:
-                raise UserError("；".join(b.reason for b in blockers) + "，不能删除——删除会连带抹去这些记录。"
-                                + KEEP_INSTEAD)
+                raise UserError(
+                    "；".join(b.reason for b in blockers)
+                    + "，不能删除——删除会连带抹去这些记录。"
+                    + KEEP_INSTEAD
+                )
             for p in people:
                 s.delete(p)
 
@@ -335,9 +379,13 @@ class RosterService:
         """Why these people cannot be deleted (asked before the clerk is asked to confirm): one entry per
         person whom other ledgers refer to; empty when all of them can be deleted."""
         with self.db.Session() as s:
-            return _delete_blockers(s, [p for p in (s.get(Staff, i) for i in staff_ids) if p is not None])
+            return _delete_blockers(
+                s, [p for p in (s.get(Staff, i) for i in staff_ids) if p is not None]
+            )
 
-    def add_certificate(self, staff_id: int, data: CertInput, *, today: dt.date | None = None, reason: str = "") -> int:
+    def add_certificate(
+        self, staff_id: int, data: CertInput, *, today: dt.date | None = None, reason: str = ""
+    ) -> int:
         today = today or dt.date.today()
         errs = validate_cert(data)
         with self.db.begin() as s:
@@ -349,13 +397,23 @@ class RosterService:
             self._check_cert_no(s, data.cert_no, None, errs)
             if errs:
                 raise ValidationError({k: f"{CERT_LABELS.get(k, k)}：{v}" for k, v in errs.items()})
-            c = Certificate(staff_id=staff_id, **{f.name: getattr(data, f.name) for f in fields(CertInput)})
+            c = Certificate(
+                staff_id=staff_id, **{f.name: getattr(data, f.name) for f in fields(CertInput)}
+            )
             s.add(c)
-            c.events.append(CertificateEvent(date=data.issue_date or today, action=CertAction.ISSUE, reason=reason or "登记证件"))
+            c.events.append(
+                CertificateEvent(
+                    date=data.issue_date or today,
+                    action=CertAction.ISSUE,
+                    reason=reason or "登记证件",
+                )
+            )
             s.flush()
             return c.id
 
-    def update_certificate(self, cert_id: int, data: CertInput, *, today: dt.date | None = None) -> None:
+    def update_certificate(
+        self, cert_id: int, data: CertInput, *, today: dt.date | None = None
+    ) -> None:
         today = today or dt.date.today()
         errs = validate_cert(data)
         with self.db.begin() as s:
@@ -372,9 +430,13 @@ class RosterService:
                     changes.append(f"{CERT_LABELS[f.name]} {_fmt(old)} → {_fmt(new)}")
                     setattr(c, f.name, new)
             if changes:
-                c.events.append(CertificateEvent(date=today, action=CertAction.EDIT, reason="；".join(changes)))
+                c.events.append(
+                    CertificateEvent(date=today, action=CertAction.EDIT, reason="；".join(changes))
+                )
 
-    def _check_cert_no(self, s: Session, cert_no: str, own_id: int | None, errs: dict[str, str]) -> None:
+    def _check_cert_no(
+        self, s: Session, cert_no: str, own_id: int | None, errs: dict[str, str]
+    ) -> None:
         if "cert_no" in errs or not cert_no:
             return
         clash = s.scalar(select(Certificate).where(Certificate.cert_no == cert_no))
@@ -398,7 +460,12 @@ class RosterService:
                 raise UserError("该证件已被删除。")
             if c.status == CertStatus.CANCELLED and action not in (CertAction.EDIT,):
                 raise UserError(f"证件 {c.cert_no} 已注销，不能再{action.value}。")
-            needs_reason = {CertAction.SUSPEND, CertAction.REVOKE, CertAction.CANCEL, CertAction.REQUEST_CANCEL}
+            needs_reason = {
+                CertAction.SUSPEND,
+                CertAction.REVOKE,
+                CertAction.CANCEL,
+                CertAction.REQUEST_CANCEL,
+            }
             if action in needs_reason and not reason:
                 raise ValidationError({"reason": f"原因：{action.value}证件必须写明原因"})
             if date > dt.date.today() + dt.timedelta(days=366):
@@ -428,18 +495,41 @@ class RosterService:
                 if renewal.cert_no != c.cert_no:
                     self._check_cert_no(s, renewal.cert_no, None, errs)
                 if errs:
-                    raise ValidationError({k: f"{CERT_LABELS.get(k, k)}：{v}" for k, v in errs.items()})
+                    raise ValidationError(
+                        {k: f"{CERT_LABELS.get(k, k)}：{v}" for k, v in errs.items()}
+                    )
                 if renewal.cert_no == c.cert_no:
                     for f in fields(CertInput):
                         setattr(c, f.name, getattr(renewal, f.name))
-                    c.events.append(CertificateEvent(date=date, action=action, reason=reason or f"换发，有效期至 {_fmt(renewal.valid_to)}"))
+                    c.events.append(
+                        CertificateEvent(
+                            date=date,
+                            action=action,
+                            reason=reason or f"换发，有效期至 {_fmt(renewal.valid_to)}",
+                        )
+                    )
                     return c.id
                 old_no = c.cert_no
                 c.status = CertStatus.CANCELLED
-                c.events.append(CertificateEvent(date=date, action=CertAction.CANCEL, reason=f"换发新证 {renewal.cert_no}" + (f"；{reason}" if reason else "")))
-                new = Certificate(staff_id=c.staff_id, **{f.name: getattr(renewal, f.name) for f in fields(CertInput)})
+                c.events.append(
+                    CertificateEvent(
+                        date=date,
+                        action=CertAction.CANCEL,
+                        reason=f"换发新证 {renewal.cert_no}" + (f"；{reason}" if reason else ""),
+                    )
+                )
+                new = Certificate(
+                    staff_id=c.staff_id,
+                    **{f.name: getattr(renewal, f.name) for f in fields(CertInput)},
+                )
                 s.add(new)
-                new.events.append(CertificateEvent(date=date, action=CertAction.RENEW, reason=f"由 {old_no} 换发" + (f"；{reason}" if reason else "")))
+                new.events.append(
+                    CertificateEvent(
+                        date=date,
+                        action=CertAction.RENEW,
+                        reason=f"由 {old_no} 换发" + (f"；{reason}" if reason else ""),
+                    )
+                )
                 s.flush()
                 return new.id
             raise UserError(f"未知的证件操作：{action}")

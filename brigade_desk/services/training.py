@@ -56,8 +56,14 @@ SESSION_LABELS = {
     "attendance": "参训人员",
 }
 
-PLAN_ITEM_LABELS = {"month": "月份", "topic": "培训内容", "form": "培训形式", "category": "培训类别",
-                    "planned_hours": "计划学时", "organiser": "组织单位"}
+PLAN_ITEM_LABELS = {
+    "month": "月份",
+    "topic": "培训内容",
+    "form": "培训形式",
+    "category": "培训类别",
+    "planned_hours": "计划学时",
+    "organiser": "组织单位",
+}
 
 
 @dataclass
@@ -230,7 +236,9 @@ def validate_session(data: SessionInput) -> dict[str, str]:
     return errs
 
 
-def validate_attendance(data: SessionInput, rows: list[AttendanceInput], names: dict[int, str]) -> dict[str, str]:
+def validate_attendance(
+    data: SessionInput, rows: list[AttendanceInput], names: dict[int, str]
+) -> dict[str, str]:
     """Check attendance rows against the session; ``names`` maps staff id → name (all known staff)."""
     problems: list[str] = []
     seen: set[int] = set()
@@ -275,7 +283,9 @@ def _normalise_attendance(data: SessionInput, a: AttendanceInput) -> None:
         a.exam_passed = a.exam_score >= data.pass_score - 1e-9
 
 
-def apply_session(s: Session, data: SessionInput, rows: list[AttendanceInput], session_id: int | None) -> TrainingSession:
+def apply_session(
+    s: Session, data: SessionInput, rows: list[AttendanceInput], session_id: int | None
+) -> TrainingSession:
     """Write a validated session and its attendance (replacing the old list) inside ``s``."""
     if session_id is None:
         ts = TrainingSession()
@@ -290,7 +300,10 @@ def apply_session(s: Session, data: SessionInput, rows: list[AttendanceInput], s
     if any(a.exam_score is not None for a in rows):
         ts.has_exam = True
     s.flush()
-    existing = {a.staff_id: a for a in s.scalars(select(TrainingAttendance).where(TrainingAttendance.session_id == ts.id))}
+    existing = {
+        a.staff_id: a
+        for a in s.scalars(select(TrainingAttendance).where(TrainingAttendance.session_id == ts.id))
+    }
     keep = set()
     for a in rows:
         _normalise_attendance(data, a)
@@ -314,12 +327,22 @@ def _session_view(ts: TrainingSession, people: dict[int, Staff]) -> SessionView:
     for a in ts.attendance:
         p = people.get(a.staff_id)
         credited = (a.hours if a.hours is not None else ts.hours) if a.attended else 0.0
-        v.attendance.append(AttendanceView(
-            staff_id=a.staff_id, attended=a.attended, hours=a.hours, absence_reason=a.absence_reason,
-            exam_score=a.exam_score, exam_passed=a.exam_passed, name=p.name if p else "", squad=p.squad if p else "",
-            category=p.category if p else "", status=p.status if p else "", id_number=p.id_number if p else "",
-            credited=r2(credited),
-        ))
+        v.attendance.append(
+            AttendanceView(
+                staff_id=a.staff_id,
+                attended=a.attended,
+                hours=a.hours,
+                absence_reason=a.absence_reason,
+                exam_score=a.exam_score,
+                exam_passed=a.exam_passed,
+                name=p.name if p else "",
+                squad=p.squad if p else "",
+                category=p.category if p else "",
+                status=p.status if p else "",
+                id_number=p.id_number if p else "",
+                credited=r2(credited),
+            )
+        )
     v.attendance.sort(key=lambda a: (a.squad, a.name))
     return v
 
@@ -358,17 +381,28 @@ class TrainingService:
     # sessions
     def years(self) -> list[int]:
         with self.db.Session() as s:
-            ys = s.scalars(select(func.distinct(func.strftime("%Y", TrainingSession.end_date)))).all()
+            ys = s.scalars(
+                select(func.distinct(func.strftime("%Y", TrainingSession.end_date)))
+            ).all()
             return sorted({int(y) for y in ys if y}, reverse=True)
 
-    def list_sessions(self, year: int | None = None, *, text: str = "", form: str = "", category: str = "",
-                      exams_only: bool = False) -> list[SessionRow]:
+    def list_sessions(
+        self,
+        year: int | None = None,
+        *,
+        text: str = "",
+        form: str = "",
+        category: str = "",
+        exams_only: bool = False,
+    ) -> list[SessionRow]:
         f = SessionFilter(year=year, text=text, form=form, category=category, exams_only=exams_only)
         with self.db.Session() as s:
             return tv.list_sessions(s, f)
 
     # the page's lazy sessions table: ids in SQL, rows fetched a page of ids at a time
-    def session_ids(self, f: SessionFilter, sort: str = "end_date", descending: bool = True) -> list[int]:
+    def session_ids(
+        self, f: SessionFilter, sort: str = "end_date", descending: bool = True
+    ) -> list[int]:
         with self.db.Session() as s:
             return tv.session_ids(s, f, sort, descending)
 
@@ -396,18 +430,28 @@ class TrainingService:
 
     def get_session(self, session_id: int) -> SessionView:
         with self.db.Session() as s:
-            ts = s.get(TrainingSession, session_id, options=[selectinload(TrainingSession.attendance)])
+            ts = s.get(
+                TrainingSession, session_id, options=[selectinload(TrainingSession.attendance)]
+            )
             if ts is None:
                 raise UserError("该培训记录已被删除。")
             ids = [a.staff_id for a in ts.attendance]
-            people = {p.id: p for p in s.scalars(select(Staff).where(Staff.id.in_(ids)))} if ids else {}
+            people = (
+                {p.id: p for p in s.scalars(select(Staff).where(Staff.id.in_(ids)))} if ids else {}
+            )
             return _session_view(ts, people)
 
-    def save_session(self, data: SessionInput, attendance: list[AttendanceInput], session_id: int | None = None) -> int:
+    def save_session(
+        self, data: SessionInput, attendance: list[AttendanceInput], session_id: int | None = None
+    ) -> int:
         errs = validate_session(data)
         with self.db.begin() as s:
             ids = [a.staff_id for a in attendance]
-            names = dict(s.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all()) if ids else {}
+            names = (
+                dict(s.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all())
+                if ids
+                else {}
+            )
             if "hours" not in errs:
                 errs.update(validate_attendance(data, attendance, names))
             if data.plan_item_id is not None and s.get(TrainingPlanItem, data.plan_item_id) is None:
@@ -429,8 +473,11 @@ class TrainingService:
             if include_ids:
                 cond = or_(cond, Staff.id.in_(include_ids))
             rows = s.execute(
-                select(Staff.id, Staff.name, Staff.squad, Staff.category, Staff.status, Staff.id_number)
-                .where(cond).order_by(Staff.squad, Staff.name)
+                select(
+                    Staff.id, Staff.name, Staff.squad, Staff.category, Staff.status, Staff.id_number
+                )
+                .where(cond)
+                .order_by(Staff.squad, Staff.name)
             ).all()
             return [RosterPick(*r) for r in rows]
 
@@ -439,7 +486,9 @@ class TrainingService:
             return [r for r in s.scalars(select(Staff.squad).distinct().order_by(Staff.squad)) if r]
 
     # hours views
-    def year_summary(self, year: int, *, quarter: int | None = None, until: dt.date | None = None) -> list[PersonHours]:
+    def year_summary(
+        self, year: int, *, quarter: int | None = None, until: dt.date | None = None
+    ) -> list[PersonHours]:
         with self.db.Session() as s:
             return th.year_summary(s, year, quarter=quarter, until=until)
 
@@ -460,33 +509,67 @@ class TrainingService:
             p = s.get(Staff, staff_id)
             if p is None:
                 raise UserError("该人员已被删除。")
-            hours = th.credited_hours(s, start, end, [staff_id]).get(staff_id) or PersonHours(staff_id, "", "", "", "", "")
-            hours.name, hours.id_number, hours.squad, hours.category, hours.status = p.name, p.id_number, p.squad, p.category, p.status
+            hours = th.credited_hours(s, start, end, [staff_id]).get(staff_id) or PersonHours(
+                staff_id, "", "", "", "", ""
+            )
+            hours.name, hours.id_number, hours.squad, hours.category, hours.status = (
+                p.name,
+                p.id_number,
+                p.squad,
+                p.category,
+                p.status,
+            )
             hours.required = float(settings.get(s, th.REQUIRED_HOURS))
             q = (
                 select(TrainingSession, TrainingAttendance)
                 .join(TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id)
-                .where(TrainingAttendance.staff_id == staff_id, TrainingSession.end_date >= start, TrainingSession.end_date <= end)
+                .where(
+                    TrainingAttendance.staff_id == staff_id,
+                    TrainingSession.end_date >= start,
+                    TrainingSession.end_date <= end,
+                )
                 .order_by(TrainingSession.end_date, TrainingSession.id)
             )
             lines = []
             for ts, a in s.execute(q):
                 credited = (a.hours if a.hours is not None else ts.hours) if a.attended else 0.0
-                lines.append(LedgerLine(ts.id, ts.start_date, ts.end_date, ts.title, ts.form, ts.category, ts.hours,
-                                        a.attended, r2(credited), a.absence_reason, a.exam_score, a.exam_passed))
+                lines.append(
+                    LedgerLine(
+                        ts.id,
+                        ts.start_date,
+                        ts.end_date,
+                        ts.title,
+                        ts.form,
+                        ts.category,
+                        ts.hours,
+                        a.attended,
+                        r2(credited),
+                        a.absence_reason,
+                        a.exam_score,
+                        a.exam_passed,
+                    )
+                )
             return PersonLedger(hours, year, lines)
 
-    def exam_results(self, year: int | None = None, *, session_id: int | None = None) -> list[ExamRow]:
+    def exam_results(
+        self, year: int | None = None, *, session_id: int | None = None
+    ) -> list[ExamRow]:
         with self.db.Session() as s:
             return exam_rows(s, year=year, session_id=session_id)
 
     # plans
     def get_plan(self, year: int) -> PlanView | None:
         with self.db.Session() as s:
-            p = s.scalar(select(TrainingPlan).where(TrainingPlan.year == year).options(selectinload(TrainingPlan.items)))
+            p = s.scalar(
+                select(TrainingPlan)
+                .where(TrainingPlan.year == year)
+                .options(selectinload(TrainingPlan.items))
+            )
             return _plan_view(p) if p else None
 
-    def save_plan(self, year: int, items: list[PlanItemInput], *, title: str = "", notes: str = "") -> int:
+    def save_plan(
+        self, year: int, items: list[PlanItemInput], *, title: str = "", notes: str = ""
+    ) -> int:
         errs: list[str] = []
         for i, it in enumerate(items, 1):
             it.topic = it.topic.strip()
@@ -514,9 +597,16 @@ class TrainingService:
             s.flush()
             del old
             for it in items:
-                p.items.append(TrainingPlanItem(month=int(it.month), topic=it.topic, form=it.form.strip(),
-                                                category=it.category, planned_hours=float(it.planned_hours),
-                                                organiser=it.organiser.strip()))
+                p.items.append(
+                    TrainingPlanItem(
+                        month=int(it.month),
+                        topic=it.topic,
+                        form=it.form.strip(),
+                        category=it.category,
+                        planned_hours=float(it.planned_hours),
+                        organiser=it.organiser.strip(),
+                    )
+                )
             s.flush()
             return p.id
 
@@ -534,24 +624,59 @@ class TrainingService:
 
 
 def _plan_view(p: TrainingPlan) -> PlanView:
-    return PlanView(p.id, p.year, p.title, p.status, p.approved_date, p.notes, [
-        PlanItemView(id=it.id, month=it.month, topic=it.topic, form=it.form, category=it.category,
-                     planned_hours=it.planned_hours, organiser=it.organiser) for it in p.items
-    ])
+    return PlanView(
+        p.id,
+        p.year,
+        p.title,
+        p.status,
+        p.approved_date,
+        p.notes,
+        [
+            PlanItemView(
+                id=it.id,
+                month=it.month,
+                topic=it.topic,
+                form=it.form,
+                category=it.category,
+                planned_hours=it.planned_hours,
+                organiser=it.organiser,
+            )
+            for it in p.items
+        ],
+    )
 
 
-def exam_rows(s: Session, *, year: int | None = None, session_id: int | None = None) -> list[ExamRow]:
+def exam_rows(
+    s: Session, *, year: int | None = None, session_id: int | None = None
+) -> list[ExamRow]:
     q = (
-        select(TrainingSession.id, TrainingSession.end_date, TrainingSession.title, Staff.id, Staff.name, Staff.squad,
-               TrainingAttendance.exam_score, TrainingAttendance.exam_passed, TrainingAttendance.attended,
-               TrainingAttendance.absence_reason)
+        select(
+            TrainingSession.id,
+            TrainingSession.end_date,
+            TrainingSession.title,
+            Staff.id,
+            Staff.name,
+            Staff.squad,
+            TrainingAttendance.exam_score,
+            TrainingAttendance.exam_passed,
+            TrainingAttendance.attended,
+            TrainingAttendance.absence_reason,
+        )
         .join(TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id)
         .join(Staff, Staff.id == TrainingAttendance.staff_id)
         .where(TrainingSession.has_exam.is_(True))
-        .order_by(TrainingSession.end_date.desc(), TrainingSession.id, TrainingAttendance.exam_score.desc(), Staff.name)
+        .order_by(
+            TrainingSession.end_date.desc(),
+            TrainingSession.id,
+            TrainingAttendance.exam_score.desc(),
+            Staff.name,
+        )
     )
     if year:
-        q = q.where(TrainingSession.end_date >= dt.date(year, 1, 1), TrainingSession.end_date <= dt.date(year, 12, 31))
+        q = q.where(
+            TrainingSession.end_date >= dt.date(year, 1, 1),
+            TrainingSession.end_date <= dt.date(year, 12, 31),
+        )
     if session_id is not None:
         q = q.where(TrainingSession.id == session_id)
     return [ExamRow(*r) for r in s.execute(q)]

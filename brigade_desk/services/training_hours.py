@@ -25,22 +25,44 @@ from brigade_desk.models.training import (
 )
 
 REQUIRED_HOURS = settings.define(
-    "training.required_hours", "执法人员年度业务培训最低学时", 60.0,
+    "training.required_hours",
+    "执法人员年度业务培训最低学时",
+    60.0,
     "公共法律知识、业务知识、执法技能学时合计，不含政治理论和党性教育",
 )
-PLAN_DUE = settings.define("training.plan_due", "年度培训计划报送期限（月-日）", "03-31", "每年一季度末")
+PLAN_DUE = settings.define(
+    "training.plan_due", "年度培训计划报送期限（月-日）", "03-31", "每年一季度末"
+)
 DEFAULT_FORMS = [
-    "集中轮训", "法治讲堂", "线上学习", "知识竞赛", "案例教学", "庭审旁听", "现场观摩", "情景模拟",
-    "每周一学", "上级组织培训", "集中学法", "专题讲座", "岗位练兵", "考试",
+    "集中轮训",
+    "法治讲堂",
+    "线上学习",
+    "知识竞赛",
+    "案例教学",
+    "庭审旁听",
+    "现场观摩",
+    "情景模拟",
+    "每周一学",
+    "上级组织培训",
+    "集中学法",
+    "专题讲座",
+    "岗位练兵",
+    "考试",
 ]
-FORMS = settings.define("training.forms", "培训形式列表", DEFAULT_FORMS, "会话编辑时可选的培训形式，可增删")
+FORMS = settings.define(
+    "training.forms", "培训形式列表", DEFAULT_FORMS, "会话编辑时可选的培训形式，可增删"
+)
 PASS_SCORE = settings.define("training.pass_score", "考试合格分数线", 60.0)
 ROTATION_DUE = settings.define(
-    "training.rotation_due", "全员轮训完成期限", "2024-06-30",
+    "training.rotation_due",
+    "全员轮训完成期限",
+    "2024-06-30",
     "每名执法人员应于此日期前参加一次全员轮训（三年行动方案：2024 年 6 月底前）",
 )
 ROTATION_FROM = settings.define(
-    "training.rotation_from", "全员轮训计入起始日期", "2023-01-01",
+    "training.rotation_from",
+    "全员轮训计入起始日期",
+    "2023-01-01",
     "此日期前结束的轮训属于以往轮次，不计入本次全员轮训（三年行动 2023–2025 年）",
 )
 
@@ -64,7 +86,10 @@ def year_bounds(year: int, quarter: int | None = None) -> tuple[dt.date, dt.date
     return start, end - dt.timedelta(days=1)
 
 
-CREDIT = case((TrainingAttendance.attended, func.coalesce(TrainingAttendance.hours, TrainingSession.hours)), else_=0.0)
+CREDIT = case(
+    (TrainingAttendance.attended, func.coalesce(TrainingAttendance.hours, TrainingSession.hours)),
+    else_=0.0,
+)
 
 
 @dataclass
@@ -108,15 +133,37 @@ class PersonHours:
         return 1.0 if self.required <= 0 else min(1.0, self.professional / self.required)
 
 
-def credited_hours(s: Session, start: dt.date, end: dt.date, staff_ids: list[int] | None = None) -> dict[int, PersonHours]:
+def credited_hours(
+    s: Session, start: dt.date, end: dt.date, staff_ids: list[int] | None = None
+) -> dict[int, PersonHours]:
     """Hours per person and category for sessions ending in [start, end]. Only people with records."""
     q = (
         select(
-            TrainingAttendance.staff_id, TrainingSession.category, func.sum(CREDIT),
+            TrainingAttendance.staff_id,
+            TrainingSession.category,
+            func.sum(CREDIT),
             func.sum(case((TrainingAttendance.attended, 1), else_=0)),
             func.sum(case((TrainingAttendance.attended, 0), else_=1)),
-            func.sum(case((and_(TrainingAttendance.attended, TrainingAttendance.exam_score.is_not(None)), 1), else_=0)),
-            func.sum(case((and_(TrainingAttendance.attended, TrainingAttendance.exam_passed.is_(True)), 1), else_=0)),
+            func.sum(
+                case(
+                    (
+                        and_(
+                            TrainingAttendance.attended, TrainingAttendance.exam_score.is_not(None)
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+            func.sum(
+                case(
+                    (
+                        and_(TrainingAttendance.attended, TrainingAttendance.exam_passed.is_(True)),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
         )
         .join(TrainingSession, TrainingSession.id == TrainingAttendance.session_id)
         .where(TrainingSession.end_date >= start, TrainingSession.end_date <= end)
@@ -150,14 +197,23 @@ def summary(s: Session, start: dt.date, end: dt.date) -> list[PersonHours]:
     out = []
     for sid, name, idn, squad, cat, status in people:
         p = hours.get(sid) or PersonHours(sid, "", "", "", "", "")
-        p.name, p.id_number, p.squad, p.category, p.status, p.required = name, idn, squad, cat, status, required
+        p.name, p.id_number, p.squad, p.category, p.status, p.required = (
+            name,
+            idn,
+            squad,
+            cat,
+            status,
+            required,
+        )
         out.append(p)
     # 执法人员 sorts after 执法辅助人员 by code point; put officers first explicitly
     out.sort(key=lambda p: (p.category != StaffCategory.OFFICER, p.squad, p.name, p.staff_id))
     return out
 
 
-def year_summary(s: Session, year: int, *, quarter: int | None = None, until: dt.date | None = None) -> list[PersonHours]:
+def year_summary(
+    s: Session, year: int, *, quarter: int | None = None, until: dt.date | None = None
+) -> list[PersonHours]:
     start, end = year_bounds(year, quarter)
     if until is not None:
         end = min(end, until)
@@ -167,9 +223,16 @@ def year_summary(s: Session, year: int, *, quarter: int | None = None, until: dt
 def hours_by_month(s: Session, year: int) -> list[tuple[float, float]]:
     """Credited hours of everybody per month of ``year``: [(political, professional)] × 12."""
     q = (
-        select(func.strftime("%m", TrainingSession.end_date), TrainingSession.category, func.sum(CREDIT))
+        select(
+            func.strftime("%m", TrainingSession.end_date),
+            TrainingSession.category,
+            func.sum(CREDIT),
+        )
         .join(TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id)
-        .where(TrainingSession.end_date >= dt.date(year, 1, 1), TrainingSession.end_date <= dt.date(year, 12, 31))
+        .where(
+            TrainingSession.end_date >= dt.date(year, 1, 1),
+            TrainingSession.end_date <= dt.date(year, 12, 31),
+        )
         .group_by(func.strftime("%m", TrainingSession.end_date), TrainingSession.category)
     )
     out = [[0.0, 0.0] for _ in range(12)]

@@ -32,7 +32,9 @@ from brigade_desk.services.training_hours import PersonHours, r2
 @dataclass(frozen=True)
 class SessionFilter:
     year: int | None = None
-    text: str = ""  # matched against every text the sessions table shows (dates, title, form, category…)
+    text: str = (
+        ""  # matched against every text the sessions table shows (dates, title, form, category…)
+    )
     form: str = ""
     category: str = ""
     exams_only: bool = False
@@ -75,9 +77,15 @@ class PersonPick:
 
 
 def _attendance_count(attended: bool) -> Any:
-    return (select(func.count(TrainingAttendance.id))
-            .where(TrainingAttendance.session_id == TrainingSession.id, TrainingAttendance.attended.is_(attended))
-            .correlate(TrainingSession).scalar_subquery())
+    return (
+        select(func.count(TrainingAttendance.id))
+        .where(
+            TrainingAttendance.session_id == TrainingSession.id,
+            TrainingAttendance.attended.is_(attended),
+        )
+        .correlate(TrainingSession)
+        .scalar_subquery()
+    )
 
 
 # sort keys of the sessions table → SQL expressions (ties broken by id in the same direction)
@@ -107,13 +115,24 @@ def _text_condition(text: str) -> ColumnElement[bool]:
     t = text.strip().lower()
     like = _like(t)
     conds: list[ColumnElement[bool]] = [
-        col.like(like, escape="\\") for col in (TrainingSession.title, TrainingSession.form,
-                                                TrainingSession.organiser, TrainingSession.place)
+        col.like(like, escape="\\")
+        for col in (
+            TrainingSession.title,
+            TrainingSession.form,
+            TrainingSession.organiser,
+            TrainingSession.place,
+        )
     ]
-    conds += [cast(TrainingSession.start_date, String).like(like, escape="\\"),
-              cast(TrainingSession.end_date, String).like(like, escape="\\"),
-              func.printf("%g", TrainingSession.hours).like(like, escape="\\")]
-    cats = [c.value for c, label in CATEGORY_LABELS.items() if t in label.lower() or t in c.value.lower()]
+    conds += [
+        cast(TrainingSession.start_date, String).like(like, escape="\\"),
+        cast(TrainingSession.end_date, String).like(like, escape="\\"),
+        func.printf("%g", TrainingSession.hours).like(like, escape="\\"),
+    ]
+    cats = [
+        c.value
+        for c, label in CATEGORY_LABELS.items()
+        if t in label.lower() or t in c.value.lower()
+    ]
     if cats:
         conds.append(TrainingSession.category.in_(cats))
     return or_(*conds)
@@ -121,7 +140,10 @@ def _text_condition(text: str) -> ColumnElement[bool]:
 
 def apply_session_filter(q: Select[Any], f: SessionFilter) -> Select[Any]:
     if f.year:
-        q = q.where(TrainingSession.end_date >= dt.date(f.year, 1, 1), TrainingSession.end_date <= dt.date(f.year, 12, 31))
+        q = q.where(
+            TrainingSession.end_date >= dt.date(f.year, 1, 1),
+            TrainingSession.end_date <= dt.date(f.year, 12, 31),
+        )
     if f.text.strip():
         q = q.where(_text_condition(f.text))
     if f.form:
@@ -133,7 +155,9 @@ def apply_session_filter(q: Select[Any], f: SessionFilter) -> Select[Any]:
     return q
 
 
-def session_ids(s: Session, f: SessionFilter, sort: str = "end_date", descending: bool = True) -> list[int]:
+def session_ids(
+    s: Session, f: SessionFilter, sort: str = "end_date", descending: bool = True
+) -> list[int]:
     """Ids of the matching sessions in display order (filtered and sorted in SQL)."""
     col = SESSION_SORT.get(sort, TrainingSession.end_date)
     q = apply_session_filter(select(TrainingSession.id), f)
@@ -148,10 +172,22 @@ def _rows_query() -> Select[Any]:
     t = TrainingSession
     a = TrainingAttendance
     return (
-        select(t.id, t.start_date, t.end_date, t.title, t.form, t.category, t.hours, t.organiser, t.place,
-               t.is_monthly_study, t.is_rotation, t.has_exam,
-               func.coalesce(func.sum(case((a.attended.is_(True), 1), else_=0)), 0),
-               func.coalesce(func.sum(case((a.attended.is_(False), 1), else_=0)), 0))
+        select(
+            t.id,
+            t.start_date,
+            t.end_date,
+            t.title,
+            t.form,
+            t.category,
+            t.hours,
+            t.organiser,
+            t.place,
+            t.is_monthly_study,
+            t.is_rotation,
+            t.has_exam,
+            func.coalesce(func.sum(case((a.attended.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((a.attended.is_(False), 1), else_=0)), 0),
+        )
         .outerjoin(a, a.session_id == t.id)
         .group_by(t.id)
     )
@@ -170,7 +206,9 @@ def session_rows(s: Session, ids: list[int]) -> dict[int, SessionRow]:
 
 def list_sessions(s: Session, f: SessionFilter) -> list[SessionRow]:
     """Every matching session, newest first (for the command line and exports)."""
-    q = apply_session_filter(_rows_query(), f).order_by(TrainingSession.end_date.desc(), TrainingSession.id.desc())
+    q = apply_session_filter(_rows_query(), f).order_by(
+        TrainingSession.end_date.desc(), TrainingSession.id.desc()
+    )
     return [_row(r) for r in s.execute(q)]
 
 
@@ -181,7 +219,12 @@ def session_forms(s: Session, year: int | None) -> list[str]:
 
 
 def count_sessions(s: Session, year: int | None) -> int:
-    return int(s.scalar(apply_session_filter(select(func.count(TrainingSession.id)), SessionFilter(year=year))) or 0)
+    return int(
+        s.scalar(
+            apply_session_filter(select(func.count(TrainingSession.id)), SessionFilter(year=year))
+        )
+        or 0
+    )
 
 
 def year_overview(s: Session, year: int, until: dt.date) -> YearOverview:
@@ -189,15 +232,23 @@ def year_overview(s: Session, year: int, until: dt.date) -> YearOverview:
     start, end = th.year_bounds(year)
     end = min(end, until)
     required = float(settings.get(s, th.REQUIRED_HOURS))
-    counted = set(s.scalars(select(Staff.id).where(Staff.category == StaffCategory.OFFICER,
-                                                   Staff.status == StaffStatus.ON_DUTY)))
+    counted = set(
+        s.scalars(
+            select(Staff.id).where(
+                Staff.category == StaffCategory.OFFICER, Staff.status == StaffStatus.ON_DUTY
+            )
+        )
+    )
     # no join to staff and no test on ``attended`` here: SQLite would then start from the staff or
     # the attended index and visit every year's attendance; CREDIT already gives absences 0 hours
     q = (
         select(TrainingAttendance.staff_id, TrainingSession.category, func.sum(th.CREDIT))
         .join(TrainingSession, TrainingSession.id == TrainingAttendance.session_id)
-        .where(TrainingSession.end_date >= start, TrainingSession.end_date <= end,
-               TrainingSession.category.in_([c.value for c in PROFESSIONAL_CATEGORIES]))
+        .where(
+            TrainingSession.end_date >= start,
+            TrainingSession.end_date <= end,
+            TrainingSession.category.in_([c.value for c in PROFESSIONAL_CATEGORIES]),
+        )
         .group_by(TrainingAttendance.staff_id, TrainingSession.category)
     )
     people: dict[int, PersonHours] = {}
@@ -207,8 +258,11 @@ def year_overview(s: Session, year: int, until: dt.date) -> YearOverview:
         p = people.setdefault(sid, PersonHours(sid, "", "", "", "", "", required=required))
         p.by_category[cat] = r2(p.by_category.get(cat, 0.0) + (hrs or 0.0))
     # the same arithmetic (rounding included) as the brigade view's PersonHours
-    behind = sum(1 for sid in counted
-                 if (people.get(sid) or PersonHours(sid, "", "", "", "", "", required=required)).missing > 0)
+    behind = sum(
+        1
+        for sid in counted
+        if (people.get(sid) or PersonHours(sid, "", "", "", "", "", required=required)).missing > 0
+    )
     return YearOverview(year, end, count_sessions(s, year), len(counted), behind, required)
 
 
@@ -226,8 +280,9 @@ def ledger_people(s: Session, year: int, until: dt.date | None = None) -> list[P
         .where(TrainingSession.end_date >= start, TrainingSession.end_date <= end)
     )
     rows = s.execute(
-        select(Staff.id, Staff.name, Staff.squad, Staff.category)
-        .where(or_(Staff.status == StaffStatus.ON_DUTY, Staff.id.in_(with_records)))
+        select(Staff.id, Staff.name, Staff.squad, Staff.category).where(
+            or_(Staff.status == StaffStatus.ON_DUTY, Staff.id.in_(with_records))
+        )
     ).all()
     out = [PersonPick(*r) for r in rows]
     out.sort(key=lambda p: (p.category != StaffCategory.OFFICER, p.squad, p.name, p.staff_id))
@@ -237,7 +292,9 @@ def ledger_people(s: Session, year: int, until: dt.date | None = None) -> list[P
 def exam_sessions(s: Session, year: int | None) -> list[tuple[int, dt.date, str]]:
     """The year's exams that have results to show: (session id, end date, title), newest first."""
     has_rows = exists().where(TrainingAttendance.session_id == TrainingSession.id)
-    q = apply_session_filter(select(TrainingSession.id, TrainingSession.end_date, TrainingSession.title),
-                             SessionFilter(year=year, exams_only=True))
+    q = apply_session_filter(
+        select(TrainingSession.id, TrainingSession.end_date, TrainingSession.title),
+        SessionFilter(year=year, exams_only=True),
+    )
     q = q.where(has_rows).order_by(TrainingSession.end_date.desc(), TrainingSession.id)
     return [(int(i), d, t) for i, d, t in s.execute(q)]

@@ -80,11 +80,20 @@ def undo(db: Database, batch: DeletedBatch) -> int:
     mappers = _mappers()
     order = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
     with db.begin() as s:
-        entries = s.scalars(select(AuditEntry).where(AuditEntry.id > batch.after_id, AuditEntry.id <= batch.last_id,
-                                                     AuditEntry.action == "delete").order_by(AuditEntry.id)).all()
+        entries = s.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.id > batch.after_id,
+                AuditEntry.id <= batch.last_id,
+                AuditEntry.action == "delete",
+            )
+            .order_by(AuditEntry.id)
+        ).all()
         if not entries:
             raise UserError("没有可以撤销的删除。")
-        rows = sorted(((order.get(e.table_name, 999), e.id, e) for e in entries), key=lambda x: (x[0], x[1]))
+        rows = sorted(
+            ((order.get(e.table_name, 999), e.id, e) for e in entries), key=lambda x: (x[0], x[1])
+        )
         links: list[tuple[Any, str, list[str]]] = []
         for _o, _i, e in rows:
             m = mappers.get(e.table_name)
@@ -100,12 +109,16 @@ def undo(db: Database, batch: DeletedBatch) -> int:
                 elif name in m.relationships and m.relationships[name].secondary is not None:
                     links.append((obj, name, list(v or [])))
             if s.get(m.class_, inspect(m).primary_key_from_instance(obj)) is not None:
-                raise UserError(f"无法撤销删除“{batch.label}”：原来的记录编号已被后来新增的记录使用。")
+                raise UserError(
+                    f"无法撤销删除“{batch.label}”：原来的记录编号已被后来新增的记录使用。"
+                )
             s.add(obj)
             try:
                 s.flush()
             except IntegrityError as exc:
-                raise UserError(f"无法撤销删除“{batch.label}”：数据已被后来的修改占用（例如编号已被重新使用）。") from exc
+                raise UserError(
+                    f"无法撤销删除“{batch.label}”：数据已被后来的修改占用（例如编号已被重新使用）。"
+                ) from exc
         for obj, name, labels in links:
             rel = inspect(obj).mapper.relationships[name]
             target = rel.mapper.class_
@@ -113,9 +126,10 @@ def undo(db: Database, batch: DeletedBatch) -> int:
             for label in labels:
                 other = s.get(target, int(label.rsplit("#", 1)[-1]))
                 if other is None:
-                    raise UserError(f"无法撤销删除“{batch.label}”：关联的 {label.rsplit('#', 1)[0]} 已被删除。")
+                    raise UserError(
+                        f"无法撤销删除“{batch.label}”：关联的 {label.rsplit('#', 1)[0]} 已被删除。"
+                    )
                 found.append(other)
             setattr(obj, name, found)
         s.flush()
         return len(rows)
-

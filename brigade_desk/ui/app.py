@@ -24,7 +24,9 @@ def setup_logging() -> Path | None:
         d = paths.log_dir()
         d.mkdir(parents=True, exist_ok=True)
         f = d / LOG_FILE_NAME
-        h = logging.handlers.RotatingFileHandler(f, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        h = logging.handlers.RotatingFileHandler(
+            f, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
         h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root = logging.getLogger()
         root.addHandler(h)
@@ -41,8 +43,16 @@ def log_file() -> Path:
 def ensure_chinese_font(app: QApplication) -> str:
     """Use the system's Chinese UI font; load the shipped one when the system has none."""
     cjk = QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese)
-    preferred = ["Microsoft YaHei UI", "Microsoft YaHei", "微软雅黑", "SimHei", "PingFang SC",
-                 "Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei"]
+    preferred = [
+        "Microsoft YaHei UI",
+        "Microsoft YaHei",
+        "微软雅黑",
+        "SimHei",
+        "PingFang SC",
+        "Noto Sans CJK SC",
+        "WenQuanYi Micro Hei",
+        "WenQuanYi Zen Hei",
+    ]
     for fam in preferred:
         if fam in cjk:
             f = QFont(fam)
@@ -67,8 +77,7 @@ def show_crash(text: str, parent: QWidget | None = None) -> None:
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle("程序出错")
     box.setText(
-        "程序遇到了意外错误。已保存的数据不受影响。\n"
-        f"请把日志文件发给维护人员：{log_file()}"
+        f"程序遇到了意外错误。已保存的数据不受影响。\n请把日志文件发给维护人员：{log_file()}"
     )
     box.setDetailedText(text)
     box.exec()
@@ -100,10 +109,15 @@ def install_qt_translations(app: QApplication, locale: str = "zh_CN") -> QTransl
     import PySide6
     from PySide6.QtCore import QLibraryInfo, QLocale
 
-    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))  # calendar: 一月, 周一
+    QLocale.setDefault(
+        QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+    )  # calendar: 一月, 周一
     pkg = Path(PySide6.__file__).parent
-    folders = [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
-               str(pkg / "Qt" / "translations"), str(pkg / "translations")]
+    folders = [
+        QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+        str(pkg / "Qt" / "translations"),
+        str(pkg / "translations"),
+    ]
     tr = QTranslator(app)  # parented: lives as long as the application
     for folder in folders:
         if tr.load(f"qtbase_{locale}", folder):
@@ -135,8 +149,9 @@ def qsettings() -> QSettings:
     return QSettings(APP_NAME, APP_NAME)
 
 
-def start_window(path: Path, on_ready: Callable[[object], None] | None = None,
-                 settings: QSettings | None = None) -> tuple[QApplication, object]:
+def start_window(
+    path: Path, on_ready: Callable[[object], None] | None = None, settings: QSettings | None = None
+) -> tuple[QApplication, object]:
     """Show the main window first, then open (and migrate) the database on the next turn.
 
     The clerk sees the window at once; the heavy imports (SQLAlchemy, Alembic), the check of the

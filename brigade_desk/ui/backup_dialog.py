@@ -33,8 +33,14 @@ from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, 
 class BackupDialog(QDialog):
     restored = Signal(object)  # Path kept aside (pre-restore backup or the renamed damaged file)
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, db_path: Path | None = None,
-                 damaged: str | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        db_path: Path | None = None,
+        damaged: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         if db_path is None:
@@ -52,8 +58,10 @@ class BackupDialog(QDialog):
         self.folder_label = QLabel()
         self.folder_label.setWordWrap(True)
         cols: list[Column[BackupInfo]] = [
-            Column("时间", lambda b: b.when, 150), Column("类型", lambda b: b.kind_zh, 80),
-            Column("大小", lambda b: f"{b.size / 1024:,.0f} KB", 90, align_right=True), Column("文件", lambda b: b.path.name, 360),
+            Column("时间", lambda b: b.when, 150),
+            Column("类型", lambda b: b.kind_zh, 80),
+            Column("大小", lambda b: f"{b.size / 1024:,.0f} KB", 90, align_right=True),
+            Column("文件", lambda b: b.path.name, 360),
         ]
         self.model: ListTableModel[BackupInfo] = ListTableModel(cols, self)
         self.view = make_view(self, "backups")
@@ -73,10 +81,15 @@ class BackupDialog(QDialog):
         self.restore_btn.clicked.connect(self.restore_selected)
         other.clicked.connect(self.restore_other)
         folder.clicked.connect(self.change_folder)
-        open_folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder()))))
+        open_folder.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder())))
+        )
         close.clicked.connect(self.reject if damaged else self.accept)
         if ctx.db is None:  # nothing open to back up, no setting to write the folder into
-            for b, why in ((now, "数据库没有打开，无法备份"), (folder, "数据库没有打开，无法更改备份文件夹")):
+            for b, why in (
+                (now, "数据库没有打开，无法备份"),
+                (folder, "数据库没有打开，无法更改备份文件夹"),
+            ):
                 b.setEnabled(False)
                 b.setToolTip(why)
         self.now_btn, self.folder_btn = now, folder
@@ -85,10 +98,16 @@ class BackupDialog(QDialog):
             bar.addWidget(b)
         bar.addStretch(1)
         bar.addWidget(close)
-        note = QLabel("每天第一次启动时自动备份；每日备份保留 30 天，每月保留一份共 12 个月，每年保留一份。"
-                      "手动、升级前和恢复前的备份不会被自动删除。"
-                      + ("恢复时损坏的数据库文件会改名保留在原文件夹中，不会删除。" if damaged else "恢复前会先备份当前数据。")
-                      + "音像文件本身不在备份中，只备份其索引。")
+        note = QLabel(
+            "每天第一次启动时自动备份；每日备份保留 30 天，每月保留一份共 12 个月，每年保留一份。"
+            "手动、升级前和恢复前的备份不会被自动删除。"
+            + (
+                "恢复时损坏的数据库文件会改名保留在原文件夹中，不会删除。"
+                if damaged
+                else "恢复前会先备份当前数据。"
+            )
+            + "音像文件本身不在备份中，只备份其索引。"
+        )
         note.setWordWrap(True)
         note.setStyleSheet("color:#555")
         lay = QVBoxLayout(self)
@@ -113,16 +132,22 @@ class BackupDialog(QDialog):
         if self.damaged:
             self.hint.setText(
                 "请在下面选择一个备份（最上面的是最新的），点“从所选备份恢复…”。恢复后程序会打开恢复的数据继续工作；"
-                "备份之后录入的内容需要重新录入。" if self.model.rows else
-                "备份文件夹中没有这个数据库的备份。如有备份副本（例如在 U 盘上），请点“从其他文件恢复…”选择它；"
-                "否则请点“退出程序”，联系维护人员。")
+                "备份之后录入的内容需要重新录入。"
+                if self.model.rows
+                else "备份文件夹中没有这个数据库的备份。如有备份副本（例如在 U 盘上），请点“从其他文件恢复…”选择它；"
+                "否则请点“退出程序”，联系维护人员。"
+            )
         self.hint.setVisible(bool(self.damaged))
 
     def backup_now(self) -> None:
         path = self.db_path
-        self.ctx.tasks.run(lambda _p: backup.make_backup(path, "manual"),
-                           on_success=lambda out: (self.reload(), self.ctx.say(f"已备份：{out}")),
-                           label="正在备份…", parent=self, cancellable=False)
+        self.ctx.tasks.run(
+            lambda _p: backup.make_backup(path, "manual"),
+            on_success=lambda out: (self.reload(), self.ctx.say(f"已备份：{out}")),
+            label="正在备份…",
+            parent=self,
+            cancellable=False,
+        )
 
     def restore_selected(self) -> None:
         sel = self.view.selectionModel().selectedRows()
@@ -132,19 +157,26 @@ class BackupDialog(QDialog):
         self._restore(self.model.row_at(sel[0].row()).path)
 
     def restore_other(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择备份文件", str(self.folder()), "数据库备份 (*.sqlite *.db);;所有文件 (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择备份文件", str(self.folder()), "数据库备份 (*.sqlite *.db);;所有文件 (*)"
+        )
         if path:
             self._restore(Path(path))
 
     def _restore(self, file: Path) -> None:
         if self.damaged:
-            question = (f"用备份 {file.name} 替换损坏的数据库 {self.db_path.name} 吗？\n\n"
-                        f"损坏的文件不会删除，会改名（{self.db_path.name}.damaged-日期-时间）保留在原文件夹中。")
+            question = (
+                f"用备份 {file.name} 替换损坏的数据库 {self.db_path.name} 吗？\n\n"
+                f"损坏的文件不会删除，会改名（{self.db_path.name}.damaged-日期-时间）保留在原文件夹中。"
+            )
         else:
             question = f"用备份 {file.name} 替换当前的全部数据吗？\n\n当前数据会先自动备份（“恢复前”），需要时可以再恢复回来。"
         ans = QMessageBox.warning(
-            self, "从备份恢复", question,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+            self,
+            "从备份恢复",
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )
         if ans != QMessageBox.StandardButton.Yes:
             return
@@ -164,9 +196,13 @@ class BackupDialog(QDialog):
             db.changes.bump()
             self.reload()
             self.ctx.changed("all")
-            QMessageBox.information(self, "恢复完成", f"已从 {file.name} 恢复。\n恢复前的数据已另存为：{kept.name}")
+            QMessageBox.information(
+                self, "恢复完成", f"已从 {file.name} 恢复。\n恢复前的数据已另存为：{kept.name}"
+            )
 
-        self.ctx.tasks.run(work, on_success=done, label="正在恢复…", parent=self, cancellable=False, writes=True)
+        self.ctx.tasks.run(
+            work, on_success=done, label="正在恢复…", parent=self, cancellable=False, writes=True
+        )
 
     def _restore_unopened(self, file: Path) -> None:
         """No database is open (it is damaged, or not opened yet): restore the file, then let the
@@ -184,15 +220,21 @@ class BackupDialog(QDialog):
             self.accept()
             self.restored.emit(kept)
 
-        self.ctx.tasks.run(lambda _p: backup.restore(target, file), on_success=done, label="正在恢复…",
-                           parent=self, cancellable=False, writes=True)
+        self.ctx.tasks.run(
+            lambda _p: backup.restore(target, file),
+            on_success=done,
+            label="正在恢复…",
+            parent=self,
+            cancellable=False,
+            writes=True,
+        )
 
     def change_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "选择备份文件夹（可以在另一块磁盘上）", str(self.folder()))
+        path = QFileDialog.getExistingDirectory(
+            self, "选择备份文件夹（可以在另一块磁盘上）", str(self.folder())
+        )
         if not path:
             return
         with self.ctx.db.begin() as s:
             settings.set_value(s, backup.SETTING_KEY, path)
         self.reload()
-
-

@@ -35,7 +35,9 @@ class AppContext:
     qsettings: QSettings
     events: AppEvents = field(default_factory=AppEvents)
     window: MainWindow | None = None
-    deleted: list[DeletedBatch] = field(default_factory=list)  # what 编辑 → 撤销删除 puts back, newest last
+    deleted: list[DeletedBatch] = field(
+        default_factory=list
+    )  # what 编辑 → 撤销删除 puts back, newest last
 
     @property
     def last_deleted(self) -> DeletedBatch | None:

@@ -51,12 +51,15 @@ class DashboardPage(QWidget):
         self.labels = rules.labels()
         self.banner = QLabel()
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background:#fde2e1; color:#8c1d18; padding:6px; font-weight:bold")
+        self.banner.setStyleSheet(
+            "background:#fde2e1; color:#8c1d18; padding:6px; font-weight:bold"
+        )
         self.banner.hide()
         self.welcome = QLabel(
             "开始使用：先录入执法人员——在“执法人员花名册”中新增，或用“文件 → 从 Excel 导入”导入现有花名册"
             "（导入窗口可下载模板）。再录入培训记录、案件和音像记录；问题清单会随之检查。"
-            "想先看看效果，可在命令行运行 brigade-desk --db 演示.sqlite demo 生成演示数据。")
+            "想先看看效果，可在命令行运行 brigade-desk --db 演示.sqlite demo 生成演示数据。"
+        )
         self.welcome.setWordWrap(True)
         self.welcome.setStyleSheet("background:#e8f0fe; color:#174ea6; padding:6px")
         self.welcome.hide()
@@ -65,11 +68,19 @@ class DashboardPage(QWidget):
 
         # deadlines
         cols: list[Column[DeadlineItem]] = [
-            Column("状态", lambda i: STATE_ZH[i.state], 60), Column("截止", lambda i: i.due, 90),
-            Column("事项", lambda i: i.name, 300), Column("期间", lambda i: i.period_label, 100),
+            Column("状态", lambda i: STATE_ZH[i.state], 60),
+            Column("截止", lambda i: i.due, 90),
+            Column("事项", lambda i: i.name, 300),
+            Column("期间", lambda i: i.period_label, 100),
         ]
         self.deadlines: ListTableModel[DeadlineItem] = ListTableModel(cols, self)
-        self.deadlines.row_color = lambda i: PROBLEM if i.state == "late" else (WARNING if i.state == "due" and (i.due - dt.date.today()).days <= i.lead else None)
+        self.deadlines.row_color = lambda i: (
+            PROBLEM
+            if i.state == "late"
+            else (
+                WARNING if i.state == "due" and (i.due - dt.date.today()).days <= i.lead else None
+            )
+        )
         self.dl_view = make_view(self, "deadlines")
         self.dl_view.setModel(self.deadlines)
         self.dl_view.setSortingEnabled(False)
@@ -162,10 +173,14 @@ class DashboardPage(QWidget):
         self.deadlines.set_rows(items)
         late = sum(1 for i in items if i.state == "late")
         due = sum(1 for i in items if i.state == "due")
-        self.headline.setText(f"今天 {dt.date.today():%Y年%m月%d日}：逾期上报 {late} 项，30 天内待报 {due} 项，发现问题 {len(findings)} 项")
+        self.headline.setText(
+            f"今天 {dt.date.today():%Y年%m月%d日}：逾期上报 {late} 项，30 天内待报 {due} 项，发现问题 {len(findings)} 项"
+        )
         res = getattr(self.ctx.window, "audit_result", None)
         if res is not None and not getattr(res, "ok", True):
-            self.banner.setText(f"⚠ 审计记录核对发现问题：{res.problem}。数据可能在程序之外被改动。")
+            self.banner.setText(
+                f"⚠ 审计记录核对发现问题：{res.problem}。数据可能在程序之外被改动。"
+            )
             self.banner.show()
         else:
             self.banner.hide()
@@ -210,7 +225,9 @@ class DashboardPage(QWidget):
                 calendar.mark_done(s, item.key, item.period)
             else:
                 calendar.unmark_done(s, item.key, item.period)
-        self.ctx.say(f"{item.name}（{item.period_label}）已{'标记为已报送' if done else '撤销已报送标记'}")
+        self.ctx.say(
+            f"{item.name}（{item.period_label}）已{'标记为已报送' if done else '撤销已报送标记'}"
+        )
         self.ctx.changed("reports")
 
     def export_charts(self) -> None:

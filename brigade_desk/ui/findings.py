@@ -42,7 +42,9 @@ class FindingsPage(QWidget):
         self.mask = True
         self.banner = QLabel()
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background:#fde2e1; color:#8c1d18; padding:6px; font-weight:bold")
+        self.banner.setStyleSheet(
+            "background:#fde2e1; color:#8c1d18; padding:6px; font-weight:bold"
+        )
         self.banner.hide()
         self.as_of = QDateEdit(QDate.currentDate())
         self.as_of.setCalendarPopup(True)
@@ -113,7 +115,9 @@ class FindingsPage(QWidget):
     def _show_audit(self) -> None:
         res = getattr(self.ctx.window, "audit_result", None)
         if res is not None and not getattr(res, "ok", True):
-            self.banner.setText(f"⚠ 审计记录核对发现问题：{res.problem}。数据可能在程序之外被改动，请核实并从备份恢复。")
+            self.banner.setText(
+                f"⚠ 审计记录核对发现问题：{res.problem}。数据可能在程序之外被改动，请核实并从备份恢复。"
+            )
             self.banner.show()
         else:
             self.banner.hide()
@@ -153,7 +157,13 @@ class FindingsPage(QWidget):
         findings, self.mask = result
         self._show_audit()
         order = list(self.labels)
-        findings.sort(key=lambda f: (order.index(f.rule) if f.rule in order else 99, f.due or dt.date.max, f.subject))
+        findings.sort(
+            key=lambda f: (
+                order.index(f.rule) if f.rule in order else 99,
+                f.due or dt.date.max,
+                f.subject,
+            )
+        )
         self.model.set_rows(findings)
         self._update_count()
 
@@ -173,7 +183,12 @@ class FindingsPage(QWidget):
     def print_list(self) -> None:
         from brigade_desk.ui.widgets.printing import print_table
 
-        print_table(self.view, "问题清单", f"检查日期 {self.as_of.date().toString('yyyy-MM-dd')}；{self.count.text()}", self)
+        print_table(
+            self.view,
+            "问题清单",
+            f"检查日期 {self.as_of.date().toString('yyyy-MM-dd')}；{self.count.text()}",
+            self,
+        )
 
     def filter_field(self) -> QWidget:
         """The search field Ctrl+F goes to (MainWindow.focus_filter)."""

@@ -26,8 +26,14 @@ def change_text(c: tuple[str, object, object], names: dict[str, str] | None = No
 
 
 class HistoryDialog(QDialog):
-    def __init__(self, ctx: AppContext, title: str, records: list[tuple[str, int]], parent: QWidget | None = None,
-                 names: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        title: str,
+        records: list[tuple[str, int]],
+        parent: QWidget | None = None,
+        names: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"修改记录 — {title}")
         fit_to_screen(self, 900, 480)
@@ -37,9 +43,14 @@ class HistoryDialog(QDialog):
                 items.extend(audit.history(s, table, rid))
         items.sort(key=lambda h: h.at, reverse=True)
         cols: list[Column[audit.HistoryItem]] = [
-            Column("时间", lambda h: h.at, 140), Column("操作人", lambda h: h.user, 90),
+            Column("时间", lambda h: h.at, 140),
+            Column("操作人", lambda h: h.user, 90),
             Column("操作", lambda h: audit.ACTION_ZH.get(h.action, h.action), 60),
-            Column("内容（原值 → 新值）", lambda h: "；".join(change_text(c, names) for c in h.changes), 560),
+            Column(
+                "内容（原值 → 新值）",
+                lambda h: "；".join(change_text(c, names) for c in h.changes),
+                560,
+            ),
         ]
         self.model: ListTableModel[audit.HistoryItem] = ListTableModel(cols, self)
         self.model.set_rows(items)
@@ -49,6 +60,10 @@ class HistoryDialog(QDialog):
         close = QPushButton("关闭")
         close.clicked.connect(self.accept)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"共 {len(items)} 条记录。每一条修改都在同一事务中记下，并与前一条哈希链接，程序之外的改动会被发现。"))
+        lay.addWidget(
+            QLabel(
+                f"共 {len(items)} 条记录。每一条修改都在同一事务中记下，并与前一条哈希链接，程序之外的改动会被发现。"
+            )
+        )
         lay.addWidget(view, 1)
         lay.addWidget(close)

@@ -47,7 +47,13 @@ def _fn(ref: str) -> Callable[..., Any]:
 
 
 class ImportDialog(QDialog):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, path: str | None = None, kind: str | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        path: str | None = None,
+        kind: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("从 Excel 导入")
@@ -72,8 +78,10 @@ class ImportDialog(QDialog):
         form.addRow("", self.skip)
 
         cols: list[Column[RowError]] = [
-            Column("工作表", lambda e: e.sheet, 100), Column("行", lambda e: e.row or None, 50),
-            Column("列", lambda e: e.column, 120), Column("问题", lambda e: e.message, 480),
+            Column("工作表", lambda e: e.sheet, 100),
+            Column("行", lambda e: e.row or None, 50),
+            Column("列", lambda e: e.column, 120),
+            Column("问题", lambda e: e.message, 480),
         ]
         self.errors: ListTableModel[RowError] = ListTableModel(cols, self)
         self.view = make_view(self, "import_errors")
@@ -150,8 +158,14 @@ class ImportDialog(QDialog):
             if not user and self.ctx.window:
                 self.ctx.window.show_error(exc)
 
-        self.ctx.tasks.run(work, on_success=lambda r: self._show(r, dry_run), on_failure=failed,
-                           label="正在检查…" if dry_run else "正在导入…", parent=self, writes=not dry_run)
+        self.ctx.tasks.run(
+            work,
+            on_success=lambda r: self._show(r, dry_run),
+            on_failure=failed,
+            label="正在检查…" if dry_run else "正在导入…",
+            parent=self,
+            writes=not dry_run,
+        )
 
     def check(self) -> None:
         self._run(dry_run=True)
@@ -165,8 +179,10 @@ class ImportDialog(QDialog):
         self.errors.set_rows(r.errors)
         if dry_run:
             if r.errors and not self.skip.isChecked():
-                self.summary.setText(f"发现 {len(r.errors)} 处问题（见下表）。请在 Excel 中改正后重新检查，"
-                                     "或勾选“跳过有错误的行”。在此之前不会写入任何数据。")
+                self.summary.setText(
+                    f"发现 {len(r.errors)} 处问题（见下表）。请在 Excel 中改正后重新检查，"
+                    "或勾选“跳过有错误的行”。在此之前不会写入任何数据。"
+                )
                 self.summary.setStyleSheet("color:#b3261e")
             else:
                 self.summary.setText(f"检查完成：{r.summary()}。点“导入”写入。")
@@ -206,4 +222,9 @@ def save_template(ctx: AppContext, parent: QWidget) -> None:
     if not path:
         return
     fn = _fn(cli.TEMPLATES[kind])
-    ctx.tasks.run(lambda _p: fn(path), on_success=lambda out: ctx.say(f"已保存模板：{out}"), label="正在生成模板…", parent=parent)
+    ctx.tasks.run(
+        lambda _p: fn(path),
+        on_success=lambda out: ctx.say(f"已保存模板：{out}"),
+        label="正在生成模板…",
+        parent=parent,
+    )

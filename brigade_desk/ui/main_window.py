@@ -44,7 +44,9 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._pages: dict[str, QWidget] = {}
         self.audit_result: object | None = None
-        self.db_path: Path | None = ctx.db.path if ctx.db is not None else None  # also before it opens
+        self.db_path: Path | None = (
+            ctx.db.path if ctx.db is not None else None
+        )  # also before it opens
         self._on_ready: Callable[[MainWindow], None] | None = None
 
         self.nav = QListWidget()
@@ -85,7 +87,9 @@ class MainWindow(QMainWindow):
         if ctx.db is not None:
             self.attach_database(ctx.db)
 
-    def open_database_at(self, path: Path, on_ready: Callable[[MainWindow], None] | None = None) -> None:
+    def open_database_at(
+        self, path: Path, on_ready: Callable[[MainWindow], None] | None = None
+    ) -> None:
         """Check and open (migrate) the database at ``path`` in the background, then attach it.
 
         A damaged file (it failed its check and was not written to) gets the restore dialog: the
@@ -110,7 +114,9 @@ class MainWindow(QMainWindow):
                 log.warning("database %s failed its check: %s", path, exc.detail)
                 self._db_label.setText(f"数据库已损坏，未打开：{path}")
                 what = f"（{exc.detail}）" if exc.detail else ""
-                self.offer_restore(f"数据库文件 {path} 已损坏，无法使用{what}。为免损坏扩大，程序没有向其中写入任何内容。")
+                self.offer_restore(
+                    f"数据库文件 {path} 已损坏，无法使用{what}。为免损坏扩大，程序没有向其中写入任何内容。"
+                )
                 return
             self._db_label.setText(f"无法打开数据库：{path}")
             user, text = describe(exc)
@@ -123,7 +129,9 @@ class MainWindow(QMainWindow):
                 show_crash(text, self)
             app_instance().exit(1)
 
-        self.ctx.tasks.run(lambda _p: open_database(path), on_success=opened, on_failure=failed, writes=True)
+        self.ctx.tasks.run(
+            lambda _p: open_database(path), on_success=opened, on_failure=failed, writes=True
+        )
 
     def offer_restore(self, message: str) -> None:
         """The database is damaged: the backups of this database, to restore one (then open it), or quit."""
@@ -150,14 +158,20 @@ class MainWindow(QMainWindow):
     def _need_db(self) -> bool:
         if self.ctx.db is not None:
             return True
-        QMessageBox.information(self, "数据库未打开", "数据库还没有打开（或已损坏）。请先用“文件 → 备份与恢复”从备份恢复。")
+        QMessageBox.information(
+            self,
+            "数据库未打开",
+            "数据库还没有打开（或已损坏）。请先用“文件 → 备份与恢复”从备份恢复。",
+        )
         return False
 
     def attach_database(self, db: object) -> None:
         """The database is open: show its name and the page the clerk was on last time."""
         self.ctx.db = db  # type: ignore[assignment]
         self.db_path = self.ctx.db.path
-        self.setWindowTitle(self.ctx.db.path.name)  # Qt adds " — 执法大队内勤台账" (the application display name)
+        self.setWindowTitle(
+            self.ctx.db.path.name
+        )  # Qt adds " — 执法大队内勤台账" (the application display name)
         self._db_label.setText(f"数据库：{self.ctx.db.path}")
         row = int(self.ctx.qsettings.value("main/page", 0) or 0)
         if not (0 <= row < len(PAGES)) or PAGES[row].factory is None:
@@ -231,8 +245,13 @@ class MainWindow(QMainWindow):
         m.addAction(bk)
         m.addSeparator()
         data = QAction("打开数据文件夹", self)
-        data.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.db_path.parent)))
-                               if self.db_path is not None else None)
+        data.triggered.connect(
+            lambda: (
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.db_path.parent)))
+                if self.db_path is not None
+                else None
+            )
+        )
         m.addAction(data)
         quit_ = QAction("退出(&X)", self)
         quit_.setShortcut(QKeySequence.StandardKey.Quit)
@@ -240,7 +259,9 @@ class MainWindow(QMainWindow):
         m.addAction(quit_)
         e = self.menuBar().addMenu("编辑(&E)")
         self.undo_action = QAction("撤销删除(&U)", self)
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)  # a text box with focus keeps Ctrl+Z for itself
+        self.undo_action.setShortcut(
+            QKeySequence.StandardKey.Undo
+        )  # a text box with focus keeps Ctrl+Z for itself
         self.undo_action.setEnabled(False)
         self.undo_action.triggered.connect(self.undo_delete)
         e.addAction(self.undo_action)
@@ -278,7 +299,9 @@ class MainWindow(QMainWindow):
 
     def _deleted(self, label: str) -> None:
         self._show_undo()
-        self.statusBar().showMessage(f"已删除{label}。需要时可用“编辑 → 撤销删除”（Ctrl+Z）恢复。", 10000)
+        self.statusBar().showMessage(
+            f"已删除{label}。需要时可用“编辑 → 撤销删除”（Ctrl+Z）恢复。", 10000
+        )
 
     def _show_undo(self) -> None:
         batch = self.ctx.last_deleted
@@ -422,7 +445,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
         if self.ctx.tasks.busy:
-            ans = QMessageBox.question(self, "仍有任务在运行", "后台任务尚未完成。等待其完成后退出吗？")
+            ans = QMessageBox.question(
+                self, "仍有任务在运行", "后台任务尚未完成。等待其完成后退出吗？"
+            )
             if ans != QMessageBox.StandardButton.Yes:
                 event.ignore()  # type: ignore[attr-defined]
                 return

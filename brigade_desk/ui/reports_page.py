@@ -77,8 +77,14 @@ class ReportsPage(QWidget):
         self.open_dir = QPushButton("打开所在文件夹")
         self.open_file.setEnabled(False)
         self.open_dir.setEnabled(False)
-        self.open_file.clicked.connect(lambda: self.last and QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last))))
-        self.open_dir.clicked.connect(lambda: self.last and QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last.parent))))
+        self.open_file.clicked.connect(
+            lambda: self.last and QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last)))
+        )
+        self.open_dir.clicked.connect(
+            lambda: (
+                self.last and QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last.parent)))
+            )
+        )
         self.result = QLabel()
         self.result.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -120,13 +126,21 @@ class ReportsPage(QWidget):
         self.form.setRowVisible(self.month, f.period == "month")
         self.form.setRowVisible(self.target_box, f.target != "none")
         self.browse.setVisible(f.target == "template")
-        self.target.setPlaceholderText("上级发来的 .xlsx 模板" if f.target == "template" else "案号（可输入一部分，从提示中选择）")
+        self.target.setPlaceholderText(
+            "上级发来的 .xlsx 模板"
+            if f.target == "template"
+            else "案号（可输入一部分，从提示中选择）"
+        )
         self._set_completer(f.target)
-        self.form.labelForField(self.target_box).setText("模板" if f.target == "template" else "案件编号")  # type: ignore[union-attr]
+        self.form.labelForField(self.target_box).setText(
+            "模板" if f.target == "template" else "案件编号"
+        )  # type: ignore[union-attr]
         if f.target == "template":
             from brigade_desk.reports.template_fill import placeholder_help
 
-            self.placeholders.setPlainText("可用的占位符：\n" + "\n".join(f"{p}  —  {h}" for p, h in placeholder_help()))
+            self.placeholders.setPlainText(
+                "可用的占位符：\n" + "\n".join(f"{p}  —  {h}" for p, h in placeholder_help())
+            )
             self.placeholders.show()
         else:
             self.placeholders.hide()
@@ -163,7 +177,9 @@ class ReportsPage(QWidget):
         p = self.period()
         base = f.title.split("（")[0]
         label = "" if f.period == "none" else p.label
-        if f.target == "case" and self.target.text().strip():  # 备案表 of one case: its number in the name
+        if (
+            f.target == "case" and self.target.text().strip()
+        ):  # 备案表 of one case: its number in the name
             label = "_" + re.sub(r'[\\/:*?"<>|]', "_", self.target.text().strip())
         return f"{base}{label}_{dt.date.today():%Y%m%d}{f.suffix}"
 
@@ -185,4 +201,9 @@ class ReportsPage(QWidget):
             self.result.setText(f"已生成：{path}")
             self.ctx.say(f"已生成：{path}")
 
-        self.ctx.tasks.run(lambda p: f.run(db, out, period, target, p), on_success=done, label=f"正在生成“{f.title}”…", parent=self)
+        self.ctx.tasks.run(
+            lambda p: f.run(db, out, period, target, p),
+            on_success=done,
+            label=f"正在生成“{f.title}”…",
+            parent=self,
+        )

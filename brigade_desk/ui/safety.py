@@ -64,7 +64,9 @@ class GuiGarbageCollector(QObject):
         if phase == "start" and threading.get_ident() != self._gui:
             self.off_thread += 1
             if self.off_thread == 1:
-                log.warning("garbage collection started on thread %s", threading.current_thread().name)
+                log.warning(
+                    "garbage collection started on thread %s", threading.current_thread().name
+                )
 
     def check(self) -> None:
         c0, c1, c2 = gc.get_count()
@@ -159,7 +161,10 @@ class DialogReaper(QObject):
 
     def reap(self) -> None:
         self.watch()
-        if QApplication.activeModalWidget() is not None or QApplication.activePopupWidget() is not None:
+        if (
+            QApplication.activeModalWidget() is not None
+            or QApplication.activePopupWidget() is not None
+        ):
             return  # a dialog's exec() is on the stack: what it opened may still be read after it
         from brigade_desk.ui.tasks import any_busy
 
@@ -221,8 +226,9 @@ class CrashReporter(QObject):
 
     reported = Signal(object, str)  # (exception, traceback text) queued to the GUI thread
 
-    def __init__(self, show_crash: ShowCrash, show_user_error: ShowUserError,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, show_crash: ShowCrash, show_user_error: ShowUserError, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.show_crash = show_crash
         self.show_user_error = show_user_error
@@ -231,15 +237,24 @@ class CrashReporter(QObject):
         self._showing = False
         self.reported.connect(self._show)  # queued when emitted from another thread
 
-    def hook(self, exc_type: type[BaseException], exc: BaseException | None,
-             tb: TracebackType | None, *, text: str = "", logged: bool = False) -> None:
+    def hook(
+        self,
+        exc_type: type[BaseException],
+        exc: BaseException | None,
+        tb: TracebackType | None,
+        *,
+        text: str = "",
+        logged: bool = False,
+    ) -> None:
         from brigade_desk.errors import UserError
 
         if exc is None:
             exc = exc_type()
         text = text or "".join(traceback.format_exception(exc_type, exc, tb))
         if not isinstance(exc, UserError) and not logged:
-            log.error("unhandled exception on thread %s:\n%s", threading.current_thread().name, text)
+            log.error(
+                "unhandled exception on thread %s:\n%s", threading.current_thread().name, text
+            )
         self.reported.emit(exc, text)
 
     def thread_hook(self, args: threading.ExceptHookArgs) -> None:
@@ -275,8 +290,14 @@ def _signature(exc: BaseException, text: str) -> str:
 _reporter: CrashReporter | None = None
 
 
-def report_exception(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None,
-                     *, text: str = "", logged: bool = False) -> None:
+def report_exception(
+    exc_type: type[BaseException],
+    exc: BaseException,
+    tb: TracebackType | None,
+    *,
+    text: str = "",
+    logged: bool = False,
+) -> None:
     """Report an error caught where it cannot be raised (an event filter, a background task's
     unhandled failure): logged, and shown once on the GUI thread."""
     text = text or "".join(traceback.format_exception(exc_type, exc, tb))
@@ -318,8 +339,11 @@ class Safety(QObject):
 _installed: Safety | None = None
 
 
-def install(app: QApplication, show_crash: ShowCrash | None = None,
-            show_user_error: ShowUserError | None = None) -> Safety:
+def install(
+    app: QApplication,
+    show_crash: ShowCrash | None = None,
+    show_user_error: ShowUserError | None = None,
+) -> Safety:
     """Garbage collection on the GUI thread, closed dialogs deleted there, errors reported there.
     Idempotent: a second call returns what the first set up."""
     global _reporter, _installed

@@ -33,8 +33,16 @@ from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.forms import dialog_buttons, mark, text_box
 from brigade_desk.ui.widgets.screen import fit_to_screen
 
-SECTIONS = [("unit", "单位信息"), ("privacy", "身份证号显示"), ("roster", "执法人员与证件"), ("training", "培训"),
-            ("av", "执法音像记录"), ("cases", "案件期限"), ("review", "案卷评查"), ("reports", "上报日历（高级）")]
+SECTIONS = [
+    ("unit", "单位信息"),
+    ("privacy", "身份证号显示"),
+    ("roster", "执法人员与证件"),
+    ("training", "培训"),
+    ("av", "执法音像记录"),
+    ("cases", "案件期限"),
+    ("review", "案卷评查"),
+    ("reports", "上报日历（高级）"),
+]
 HIDDEN = {"review.template_code"}  # chosen in 案卷评查 → 评查表模板, not typed
 KINDS = [("working", "工作日"), ("calendar", "自然日")]
 FOREVER = "永久"
@@ -58,7 +66,9 @@ def _is_str_list(d: settings.SettingDef) -> bool:
 
 
 def _is_retention(d: settings.SettingDef) -> bool:
-    return isinstance(d.default, dict) and all(v is None or isinstance(v, int) for v in d.default.values())
+    return isinstance(d.default, dict) and all(
+        v is None or isinstance(v, int) for v in d.default.values()
+    )
 
 
 def retention_text(value: dict[str, int | None]) -> str:
@@ -71,8 +81,11 @@ def parse_retention(text: str) -> dict[str, int | None]:
     for part in (p.strip() for p in re.split(r"[;；\n]+", text)):
         if not part:
             continue
-        name, sep, years = (x.strip() for x in re.split(r"([:：])", part, maxsplit=1)) if re.search("[:：]", part) \
+        name, sep, years = (
+            (x.strip() for x in re.split(r"([:：])", part, maxsplit=1))
+            if re.search("[:：]", part)
             else (part, "", "")
+        )
         if not sep or not name:
             raise ValueError(f"“{part}”应写成 执法活动：年数（或“永久”）")
         if years in ("", FOREVER):
@@ -148,7 +161,9 @@ class SettingsDialog(QDialog):
             box.setPlaceholderText("每行一项：执法活动：保存年数（或“永久”）")
             box.setFixedHeight(120)
             return box
-        if isinstance(d.default, list | dict):  # records (the reporting calendar): JSON, for the brave
+        if isinstance(
+            d.default, list | dict
+        ):  # records (the reporting calendar): JSON, for the brave
             box = text_box(json.dumps(value, ensure_ascii=False, indent=1))
             box.setFixedHeight(160)
             return box
@@ -185,7 +200,9 @@ class SettingsDialog(QDialog):
             try:
                 return json.loads(w.toPlainText())
             except ValueError as exc:
-                raise ValueError(f"不是有效的 JSON（第 {getattr(exc, 'lineno', '?')} 行）") from None
+                raise ValueError(
+                    f"不是有效的 JSON（第 {getattr(exc, 'lineno', '?')} 行）"
+                ) from None
         assert isinstance(w, QLineEdit)
         text = w.text().strip()
         if _is_str_list(d):
@@ -197,7 +214,9 @@ class SettingsDialog(QDialog):
             try:
                 dt.date.fromisoformat(text)
             except ValueError:
-                raise ValueError(f"“{text}”不是有效的日期（格式 YYYY-MM-DD，如 2026-12-31）") from None
+                raise ValueError(
+                    f"“{text}”不是有效的日期（格式 YYYY-MM-DD，如 2026-12-31）"
+                ) from None
         if _is_month_day(d):
             try:
                 dt.date.fromisoformat(f"2024-{text}")

@@ -43,7 +43,9 @@ class _Signals(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, fn: Callable[[Progress], Any], progress: Progress, signals: _Signals) -> None:
+    def __init__(
+        self, fn: Callable[[Progress], Any], progress: Progress, signals: _Signals
+    ) -> None:
         super().__init__()
         self.fn = fn
         self.progress = progress
@@ -248,7 +250,9 @@ class _AfterPaint(SafeEventFilter):
     widget: QWidget | None = None  # class default: inert once torn down (see SafeEventFilter)
     done = True
 
-    def __init__(self, widget: QWidget, fn: Callable[[], None], gone: Callable[[], None], fallback_ms: int) -> None:
+    def __init__(
+        self, widget: QWidget, fn: Callable[[], None], gone: Callable[[], None], fallback_ms: int
+    ) -> None:
         super().__init__()
         self.widget: QWidget | None = widget
         self.fn, self.gone, self.done = fn, gone, False

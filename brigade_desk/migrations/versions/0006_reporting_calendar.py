@@ -10,20 +10,21 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('report_done',
-    sa.Column('key', sa.String(length=60), nullable=False),
-    sa.Column('period', sa.String(length=20), nullable=False),
-    sa.Column('done_on', sa.Date(), nullable=False),
-    sa.PrimaryKeyConstraint('key', 'period', name=op.f('pk_report_done'))
+    op.create_table(
+        "report_done",
+        sa.Column("key", sa.String(length=60), nullable=False),
+        sa.Column("period", sa.String(length=20), nullable=False),
+        sa.Column("done_on", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("key", "period", name=op.f("pk_report_done")),
     )
 
 
 def downgrade() -> None:
-    op.drop_table('report_done')
+    op.drop_table("report_done")

@@ -21,9 +21,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_training_attendance_session_cover", "training_attendance",
-                    ["session_id", "attended", "staff_id", "hours", "exam_score", "exam_passed"], unique=False)
-    op.create_index("ix_training_session_exam_end", "training_session", ["has_exam", "end_date"], unique=False)
+    op.create_index(
+        "ix_training_attendance_session_cover",
+        "training_attendance",
+        ["session_id", "attended", "staff_id", "hours", "exam_score", "exam_passed"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_training_session_exam_end", "training_session", ["has_exam", "end_date"], unique=False
+    )
 
 
 def downgrade() -> None:

@@ -63,8 +63,10 @@ def _uni(v: str | None) -> str | None:
 
 
 def _uni_sql(ref: str) -> str:
-    return (f"(SELECT group_concat(hex(substr(v, n, 1)), ' ') FROM (SELECT lower({ref}) AS v) "
-            f"JOIN fts_av_pos ON n <= length(v))")
+    return (
+        f"(SELECT group_concat(hex(substr(v, n, 1)), ' ') FROM (SELECT lower({ref}) AS v) "
+        f"JOIN fts_av_pos ON n <= length(v))"
+    )
 
 
 def _values(prefix: str, uni: bool) -> str:
@@ -72,22 +74,28 @@ def _values(prefix: str, uni: bool) -> str:
 
 
 def _insert(prefix: str) -> str:
-    return (f"INSERT INTO fts_av_tri(rowid, {', '.join(COLS)}) VALUES ({prefix}.id, {_values(prefix, False)});\n"
-            f"INSERT INTO fts_av_uni(rowid, {', '.join(COLS)}) VALUES ({prefix}.id, {_values(prefix, True)});\n")
+    return (
+        f"INSERT INTO fts_av_tri(rowid, {', '.join(COLS)}) VALUES ({prefix}.id, {_values(prefix, False)});\n"
+        f"INSERT INTO fts_av_uni(rowid, {', '.join(COLS)}) VALUES ({prefix}.id, {_values(prefix, True)});\n"
+    )
 
 
 def _delete(prefix: str) -> str:
-    return (f"INSERT INTO fts_av_tri(fts_av_tri, rowid, {', '.join(COLS)}) "
-            f"VALUES ('delete', {prefix}.id, {_values(prefix, False)});\n"
-            f"INSERT INTO fts_av_uni(fts_av_uni, rowid, {', '.join(COLS)}) "
-            f"VALUES ('delete', {prefix}.id, {_values(prefix, True)});\n")
+    return (
+        f"INSERT INTO fts_av_tri(fts_av_tri, rowid, {', '.join(COLS)}) "
+        f"VALUES ('delete', {prefix}.id, {_values(prefix, False)});\n"
+        f"INSERT INTO fts_av_uni(fts_av_uni, rowid, {', '.join(COLS)}) "
+        f"VALUES ('delete', {prefix}.id, {_values(prefix, True)});\n"
+    )
 
 
 TRIGGERS = {
     "fts_av_record_ai": f"CREATE TRIGGER fts_av_record_ai AFTER INSERT ON av_record BEGIN\n{_insert('NEW')}END",
     "fts_av_record_ad": f"CREATE TRIGGER fts_av_record_ad AFTER DELETE ON av_record BEGIN\n{_delete('OLD')}END",
-    "fts_av_record_au": (f"CREATE TRIGGER fts_av_record_au AFTER UPDATE OF id, {', '.join(COLS)} ON av_record BEGIN\n"
-                         f"{_delete('OLD')}{_insert('NEW')}END"),
+    "fts_av_record_au": (
+        f"CREATE TRIGGER fts_av_record_au AFTER UPDATE OF id, {', '.join(COLS)} ON av_record BEGIN\n"
+        f"{_delete('OLD')}{_insert('NEW')}END"
+    ),
 }
 
 
@@ -111,10 +119,16 @@ def upgrade() -> None:
         return
     cols = ", ".join(COLS)
     op.execute("CREATE TABLE fts_av_pos (n INTEGER PRIMARY KEY)")
-    bind.exec_driver_sql(f"WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < {POS_MAX}) "
-                         "INSERT INTO fts_av_pos(n) SELECT n FROM p")
-    op.execute(f"CREATE VIRTUAL TABLE fts_av_tri USING fts5({cols}, content='', tokenize='trigram')")
-    op.execute(f"CREATE VIRTUAL TABLE fts_av_uni USING fts5({cols}, content='', tokenize='unicode61')")
+    bind.exec_driver_sql(
+        f"WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < {POS_MAX}) "
+        "INSERT INTO fts_av_pos(n) SELECT n FROM p"
+    )
+    op.execute(
+        f"CREATE VIRTUAL TABLE fts_av_tri USING fts5({cols}, content='', tokenize='trigram')"
+    )
+    op.execute(
+        f"CREATE VIRTUAL TABLE fts_av_uni USING fts5({cols}, content='', tokenize='unicode61')"
+    )
     # existing rows: trigram in one statement, unigrams computed here (the SQL form is ~3x slower)
     op.execute(f"INSERT INTO fts_av_tri(rowid, {cols}) SELECT id, {cols} FROM av_record")
     cur = raw.execute(f"SELECT id, {cols} FROM av_record")

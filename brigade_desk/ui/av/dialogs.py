@@ -70,7 +70,11 @@ def _folder_row(edit: QLineEdit, parent: QWidget, title: str) -> QWidget:
     lay.setContentsMargins(0, 0, 0, 0)
     lay.addWidget(edit, 1)
     b = QPushButton("浏览…")
-    b.clicked.connect(lambda: edit.setText(QFileDialog.getExistingDirectory(parent, title, edit.text()) or edit.text()))
+    b.clicked.connect(
+        lambda: edit.setText(
+            QFileDialog.getExistingDirectory(parent, title, edit.text()) or edit.text()
+        )
+    )
     lay.addWidget(b)
     return w
 
@@ -78,8 +82,9 @@ def _folder_row(edit: QLineEdit, parent: QWidget, title: str) -> QWidget:
 class IngestDialog(QDialog):
     """Folder, defaults for the batch, archive copy; runs through the task helper (progress + 取消)."""
 
-    def __init__(self, ctx: AppContext, service: AvService, parent: QWidget | None = None,
-                 folder: str = "") -> None:
+    def __init__(
+        self, ctx: AppContext, service: AvService, parent: QWidget | None = None, folder: str = ""
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.service = service
@@ -101,7 +106,9 @@ class IngestDialog(QDialog):
         self.target = QLineEdit()
         self.target.setPlaceholderText("当事人 / 车牌号")
         self.place = QLineEdit()
-        self.copy = QCheckBox("同时复制到归档位置（按 年/月/设备 存放，复制后校验，不覆盖已有的不同文件）")
+        self.copy = QCheckBox(
+            "同时复制到归档位置（按 年/月/设备 存放，复制后校验，不覆盖已有的不同文件）"
+        )
         self.archive = QLineEdit(str(ctx.qsettings.value("av/archive", "") or ""))
         self.archive_row = _folder_row(self.archive, self, "选择归档位置")
         self.archive_row.setEnabled(False)
@@ -130,7 +137,9 @@ class IngestDialog(QDialog):
         self.start_btn = self.buttons.addButton("开始入库", QDialogButtonBox.ButtonRole.AcceptRole)
         self.close_btn = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
         self.start_btn.clicked.connect(self.start)
-        self.close_btn.clicked.connect(UnsavedGuard(self).cancel)  # and Esc, the close button: ask first
+        self.close_btn.clicked.connect(
+            UnsavedGuard(self).cancel
+        )  # and Esc, the close button: ask first
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(error_area(self.error))
@@ -149,7 +158,10 @@ class IngestDialog(QDialog):
             errs["folder"] = f"「文件夹」不存在：{folder}"
             mark(self.folder, True, errs["folder"])
         ids: dict[str, int | None] = {}
-        for key, combo, label in (("officer", self.officer, "执法人员"), ("officer2", self.officer2, "第二执法人员")):
+        for key, combo, label in (
+            ("officer", self.officer, "执法人员"),
+            ("officer2", self.officer2, "第二执法人员"),
+        ):
             try:
                 ids[key] = combo_id(combo)
             except ValueError:
@@ -164,10 +176,16 @@ class IngestDialog(QDialog):
         if errs:
             raise ValidationError(errs)
         return folder, IngestOptions(
-            case_no=self.case_no.text().strip(), activity=self.activity.currentText(),
-            officer_id=ids.get("officer"), officer2_id=ids.get("officer2"), device_no=self.device.text().strip(),
-            target=self.target.text().strip(), place=self.place.text().strip(), copy_to=copy_to,
-            workers=self.workers.value())
+            case_no=self.case_no.text().strip(),
+            activity=self.activity.currentText(),
+            officer_id=ids.get("officer"),
+            officer2_id=ids.get("officer2"),
+            device_no=self.device.text().strip(),
+            target=self.target.text().strip(),
+            place=self.place.text().strip(),
+            copy_to=copy_to,
+            workers=self.workers.value(),
+        )
 
     def start(self) -> None:
         try:
@@ -177,11 +195,19 @@ class IngestDialog(QDialog):
             self.error.show()
             return
         self.error.hide()
-        if opts.case_no and self.service.case_known(opts.case_no) is False and QMessageBox.question(
-                self, "案件编号", f"案件登记中没有案号“{opts.case_no}”。\n仍然按此案号入库吗？"
+        if (
+            opts.case_no
+            and self.service.case_known(opts.case_no) is False
+            and QMessageBox.question(
+                self,
+                "案件编号",
+                f"案件登记中没有案号“{opts.case_no}”。\n仍然按此案号入库吗？"
                 "（可先在“案卷评查 → 案件登记”中登记该案件；案号中的括号写法不影响匹配）",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+                QMessageBox.StandardButton.No,
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
             return
         if opts.copy_to:
             self.ctx.qsettings.setValue("av/archive", str(opts.copy_to))
@@ -191,8 +217,15 @@ class IngestDialog(QDialog):
         def work(progress: Progress) -> IngestResult:
             return ingest(db, folder, opts, progress=KiBProgress(progress))
 
-        self.ctx.tasks.run(work, on_success=self._done, on_failure=self._failed, label="正在入库（计算 SHA-256）…",
-                           parent=self, writes=True, show_after_ms=0)
+        self.ctx.tasks.run(
+            work,
+            on_success=self._done,
+            on_failure=self._failed,
+            label="正在入库（计算 SHA-256）…",
+            parent=self,
+            writes=True,
+            show_after_ms=0,
+        )
 
     def _done(self, res: IngestResult) -> None:
         self.result_obj = res
@@ -250,16 +283,24 @@ class RecordDialog(QDialog):
         form.addRow("备注", self.notes)
         form.addRow(self.important)
         dialog_layout(self, form, self.error, dialog_buttons(self, self.save))
-        self.widgets: dict[str, QWidget] = {"case_no": self.case_no, "activity": self.activity,
-                                            "officer_id": self.officer, "officer2_id": self.officer2,
-                                            "target": self.target, "place": self.place}
+        self.widgets: dict[str, QWidget] = {
+            "case_no": self.case_no,
+            "activity": self.activity,
+            "officer_id": self.officer,
+            "officer2_id": self.officer2,
+            "target": self.target,
+            "place": self.place,
+        }
 
     def save(self) -> None:
         for w in self.widgets.values():
             mark(w, False)
         errs: dict[str, str] = {}
         ids: dict[str, Any] = {}
-        for key, combo, label in (("officer_id", self.officer, "执法人员"), ("officer2_id", self.officer2, "第二执法人员")):
+        for key, combo, label in (
+            ("officer_id", self.officer, "执法人员"),
+            ("officer2_id", self.officer2, "第二执法人员"),
+        ):
             try:
                 ids[key] = combo_id(combo)
             except ValueError:
@@ -267,10 +308,19 @@ class RecordDialog(QDialog):
         try:
             if errs:
                 raise ValidationError(errs)
-            self.service.update(self.record_id, AvEdit(
-                case_no=self.case_no.text(), activity=self.activity.currentText(), officer_id=ids["officer_id"],
-                officer2_id=ids["officer2_id"], target=self.target.text(), place=self.place.text(),
-                notes=self.notes.toPlainText(), important=self.important.isChecked()))
+            self.service.update(
+                self.record_id,
+                AvEdit(
+                    case_no=self.case_no.text(),
+                    activity=self.activity.currentText(),
+                    officer_id=ids["officer_id"],
+                    officer2_id=ids["officer2_id"],
+                    target=self.target.text(),
+                    place=self.place.text(),
+                    notes=self.notes.toPlainText(),
+                    important=self.important.isChecked(),
+                ),
+            )
         except ValidationError as exc:
             for k in exc.fields:
                 if k in self.widgets:
@@ -284,14 +334,18 @@ class RecordDialog(QDialog):
 class PatternDialog(QDialog):
     """A file-name pattern: name, regular expression with named groups, order, on/off, and a test."""
 
-    def __init__(self, service: AvService, pattern: Any | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: AvService, pattern: Any | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.pattern_id = pattern.id if pattern else None
         self.setWindowTitle("文件名规则")
         self.resize(640, 300)
         self.name = QLineEdit(pattern.name if pattern else "")
-        self.regex = QLineEdit(pattern.regex if pattern else r"^(?P<device>[A-Z0-9]+)_(?P<start>\d{14})\.mp4$")
+        self.regex = QLineEdit(
+            pattern.regex if pattern else r"^(?P<device>[A-Z0-9]+)_(?P<start>\d{14})\.mp4$"
+        )
         self.priority = QSpinBox()
         self.priority.setRange(0, 9999)
         self.priority.setValue(pattern.priority if pattern else 50)
@@ -299,7 +353,9 @@ class PatternDialog(QDialog):
         self.enabled.setChecked(pattern.enabled if pattern else True)
         self.notes = QLineEdit(pattern.notes if pattern else "")
         self.sample = QLineEdit()
-        self.sample.setPlaceholderText("输入一个文件名试一试，如 012345_DSJ-A0001_20240315083012_0007IMP.mp4")
+        self.sample.setPlaceholderText(
+            "输入一个文件名试一试，如 012345_DSJ-A0001_20240315083012_0007IMP.mp4"
+        )
         self.sample_out = QLabel()
         self.sample.textChanged.connect(self._try)
         self.regex.textChanged.connect(self._try)
@@ -307,7 +363,11 @@ class PatternDialog(QDialog):
         form = QFormLayout()
         form.addRow("名称 *", self.name)
         form.addRow("正则表达式 *", self.regex)
-        form.addRow(QLabel("可用分组：officer（警号）、device（设备号）、start（YYYYMMDDhhmmss）、seq（序号）、imp（重点标记）"))
+        form.addRow(
+            QLabel(
+                "可用分组：officer（警号）、device（设备号）、start（YYYYMMDDhhmmss）、seq（序号）、imp（重点标记）"
+            )
+        )
         form.addRow("顺序（小的先试）", self.priority)
         form.addRow("", self.enabled)
         form.addRow("说明", self.notes)
@@ -328,15 +388,23 @@ class PatternDialog(QDialog):
             self.sample_out.setText("不匹配")
             return
         start = f"{info.start:%Y-%m-%d %H:%M:%S}" if info.start else "—"
-        self.sample_out.setText(f"警号 {info.officer or '—'}，设备 {info.device or '—'}，开始 {start}，"
-                                f"序号 {info.seq or '—'}，{'重点' if info.important else '非重点'}")
+        self.sample_out.setText(
+            f"警号 {info.officer or '—'}，设备 {info.device or '—'}，开始 {start}，"
+            f"序号 {info.seq or '—'}，{'重点' if info.important else '非重点'}"
+        )
 
     def save(self) -> None:
         mark(self.name, False)
         mark(self.regex, False)
         try:
-            self.service.save_pattern(self.pattern_id, self.name.text(), self.regex.text(), self.priority.value(),
-                                      self.enabled.isChecked(), self.notes.text())
+            self.service.save_pattern(
+                self.pattern_id,
+                self.name.text(),
+                self.regex.text(),
+                self.priority.value(),
+                self.enabled.isChecked(),
+                self.notes.text(),
+            )
         except ValidationError as exc:
             for k in exc.fields:
                 mark(self.name if k == "name" else self.regex, True, exc.fields[k])

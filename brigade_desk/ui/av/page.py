@@ -124,7 +124,9 @@ class AvPage(QWidget):
             self.view.setColumnWidth(i, w)
         restore_header(self.view, ctx.qsettings, "av_index")
         self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
-        self.view.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.show_detail(cur.row()))
+        self.view.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self.show_detail(cur.row())
+        )
         self.view.doubleClicked.connect(lambda _i: self.open_current())
 
         # --- detail pane
@@ -133,12 +135,27 @@ class AvPage(QWidget):
         self.detail_title.setWordWrap(True)
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
-        for key, label in (("path", "文件位置"), ("sha256", "SHA-256"), ("size", "大小"), ("media", "拍摄时间"),
-                           ("duration", "时长"), ("device", "执法记录仪"), ("officers", "执法人员"),
-                           ("case", "案件编号"), ("target", "执法对象"), ("activity", "执法活动"), ("place", "地点"),
-                           ("important", "重点"), ("retention", "保存期限"), ("source", "原始位置"),
-                           ("ingested", "入库时间"), ("status", "最近校验"), ("history", "校验记录"),
-                           ("dups", "重复文件"), ("notes", "备注")):
+        for key, label in (
+            ("path", "文件位置"),
+            ("sha256", "SHA-256"),
+            ("size", "大小"),
+            ("media", "拍摄时间"),
+            ("duration", "时长"),
+            ("device", "执法记录仪"),
+            ("officers", "执法人员"),
+            ("case", "案件编号"),
+            ("target", "执法对象"),
+            ("activity", "执法活动"),
+            ("place", "地点"),
+            ("important", "重点"),
+            ("retention", "保存期限"),
+            ("source", "原始位置"),
+            ("ingested", "入库时间"),
+            ("status", "最近校验"),
+            ("history", "校验记录"),
+            ("dups", "重复文件"),
+            ("notes", "备注"),
+        ):
             lab = QLabel()
             lab.setWordWrap(True)
             lab.setTextInteractionFlags(lab.textInteractionFlags().TextSelectableByMouse)
@@ -151,7 +168,9 @@ class AvPage(QWidget):
         self.edit_btn = QPushButton("编辑…")
         self.edit_btn.clicked.connect(self.edit)
         self.check_btn = QPushButton("校验此文件")
-        self.check_btn.clicked.connect(lambda: self.start_verify([self.current.id] if self.current else None))
+        self.check_btn.clicked.connect(
+            lambda: self.start_verify([self.current.id] if self.current else None)
+        )
         self.history_btn = QPushButton("修改记录")
         self.history_btn.clicked.connect(self.show_history)
         btns = QHBoxLayout()
@@ -224,7 +243,10 @@ class AvPage(QWidget):
     def current_filter(self) -> AvFilter:
         errs: dict[str, str] = {}
         dates: dict[str, dt.date | None] = {}
-        for key, field, label in (("date_from", self.date_from, "拍摄日期（起）"), ("date_to", self.date_to, "拍摄日期（止）")):
+        for key, field, label in (
+            ("date_from", self.date_from, "拍摄日期（起）"),
+            ("date_to", self.date_to, "拍摄日期（止）"),
+        ):
             mark(field.edit, False)
             try:
                 dates[key] = field.date()
@@ -244,16 +266,25 @@ class AvPage(QWidget):
         if errs:
             raise ValueError("；".join(errs.values()))
         act = self.activity.currentText()
-        return AvFilter(text=self.search.text(), case_no=self.case_no.text(), officer_id=officer_id,
-                        device=self.device.text(), activity="" if act == ALL else act,
-                        date_from=dates.get("date_from"), date_to=dates.get("date_to"),
-                        status=self.status.currentData() or "", important_only=self.important.isChecked())
+        return AvFilter(
+            text=self.search.text(),
+            case_no=self.case_no.text(),
+            officer_id=officer_id,
+            device=self.device.text(),
+            activity="" if act == ALL else act,
+            date_from=dates.get("date_from"),
+            date_to=dates.get("date_to"),
+            status=self.status.currentData() or "",
+            important_only=self.important.isChecked(),
+        )
 
     def show_history(self) -> None:
         from brigade_desk.ui.history_dialog import HistoryDialog
 
         if self.current is not None:
-            HistoryDialog(self.ctx, self.current.file_name, [("av_record", self.current.id)], self).exec()
+            HistoryDialog(
+                self.ctx, self.current.file_name, [("av_record", self.current.id)], self
+            ).exec()
 
     def print_list(self) -> None:
         from brigade_desk.ui.widgets.printing import print_table
@@ -302,15 +333,28 @@ class AvPage(QWidget):
         if d.verified_at:
             status += f"（{d.verified_at:%Y-%m-%d %H:%M}）"
         values = {
-            "path": d.path + reach, "sha256": d.sha256, "size": f"{_size(d.size)}（{d.size:,} 字节）",
-            "media": (f"{d.media_start:%Y-%m-%d %H:%M:%S}" if d.media_start else "") + f"（取自{d.time_source}）",
-            "duration": _dur(d.duration_s) or "未知", "device": d.device_no,
-            "officers": d.officers or (f"警号 {d.officer_code}" if d.officer_code else ""), "case": d.case_no,
-            "target": d.target, "activity": d.activity, "place": d.place, "important": "是" if d.important else "否",
-            "retention": d.retention, "source": d.source_path, "ingested": f"{d.ingested_at:%Y-%m-%d %H:%M}",
+            "path": d.path + reach,
+            "sha256": d.sha256,
+            "size": f"{_size(d.size)}（{d.size:,} 字节）",
+            "media": (f"{d.media_start:%Y-%m-%d %H:%M:%S}" if d.media_start else "")
+            + f"（取自{d.time_source}）",
+            "duration": _dur(d.duration_s) or "未知",
+            "device": d.device_no,
+            "officers": d.officers or (f"警号 {d.officer_code}" if d.officer_code else ""),
+            "case": d.case_no,
+            "target": d.target,
+            "activity": d.activity,
+            "place": d.place,
+            "important": "是" if d.important else "否",
+            "retention": d.retention,
+            "source": d.source_path,
+            "ingested": f"{d.ingested_at:%Y-%m-%d %H:%M}",
             "status": status,
-            "history": "；".join(f"{t:%Y-%m-%d} {VERIFY_LABELS.get(s, s)}" for t, s, _d in d.checks[:5]),
-            "dups": "\n".join(d.duplicates[:5]), "notes": d.notes,
+            "history": "；".join(
+                f"{t:%Y-%m-%d} {VERIFY_LABELS.get(s, s)}" for t, s, _d in d.checks[:5]
+            ),
+            "dups": "\n".join(d.duplicates[:5]),
+            "notes": d.notes,
         }
         for k, v in values.items():
             self.fields[k].setText(v)
@@ -341,7 +385,11 @@ class AvPage(QWidget):
         if d is None:
             return
         if not Path(d.path).is_file():
-            QMessageBox.warning(self, "打开文件", f"文件不在原位置：\n{d.path}\n\n请运行校验（可能已被移动或删除）。")
+            QMessageBox.warning(
+                self,
+                "打开文件",
+                f"文件不在原位置：\n{d.path}\n\n请运行校验（可能已被移动或删除）。",
+            )
             return
         if not open_file(d.path):
             QMessageBox.warning(self, "打开文件", f"系统没有能打开此文件的程序：\n{d.path}")
@@ -383,14 +431,26 @@ class AvPage(QWidget):
             self.ctx.changed("av")
             self.ctx.say(res.summary())
             if res.failed:
-                QMessageBox.warning(self, "校验结果", res.summary() + "\n\n被修改或缺失的文件见「校验」页，问题已列入问题清单。")
+                QMessageBox.warning(
+                    self,
+                    "校验结果",
+                    res.summary() + "\n\n被修改或缺失的文件见「校验」页，问题已列入问题清单。",
+                )
             self.reload()
 
-        self.ctx.tasks.run(work, on_success=done, label="正在校验音像文件（重新计算 SHA-256）…", parent=self,
-                           writes=True, show_after_ms=0)
+        self.ctx.tasks.run(
+            work,
+            on_success=done,
+            label="正在校验音像文件（重新计算 SHA-256）…",
+            parent=self,
+            writes=True,
+            show_after_ms=0,
+        )
 
     def export(self) -> None:
-        year, ok = QInputDialog.getInt(self, "导出音像记录台账", "年度：", dt.date.today().year, 2000, 2100)
+        year, ok = QInputDialog.getInt(
+            self, "导出音像记录台账", "年度：", dt.date.today().year, 2000, 2100
+        )
         if not ok:
             return
         out = save_file_name(self, "保存台账", f"执法音像记录台账{year}.xlsx", "Excel (*.xlsx)")
@@ -399,8 +459,12 @@ class AvPage(QWidget):
         from brigade_desk.exports.av import export_av
 
         db = self.ctx.db
-        self.ctx.tasks.run(lambda _p: export_av(db, out, year=year),
-                           on_success=lambda p: self.ctx.say(f"已导出：{p}"), label="正在导出…", parent=self)
+        self.ctx.tasks.run(
+            lambda _p: export_av(db, out, year=year),
+            on_success=lambda p: self.ctx.say(f"已导出：{p}"),
+            label="正在导出…",
+            parent=self,
+        )
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
         save_header(self.view, self.ctx.qsettings, "av_index")
@@ -425,4 +489,3 @@ class AvPage(QWidget):
                 QCoreApplication.processEvents()
             win.grab().save(str(out / f"{name}.png"))
         self.tabs.setCurrentIndex(0)
-

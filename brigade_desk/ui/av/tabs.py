@@ -51,18 +51,31 @@ def open_file(path: str) -> bool:
 
 
 class VerifyTab(QWidget):
-    def __init__(self, service: AvService, start_verify: Callable[[list[int] | None], None]) -> None:
+    def __init__(
+        self, service: AvService, start_verify: Callable[[list[int] | None], None]
+    ) -> None:
         super().__init__()
         self.service = service
         self.summary = QLabel()
         self.verify_all = QPushButton("校验全部文件")
         self.verify_all.clicked.connect(lambda: start_verify(None))
         run_cols: list[Column[RunView]] = [
-            Column("开始时间", lambda r: r.started_at, 130), Column("范围", lambda r: r.scope, 90),
-            Column("校验数", lambda r: r.checked, 60, True), Column("完好", lambda r: r.ok, 60, True),
-            Column("被修改", lambda r: r.modified, 60, True), Column("缺失", lambda r: r.missing, 60, True),
+            Column("开始时间", lambda r: r.started_at, 130),
+            Column("范围", lambda r: r.scope, 90),
+            Column("校验数", lambda r: r.checked, 60, True),
+            Column("完好", lambda r: r.ok, 60, True),
+            Column("被修改", lambda r: r.modified, 60, True),
+            Column("缺失", lambda r: r.missing, 60, True),
             Column("已移动", lambda r: r.moved, 60, True),
-            Column("结果", lambda r: "已取消" if r.cancelled else ("有问题" if r.modified or r.missing else "全部完好"), 80),
+            Column(
+                "结果",
+                lambda r: (
+                    "已取消"
+                    if r.cancelled
+                    else ("有问题" if r.modified or r.missing else "全部完好")
+                ),
+                80,
+            ),
         ]
         self.runs: ListTableModel[RunView] = ListTableModel(run_cols, self)
         self.runs.row_color = lambda r: PROBLEM if r.modified or r.missing else None
@@ -74,15 +87,19 @@ class VerifyTab(QWidget):
         apply_widths(self.run_view, run_cols)
         self.run_proxy = rp
         res_cols: list[Column[ResultView]] = [
-            Column("结果", lambda r: VERIFY_LABELS.get(r.status, r.status), 70), Column("文件", lambda r: r.path, 420),
-            Column("现在位置", lambda r: r.new_path, 300), Column("说明", lambda r: r.detail, 300),
+            Column("结果", lambda r: VERIFY_LABELS.get(r.status, r.status), 70),
+            Column("文件", lambda r: r.path, 420),
+            Column("现在位置", lambda r: r.new_path, 300),
+            Column("说明", lambda r: r.detail, 300),
         ]
         self.results: ListTableModel[ResultView] = ListTableModel(res_cols, self)
         self.results.row_color = lambda r: WARNING if r.status == "moved" else PROBLEM
         self.res_proxy = FilterProxy(self)
         self.res_proxy.setSourceModel(self.results)
         self.res_view = make_view(self, "av_results")
-        self.res_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long path keeps its file name
+        self.res_view.setTextElideMode(
+            Qt.TextElideMode.ElideMiddle
+        )  # a long path keeps its file name
         self.res_view.setModel(self.res_proxy)
         apply_widths(self.res_view, res_cols)
         self.res_search = QLineEdit()
@@ -110,7 +127,8 @@ class VerifyTab(QWidget):
         c = self.service.status_counts()
         self.summary.setText(
             f"共 {c['total']} 个文件：完好 {c.get('ok', 0)}，已移动 {c.get('moved', 0)}，"
-            f"被修改 {c.get('modified', 0)}，缺失 {c.get('missing', 0)}，从未校验 {c['unchecked']}")
+            f"被修改 {c.get('modified', 0)}，缺失 {c.get('missing', 0)}，从未校验 {c['unchecked']}"
+        )
         self.runs.set_rows(self.service.runs())
         if self.runs.rows:
             self.run_view.selectRow(0)
@@ -134,9 +152,12 @@ class CasesTab(QWidget):
         self.tasks = tasks
         self._pending: str | None = None  # a case to select once the list is loaded
         case_cols: list[Column[CaseSummary]] = [
-            Column("案件编号", lambda c: c.case_no, 170), Column("音像文件", lambda c: c.records, 60, True),
-            Column("执法活动", lambda c: c.activities, 140), Column("缺少全程记录", lambda c: c.missing, 110),
-            Column("最早", lambda c: c.first, 120), Column("最晚", lambda c: c.last, 120),
+            Column("案件编号", lambda c: c.case_no, 170),
+            Column("音像文件", lambda c: c.records, 60, True),
+            Column("执法活动", lambda c: c.activities, 140),
+            Column("缺少全程记录", lambda c: c.missing, 110),
+            Column("最早", lambda c: c.first, 120),
+            Column("最晚", lambda c: c.last, 120),
         ]
         self.cases: ListTableModel[CaseSummary] = ListTableModel(case_cols, self)
         self.cases.row_color = lambda c: PROBLEM if c.missing else None
@@ -154,9 +175,12 @@ class CasesTab(QWidget):
         self.text_box = QGroupBox("案件文字记录（案件登记）")
         self.text_form = QFormLayout(self.text_box)
         rec_cols: list[Column[AvRow]] = [
-            Column("拍摄时间", lambda r: r.media_start, 125), Column("执法活动", lambda r: r.activity, 70),
-            Column("执法人员", lambda r: r.officers, 110), Column("时长", lambda r: _dur(r.duration_s), 60),
-            Column("校验", lambda r: VERIFY_LABELS.get(r.status, r.status), 60), Column("文件名", lambda r: r.file_name, 300),
+            Column("拍摄时间", lambda r: r.media_start, 125),
+            Column("执法活动", lambda r: r.activity, 70),
+            Column("执法人员", lambda r: r.officers, 110),
+            Column("时长", lambda r: _dur(r.duration_s), 60),
+            Column("校验", lambda r: VERIFY_LABELS.get(r.status, r.status), 60),
+            Column("文件名", lambda r: r.file_name, 300),
         ]
         self.records: ListTableModel[AvRow] = ListTableModel(rec_cols, self)
         self.records.row_color = lambda r: PROBLEM if r.status in ("modified", "missing") else None
@@ -216,11 +240,17 @@ class CasesTab(QWidget):
         if not idx:
             return
         c = self.cases.row_at(self.proxy.mapToSource(idx[0]).row())
-        self.title.setText(f"案件 {c.case_no}" + (f" — 缺少全程音像记录：{c.missing}" if c.missing else ""))
+        self.title.setText(
+            f"案件 {c.case_no}" + (f" — 缺少全程音像记录：{c.missing}" if c.missing else "")
+        )
         while self.text_form.rowCount():
             self.text_form.removeRow(0)
         pairs = self.service.case_text(c.case_no)
-        self.text_box.setTitle("案件文字记录（案件登记）" if pairs else "案件文字记录：案件登记中没有此案件（或尚未启用案件登记）")
+        self.text_box.setTitle(
+            "案件文字记录（案件登记）"
+            if pairs
+            else "案件文字记录：案件登记中没有此案件（或尚未启用案件登记）"
+        )
         for k, v in pairs:
             lab = QLabel(v)
             lab.setWordWrap(True)
@@ -241,9 +271,13 @@ class StorageTab(QWidget):
         self.service = service
         self.on_changed = on_changed
         root_cols: list[Column[RootView]] = [
-            Column("名称", lambda r: r.name, 200), Column("类型", lambda r: "归档" if r.is_archive else "来源", 50),
-            Column("路径", lambda r: r.path, 420), Column("记录数", lambda r: r.records, 70, True),
-            Column("可访问", lambda r: "是" if r.reachable else "否（盘符变了或磁盘未连接？）", 160),
+            Column("名称", lambda r: r.name, 200),
+            Column("类型", lambda r: "归档" if r.is_archive else "来源", 50),
+            Column("路径", lambda r: r.path, 420),
+            Column("记录数", lambda r: r.records, 70, True),
+            Column(
+                "可访问", lambda r: "是" if r.reachable else "否（盘符变了或磁盘未连接？）", 160
+            ),
         ]
         self.roots: ListTableModel[RootView] = ListTableModel(root_cols, self)
         self.roots.row_color = lambda r: None if r.reachable else WARNING
@@ -254,8 +288,10 @@ class StorageTab(QWidget):
         relocate = QPushButton("修改路径…")
         relocate.clicked.connect(self.relocate)
         pat_cols: list[Column[PatternView]] = [
-            Column("顺序", lambda p: p.priority, 50, True), Column("启用", lambda p: p.enabled, 40),
-            Column("名称", lambda p: p.name, 160), Column("正则表达式", lambda p: p.regex, 480),
+            Column("顺序", lambda p: p.priority, 50, True),
+            Column("启用", lambda p: p.enabled, 40),
+            Column("名称", lambda p: p.name, 160),
+            Column("正则表达式", lambda p: p.regex, 480),
             Column("说明", lambda p: p.notes, 300),
         ]
         self.pats: ListTableModel[PatternView] = ListTableModel(pat_cols, self)
@@ -270,12 +306,19 @@ class StorageTab(QWidget):
         rm.clicked.connect(self.delete_pattern)
         lay = QVBoxLayout(self)
         rb = QHBoxLayout()
-        rb.addWidget(QLabel("存储位置（记录保存相对于存储位置的路径；归档盘换了盘符时在此改路径即可）"), 1)
+        rb.addWidget(
+            QLabel("存储位置（记录保存相对于存储位置的路径；归档盘换了盘符时在此改路径即可）"), 1
+        )
         rb.addWidget(relocate)
         lay.addLayout(rb)
         lay.addWidget(self.root_view, 1)
         pb = QHBoxLayout()
-        pb.addWidget(QLabel("文件名规则（入库时按顺序尝试，第一条匹配的生效；不匹配的文件仍会入库，时间取文件时间）"), 1)
+        pb.addWidget(
+            QLabel(
+                "文件名规则（入库时按顺序尝试，第一条匹配的生效；不匹配的文件仍会入库，时间取文件时间）"
+            ),
+            1,
+        )
         for b in (add, edit, rm):
             pb.addWidget(b)
         lay.addLayout(pb)
@@ -314,7 +357,11 @@ class StorageTab(QWidget):
         if p is None:
             return
         assert isinstance(p, PatternView)
-        if QMessageBox.question(self, "删除规则", f"删除文件名规则「{p.name}」？已入库的记录不受影响。") \
-                == QMessageBox.StandardButton.Yes:
+        if (
+            QMessageBox.question(
+                self, "删除规则", f"删除文件名规则「{p.name}」？已入库的记录不受影响。"
+            )
+            == QMessageBox.StandardButton.Yes
+        ):
             self.service.delete_pattern(p.id)
             self.reload()

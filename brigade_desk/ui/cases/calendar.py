@@ -38,9 +38,13 @@ class CalendarTab(QWidget):
         self.state = QLabel()
         self.state.setWordWrap(True)
         self.source = QLineEdit()
-        self.source.setPlaceholderText("如：国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕x号）")
+        self.source.setPlaceholderText(
+            "如：国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕x号）"
+        )
         self.holidays = text_box()
-        self.holidays.setPlaceholderText("每行一段，例如：\n2027-01-01~2027-01-03 元旦\n2027-02-06~2027-02-12 春节")
+        self.holidays.setPlaceholderText(
+            "每行一段，例如：\n2027-01-01~2027-01-03 元旦\n2027-02-06~2027-02-12 春节"
+        )
         self.workdays = text_box()
         self.workdays.setPlaceholderText("调休上班的周末，每行一天，例如：\n2027-02-14 春节调休")
         self.save_btn = QPushButton("保存该年安排")
@@ -56,9 +60,11 @@ class CalendarTab(QWidget):
         btns.addWidget(self.del_btn)
         btns.addWidget(self.save_btn)
         lay = QVBoxLayout(self)
-        intro = QLabel("备案（5 个工作日）、公示（20 个工作日）等期限按国务院节假日安排（含调休）计算。"
-                       "日历库已收录的年份无需录入；尚未收录的年份请在国务院公布安排后在此录入，"
-                       "录入前涉及该年的期限只能按普通周末估算，问题清单会注明。")
+        intro = QLabel(
+            "备案（5 个工作日）、公示（20 个工作日）等期限按国务院节假日安排（含调休）计算。"
+            "日历库已收录的年份无需录入；尚未收录的年份请在国务院公布安排后在此录入，"
+            "录入前涉及该年的期限只能按普通周末估算，问题清单会注明。"
+        )
         intro.setWordWrap(True)
         lay.addWidget(intro)
         lay.addWidget(self.state)
@@ -81,17 +87,29 @@ class CalendarTab(QWidget):
         self.workdays.clear()
         self.del_btn.setEnabled(sched is not None)
         if sched is not None:
-            self.holidays.setPlainText("\n".join(f"{d:%Y-%m-%d} {n}".strip() for d, n in sorted(sched.holidays.items())))
-            self.workdays.setPlainText("\n".join(f"{d:%Y-%m-%d} {n}".strip() for d, n in sorted(sched.workdays.items())))
-            self.state.setText(f"<b>{y} 年：使用已录入的安排</b>（放假 {len(sched.holidays)} 天，调休上班 {len(sched.workdays)} 天）")
+            self.holidays.setPlainText(
+                "\n".join(f"{d:%Y-%m-%d} {n}".strip() for d, n in sorted(sched.holidays.items()))
+            )
+            self.workdays.setPlainText(
+                "\n".join(f"{d:%Y-%m-%d} {n}".strip() for d, n in sorted(sched.workdays.items()))
+            )
+            self.state.setText(
+                f"<b>{y} 年：使用已录入的安排</b>（放假 {len(sched.holidays)} 天，调休上班 {len(sched.workdays)} 天）"
+            )
         elif library_knows(y):
-            self.state.setText(f"<b>{y} 年：日历库已收录国务院安排</b>，无需录入（录入后以录入为准）。")
+            self.state.setText(
+                f"<b>{y} 年：日历库已收录国务院安排</b>，无需录入（录入后以录入为准）。"
+            )
         else:
-            self.state.setText(f"<b style='color:#c01c28'>{y} 年：尚未录入</b>，涉及该年的期限暂按普通周末估算。")
+            self.state.setText(
+                f"<b style='color:#c01c28'>{y} 年：尚未录入</b>，涉及该年的期限暂按普通周末估算。"
+            )
 
     def save(self) -> None:
         try:
-            data = parse_schedule_text(self.year.value(), self.holidays.toPlainText(), self.workdays.toPlainText())
+            data = parse_schedule_text(
+                self.year.value(), self.holidays.toPlainText(), self.workdays.toPlainText()
+            )
             data.source = self.source.text()
             with self.ctx.db.begin() as s:
                 save_schedule(s, data)

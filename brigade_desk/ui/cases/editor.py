@@ -47,7 +47,9 @@ from brigade_desk.ui.widgets.forms import (
 class CaseDialog(QDialog):
     """Add or edit a case; saves through the service and names every wrong field."""
 
-    def __init__(self, service: CaseService, case: CaseView | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: CaseService, case: CaseView | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.case_id = case.id if case else None
@@ -73,7 +75,9 @@ class CaseDialog(QDialog):
         self.procedure.setCurrentText(c.procedure)
         self.fine = QLineEdit("" if c.fine_amount is None else f"{c.fine_amount:f}")
         self.fine.setPlaceholderText("元")
-        self.confiscation = QLineEdit("" if c.confiscation_amount is None else f"{c.confiscation_amount:f}")
+        self.confiscation = QLineEdit(
+            "" if c.confiscation_amount is None else f"{c.confiscation_amount:f}"
+        )
         self.confiscation.setPlaceholderText("元")
         self.major = QCheckBox("重大案件（须法制审核、集体讨论并备案）")
         self.major.setChecked(c.is_major)
@@ -84,7 +88,9 @@ class CaseDialog(QDialog):
         self.officers = QListWidget()
         self.officers.setMinimumHeight(120)
         chosen = set(c.officer_ids)
-        for o in sorted(service.officer_choices(), key=lambda o: o.id not in chosen):  # chosen first
+        for o in sorted(
+            service.officer_choices(), key=lambda o: o.id not in chosen
+        ):  # chosen first
             it = QListWidgetItem(o.name)
             it.setData(Qt.ItemDataRole.UserRole, o.id)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -135,7 +141,9 @@ class CaseDialog(QDialog):
         right.addWidget(dates)
         right.addWidget(og, 1)
         right.addWidget(ag)
-        left_col = QVBoxLayout()  # the fields packed at the top, not spread over the dialog's height
+        left_col = (
+            QVBoxLayout()
+        )  # the fields packed at the top, not spread over the dialog's height
         left_col.addLayout(left)
         left_col.addStretch(1)
         top = QHBoxLayout()
@@ -146,10 +154,18 @@ class CaseDialog(QDialog):
         dialog_layout(self, top, self.errors, buttons)
         self._show_deadlines()
         self.widgets: dict[str, QWidget] = {
-            "case_no": self.case_no, "cause": self.cause, "party": self.party, "party_type": self.party_type,
-            "domain": self.domain, "category": self.category, "procedure": self.procedure,
-            "fine_amount": self.fine, "confiscation_amount": self.confiscation, "notes": self.notes,
-            "officer_ids": self.officers, **{k: f.edit for k, f in self.dates.items()},
+            "case_no": self.case_no,
+            "cause": self.cause,
+            "party": self.party,
+            "party_type": self.party_type,
+            "domain": self.domain,
+            "category": self.category,
+            "procedure": self.procedure,
+            "fine_amount": self.fine,
+            "confiscation_amount": self.confiscation,
+            "notes": self.notes,
+            "officer_ids": self.officers,
+            **{k: f.edit for k, f in self.dates.items()},
         }
 
     def _show_deadlines(self) -> None:
@@ -169,11 +185,16 @@ class CaseDialog(QDialog):
                 if self.major.isChecked():
                     f = dl.filing(decided)
                     parts.append(f"备案期限 {f.due:%Y-%m-%d}（{f.describe()}）{f.caveat()}")
-                if self.category.currentText() in (settings.get(s, cs.PUBLICATION_CATEGORIES) or []):
+                if self.category.currentText() in (
+                    settings.get(s, cs.PUBLICATION_CATEGORIES) or []
+                ):
                     p = dl.publication(decided)
                     parts.append(f"公示期限 {p.due:%Y-%m-%d}（{p.describe()}）{p.caveat()}")
-            elif (filed is not None and self.procedure.currentText() == Procedure.ORDINARY
-                  and self.category.currentText() == CaseCategory.PENALTY):
+            elif (
+                filed is not None
+                and self.procedure.currentText() == Procedure.ORDINARY
+                and self.category.currentText() == CaseCategory.PENALTY
+            ):
                 d = dl.decision(filed)
                 parts.append(f"应于 {d.due:%Y-%m-%d} 前作出决定（{d.describe()}）")
         self.deadlines.setText("；".join(parts))
@@ -195,10 +216,17 @@ class CaseDialog(QDialog):
 
     def collect(self) -> CaseInput:
         errs: dict[str, str] = {}
-        d = CaseInput(case_no=self.case_no.text(), cause=self.cause.text(), party=self.party.text(),
-                      party_type=self.party_type.currentText(), domain=self.domain.currentText().strip(),
-                      category=self.category.currentText(), procedure=self.procedure.currentText(),
-                      is_major=self.major.isChecked(), notes=self.notes.toPlainText().strip())
+        d = CaseInput(
+            case_no=self.case_no.text(),
+            cause=self.cause.text(),
+            party=self.party.text(),
+            party_type=self.party_type.currentText(),
+            domain=self.domain.currentText().strip(),
+            category=self.category.currentText(),
+            procedure=self.procedure.currentText(),
+            is_major=self.major.isChecked(),
+            notes=self.notes.toPlainText().strip(),
+        )
         for k, f in self.dates.items():
             try:
                 setattr(d, k, f.date())
@@ -207,8 +235,11 @@ class CaseDialog(QDialog):
         d.fine_amount = self._amount(self.fine, "fine_amount", errs)
         d.confiscation_amount = self._amount(self.confiscation, "confiscation_amount", errs)
         d.activities = [a for a, cb in self.acts.items() if cb.isChecked()]
-        d.officer_ids = [self.officers.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.officers.count())
-                         if self.officers.item(i).checkState() == Qt.CheckState.Checked]
+        d.officer_ids = [
+            self.officers.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.officers.count())
+            if self.officers.item(i).checkState() == Qt.CheckState.Checked
+        ]
         if errs:
             raise ValidationError(errs)
         return d

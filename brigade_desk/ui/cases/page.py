@@ -60,10 +60,13 @@ class CasesPage(QWidget):
         self.tabs.setCurrentWidget(self.review)
         self.on_shown()
         self.window().grab().save(str(out / "cases_review.png"))
-        entry = next((e for e in self.review.model.rows if e.grade == "不合格"), None) or \
-            (self.review.model.rows[0] if self.review.model.rows else None)
+        entry = next((e for e in self.review.model.rows if e.grade == "不合格"), None) or (
+            self.review.model.rows[0] if self.review.model.rows else None
+        )
         if entry is not None:
-            dlg = ScoreDialog(self.review.service, entry.case_no, self.review.year.value(), entry.cause, self)
+            dlg = ScoreDialog(
+                self.review.service, entry.case_no, self.review.year.value(), entry.cause, self
+            )
             dlg.resize(1150, 820)
             dlg.show()
             dlg.grab().save(str(out / "cases_score.png"))

@@ -47,7 +47,12 @@ COLUMNS: list[tuple[str, str, Any, int]] = [
     ("立案", "filed_on", lambda c: c.filed_on, 85),
     ("决定", "decided_on", lambda c: c.decided_on, 85),
     ("结案", "closed_on", lambda c: c.closed_on, 85),
-    ("罚款(元)", "fine_amount", lambda c: f"{c.fine_amount:,.2f}" if c.fine_amount is not None else "", 85),
+    (
+        "罚款(元)",
+        "fine_amount",
+        lambda c: f"{c.fine_amount:,.2f}" if c.fine_amount is not None else "",
+        85,
+    ),
     ("重大", "is_major", lambda c: c.is_major, 40),
     ("承办人员", "", lambda c: c.officer_names, 120),
     ("执法活动", "", lambda c: "、".join(c.activities), 120),
@@ -85,8 +90,11 @@ class CaseTableModel(WindowedTableModel):
     def set_problems(self, problems: dict[int, list[str]], severe: set[int]) -> None:
         self.problems, self.severe = problems, severe
         if self.total:
-            self.dataChanged.emit(self.index(0, 0), self.index(self.total - 1, len(self.columns) - 1),
-                                  [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole])
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(self.total - 1, len(self.columns) - 1),
+                [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole],
+            )
 
     def role_data(self, c: CaseView, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.BackgroundRole and c.id in self.problems:
@@ -124,7 +132,10 @@ class RegisterTab(QWidget):
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         m = QMenu(more)
         m.addAction("从省平台导出的 Excel 导入案件…", self.import_cases)
-        m.addAction("下载案件导入模板…", lambda: self.ctx.window.save_template() if self.ctx.window else None)
+        m.addAction(
+            "下载案件导入模板…",
+            lambda: self.ctx.window.save_template() if self.ctx.window else None,
+        )
         m.addAction("导出案件台账（Excel）…", self.export_register)
         m.addAction("所选案件的修改记录…", self.show_history)
         m.addAction("打印当前列表…（Ctrl+P）", self.print_list)
@@ -132,7 +143,12 @@ class RegisterTab(QWidget):
         QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_list)
         bar = QHBoxLayout()  # two rows, so the page fits a 1366-pixel laptop screen
         bar.addWidget(self.search, 2)
-        for label, w in (("立案年度", self.year), ("类别", self.category), ("门类", self.domain), ("程序", self.procedure)):
+        for label, w in (
+            ("立案年度", self.year),
+            ("类别", self.category),
+            ("门类", self.domain),
+            ("程序", self.procedure),
+        ):
             bar.addWidget(QLabel(label))
             bar.addWidget(w)
         bar2 = QHBoxLayout()
@@ -189,7 +205,9 @@ class RegisterTab(QWidget):
             probs: dict[int, list[str]] = defaultdict(list)
             severe: set[int] = set()
             for f in findings:
-                if f.entity == "case" and f.entity_id is not None:  # the case rules and the AV full-process rule
+                if (
+                    f.entity == "case" and f.entity_id is not None
+                ):  # the case rules and the AV full-process rule
                     probs[f.entity_id].append(f"{labels.get(f.rule, f.rule)}：{f.detail}")
                     if f.rule != "case_officers_insufficient":
                         severe.add(f.entity_id)
@@ -220,8 +238,11 @@ class RegisterTab(QWidget):
             self.ctx.tasks.unhandled_error.emit(exc)
 
         def start() -> None:
-            self.ctx.tasks.run(lambda _p: summarize(svc_findings.findings(db, today)), on_success=done,
-                               on_failure=failed)
+            self.ctx.tasks.run(
+                lambda _p: summarize(svc_findings.findings(db, today)),
+                on_success=done,
+                on_failure=failed,
+            )
 
         self.ctx.tasks.after_paint(self.view.viewport(), start)
 
@@ -231,17 +252,27 @@ class RegisterTab(QWidget):
 
         def val(c: QComboBox) -> str:
             return "" if c.currentText() == ALL else c.currentText()
+
         only = frozenset(self.model.problems) if self.problems_only.isChecked() else None
         self.model.filter = CaseFilter(
-            text=self.search.text(), category=val(self.category), domain=val(self.domain),
-            procedure=val(self.procedure), year=int(val(self.year)) if val(self.year) else None,
-            major_only=self.major.isChecked(), open_only=self.open_only.isChecked(), only_ids=only)
+            text=self.search.text(),
+            category=val(self.category),
+            domain=val(self.domain),
+            procedure=val(self.procedure),
+            year=int(val(self.year)) if val(self.year) else None,
+            major_only=self.major.isChecked(),
+            open_only=self.open_only.isChecked(),
+            only_ids=only,
+        )
         self.model.reload()
         self._show_count()
 
     def _show_count(self) -> None:
-        probs = "正在检查案件问题…" if self._checking else \
-            f"有问题的 {len(self.model.problems)} 件（红色：期限或程序问题，黄色：持证人员不足）"
+        probs = (
+            "正在检查案件问题…"
+            if self._checking
+            else f"有问题的 {len(self.model.problems)} 件（红色：期限或程序问题，黄色：持证人员不足）"
+        )
         self.count.setText(f"显示 {self.model.total} 件 / 共 {self._total} 件；{probs}")
 
     def show_history(self) -> None:
@@ -291,21 +322,42 @@ class RegisterTab(QWidget):
         c = self.current()
         if c is None:
             return
-        if QMessageBox.question(self, "删除案件", f"确定删除案件 {c.case_no}？其评查记录也会一并删除。\n"
-                                "（删除后可用“编辑 → 撤销删除”恢复）") != QMessageBox.StandardButton.Yes:
+        if (
+            QMessageBox.question(
+                self,
+                "删除案件",
+                f"确定删除案件 {c.case_no}？其评查记录也会一并删除。\n"
+                "（删除后可用“编辑 → 撤销删除”恢复）",
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
             return
         self.ctx.delete(f"案件 {c.case_no}", "cases", lambda: self.service.delete(c.id))
 
     def print_list(self) -> None:
         from brigade_desk.ui.widgets.printing import print_table
 
-        parts = [f"{label}：{c.currentText()}" for label, c in (("立案年度", self.year), ("类别", self.category),
-                                                                 ("门类", self.domain), ("程序", self.procedure))
-                 if c.currentText() != ALL]
-        parts += [cb.text() for cb in (self.major, self.open_only, self.problems_only) if cb.isChecked()]
+        parts = [
+            f"{label}：{c.currentText()}"
+            for label, c in (
+                ("立案年度", self.year),
+                ("类别", self.category),
+                ("门类", self.domain),
+                ("程序", self.procedure),
+            )
+            if c.currentText() != ALL
+        ]
+        parts += [
+            cb.text() for cb in (self.major, self.open_only, self.problems_only) if cb.isChecked()
+        ]
         if self.search.text().strip():
             parts.append(f"搜索“{self.search.text().strip()}”")
-        print_table(self.view, "案件登记台账", f"共 {self.model.total} 件；" + ("，".join(parts) or "全部案件"), self)
+        print_table(
+            self.view,
+            "案件登记台账",
+            f"共 {self.model.total} 件；" + ("，".join(parts) or "全部案件"),
+            self,
+        )
 
     def import_cases(self) -> None:
         from brigade_desk.ui.import_dialog import ImportDialog
@@ -321,11 +373,14 @@ class RegisterTab(QWidget):
         if not years:
             QMessageBox.information(self, "导出案件台账", "还没有案件")
             return
-        year, ok = QInputDialog.getItem(self, "导出案件台账", "立案年度：", [str(y) for y in years], 0, False)
+        year, ok = QInputDialog.getItem(
+            self, "导出案件台账", "立案年度：", [str(y) for y in years], 0, False
+        )
         if not ok:
             return
-        path = save_file_name(self, "导出案件台账", f"{year}年度行政执法案件台账.xlsx",
-                                              "Excel (*.xlsx)")
+        path = save_file_name(
+            self, "导出案件台账", f"{year}年度行政执法案件台账.xlsx", "Excel (*.xlsx)"
+        )
         if not path:
             return
         db = self.ctx.db
@@ -335,7 +390,12 @@ class RegisterTab(QWidget):
 
             return export_cases(db, int(year), path)
 
-        self.ctx.tasks.run(work, on_success=lambda p: self.ctx.say(f"已导出：{p}"), label="正在导出案件台账…", parent=self)
+        self.ctx.tasks.run(
+            work,
+            on_success=lambda p: self.ctx.say(f"已导出：{p}"),
+            label="正在导出案件台账…",
+            parent=self,
+        )
 
     def save_state(self) -> None:
         save_header(self.view, self.ctx.qsettings, "cases")

@@ -68,18 +68,33 @@ class RectificationDialog(QDialog):
         self.evidence = QLineEdit(data.evidence)
         self.evidence.setPlaceholderText("整改报告、补正材料等")
         form = QFormLayout()
-        for label, w in (("评查项目编号", self.item_code), ("整改问题*", self.problem), ("责任人*", self.assignee),
-                         ("整改期限", self.due_on), ("完成日期", self.done_on), ("整改材料", self.evidence)):
+        for label, w in (
+            ("评查项目编号", self.item_code),
+            ("整改问题*", self.problem),
+            ("责任人*", self.assignee),
+            ("整改期限", self.due_on),
+            ("完成日期", self.done_on),
+            ("整改材料", self.evidence),
+        ):
             form.addRow(label, w)
         self.errors = error_label()
         dialog_layout(self, form, self.errors, dialog_buttons(self, self.accept))
-        self.widgets = {"problem": self.problem, "assignee": self.assignee, "evidence": self.evidence,
-                        "due_on": self.due_on.edit, "done_on": self.done_on.edit}
+        self.widgets = {
+            "problem": self.problem,
+            "assignee": self.assignee,
+            "evidence": self.evidence,
+            "due_on": self.due_on.edit,
+            "done_on": self.done_on.edit,
+        }
 
     def data(self) -> RectificationInput:
         errs = {}
-        out = RectificationInput(item_code=self.item_code.text(), problem=self.problem.text(),
-                                 assignee=self.assignee.text(), evidence=self.evidence.text())
+        out = RectificationInput(
+            item_code=self.item_code.text(),
+            problem=self.problem.text(),
+            assignee=self.assignee.text(),
+            evidence=self.evidence.text(),
+        )
         for key, f in (("due_on", self.due_on), ("done_on", self.done_on)):
             try:
                 setattr(out, key, f.date())
@@ -132,7 +147,11 @@ class ReviewTab(QWidget):
         pm.addAction("评查表模板（查看/修改）…", self.edit_template)
         printing.setMenu(pm)
         bar = QHBoxLayout()
-        for label, w in (("评查年度", self.year), ("每类至少", self.per_cat), ("随机种子", self.seed)):
+        for label, w in (
+            ("评查年度", self.year),
+            ("每类至少", self.per_cat),
+            ("随机种子", self.seed),
+        ):
             bar.addWidget(QLabel(label))
             bar.addWidget(w)
         bar.addWidget(self.redraw)
@@ -143,14 +162,19 @@ class ReviewTab(QWidget):
         self.info = QLabel()
         self.info.setWordWrap(True)
         cols: list[Column[SampleEntry]] = [
-            Column("案号", lambda e: e.case_no, 170), Column("类别", lambda e: e.category, 70),
-            Column("当事人", lambda e: e.party, 140), Column("案由", lambda e: e.cause, 240),
+            Column("案号", lambda e: e.case_no, 170),
+            Column("类别", lambda e: e.category, 70),
+            Column("当事人", lambda e: e.party, 140),
+            Column("案由", lambda e: e.cause, 240),
             Column("抽取方式", lambda e: "人工添加" if e.manual else "随机抽取", 70),
             Column("得分", lambda e: float(e.score) if e.score is not None else None, 50, True),
-            Column("评查等级", lambda e: e.grade or "未评查", 70), Column("添加理由", lambda e: e.reason, 120),
+            Column("评查等级", lambda e: e.grade or "未评查", 70),
+            Column("添加理由", lambda e: e.reason, 120),
         ]
         self.model: ListTableModel[SampleEntry] = ListTableModel(cols, self)
-        self.model.row_color = lambda e: PROBLEM if e.grade == "不合格" else (None if e.grade else WARNING)
+        self.model.row_color = lambda e: (
+            PROBLEM if e.grade == "不合格" else (None if e.grade else WARNING)
+        )
         self.proxy = FilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.view = make_view(self, "sample")
@@ -158,13 +182,19 @@ class ReviewTab(QWidget):
         apply_widths(self.view, cols)
         self.view.doubleClicked.connect(lambda _i: self.score())
         rcols: list[Column[RectificationView]] = [
-            Column("案号", lambda x: x.case_no, 170), Column("项目", lambda x: x.item_code, 45),
-            Column("整改问题", lambda x: x.problem, 240), Column("责任人", lambda x: x.assignee, 90),
-            Column("期限", lambda x: x.due_on, 90), Column("完成日期", lambda x: x.done_on, 90),
-            Column("状态", lambda x: _state(x), 60), Column("整改材料", lambda x: x.evidence, 160),
+            Column("案号", lambda x: x.case_no, 170),
+            Column("项目", lambda x: x.item_code, 45),
+            Column("整改问题", lambda x: x.problem, 240),
+            Column("责任人", lambda x: x.assignee, 90),
+            Column("期限", lambda x: x.due_on, 90),
+            Column("完成日期", lambda x: x.done_on, 90),
+            Column("状态", lambda x: _state(x), 60),
+            Column("整改材料", lambda x: x.evidence, 160),
         ]
         self.rmodel: ListTableModel[RectificationView] = ListTableModel(rcols, self)
-        self.rmodel.row_color = lambda x: PROBLEM if _state(x) == "逾期" else (WARNING if not x.done_on else None)
+        self.rmodel.row_color = lambda x: (
+            PROBLEM if _state(x) == "逾期" else (WARNING if not x.done_on else None)
+        )
         self.rproxy = FilterProxy(self)
         self.rproxy.setSourceModel(self.rmodel)
         self.rview = make_view(self, "rectifications")
@@ -214,14 +244,20 @@ class ReviewTab(QWidget):
         self.model.set_rows(v.entries if v else [])
         self.rmodel.set_rows(self.service.rectifications(year))
         if v is None:
-            self.info.setText(f"{year} 年尚未抽取评查样本。按每类至少 {self.per_cat.value()} 件（不足全部）随机抽取，"
-                              "随机种子会被记录，同一种子对同样的案卷总是抽出同样的案卷。")
+            self.info.setText(
+                f"{year} 年尚未抽取评查样本。按每类至少 {self.per_cat.value()} 件（不足全部）随机抽取，"
+                "随机种子会被记录，同一种子对同样的案卷总是抽出同样的案卷。"
+            )
             return
         done = sum(1 for e in v.entries if e.grade)
         failed = sum(1 for e in v.entries if e.grade == "不合格")
-        cats = "；".join(f"{c} {len(nos)}/{v.population.get(c, 0)}" for c, nos in v.by_category().items())
-        self.info.setText(f"{year} 年样本：{v.drawn_on:%Y-%m-%d} 抽取，随机种子 {v.seed}，每类至少 {v.per_category} 件。"
-                          f"抽取/总数：{cats}。已评查 {done}/{len(v.entries)} 件，不合格 {failed} 件。")
+        cats = "；".join(
+            f"{c} {len(nos)}/{v.population.get(c, 0)}" for c, nos in v.by_category().items()
+        )
+        self.info.setText(
+            f"{year} 年样本：{v.drawn_on:%Y-%m-%d} 抽取，随机种子 {v.seed}，每类至少 {v.per_category} 件。"
+            f"抽取/总数：{cats}。已评查 {done}/{len(v.entries)} 件，不合格 {failed} 件。"
+        )
 
     def current(self) -> SampleEntry | None:
         idx = self.view.currentIndex()
@@ -242,12 +278,18 @@ class ReviewTab(QWidget):
         svc = self.service
         old = svc.sample(year) if redraw else None
         scored = sum(1 for e in old.entries if e.review_id is not None) if old else 0
-        if scored and QMessageBox.question(
-                self, "重新抽取样本",
+        if (
+            scored
+            and QMessageBox.question(
+                self,
+                "重新抽取样本",
                 f"{year} 年度的样本中已有 {scored} 件评查完毕。重新抽取后，不在新样本中的案卷显示为“未在样本中”"
                 "（评查记录保留），新抽到的案卷需要重新评查。\n确定重新抽取？",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+                QMessageBox.StandardButton.No,
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
             return
 
         def work(_p: object) -> SampleView:
@@ -264,7 +306,9 @@ class ReviewTab(QWidget):
         no, ok = QInputDialog.getText(self, "人工添加案卷", "案号：")
         if not ok or not no.strip():
             return
-        reason, ok = QInputDialog.getText(self, "人工添加案卷", "添加理由（如：群众投诉、上级交办）：")
+        reason, ok = QInputDialog.getText(
+            self, "人工添加案卷", "添加理由（如：群众投诉、上级交办）："
+        )
         if not ok:
             return
         try:
@@ -279,7 +323,9 @@ class ReviewTab(QWidget):
         if e is None:
             QMessageBox.information(self, "评查打分", "请先在样本中选择一份案卷")
             return
-        dlg = ScoreDialog(self.service, e.case_no, self.year.value(), f"{e.category}　{e.party}　{e.cause}", self)
+        dlg = ScoreDialog(
+            self.service, e.case_no, self.year.value(), f"{e.category}　{e.party}　{e.cause}", self
+        )
         if dlg.exec():
             self.ctx.changed("cases")
             self.reload()
@@ -291,7 +337,9 @@ class ReviewTab(QWidget):
             return
         with self.ctx.db.Session() as s:
             days = int(settings.get(s, cs.RECTIFY_DAYS))
-        dlg = RectificationDialog(RectificationInput(due_on=dt.date.today() + dt.timedelta(days=days)), self)
+        dlg = RectificationDialog(
+            RectificationInput(due_on=dt.date.today() + dt.timedelta(days=days)), self
+        )
         while dlg.exec():
             try:
                 self.service.add_rectification(e.review_id, dlg.data())
@@ -343,7 +391,9 @@ class ReviewTab(QWidget):
             QMessageBox.information(self, "评查表", "请先选择一份案卷")
             return
         safe = e.case_no.replace("/", "-").replace("\\", "-")
-        path = self._save_path("保存评查表", f"案卷评查表-{safe}{'-空白' if blank else ''}.pdf", "PDF (*.pdf)")
+        path = self._save_path(
+            "保存评查表", f"案卷评查表-{safe}{'-空白' if blank else ''}.pdf", "PDF (*.pdf)"
+        )
         if not path:
             return
         db, year, no = self.ctx.db, self.year.value(), e.case_no
@@ -353,11 +403,20 @@ class ReviewTab(QWidget):
 
             return checklist_pdf(db, no, path, blank=blank, year=None if blank else year)
 
-        self.ctx.tasks.run(work, on_success=lambda p: self.ctx.say(f"已生成评查表：{p}"), label="正在生成评查表…", parent=self)
+        self.ctx.tasks.run(
+            work,
+            on_success=lambda p: self.ctx.say(f"已生成评查表：{p}"),
+            label="正在生成评查表…",
+            parent=self,
+        )
 
     def print_all(self, blank: bool) -> None:
         year = self.year.value()
-        path = self._save_path("保存评查表", f"{year}年度案卷评查表{'（空白）' if blank else '（已填写）'}.pdf", "PDF (*.pdf)")
+        path = self._save_path(
+            "保存评查表",
+            f"{year}年度案卷评查表{'（空白）' if blank else '（已填写）'}.pdf",
+            "PDF (*.pdf)",
+        )
         if not path:
             return
         db = self.ctx.db
@@ -367,7 +426,12 @@ class ReviewTab(QWidget):
 
             return sample_checklists_pdf(db, year, path, blank=blank)
 
-        self.ctx.tasks.run(work, on_success=lambda p: self.ctx.say(f"已生成评查表：{p}"), label="正在生成评查表…", parent=self)
+        self.ctx.tasks.run(
+            work,
+            on_success=lambda p: self.ctx.say(f"已生成评查表：{p}"),
+            label="正在生成评查表…",
+            parent=self,
+        )
 
     def print_report(self) -> None:
         year = self.year.value()
@@ -381,7 +445,12 @@ class ReviewTab(QWidget):
 
             return report_pdf(db, year, path)
 
-        self.ctx.tasks.run(work, on_success=lambda p: self.ctx.say(f"已生成通报：{p}"), label="正在生成通报…", parent=self)
+        self.ctx.tasks.run(
+            work,
+            on_success=lambda p: self.ctx.say(f"已生成通报：{p}"),
+            label="正在生成通报…",
+            parent=self,
+        )
 
     def export_xlsx(self) -> None:
         year = self.year.value()
@@ -395,8 +464,9 @@ class ReviewTab(QWidget):
 
             return export_reviews(db, year, path)
 
-        self.ctx.tasks.run(work, on_success=lambda p: self.ctx.say(f"已导出：{p}"), label="正在导出…", parent=self)
-
+        self.ctx.tasks.run(
+            work, on_success=lambda p: self.ctx.say(f"已导出：{p}"), label="正在导出…", parent=self
+        )
 
     def edit_template(self) -> None:
         from brigade_desk.ui.cases.template import TemplateDialog

@@ -41,7 +41,14 @@ GRADE_COLOR = {"优秀": "#1b7f3b", "合格": "#1a5fb4", "不合格": "#c01c28"}
 
 
 class ScoreDialog(QDialog):
-    def __init__(self, service: ReviewService, case_no: str, year: int, title: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        service: ReviewService,
+        case_no: str,
+        year: int,
+        title: str,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.case_no = case_no
@@ -53,9 +60,13 @@ class ScoreDialog(QDialog):
         with service.db.Session() as s:
             self.excellent = Decimal(str(settings.get(s, cs.GRADE_EXCELLENT)))
             self.passing = Decimal(str(settings.get(s, cs.GRADE_PASS)))
-        head = QLabel(f"<b>{case_no}</b>　{title}<br/>评查表：{self.template.label}　评查年度：{year}")
+        head = QLabel(
+            f"<b>{case_no}</b>　{title}<br/>评查表：{self.template.label}　评查年度：{year}"
+        )
         self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["编号", "评查内容", "扣分标准", "分值", "得分", "扣分说明"])
+        self.table.setHorizontalHeaderLabels(
+            ["编号", "评查内容", "扣分标准", "分值", "得分", "扣分说明"]
+        )
         self.table.verticalHeader().hide()
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -117,7 +128,12 @@ class ScoreDialog(QDialog):
     def _item_row(self, it: Item, existing: ReviewView | None) -> None:
         r = self.table.rowCount()
         self.table.insertRow(r)
-        for col, text in ((0, it.code), (1, it.title), (2, "；".join(it.deductions)), (3, f"{it.points:g}")):
+        for col, text in (
+            (0, it.code),
+            (1, it.title),
+            (2, "；".join(it.deductions)),
+            (3, f"{it.points:g}"),
+        ):
             cell = QTableWidgetItem(text)
             cell.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             cell.setToolTip(text)
@@ -137,22 +153,32 @@ class ScoreDialog(QDialog):
         self.remarks[it.code] = remark
 
     def score_input(self) -> ScoreInput:
-        items = {code: ItemScore(Decimal(str(spin.value())), self.remarks[code].text()) for code, spin in self.spins.items()}
+        items = {
+            code: ItemScore(Decimal(str(spin.value())), self.remarks[code].text())
+            for code, spin in self.spins.items()
+        }
         vetoes = {code: note.text() for code, (cb, note) in self.vetoes.items() if cb.isChecked()}
         try:
             when = self.reviewed_on.date()
         except ValueError as exc:
             raise ValidationError({"reviewed_on": f"评查日期：{exc}"}) from None
-        return ScoreInput(items=items, vetoes=vetoes, reviewer=self.reviewer.text(), reviewed_on=when,
-                          remarks=self.overall.toPlainText().strip())
+        return ScoreInput(
+            items=items,
+            vetoes=vetoes,
+            reviewer=self.reviewer.text(),
+            reviewed_on=when,
+            remarks=self.overall.toPlainText().strip(),
+        )
 
     def _update_total(self) -> None:
         total = sum((Decimal(str(s.value())) for s in self.spins.values()), Decimal(0))
         vetoed = any(cb.isChecked() for cb, _ in self.vetoes.values())
         grade = grade_for(total, vetoed, self.excellent, self.passing)
         why = "（有否决项）" if vetoed else ""
-        self.total.setText(f"得分 {total.normalize():f} / {self.template.total.normalize():f}<br/>"
-                           f"<span style='color:{GRADE_COLOR[grade]}'>{grade}{why}</span>")
+        self.total.setText(
+            f"得分 {total.normalize():f} / {self.template.total.normalize():f}<br/>"
+            f"<span style='color:{GRADE_COLOR[grade]}'>{grade}{why}</span>"
+        )
 
     def save(self) -> None:
         try:
@@ -161,7 +187,11 @@ class ScoreDialog(QDialog):
             for code, w in self.remarks.items():
                 mark(w, code in exc.fields, exc.fields.get(code, ""))
             mark(self.reviewer, "reviewer" in exc.fields, exc.fields.get("reviewer", ""))
-            mark(self.reviewed_on.edit, "reviewed_on" in exc.fields, exc.fields.get("reviewed_on", ""))
+            mark(
+                self.reviewed_on.edit,
+                "reviewed_on" in exc.fields,
+                exc.fields.get("reviewed_on", ""),
+            )
             self.errors.setText("\n".join(exc.fields.values()))
             self.errors.show()
             return

@@ -44,7 +44,10 @@ class TemplateDialog(QDialog):
             self.versions = checklists.versions(s, self.code)
         self.version = QComboBox()
         for v, name, source, created in self.versions:
-            self.version.addItem(f"第 {v} 版　{name}　{'程序内修改' if source == 'edited' else '随程序提供'}　{created:%Y-%m-%d}", v)
+            self.version.addItem(
+                f"第 {v} 版　{name}　{'程序内修改' if source == 'edited' else '随程序提供'}　{created:%Y-%m-%d}",
+                v,
+            )
         self.version.setCurrentIndex(self.version.count() - 1)
         self.name = QLineEdit()
         self.note = QLineEdit()
@@ -67,7 +70,9 @@ class TemplateDialog(QDialog):
         add_veto.clicked.connect(lambda: self._add_row(self.vetoes, ["", ""]))
         del_veto.clicked.connect(lambda: self._del_row(self.vetoes))
         self.errors = error_label()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close
+        )
         buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存为新版本")
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
         buttons.accepted.connect(self.save)
@@ -95,7 +100,11 @@ class TemplateDialog(QDialog):
         lay.addLayout(ib)
         lay.addLayout(vb)
         lay.addWidget(self.vetoes)
-        lay.addWidget(QLabel("修改后保存为新版本；已完成的评查结果仍按原版本显示和打印，新的评查使用最新版本。"))
+        lay.addWidget(
+            QLabel(
+                "修改后保存为新版本；已完成的评查结果仍按原版本显示和打印，新的评查使用最新版本。"
+            )
+        )
         lay.addWidget(error_area(self.errors))
         lay.addWidget(buttons)
         self.version.currentIndexChanged.connect(lambda _i: self.load(self.version.currentData()))
@@ -112,7 +121,16 @@ class TemplateDialog(QDialog):
         self.items.setRowCount(0)
         for _c, title, items in t.sections:
             for it in items:
-                self._add_row(self.items, [title, it.code, it.title, f"{it.points.normalize():f}", "；".join(it.deductions)])
+                self._add_row(
+                    self.items,
+                    [
+                        title,
+                        it.code,
+                        it.title,
+                        f"{it.points.normalize():f}",
+                        "；".join(it.deductions),
+                    ],
+                )
         self.items.blockSignals(False)
         self.vetoes.setRowCount(0)
         for v in t.veto:
@@ -145,7 +163,9 @@ class TemplateDialog(QDialog):
                 total += Decimal(self._text(self.items, r, 3) or "0")
             except InvalidOperation:
                 pass
-        self.total.setText(f"合计 {total.normalize():f} 分" + ("" if total == 100 else "（通常为 100 分）"))
+        self.total.setText(
+            f"合计 {total.normalize():f} 分" + ("" if total == 100 else "（通常为 100 分）")
+        )
 
     def body(self) -> dict[str, Any]:
         sections: dict[str, list[dict[str, Any]]] = {}
@@ -161,17 +181,34 @@ class TemplateDialog(QDialog):
             except InvalidOperation:
                 errs.setdefault("items", f"第 {r + 1} 行分值「{pts}」不是数字")
                 points = 0
-            deductions = [d.strip() for d in self._text(self.items, r, 4).replace(";", "；").split("；") if d.strip()]
-            sections.setdefault(sec, []).append({"code": self._text(self.items, r, 1), "title": self._text(self.items, r, 2),
-                                                 "points": points, "deductions": deductions})
+            deductions = [
+                d.strip()
+                for d in self._text(self.items, r, 4).replace(";", "；").split("；")
+                if d.strip()
+            ]
+            sections.setdefault(sec, []).append(
+                {
+                    "code": self._text(self.items, r, 1),
+                    "title": self._text(self.items, r, 2),
+                    "points": points,
+                    "deductions": deductions,
+                }
+            )
         if errs:
             raise ValidationError(errs)
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
         return {
-            "code": self.code, "name": self.name.text().strip(), "note": self.note.text().strip(),
-            "sections": [{"code": letters[i % 26], "title": t, "items": its} for i, (t, its) in enumerate(sections.items())],
-            "veto": [{"code": self._text(self.vetoes, r, 0), "title": self._text(self.vetoes, r, 1)}
-                     for r in range(self.vetoes.rowCount())],
+            "code": self.code,
+            "name": self.name.text().strip(),
+            "note": self.note.text().strip(),
+            "sections": [
+                {"code": letters[i % 26], "title": t, "items": its}
+                for i, (t, its) in enumerate(sections.items())
+            ],
+            "veto": [
+                {"code": self._text(self.vetoes, r, 0), "title": self._text(self.vetoes, r, 1)}
+                for r in range(self.vetoes.rowCount())
+            ],
         }
 
     def save(self) -> None:

@@ -37,7 +37,13 @@ from brigade_desk.ui.widgets.forms import (
 class StaffDialog(QDialog):
     """Add or edit a person. Saves through the service; each wrong field is named and marked."""
 
-    def __init__(self, service: RosterService, staff: StaffView | None, squads: list[str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        service: RosterService,
+        staff: StaffView | None,
+        squads: list[str],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.staff_id = staff.id if staff else None
@@ -75,10 +81,19 @@ class StaffDialog(QDialog):
         self.notes.setFixedHeight(60)
 
         self.widgets: dict[str, QWidget] = {
-            "name": self.name, "id_number": self.id_number, "sex": self.sex, "squad": self.squad,
-            "post": self.post, "category": self.category, "is_legal_reviewer": self.legal,
-            "is_front_line": self.front, "status": self.status, "status_date": self.status_date.edit,
-            "bodycam_no": self.bodycam, "phone": self.phone, "notes": self.notes,
+            "name": self.name,
+            "id_number": self.id_number,
+            "sex": self.sex,
+            "squad": self.squad,
+            "post": self.post,
+            "category": self.category,
+            "is_legal_reviewer": self.legal,
+            "is_front_line": self.front,
+            "status": self.status,
+            "status_date": self.status_date.edit,
+            "bodycam_no": self.bodycam,
+            "phone": self.phone,
+            "notes": self.notes,
         }
         form = QFormLayout()
         form.addRow("姓名*", self.name)
@@ -107,11 +122,18 @@ class StaffDialog(QDialog):
             sd = None
         sex = self.sex.currentText()
         data = StaffInput(
-            name=self.name.text(), sex="" if sex.startswith("（") else sex, id_number=self.id_number.text(),
-            squad=self.squad.currentText().strip(), post=self.post.text().strip(),
-            category=self.category.currentText(), is_legal_reviewer=self.legal.isChecked(),
-            is_front_line=self.front.isChecked(), status=self.status.currentText(), status_date=sd,
-            bodycam_no=self.bodycam.text().strip(), phone=self.phone.text().strip(),
+            name=self.name.text(),
+            sex="" if sex.startswith("（") else sex,
+            id_number=self.id_number.text(),
+            squad=self.squad.currentText().strip(),
+            post=self.post.text().strip(),
+            category=self.category.currentText(),
+            is_legal_reviewer=self.legal.isChecked(),
+            is_front_line=self.front.isChecked(),
+            status=self.status.currentText(),
+            status_date=sd,
+            bodycam_no=self.bodycam.text().strip(),
+            phone=self.phone.text().strip(),
             notes=self.notes.toPlainText().strip(),
         )
         if errs:  # a wrong date, and everything else that is wrong too, at once
@@ -144,7 +166,14 @@ class StaffDialog(QDialog):
 class CertDialog(QDialog):
     """Register a new certificate for a person, or correct one (recorded in its history)."""
 
-    def __init__(self, service: RosterService, staff_id: int, cert: CertInput | None = None, cert_id: int | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        service: RosterService,
+        staff_id: int,
+        cert: CertInput | None = None,
+        cert_id: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.staff_id = staff_id
@@ -163,8 +192,13 @@ class CertDialog(QDialog):
         self.status.setCurrentText(c.status)
         self.status.setEnabled(cert_id is not None)
         self.status.setToolTip("证件状态的变化请用“证件操作”（暂扣、收回、注销…），以便留下记录")
-        self.widgets: dict[str, QWidget] = {"cert_no": self.cert_no, "issuer": self.issuer, "issue_date": self.issue_date.edit,
-                                            "valid_to": self.valid_to.edit, "status": self.status}
+        self.widgets: dict[str, QWidget] = {
+            "cert_no": self.cert_no,
+            "issuer": self.issuer,
+            "issue_date": self.issue_date.edit,
+            "valid_to": self.valid_to.edit,
+            "status": self.status,
+        }
         form = QFormLayout()
         form.addRow("执法证号*", self.cert_no)
         form.addRow("发证机关", self.issuer)
@@ -179,7 +213,10 @@ class CertDialog(QDialog):
     def save(self) -> None:
         errs: dict[str, str] = {}
         dates: dict[str, dt.date | None] = {}
-        for key, field, label in (("issue_date", self.issue_date, "发证日期"), ("valid_to", self.valid_to, "有效期至")):
+        for key, field, label in (
+            ("issue_date", self.issue_date, "发证日期"),
+            ("valid_to", self.valid_to, "有效期至"),
+        ):
             try:
                 dates[key] = field.date()
             except ValueError as exc:
@@ -187,8 +224,14 @@ class CertDialog(QDialog):
         try:
             if errs:
                 raise ValidationError(errs)
-            data = CertInput(cert_no=self.cert_no.text(), issuer=self.issuer.text().strip(), issue_date=dates["issue_date"],
-                             valid_to=dates["valid_to"], national_format=self.national.isChecked(), status=self.status.currentText())
+            data = CertInput(
+                cert_no=self.cert_no.text(),
+                issuer=self.issuer.text().strip(),
+                issue_date=dates["issue_date"],
+                valid_to=dates["valid_to"],
+                national_format=self.national.isChecked(),
+                status=self.status.currentText(),
+            )
             if self.cert_id is None:
                 self.service.add_certificate(self.staff_id, data)
             else:
@@ -217,7 +260,15 @@ ACTION_HELP = {
 
 
 class CertActionDialog(QDialog):
-    def __init__(self, service: RosterService, cert_id: int, cert_no: str, action: CertAction, parent: QWidget | None = None, reason: str = "") -> None:
+    def __init__(
+        self,
+        service: RosterService,
+        cert_id: int,
+        cert_no: str,
+        action: CertAction,
+        parent: QWidget | None = None,
+        reason: str = "",
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.cert_id = cert_id
@@ -243,7 +294,11 @@ class CertActionDialog(QDialog):
             form.addRow("发证日期", self.new_issue)
             form.addRow("有效期至*", self.new_valid)
             form.addRow("", self.new_national)
-            self.renew = {"cert_no": self.new_no, "issue_date": self.new_issue.edit, "valid_to": self.new_valid.edit}
+            self.renew = {
+                "cert_no": self.new_no,
+                "issue_date": self.new_issue.edit,
+                "valid_to": self.new_valid.edit,
+            }
         self.errors = error_label()
         buttons = dialog_buttons(self, self.save, "确定", ok=True)
         dialog_layout(self, form, self.errors, buttons)
@@ -262,9 +317,16 @@ class CertActionDialog(QDialog):
                     issue, valid = self.new_issue.date(), self.new_valid.date()
                 except ValueError as exc:
                     raise ValidationError({"valid_to": f"新证日期：{exc}"}) from None
-                renewal = CertInput(cert_no=self.new_no.text(), issuer=self.new_issuer.text().strip(), issue_date=issue,
-                                    valid_to=valid, national_format=self.new_national.isChecked())
-            self.service.cert_action(self.cert_id, self.action, date=date, reason=self.reason.text(), renewal=renewal)
+                renewal = CertInput(
+                    cert_no=self.new_no.text(),
+                    issuer=self.new_issuer.text().strip(),
+                    issue_date=issue,
+                    valid_to=valid,
+                    national_format=self.new_national.isChecked(),
+                )
+            self.service.cert_action(
+                self.cert_id, self.action, date=date, reason=self.reason.text(), renewal=renewal
+            )
         except ValidationError as exc:
             mark(self.date.edit, "date" in exc.fields, exc.fields.get("date", ""))
             mark(self.reason, "reason" in exc.fields, exc.fields.get("reason", ""))

@@ -57,12 +57,19 @@ from brigade_desk.ui.widgets.table import (
 
 ALL = "（全部）"
 
-FIELD_ZH = {**STAFF_LABELS, **CERT_LABELS, "staff_id": "人员", "created_at": "创建时间", "id": "编号",
-            "cancel_requested": "申请注销日期"}
+FIELD_ZH = {
+    **STAFF_LABELS,
+    **CERT_LABELS,
+    "staff_id": "人员",
+    "created_at": "创建时间",
+    "id": "编号",
+    "cancel_requested": "申请注销日期",
+}
 
 
 def _change_text(c: tuple[str, object, object]) -> str:
     col, before, after = c
+
     def f(v: object) -> str:
         if v is None or v == "":
             return "（空）"
@@ -71,6 +78,7 @@ def _change_text(c: tuple[str, object, object]) -> str:
         if v is False:
             return "否"
         return str(v)
+
     return f"{FIELD_ZH.get(col, col)}：{f(before)} → {f(after)}"
 
 
@@ -117,8 +125,13 @@ class RosterPage(QWidget):
         more.setText("导入/导出")
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         m = QMenu(more)
-        m.addAction("从 Excel 导入花名册…", lambda: self.ctx.window.import_file(None) if self.ctx.window else None)
-        m.addAction("下载导入模板…", lambda: self.ctx.window.save_template() if self.ctx.window else None)
+        m.addAction(
+            "从 Excel 导入花名册…",
+            lambda: self.ctx.window.import_file(None) if self.ctx.window else None,
+        )
+        m.addAction(
+            "下载导入模板…", lambda: self.ctx.window.save_template() if self.ctx.window else None
+        )
         m.addAction("导出花名册（上报用）…", self.export)
         m.addAction("打印当前列表…", self.print_list)
         QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_list)
@@ -150,14 +163,24 @@ class RosterPage(QWidget):
             Column("证件状态", lambda r: r.cert.state(dt.date.today()) if r.cert else None, 60),
             Column("有效期至", lambda r: _cert(r, "valid_to"), 90),
             Column("全国统一", lambda r: _cert(r, "national_format"), 60),
-            Column("法制审核", lambda r: r.staff.is_legal_reviewer if r.staff.category == StaffCategory.OFFICER else None, 60),
+            Column(
+                "法制审核",
+                lambda r: (
+                    r.staff.is_legal_reviewer if r.staff.category == StaffCategory.OFFICER else None
+                ),
+                60,
+            ),
             Column("一线", lambda r: r.staff.is_front_line, 40),
             Column("执法记录仪", lambda r: r.staff.bodycam_no, 90),
             Column("联系电话", lambda r: r.staff.phone, 100),
             Column("问题", lambda r: "；".join(r.problems), 300),
         ]
         self.model: ListTableModel[RosterRow] = ListTableModel(cols, self)
-        self.model.row_color = lambda r: (PROBLEM if r.severe else WARNING) if r.problems else (MUTED if r.staff.status != StaffStatus.ON_DUTY else None)
+        self.model.row_color = lambda r: (
+            (PROBLEM if r.severe else WARNING)
+            if r.problems
+            else (MUTED if r.staff.status != StaffStatus.ON_DUTY else None)
+        )
         self.model.row_tip = lambda r: "\n".join(r.problems)
         self.proxy = FilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -174,9 +197,12 @@ class RosterPage(QWidget):
         self.detail_title = QLabel("选择一名人员查看证件与履历")
         self.detail_title.setStyleSheet("font-weight:bold; font-size:11pt")
         cert_cols: list[Column[CertView]] = [
-            Column("执法证号", lambda c: c.cert_no, 130), Column("状态", lambda c: c.state(dt.date.today()), 60),
-            Column("发证机关", lambda c: c.issuer, 130), Column("发证日期", lambda c: c.issue_date, 90),
-            Column("有效期至", lambda c: c.valid_to, 90), Column("全国统一", lambda c: c.national_format, 60),
+            Column("执法证号", lambda c: c.cert_no, 130),
+            Column("状态", lambda c: c.state(dt.date.today()), 60),
+            Column("发证机关", lambda c: c.issuer, 130),
+            Column("发证日期", lambda c: c.issue_date, 90),
+            Column("有效期至", lambda c: c.valid_to, 90),
+            Column("全国统一", lambda c: c.national_format, 60),
             Column("申请注销", lambda c: c.cancel_requested, 90),
         ]
         self.cert_model: ListTableModel[CertView] = ListTableModel(cert_cols, self)
@@ -192,8 +218,15 @@ class RosterPage(QWidget):
         self.action_btn.setText("证件操作")
         self.action_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         am = QMenu(self.action_btn)
-        for a in (CertAction.RENEW, CertAction.SUSPEND, CertAction.RESTORE, CertAction.REVOKE,
-                  CertAction.REQUEST_CANCEL, CertAction.CANCEL, CertAction.MARK_RENEWAL):
+        for a in (
+            CertAction.RENEW,
+            CertAction.SUSPEND,
+            CertAction.RESTORE,
+            CertAction.REVOKE,
+            CertAction.REQUEST_CANCEL,
+            CertAction.CANCEL,
+            CertAction.MARK_RENEWAL,
+        ):
             am.addAction(a.value, lambda a=a: self.cert_action(a))
         self.action_btn.setMenu(am)
         self.add_cert_btn.clicked.connect(self.add_cert)
@@ -211,7 +244,9 @@ class RosterPage(QWidget):
         cl.addLayout(cert_bar)
 
         hist_cols: list[Column[HistoryEntry]] = [
-            Column("日期", lambda h: h.date, 90), Column("事项", lambda h: h.what, 260), Column("原因/说明", lambda h: h.reason, 300)
+            Column("日期", lambda h: h.date, 90),
+            Column("事项", lambda h: h.what, 260),
+            Column("原因/说明", lambda h: h.reason, 300),
         ]
         self.hist_model: ListTableModel[HistoryEntry] = ListTableModel(hist_cols, self)
         self.hist_view = make_view(self, "history")
@@ -221,9 +256,19 @@ class RosterPage(QWidget):
         self.problems_label.setWordWrap(True)
         self.problems_label.setStyleSheet("color:#b3261e")
         audit_cols: list[Column[audit.HistoryItem]] = [
-            Column("时间", lambda h: h.at, 140), Column("操作人", lambda h: h.user, 80),
-            Column("操作", lambda h: ("证件" if h.table == "certificate" else "人员") + audit.ACTION_ZH.get(h.action, h.action), 80),
-            Column("内容（原值 → 新值）", lambda h: "；".join(_change_text(c) for c in h.changes), 600),
+            Column("时间", lambda h: h.at, 140),
+            Column("操作人", lambda h: h.user, 80),
+            Column(
+                "操作",
+                lambda h: (
+                    ("证件" if h.table == "certificate" else "人员")
+                    + audit.ACTION_ZH.get(h.action, h.action)
+                ),
+                80,
+            ),
+            Column(
+                "内容（原值 → 新值）", lambda h: "；".join(_change_text(c) for c in h.changes), 600
+            ),
         ]
         self.audit_model: ListTableModel[audit.HistoryItem] = ListTableModel(audit_cols, self)
         self.audit_view = make_view(self, "audit")
@@ -320,13 +365,21 @@ class RosterPage(QWidget):
         self.ctx.tasks.run(work, on_success=done, label="正在读取花名册…", parent=self)
 
     def _filter(self) -> None:
-        squad, cat, status = self.squad.currentText(), self.category.currentText(), self.status.currentText()
+        squad, cat, status = (
+            self.squad.currentText(),
+            self.category.currentText(),
+            self.status.currentText(),
+        )
         only = self.only_problems.isChecked()
 
         def pred(r: RosterRow) -> bool:
             p = r.staff
-            return ((squad in ("", ALL) or p.squad == squad) and (cat == ALL or p.category == cat)
-                    and (status == ALL or p.status == status) and (not only or bool(r.problems)))
+            return (
+                (squad in ("", ALL) or p.squad == squad)
+                and (cat == ALL or p.category == cat)
+                and (status == ALL or p.status == status)
+                and (not only or bool(r.problems))
+            )
 
         self.proxy.set_predicate(pred)
         self._update_count()
@@ -363,7 +416,9 @@ class RosterPage(QWidget):
                     self.only_problems.setChecked(False)
                     pidx = self.proxy.mapFromSource(self.model.index(i, 0))
                 self.view.selectionModel().setCurrentIndex(
-                    pidx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                    pidx,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
                 )
                 self.view.scrollTo(pidx)
                 return True
@@ -380,7 +435,9 @@ class RosterPage(QWidget):
         has = r is not None
         self.edit_btn.setEnabled(has)
         self.del_btn.setEnabled(has)
-        self.add_cert_btn.setEnabled(has and r is not None and r.staff.category == StaffCategory.OFFICER)
+        self.add_cert_btn.setEnabled(
+            has and r is not None and r.staff.category == StaffCategory.OFFICER
+        )
         self.edit_cert_btn.setEnabled(has)
         self.action_btn.setEnabled(has)
         if r is None:
@@ -391,9 +448,19 @@ class RosterPage(QWidget):
             self.audit_model.set_rows([])
             return
         p = r.staff
-        self.detail_title.setText(f"{p.name}　{p.squad}　{p.category}　{p.status}　身份证号 {p.id_number}")
+        self.detail_title.setText(
+            f"{p.name}　{p.squad}　{p.category}　{p.status}　身份证号 {p.id_number}"
+        )
         self.problems_label.setText("\n".join(r.problems))
-        self.cert_model.set_rows(sorted(p.certificates, key=lambda c: (c.status == CertStatus.CANCELLED, -(c.issue_date or dt.date.min).toordinal())))
+        self.cert_model.set_rows(
+            sorted(
+                p.certificates,
+                key=lambda c: (
+                    c.status == CertStatus.CANCELLED,
+                    -(c.issue_date or dt.date.min).toordinal(),
+                ),
+            )
+        )
         if self.cert_model.rowCount():
             self.cert_view.selectRow(0)
         self.hist_model.set_rows(list(reversed(self.service.history(p.id))))
@@ -427,19 +494,28 @@ class RosterPage(QWidget):
             certs = [c for c in p.certificates if c.id in dlg.offer_cancel]
             nos = "、".join(c.cert_no for c in certs)
             ans = QMessageBox.question(
-                self, "证件注销",
+                self,
+                "证件注销",
                 f"{p.name} 已{p.status}，其执法证件 {nos} 尚未注销。\n\n是否现在标记为“申请注销”（报司法行政部门注销）？",
             )
             if ans == QMessageBox.StandardButton.Yes:
                 for c in certs:
-                    self.service.cert_action(c.id, CertAction.REQUEST_CANCEL, date=p.status_date or dt.date.today(), reason=f"人员{p.status}")
+                    self.service.cert_action(
+                        c.id,
+                        CertAction.REQUEST_CANCEL,
+                        date=p.status_date or dt.date.today(),
+                        reason=f"人员{p.status}",
+                    )
         self.ctx.changed("staff")
         if not self.isVisible():
             return
         self.reload(select_id=dlg.result_id)
 
     def delete(self) -> None:
-        rows = [self.model.row_at(self.proxy.mapToSource(i).row()) for i in self.view.selectionModel().selectedRows()]
+        rows = [
+            self.model.row_at(self.proxy.mapToSource(i).row())
+            for i in self.view.selectionModel().selectedRows()
+        ]
         if not rows:
             return
         names = "、".join(r.staff.name for r in rows[:5]) + ("等" if len(rows) > 5 else "")
@@ -448,10 +524,12 @@ class RosterPage(QWidget):
             self._cannot_delete(blockers, len(rows))
             return
         ans = QMessageBox.warning(
-            self, "删除人员",
+            self,
+            "删除人员",
             f"确定删除 {names} 共 {len(rows)} 人及其全部证件记录吗？\n\n"
             "调离、退休的人员通常应把“在岗状态”改为调离/退休而不是删除，以保留台账。",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )
         if ans != QMessageBox.StandardButton.Yes:
             return
@@ -464,11 +542,21 @@ class RosterPage(QWidget):
     def _cannot_delete(self, blockers: list[DeleteBlocker], selected: int) -> None:
         """Why the selection cannot be deleted and what to do instead; for one person, a button that
         opens the editor to change 在岗状态."""
-        lines = "\n".join(f"• {b.reason}" for b in blockers[:8]) + ("\n…" if len(blockers) > 8 else "")
-        whole = "" if selected == len(blockers) else f"\n\n所选 {selected} 人中有 {len(blockers)} 人不能删除，未删除任何人。"
-        box = QMessageBox(QMessageBox.Icon.Information, "不能删除",
-                          f"以下人员已被其他台账引用，不能删除（删除会连带抹去这些记录）：\n{lines}{whole}\n\n{KEEP_INSTEAD}",
-                          QMessageBox.StandardButton.Close, self)
+        lines = "\n".join(f"• {b.reason}" for b in blockers[:8]) + (
+            "\n…" if len(blockers) > 8 else ""
+        )
+        whole = (
+            ""
+            if selected == len(blockers)
+            else f"\n\n所选 {selected} 人中有 {len(blockers)} 人不能删除，未删除任何人。"
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "不能删除",
+            f"以下人员已被其他台账引用，不能删除（删除会连带抹去这些记录）：\n{lines}{whole}\n\n{KEEP_INSTEAD}",
+            QMessageBox.StandardButton.Close,
+            self,
+        )
         box.button(QMessageBox.StandardButton.Close).setText("关闭")
         edit = None
         if len(blockers) == 1 and selected == 1:
@@ -501,14 +589,23 @@ class RosterPage(QWidget):
             self.ctx.changed("staff")
 
     def export(self) -> None:
-        path = save_file_name(self, "导出花名册", f"执法人员花名册_{dt.date.today():%Y%m%d}.xlsx", "Excel 工作簿 (*.xlsx)")
+        path = save_file_name(
+            self,
+            "导出花名册",
+            f"执法人员花名册_{dt.date.today():%Y%m%d}.xlsx",
+            "Excel 工作簿 (*.xlsx)",
+        )
         if not path:
             return
         from brigade_desk.exports.roster import export_roster
 
         db = self.ctx.db
-        self.ctx.tasks.run(lambda _p: export_roster(db, path), on_success=lambda out: self.ctx.say(f"已导出：{out}"),
-                           label="正在导出花名册…", parent=self)
+        self.ctx.tasks.run(
+            lambda _p: export_roster(db, path),
+            on_success=lambda out: self.ctx.say(f"已导出：{out}"),
+            label="正在导出花名册…",
+            parent=self,
+        )
 
     def print_list(self) -> None:
         from brigade_desk.ui.widgets.printing import print_table
@@ -531,7 +628,9 @@ class RosterPage(QWidget):
         from pathlib import Path
 
         out = Path(str(out))
-        r = next((r for r in self.model.rows if r.problems), None) or (self.model.rows[0] if self.model.rows else None)
+        r = next((r for r in self.model.rows if r.problems), None) or (
+            self.model.rows[0] if self.model.rows else None
+        )
         if r is None:
             return
         self.select_staff(r.staff.id)
@@ -544,7 +643,6 @@ class RosterPage(QWidget):
         dlg2.phone.setText("电话abc")
         dlg2.save()
         _grab_dialog(dlg2, str(out / "roster_edit_errors.png"))
-
 
 
 def _grab_dialog(dlg: QWidget, path: str) -> None:

@@ -51,14 +51,22 @@ C_TICK, C_NAME, C_SQUAD, C_CAT, C_STATUS, C_HOURS, C_SCORE, C_REASON = range(8)
 
 
 class SessionDialog(QDialog):
-    def __init__(self, service: TrainingService, session: SessionView | None, parent: QWidget | None = None,
-                 *, default_date: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        service: TrainingService,
+        session: SessionView | None,
+        parent: QWidget | None = None,
+        *,
+        default_date: dt.date | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.session_id = session.id if session else None
         self.setWindowTitle("编辑培训记录" if session else "新增培训记录")
         fit_to_screen(self, 980, 720)
-        v = session or SessionView(start_date=default_date or dt.date.today(), pass_score=service.pass_score())
+        v = session or SessionView(
+            start_date=default_date or dt.date.today(), pass_score=service.pass_score()
+        )
 
         self.start = DateField(v.start_date)
         self.end = DateField(v.end_date if v.end_date != v.start_date else None)
@@ -133,27 +141,65 @@ class SessionDialog(QDialog):
         self.select_none = QPushButton("全不选")
         self.count = QLabel()
         self.table = QTableWidget(len(self.people), 8)
-        self.table.setHorizontalHeaderLabels(["参加", "姓名", "中队", "人员类别", "状态", "实得学时（空=全额）", "考试成绩", "缺勤原因"])
+        self.table.setHorizontalHeaderLabels(
+            [
+                "参加",
+                "姓名",
+                "中队",
+                "人员类别",
+                "状态",
+                "实得学时（空=全额）",
+                "考试成绩",
+                "缺勤原因",
+            ]
+        )
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for c, w in ((C_TICK, 46), (C_NAME, 80), (C_SQUAD, 100), (C_CAT, 100), (C_STATUS, 50), (C_HOURS, 130), (C_SCORE, 70)):
+        for c, w in (
+            (C_TICK, 46),
+            (C_NAME, 80),
+            (C_SQUAD, 100),
+            (C_CAT, 100),
+            (C_STATUS, 50),
+            (C_HOURS, 130),
+            (C_SCORE, 70),
+        ):
             self.table.setColumnWidth(c, w)
         self.table.blockSignals(True)
         for r, p in enumerate(self.people):
             a = existing.get(p.id)
             tick = QTableWidgetItem()
-            tick.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-            tick.setCheckState(Qt.CheckState.Checked if a and a.attended else Qt.CheckState.Unchecked)
+            tick.setFlags(
+                Qt.ItemFlag.ItemIsUserCheckable
+                | Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsSelectable
+            )
+            tick.setCheckState(
+                Qt.CheckState.Checked if a and a.attended else Qt.CheckState.Unchecked
+            )
             tick.setData(Qt.ItemDataRole.UserRole, p.id)
             self.table.setItem(r, C_TICK, tick)
-            for c, text in ((C_NAME, p.name), (C_SQUAD, p.squad), (C_CAT, p.category), (C_STATUS, p.status)):
+            for c, text in (
+                (C_NAME, p.name),
+                (C_SQUAD, p.squad),
+                (C_CAT, p.category),
+                (C_STATUS, p.status),
+            ):
                 it = QTableWidgetItem(text)
                 it.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 self.table.setItem(r, c, it)
-            self.table.setItem(r, C_HOURS, QTableWidgetItem("" if not a or a.hours is None else f"{a.hours:g}"))
-            self.table.setItem(r, C_SCORE, QTableWidgetItem("" if not a or a.exam_score is None else f"{a.exam_score:g}"))
-            self.table.setItem(r, C_REASON, QTableWidgetItem(a.absence_reason if a and not a.attended else ""))
+            self.table.setItem(
+                r, C_HOURS, QTableWidgetItem("" if not a or a.hours is None else f"{a.hours:g}")
+            )
+            self.table.setItem(
+                r,
+                C_SCORE,
+                QTableWidgetItem("" if not a or a.exam_score is None else f"{a.exam_score:g}"),
+            )
+            self.table.setItem(
+                r, C_REASON, QTableWidgetItem(a.absence_reason if a and not a.attended else "")
+            )
         self.table.blockSignals(False)
         self.table.itemChanged.connect(lambda _it: self._update_count())
         att = QGroupBox("参训人员（从花名册勾选；未参加但需登记缺勤的，不勾选并填写缺勤原因）")
@@ -197,7 +243,9 @@ class SessionDialog(QDialog):
         for r, p in enumerate(self.people):
             if self.table.isRowHidden(r) or (on_duty_only and p.status != "在岗"):
                 continue
-            self.table.item(r, C_TICK).setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            self.table.item(r, C_TICK).setCheckState(
+                Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
+            )
         self.table.blockSignals(False)
         self._update_count()
 
@@ -205,11 +253,17 @@ class SessionDialog(QDialog):
         self._tick_visible(True, on_duty_only=True)
 
     def ticked_ids(self) -> list[int]:
-        return [p.id for r, p in enumerate(self.people) if self.table.item(r, C_TICK).checkState() == Qt.CheckState.Checked]
+        return [
+            p.id
+            for r, p in enumerate(self.people)
+            if self.table.item(r, C_TICK).checkState() == Qt.CheckState.Checked
+        ]
 
     def set_ticked(self, staff_id: int, on: bool) -> None:
         r = next(i for i, p in enumerate(self.people) if p.id == staff_id)
-        self.table.item(r, C_TICK).setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self.table.item(r, C_TICK).setCheckState(
+            Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
+        )
 
     def set_cell(self, staff_id: int, column: int, text: str) -> None:
         r = next(i for i, p in enumerate(self.people) if p.id == staff_id)
@@ -231,10 +285,19 @@ class SessionDialog(QDialog):
         except ValueError as exc:
             end, errs["end_date"] = None, f"结束日期：{exc}"
         data = SessionInput(
-            start_date=start, end_date=end, title=self.title_edit.text(), form=self.form.currentText(),
-            category=str(self.category.currentData()), hours=float(self.hours.value()), organiser=self.organiser.text(),
-            place=self.place.text(), is_monthly_study=self.monthly.isChecked(), is_rotation=self.rotation.isChecked(),
-            has_exam=self.exam.isChecked(), pass_score=float(self.pass_score.value()), notes=self.notes.text(),
+            start_date=start,
+            end_date=end,
+            title=self.title_edit.text(),
+            form=self.form.currentText(),
+            category=str(self.category.currentData()),
+            hours=float(self.hours.value()),
+            organiser=self.organiser.text(),
+            place=self.place.text(),
+            is_monthly_study=self.monthly.isChecked(),
+            is_rotation=self.rotation.isChecked(),
+            has_exam=self.exam.isChecked(),
+            pass_score=float(self.pass_score.value()),
+            notes=self.notes.text(),
         )
         rows: list[AttendanceInput] = []
         bad: list[str] = []
@@ -259,17 +322,31 @@ class SessionDialog(QDialog):
                     hours = val
                 else:
                     score = val
-            rows.append(AttendanceInput(staff_id=p.id, attended=ticked, hours=hours, exam_score=score,
-                                        absence_reason="" if ticked else reason))
+            rows.append(
+                AttendanceInput(
+                    staff_id=p.id,
+                    attended=ticked,
+                    hours=hours,
+                    exam_score=score,
+                    absence_reason="" if ticked else reason,
+                )
+            )
         if bad:
             errs["attendance"] = "参训人员：" + "；".join(bad)
         return data, rows, errs
 
     def save(self) -> None:
         data, rows, errs = self._collect()
-        fields_widgets = {"start_date": self.start, "end_date": self.end, "title": self.title_edit, "form": self.form,
-                          "category": self.category, "hours": self.hours, "pass_score": self.pass_score,
-                          "attendance": self.table}
+        fields_widgets = {
+            "start_date": self.start,
+            "end_date": self.end,
+            "title": self.title_edit,
+            "form": self.form,
+            "category": self.category,
+            "hours": self.hours,
+            "pass_score": self.pass_score,
+            "attendance": self.table,
+        }
         for w in fields_widgets.values():
             if w is not self.table:
                 mark(w, False)
@@ -289,7 +366,9 @@ class SessionDialog(QDialog):
         else:  # a date or a number the dialog could not read: name the other problems at once too
             errs = {**validate_session(replace(data)), **errs}  # the dialog's own message wins
         if errs:
-            msgs = {k: m if "：" in m else f"{SESSION_LABELS.get(k, k)}：{m}" for k, m in errs.items()}
+            msgs = {
+                k: m if "：" in m else f"{SESSION_LABELS.get(k, k)}：{m}" for k, m in errs.items()
+            }
             for k in errs:
                 if k in fields_widgets and fields_widgets[k] is not self.table:
                     mark(fields_widgets[k], True, msgs[k])

@@ -86,7 +86,9 @@ class ProgressDelegate(QStyledItemDelegate):
         QApplication.style().drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
 
 
-def _table(parent: QWidget, cols: list[Column[Any]], name: str, ctx: AppContext) -> tuple[Any, FilterProxy, Any]:
+def _table(
+    parent: QWidget, cols: list[Column[Any]], name: str, ctx: AppContext
+) -> tuple[Any, FilterProxy, Any]:
     model: ListTableModel[Any] = ListTableModel(cols, parent)
     proxy = FilterProxy(parent)
     proxy.setSourceModel(model)
@@ -189,7 +191,9 @@ class TrainingPage(QWidget):
         bar.addWidget(self.s_form)
         bar.addWidget(QLabel("类别"))
         bar.addWidget(self.s_cat)
-        bar2 = QHBoxLayout()  # the actions on a second row: the page fits a 1366-pixel laptop screen
+        bar2 = (
+            QHBoxLayout()
+        )  # the actions on a second row: the page fits a 1366-pixel laptop screen
         bar2.addStretch(1)
         for b in (add, edit, delete, imp, exp, forms, prn):
             bar2.addWidget(b)
@@ -232,8 +236,10 @@ class TrainingPage(QWidget):
         self.b_stats = QLabel()
         bar.addWidget(self.b_stats)
         cols: list[Column[PersonHours]] = [
-            Column("姓名", lambda p: p.name, 80), Column("中队", lambda p: p.squad, 100),
-            Column("人员类别", lambda p: p.category, 90), Column("状态", lambda p: p.status, 50),
+            Column("姓名", lambda p: p.name, 80),
+            Column("中队", lambda p: p.squad, 100),
+            Column("人员类别", lambda p: p.category, 90),
+            Column("状态", lambda p: p.status, 50),
             Column("政治理论和党性教育", lambda p: p.political, 140, True),
             Column("公共法律知识", lambda p: p.by_category.get("公共法律知识", 0.0), 90, True),
             Column("业务知识", lambda p: p.by_category.get("业务知识", 0.0), 70, True),
@@ -241,20 +247,28 @@ class TrainingPage(QWidget):
             Column("业务学时", lambda p: p.professional, 70, True),
             Column("完成进度", lambda p: p.progress if p.counted else None, 170),
             Column("尚差", lambda p: p.missing if p.counted else None, 60, True),
-            Column("参训次数", lambda p: p.sessions, 60, True), Column("考试/合格", lambda p: f"{p.exams_taken}/{p.exams_passed}", 70),
+            Column("参训次数", lambda p: p.sessions, 60, True),
+            Column("考试/合格", lambda p: f"{p.exams_taken}/{p.exams_passed}", 70),
         ]
         self.b_cols = cols
         self.b_model, self.b_proxy, self.b_view = _table(w, cols, "training_brigade", self.ctx)
         self.progress_col = 9
-        self.b_model.row_color = lambda p: (PROBLEM if p.progress < 0.5 else WARNING) if p.counted and p.missing > 0 else (
-            MUTED if not p.counted else None)
+        self.b_model.row_color = lambda p: (
+            (PROBLEM if p.progress < 0.5 else WARNING)
+            if p.counted and p.missing > 0
+            else (MUTED if not p.counted else None)
+        )
         orig = self.b_model.data
 
         def data(index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
             if index.isValid() and index.column() == self.progress_col:
                 p = self.b_model.rows[index.row()]
                 if role == Qt.ItemDataRole.DisplayRole:
-                    return f"{fmt_hours(p.professional)} / {fmt_hours(p.required)}" if p.counted else "不计入考核"
+                    return (
+                        f"{fmt_hours(p.professional)} / {fmt_hours(p.required)}"
+                        if p.counted
+                        else "不计入考核"
+                    )
             return orig(index, role)
 
         self.b_model.data = data  # type: ignore[method-assign]
@@ -292,16 +306,28 @@ class TrainingPage(QWidget):
         bar.addWidget(self.p_person)
         bar.addWidget(self.p_bar, 1)
         cols: list[Column[LedgerLine]] = [
-            Column("开始日期", lambda r: r.start_date, 90), Column("结束日期", lambda r: r.end_date, 90),
-            Column("培训名称", lambda r: r.title, 300), Column("形式", lambda r: r.form, 90),
-            Column("类别", lambda r: category_label(r.category), 120), Column("本次学时", lambda r: r.session_hours, 60, True),
-            Column("出勤", lambda r: "出勤" if r.attended else "缺勤", 50), Column("实得学时", lambda r: r.credited, 60, True),
+            Column("开始日期", lambda r: r.start_date, 90),
+            Column("结束日期", lambda r: r.end_date, 90),
+            Column("培训名称", lambda r: r.title, 300),
+            Column("形式", lambda r: r.form, 90),
+            Column("类别", lambda r: category_label(r.category), 120),
+            Column("本次学时", lambda r: r.session_hours, 60, True),
+            Column("出勤", lambda r: "出勤" if r.attended else "缺勤", 50),
+            Column("实得学时", lambda r: r.credited, 60, True),
             Column("考试成绩", lambda r: r.exam_score, 60, True),
-            Column("考试结果", lambda r: None if r.exam_passed is None else ("合格" if r.exam_passed else "不合格"), 60),
+            Column(
+                "考试结果",
+                lambda r: (
+                    None if r.exam_passed is None else ("合格" if r.exam_passed else "不合格")
+                ),
+                60,
+            ),
             Column("缺勤原因", lambda r: r.absence_reason, 120),
         ]
         self.p_model, self.p_proxy, self.p_view = _table(w, cols, "training_person", self.ctx)
-        self.p_model.row_color = lambda r: MUTED if not r.attended else (PROBLEM if r.exam_passed is False else None)
+        self.p_model.row_color = lambda r: (
+            MUTED if not r.attended else (PROBLEM if r.exam_passed is False else None)
+        )
         self.p_person.currentIndexChanged.connect(lambda _i: self.load_person())
         lay = QVBoxLayout(w)
         lay.addLayout(bar)
@@ -323,15 +349,26 @@ class TrainingPage(QWidget):
         bar.addWidget(self.e_stats)
         bar.addWidget(self.notice_btn)
         cols: list[Column[ExamRow]] = [
-            Column("日期", lambda r: r.date, 90), Column("培训/考试", lambda r: r.title, 260),
-            Column("姓名", lambda r: r.name, 80), Column("中队", lambda r: r.squad, 100),
+            Column("日期", lambda r: r.date, 90),
+            Column("培训/考试", lambda r: r.title, 260),
+            Column("姓名", lambda r: r.name, 80),
+            Column("中队", lambda r: r.squad, 100),
             Column("成绩", lambda r: r.score, 60, True),
-            Column("结果", lambda r: ("合格" if r.passed else "不合格") if r.attended and r.passed is not None else
-                   ("缺考" if not r.attended else "无成绩"), 60),
+            Column(
+                "结果",
+                lambda r: (
+                    ("合格" if r.passed else "不合格")
+                    if r.attended and r.passed is not None
+                    else ("缺考" if not r.attended else "无成绩")
+                ),
+                60,
+            ),
             Column("缺考原因", lambda r: r.absence_reason, 120),
         ]
         self.e_model, self.e_proxy, self.e_view = _table(w, cols, "training_exams", self.ctx)
-        self.e_model.row_color = lambda r: PROBLEM if r.passed is False else (MUTED if not r.attended else None)
+        self.e_model.row_color = lambda r: (
+            PROBLEM if r.passed is False else (MUTED if not r.attended else None)
+        )
         self.e_session.currentIndexChanged.connect(lambda _i: self._load_exam_rows())
         self.e_only_failed.toggled.connect(lambda _b: self._filter_exams())
         self.notice_btn.clicked.connect(lambda: self.make_notice())
@@ -391,12 +428,16 @@ class TrainingPage(QWidget):
 
     def _load_summary(self) -> None:
         svc, year, as_of = self.service, self.current_year(), self.as_of()
-        self._run(lambda _p: svc.year_overview(year, as_of), self._show_summary, "正在读取培训台账…")
+        self._run(
+            lambda _p: svc.year_overview(year, as_of), self._show_summary, "正在读取培训台账…"
+        )
 
     def _show_summary(self, ov: YearOverview) -> None:
-        self.summary.setText(f"  {ov.year} 年：培训 {ov.sessions} 次；在岗执法人员 {ov.counted} 人，"
-                             f"业务学时已满 {fmt_hours(ov.required)} 的 {ov.counted - ov.behind} 人，未满 {ov.behind} 人"
-                             f"（截至 {ov.as_of:%Y-%m-%d}）")
+        self.summary.setText(
+            f"  {ov.year} 年：培训 {ov.sessions} 次；在岗执法人员 {ov.counted} 人，"
+            f"业务学时已满 {fmt_hours(ov.required)} 的 {ov.counted - ov.behind} 人，未满 {ov.behind} 人"
+            f"（截至 {ov.as_of:%Y-%m-%d}）"
+        )
 
     def _load_sessions(self) -> None:
         forms = self.service.session_forms(self.current_year())
@@ -417,13 +458,21 @@ class TrainingPage(QWidget):
             self._filter_brigade()
             self._draw_chart(year, months)
 
-        self._run(lambda _p: (svc.year_summary(year, until=as_of), svc.hours_by_month(year)), done, "正在统计学时…")
+        self._run(
+            lambda _p: (svc.year_summary(year, until=as_of), svc.hours_by_month(year)),
+            done,
+            "正在统计学时…",
+        )
 
     def _load_person(self) -> None:
         svc, year, as_of = self.service, self.current_year(), self.as_of()
 
         def done(people: list[Any]) -> None:
-            keep = self._pending_person if self._pending_person is not None else self.p_person.currentData()
+            keep = (
+                self._pending_person
+                if self._pending_person is not None
+                else self.p_person.currentData()
+            )
             self._pending_person = None
             self.p_person.blockSignals(True)
             self.p_person.clear()
@@ -460,8 +509,13 @@ class TrainingPage(QWidget):
             self.e_model.set_rows(rows)
             self._filter_exams()
 
-        self._run(lambda _p: svc.exam_results(year) if sid is None else svc.exam_results(session_id=int(sid)),
-                  done, "正在读取考试成绩…")
+        self._run(
+            lambda _p: (
+                svc.exam_results(year) if sid is None else svc.exam_results(session_id=int(sid))
+            ),
+            done,
+            "正在读取考试成绩…",
+        )
 
     def _load_plan(self) -> None:
         self.plan_tab.reload()
@@ -474,9 +528,14 @@ class TrainingPage(QWidget):
             item = self.chart_lay.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
-        spec = ChartSpec("training_months", f"{year}年各月培训学时（人·学时）", "stacked", [f"{m}月" for m in range(1, 13)],
-                         {"政治理论和党性教育": [a for a, _b in months], "业务培训": [b for _a, b in months]},
-                         y_label="学时")
+        spec = ChartSpec(
+            "training_months",
+            f"{year}年各月培训学时（人·学时）",
+            "stacked",
+            [f"{m}月" for m in range(1, 13)],
+            {"政治理论和党性教育": [a for a, _b in months], "业务培训": [b for _a, b in months]},
+            y_label="学时",
+        )
         self.chart = make_chart_view(spec, self.chart_host)
         self.chart_lay.addWidget(self.chart)
 
@@ -484,8 +543,14 @@ class TrainingPage(QWidget):
         if TAB_SESSIONS not in self._loaded:
             return  # applied when the tab loads
         form = self.s_form.currentText()
-        self.s_model.reload(SessionFilter(year=self.current_year(), text=self.s_search.text().strip(),
-                                          form="" if form in ("", ALL) else form, category=self.s_cat.currentData() or ""))
+        self.s_model.reload(
+            SessionFilter(
+                year=self.current_year(),
+                text=self.s_search.text().strip(),
+                form="" if form in ("", ALL) else form,
+                category=self.s_cat.currentData() or "",
+            )
+        )
 
     def _filter_brigade(self) -> None:
         who = self.b_who.currentIndex()
@@ -511,7 +576,10 @@ class TrainingPage(QWidget):
         rows = self.e_model.rows  # already those of the exam chosen
         scored = [r for r in rows if r.score is not None]
         ok = sum(1 for r in scored if r.passed)
-        self.e_stats.setText(f"参考 {len(scored)} 人，合格 {ok} 人" + (f"，合格率 {ok / len(scored):.0%}" if scored else ""))
+        self.e_stats.setText(
+            f"参考 {len(scored)} 人，合格 {ok} 人"
+            + (f"，合格率 {ok / len(scored):.0%}" if scored else "")
+        )
         self.notice_btn.setEnabled(sid is not None)
 
     def load_person(self) -> None:
@@ -525,14 +593,23 @@ class TrainingPage(QWidget):
         self.p_model.set_rows(led.lines)
         self.p_bar.setValue(int(round(p.progress * 100)))
         self.p_bar.setEnabled(p.counted)
-        cats = "，".join(f"{category_label(c)} {fmt_hours(p.by_category.get(c, 0.0))}" for c in category_names())
-        state = (f"业务学时 {fmt_hours(p.professional)} / {fmt_hours(p.required)}，" +
-                 ("已完成" if p.missing <= 0 else f"还差 {fmt_hours(p.missing)} 学时")) if p.counted else \
-            "不计入 60 学时考核（执法辅助人员或不在岗）"
+        cats = "，".join(
+            f"{category_label(c)} {fmt_hours(p.by_category.get(c, 0.0))}" for c in category_names()
+        )
+        state = (
+            (
+                f"业务学时 {fmt_hours(p.professional)} / {fmt_hours(p.required)}，"
+                + ("已完成" if p.missing <= 0 else f"还差 {fmt_hours(p.missing)} 学时")
+            )
+            if p.counted
+            else "不计入 60 学时考核（执法辅助人员或不在岗）"
+        )
         rot = self.service.rotation_status(int(sid), self.as_of()).text
-        self.p_info.setText(f"<b>{p.name}</b>（{p.squad}，{p.category}，{p.status}） {led.year} 年：{cats}；"
-                            f"总学时 {fmt_hours(p.total)}。{state}。参训 {p.sessions} 次，缺勤 {p.absences} 次，"
-                            f"考试 {p.exams_taken} 次，合格 {p.exams_passed} 次。" + (f"{rot}。" if rot else ""))
+        self.p_info.setText(
+            f"<b>{p.name}</b>（{p.squad}，{p.category}，{p.status}） {led.year} 年：{cats}；"
+            f"总学时 {fmt_hours(p.total)}。{state}。参训 {p.sessions} 次，缺勤 {p.absences} 次，"
+            f"考试 {p.exams_taken} 次，合格 {p.exams_passed} 次。" + (f"{rot}。" if rot else "")
+        )
 
     def _open_person_from_brigade(self, index: QModelIndex) -> None:
         p = self.b_model.rows[self.b_proxy.mapToSource(index).row()]
@@ -561,8 +638,10 @@ class TrainingPage(QWidget):
             if i >= 0:
                 self.year.setCurrentIndex(i)
             self.tabs.setCurrentIndex(TAB_SESSIONS)
-            self.ctx.say(f"{year} 年 {month} 月没有登记全员集中学法。如已开展，请点“新增培训”补录，"
-                         "并勾选“每月全员集中学法”。")
+            self.ctx.say(
+                f"{year} 年 {month} 月没有登记全员集中学法。如已开展，请点“新增培训”补录，"
+                "并勾选“每月全员集中学法”。"
+            )
 
     # ---- actions ------------------------------------------------------------------------------
     def current_session(self) -> SessionRow | None:
@@ -601,18 +680,29 @@ class TrainingPage(QWidget):
         row = self.current_session()
         if row is None:
             return
-        ok = QMessageBox.question(self, "删除培训记录", f"删除“{row.title}”（{row.end_date:%Y-%m-%d}）及其 {row.attendees + row.absent} 条参训记录？")
+        ok = QMessageBox.question(
+            self,
+            "删除培训记录",
+            f"删除“{row.title}”（{row.end_date:%Y-%m-%d}）及其 {row.attendees + row.absent} 条参训记录？",
+        )
         if ok == QMessageBox.StandardButton.Yes:  # undoable: 编辑 → 撤销删除 (services.undo)
-            self.ctx.delete(f"培训 {row.title}（{row.end_date:%Y-%m-%d}）", "training",
-                            lambda: self.service.delete_session(row.id))
+            self.ctx.delete(
+                f"培训 {row.title}（{row.end_date:%Y-%m-%d}）",
+                "training",
+                lambda: self.service.delete_session(row.id),
+            )
             if not self.isVisible():
                 self.reload()
 
     def print_sessions(self) -> None:
         from brigade_desk.ui.widgets.printing import print_table
 
-        what = f"{self.current_year()} 年" + (f"；搜索“{self.s_search.text().strip()}”" if self.s_search.text().strip() else "")
-        print_table(self.s_view, "培训记录台账", f"{what}；共 {self.s_model.rowCount()} 次培训", self)
+        what = f"{self.current_year()} 年" + (
+            f"；搜索“{self.s_search.text().strip()}”" if self.s_search.text().strip() else ""
+        )
+        print_table(
+            self.s_view, "培训记录台账", f"{what}；共 {self.s_model.rowCount()} 次培训", self
+        )
 
     def import_sheet(self) -> None:
         from brigade_desk.ui.import_dialog import ImportDialog
@@ -626,14 +716,20 @@ class TrainingPage(QWidget):
     def export(self, path: str | None = None, quarter: int | None = None) -> None:
         year = self.current_year()
         if path is None:
-            path = save_file_name(self, "导出培训台账", f"{year}年培训台账.xlsx", "Excel 文件 (*.xlsx)")
+            path = save_file_name(
+                self, "导出培训台账", f"{year}年培训台账.xlsx", "Excel 文件 (*.xlsx)"
+            )
             if not path:
                 return
         from brigade_desk.exports.training import export_training
 
         db = self.ctx.db
-        self.ctx.tasks.run(lambda p: export_training(db, path, year=year, quarter=quarter, progress=p),
-                           on_success=lambda out: self.ctx.say(f"已导出：{out}"), label="正在导出培训台账…", parent=self)
+        self.ctx.tasks.run(
+            lambda p: export_training(db, path, year=year, quarter=quarter, progress=p),
+            on_success=lambda out: self.ctx.say(f"已导出：{out}"),
+            label="正在导出培训台账…",
+            parent=self,
+        )
 
     def make_notice(self, path: str | None = None) -> None:
         sid = self.e_session.currentData()
@@ -648,23 +744,36 @@ class TrainingPage(QWidget):
         from brigade_desk.exports.training_pdf import exam_notice_pdf
 
         db = self.ctx.db
-        self.ctx.tasks.run(lambda _p: exam_notice_pdf(db, path, int(sid)),
-                           on_success=lambda out: self.ctx.say(f"已生成成绩通报：{out}"), label="正在生成成绩通报…", parent=self)
+        self.ctx.tasks.run(
+            lambda _p: exam_notice_pdf(db, path, int(sid)),
+            on_success=lambda out: self.ctx.say(f"已生成成绩通报：{out}"),
+            label="正在生成成绩通报…",
+            parent=self,
+        )
 
     def filter_field(self) -> QWidget | None:
         """What Ctrl+F goes to on the tab shown (MainWindow.focus_filter): the search field of 培训记录
         and 学时统计, the person of 个人台账, the exam of 考试成绩; 年度计划 has no list to search."""
         i = self.tabs.currentIndex()
         self._ensure_built(i)
-        name = {TAB_SESSIONS: "s_search", TAB_BRIGADE: "b_search", TAB_PERSON: "p_person", TAB_EXAMS: "e_session"}.get(i)
+        name = {
+            TAB_SESSIONS: "s_search",
+            TAB_BRIGADE: "b_search",
+            TAB_PERSON: "p_person",
+            TAB_EXAMS: "e_session",
+        }.get(i)
         return getattr(self, name) if name else None
 
     def bench_filter(self, text: str) -> None:
         self.s_search.setText(text)
 
     def hideEvent(self, event: Any) -> None:  # noqa: N802
-        for name, key in (("s_view", "training_sessions"), ("b_view", "training_brigade"),
-                          ("p_view", "training_person"), ("e_view", "training_exams")):
+        for name, key in (
+            ("s_view", "training_sessions"),
+            ("b_view", "training_brigade"),
+            ("p_view", "training_person"),
+            ("e_view", "training_exams"),
+        ):
             view = getattr(self, name, None)  # tabs never shown have no view yet
             if view is not None:
                 save_header(view, self.ctx.qsettings, key)
@@ -680,7 +789,10 @@ class TrainingPage(QWidget):
             self.window().grab().save(str(out / f"training-tab{i}.png"))
         self.tabs.setCurrentIndex(TAB_SESSIONS)
         if self.s_model.rowCount():
-            big = max((self.s_model.row_at(i) for i in range(min(50, self.s_model.rowCount()))), key=lambda r: r.attendees)
+            big = max(
+                (self.s_model.row_at(i) for i in range(min(50, self.s_model.rowCount()))),
+                key=lambda r: r.attendees,
+            )
             dlg = SessionDialog(self.service, self.service.get_session(big.id), self)
             dlg.resize(1000, 760)
             dlg.show()

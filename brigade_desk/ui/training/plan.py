@@ -44,7 +44,10 @@ class PlanTab(QWidget):
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setToolTip("直接在表格中填写；培训类别写：" + " / ".join(category_label(c) for c in category_names()))
+        self.table.setToolTip(
+            "直接在表格中填写；培训类别写："
+            + " / ".join(category_label(c) for c in category_names())
+        )
         add = QPushButton("添加项目")
         remove = QPushButton("删除所选项目")
         save = QPushButton("保存计划")
@@ -91,9 +94,21 @@ class PlanTab(QWidget):
             return
         self.title.setText(plan.title)
         self.approved.set_date(plan.approved_date or dt.date.today())
-        self.status.setText(f"状态：<b>{plan.status}</b>" + (f"（{plan.approved_date:%Y-%m-%d} 批准）" if plan.approved_date else ""))
+        self.status.setText(
+            f"状态：<b>{plan.status}</b>"
+            + (f"（{plan.approved_date:%Y-%m-%d} 批准）" if plan.approved_date else "")
+        )
         for it in plan.items:
-            self.add_item([str(it.month), it.topic, it.form, category_label(it.category), f"{it.planned_hours:g}", it.organiser])
+            self.add_item(
+                [
+                    str(it.month),
+                    it.topic,
+                    it.form,
+                    category_label(it.category),
+                    f"{it.planned_hours:g}",
+                    it.organiser,
+                ]
+            )
 
     def add_item(self, values: list[str] | None = None) -> None:
         r = self.table.rowCount()
@@ -109,7 +124,10 @@ class PlanTab(QWidget):
         out = []
         bad = []
         for r in range(self.table.rowCount()):
-            vals = [(self.table.item(r, c).text().strip() if self.table.item(r, c) else "") for c in range(len(HEADERS))]
+            vals = [
+                (self.table.item(r, c).text().strip() if self.table.item(r, c) else "")
+                for c in range(len(HEADERS))
+            ]
             try:
                 month = int(vals[0].rstrip("月"))
                 hours = float(vals[4] or 0)
@@ -120,8 +138,16 @@ class PlanTab(QWidget):
             if cat is None:
                 bad.append(f"第 {r + 1} 项的培训类别“{vals[3]}”无效")
                 continue
-            out.append(PlanItemInput(month=month, topic=vals[1], form=vals[2], category=cat, planned_hours=hours,
-                                     organiser=vals[5]))
+            out.append(
+                PlanItemInput(
+                    month=month,
+                    topic=vals[1],
+                    form=vals[2],
+                    category=cat,
+                    planned_hours=hours,
+                    organiser=vals[5],
+                )
+            )
         if bad:
             raise ValidationError({"items": "计划项目：" + "；".join(bad)})
         return out
@@ -169,10 +195,16 @@ class PlanTab(QWidget):
         if suffix == ".pdf":
             from brigade_desk.exports.training_pdf import plan_pdf
 
-            self.ctx.tasks.run(lambda _p: plan_pdf(db, path, year), on_success=lambda out: self.ctx.say(f"已导出：{out}"),
-                               parent=self)
+            self.ctx.tasks.run(
+                lambda _p: plan_pdf(db, path, year),
+                on_success=lambda out: self.ctx.say(f"已导出：{out}"),
+                parent=self,
+            )
         else:
             from brigade_desk.exports.training import export_plan
 
-            self.ctx.tasks.run(lambda _p: export_plan(db, path, year=year), on_success=lambda out: self.ctx.say(f"已导出：{out}"),
-                               parent=self)
+            self.ctx.tasks.run(
+                lambda _p: export_plan(db, path, year=year),
+                on_success=lambda out: self.ctx.say(f"已导出：{out}"),
+                parent=self,
+            )

@@ -69,7 +69,7 @@ class SessionTableModel(QAbstractTableModel):
             self.fetches += 1
             if len(self._cache) > 20 * PAGE:
                 self._cache.clear()
-            self._cache.update(self.service.session_rows(self.ids[start:start + PAGE]))
+            self._cache.update(self.service.session_rows(self.ids[start : start + PAGE]))
             r = self._cache.get(sid)
             if r is None:  # deleted since the ids were read: an empty row until the next reload
                 raise LookupError(sid)
@@ -89,12 +89,17 @@ class SessionTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole,
-                                               Qt.ItemDataRole.TextAlignmentRole):
+        if not index.isValid() or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.BackgroundRole,
+            Qt.ItemDataRole.TextAlignmentRole,
+        ):
             return None
         col = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if col[4] else None
+            return (
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if col[4] else None
+            )
         try:
             r = self.row_at(index.row())
         except LookupError:
@@ -103,9 +108,15 @@ class SessionTableModel(QAbstractTableModel):
             return fmt(col[2](r))
         return WARNING if r.attendees == 0 else None  # nobody attended: probably not filled in yet
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][0] if orientation == Qt.Orientation.Horizontal else str(section + 1)
+            return (
+                COLUMNS[section][0]
+                if orientation == Qt.Orientation.Horizontal
+                else str(section + 1)
+            )
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -39,14 +39,18 @@ def make_chart_view(spec: ChartSpec, parent: QWidget | None = None) -> QChartVie
         for cat, v in zip(spec.categories, values, strict=False):
             if v > 0:
                 sl = pie.append(f"{cat} {v:g}", v)
-                sl.setLabelVisible(v / total >= 0.08)  # thin slices: the legend names them, no pile-up
+                sl.setLabelVisible(
+                    v / total >= 0.08
+                )  # thin slices: the legend names them, no pile-up
         chart.addSeries(pie)
     else:
         _bars(chart, spec)
     view = QChartView(chart, parent)
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
     view.setMinimumHeight(260)
-    if spec.kind != "pie" and is_month_axis(spec.categories):  # narrower, even upright labels get cut
+    if spec.kind != "pie" and is_month_axis(
+        spec.categories
+    ):  # narrower, even upright labels get cut
         view.setMinimumWidth(MONTH_CHART_MIN_WIDTH)
     return view
 
@@ -90,8 +94,13 @@ def fit_category_labels(chart: QChart, ax: QBarCategoryAxis, n: int) -> None:
             return
         f = QFont(ax.labelsFont())
         choice: tuple[float, int] | None = None
-        sizes = [full_pt - 0.5 * i for i in range(int((full_pt - MIN_LABEL_PT) / 0.5) + 1)] or [full_pt]
-        for angle in (0, -90):  # across first; standing up only when even the smallest font is too wide
+        sizes = [full_pt - 0.5 * i for i in range(int((full_pt - MIN_LABEL_PT) / 0.5) + 1)] or [
+            full_pt
+        ]
+        for angle in (
+            0,
+            -90,
+        ):  # across first; standing up only when even the smallest font is too wide
             for pt in sizes:
                 f.setPointSizeF(pt)
                 w, h = max(_label_size(f, c) for c in ax.categories())
@@ -114,8 +123,11 @@ def fit_category_labels(chart: QChart, ax: QBarCategoryAxis, n: int) -> None:
 def _bars(chart: QChart, spec: ChartSpec) -> None:
     """Bars; with long category names (行政处罚, 法制审核股 …) lying down, so the names fit in full.
     Month labels (1月 … 12月) stay under upright bars, in a font and angle that keeps them whole."""
-    lying = not is_month_axis(spec.categories) and max((len(c) for c in spec.categories), default=0) > 2 \
+    lying = (
+        not is_month_axis(spec.categories)
+        and max((len(c) for c in spec.categories), default=0) > 2
         and sum(len(c) for c in spec.categories) > 12
+    )
     if spec.kind == "stacked":
         series = QHorizontalStackedBarSeries() if lying else QStackedBarSeries()
     else:
@@ -130,8 +142,11 @@ def _bars(chart: QChart, spec: ChartSpec) -> None:
     else:
         top = max((max(c) for c in columns), default=0.0)
     chart.addSeries(series)
-    cat_side, val_side = ((Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignBottom) if lying
-                          else (Qt.AlignmentFlag.AlignBottom, Qt.AlignmentFlag.AlignLeft))
+    cat_side, val_side = (
+        (Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignBottom)
+        if lying
+        else (Qt.AlignmentFlag.AlignBottom, Qt.AlignmentFlag.AlignLeft)
+    )
     ax = QBarCategoryAxis()
     ax.append(list(reversed(spec.categories)) if lying else spec.categories)  # first at the top
     if lying:  # the bar sets follow the reversed order too
@@ -153,7 +168,9 @@ def _bars(chart: QChart, spec: ChartSpec) -> None:
         ay.applyNiceNumbers()
     if spec.y_label:
         ay.setTitleText(spec.y_label)
-        if hi < 10 and not lying:  # QtCharts leaves the title beside one-digit labels no room ("...")
+        if (
+            hi < 10 and not lying
+        ):  # QtCharts leaves the title beside one-digit labels no room ("...")
             ay.setLabelFormat("&nbsp;%d")
     chart.addAxis(ay, val_side)
     series.attachAxis(ay)
@@ -171,4 +188,3 @@ def _bars(chart: QChart, spec: ChartSpec) -> None:
         line.attachAxis(ax2)
         line.attachAxis(ay)
         chart.legend().setVisible(True)
-

@@ -47,7 +47,9 @@ class DateField(QWidget):
         self.btn = QToolButton()
         self.btn.setText("▾")
         self.btn.setToolTip("从日历中选择")
-        self.btn.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")  # one arrow is enough
+        self.btn.setStyleSheet(
+            "QToolButton::menu-indicator { image: none; width: 0px; }"
+        )  # one arrow is enough
         self.btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.btn)
         self.cal = QCalendarWidget()
@@ -157,8 +159,9 @@ def error_label() -> QLabel:
     return lab
 
 
-def dialog_buttons(dialog: QDialog, on_save: Callable[[], object], save_text: str = "保存",
-                   *, ok: bool = False) -> QDialogButtonBox:
+def dialog_buttons(
+    dialog: QDialog, on_save: Callable[[], object], save_text: str = "保存", *, ok: bool = False
+) -> QDialogButtonBox:
     """The Save (or OK) / Cancel row every editing dialog ends with, labelled in Chinese.
 
     Save runs ``on_save`` (which validates and accepts the dialog itself); Cancel and Esc reject it.
@@ -192,7 +195,14 @@ def form_state(root: QWidget) -> tuple[object, ...]:
                 for c in range(w.columnCount()):
                     it = w.item(r, c)
                     if it is not None:
-                        out.append((it.text(), it.checkState() if it.flags() & Qt.ItemFlag.ItemIsUserCheckable else 0))
+                        out.append(
+                            (
+                                it.text(),
+                                it.checkState()
+                                if it.flags() & Qt.ItemFlag.ItemIsUserCheckable
+                                else 0,
+                            )
+                        )
     return tuple(out)
 
 
@@ -216,7 +226,11 @@ class UnsavedGuard(SafeEventFilter):
             return False
         if ev.type() == QEvent.Type.Show and self.snapshot is None:
             self.snapshot = form_state(self.dialog)
-        elif ev.type() == QEvent.Type.KeyPress and isinstance(ev, QKeyEvent) and ev.key() == Qt.Key.Key_Escape:
+        elif (
+            ev.type() == QEvent.Type.KeyPress
+            and isinstance(ev, QKeyEvent)
+            and ev.key() == Qt.Key.Key_Escape
+        ):
             self.cancel()
             return True
         elif ev.type() == QEvent.Type.Close and ev.spontaneous() and not self.may_discard():
@@ -227,9 +241,13 @@ class UnsavedGuard(SafeEventFilter):
     def may_discard(self) -> bool:
         if self.dialog is None or self.snapshot is None or form_state(self.dialog) == self.snapshot:
             return True
-        answer = QMessageBox.question(self.dialog, "放弃修改", "有尚未保存的修改，确定放弃吗？",
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
+        answer = QMessageBox.question(
+            self.dialog,
+            "放弃修改",
+            "有尚未保存的修改，确定放弃吗？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
         return bool(answer == QMessageBox.StandardButton.Yes)
 
     def cancel(self) -> None:
@@ -246,7 +264,9 @@ def unsaved_baseline(dialog: QDialog) -> None:
             guard.snapshot = form_state(dialog)
 
 
-def dialog_layout(dialog: QDialog, body: QLayout | QWidget, errors: QWidget, buttons: QWidget) -> QVBoxLayout:
+def dialog_layout(
+    dialog: QDialog, body: QLayout | QWidget, errors: QWidget, buttons: QWidget
+) -> QVBoxLayout:
     """Body, then the inline error text, then the buttons. The body scrolls when the screen is too
     small for it; the errors and the buttons stay visible below it, and the dialog fits the screen."""
     lay = QVBoxLayout(dialog)

@@ -115,11 +115,17 @@ class ScreenFit(SafeEventFilter):
         w = self.window
         if w.isMaximized() or w.isFullScreen():
             return
-        want = w.size().expandedTo(w.sizeHint()) if w.testAttribute(Qt.WidgetAttribute.WA_Resized) else w.sizeHint()
+        want = (
+            w.size().expandedTo(w.sizeHint())
+            if w.testAttribute(Qt.WidgetAttribute.WA_Resized)
+            else w.sizeHint()
+        )
         size = clamped(w, want.expandedTo(w.minimumSize()))
         if size != w.size():
             w.resize(size)
-        if w.testAttribute(Qt.WidgetAttribute.WA_Moved):  # a dialog not moved is centred on its parent by Qt
+        if w.testAttribute(
+            Qt.WidgetAttribute.WA_Moved
+        ):  # a dialog not moved is centred on its parent by Qt
             extra = frame_extra(w)
             area = available(w).adjusted(0, 0, -extra.width(), -extra.height())
             pos = inside(QRect(w.pos(), w.size()), area).topLeft()
@@ -127,7 +133,9 @@ class ScreenFit(SafeEventFilter):
                 w.move(pos)
 
 
-def fit_to_screen(window: QWidget, width: int | None = None, height: int | None = None) -> ScreenFit:
+def fit_to_screen(
+    window: QWidget, width: int | None = None, height: int | None = None
+) -> ScreenFit:
     """Size ``window`` as ``width``×``height`` (or as its layout asks) but within the work area of its
     screen, now and whenever it is shown."""
     if width is not None and height is not None:
@@ -148,7 +156,9 @@ class FormScroll(QScrollArea):
             outer = QVBoxLayout(inner)
             outer.setContentsMargins(0, 0, 0, 0)
             outer.addLayout(body)
-            outer.addStretch(1)  # rows packed at the top: room freed by the error text below never moves them
+            outer.addStretch(
+                1
+            )  # rows packed at the top: room freed by the error text below never moves them
             body = inner
         self.setWidget(body)
         self.setWidgetResizable(True)
@@ -213,7 +223,13 @@ class ErrorArea(SafeFilterMixin, QScrollArea):
     def _text_height(self) -> int:
         if self.label is None:
             return 0
-        width = self.viewport().width() if self.isVisible() else self.parentWidget().width() if self.parentWidget() else 400
+        width = (
+            self.viewport().width()
+            if self.isVisible()
+            else self.parentWidget().width()
+            if self.parentWidget()
+            else 400
+        )
         h = self.label.heightForWidth(max(50, width - 30))
         return h if h > 0 else self.label.sizeHint().height()
 
@@ -236,7 +252,9 @@ def place_main_window(win: QWidget, restored: bool) -> None:
     (and un-maximises to most of the screen)."""
     state = win.windowState()
     maximised = bool(state & Qt.WindowState.WindowMaximized)
-    normal = win.normalGeometry() if maximised and win.normalGeometry().isValid() else win.geometry()
+    normal = (
+        win.normalGeometry() if maximised and win.normalGeometry().isValid() else win.geometry()
+    )
     scr = QGuiApplication.screenAt(normal.center()) or QGuiApplication.primaryScreen()
     avail = scr.availableGeometry()
     area = avail.adjusted(0, 0, -FRAME.width(), -FRAME.height())
@@ -246,7 +264,11 @@ def place_main_window(win: QWidget, restored: bool) -> None:
         maximised = True
         w, h = area.width() * 9 // 10, area.height() * 9 // 10
         geo = QRect(area.x() + (area.width() - w) // 2, area.y() + (area.height() - h) // 2, w, h)
-    plain = state & ~(Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen | Qt.WindowState.WindowMinimized)
+    plain = state & ~(
+        Qt.WindowState.WindowMaximized
+        | Qt.WindowState.WindowFullScreen
+        | Qt.WindowState.WindowMinimized
+    )
     win.setWindowState(plain)
     win.setGeometry(geo)
     if maximised:

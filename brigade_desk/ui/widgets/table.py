@@ -61,7 +61,6 @@ def total_key(v: Any) -> tuple[int, Any]:
     return (3, natural_key(str(v).casefold()))  # 9号 before 10号
 
 
-
 @dataclass(frozen=True)
 class Column(Generic[T]):
     title: str
@@ -92,7 +91,9 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         """Row ``i``'s shown text, lower case, for the free-text search (built once per set of rows:
         searching ten years of rows must not ask every cell through Qt on each keystroke)."""
         if self._haystack is None:
-            self._haystack = ["\x1f".join(fmt(c.value(r)) for c in self.columns).lower() for r in self.rows]
+            self._haystack = [
+                "\x1f".join(fmt(c.value(r)) for c in self.columns).lower() for r in self.rows
+            ]
         return self._haystack[i]
 
     def _ordered(self, rows: list[T], column: int, descending: bool) -> list[T]:
@@ -114,7 +115,9 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         old = self.persistentIndexList()
         self.rows = new
         self._haystack = None
-        self.changePersistentIndexList(old, [self.index(moved.get(ix.row(), ix.row()), ix.column()) for ix in old])
+        self.changePersistentIndexList(
+            old, [self.index(moved.get(ix.row(), ix.row()), ix.column()) for ix in old]
+        )
         self.layoutChanged.emit()
 
     def row_at(self, i: int) -> T:
@@ -133,7 +136,9 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
         col = self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return fmt(col.value(row))
-        if role == Qt.ItemDataRole.UserRole:  # the raw value (a delegate may draw it, e.g. a progress bar)
+        if (
+            role == Qt.ItemDataRole.UserRole
+        ):  # the raw value (a delegate may draw it, e.g. a progress bar)
             return col.value(row)
         if role == Qt.ItemDataRole.BackgroundRole and self.row_color:
             return self.row_color(row)
@@ -143,7 +148,9 @@ class ListTableModel(QAbstractTableModel, Generic[T]):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole:
             if orientation == Qt.Orientation.Horizontal:
                 return self.columns[section].title

@@ -23,20 +23,30 @@ Index = QModelIndex | QPersistentModelIndex
 Column = tuple[str, str, Any, int]
 
 # Qt asks for a dozen roles per cell while painting; these are the ones a windowed table answers
-ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole,
-                   Qt.ItemDataRole.TextAlignmentRole})
+ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+    }
+)
 
 
 class WindowedTableModel(QAbstractTableModel):
     page_size = 200
     keep_pages = 40
 
-    def __init__(self, columns: list[Column], sort_key: str, descending: bool = True, parent: Any = None) -> None:
+    def __init__(
+        self, columns: list[Column], sort_key: str, descending: bool = True, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self.columns = columns
         self.sort_key, self.descending = sort_key, descending
         self.total = 0
-        self.loaded = False  # nothing is queried before the first reload() (the header's sort comes first)
+        self.loaded = (
+            False  # nothing is queried before the first reload() (the header's sort comes first)
+        )
         self._pages: OrderedDict[int, list[Any]] = OrderedDict()
         self.fetches = 0  # windows fetched (tests check the laziness)
 
@@ -97,9 +107,15 @@ class WindowedTableModel(QAbstractTableModel):
             return fmt(self.columns[index.column()][2](r))
         return self.role_data(r, index.column(), role)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section][0] if orientation == Qt.Orientation.Horizontal else str(section + 1)
+            return (
+                self.columns[section][0]
+                if orientation == Qt.Orientation.Horizontal
+                else str(section + 1)
+            )
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
