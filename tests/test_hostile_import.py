@@ -338,6 +338,12 @@ def run_and_check(
     if any(e.row == 0 for e in result.errors):
         assert not result.written
     assert result.created >= 0 and result.updated >= 0 and result.skipped >= 0
+    # the shared policy (importers.policy): a structural error is never skipped past, and valid
+    # rows are held back only when all-or-nothing refused them
+    if result.structural:
+        assert not result.written and result.held_back == 0
+    if result.held_back:
+        assert not skip_invalid and result.rejected and result.skipped >= result.held_back
     if result.written:  # a 32,767-character cell pasted by mistake never lands in the ledger
         assert longest_text(db.path) < HUGE
     return result

@@ -4,7 +4,8 @@ One row per case, matched by case number: re-importing updates the case (only th
 in the file) and never duplicates. Officers are named in one column (承办人 "张三、李四") or in
 主办人 / 协办人 columns; a name may carry the certificate number in brackets to tell namesakes
 apart (``张三(63010012345)``). Same behaviour as the staff import: every invalid row is reported
-with sheet, row and column; without ``skip_invalid`` nothing is written if any row is invalid.
+with sheet, row and column; without ``skip_invalid`` nothing is written if any row is invalid (the
+shared policy of ``importers.policy``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from brigade_desk.case_no import normalize as normalize_case_no
 from brigade_desk.db import Database
 from brigade_desk.errors import RowError
 from brigade_desk.importers import tabular as t
+from brigade_desk.importers.policy import CheckedRow, Written, run_import
 from brigade_desk.importers.result import ImportResult
 from brigade_desk.models.cases import (
     ACTIVITIES,
@@ -319,10 +321,8 @@ def import_cases(
     today: dt.date | None = None,
 ) -> ImportResult:
     today = today or dt.date.today()
-    tables, errors = t.read_tables(Path(path), COLUMNS)
-    result = ImportResult(dry_run=dry_run)
-    parsed: list[ParsedCase] = []
-    bad_rows: set[tuple[str, int]] = set()
+    tables, structural = t.read_tables(Path(path), COLUMNS)
+    checked: list[CheckedRow[ParsedCase]] = []
     seen: dict[str, t.Row] = {}
     with db.Session() as s:
         staff = StaffIndex(s)
@@ -339,43 +339,35 @@ def import_cases(
                 )
             elif case_no:
                 seen[case_no] = row
-            if row_errs:
-                errors.extend(row_errs)
-                bad_rows.add((row.sheet, row.row))
-                continue
-            assert p is not None
-            parsed.append(p)
-        result.errors = errors
-        result.skipped = len(bad_rows)
-        structural = any(e.row == 0 for e in errors)
-        if (errors and not skip_invalid) or structural:
-            result.skipped = len(bad_rows) + (len(parsed) if not structural else 0)
-            result.held_back = 0 if structural else len(parsed)
-            return result
-        existing = {
-            c.case_no: c
-            for c in s.scalars(
-                select(CaseRecord)
-                .options(selectinload(CaseRecord.officers))
-                .where(CaseRecord.case_no.in_([p.data.case_no for p in parsed]))
-            )
-        }
-        for p in parsed:
-            c = existing.get(p.data.case_no)
-            if c is None:
-                result.created += 1
-                if not dry_run:
-                    c = CaseRecord()
-                    write_case(s, c, p.data)
-                    s.add(c)
-            else:
-                result.updated += 1
-                if not dry_run:
-                    _update(s, c, p)
-        if not dry_run:
-            s.commit()
-            result.written = True
-    return result
+            checked.append(CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs))
+
+        def write(rows: list[ParsedCase], dry_run: bool) -> Written:
+            existing = {
+                c.case_no: c
+                for c in s.scalars(
+                    select(CaseRecord)
+                    .options(selectinload(CaseRecord.officers))
+                    .where(CaseRecord.case_no.in_([p.data.case_no for p in rows]))
+                )
+            }
+            created = updated = 0
+            for p in rows:
+                c = existing.get(p.data.case_no)
+                if c is None:
+                    created += 1
+                    if not dry_run:  # a dry run only counts
+                        c = CaseRecord()
+                        write_case(s, c, p.data)
+                        s.add(c)
+                else:
+                    updated += 1
+                    if not dry_run:
+                        _update(s, c, p)
+            return Written(created, updated)
+
+        return run_import(
+            s, checked, write, structural=structural, dry_run=dry_run, skip_invalid=skip_invalid
+        )
 
 
 def _update(s: Session, c: CaseRecord, p: ParsedCase) -> None:

@@ -15,6 +15,10 @@ class ImportResult:
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    skip_invalid: bool = False  # the flags it ran with (a dry run says what they would do)
+    # the file itself is wrong (no header, a required column missing): refused even with
+    # skip_invalid; see importers.policy
+    structural: bool = False
     written: bool = False
     held_back: int = (
         0  # valid rows not written because other rows have errors (without 跳过有错误的行)

@@ -1,8 +1,8 @@
 """Import the roster the clerk keeps in Excel today (花名册 / 执法证件台账).
 
 One row per person, with at most one certificate on the row. People are matched by ID number:
-re-importing updates them and never duplicates. Without ``skip_invalid`` nothing is written when
-any row is invalid; with it, valid rows are written and invalid ones counted as skipped.
+re-importing updates them and never duplicates. What is written when rows are invalid (all or
+nothing, or ``skip_invalid``) is the shared policy of ``importers.policy``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from brigade_desk.db import Database
 from brigade_desk.errors import RowError
 from brigade_desk.importers import tabular as t
+from brigade_desk.importers.policy import CheckedRow, Written, run_import
 from brigade_desk.importers.result import ImportResult
 from brigade_desk.models.roster import (
     CertAction,
@@ -199,10 +200,8 @@ def import_staff(
     today: dt.date | None = None,
 ) -> ImportResult:
     today = today or dt.date.today()
-    tables, errors = t.read_tables(Path(path), COLUMNS)
-    result = ImportResult(dry_run=dry_run)
-    parsed: list[ParsedRow] = []
-    bad_rows: set[tuple[str, int]] = set()
+    tables, structural = t.read_tables(Path(path), COLUMNS)
+    checked: list[CheckedRow[ParsedRow]] = []
     seen_id: dict[str, t.Row] = {}
     seen_cert: dict[str, t.Row] = {}
     for row in t.iter_rows(tables):
@@ -221,53 +220,50 @@ def import_staff(
                 row_errs.append(
                     row.error("cert_no", f"执法证号与工作表「{pr.sheet}」第 {pr.row} 行重复")
                 )
-        if row_errs:
-            errors.extend(row_errs)
-            bad_rows.add((row.sheet, row.row))
-            continue
-        assert p is not None
-        seen_id[p.staff.id_number] = row
-        if p.cert:
-            seen_cert[p.cert.cert_no] = row
-        parsed.append(p)
+        if not row_errs:
+            assert p is not None
+            seen_id[p.staff.id_number] = row
+            if p.cert:
+                seen_cert[p.cert.cert_no] = row
+        checked.append(CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs))
 
     with db.Session() as s, s.no_autoflush:
         # one query per 500 rows, not one per row (10,000 rows took minutes row by row)
         certs = _by_key(
-            s, Certificate, Certificate.cert_no, [p.cert.cert_no for p in parsed if p.cert]
+            s,
+            Certificate,
+            Certificate.cert_no,
+            [c.value.cert.cert_no for c in checked if c.value and c.value.cert],
         )
         # certificate numbers owned by someone else in the database
-        kept: list[ParsedRow] = []
-        for p in parsed:
-            c = certs.get(p.cert.cert_no) if p.cert else None
-            if p.cert is not None and c is not None and c.staff.id_number != p.staff.id_number:
-                errors.append(
-                    p.row.error("cert_no", f"执法证号 {p.cert.cert_no} 已登记给“{c.staff.name}”")
-                )
-                bad_rows.add((p.row.sheet, p.row.row))
+        for c in checked:
+            p = c.value
+            if p is None or p.cert is None:
                 continue
-            kept.append(p)
-        parsed = kept
-        result.errors = errors
-        result.skipped = len(bad_rows)
-        structural = any(e.row == 0 for e in errors)
-        if (errors and not skip_invalid) or structural:
-            result.skipped = len(bad_rows) + (len(parsed) if not structural else 0)
-            result.held_back = 0 if structural else len(parsed)
-            return result
-        people = _by_key(s, Staff, Staff.id_number, [p.staff.id_number for p in parsed])
-        for p in parsed:
-            existing = people.get(p.staff.id_number)
-            if existing is None:
-                result.created += 1
-            else:
-                result.updated += 1
-            if not dry_run:
-                _apply(s, existing, p, today, certs)
-        if not dry_run:
-            s.commit()
-            result.written = True
-    return result
+            owned = certs.get(p.cert.cert_no)
+            if owned is not None and owned.staff.id_number != p.staff.id_number:
+                c.errors.append(
+                    p.row.error(
+                        "cert_no", f"执法证号 {p.cert.cert_no} 已登记给“{owned.staff.name}”"
+                    )
+                )
+
+        def write(rows: list[ParsedRow], dry_run: bool) -> Written:
+            people = _by_key(s, Staff, Staff.id_number, [p.staff.id_number for p in rows])
+            created = updated = 0
+            for p in rows:
+                existing = people.get(p.staff.id_number)
+                if existing is None:
+                    created += 1
+                else:
+                    updated += 1
+                if not dry_run:  # a dry run only counts (writing 10,000 people takes seconds)
+                    _apply(s, existing, p, today, certs)
+            return Written(created, updated)
+
+        return run_import(
+            s, checked, write, structural=structural, dry_run=dry_run, skip_invalid=skip_invalid
+        )
 
 
 def _by_key(s: object, model: type, column: Any, keys: list[str]) -> dict[str, Any]:

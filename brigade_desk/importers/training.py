@@ -11,7 +11,8 @@ A value in a row wins over the sheet's block. Rows with the same date and title 
 a session already in the database with that date and title is updated, and its attendance is
 updated per person — re-importing never duplicates. People are found by ID number when given, else
 by name (narrowed by 中队 when that column exists); a name matching nobody or several people is an
-error naming the row. Without ``skip_invalid`` nothing is written when any row is invalid.
+error naming the row. Without ``skip_invalid`` nothing is written when any row is invalid (the
+shared policy of ``importers.policy``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 from brigade_desk.db import Database
 from brigade_desk.errors import RowError
 from brigade_desk.importers import tabular as t
+from brigade_desk.importers.policy import CheckedRow, Written, run_import
 from brigade_desk.importers.result import ImportResult
 from brigade_desk.models.roster import Staff
 from brigade_desk.models.training import TrainingAttendance, TrainingCategory, TrainingSession
@@ -479,15 +481,13 @@ def import_training(
     today: dt.date | None = None,
 ) -> ImportResult:
     del today
-    rows, errors = read_rows(Path(path))
-    result = ImportResult(dry_run=dry_run)
+    rows, structural = read_rows(Path(path))
     with db.Session() as s:
         from brigade_desk import settings
 
         people = StaffIndex(s)
         pass_score = float(settings.get(s, PASS_SCORE))
-        parsed: list[ParsedRow] = []
-        bad: set[tuple[str, int]] = set()
+        checked: list[CheckedRow[ParsedRow]] = []
         first: dict[tuple[dt.date, str], ParsedRow] = {}
         seen: dict[tuple[dt.date, str, int], t.Row] = {}
         for row, block in rows:
@@ -513,83 +513,89 @@ def import_training(
                             "name", f"同一培训中此人已在工作表「{prev.sheet}」第 {prev.row} 行登记"
                         )
                     )
-            if row_errs:
-                errors.extend(row_errs)
-                bad.add((row.sheet, row.row))
-                continue
-            assert p is not None and p.session.start_date is not None
-            key = (p.session.start_date, p.session.title)
-            first.setdefault(key, p)
-            seen[(*key, p.staff_id)] = row
-            parsed.append(p)
-        result.errors = errors
-        result.skipped = len(bad)
-        structural = any(e.row == 0 for e in errors)
-        if (errors and not skip_invalid) or structural:
-            result.skipped = len(bad) + (0 if structural else len(parsed))
-            return result
-        sessions: dict[tuple[dt.date, str], TrainingSession] = {}
-        for p in parsed:
-            assert p.session.start_date is not None
-            key = (p.session.start_date, p.session.title)
-            ts = sessions.get(key)
+            if not row_errs:
+                assert p is not None and p.session.start_date is not None
+                key = (p.session.start_date, p.session.title)
+                first.setdefault(key, p)
+                seen[(*key, p.staff_id)] = row
+            checked.append(CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs))
+
+        def write(accepted: list[ParsedRow], dry_run: bool) -> Written:
+            # a dry run writes too (sessions are flushed to attach attendance): the policy rolls
+            # it back
+            del dry_run
+            return _write(s, accepted, first, pass_score, Path(path).name)
+
+        return run_import(
+            s, checked, write, structural=structural, dry_run=dry_run, skip_invalid=skip_invalid
+        )
+
+
+def _write(
+    s: Session,
+    accepted: list[ParsedRow],
+    first: dict[tuple[dt.date, str], ParsedRow],
+    pass_score: float,
+    file_name: str,
+) -> Written:
+    created = updated = 0
+    sessions: dict[tuple[dt.date, str], TrainingSession] = {}
+    for p in accepted:
+        assert p.session.start_date is not None
+        key = (p.session.start_date, p.session.title)
+        ts = sessions.get(key)
+        if ts is None:
+            ts = s.scalar(
+                select(TrainingSession).where(
+                    TrainingSession.start_date == key[0], TrainingSession.title == key[1]
+                )
+            )
             if ts is None:
-                ts = s.scalar(
-                    select(TrainingSession).where(
-                        TrainingSession.start_date == key[0], TrainingSession.title == key[1]
-                    )
+                ts = TrainingSession(
+                    start_date=key[0], title=key[1], notes=f"由 Excel 导入：{file_name}"
                 )
-                if ts is None:
-                    ts = TrainingSession(
-                        start_date=key[0], title=key[1], notes=f"由 Excel 导入：{Path(path).name}"
-                    )
-                    s.add(ts)
-                src = first[key]
-                d = src.session
-                ts.end_date, ts.form, ts.category, ts.hours = (
-                    d.end_date or key[0],
-                    d.form,
-                    d.category,
-                    d.hours,
-                )
-                ts.organiser = d.organiser or (ts.organiser or "")
-                ts.place = d.place or (ts.place or "")
-                ts.is_monthly_study = src.flags.get("is_monthly_study", bool(ts.is_monthly_study))
-                ts.is_rotation = src.flags.get("is_rotation", bool(ts.is_rotation))
-                ts.pass_score = ts.pass_score if ts.pass_score is not None else pass_score
-                s.flush()
-                sessions[key] = ts
-            if p.score is not None:
-                ts.has_exam = True
-            a = s.scalar(
-                select(TrainingAttendance).where(
-                    TrainingAttendance.session_id == ts.id,
-                    TrainingAttendance.staff_id == p.staff_id,
-                )
+                s.add(ts)
+            src = first[key]
+            d = src.session
+            ts.end_date, ts.form, ts.category, ts.hours = (
+                d.end_date or key[0],
+                d.form,
+                d.category,
+                d.hours,
             )
-            if a is None:
-                a = TrainingAttendance(session_id=ts.id, staff_id=p.staff_id)
-                s.add(a)
-                result.created += 1
-            else:
-                result.updated += 1
-            a.attended = p.attended
-            a.hours = (
-                p.credited if p.credited is not None and abs(p.credited - ts.hours) > 1e-9 else None
+            ts.organiser = d.organiser or (ts.organiser or "")
+            ts.place = d.place or (ts.place or "")
+            ts.is_monthly_study = src.flags.get("is_monthly_study", bool(ts.is_monthly_study))
+            ts.is_rotation = src.flags.get("is_rotation", bool(ts.is_rotation))
+            ts.pass_score = ts.pass_score if ts.pass_score is not None else pass_score
+            s.flush()
+            sessions[key] = ts
+        if p.score is not None:
+            ts.has_exam = True
+        a = s.scalar(
+            select(TrainingAttendance).where(
+                TrainingAttendance.session_id == ts.id,
+                TrainingAttendance.staff_id == p.staff_id,
             )
-            a.absence_reason = "" if p.attended else p.reason
-            a.exam_score = p.score
-            a.exam_passed = (
-                p.passed
-                if p.passed is not None
-                else (None if p.score is None else p.score >= (ts.pass_score or pass_score) - 1e-9)
-            )
-        if dry_run:
-            s.rollback()
+        )
+        if a is None:
+            a = TrainingAttendance(session_id=ts.id, staff_id=p.staff_id)
+            s.add(a)
+            created += 1
         else:
-            s.commit()
-            result.written = True
-    return result
+            updated += 1
+        a.attended = p.attended
+        a.hours = (
+            p.credited if p.credited is not None and abs(p.credited - ts.hours) > 1e-9 else None
+        )
+        a.absence_reason = "" if p.attended else p.reason
+        a.exam_score = p.score
+        a.exam_passed = (
+            p.passed
+            if p.passed is not None
+            else (None if p.score is None else p.score >= (ts.pass_score or pass_score) - 1e-9)
+        )
+    return Written(created, updated)
 
 
 def write_template(out: Path | str) -> Path:
