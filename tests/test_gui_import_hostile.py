@@ -33,3 +33,40 @@ def test_dialog_names_the_problem(gui_ctx, qtbot, tmp_path: Path, make, expect: 
     dlg.do_import()
     assert expect in dlg.summary.text()
     assert RosterService(gui_ctx.db).count() == 0
+
+
+def test_dialog_follows_the_import_policy(gui_ctx, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A missing required column cannot be skipped past; a bad row can, and the dialog says how many
+    rows are waiting (the result's held_back), then imports them."""
+    from brigade_desk.ui.import_dialog import ImportDialog
+    from tests.hostile_util import IMPORTER_CASES, write_rows
+
+    case = IMPORTER_CASES["staff"]
+    drop = case.headers.index("身份证号")
+    no_id = write_rows(
+        tmp_path / "无身份证号.xlsx",
+        [h for i, h in enumerate(case.headers) if i != drop],
+        [[v for i, v in enumerate(case.valid_row(0)) if i != drop]],
+    )
+    dlg = ImportDialog(gui_ctx, None, str(no_id), kind="staff")
+    qtbot.addWidget(dlg)
+    assert "不能导入" in dlg.summary.text() and "缺少必需的列" in dlg.errors.rows[0].message
+    assert not dlg.import_btn.isEnabled()
+    dlg.skip.setChecked(True)
+    assert not dlg.import_btn.isEnabled()  # skipping rows does not help a file without the column
+    dlg.check()  # checked again with the box ticked: still refused
+    assert "不能导入" in dlg.summary.text() and not dlg.import_btn.isEnabled()
+
+    bad = write_rows(
+        tmp_path / "一行有错.xlsx",
+        case.headers,
+        [case.valid_row(0), case.invalid_row(1), case.valid_row(2)],
+    )
+    dlg.skip.setChecked(False)
+    dlg.file.setText(str(bad))
+    dlg.check()
+    assert "只导入没有错误的 2 行" in dlg.summary.text() and not dlg.import_btn.isEnabled()
+    dlg.skip.setChecked(True)
+    assert dlg.import_btn.isEnabled()
+    dlg.do_import()
+    assert "导入完成" in dlg.summary.text() and RosterService(gui_ctx.db).count() == 2

@@ -1,7 +1,8 @@
 """Import from Excel: check first (a dry run showing every error), then write.
 
-Every error names the sheet, the row as Excel numbers it, the column and the reason. Nothing is
-written while errors remain unless the clerk chooses to skip the invalid rows.
+Every error names the sheet, the row as Excel numbers it, the column and the reason. What gets
+written is decided by ``importers.policy`` (all or nothing unless the clerk chooses to skip the
+invalid rows; a file without a usable header is refused either way); this dialog only shows it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from brigade_desk import cli
 from brigade_desk.errors import RowError
+from brigade_desk.importers.policy import would_import
 from brigade_desk.importers.result import ImportResult
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.files import open_file_name, save_file_name
@@ -178,32 +180,41 @@ class ImportDialog(QDialog):
         self.check_btn.setEnabled(True)
         self.errors.set_rows(r.errors)
         if dry_run:
-            if r.errors and not self.skip.isChecked():
+            if r.structural:
+                self.summary.setText(
+                    "这个文件不能导入（见下表），勾选“跳过有错误的行”也不行。"
+                    "请在 Excel 中改正后重新检查。不会写入任何数据。"
+                )
+                self.summary.setStyleSheet("color:#b3261e")
+            elif not would_import(r, skip_invalid=r.skip_invalid):
+                rest = f"，只导入没有错误的 {r.held_back} 行" if r.held_back else ""
                 self.summary.setText(
                     f"发现 {len(r.errors)} 处问题（见下表）。请在 Excel 中改正后重新检查，"
-                    "或勾选“跳过有错误的行”。在此之前不会写入任何数据。"
+                    f"或勾选“跳过有错误的行”{rest}。在此之前不会写入任何数据。"
                 )
                 self.summary.setStyleSheet("color:#b3261e")
             else:
                 self.summary.setText(f"检查完成：{r.summary()}。点“导入”写入。")
                 self.summary.setStyleSheet("")
             self._update_buttons()
+        elif not r.written:  # refused (the file changed since it was checked)
+            self.summary.setText(f"未导入：{r.summary()}。")
+            self.summary.setStyleSheet("color:#b3261e")
+            self.import_btn.setEnabled(False)
         else:
             self.summary.setText(f"导入完成：{r.summary()}。")
             self.summary.setStyleSheet("color:#1e7b34")
             self.import_btn.setEnabled(False)
-            if r.written:
-                _label, event = IMPORT_KINDS.get(self.kind.currentData(), ("", "all"))
-                self.ctx.changed(event)
-                self.ctx.say(f"导入完成：{r.summary()}")
+            _label, event = IMPORT_KINDS.get(self.kind.currentData(), ("", "all"))
+            self.ctx.changed(event)
+            self.ctx.say(f"导入完成：{r.summary()}")
 
     def _update_buttons(self) -> None:
         r = self._last
         if r is None:
             self.import_btn.setEnabled(False)
             return
-        structural = any(e.row == 0 for e in r.errors)
-        self.import_btn.setEnabled(not structural and (not r.errors or self.skip.isChecked()))
+        self.import_btn.setEnabled(would_import(r, skip_invalid=self.skip.isChecked()))
 
 
 def save_template(ctx: AppContext, parent: QWidget) -> None:
