@@ -29,9 +29,9 @@ def ctrl_f(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
 CASES = [
     ("findings", None, "search"),
     ("roster", None, "search"),
-    ("training", 0, "s_search"),
-    ("training", 1, "b_search"),
-    ("training", 2, "p_person"),
+    ("training", 0, "sessions.search"),
+    ("training", 1, "hours.search"),
+    ("training", 2, "person.staff"),
     ("av", None, "search"),
     ("cases", 0, "register.search"),
 ]
@@ -80,7 +80,7 @@ def test_exam_tab_focuses_the_exam_chooser_and_pages_without_a_list_say_so(windo
     window.nav.setFocus()
     ctrl_f(window, qtbot)
     qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QComboBox), timeout=2000)
-    assert QApplication.focusWidget() is page.e_session
+    assert QApplication.focusWidget() is page.exams.exam
     for key in ("home", "reports"):
         window.show_page(key)
         window.nav.setFocus()

@@ -328,6 +328,6 @@ def test_person_ledger_shows_rotation(gui_ctx, qtbot):
     page.show()
     page.reload()
     page.show_person(done)
-    assert "全员轮训：2024-05-10 已参加" in page.p_info.text()
+    assert "全员轮训：2024-05-10 已参加" in page.person.info.text()
     page.show_person(missed)
-    assert "全员轮训：未参加（应于 2024-06-30 前参加）" in page.p_info.text()
+    assert "全员轮训：未参加（应于 2024-06-30 前参加）" in page.person.info.text()

@@ -131,36 +131,36 @@ def test_page_tabs_notice_and_plan(gui_ctx, people, qtbot, tmp_path):
     qtbot.addWidget(page)
     page.show()
     page.reload()
-    assert page.s_model.rowCount() == 2
+    assert page.sessions.model.rowCount() == 2
     # brigade view (loaded when its tab is first shown): on-duty officers by default, the auxiliary
     # listed separately
     page.tabs.setCurrentIndex(1)
     names = {
-        page.b_model.rows[page.b_proxy.mapToSource(page.b_proxy.index(r, 0)).row()].name
-        for r in range(page.b_proxy.rowCount())
+        page.hours.model.rows[page.hours.proxy.mapToSource(page.hours.proxy.index(r, 0)).row()].name
+        for r in range(page.hours.proxy.rowCount())
     }
     assert names == {"甲一", "甲二", "乙一"}
-    page.b_who.setCurrentIndex(1)
-    assert page.b_proxy.rowCount() == 1
-    page.b_who.setCurrentIndex(0)
-    page.b_behind.setChecked(True)
-    assert page.b_proxy.rowCount() == 3
+    page.hours.who.setCurrentIndex(1)
+    assert page.hours.proxy.rowCount() == 1
+    page.hours.who.setCurrentIndex(0)
+    page.hours.behind.setChecked(True)
+    assert page.hours.proxy.rowCount() == 3
     page.show_person(people["a1"])
     assert (
         page.tabs.currentIndex() == 2
-        and "31" in page.p_info.text()
-        and page.p_model.rowCount() == 2
+        and "31" in page.person.info.text()
+        and page.person.model.rowCount() == 2
     )
     # exams: the latest exam is selected; one click makes the 通报
     page.tabs.setCurrentIndex(3)
-    assert page.e_session.currentData() == exam and "合格 1 人" in page.e_stats.text()
-    page.make_notice(str(tmp_path / "通报.pdf"))
+    assert page.exams.exam.currentData() == exam and "合格 1 人" in page.exams.stats.text()
+    page.exams.make_notice(str(tmp_path / "通报.pdf"))
     assert (tmp_path / "通报.pdf").stat().st_size > 1000
-    page.export(str(tmp_path / "台账.xlsx"))
+    page.sessions.export(str(tmp_path / "台账.xlsx"))
     assert (tmp_path / "台账.xlsx").exists()
     # plan: add an item, approve it
     page.tabs.setCurrentIndex(4)
-    plan = page.plan_tab
+    plan = page.plan
     plan.add_item(["3", "行政处罚法专题", "法治讲堂", "公共法律知识", "4", "法制审核股"])
     plan.approved.set_date(dt.date(THIS_YEAR, 3, 1))
     plan.approve()

@@ -52,7 +52,7 @@ def _page(gui_ctx, qtbot):
 
 
 def _titles(page):
-    return [page.s_model.row_at(i).title for i in range(page.s_model.rowCount())]
+    return [page.sessions.model.row_at(i).title for i in range(page.sessions.model.rowCount())]
 
 
 def _bulk_sessions(db, n, staff_ids, year=THIS_YEAR):
@@ -184,15 +184,18 @@ def test_opening_loads_only_the_sessions_tab(gui_ctx, people, qtbot):
     assert "未满 3 人" in page.summary.text()
     for tab in (TAB_BRIGADE, TAB_PERSON, TAB_EXAMS, TAB_PLAN):
         assert not page.is_loaded(tab)
-    assert not hasattr(page, "b_model") and not hasattr(page, "plan_tab")  # not even built
+    assert page.built_tabs() == [page.sessions]  # the others are not even built
+    assert not hasattr(page, "hours") and not hasattr(page, "plan")
     page.tabs.setCurrentIndex(TAB_BRIGADE)
     assert (
-        page.is_loaded(TAB_BRIGADE) and len(page.b_model.rows) == 4
+        page.is_loaded(TAB_BRIGADE) and len(page.hours.model.rows) == 4
     )  # on duty; 甲四 left and has no record
     page.tabs.setCurrentIndex(TAB_EXAMS)
-    assert page.e_session.currentText().endswith("1月每月一考") and page.e_model.rowCount() == 1
+    assert (
+        page.exams.exam.currentText().endswith("1月每月一考") and page.exams.model.rowCount() == 1
+    )
     page.tabs.setCurrentIndex(TAB_PLAN)
-    assert page.is_loaded(TAB_PLAN) and "尚未编制" in page.plan_tab.status.text()
+    assert page.is_loaded(TAB_PLAN) and "尚未编制" in page.plan.status.text()
 
 
 def test_edit_refreshes_the_tab_shown_and_the_others_when_shown(gui_ctx, people, qtbot):
@@ -200,7 +203,7 @@ def test_edit_refreshes_the_tab_shown_and_the_others_when_shown(gui_ctx, people,
     sid = add_session(gui_ctx.db, JAN, 30, [people["a1"]], title="春训")
     page = _page(gui_ctx, qtbot)
     page.tabs.setCurrentIndex(TAB_BRIGADE)
-    hours = {p.name: p.professional for p in page.b_model.rows}
+    hours = {p.name: p.professional for p in page.hours.model.rows}
     assert hours["甲一"] == 30 and hours["甲二"] == 0
     v = svc.get_session(sid)
     data = SessionInput(**{k: getattr(v, k) for k in SessionInput.__dataclass_fields__})
@@ -210,19 +213,19 @@ def test_edit_refreshes_the_tab_shown_and_the_others_when_shown(gui_ctx, people,
     )
     gui_ctx.changed("training")
     # the tab on show is read again at once, the others are marked out of date
-    assert {p.name: p.professional for p in page.b_model.rows}["甲二"] == 30
+    assert {p.name: p.professional for p in page.hours.model.rows}["甲二"] == 30
     assert not page.is_loaded(TAB_SESSIONS)
     page.tabs.setCurrentIndex(TAB_SESSIONS)
-    assert _titles(page) == ["春季轮训"] and page.s_model.row_at(0).attendees == 2
+    assert _titles(page) == ["春季轮训"] and page.sessions.model.row_at(0).attendees == 2
 
 
 def test_data_changed_while_hidden_waits_for_the_next_show(gui_ctx, people, qtbot):
     page = _page(gui_ctx, qtbot)
-    assert page.s_model.rowCount() == 0
+    assert page.sessions.model.rowCount() == 0
     page.hide()
     add_session(gui_ctx.db, JAN, 3, [people["a1"]], title="隐藏时新增")
     gui_ctx.changed("training")
-    assert page.s_model.rowCount() == 0  # nothing read while hidden
+    assert page.sessions.model.rowCount() == 0  # nothing read while hidden
     page.show()
     page.on_shown()
     assert _titles(page) == ["隐藏时新增"]
@@ -234,7 +237,7 @@ def test_sessions_table_is_lazy_sorts_and_filters(gui_ctx, people, qtbot, monkey
     _bulk_sessions(gui_ctx.db, 180, staff)
     page = _page(gui_ctx, qtbot)
     qtbot.wait(10)
-    m = page.s_model
+    m = page.sessions.model
     assert m.rowCount() == 180
     assert 1 <= m.fetches <= 2  # only the rows on screen were read, not all four pages
     assert len(m._cache) <= 100
@@ -242,18 +245,18 @@ def test_sessions_table_is_lazy_sorts_and_filters(gui_ctx, people, qtbot, monkey
     before = m.fetches
     assert m.row_at(0).end_date >= m.row_at(179).end_date and m.fetches == before + 1
     # sorting by a header column is done in SQL (参训 = attendees, computed per session)
-    page.s_view.sortByColumn(6, Qt.SortOrder.DescendingOrder)
+    page.sessions.view.sortByColumn(6, Qt.SortOrder.DescendingOrder)
     assert m.row_at(0).attendees == 4 and m.row_at(179).attendees == 0
     # nobody attended → the row is marked
     assert m.data(m.index(179, 0), Qt.ItemDataRole.BackgroundRole) is not None
     assert m.data(m.index(0, 0), Qt.ItemDataRole.BackgroundRole) is None
-    page.s_view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    page.sessions.view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
     assert m.row_at(0).title == "批量培训000" and m.row_at(179).title == "批量培训179"
     # the search box filters in SQL
-    page.s_search.insert("培训")  # (keyClicks types ASCII only)
-    qtbot.keyClicks(page.s_search, "17")
+    page.sessions.search.insert("培训")  # (keyClicks types ASCII only)
+    qtbot.keyClicks(page.sessions.search, "17")
     assert sorted(_titles(page)) == [f"批量培训{k}" for k in range(170, 180)]
-    page.s_search.clear()
+    page.sessions.search.clear()
     add_session(
         gui_ctx.db,
         JAN,
@@ -264,16 +267,16 @@ def test_sessions_table_is_lazy_sorts_and_filters(gui_ctx, people, qtbot, monkey
         category="公共法律知识",
     )
     gui_ctx.changed("training")
-    page.s_form.setCurrentText("法治讲堂")
+    page.sessions.form.setCurrentText("法治讲堂")
     assert _titles(page) == ["法治讲堂"]
-    page.s_form.setCurrentIndex(0)
-    page.s_cat.setCurrentIndex(page.s_cat.findData("公共法律知识"))
+    page.sessions.form.setCurrentIndex(0)
+    page.sessions.category.setCurrentIndex(page.sessions.category.findData("公共法律知识"))
     assert _titles(page) == ["法治讲堂"]
-    page.s_cat.setCurrentIndex(0)
+    page.sessions.category.setCurrentIndex(0)
     assert m.rowCount() == 181
     # the selected row is what 编辑 / 删除 act on
-    page.s_view.selectRow(0)
-    assert page.current_session() == m.row_at(0)
+    page.sessions.view.selectRow(0)
+    assert page.sessions.current_session() == m.row_at(0)
 
 
 def test_show_person_before_the_tab_loaded_and_exam_filters(gui_ctx, people, qtbot):
@@ -303,28 +306,33 @@ def test_show_person_before_the_tab_loaded_and_exam_filters(gui_ctx, people, qtb
     )
     page = _page(gui_ctx, qtbot)
     page.show_person(people["a2"])
-    assert page.tabs.currentIndex() == TAB_PERSON and page.p_person.currentData() == people["a2"]
-    assert page.p_model.rowCount() == 2 and "甲二" in page.p_info.text()
-    page.tabs.setCurrentIndex(TAB_EXAMS)
-    assert page.e_session.currentData() == e2  # the latest exam
-    assert page.e_model.rowCount() == 2 and "参考 1 人，合格 1 人" in page.e_stats.text()
-    page.e_only_failed.setChecked(True)
-    assert page.e_proxy.rowCount() == 1  # 乙一 was absent
-    page.e_session.setCurrentIndex(page.e_session.findData(e1))
-    assert page.e_proxy.rowCount() == 1 and "合格率 50%" in page.e_stats.text()
-    page.e_session.setCurrentIndex(0)  # every exam of the year
     assert (
-        page.e_model.rowCount() == 4
-        and page.e_proxy.rowCount() == 2
-        and not page.notice_btn.isEnabled()
+        page.tabs.currentIndex() == TAB_PERSON and page.person.staff.currentData() == people["a2"]
+    )
+    assert page.person.model.rowCount() == 2 and "甲二" in page.person.info.text()
+    page.tabs.setCurrentIndex(TAB_EXAMS)
+    assert page.exams.exam.currentData() == e2  # the latest exam
+    assert page.exams.model.rowCount() == 2 and "参考 1 人，合格 1 人" in page.exams.stats.text()
+    page.exams.only_failed.setChecked(True)
+    assert page.exams.proxy.rowCount() == 1  # 乙一 was absent
+    page.exams.exam.setCurrentIndex(page.exams.exam.findData(e1))
+    assert page.exams.proxy.rowCount() == 1 and "合格率 50%" in page.exams.stats.text()
+    page.exams.exam.setCurrentIndex(0)  # every exam of the year
+    assert (
+        page.exams.model.rowCount() == 4
+        and page.exams.proxy.rowCount() == 2
+        and not page.exams.notice_btn.isEnabled()
     )
     # another year: every tab shown is read for that year
     page.tabs.setCurrentIndex(TAB_SESSIONS)
     page.year.addItem(f"{THIS_YEAR - 1}年", THIS_YEAR - 1)
     page.year.setCurrentIndex(page.year.count() - 1)
-    assert page.s_model.rowCount() == 0 and f"{THIS_YEAR - 1} 年：培训 0 次" in page.summary.text()
+    assert (
+        page.sessions.model.rowCount() == 0
+        and f"{THIS_YEAR - 1} 年：培训 0 次" in page.summary.text()
+    )
     page.tabs.setCurrentIndex(TAB_EXAMS)
-    assert page.e_model.rowCount() == 0
+    assert page.exams.model.rowCount() == 0
 
 
 def test_delete_a_session_then_undo_it(gui_ctx, people, qtbot, monkeypatch):
@@ -334,9 +342,9 @@ def test_delete_a_session_then_undo_it(gui_ctx, people, qtbot, monkeypatch):
 
     add_session(gui_ctx.db, JAN, 3, [people["a1"], people["a2"]], title="道路运输法规")
     page = _page(gui_ctx, qtbot)
-    page.s_view.setCurrentIndex(page.s_model.index(0, 0))
+    page.sessions.view.setCurrentIndex(page.sessions.model.index(0, 0))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    page.delete_session()
+    page.sessions.delete_session()
     assert _titles(page) == []
     with gui_ctx.db.Session() as s:
         assert not s.scalars(select(TrainingAttendance)).all()
@@ -365,7 +373,7 @@ def test_print_the_sessions_list(gui_ctx, people, qtbot, monkeypatch):
     )
     real = printing.table_html
     monkeypatch.setattr(printing, "table_html", lambda *a: docs.append(real(*a)) or docs[-1])
-    page.s_search.setText("安全")
-    page.print_sessions()
+    page.sessions.search.setText("安全")
+    page.sessions.print_sessions()
     assert shown == ["打印预览 — 培训记录台账"]
     assert "安全生产" in docs[0] and "道路运输法规" not in docs[0] and "共 1 次培训" in docs[0]

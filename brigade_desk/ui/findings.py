@@ -194,8 +194,5 @@ class FindingsPage(QWidget):
         """The search field Ctrl+F goes to (MainWindow.focus_filter)."""
         return self.search
 
-    def bench_filter(self, text: str) -> None:
-        self.search.setText(text)
-
     def save_state(self) -> None:
         save_header(self.view, self.ctx.qsettings, "findings")

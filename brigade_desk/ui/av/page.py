@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -295,10 +295,6 @@ class AvPage(QWidget):
         """The search field Ctrl+F goes to (MainWindow.focus_filter)."""
         return self.search
 
-    def bench_filter(self, text: str) -> None:
-        self.search.setText(text)
-        self.apply_filter()
-
     def apply_filter(self) -> None:
         try:
             f = self.current_filter()
@@ -469,23 +465,3 @@ class AvPage(QWidget):
     def closeEvent(self, event: object) -> None:  # noqa: N802
         save_header(self.view, self.ctx.qsettings, "av_index")
         super().closeEvent(event)  # type: ignore[arg-type]
-
-    def screenshot_extras(self, out: object) -> None:
-        """Developer screenshots: the ingest dialog, the verification tab and the per-case tab."""
-        out = Path(str(out))
-        demo = self.ctx.db.path.parent / "demo_av" / "待入库"
-        dlg = IngestDialog(self.ctx, self.service, self, folder=str(demo) if demo.is_dir() else "")
-        dlg.case_no.setText("乐交执罚〔2026〕0001号")
-        dlg.activity.setCurrentText("现场检查")
-        dlg.show()
-        dlg.grab().save(str(out / "av_ingest_dialog.png"))
-        dlg.close()
-        win = self.window()
-        for i, name in ((1, "av_verify"), (2, "av_cases"), (3, "av_storage")):
-            self.tabs.setCurrentIndex(i)
-            if i == 2 and self.cases_tab.cases.rows:
-                self.cases_tab.case_view.selectRow(0)
-            for _ in range(5):  # let the layouts settle before the grab
-                QCoreApplication.processEvents()
-            win.grab().save(str(out / f"{name}.png"))
-        self.tabs.setCurrentIndex(0)

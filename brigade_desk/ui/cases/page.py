@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from brigade_desk.ui.cases.calendar import CalendarTab
@@ -51,45 +49,7 @@ class CasesPage(QWidget):
     def closeEvent(self, event: object) -> None:  # noqa: N802
         self.register.save_state()
 
-    def screenshot_extras(self, out: Path) -> None:
-        """Save the review tab, a filled scoring dialog and the case editor for the docs."""
-        from brigade_desk.services.cases import CaseService
-        from brigade_desk.ui.cases.editor import CaseDialog
-        from brigade_desk.ui.cases.score import ScoreDialog
-
-        self.tabs.setCurrentWidget(self.review)
-        self.on_shown()
-        self.window().grab().save(str(out / "cases_review.png"))
-        entry = next((e for e in self.review.model.rows if e.grade == "不合格"), None) or (
-            self.review.model.rows[0] if self.review.model.rows else None
-        )
-        if entry is not None:
-            dlg = ScoreDialog(
-                self.review.service, entry.case_no, self.review.year.value(), entry.cause, self
-            )
-            dlg.resize(1150, 820)
-            dlg.show()
-            dlg.grab().save(str(out / "cases_score.png"))
-            dlg.close()
-        self.tabs.setCurrentWidget(self.register)
-        self.on_shown()
-        c = self.register.model.row(0)
-        if c is not None:
-            svc = CaseService(self.ctx.db)
-            ed = CaseDialog(svc, svc.get(c.id), self)
-            ed.show()
-            ed.grab().save(str(out / "cases_editor.png"))
-            ed.close()
-        self.tabs.setCurrentWidget(self.calendar)
-        self.on_shown()
-        self.window().grab().save(str(out / "cases_calendar.png"))
-        self.tabs.setCurrentWidget(self.register)
-
     def filter_field(self) -> QWidget | None:
         """The search field Ctrl+F goes to on the tab shown (MainWindow.focus_filter); the review and
         holiday tabs have none."""
         return self.register.search if self.tabs.currentWidget() is self.register else None
-
-    def bench_filter(self, text: str) -> None:
-        self.tabs.setCurrentWidget(self.register)
-        self.register.search.setText(text)

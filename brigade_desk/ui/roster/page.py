@@ -616,41 +616,6 @@ class RosterPage(QWidget):
         """The search field Ctrl+F goes to (MainWindow.focus_filter)."""
         return self.search
 
-    def bench_filter(self, text: str) -> None:
-        self.search.setText(text)
-
     def save_state(self) -> None:
         save_header(self.view, self.ctx.qsettings, "roster")
         self.ctx.qsettings.setValue("roster/splitter", self.splitter.saveState())
-
-    def screenshot_extras(self, out: object) -> None:
-        """Save the edit dialog (with a validation error shown) for the developer screenshots."""
-        from pathlib import Path
-
-        out = Path(str(out))
-        r = next((r for r in self.model.rows if r.problems), None) or (
-            self.model.rows[0] if self.model.rows else None
-        )
-        if r is None:
-            return
-        self.select_staff(r.staff.id)
-        self.window().grab().save(str(out / "roster_selected.png"))
-        dlg = StaffDialog(self.service, self.service.get(r.staff.id), self.service.squads(), self)
-        _grab_dialog(dlg, str(out / "roster_edit.png"))
-        dlg2 = StaffDialog(self.service, None, self.service.squads(), self)
-        dlg2.name.setText("张三")
-        dlg2.id_number.setText("630102198503150011")
-        dlg2.phone.setText("电话abc")
-        dlg2.save()
-        _grab_dialog(dlg2, str(out / "roster_edit_errors.png"))
-
-
-def _grab_dialog(dlg: QWidget, path: str) -> None:
-    dlg.show()
-    dlg.adjustSize()
-    from PySide6.QtCore import QCoreApplication
-
-    for _ in range(20):
-        QCoreApplication.processEvents()
-    dlg.grab().save(path)
-    dlg.close()

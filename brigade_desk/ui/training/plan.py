@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -14,17 +13,15 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
-    QWidget,
 )
 
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.services.training import (
     PlanItemInput,
-    TrainingService,
     category_label,
     category_names,
 )
-from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.training.common import TrainingHost, TrainingTab
 from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.forms import DateField, error_label
 
@@ -32,12 +29,10 @@ HEADERS = ["月份", "培训内容", "培训形式", "培训类别", "计划学�
 LABEL_TO_CAT = {category_label(c): c for c in category_names()} | {c: c for c in category_names()}
 
 
-class PlanTab(QWidget):
-    def __init__(self, ctx: AppContext, service: TrainingService, year: Callable[[], int]) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.service = service
-        self.year = year
+class PlanTab(TrainingTab):
+    def __init__(self, page: TrainingHost) -> None:
+        super().__init__(page)
+        self.year = page.current_year
         self.title = QLineEdit()
         self.status = QLabel()
         self.approved = DateField(dt.date.today())
