@@ -1,9 +1,12 @@
 """Opening the database: pragmas, migrations (with a backup first), refusing newer schemas.
 
 SQLite with WAL, foreign keys on, a busy timeout. Migrations are Alembic revisions shipped in
-``brigade_desk/migrations`` and run at start-up. Before any upgrade of a database that already holds
-data, a copy is written with SQLite's online backup API. A database whose schema revision this
-program does not know (written by a newer version) is refused untouched.
+``brigade_desk/migrations`` and run at start-up; they form ONE chain (a second head stops the
+program, :func:`head_revision`). Until 0011 they branched, so a database of that time may be
+stamped with several revisions, or with one whose predecessors on today's chain it lacks:
+:func:`_onto_chain` runs what it misses and restamps it before the ordinary upgrade. Before any upgrade of a database
+that already holds data, a copy is written with SQLite's online backup API. A database whose schema
+revision this program does not know (written by a newer version) is refused untouched.
 
 Before anything writes to an existing file it is checked (:func:`check_database_file`): a folder, an
 empty, truncated or foreign file, or pages that fail ``PRAGMA quick_check`` raise
@@ -29,7 +32,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -174,12 +177,66 @@ def alembic_config() -> Config:
     return cfg
 
 
+# Until the migrations were made one linear chain they branched: these were each revision's
+# parents then. Frozen history, never to change. A database written by a program of that time may
+# carry in ``alembic_version`` any set of heads of this graph (several rows before a merge, e.g.
+# 0002 and 0007: training and the case branch applied, AV and the audit trail not yet).
+BRANCHY_PARENTS: dict[str, tuple[str, ...]] = {
+    "0001": (),
+    "0002": ("0001",),
+    "0003": ("0001",),
+    "0004": ("0001",),
+    "0005": ("0001",),
+    "0006": ("0005",),
+    "0007": ("0004",),
+    "0008": ("0002", "0003", "0006", "0007"),
+    "0009_training_perf": ("0008",),
+    "0010_av_perf": ("0008",),
+    "0011": ("0009_training_perf", "0010_av_perf"),
+}
+
+
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision(script: ScriptDirectory | None = None) -> str:
+    """The one head of the migration chain. More than one is a mistake in the program (two
+    revisions written side by side): refused loudly instead of applying both silently."""
+    heads = (script or _script()).get_heads()
+    if len(heads) != 1:
+        raise RuntimeError(
+            f"brigade_desk migrations must form one chain, found {len(heads)} heads: "
+            f"{', '.join(sorted(heads))}. Give the newer revision the other as down_revision."
+        )
+    return heads[0]
+
+
+def migration_chain(script: ScriptDirectory | None = None) -> list[str]:
+    """Every revision from the first to the head, each the child of the one before."""
+    script = script or _script()
+    chain: list[str] = []
+    rev = script.get_revision(head_revision(script))
+    while rev is not None:
+        if not isinstance(rev.down_revision, str | None):
+            raise RuntimeError(
+                f"migration {rev.revision} merges {rev.down_revision}: not one chain"
+            )
+        chain.append(rev.revision)
+        rev = script.get_revision(rev.down_revision) if rev.down_revision else None
+    chain.reverse()
+    stray = {r.revision for r in script.walk_revisions()} - set(chain)
+    if stray:
+        raise RuntimeError(f"migrations {', '.join(sorted(stray))} are not on the chain")
+    return chain
+
+
 def known_heads() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return {head_revision()}
 
 
 def known_revisions() -> set[str]:
-    return {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    return {r.revision for r in _script().walk_revisions()}
 
 
 def current_revisions(engine: Engine) -> set[str]:
@@ -187,15 +244,73 @@ def current_revisions(engine: Engine) -> set[str]:
         return set(MigrationContext.configure(conn).get_current_heads())
 
 
+def applied_revisions(rows: set[str], chain: list[str]) -> set[str]:
+    """The revisions whose migrations a database with these ``alembic_version`` rows has run: their
+    ancestors in the branchy graph for its revisions, the chain up to them for later ones."""
+    pos = {r: i for i, r in enumerate(chain)}
+    applied: set[str] = set()
+    for row in rows:
+        if row in BRANCHY_PARENTS:
+            todo = [row]
+            while todo:
+                r = todo.pop()
+                if r not in applied:
+                    applied.add(r)
+                    todo.extend(BRANCHY_PARENTS[r])
+        else:
+            applied.update(chain[: pos[row] + 1])
+    return applied
+
+
+def _set_version(conn: Connection, revision: str | None) -> None:
+    conn.exec_driver_sql("DELETE FROM alembic_version")
+    if revision is not None:
+        conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES (?)", (revision,))
+
+
+def _onto_chain(conn: Connection, cfg: Config, rows: set[str], chain: list[str]) -> None:
+    """Bring a database written while the migrations branched onto the linear chain.
+
+    Its applied revisions need not be a beginning of the chain (at 0003 alone it lacks 0002, which
+    the chain puts before 0003). Each run of missing revisions before its last applied one is run by
+    Alembic from a version row set to the revision before the run; then the row becomes that last
+    revision, from where the ordinary upgrade continues. The branches touched separate tables and
+    the old program would have run the missing ones after the present ones too, so the result is a
+    state the branchy graph produced as well. Runs on ``conn`` inside the upgrade's transaction.
+    """
+    applied = applied_revisions(rows, chain)
+    pos = {r: i for i, r in enumerate(chain)}
+    last = max(pos[r] for r in applied)
+    if rows == {chain[last]} and applied == set(chain[: last + 1]):
+        return  # already a beginning of the chain: Alembic reads it right
+    log.info("alembic_version %s: applied %s, mapped onto the chain", sorted(rows), sorted(applied))
+    i = 0
+    while i <= last:
+        if chain[i] in applied:
+            i += 1
+            continue
+        j = i
+        while chain[j + 1] not in applied:
+            j += 1
+        _set_version(conn, chain[i - 1] if i else None)
+        log.info("running %s out of the chain's order", ", ".join(chain[i : j + 1]))
+        command.upgrade(cfg, chain[j])
+        i = j + 1
+    _set_version(conn, chain[last])
+
+
 def migrate(path: Path) -> list[str]:
     """Bring the database at ``path`` to the newest schema. Returns the revisions applied to.
 
     Refuses (``SchemaTooNewError``) a database written by a newer program. Backs the file up first
     when it already holds a schema. Foreign keys are OFF during the migration (batch mode recreates
-    tables; with them ON the drop would cascade and delete child rows) and checked afterwards.
+    tables; with them ON the drop would cascade and delete child rows) and checked afterwards. A
+    database stamped while the migrations branched is first mapped onto the chain
+    (:func:`_onto_chain`), in the same transaction.
     """
-    heads = known_heads()
-    script = ScriptDirectory.from_config(alembic_config())
+    script = _script()
+    chain = migration_chain(script)
+    head = chain[-1]
     engine = _make_engine(path, foreign_keys=False)
     try:
         try:
@@ -212,8 +327,8 @@ def migrate(path: Path) -> list[str]:
                     f"数据库 {path} 由更新版本的 Brigade Desk 创建（结构版本 {rev}），"
                     "本程序不认识该版本，为避免损坏数据已拒绝打开。请升级程序后再打开。"
                 )
-        if current == heads:
-            return sorted(current)
+        if current == {head}:
+            return [head]
         if current:
             from brigade_desk.backup import make_backup
 
@@ -222,7 +337,9 @@ def migrate(path: Path) -> list[str]:
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "heads")
+            if current:
+                _onto_chain(conn, cfg, current, chain)
+            command.upgrade(cfg, "head")
             conn.commit()
             problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if problems:

@@ -732,8 +732,9 @@ def test_template_sources_from_cases(data: Database, tmp_path: Path) -> None:
 
 
 def test_migration_0007_keeps_cases_and_their_officers(tmp_path: Path) -> None:
-    """A database at 0004 (case register, no appeal dates) with a case and its officers upgrades
-    to heads without losing a row (batch mode on SQLite must not cascade-delete case_officer)."""
+    """A database with the case register but no appeal dates (0004, not 0007) with a case and its
+    officers upgrades to the head without losing a row (batch mode on SQLite must not cascade-delete
+    case_officer)."""
     from alembic import command
 
     from brigade_desk import db as dbmod
@@ -743,7 +744,10 @@ def test_migration_0007_keeps_cases_and_their_officers(tmp_path: Path) -> None:
     cfg = dbmod.alembic_config()
     with eng.connect() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
+        command.upgrade(cfg, "0004")  # today's chain: 0001 to 0004
+        # stamped as the program of that time stamped the same migrations (the chain branched then)
+        conn.exec_driver_sql("DELETE FROM alembic_version")
+        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('0002'), ('0003'), ('0004')")
         conn.commit()
         conn.exec_driver_sql(
             "INSERT INTO staff (id, name, sex, id_number, squad, post, category, is_legal_reviewer, "

@@ -1,7 +1,7 @@
 """case register: dates of 行政复议, 行政诉讼 and 行刑衔接 transfer (monthly statistics)
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-23 12:12:10.113251
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """av: full-text search index over the AV record index, and indexes for every sortable column
 
 Revision ID: 0010_av_perf
-Revises: 0008
+Revises: 0009_training_perf
 Create Date: 2026-11-23 14:40:00
 
 Searching 200,000 records with ``LIKE '%x%'`` over five columns scanned the whole table on every
@@ -35,7 +35,7 @@ import logging
 from alembic import op
 
 revision = "0010_av_perf"
-down_revision = "0008"
+down_revision = "0009_training_perf"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,17 @@
-"""merge the training and AV performance indexes into one head
+"""former merge of the training and AV performance indexes: now an empty step
 
 Revision ID: 0011
-Revises: 0009_training_perf, 0010_av_perf
+Revises: 0010_av_perf
 Create Date: 2026-11-23 15:00:00
+
+Until the chain was made linear this revision joined 0009_training_perf and 0010_av_perf. It stays
+(empty) because databases carry its id in ``alembic_version``.
 """
 
 from __future__ import annotations
 
 revision = "0011"
-down_revision = ("0009_training_perf", "0010_av_perf")
+down_revision = "0010_av_perf"
 branch_labels = None
 depends_on = None
 
