@@ -102,13 +102,16 @@ def check_entries(value: Any) -> None:
                 raise ValueError(f"{where}的 {field} 应为 {lo}–{hi} 的整数")
 
 
-ENTRIES = settings.define(
+# records with several fields each: the one setting edited as JSON
+ENTRIES: settings.JsonSetting[list[dict[str, Any]]] = settings.JsonSetting(
     "reports.calendar",
     "上报日历（JSON 列表：名称、周期、日、提前天数）",
     DEFAULT_ENTRIES,
     "recurrence: monthly / quarterly / yearly；day: 截止日；month: 年度事项的月份；lead: 提前提醒天数",
     validate=check_entries,
 )
+SETTINGS: list[settings.SettingDef[Any]] = [ENTRIES]
+settings.register(SETTINGS)
 HORIZON_DAYS = 30
 LOOKBACK_DAYS = 40
 

@@ -111,7 +111,7 @@ class StatsContext:
     def __init__(self, session: Session, as_of: dt.date) -> None:
         self.as_of = as_of
         self.deadlines = CaseDeadlines(session)
-        self.pub_categories = set(settings.get(session, cs.PUBLICATION_CATEGORIES) or [])  # type: ignore[call-overload]
+        self.pub_categories = set(settings.get(session, cs.PUBLICATION_CATEGORIES))
         self.thresholds = {
             PartyType.PERSON.value: Decimal(str(settings.get(session, cs.HEARING_PERSON))),
             PartyType.ORG.value: Decimal(str(settings.get(session, cs.HEARING_ORG))),

@@ -93,13 +93,13 @@ class _Ctx:
         """A date as known on ``as_of`` (a later date has not happened yet)."""
         return d if d is not None and d <= self.as_of else None
 
-    def get(self, d: settings.SettingDef) -> object:
+    def get(self, d: settings.SettingDef[object]) -> object:
         if d.key not in self._settings:
             self._settings[d.key] = settings.get(self.s, d)
         return self._settings[d.key]
 
     def deadline(
-        self, start: dt.date, days_def: settings.SettingDef, kind_def: settings.SettingDef
+        self, start: dt.date, days_def: settings.IntSetting, kind_def: settings.ChoiceSetting
     ) -> Deadline:
         kind = normalize_kind(
             self.get(kind_def), CALENDAR if kind_def is cs.DECISION_KIND else WORKING

@@ -53,7 +53,7 @@ def check(session: Session, as_of: dt.date, staff: list[Staff] | None = None) ->
     """Every roster finding; ``staff`` may be passed when the caller already loaded it."""
     days = int(settings.get(session, settings.CERT_EXPIRING_DAYS))
     ratio = float(settings.get(session, settings.LEGAL_REVIEWER_RATIO))
-    bodycam_due = dt.date.fromisoformat(str(settings.get(session, settings.BODYCAM_DEADLINE)))
+    bodycam_due = settings.get(session, settings.BODYCAM_DEADLINE)
     if staff is None:
         staff = load_staff(session)
     out: list[Finding] = []

@@ -139,16 +139,10 @@ def study_missing(s: Session, as_of: dt.date) -> list[Finding]:
 REGISTERED_EVENT = "登记入册"
 
 
-def _setting_date(s: Session, d: settings.SettingDef) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(settings.get(s, d)).strip())
-    except ValueError:
-        return dt.date.fromisoformat(d.default)
-
-
 def rotation_window(s: Session) -> tuple[dt.date, dt.date]:
-    """(first day a rotation session may end and still count, the due date), from the settings."""
-    return _setting_date(s, th.ROTATION_FROM), _setting_date(s, th.ROTATION_DUE)
+    """(first day a rotation session may end and still count, the due date), from the settings
+    (an unreadable date gives the default)."""
+    return settings.get(s, th.ROTATION_FROM), settings.get(s, th.ROTATION_DUE)
 
 
 def took_part_in_rotation(start: dt.date, until: dt.date):

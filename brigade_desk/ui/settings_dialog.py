@@ -1,24 +1,27 @@
 """Unit information (填报单位, 填表人 …) and every rule number, editable by the clerk.
 
-Each setting gets the editor its value needs: a tick box, a number, a date, 工作日/自然日, a list typed
-as 查封扣押、强制拆除, the AV retention table as 查封扣押：永久；现场检查：1. Only the reporting
-calendar (a list of records) is edited as JSON, under 高级. Settings are grouped by ledger.
+Each setting's kind (brigade_desk.settings) says which editor it gets: a tick box (是/否), a number
+box with the setting's range, a date box, a drop-down of the choices (工作日/自然日), a list typed as
+查封扣押、强制拆除, the AV retention table as 查封扣押：永久 one a line. Only the reporting calendar (a
+list of records) is edited as JSON, under 高级. Settings are grouped by ledger.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import Any
 
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -44,57 +47,28 @@ SECTIONS = [
     ("reports", "上报日历（高级）"),
 ]
 HIDDEN = {"review.template_code"}  # chosen in 案卷评查 → 评查表模板, not typed
-KINDS = [("working", "工作日"), ("calendar", "自然日")]
-FOREVER = "永久"
-_SPLIT = re.compile(r"[、,，;；\s]+")
 
-
-def _is_date(d: settings.SettingDef) -> bool:
-    return isinstance(d.default, str) and len(d.default) == 10 and d.default[4] == "-"
-
-
-def _is_month_day(d: settings.SettingDef) -> bool:
-    return isinstance(d.default, str) and re.fullmatch(r"\d\d-\d\d", d.default) is not None
-
-
-def _is_kind(d: settings.SettingDef) -> bool:
-    return d.key.endswith("_kind") and d.default in dict(KINDS)
-
-
-def _is_str_list(d: settings.SettingDef) -> bool:
-    return isinstance(d.default, list) and all(isinstance(x, str) for x in d.default)
-
-
-def _is_retention(d: settings.SettingDef) -> bool:
-    return isinstance(d.default, dict) and all(
-        v is None or isinstance(v, int) for v in d.default.values()
-    )
-
-
-def retention_text(value: dict[str, int | None]) -> str:
-    return "；".join(f"{k}：{FOREVER if v is None else v}" for k, v in value.items())
+# the editor of each kind of setting (tests check every setting gets its kind's editor)
+EDITORS: dict[type[settings.SettingDef[Any]], type[QWidget]] = {
+    settings.IntSetting: QSpinBox,
+    settings.FloatSetting: QDoubleSpinBox,
+    settings.TextSetting: QLineEdit,
+    settings.BoolSetting: QCheckBox,
+    settings.ChoiceSetting: QComboBox,
+    settings.TextListSetting: QLineEdit,
+    settings.DateSetting: QDateEdit,
+    settings.YearsTableSetting: QPlainTextEdit,
+    settings.JsonSetting: QPlainTextEdit,
+}
 
 
 def parse_retention(text: str) -> dict[str, int | None]:
     """查封扣押：永久；现场检查：1 → {"查封扣押": None, "现场检查": 1}; ValueError names the bad part."""
-    out: dict[str, int | None] = {}
-    for part in (p.strip() for p in re.split(r"[;；\n]+", text)):
-        if not part:
-            continue
-        name, sep, years = (
-            (x.strip() for x in re.split(r"([:：])", part, maxsplit=1))
-            if re.search("[:：]", part)
-            else (part, "", "")
-        )
-        if not sep or not name:
-            raise ValueError(f"“{part}”应写成 执法活动：年数（或“永久”）")
-        if years in ("", FOREVER):
-            out[name] = None
-        elif years.isdigit() and 0 < int(years) <= 100:
-            out[name] = int(years)
-        else:
-            raise ValueError(f"“{part}”的年数应为 1–100 的整数，或“永久”")
-    return out
+    return settings.AV_RETENTION_YEARS.from_text(text)
+
+
+def _qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
 
 
 class SettingsDialog(QDialog):
@@ -124,10 +98,13 @@ class SettingsDialog(QDialog):
                     box = QGroupBox("其他")
                     form = forms[prefix] = QFormLayout(box)
                     outer.addWidget(box)
-                form.addRow(d.label, w)
+                label = QLabel(d.label)
+                label.setToolTip(d.help)
+                form.addRow(label, w)
         for form in forms.values():  # sections with nothing in them
-            if form.rowCount() == 0 and form.parentWidget() is not None:
-                form.parentWidget().hide()
+            box_widget = form.parentWidget()
+            if form.rowCount() == 0 and box_widget is not None:
+                box_widget.hide()
         outer.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -138,55 +115,57 @@ class SettingsDialog(QDialog):
         lay.addWidget(buttons)
 
     @staticmethod
-    def _editor(d: settings.SettingDef, value: Any) -> QWidget:
-        if isinstance(d.default, bool):
+    def _editor(d: settings.SettingDef[Any], value: Any) -> QWidget:
+        """The editor of ``d``'s kind showing ``value`` (already of the kind's type: settings.get)."""
+        if isinstance(d, settings.BoolSetting):
             cb = QCheckBox()
-            cb.setChecked(bool(value))
+            cb.setChecked(value)
             return cb
-        if _is_kind(d):
+        if isinstance(d, settings.ChoiceSetting):
             combo = QComboBox()
-            for code, label in KINDS:
+            for code, label in d.options:
                 combo.addItem(label, code)
-            from brigade_desk.workdays import normalize_kind
-
-            combo.setCurrentIndex(max(0, combo.findData(normalize_kind(value, d.default))))
+            combo.setCurrentIndex(max(0, combo.findData(value)))
             return combo
-        if _is_str_list(d):
-            le = QLineEdit("、".join(str(x) for x in (value or [])))
-            le.setPlaceholderText("用顿号或逗号分隔，如 " + "、".join(d.default[:2]))
+        if isinstance(d, settings.IntSetting):
+            sb = QSpinBox()
+            sb.setRange(d.min, d.max)
+            sb.setValue(value)
+            return sb
+        if isinstance(d, settings.FloatSetting):
+            ds = QDoubleSpinBox()
+            ds.setRange(d.min, d.max)
+            ds.setDecimals(d.decimals)
+            ds.setValue(value)
+            return ds
+        if isinstance(d, settings.DateSetting):
+            de = QDateEdit()
+            de.setDisplayFormat("yyyy-MM-dd")
+            de.setCalendarPopup(True)
+            de.setDate(_qdate(value))
+            return de
+        if isinstance(d, settings.TextListSetting):
+            le = QLineEdit(d.to_text(value))
+            le.setPlaceholderText("用顿号或逗号分隔，如 " + d.to_text(d.default[:2]))
             le.setCursorPosition(0)  # the start of a long list, not its end
             return le
-        if _is_retention(d):
-            box = text_box(retention_text(value or {}).replace("；", "\n"))
+        if isinstance(d, settings.TextSetting):
+            le = QLineEdit(value)
+            le.setPlaceholderText(d.placeholder)
+            return le
+        if isinstance(d, settings.YearsTableSetting):
+            box = text_box(d.to_text(value, "\n"))
             box.setPlaceholderText("每行一项：执法活动：保存年数（或“永久”）")
             box.setFixedHeight(120)
             return box
-        if isinstance(
-            d.default, list | dict
-        ):  # records (the reporting calendar): JSON, for the brave
+        if isinstance(d, settings.JsonSetting):  # records (the reporting calendar), for the brave
             box = text_box(json.dumps(value, ensure_ascii=False, indent=1))
             box.setFixedHeight(160)
             return box
-        if isinstance(d.default, int):
-            sb = QSpinBox()
-            sb.setRange(0, 1_000_000)
-            sb.setValue(int(value))
-            return sb
-        if isinstance(d.default, float):
-            ds = QDoubleSpinBox()
-            ds.setRange(0, 1_000_000)
-            ds.setDecimals(2)
-            ds.setValue(float(value))
-            return ds
-        le = QLineEdit(str(value))
-        if _is_date(d):
-            le.setPlaceholderText("YYYY-MM-DD")
-        elif _is_month_day(d):
-            le.setPlaceholderText("MM-DD，如 03-31")
-        return le
+        raise TypeError(f"no editor for the setting kind {type(d).__name__} ({d.key})")
 
     @staticmethod
-    def _value(d: settings.SettingDef, w: QWidget) -> Any:
+    def _value(d: settings.SettingDef[Any], w: QWidget) -> Any:
         """The value typed into ``w``; ValueError with a Chinese message naming what is wrong."""
         if isinstance(w, QCheckBox):
             return w.isChecked()
@@ -194,9 +173,11 @@ class SettingsDialog(QDialog):
             return w.currentData()
         if isinstance(w, QSpinBox | QDoubleSpinBox):
             return w.value()
+        if isinstance(w, QDateEdit):
+            return w.date().toPython()
         if isinstance(w, QPlainTextEdit):
-            if _is_retention(d):
-                return parse_retention(w.toPlainText())
+            if isinstance(d, settings.YearsTableSetting):
+                return d.from_text(w.toPlainText())
             try:
                 return json.loads(w.toPlainText())
             except ValueError as exc:
@@ -204,39 +185,23 @@ class SettingsDialog(QDialog):
                     f"不是有效的 JSON（第 {getattr(exc, 'lineno', '?')} 行）"
                 ) from None
         assert isinstance(w, QLineEdit)
-        text = w.text().strip()
-        if _is_str_list(d):
-            items = [x for x in _SPLIT.split(text) if x]
-            if not items and d.default:
-                raise ValueError("至少填写一项")
-            return items
-        if _is_date(d):
-            try:
-                dt.date.fromisoformat(text)
-            except ValueError:
-                raise ValueError(
-                    f"“{text}”不是有效的日期（格式 YYYY-MM-DD，如 2026-12-31）"
-                ) from None
-        if _is_month_day(d):
-            try:
-                dt.date.fromisoformat(f"2024-{text}")
-            except ValueError:
-                raise ValueError("应为 月-日，如 03-31") from None
-        return text
+        if isinstance(d, settings.TextListSetting):
+            return d.from_text(w.text())
+        return w.text().strip()
 
     def save(self) -> None:
-        values: dict[str, object] = {}
+        values: list[tuple[settings.SettingDef[Any], object]] = []
+        defs = settings.all_definitions()
         for key, w in self.inputs.items():
-            d = settings.all_definitions()[key]
+            d = defs[key]
             try:
-                values[key] = self._value(d, w)
-                d.check(values[key])
+                values.append((d, d.coerce(self._value(d, w))))
             except ValueError as exc:
                 mark(w, True, f"{d.label}：{exc}")  # red until the clerk changes it
                 QMessageBox.warning(self, "设置", f"“{d.label}”{exc}。")
                 w.setFocus()
                 return
         with self.ctx.db.begin() as s:
-            for key, v in values.items():
-                settings.set_value(s, key, v)
+            for d, v in values:
+                settings.set_value(s, d, v)
         self.accept()
