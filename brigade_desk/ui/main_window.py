@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk import APP_TITLE, __version__, paths
+from brigade_desk.changes import Changes
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.pages import PAGES, PageDef
 from brigade_desk.ui.tasks import describe
@@ -345,7 +346,7 @@ class MainWindow(QMainWindow):
         if not self._need_db():
             return
         if SettingsDialog(self.ctx, self).exec():
-            self.ctx.changed("settings")
+            self.ctx.changed(Changes.SETTINGS)
 
     def backups(self) -> None:
         from brigade_desk.ui.backup_dialog import BackupDialog
@@ -375,7 +376,7 @@ class MainWindow(QMainWindow):
             self.audit_result = res
             if not res.ok:
                 self.statusBar().showMessage(f"警告：审计记录核对发现问题——{res.problem}")
-                self.ctx.changed("audit")
+                self.ctx.changed(Changes.AUDIT)
 
         self.warm_caches()
         self.ctx.tasks.run(work, on_success=done)

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from brigade_desk.changes import Changes
 from brigade_desk.services.training import (
     ExamRow,
     LedgerLine,
@@ -386,8 +387,8 @@ class TrainingPage(QWidget):
         y = self.year.currentData()
         return int(y) if y else dt.date.today().year
 
-    def _on_changed(self, what: str) -> None:
-        if what in ("training", "staff", "settings", "all"):
+    def _on_changed(self, what: Changes) -> None:
+        if what & (Changes.TRAINING | Changes.STAFF | Changes.SETTINGS):
             self._stale = True
             if self.isVisible():
                 self.reload()
@@ -671,7 +672,7 @@ class TrainingPage(QWidget):
             self._saved("已保存培训记录")
 
     def _saved(self, text: str) -> None:
-        self.ctx.changed("training")
+        self.ctx.changed(Changes.TRAINING)
         self.ctx.say(text)
         if not self.isVisible():
             self.reload()
@@ -688,7 +689,7 @@ class TrainingPage(QWidget):
         if ok == QMessageBox.StandardButton.Yes:  # undoable: 编辑 → 撤销删除 (services.undo)
             self.ctx.delete(
                 f"培训 {row.title}（{row.end_date:%Y-%m-%d}）",
-                "training",
+                Changes.TRAINING,
                 lambda: self.service.delete_session(row.id),
             )
             if not self.isVisible():
@@ -711,7 +712,7 @@ class TrainingPage(QWidget):
 
     def edit_forms(self) -> None:
         if FormsDialog(self.service, self).exec():
-            self.ctx.changed("training")
+            self.ctx.changed(Changes.TRAINING)
 
     def export(self, path: str | None = None, quarter: int | None = None) -> None:
         year = self.current_year()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from brigade_desk.changes import Changes
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.services.training import (
     PlanItemInput,
@@ -162,7 +163,7 @@ class PlanTab(QWidget):
         except UserError as exc:
             self._show(exc)
             return False
-        self.ctx.changed("training")
+        self.ctx.changed(Changes.TRAINING)
         self.reload()
         self.ctx.say("培训计划已保存")
         return True
@@ -182,7 +183,7 @@ class PlanTab(QWidget):
         except UserError as exc:
             self._show(exc)
             return
-        self.ctx.changed("training")
+        self.ctx.changed(Changes.TRAINING)
         self.reload()
 
     def export(self, suffix: str, path: str | None = None) -> None:
