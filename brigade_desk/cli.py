@@ -92,7 +92,12 @@ def write_lock(args: argparse.Namespace) -> AbstractContextManager[Any]:
     instead of writing under a GUI whose pages and caches would not know."""
     from brigade_desk.lock import DatabaseLock
 
-    return DatabaseLock(db_path(args), advice=WRITE_ADVICE)
+    path = db_path(args)
+    try:  # the lock file lies beside the database: a new database's folder first (as the GUI does)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # acquiring says what is wrong
+    return DatabaseLock(path, advice=WRITE_ADVICE)
 
 
 @contextmanager

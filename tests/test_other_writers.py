@@ -223,3 +223,9 @@ def test_change_notices_are_typed(gui_ctx) -> None:  # type: ignore[no-untyped-d
     with pytest.raises(TypeError):
         gui_ctx.changed("staff")
     assert Changes.ALL & Changes.STAFF and not Changes.ALL & Changes.EXTERNAL
+
+
+def test_a_writing_command_creates_a_new_databases_folder(tmp_path: Path) -> None:
+    dbp = tmp_path / "新文件夹" / "台账.sqlite"
+    assert main(["--db", str(dbp), "deadlines", "--done", "monthly_data", "2026-10"]) == 0
+    assert dbp.is_file()
