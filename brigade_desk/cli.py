@@ -11,7 +11,9 @@ import datetime as dt
 import importlib
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from brigade_desk import __version__, paths, settings
@@ -69,26 +71,56 @@ def emit_json(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
 
 
+def db_path(args: argparse.Namespace) -> Path:
+    return paths.resolve_db_path(getattr(args, "db", None))
+
+
 def open_db(args: argparse.Namespace) -> Any:
+    """The database for a command that only reads (see :func:`writing` for one that writes)."""
     from brigade_desk.db import open_database
 
-    return open_database(paths.resolve_db_path(getattr(args, "db", None)))
+    return open_database(db_path(args))
+
+
+# what to do when the lock is held: by the GUI (open all day) or by another writing command
+WRITE_ADVICE = "请先关闭那里的 Brigade Desk（或等那里的命令运行完），再运行此命令"
+
+
+def write_lock(args: argparse.Namespace) -> AbstractContextManager[Any]:
+    """The program's lock on the database (``brigade_desk.lock``) for a command's writes. The GUI
+    holds it as long as it is open, so a writing command is refused at once, with who holds it,
+    instead of writing under a GUI whose pages and caches would not know."""
+    from brigade_desk.lock import DatabaseLock
+
+    path = db_path(args)
+    try:  # the lock file lies beside the database: a new database's folder first (as the GUI does)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # acquiring says what is wrong
+    return DatabaseLock(path, advice=WRITE_ADVICE)
+
+
+@contextmanager
+def writing(args: argparse.Namespace, *, writes: bool = True) -> Iterator[Any]:
+    """The open database for a command that writes, with :func:`write_lock` held until it is
+    closed. ``writes=False`` when this run of the command only reads (``deadlines`` without
+    ``--done``): no lock then, so it runs beside the GUI."""
+    with write_lock(args) if writes else nullcontext():
+        db = open_db(args)
+        try:
+            yield db
+        finally:
+            db.close()
 
 
 # ---- commands -------------------------------------------------------------------------------
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from brigade_desk.lock import DatabaseLock
-
-    with DatabaseLock(paths.resolve_db_path(getattr(args, "db", None))):
-        db = open_db(args)
-        try:
-            result = _load(IMPORTERS[args.kind])(
-                db, args.file, dry_run=args.dry_run, skip_invalid=args.skip_invalid
-            )
-        finally:
-            db.close()
+    with writing(args) as db:  # --dry-run too, as before: it checks against a stable database
+        result = _load(IMPORTERS[args.kind])(
+            db, args.file, dry_run=args.dry_run, skip_invalid=args.skip_invalid
+        )
     if args.json:
         emit_json(result.as_json())
     else:
@@ -151,14 +183,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from brigade_desk import demo
-    from brigade_desk.lock import DatabaseLock
 
-    with DatabaseLock(paths.resolve_db_path(getattr(args, "db", None))):
-        db = open_db(args)
-        try:
-            counts = demo.fill(db, size=args.size, seed=args.seed)
-        finally:
-            db.close()
+    with writing(args) as db:
+        counts = demo.fill(db, size=args.size, seed=args.seed)
     print("已生成演示数据：" + "，".join(f"{k} {v}" for k, v in counts.items()) + f"（{db.path}）")
     return 0
 

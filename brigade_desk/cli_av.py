@@ -43,26 +43,25 @@ class _Ticker:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from brigade_desk.av.ingest import IngestOptions, ingest
-    from brigade_desk.cli import emit_json
+    from brigade_desk.cli import emit_json, writing
 
-    db = _open(args)
     ticker = _Ticker(not args.json)
-    try:
-        opts = IngestOptions(
-            case_no=args.case or "",
-            activity=args.activity or "其他",
-            officer_id=args.officer,
-            officer2_id=args.officer2,
-            device_no=args.device or "",
-            target=args.target or "",
-            place=args.place or "",
-            copy_to=args.copy_to,
-            workers=_workers(args, db),
-        )
-        res = ingest(db, Path(args.dir), opts, progress=Progress(ticker))
-    finally:
-        ticker.close()
-        db.close()
+    with writing(args) as db:
+        try:
+            opts = IngestOptions(
+                case_no=args.case or "",
+                activity=args.activity or "其他",
+                officer_id=args.officer,
+                officer2_id=args.officer2,
+                device_no=args.device or "",
+                target=args.target or "",
+                place=args.place or "",
+                copy_to=args.copy_to,
+                workers=_workers(args, db),
+            )
+            res = ingest(db, Path(args.dir), opts, progress=Progress(ticker))
+        finally:
+            ticker.close()
     if args.json:
         emit_json(res.as_json())
     else:
@@ -78,15 +77,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from brigade_desk.av.verify import verify
-    from brigade_desk.cli import emit_json
+    from brigade_desk.cli import emit_json, writing
 
-    db = _open(args)
     ticker = _Ticker(not args.json)
-    try:
-        res = verify(db, workers=_workers(args, db), progress=Progress(ticker))
-    finally:
-        ticker.close()
-        db.close()
+    with writing(args) as db:  # records each file's check and the run
+        try:
+            res = verify(db, workers=_workers(args, db), progress=Progress(ticker))
+        finally:
+            ticker.close()
     if args.json:
         emit_json(res.as_json())
     else:
@@ -104,11 +102,10 @@ def cmd_roots(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from brigade_desk.av import roots
-    from brigade_desk.cli import emit_json
+    from brigade_desk.cli import emit_json, writing
     from brigade_desk.models.av import AvRecord, AvStorageRoot
 
-    db = _open(args)
-    try:
+    with writing(args, writes=bool(args.set_path)) as db:
         if args.set_path:
             rid, new = args.set_path
             with db.begin() as s:
@@ -129,8 +126,6 @@ def cmd_roots(args: argparse.Namespace) -> int:
                 }
                 for r in s.scalars(select(AvStorageRoot).order_by(AvStorageRoot.id))
             ]
-    finally:
-        db.close()
     if args.json:
         emit_json(rows)
     else:

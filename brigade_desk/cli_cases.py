@@ -33,16 +33,13 @@ def _date(s: str) -> dt.date:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from brigade_desk.cli import emit_json, open_db
+    from brigade_desk.cli import emit_json, writing
     from brigade_desk.services.review import ReviewService
 
-    db = open_db(args)
-    try:
+    with writing(args) as db:  # draws and stores the sample unless the year has one
         v = ReviewService(db).draw_sample(
             args.year, per_category=args.per_category, seed=args.seed, redraw=args.redraw
         )
-    finally:
-        db.close()
     if args.json:
         emit_json(v.as_json())
         return 0
@@ -57,14 +54,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from brigade_desk.cli import open_db
+    from brigade_desk.cli import writing
     from brigade_desk.services.review import ReviewService
 
-    db = open_db(args)
-    try:
+    with writing(args) as db:
         ReviewService(db).add_to_sample(args.year, args.case_no, args.reason or "")
-    finally:
-        db.close()
     print(f"已将 {args.case_no} 人工加入 {args.year} 年评查样本")
     return 0
 
@@ -103,11 +97,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_holidays(args: argparse.Namespace) -> int:
-    from brigade_desk.cli import open_db
+    from brigade_desk.cli import writing
     from brigade_desk.workdays import Calendar, library_knows, parse_schedule_text, save_schedule
 
-    db = open_db(args)
-    try:
+    with writing(args, writes=args.action == "set") as db:
         if args.action == "set":
             if not args.holidays:
                 raise UserError(
@@ -142,8 +135,6 @@ def cmd_holidays(args: argparse.Namespace) -> int:
             )
             return 1
         return 0
-    finally:
-        db.close()
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:

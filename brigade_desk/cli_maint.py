@@ -16,10 +16,15 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from brigade_desk.backup import make_backup
-    from brigade_desk.db import open_database
+    from brigade_desk.cli import writing
+    from brigade_desk.db import check_database_file, needs_migration
 
     p = _db_path(args)
-    open_database(p).close()  # migrate first so the backup is of a current schema
+    check_database_file(p)  # (before anything reads it; opening checks again)
+    # the copy only reads (SQLite's backup API), so it runs beside the GUI; but opening a file of
+    # an older schema migrates it (so the backup is of a current schema): a write, under the lock
+    with writing(args, writes=needs_migration(p)):
+        pass
     out = make_backup(p, "manual", out=Path(args.out) if args.out else None)
     print(f"已备份到：{out}（{out.stat().st_size / 1024:.0f} KB，完整性检查通过）")
     return 0
@@ -62,10 +67,10 @@ def cmd_backups(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from brigade_desk.backup import restore
-    from brigade_desk.lock import DatabaseLock
+    from brigade_desk.cli import write_lock
 
     p = _db_path(args)
-    with DatabaseLock(p):
+    with write_lock(args):
         kept = restore(p, Path(args.file))
     if ".damaged-" in kept.name:
         print(f"已从 {args.file} 恢复。损坏的数据库文件已改名保留为：{kept}")

@@ -8,20 +8,17 @@ from typing import Any
 
 
 def cmd_deadlines(args: argparse.Namespace) -> int:
-    from brigade_desk.cli import emit_json, open_db
+    from brigade_desk.cli import emit_json, writing
     from brigade_desk.reports import calendar
 
     as_of = args.as_of or dt.date.today()
-    db = open_db(args)
-    try:
+    with writing(args, writes=bool(args.done)) as db:
         if args.done:
             key, period = args.done
             with db.begin() as s:
                 calendar.mark_done(s, key, period, as_of)
         with db.Session() as s:
             items = calendar.deadlines(s, as_of)
-    finally:
-        db.close()
     if args.json:
         emit_json({"as_of": as_of.isoformat(), "items": [i.as_json() for i in items]})
     else:

@@ -48,17 +48,14 @@ def cmd_notice(args: argparse.Namespace) -> int:
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
-    from brigade_desk.cli import open_db
+    from brigade_desk.cli import writing
     from brigade_desk.services.training import TrainingService
 
-    db = open_db(args)
-    try:
+    with writing(args, writes=args.set is not None) as db:
         svc = TrainingService(db)
         forms = (
             svc.set_forms([f for f in args.set.split(",")]) if args.set is not None else svc.forms()
         )
-    finally:
-        db.close()
     print("\n".join(forms))
     return 0
 

@@ -62,7 +62,10 @@ def _url(path: Path) -> URL:
 def _make_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
     # JSON columns keep Chinese readable in the file (["查封扣押"], not ["\\u67e5…"]) so plain SQL LIKE works
     engine = create_engine(
-        _url(path), future=True, json_serializer=lambda o: json.dumps(o, ensure_ascii=False)
+        _url(path),
+        future=True,
+        json_serializer=lambda o: json.dumps(o, ensure_ascii=False),
+        connect_args={"factory": _Connection},  # tells its ChangeCounter when it commits
     )
 
     @event.listens_for(engine, "connect")
@@ -299,6 +302,19 @@ def _onto_chain(conn: Connection, cfg: Config, rows: set[str], chain: list[str])
     _set_version(conn, chain[last])
 
 
+def needs_migration(path: Path) -> bool:
+    """Whether opening ``path`` would write to it: no file yet, or an older schema. Reads only."""
+    if not path.exists():
+        return True
+    engine = _make_engine(path)
+    try:
+        return current_revisions(engine) != known_heads()
+    except DBAPIError as exc:
+        raise _unusable(path, exc) from exc
+    finally:
+        engine.dispose()
+
+
 def migrate(path: Path) -> list[str]:
     """Bring the database at ``path`` to the newest schema. Returns the revisions applied to.
 
@@ -349,24 +365,56 @@ def migrate(path: Path) -> list[str]:
         engine.dispose()
 
 
+class _Connection(sqlite3.Connection):
+    """A pysqlite connection that tells its :class:`ChangeCounter` just before and just after it
+    commits a transaction, so that :meth:`ChangeCounter.poll` can tell its own writes from others'."""
+
+    counter: ChangeCounter | None = None
+
+    def commit(self) -> None:
+        counter = self.counter
+        if counter is None or not self.in_transaction:  # nothing written: nothing to tell
+            super().commit()
+            return
+        counter._before_own_commit()
+        try:
+            super().commit()
+        finally:
+            counter._after_own_commit()
+
+
 class ChangeCounter:
-    """Counts commits that changed the database through this engine.
+    """Counts commits that changed the database: through this engine, and — once :meth:`poll` is
+    called now and then — by anybody else (another program, another connection).
 
     SQLite's ``total_changes`` of each connection is compared at every commit, so ORM, Core and raw
-    DB-API writes all count. The file lock (``brigade_desk.lock``) keeps other programs out, so a
-    cache keyed on :attr:`value` stays valid until the number moves. A rolled-back write may move it
-    too: a needless refresh, never a stale one.
+    DB-API writes through the engine all count, at once. The file lock (``brigade_desk.lock``) keeps
+    other Brigade Desk programs from writing while the GUI is open, but not every program (the
+    sqlite3 shell, a copy of the program on another computer whose lock the network share does not
+    pass on): :meth:`poll` sees their commits through SQLite's ``PRAGMA data_version`` on a
+    connection of its own and moves the number too. So a cache keyed on :attr:`value` stays valid
+    until the number moves. A rolled-back write may move it too: a needless refresh, never a stale
+    one.
     """
 
     def __init__(self, engine: Engine) -> None:
         self.value = 0
         self._lock = threading.Lock()
+        db = engine.url.database
+        self._path: str | None = db if db and db != ":memory:" else None
+        # poll's connection and what it last saw; all guarded by _lock
+        self._watch: sqlite3.Connection | None = None
+        self._seen: int | None = None
+        self._foreign = False  # another writer's commit was seen just before one of ours
+        self._own_in_flight = 0  # own commits between _before_own_commit and _after_own_commit
         event.listen(engine, "connect", self._on_connect)
         event.listen(engine, "commit", self._on_commit)
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
-    @staticmethod
-    def _on_connect(dbapi_conn: Any, record: Any) -> None:
+    def _on_connect(self, dbapi_conn: Any, record: Any) -> None:
         record.info["bd_total_changes"] = getattr(dbapi_conn, "total_changes", None)
+        if isinstance(dbapi_conn, _Connection):
+            dbapi_conn.counter = self
 
     def _on_commit(self, conn: Any) -> None:
         raw = conn.connection.dbapi_connection
@@ -382,6 +430,71 @@ class ChangeCounter:
         """Something outside the engine changed what the data means (a file restored, a disk plugged in)."""
         with self._lock:
             self.value += 1
+
+    # ---- other writers ------------------------------------------------------------------------
+    # PRAGMA data_version on poll's own connection changes whenever any other connection committed,
+    # ours included. Our connections (_Connection) therefore read it just before they commit (they
+    # hold SQLite's write lock then, so nobody else can commit until they have): a move seen there
+    # is somebody else's; and just after: the move up to there is ours. Left unseen: a commit by
+    # another program in the microseconds between the end of ours and that second reading.
+
+    def _version(self) -> int | None:  # with _lock held
+        if self._watch is None:
+            return None
+        try:
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return None
+
+    def _before_own_commit(self) -> None:
+        with self._lock:
+            if (
+                self._watch is not None
+                and not self._own_in_flight
+                and self._version() != self._seen
+            ):
+                self._foreign = True
+            self._own_in_flight += 1
+
+    def _after_own_commit(self) -> None:
+        with self._lock:
+            self._own_in_flight -= 1
+            if self._watch is not None and not self._own_in_flight:
+                self._seen = self._version()
+
+    def poll(self) -> bool:
+        """Whether somebody else committed to the database since the last poll; if so the number
+        moves. Cheap (one ``PRAGMA data_version``), safe from any thread. The first call starts
+        watching and answers False."""
+        with self._lock:
+            if self._path is None:
+                return False
+            if self._watch is None:
+                try:
+                    self._watch = sqlite3.connect(
+                        self._path, timeout=1, isolation_level=None, check_same_thread=False
+                    )
+                except sqlite3.Error:
+                    return False
+                self._seen, self._foreign = self._version(), False
+                return False
+            if self._own_in_flight:  # one of ours is committing: look again next time
+                return False
+            now = self._version()
+            moved = self._foreign or now != self._seen
+            self._seen, self._foreign = now, False
+            if moved:
+                self.value += 1
+            return moved
+
+    def close(self) -> None:
+        """Stop watching (the engine was disposed: a restore may replace the file); the next
+        :meth:`poll` starts again."""
+        with self._lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+            self._seen, self._foreign = None, False
 
 
 @dataclass

@@ -19,9 +19,15 @@ from brigade_desk.errors import UserError, describe_os_error
 _LOCK_OFFSET = 1 << 20  # lock a byte far past the text so the text stays readable on Windows
 
 
+OPEN_ADVICE = "请先关闭那里的 Brigade Desk，再打开"
+
+
 class DatabaseLock:
-    def __init__(self, db_path: Path) -> None:
+    """``advice`` ends the message shown when somebody else holds the lock (what to do about it)."""
+
+    def __init__(self, db_path: Path, *, advice: str = OPEN_ADVICE) -> None:
         self.path = db_path.with_name(db_path.name + ".lock")
+        self.advice = advice
         self._fh: IO[str] | None = None
 
     def acquire(self) -> None:
@@ -33,7 +39,7 @@ class DatabaseLock:
             fh.seek(0)
             holder = fh.read()
             fh.close()
-            raise UserError(_held_message(holder, self.path))
+            raise UserError(_held_message(holder, self.path, self.advice))
         fh.seek(0)
         fh.truncate()
         fh.write(
@@ -66,13 +72,13 @@ class DatabaseLock:
         self.release()
 
 
-def _held_message(text: str, path: Path) -> str:
+def _held_message(text: str, path: Path, advice: str = OPEN_ADVICE) -> str:
     try:
         info = json.loads(text)
         who = f"{info.get('user', '?')} 在计算机 {info.get('host', '?')} 上（进程 {info.get('pid', '?')}，{info.get('since', '?')} 启动）"
     except ValueError:
         who = "另一个程序"
-    return f"该数据库正被 {who} 使用。请先关闭那里的 Brigade Desk，再打开。（锁文件：{path}）"
+    return f"该数据库正被 {who} 使用。{advice}。（锁文件：{path}）"
 
 
 if os.name == "nt":

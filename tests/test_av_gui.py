@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from sqlalchemy import func, select
 
 from brigade_desk.av.ingest import IngestOptions, ingest
+from brigade_desk.changes import Changes
 from brigade_desk.models.av import AvRecord, AvRecordCheck, AvVerifyRun
 from brigade_desk.services.roster import RosterService
 from brigade_desk.ui.av import dialogs
@@ -83,7 +84,7 @@ def test_search_by_case_officer_device(page, db, gui_ctx):
     sid = add_officer(RosterService(db), IDS[0], "王警官")
     with db.begin() as s:
         s.get(AvRecord, 1).officer_id = sid
-    gui_ctx.changed("av")
+    gui_ctx.changed(Changes.AV)
     idx = page.officer.findData(sid)
     assert idx > 0
     page.officer.setCurrentIndex(idx)

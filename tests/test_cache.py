@@ -133,3 +133,119 @@ def test_roster_list_is_kept_until_the_roster_changes(db, roster):
     add_officer(roster, IDS[1], "乙")
     assert svc.cached_list_with_findings(TODAY) is None
     assert sorted(p.name for p in svc.list_with_findings(TODAY)[0]) == ["乙", "甲"]
+
+
+# ---- writes by others: ChangeCounter.poll -----------------------------------------------------
+
+
+def _squads(db) -> set[str]:
+    with db.Session() as s:
+        return {p.squad for p in s.scalars(select(Staff))}
+
+
+def test_poll_sees_a_second_database_object_and_not_our_own_writes(db, roster):
+    from brigade_desk.db import open_database
+
+    c = db.changes
+    assert c.poll() is False  # starts watching
+    add_officer(roster, IDS[0], "甲")
+    with db.begin() as s:  # raw DB-API on our own connection is ours too
+        s.connection().connection.driver_connection.execute("UPDATE staff SET squad = '二中队'")
+    v = c.value
+    assert c.poll() is False and c.value == v  # our own commits: counted once already
+    other = open_database(db.path)
+    try:
+        with other.begin() as s:
+            s.execute(text("UPDATE staff SET squad = '三中队'"))
+    finally:
+        other.close()
+    assert c.value == v  # not known until polled
+    assert c.poll() is True and c.value == v + 1
+    assert c.poll() is False and c.value == v + 1
+    assert _squads(db) == {"三中队"}
+
+
+def test_poll_sees_another_process(db, roster):
+    import subprocess
+    import sys
+
+    add_officer(roster, IDS[0], "甲")
+    c = db.changes
+    c.poll()
+    code = (
+        "import sqlite3,sys; con = sqlite3.connect(sys.argv[1]);"
+        "con.execute(\"UPDATE staff SET squad = '外部'\"); con.commit(); con.close()"
+    )
+    subprocess.run([sys.executable, "-c", code, str(db.path)], check=True, timeout=60)
+    v = c.value
+    assert c.poll() is True and c.value == v + 1
+    assert c.poll() is False
+    assert _squads(db) == {"外部"}
+
+
+def test_poll_sees_another_writer_even_when_ours_came_after_it(db, roster):
+    import sqlite3
+
+    add_officer(roster, IDS[0], "甲")
+    c = db.changes
+    c.poll()
+    con = sqlite3.connect(db.path)
+    con.execute("UPDATE staff SET squad = '外部'")
+    con.commit()
+    con.close()
+    add_officer(roster, IDS[1], "乙")  # ours, before the next poll: the other's is not lost
+    assert c.poll() is True
+    assert c.poll() is False
+
+
+def test_poll_is_quiet_while_threads_write_and_safe_to_call_from_any_thread(db, roster):
+    c = db.changes
+    c.poll()
+    sid = add_officer(roster, IDS[0], "甲")
+    errors: list[BaseException] = []
+    moved: list[bool] = []
+    stop = threading.Event()
+
+    def write(n: int) -> None:
+        try:
+            for i in range(15):
+                with db.begin() as s:
+                    s.execute(
+                        text("UPDATE staff SET squad = :q WHERE id = :id"),
+                        {"q": f"{n}-{i}", "id": sid},
+                    )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def poll() -> None:
+        while not stop.is_set():
+            moved.append(c.poll())
+            time.sleep(0.001)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    poller.join()
+    assert not errors
+    assert moved and not any(moved)  # only our own writes: never taken for somebody else's
+    assert c.poll() is False
+
+
+def test_poll_stops_with_the_engine_and_starts_again(db, roster):
+    import sqlite3
+
+    c = db.changes
+    c.poll()
+    db.close()  # (a restore disposes the engine too: the watching connection must let go)
+    assert c._watch is None
+    assert c.poll() is False  # starts again from here
+    con = sqlite3.connect(db.path)
+    con.execute("INSERT INTO setting (key, value) VALUES ('x', '1')")
+    con.commit()
+    con.close()
+    assert c.poll() is True

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
+from brigade_desk.changes import Changes
 from brigade_desk.models.cases import CaseRecord, CaseReview, OfficialDay, ReviewSample
 from brigade_desk.services.cases import CaseService
 from brigade_desk.services.review import ReviewService
@@ -381,7 +382,7 @@ def test_register_marks_cases_the_av_rule_finds(page, filled):
             filed_on=D(2025, 6, 1),
             activities=["查封扣押"],
         ).id
-    page.ctx.changed("cases")
+    page.ctx.changed(Changes.CASES)
     reg = page.register
     reg.search.setText("执强")
     assert reg.model.id_at(0) == cid and any("全程音像" in p for p in reg.model.problems[cid])

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import insert, select
 from training_helpers import add_session, add_staff
 
+from brigade_desk.changes import Changes
 from brigade_desk.models.training import TrainingAttendance, TrainingSession
 from brigade_desk.services.training import (
     AttendanceInput,
@@ -211,7 +212,7 @@ def test_edit_refreshes_the_tab_shown_and_the_others_when_shown(gui_ctx, people,
     svc.save_session(
         data, [AttendanceInput(staff_id=people["a1"]), AttendanceInput(staff_id=people["a2"])], sid
     )
-    gui_ctx.changed("training")
+    gui_ctx.changed(Changes.TRAINING)
     # the tab on show is read again at once, the others are marked out of date
     assert {p.name: p.professional for p in page.hours.model.rows}["甲二"] == 30
     assert not page.is_loaded(TAB_SESSIONS)
@@ -224,7 +225,7 @@ def test_data_changed_while_hidden_waits_for_the_next_show(gui_ctx, people, qtbo
     assert page.sessions.model.rowCount() == 0
     page.hide()
     add_session(gui_ctx.db, JAN, 3, [people["a1"]], title="隐藏时新增")
-    gui_ctx.changed("training")
+    gui_ctx.changed(Changes.TRAINING)
     assert page.sessions.model.rowCount() == 0  # nothing read while hidden
     page.show()
     page.on_shown()
@@ -266,7 +267,7 @@ def test_sessions_table_is_lazy_sorts_and_filters(gui_ctx, people, qtbot, monkey
         form="法治讲堂",
         category="公共法律知识",
     )
-    gui_ctx.changed("training")
+    gui_ctx.changed(Changes.TRAINING)
     page.sessions.form.setCurrentText("法治讲堂")
     assert _titles(page) == ["法治讲堂"]
     page.sessions.form.setCurrentIndex(0)
@@ -351,7 +352,7 @@ def test_delete_a_session_then_undo_it(gui_ctx, people, qtbot, monkeypatch):
     batch = gui_ctx.last_deleted
     assert batch is not None and "道路运输法规" in batch.label
     undo.undo(gui_ctx.db, batch)
-    gui_ctx.changed("training")
+    gui_ctx.changed(Changes.TRAINING)
     assert _titles(page) == ["道路运输法规"]
     with gui_ctx.db.Session() as s:
         assert sorted(a.staff_id for a in s.scalars(select(TrainingAttendance))) == sorted(

@@ -11,6 +11,7 @@ from cases_support import D, add_case, add_staff
 from sqlalchemy import select, text
 
 from brigade_desk import audit
+from brigade_desk.changes import Changes
 from brigade_desk.errors import UserError
 from brigade_desk.models.cases import (
     CaseRecord,
@@ -64,7 +65,7 @@ def test_undo_a_person_with_certificates_and_history(db, roster):
     roster.cert_action(cert.id, CertAction.SUSPEND, date=dt.date(2026, 1, 5), reason="追责")
     add_officer(roster, IDS[1], "乙")
     before = snapshot(db)
-    with undo.deleting(db, "人员 甲", "staff") as got:
+    with undo.deleting(db, "人员 甲", Changes.STAFF) as got:
         roster.delete_staff(sid)
     assert len(got) == 1 and got[0].label == "人员 甲"
     assert snapshot(db) != before
@@ -103,7 +104,7 @@ def test_undo_a_case_with_officers_reviews_and_sample(db):
     before = snapshot(db)
     cs = CaseService(db)
     case_id = cs.find("2025-处罚-000").id
-    with undo.deleting(db, "案件 2025-处罚-000", "cases") as got:
+    with undo.deleting(db, "案件 2025-处罚-000", Changes.CASES) as got:
         cs.delete(case_id)
     with db.Session() as s:
         assert s.get(CaseRecord, case_id) is None
@@ -125,7 +126,7 @@ def test_undo_refused_when_the_number_was_used_again(db):
         add_case(s, "案1", [add_staff(s, "甲")])
     cs = CaseService(db)
     cid = cs.find("案1").id
-    with undo.deleting(db, "案件 案1", "cases") as got:
+    with undo.deleting(db, "案件 案1", Changes.CASES) as got:
         cs.delete(cid)
     with db.begin() as s:
         add_case(s, "案1", [])  # entered again meanwhile
@@ -137,7 +138,7 @@ def test_undo_refused_when_the_number_was_used_again(db):
 
 
 def test_nothing_deleted_nothing_to_undo(db, roster):
-    with undo.deleting(db, "人员 不存在", "staff") as got:
+    with undo.deleting(db, "人员 不存在", Changes.STAFF) as got:
         roster.delete_staff(999)
     assert got == []
 
@@ -151,12 +152,12 @@ def test_gui_delete_then_undo_from_the_edit_menu(gui_ctx, roster, qtbot):
     assert not w.undo_action.isEnabled()
     seen = []
     gui_ctx.events.data_changed.connect(seen.append)
-    gui_ctx.delete("人员 甲", "staff", lambda: roster.delete_staff(sid))
-    assert roster.count() == 0 and seen == ["staff"]
+    gui_ctx.delete("人员 甲", Changes.STAFF, lambda: roster.delete_staff(sid))
+    assert roster.count() == 0 and seen == [Changes.STAFF]
     assert w.undo_action.isEnabled() and "甲" in w.undo_action.text()
     w.undo_action.trigger()
     assert roster.count() == 1 and roster.get(sid).name == "甲"
-    assert not w.undo_action.isEnabled() and seen == ["staff", "staff"]
+    assert not w.undo_action.isEnabled() and seen == [Changes.STAFF, Changes.STAFF]
 
 
 def test_gui_undo_takes_back_several_deletes_newest_first(gui_ctx, roster, qtbot):
@@ -165,8 +166,8 @@ def test_gui_undo_takes_back_several_deletes_newest_first(gui_ctx, roster, qtbot
     a, b = add_officer(roster, IDS[0], "甲"), add_officer(roster, IDS[1], "乙")
     w = MainWindow(gui_ctx)
     qtbot.addWidget(w)
-    gui_ctx.delete("人员 甲", "staff", lambda: roster.delete_staff(a))
-    gui_ctx.delete("人员 乙", "staff", lambda: roster.delete_staff(b))
+    gui_ctx.delete("人员 甲", Changes.STAFF, lambda: roster.delete_staff(a))
+    gui_ctx.delete("人员 乙", Changes.STAFF, lambda: roster.delete_staff(b))
     assert roster.count() == 0 and "乙" in w.undo_action.text()
     w.undo_action.trigger()
     assert [p.name for p in roster.list_staff()] == ["乙"] and "甲" in w.undo_action.text()

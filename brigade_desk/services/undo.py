@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import JSON, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from brigade_desk.changes import Changes
 from brigade_desk.db import Database
 from brigade_desk.errors import UserError
 from brigade_desk.models import Base
@@ -30,7 +31,7 @@ from brigade_desk.models.audit import AuditEntry
 @dataclass(frozen=True)
 class DeletedBatch:
     label: str  # what the clerk deleted, for the menu: "人员 张三"
-    what: str  # the ledger it belongs to ("staff", "cases", "training" …)
+    what: Changes  # the ledger it belongs to (Changes.STAFF, Changes.CASES …)
     after_id: int  # the entries after this one …
     last_id: int  # … up to this one were written by the delete
 
@@ -41,8 +42,8 @@ def _last_id(db: Database) -> int:
 
 
 @contextmanager
-def deleting(db: Database, label: str, what: str = "all") -> Iterator[list[DeletedBatch]]:
-    """``with deleting(db, "人员 张三", "staff") as got: service.delete(...)`` — afterwards ``got``
+def deleting(db: Database, label: str, what: Changes = Changes.ALL) -> Iterator[list[DeletedBatch]]:
+    """``with deleting(db, "人员 张三", Changes.STAFF) as got: service.delete(...)`` — afterwards ``got``
     holds the batch to undo (empty when nothing was deleted)."""
     got: list[DeletedBatch] = []
     before = _last_id(db)

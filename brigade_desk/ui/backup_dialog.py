@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from brigade_desk import backup, settings
 from brigade_desk.backup import BackupInfo
+from brigade_desk.changes import Changes
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.screen import fit_to_screen
 from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view
@@ -195,7 +196,7 @@ class BackupDialog(QDialog):
             db.engine.dispose()
             db.changes.bump()
             self.reload()
-            self.ctx.changed("all")
+            self.ctx.changed(Changes.ALL)
             QMessageBox.information(
                 self, "恢复完成", f"已从 {file.name} 恢复。\n恢复前的数据已另存为：{kept.name}"
             )

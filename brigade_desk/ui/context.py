@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
+from brigade_desk.changes import Changes
 from brigade_desk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -17,8 +18,8 @@ if TYPE_CHECKING:
 
 
 class AppEvents(QObject):
-    # a ledger changed ("staff", "training", "av", "cases", "settings" …): pages refresh
-    data_changed = Signal(str)
+    # what changed (a brigade_desk.changes.Changes: STAFF, TRAINING …, ALL): pages refresh
+    data_changed = Signal(object)
     # show a message in the status bar
     status = Signal(str)
     # something was deleted and can be put back (label for the 撤销删除 menu entry)
@@ -43,10 +44,12 @@ class AppContext:
     def last_deleted(self) -> DeletedBatch | None:
         return self.deleted[-1] if self.deleted else None
 
-    def changed(self, what: str) -> None:
+    def changed(self, what: Changes) -> None:
+        if not isinstance(what, Changes):  # an old string notice would fail in every receiver
+            raise TypeError(f"change notice must be a Changes, not {what!r}")
         self.events.data_changed.emit(what)
 
-    def delete(self, label: str, what: str, fn: Callable[[], object]) -> None:
+    def delete(self, label: str, what: Changes, fn: Callable[[], object]) -> None:
         """Run a delete so that it can be undone: ``fn`` deletes, ``what`` is the ledger that changed
         (for data_changed). Errors (UserError) reach the caller; nothing is remembered then."""
         from brigade_desk.services.undo import deleting

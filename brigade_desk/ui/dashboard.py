@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import func, select
 
 from brigade_desk import rules
+from brigade_desk.changes import Changes
 from brigade_desk.models.roster import Staff
 from brigade_desk.reports import calendar
 from brigade_desk.reports.calendar import DeadlineItem
@@ -139,7 +140,7 @@ class DashboardPage(QWidget):
         lay.addWidget(split, 1)
         ctx.events.data_changed.connect(self._changed)
 
-    def _changed(self, _what: str) -> None:
+    def _changed(self, _what: Changes) -> None:
         self._stale = True
         if self.isVisible():
             self.reload()
@@ -228,7 +229,7 @@ class DashboardPage(QWidget):
         self.ctx.say(
             f"{item.name}（{item.period_label}）已{'标记为已报送' if done else '撤销已报送标记'}"
         )
-        self.ctx.changed("reports")
+        self.ctx.changed(Changes.REPORTS)
 
     def export_charts(self) -> None:
         folder = existing_folder(self, "选择保存图表的文件夹")

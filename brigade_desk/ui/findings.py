@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk import idcard, rules, settings
+from brigade_desk.changes import Changes
 from brigade_desk.rules import Finding
 from brigade_desk.services import findings as svc_findings
 from brigade_desk.ui.context import AppContext
@@ -122,7 +123,7 @@ class FindingsPage(QWidget):
         else:
             self.banner.hide()
 
-    def _mark_stale(self, _what: str) -> None:
+    def _mark_stale(self, _what: Changes) -> None:
         self._stale = True
         if self.isVisible():
             self.reload()

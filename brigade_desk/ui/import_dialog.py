@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk import cli
+from brigade_desk.changes import Changes
 from brigade_desk.errors import RowError
 from brigade_desk.importers.policy import would_import
 from brigade_desk.importers.result import ImportResult
@@ -35,11 +36,11 @@ from brigade_desk.ui.widgets.files import open_file_name, save_file_name
 from brigade_desk.ui.widgets.screen import fit_to_screen
 from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view
 
-# kind -> (what the clerk calls it, the data_changed event to send)
-IMPORT_KINDS: dict[str, tuple[str, str]] = {
-    "staff": ("执法人员花名册 / 执法证件台账", "staff"),
-    "cases": ("案件登记（省平台导出的案件列表）", "cases"),
-    "training": ("培训签到表 / 参训记录", "training"),
+# kind -> (what the clerk calls it, the change notice to send)
+IMPORT_KINDS: dict[str, tuple[str, Changes]] = {
+    "staff": ("执法人员花名册 / 执法证件台账", Changes.STAFF),
+    "cases": ("案件登记（省平台导出的案件列表）", Changes.CASES),
+    "training": ("培训签到表 / 参训记录", Changes.TRAINING),
 }
 
 
@@ -205,7 +206,7 @@ class ImportDialog(QDialog):
             self.summary.setText(f"导入完成：{r.summary()}。")
             self.summary.setStyleSheet("color:#1e7b34")
             self.import_btn.setEnabled(False)
-            _label, event = IMPORT_KINDS.get(self.kind.currentData(), ("", "all"))
+            _label, event = IMPORT_KINDS.get(self.kind.currentData(), ("", Changes.ALL))
             self.ctx.changed(event)
             self.ctx.say(f"导入完成：{r.summary()}")
 

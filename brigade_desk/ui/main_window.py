@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk import APP_TITLE, __version__, paths
+from brigade_desk.changes import Changes
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.pages import PAGES, PageDef
 from brigade_desk.ui.tasks import describe
 from brigade_desk.ui.widgets.screen import place_main_window
 
 log = logging.getLogger(__name__)
+WATCH_MS = 2000  # how often to look for writes by other programs (one cheap PRAGMA)
 
 
 class MainWindow(QMainWindow):
@@ -82,6 +84,12 @@ class MainWindow(QMainWindow):
         self._warm_timer.setInterval(400)
         self._warm_timer.timeout.connect(self.warm_caches)
         ctx.events.data_changed.connect(lambda _w: self._warm_timer.start())
+        # another program's writes (the file lock keeps other Brigade Desk programs from writing,
+        # not every program): every page and cache refreshes as after a restore
+        self._watch_timer = QTimer(self)
+        self._watch_timer.setInterval(WATCH_MS)
+        self._watch_timer.timeout.connect(self.poll_other_writers)
+        self._watch_timer.start()
         self._build_menus()
         self._restore_geometry()
         if ctx.db is not None:
@@ -165,9 +173,23 @@ class MainWindow(QMainWindow):
         )
         return False
 
+    def poll_other_writers(self) -> bool:
+        """Tell every page when somebody else wrote to the database since the last look (one
+        ``PRAGMA data_version``, see ``ChangeCounter.poll``). Our own writes are not taken for
+        another's; while our own writing task runs, the look waits (that task sends its notice)."""
+        db = self.ctx.db
+        if db is None or self.ctx.tasks.writer.activeThreadCount():
+            return False
+        if not db.changes.poll():
+            return False
+        log.info("database %s was changed by another program", db.path)
+        self.ctx.changed(Changes.ALL | Changes.EXTERNAL)
+        return True
+
     def attach_database(self, db: object) -> None:
         """The database is open: show its name and the page the clerk was on last time."""
         self.ctx.db = db  # type: ignore[assignment]
+        self.ctx.db.changes.poll()  # start watching for other writers from here
         self.db_path = self.ctx.db.path
         self.setWindowTitle(
             self.ctx.db.path.name
@@ -345,7 +367,7 @@ class MainWindow(QMainWindow):
         if not self._need_db():
             return
         if SettingsDialog(self.ctx, self).exec():
-            self.ctx.changed("settings")
+            self.ctx.changed(Changes.SETTINGS)
 
     def backups(self) -> None:
         from brigade_desk.ui.backup_dialog import BackupDialog
@@ -375,7 +397,7 @@ class MainWindow(QMainWindow):
             self.audit_result = res
             if not res.ok:
                 self.statusBar().showMessage(f"警告：审计记录核对发现问题——{res.problem}")
-                self.ctx.changed("audit")
+                self.ctx.changed(Changes.AUDIT)
 
         self.warm_caches()
         self.ctx.tasks.run(work, on_success=done)

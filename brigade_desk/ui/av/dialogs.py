@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from brigade_desk.av.ingest import IngestOptions, IngestResult, ingest
 from brigade_desk.av.service import AvDetail, AvEdit, AvService, KiBProgress
+from brigade_desk.changes import Changes
 from brigade_desk.errors import Cancelled, ValidationError
 from brigade_desk.models.av import ACTIVITIES
 from brigade_desk.progress import Progress
@@ -237,7 +238,7 @@ class IngestDialog(QDialog):
         lines += [f"跳过（非音像文件）：{p}" for p in res.skipped[:50]]
         self.report.setPlainText("\n".join(lines))
         unsaved_baseline(self)  # what was typed has been used: closing loses nothing
-        self.ctx.changed("av")
+        self.ctx.changed(Changes.AV)
         self.ctx.say(res.summary())
 
     def _failed(self, exc: BaseException) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from brigade_desk.av.service import STATUS_FILTERS, AvDetail, AvFilter, AvService, KiBProgress
 from brigade_desk.av.verify import VerifyResult, verify
+from brigade_desk.changes import Changes
 from brigade_desk.models.av import ACTIVITIES, VERIFY_LABELS
 from brigade_desk.progress import Progress
 from brigade_desk.ui.av.dialogs import IngestDialog, RecordDialog, officer_combo
@@ -197,7 +198,7 @@ class AvPage(QWidget):
         il.addWidget(split, 1)
         self.verify_tab = VerifyTab(self.service, self.start_verify)
         self.cases_tab = CasesTab(self.service, ctx.tasks)
-        self.storage_tab = StorageTab(self.service, lambda: self.ctx.changed("av"))
+        self.storage_tab = StorageTab(self.service, lambda: self.ctx.changed(Changes.AV))
         self.tabs = QTabWidget()
         self.tabs.addTab(index_tab, "音像索引")
         self.tabs.addTab(self.verify_tab, "校验")
@@ -212,8 +213,8 @@ class AvPage(QWidget):
         self.reload()
 
     # ---- loading ------------------------------------------------------------------------------
-    def _on_changed(self, what: str) -> None:
-        if what in ("av", "staff", "cases", "all"):
+    def _on_changed(self, what: Changes) -> None:
+        if what & (Changes.AV | Changes.STAFF | Changes.CASES):
             self._stale = True
             if self.isVisible():
                 self.reload()
@@ -403,7 +404,7 @@ class AvPage(QWidget):
             row = self.model.row_of(rid)
             if row >= 0:
                 self.view.selectRow(row)
-            self.ctx.changed("av")
+            self.ctx.changed(Changes.AV)
 
     # ---- actions ------------------------------------------------------------------------------
     def ingest(self, folder: str = "") -> IngestDialog:
@@ -424,7 +425,7 @@ class AvPage(QWidget):
             return verify(db, ids, progress=KiBProgress(progress))
 
         def done(res: VerifyResult) -> None:
-            self.ctx.changed("av")
+            self.ctx.changed(Changes.AV)
             self.ctx.say(res.summary())
             if res.failed:
                 QMessageBox.warning(

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from brigade_desk.changes import Changes
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.models.cases import OfficialYear
 from brigade_desk.ui.context import AppContext
@@ -122,7 +123,7 @@ class CalendarTab(QWidget):
         mark(self.holidays, False)
         mark(self.workdays, False)
         self.errors.hide()
-        self.ctx.changed("cases")
+        self.ctx.changed(Changes.CASES)
         self.ctx.say(f"已保存 {self.year.value()} 年节假日安排")
         self.reload()
 
@@ -134,5 +135,5 @@ class CalendarTab(QWidget):
             self.errors.setText(exc.message)
             self.errors.show()
             return
-        self.ctx.changed("cases")
+        self.ctx.changed(Changes.CASES)
         self.reload()

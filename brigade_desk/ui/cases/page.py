@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from brigade_desk.changes import Changes
 from brigade_desk.ui.cases.calendar import CalendarTab
 from brigade_desk.ui.cases.register import RegisterTab
 from brigade_desk.ui.cases.review import ReviewTab
@@ -28,8 +29,8 @@ class CasesPage(QWidget):
         self.tabs.currentChanged.connect(lambda _i: self.on_shown())
         ctx.events.data_changed.connect(self._on_changed)
 
-    def _on_changed(self, what: str) -> None:
-        if what in ("cases", "staff", "settings", "all"):
+    def _on_changed(self, what: Changes) -> None:
+        if what & (Changes.CASES | Changes.STAFF | Changes.SETTINGS):
             self._stale = dict.fromkeys(self._stale, True)
             if self.isVisible():
                 self.on_shown()

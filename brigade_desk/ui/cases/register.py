@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk import rules
+from brigade_desk.changes import Changes
 from brigade_desk.models.cases import CaseCategory, Procedure
 from brigade_desk.rules import Finding
 from brigade_desk.services import findings as svc_findings
@@ -306,7 +307,7 @@ class RegisterTab(QWidget):
     def add(self) -> None:
         dlg = CaseDialog(self.service, None, self)
         if dlg.exec() and dlg.result_id:
-            self.ctx.changed("cases")
+            self.ctx.changed(Changes.CASES)
             self.select_case(dlg.result_id)
 
     def edit(self) -> None:
@@ -315,7 +316,7 @@ class RegisterTab(QWidget):
             return
         dlg = CaseDialog(self.service, self.service.get(c.id), self)
         if dlg.exec():
-            self.ctx.changed("cases")
+            self.ctx.changed(Changes.CASES)
             self.select_case(c.id)
 
     def delete(self) -> None:
@@ -332,7 +333,7 @@ class RegisterTab(QWidget):
             != QMessageBox.StandardButton.Yes
         ):
             return
-        self.ctx.delete(f"案件 {c.case_no}", "cases", lambda: self.service.delete(c.id))
+        self.ctx.delete(f"案件 {c.case_no}", Changes.CASES, lambda: self.service.delete(c.id))
 
     def print_list(self) -> None:
         from brigade_desk.ui.widgets.printing import print_table

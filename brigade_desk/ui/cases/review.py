@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from brigade_desk import case_settings as cs
 from brigade_desk import settings
+from brigade_desk.changes import Changes
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.services.review import (
     RectificationInput,
@@ -297,7 +298,7 @@ class ReviewTab(QWidget):
 
         def done(_v: SampleView) -> None:
             self.redraw.setChecked(False)
-            self.ctx.changed("cases")
+            self.ctx.changed(Changes.CASES)
             self.reload()
 
         self.ctx.tasks.run(work, on_success=done, label="正在抽取样本…", parent=self, writes=True)
@@ -327,7 +328,7 @@ class ReviewTab(QWidget):
             self.service, e.case_no, self.year.value(), f"{e.category}　{e.party}　{e.cause}", self
         )
         if dlg.exec():
-            self.ctx.changed("cases")
+            self.ctx.changed(Changes.CASES)
             self.reload()
 
     def add_rect(self) -> None:
@@ -346,7 +347,7 @@ class ReviewTab(QWidget):
                 break
             except ValidationError as exc:
                 dlg.show_errors(exc.fields)
-        self.ctx.changed("cases")
+        self.ctx.changed(Changes.CASES)
         self.reload()
 
     def propose_rects(self) -> None:
@@ -363,7 +364,7 @@ class ReviewTab(QWidget):
             QMessageBox.warning(self, "整改", exc.message)
             return
         self.ctx.say(f"已为 {e.case_no} 生成 {n} 项整改")
-        self.ctx.changed("cases")
+        self.ctx.changed(Changes.CASES)
         self.reload()
 
     def edit_rect(self) -> None:
@@ -378,7 +379,7 @@ class ReviewTab(QWidget):
                 break
             except ValidationError as exc:
                 dlg.show_errors(exc.fields)
-        self.ctx.changed("cases")
+        self.ctx.changed(Changes.CASES)
         self.reload()
 
     def _save_path(self, title: str, name: str, filt: str) -> str:

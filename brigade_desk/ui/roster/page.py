@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk import audit, rules
+from brigade_desk.changes import Changes
 from brigade_desk.errors import UserError
 from brigade_desk.models.roster import CertAction, CertStatus, StaffCategory, StaffStatus
 from brigade_desk.rules import Finding
@@ -313,8 +314,8 @@ class RosterPage(QWidget):
         self._selection_changed()
 
     # ---- loading ------------------------------------------------------------------------------
-    def _on_changed(self, what: str) -> None:
-        if what in ("staff", "settings", "all"):
+    def _on_changed(self, what: Changes) -> None:
+        if what & (Changes.STAFF | Changes.SETTINGS):
             self._stale = True
             if self.isVisible():
                 self.reload()
@@ -506,7 +507,7 @@ class RosterPage(QWidget):
                         date=p.status_date or dt.date.today(),
                         reason=f"人员{p.status}",
                     )
-        self.ctx.changed("staff")
+        self.ctx.changed(Changes.STAFF)
         if not self.isVisible():
             return
         self.reload(select_id=dlg.result_id)
@@ -535,7 +536,7 @@ class RosterPage(QWidget):
             return
         ids = [r.staff.id for r in rows]
         try:
-            self.ctx.delete(f"人员 {names}", "staff", lambda: self.service.delete_staff(*ids))
+            self.ctx.delete(f"人员 {names}", Changes.STAFF, lambda: self.service.delete_staff(*ids))
         except UserError as exc:
             QMessageBox.warning(self, "不能删除", str(exc))
 
@@ -570,14 +571,14 @@ class RosterPage(QWidget):
         if r is None:
             return
         if CertDialog(self.service, r.staff.id, parent=self).exec():
-            self.ctx.changed("staff")
+            self.ctx.changed(Changes.STAFF)
 
     def edit_cert(self) -> None:
         r, c = self.current_row(), self.current_cert()
         if r is None or c is None:
             return
         if CertDialog(self.service, r.staff.id, c, c.id, self).exec():
-            self.ctx.changed("staff")
+            self.ctx.changed(Changes.STAFF)
 
     def cert_action(self, action: CertAction) -> None:
         c = self.current_cert()
@@ -586,7 +587,7 @@ class RosterPage(QWidget):
             return
         if CertActionDialog(self.service, c.id, c.cert_no, action, self).exec():
             self.ctx.say(f"证件 {c.cert_no}：{action.value}")
-            self.ctx.changed("staff")
+            self.ctx.changed(Changes.STAFF)
 
     def export(self) -> None:
         path = save_file_name(

@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from brigade_desk.changes import Changes
 from brigade_desk.services.training import TrainingService, YearOverview
 from brigade_desk.services.training_hours import fmt_hours
 from brigade_desk.ui.context import AppContext
@@ -108,8 +109,8 @@ class TrainingPage(QWidget):
     def as_of(self) -> dt.date:
         return min(dt.date.today(), dt.date(self.current_year(), 12, 31))
 
-    def _on_changed(self, what: str) -> None:
-        if what in ("training", "staff", "settings", "all"):
+    def _on_changed(self, what: Changes) -> None:
+        if what & (Changes.TRAINING | Changes.STAFF | Changes.SETTINGS):
             self._stale = True
             if self.isVisible():
                 self.reload()
@@ -152,7 +153,7 @@ class TrainingPage(QWidget):
         self.ctx.tasks.run(work, on_success=deliver, label=label, parent=self)
 
     def saved(self, text: str) -> None:
-        self.ctx.changed("training")
+        self.ctx.changed(Changes.TRAINING)
         self.ctx.say(text)
         self.refresh_if_hidden()
 

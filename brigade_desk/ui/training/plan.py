@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from brigade_desk.changes import Changes
 from brigade_desk.errors import UserError, ValidationError
 from brigade_desk.services.training import (
     PlanItemInput,
@@ -157,7 +158,7 @@ class PlanTab(TrainingTab):
         except UserError as exc:
             self._show(exc)
             return False
-        self.ctx.changed("training")
+        self.ctx.changed(Changes.TRAINING)
         self.reload()
         self.ctx.say("培训计划已保存")
         return True
@@ -177,7 +178,7 @@ class PlanTab(TrainingTab):
         except UserError as exc:
             self._show(exc)
             return
-        self.ctx.changed("training")
+        self.ctx.changed(Changes.TRAINING)
         self.reload()
 
     def export(self, suffix: str, path: str | None = None) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from brigade_desk.changes import Changes
 from brigade_desk.services.training import (
     SessionFilter,
     SessionRow,
@@ -159,7 +160,7 @@ class SessionsTab(TrainingTab):
         if ok == QMessageBox.StandardButton.Yes:  # undoable: 编辑 → 撤销删除 (services.undo)
             self.ctx.delete(
                 f"培训 {row.title}（{row.end_date:%Y-%m-%d}）",
-                "training",
+                Changes.TRAINING,
                 lambda: self.service.delete_session(row.id),
             )
             self.page.refresh_if_hidden()
@@ -179,7 +180,7 @@ class SessionsTab(TrainingTab):
 
     def edit_forms(self) -> None:
         if FormsDialog(self.service, self).exec():
-            self.ctx.changed("training")
+            self.ctx.changed(Changes.TRAINING)
 
     def export(self, path: str | None = None, quarter: int | None = None) -> None:
         year = self.page.current_year()
