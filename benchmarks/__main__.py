@@ -90,10 +90,10 @@ def startup(db: Path, runs: int) -> dict[str, Any]:
 def pages(db_path: Path, runs: int) -> dict[str, Any]:
     from PySide6.QtCore import QCoreApplication, QSettings
 
-    from brigade_desk.db import open_database
-    from brigade_desk.services.cache import DataCache
-    from brigade_desk.services.home import warm
-    from brigade_desk.ui.app import make_app
+    from brigade_desk.app.gui import make_app
+    from brigade_desk.core.cache import DataCache
+    from brigade_desk.core.db import open_database
+    from brigade_desk.reports.home import warm
     from brigade_desk.ui.context import AppContext
     from brigade_desk.ui.main_window import MainWindow
     from brigade_desk.ui.pages import PAGES  # noqa: I001
@@ -188,8 +188,8 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
 
 
 def check(db_path: Path, runs: int) -> dict[str, Any]:
-    from brigade_desk import rules
-    from brigade_desk.db import open_database
+    from brigade_desk.core import rules
+    from brigade_desk.core.db import open_database
 
     db = open_database(db_path)
     today = dt.date.today()
@@ -207,8 +207,8 @@ def check(db_path: Path, runs: int) -> dict[str, Any]:
 def quarterly(db_path: Path, runs: int) -> dict[str, Any]:
     import openpyxl
 
-    from brigade_desk.db import open_database
-    from brigade_desk.reports.period import Period
+    from brigade_desk.core.db import open_database
+    from brigade_desk.core.period import Period
     from brigade_desk.reports.quarterly import export_quarterly
 
     db = open_database(db_path)
@@ -267,8 +267,8 @@ def main() -> int:
         },
     }
     if not db.exists():
-        from brigade_desk import demo
-        from brigade_desk.db import open_database
+        from brigade_desk.core import demo
+        from brigade_desk.core.db import open_database
 
         t = time.perf_counter()
         d = open_database(db)

@@ -6,7 +6,7 @@ Writes N random files of the given size (once; reused while they exist), reads t
 contender starts from the page cache, then times:
 
 - ``openssl dgst -sha256 f1 f2 …`` (one process, the same OpenSSL/SHA-NI engine hashlib uses),
-- ``brigade_desk.av.hashing.hash_file`` over a thread pool of 1 and of 2 workers,
+- ``brigade_desk.ledgers.av.hashing.hash_file`` over a thread pool of 1 and of 2 workers,
 - a full ``ingest`` of the folder (hashing + index writes) with 2 workers, into a fresh database,
 
 and prints GiB/s for each and the ratio to openssl. Best of ``--repeat`` runs.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from brigade_desk.av.hashing import hash_file  # noqa: E402
+from brigade_desk.ledgers.av.hashing import hash_file  # noqa: E402
 
 
 def make_files(folder: Path, n: int, mib: int) -> list[Path]:
@@ -127,8 +127,8 @@ def main() -> int:
         if openssl:
             assert all(sums[str(p)] == mine[str(p)] for p in files), "digests differ from openssl!"
 
-    from brigade_desk.av.ingest import IngestOptions, ingest
-    from brigade_desk.db import open_database
+    from brigade_desk.core.db import open_database
+    from brigade_desk.ledgers.av.ingest import IngestOptions, ingest
 
     ingest_times = []
     for _ in range(args.repeat):  # a fresh database each time (opening/migrating it is not timed)

@@ -16,9 +16,9 @@ def pdfs(db_path: Path, runs: int) -> dict[str, Any]:
     """100 filled checklist PDFs (the case review), one file each, as the clerk prints them."""
     from sqlalchemy import select
 
-    from brigade_desk.db import open_database
-    from brigade_desk.exports.review_pdf import checklist_pdf
-    from brigade_desk.models.cases import CaseRecord, CaseReview
+    from brigade_desk.core.db import open_database
+    from brigade_desk.ledgers.cases.exports_pdf import checklist_pdf
+    from brigade_desk.ledgers.cases.models import CaseRecord, CaseReview
 
     db = open_database(db_path)
     with db.Session() as s:
@@ -52,7 +52,7 @@ def hashing(_db: Path, runs: int) -> dict[str, Any]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_hash import make_files, warm
 
-    from brigade_desk.av.hashing import hash_file
+    from brigade_desk.ledgers.av.hashing import hash_file
 
     openssl = shutil.which("openssl")
     folder = Path(tempfile.gettempdir()) / "brigade_bench_hash"

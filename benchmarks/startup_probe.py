@@ -55,7 +55,7 @@ def main() -> int:
     else:
         from pathlib import Path
 
-        from brigade_desk.ui.app import start_window
+        from brigade_desk.app.gui import start_window
 
         ready: list[float] = []
         import tempfile

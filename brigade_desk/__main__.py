@@ -1,3 +1,3 @@
-from brigade_desk.cli import main
+from brigade_desk.app.cli import main
 
 raise SystemExit(main())

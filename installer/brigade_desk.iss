@@ -11,7 +11,7 @@
 ; %LOCALAPPDATA%\Programs\BrigadeDesk, Start-menu entries in the user's own Start menu.
 ;
 ; THE CLERK'S DATA IS NEVER DELETED. The database, its backups and the logs live in
-; %LOCALAPPDATA%\BrigadeDesk (brigade_desk.paths.data_dir(); logs in ...\BrigadeDesk\Logs), the window
+; %LOCALAPPDATA%\BrigadeDesk (brigade_desk.core.paths.data_dir(); logs in ...\BrigadeDesk\Logs), the window
 ; settings in HKCU\Software\BrigadeDesk. That folder is OUTSIDE {app}; this script has NO
 ; [UninstallDelete] section and nothing in it names the data folder, so neither an upgrade nor an
 ; uninstall touches it. Do not add an [UninstallDelete] or [InstallDelete] entry for it, ever.

@@ -5,6 +5,6 @@ import sys
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()
-    from brigade_desk.ui.app import main
+    from brigade_desk.app.gui import main
 
     sys.exit(main())

@@ -288,7 +288,7 @@ class Smoke:
         assert self.python is not None and self.prefix is not None
         code = (
             "import json, brigade_desk, importlib.resources as r; "
-            "from brigade_desk import fonts; from brigade_desk.services.checklists import resource_templates; "
+            "from brigade_desk.core.forms import fonts; from brigade_desk.ledgers.cases.checklists import resource_templates; "
             "print(json.dumps({'file': brigade_desk.__file__, 'font': str(fonts.shipped_font().path), "
             "'checklists': len(resource_templates()), "
             "'migrations': str(r.files('brigade_desk').joinpath('migrations', 'script.py.mako'))}))"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from brigade_desk.db import Database, open_database
-from brigade_desk.models.roster import Staff
+from brigade_desk.core.db import Database, open_database
+from brigade_desk.ledgers.roster.models import Staff
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from brigade_desk.db import Database, open_database
-from brigade_desk.models.cases import CaseRecord
-from brigade_desk.models.roster import Certificate, CertStatus, Staff, StaffCategory
+from brigade_desk.core.db import Database, open_database
+from brigade_desk.ledgers.cases.models import CaseRecord
+from brigade_desk.ledgers.roster.models import Certificate, CertStatus, Staff, StaffCategory
 
 D = dt.date
 
@@ -17,7 +17,7 @@ _IDS = iter(range(1, 10**6))
 
 
 def make_id(n: int) -> str:
-    from brigade_desk import idcard
+    from brigade_desk.core import idcard
 
     first17 = f"630102198501{(n % 28) + 1:02d}{n % 1000:03d}"
     return first17 + idcard.check_char(first17)

@@ -15,8 +15,15 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from brigade_desk.db import Database, open_database  # noqa: E402
-from brigade_desk.services.roster import CertInput, RosterService, StaffInput  # noqa: E402
+from brigade_desk.core.db import (
+    Database,  # noqa: E402
+    open_database,
+)
+from brigade_desk.ledgers.roster.service import (
+    CertInput,  # noqa: E402
+    RosterService,
+    StaffInput,
+)
 
 # checksum-valid ID numbers for tests
 IDS = [

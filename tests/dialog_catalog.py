@@ -22,13 +22,13 @@ def _first(db: Any, model: Any, *where: Any) -> Any:
 
 
 def _staff_id(db: Any) -> int:
-    from brigade_desk.models.roster import Staff
+    from brigade_desk.ledgers.roster.models import Staff
 
     return _first(db, Staff)
 
 
 def _cert(db: Any) -> tuple[int, str, int]:
-    from brigade_desk.models.roster import Certificate
+    from brigade_desk.ledgers.roster.models import Certificate
 
     with db.Session() as s:
         c = s.scalars(select(Certificate).order_by(Certificate.id)).first()
@@ -37,57 +37,57 @@ def _cert(db: Any) -> tuple[int, str, int]:
 
 # ---- opening ---------------------------------------------------------------------------------
 def staff(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.services.roster import RosterService
-    from brigade_desk.ui.roster.dialogs import StaffDialog
+    from brigade_desk.ledgers.roster.service import RosterService
+    from brigade_desk.ledgers.roster.ui.dialogs import StaffDialog
 
     svc = RosterService(ctx.db)
     return StaffDialog(svc, None, svc.squads(), parent)
 
 
 def staff_edit(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.services.roster import RosterService
-    from brigade_desk.ui.roster.dialogs import StaffDialog
+    from brigade_desk.ledgers.roster.service import RosterService
+    from brigade_desk.ledgers.roster.ui.dialogs import StaffDialog
 
     svc = RosterService(ctx.db)
     return StaffDialog(svc, svc.get(_staff_id(ctx.db)), svc.squads(), parent)
 
 
 def cert(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.services.roster import RosterService
-    from brigade_desk.ui.roster.dialogs import CertDialog
+    from brigade_desk.ledgers.roster.service import RosterService
+    from brigade_desk.ledgers.roster.ui.dialogs import CertDialog
 
     return CertDialog(RosterService(ctx.db), _staff_id(ctx.db), parent=parent)
 
 
 def cert_action(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.models.roster import CertAction
-    from brigade_desk.services.roster import RosterService
-    from brigade_desk.ui.roster.dialogs import CertActionDialog
+    from brigade_desk.ledgers.roster.models import CertAction
+    from brigade_desk.ledgers.roster.service import RosterService
+    from brigade_desk.ledgers.roster.ui.dialogs import CertActionDialog
 
     cid, no, _sid = _cert(ctx.db)
     return CertActionDialog(RosterService(ctx.db), cid, no, CertAction.RENEW, parent)
 
 
 def case(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.models.cases import CaseRecord
-    from brigade_desk.services.cases import CaseService
-    from brigade_desk.ui.cases.editor import CaseDialog
+    from brigade_desk.ledgers.cases.models import CaseRecord
+    from brigade_desk.ledgers.cases.service import CaseService
+    from brigade_desk.ledgers.cases.ui.editor import CaseDialog
 
     svc = CaseService(ctx.db)
     return CaseDialog(svc, svc.get(_first(ctx.db, CaseRecord)), parent)
 
 
 def case_new(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.services.cases import CaseService
-    from brigade_desk.ui.cases.editor import CaseDialog
+    from brigade_desk.ledgers.cases.service import CaseService
+    from brigade_desk.ledgers.cases.ui.editor import CaseDialog
 
     return CaseDialog(CaseService(ctx.db), None, parent)
 
 
 def score(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.models.cases import CaseRecord
-    from brigade_desk.services.review import ReviewService
-    from brigade_desk.ui.cases.score import ScoreDialog
+    from brigade_desk.ledgers.cases.models import CaseRecord
+    from brigade_desk.ledgers.cases.review import ReviewService
+    from brigade_desk.ledgers.cases.ui.score import ScoreDialog
 
     with ctx.db.Session() as s:
         c = s.scalars(select(CaseRecord).order_by(CaseRecord.id)).first()
@@ -96,31 +96,31 @@ def score(ctx: Any, parent: QWidget | None) -> QDialog:
 
 
 def rectification(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.services.review import RectificationInput
-    from brigade_desk.ui.cases.review import RectificationDialog
+    from brigade_desk.ledgers.cases.review import RectificationInput
+    from brigade_desk.ledgers.cases.ui.review import RectificationDialog
 
     return RectificationDialog(RectificationInput(problem="缺少送达回证"), parent)
 
 
 def template(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.services.review import ReviewService
-    from brigade_desk.ui.cases.template import TemplateDialog
+    from brigade_desk.ledgers.cases.review import ReviewService
+    from brigade_desk.ledgers.cases.ui.template import TemplateDialog
 
     return TemplateDialog(ReviewService(ctx.db), parent)
 
 
 def session(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.models.training import TrainingSession
-    from brigade_desk.services.training import TrainingService
-    from brigade_desk.ui.training.editor import SessionDialog
+    from brigade_desk.ledgers.training.models import TrainingSession
+    from brigade_desk.ledgers.training.service import TrainingService
+    from brigade_desk.ledgers.training.ui.editor import SessionDialog
 
     svc = TrainingService(ctx.db)
     return SessionDialog(svc, svc.get_session(_first(ctx.db, TrainingSession)), parent)
 
 
 def forms(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.services.training import TrainingService
-    from brigade_desk.ui.training.editor import FormsDialog
+    from brigade_desk.ledgers.training.service import TrainingService
+    from brigade_desk.ledgers.training.ui.editor import FormsDialog
 
     return FormsDialog(TrainingService(ctx.db), parent)
 
@@ -150,30 +150,30 @@ def import_(ctx: Any, parent: QWidget | None) -> QDialog:
 
 
 def ingest(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.av.service import AvService
-    from brigade_desk.ui.av.dialogs import IngestDialog
+    from brigade_desk.ledgers.av.service import AvService
+    from brigade_desk.ledgers.av.ui.dialogs import IngestDialog
 
     return IngestDialog(ctx, AvService(ctx.db), parent)
 
 
 def av_record(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.av.service import AvService
-    from brigade_desk.models.av import AvRecord
-    from brigade_desk.ui.av.dialogs import RecordDialog
+    from brigade_desk.ledgers.av.models import AvRecord
+    from brigade_desk.ledgers.av.service import AvService
+    from brigade_desk.ledgers.av.ui.dialogs import RecordDialog
 
     svc = AvService(ctx.db)
     return RecordDialog(svc, svc.detail(_first(ctx.db, AvRecord)), parent)
 
 
 def pattern(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.av.service import AvService
-    from brigade_desk.ui.av.dialogs import PatternDialog
+    from brigade_desk.ledgers.av.service import AvService
+    from brigade_desk.ledgers.av.ui.dialogs import PatternDialog
 
     return PatternDialog(AvService(ctx.db), None, parent)
 
 
 def print_preview(ctx: Any, parent: QWidget | None) -> QDialog:
-    from brigade_desk.services.roster import RosterService
+    from brigade_desk.ledgers.roster.service import RosterService
     from brigade_desk.ui.widgets.printing import preview_dialog
     from brigade_desk.ui.widgets.table import Column, ListTableModel, make_view
 
@@ -215,7 +215,7 @@ def provoke_case(dlg: Any) -> None:
 
 
 def provoke_rect(dlg: Any) -> None:
-    from brigade_desk.errors import ValidationError
+    from brigade_desk.core.errors import ValidationError
 
     _bad_dates(dlg)
     try:
@@ -232,7 +232,7 @@ def provoke_rect(dlg: Any) -> None:
 
 
 def provoke_session(dlg: Any) -> None:
-    from brigade_desk.ui.training.editor import C_SCORE
+    from brigade_desk.ledgers.training.ui.editor import C_SCORE
 
     dlg.title_edit.clear()
     dlg.start.edit.setText(BAD_DATE)

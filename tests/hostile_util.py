@@ -1,6 +1,6 @@
 """Helpers for the hostile-input and kill tests: valid-row factories per importer, DB snapshots.
 
-``IMPORTER_CASES`` maps an importer kind (a key of ``brigade_desk.cli.IMPORTERS``) to the headers
+``IMPORTER_CASES`` maps an importer kind (a key of ``brigade_desk.app.cli.IMPORTERS``) to the headers
 of a workbook it accepts and a factory of valid rows. Adding an importer to the hostile-input
 property tests and the kill test is one entry here.
 """
@@ -17,9 +17,9 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from brigade_desk import idcard
-from brigade_desk.cli import IMPORTERS
-from brigade_desk.errors import RowError
+from brigade_desk.app.cli import IMPORTERS
+from brigade_desk.core import idcard
+from brigade_desk.core.errors import RowError
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def training_bad_row(n: int) -> list[Any]:
 
 
 def training_prepare(db: Any) -> None:
-    from brigade_desk.services.roster import RosterService, StaffInput
+    from brigade_desk.ledgers.roster.service import RosterService, StaffInput
 
     RosterService(db).save_staff(StaffInput(name="参训甲", id_number=TRAINEE_ID, squad="一中队"))
 

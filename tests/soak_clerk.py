@@ -430,20 +430,20 @@ def main() -> int:
     if args.db and Path(args.db).exists():
         shutil.copy(args.db, db)
     else:
-        from brigade_desk.cli import main as cli
+        from brigade_desk.app.cli import main as cli
 
         if cli(["--db", str(db), "demo"]) != 0:
             return 1
     inputs = workdir / "inputs"
     inputs.mkdir(exist_ok=True)
-    from brigade_desk.cli import main as cli
+    from brigade_desk.app.cli import main as cli
 
     for kind in ("staff", "training", "cases"):
         cli(["--db", str(db), "template", kind, "--out", str(inputs / f"{kind}模板.xlsx")])
     (inputs / "空文件.xlsx").write_bytes(b"")
     (inputs / "不是表格.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
 
-    from brigade_desk.ui import app as app_module
+    from brigade_desk.app import gui as app_module
 
     app_module.make_app()
     clerk = Clerk(args.seed, args.seconds, workdir)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from brigade_desk import audit
-from brigade_desk.cli import main
-from brigade_desk.db import Database
-from brigade_desk.models.roster import CertAction
-from brigade_desk.services.roster import RosterService, StaffInput
+from brigade_desk.app.cli import main
+from brigade_desk.core import audit
+from brigade_desk.core.db import Database
+from brigade_desk.ledgers.roster.models import CertAction
+from brigade_desk.ledgers.roster.service import RosterService, StaffInput
 from tests.conftest import IDS, add_officer
 
 
@@ -134,8 +134,8 @@ def test_cli_audit_verify_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_case_officer_links_are_in_the_trail_and_verified(filled: tuple[Database, int]) -> None:
-    from brigade_desk.models.cases import CaseRecord
-    from brigade_desk.models.roster import Staff
+    from brigade_desk.ledgers.cases.models import CaseRecord
+    from brigade_desk.ledgers.roster.models import Staff
 
     db, sid = filled
     with db.begin() as s:
@@ -165,9 +165,9 @@ def test_case_officer_links_are_in_the_trail_and_verified(filled: tuple[Database
 
 
 def test_a_person_other_ledgers_refer_to_cannot_be_deleted(filled: tuple[Database, int]) -> None:
-    from brigade_desk.errors import UserError
-    from brigade_desk.models.cases import CaseRecord
-    from brigade_desk.models.roster import Staff
+    from brigade_desk.core.errors import UserError
+    from brigade_desk.ledgers.cases.models import CaseRecord
+    from brigade_desk.ledgers.roster.models import Staff
 
     db, sid = filled
     roster = RosterService(db)

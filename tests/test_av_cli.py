@@ -4,9 +4,9 @@ import json
 from av_fixtures import write
 from openpyxl import load_workbook
 
-from brigade_desk import cli
-from brigade_desk.db import open_database
-from brigade_desk.demo import fill
+from brigade_desk.app import cli
+from brigade_desk.core.db import open_database
+from brigade_desk.core.demo import fill
 
 
 def run(capsys, *argv):
@@ -140,8 +140,8 @@ def test_demo_small_then_verify_and_export(tmp_path, capsys):
 def test_demo_large_bulk_rows(tmp_path, monkeypatch):
     from sqlalchemy import func, select
 
-    from brigade_desk.demo import av as demo_av
-    from brigade_desk.models.av import AvRecord
+    from brigade_desk.ledgers.av import demo as demo_av
+    from brigade_desk.ledgers.av.models import AvRecord
 
     monkeypatch.setattr(demo_av, "LARGE_ROWS", 3000)
     db = open_database(tmp_path / "l.sqlite")

@@ -9,12 +9,12 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QMessageBox
 from sqlalchemy import func, select
 
-from brigade_desk.av.ingest import IngestOptions, ingest
-from brigade_desk.changes import Changes
-from brigade_desk.models.av import AvRecord, AvRecordCheck, AvVerifyRun
-from brigade_desk.services.roster import RosterService
-from brigade_desk.ui.av import dialogs
-from brigade_desk.ui.av.page import AvPage
+from brigade_desk.core.changes import Changes
+from brigade_desk.ledgers.av.ingest import IngestOptions, ingest
+from brigade_desk.ledgers.av.models import AvRecord, AvRecordCheck, AvVerifyRun
+from brigade_desk.ledgers.av.ui import dialogs
+from brigade_desk.ledgers.av.ui.page import AvPage
+from brigade_desk.ledgers.roster.service import RosterService
 from tests.conftest import IDS, add_officer
 
 
@@ -182,7 +182,7 @@ def test_verify_from_page(page, footage, db, monkeypatch):
 
 
 def test_cases_tab_groups_text_and_av_records(page, db):
-    from brigade_desk.models.cases import CaseRecord
+    from brigade_desk.ledgers.cases.models import CaseRecord
 
     with db.begin() as s:
         s.add(
@@ -224,8 +224,8 @@ def test_pattern_dialog_validates(page, qtbot, db):
 def test_lazy_model_with_many_rows(gui_ctx, qtbot, db, monkeypatch):
     import random
 
-    from brigade_desk.demo import DemoContext
-    from brigade_desk.demo import av as demo_av
+    from brigade_desk.core.demo import DemoContext
+    from brigade_desk.ledgers.av import demo as demo_av
 
     monkeypatch.setattr(demo_av, "LARGE_ROWS", 6_000)
     ctx = DemoContext(
@@ -254,7 +254,7 @@ def test_ingest_dialog_cancel_through_task_helper(page, gui_ctx, qtbot, db, tmp_
 
     from PySide6.QtWidgets import QProgressDialog
 
-    from brigade_desk.av import ingest as ingest_mod
+    from brigade_desk.ledgers.av import ingest as ingest_mod
     from brigade_desk.ui.tasks import TaskRunner
 
     real = ingest_mod.hash_file

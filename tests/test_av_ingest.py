@@ -6,10 +6,10 @@ import pytest
 from av_fixtures import add_staff, db, mp4_bytes, write  # noqa: F401
 from sqlalchemy import func, select
 
-from brigade_desk.av.ingest import IngestOptions, ingest
-from brigade_desk.errors import ValidationError
-from brigade_desk.models.av import AvDuplicate, AvIngestBatch, AvRecord, AvStorageRoot
-from brigade_desk.progress import Progress
+from brigade_desk.core.errors import ValidationError
+from brigade_desk.core.progress import Progress
+from brigade_desk.ledgers.av.ingest import IngestOptions, ingest
+from brigade_desk.ledgers.av.models import AvDuplicate, AvIngestBatch, AvRecord, AvStorageRoot
 
 
 def _records(db):  # noqa: F811
@@ -238,7 +238,7 @@ def test_chinese_paths(db, tmp_path):  # noqa: F811
 
 
 def test_archive_inside_source_is_refused(db, tmp_path):  # noqa: F811
-    from brigade_desk.errors import UserError
+    from brigade_desk.core.errors import UserError
 
     (tmp_path / "s" / "arch").mkdir(parents=True)
     with pytest.raises(UserError):

@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 from av_fixtures import db  # noqa: F401
 
-from brigade_desk.av import patterns
-from brigade_desk.errors import ValidationError
-from brigade_desk.models.av import AvNamePattern
+from brigade_desk.core.errors import ValidationError
+from brigade_desk.ledgers.av import patterns
+from brigade_desk.ledgers.av.models import AvNamePattern
 
 PATS = patterns.defaults()
 

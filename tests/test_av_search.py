@@ -10,11 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import delete, insert
 
-from brigade_desk.av import search
-from brigade_desk.av.service import SORT_KEYS, AvEdit, AvFilter, AvService
-from brigade_desk.models.av import AvRecord, AvRecordCheck, AvStorageRoot
-from brigade_desk.ui.av import model as model_mod
-from brigade_desk.ui.av.page import AvPage
+from brigade_desk.ledgers.av import search
+from brigade_desk.ledgers.av.models import AvRecord, AvRecordCheck, AvStorageRoot
+from brigade_desk.ledgers.av.service import SORT_KEYS, AvEdit, AvFilter, AvService
+from brigade_desk.ledgers.av.ui import model as model_mod
+from brigade_desk.ledgers.av.ui.page import AvPage
 
 NAMES = [  # (file name, case no, target, place, notes, device)
     (
@@ -289,7 +289,7 @@ def test_large_text_match_walks_the_sort_index(db, monkeypatch):
     svc = AvService(db)
     f = AvFilter(text="mp4")
     small = [r.id for r in svc.page(f, "media_start", True, 0, 10)]
-    monkeypatch.setattr("brigade_desk.av.service.DRIVE_MAX", 1)
+    monkeypatch.setattr("brigade_desk.ledgers.av.service.DRIVE_MAX", 1)
     svc._match_counts.clear()
     assert not svc._drive(f, "media_start")
     assert [r.id for r in svc.page(f, "media_start", True, 0, 10)] == small == svc.ids(f)

@@ -5,19 +5,19 @@ import shutil
 from av_fixtures import db, write  # noqa: F401
 from sqlalchemy import select, text
 
-from brigade_desk.av import roots
-from brigade_desk.av.ingest import IngestOptions, ingest
-from brigade_desk.av.verify import verify
-from brigade_desk.models.av import (
+from brigade_desk.core.progress import Progress
+from brigade_desk.core.rules import run_all
+from brigade_desk.ledgers.av import roots
+from brigade_desk.ledgers.av import rules as av_rules
+from brigade_desk.ledgers.av.ingest import IngestOptions, ingest
+from brigade_desk.ledgers.av.models import (
     AvRecord,
     AvRecordCheck,
     AvStorageRoot,
     AvVerifyResult,
     AvVerifyRun,
 )
-from brigade_desk.progress import Progress
-from brigade_desk.rules import av as av_rules
-from brigade_desk.rules import run_all
+from brigade_desk.ledgers.av.verify import verify
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -153,7 +153,7 @@ def test_verify_cancel_keeps_run(db, tmp_path):  # noqa: F811
 
 def _case_table(db, rows):  # noqa: F811
     """Cases through the case ledger's model (the table the protocol reads)."""
-    from brigade_desk.models.cases import CaseRecord
+    from brigade_desk.ledgers.cases.models import CaseRecord
 
     with db.begin() as s:
         for no, acts in rows:
@@ -219,7 +219,7 @@ def test_full_process_rule(db, tmp_path):  # noqa: F811
         ("av_missing_full_process", "案3", "强制拆除"),
     ]
     assert [(x.entity, x.entity_id) for x in f] == [("case", ids["案2"]), ("case", ids["案3"])]
-    from brigade_desk import settings
+    from brigade_desk.core import settings
 
     with db.begin() as s:
         settings.set_value(s, settings.AV_FULL_PROCESS, ["查封扣押", "强制拆除", "调查取证"])
@@ -228,7 +228,7 @@ def test_full_process_rule(db, tmp_path):  # noqa: F811
 
 
 def test_audit_trail_intact_after_ingest_verify_and_move(db, tmp_path):  # noqa: F811
-    from brigade_desk import audit
+    from brigade_desk.core import audit
 
     src, files = _setup(db, tmp_path, n=3)
     verify(db)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from brigade_desk import backup
-from brigade_desk.cli import main
-from brigade_desk.db import Database, open_database
-from brigade_desk.errors import SchemaTooNewError, UserError
-from brigade_desk.lock import DatabaseLock
-from brigade_desk.services.roster import RosterService, StaffInput
+from brigade_desk.app.cli import main
+from brigade_desk.core import backup
+from brigade_desk.core.db import Database, open_database
+from brigade_desk.core.errors import SchemaTooNewError, UserError
+from brigade_desk.core.lock import DatabaseLock
+from brigade_desk.ledgers.roster.service import RosterService, StaffInput
 from tests.conftest import IDS, add_officer
 
 
@@ -117,7 +117,7 @@ def test_cli_backup_and_restore(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_single_instance_lock(tmp_path: Path) -> None:
     dbp = tmp_path / "锁.sqlite"
     code = (
-        "import sys,time; from pathlib import Path; from brigade_desk.lock import DatabaseLock;"
+        "import sys,time; from pathlib import Path; from brigade_desk.core.lock import DatabaseLock;"
         f"l=DatabaseLock(Path({str(dbp)!r})); l.acquire(); print('ready', flush=True); time.sleep(60)"
     )
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

@@ -8,9 +8,9 @@ import time
 
 from sqlalchemy import select, text
 
-from brigade_desk.models.roster import Staff
-from brigade_desk.services import findings as svc_findings
-from brigade_desk.services.cache import DataCache
+from brigade_desk.core import findings as svc_findings
+from brigade_desk.core.cache import DataCache
+from brigade_desk.ledgers.roster.models import Staff
 from tests.conftest import IDS, add_officer
 
 TODAY = dt.date(2026, 11, 23)
@@ -119,8 +119,8 @@ def test_restore_counts_as_a_change(db):
 
 
 def test_roster_list_is_kept_until_the_roster_changes(db, roster):
-    from brigade_desk.services.home import warm
-    from brigade_desk.services.roster import RosterService
+    from brigade_desk.ledgers.roster.service import RosterService
+    from brigade_desk.reports.home import warm
 
     svc = RosterService(db)
     add_officer(roster, IDS[0], "甲")
@@ -144,7 +144,7 @@ def _squads(db) -> set[str]:
 
 
 def test_poll_sees_a_second_database_object_and_not_our_own_writes(db, roster):
-    from brigade_desk.db import open_database
+    from brigade_desk.core.db import open_database
 
     c = db.changes
     assert c.poll() is False  # starts watching

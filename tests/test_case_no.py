@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from cases_support import D, add_staff
 
-from brigade_desk.case_no import normalize
-from brigade_desk.errors import ValidationError
-from brigade_desk.services.cases import CaseFilter, CaseInput, CaseService
+from brigade_desk.core.errors import ValidationError
+from brigade_desk.ledgers.cases.case_no import normalize
+from brigade_desk.ledgers.cases.service import CaseFilter, CaseInput, CaseService
 
 
 @pytest.mark.parametrize(

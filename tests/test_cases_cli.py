@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from cases_support import D
 
-from brigade_desk.cli import main
-from brigade_desk.db import open_database
-from brigade_desk.demo import fill
-from brigade_desk.services.review import ItemScore, ReviewService, ScoreInput
+from brigade_desk.app.cli import main
+from brigade_desk.core.db import open_database
+from brigade_desk.core.demo import fill
+from brigade_desk.ledgers.cases.review import ItemScore, ReviewService, ScoreInput
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
-from brigade_desk.changes import Changes
-from brigade_desk.models.cases import CaseRecord, CaseReview, OfficialDay, ReviewSample
-from brigade_desk.services.cases import CaseService
-from brigade_desk.services.review import ReviewService
-from brigade_desk.ui.cases.editor import CaseDialog
-from brigade_desk.ui.cases.page import CasesPage
-from brigade_desk.ui.cases.score import ScoreDialog
+from brigade_desk.core.changes import Changes
+from brigade_desk.ledgers.cases.models import CaseRecord, CaseReview, OfficialDay, ReviewSample
+from brigade_desk.ledgers.cases.review import ReviewService
+from brigade_desk.ledgers.cases.service import CaseService
+from brigade_desk.ledgers.cases.ui.editor import CaseDialog
+from brigade_desk.ledgers.cases.ui.page import CasesPage
+from brigade_desk.ledgers.cases.ui.score import ScoreDialog
 from brigade_desk.ui.main_window import MainWindow
 
 
@@ -230,7 +230,7 @@ def test_calendar_tab_stores_a_year(page, filled, qtbot):
 
 
 def test_template_edit_saves_a_new_version(gui_ctx, filled, qtbot):
-    from brigade_desk.ui.cases.template import TemplateDialog
+    from brigade_desk.ledgers.cases.ui.template import TemplateDialog
 
     svc = ReviewService(filled)
     dlg = TemplateDialog(svc)
@@ -308,8 +308,8 @@ def test_print_the_filtered_register(page, monkeypatch):
 def test_register_shows_cases_before_the_rules_finish(page, monkeypatch):
     """Opened before the background refresh has the findings, the register lists the cases at once,
     says it is still checking, and colours the rows when the rules are done."""
-    from brigade_desk.services import findings as svc_findings
-    from brigade_desk.services.cache import DataCache
+    from brigade_desk.core import findings as svc_findings
+    from brigade_desk.core.cache import DataCache
 
     reg = page.register
     seen = {}
@@ -330,7 +330,7 @@ def test_register_shows_cases_before_the_rules_finish(page, monkeypatch):
 
 
 def test_case_service_windows_and_only_ids(filled):
-    from brigade_desk.services.cases import CaseFilter
+    from brigade_desk.ledgers.cases.service import CaseFilter
 
     svc = CaseService(filled)
     ids = svc.ids(CaseFilter(), "case_no", False)
@@ -346,7 +346,7 @@ def test_case_service_windows_and_only_ids(filled):
 
 
 def test_position_agrees_with_the_sorted_list_for_every_sort(filled):
-    from brigade_desk.services.cases import SORT_COLUMNS, CaseFilter
+    from brigade_desk.ledgers.cases.service import SORT_COLUMNS, CaseFilter
 
     svc = CaseService(filled)
     with filled.begin() as s:  # ties and NULLs in the sort columns

@@ -10,9 +10,9 @@ import pytest
 from cases_support import D, add_staff, db  # noqa: F401
 from sqlalchemy import func, select
 
-from brigade_desk.errors import UserError
-from brigade_desk.importers.cases import import_cases, write_template
-from brigade_desk.models.cases import CaseRecord
+from brigade_desk.core.errors import UserError
+from brigade_desk.ledgers.cases.importer import import_cases, write_template
+from brigade_desk.ledgers.cases.models import CaseRecord
 
 HEAD = [
     "序 号",

@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from cases_support import D, add_case, add_staff, db  # noqa: F401
 
-from brigade_desk import case_settings as cs
-from brigade_desk import settings
-from brigade_desk.errors import UserError, ValidationError
-from brigade_desk.services.review import (
+from brigade_desk.core import settings
+from brigade_desk.core.errors import UserError, ValidationError
+from brigade_desk.ledgers.cases import settings as cs
+from brigade_desk.ledgers.cases.review import (
     FAIL,
     ItemScore,
     RectificationInput,
@@ -279,7 +279,7 @@ def test_propose_rectifications_from_deductions(db):  # noqa: F811
 
 
 def test_shipped_templates_are_valid_and_versioned():
-    from brigade_desk.services.checklists import parse_template, resource_templates
+    from brigade_desk.ledgers.cases.checklists import parse_template, resource_templates
 
     bodies = resource_templates()
     versions = sorted(b["version"] for b in bodies if b["code"] == "case_review")
@@ -311,8 +311,8 @@ def test_sample_of_an_empty_year_is_refused(db):  # noqa: F811
 def test_review_date_in_the_future_or_before_filing_is_refused(db):  # noqa: F811
     import datetime as dt
 
-    from brigade_desk.errors import ValidationError
-    from brigade_desk.services.review import ReviewService, ScoreInput
+    from brigade_desk.core.errors import ValidationError
+    from brigade_desk.ledgers.cases.review import ReviewService, ScoreInput
 
     with db.begin() as s:
         add_case(

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from cases_support import D, add_case, add_staff, db  # noqa: F401
 
-from brigade_desk import case_settings as cs
-from brigade_desk import rules, settings
-from brigade_desk.models.cases import CaseReview, Rectification
-from brigade_desk.rules import cases as case_rules
-from brigade_desk.workdays import parse_schedule_text, save_schedule
+from brigade_desk.core import rules, settings
+from brigade_desk.core.workdays import parse_schedule_text, save_schedule
+from brigade_desk.ledgers.cases import rules as case_rules
+from brigade_desk.ledgers.cases import settings as cs
+from brigade_desk.ledgers.cases.models import CaseReview, Rectification
 
 
 def run(db, as_of, rule=None):  # noqa: F811
@@ -25,7 +25,7 @@ def officers(s):
 
 
 def test_registered_and_labels():
-    assert "brigade_desk.rules.cases" in rules.RULE_MODULES
+    assert "brigade_desk.ledgers.cases.rules" in rules.RULE_MODULES
     assert rules.labels()["filing_overdue"] == "重大处罚决定未按期备案"
 
 

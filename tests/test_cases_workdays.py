@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from cases_support import D, db  # noqa: F401
 
-from brigade_desk.errors import ValidationError
-from brigade_desk.workdays import (
+from brigade_desk.core.errors import ValidationError
+from brigade_desk.core.workdays import (
     CALENDAR,
     WORKING,
     Calendar,

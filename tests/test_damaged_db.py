@@ -20,17 +20,17 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-from brigade_desk import backup, rules
-from brigade_desk.cli import main
-from brigade_desk.db import check_database_file, open_database
-from brigade_desk.errors import (
+from brigade_desk.app.cli import main
+from brigade_desk.core import backup, rules
+from brigade_desk.core.db import check_database_file, open_database
+from brigade_desk.core.errors import (
     SQLITE_BUSY,
     DatabaseDamagedError,
     UserError,
     sqlite_code,
     translate_db_error,
 )
-from brigade_desk.services.roster import RosterService
+from brigade_desk.ledgers.roster.service import RosterService
 from brigade_desk.ui.tasks import TaskRunner, describe
 from tests.conftest import IDS, add_officer
 
@@ -168,7 +168,7 @@ def test_cli_refuses_a_damaged_database(
         "backup": ["backup"],
     }[command]
     if command == "import staff":
-        from brigade_desk.importers.staff import write_template
+        from brigade_desk.ledgers.roster.importer import write_template
 
         write_template(tmp_path / "花名册.xlsx")
     assert main(["--db", str(p), *argv]) == 1
@@ -261,7 +261,7 @@ def sync_tasks():
 
 
 def _start(tmp_path: Path, p: Path, ready: list[object]):
-    from brigade_desk.ui.app import start_window
+    from brigade_desk.app.gui import start_window
     from brigade_desk.ui.pages import PAGES
 
     ini = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from alembic import command
 
-from brigade_desk import db as dbmod
-from brigade_desk import paths
-from brigade_desk.errors import DatabaseUnavailableError, SchemaTooNewError
+from brigade_desk.core import db as dbmod
+from brigade_desk.core import paths
+from brigade_desk.core.errors import DatabaseUnavailableError, SchemaTooNewError
 from tests.conftest import IDS, add_officer
 
 
@@ -67,7 +67,7 @@ def test_upgrade_from_first_revision_keeps_rows_and_backs_up(tmp_path: Path) -> 
         conn.commit()
     eng.dispose()
     d = dbmod.Database(p, dbmod._make_engine(p), dbmod.sessionmaker(dbmod._make_engine(p)))
-    from brigade_desk.services.roster import RosterService
+    from brigade_desk.ledgers.roster.service import RosterService
 
     add_officer(RosterService(d), IDS[0], "甲")
     d.close()
@@ -91,7 +91,7 @@ def test_upgrade_from_first_revision_keeps_rows_and_backs_up(tmp_path: Path) -> 
 def test_backup_file_is_checked_copy(tmp_path: Path) -> None:
     p = tmp_path / "b.sqlite"
     dbmod.open_database(p).close()
-    from brigade_desk.backup import copy_database
+    from brigade_desk.core.backup import copy_database
 
     out = copy_database(p, tmp_path / "bk" / "copy.sqlite")
     with sqlite3.connect(out) as c:
@@ -110,7 +110,7 @@ def test_db_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_shipped_font_is_found() -> None:
-    from brigade_desk import fonts
+    from brigade_desk.core.forms import fonts
 
     f = fonts.shipped_font()
     assert f.path.is_file() and f.path.stat().st_size > 1_000_000
@@ -121,8 +121,9 @@ def test_resources_are_package_data_read_through_importlib() -> None:
     import importlib.resources
 
     import brigade_desk
-    from brigade_desk import fonts, paths
-    from brigade_desk.services.checklists import resource_templates
+    from brigade_desk.core import paths
+    from brigade_desk.core.forms import fonts
+    from brigade_desk.ledgers.cases.checklists import resource_templates
 
     pkg = Path(brigade_desk.__file__).resolve().parent
     assert fonts.shipped_font().path.resolve() == pkg / "resources" / "fonts" / "wqy-microhei.ttc"

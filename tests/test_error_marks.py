@@ -7,10 +7,10 @@ from av_fixtures import write
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QWidget
 
-from brigade_desk.av.service import AvFilter, AvService
-from brigade_desk.services.cases import CaseService
-from brigade_desk.services.roster import RosterService
-from brigade_desk.services.training import TrainingService
+from brigade_desk.ledgers.av.service import AvFilter, AvService
+from brigade_desk.ledgers.cases.service import CaseService
+from brigade_desk.ledgers.roster.service import RosterService
+from brigade_desk.ledgers.training.service import TrainingService
 from brigade_desk.ui.widgets.forms import ERROR_STYLE
 from tests.conftest import IDS, add_officer
 
@@ -35,7 +35,7 @@ def shown(dlg: QDialog, qtbot):  # type: ignore[no-untyped-def]
 
 
 def test_staff_dialog_marks_clear_field_by_field(gui_ctx, qtbot):
-    from brigade_desk.ui.roster.dialogs import StaffDialog
+    from brigade_desk.ledgers.roster.ui.dialogs import StaffDialog
 
     svc = RosterService(gui_ctx.db)
     dlg = shown(StaffDialog(svc, None, []), qtbot)
@@ -65,7 +65,7 @@ def test_staff_dialog_marks_clear_field_by_field(gui_ctx, qtbot):
 
 
 def test_certificate_dialog(gui_ctx, qtbot):
-    from brigade_desk.ui.roster.dialogs import CertDialog
+    from brigade_desk.ledgers.roster.ui.dialogs import CertDialog
 
     svc = RosterService(gui_ctx.db)
     sid = add_officer(svc, IDS[0], "甲", valid_to=None)
@@ -79,7 +79,7 @@ def test_certificate_dialog(gui_ctx, qtbot):
 
 
 def test_training_session_dialog(gui_ctx, qtbot):
-    from brigade_desk.ui.training.editor import SessionDialog
+    from brigade_desk.ledgers.training.ui.editor import SessionDialog
 
     dlg = shown(SessionDialog(TrainingService(gui_ctx.db), None), qtbot)
     save(dlg, qtbot)
@@ -89,7 +89,7 @@ def test_training_session_dialog(gui_ctx, qtbot):
 
 
 def test_case_dialog(gui_ctx, qtbot):
-    from brigade_desk.ui.cases.editor import CaseDialog
+    from brigade_desk.ledgers.cases.ui.editor import CaseDialog
 
     dlg = shown(CaseDialog(CaseService(gui_ctx.db), None), qtbot)
     filed = dlg.dates["filed_on"].edit
@@ -105,7 +105,7 @@ def test_case_dialog(gui_ctx, qtbot):
 
 
 def test_av_ingest_dialog(gui_ctx, qtbot, tmp_path):
-    from brigade_desk.ui.av.dialogs import IngestDialog, RecordDialog
+    from brigade_desk.ledgers.av.ui.dialogs import IngestDialog, RecordDialog
 
     dlg = shown(IngestDialog(gui_ctx, AvService(gui_ctx.db)), qtbot)
     qtbot.mouseClick(dlg.start_btn, Qt.MouseButton.LeftButton)
@@ -113,7 +113,7 @@ def test_av_ingest_dialog(gui_ctx, qtbot, tmp_path):
     qtbot.keyClicks(dlg.folder, "x")
     assert not red(dlg.folder) and dlg.error.isHidden()
 
-    from brigade_desk.av.ingest import IngestOptions, ingest
+    from brigade_desk.ledgers.av.ingest import IngestOptions, ingest
 
     write(tmp_path / "素材" / "20240401100000_3.mp4", b"x")
     ingest(gui_ctx.db, tmp_path / "素材", IngestOptions())
@@ -130,8 +130,8 @@ def test_av_ingest_dialog(gui_ctx, qtbot, tmp_path):
 def test_score_dialog_marks_an_impossible_review_date(gui_ctx, qtbot):
     from cases_support import add_case
 
-    from brigade_desk.services.review import ReviewService
-    from brigade_desk.ui.cases.score import ScoreDialog
+    from brigade_desk.ledgers.cases.review import ReviewService
+    from brigade_desk.ledgers.cases.ui.score import ScoreDialog
 
     with gui_ctx.db.begin() as s:
         add_case(s, "乐交执罚〔2025〕1号")
@@ -144,7 +144,7 @@ def test_score_dialog_marks_an_impossible_review_date(gui_ctx, qtbot):
 
 
 def test_marking_a_field_does_not_move_the_rows_below(gui_ctx, qtbot):
-    from brigade_desk.ui.roster.dialogs import StaffDialog
+    from brigade_desk.ledgers.roster.ui.dialogs import StaffDialog
 
     dlg = shown(StaffDialog(RosterService(gui_ctx.db), None, []), qtbot)
     before = dlg.phone.mapTo(dlg, dlg.phone.rect().topLeft()).y()

@@ -7,10 +7,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from brigade_desk.cli import main
-from brigade_desk.db import Database
-from brigade_desk.exports.roster import export_roster
-from brigade_desk.services.roster import RosterService
+from brigade_desk.app.cli import main
+from brigade_desk.core.db import Database
+from brigade_desk.ledgers.roster.exports import export_roster
+from brigade_desk.ledgers.roster.service import RosterService
 from tests.conftest import IDS, add_officer
 
 
@@ -78,7 +78,7 @@ def test_cli_export_and_check(tmp_path: Path, capsys: object) -> None:
 def test_export_to_missing_folder_is_clear(tmp_path: Path, db: Database) -> None:
     import pytest
 
-    from brigade_desk.errors import UserError
+    from brigade_desk.core.errors import UserError
 
     with pytest.raises(UserError, match="保存位置不存在"):
         export_roster(db, tmp_path / "没有这个文件夹" / "x.xlsx")
@@ -86,7 +86,7 @@ def test_export_to_missing_folder_is_clear(tmp_path: Path, db: Database) -> None
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
 def test_written_files_are_readable_by_others_like_any_new_file(tmp_path):
-    from brigade_desk.atomic import write_atomic
+    from brigade_desk.core.atomic import write_atomic
 
     out = write_atomic(tmp_path / "表.xlsx", lambda p: p.write_bytes(b"x"))
     assert oct(out.stat().st_mode & 0o777) == oct(0o644)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
-from brigade_desk import settings
-from brigade_desk.services.review import RectificationInput
-from brigade_desk.ui.cases.review import RectificationDialog
+from brigade_desk.core import settings
+from brigade_desk.ledgers.cases.review import RectificationInput
+from brigade_desk.ledgers.cases.ui.review import RectificationDialog
 from brigade_desk.ui.settings_dialog import SettingsDialog
 
 
@@ -90,7 +90,7 @@ def test_settings_dialog_edits_lists_kinds_and_retention_as_a_clerk_types_them(
 ):
     from PySide6.QtWidgets import QComboBox, QMessageBox
 
-    from brigade_desk import case_settings as cs
+    from brigade_desk.ledgers.cases import settings as cs
     from brigade_desk.ui.settings_dialog import parse_retention
 
     warnings: list[str] = []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from brigade_desk.services.roster import RosterService
+from brigade_desk.ledgers.roster.service import RosterService
 from tests.cfb_util import write_cfb
 
 

@@ -7,12 +7,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from brigade_desk.models.roster import CertAction
-from brigade_desk.services.roster import RosterService
+from brigade_desk.ledgers.roster.models import CertAction
+from brigade_desk.ledgers.roster.service import RosterService
+from brigade_desk.ledgers.roster.ui import dialogs
+from brigade_desk.ledgers.roster.ui.page import RosterPage
 from brigade_desk.ui.main_window import MainWindow
 from brigade_desk.ui.pages import PAGES
-from brigade_desk.ui.roster import dialogs
-from brigade_desk.ui.roster.page import RosterPage
 from tests.conftest import IDS, add_officer
 
 
@@ -211,7 +211,7 @@ def test_record_history_one_click_away(window: MainWindow) -> None:
     svc = RosterService(window.ctx.db)
     sid = add_officer(svc, IDS[0], "甲", bodycam_no="X")
     p = svc.get(sid)
-    from brigade_desk.services.roster import StaffInput
+    from brigade_desk.ledgers.roster.service import StaffInput
 
     data = StaffInput(**{k: getattr(p, k) for k in StaffInput.__dataclass_fields__})
     data.phone = "13900000000"
@@ -251,7 +251,7 @@ def test_dashboard_shows_deadlines_findings_and_charts(
     page.dl_view.selectRow(0)  # type: ignore[attr-defined]
     first = page.deadlines.row_at(0)  # type: ignore[attr-defined]
     page._mark(True)  # type: ignore[attr-defined]
-    from brigade_desk.models.reports import ReportDone
+    from brigade_desk.reports.models import ReportDone
 
     with window.ctx.db.Session() as s:
         assert s.get(ReportDone, (first.key, first.period)) is not None

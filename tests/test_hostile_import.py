@@ -1,6 +1,6 @@
 """Hostile and broken input for every importer (issue 7): generated workbooks never crash an import.
 
-Properties, for every kind in ``brigade_desk.cli.IMPORTERS``:
+Properties, for every kind in ``brigade_desk.app.cli.IMPORTERS``:
 - nothing but ``UserError`` escapes;
 - every RowError names a sheet of the workbook, a row (>= 1, or 0 for a problem with the whole
   file) and, for a row, the column; its message is Chinese and short;
@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from brigade_desk.cli import IMPORTERS
-from brigade_desk.db import Database, open_database
-from brigade_desk.errors import UserError
-from brigade_desk.importers.result import ImportResult
+from brigade_desk.app.cli import IMPORTERS
+from brigade_desk.core.db import Database, open_database
+from brigade_desk.core.errors import UserError
+from brigade_desk.core.tabular.result import ImportResult
 from tests.hostile_util import (
     IMPORTER_CASES,
     check_errors,

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from brigade_desk import idcard
+from brigade_desk.core import idcard
 from tests.conftest import IDS
 
 

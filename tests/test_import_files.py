@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from brigade_desk.cli import IMPORTERS, main
-from brigade_desk.db import Database
-from brigade_desk.errors import UserError
-from brigade_desk.importers import tabular
+from brigade_desk.app.cli import IMPORTERS, main
+from brigade_desk.core.db import Database
+from brigade_desk.core.errors import UserError
+from brigade_desk.core.tabular import read as tabular
 from tests.cfb_util import write_cfb
 from tests.hostile_util import IMPORTER_CASES, has_cjk, importer, snapshot, write_rows
 
@@ -289,7 +289,7 @@ def test_workbook_without_dimensions_or_styles(tmp_path: Path, db: Database) -> 
 def test_the_kind_of_import_is_guessed_from_the_header(tmp_path):
     from openpyxl import Workbook
 
-    from brigade_desk.importers.detect import detect_kind
+    from brigade_desk.core.tabular.detect import detect_kind
 
     def book(name, rows):
         wb = Workbook()

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from brigade_desk.db import open_database
-from brigade_desk.errors import RowError
-from brigade_desk.importers.policy import CheckedRow, Written, run_import, would_import
-from brigade_desk.importers.result import ImportResult
+from brigade_desk.core.db import open_database
+from brigade_desk.core.errors import RowError
+from brigade_desk.core.tabular.policy import CheckedRow, Written, run_import, would_import
+from brigade_desk.core.tabular.result import ImportResult
 from tests.hostile_util import IMPORTER_CASES, importer, snapshot, write_rows
 
 

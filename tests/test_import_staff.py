@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from brigade_desk.cli import main
-from brigade_desk.db import Database
-from brigade_desk.errors import UserError
-from brigade_desk.importers.staff import import_staff, write_template
-from brigade_desk.services.roster import RosterService
+from brigade_desk.app.cli import main
+from brigade_desk.core.db import Database
+from brigade_desk.core.errors import UserError
+from brigade_desk.ledgers.roster.importer import import_staff, write_template
+from brigade_desk.ledgers.roster.service import RosterService
 from tests.conftest import IDS
 from tests.xlsx_util import messy_workbook
 

@@ -145,8 +145,8 @@ def test_spec_hidden_imports_cover_the_package(spec: dict[str, object]) -> None:
     assert {
         "logging.config",
         "PySide6.QtCharts",
-        "brigade_desk.cli",
-        "brigade_desk.ui.app",
+        "brigade_desk.app.cli",
+        "brigade_desk.app.gui",
     } <= hidden
     # every module loaded by name (rules, demo, importers, pages) is in
     for m in pkgutil.walk_packages(brigade_desk.__path__, "brigade_desk."):
@@ -186,10 +186,10 @@ def test_spec_two_programs_in_one_folder(spec: dict[str, object]) -> None:
 def test_entry_scripts_point_at_the_real_mains() -> None:
     gui = (INSTALLER / "entry_gui.py").read_text(encoding="utf-8")
     cli = (INSTALLER / "entry_cli.py").read_text(encoding="utf-8")
-    assert "from brigade_desk.ui.app import main" in gui
-    assert "from brigade_desk.cli import main" in cli
-    from brigade_desk import cli
-    from brigade_desk.ui import app
+    assert "from brigade_desk.app.gui import main" in gui
+    assert "from brigade_desk.app.cli import main" in cli
+    from brigade_desk.app import cli
+    from brigade_desk.app import gui as app
 
     assert callable(cli.main) and callable(app.main)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from brigade_desk.db import open_database
+from brigade_desk.core.db import open_database
 from tests.hostile_util import IMPORTER_CASES, write_rows
 
 RUNS = int(os.environ.get("BRIGADE_DESK_KILL_RUNS", "8"))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from brigade_desk.db import open_database
+from brigade_desk.core.db import open_database
 
 RUNS = int(os.environ.get("BRIGADE_DESK_KILL_RUNS", "8"))
 FILES = 80

@@ -17,8 +17,8 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from brigade_desk import db as dbmod
-from brigade_desk import paths
+from brigade_desk.core import db as dbmod
+from brigade_desk.core import paths
 
 SCHEMAS = Path(__file__).resolve().parent / "fixtures" / "schemas"
 FIXTURES = sorted(SCHEMAS.glob("*.sqlite"))
@@ -174,7 +174,7 @@ def test_failed_upgrade_leaves_the_old_version_rows(
 def test_a_second_head_is_refused_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two revisions written side by side must not be applied silently: the program stops."""
     migrations = tmp_path / "migrations"
-    shutil.copytree(Path(dbmod.__file__).parent / "migrations", migrations)
+    shutil.copytree(Path(dbmod.__file__).parents[1] / "migrations", migrations)
     (migrations / "versions" / "0099_side.py").write_text(
         'revision = "0099_side"\n'
         'down_revision = "0010_av_perf"\n'

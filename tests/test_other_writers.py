@@ -12,18 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from brigade_desk.changes import Changes
-from brigade_desk.cli import main
-from brigade_desk.db import open_database
-from brigade_desk.services import findings as svc_findings
-from brigade_desk.services.roster import RosterService
+from brigade_desk.app.cli import main
+from brigade_desk.core import findings as svc_findings
+from brigade_desk.core.changes import Changes
+from brigade_desk.core.db import open_database
+from brigade_desk.ledgers.roster.service import RosterService
 from tests.conftest import IDS, add_officer
 
 
 def _hold_lock(db: Path) -> subprocess.Popen[str]:
     """Another process holding the database's lock, as the GUI does while it is open."""
     code = (
-        "import sys,time; from pathlib import Path; from brigade_desk.lock import DatabaseLock;"
+        "import sys,time; from pathlib import Path; from brigade_desk.core.lock import DatabaseLock;"
         f"l=DatabaseLock(Path({str(db)!r})); l.acquire(); print('ready', flush=True); time.sleep(120)"
     )
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
@@ -130,7 +130,7 @@ def test_backup_runs_beside_the_gui_unless_it_must_create_or_migrate(
 
 
 def test_the_lock_is_free_again_after_a_writing_command(tmp_path: Path) -> None:
-    from brigade_desk.lock import DatabaseLock
+    from brigade_desk.core.lock import DatabaseLock
 
     dbp = tmp_path / "a.sqlite"
     assert main(["--db", str(dbp), "training", "forms", "--set", "集中授课,网络培训"]) == 0
@@ -155,8 +155,8 @@ def window(gui_ctx, qtbot):  # type: ignore[no-untyped-def]
 def _add_officer_elsewhere(db: Path, id_number: str, name: str) -> None:
     """Another program (here: another Python process with its own connection) adds a person."""
     code = (
-        "import sys; from pathlib import Path; from brigade_desk.db import open_database;"
-        "from brigade_desk.services.roster import RosterService;"
+        "import sys; from pathlib import Path; from brigade_desk.core.db import open_database;"
+        "from brigade_desk.ledgers.roster.service import RosterService;"
         "from tests.conftest import add_officer;"
         "d = open_database(Path(sys.argv[1])); add_officer(RosterService(d), sys.argv[2], sys.argv[3]);"
         "d.close()"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from training_helpers import add_session, add_staff
 
+from brigade_desk.ledgers.training.ui.common import TrainingTab
+from brigade_desk.ledgers.training.ui.page import TABS, TrainingPage
 from brigade_desk.ui.pages import PAGES
-from brigade_desk.ui.training.common import TrainingTab
-from brigade_desk.ui.training.page import TABS, TrainingPage
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_HOOKS = ("screenshot_extras", "bench_filter")
@@ -38,11 +38,11 @@ def test_training_page_is_built_from_one_tab_class_per_module(gui_ctx, qtbot):  
         assert page.tabs.tabText(i) == title and tab.parent() is page.tabs.widget(i)
         modules.append(cls.__module__)
     assert modules == [
-        "brigade_desk.ui.training.sessions",
-        "brigade_desk.ui.training.hours",
-        "brigade_desk.ui.training.person",
-        "brigade_desk.ui.training.exams",
-        "brigade_desk.ui.training.plan",
+        "brigade_desk.ledgers.training.ui.sessions",
+        "brigade_desk.ledgers.training.ui.hours",
+        "brigade_desk.ledgers.training.ui.person",
+        "brigade_desk.ledgers.training.ui.exams",
+        "brigade_desk.ledgers.training.ui.plan",
     ]
     assert [t.tabText(i) for t in (page.tabs,) for i in range(t.count())] == [
         "培训记录",

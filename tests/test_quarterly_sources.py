@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from brigade_desk.db import Database
-from brigade_desk.models.roster import Certificate, CertStatus, Staff, StaffStatus
-from brigade_desk.reports.period import Period
-from brigade_desk.reports.roster_sources import certificate_rows
+from brigade_desk.core.db import Database
+from brigade_desk.core.period import Period
+from brigade_desk.ledgers.roster.models import Certificate, CertStatus, Staff, StaffStatus
+from brigade_desk.ledgers.roster.report_parts import certificate_rows
 
 D = dt.date
 
@@ -125,7 +125,7 @@ def test_certificate_rows_people_and_current_certificate(db: Database) -> None:
 def test_a_running_period_is_stated_up_to_today():
     import datetime as _dt
 
-    from brigade_desk.reports.period import Period
+    from brigade_desk.core.period import Period
 
     today = _dt.date.today()
     assert Period(2020, 4).so_far == _dt.date(2020, 12, 31)

@@ -8,19 +8,19 @@ import openpyxl
 import pytest
 from openpyxl.styles import Font
 
-from brigade_desk.cli import main
-from brigade_desk.db import Database
-from brigade_desk.errors import UserError
-from brigade_desk.reports import calendar
-from brigade_desk.reports.period import Period
+from brigade_desk.app.cli import main
+from brigade_desk.core.db import Database
+from brigade_desk.core.errors import UserError
+from brigade_desk.core.period import Period
+from brigade_desk.ledgers.roster.service import RosterService
+from brigade_desk.reports import reporting_calendar as calendar
 from brigade_desk.reports.template_fill import fill_template, placeholder_help
-from brigade_desk.services.roster import RosterService
 from tests.conftest import IDS, add_officer
 
 
 def _started(db: Database, on: dt.date) -> None:
     """The clerk began keeping the roster here on ``on`` (the first person's created_at)."""
-    from brigade_desk.models.roster import Staff
+    from brigade_desk.ledgers.roster.models import Staff
 
     with db.begin() as s:
         s.add(
@@ -236,9 +236,9 @@ def test_cli_export_template(tmp_path: Path, db: Database, roster: RosterService
 def test_quarterly_workbook_has_the_four_sheets_with_database_counts(tmp_path: Path) -> None:
     from sqlalchemy import func, select
 
-    from brigade_desk import demo
-    from brigade_desk.db import open_database
-    from brigade_desk.models.av import AvRecord
+    from brigade_desk.core import demo
+    from brigade_desk.core.db import open_database
+    from brigade_desk.ledgers.av.models import AvRecord
     from brigade_desk.reports.quarterly import export_quarterly
 
     d = open_database(tmp_path / "q.sqlite")

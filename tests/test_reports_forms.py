@@ -18,14 +18,14 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from brigade_desk.cli import main
-from brigade_desk.db import Database
-from brigade_desk.models.cases import CaseRecord, CaseReview, Rectification, ReviewItem
+from brigade_desk.app.cli import main
+from brigade_desk.core.db import Database
+from brigade_desk.core.period import Period
+from brigade_desk.ledgers.cases import checklists
+from brigade_desk.ledgers.cases.models import CaseRecord, CaseReview, Rectification, ReviewItem
 from brigade_desk.reports import annual
 from brigade_desk.reports.annual import Section
 from brigade_desk.reports.forms import FORMS
-from brigade_desk.reports.period import Period
-from brigade_desk.services import checklists
 from tests.cases_support import add_case, add_staff
 
 D = dt.date
@@ -444,7 +444,7 @@ def _av_stub(session, year, as_of):  # type: ignore[no-untyped-def]
 
 
 def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from brigade_desk.models.roster import Certificate
+    from brigade_desk.ledgers.roster.models import Certificate
 
     with data.begin() as s:  # an officer whose first certificate came after the year's end
         p = add_staff(s, "丙", certified=False)
@@ -609,14 +609,14 @@ def test_forms_registry_runs_each_new_form(data: Database, tmp_path: Path) -> No
         f = forms[key]
         out = f.run(data, tmp_path / f"{key}{f.suffix}", period, target, None)
         assert out.exists() and out.stat().st_size > 1000
-    from brigade_desk.errors import UserError
+    from brigade_desk.core.errors import UserError
 
     with pytest.raises(UserError):
         forms["filing"].run(data, tmp_path / "x.pdf", Period(2025), None, None)
 
 
 def test_import_reads_reconsideration_and_transfer_columns(db: Database, tmp_path: Path) -> None:
-    from brigade_desk.importers.cases import import_cases
+    from brigade_desk.ledgers.cases.importer import import_cases
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -737,7 +737,7 @@ def test_migration_0007_keeps_cases_and_their_officers(tmp_path: Path) -> None:
     case_officer)."""
     from alembic import command
 
-    from brigade_desk import db as dbmod
+    from brigade_desk.core import db as dbmod
 
     p = tmp_path / "old.sqlite"
     eng = dbmod._make_engine(p, foreign_keys=False)
@@ -783,7 +783,7 @@ def test_migration_0007_keeps_cases_and_their_officers(tmp_path: Path) -> None:
 
 
 def test_wrapped_lines_estimate() -> None:
-    from brigade_desk.exports.xlsxform import wrapped_lines
+    from brigade_desk.core.forms.xlsxform import wrapped_lines
 
     assert wrapped_lines("abc", 12) == 1
     assert (
@@ -793,8 +793,8 @@ def test_wrapped_lines_estimate() -> None:
 
 
 def test_annual_report_has_the_real_training_and_av_parts(tmp_path: Path) -> None:
-    from brigade_desk import demo
-    from brigade_desk.db import open_database
+    from brigade_desk.core import demo
+    from brigade_desk.core.db import open_database
     from brigade_desk.reports import annual
 
     d = open_database(tmp_path / "a.sqlite")

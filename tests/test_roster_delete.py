@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from brigade_desk.models.roster import Staff
-from brigade_desk.services.roster import RosterService
+from brigade_desk.ledgers.roster.models import Staff
+from brigade_desk.ledgers.roster.service import RosterService
 from brigade_desk.ui.main_window import MainWindow
 from tests.conftest import IDS, add_officer
 from tests.training_helpers import add_session

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import event, select
 from training_helpers import add_staff, id_no, new_db
 
-from brigade_desk import rules, settings
-from brigade_desk.models.roster import Staff, StaffEvent
-from brigade_desk.models.training import TrainingSession
-from brigade_desk.rules import training as tr
-from brigade_desk.services import training_hours as th
-from brigade_desk.services.roster import RosterService, StaffInput
-from brigade_desk.services.training import AttendanceInput, SessionInput, TrainingService
+from brigade_desk.core import rules, settings
+from brigade_desk.ledgers.roster.models import Staff, StaffEvent
+from brigade_desk.ledgers.roster.service import RosterService, StaffInput
+from brigade_desk.ledgers.training import hours as th
+from brigade_desk.ledgers.training import rules as tr
+from brigade_desk.ledgers.training.models import TrainingSession
+from brigade_desk.ledgers.training.service import AttendanceInput, SessionInput, TrainingService
 
 D = dt.date
 DUE = D(2024, 6, 30)
@@ -239,7 +239,7 @@ def test_sorted_by_squad_and_name_with_a_fixed_number_of_queries(db):
 
 
 def test_small_demo_flags_a_few_officers(tmp_path):
-    from brigade_desk import demo
+    from brigade_desk.core import demo
 
     db = new_db(tmp_path)
     today = D(2026, 11, 23)
@@ -306,7 +306,7 @@ def test_person_rotation_status(db):
 
 
 def test_person_ledger_shows_rotation(gui_ctx, qtbot):
-    from brigade_desk.ui.training.page import TrainingPage
+    from brigade_desk.ledgers.training.ui.page import TrainingPage
 
     db = gui_ctx.db
     done = add_staff(db, "已轮训")

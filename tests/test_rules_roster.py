@@ -2,11 +2,11 @@
 
 import datetime as dt
 
-from brigade_desk import settings
-from brigade_desk.db import Database
-from brigade_desk.models.roster import CertAction
-from brigade_desk.rules import roster as rr
-from brigade_desk.services.roster import RosterService, StaffInput
+from brigade_desk.core import settings
+from brigade_desk.core.db import Database
+from brigade_desk.ledgers.roster import rules as rr
+from brigade_desk.ledgers.roster.models import CertAction
+from brigade_desk.ledgers.roster.service import RosterService, StaffInput
 from tests.conftest import IDS, add_officer
 
 AS_OF = dt.date(2026, 6, 1)
@@ -80,7 +80,7 @@ def test_no_valid_cert_suspended_and_none(db: Database, roster: RosterService) -
 def test_legal_reviewer_ratio_edges(db: Database, roster: RosterService) -> None:
     import random
 
-    from brigade_desk import idcard
+    from brigade_desk.core import idcard
 
     rng = random.Random(5)
     ids = [
@@ -114,8 +114,8 @@ def test_bodycam_missing_only_certified_front_line_on_duty(
 
 
 def test_an_expired_valid_certificate_is_shown_and_counted_as_expired(db, roster):
+    from brigade_desk.ledgers.roster.service import EXPIRED
     from brigade_desk.reports.dashboard import charts
-    from brigade_desk.services.roster import EXPIRED
 
     today = dt.date(2026, 11, 23)
     add_officer(roster, IDS[0], "甲", valid_to=dt.date(2026, 10, 14))
@@ -132,7 +132,7 @@ def test_an_expired_valid_certificate_is_shown_and_counted_as_expired(db, roster
 def test_a_child_s_id_number_is_refused(roster):
     import pytest
 
-    from brigade_desk.errors import ValidationError
+    from brigade_desk.core.errors import ValidationError
 
     with pytest.raises(ValidationError) as e:
         roster.save_staff(StaffInput(name="小明", id_number="630202201503011791"))

@@ -21,13 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk.errors import UserError
-from brigade_desk.progress import Progress
+from brigade_desk.core.errors import UserError
+from brigade_desk.core.progress import Progress
 from brigade_desk.ui import safety
 from brigade_desk.ui.tasks import TaskRunner
 from brigade_desk.ui.widgets.forms import UnsavedGuard, dialog_buttons
 
-UI = Path(__file__).resolve().parents[1] / "brigade_desk" / "ui"
+PKG = Path(__file__).resolve().parents[1] / "brigade_desk"
+# the shell's ui/ and every ledger's ui/ package
+UI_FILES = sorted(p for p in PKG.rglob("*.py") if "ui" in p.relative_to(PKG).parts[:-1])
 
 
 class Junk:
@@ -238,7 +240,7 @@ def test_no_button_hands_its_checked_flag_to_an_optional_parameter() -> None:
     """``clicked``/``triggered``/``toggled`` pass ``checked`` to a slot that takes an argument: a
     method ``export(self, path=None)`` connected directly got ``path=False`` (a crash on 导出)."""
     bad = []
-    for p in UI.rglob("*.py"):
+    for p in UI_FILES:
         src = p.read_text(encoding="utf-8")
         optional = set()
         for node in ast.walk(ast.parse(src)):
@@ -273,12 +275,12 @@ def test_every_event_filter_is_written_the_safe_way() -> None:
     """Event filters implement ``filter()`` on SafeFilterMixin (ui/safety.py), never ``eventFilter``
     itself: Qt calls filters while their Python object is being torn down."""
     bad = []
-    for p in UI.rglob("*.py"):
+    for p in UI_FILES:
         if p.name == "safety.py":
             continue
         for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef) and node.name == "eventFilter":
-                bad.append(f"{p.relative_to(UI)}:{node.lineno}")
+                bad.append(f"{p.relative_to(PKG)}:{node.lineno}")
     assert bad == []
 
 

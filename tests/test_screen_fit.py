@@ -55,7 +55,7 @@ def _problems(name: str, dlg, when: str) -> list[str]:  # type: ignore[no-untype
 
 
 def test_every_dialog_fits_the_screen_also_with_errors(gui_ctx, qtbot, monkeypatch):  # type: ignore[no-untyped-def]
-    from brigade_desk import demo
+    from brigade_desk.core import demo
     from brigade_desk.ui.main_window import MainWindow
     from brigade_desk.ui.widgets.screen import ErrorArea
 
@@ -188,7 +188,7 @@ def _plain(text: str) -> str:
 
 
 def test_qt_standard_texts_are_chinese(qapp) -> None:  # type: ignore[no-untyped-def]
-    from brigade_desk.ui.app import install_qt_translations
+    from brigade_desk.app.gui import install_qt_translations
 
     tr = install_qt_translations(qapp)
     assert tr is not None
@@ -216,7 +216,7 @@ def test_qt_standard_texts_are_chinese(qapp) -> None:  # type: ignore[no-untyped
 def test_make_app_loads_the_translations() -> None:
     """make_app itself (in a fresh process, as the program starts) installs them."""
     code = (
-        "from brigade_desk.ui.app import make_app\n"
+        "from brigade_desk.app.gui import make_app\n"
         "from PySide6.QtWidgets import QDialogButtonBox as B, QMessageBox as M, QFileDialog as F\n"
         "app = make_app()\n"
         "bb = B(B.StandardButton.Ok | B.StandardButton.Cancel)\n"

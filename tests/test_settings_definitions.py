@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 import brigade_desk
-from brigade_desk import case_settings as cs
-from brigade_desk import settings
-from brigade_desk.models.settings import Setting
-from brigade_desk.reports import calendar
-from brigade_desk.services import training_hours as th
+from brigade_desk.core import settings
+from brigade_desk.core.models.settings import Setting
+from brigade_desk.ledgers.cases import settings as cs
+from brigade_desk.ledgers.training import hours as th
+from brigade_desk.reports import reporting_calendar as calendar
 
 D = dt.date
 
@@ -62,14 +62,14 @@ def test_all_definitions_in_a_fresh_process_before_anything_else_is_imported():
     # the full set: import every module that defines settings, then read the registry
     full = _run(
         "import importlib, json\n"
-        "from brigade_desk import settings\n"
+        "from brigade_desk.core import settings\n"
         f"for m in {list(settings.SETTING_MODULES)!r}: importlib.import_module(m)\n"
         "print(json.dumps(sorted(settings.DEFINITIONS)))"
     )
     fresh = _run(
         "import json, sys\n"
-        "from brigade_desk import settings\n"
-        "assert 'brigade_desk.services.training_hours' not in sys.modules\n"
+        "from brigade_desk.core import settings\n"
+        "assert 'brigade_desk.ledgers.training.hours' not in sys.modules\n"
         "print(json.dumps(sorted(settings.all_definitions())))"
     )
     assert fresh == full
@@ -82,7 +82,7 @@ def test_all_definitions_in_a_fresh_process_before_anything_else_is_imported():
     # a setting of a ledger not imported yet still gets its own default, not the caller's
     got = _run(
         "import json\n"
-        "from brigade_desk import settings\n"
+        "from brigade_desk.core import settings\n"
         "class S:\n"
         "    def get(self, *_a): return None\n"
         "print(json.dumps(settings.get_key(S(), 'training.required_hours', 'none')))"
@@ -91,7 +91,7 @@ def test_all_definitions_in_a_fresh_process_before_anything_else_is_imported():
 
 
 @pytest.mark.parametrize(
-    "first", ["", "brigade_desk.reports.calendar", "brigade_desk.case_settings"]
+    "first", ["", "brigade_desk.reports.reporting_calendar", "brigade_desk.ledgers.cases.settings"]
 )
 def test_settings_dialog_lists_every_setting_whatever_was_imported_first(tmp_path, first):
     # a fresh process in which nothing but the dialog (or one ledger's settings, then the dialog) is
@@ -103,16 +103,16 @@ def test_settings_dialog_lists_every_setting_whatever_was_imported_first(tmp_pat
         "from PySide6.QtCore import QSettings\n"
         "from PySide6.QtWidgets import QApplication, QFormLayout\n"
         "app = QApplication([])\n"
-        "from brigade_desk.db import open_database\n"
+        "from brigade_desk.core.db import open_database\n"
         "from brigade_desk.ui.context import AppContext\n"
         "from brigade_desk.ui.tasks import TaskRunner\n"
         "from brigade_desk.ui.settings_dialog import EDITORS, HIDDEN, SettingsDialog\n"
-        "loaded = 'brigade_desk.services.training_hours' in sys.modules\n"
+        "loaded = 'brigade_desk.ledgers.training.hours' in sys.modules\n"
         f"db = open_database(r'{tmp_path / 'b.sqlite'}')\n"
         f"ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=QSettings(r'{tmp_path / 'ui.ini'}', QSettings.Format.IniFormat))\n"
         "dlg = SettingsDialog(ctx)\n"
         "rows = sum(f.rowCount() for f in dlg.findChildren(QFormLayout))\n"
-        "from brigade_desk import settings\n"
+        "from brigade_desk.core import settings\n"
         "defs = settings.DEFINITIONS\n"
         "editors = {k: type(w) is EDITORS[type(defs[k])] for k, w in dlg.inputs.items()}\n"
         "print(json.dumps([sorted(dlg.inputs), rows, sorted(set(defs) - HIDDEN), loaded, editors]))\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from brigade_desk.ui.app import start_window
+from brigade_desk.app.gui import start_window
 from brigade_desk.ui.pages import PAGES
 from brigade_desk.ui.tasks import TaskRunner
 

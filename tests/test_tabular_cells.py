@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from brigade_desk.importers import tabular as t
+from brigade_desk.core.tabular import read as t
 
 
 @pytest.mark.parametrize(

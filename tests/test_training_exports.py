@@ -10,12 +10,13 @@ import openpyxl
 import pytest
 from training_helpers import add_session, add_staff, new_db
 
-from brigade_desk import cli, demo, rules
-from brigade_desk.errors import UserError
-from brigade_desk.exports.training import export_training
-from brigade_desk.exports.training_pdf import exam_notice_pdf, plan_pdf
-from brigade_desk.models.training import TrainingAttendance, TrainingSession
-from brigade_desk.services.training import AttendanceInput, PlanItemInput, TrainingService
+from brigade_desk.app import cli
+from brigade_desk.core import demo, rules
+from brigade_desk.core.errors import UserError
+from brigade_desk.ledgers.training.exports import export_training
+from brigade_desk.ledgers.training.exports_pdf import exam_notice_pdf, plan_pdf
+from brigade_desk.ledgers.training.models import TrainingAttendance, TrainingSession
+from brigade_desk.ledgers.training.service import AttendanceInput, PlanItemInput, TrainingService
 
 D = dt.date
 
@@ -316,8 +317,8 @@ def test_demo_large_ten_years(tmp_path):
 
 
 def test_dashboard_chart_and_template_sources(db, data):
+    from brigade_desk.core.period import Period
     from brigade_desk.reports.dashboard import all_charts
-    from brigade_desk.reports.period import Period
     from brigade_desk.reports.sources import all_sources
 
     with db.Session() as s:
@@ -339,8 +340,8 @@ def test_dashboard_chart_and_template_sources(db, data):
 def test_export_reports_progress_and_cancel_leaves_no_file(db, data, tmp_path):
     from sqlalchemy import insert
 
-    from brigade_desk.errors import Cancelled
-    from brigade_desk.progress import Progress
+    from brigade_desk.core.errors import Cancelled
+    from brigade_desk.core.progress import Progress
 
     with db.begin() as s:
         rows = [
@@ -393,12 +394,12 @@ def test_export_reports_progress_and_cancel_leaves_no_file(db, data, tmp_path):
 @pytest.mark.parametrize(
     "module",
     [
-        "brigade_desk.settings",
-        "brigade_desk.services.training",
-        "brigade_desk.rules.training",
-        "brigade_desk.exports.training_pdf",
-        "brigade_desk.importers.training",
-        "brigade_desk.cli_training",
+        "brigade_desk.core.settings",
+        "brigade_desk.ledgers.training.service",
+        "brigade_desk.ledgers.training.rules",
+        "brigade_desk.ledgers.training.exports_pdf",
+        "brigade_desk.ledgers.training.importer",
+        "brigade_desk.ledgers.training.cli",
     ],
 )
 def test_each_training_module_imports_on_its_own(module):

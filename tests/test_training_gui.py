@@ -9,9 +9,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from training_helpers import add_session, add_staff
 
-from brigade_desk.services.training import AttendanceInput, TrainingService
-from brigade_desk.ui.training.editor import C_HOURS, C_REASON, C_SCORE, FormsDialog, SessionDialog
-from brigade_desk.ui.training.page import TrainingPage
+from brigade_desk.ledgers.training.service import AttendanceInput, TrainingService
+from brigade_desk.ledgers.training.ui.editor import (
+    C_HOURS,
+    C_REASON,
+    C_SCORE,
+    FormsDialog,
+    SessionDialog,
+)
+from brigade_desk.ledgers.training.ui.page import TrainingPage
 
 THIS_YEAR = dt.date.today().year
 
@@ -212,8 +218,8 @@ def test_import_dialog_imports_sign_in_sheet(gui_ctx, people, qtbot, tmp_path):
 
 
 def test_a_month_without_legal_study_opens_its_year(gui_ctx, people, qtbot):
-    from brigade_desk import rules
-    from brigade_desk.ui.training.page import TAB_SESSIONS
+    from brigade_desk.core import rules
+    from brigade_desk.ledgers.training.ui.page import TAB_SESSIONS
 
     db = gui_ctx.db
     add_session(

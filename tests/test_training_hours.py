@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from training_helpers import add_session, add_staff, new_db
 
-from brigade_desk.errors import ValidationError
-from brigade_desk.services.training import AttendanceInput, SessionInput, TrainingService
-from brigade_desk.services.training_hours import year_bounds
+from brigade_desk.core.errors import ValidationError
+from brigade_desk.ledgers.training.hours import year_bounds
+from brigade_desk.ledgers.training.service import AttendanceInput, SessionInput, TrainingService
 
 D = dt.date
 
@@ -199,7 +199,7 @@ def test_forms_setting_is_editable(db):
 
 
 def test_plan_save_and_approve(db):
-    from brigade_desk.services.training import PlanItemInput
+    from brigade_desk.ledgers.training.service import PlanItemInput
 
     svc = TrainingService(db)
     svc.save_plan(
@@ -229,7 +229,7 @@ def test_plan_save_and_approve(db):
 
 
 def test_edits_and_removals_are_in_the_audit_trail(db):
-    from brigade_desk import audit
+    from brigade_desk.core import audit
 
     a = add_staff(db, "张三")
     b = add_staff(db, "李四")
@@ -242,7 +242,7 @@ def test_edits_and_removals_are_in_the_audit_trail(db):
     with db.Session() as s:
         res = audit.verify(s)
         assert res.ok, res.problem
-        from brigade_desk.models.audit import AuditEntry
+        from brigade_desk.core.models.audit import AuditEntry
 
         acts = [
             e.action

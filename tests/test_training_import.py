@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from training_helpers import add_staff, id_no, new_db
 
-from brigade_desk import cli
-from brigade_desk.importers.training import import_training, write_template
-from brigade_desk.services.training import TrainingService
+from brigade_desk.app import cli
+from brigade_desk.ledgers.training.importer import import_training, write_template
+from brigade_desk.ledgers.training.service import TrainingService
 
 D = dt.date
 
@@ -370,7 +370,7 @@ def test_no_header_and_wrong_file(db, tmp_path):
     r = import_training(db, tmp_path / "n.xlsx")
     assert r.rejected and r.errors[0].row == 0 and "表头" in r.errors[0].message
     (tmp_path / "bad.xlsx").write_text("not a zip")
-    from brigade_desk.errors import UserError
+    from brigade_desk.core.errors import UserError
 
     with pytest.raises(UserError, match="bad.xlsx"):
         import_training(db, tmp_path / "bad.xlsx")

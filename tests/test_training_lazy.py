@@ -10,16 +10,16 @@ from PySide6.QtCore import Qt
 from sqlalchemy import insert, select
 from training_helpers import add_session, add_staff
 
-from brigade_desk.changes import Changes
-from brigade_desk.models.training import TrainingAttendance, TrainingSession
-from brigade_desk.services.training import (
+from brigade_desk.core.changes import Changes
+from brigade_desk.ledgers.training.models import TrainingAttendance, TrainingSession
+from brigade_desk.ledgers.training.service import (
     AttendanceInput,
     SessionFilter,
     SessionInput,
     TrainingService,
 )
-from brigade_desk.ui.training import sessions_model
-from brigade_desk.ui.training.page import (
+from brigade_desk.ledgers.training.ui import sessions_model
+from brigade_desk.ledgers.training.ui.page import (
     TAB_BRIGADE,
     TAB_EXAMS,
     TAB_PERSON,
@@ -339,7 +339,7 @@ def test_show_person_before_the_tab_loaded_and_exam_filters(gui_ctx, people, qtb
 def test_delete_a_session_then_undo_it(gui_ctx, people, qtbot, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from brigade_desk.services import undo
+    from brigade_desk.core import undo
 
     add_session(gui_ctx.db, JAN, 3, [people["a1"], people["a2"]], title="道路运输法规")
     page = _page(gui_ctx, qtbot)

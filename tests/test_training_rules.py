@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from training_helpers import add_session, add_staff, new_db
 
-from brigade_desk import rules, settings
-from brigade_desk.rules import training as tr
-from brigade_desk.services.training import AttendanceInput, PlanItemInput, TrainingService
-from brigade_desk.services.training_hours import REQUIRED_HOURS
+from brigade_desk.core import rules, settings
+from brigade_desk.ledgers.training import rules as tr
+from brigade_desk.ledgers.training.hours import REQUIRED_HOURS
+from brigade_desk.ledgers.training.service import AttendanceInput, PlanItemInput, TrainingService
 
 D = dt.date
 

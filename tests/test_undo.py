@@ -10,20 +10,24 @@ import pytest
 from cases_support import D, add_case, add_staff
 from sqlalchemy import select, text
 
-from brigade_desk import audit
-from brigade_desk.changes import Changes
-from brigade_desk.errors import UserError
-from brigade_desk.models.cases import (
+from brigade_desk.core import audit, undo
+from brigade_desk.core.changes import Changes
+from brigade_desk.core.errors import UserError
+from brigade_desk.ledgers.cases.models import (
     CaseRecord,
     CaseReview,
     Rectification,
     ReviewItem,
     ReviewSampleCase,
 )
-from brigade_desk.models.roster import CertAction
-from brigade_desk.services import undo
-from brigade_desk.services.cases import CaseService
-from brigade_desk.services.review import ItemScore, RectificationInput, ReviewService, ScoreInput
+from brigade_desk.ledgers.cases.review import (
+    ItemScore,
+    RectificationInput,
+    ReviewService,
+    ScoreInput,
+)
+from brigade_desk.ledgers.cases.service import CaseService
+from brigade_desk.ledgers.roster.models import CertAction
 from tests.conftest import IDS, add_officer
 
 TABLES = (

@@ -23,14 +23,14 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import func, select
 
-from brigade_desk.av.ingest import IngestOptions, ingest
-from brigade_desk.av.service import AvService
-from brigade_desk.models.av import AvRecord
-from brigade_desk.models.roster import CertAction
-from brigade_desk.services.cases import CaseService
-from brigade_desk.services.review import RectificationInput, ReviewService
-from brigade_desk.services.roster import RosterService
-from brigade_desk.services.training import TrainingService
+from brigade_desk.ledgers.av.ingest import IngestOptions, ingest
+from brigade_desk.ledgers.av.models import AvRecord
+from brigade_desk.ledgers.av.service import AvService
+from brigade_desk.ledgers.cases.review import RectificationInput, ReviewService
+from brigade_desk.ledgers.cases.service import CaseService
+from brigade_desk.ledgers.roster.models import CertAction
+from brigade_desk.ledgers.roster.service import RosterService
+from brigade_desk.ledgers.training.service import TrainingService
 from brigade_desk.ui.widgets.forms import UnsavedGuard
 from tests.conftest import IDS, add_officer
 from tests.training_helpers import add_session
@@ -54,14 +54,14 @@ def world(gui_ctx, tmp_path):  # type: ignore[no-untyped-def]
 
 
 def _dialogs() -> dict[str, Callable[..., QDialog]]:
-    from brigade_desk.ui.av import dialogs as av
-    from brigade_desk.ui.cases.editor import CaseDialog
-    from brigade_desk.ui.cases.review import RectificationDialog
-    from brigade_desk.ui.cases.score import ScoreDialog
-    from brigade_desk.ui.cases.template import TemplateDialog
-    from brigade_desk.ui.roster import dialogs as roster
+    from brigade_desk.ledgers.av.ui import dialogs as av
+    from brigade_desk.ledgers.cases.ui.editor import CaseDialog
+    from brigade_desk.ledgers.cases.ui.review import RectificationDialog
+    from brigade_desk.ledgers.cases.ui.score import ScoreDialog
+    from brigade_desk.ledgers.cases.ui.template import TemplateDialog
+    from brigade_desk.ledgers.roster.ui import dialogs as roster
+    from brigade_desk.ledgers.training.ui.editor import FormsDialog, SessionDialog
     from brigade_desk.ui.settings_dialog import SettingsDialog
-    from brigade_desk.ui.training.editor import FormsDialog, SessionDialog
 
     def cert_action(ctx, sid, _rid):  # type: ignore[no-untyped-def]
         svc = RosterService(ctx.db)
@@ -163,7 +163,7 @@ def test_dialog_guards_typed_data(world, qtbot, monkeypatch, name):  # type: ign
 
 
 def test_ingest_dialog_after_a_batch_closes_without_asking(world, qtbot, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
-    from brigade_desk.ui.av.dialogs import IngestDialog
+    from brigade_desk.ledgers.av.ui.dialogs import IngestDialog
 
     ctx, _sid, _rid = world
     asked: list[str] = []
@@ -188,7 +188,7 @@ def test_ingest_dialog_after_a_batch_closes_without_asking(world, qtbot, monkeyp
 
 
 def test_template_dialog_switching_versions_is_not_a_change(world, qtbot, monkeypatch):  # type: ignore[no-untyped-def]
-    from brigade_desk.ui.cases.template import TemplateDialog
+    from brigade_desk.ledgers.cases.ui.template import TemplateDialog
 
     ctx, _sid, _rid = world
     asked: list[str] = []

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk import settings
+from brigade_desk.core import settings
 from brigade_desk.ui.settings_dialog import SettingsDialog
 from brigade_desk.ui.widgets.wheel import WheelGuard, install_wheel_guard
 

@@ -6,10 +6,10 @@ import datetime as dt
 import itertools
 from pathlib import Path
 
-from brigade_desk import idcard
-from brigade_desk.db import Database, open_database
-from brigade_desk.models.roster import Staff
-from brigade_desk.services.training import AttendanceInput, SessionInput, TrainingService
+from brigade_desk.core import idcard
+from brigade_desk.core.db import Database, open_database
+from brigade_desk.ledgers.roster.models import Staff
+from brigade_desk.ledgers.training.service import AttendanceInput, SessionInput, TrainingService
 
 _seq = itertools.count(1)
 

@@ -1,4 +1,4 @@
-"""Alembic environment: always driven from code with a ready connection (brigade_desk.db)."""
+"""Alembic environment: always driven from code with a ready connection (brigade_desk.core.db)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ if config.config_file_name is not None:
 
 connection = config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("brigade_desk migrations run only through brigade_desk.db.migrate()")
+    raise RuntimeError("brigade_desk migrations run only through brigade_desk.core.db.migrate()")
 
 
 def include_name(name: str | None, type_: str, _parent: object) -> bool:

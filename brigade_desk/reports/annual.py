@@ -27,14 +27,14 @@ from openpyxl.styles import Alignment
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from brigade_desk import settings
-from brigade_desk.db import Database
-from brigade_desk.exports.common import form_info
-from brigade_desk.exports.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
-from brigade_desk.models.cases import CaseCategory
-from brigade_desk.models.roster import CertStatus, Staff, StaffCategory, StaffStatus
-from brigade_desk.progress import Progress
-from brigade_desk.reports.case_stats import (
+from brigade_desk.core import settings
+from brigade_desk.core.db import Database
+from brigade_desk.core.forms.common import form_info
+from brigade_desk.core.forms.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
+from brigade_desk.core.period import Period
+from brigade_desk.core.progress import Progress
+from brigade_desk.ledgers.cases.models import CaseCategory
+from brigade_desk.ledgers.cases.stats import (
     LATE,
     MISSING,
     ON_TIME,
@@ -44,7 +44,7 @@ from brigade_desk.reports.case_stats import (
     cases_touching,
     pct,
 )
-from brigade_desk.reports.period import Period
+from brigade_desk.ledgers.roster.models import CertStatus, Staff, StaffCategory, StaffStatus
 
 ANNUAL_SECTIONS: list[str] = [
     "brigade_desk.reports.annual_ledgers:training_section",
@@ -87,8 +87,8 @@ def year_as_of(year: int, as_of: dt.date) -> dt.date:
 
 
 def certificates_section(session: Session, year: int, as_of: dt.date) -> Section:
+    from brigade_desk.ledgers.roster.rules import cert_is_valid
     from brigade_desk.reports.quarterly import certificate_sheet
-    from brigade_desk.rules.roster import cert_is_valid
 
     on = year_as_of(year, as_of)
     staff = session.scalars(select(Staff).options(selectinload(Staff.certificates))).all()
@@ -331,7 +331,7 @@ class _SessionDb:
 
 
 def review_section(session: Session, year: int, as_of: dt.date) -> Section | None:
-    from brigade_desk.services.review import (
+    from brigade_desk.ledgers.cases.review import (
         CATEGORY_ORDER,
         EXCELLENT,
         FAIL,

@@ -8,12 +8,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from brigade_desk.exports.xlsxform import Col
-from brigade_desk.models.av import AvRecord
-from brigade_desk.models.training import PlanStatus, TrainingPlan, TrainingSession, is_professional
+from brigade_desk.core.forms.xlsxform import Col
+from brigade_desk.ledgers.av import rules as av_rules
+from brigade_desk.ledgers.av.models import AvRecord
+from brigade_desk.ledgers.training import hours as th
+from brigade_desk.ledgers.training.models import (
+    PlanStatus,
+    TrainingPlan,
+    TrainingSession,
+    is_professional,
+)
 from brigade_desk.reports.annual import Section
-from brigade_desk.rules import av as av_rules
-from brigade_desk.services import training_hours as th
 
 HOURS_COLS = [
     Col("序号", 6),

@@ -19,12 +19,12 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from brigade_desk import fonts
-from brigade_desk.atomic import atomic_path
-from brigade_desk.db import Database
-from brigade_desk.exports.common import form_info
-from brigade_desk.pdf import _register, pdf_fonts
-from brigade_desk.progress import Progress
+from brigade_desk.core.atomic import atomic_path
+from brigade_desk.core.db import Database
+from brigade_desk.core.forms import fonts
+from brigade_desk.core.forms.common import form_info
+from brigade_desk.core.forms.pdf import _register, pdf_fonts
+from brigade_desk.core.progress import Progress
 from brigade_desk.reports.annual import Section, annual_sections
 
 TOP, BOTTOM, LEFT, RIGHT = 37 * mm, 35 * mm, 28 * mm, 26 * mm

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from brigade_desk.models.roster import Certificate, CertStatus, Staff, StaffStatus
-from brigade_desk.services.roster import EXPIRED
+from brigade_desk.ledgers.roster.models import Certificate, CertStatus, Staff, StaffStatus
+from brigade_desk.ledgers.roster.service import EXPIRED
 
 CHART_MODULES: list[str] = [
     "brigade_desk.reports.dashboard",
-    "brigade_desk.reports.dashboard_av",
-    "brigade_desk.reports.dashboard_cases",
-    "brigade_desk.reports.dashboard_training",
+    "brigade_desk.ledgers.av.charts",
+    "brigade_desk.ledgers.cases.charts",
+    "brigade_desk.ledgers.training.charts",
 ]
 
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from brigade_desk.db import Database
-from brigade_desk.progress import Progress
-from brigade_desk.reports.period import Period
+from brigade_desk.core.db import Database
+from brigade_desk.core.period import Period
+from brigade_desk.core.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class FormDef:
 
 
 def _roster(db: Database, out: Any, period: Period, _t: Any, _p: Any) -> Path:
-    from brigade_desk.exports.roster import export_roster
+    from brigade_desk.ledgers.roster.exports import export_roster
 
     return export_roster(db, out, as_of=min(period.end, __import__("datetime").date.today()))
 
@@ -53,7 +53,7 @@ def _quarterly(db: Database, out: Any, period: Period, _t: Any, p: Progress | No
 
 
 def _template(db: Database, out: Any, period: Period, target: str | None, _p: Any) -> Path:
-    from brigade_desk.errors import UserError
+    from brigade_desk.core.errors import UserError
     from brigade_desk.reports.template_fill import fill_template
 
     if not target:
@@ -82,8 +82,8 @@ def _annual_pdf(db: Database, out: Any, period: Period, _t: Any, p: Progress | N
 
 
 def _filing(db: Database, out: Any, _period: Period, target: str | None, _p: Any) -> Path:
-    from brigade_desk.errors import UserError
-    from brigade_desk.reports.filing_pdf import export_filing_pdf
+    from brigade_desk.core.errors import UserError
+    from brigade_desk.ledgers.cases.filing_pdf import export_filing_pdf
 
     if not target:
         raise UserError("请先填写案号（可输入案号的一部分，从提示中选择）。")

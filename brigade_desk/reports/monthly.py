@@ -15,12 +15,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from brigade_desk.db import Database
-from brigade_desk.exports.common import form_info
-from brigade_desk.exports.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
-from brigade_desk.models.cases import DOMAINS, CaseCategory, CaseRecord, Procedure
-from brigade_desk.progress import Progress
-from brigade_desk.reports.case_stats import (
+from brigade_desk.core.db import Database
+from brigade_desk.core.forms.common import form_info
+from brigade_desk.core.forms.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
+from brigade_desk.core.period import Period
+from brigade_desk.core.progress import Progress
+from brigade_desk.ledgers.cases.models import DOMAINS, CaseCategory, CaseRecord, Procedure
+from brigade_desk.ledgers.cases.stats import (
     LATE,
     MISSING,
     ON_TIME,
@@ -30,7 +31,6 @@ from brigade_desk.reports.case_stats import (
     case_stats,
     cases_touching,
 )
-from brigade_desk.reports.period import Period
 
 MONEY = "#,##0.00"
 SUMMARY_COLS = [

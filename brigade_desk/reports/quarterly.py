@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from brigade_desk.db import Database
-from brigade_desk.exports.common import form_info
-from brigade_desk.exports.xlsxform import Col
-from brigade_desk.progress import Progress
-from brigade_desk.reports.period import Period
+from brigade_desk.core.db import Database
+from brigade_desk.core.forms.common import form_info
+from brigade_desk.core.forms.xlsxform import Col
+from brigade_desk.core.period import Period
+from brigade_desk.core.progress import Progress
 
 
 @dataclass
@@ -34,13 +34,13 @@ SHEETS: dict[str, str] = {
     "培训台账": "brigade_desk.reports.quarterly_ledgers:training_sheet",
     "执法证件": "brigade_desk.reports.quarterly:certificate_sheet",
     "音像记录": "brigade_desk.reports.quarterly_ledgers:av_sheet",
-    "案卷评查": "brigade_desk.reports.quarterly_cases:review_sheet",
+    "案卷评查": "brigade_desk.ledgers.cases.quarterly:review_sheet",
 }
 
 
 def certificate_sheet(session: Session, period: Period) -> SheetData:
-    from brigade_desk.exports.roster import ROSTER_COLS
-    from brigade_desk.reports.roster_sources import certificate_rows
+    from brigade_desk.ledgers.roster.exports import ROSTER_COLS
+    from brigade_desk.ledgers.roster.report_parts import certificate_rows
 
     keys = [
         "序号",
@@ -77,9 +77,9 @@ def certificate_sheet(session: Session, period: Period) -> SheetData:
 def export_quarterly(
     db: Database, out: Path | str, period: Period, progress: Progress | None = None
 ) -> Path:
-    """Streamed (the form layout of :mod:`brigade_desk.exports.xlsxstream`): the AV sheet alone can hold
+    """Streamed (the form layout of :mod:`brigade_desk.core.forms.xlsxstream`): the AV sheet alone can hold
     thousands of rows a quarter."""
-    from brigade_desk.exports.xlsxstream import StreamWorkbook
+    from brigade_desk.core.forms.xlsxstream import StreamWorkbook
 
     with db.Session() as s, StreamWorkbook(out) as wb:
         info = form_info(s)

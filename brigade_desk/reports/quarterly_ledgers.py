@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from brigade_desk.exports.xlsxform import Col
-from brigade_desk.reports.period import Period
+from brigade_desk.core.forms.xlsxform import Col
+from brigade_desk.core.period import Period
 from brigade_desk.reports.quarterly import SheetData
 
 HOURS_WIDTHS = {"序号": 6, "姓名": 10, "身份证号": 21, "中队": 12, "人员类别": 13, "在岗状态": 8}
@@ -21,7 +21,7 @@ class _Range:
 
 
 def training_sheet(session: Session, period: Period) -> SheetData:
-    from brigade_desk.reports.training_sources import HOURS_FIELDS, hours_rows
+    from brigade_desk.ledgers.training.report_parts import HOURS_FIELDS, hours_rows
 
     ytd = _Range(period.year_start, period.end)
     rows = [[r[f] for f in HOURS_FIELDS] for r in hours_rows(session, ytd)]  # type: ignore[arg-type]
@@ -38,7 +38,7 @@ def training_sheet(session: Session, period: Period) -> SheetData:
 
 
 def av_sheet(session: Session, period: Period) -> SheetData:
-    from brigade_desk.exports.av import LEDGER_COLS, ledger_rows
+    from brigade_desk.ledgers.av.exports import LEDGER_COLS, ledger_rows
 
     start = dt.datetime.combine(period.start, dt.time())
     end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time())

@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from brigade_desk.reports.period import Period
+from brigade_desk.core.period import Period
 
 SOURCE_MODULES: list[str] = [
-    "brigade_desk.reports.roster_sources",
-    "brigade_desk.reports.case_sources",
-    "brigade_desk.reports.training_sources",
+    "brigade_desk.ledgers.roster.report_parts",
+    "brigade_desk.ledgers.cases.report_parts",
+    "brigade_desk.ledgers.training.report_parts",
 ]
 
 

@@ -22,10 +22,10 @@ from typing import Any
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
-from brigade_desk import settings
-from brigade_desk.errors import UserError
-from brigade_desk.exports.xlsxform import save_workbook, set_safe
-from brigade_desk.reports.period import Period
+from brigade_desk.core import settings
+from brigade_desk.core.errors import UserError
+from brigade_desk.core.forms.xlsxform import save_workbook, set_safe
+from brigade_desk.core.period import Period
 from brigade_desk.reports.sources import Source, all_sources
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")

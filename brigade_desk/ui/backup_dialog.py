@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk import backup, settings
-from brigade_desk.backup import BackupInfo
-from brigade_desk.changes import Changes
+from brigade_desk.core import backup, settings
+from brigade_desk.core.backup import BackupInfo
+from brigade_desk.core.changes import Changes
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.screen import fit_to_screen
 from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view

@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from brigade_desk.changes import Changes
+from brigade_desk.core.changes import Changes
 from brigade_desk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from brigade_desk.db import Database
-    from brigade_desk.services.undo import DeletedBatch
+    from brigade_desk.core.db import Database
+    from brigade_desk.core.undo import DeletedBatch
     from brigade_desk.ui.main_window import MainWindow
 
 
 class AppEvents(QObject):
-    # what changed (a brigade_desk.changes.Changes: STAFF, TRAINING …, ALL): pages refresh
+    # what changed (a brigade_desk.core.changes.Changes: STAFF, TRAINING …, ALL): pages refresh
     data_changed = Signal(object)
     # show a message in the status bar
     status = Signal(str)
@@ -52,7 +52,7 @@ class AppContext:
     def delete(self, label: str, what: Changes, fn: Callable[[], object]) -> None:
         """Run a delete so that it can be undone: ``fn`` deletes, ``what`` is the ledger that changed
         (for data_changed). Errors (UserError) reach the caller; nothing is remembered then."""
-        from brigade_desk.services.undo import deleting
+        from brigade_desk.core.undo import deleting
 
         with deleting(self.db, label, what) as got:
             fn()

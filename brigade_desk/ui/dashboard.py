@@ -21,14 +21,14 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import func, select
 
-from brigade_desk import rules
-from brigade_desk.changes import Changes
-from brigade_desk.models.roster import Staff
-from brigade_desk.reports import calendar
-from brigade_desk.reports.calendar import DeadlineItem
+from brigade_desk.core import rules
+from brigade_desk.core.changes import Changes
+from brigade_desk.core.rules import Finding
+from brigade_desk.ledgers.roster.models import Staff
+from brigade_desk.reports import reporting_calendar as calendar
 from brigade_desk.reports.dashboard import ChartSpec
-from brigade_desk.rules import Finding
-from brigade_desk.services.home import overview, overview_if_ready
+from brigade_desk.reports.home import overview, overview_if_ready
+from brigade_desk.reports.reporting_calendar import DeadlineItem
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.charts import make_chart_view, save_png
 from brigade_desk.ui.widgets.files import existing_folder

@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk import idcard, rules, settings
-from brigade_desk.changes import Changes
-from brigade_desk.rules import Finding
-from brigade_desk.services import findings as svc_findings
+from brigade_desk.core import findings as svc_findings
+from brigade_desk.core import idcard, rules, settings
+from brigade_desk.core.changes import Changes
+from brigade_desk.core.rules import Finding
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.table import (
     PROBLEM,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from brigade_desk import audit
+from brigade_desk.core import audit
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.screen import fit_to_screen
 from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view

@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk import cli
-from brigade_desk.changes import Changes
-from brigade_desk.errors import RowError
-from brigade_desk.importers.policy import would_import
-from brigade_desk.importers.result import ImportResult
+from brigade_desk.app import cli
+from brigade_desk.core.changes import Changes
+from brigade_desk.core.errors import RowError
+from brigade_desk.core.tabular.policy import would_import
+from brigade_desk.core.tabular.result import ImportResult
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.files import open_file_name, save_file_name
 from brigade_desk.ui.widgets.screen import fit_to_screen
@@ -127,7 +127,7 @@ class ImportDialog(QDialog):
 
     def _guess_kind(self, path: str) -> None:
         """Pick the import the file's header names (a 花名册 dropped on the window is not read as cases)."""
-        from brigade_desk.importers.detect import detect_kind
+        from brigade_desk.core.tabular.detect import detect_kind
 
         kind = detect_kind(path)
         if kind is not None and kind != self.kind.currentData() and self.kind.findData(kind) >= 0:

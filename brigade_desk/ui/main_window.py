@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk import APP_TITLE, __version__, paths
-from brigade_desk.changes import Changes
+from brigade_desk import APP_TITLE, __version__
+from brigade_desk.core import paths
+from brigade_desk.core.changes import Changes
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.pages import PAGES, PageDef
 from brigade_desk.ui.tasks import describe
@@ -104,8 +105,8 @@ class MainWindow(QMainWindow):
         backups of this database, restore, then open the restored one and carry on — or quit. Any
         other failure is said (a message or the crash dialog) and ends the program: the window never
         stays on 正在打开数据库…."""
-        from brigade_desk.db import open_database
-        from brigade_desk.errors import DatabaseDamagedError
+        from brigade_desk.core.db import open_database
+        from brigade_desk.core.errors import DatabaseDamagedError
 
         self.db_path = path
         self._on_ready = on_ready
@@ -132,7 +133,7 @@ class MainWindow(QMainWindow):
                 QMessageBox.critical(self, "无法打开数据库", text)
             else:
                 log.error("opening the database failed:\n%s", text)
-                from brigade_desk.ui.app import show_crash
+                from brigade_desk.app.gui import show_crash
 
                 show_crash(text, self)
             app_instance().exit(1)
@@ -333,8 +334,8 @@ class MainWindow(QMainWindow):
     def undo_delete(self) -> None:
         """Put back what the latest delete not yet undone removed (from the audit trail:
         services.undo); Ctrl+Z again takes back the one before."""
-        from brigade_desk.errors import UserError
-        from brigade_desk.services import undo
+        from brigade_desk.core import undo
+        from brigade_desk.core.errors import UserError
 
         batch = self.ctx.last_deleted
         if batch is None:
@@ -384,7 +385,7 @@ class MainWindow(QMainWindow):
 
     def start_background_checks(self) -> None:
         """After the window shows: the daily backup, then verify the audit trail."""
-        from brigade_desk import audit, backup
+        from brigade_desk.core import audit, backup
 
         db = self.ctx.db
 
@@ -405,7 +406,7 @@ class MainWindow(QMainWindow):
     def warm_caches(self) -> None:
         """Compute the findings, the home page figures and the roster in the background (see
         services.cache), so the pages that show them open at once."""
-        from brigade_desk.services.home import warm
+        from brigade_desk.reports.home import warm
 
         db = self.ctx.db
         if db is None:

@@ -27,26 +27,30 @@ PAGES: list[PageDef] = [
     PageDef(
         "roster",
         "执法人员花名册",
-        "brigade_desk.ui.roster.page:RosterPage",
+        "brigade_desk.ledgers.roster.ui.page:RosterPage",
         ("staff",),
         "人员与执法证件",
     ),
     PageDef(
         "training",
         "培训台账",
-        "brigade_desk.ui.training.page:TrainingPage",
+        "brigade_desk.ledgers.training.ui.page:TrainingPage",
         ("training_session", "training_plan", "training_month"),
         "培训计划、培训记录、学时",
     ),
     PageDef(
         "av",
         "音像记录",
-        "brigade_desk.ui.av.page:AvPage",
+        "brigade_desk.ledgers.av.ui.page:AvPage",
         ("av_record",),
         "执法音像记录台账：入库、检索、校验",
     ),
     PageDef(
-        "cases", "案卷评查", "brigade_desk.ui.cases.page:CasesPage", ("case",), "案件登记与案卷自查"
+        "cases",
+        "案卷评查",
+        "brigade_desk.ledgers.cases.ui.page:CasesPage",
+        ("case",),
+        "案件登记与案卷自查",
     ),
     PageDef(
         "reports", "报表", "brigade_desk.ui.reports_page:ReportsPage", tip="上报报表与年度报告"

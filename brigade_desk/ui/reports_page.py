@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from brigade_desk.core.period import Period
 from brigade_desk.reports.forms import FORMS, FormDef
-from brigade_desk.reports.period import Period
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.files import open_file_name, save_file_name
 from brigade_desk.ui.widgets.forms import text_box
@@ -151,7 +151,7 @@ class ReportsPage(QWidget):
         if target != "case":
             self.target.setCompleter(None)  # type: ignore[arg-type]
             return
-        from brigade_desk.reports.filing_pdf import case_numbers
+        from brigade_desk.ledgers.cases.filing_pdf import case_numbers
 
         comp = QCompleter(case_numbers(self.ctx.db), self.target)
         comp.setFilterMode(Qt.MatchFlag.MatchContains)

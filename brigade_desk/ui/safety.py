@@ -246,7 +246,7 @@ class CrashReporter(QObject):
         text: str = "",
         logged: bool = False,
     ) -> None:
-        from brigade_desk.errors import UserError
+        from brigade_desk.core.errors import UserError
 
         if exc is None:
             exc = exc_type()
@@ -261,7 +261,7 @@ class CrashReporter(QObject):
         self.hook(args.exc_type, args.exc_value, args.exc_traceback)
 
     def _show(self, exc: BaseException, text: str) -> None:
-        from brigade_desk.errors import UserError
+        from brigade_desk.core.errors import UserError
 
         if isinstance(exc, UserError):
             self.show_user_error(exc.message)

@@ -39,7 +39,7 @@ def _grab_dialog(dlg: QWidget, path: Path) -> None:
 
 def roster_extras(page: Any, out: Path) -> None:
     """The person selected, the edit dialog, and a new person's dialog with validation errors."""
-    from brigade_desk.ui.roster.dialogs import StaffDialog
+    from brigade_desk.ledgers.roster.ui.dialogs import StaffDialog
 
     r = next((r for r in page.model.rows if r.problems), None) or (
         page.model.rows[0] if page.model.rows else None
@@ -61,8 +61,8 @@ def roster_extras(page: Any, out: Path) -> None:
 
 def training_extras(page: Any, out: Path) -> None:
     """Every tab, and the attendance editor of the biggest of the first sessions."""
-    from brigade_desk.ui.training.editor import SessionDialog
-    from brigade_desk.ui.training.page import TAB_SESSIONS
+    from brigade_desk.ledgers.training.ui.editor import SessionDialog
+    from brigade_desk.ledgers.training.ui.page import TAB_SESSIONS
 
     for i in range(page.tabs.count()):
         page.tabs.setCurrentIndex(i)  # a tab reads its data in the background when first shown
@@ -87,7 +87,7 @@ def training_extras(page: Any, out: Path) -> None:
 
 def av_extras(page: Any, out: Path) -> None:
     """The ingest dialog, and the verification, per-case and storage tabs."""
-    from brigade_desk.ui.av.dialogs import IngestDialog
+    from brigade_desk.ledgers.av.ui.dialogs import IngestDialog
 
     demo = page.ctx.db.path.parent / "demo_av" / "待入库"
     dlg = IngestDialog(page.ctx, page.service, page, folder=str(demo) if demo.is_dir() else "")
@@ -109,9 +109,9 @@ def av_extras(page: Any, out: Path) -> None:
 
 def cases_extras(page: Any, out: Path) -> None:
     """The review tab, a filled scoring dialog, the case editor and the holiday tab."""
-    from brigade_desk.services.cases import CaseService
-    from brigade_desk.ui.cases.editor import CaseDialog
-    from brigade_desk.ui.cases.score import ScoreDialog
+    from brigade_desk.ledgers.cases.service import CaseService
+    from brigade_desk.ledgers.cases.ui.editor import CaseDialog
+    from brigade_desk.ledgers.cases.ui.score import ScoreDialog
 
     page.tabs.setCurrentWidget(page.review)
     page.on_shown()
@@ -151,9 +151,9 @@ EXTRAS: dict[str, Callable[[Any, Path], None]] = {
 
 
 def main() -> int:
-    from brigade_desk import paths
-    from brigade_desk.db import open_database
-    from brigade_desk.ui.app import make_app
+    from brigade_desk.app.gui import make_app
+    from brigade_desk.core import paths
+    from brigade_desk.core.db import open_database
     from brigade_desk.ui.context import AppContext
     from brigade_desk.ui.main_window import MainWindow
     from brigade_desk.ui.tasks import TaskRunner

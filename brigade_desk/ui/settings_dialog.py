@@ -1,6 +1,6 @@
 """Unit information (填报单位, 填表人 …) and every rule number, editable by the clerk.
 
-Each setting's kind (brigade_desk.settings) says which editor it gets: a tick box (是/否), a number
+Each setting's kind (brigade_desk.core.settings) says which editor it gets: a tick box (是/否), a number
 box with the setting's range, a date box, a drop-down of the choices (工作日/自然日), a list typed as
 查封扣押、强制拆除, the AV retention table as 查封扣押：永久 one a line. Only the reporting calendar (a
 list of records) is edited as JSON, under 高级. Settings are grouped by ledger.
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk import settings
+from brigade_desk.core import settings
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.forms import dialog_buttons, mark, text_box
 from brigade_desk.ui.widgets.screen import fit_to_screen

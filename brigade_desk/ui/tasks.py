@@ -26,8 +26,8 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from brigade_desk.errors import Cancelled, UserError
-from brigade_desk.progress import Progress
+from brigade_desk.core.errors import Cancelled, UserError
+from brigade_desk.core.progress import Progress
 from brigade_desk.ui.safety import SafeEventFilter, dispose, is_valid
 
 log = logging.getLogger(__name__)
@@ -226,13 +226,13 @@ def describe(exc: BaseException) -> tuple[bool, str]:
     """(is_user_error, text) for an error delivered from a task."""
     if isinstance(exc, UserError):
         return True, exc.message
-    from brigade_desk.errors import translate_db_error
+    from brigade_desk.core.errors import translate_db_error
 
     user = translate_db_error(exc)  # by SQLite's result code, whatever the exception class
     if user is not None:
         return True, user.message
     if isinstance(exc, OSError):
-        from brigade_desk.errors import describe_os_error
+        from brigade_desk.core.errors import describe_os_error
 
         return True, describe_os_error(exc, getattr(exc, "filename", "") or "")
     text = getattr(exc, "__traceback_text__", "") or "".join(traceback.format_exception(exc))

@@ -238,7 +238,7 @@ def upgrade() -> None:
     # ### end Alembic commands ###
 
     # the shipped body-camera naming schemes (data; the clerk can edit them)
-    # frozen copy of brigade_desk.av.patterns.DEFAULT_PATTERNS at this revision
+    # frozen copy of brigade_desk.ledgers.av.patterns.DEFAULT_PATTERNS at this revision
     defaults = [
         (
             "警号_设备号_时间_序号",

@@ -5,7 +5,7 @@ Revises: 0007
 Create Date: 2026-11-23 13:30:00
 
 Until the chain was made linear this revision joined 0002, 0003, 0006 and 0007. It stays (empty)
-because databases carry its id in ``alembic_version``; brigade_desk.db maps the branchy history
+because databases carry its id in ``alembic_version``; brigade_desk.core.db maps the branchy history
 onto the chain.
 """
 

@@ -56,7 +56,7 @@ _ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
 
 def _uni(v: str | None) -> str | None:
     """What the trigger's SQL computes (SQLite's lower() folds ASCII only; hex case is folded by the
-    tokenizer). Kept identical to ``brigade_desk.av.search.unigrams``."""
+    tokenizer). Kept identical to ``brigade_desk.ledgers.av.search.unigrams``."""
     if not v:
         return None
     return " ".join(ch.encode("utf-8").hex() for ch in v[:POS_MAX].translate(_ASCII_LOWER))

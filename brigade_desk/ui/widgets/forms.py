@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from brigade_desk.importers.tabular import parse_date
+from brigade_desk.core.tabular.read import parse_date
 from brigade_desk.ui.safety import SafeEventFilter
 from brigade_desk.ui.widgets.screen import FormScroll, error_area, fit_to_screen
 

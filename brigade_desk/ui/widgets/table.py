@@ -24,7 +24,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from brigade_desk.case_no import natural_key
+from brigade_desk.ledgers.cases.case_no import natural_key
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex

@@ -1,0 +1,135 @@
+"""Maintenance commands: backup, restore, list backups, audit verify / history."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from brigade_desk.core import paths
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return paths.resolve_db_path(getattr(args, "db", None))
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import writing
+    from brigade_desk.core.backup import make_backup
+    from brigade_desk.core.db import check_database_file, needs_migration
+
+    p = _db_path(args)
+    check_database_file(p)  # (before anything reads it; opening checks again)
+    # the copy only reads (SQLite's backup API), so it runs beside the GUI; but opening a file of
+    # an older schema migrates it (so the backup is of a current schema): a write, under the lock
+    with writing(args, writes=needs_migration(p)):
+        pass
+    out = make_backup(p, "manual", out=Path(args.out) if args.out else None)
+    print(f"已备份到：{out}（{out.stat().st_size / 1024:.0f} KB，完整性检查通过）")
+    return 0
+
+
+def cmd_backups(args: argparse.Namespace) -> int:
+    from brigade_desk.core.backup import backup_dir, list_backups
+    from brigade_desk.core.db import check_database_file
+    from brigade_desk.core.errors import UserError
+
+    p = _db_path(args)
+    folder = backup_dir(p)
+    items = list_backups(folder)
+    try:  # works without a usable database: that is when the list is needed
+        check_database_file(p)
+    except UserError as exc:
+        print(f"注意：{exc.message}", file=sys.stderr)
+    if args.json:
+        from brigade_desk.app.cli import emit_json
+
+        emit_json(
+            [
+                {
+                    "path": str(b.path),
+                    "when": b.when.isoformat(sep=" "),
+                    "kind": b.kind,
+                    "size": b.size,
+                }
+                for b in items
+            ]
+        )
+    else:
+        print(f"备份文件夹：{folder}")
+        for b in items:
+            print(
+                f"{b.when:%Y-%m-%d %H:%M:%S}  {b.kind_zh:6}  {b.size / 1024:8.0f} KB  {b.path.name}"
+            )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import write_lock
+    from brigade_desk.core.backup import restore
+
+    p = _db_path(args)
+    with write_lock(args):
+        kept = restore(p, Path(args.file))
+    if ".damaged-" in kept.name:
+        print(f"已从 {args.file} 恢复。损坏的数据库文件已改名保留为：{kept}")
+    else:
+        print(f"已从 {args.file} 恢复。恢复前的数据已另存为：{kept}")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import emit_json, open_db
+    from brigade_desk.core import audit
+
+    db = open_db(args)
+    try:
+        with db.Session() as s:
+            res = audit.verify(s)
+    finally:
+        db.close()
+    if args.json:
+        emit_json(res.as_json())
+    elif res.ok:
+        print(f"审计记录完整：{res.entries} 条记录，核对 {res.records} 个对象，未发现改动。")
+    else:
+        print(f"发现问题：{res.problem}")
+    return 0 if res.ok else 1
+
+
+def cmd_audit_log(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import open_db
+    from brigade_desk.core import audit
+
+    db = open_db(args)
+    try:
+        with db.Session() as s:
+            items = audit.history(s, args.table, args.id)
+    finally:
+        db.close()
+    for h in items:
+        ch = "；".join(f"{k}: {b!r} → {a!r}" for k, b, a in h.changes)
+        print(f"{h.at:%Y-%m-%d %H:%M:%S} {h.user} {audit.ACTION_ZH.get(h.action, h.action)} {ch}")
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    b = sub.add_parser("backup", parents=[common], help="立即备份数据库")
+    b.add_argument("--out", help="备份文件（默认写入备份文件夹）")
+    b.set_defaults(func=cmd_backup)
+    ls = sub.add_parser("backups", parents=[common], help="列出备份")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_backups)
+    r = sub.add_parser("restore", parents=[common], help="从备份恢复（先自动备份当前数据）")
+    r.add_argument("file")
+    r.set_defaults(func=cmd_restore)
+    a = sub.add_parser("audit", parents=[common], help="审计记录")
+    asub = a.add_subparsers(dest="audit_cmd", required=True, metavar="ACTION")
+    v = asub.add_parser("verify", parents=[common], help="核对审计记录与数据是否被改动")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(func=cmd_audit_verify)
+    lg = asub.add_parser("log", parents=[common], help="某条记录的修改历史")
+    lg.add_argument("table")
+    lg.add_argument("id")
+    lg.set_defaults(func=cmd_audit_log)

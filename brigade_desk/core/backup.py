@@ -1,0 +1,265 @@
+"""Backups and restore.
+
+- Written with SQLite's online backup API (works on a live WAL database), checked with
+  ``PRAGMA integrity_check`` and left as an ordinary single file (journal_mode=DELETE).
+- Automatic: on the first start of each day, before every migration and before every restore;
+  manual on demand. Daily backups are kept 30 days, one per month for 12 months, one per year for
+  ever. Manual, pre-migration and pre-restore backups are never rotated away.
+- The backup folder defaults to ``backups/`` beside the database and may be anywhere (another drive);
+  it is remembered in the database (setting ``backup.dir``).
+- Restore refuses a damaged file or one from a newer program, keeps the current database as a
+  backup first, then copies the backup in with the same API and migrates it if it is older.
+  A current database that is itself damaged (the usual reason to restore) cannot be backed up: it
+  is renamed aside (``name.damaged-YYYYmmdd-HHMMSS``, with its ``-wal``/``-shm``), never deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from brigade_desk.core import paths
+from brigade_desk.core.errors import SchemaTooNewError, UserError, describe_os_error
+
+SETTING_KEY = "backup.dir"
+NAME_RE = re.compile(
+    r"^brigade_desk-(\d{8})-(\d{6})-(daily|manual|pre-migration|pre-restore)\.sqlite$"
+)
+KIND_ZH = {
+    "daily": "每日自动",
+    "manual": "手动",
+    "pre-migration": "升级前",
+    "pre-restore": "恢复前",
+}
+KEEP_DAILY = 30
+KEEP_MONTHLY = 12
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    when: dt.datetime
+    kind: str
+    size: int
+
+    @property
+    def kind_zh(self) -> str:
+        return KIND_ZH.get(self.kind, self.kind)
+
+
+def backup_dir(db_path: Path) -> Path:
+    """The configured backup folder (read straight from the file, usable before migrations)."""
+    import json
+
+    if db_path.is_file():
+        try:
+            with sqlite3.connect(db_path.absolute().as_uri() + "?mode=ro", uri=True) as c:
+                row = c.execute(
+                    "SELECT value FROM setting WHERE key = ?", (SETTING_KEY,)
+                ).fetchone()
+            c.close()
+            if row and json.loads(row[0]):
+                return Path(json.loads(row[0]))
+        except (sqlite3.Error, ValueError):  # a damaged file: the default folder
+            pass
+    return paths.backup_dir_for(db_path)
+
+
+def copy_database(src: Path, dest: Path) -> Path:
+    """Online-backup ``src`` into a new checked single file at ``dest`` (written whole or not at all)."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(describe_os_error(exc, dest.parent)) from exc
+    tmp = dest.with_name(dest.name + ".part")
+    try:
+        tmp.unlink(missing_ok=True)
+        s = sqlite3.connect(str(src))
+        d = sqlite3.connect(str(tmp))
+        try:
+            s.backup(d)
+            d.execute("PRAGMA journal_mode=DELETE")
+            ok = d.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            d.close()
+            s.close()
+        if ok != "ok":
+            raise UserError(f"备份 {dest.name} 写入后校验失败（{ok}），已放弃该备份。")
+        tmp.replace(dest)
+    except sqlite3.Error as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"备份失败：{exc}（目标 {dest}）") from exc
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(describe_os_error(exc, dest)) from exc
+    return dest
+
+
+def make_backup(
+    db_path: Path,
+    kind: str = "manual",
+    *,
+    folder: Path | None = None,
+    now: dt.datetime | None = None,
+    out: Path | None = None,
+) -> Path:
+    now = now or dt.datetime.now()
+    if out is None:
+        folder = folder or backup_dir(db_path)
+        out = folder / f"brigade_desk-{now:%Y%m%d-%H%M%S}-{kind}.sqlite"
+        n = 1
+        while out.exists():
+            n += 1
+            out = folder / f"brigade_desk-{now:%Y%m%d-%H%M%S}-{kind}.sqlite".replace(
+                ".sqlite", f"-{n}.sqlite"
+            )
+    return copy_database(db_path, out)
+
+
+def list_backups(folder: Path) -> list[BackupInfo]:
+    out: list[BackupInfo] = []
+    if not folder.is_dir():
+        return out
+    for p in folder.iterdir():
+        m = NAME_RE.match(re.sub(r"-\d+(\.sqlite)$", r"\1", p.name))
+        if not m or not p.is_file():
+            continue
+        when = dt.datetime.strptime(m.group(1) + m.group(2), "%Y%m%d%H%M%S")
+        out.append(BackupInfo(p, when, m.group(3), p.stat().st_size))
+    return sorted(out, key=lambda b: b.when, reverse=True)
+
+
+def rotate(folder: Path, today: dt.date | None = None) -> list[Path]:
+    """Delete daily backups outside the 30 daily / 12 monthly / yearly policy. Returns what was deleted."""
+    today = today or dt.date.today()
+    daily = [b for b in list_backups(folder) if b.kind == "daily"]
+    keep: set[Path] = set()
+    by_day: dict[dt.date, BackupInfo] = {}
+    for b in sorted(daily, key=lambda b: b.when):
+        by_day.setdefault(b.when.date(), b)  # the first of each day
+    days = sorted(by_day, reverse=True)
+    keep.update(by_day[d].path for d in days[:KEEP_DAILY])
+    firsts_month: dict[tuple[int, int], BackupInfo] = {}
+    firsts_year: dict[int, BackupInfo] = {}
+    for d in sorted(by_day):
+        firsts_month.setdefault((d.year, d.month), by_day[d])
+        firsts_year.setdefault(d.year, by_day[d])
+    months = sorted(firsts_month, reverse=True)[:KEEP_MONTHLY]
+    keep.update(firsts_month[m].path for m in months)
+    keep.update(b.path for b in firsts_year.values())
+    removed = []
+    for b in daily:
+        if b.path not in keep:
+            try:
+                b.path.unlink()
+                removed.append(b.path)
+            except OSError:
+                pass
+    return removed
+
+
+def daily_backup_if_due(db_path: Path, now: dt.datetime | None = None) -> Path | None:
+    """First start of the day: one backup, then rotation. Returns the new backup or None."""
+    now = now or dt.datetime.now()
+    if not db_path.exists():
+        return None
+    folder = backup_dir(db_path)
+    if any(b.kind == "daily" and b.when.date() == now.date() for b in list_backups(folder)):
+        return None
+    p = make_backup(db_path, "daily", folder=folder, now=now)
+    rotate(folder, now.date())
+    return p
+
+
+def check_backup_file(path: Path) -> set[str]:
+    """Refuse a damaged file or one written by a newer program. Returns its schema revisions."""
+    from brigade_desk.core.db import known_revisions
+
+    if not path.is_file():
+        raise UserError(f"找不到备份文件：{path}")
+    with open(path, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise UserError(f"{path.name} 不是 Brigade Desk 的数据库备份文件。")
+    try:
+        c = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
+        try:
+            ok = c.execute("PRAGMA integrity_check").fetchone()[0]
+            revs = {r[0] for r in c.execute("SELECT version_num FROM alembic_version")}
+        finally:
+            c.close()
+    except sqlite3.Error as exc:
+        raise UserError(f"备份文件 {path.name} 已损坏或不是本程序的数据库：{exc}") from exc
+    if ok != "ok":
+        raise UserError(f"备份文件 {path.name} 已损坏（完整性检查：{ok}），不能用于恢复。")
+    unknown = revs - known_revisions()
+    if unknown:
+        raise SchemaTooNewError(
+            f"备份文件 {path.name} 由更新版本的程序创建（结构版本 {'、'.join(sorted(unknown))}），请先升级程序。"
+        )
+    return revs
+
+
+def move_aside(db_path: Path, now: dt.datetime | None = None) -> Path:
+    """Rename a damaged database (file or folder) and its ``-wal``/``-shm`` out of the way, beside it.
+
+    Returns the new name of the database. Nothing is deleted: the clerk or a maintainer may still
+    rescue rows from it. The WAL must go with it: left behind, SQLite would replay it into the
+    restored file."""
+    now = now or dt.datetime.now()
+    stem = f"{db_path.name}.damaged-{now:%Y%m%d-%H%M%S}"
+    target = db_path.with_name(stem)
+    n = 1
+    while target.exists() or target.with_name(target.name + "-wal").exists():
+        n += 1
+        target = db_path.with_name(f"{stem}-{n}")
+    try:
+        for suffix in ("-wal", "-shm", "-journal"):
+            side = db_path.with_name(db_path.name + suffix)
+            if side.exists():
+                side.rename(target.with_name(target.name + suffix))
+        db_path.rename(target)
+    except OSError as exc:
+        raise UserError(describe_os_error(exc, db_path)) from exc
+    return target
+
+
+def restore(db_path: Path, backup: Path) -> Path:
+    """Replace the database's content with ``backup``. Returns where the current data was kept: the
+    pre-restore backup, or — when the current database is damaged — its renamed file."""
+    from brigade_desk.core.db import check_database_file
+    from brigade_desk.core.errors import DatabaseDamagedError
+
+    check_backup_file(backup)
+    if db_path.exists() and backup.resolve() == db_path.resolve():
+        raise UserError("不能用数据库本身恢复自己。")
+    try:
+        check_database_file(db_path)
+        damaged = False
+    except DatabaseDamagedError:
+        damaged = True
+    if damaged:
+        kept = move_aside(db_path)
+    else:
+        kept = make_backup(db_path, "pre-restore") if db_path.exists() else db_path
+    try:
+        src = sqlite3.connect(backup.absolute().as_uri() + "?mode=ro", uri=True)
+        dst = sqlite3.connect(str(db_path))
+        try:
+            dst.execute("PRAGMA busy_timeout=10000")
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=WAL")
+            ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            dst.close()
+            src.close()
+    except sqlite3.Error as exc:
+        raise UserError(f"恢复失败：{exc}。当前数据已另存为 {kept}。") from exc
+    if ok != "ok":
+        raise UserError(f"恢复后校验失败（{ok}）。恢复前的数据已另存为 {kept}，可再次恢复。")
+    from brigade_desk.core.db import migrate
+
+    migrate(db_path)
+    return kept

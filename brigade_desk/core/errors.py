@@ -1,0 +1,176 @@
+"""Errors the clerk can act on, as opposed to bugs.
+
+Everything derived from :class:`UserError` carries a Chinese message meant for the clerk (the file,
+the row, what to do). Anything else that escapes is a bug and goes to the crash dialog / log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class UserError(Exception):
+    """An error caused by the environment or by input, with a message for the clerk."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(UserError):
+    """One or more fields of a record are wrong. ``fields`` maps field name → Chinese message."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = dict(fields)
+        super().__init__("；".join(self.fields.values()))
+
+
+class SchemaTooNewError(UserError):
+    pass
+
+
+class DatabaseUnavailableError(UserError):
+    pass
+
+
+class Cancelled(Exception):
+    """Raised inside background work when the clerk pressed 取消."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem in an input file, named as the clerk sees it in Excel."""
+
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        where = f"工作表「{self.sheet}」第 {self.row} 行" if self.row else f"工作表「{self.sheet}」"
+        col = f"「{self.column}」列" if self.column else ""
+        return f"{where}{col}：{self.message}"
+
+
+def describe_os_error(exc: OSError, path: object) -> str:
+    """Turn a disk error into a sentence the clerk can act on."""
+    import errno
+
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC:
+        return f"磁盘空间不足，无法写入 {path}。请清理磁盘后重试，已保存的数据未受影响。"
+    if code in (errno.EACCES, errno.EPERM):
+        return f"没有权限写入 {path}（文件可能被 Excel 等程序打开，或文件夹只读）。请关闭该文件后重试。"
+    if code == errno.ENOENT:
+        return f"找不到文件或文件夹：{path}"
+    if code == errno.EROFS:
+        return f"{path} 所在的磁盘是只读的。"
+    return f"读写 {path} 时出错：{exc.strerror or exc}"
+
+
+# SQLite primary result codes (https://sqlite.org/rescode.html); extended codes carry the primary one
+# in their low byte (SQLITE_IOERR_SHORT_READ = 522 → 10, SQLITE_CORRUPT_VTAB = 267 → 11)
+SQLITE_PERM = 3
+SQLITE_BUSY = 5
+SQLITE_LOCKED = 6
+SQLITE_READONLY = 8
+SQLITE_IOERR = 10
+SQLITE_CORRUPT = 11
+SQLITE_FULL = 13
+SQLITE_CANTOPEN = 14
+SQLITE_NOTADB = 26
+DAMAGE_CODES = frozenset({SQLITE_CORRUPT, SQLITE_NOTADB})
+
+
+def sqlite_code(exc: BaseException | None) -> int | None:
+    """The primary SQLite result code behind ``exc`` (an ``sqlite3.Error`` or a SQLAlchemy wrapper of
+    one), or None when it did not come from SQLite."""
+    seen = 0
+    while exc is not None and seen < 5:
+        for e in (getattr(exc, "orig", None), exc):
+            code = getattr(e, "sqlite_errorcode", None)
+            if isinstance(code, int):
+                return code & 0xFF
+        exc = exc.__cause__
+        seen += 1
+    return None
+
+
+def damaged_message(path: object | None, detail: str = "", *, in_use: bool = False) -> str:
+    """The sentence for a database file that cannot be used: which file, what is wrong, the way out."""
+    from pathlib import Path
+
+    where = f"数据库文件 {path} " if path else "数据库文件"
+    what = f"（{detail}）" if detail else ""
+    if path:
+        from brigade_desk.core import paths
+
+        folder = paths.backup_dir_for(Path(str(path)))
+        out = (
+            f"请从备份恢复：在程序中用“文件 → 备份与恢复”，或在命令行用 brigade-desk backups 列出备份、"
+            f"brigade-desk restore 备份文件 恢复（备份文件夹默认为 {folder}）。"
+            "恢复时损坏的文件会改名保留在原处，不会被删除。"
+        )
+    else:
+        out = (
+            "请从备份恢复：在程序中用“文件 → 备份与恢复”，或在命令行用 brigade-desk backups 列出备份、"
+            "brigade-desk restore 备份文件 恢复。"
+        )
+    done = "本次操作没有完成。" if in_use else "为免损坏扩大，程序没有向其中写入任何内容。"
+    return f"{where}已损坏，无法使用{what}。{done}{out}"
+
+
+class DatabaseDamagedError(DatabaseUnavailableError):
+    """The database file is damaged (or is not a database at all): nothing may be written to it."""
+
+    def __init__(self, path: object | None, detail: str = "", *, in_use: bool = False) -> None:
+        super().__init__(damaged_message(path, detail, in_use=in_use))
+        self.path = path
+        self.detail = detail
+
+
+def translate_db_error(exc: BaseException, path: object | None = None) -> UserError | None:
+    """A SQLite failure the clerk can act on, as a Chinese message; None when it is a bug.
+
+    Classified by SQLite's result code (``sqlite_errorcode``), never by exception class or English
+    text: a malformed database raises ``DatabaseError``, which is not an ``OperationalError``."""
+    if isinstance(exc, UserError):
+        return exc
+    code = sqlite_code(exc)
+    if code in (SQLITE_BUSY, SQLITE_LOCKED):
+        return UserError(
+            "数据库正忙（另一个程序正在写入）。请稍后重试；如果一直这样，请关闭其他正在使用该数据库的 Brigade Desk。"
+        )
+    if code == SQLITE_READONLY:
+        return UserError(
+            "数据库文件是只读的（可能在只读U盘、光盘或没有写权限的文件夹中）。请把它复制到本机硬盘后再打开。本次修改未保存。"
+        )
+    if code == SQLITE_FULL:
+        return UserError(
+            "磁盘已满，本次修改未保存（之前保存的数据没有丢失）。请清理磁盘空间后重试。"
+        )
+    if code == SQLITE_IOERR:
+        return UserError(
+            "读写磁盘出错（磁盘可能已满、被拔出或损坏），本次修改未保存。请检查磁盘后重试。"
+        )
+    if code in DAMAGE_CODES:
+        return DatabaseDamagedError(
+            path,
+            "读取数据时发现文件内容损坏" if code == SQLITE_CORRUPT else "文件不是 SQLite 数据库",
+            in_use=True,
+        )
+    if code in (SQLITE_CANTOPEN, SQLITE_PERM):
+        where = f" {path}" if path else ""
+        return UserError(f"无法打开数据库文件{where}（文件夹不存在、没有权限或磁盘不可用）。")
+    return None

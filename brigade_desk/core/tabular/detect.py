@@ -1,0 +1,49 @@
+"""Which import a spreadsheet is for (花名册, 培训签到表, 案件台账), guessed from its header row."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from brigade_desk.core.tabular import read as t
+
+# kind -> "module:COLUMNS" of the importer (the same kinds as the command line's IMPORTERS)
+KIND_COLUMNS = {
+    "staff": "brigade_desk.ledgers.roster.importer:COLUMNS",
+    "training": "brigade_desk.ledgers.training.importer:COLUMNS",
+    "cases": "brigade_desk.ledgers.cases.importer:COLUMNS",
+}
+
+
+def _columns(ref: str) -> Any:
+    mod, _, name = ref.partition(":")
+    return getattr(importlib.import_module(mod), name)
+
+
+def detect_kind(path: Path | str) -> str | None:
+    """The kind whose columns the file's best header row names most of (at least three); None when
+    nothing fits or the file cannot be read (the import itself then says why)."""
+    try:
+        wb = t.open_workbook(Path(path))
+    except Exception:  # noqa: BLE001 - a guess only: the import reports the real problem
+        return None
+    try:
+        heads = [
+            [list(r) for r in ws.iter_rows(max_row=t.HEADER_SEARCH_ROWS, values_only=True)]
+            for ws in wb.worksheets[:5]
+        ]
+    except Exception:  # noqa: BLE001
+        return None
+    finally:
+        wb.close()
+    best: tuple[int, str] | None = None
+    for kind, ref in KIND_COLUMNS.items():
+        cols = _columns(ref)
+        lookup = {n for c in cols for n in c.names()}
+        for rows in heads:
+            for row in rows:
+                score = len({t.norm_header(cell) for cell in row} & lookup)
+                if score >= 3 and (best is None or score > best[0]):
+                    best = (score, kind)
+    return best[1] if best else None

@@ -1,1 +1,0 @@
-"""Spreadsheets and PDFs handed upward. Shared layout lives in ``xlsxform`` and ``brigade_desk.pdf``."""

@@ -1,1 +1,0 @@
-"""Importers of the clerk's existing spreadsheets. Shared reading rules live in ``tabular``."""

@@ -1,0 +1,219 @@
+"""``brigade-desk av …`` commands (ingest, verify, roots, patterns) and the ``export av`` adapter."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from brigade_desk.core.progress import Progress
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from brigade_desk.app.cli import open_db
+
+    return open_db(args)
+
+
+def _workers(args: argparse.Namespace, db: Any) -> int:
+    if args.workers:
+        return int(args.workers)
+    from brigade_desk.core import settings
+
+    with db.Session() as s:
+        return int(settings.get(s, settings.AV_WORKERS))
+
+
+class _Ticker:
+    """Progress on stderr for a terminal (one line, rewritten), silent otherwise or with --json."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, text: str) -> None:
+        if self.enabled:
+            pct = f"{100 * done / total:5.1f}% " if total else ""
+            print(f"\r{pct}{text}\033[K", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import emit_json, writing
+    from brigade_desk.ledgers.av.ingest import IngestOptions, ingest
+
+    ticker = _Ticker(not args.json)
+    with writing(args) as db:
+        try:
+            opts = IngestOptions(
+                case_no=args.case or "",
+                activity=args.activity or "其他",
+                officer_id=args.officer,
+                officer2_id=args.officer2,
+                device_no=args.device or "",
+                target=args.target or "",
+                place=args.place or "",
+                copy_to=args.copy_to,
+                workers=_workers(args, db),
+            )
+            res = ingest(db, Path(args.dir), opts, progress=Progress(ticker))
+        finally:
+            ticker.close()
+    if args.json:
+        emit_json(res.as_json())
+    else:
+        for d in res.duplicates:
+            print(f"重复：{d['path']}（与 {d['existing']} 内容相同，未重复入库）")
+        for r in res.renamed:
+            print(f"归档重名：{r['path']} 已存在且内容不同，新文件存为 {r['to']}")
+        for e in res.errors:
+            print(f"出错：{e['path']}：{e['message']}", file=sys.stderr)
+        print(res.summary())
+    return 1 if res.errors or res.cancelled else 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import emit_json, writing
+    from brigade_desk.ledgers.av.verify import verify
+
+    ticker = _Ticker(not args.json)
+    with writing(args) as db:  # records each file's check and the run
+        try:
+            res = verify(db, workers=_workers(args, db), progress=Progress(ticker))
+        finally:
+            ticker.close()
+    if args.json:
+        emit_json(res.as_json())
+    else:
+        for p in res.modified:
+            print(f"已被修改：{p}")
+        for p in res.missing:
+            print(f"缺失：{p}")
+        for m in res.moved:
+            print(f"已移动：{m['from']} → {m['to']}")
+        print(res.summary())
+    return 1 if res.failed or res.cancelled else 0
+
+
+def cmd_roots(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from brigade_desk.app.cli import emit_json, writing
+    from brigade_desk.ledgers.av import roots
+    from brigade_desk.ledgers.av.models import AvRecord, AvStorageRoot
+
+    with writing(args, writes=bool(args.set_path)) as db:
+        if args.set_path:
+            rid, new = args.set_path
+            with db.begin() as s:
+                r = roots.set_root_path(s, int(rid), new)
+                print(f"存储位置「{r.name}」已改为 {r.path}")
+        with db.Session() as s:
+            counts = dict(
+                s.execute(select(AvRecord.root_id, func.count()).group_by(AvRecord.root_id)).all()
+            )
+            rows = [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "path": r.path,
+                    "archive": r.is_archive,
+                    "records": counts.get(r.id, 0),
+                    "reachable": Path(r.path).is_dir(),
+                }
+                for r in s.scalars(select(AvStorageRoot).order_by(AvStorageRoot.id))
+            ]
+    if args.json:
+        emit_json(rows)
+    else:
+        for r in rows:
+            kind = "归档" if r["archive"] else "来源"
+            ok = "" if r["reachable"] else "（当前不可访问）"
+            print(f"#{r['id']} [{kind}] {r['name']}：{r['path']}{ok}，{r['records']} 条记录")
+    return 0
+
+
+def cmd_patterns(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from brigade_desk.app.cli import emit_json
+    from brigade_desk.ledgers.av.models import AvNamePattern
+
+    db = _open(args)
+    try:
+        with db.Session() as s:
+            rows = [
+                {
+                    "name": p.name,
+                    "regex": p.regex,
+                    "priority": p.priority,
+                    "enabled": p.enabled,
+                    "notes": p.notes,
+                }
+                for p in s.scalars(
+                    select(AvNamePattern).order_by(AvNamePattern.priority, AvNamePattern.id)
+                )
+            ]
+    finally:
+        db.close()
+    if args.json:
+        emit_json(rows)
+    else:
+        for r in rows:
+            print(
+                f"{'✓' if r['enabled'] else '✗'} {r['priority']:>3} {r['name']}：{r['regex']}  {r['notes']}"
+            )
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    from brigade_desk.ledgers.av.models import ACTIVITIES
+
+    av = sub.add_parser("av", parents=[common], help="执法音像记录台账：入库、校验")
+    avsub = av.add_subparsers(dest="av_command", metavar="AV_COMMAND", required=True)
+
+    ing = avsub.add_parser(
+        "ingest", parents=[common], help="把一个文件夹（含子文件夹）的音像文件入库"
+    )
+    ing.add_argument("dir", help="要入库的文件夹")
+    ing.add_argument("--case", help="案件编号")
+    ing.add_argument("--activity", choices=ACTIVITIES, help="执法活动（默认 其他）")
+    ing.add_argument("--officer", type=int, help="执法人员（花名册编号），文件名未带人员时使用")
+    ing.add_argument("--officer2", type=int, help="第二名执法人员（花名册编号）")
+    ing.add_argument("--device", help="执法记录仪编号，文件名未带设备号时使用")
+    ing.add_argument("--target", help="执法对象（当事人 / 车牌号）")
+    ing.add_argument("--place", help="地点")
+    ing.add_argument(
+        "--copy-to", metavar="DIR", help="同时复制到归档位置（年/月/设备），复制后校验"
+    )
+    ing.add_argument("--workers", type=int, help="并行计算 SHA-256 的线程数（默认取设置，2）")
+    ing.add_argument("--json", action="store_true")
+    ing.set_defaults(func=cmd_ingest)
+
+    ver = avsub.add_parser(
+        "verify", parents=[common], help="重新计算所有已入库文件的 SHA-256，报告修改 / 缺失 / 移动"
+    )
+    ver.add_argument("--workers", type=int)
+    ver.add_argument("--json", action="store_true")
+    ver.set_defaults(func=cmd_verify)
+
+    ro = avsub.add_parser(
+        "roots", parents=[common], help="列出存储位置；--set-path 在盘符变化后重新指向"
+    )
+    ro.add_argument("--set-path", nargs=2, metavar=("ID", "PATH"))
+    ro.add_argument("--json", action="store_true")
+    ro.set_defaults(func=cmd_roots)
+
+    pa = avsub.add_parser("patterns", parents=[common], help="列出文件名规则")
+    pa.add_argument("--json", action="store_true")
+    pa.set_defaults(func=cmd_patterns)
+
+
+def export_av(db: Any, out: str, args: argparse.Namespace) -> Path:
+    from brigade_desk.app.cli_exports import require_year
+    from brigade_desk.ledgers.av.exports import export_av as _export
+
+    return _export(db, out, year=require_year(args), quarter=args.quarter)

@@ -1,0 +1,459 @@
+"""Ingest a folder of body-camera footage into the index.
+
+- The folder is walked recursively; video, audio and photo files are candidates, all others are
+  listed as skipped.
+- A file already indexed at the same place (same root, same relative path, same size) is not hashed
+  again: re-ingesting a folder adds nothing. Same path but another size is reported, never replaced
+  (the index is the evidence of what the file was; ``verify`` reports the change).
+- The rest is hashed by a pool of worker threads (optionally copied into the archive root at the same
+  time, as ``YYYY/MM/device/name``, and the copy re-read and verified by hash; an existing different
+  file is never overwritten — the copy gets a new name).
+- Results are written by ONE writer (the calling thread) in file order, one short transaction per
+  file. Cancelling stops the workers within a chunk, removes copies not yet indexed, and leaves the
+  index exactly as it was after the last file written: the cancelled file and the ones after it are
+  not in it.
+- Identical content (same SHA-256) is recorded once; each further copy is reported (and stored in
+  ``av_duplicate``) as a duplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+import uuid
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as fwait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+import brigade_desk.models  # noqa: F401  (before settings: breaks the models→case_settings→settings import cycle)
+from brigade_desk.core import settings
+from brigade_desk.core.db import Database
+from brigade_desk.core.errors import Cancelled, UserError, ValidationError, describe_os_error
+from brigade_desk.core.progress import Progress
+from brigade_desk.ledgers.av import media, roots
+from brigade_desk.ledgers.av.hashing import copy_and_hash, hash_file
+from brigade_desk.ledgers.av.models import (
+    ACTIVITIES,
+    Activity,
+    AvDuplicate,
+    AvIngestBatch,
+    AvRecord,
+)
+from brigade_desk.ledgers.av.patterns import CompiledPattern, NameInfo, load, parse_name
+from brigade_desk.ledgers.cases.case_no import normalize as normalize_case_no
+from brigade_desk.ledgers.roster.models import Certificate, Staff
+
+UNKNOWN_DEVICE = "未知设备"
+TMP_PREFIX = ".~av-"
+
+
+@dataclass
+class IngestOptions:
+    case_no: str = ""
+    activity: str = Activity.OTHER
+    officer_id: int | None = None
+    officer2_id: int | None = None
+    device_no: str = ""
+    target: str = ""
+    place: str = ""
+    notes: str = ""
+    copy_to: Path | str | None = None
+    workers: int = 2
+
+
+@dataclass
+class IngestResult:
+    batch_id: int = 0
+    added: int = 0
+    existing: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    duplicates: list[dict[str, str]] = field(default_factory=list)  # {"path", "existing"}
+    skipped: list[str] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)  # {"path", "message"}
+    renamed: list[dict[str, str]] = field(default_factory=list)  # archive clashes {"path", "to"}
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "duplicates": len(self.duplicates),
+            "skipped": len(self.skipped),
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "existing": self.existing,
+            "cancelled": self.cancelled,
+            "errors": self.errors,
+            "duplicate_files": self.duplicates,
+            "skipped_files": self.skipped,
+            "renamed_in_archive": self.renamed,
+        }
+
+    def summary(self) -> str:
+        s = (
+            f"新增 {self.added} 个，重复 {len(self.duplicates)} 个，已在索引中 {self.existing} 个，"
+            f"跳过 {len(self.skipped)} 个，{self.bytes / 2**20:.1f} MiB，用时 {self.seconds:.1f} 秒"
+        )
+        if self.errors:
+            s += f"，出错 {len(self.errors)} 个"
+        if self.cancelled:
+            s = "已取消。" + s
+        return s
+
+
+@dataclass(frozen=True)
+class _Item:
+    path: Path
+    rel: str
+    size: int
+    mtime: dt.datetime
+
+
+@dataclass
+class _Done:
+    item: _Item
+    sha: str = ""
+    info: NameInfo = field(default_factory=NameInfo)
+    duration: float | None = None
+    start: dt.datetime | None = None
+    device: str = ""
+    archive_rel: str = ""
+    archive_created: Path | None = None  # a copy this run placed in the archive
+    renamed_from: str = ""
+    error: str = ""
+
+
+def _fmt_bytes(n: int) -> str:
+    if n >= 2**30:
+        return f"{n / 2**30:.2f} GiB"
+    return f"{n / 2**20:.1f} MiB"
+
+
+def scan(
+    folder: Path, exclude: Path | None = None
+) -> tuple[list[tuple[Path, os.stat_result]], list[str]]:
+    """Media files under ``folder`` in a stable order, and the other files (skipped)."""
+    media_files: list[tuple[Path, os.stat_result]] = []
+    skipped: list[str] = []
+    ex = roots.norm(exclude) if exclude else None
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        if ex is not None:
+            dirnames[:] = [d for d in dirnames if not roots.contains(ex, os.path.join(dirpath, d))]
+        for name in sorted(filenames):
+            p = Path(dirpath, name)
+            if name.startswith(TMP_PREFIX):
+                continue
+            if p.suffix.lower() not in media.MEDIA_EXT:
+                skipped.append(str(p))
+                continue
+            try:
+                st = p.stat()
+            except OSError:
+                skipped.append(str(p))
+                continue
+            media_files.append((p, st))
+    return media_files, skipped
+
+
+def _validate(session: Any, opts: IngestOptions) -> None:
+    errs: dict[str, str] = {}
+    if opts.activity and opts.activity not in ACTIVITIES:
+        errs["activity"] = f"「执法活动」应为：{'、'.join(ACTIVITIES)}"
+    for key, sid in (("officer_id", opts.officer_id), ("officer2_id", opts.officer2_id)):
+        if sid is not None and session.get(Staff, sid) is None:
+            errs[key] = f"「执法人员」编号 {sid} 不在花名册中"
+    if opts.workers < 1 or opts.workers > 32:
+        errs["workers"] = "「并行线程数」应在 1 到 32 之间"
+    if errs:
+        raise ValidationError(errs)
+
+
+def _archive_place(
+    done: _Done, src: Path, archive_root: Path, cancel: threading.Event, on_bytes: Any
+) -> None:
+    """Copy ``src`` into the archive as YYYY/MM/device/name, verified; never overwrite."""
+    start = done.start or done.item.mtime
+    sub = Path(f"{start:%Y}", f"{start:%m}", _safe_dir(done.device or UNKNOWN_DEVICE))
+    dest_dir = archive_root / sub
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    tmp = dest_dir / f"{TMP_PREFIX}{uuid.uuid4().hex}.part"
+    sha, _n = copy_and_hash(src, tmp, cancel=cancel, on_bytes=on_bytes)
+    try:
+        again, _ = hash_file(tmp, cancel=cancel)
+        if again != sha:
+            raise OSError(f"复制到归档后校验不一致（{tmp}）")
+        stem, ext = src.stem, src.suffix
+        name, k = src.name, 0
+        while True:
+            dest = dest_dir / name
+            if not dest.exists():
+                os.rename(tmp, dest)  # rename never replaces on Windows; we checked on POSIX
+                done.archive_created = dest
+                break
+            existing_sha, _ = hash_file(dest, cancel=cancel)
+            if existing_sha == sha:  # the same content is already archived there
+                os.remove(tmp)
+                break
+            k += 1
+            name = f"{stem}_{k}{ext}"
+            done.renamed_from = str(dest_dir / src.name)
+        done.sha = sha
+        done.archive_rel = roots.rel_of(dest, archive_root)
+    except BaseException:
+        if tmp.exists():
+            tmp.unlink()
+        raise
+
+
+def _safe_dir(s: str) -> str:
+    bad = '<>:"/\\|?*'
+    out = "".join("_" if c in bad or ord(c) < 32 else c for c in s).strip(" .")
+    return out or UNKNOWN_DEVICE
+
+
+def ingest(
+    db: Database,
+    folder: Path | str,
+    opts: IngestOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> IngestResult:
+    opts = opts or IngestOptions()
+    progress = progress or Progress()
+    t0 = time.perf_counter()
+    folder = Path(os.path.abspath(folder))
+    if not folder.is_dir():
+        raise UserError(f"文件夹不存在：{folder}")
+    archive_path: Path | None = None
+    if opts.copy_to:
+        archive_path = Path(os.path.abspath(opts.copy_to))
+        try:
+            archive_path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(describe_os_error(exc, archive_path)) from exc
+        if roots.contains(str(archive_path), str(folder)):
+            raise UserError(
+                f"要入库的文件夹 {folder} 位于归档位置 {archive_path} 之内，请直接入库而不复制。"
+            )
+
+    with db.begin() as s:
+        _validate(s, opts)
+        root = roots.ensure_root(s, folder)
+        root_id, root_path = root.id, Path(root.path)
+        arch_id: int | None = None
+        if archive_path is not None:
+            arch = roots.ensure_root(s, archive_path, archive=True)
+            arch_id, archive_path = arch.id, Path(arch.path)
+        batch = AvIngestBatch(
+            folder=str(folder), started_at=dt.datetime.now(), copy_to=str(archive_path or "")
+        )
+        s.add(batch)
+        s.flush()
+        batch_id = batch.id
+        pats: list[CompiledPattern] = load(s)
+        by_device = {
+            b: i
+            for i, b in s.execute(select(Staff.id, Staff.bodycam_no).where(Staff.bodycam_no != ""))
+        }
+        by_code = dict(s.execute(select(Certificate.cert_no, Certificate.staff_id)).all())
+        known: dict[str, int] = {}
+        for rel, size in s.execute(
+            select(AvRecord.rel_path, AvRecord.size).where(AvRecord.root_id == root_id)
+        ):
+            known[rel] = size
+        for rel, size in s.execute(
+            select(AvRecord.source_rel_path, AvRecord.size).where(
+                AvRecord.source_root_id == root_id
+            )
+        ):
+            known[rel] = size
+        case_perm = bool(settings.get(s, settings.AV_CASE_PERMANENT))
+        retention = dict(settings.get(s, settings.AV_RETENTION_YEARS) or {})
+
+    result = IngestResult(batch_id=batch_id)
+    files, result.skipped = scan(folder, exclude=archive_path)
+    items: list[_Item] = []
+    for p, st in files:
+        rel = roots.rel_of(p, root_path)
+        if rel in known:
+            if known[rel] == st.st_size:
+                result.existing += 1
+            else:
+                result.errors.append(
+                    {
+                        "path": str(p),
+                        "message": "索引中已有此路径但文件大小不同（文件可能被改动），未重复入库；请运行校验。",
+                    }
+                )
+            continue
+        items.append(_Item(p, rel, st.st_size, dt.datetime.fromtimestamp(st.st_mtime)))
+
+    total_bytes = sum(i.size for i in items)
+    cancel = threading.Event()
+    lock = threading.Lock()
+    counters = {"bytes": 0}
+
+    def on_bytes(n: int) -> None:
+        with lock:
+            counters["bytes"] += n
+
+    def work(item: _Item) -> _Done:
+        d = _Done(item)
+        d.info = parse_name(item.path.name, pats)
+        d.start = d.info.start
+        d.device = d.info.device or opts.device_no
+        try:
+            if archive_path is not None:
+                _archive_place(d, item.path, archive_path, cancel, on_bytes)
+            else:
+                d.sha, _ = hash_file(item.path, cancel=cancel, on_bytes=on_bytes)
+            d.duration = media.duration(item.path)
+        except OSError as exc:
+            d.error = describe_os_error(exc, item.path) if exc.errno else str(exc)
+        return d
+
+    def write(d: _Done) -> None:
+        it = d.item
+        if d.error:
+            result.errors.append({"path": str(it.path), "message": d.error})
+            return
+        with db.begin() as s:
+            dup = s.execute(
+                select(AvRecord.id, AvRecord.root_id, AvRecord.rel_path).where(
+                    AvRecord.sha256 == d.sha
+                )
+            ).first()
+            if dup is not None:
+                rmap = roots.roots_map(s)
+                s.add(AvDuplicate(batch_id=batch_id, record_id=dup.id, path=str(it.path)))
+                result.duplicates.append(
+                    {
+                        "path": str(it.path),
+                        "existing": str(roots.resolve(rmap[dup.root_id], dup.rel_path)),
+                    }
+                )
+                if d.archive_created is not None:
+                    d.archive_created.unlink(missing_ok=True)
+                    d.archive_created = None
+                return
+            officer = by_device.get(d.device) if d.device else None
+            if officer is None and d.info.officer:
+                officer = by_code.get(d.info.officer)
+            if officer is None:
+                officer = opts.officer_id
+            # the batch's officer(s) accompany the one the camera names (enforcement by two)
+            second = [
+                o for o in (opts.officer_id, opts.officer2_id) if o is not None and o != officer
+            ]
+            officer2 = second[0] if second else None
+            activity = opts.activity or Activity.OTHER
+            keep = None if (opts.case_no and case_perm) else retention.get(activity)
+            rec = AvRecord(
+                root_id=arch_id if arch_id is not None else root_id,
+                rel_path=d.archive_rel if arch_id is not None else it.rel,
+                file_name=it.path.name,
+                size=it.size,
+                sha256=d.sha,
+                file_mtime=it.mtime,
+                media_start=d.start or it.mtime,
+                time_source="文件名" if d.start else "文件时间",
+                duration_s=d.duration,
+                pattern_name=d.info.pattern,
+                device_no=d.device,
+                officer_code=d.info.officer,
+                officer_id=officer,
+                officer2_id=officer2,
+                activity=activity,
+                case_no=normalize_case_no(opts.case_no),
+                target=opts.target.strip(),
+                place=opts.place.strip(),
+                notes=opts.notes,
+                important=d.info.important,
+                retention_years=keep,
+                batch_id=batch_id,
+                ingested_at=dt.datetime.now(),
+                source_root_id=root_id if arch_id is not None else None,
+                source_rel_path=it.rel if arch_id is not None else None,
+            )
+            s.add(rec)
+        d.archive_created = None  # now indexed: it stays
+        if d.renamed_from:
+            result.renamed.append(
+                {"path": d.renamed_from, "to": str(roots.resolve(str(archive_path), d.archive_rel))}
+            )
+        result.added += 1
+        result.bytes += it.size
+
+    n_files = len(items)
+    window = max(2, opts.workers * 2)
+    pending: deque[Future[_Done]] = deque()
+    done_files = 0
+
+    def report() -> None:
+        with lock:
+            b = counters["bytes"]
+        progress.update(
+            b,
+            total_bytes,
+            f"{done_files}/{n_files} 个文件，{_fmt_bytes(b)} / {_fmt_bytes(total_bytes)}",
+        )
+        progress.check()  # a cancel pressed while the listener ran counts at once
+
+    pool = ThreadPoolExecutor(max_workers=opts.workers, thread_name_prefix="av-hash")
+    queue = iter(items)
+    try:
+        report()
+        while True:
+            while len(pending) < window:
+                nxt = next(queue, None)
+                if nxt is None:
+                    break
+                pending.append(pool.submit(work, nxt))
+            if not pending:
+                break
+            head = pending[0]
+            while not head.done():
+                fwait([head], timeout=0.1)
+                report()
+            d = head.result()
+            report()  # a cancel pressed while the head was hashed stops before it is written
+            write(d)
+            pending.popleft()
+            done_files += 1
+        report()
+    except BaseException as exc:
+        cancel.set()
+        for f in pending:
+            f.cancel()
+        pool.shutdown(wait=True)
+        for f in pending:  # copies made for files that will not be indexed
+            if f.done() and not f.cancelled() and f.exception() is None:
+                created = f.result().archive_created
+                if created is not None:
+                    created.unlink(missing_ok=True)
+        result.cancelled = True
+        _finish(db, batch_id, result, t0)
+        if not isinstance(exc, Cancelled):
+            raise
+        return result
+    pool.shutdown(wait=True)
+    _finish(db, batch_id, result, t0)
+    return result
+
+
+def _finish(db: Database, batch_id: int, result: IngestResult, t0: float) -> None:
+    result.seconds = time.perf_counter() - t0
+    with db.begin() as s:
+        b = s.get(AvIngestBatch, batch_id)
+        assert b is not None
+        b.finished_at = dt.datetime.now()
+        b.added, b.duplicates, b.existing = result.added, len(result.duplicates), result.existing
+        b.skipped, b.bytes, b.cancelled = len(result.skipped), result.bytes, result.cancelled

@@ -1,0 +1,188 @@
+"""Command line for the case ledger: ``review sample|add|pdf|report``, ``holidays show|set`` and the
+``export reviews`` adapter (registered in ``cli.EXPORTERS``)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from brigade_desk.core.errors import UserError
+
+
+def export_reviews(db: Any, out: str, args: argparse.Namespace) -> Path:
+    from brigade_desk.app.cli_exports import require_year
+    from brigade_desk.ledgers.cases.exports_reviews import export_reviews as run
+
+    return run(db, require_year(args), out, as_of=getattr(args, "as_of", None))
+
+
+def export_cases(db: Any, out: str, args: argparse.Namespace) -> Path:
+    from brigade_desk.app.cli_exports import require_year
+    from brigade_desk.ledgers.cases.exports import export_cases as run
+
+    return run(db, require_year(args), out, as_of=getattr(args, "as_of", None))
+
+
+def _date(s: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{s}") from None
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import emit_json, writing
+    from brigade_desk.ledgers.cases.review import ReviewService
+
+    with writing(args) as db:  # draws and stores the sample unless the year has one
+        v = ReviewService(db).draw_sample(
+            args.year, per_category=args.per_category, seed=args.seed, redraw=args.redraw
+        )
+    if args.json:
+        emit_json(v.as_json())
+        return 0
+    print(
+        f"{v.year} 年案卷评查样本（{v.drawn_on:%Y-%m-%d} 抽取，随机种子 {v.seed}，每类至少 {v.per_category} 件，不足全部）"
+    )
+    for cat, nos in v.by_category().items():
+        print(f"  {cat}：共 {v.population.get(cat, 0)} 件，抽取 {len(nos)} 件")
+        for e in (x for x in v.entries if x.category == cat):
+            print(f"    {e.case_no}  {e.party}  {e.cause}" + ("  [人工添加]" if e.manual else ""))
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import writing
+    from brigade_desk.ledgers.cases.review import ReviewService
+
+    with writing(args) as db:
+        ReviewService(db).add_to_sample(args.year, args.case_no, args.reason or "")
+    print(f"已将 {args.case_no} 人工加入 {args.year} 年评查样本")
+    return 0
+
+
+def cmd_pdf(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import open_db
+    from brigade_desk.ledgers.cases.exports_pdf import checklist_pdf
+
+    db = open_db(args)
+    try:
+        if args.case_no == "all":
+            from brigade_desk.ledgers.cases.exports_pdf import sample_checklists_pdf
+
+            if not args.year:
+                raise UserError("打印全部样本的评查表请用 --year 指定年度")
+            out = sample_checklists_pdf(db, args.year, args.out, blank=args.blank)
+        else:
+            out = checklist_pdf(db, args.case_no, args.out, blank=args.blank, year=args.year)
+    finally:
+        db.close()
+    print(f"已生成评查表：{out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import open_db
+    from brigade_desk.ledgers.cases.exports_pdf import report_pdf
+
+    db = open_db(args)
+    try:
+        out = report_pdf(db, args.year, args.out, as_of=args.as_of)
+    finally:
+        db.close()
+    print(f"已生成评查结果通报：{out}")
+    return 0
+
+
+def cmd_holidays(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import writing
+    from brigade_desk.core.workdays import (
+        Calendar,
+        library_knows,
+        parse_schedule_text,
+        save_schedule,
+    )
+
+    with writing(args, writes=args.action == "set") as db:
+        if args.action == "set":
+            if not args.holidays:
+                raise UserError(
+                    '请用 --holidays 填写放假日期，如 "2027-01-01~2027-01-03 元旦;2027-02-06~2027-02-12 春节"'
+                )
+            data = parse_schedule_text(
+                args.year,
+                args.holidays.replace(";", "\n").replace("；", "\n"),
+                (args.workdays or "").replace(";", "\n").replace("；", "\n"),
+            )
+            data.source = args.source or ""
+            with db.begin() as s:
+                save_schedule(s, data)
+            print(
+                f"已录入 {args.year} 年节假日安排：放假 {len(data.holidays)} 天，调休上班 {len(data.workdays)} 天"
+            )
+            return 0
+        with db.Session() as s:
+            cal = Calendar.load(s)
+        if args.year in cal.schedules:
+            sc = cal.schedules[args.year]
+            print(f"{args.year} 年：使用录入的安排")
+            for d, name in sorted(sc.holidays.items()):
+                print(f"  放假 {d:%Y-%m-%d} {name}")
+            for d, name in sorted(sc.workdays.items()):
+                print(f"  调休上班 {d:%Y-%m-%d} {name}")
+        elif library_knows(args.year):
+            print(f"{args.year} 年：日历库已收录国务院安排")
+        else:
+            print(
+                f"{args.year} 年：尚未录入，涉及该年的期限只能按普通周末估算。请用 holidays set 录入。"
+            )
+            return 1
+        return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    rv = sub.add_parser("review", parents=[common], help="案卷评查：抽样、评查表、通报")
+    rsub = rv.add_subparsers(dest="review_cmd", metavar="ACTION", required=True)
+
+    s = rsub.add_parser("sample", parents=[common], help="抽取（或查看）年度评查样本")
+    s.add_argument("--year", type=int, required=True)
+    s.add_argument(
+        "--per-category", type=int, default=None, help="每类最少抽取件数（默认取设置，10）"
+    )
+    s.add_argument("--seed", type=int, default=None, help="随机种子（不填则随机生成并记录）")
+    s.add_argument("--redraw", action="store_true", help="重新抽取（保留人工添加的案卷）")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_sample)
+
+    a = rsub.add_parser("add", parents=[common], help="人工向样本添加案卷")
+    a.add_argument("case_no")
+    a.add_argument("--year", type=int, required=True)
+    a.add_argument("--reason", default="")
+    a.set_defaults(func=cmd_add)
+
+    p = rsub.add_parser("pdf", parents=[common], help="打印案卷评查表（空白或已填写）")
+    p.add_argument("case_no", help="案号；写 all 并加 --year 则打印该年样本的全部评查表")
+    p.add_argument("--out", required=True)
+    p.add_argument("--blank", action="store_true", help="空白评查表（手工评查用）")
+    p.add_argument("--year", type=int, default=None, help="评查年度（默认最近一次评查）")
+    p.set_defaults(func=cmd_pdf)
+
+    r = rsub.add_parser("report", parents=[common], help="生成年度评查结果通报（PDF）")
+    r.add_argument("--year", type=int, required=True)
+    r.add_argument("--out", required=True)
+    r.add_argument("--as-of", type=_date, default=None)
+    r.set_defaults(func=cmd_report)
+
+    h = sub.add_parser(
+        "holidays", parents=[common], help="国务院节假日安排（日历库未收录的年份由此录入）"
+    )
+    h.add_argument("action", choices=["show", "set"])
+    h.add_argument("--year", type=int, required=True)
+    h.add_argument(
+        "--holidays", default="", help='放假日期，分号分隔，如 "2027-01-01~2027-01-03 元旦"'
+    )
+    h.add_argument("--workdays", default="", help="调休上班日期，分号分隔")
+    h.add_argument("--source", default="", help="依据（国务院办公厅通知文号）")
+    h.set_defaults(func=cmd_holidays)

@@ -1,0 +1,507 @@
+"""Printed case-file review forms: the per-file checklist (案卷评查表) and the 评查结果通报.
+
+The checklist is A4 portrait with the case details pre-filled, every item with its points and
+deduction rules, a score column left blank (to score paper files by pen) or filled (for the
+archive), the veto items, remarks, reviewer signature lines and 第 x 页 / 共 y 页.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from brigade_desk.core import settings
+from brigade_desk.core.db import Database
+from brigade_desk.core.errors import UserError
+from brigade_desk.core.forms.pdf import build_pdf, pdf_fonts, styles
+from brigade_desk.core.workdays import normalize_kind
+from brigade_desk.ledgers.cases import settings as cs
+from brigade_desk.ledgers.cases.checklists import Template
+from brigade_desk.ledgers.cases.review import (
+    CATEGORY_ORDER,
+    GRADES,
+    ReviewService,
+    ReviewView,
+    YearSummary,
+)
+from brigade_desk.ledgers.cases.service import CaseService, CaseView
+
+BOX, TICK = "□", "■"
+GRID = colors.HexColor("#444444")
+SHADE = colors.HexColor("#E8EDF5")
+
+
+def cjk_styles() -> dict[str, ParagraphStyle]:
+    """The shared styles with CJK line breaking (break anywhere, keep 。，at line ends)."""
+    out = {k: ParagraphStyle(f"{k}-cjk", parent=v, wordWrap="CJK") for k, v in styles().items()}
+    out["para"] = ParagraphStyle("para-cjk", parent=out["body"], firstLineIndent=22, leading=19)
+    return out
+
+
+def _esc(s: object) -> str:
+    return (
+        str(s if s is not None else "")
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def _date(d: dt.date | None) -> str:
+    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+
+
+def _money(v: Decimal | None) -> str:
+    return f"{v:,.2f} 元" if v is not None else ""
+
+
+def _num(v: Decimal | None) -> str:
+    if v is None:
+        return ""
+    return str(int(v)) if v == v.to_integral_value() else f"{v.normalize():f}"
+
+
+def _table(
+    data: list[list[Any]],
+    widths: list[float],
+    *,
+    header_rows: int = 1,
+    extra: list[tuple[Any, ...]] | None = None,
+) -> Table:
+    t = Table(data, colWidths=widths, repeatRows=header_rows)
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), pdf_fonts().song),  # plain-string cells too: no Helvetica
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header_rows:
+        style.append(("BACKGROUND", (0, 0), (-1, header_rows - 1), SHADE))
+    t.setStyle(TableStyle(style + list(extra or [])))
+    return t
+
+
+def checklist_story(
+    case: CaseView, template: Template, review: ReviewView | None, unit: str, year: int | None
+) -> list[Any]:
+    st = cjk_styles()
+    p, pb = st["cell"], st["cellb"]
+    story: list[Any] = [Paragraph("行政执法案卷评查表", st["title"])]
+    filled = review is not None
+    yr = review.year if review else year
+    story.append(
+        Paragraph(
+            _esc(f"评查单位：{unit}　　评查年度：{yr or '＿＿＿＿'}年　　评查表：{template.label}"),
+            st["small"],
+        )
+    )
+    story.append(Spacer(1, 2 * mm))
+    info = [
+        ["案号", case.case_no, "案件类别", f"{case.category}（{case.procedure}程序）"],
+        ["案由", case.cause, "执法门类", case.domain],
+        [
+            "当事人",
+            f"{case.party}（{case.party_type}）",
+            "重大案件",
+            "是" if case.is_major else "否",
+        ],
+        [
+            "承办人员",
+            case.officer_names,
+            "罚没金额",
+            " / ".join(
+                x for x in (_money(case.fine_amount), _money(case.confiscation_amount)) if x
+            ),
+        ],
+        ["立案日期", _date(case.filed_on), "决定日期", _date(case.decided_on)],
+        ["送达日期", _date(case.served_on), "结案日期", _date(case.closed_on)],
+    ]
+    w = [22 * mm, 62 * mm, 22 * mm, 68 * mm]
+    story.append(
+        _table(
+            [[Paragraph(_esc(c), pb if i % 2 == 0 else p) for i, c in enumerate(r)] for r in info],
+            w,
+            header_rows=0,
+            extra=[("BACKGROUND", (0, 0), (0, -1), SHADE), ("BACKGROUND", (2, 0), (2, -1), SHADE)],
+        )
+    )
+    story.append(Spacer(1, 3 * mm))
+
+    head = ["编号", "评查内容", "扣分标准", "分值", "得分", "扣分说明"]
+    rows: list[list[Any]] = [[Paragraph(h, pb) for h in head]]
+    extra: list[tuple[Any, ...]] = []
+    for _code, title, items in template.sections:
+        r = len(rows)
+        rows.append([Paragraph(_esc(title), pb), "", "", "", "", ""])
+        extra += [
+            ("SPAN", (0, r), (-1, r)),
+            ("BACKGROUND", (0, r), (-1, r), colors.HexColor("#F3F3F3")),
+        ]
+        for it in items:
+            sc = review.items.get(it.code) if review else None
+            score = _num(sc.score if sc and sc.score is not None else it.points) if filled else ""
+            rows.append(
+                [
+                    Paragraph(it.code, p),
+                    Paragraph(_esc(it.title), p),
+                    Paragraph(_esc("；".join(it.deductions)), st["small"]),
+                    Paragraph(_num(it.points), p),
+                    Paragraph(score, p),
+                    Paragraph(_esc(sc.remark if sc else ""), st["small"]),
+                ]
+            )
+    total = _num(review.score) if review and review.score is not None else ""
+    rows.append(
+        [
+            Paragraph("合计", pb),
+            "",
+            "",
+            Paragraph(_num(template.total), pb),
+            Paragraph(total, pb),
+            "",
+        ]
+    )
+    extra.append(("SPAN", (0, len(rows) - 1), (2, len(rows) - 1)))
+    widths = [12 * mm, 55 * mm, 52 * mm, 12 * mm, 13 * mm, 30 * mm]
+    story.append(_table(rows, widths, extra=extra + [("ALIGN", (3, 0), (4, -1), "CENTER")]))
+    story.append(Spacer(1, 3 * mm))
+
+    vrows: list[list[Any]] = [
+        [
+            Paragraph(h, pb)
+            for h in ("编号", "否决项（存在任何一项即评为不合格）", "是否存在", "说明")
+        ]
+    ]
+    for v in template.veto:
+        if filled and review is not None:
+            hit = v.code in review.vetoes
+            mark = f"{TICK}是　{BOX}否" if hit else f"{BOX}是　{TICK}否"
+            note = review.vetoes.get(v.code, "")
+        else:
+            mark, note = f"{BOX}是　{BOX}否", ""
+        vrows.append(
+            [
+                Paragraph(v.code, p),
+                Paragraph(_esc(v.title), p),
+                Paragraph(mark, p),
+                Paragraph(_esc(note), st["small"]),
+            ]
+        )
+    story.append(KeepTogether(_table(vrows, [12 * mm, 92 * mm, 26 * mm, 44 * mm])))
+    story.append(Spacer(1, 3 * mm))
+
+    if filled and review is not None:
+        grade_line = "　".join(f"{TICK if g == review.grade else BOX}{g}" for g in GRADES)
+        result = f"评查得分：{_num(review.score)} 分　　评查等级：{grade_line}"
+        remarks = review.remarks
+        who, when = review.reviewer, _date(review.reviewed_on)
+    else:
+        result = "评查得分：＿＿＿＿ 分　　评查等级：" + "　".join(f"{BOX}{g}" for g in GRADES)
+        remarks, who, when = "", "", ""
+    sign = [
+        [Paragraph(result, p), ""],
+        [Paragraph("评查意见：<br/>" + _esc(remarks).replace("\n", "<br/>"), p), ""],
+        [
+            Paragraph(f"评查人（签名）：{_esc(who) or '＿＿＿＿＿＿＿＿'}", p),
+            Paragraph(f"日期：{when or '＿＿＿＿年＿＿月＿＿日'}", p),
+        ],
+        [
+            Paragraph("复核人（签名）：＿＿＿＿＿＿＿＿", p),
+            Paragraph("日期：＿＿＿＿年＿＿月＿＿日", p),
+        ],
+        [
+            Paragraph("承办人员确认（签名）：＿＿＿＿＿＿＿＿", p),
+            Paragraph("日期：＿＿＿＿年＿＿月＿＿日", p),
+        ],
+    ]
+    story.append(
+        KeepTogether(
+            _table(
+                sign,
+                [104 * mm, 70 * mm],
+                header_rows=0,
+                extra=[
+                    ("SPAN", (0, 0), (1, 0)),
+                    ("SPAN", (0, 1), (1, 1)),
+                    ("TOPPADDING", (0, 1), (1, 1), 4),
+                    ("BOTTOMPADDING", (0, 1), (1, 1), 28 if not remarks else 6),
+                    ("VALIGN", (0, 1), (1, 1), "TOP"),
+                ],
+            )
+        )
+    )
+    return story
+
+
+def checklist_pdf(
+    db: Database, case_no: str, out: Path | str, *, blank: bool = False, year: int | None = None
+) -> Path:
+    """The checklist for one file: filled with its (latest or given year's) review, or blank."""
+    cases = CaseService(db)
+    case = cases.find(case_no)
+    if case is None:
+        raise UserError(f"案号 {case_no} 不存在")
+    svc = ReviewService(db)
+    review = None
+    if not blank:
+        review = svc.review(case_no, year) if year else svc.latest_review(case_no)
+        if review is None:
+            raise UserError(f"案卷 {case_no} 还没有评查结果。打印空白评查表请加 --blank")
+    template = review.template if review else svc.template()
+    with db.Session() as s:
+        unit = str(settings.get(s, settings.UNIT_NAME))
+    story = checklist_story(case, template, review, unit, year)
+    return build_pdf(out, story, title=f"案卷评查表 {case_no}", margins_mm=(16, 18, 18, 18))
+
+
+# ---- all checklists of a year's sample in one file ------------------------------------------------
+
+
+class _FileStart(Flowable):
+    """Marks where the next case file's checklist starts (for per-file page numbers)."""
+
+    def wrap(self, _w: float, _h: float) -> tuple[float, float]:
+        return (0, 0)
+
+    def draw(self) -> None:
+        self.canv._bd_starts.append(self.canv.getPageNumber())  # type: ignore[attr-defined]
+
+
+def _per_file_canvas(font_name: str) -> type:
+    from reportlab.pdfgen.canvas import Canvas
+
+    class PerFileCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            if not kwargs.get("initialFontName"):
+                kwargs["initialFontName"] = font_name
+            super().__init__(*args, **kwargs)
+            self._bd_starts: list[int] = []
+            self._saved: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab API)
+            self._saved.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._saved)
+            starts = sorted(set(self._bd_starts)) or [1]
+            for state in self._saved:
+                self.__dict__.update(state)
+                page = self._pageNumber
+                first = max(x for x in starts if x <= page) if any(x <= page for x in starts) else 1
+                nxt = min((x for x in starts if x > page), default=total + 1)
+                self.setFont(font_name, 9)
+                self.drawCentredString(
+                    self._pagesize[0] / 2,
+                    10 * mm,
+                    f"第 {page - first + 1} 页 / 共 {nxt - first} 页",
+                )
+                super().showPage()
+            super().save()
+
+    return PerFileCanvas
+
+
+def sample_checklists_pdf(db: Database, year: int, out: Path | str, *, blank: bool = True) -> Path:
+    """Every file of the year's sample: blank checklists to score by pen, or the filled ones."""
+    from reportlab.platypus import PageBreak, SimpleDocTemplate
+
+    from brigade_desk.core.atomic import atomic_path
+
+    svc = ReviewService(db)
+    sample = svc.sample(year)
+    if sample is None or not sample.entries:
+        raise UserError(f"{year} 年还没有抽取评查样本")
+    cases = CaseService(db)
+    with db.Session() as s:
+        unit = str(settings.get(s, settings.UNIT_NAME))
+    current = svc.template()
+    story: list[Any] = []
+    for e in sample.entries:
+        review = None if blank else svc.review(e.case_no, year)
+        if not blank and review is None:
+            continue
+        if story:
+            story.append(PageBreak())
+        story.append(_FileStart())
+        story += checklist_story(
+            cases.get(e.case_id), review.template if review else current, review, unit, year
+        )
+    if not story:
+        raise UserError(f"{year} 年样本中还没有已评查的案卷")
+    with atomic_path(out) as tmp:
+        doc = SimpleDocTemplate(
+            str(tmp),
+            pagesize=A4,
+            title=f"{year}年度案卷评查表",
+            author="Brigade Desk",
+            topMargin=16 * mm,
+            rightMargin=18 * mm,
+            bottomMargin=18 * mm,
+            leftMargin=18 * mm,
+        )
+        doc.build(story, canvasmaker=_per_file_canvas(pdf_fonts().song))
+    return Path(out)
+
+
+# ---- 评查结果通报 ------------------------------------------------------------------------------
+
+
+def report_story(
+    sm: YearSummary, unit: str, periods: tuple[str, str] = ("五个工作日", "二十个工作日")
+) -> list[Any]:
+    st = cjk_styles()
+    p, pb, body = st["cell"], st["cellb"], st["body"]
+    reviewed = len(sm.reviews)
+    story: list[Any] = [
+        Paragraph(_esc(f"关于{sm.year}年度行政执法案卷评查情况的通报"), st["title"])
+    ]
+    story.append(Paragraph("各中队、各科室：", body))
+    if sm.sample:
+        pop = sum(sm.sample.population.values())
+        manual = sum(1 for e in sm.sample.entries if e.manual)
+        drawn = (
+            f"{_date(sm.sample.drawn_on)}，按每类案卷抽取不少于 {sm.sample.per_category} 件、不足的全部评查的要求，"
+            f"从 {sm.year} 年度 {pop} 件案卷中随机抽取 {len(sm.sample.entries) - manual} 件"
+            f"（随机种子 {sm.sample.seed}，可复核）"
+            + (f"，另人工选取 {manual} 件" if manual else "")
+            + "。"
+        )
+    else:
+        drawn = "本年度未登记抽样记录。"
+    intro = (
+        f"根据行政执法案卷评查工作要求，{unit}组织开展了 {sm.year} 年度行政执法案卷自查评查。{drawn}"
+        f"截至 {_date(sm.as_of)}，已完成评查 {reviewed} 件。现将评查情况通报如下："
+    )
+    story.append(Paragraph(_esc(intro), st["para"]))
+
+    story.append(Paragraph("一、评查结果", st["h2"]))
+    head = ["案件类别", "案卷总数", "抽查件数", "已评查", "优秀", "合格", "不合格", "合格率"]
+    rows: list[list[Any]] = [[Paragraph(h, pb) for h in head]]
+    cats = sorted(
+        set(sm.grades) | set(sm.sample.population if sm.sample else {}),
+        key=lambda c: CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else 99,
+    )
+    tot = [0] * 6
+    sampled = sm.sample.by_category() if sm.sample else {}
+    for cat in cats:
+        g = sm.grades.get(cat, {})
+        n = sum(g.values())
+        vals = [
+            sm.sample.population.get(cat, 0) if sm.sample else 0,
+            len(sampled.get(cat, [])),
+            n,
+            g.get("优秀", 0),
+            g.get("合格", 0),
+            g.get("不合格", 0),
+        ]
+        tot = [a + b for a, b in zip(tot, vals, strict=True)]
+        rate = f"{(vals[3] + vals[4]) * 100 / n:.1f}%" if n else "—"
+        rows.append(
+            [Paragraph(cat, p)] + [Paragraph(str(v), p) for v in vals] + [Paragraph(rate, p)]
+        )
+    rate = f"{(tot[3] + tot[4]) * 100 / tot[2]:.1f}%" if tot[2] else "—"
+    rows.append(
+        [Paragraph("合计", pb)] + [Paragraph(str(v), pb) for v in tot] + [Paragraph(rate, pb)]
+    )
+    story.append(
+        _table(rows, [28 * mm] + [20 * mm] * 7, extra=[("ALIGN", (1, 0), (-1, -1), "CENTER")])
+    )
+
+    story.append(Paragraph("二、存在的主要问题", st["h2"]))
+    if sm.defects or sm.vetoes:
+        for code, n in sm.vetoes:
+            story.append(Paragraph(_esc(f"（否决项）{sm.titles.get(code, code)}：{n} 件。"), body))
+        for i, (code, n) in enumerate(sm.defects[:10], start=1):
+            story.append(
+                Paragraph(_esc(f"{i}. {sm.titles.get(code, code)}（{code}）：{n} 件扣分。"), body)
+            )
+    else:
+        story.append(Paragraph("本次评查未发现扣分问题。", body))
+
+    failed = [(c, r) for c, r in sm.reviews if r.grade == "不合格"]
+    story.append(Paragraph("三、不合格案卷", st["h2"]))
+    if failed:
+        rows = [
+            [
+                Paragraph(h, pb)
+                for h in ("序号", "案号", "类别", "承办人员", "得分", "否决项 / 主要问题")
+            ]
+        ]
+        for i, (c, r) in enumerate(failed, start=1):
+            why = "；".join(r.template.item(v).title if r.template.item(v) else v for v in r.vetoes)  # type: ignore[union-attr]
+            rows.append(
+                [
+                    Paragraph(str(i), p),
+                    Paragraph(_esc(c.case_no), p),
+                    Paragraph(c.category, p),
+                    Paragraph(_esc(c.officers), p),
+                    Paragraph(_num(r.score), p),
+                    Paragraph(_esc(why or "得分低于合格线"), p),
+                ]
+            )
+        story.append(_table(rows, [10 * mm, 42 * mm, 18 * mm, 30 * mm, 12 * mm, 62 * mm]))
+    else:
+        story.append(Paragraph("无。", body))
+
+    story.append(Paragraph("四、整改情况", st["h2"]))
+    pending = sm.rect_total - sm.rect_done
+    story.append(
+        Paragraph(
+            _esc(
+                f"共登记整改事项 {sm.rect_total} 项，已完成 {sm.rect_done} 项，未完成 {pending} 项"
+                f"（其中逾期 {sm.rect_overdue} 项）。"
+            ),
+            body,
+        )
+    )
+    story.append(Paragraph("五、工作要求", st["h2"]))
+    for line in (
+        "（一）各承办中队对不合格案卷和扣分问题逐项整改，按期报送整改材料，整改情况纳入年度考核。",
+        f"（二）严格落实重大执法决定法制审核、集体讨论和决定作出后{periods[0]}内备案制度。",
+        f"（三）执法决定自作出之日起{periods[1]}内公示，较大数额罚款依法告知听证权利。",
+    ):
+        story.append(Paragraph(line, st["para"]))
+    story.append(Spacer(1, 10 * mm))
+    right = ParagraphStyle("right", parent=st["body"], alignment=2)
+    story.append(Paragraph(_esc(unit), right))
+    story.append(Paragraph(_date(sm.as_of), right))
+    return story
+
+
+def report_pdf(db: Database, year: int, out: Path | str, *, as_of: dt.date | None = None) -> Path:
+    sm = ReviewService(db).summary(year, as_of=as_of)
+    if not sm.reviews and sm.sample is None:
+        raise UserError(f"{year} 年既没有抽样也没有评查结果，无法生成通报")
+    with db.Session() as s:
+        unit = str(settings.get(s, settings.UNIT_NAME))
+        periods = (
+            _period(settings.get(s, cs.FILING_DAYS), settings.get(s, cs.FILING_KIND)),
+            _period(settings.get(s, cs.PUBLICATION_DAYS), settings.get(s, cs.PUBLICATION_KIND)),
+        )
+    return build_pdf(out, report_story(sm, unit, periods), title=f"{year}年度案卷评查结果通报")
+
+
+_CN = "零一二三四五六七八九"
+
+
+def _period(days: object, kind: object) -> str:
+    n = int(str(days))
+    if n < 10:
+        words = _CN[n]
+    elif n < 100:
+        words = ("" if n // 10 == 1 else _CN[n // 10]) + "十" + (_CN[n % 10] if n % 10 else "")
+    else:
+        words = str(n)
+    return f"{words}个工作日" if normalize_kind(kind) == "working" else f"{words}日"

@@ -1,0 +1,208 @@
+"""Scoring one case file on screen, item by item, with remarks and veto items."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from brigade_desk.core import settings
+from brigade_desk.core.errors import UserError, ValidationError
+from brigade_desk.ledgers.cases import settings as cs
+from brigade_desk.ledgers.cases.checklists import Item, Template
+from brigade_desk.ledgers.cases.review import (
+    ItemScore,
+    ReviewService,
+    ReviewView,
+    ScoreInput,
+    grade_for,
+)
+from brigade_desk.ui.widgets.forms import (
+    DateField,
+    dialog_buttons,
+    error_label,
+    mark,
+    text_box,
+)
+from brigade_desk.ui.widgets.screen import error_area, fit_to_screen
+
+GRADE_COLOR = {"优秀": "#1b7f3b", "合格": "#1a5fb4", "不合格": "#c01c28"}
+
+
+class ScoreDialog(QDialog):
+    def __init__(
+        self,
+        service: ReviewService,
+        case_no: str,
+        year: int,
+        title: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.case_no = case_no
+        self.year = year
+        existing: ReviewView | None = service.review(case_no, year)
+        self.template: Template = existing.template if existing else service.template()
+        self.setWindowTitle(f"案卷评查 — {case_no}")
+        fit_to_screen(self, 1100, 760)
+        with service.db.Session() as s:
+            self.excellent = Decimal(str(settings.get(s, cs.GRADE_EXCELLENT)))
+            self.passing = Decimal(str(settings.get(s, cs.GRADE_PASS)))
+        head = QLabel(
+            f"<b>{case_no}</b>　{title}<br/>评查表：{self.template.label}　评查年度：{year}"
+        )
+        self.table = QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels(
+            ["编号", "评查内容", "扣分标准", "分值", "得分", "扣分说明"]
+        )
+        self.table.verticalHeader().hide()
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(True)
+        for i, w in enumerate((50, 300, 300, 50, 80)):
+            self.table.setColumnWidth(i, w)
+        self.spins: dict[str, QDoubleSpinBox] = {}
+        self.remarks: dict[str, QLineEdit] = {}
+        for _code, stitle, items in self.template.sections:
+            r = self.table.rowCount()
+            self.table.insertRow(r)
+            sec = QTableWidgetItem(stitle)
+            sec.setBackground(Qt.GlobalColor.lightGray)
+            sec.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.table.setItem(r, 0, sec)
+            self.table.setSpan(r, 0, 1, 6)
+            for it in items:
+                self._item_row(it, existing)
+        self.table.resizeRowsToContents()
+        self.vetoes: dict[str, tuple[QCheckBox, QLineEdit]] = {}
+        vg = QGroupBox("否决项（存在任何一项，案卷评为不合格）")
+        vl = QGridLayout(vg)
+        for i, v in enumerate(self.template.veto):
+            cb = QCheckBox(f"{v.code} {v.title}")
+            note = QLineEdit()
+            note.setPlaceholderText("情况说明")
+            if existing and v.code in existing.vetoes:
+                cb.setChecked(True)
+                note.setText(existing.vetoes[v.code])
+            cb.toggled.connect(lambda _b: self._update_total())
+            vl.addWidget(cb, i // 2, (i % 2) * 2)
+            vl.addWidget(note, i // 2, (i % 2) * 2 + 1)
+            self.vetoes[v.code] = (cb, note)
+        self.reviewer = QLineEdit(existing.reviewer if existing else "")
+        self.reviewed_on = DateField(existing.reviewed_on if existing else dt.date.today())
+        self.overall = text_box(existing.remarks if existing else "")
+        self.overall.setFixedHeight(50)
+        self.total = QLabel()
+        self.total.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        form = QFormLayout()
+        form.addRow("评查人*", self.reviewer)
+        form.addRow("评查日期", self.reviewed_on)
+        form.addRow("评查意见", self.overall)
+        bottom = QHBoxLayout()
+        bottom.addLayout(form, 2)
+        bottom.addWidget(self.total, 1)
+        self.errors = error_label()
+        buttons = dialog_buttons(self, self.save, "保存评查结果")
+        lay = QVBoxLayout(self)
+        lay.addWidget(head)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(vg)
+        lay.addLayout(bottom)
+        lay.addWidget(error_area(self.errors))
+        lay.addWidget(buttons)
+        self.result_id: int | None = None
+        self._update_total()
+
+    def _item_row(self, it: Item, existing: ReviewView | None) -> None:
+        r = self.table.rowCount()
+        self.table.insertRow(r)
+        for col, text in (
+            (0, it.code),
+            (1, it.title),
+            (2, "；".join(it.deductions)),
+            (3, f"{it.points:g}"),
+        ):
+            cell = QTableWidgetItem(text)
+            cell.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            cell.setToolTip(text)
+            self.table.setItem(r, col, cell)
+        spin = QDoubleSpinBox()  # the wheel changes it only when focused (widgets.wheel)
+        spin.setDecimals(1)
+        spin.setSingleStep(0.5)
+        spin.setRange(0, float(it.points))
+        prev = existing.items.get(it.code) if existing else None
+        spin.setValue(float(prev.score) if prev and prev.score is not None else float(it.points))
+        spin.valueChanged.connect(lambda _v: self._update_total())
+        remark = QLineEdit(prev.remark if prev else "")
+        remark.setPlaceholderText("扣分时写明理由")
+        self.table.setCellWidget(r, 4, spin)
+        self.table.setCellWidget(r, 5, remark)
+        self.spins[it.code] = spin
+        self.remarks[it.code] = remark
+
+    def score_input(self) -> ScoreInput:
+        items = {
+            code: ItemScore(Decimal(str(spin.value())), self.remarks[code].text())
+            for code, spin in self.spins.items()
+        }
+        vetoes = {code: note.text() for code, (cb, note) in self.vetoes.items() if cb.isChecked()}
+        try:
+            when = self.reviewed_on.date()
+        except ValueError as exc:
+            raise ValidationError({"reviewed_on": f"评查日期：{exc}"}) from None
+        return ScoreInput(
+            items=items,
+            vetoes=vetoes,
+            reviewer=self.reviewer.text(),
+            reviewed_on=when,
+            remarks=self.overall.toPlainText().strip(),
+        )
+
+    def _update_total(self) -> None:
+        total = sum((Decimal(str(s.value())) for s in self.spins.values()), Decimal(0))
+        vetoed = any(cb.isChecked() for cb, _ in self.vetoes.values())
+        grade = grade_for(total, vetoed, self.excellent, self.passing)
+        why = "（有否决项）" if vetoed else ""
+        self.total.setText(
+            f"得分 {total.normalize():f} / {self.template.total.normalize():f}<br/>"
+            f"<span style='color:{GRADE_COLOR[grade]}'>{grade}{why}</span>"
+        )
+
+    def save(self) -> None:
+        try:
+            self.result_id = self.service.save_review(self.case_no, self.year, self.score_input())
+        except ValidationError as exc:
+            for code, w in self.remarks.items():
+                mark(w, code in exc.fields, exc.fields.get(code, ""))
+            mark(self.reviewer, "reviewer" in exc.fields, exc.fields.get("reviewer", ""))
+            mark(
+                self.reviewed_on.edit,
+                "reviewed_on" in exc.fields,
+                exc.fields.get("reviewed_on", ""),
+            )
+            self.errors.setText("\n".join(exc.fields.values()))
+            self.errors.show()
+            return
+        except UserError as exc:
+            self.errors.setText(exc.message)
+            self.errors.show()
+            return
+        self.accept()

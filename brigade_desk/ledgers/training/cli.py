@@ -1,0 +1,73 @@
+"""Command-line pieces of the training ledger: export adapters and ``brigade-desk training …``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from brigade_desk.app.cli_exports import require_year
+
+
+def export_training(db: Any, out: str, args: argparse.Namespace) -> Path:
+    from brigade_desk.ledgers.training.exports import export_training as run
+
+    return run(db, out, year=require_year(args), quarter=args.quarter, as_of=args.as_of)
+
+
+def export_plan(db: Any, out: str, args: argparse.Namespace) -> Path:
+    year = require_year(args)
+    if str(out).lower().endswith(".pdf"):
+        from brigade_desk.ledgers.training.exports_pdf import plan_pdf
+
+        return plan_pdf(db, out, year)
+    from brigade_desk.ledgers.training.exports import export_plan as run
+
+    return run(db, out, year=year, as_of=args.as_of)
+
+
+def cmd_notice(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import open_db
+    from brigade_desk.core.errors import UserError
+    from brigade_desk.ledgers.training.exports_pdf import exam_notice_pdf
+    from brigade_desk.ledgers.training.service import TrainingService
+
+    db = open_db(args)
+    try:
+        sid = args.session
+        if sid is None:
+            rows = TrainingService(db).list_sessions(args.year, exams_only=True)
+            if not rows:
+                raise UserError("没有找到有考试成绩的培训。")
+            sid = rows[0].id
+        out = exam_notice_pdf(db, args.out, sid)
+    finally:
+        db.close()
+    print(f"已生成成绩通报：{out}")
+    return 0
+
+
+def cmd_forms(args: argparse.Namespace) -> int:
+    from brigade_desk.app.cli import writing
+    from brigade_desk.ledgers.training.service import TrainingService
+
+    with writing(args, writes=args.set is not None) as db:
+        svc = TrainingService(db)
+        forms = (
+            svc.set_forms([f for f in args.set.split(",")]) if args.set is not None else svc.forms()
+        )
+    print("\n".join(forms))
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    tr = sub.add_parser("training", parents=[common], help="培训台账：成绩通报、培训形式列表")
+    tsub = tr.add_subparsers(dest="training_command", metavar="ACTION", required=True)
+    n = tsub.add_parser("notice", parents=[common], help="生成考试成绩通报 PDF（默认最近一次考试）")
+    n.add_argument("--session", type=int, help="培训编号")
+    n.add_argument("--year", type=int)
+    n.add_argument("--out", required=True)
+    n.set_defaults(func=cmd_notice)
+    f = tsub.add_parser("forms", parents=[common], help="查看或设置培训形式列表")
+    f.add_argument("--set", metavar="A,B,C", help="用逗号分隔的新列表")
+    f.set_defaults(func=cmd_forms)

@@ -1,0 +1,202 @@
+"""Training PDFs: the exam results circulation (成绩通报) and the annual plan (年度培训计划)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+from brigade_desk.core import settings
+from brigade_desk.core.db import Database
+from brigade_desk.core.errors import UserError
+from brigade_desk.core.forms.pdf import build_pdf, pdf_fonts, styles
+from brigade_desk.ledgers.training.hours import fmt_hours
+from brigade_desk.ledgers.training.service import TrainingService, category_label
+
+
+def _esc(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _table(data: list[list[Any]], widths: list[float], st: dict[str, ParagraphStyle]) -> Table:
+    body = [[Paragraph(_esc(str(c)), st["cellb"]) for c in data[0]]]
+    body += [
+        [Paragraph(_esc("" if c is None else str(c)), st["cell"]) for c in r] for r in data[1:]
+    ]
+    t = Table(body, colWidths=[w * mm for w in widths], repeatRows=1)
+    t.setStyle(
+        TableStyle(
+            [
+                # reportlab sets every cell's font even when the cell is a Paragraph: without this the
+                # PDF lists an unembedded Helvetica (pdffonts emb = no)
+                ("FONTNAME", (0, 0), (-1, -1), pdf_fonts().song),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#D9E1F2")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return t
+
+
+def _score(x: float | None) -> str:
+    return "" if x is None else f"{x:g}"
+
+
+def exam_notice_pdf(
+    db: Database, out: Path | str, session_id: int, *, date: dt.date | None = None
+) -> Path:
+    """通报 of one session's exam: summary sentence, full results table, failures and absentees."""
+    svc = TrainingService(db)
+    v = svc.get_session(session_id)
+    if not v.has_exam:
+        raise UserError(f"“{v.title}”没有考试成绩，无法生成成绩通报。")
+    with db.Session() as s:
+        unit = str(settings.get(s, settings.UNIT_NAME))
+    date = date or dt.date.today()
+    st = styles()
+    present = [a for a in v.attendance if a.attended]
+    scored = sorted(
+        (a for a in present if a.exam_score is not None),
+        key=lambda a: (-(a.exam_score or 0), a.squad, a.name),
+    )
+    absent = [a for a in v.attendance if not a.attended]
+    missing_score = [a for a in present if a.exam_score is None]
+    passed = [a for a in scored if a.exam_passed]
+    failed = [a for a in scored if not a.exam_passed]
+    n = len(scored)
+    avg = sum(a.exam_score or 0 for a in scored) / n if n else 0.0
+    quoted = v.title if "“" in v.title else f"“{v.title}”"
+    when = f"{v.start_date:%Y年%-m月%-d日}" + (
+        f"至{v.end_date:%-m月%-d日}" if v.end_date and v.end_date != v.start_date else ""
+    )
+    story: list[Any] = [
+        Paragraph(_esc(f"关于{quoted}考试成绩的通报"), st["title"]),
+        Paragraph("各中队、各股室：", st["body"]),
+        Spacer(1, 2 * mm),
+        Paragraph(
+            _esc(
+                f"　　为落实执法人员“每月一考”和培训考核要求，{unit}于{when}组织开展了{quoted}"
+                f"（{v.form}，{category_label(v.category)}，{fmt_hours(v.hours)} 学时）。应参加 {len(v.attendance)} 人，"
+                f"实际参考 {n} 人，缺考 {len(absent) + len(missing_score)} 人。考试满分 100 分，{v.pass_score:g} 分及以上为合格，"
+                f"合格 {len(passed)} 人，不合格 {len(failed)} 人，合格率 {(len(passed) / n if n else 0):.1%}，"
+                f"平均分 {avg:.1f} 分"
+                + (f"，最高分 {scored[0].exam_score:g} 分（{scored[0].name}）" if scored else "")
+                + "。现将考试成绩通报如下："
+            ),
+            st["body"],
+        ),
+        Spacer(1, 3 * mm),
+        Paragraph("一、考试成绩", st["h2"]),
+    ]
+    rows: list[list[Any]] = [["名次", "姓名", "中队", "人员类别", "成绩", "结果"]]
+    rank = 0
+    last: float | None = None
+    for i, a in enumerate(scored, 1):
+        if a.exam_score != last:
+            rank, last = i, a.exam_score
+        rows.append(
+            [
+                rank,
+                a.name,
+                a.squad,
+                a.category,
+                _score(a.exam_score),
+                "合格" if a.exam_passed else "不合格",
+            ]
+        )
+    story.append(
+        _table(rows, [14, 28, 34, 34, 20, 22], st)
+        if scored
+        else Paragraph("（无成绩）", st["body"])
+    )
+    story.append(Paragraph("二、不合格人员", st["h2"]))
+    story.append(
+        Paragraph(
+            _esc(
+                (
+                    "、".join(f"{a.name}（{a.squad}，{_score(a.exam_score)} 分）" for a in failed)
+                    + "。以上人员须认真查找差距，加强学习，由所在中队督促参加补考。"
+                )
+                if failed
+                else "无。"
+            ),
+            st["body"],
+        )
+    )
+    story.append(Paragraph("三、缺考人员", st["h2"]))
+    miss = [f"{a.name}（{a.absence_reason or '未说明原因'}）" for a in absent] + [
+        f"{a.name}（无成绩）" for a in missing_score
+    ]
+    story.append(
+        Paragraph(_esc("、".join(miss) + "。缺考人员须参加补考。" if miss else "无。"), st["body"])
+    )
+    story.append(Spacer(1, 4 * mm))
+    story.append(
+        Paragraph(
+            "　　请各中队、各股室以此为鉴，持续开展“每周一学、每月一考”，"
+            "不断提升执法人员法律素养和执法能力。",
+            st["body"],
+        )
+    )
+    story.append(Spacer(1, 12 * mm))
+    right = ParagraphStyle("right", parent=st["body"], alignment=TA_RIGHT)
+    story.append(Paragraph(_esc(unit), right))
+    story.append(Paragraph(f"{date:%Y年%-m月%-d日}", right))
+    pdf_fonts()
+    return build_pdf(out, story, title=f"{v.title}考试成绩通报")
+
+
+def plan_pdf(db: Database, out: Path | str, year: int, *, date: dt.date | None = None) -> Path:
+    plan = TrainingService(db).get_plan(year)
+    if plan is None:
+        raise UserError(f"{year} 年还没有培训计划。")
+    with db.Session() as s:
+        unit = str(settings.get(s, settings.UNIT_NAME))
+    st = styles()
+    status = plan.status + (
+        f"，{plan.approved_date:%Y年%-m月%-d日}批准" if plan.approved_date else ""
+    )
+    story: list[Any] = [
+        Paragraph(_esc(plan.title or f"{year}年度执法人员培训计划"), st["title"]),
+        Paragraph(_esc(f"{unit}（{status}）"), st["small"]),
+        Spacer(1, 3 * mm),
+    ]
+    rows: list[list[Any]] = [
+        ["序号", "月份", "培训内容", "培训形式", "培训类别", "计划学时", "组织单位"]
+    ]
+    for i, it in enumerate(plan.items, 1):
+        rows.append(
+            [
+                i,
+                f"{it.month}月",
+                it.topic,
+                it.form,
+                category_label(it.category),
+                fmt_hours(it.planned_hours),
+                it.organiser,
+            ]
+        )
+    story.append(_table(rows, [10, 12, 54, 20, 28, 16, 30], st))
+    story.append(Spacer(1, 3 * mm))
+    totals = plan.planned_hours
+    prof = sum(v for k, v in totals.items() if k != "政治教育")
+    story.append(
+        Paragraph(
+            _esc(
+                "计划学时合计："
+                + "；".join(f"{category_label(k)} {fmt_hours(v)} 学时" for k, v in totals.items())
+                + f"。其中业务培训（公共法律知识、业务知识、执法技能）{fmt_hours(prof)} 学时。"
+            ),
+            st["body"],
+        )
+    )
+    if plan.notes:
+        story.append(Paragraph(_esc(plan.notes), st["body"]))
+    return build_pdf(out, story, title=plan.title or f"{year}年度培训计划")

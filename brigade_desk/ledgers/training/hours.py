@@ -1,0 +1,279 @@
+"""Training hours arithmetic: who earned how many hours of which kind in a period.
+
+A session's hours count in the period holding its **end date**. An attendance earns the session's
+hours unless a smaller credit was recorded (partial credit); an absence earns nothing. Political
+and Party education is kept apart from professional training (public law, business knowledge,
+enforcement skills); only professional hours count toward the yearly requirement (60 by default),
+and only on-duty officers (执法人员, 在岗) are held to it — auxiliaries are listed separately.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from brigade_desk.core import settings
+from brigade_desk.ledgers.roster.models import Staff, StaffCategory, StaffStatus
+from brigade_desk.ledgers.training.models import (
+    PROFESSIONAL_CATEGORIES,
+    TrainingAttendance,
+    TrainingCategory,
+    TrainingSession,
+)
+
+REQUIRED_HOURS = settings.FloatSetting(
+    "training.required_hours",
+    "执法人员年度业务培训最低学时",
+    60.0,
+    "公共法律知识、业务知识、执法技能学时合计，不含政治理论和党性教育",
+    min=0.0,
+    max=1000.0,
+)
+
+
+def check_month_day(value: str) -> None:
+    """ValueError unless ``value`` is a month and day as MM-DD (03-31; 02-29 too)."""
+    try:
+        if not re.fullmatch(r"\d\d-\d\d", value.strip()):
+            raise ValueError
+        dt.date.fromisoformat(f"2024-{value.strip()}")
+    except ValueError:
+        raise ValueError("应为 月-日，如 03-31") from None
+
+
+PLAN_DUE = settings.TextSetting(
+    "training.plan_due",
+    "年度培训计划报送期限（月-日）",
+    "03-31",
+    "每年一季度末",
+    check_month_day,
+    placeholder="MM-DD，如 03-31",
+)
+DEFAULT_FORMS = [
+    "集中轮训",
+    "法治讲堂",
+    "线上学习",
+    "知识竞赛",
+    "案例教学",
+    "庭审旁听",
+    "现场观摩",
+    "情景模拟",
+    "每周一学",
+    "上级组织培训",
+    "集中学法",
+    "专题讲座",
+    "岗位练兵",
+    "考试",
+]
+FORMS = settings.TextListSetting(
+    "training.forms",
+    "培训形式列表",
+    DEFAULT_FORMS,
+    "会话编辑时可选的培训形式，可增删",
+    min_items=1,
+)
+PASS_SCORE = settings.FloatSetting(
+    "training.pass_score", "考试合格分数线", 60.0, min=0.0, max=1000.0
+)
+ROTATION_DUE = settings.DateSetting(
+    "training.rotation_due",
+    "全员轮训完成期限",
+    dt.date(2024, 6, 30),
+    "每名执法人员应于此日期前参加一次全员轮训（三年行动方案：2024 年 6 月底前）",
+)
+ROTATION_FROM = settings.DateSetting(
+    "training.rotation_from",
+    "全员轮训计入起始日期",
+    dt.date(2023, 1, 1),
+    "此日期前结束的轮训属于以往轮次，不计入本次全员轮训（三年行动 2023–2025 年）",
+)
+
+SETTINGS: list[settings.SettingDef[Any]] = [
+    REQUIRED_HOURS,
+    PLAN_DUE,
+    FORMS,
+    PASS_SCORE,
+    ROTATION_DUE,
+    ROTATION_FROM,
+]
+settings.register(SETTINGS)
+
+
+def r2(x: float | None) -> float:
+    """Hours rounded to 2 decimals (floats never show 59.99999)."""
+    return round(float(x or 0.0) + 0.0, 2)
+
+
+def fmt_hours(x: float) -> str:
+    return f"{r2(x):g}"
+
+
+def year_bounds(year: int, quarter: int | None = None) -> tuple[dt.date, dt.date]:
+    if quarter is None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError("quarter must be 1..4")
+    start = dt.date(year, 3 * quarter - 2, 1)
+    end = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
+    return start, end - dt.timedelta(days=1)
+
+
+CREDIT = case(
+    (TrainingAttendance.attended, func.coalesce(TrainingAttendance.hours, TrainingSession.hours)),
+    else_=0.0,
+)
+
+
+@dataclass
+class PersonHours:
+    staff_id: int
+    name: str
+    id_number: str
+    squad: str
+    category: str
+    status: str
+    by_category: dict[str, float] = field(default_factory=dict)
+    sessions: int = 0
+    absences: int = 0
+    exams_taken: int = 0
+    exams_passed: int = 0
+    required: float = 60.0
+
+    @property
+    def political(self) -> float:
+        return r2(self.by_category.get(TrainingCategory.POLITICAL.value, 0.0))
+
+    @property
+    def professional(self) -> float:
+        return r2(sum(self.by_category.get(c.value, 0.0) for c in PROFESSIONAL_CATEGORIES))
+
+    @property
+    def total(self) -> float:
+        return r2(self.political + self.professional)
+
+    @property
+    def counted(self) -> bool:
+        """Held to the yearly requirement: an officer on duty."""
+        return self.category == StaffCategory.OFFICER and self.status == StaffStatus.ON_DUTY
+
+    @property
+    def missing(self) -> float:
+        return r2(max(0.0, self.required - self.professional))
+
+    @property
+    def progress(self) -> float:
+        return 1.0 if self.required <= 0 else min(1.0, self.professional / self.required)
+
+
+def credited_hours(
+    s: Session, start: dt.date, end: dt.date, staff_ids: list[int] | None = None
+) -> dict[int, PersonHours]:
+    """Hours per person and category for sessions ending in [start, end]. Only people with records."""
+    q = (
+        select(
+            TrainingAttendance.staff_id,
+            TrainingSession.category,
+            func.sum(CREDIT),
+            func.sum(case((TrainingAttendance.attended, 1), else_=0)),
+            func.sum(case((TrainingAttendance.attended, 0), else_=1)),
+            func.sum(
+                case(
+                    (
+                        and_(
+                            TrainingAttendance.attended, TrainingAttendance.exam_score.is_not(None)
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+            func.sum(
+                case(
+                    (
+                        and_(TrainingAttendance.attended, TrainingAttendance.exam_passed.is_(True)),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+        )
+        .join(TrainingSession, TrainingSession.id == TrainingAttendance.session_id)
+        .where(TrainingSession.end_date >= start, TrainingSession.end_date <= end)
+        .group_by(TrainingAttendance.staff_id, TrainingSession.category)
+    )
+    if staff_ids is not None:
+        q = q.where(TrainingAttendance.staff_id.in_(staff_ids))
+    out: dict[int, PersonHours] = {}
+    for sid, cat, hrs, n, absent, taken, passed in s.execute(q):
+        p = out.setdefault(sid, PersonHours(sid, "", "", "", "", ""))
+        p.by_category[cat] = r2(p.by_category.get(cat, 0.0) + (hrs or 0.0))
+        p.sessions += int(n or 0)
+        p.absences += int(absent or 0)
+        p.exams_taken += int(taken or 0)
+        p.exams_passed += int(passed or 0)
+    return out
+
+
+def summary(s: Session, start: dt.date, end: dt.date) -> list[PersonHours]:
+    """Everyone on duty now, plus anyone with a record in the period, with their hours.
+
+    Sorted: officers first, then auxiliaries; by squad and name.
+    """
+    required = float(settings.get(s, REQUIRED_HOURS))
+    hours = credited_hours(s, start, end)
+    people = s.execute(
+        select(Staff.id, Staff.name, Staff.id_number, Staff.squad, Staff.category, Staff.status)
+        .where(or_(Staff.status == StaffStatus.ON_DUTY, Staff.id.in_(list(hours))))
+        .order_by(Staff.category.desc(), Staff.squad, Staff.name, Staff.id)
+    ).all()
+    out = []
+    for sid, name, idn, squad, cat, status in people:
+        p = hours.get(sid) or PersonHours(sid, "", "", "", "", "")
+        p.name, p.id_number, p.squad, p.category, p.status, p.required = (
+            name,
+            idn,
+            squad,
+            cat,
+            status,
+            required,
+        )
+        out.append(p)
+    # 执法人员 sorts after 执法辅助人员 by code point; put officers first explicitly
+    out.sort(key=lambda p: (p.category != StaffCategory.OFFICER, p.squad, p.name, p.staff_id))
+    return out
+
+
+def year_summary(
+    s: Session, year: int, *, quarter: int | None = None, until: dt.date | None = None
+) -> list[PersonHours]:
+    start, end = year_bounds(year, quarter)
+    if until is not None:
+        end = min(end, until)
+    return summary(s, start, end)
+
+
+def hours_by_month(s: Session, year: int) -> list[tuple[float, float]]:
+    """Credited hours of everybody per month of ``year``: [(political, professional)] × 12."""
+    q = (
+        select(
+            func.strftime("%m", TrainingSession.end_date),
+            TrainingSession.category,
+            func.sum(CREDIT),
+        )
+        .join(TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id)
+        .where(
+            TrainingSession.end_date >= dt.date(year, 1, 1),
+            TrainingSession.end_date <= dt.date(year, 12, 31),
+        )
+        .group_by(func.strftime("%m", TrainingSession.end_date), TrainingSession.category)
+    )
+    out = [[0.0, 0.0] for _ in range(12)]
+    for m, cat, hrs in s.execute(q):
+        idx = 0 if cat == TrainingCategory.POLITICAL else 1
+        out[int(m) - 1][idx] += float(hrs or 0.0)
+    return [(r2(a), r2(b)) for a, b in out]

@@ -1,0 +1,669 @@
+"""Import sign-in / attendance workbooks (签到表 / 培训台账) into the training ledger.
+
+Two layouts, mixed freely across the sheets of one file:
+
+- one row per attendee, each row carrying the session (date, title, form, category, hours) beside the
+  person (name, ID number optional, score optional);
+- a session block per sheet: the session's facts above the table as ``培训日期：2025年3月5日`` lines
+  (label and value in one cell or in neighbouring cells), then a table of attendees.
+
+A value in a row wins over the sheet's block. Rows with the same date and title form one session;
+a session already in the database with that date and title is updated, and its attendance is
+updated per person — re-importing never duplicates. People are found by ID number when given, else
+by name (narrowed by 中队 when that column exists); a name matching nobody or several people is an
+error naming the row. Without ``skip_invalid`` nothing is written when any row is invalid (the
+shared policy of ``importers.policy``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brigade_desk.core.db import Database
+from brigade_desk.core.errors import RowError
+from brigade_desk.core.tabular import read as t
+from brigade_desk.core.tabular.policy import CheckedRow, Written, run_import
+from brigade_desk.core.tabular.result import ImportResult
+from brigade_desk.ledgers.roster.models import Staff
+from brigade_desk.ledgers.training.models import (
+    TrainingAttendance,
+    TrainingCategory,
+    TrainingSession,
+)
+from brigade_desk.ledgers.training.service import PASS_SCORE, SessionInput, validate_session
+
+SESSION_COLUMNS = [
+    t.Column(
+        "date",
+        "培训日期",
+        ("日期", "开始日期", "学习日期", "培训时间", "时间", "学习时间", "活动日期", "开班日期"),
+    ),
+    t.Column("end_date", "结束日期", ("结业日期", "截止日期", "培训结束日期")),
+    t.Column(
+        "title",
+        "培训名称",
+        (
+            "培训主题",
+            "培训内容",
+            "主题",
+            "学习内容",
+            "学习主题",
+            "课程名称",
+            "培训项目",
+            "名称",
+            "课程",
+        ),
+    ),
+    t.Column("form", "培训形式", ("形式", "学习形式", "培训方式", "方式")),
+    t.Column("category", "培训类别", ("类别", "培训类型", "类型", "学习类别", "内容类别")),
+    t.Column("hours", "学时", ("培训学时", "课时", "学时数", "计划学时", "本次学时")),
+    t.Column("organiser", "组织单位", ("主办单位", "组织部门", "承办单位", "举办单位")),
+    t.Column("place", "培训地点", ("地点", "学习地点")),
+    t.Column(
+        "monthly", "是否全员集中学法", ("全员集中学法", "集中学法", "每月集中学法", "是否集中学法")
+    ),
+    t.Column("rotation", "是否全员轮训", ("全员轮训", "计入全员轮训")),
+]
+PERSON_COLUMNS = [
+    t.Column(
+        "name",
+        "姓名",
+        ("姓 名", "名字", "人员姓名", "参训人员", "参训人", "学员姓名"),
+        required=True,
+    ),
+    t.Column(
+        "id_number",
+        "身份证号",
+        ("身份证号码", "公民身份号码", "身份证", "证件号码", "公民身份证号"),
+    ),
+    t.Column("squad", "中队", ("所属中队", "所在中队", "部门", "单位", "科室中队")),
+    t.Column("credited", "实得学时", ("获得学时", "认定学时", "实际学时", "计入学时", "参训学时")),
+    t.Column("score", "考试成绩", ("成绩", "得分", "分数", "考试分数", "考核成绩")),
+    t.Column("passed", "是否合格", ("合格", "考试结果", "考核结果")),
+    t.Column("presence", "签到情况", ("出勤情况", "出勤", "签到", "是否参加", "参训情况", "考勤")),
+    t.Column("reason", "缺勤原因", ("请假原因", "未参加原因", "缺席原因")),
+    t.Column("seq", "序号", ("编号",)),
+    t.Column("signature", "本人签名", ("签名", "签字", "本人签字")),
+]
+COLUMNS = SESSION_COLUMNS + PERSON_COLUMNS
+SESSION_KEYS = [c.key for c in SESSION_COLUMNS]
+
+CATEGORY_WORDS = [
+    (
+        ("政治", "党性", "党史", "党建", "思想", "廉政", "党纪", "党风"),
+        TrainingCategory.POLITICAL.value,
+    ),
+    (("技能", "实操", "实务", "练兵", "执法技能", "装备"), TrainingCategory.SKILLS.value),
+    (("法律", "法治", "法规", "公共法律", "学法"), TrainingCategory.PUBLIC_LAW.value),
+    (("业务", "专业", "行业"), TrainingCategory.BUSINESS.value),
+]
+PRESENT = {
+    "√",
+    "✓",
+    "✔",
+    "到",
+    "已到",
+    "出勤",
+    "签到",
+    "已签到",
+    "参加",
+    "已参加",
+    "是",
+    "正常",
+    "y",
+    "1",
+}
+ABSENT = {
+    "缺勤",
+    "缺席",
+    "未到",
+    "未参加",
+    "请假",
+    "病假",
+    "事假",
+    "公假",
+    "公差",
+    "出差",
+    "外出",
+    "休假",
+    "年假",
+    "产假",
+    "×",
+    "✗",
+    "否",
+    "n",
+    "0",
+    "旷课",
+}
+GENERIC_ABSENT = {"缺勤", "缺席", "未到", "未参加", "×", "✗", "否", "n", "0"}
+_PAIR_RE = re.compile(r"([^\s:：]{1,12})\s*[:：]\s*(.*?)(?=\s+[^\s:：]{1,12}\s*[:：]|$)")
+
+
+def parse_category(v: Any) -> str:
+    s = t.text(v)
+    if not s:
+        raise ValueError("培训类别为空")
+    if s in {c.value for c in TrainingCategory}:
+        return s
+    for words, cat in CATEGORY_WORDS:
+        if any(w in s for w in words):
+            return cat
+    raise ValueError(
+        f"培训类别「{t.shown(s)}」无法识别（应为 政治教育 / 公共法律知识 / 业务知识 / 执法技能）"
+    )
+
+
+def parse_hours(v: Any) -> float | None:
+    s = (
+        t.text(v).replace("学时", "").replace("课时", "").replace("小时", "").strip()
+        if isinstance(v, str)
+        else v
+    )
+    h = t.parse_float(s)
+    if h is None:
+        return None
+    if h < 0:
+        raise ValueError("学时不能为负数")
+    return h
+
+
+def parse_score(v: Any) -> float | None:
+    s = t.text(v).replace("分", "") if isinstance(v, str) else v
+    x = t.parse_float(s)
+    if x is not None and not 0 <= x <= 100:
+        raise ValueError(f"成绩 {x:g} 应在 0–100 之间")
+    return x
+
+
+@dataclass
+class Block:
+    values: dict[str, Any] = field(default_factory=dict)
+    where: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (row, label text)
+
+
+def _block_fields(raw: list[list[Any]], header_idx: int) -> Block:
+    """Label/value pairs above the header row ("培训日期：2025-3-5", or label | value cells)."""
+    lookup: dict[str, str] = {}
+    for c in SESSION_COLUMNS:
+        for n in c.names():
+            lookup.setdefault(n, c.key)
+    primary = {t.norm_header(c.label) for c in SESSION_COLUMNS}
+    b = Block()
+    for i, row in enumerate(raw[:header_idx]):
+        cells = list(row)
+        used: set[int] = set()
+        for j, cell in enumerate(cells):
+            if t._blank(cell) or j in used:
+                continue
+            if isinstance(cell, str) and re.search(r"[:：]", cell):
+                for label, value in _PAIR_RE.findall(t.text(cell)):
+                    key = lookup.get(t.norm_header(label))
+                    if key and key not in b.values:
+                        val: Any = value.strip()
+                        if not val:  # "培训日期：" with the value in the next cell
+                            val = next((c for c in cells[j + 1 :] if not t._blank(c)), None)
+                        b.values[key] = val
+                        b.where[key] = (i + 1, label)
+                continue
+            key = lookup.get(t.norm_header(cell))
+            if key and key not in b.values:
+                k = next((k for k in range(j + 1, len(cells)) if not t._blank(cells[k])), None)
+                if k is not None and t.norm_header(cells[k]) not in primary:
+                    used.add(k)
+                    b.values[key] = cells[k]
+                    b.where[key] = (i + 1, str(cell).strip())
+    return b
+
+
+@dataclass
+class ParsedRow:
+    row: t.Row
+    session: SessionInput
+    staff_id: int
+    attended: bool
+    credited: float | None
+    reason: str
+    score: float | None
+    passed: bool | None
+    flags: dict[str, bool]
+
+
+def read_rows(path: Path) -> tuple[list[tuple[t.Row, Block]], list[RowError]]:
+    wb = t.open_workbook(path)
+    wb_titles = [ws.title for ws in wb.worksheets]
+    out: list[tuple[t.Row, Block]] = []
+    skipped: list[str] = []
+    with_header: list[str] = []
+    try:
+        for ws in wb.worksheets:
+            raw = [list(r) for r in ws.iter_rows(values_only=True)]
+            hdr = t.find_header(raw, COLUMNS)
+            if hdr is None:
+                skipped.append(ws.title)
+                continue
+            with_header.append(ws.title)
+            idx, colmap, texts = hdr
+            block = _block_fields(raw, idx)
+            for key, (r, label) in block.where.items():
+                texts.setdefault(key, f"{label}（第 {r} 行）")
+            person_keys = {c.key for c in PERSON_COLUMNS} - {"seq", "signature"}
+            for i, r in enumerate(raw[idx + 1 :], start=idx + 2):
+                vals = {k: (r[j] if j < len(r) else None) for k, j in colmap.items()}
+                if all(t._blank(vals.get(k)) for k in person_keys):
+                    continue
+                out.append((t.Row(ws.title, i, vals, texts), block))
+    finally:
+        wb.close()
+    errors: list[RowError] = []
+    if not out and with_header:
+        errors.append(
+            RowError(with_header[0], 0, "", "找到了表头，但表头下面没有参训人员的数据行。")
+        )
+    elif not out:
+        errors.append(
+            RowError(
+                skipped[0] if skipped else (wb_titles[0] if wb_titles else ""),
+                0,
+                "",
+                f"在前 {t.HEADER_SEARCH_ROWS} 行中没有找到参训人员表头（至少需要“姓名”列和培训日期、名称等）。"
+                "请确认是否选错了文件。",
+            )
+        )
+    return out, errors
+
+
+class StaffIndex:
+    def __init__(self, s: Session) -> None:
+        rows = s.execute(select(Staff.id, Staff.name, Staff.id_number, Staff.squad)).all()
+        self.by_id = {r.id_number: r for r in rows}
+        self.by_name: dict[str, list[Any]] = {}
+        for r in rows:
+            self.by_name.setdefault("".join(r.name.split()), []).append(r)
+
+    def find(self, row: t.Row, errors: list[RowError]) -> int | None:
+        name = "".join(t.text(row.values.get("name")).split())
+        if not name:
+            errors.append(row.error("name", "姓名为空"))
+            return None
+        if not t._blank(row.values.get("id_number")):
+            idn = t.cell(row, "id_number", t.parse_id_number, errors)
+            if idn is None:
+                return None
+            p = self.by_id.get(idn)
+            if p is None:
+                errors.append(
+                    row.error("id_number", f"身份证号 {idn} 不在花名册中，请先在花名册登记“{name}”")
+                )
+                return None
+            if "".join(p.name.split()) != name:
+                errors.append(
+                    row.error("name", f"姓名“{name}”与花名册中该身份证号的人员“{p.name}”不符")
+                )
+                return None
+            return int(p.id)
+        cands = self.by_name.get(name, [])
+        squad = t.text(row.values.get("squad"))
+        if len(cands) > 1 and squad:
+            narrowed = [c for c in cands if c.squad == squad]
+            if narrowed:
+                cands = narrowed
+        if not cands:
+            errors.append(
+                row.error("name", f"花名册中没有名为“{name}”的人员，请核对姓名或先在花名册登记")
+            )
+            return None
+        if len(cands) > 1:
+            where = "、".join(c.squad or "未分中队" for c in cands)
+            errors.append(
+                row.error(
+                    "name",
+                    f"姓名“{name}”在花名册中有 {len(cands)} 人（{where}），请填写身份证号区分",
+                )
+            )
+            return None
+        return int(cands[0].id)
+
+
+def _value(row: t.Row, block: Block, key: str) -> Any:
+    v = row.values.get(key)
+    return block.values.get(key) if t._blank(v) else v
+
+
+MAX_LEN = {
+    "title": 200,
+    "form": 30,
+    "organiser": 100,
+    "place": 100,
+    "name": 50,
+    "squad": 50,
+    "reason": 500,
+}
+
+
+def _parse(
+    row: t.Row, block: Block, people: StaffIndex, pass_score: float, errors: list[RowError]
+) -> ParsedRow | None:
+    before = len(errors)
+    t.check_lengths(
+        t.Row(
+            row.sheet,
+            row.row,
+            {**row.values, **{k: _value(row, block, k) for k in SESSION_KEYS}},
+            row.headers,
+        ),
+        MAX_LEN,
+        errors,
+    )
+    if len(errors) > before:
+        return None
+    vals = {k: _value(row, block, k) for k in SESSION_KEYS}
+    probe = t.Row(row.sheet, row.row, vals, row.headers)
+
+    def need(key: str, label: str) -> None:
+        if t._blank(vals.get(key)):
+            errors.append(
+                row.error(key, f"{label}为空")
+                if key in row.headers
+                else RowError(
+                    row.sheet, row.row, label, f"缺少“{label}”（既没有该列，也没有在表头上方写明）"
+                )
+            )
+
+    for key, label in (
+        ("date", "培训日期"),
+        ("title", "培训名称"),
+        ("form", "培训形式"),
+        ("category", "培训类别"),
+        ("hours", "学时"),
+    ):
+        need(key, label)
+    if len(errors) > before:
+        return None
+    data = SessionInput(
+        start_date=t.cell(probe, "date", t.parse_date, errors),
+        end_date=t.cell(probe, "end_date", t.parse_date, errors),
+        title=t.text(vals["title"]),
+        form=t.text(vals["form"]),
+        category=t.cell(probe, "category", parse_category, errors) or "",
+        hours=t.cell(probe, "hours", parse_hours, errors) or 0.0,
+        organiser=t.text(vals.get("organiser")),
+        place=t.text(vals.get("place")),
+        pass_score=pass_score,
+    )
+    flags: dict[str, bool] = {}
+    if "monthly" in row.headers:
+        flags["is_monthly_study"] = bool(
+            t.cell(probe, "monthly", lambda x: t.parse_bool(x, False), errors)
+        )
+    else:
+        flags["is_monthly_study"] = data.form == "集中学法"
+    if "rotation" in row.headers:
+        flags["is_rotation"] = bool(
+            t.cell(probe, "rotation", lambda x: t.parse_bool(x, False), errors)
+        )
+    data.is_monthly_study = flags["is_monthly_study"]
+    data.is_rotation = flags.get("is_rotation", False)
+    if len(errors) == before:
+        for k, msg in validate_session(data).items():
+            col = {
+                "start_date": "date",
+                "end_date": "end_date" if "end_date" in row.headers else "date",
+            }.get(k, k)
+            errors.append(row.error(col, msg))
+    staff_id = people.find(row, errors)
+    presence = t.text(row.values.get("presence")).lower()
+    reason = t.text(row.values.get("reason"))
+    attended = True
+    if presence:
+        if presence in ABSENT:
+            attended = False
+            if presence not in GENERIC_ABSENT:
+                reason = presence + (f"（{reason}）" if reason else "")
+        elif presence not in PRESENT and "签" not in presence:
+            errors.append(
+                row.error(
+                    "presence",
+                    f"签到情况「{t.shown(presence)}」无法识别（写 √ / 已签到 表示参加，缺勤 / 请假 / 病假 表示未参加）",
+                )
+            )
+    elif reason:
+        attended = False
+    credited = t.cell(row, "credited", parse_hours, errors)
+    score = t.cell(row, "score", parse_score, errors)
+    passed = None
+    if not t._blank(row.values.get("passed")):
+        pv = t.text(row.values.get("passed"))
+        passed = {"合格": True, "通过": True, "不合格": False, "未通过": False}.get(pv)
+        if passed is None:
+            passed = t.cell(row, "passed", lambda x: t.parse_bool(x, False), errors)
+    if credited is not None and data.hours and credited > data.hours + 1e-9:
+        errors.append(
+            row.error("credited", f"实得学时 {credited:g} 超过本次培训学时 {data.hours:g}")
+        )
+    if not attended and score is not None:
+        errors.append(row.error("score", "缺勤人员不应有考试成绩"))
+    if len(errors) > before or staff_id is None:
+        return None
+    return ParsedRow(
+        row,
+        data,
+        staff_id,
+        attended,
+        None if not attended else credited,
+        reason,
+        score,
+        passed,
+        flags,
+    )
+
+
+def _same(a: SessionInput, b: SessionInput) -> str | None:
+    for attr, label in (
+        ("end_date", "结束日期"),
+        ("form", "培训形式"),
+        ("category", "培训类别"),
+        ("hours", "学时"),
+    ):
+        if getattr(a, attr) != getattr(b, attr):
+            return label
+    return None
+
+
+def import_training(
+    db: Database,
+    path: Path | str,
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    today: dt.date | None = None,
+) -> ImportResult:
+    del today
+    rows, structural = read_rows(Path(path))
+    with db.Session() as s:
+        from brigade_desk.core import settings
+
+        people = StaffIndex(s)
+        pass_score = float(settings.get(s, PASS_SCORE))
+        checked: list[CheckedRow[ParsedRow]] = []
+        first: dict[tuple[dt.date, str], ParsedRow] = {}
+        seen: dict[tuple[dt.date, str, int], t.Row] = {}
+        for row, block in rows:
+            row_errs: list[RowError] = []
+            p = _parse(row, block, people, pass_score, row_errs)
+            if p is not None:
+                assert p.session.start_date is not None
+                key = (p.session.start_date, p.session.title)
+                f = first.get(key)
+                if f is not None and (diff := _same(f.session, p.session)):
+                    row_errs.append(
+                        row.error(
+                            {"学时": "hours", "培训形式": "form", "培训类别": "category"}.get(
+                                diff, "date"
+                            ),
+                            f"同一培训（{key[0]:%Y-%m-%d}“{key[1]}”）的{diff}与工作表「{f.row.sheet}」第 {f.row.row} 行不一致",
+                        )
+                    )
+                prev = seen.get((*key, p.staff_id))
+                if prev is not None:
+                    row_errs.append(
+                        row.error(
+                            "name", f"同一培训中此人已在工作表「{prev.sheet}」第 {prev.row} 行登记"
+                        )
+                    )
+            if not row_errs:
+                assert p is not None and p.session.start_date is not None
+                key = (p.session.start_date, p.session.title)
+                first.setdefault(key, p)
+                seen[(*key, p.staff_id)] = row
+            checked.append(CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs))
+
+        def write(accepted: list[ParsedRow], dry_run: bool) -> Written:
+            # a dry run writes too (sessions are flushed to attach attendance): the policy rolls
+            # it back
+            del dry_run
+            return _write(s, accepted, first, pass_score, Path(path).name)
+
+        return run_import(
+            s, checked, write, structural=structural, dry_run=dry_run, skip_invalid=skip_invalid
+        )
+
+
+def _write(
+    s: Session,
+    accepted: list[ParsedRow],
+    first: dict[tuple[dt.date, str], ParsedRow],
+    pass_score: float,
+    file_name: str,
+) -> Written:
+    created = updated = 0
+    sessions: dict[tuple[dt.date, str], TrainingSession] = {}
+    for p in accepted:
+        assert p.session.start_date is not None
+        key = (p.session.start_date, p.session.title)
+        ts = sessions.get(key)
+        if ts is None:
+            ts = s.scalar(
+                select(TrainingSession).where(
+                    TrainingSession.start_date == key[0], TrainingSession.title == key[1]
+                )
+            )
+            if ts is None:
+                ts = TrainingSession(
+                    start_date=key[0], title=key[1], notes=f"由 Excel 导入：{file_name}"
+                )
+                s.add(ts)
+            src = first[key]
+            d = src.session
+            ts.end_date, ts.form, ts.category, ts.hours = (
+                d.end_date or key[0],
+                d.form,
+                d.category,
+                d.hours,
+            )
+            ts.organiser = d.organiser or (ts.organiser or "")
+            ts.place = d.place or (ts.place or "")
+            ts.is_monthly_study = src.flags.get("is_monthly_study", bool(ts.is_monthly_study))
+            ts.is_rotation = src.flags.get("is_rotation", bool(ts.is_rotation))
+            ts.pass_score = ts.pass_score if ts.pass_score is not None else pass_score
+            s.flush()
+            sessions[key] = ts
+        if p.score is not None:
+            ts.has_exam = True
+        a = s.scalar(
+            select(TrainingAttendance).where(
+                TrainingAttendance.session_id == ts.id,
+                TrainingAttendance.staff_id == p.staff_id,
+            )
+        )
+        if a is None:
+            a = TrainingAttendance(session_id=ts.id, staff_id=p.staff_id)
+            s.add(a)
+            created += 1
+        else:
+            updated += 1
+        a.attended = p.attended
+        a.hours = (
+            p.credited if p.credited is not None and abs(p.credited - ts.hours) > 1e-9 else None
+        )
+        a.absence_reason = "" if p.attended else p.reason
+        a.exam_score = p.score
+        a.exam_passed = (
+            p.passed
+            if p.passed is not None
+            else (None if p.score is None else p.score >= (ts.pass_score or pass_score) - 1e-9)
+        )
+    return Written(created, updated)
+
+
+def write_template(out: Path | str) -> Path:
+    """A blank sign-in template (one row per attendee) with an example row and instructions."""
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from brigade_desk.core.forms.xlsxform import new_workbook, save_workbook
+
+    wb = new_workbook()
+    ws = wb.create_sheet("参训签到")
+    headers = [
+        "培训日期",
+        "培训名称",
+        "培训形式",
+        "培训类别",
+        "学时",
+        "姓名",
+        "身份证号",
+        "中队",
+        "签到情况",
+        "缺勤原因",
+        "实得学时",
+        "考试成绩",
+    ]
+    ws.append(headers)
+    ws.append(
+        [
+            "2025-03-05",
+            "《行政处罚法》专题法治讲堂",
+            "法治讲堂",
+            "公共法律知识",
+            3,
+            "张三",
+            None,
+            "一中队",
+            "√",
+            None,
+            None,
+            92,
+        ]
+    )
+    for r in range(2, 2001):
+        ws.cell(r, 7).number_format = "@"
+    for j, h in enumerate(headers, start=1):
+        ws.cell(1, j).font = Font(bold=True)
+        ws.column_dimensions[ws.cell(1, j).column_letter].width = max(10, len(h) * 2.4)
+    ws.column_dimensions["B"].width = 30
+    ws.column_dimensions["G"].width = 21
+    dv = DataValidation(
+        type="list", formula1='"政治教育,公共法律知识,业务知识,执法技能"', allow_blank=True
+    )
+    dv.add("D2:D2000")
+    ws.add_data_validation(dv)
+    ws.freeze_panes = "A2"
+    note = wb.create_sheet("填写说明")
+    for line in (
+        "1. 每行一名参训人员；同一天同名称的行合并为一次培训。也可以每个工作表一次培训：在表头上方写“培训日期：”“培训名称：”“培训形式：”“培训类别：”“学时：”，下面只列人员。",
+        "2. 培训类别：政治教育（政治理论和党性教育，不计入 60 学时）、公共法律知识、业务知识、执法技能。",
+        "3. 重名人员请填写身份证号（文本格式）；也可填写中队区分。",
+        "4. 签到情况写 √ 或“已签到”；未参加写“缺勤”“请假”“病假”等，并可在“缺勤原因”列说明。",
+        "5. 实得学时留空表示按本次培训学时全额计入；只参加了一部分时填写实际学时。",
+        "6. 再次导入同一培训（同日期、同名称）会更新，不会重复。",
+    ):
+        note.append([line])
+    note.column_dimensions["A"].width = 120
+    return save_workbook(wb, out)
