@@ -12,8 +12,7 @@ import openpyxl
 import pytest
 
 from brigade_desk.av import roots
-from brigade_desk.exports.xlsxform import Col, FormInfo
-from brigade_desk.exports.xlsxstream import Section, StreamWorkbook
+from brigade_desk.exports.xlsxform import Col, FormInfo, Section, StreamWorkbook
 
 INFO = FormInfo(
     "某县交通运输综合行政执法大队", dt.date(2026, 10, 9), "张三", "李四", "0123-4567890"
