@@ -17,6 +17,9 @@ This chose the one form engine (``brigade_desk.exports.xlsxform``). Measured on 
     openpyxl write-only baseline   5.1 s    0.4 MB        36 MB
     openpyxl form (styled cells)   37.7 s   328 MB        397 MB   (7.4x the baseline's time)
     XlsxWriter constant memory     6.6 s    0.8 MB        36 MB    (1.3x)
+
+After the port (wrapped rows now get their height, as the openpyxl writer gave them; XlsxWriter
+keeps a small record per such row): 5.0 s (1.0x the baseline), 16 MB traced peak, 53 MB RSS.
 """
 
 from __future__ import annotations
