@@ -10,7 +10,7 @@ the median of several runs and is reported with a baseline measured in the same 
 - ``check`` over everything (target ≤ 2 s);
 - the quarterly export vs openpyxl write-only writing the same cells (target ≤ 1.5×);
 - peak memory of the GUI with the large database open (target ≤ 400 MB);
-- and every extra measurement registered in ``EXTRA`` by a ledger (checklist PDFs, hashing).
+- and every extra measurement registered in ``EXTRA`` (checklist PDFs, hashing, the form engine).
 """
 
 from __future__ import annotations
@@ -33,7 +33,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 
 # "module:function"(db, runs) -> dict of figures, added by ledgers (PDFs, hashing …)
-EXTRA: list[str] = ["benchmarks.extras:pdfs", "benchmarks.extras:hashing"]
+EXTRA: list[str] = [
+    "benchmarks.extras:pdfs",
+    "benchmarks.extras:hashing",
+    "benchmarks.bench_forms:forms",
+]
 
 
 def median_time(fn: Callable[[], Any], runs: int) -> float:

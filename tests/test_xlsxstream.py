@@ -11,8 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from brigade_desk.core.forms.xlsxform import Col, FormInfo
-from brigade_desk.core.forms.xlsxstream import Section, StreamWorkbook
+from brigade_desk.core.forms.xlsxform import Col, FormInfo, Section, StreamWorkbook
 from brigade_desk.ledgers.av import roots
 
 INFO = FormInfo(

@@ -15,22 +15,20 @@ import contextlib
 import datetime as dt
 import importlib
 import inspect
-import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl.styles import Alignment
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from brigade_desk.core import settings
 from brigade_desk.core.db import Database
 from brigade_desk.core.forms.common import form_info
-from brigade_desk.core.forms.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
+from brigade_desk.core.forms.xlsxform import Col, Formatted, StreamWorkbook
 from brigade_desk.core.period import Period
 from brigade_desk.core.progress import Progress
 from brigade_desk.ledgers.cases.models import CaseCategory
@@ -439,44 +437,42 @@ def export_annual_workbook(
     with db.Session() as s:
         info = form_info(s, as_of)
         sections = annual_sections(s, year, as_of, progress)
-    wb = new_workbook()
     used: set[str] = set()
-    for sec in sections:
-        name = (sec.sheet or sec.title)[:31]
-        while name in used:
-            name = name[:29] + f"{len(used)}"
-        used.add(name)
-        ws = wb.create_sheet(name)
-        note = "".join(p for p in sec.paragraphs if not p.startswith("## "))
-        n = write_form_sheet(
-            ws,
-            f"{info.unit}{year}年度{sec.title}",
-            info,
-            FIGURE_COLS,
-            [[i, *r] for i, r in enumerate(sec.rows, start=1)],
-            note=note,
-        )
-        if (
-            note
-        ):  # the summary text wraps inside its merged row instead of widening the printed page
-            row = 3 + n + 2
-            ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top")
-            per_line = sum(c.width for c in FIGURE_COLS) / 2.1
-            ws.row_dimensions[row].height = 15 * (math.ceil(len(note) / per_line) + 1)
-        if sec.detail_sheet:
-            write_form_sheet(
-                wb.create_sheet(sec.detail_sheet[:31]),
-                f"{year}年度{sec.detail_sheet}",
+    with StreamWorkbook(out) as wb:
+        for sec in sections:
+            name = (sec.sheet or sec.title)[:31]
+            while name in used:
+                name = name[:29] + f"{len(used)}"
+            used.add(name)
+            wb.add_form_sheet(
+                name,
+                f"{info.unit}{year}年度{sec.title}",
                 info,
-                sec.detail_cols,
-                sec.detail_rows,
+                FIGURE_COLS,
+                _percentages([i, *r] for i, r in enumerate(sec.rows, start=1)),
+                # the summary text wraps inside its merged row instead of widening the printed page
+                note="".join(p for p in sec.paragraphs if not p.startswith("## ")),
+                wrap_note=True,
             )
-    for ws in wb.worksheets:  # percentages
-        for row in ws.iter_rows(min_row=4, min_col=2, max_col=3):
-            if (
-                isinstance(row[0].value, str)
-                and row[0].value.strip().endswith("率")
-                and isinstance(row[1].value, float)
-            ):
-                row[1].number_format = "0.0%"
-    return save_workbook(wb, out)
+            if sec.detail_sheet:
+                wb.add_form_sheet(
+                    sec.detail_sheet[:31],
+                    f"{year}年度{sec.detail_sheet}",
+                    info,
+                    sec.detail_cols,
+                    _percentages(sec.detail_rows),
+                )
+    return Path(out)
+
+
+def _percentages(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    """A rate (an item in the second column ending with 率, a fraction in the third) shows as 0.0%."""
+    for row in rows:
+        if (
+            len(row) > 2
+            and isinstance(row[1], str)
+            and row[1].strip().endswith("率")
+            and isinstance(row[2], float | Decimal)
+        ):
+            row = [row[0], row[1], Formatted(row[2], "0.0%"), *row[3:]]
+        yield row

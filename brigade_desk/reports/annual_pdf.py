@@ -17,13 +17,11 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.db import Database
-from brigade_desk.core.forms import fonts
 from brigade_desk.core.forms.common import form_info
-from brigade_desk.core.forms.pdf import _register, pdf_fonts
+from brigade_desk.core.forms.pdf import PageLabel, build_pdf, esc, pdf_fonts, system_font
 from brigade_desk.core.progress import Progress
 from brigade_desk.reports.annual import Section, annual_sections
 
@@ -37,14 +35,8 @@ NUMERALS = "一二三四五六七八九十"
 def official_fonts() -> dict[str, str | bool]:
     """Font names for each role, and whether 楷体 / 小标宋 were really found (not the fallback)."""
     base = pdf_fonts()
-    shipped = fonts.shipped_font().path
-
-    def real(role: str) -> str | None:
-        cands = fonts.candidates(role)
-        return _register(role) if cands and cands[0].path != shipped else None
-
-    kai = real("kaiti")
-    xbs = real("xiaobiaosong")
+    kai = system_font("kaiti")
+    xbs = system_font("xiaobiaosong")
     return {
         "body": base.body,
         "heading": base.heading,
@@ -53,10 +45,6 @@ def official_fonts() -> dict[str, str | bool]:
         "kai_real": kai is not None,
         "title": xbs or base.heading,
     }
-
-
-def _esc(s: object) -> str:
-    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def doc_styles() -> dict[str, ParagraphStyle]:
@@ -131,7 +119,7 @@ class BoldLine(Flowable):
 def _h2(text: str, st: dict[str, ParagraphStyle]) -> Flowable:
     f = official_fonts()
     if f["kai_real"]:
-        return Paragraph(_esc(text), st["h2"])
+        return Paragraph(esc(text), st["h2"])
     return BoldLine(text, str(f["body"]), BODY_PT, LEADING, 2 * BODY_PT)
 
 
@@ -164,12 +152,12 @@ def _figures(sec: Section, st: dict[str, ParagraphStyle], width: float) -> Table
     for name, value, note in sec.rows:
         data.append(
             [
-                Paragraph(_esc(name).replace(" ", "&nbsp;"), st["cell"]),
+                Paragraph(esc(name).replace(" ", "&nbsp;"), st["cell"]),
                 Paragraph(
-                    _esc(_num(value, name)),
+                    esc(_num(value, name)),
                     ParagraphStyle("num", parent=st["cell"], alignment=TA_RIGHT),
                 ),
-                Paragraph(_esc(note), st["cell"]),
+                Paragraph(esc(note), st["cell"]),
             ]
         )
     t = Table(data, colWidths=[width * 0.40, width * 0.22, width * 0.38], repeatRows=1)
@@ -190,7 +178,7 @@ def _figures(sec: Section, st: dict[str, ParagraphStyle], width: float) -> Table
 def report_story(sections: list[Section], unit: str, year: int, today: dt.date) -> list[Any]:
     st = doc_styles()
     width = A4[0] - LEFT - RIGHT
-    story: list[Any] = [Paragraph(_esc(f"{unit}{year}年度行政执法工作报告"), st["title"])]
+    story: list[Any] = [Paragraph(esc(f"{unit}{year}年度行政执法工作报告"), st["title"])]
     story.append(
         Paragraph(
             f"{year}年，我单位认真落实行政执法“三项制度”，加强执法人员队伍和执法证件管理，规范执法办案，"
@@ -200,17 +188,17 @@ def report_story(sections: list[Section], unit: str, year: int, today: dt.date) 
     )
     for i, sec in enumerate(sections):
         story.append(
-            Paragraph(_esc(f"{NUMERALS[i] if i < len(NUMERALS) else i + 1}、{sec.title}"), st["h1"])
+            Paragraph(esc(f"{NUMERALS[i] if i < len(NUMERALS) else i + 1}、{sec.title}"), st["h1"])
         )
         for p in sec.paragraphs:
-            story.append(_h2(p[3:], st) if p.startswith("## ") else Paragraph(_esc(p), st["body"]))
+            story.append(_h2(p[3:], st) if p.startswith("## ") else Paragraph(esc(p), st["body"]))
         if sec.rows:
             story.append(Spacer(1, 4))
             story.append(_figures(sec, st, width))
             story.append(Spacer(1, LEADING / 2))
     story.append(Paragraph("特此报告。", st["body"]))
     story.append(Spacer(1, LEADING * 2))
-    story.append(Paragraph(_esc(unit), st["right"]))
+    story.append(Paragraph(esc(unit), st["right"]))
     story.append(Paragraph(f"{today.year}年{today.month}月{today.day}日", st["right"]))
     story.append(Spacer(1, LEADING))
     story.append(
@@ -221,30 +209,21 @@ def report_story(sections: list[Section], unit: str, year: int, today: dt.date) 
     return story
 
 
-def _page_canvas(font_name: str) -> type:
+def _page_label(font_name: str) -> PageLabel:
     """Page numbers "— n —" in 四号 (14 pt), outside: right on odd pages, left on even pages."""
-    from reportlab.pdfgen.canvas import Canvas
 
-    class OfficialCanvas(Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            if not kwargs.get("initialFontName"):  # else an unembedded Helvetica is listed
-                kwargs["initialFontName"] = font_name
-            super().__init__(*args, **kwargs)
+    def label(canvas: Any, n: int, _total: int) -> None:
+        canvas.saveState()
+        canvas.setFont(font_name, 14)
+        text = f"— {n} —"
+        y = BOTTOM - 7 * mm - 14 * 0.8
+        if n % 2:
+            canvas.drawRightString(A4[0] - RIGHT - 14, y, text)
+        else:
+            canvas.drawString(LEFT + 14, y, text)
+        canvas.restoreState()
 
-        def showPage(self) -> None:  # noqa: N802 (reportlab API)
-            n = self.getPageNumber()
-            self.saveState()
-            self.setFont(font_name, 14)
-            text = f"— {n} —"
-            y = BOTTOM - 7 * mm - 14 * 0.8
-            if n % 2:
-                self.drawRightString(A4[0] - RIGHT - 14, y, text)
-            else:
-                self.drawString(LEFT + 14, y, text)
-            self.restoreState()
-            super().showPage()
-
-    return OfficialCanvas
+    return label
 
 
 def export_annual_pdf(
@@ -261,16 +240,10 @@ def export_annual_pdf(
         sections = annual_sections(s, year, today, progress)
     story = report_story(sections, info.unit, year, today)
     f = official_fonts()
-    with atomic_path(out) as tmp:
-        doc = SimpleDocTemplate(
-            str(tmp),
-            pagesize=A4,
-            title=f"{info.unit}{year}年度行政执法工作报告",
-            author="Brigade Desk",
-            topMargin=TOP,
-            bottomMargin=BOTTOM,
-            leftMargin=LEFT,
-            rightMargin=RIGHT,
-        )
-        doc.build(story, canvasmaker=_page_canvas(str(f["song"])))
-    return Path(out)
+    return build_pdf(
+        out,
+        story,
+        title=f"{info.unit}{year}年度行政执法工作报告",
+        margins_mm=(TOP / mm, RIGHT / mm, BOTTOM / mm, LEFT / mm),
+        page_label=_page_label(str(f["song"])),
+    )

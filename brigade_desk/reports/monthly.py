@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.forms.common import form_info
-from brigade_desk.core.forms.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
+from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
 from brigade_desk.core.period import Period
 from brigade_desk.core.progress import Progress
 from brigade_desk.ledgers.cases.models import DOMAINS, CaseCategory, CaseRecord, Procedure
@@ -331,44 +331,44 @@ def export_monthly(
     unit = info.unit
     label = period.label
     status_note = f"备案、公示情况按官方节假日安排计算，截至 {as_of:%Y-%m-%d}；“估算”表示该年节假日安排尚未录入。"
-    wb = new_workbook()
-    write_form_sheet(
-        wb.create_sheet("汇总"),
-        f"{unit}{label}行政执法数据统计表",
-        info,
-        SUMMARY_COLS,
-        data["汇总"],
-        note=f"本年累计为 {period.year_start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}。{status_note}",
-    )
-    write_form_sheet(
-        wb.create_sheet("分类统计"),
-        f"{label}行政执法案件分类统计",
-        info,
-        GROUP_COLS,
-        data["分类统计"],
-        note="罚没金额按决定日期统计；只列出本年有案件的分类。",
-    )
-    write_form_sheet(
-        wb.create_sheet("重大决定"),
-        f"{label}重大行政处罚决定情况",
-        info,
-        MAJOR_COLS,
-        data["重大决定"],
-        note=status_note,
-    )
-    write_form_sheet(
-        wb.create_sheet("备案公示"),
-        f"{label}执法决定备案、公示情况",
-        info,
-        DEADLINE_COLS,
-        data["备案公示"],
-        note=status_note,
-    )
-    write_form_sheet(
-        wb.create_sheet("复议诉讼移送"),
-        f"{label}行政复议、行政诉讼及行刑衔接情况",
-        info,
-        APPEAL_COLS,
-        data["复议诉讼移送"],
-    )
-    return save_workbook(wb, out)
+    with StreamWorkbook(out) as wb:
+        wb.add_form_sheet(
+            "汇总",
+            f"{unit}{label}行政执法数据统计表",
+            info,
+            SUMMARY_COLS,
+            data["汇总"],
+            note=f"本年累计为 {period.year_start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}。{status_note}",
+        )
+        wb.add_form_sheet(
+            "分类统计",
+            f"{label}行政执法案件分类统计",
+            info,
+            GROUP_COLS,
+            data["分类统计"],
+            note="罚没金额按决定日期统计；只列出本年有案件的分类。",
+        )
+        wb.add_form_sheet(
+            "重大决定",
+            f"{label}重大行政处罚决定情况",
+            info,
+            MAJOR_COLS,
+            data["重大决定"],
+            note=status_note,
+        )
+        wb.add_form_sheet(
+            "备案公示",
+            f"{label}执法决定备案、公示情况",
+            info,
+            DEADLINE_COLS,
+            data["备案公示"],
+            note=status_note,
+        )
+        wb.add_form_sheet(
+            "复议诉讼移送",
+            f"{label}行政复议、行政诉讼及行刑衔接情况",
+            info,
+            APPEAL_COLS,
+            data["复议诉讼移送"],
+        )
+    return Path(out)

@@ -77,9 +77,9 @@ def certificate_sheet(session: Session, period: Period) -> SheetData:
 def export_quarterly(
     db: Database, out: Path | str, period: Period, progress: Progress | None = None
 ) -> Path:
-    """Streamed (the form layout of :mod:`brigade_desk.core.forms.xlsxstream`): the AV sheet alone can hold
+    """Streamed (the form layout of :mod:`brigade_desk.core.forms.xlsxform`): the AV sheet alone can hold
     thousands of rows a quarter."""
-    from brigade_desk.core.forms.xlsxstream import StreamWorkbook
+    from brigade_desk.core.forms.xlsxform import StreamWorkbook
 
     with db.Session() as s, StreamWorkbook(out) as wb:
         info = form_info(s)

@@ -16,6 +16,7 @@ import copy
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from brigade_desk.core import settings
+from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.errors import UserError
-from brigade_desk.core.forms.xlsxform import save_workbook, set_safe
+from brigade_desk.core.forms.xlsxform import DATE_FORMAT, DATETIME_FORMAT
 from brigade_desk.core.period import Period
 from brigade_desk.reports.sources import Source, all_sources
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 ROW_MARK = re.compile(r"^行\s*[:：]\s*([^.．。]+)[.．。](.+)$")
+FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 SCALARS_HELP = {
     "单位名称": "设置中的单位名称",
@@ -191,6 +194,21 @@ def _render_row_cell(value: str, rec: dict[str, Any] | None) -> Any:
     return PLACEHOLDER.sub(one, value)
 
 
+def set_safe(cell: Any, value: Any) -> None:
+    """Assign a value keeping its type; a formula-like text stays text."""
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, bool):
+        value = "是" if value else "否"
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        cell.data_type = "s"
+    if isinstance(value, dt.datetime):
+        cell.number_format = DATETIME_FORMAT
+    elif isinstance(value, dt.date):
+        cell.number_format = DATE_FORMAT
+
+
 def _open_template(p: Path) -> Any:
     import zipfile
 
@@ -257,5 +275,6 @@ def fill_template(
                     )
                 set_safe(cell, PLACEHOLDER.sub(lambda m: _fmt(scalars[m.group(1)]), v))
                 report.replaced += 1
-    save_workbook(wb, out)
+    with atomic_path(out) as tmp:
+        wb.save(tmp)
     return report

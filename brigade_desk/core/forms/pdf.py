@@ -1,5 +1,13 @@
 """PDF basics shared by every report: embedded Chinese fonts, A4 page numbering, common styles.
 
+The one place that registers fonts with reportlab and defines a page canvas (a test keeps it so):
+
+- :func:`register_font` / :func:`pdf_fonts` / :func:`system_font`: TrueType fonts by role;
+- :func:`make_numbered_canvas`: "第 N 页 / 共 M 页" at the bottom centre, counted per case file when
+  the story marks where each file starts (:class:`FileStart`), or any other page label;
+- :func:`styles` / :func:`cjk_styles` and :func:`esc` for paragraph markup;
+- :func:`build_pdf`: an A4 document written atomically with its page numbers.
+
 reportlab embeds (a subset of) a TrueType font registered with ``TTFont``; the CID fonts such as
 STSong-Light are never embedded and are not used here.
 """
@@ -7,6 +15,7 @@ STSong-Light are never embedded and are not used here.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +26,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.platypus import Flowable
 
 from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.forms import fonts
@@ -29,7 +39,9 @@ class PdfFonts:
     song: str  # 宋体 where present
 
 
-def _register(role: str) -> str:
+def register_font(role: str) -> str:
+    """The reportlab name of the best font for ``role`` (fangsong, heiti, song, kaiti, xiaobiaosong),
+    registered once; the shipped font when the system has none."""
     for f in fonts.candidates(role):
         name = f"BD-{role}-{f.path.stem}"
         if name in pdfmetrics.getRegisteredFontNames():
@@ -44,7 +56,26 @@ def _register(role: str) -> str:
 
 @functools.cache
 def pdf_fonts() -> PdfFonts:
-    return PdfFonts(body=_register("fangsong"), heading=_register("heiti"), song=_register("song"))
+    return PdfFonts(
+        body=register_font("fangsong"), heading=register_font("heiti"), song=register_font("song")
+    )
+
+
+def system_font(role: str) -> str | None:
+    """The font for ``role`` when the system really has one (e.g. 楷体), None when only the shipped
+    fallback would serve (the caller then picks another role's font)."""
+    cands = fonts.candidates(role)
+    return register_font(role) if cands and cands[0].path != fonts.shipped_font().path else None
+
+
+def esc(s: object) -> str:
+    """A value as paragraph markup text (None as nothing)."""
+    return (
+        str(s if s is not None else "")
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
 
 
 def styles() -> dict[str, ParagraphStyle]:
@@ -70,15 +101,45 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def make_numbered_canvas(font_name: str, fmt: str = "第 {page} 页 / 共 {total} 页") -> type:
-    """A canvas class that writes 'page x / y' at the bottom centre of every page."""
+def cjk_styles() -> dict[str, ParagraphStyle]:
+    """The shared styles with CJK line breaking (break anywhere, keep 。，at line ends)."""
+    out = {k: ParagraphStyle(f"{k}-cjk", parent=v, wordWrap="CJK") for k, v in styles().items()}
+    out["para"] = ParagraphStyle("para-cjk", parent=out["body"], firstLineIndent=22, leading=19)
+    return out
+
+
+PageLabel = Callable[[Any, int, int], None]
+"""Draws a page's label: ``(canvas, page, total)``, page numbers counted within its case file."""
+
+
+class FileStart(Flowable):
+    """Marks where the next case file starts in a story of several: page numbers count per file."""
+
+    def wrap(self, _w: float, _h: float) -> tuple[float, float]:
+        return (0, 0)
+
+    def draw(self) -> None:
+        self.canv._bd_starts.append(self.canv.getPageNumber())  # type: ignore[attr-defined]
+
+
+def make_numbered_canvas(font_name: str, page_label: PageLabel | None = None) -> type:
+    """A canvas class that writes "第 N 页 / 共 M 页" (9 pt, bottom centre, 10 mm up) on every page, or
+    what ``page_label`` draws. Pages are kept until the end so that each knows the total; with
+    :class:`FileStart` marks in the story, N and M count within each case file."""
     from reportlab.pdfgen.canvas import Canvas
+
+    def default_label(canvas: Any, page: int, total: int) -> None:
+        canvas.setFont(font_name, 9)
+        canvas.drawCentredString(canvas._pagesize[0] / 2, 10 * mm, f"第 {page} 页 / 共 {total} 页")
+
+    label = page_label or default_label
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             if not kwargs.get("initialFontName"):  # else an unembedded Helvetica is listed
                 kwargs["initialFontName"] = font_name
             super().__init__(*args, **kwargs)
+            self._bd_starts: list[int] = []
             self._saved: list[dict[str, Any]] = []
 
         def showPage(self) -> None:  # noqa: N802 (reportlab API)
@@ -87,13 +148,13 @@ def make_numbered_canvas(font_name: str, fmt: str = "第 {page} 页 / 共 {total
 
         def save(self) -> None:
             total = len(self._saved)
+            starts = sorted(set(self._bd_starts)) or [1]
             for state in self._saved:
                 self.__dict__.update(state)
-                self.setFont(font_name, 9)
-                w = self._pagesize[0]
-                self.drawCentredString(
-                    w / 2, 10 * mm, fmt.format(page=self._pageNumber, total=total)
-                )
+                page = self._pageNumber
+                first = max((x for x in starts if x <= page), default=1)
+                nxt = min((x for x in starts if x > page), default=total + 1)
+                label(self, page - first + 1, nxt - first)
                 super().showPage()
             super().save()
 
@@ -107,8 +168,10 @@ def build_pdf(
     title: str,
     pagesize: Any = A4,
     margins_mm: tuple[float, float, float, float] = (20, 18, 20, 18),
+    page_label: PageLabel | None = None,
 ) -> Path:
-    """Build a PDF atomically with page numbers. margins: top, right, bottom, left (mm)."""
+    """Build a PDF atomically with page numbers. margins: top, right, bottom, left (mm);
+    ``page_label`` draws each page's number instead of "第 N 页 / 共 M 页"."""
     from reportlab.platypus import SimpleDocTemplate
 
     f = pdf_fonts()
@@ -124,5 +187,5 @@ def build_pdf(
             bottomMargin=bottom * mm,
             leftMargin=left * mm,
         )
-        doc.build(story, canvasmaker=make_numbered_canvas(f.song))
+        doc.build(story, canvasmaker=make_numbered_canvas(f.song, page_label))
     return Path(out)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms.common import form_info
-from brigade_desk.core.forms.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
+from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
 from brigade_desk.ledgers.av import roots
 from brigade_desk.ledgers.av import rules as av_rules
 from brigade_desk.ledgers.av.models import ACTIVITIES, VERIFY_LABELS, AvRecord, AvRecordCheck
@@ -174,17 +174,6 @@ def export_av(
         info = form_info(s, as_of)
         rows, summary, cases = ledger_rows(s, start, end)
         findings = av_rules.check(s, as_of)
-    wb = new_workbook()
-    ws = wb.create_sheet("音像记录台账")
-    write_form_sheet(
-        ws,
-        f"{info.unit}执法音像记录台账（{label}）",
-        info,
-        LEDGER_COLS,
-        rows,
-        note=f"统计范围：拍摄时间在 {start:%Y-%m-%d} 至 {end - dt.timedelta(days=1):%Y-%m-%d}，"
-        f"共 {len(rows)} 个文件。SHA-256 为入库时计算的文件指纹，用于证明文件未被删改。",
-    )
     srows = [
         [a, int(v[0]), v[1], int(v[2]), len(cases.get(a, ())), v[4]] for a, v in summary.items()
     ]
@@ -198,19 +187,27 @@ def export_av(
             sum(v[4] for v in summary.values()),
         ]
     )
-    write_form_sheet(
-        wb.create_sheet("分类汇总"), f"执法音像记录分类汇总（{label}）", info, SUMMARY_COLS, srows
-    )
     labels = av_rules.RULES
-    write_form_sheet(
-        wb.create_sheet("问题清单"),
-        "执法音像记录问题清单",
-        info,
-        PROBLEM_COLS,
-        (
-            [i, labels.get(f.rule, f.rule), f.subject, f.ref, f.detail]
-            for i, f in enumerate(findings, 1)
-        ),
-        note=f"截至 {as_of:%Y-%m-%d}：缺少全程音像记录的案件，及最近一次校验发现被修改或缺失的文件。",
-    )
-    return save_workbook(wb, out)
+    with StreamWorkbook(out) as wb:
+        wb.add_form_sheet(
+            "音像记录台账",
+            f"{info.unit}执法音像记录台账（{label}）",
+            info,
+            LEDGER_COLS,
+            rows,
+            note=f"统计范围：拍摄时间在 {start:%Y-%m-%d} 至 {end - dt.timedelta(days=1):%Y-%m-%d}，"
+            f"共 {len(rows)} 个文件。SHA-256 为入库时计算的文件指纹，用于证明文件未被删改。",
+        )
+        wb.add_form_sheet("分类汇总", f"执法音像记录分类汇总（{label}）", info, SUMMARY_COLS, srows)
+        wb.add_form_sheet(
+            "问题清单",
+            "执法音像记录问题清单",
+            info,
+            PROBLEM_COLS,
+            (
+                [i, labels.get(f.rule, f.rule), f.subject, f.ref, f.detail]
+                for i, f in enumerate(findings, 1)
+            ),
+            note=f"截至 {as_of:%Y-%m-%d}：缺少全程音像记录的案件，及最近一次校验发现被修改或缺失的文件。",
+        )
+    return Path(out)

@@ -12,7 +12,7 @@ from brigade_desk.core import rules
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms.common import form_info
-from brigade_desk.core.forms.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
+from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
 from brigade_desk.ledgers.cases import rules as case_rules
 from brigade_desk.ledgers.cases.models import CaseRecord
 
@@ -94,13 +94,13 @@ def export_cases(db: Database, year: int, out: Path | str, *, as_of: dt.date | N
             ]
             for i, c in enumerate(cases, start=1)
         ]
-    wb = new_workbook()
-    write_form_sheet(
-        wb.create_sheet(f"{year}年案件台账"),
-        f"{info.unit}{year}年度行政执法案件台账",
-        info,
-        CASE_COLS,
-        rows,
-        note=f"按立案日期统计；问题为截至 {as_of:%Y-%m-%d} 的检查结果。",
-    )
-    return save_workbook(wb, out)
+    with StreamWorkbook(out) as wb:
+        wb.add_form_sheet(
+            f"{year}年案件台账",
+            f"{info.unit}{year}年度行政执法案件台账",
+            info,
+            CASE_COLS,
+            rows,
+            note=f"按立案日期统计；问题为截至 {as_of:%Y-%m-%d} 的检查结果。",
+        )
+    return Path(out)

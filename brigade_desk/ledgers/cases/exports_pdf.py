@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from brigade_desk.core import settings
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
-from brigade_desk.core.forms.pdf import build_pdf, pdf_fonts, styles
+from brigade_desk.core.forms.pdf import FileStart, build_pdf, cjk_styles, esc, pdf_fonts
 from brigade_desk.core.workdays import normalize_kind
 from brigade_desk.ledgers.cases import settings as cs
 from brigade_desk.ledgers.cases.checklists import Template
@@ -37,22 +36,6 @@ from brigade_desk.ledgers.cases.service import CaseService, CaseView
 BOX, TICK = "□", "■"
 GRID = colors.HexColor("#444444")
 SHADE = colors.HexColor("#E8EDF5")
-
-
-def cjk_styles() -> dict[str, ParagraphStyle]:
-    """The shared styles with CJK line breaking (break anywhere, keep 。，at line ends)."""
-    out = {k: ParagraphStyle(f"{k}-cjk", parent=v, wordWrap="CJK") for k, v in styles().items()}
-    out["para"] = ParagraphStyle("para-cjk", parent=out["body"], firstLineIndent=22, leading=19)
-    return out
-
-
-def _esc(s: object) -> str:
-    return (
-        str(s if s is not None else "")
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-    )
 
 
 def _date(d: dt.date | None) -> str:
@@ -102,7 +85,7 @@ def checklist_story(
     yr = review.year if review else year
     story.append(
         Paragraph(
-            _esc(f"评查单位：{unit}　　评查年度：{yr or '＿＿＿＿'}年　　评查表：{template.label}"),
+            esc(f"评查单位：{unit}　　评查年度：{yr or '＿＿＿＿'}年　　评查表：{template.label}"),
             st["small"],
         )
     )
@@ -130,7 +113,7 @@ def checklist_story(
     w = [22 * mm, 62 * mm, 22 * mm, 68 * mm]
     story.append(
         _table(
-            [[Paragraph(_esc(c), pb if i % 2 == 0 else p) for i, c in enumerate(r)] for r in info],
+            [[Paragraph(esc(c), pb if i % 2 == 0 else p) for i, c in enumerate(r)] for r in info],
             w,
             header_rows=0,
             extra=[("BACKGROUND", (0, 0), (0, -1), SHADE), ("BACKGROUND", (2, 0), (2, -1), SHADE)],
@@ -143,7 +126,7 @@ def checklist_story(
     extra: list[tuple[Any, ...]] = []
     for _code, title, items in template.sections:
         r = len(rows)
-        rows.append([Paragraph(_esc(title), pb), "", "", "", "", ""])
+        rows.append([Paragraph(esc(title), pb), "", "", "", "", ""])
         extra += [
             ("SPAN", (0, r), (-1, r)),
             ("BACKGROUND", (0, r), (-1, r), colors.HexColor("#F3F3F3")),
@@ -154,11 +137,11 @@ def checklist_story(
             rows.append(
                 [
                     Paragraph(it.code, p),
-                    Paragraph(_esc(it.title), p),
-                    Paragraph(_esc("；".join(it.deductions)), st["small"]),
+                    Paragraph(esc(it.title), p),
+                    Paragraph(esc("；".join(it.deductions)), st["small"]),
                     Paragraph(_num(it.points), p),
                     Paragraph(score, p),
-                    Paragraph(_esc(sc.remark if sc else ""), st["small"]),
+                    Paragraph(esc(sc.remark if sc else ""), st["small"]),
                 ]
             )
     total = _num(review.score) if review and review.score is not None else ""
@@ -193,9 +176,9 @@ def checklist_story(
         vrows.append(
             [
                 Paragraph(v.code, p),
-                Paragraph(_esc(v.title), p),
+                Paragraph(esc(v.title), p),
                 Paragraph(mark, p),
-                Paragraph(_esc(note), st["small"]),
+                Paragraph(esc(note), st["small"]),
             ]
         )
     story.append(KeepTogether(_table(vrows, [12 * mm, 92 * mm, 26 * mm, 44 * mm])))
@@ -211,9 +194,9 @@ def checklist_story(
         remarks, who, when = "", "", ""
     sign = [
         [Paragraph(result, p), ""],
-        [Paragraph("评查意见：<br/>" + _esc(remarks).replace("\n", "<br/>"), p), ""],
+        [Paragraph("评查意见：<br/>" + esc(remarks).replace("\n", "<br/>"), p), ""],
         [
-            Paragraph(f"评查人（签名）：{_esc(who) or '＿＿＿＿＿＿＿＿'}", p),
+            Paragraph(f"评查人（签名）：{esc(who) or '＿＿＿＿＿＿＿＿'}", p),
             Paragraph(f"日期：{when or '＿＿＿＿年＿＿月＿＿日'}", p),
         ],
         [
@@ -268,56 +251,9 @@ def checklist_pdf(
 # ---- all checklists of a year's sample in one file ------------------------------------------------
 
 
-class _FileStart(Flowable):
-    """Marks where the next case file's checklist starts (for per-file page numbers)."""
-
-    def wrap(self, _w: float, _h: float) -> tuple[float, float]:
-        return (0, 0)
-
-    def draw(self) -> None:
-        self.canv._bd_starts.append(self.canv.getPageNumber())  # type: ignore[attr-defined]
-
-
-def _per_file_canvas(font_name: str) -> type:
-    from reportlab.pdfgen.canvas import Canvas
-
-    class PerFileCanvas(Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            if not kwargs.get("initialFontName"):
-                kwargs["initialFontName"] = font_name
-            super().__init__(*args, **kwargs)
-            self._bd_starts: list[int] = []
-            self._saved: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:  # noqa: N802 (reportlab API)
-            self._saved.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._saved)
-            starts = sorted(set(self._bd_starts)) or [1]
-            for state in self._saved:
-                self.__dict__.update(state)
-                page = self._pageNumber
-                first = max(x for x in starts if x <= page) if any(x <= page for x in starts) else 1
-                nxt = min((x for x in starts if x > page), default=total + 1)
-                self.setFont(font_name, 9)
-                self.drawCentredString(
-                    self._pagesize[0] / 2,
-                    10 * mm,
-                    f"第 {page - first + 1} 页 / 共 {nxt - first} 页",
-                )
-                super().showPage()
-            super().save()
-
-    return PerFileCanvas
-
-
 def sample_checklists_pdf(db: Database, year: int, out: Path | str, *, blank: bool = True) -> Path:
     """Every file of the year's sample: blank checklists to score by pen, or the filled ones."""
-    from reportlab.platypus import PageBreak, SimpleDocTemplate
-
-    from brigade_desk.core.atomic import atomic_path
+    from reportlab.platypus import PageBreak
 
     svc = ReviewService(db)
     sample = svc.sample(year)
@@ -334,25 +270,13 @@ def sample_checklists_pdf(db: Database, year: int, out: Path | str, *, blank: bo
             continue
         if story:
             story.append(PageBreak())
-        story.append(_FileStart())
+        story.append(FileStart())  # page numbers count per case file
         story += checklist_story(
             cases.get(e.case_id), review.template if review else current, review, unit, year
         )
     if not story:
         raise UserError(f"{year} 年样本中还没有已评查的案卷")
-    with atomic_path(out) as tmp:
-        doc = SimpleDocTemplate(
-            str(tmp),
-            pagesize=A4,
-            title=f"{year}年度案卷评查表",
-            author="Brigade Desk",
-            topMargin=16 * mm,
-            rightMargin=18 * mm,
-            bottomMargin=18 * mm,
-            leftMargin=18 * mm,
-        )
-        doc.build(story, canvasmaker=_per_file_canvas(pdf_fonts().song))
-    return Path(out)
+    return build_pdf(out, story, title=f"{year}年度案卷评查表", margins_mm=(16, 18, 18, 18))
 
 
 # ---- 评查结果通报 ------------------------------------------------------------------------------
@@ -364,9 +288,7 @@ def report_story(
     st = cjk_styles()
     p, pb, body = st["cell"], st["cellb"], st["body"]
     reviewed = len(sm.reviews)
-    story: list[Any] = [
-        Paragraph(_esc(f"关于{sm.year}年度行政执法案卷评查情况的通报"), st["title"])
-    ]
+    story: list[Any] = [Paragraph(esc(f"关于{sm.year}年度行政执法案卷评查情况的通报"), st["title"])]
     story.append(Paragraph("各中队、各科室：", body))
     if sm.sample:
         pop = sum(sm.sample.population.values())
@@ -384,7 +306,7 @@ def report_story(
         f"根据行政执法案卷评查工作要求，{unit}组织开展了 {sm.year} 年度行政执法案卷自查评查。{drawn}"
         f"截至 {_date(sm.as_of)}，已完成评查 {reviewed} 件。现将评查情况通报如下："
     )
-    story.append(Paragraph(_esc(intro), st["para"]))
+    story.append(Paragraph(esc(intro), st["para"]))
 
     story.append(Paragraph("一、评查结果", st["h2"]))
     head = ["案件类别", "案卷总数", "抽查件数", "已评查", "优秀", "合格", "不合格", "合格率"]
@@ -422,10 +344,10 @@ def report_story(
     story.append(Paragraph("二、存在的主要问题", st["h2"]))
     if sm.defects or sm.vetoes:
         for code, n in sm.vetoes:
-            story.append(Paragraph(_esc(f"（否决项）{sm.titles.get(code, code)}：{n} 件。"), body))
+            story.append(Paragraph(esc(f"（否决项）{sm.titles.get(code, code)}：{n} 件。"), body))
         for i, (code, n) in enumerate(sm.defects[:10], start=1):
             story.append(
-                Paragraph(_esc(f"{i}. {sm.titles.get(code, code)}（{code}）：{n} 件扣分。"), body)
+                Paragraph(esc(f"{i}. {sm.titles.get(code, code)}（{code}）：{n} 件扣分。"), body)
             )
     else:
         story.append(Paragraph("本次评查未发现扣分问题。", body))
@@ -444,11 +366,11 @@ def report_story(
             rows.append(
                 [
                     Paragraph(str(i), p),
-                    Paragraph(_esc(c.case_no), p),
+                    Paragraph(esc(c.case_no), p),
                     Paragraph(c.category, p),
-                    Paragraph(_esc(c.officers), p),
+                    Paragraph(esc(c.officers), p),
                     Paragraph(_num(r.score), p),
-                    Paragraph(_esc(why or "得分低于合格线"), p),
+                    Paragraph(esc(why or "得分低于合格线"), p),
                 ]
             )
         story.append(_table(rows, [10 * mm, 42 * mm, 18 * mm, 30 * mm, 12 * mm, 62 * mm]))
@@ -459,7 +381,7 @@ def report_story(
     pending = sm.rect_total - sm.rect_done
     story.append(
         Paragraph(
-            _esc(
+            esc(
                 f"共登记整改事项 {sm.rect_total} 项，已完成 {sm.rect_done} 项，未完成 {pending} 项"
                 f"（其中逾期 {sm.rect_overdue} 项）。"
             ),
@@ -475,7 +397,7 @@ def report_story(
         story.append(Paragraph(line, st["para"]))
     story.append(Spacer(1, 10 * mm))
     right = ParagraphStyle("right", parent=st["body"], alignment=2)
-    story.append(Paragraph(_esc(unit), right))
+    story.append(Paragraph(esc(unit), right))
     story.append(Paragraph(_date(sm.as_of), right))
     return story
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms.common import form_info
-from brigade_desk.core.forms.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
+from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
 from brigade_desk.ledgers.cases.checklists import Item
 from brigade_desk.ledgers.cases.review import ReviewService
 
@@ -67,7 +67,6 @@ def export_reviews(
     }
     with db.Session() as s:
         info = form_info(s, as_of)
-    wb = new_workbook()
     rows = []
     defects = []
     for c, r in pairs:
@@ -137,17 +136,6 @@ def export_reviews(
             f"样本于 {sample.drawn_on:%Y-%m-%d} 抽取，每类至少 {sample.per_category} 件（不足全部），"
             f"随机种子 {sample.seed}；共 {len(sample.entries)} 件。"
         )
-    write_form_sheet(
-        wb.create_sheet("评查结果"),
-        f"{info.unit}{year}年度行政执法案卷评查结果",
-        info,
-        RESULT_COLS,
-        rows,
-        note=note,
-    )
-    write_form_sheet(
-        wb.create_sheet("扣分明细"), f"{year}年度案卷评查扣分明细", info, DEFECT_COLS, defects
-    )
     rects = []
     for x in svc.rectifications(year):
         state = "已完成" if x.done_on else ("逾期" if x.due_on and x.due_on < as_of else "整改中")
@@ -164,7 +152,15 @@ def export_reviews(
                 x.evidence,
             ]
         )
-    write_form_sheet(
-        wb.create_sheet("整改台账"), f"{year}年度案卷评查整改台账", info, RECT_COLS, rects
-    )
-    return save_workbook(wb, out)
+    with StreamWorkbook(out) as wb:
+        wb.add_form_sheet(
+            "评查结果",
+            f"{info.unit}{year}年度行政执法案卷评查结果",
+            info,
+            RESULT_COLS,
+            rows,
+            note=note,
+        )
+        wb.add_form_sheet("扣分明细", f"{year}年度案卷评查扣分明细", info, DEFECT_COLS, defects)
+        wb.add_form_sheet("整改台账", f"{year}年度案卷评查整改台账", info, RECT_COLS, rects)
+    return Path(out)

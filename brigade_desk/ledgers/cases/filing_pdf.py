@@ -22,9 +22,9 @@ from sqlalchemy.orm import selectinload
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms.common import form_info
-from brigade_desk.core.forms.pdf import build_pdf, pdf_fonts
+from brigade_desk.core.forms.pdf import build_pdf, cjk_styles, esc, pdf_fonts
 from brigade_desk.ledgers.cases.case_no import normalize as normalize_case_no
-from brigade_desk.ledgers.cases.exports_pdf import _esc, _table, cjk_styles
+from brigade_desk.ledgers.cases.exports_pdf import _table
 from brigade_desk.ledgers.cases.models import CaseRecord
 from brigade_desk.ledgers.cases.stats import LATE, MISSING, ON_TIME, StatsContext
 
@@ -55,7 +55,7 @@ def filing_story(c: CaseRecord, unit: str, today: dt.date, ctx: StatsContext) ->
     b = st["cellb"]
 
     def P(x: object) -> Paragraph:  # noqa: N802
-        return Paragraph(_esc(x).replace("\n", "<br/>"), p)
+        return Paragraph(esc(x).replace("\n", "<br/>"), p)
 
     def H(x: str) -> Paragraph:  # noqa: N802
         return Paragraph(x, b)
@@ -64,7 +64,7 @@ def filing_story(c: CaseRecord, unit: str, today: dt.date, ctx: StatsContext) ->
     head = Table(
         [
             [
-                Paragraph(f"备案单位（盖章）：{_esc(unit)}", st["body"]),
+                Paragraph(f"备案单位（盖章）：{esc(unit)}", st["body"]),
                 Paragraph(
                     f"填报日期：{_date(today)}",
                     ParagraphStyle("r", parent=st["body"], alignment=TA_RIGHT),

@@ -380,14 +380,9 @@ def _update(s: Session, c: CaseRecord, p: ParsedCase) -> None:
 
 def write_template(out: Path | str) -> Path:
     """A blank import template with the recognised headers and one example row."""
-    from openpyxl.styles import Font
+    from brigade_desk.core.forms.xlsxform import StreamWorkbook
 
-    from brigade_desk.core.forms.xlsxform import new_workbook, save_workbook
-
-    wb = new_workbook()
-    ws = wb.create_sheet("案件登记")
     keys = [c for c in COLUMNS if c.key not in ("officer_main", "officer_assist")]
-    ws.append([c.label for c in keys])
     example = {
         "case_no": "乐交执罚〔2025〕12号",
         "cause": "未取得道路运输经营许可擅自从事道路运输经营",
@@ -403,21 +398,24 @@ def write_template(out: Path | str) -> Path:
         "is_major": "否",
         "activities": "暂扣车辆",
     }
-    ws.append([example.get(c.key) for c in keys])
-    for j, c in enumerate(keys, start=1):
-        ws.cell(1, j).font = Font(bold=True)
-        ws.column_dimensions[ws.cell(1, j).column_letter].width = max(10, len(c.label) * 2.2)
-    ws.freeze_panes = "A2"
-    note = wb.create_sheet("填写说明")
-    for line in (
-        "1. 每行一个案件，按案号识别；再次导入同一案号会更新而不是重复添加。",
-        "2. 承办人写花名册中的姓名，多人用顿号分隔；有重名的写成“姓名(执法证号)”。",
-        "3. 日期可写 2025-03-05、2025/3/5、2025.3.5 或 2025年3月5日；金额可写 30000 或 3万。",
-        f"4. 执法活动可填：{'、'.join(ACTIVITIES)}，多项用顿号分隔。",
-    ):
-        note.append([line])
-    note.column_dimensions["A"].width = 100
-    return save_workbook(wb, out)
+    with StreamWorkbook(out) as wb:
+        wb.add_table_sheet(
+            "案件登记",
+            [c.label for c in keys],
+            [[example.get(c.key) for c in keys]],
+            [max(10, len(c.label) * 2.2) for c in keys],
+        )
+        wb.add_text_sheet(
+            "填写说明",
+            (
+                "1. 每行一个案件，按案号识别；再次导入同一案号会更新而不是重复添加。",
+                "2. 承办人写花名册中的姓名，多人用顿号分隔；有重名的写成“姓名(执法证号)”。",
+                "3. 日期可写 2025-03-05、2025/3/5、2025.3.5 或 2025年3月5日；金额可写 30000 或 3万。",
+                f"4. 执法活动可填：{'、'.join(ACTIVITIES)}，多项用顿号分隔。",
+            ),
+            100,
+        )
+    return Path(out)
 
 
 __all__ = ["COLUMNS", "import_cases", "write_template"]

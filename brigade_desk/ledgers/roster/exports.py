@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from brigade_desk.core import idcard, rules, settings
 from brigade_desk.core.db import Database
 from brigade_desk.core.forms.common import form_info
-from brigade_desk.core.forms.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
+from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
 from brigade_desk.ledgers.roster import rules as roster_rules
 from brigade_desk.ledgers.roster.models import CertStatus, Staff
 
@@ -92,29 +92,31 @@ def roster_rows(db: Database) -> list[list[object]]:
 
 def export_roster(db: Database, out: Path | str, *, as_of: dt.date | None = None) -> Path:
     as_of = as_of or dt.date.today()
-    wb = new_workbook()
     with db.Session() as s:
         info = form_info(s, as_of)
         findings = roster_rules.check(s, as_of)
         mask_list = bool(settings.get(s, settings.MASK_IDS))
-    ws = wb.create_sheet("执法人员花名册")
-    write_form_sheet(
-        ws, f"{info.unit}执法人员花名册（执法证件台账）", info, ROSTER_COLS, roster_rows(db)
-    )
     labels = rules.labels()
-    ws2 = wb.create_sheet("证件问题清单")
-    write_form_sheet(
-        ws2,
-        "执法证件问题清单",
-        info,
-        FINDING_COLS,
-        (
-            [i, labels.get(f.rule, f.rule), f.subject, _ref(f.ref, mask_list), f.due, f.detail]
-            for i, f in enumerate(findings, 1)
-        ),
-        note=f"统计日期：{as_of:%Y-%m-%d}。离岗人员证件须报司法行政部门注销。",
-    )
-    return save_workbook(wb, out)
+    with StreamWorkbook(out) as wb:
+        wb.add_form_sheet(
+            "执法人员花名册",
+            f"{info.unit}执法人员花名册（执法证件台账）",
+            info,
+            ROSTER_COLS,
+            roster_rows(db),
+        )
+        wb.add_form_sheet(
+            "证件问题清单",
+            "执法证件问题清单",
+            info,
+            FINDING_COLS,
+            (
+                [i, labels.get(f.rule, f.rule), f.subject, _ref(f.ref, mask_list), f.due, f.detail]
+                for i, f in enumerate(findings, 1)
+            ),
+            note=f"统计日期：{as_of:%Y-%m-%d}。离岗人员证件须报司法行政部门注销。",
+        )
+    return Path(out)
 
 
 def _ref(ref: str, mask: bool) -> str:

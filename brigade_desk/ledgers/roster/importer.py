@@ -341,65 +341,58 @@ def _apply(
 
 def write_template(out: Path | str) -> Path:
     """A blank import template (导入模板) with the recognised headers and one example row."""
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from brigade_desk.core.forms.xlsxform import StreamWorkbook
 
-    from brigade_desk.core.forms.xlsxform import new_workbook, save_workbook
-
-    wb = new_workbook()
-    ws = wb.create_sheet("花名册")
     headers = [c.label for c in COLUMNS]
-    ws.append(headers)
-    ws.append(
-        [
-            "张三",
-            "男",
-            "630102198503150011",
-            "一中队",
-            "队员",
-            "执法人员",
-            "否",
-            "是",
-            "在岗",
-            None,
-            "JL-001",
-            "13800000000",
-            "",
-            "63010020001",
-            "青海省人民政府",
-            "2021-03-05",
-            "2027-03-04",
-            "是",
-            "有效",
-        ]
-    )
-    # the ID column must be text so Excel keeps all 18 digits
-    for r in range(2, 1001):
-        ws.cell(r, 3).number_format = "@"
-    ws.cell(2, 3).value = "630102198503150011"
-    for j, h in enumerate(headers, start=1):
-        ws.cell(1, j).font = Font(bold=True)
-        ws.column_dimensions[ws.cell(1, j).column_letter].width = max(10, len(h) * 2.2)
-    for col, choices in (
-        ("F", "执法人员,执法辅助人员"),
-        ("I", "在岗,离岗,调离,退休"),
-        ("G", "是,否"),
-        ("H", "是,否"),
-        ("R", "是,否"),
-        ("S", "有效,暂扣,收回,注销,待换发"),
-        ("B", "男,女"),
-    ):
-        dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
-        dv.add(f"{col}2:{col}1000")
-        ws.add_data_validation(dv)
-    ws.freeze_panes = "A2"
-    note = wb.create_sheet("填写说明")
-    for line in (
-        "1. 每行一人；表头可以放在前 10 行内任意一行，上方可有标题和“填报单位”行。",
-        "2. 身份证号列请保持“文本”格式，否则 Excel 会丢失末几位。",
-        "3. 日期可写 2021-03-05、2021/3/5、2021.3.5 或 2021年3月5日。",
-        "4. 执法辅助人员不填写执法证号。再次导入同一人（按身份证号）会更新而不是重复添加。",
-    ):
-        note.append([line])
-    note.column_dimensions["A"].width = 100
-    return save_workbook(wb, out)
+    example = [
+        "张三",
+        "男",
+        "630102198503150011",
+        "一中队",
+        "队员",
+        "执法人员",
+        "否",
+        "是",
+        "在岗",
+        None,
+        "JL-001",
+        "13800000000",
+        "",
+        "63010020001",
+        "青海省人民政府",
+        "2021-03-05",
+        "2027-03-04",
+        "是",
+        "有效",
+    ]
+    choices = {
+        "F": "执法人员,执法辅助人员",
+        "I": "在岗,离岗,调离,退休",
+        "G": "是,否",
+        "H": "是,否",
+        "R": "是,否",
+        "S": "有效,暂扣,收回,注销,待换发",
+        "B": "男,女",
+    }
+    with StreamWorkbook(out) as wb:
+        wb.add_table_sheet(
+            "花名册",
+            headers,
+            [example],
+            [max(10, len(h) * 2.2) for h in headers],
+            text_columns=[2],  # the ID column must be text so Excel keeps all 18 digits
+            text_rows=1000,
+            choices={ord(col) - ord("A"): listed for col, listed in choices.items()},
+            choice_rows=1000,
+        )
+        wb.add_text_sheet(
+            "填写说明",
+            (
+                "1. 每行一人；表头可以放在前 10 行内任意一行，上方可有标题和“填报单位”行。",
+                "2. 身份证号列请保持“文本”格式，否则 Excel 会丢失末几位。",
+                "3. 日期可写 2021-03-05、2021/3/5、2021.3.5 或 2021年3月5日。",
+                "4. 执法辅助人员不填写执法证号。再次导入同一人（按身份证号）会更新而不是重复添加。",
+            ),
+            100,
+        )
+    return Path(out)

@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms.common import form_info
-from brigade_desk.core.forms.xlsxform import Col, new_workbook, save_workbook, write_form_sheet
-from brigade_desk.core.forms.xlsxstream import Section, StreamWorkbook
+from brigade_desk.core.forms.xlsxform import Col, Section, StreamWorkbook
 from brigade_desk.core.progress import Progress
 from brigade_desk.ledgers.roster.models import Staff
 from brigade_desk.ledgers.training import hours as th
@@ -305,27 +304,26 @@ def export_plan(db: Database, out: Path | str, *, year: int, as_of: dt.date | No
         raise UserError(f"{year} 年还没有培训计划。")
     with db.Session() as s:
         info = form_info(s, as_of)
-    wb = new_workbook()
-    ws = wb.create_sheet("年度培训计划")
     status = plan.status + (f"（{plan.approved_date:%Y-%m-%d} 批准）" if plan.approved_date else "")
     totals = "；".join(f"{_label(k)} {th.fmt_hours(v)} 学时" for k, v in plan.planned_hours.items())
-    write_form_sheet(
-        ws,
-        plan.title or f"{year}年度执法人员培训计划",
-        info,
-        PLAN_COLS,
-        (
-            [
-                i,
-                f"{it.month}月",
-                it.topic,
-                it.form,
-                _label(it.category),
-                it.planned_hours,
-                it.organiser,
-            ]
-            for i, it in enumerate(plan.items, 1)
-        ),
-        note=f"计划状态：{status}。计划学时：{totals or '无'}。",
-    )
-    return save_workbook(wb, out)
+    with StreamWorkbook(out) as wb:
+        wb.add_form_sheet(
+            "年度培训计划",
+            plan.title or f"{year}年度执法人员培训计划",
+            info,
+            PLAN_COLS,
+            (
+                [
+                    i,
+                    f"{it.month}月",
+                    it.topic,
+                    it.form,
+                    _label(it.category),
+                    it.planned_hours,
+                    it.organiser,
+                ]
+                for i, it in enumerate(plan.items, 1)
+            ),
+            note=f"计划状态：{status}。计划学时：{totals or '无'}。",
+        )
+    return Path(out)

@@ -15,20 +15,14 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from brigade_desk.core import settings
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
-from brigade_desk.core.forms.pdf import build_pdf, pdf_fonts, styles
+from brigade_desk.core.forms.pdf import build_pdf, esc, pdf_fonts, styles
 from brigade_desk.ledgers.training.hours import fmt_hours
 from brigade_desk.ledgers.training.service import TrainingService, category_label
 
 
-def _esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _table(data: list[list[Any]], widths: list[float], st: dict[str, ParagraphStyle]) -> Table:
-    body = [[Paragraph(_esc(str(c)), st["cellb"]) for c in data[0]]]
-    body += [
-        [Paragraph(_esc("" if c is None else str(c)), st["cell"]) for c in r] for r in data[1:]
-    ]
+    body = [[Paragraph(esc(str(c)), st["cellb"]) for c in data[0]]]
+    body += [[Paragraph(esc("" if c is None else str(c)), st["cell"]) for c in r] for r in data[1:]]
     t = Table(body, colWidths=[w * mm for w in widths], repeatRows=1)
     t.setStyle(
         TableStyle(
@@ -77,11 +71,11 @@ def exam_notice_pdf(
         f"至{v.end_date:%-m月%-d日}" if v.end_date and v.end_date != v.start_date else ""
     )
     story: list[Any] = [
-        Paragraph(_esc(f"关于{quoted}考试成绩的通报"), st["title"]),
+        Paragraph(esc(f"关于{quoted}考试成绩的通报"), st["title"]),
         Paragraph("各中队、各股室：", st["body"]),
         Spacer(1, 2 * mm),
         Paragraph(
-            _esc(
+            esc(
                 f"　　为落实执法人员“每月一考”和培训考核要求，{unit}于{when}组织开展了{quoted}"
                 f"（{v.form}，{category_label(v.category)}，{fmt_hours(v.hours)} 学时）。应参加 {len(v.attendance)} 人，"
                 f"实际参考 {n} 人，缺考 {len(absent) + len(missing_score)} 人。考试满分 100 分，{v.pass_score:g} 分及以上为合格，"
@@ -119,7 +113,7 @@ def exam_notice_pdf(
     story.append(Paragraph("二、不合格人员", st["h2"]))
     story.append(
         Paragraph(
-            _esc(
+            esc(
                 (
                     "、".join(f"{a.name}（{a.squad}，{_score(a.exam_score)} 分）" for a in failed)
                     + "。以上人员须认真查找差距，加强学习，由所在中队督促参加补考。"
@@ -135,7 +129,7 @@ def exam_notice_pdf(
         f"{a.name}（无成绩）" for a in missing_score
     ]
     story.append(
-        Paragraph(_esc("、".join(miss) + "。缺考人员须参加补考。" if miss else "无。"), st["body"])
+        Paragraph(esc("、".join(miss) + "。缺考人员须参加补考。" if miss else "无。"), st["body"])
     )
     story.append(Spacer(1, 4 * mm))
     story.append(
@@ -147,7 +141,7 @@ def exam_notice_pdf(
     )
     story.append(Spacer(1, 12 * mm))
     right = ParagraphStyle("right", parent=st["body"], alignment=TA_RIGHT)
-    story.append(Paragraph(_esc(unit), right))
+    story.append(Paragraph(esc(unit), right))
     story.append(Paragraph(f"{date:%Y年%-m月%-d日}", right))
     pdf_fonts()
     return build_pdf(out, story, title=f"{v.title}考试成绩通报")
@@ -164,8 +158,8 @@ def plan_pdf(db: Database, out: Path | str, year: int, *, date: dt.date | None =
         f"，{plan.approved_date:%Y年%-m月%-d日}批准" if plan.approved_date else ""
     )
     story: list[Any] = [
-        Paragraph(_esc(plan.title or f"{year}年度执法人员培训计划"), st["title"]),
-        Paragraph(_esc(f"{unit}（{status}）"), st["small"]),
+        Paragraph(esc(plan.title or f"{year}年度执法人员培训计划"), st["title"]),
+        Paragraph(esc(f"{unit}（{status}）"), st["small"]),
         Spacer(1, 3 * mm),
     ]
     rows: list[list[Any]] = [
@@ -189,7 +183,7 @@ def plan_pdf(db: Database, out: Path | str, year: int, *, date: dt.date | None =
     prof = sum(v for k, v in totals.items() if k != "政治教育")
     story.append(
         Paragraph(
-            _esc(
+            esc(
                 "计划学时合计："
                 + "；".join(f"{category_label(k)} {fmt_hours(v)} 学时" for k, v in totals.items())
                 + f"。其中业务培训（公共法律知识、业务知识、执法技能）{fmt_hours(prof)} 学时。"
@@ -198,5 +192,5 @@ def plan_pdf(db: Database, out: Path | str, year: int, *, date: dt.date | None =
         )
     )
     if plan.notes:
-        story.append(Paragraph(_esc(plan.notes), st["body"]))
+        story.append(Paragraph(esc(plan.notes), st["body"]))
     return build_pdf(out, story, title=plan.title or f"{year}年度培训计划")

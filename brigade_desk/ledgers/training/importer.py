@@ -604,13 +604,8 @@ def _write(
 
 def write_template(out: Path | str) -> Path:
     """A blank sign-in template (one row per attendee) with an example row and instructions."""
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from brigade_desk.core.forms.xlsxform import StreamWorkbook
 
-    from brigade_desk.core.forms.xlsxform import new_workbook, save_workbook
-
-    wb = new_workbook()
-    ws = wb.create_sheet("参训签到")
     headers = [
         "培训日期",
         "培训名称",
@@ -625,45 +620,43 @@ def write_template(out: Path | str) -> Path:
         "实得学时",
         "考试成绩",
     ]
-    ws.append(headers)
-    ws.append(
-        [
-            "2025-03-05",
-            "《行政处罚法》专题法治讲堂",
-            "法治讲堂",
-            "公共法律知识",
-            3,
-            "张三",
-            None,
-            "一中队",
-            "√",
-            None,
-            None,
-            92,
-        ]
-    )
-    for r in range(2, 2001):
-        ws.cell(r, 7).number_format = "@"
-    for j, h in enumerate(headers, start=1):
-        ws.cell(1, j).font = Font(bold=True)
-        ws.column_dimensions[ws.cell(1, j).column_letter].width = max(10, len(h) * 2.4)
-    ws.column_dimensions["B"].width = 30
-    ws.column_dimensions["G"].width = 21
-    dv = DataValidation(
-        type="list", formula1='"政治教育,公共法律知识,业务知识,执法技能"', allow_blank=True
-    )
-    dv.add("D2:D2000")
-    ws.add_data_validation(dv)
-    ws.freeze_panes = "A2"
-    note = wb.create_sheet("填写说明")
-    for line in (
-        "1. 每行一名参训人员；同一天同名称的行合并为一次培训。也可以每个工作表一次培训：在表头上方写“培训日期：”“培训名称：”“培训形式：”“培训类别：”“学时：”，下面只列人员。",
-        "2. 培训类别：政治教育（政治理论和党性教育，不计入 60 学时）、公共法律知识、业务知识、执法技能。",
-        "3. 重名人员请填写身份证号（文本格式）；也可填写中队区分。",
-        "4. 签到情况写 √ 或“已签到”；未参加写“缺勤”“请假”“病假”等，并可在“缺勤原因”列说明。",
-        "5. 实得学时留空表示按本次培训学时全额计入；只参加了一部分时填写实际学时。",
-        "6. 再次导入同一培训（同日期、同名称）会更新，不会重复。",
-    ):
-        note.append([line])
-    note.column_dimensions["A"].width = 120
-    return save_workbook(wb, out)
+    example = [
+        "2025-03-05",
+        "《行政处罚法》专题法治讲堂",
+        "法治讲堂",
+        "公共法律知识",
+        3,
+        "张三",
+        None,
+        "一中队",
+        "√",
+        None,
+        None,
+        92,
+    ]
+    widths = [max(10, len(h) * 2.4) for h in headers]
+    widths[1], widths[6] = 30, 21
+    with StreamWorkbook(out) as wb:
+        wb.add_table_sheet(
+            "参训签到",
+            headers,
+            [example],
+            widths,
+            text_columns=[6],  # 身份证号: text, so that Excel keeps all 18 digits
+            text_rows=2000,
+            choices={3: "政治教育,公共法律知识,业务知识,执法技能"},
+            choice_rows=2000,
+        )
+        wb.add_text_sheet(
+            "填写说明",
+            (
+                "1. 每行一名参训人员；同一天同名称的行合并为一次培训。也可以每个工作表一次培训：在表头上方写“培训日期：”“培训名称：”“培训形式：”“培训类别：”“学时：”，下面只列人员。",
+                "2. 培训类别：政治教育（政治理论和党性教育，不计入 60 学时）、公共法律知识、业务知识、执法技能。",
+                "3. 重名人员请填写身份证号（文本格式）；也可填写中队区分。",
+                "4. 签到情况写 √ 或“已签到”；未参加写“缺勤”“请假”“病假”等，并可在“缺勤原因”列说明。",
+                "5. 实得学时留空表示按本次培训学时全额计入；只参加了一部分时填写实际学时。",
+                "6. 再次导入同一培训（同日期、同名称）会更新，不会重复。",
+            ),
+            120,
+        )
+    return Path(out)
