@@ -199,7 +199,7 @@ def check(db_path: Path, runs: int) -> dict[str, Any]:
     today = dt.date.today()
 
     def run() -> int:
-        with db.Session() as s:
+        with db.session() as s:
             return len(rules.run_all(s, today))
 
     n = run()

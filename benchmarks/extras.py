@@ -21,7 +21,7 @@ def pdfs(db_path: Path, runs: int) -> dict[str, Any]:
     from brigade_desk.ledgers.cases.models import CaseRecord, CaseReview
 
     db = open_database(db_path)
-    with db.Session() as s:
+    with db.session() as s:
         nos = list(
             s.scalars(
                 select(CaseRecord.case_no)

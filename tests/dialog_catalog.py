@@ -17,7 +17,7 @@ BAD_DATE = "2021-13-45"
 
 
 def _first(db: Any, model: Any, *where: Any) -> Any:
-    with db.Session() as s:
+    with db.session() as s:
         return s.scalars(select(model.id).where(*where).order_by(model.id)).first()
 
 
@@ -30,7 +30,7 @@ def _staff_id(db: Any) -> int:
 def _cert(db: Any) -> tuple[int, str, int]:
     from brigade_desk.ledgers.roster.models import Certificate
 
-    with db.Session() as s:
+    with db.session() as s:
         c = s.scalars(select(Certificate).order_by(Certificate.id)).first()
         return c.id, c.cert_no, c.staff_id
 
@@ -89,7 +89,7 @@ def score(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.ledgers.cases.review import ReviewService
     from brigade_desk.ledgers.cases.ui.score import ScoreDialog
 
-    with ctx.db.Session() as s:
+    with ctx.db.session() as s:
         c = s.scalars(select(CaseRecord).order_by(CaseRecord.id)).first()
         no, cause = c.case_no, c.cause
     return ScoreDialog(ReviewService(ctx.db), no, 2025, f"行政处罚　张三　{cause}", parent)

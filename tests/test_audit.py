@@ -16,7 +16,7 @@ from tests.conftest import IDS, add_officer
 
 
 def verify(db: Database) -> audit.VerifyResult:
-    with db.Session() as s:
+    with db.session() as s:
         return audit.verify(s)
 
 
@@ -46,12 +46,12 @@ def filled(db: Database, roster: RosterService) -> tuple[Database, int]:
 
 def test_every_change_is_recorded_with_before_and_after(filled: tuple[Database, int]) -> None:
     db, sid = filled
-    with db.Session() as s:
+    with db.session() as s:
         h = audit.history(s, "staff", sid)
     assert [x.action for x in h] == ["create", "update"]
     assert ("squad", "一中队", "二中队") in h[1].changes
     assert h[1].user == audit.os_user()
-    with db.Session() as s:
+    with db.session() as s:
         cert_hist = audit.history(s, "certificate", RosterService(db).get(sid).certificates[0].id)
     assert ("status", "有效", "暂扣") in cert_hist[-1].changes
     assert verify(db).ok
@@ -60,7 +60,7 @@ def test_every_change_is_recorded_with_before_and_after(filled: tuple[Database, 
 def test_delete_is_recorded_and_verifies(filled: tuple[Database, int]) -> None:
     db, sid = filled
     RosterService(db).delete_staff(sid)
-    with db.Session() as s:
+    with db.session() as s:
         assert audit.history(s, "staff", sid)[-1].action == "delete"
     res = verify(db)
     assert res.ok, res.problem
@@ -68,7 +68,7 @@ def test_delete_is_recorded_and_verifies(filled: tuple[Database, int]) -> None:
 
 def test_failed_transaction_leaves_no_trail(db: Database, roster: RosterService) -> None:
     add_officer(roster, IDS[0], "甲")
-    with db.Session() as s:
+    with db.session() as s:
         n = s.query(audit.AuditEntry).count()
     with pytest.raises(RuntimeError):
         with db.begin() as s:
@@ -77,7 +77,7 @@ def test_failed_transaction_leaves_no_trail(db: Database, roster: RosterService)
             s.add(Staff(name="丙", sex="男", id_number=IDS[2]))
             s.flush()
             raise RuntimeError("boom")
-    with db.Session() as s:
+    with db.session() as s:
         assert s.query(audit.AuditEntry).count() == n
 
 
@@ -148,7 +148,7 @@ def test_case_officer_links_are_in_the_trail_and_verified(filled: tuple[Database
     with db.begin() as s:
         c = s.get(CaseRecord, cid)
         c.officers = [people_ for people_ in s.query(Staff)]  # only the link list changes
-    with db.Session() as s:
+    with db.session() as s:
         h = audit.history(s, "case_record", cid)
         ids = {p.name: p.id for p in s.query(Staff)}
     assert [x.action for x in h] == ["create", "update"]
@@ -178,7 +178,7 @@ def test_a_person_other_ledgers_refer_to_cannot_be_deleted(filled: tuple[Databas
         s.add(c)
     with pytest.raises(UserError, match="甲 已有案件承办记录 1 条"):
         roster.delete_staff(spare, sid)  # all or none: 丙 stays too
-    with db.Session() as s:
+    with db.session() as s:
         assert {p.name for p in s.query(Staff)} == {"甲", "乙", "丙"}
     roster.delete_staff(spare)
     assert verify(db).ok

@@ -146,7 +146,7 @@ def test_demo_large_bulk_rows(tmp_path, monkeypatch):
     monkeypatch.setattr(demo_av, "LARGE_ROWS", 3000)
     db = open_database(tmp_path / "l.sqlite")
     counts = fill(db, size="large", seed=1, today=dt.date(2026, 11, 23))
-    with db.Session() as s:
+    with db.session() as s:
         assert s.scalar(select(func.count(AvRecord.id))) == counts["av_records"] == 3000
         lo, hi = s.execute(
             select(func.min(AvRecord.media_start), func.max(AvRecord.media_start))

@@ -39,7 +39,7 @@ def page(gui_ctx, qtbot, footage):
 
 
 def _count(db, *where):
-    with db.Session() as s:
+    with db.session() as s:
         return s.scalar(select(func.count(AvRecord.id)).where(*where))
 
 
@@ -134,7 +134,7 @@ def test_ingest_dialog_writes_to_database(page, gui_ctx, qtbot, db, tmp_path, mo
     assert dlg.result_obj is not None and dlg.result_obj.added == 2
     assert len(asked) == 1 and "案件登记中没有案号“案-2”" in asked[0]
     assert "新增 2 个" in dlg.report.toPlainText()
-    with db.Session() as s:
+    with db.session() as s:
         recs = s.scalars(select(AvRecord).where(AvRecord.case_no == "案-2")).all()
     assert len(recs) == 2 and all(r.device_no == "DV-7" and r.activity == "强制拆除" for r in recs)
     assert (tmp_path / "归档" / "2024" / "06" / "DV-7" / "20240601100000_2IMP.mp4").is_file()
@@ -156,7 +156,7 @@ def test_edit_record(page, qtbot, db):
     dlg.officer.setCurrentIndex(0)
     dlg.save()
     assert dlg.result() == QDialog.DialogCode.Accepted
-    with db.Session() as s:
+    with db.session() as s:
         r = s.get(AvRecord, rid)
         assert (r.case_no, r.activity, r.retention_years) == (
             "案-9",
@@ -171,7 +171,7 @@ def test_verify_from_page(page, footage, db, monkeypatch):
     (footage / "20240401100000_3.mp4").write_bytes(b"OTHER")
     page.start_verify(None)
     assert warned and "被修改 1" in warned[0]
-    with db.Session() as s:
+    with db.session() as s:
         assert s.scalar(select(func.count(AvVerifyRun.id))) == 1
         assert s.scalar(select(func.count()).where(AvRecordCheck.status == "modified")) == 1
     page.status.setCurrentIndex(1)  # 被修改或缺失
@@ -243,7 +243,7 @@ def test_lazy_model_with_many_rows(gui_ctx, qtbot, db, monkeypatch):
     qtbot.wait(10)
     assert p.model.fetches <= 6
     p.activity.setCurrentText("查封扣押")
-    with db.Session() as s:
+    with db.session() as s:
         assert p.model.rowCount() == s.scalar(
             select(func.count(AvRecord.id)).where(AvRecord.activity == "查封扣押")
         )

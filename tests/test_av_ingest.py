@@ -13,7 +13,7 @@ from brigade_desk.ledgers.av.models import AvDuplicate, AvIngestBatch, AvRecord,
 
 
 def _records(db):  # noqa: F811
-    with db.Session() as s:
+    with db.session() as s:
         return s.scalars(select(AvRecord).order_by(AvRecord.rel_path)).all()
 
 
@@ -68,7 +68,7 @@ def test_ingest_folder(db, tmp_path):  # noqa: F811
     ph = recs["b/现场照片.jpg"]
     assert ph.time_source == "文件时间" and ph.media_start == dt.datetime(2023, 5, 6, 7, 8, 9)
     assert ph.pattern_name == "" and ph.duration_s is None
-    with db.Session() as s:
+    with db.session() as s:
         root = s.scalars(select(AvStorageRoot)).one()
         assert Path(root.path) == src.resolve() and not root.is_archive
         b = s.get(AvIngestBatch, res.batch_id)
@@ -101,7 +101,7 @@ def test_duplicate_recorded_once_and_reported(db, tmp_path):  # noqa: F811
         "a.mp4"
     )
     assert res.as_json()["duplicates"] == 1
-    with db.Session() as s:
+    with db.session() as s:
         assert s.scalar(select(func.count(AvRecord.id))) == 2
         assert s.scalars(select(AvDuplicate.path)).one().endswith("b.mp4")
     # the same content arriving later from elsewhere is a duplicate too
@@ -122,7 +122,7 @@ def test_reingest_adds_nothing(db, tmp_path):  # noqa: F811
     res = ingest(db, src / "sub")
     assert res.added == 1
     assert ingest(db, src).existing == 6
-    with db.Session() as s:
+    with db.session() as s:
         assert s.scalar(select(func.count(AvStorageRoot.id))) == 1
         assert s.scalar(select(func.count(AvRecord.id))) == 6
 
@@ -159,7 +159,7 @@ def test_cancel_midway_leaves_prefix(db, tmp_path):  # noqa: F811
     )  # exactly the files before the cancelled one
     archived = sorted(p.name for p in arch.rglob("*") if p.is_file())
     assert archived == names[:5]  # no stray copies, no .part files
-    with db.Session() as s:
+    with db.session() as s:
         b = s.get(AvIngestBatch, res.batch_id)
         assert b.cancelled and b.added == 5
     # continuing later completes the set
@@ -192,7 +192,7 @@ def test_copy_to_archive_with_clash(db, tmp_path):  # noqa: F811
     assert res.renamed == [{"path": str(clash), "to": str(placed)}]
     assert (arch / "2024" / "03" / "未知设备" / "20240316090000_1.mp4").read_bytes() == b"second"
     recs = {r.file_name: r for r in _records(db)}
-    with db.Session() as s:
+    with db.session() as s:
         roots = {r.id: r for r in s.scalars(select(AvStorageRoot))}
     r = recs[name]
     assert roots[r.root_id].is_archive and r.rel_path == f"2024/03/DSJ-A0001/{placed.name}"
@@ -230,7 +230,7 @@ def test_chinese_paths(db, tmp_path):  # noqa: F811
     recs = _records(db)
     assert {r.file_name for r in recs} == {"查封扣押现场（青A·12345）.mp4", "听证会录音.wav"}
     assert all("/" in r.rel_path for r in recs)
-    with db.Session() as s:
+    with db.session() as s:
         roots = {r.id: r.path for r in s.scalars(select(AvStorageRoot))}
     for r in recs:
         assert Path(roots[r.root_id]).joinpath(*r.rel_path.split("/")).is_file()

@@ -77,7 +77,7 @@ def test_seeded_patterns_are_data_and_editable(db):  # noqa: F811
         )
         first = s.query(AvNamePattern).filter_by(name="时间_序号").one()
         first.enabled = False
-    with db.Session() as s:
+    with db.session() as s:
         loaded = patterns.load(s)
     assert [p.name for p in loaded] == ["设备_时间", "警号_设备号_时间_序号"]
     info = patterns.parse_name("DV77-20220101080000.mp4", loaded)

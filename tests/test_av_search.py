@@ -171,7 +171,7 @@ def test_index_follows_edits_and_deletes(db):
         s.execute(delete(AvRecord).where(AvRecord.id == ids[4]))
     assert svc.ids(AvFilter(text="王")) == []
     assert svc.ids(AvFilter(text="现场")) == []
-    with db.Session() as s:  # nothing of the deleted row is left in either index
+    with db.session() as s:  # nothing of the deleted row is left in either index
         assert search.match_count(s, "现场", search.COLUMNS) == 0
         assert search.match_count(s, "王某", search.COLUMNS) == 0
         assert search.match_count(s, "mp4", search.COLUMNS) == 4

@@ -33,7 +33,7 @@ def _setup(db, tmp_path, n=4):  # noqa: F811
 
 
 def _status(db):  # noqa: F811
-    with db.Session() as s:
+    with db.session() as s:
         return {
             r.file_name: st
             for r, st in s.execute(select(AvRecord, AvRecordCheck.status).outerjoin(AvRecordCheck))
@@ -45,11 +45,11 @@ def test_all_ok(db, tmp_path):  # noqa: F811
     res = verify(db)
     assert (res.checked, res.ok, res.modified, res.missing, res.moved) == (4, 4, [], [], [])
     assert not res.failed and set(_status(db).values()) == {"ok"}
-    with db.Session() as s:
+    with db.session() as s:
         run = s.get(AvVerifyRun, res.run_id)
         assert run.ok == 4 and run.finished_at and not run.cancelled
         assert s.query(AvVerifyResult).filter_by(run_id=res.run_id).count() == 4
-    assert av_rules.check_integrity(db.Session(), TODAY) == []
+    assert av_rules.check_integrity(db.session(), TODAY) == []
 
 
 def test_one_byte_changed(db, tmp_path):  # noqa: F811
@@ -60,7 +60,7 @@ def test_one_byte_changed(db, tmp_path):  # noqa: F811
     res = verify(db)
     assert res.modified == [str(files[1])] and res.ok == 3 and res.failed
     assert _status(db)[files[1].name] == "modified"
-    with db.Session() as s:
+    with db.session() as s:
         f = av_rules.check(s, TODAY)
     assert [(x.rule, x.ref) for x in f] == [("av_integrity", str(files[1]))]
     assert "已被修改" in f[0].detail
@@ -79,7 +79,7 @@ def test_file_deleted(db, tmp_path):  # noqa: F811
     files[2].unlink()
     res = verify(db)
     assert res.missing == [str(files[2])] and res.ok == 3 and res.moved == []
-    with db.Session() as s:
+    with db.session() as s:
         findings = run_all(s, TODAY)
         assert [f.ref for f in findings if f.rule == "av_integrity"] == [str(files[2])]
         detail = s.scalars(
@@ -89,7 +89,7 @@ def test_file_deleted(db, tmp_path):  # noqa: F811
     # restoring the file clears the finding at the next verification
     files[2].write_bytes(bytes([67]) * 1002)
     assert verify(db).ok == 4
-    with db.Session() as s:
+    with db.session() as s:
         assert av_rules.check_integrity(s, TODAY) == []
         assert s.query(AvVerifyRun).count() == 2  # both runs kept with their date
 
@@ -102,7 +102,7 @@ def test_file_moved(db, tmp_path):  # noqa: F811
     res = verify(db)
     assert res.moved == [{"from": str(files[3]), "to": str(new)}]
     assert res.missing == [] and res.ok == 3 and not res.failed
-    with db.Session() as s:
+    with db.session() as s:
         r = s.scalars(select(AvRecord).where(AvRecord.file_name == new.name)).one()
         assert r.rel_path == "整理后/案件一/" + new.name
         assert s.get(AvRecordCheck, r.id).status == "moved"
@@ -122,7 +122,7 @@ def test_moved_and_renamed_is_found_by_hash(db, tmp_path):  # noqa: F811
 
 def test_subset_and_relettered_root(db, tmp_path):  # noqa: F811
     src, files = _setup(db, tmp_path)
-    with db.Session() as s:
+    with db.session() as s:
         ids = s.scalars(select(AvRecord.id).order_by(AvRecord.id)).all()
     res = verify(db, ids[:2])
     assert res.checked == 2 and res.ok == 2
@@ -131,7 +131,7 @@ def test_subset_and_relettered_root(db, tmp_path):  # noqa: F811
     moved_root.parent.mkdir()
     shutil.move(src, moved_root)
     assert len(verify(db).missing) == 4
-    with db.Session() as s:  # one finding for the unreachable root, not one per file
+    with db.session() as s:  # one finding for the unreachable root, not one per file
         f = av_rules.check_integrity(s, TODAY)
     assert len(f) == 1 and f[0].ref == str(src) and "4 个文件缺失" in f[0].detail
     with db.begin() as s:
@@ -147,7 +147,7 @@ def test_verify_cancel_keeps_run(db, tmp_path):  # noqa: F811
     p.cancel()
     res = verify(db, progress=p)
     assert res.cancelled
-    with db.Session() as s:
+    with db.session() as s:
         assert s.get(AvVerifyRun, res.run_id).cancelled
 
 
@@ -211,7 +211,7 @@ def test_full_process_rule(db, tmp_path):  # noqa: F811
             ("案6", None),
         ],
     )
-    with db.Session() as s:
+    with db.session() as s:
         f = av_rules.check_full_process(s, TODAY)
         ids = dict(s.execute(text("SELECT case_no, id FROM case_record")).all())
     assert [(x.rule, x.subject, x.ref) for x in f] == [
@@ -223,7 +223,7 @@ def test_full_process_rule(db, tmp_path):  # noqa: F811
 
     with db.begin() as s:
         settings.set_value(s, settings.AV_FULL_PROCESS, ["查封扣押", "强制拆除", "调查取证"])
-    with db.Session() as s:
+    with db.session() as s:
         assert {x.subject for x in av_rules.check_full_process(s, TODAY)} == {"案2", "案3", "案4"}
 
 
@@ -235,7 +235,7 @@ def test_audit_trail_intact_after_ingest_verify_and_move(db, tmp_path):  # noqa:
     files[0].rename(src / "moved.mp4")
     files[1].write_bytes(b"changed")
     verify(db)
-    with db.Session() as s:
+    with db.session() as s:
         res = audit.verify(s)
         assert res.ok, res.problem
         # the record's SHA-256 is in the trail: changing it behind the program's back is detected

@@ -19,7 +19,7 @@ TODAY = dt.date(2026, 11, 23)
 def test_counter_moves_on_every_kind_of_write_and_not_on_reads(db, roster):
     c = db.changes
     v0 = c.value
-    with db.Session() as s:  # a read, closed without commit
+    with db.session() as s:  # a read, closed without commit
         s.scalars(select(Staff)).all()
     with db.begin() as s:  # a read inside a committed transaction
         s.scalars(select(Staff)).all()
@@ -36,13 +36,13 @@ def test_counter_moves_on_every_kind_of_write_and_not_on_reads(db, roster):
         raw.execute("UPDATE staff SET squad = '三中队'")
     assert c.value > v2
     v3 = c.value
-    with db.Session() as s:  # a write rolled back changes nothing that matters; a refresh at most
+    with db.session() as s:  # a write rolled back changes nothing that matters; a refresh at most
         s.execute(text("UPDATE staff SET squad = '四中队'"))
         s.rollback()
     with db.begin() as s:
         s.scalars(select(Staff)).all()
     assert c.value >= v3
-    with db.Session() as s:
+    with db.session() as s:
         assert {p.squad for p in s.scalars(select(Staff))} == {"三中队"}
 
 
@@ -139,7 +139,7 @@ def test_roster_list_is_kept_until_the_roster_changes(db, roster):
 
 
 def _squads(db) -> set[str]:
-    with db.Session() as s:
+    with db.session() as s:
         return {p.squad for p in s.scalars(select(Staff))}
 
 

@@ -90,7 +90,7 @@ def test_register_filters_in_sql_and_colours_problems(page):
 
 
 def test_open_record_selects_the_case(page, filled):
-    with filled.Session() as s:
+    with filled.session() as s:
         cid = s.scalar(select(CaseRecord.id).where(CaseRecord.case_no == "乐交执检〔2025〕1号"))
     page.register.category.setCurrentText("行政处罚")
     page.ctx.open_record("case", cid)
@@ -120,7 +120,7 @@ def test_add_case_by_typing(gui_ctx, filled, qtbot):
     dlg.acts["暂扣车辆"].setChecked(True)
     dlg.save()
     assert dlg.result() == QDialog.DialogCode.Accepted
-    with filled.Session() as s:
+    with filled.session() as s:
         c = s.scalar(select(CaseRecord).where(CaseRecord.case_no == "乐交执罚〔2026〕7号"))
         assert (
             c.party_type == "单位"
@@ -150,7 +150,7 @@ def test_invalid_case_names_fields_and_saves_nothing(gui_ctx, filled, qtbot):
     text = dlg.errors.text()
     assert "案由不能为空" in text and "早于立案日期" in text and "已存在" in text
     assert dlg.widgets["decided_on"].styleSheet()
-    with filled.Session() as s:
+    with filled.session() as s:
         assert s.scalar(select(CaseRecord).where(CaseRecord.filed_on == D(2026, 3, 2))) is None
 
 
@@ -160,7 +160,7 @@ def test_draw_sample_and_score_item_by_item(page, filled, qtbot, monkeypatch):
     tab.year.setValue(2025)
     tab.seed.setText("2024")
     tab.draw()
-    with filled.Session() as s:
+    with filled.session() as s:
         smp = s.scalar(select(ReviewSample).where(ReviewSample.year == 2025))
         assert smp.seed == 2024 and smp.per_category == 10 and len(smp.items) == 10 + 1
     assert len(tab.model.rows) == 11
@@ -177,7 +177,7 @@ def test_draw_sample_and_score_item_by_item(page, filled, qtbot, monkeypatch):
     assert "不合格" in dlg.total.text()
     dlg.save()
     assert dlg.result() == QDialog.DialogCode.Accepted
-    with filled.Session() as s:
+    with filled.session() as s:
         r = s.scalar(select(CaseReview).join(CaseRecord).where(CaseRecord.case_no == no))
         assert r.score == 97 and r.grade == "不合格" and r.vetoed and r.template_version == 2
     v = ReviewService(filled).review(no, 2025)
@@ -197,11 +197,11 @@ def test_draw_sample_and_score_item_by_item(page, filled, qtbot, monkeypatch):
     tab.seed.setText("7")
     tab.draw()
     assert asked and "已有 1 件评查完毕" in asked[0]
-    with filled.Session() as s:
+    with filled.session() as s:
         assert s.scalar(select(ReviewSample).where(ReviewSample.year == 2025)).seed == 2024
     monkey_answer["v"] = QMessageBox.StandardButton.Yes
     tab.draw()
-    with filled.Session() as s:
+    with filled.session() as s:
         assert s.scalar(select(ReviewSample).where(ReviewSample.year == 2025)).seed == 7
 
 
@@ -223,7 +223,7 @@ def test_calendar_tab_stores_a_year(page, filled, qtbot):
         cal.source.text() == "国办发明电〔2026〕7号"
         and "2027-01-09 调休" in cal.workdays.toPlainText()
     )
-    with filled.Session() as s:
+    with filled.session() as s:
         days = s.scalars(select(OfficialDay).where(OfficialDay.year == 2027)).all()
     assert len(days) == 4 and "已录入" in cal.state.text()
     assert dt.date(2027, 1, 9) in {d.date for d in days if d.is_workday}

@@ -150,7 +150,7 @@ def staffed(db):  # noqa: F811
 
 
 def count(db):  # noqa: F811
-    with db.Session() as s:
+    with db.session() as s:
         return s.scalar(select(func.count(CaseRecord.id)))
 
 
@@ -158,7 +158,7 @@ def test_import_messy_export(staffed, tmp_path):
     path = workbook(tmp_path / "导出.xlsx", good_rows())
     r = import_cases(staffed, path, today=D(2025, 7, 1))
     assert (r.created, r.updated, r.skipped, r.errors) == (3, 0, 0, [])
-    with staffed.Session() as s:
+    with staffed.session() as s:
         c = s.scalar(select(CaseRecord).where(CaseRecord.case_no == "乐交执罚〔2025〕1号"))
         assert (
             c.party_type == "单位"
@@ -223,7 +223,7 @@ def test_reimport_updates_and_never_duplicates(staffed, tmp_path):
     rows[1][20] = "更正公示日期"
     r = import_cases(staffed, workbook(tmp_path / "b.xlsx", rows), today=D(2025, 7, 1))
     assert (r.created, r.updated) == (0, 3) and count(staffed) == 3
-    with staffed.Session() as s:
+    with staffed.session() as s:
         c2 = s.scalar(select(CaseRecord).where(CaseRecord.case_no == "乐交执罚〔2025〕2号"))
         assert c2.published_on == D(2025, 5, 9) and c2.notes == "更正公示日期"
 
@@ -339,7 +339,7 @@ def test_activities_are_plain_json_with_readable_chinese(staffed, tmp_path):
     from sqlalchemy import text
 
     import_cases(staffed, workbook(tmp_path / "a.xlsx", good_rows()), today=D(2025, 7, 1))
-    with staffed.Session() as s:
+    with staffed.session() as s:
         raw = (
             s.execute(text("SELECT activities FROM case_record WHERE activities LIKE '%查封扣押%'"))
             .scalars()

@@ -15,7 +15,7 @@ from brigade_desk.ledgers.cases.models import CaseReview, Rectification
 
 
 def run(db, as_of, rule=None):  # noqa: F811
-    with db.Session() as s:
+    with db.session() as s:
         out = case_rules.check(s, as_of)
     return [f for f in out if rule is None or f.rule == rule]
 
@@ -328,7 +328,7 @@ def test_deadline_approaching_reminders(db):  # noqa: F811
 
 
 def test_case_deadlines_api_for_reports(db):  # noqa: F811
-    with db.Session() as s:
+    with db.session() as s:
         dl = case_rules.CaseDeadlines(s)
         assert dl.filing(D(2025, 9, 26)).due == D(2025, 10, 10)
         assert dl.publication(D(2026, 2, 13)).due == D(2026, 3, 19)

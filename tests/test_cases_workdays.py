@@ -64,7 +64,7 @@ def test_unknown_year_is_never_silently_weekdays(db):  # noqa: F811
     )
     with db.begin() as s:
         save_schedule(s, data, today=D(2026, 12, 1))
-    with db.Session() as s:
+    with db.session() as s:
         cal2 = Calendar.load(s)
     assert cal2.knows(2027)
     assert not cal2.is_workday(D(2027, 1, 1)) and cal2.is_workday(D(2027, 1, 4))

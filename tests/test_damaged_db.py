@@ -210,7 +210,7 @@ def test_damage_met_during_use_is_the_clerks_message(
     db = open_database(p)
     db.engine.dispose()
     _corrupt_pages(p)  # the disk fails after the check passed
-    with pytest.raises(DatabaseDamagedError) as err, db.Session() as s:
+    with pytest.raises(DatabaseDamagedError) as err, db.session() as s:
         rules.run_all(s, dt.date(2026, 1, 5))
     db.close()
     user, text = describe(err.value)

@@ -20,13 +20,13 @@ def test_settings_dialog_cancel_saves_nothing(gui_ctx, qtbot):
     dlg = SettingsDialog(gui_ctx)
     qtbot.addWidget(dlg)
     assert sorted(_texts(dlg)) == sorted(["保存", "取消"])
-    with gui_ctx.db.Session() as s:
+    with gui_ctx.db.session() as s:
         before = settings.get(s, settings.CERT_EXPIRING_DAYS)
     w = dlg.inputs[settings.CERT_EXPIRING_DAYS.key]
     w.setValue(int(before) + 7)
     qtbot.keyClick(dlg, Qt.Key.Key_Escape)
     assert dlg.result() == QDialog.DialogCode.Rejected
-    with gui_ctx.db.Session() as s:
+    with gui_ctx.db.session() as s:
         assert settings.get(s, settings.CERT_EXPIRING_DAYS) == before
 
 
@@ -36,7 +36,7 @@ def test_settings_dialog_save(gui_ctx, qtbot):
     dlg.inputs[settings.CERT_EXPIRING_DAYS.key].setValue(45)
     dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
     assert dlg.result() == QDialog.DialogCode.Accepted
-    with gui_ctx.db.Session() as s:
+    with gui_ctx.db.session() as s:
         assert settings.get(s, settings.CERT_EXPIRING_DAYS) == 45
 
 
@@ -116,7 +116,7 @@ def test_settings_dialog_edits_lists_kinds_and_retention_as_a_clerk_types_them(
     keep.setPlainText("查封扣押：永久\n现场检查：2")
     save.click()
     assert dlg.result() == QDialog.DialogCode.Accepted
-    with gui_ctx.db.Session() as s:
+    with gui_ctx.db.session() as s:
         assert settings.get(s, settings.AV_FULL_PROCESS) == ["查封扣押", "强制拆除", "扣押车辆"]
         assert settings.get(s, cs.FILING_KIND) == "calendar"
         assert settings.get(s, settings.AV_RETENTION_YEARS) == {"查封扣押": None, "现场检查": 2}

@@ -253,7 +253,7 @@ def test_dashboard_shows_deadlines_findings_and_charts(
     page._mark(True)  # type: ignore[attr-defined]
     from brigade_desk.reports.models import ReportDone
 
-    with window.ctx.db.Session() as s:
+    with window.ctx.db.session() as s:
         assert s.get(ReportDone, (first.key, first.period)) is not None
     # charts export as PNG
     from PySide6.QtWidgets import QFileDialog

@@ -46,7 +46,9 @@ def _top(names: set[str], package: str) -> bool:
 
 def test_only_xlsxform_imports_xlsxwriter_and_openpyxl_writes_no_form() -> None:
     mods = {name: _imports(tree) for name, tree in _modules().items()}
-    assert {m for m, names in mods.items() if _top(names, "xlsxwriter")} == {"core/forms/xlsxform.py"}
+    assert {m for m, names in mods.items() if _top(names, "xlsxwriter")} == {
+        "core/forms/xlsxform.py"
+    }
     assert {m for m, names in mods.items() if _top(names, "openpyxl")} <= {
         "core/tabular/read.py",  # reads the clerk's files
         "reports/template_fill.py",  # edits a superior's workbook in place

@@ -90,7 +90,7 @@ def test_certificate_rows_people_and_current_certificate(db: Database) -> None:
             "戊", "110101199001010055", StaffStatus.OFF_POST, None, squad="二中队"
         )  # no date: listed
         s.add_all([a, b, c, d, e])
-    with db.Session() as s:
+    with db.session() as s:
         rows = certificate_rows(s, Period(2026, 3))
     assert [r["姓名"] for r in rows] == ["乙", "甲", "丁", "戊"]  # by squad, then name
     assert [r["序号"] for r in rows] == [1, 2, 3, 4]

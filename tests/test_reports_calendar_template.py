@@ -37,10 +37,10 @@ def _started(db: Database, on: dt.date) -> None:
 
 def test_nothing_is_overdue_before_the_clerk_started(db: Database) -> None:
     as_of = dt.date(2026, 11, 4)
-    with db.Session() as s:  # an empty roster: a first start shows what is due, nothing overdue
+    with db.session() as s:  # an empty roster: a first start shows what is due, nothing overdue
         assert not [i for i in calendar.deadlines(s, as_of) if i.state == "late"]
     _started(db, dt.date(2026, 10, 20))
-    with db.Session() as s:
+    with db.session() as s:
         late = {(i.key, i.period) for i in calendar.deadlines(s, as_of) if i.state == "late"}
     assert ("monthly_brief", "2026-10") in late  # due 3 November, after the start
     assert ("quarterly_upload", "2026-Q3") not in late  # due 10 October, before it
@@ -49,7 +49,7 @@ def test_nothing_is_overdue_before_the_clerk_started(db: Database) -> None:
 def test_calendar_due_late_done(db: Database) -> None:
     as_of = dt.date(2026, 11, 4)
     _started(db, dt.date(2026, 1, 1))
-    with db.Session() as s:
+    with db.session() as s:
         items = calendar.deadlines(s, as_of)
     by = {(i.key, i.period): i for i in items}
     assert by[("monthly_data", "2026-10")].due == dt.date(2026, 11, 5)
@@ -62,17 +62,17 @@ def test_calendar_due_late_done(db: Database) -> None:
     )
     with db.begin() as s:
         calendar.mark_done(s, "monthly_brief", "2026-10", dt.date(2026, 11, 4))
-    with db.Session() as s:
+    with db.session() as s:
         by = {(i.key, i.period): i for i in calendar.deadlines(s, as_of)}
     assert by[("monthly_brief", "2026-10")].state == "done"
 
 
 def test_calendar_yearly_items(db: Database) -> None:
-    with db.Session() as s:
+    with db.session() as s:
         items = calendar.deadlines(s, dt.date(2027, 1, 10))
     by = {(i.key, i.period): i for i in items}
     assert by[("annual_report", "2026")].due == dt.date(2027, 1, 31)
-    with db.Session() as s:
+    with db.session() as s:
         items = calendar.deadlines(s, dt.date(2027, 3, 5))
     assert any(
         i.key == "training_plan" and i.period == "2027" and i.due == dt.date(2027, 3, 31)
@@ -149,7 +149,7 @@ def test_template_fill_sections_merges_and_text(
     add_officer(roster, IDS[1], "乙", valid_to=dt.date(2029, 5, 6))
     add_officer(roster, IDS[2], "丙", valid_to=dt.date(2028, 3, 4))
     out = tmp_path / "已填.xlsx"
-    with db.Session() as s:
+    with db.session() as s:
         rep = fill_template(
             s,
             make_template(tmp_path / "模板.xlsx"),
@@ -188,13 +188,13 @@ def test_template_errors_are_named(tmp_path: Path, db: Database) -> None:
     wb = openpyxl.Workbook()
     wb.active["C7"] = "{{不存在的东西}}"
     wb.save(tmp_path / "t.xlsx")
-    with db.Session() as s, pytest.raises(UserError, match="C7"):
+    with db.session() as s, pytest.raises(UserError, match="C7"):
         fill_template(s, tmp_path / "t.xlsx", tmp_path / "o.xlsx", Period(2026))
     wb = openpyxl.Workbook()
     wb.active["A3"] = "{{行:培训.姓名}}X"
     wb.active["A4"] = "{{行:执法证件.不存在}}"
     wb.save(tmp_path / "t2.xlsx")
-    with db.Session() as s, pytest.raises(UserError, match="没有字段|无法识别"):
+    with db.session() as s, pytest.raises(UserError, match="没有字段|无法识别"):
         fill_template(s, tmp_path / "t2.xlsx", tmp_path / "o.xlsx", Period(2026))
     assert not (tmp_path / "o.xlsx").exists()
     assert any("{{单位名称}}" == p for p, _ in placeholder_help())
@@ -204,7 +204,7 @@ def test_template_errors_are_named(tmp_path: Path, db: Database) -> None:
     wb.active["A3"] = "{{行:执法证件.证号}}"
     wb.active["D6"] = "{{没有这个}}"
     wb.save(tmp_path / "t3.xlsx")
-    with db.Session() as s, pytest.raises(UserError, match="单元格 D6 "):
+    with db.session() as s, pytest.raises(UserError, match="单元格 D6 "):
         fill_template(s, tmp_path / "t3.xlsx", tmp_path / "o.xlsx", Period(2026))
 
 
@@ -246,7 +246,7 @@ def test_quarterly_workbook_has_the_four_sheets_with_database_counts(tmp_path: P
     out = export_quarterly(d, tmp_path / "季度.xlsx", Period(2026, 3))
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["培训台账", "执法证件", "音像记录", "案卷评查"]
-    with d.Session() as s:
+    with d.session() as s:
         n_av = s.scalar(
             select(func.count(AvRecord.id)).where(
                 AvRecord.media_start >= dt.datetime(2026, 7, 1),

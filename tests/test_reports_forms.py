@@ -200,7 +200,7 @@ def test_monthly_workbook(data: Database, tmp_path: Path) -> None:
         check_print_setup(ws)
     summ = {r[1].strip(): (r[2], r[3]) for r in sheet_rows(wb["汇总"])}
     assert [c.value for c in wb["汇总"][3]] == ["序号", "统计项目", "本月", "本年累计", "说明"]
-    with data.Session() as s:
+    with data.session() as s:
         oct_, ytd = (D(2025, 10, 1), D(2025, 10, 31)), (D(2025, 1, 1), D(2025, 10, 31))
 
         def n(col, rng) -> int:  # type: ignore[no-untyped-def]
@@ -651,7 +651,7 @@ def test_import_reads_reconsideration_and_transfer_columns(db: Database, tmp_pat
     wb.save(p)
     res = import_cases(db, p, today=D(2025, 12, 1))
     assert not res.rejected, res.errors
-    with db.Session() as s:
+    with db.session() as s:
         a = s.scalar(select(CaseRecord).where(CaseRecord.case_no == "乐交执罚〔2025〕9号"))
         b = s.scalar(select(CaseRecord).where(CaseRecord.case_no == "乐交执罚〔2025〕10号"))
         assert (a.reconsidered_on, a.sued_on, a.transferred_on) == (
@@ -723,7 +723,7 @@ def test_template_sources_from_cases(data: Database, tmp_path: Path) -> None:
     tpl = tmp_path / "t.xlsx"
     wb.save(tpl)
     out = tmp_path / "o.xlsx"
-    with data.Session() as s:
+    with data.session() as s:
         fill_template(s, tpl, out, Period(2025, quarter=4))
     got = openpyxl.load_workbook(out)["上报"]
     cols = [[c.value for c in row] for row in got.iter_rows(min_row=3)]
@@ -799,7 +799,7 @@ def test_annual_report_has_the_real_training_and_av_parts(tmp_path: Path) -> Non
 
     d = open_database(tmp_path / "a.sqlite")
     demo.fill(d, size="small", seed=4, today=dt.date(2026, 11, 23))
-    with d.Session() as s:
+    with d.session() as s:
         secs = annual.annual_sections(s, 2026, dt.date(2026, 11, 23))
     d.close()
     titles = [x.title for x in secs]

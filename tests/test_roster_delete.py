@@ -92,7 +92,7 @@ def test_referenced_person_is_not_offered_for_deletion(roster_page, qtbot):  # t
         and "退休" in text
     )
     assert "修改在岗状态" in buttons
-    with db.Session() as s:
+    with db.session() as s:
         assert s.get(Staff, a) is not None
     assert roster_page.undo_action.isEnabled() is False  # nothing was deleted
 
@@ -110,7 +110,7 @@ def test_referenced_person_is_not_offered_for_deletion(roster_page, qtbot):  # t
     answer_box(qtbot, "Yes", seen)
     qtbot.mouseClick(page.del_btn, Qt.MouseButton.LeftButton)
     assert "确定删除 乙" in seen[0]
-    with db.Session() as s:
+    with db.session() as s:
         assert s.get(Staff, b) is None and s.get(Staff, a) is not None
 
 
@@ -121,5 +121,5 @@ def test_mixed_selection_deletes_nobody_and_names_the_blocked(roster_page, qtbot
     answer_box(qtbot, "关闭", seen)
     qtbot.mouseClick(page.del_btn, Qt.MouseButton.LeftButton)
     assert "所选 2 人中有 1 人不能删除" in seen[0] and "修改在岗状态" not in seen[1]
-    with db.Session() as s:
+    with db.session() as s:
         assert s.get(Staff, a) is not None and s.get(Staff, b) is not None

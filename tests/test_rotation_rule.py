@@ -52,7 +52,7 @@ def rotation(
 
 
 def missing(db, as_of: dt.date) -> list[rules.Finding]:
-    with db.Session() as s:
+    with db.session() as s:
         return [f for f in rules.run_all(s, as_of) if f.rule == "rotation_missing"]
 
 
@@ -83,7 +83,7 @@ def test_nothing_until_the_due_date_has_passed(db):
     assert len(fs) == 1
     f = fs[0]
     assert f.subject == "张三" and f.due == DUE and f.entity == "staff" and f.entity_id == p
-    with db.Session() as s:
+    with db.session() as s:
         assert f.ref == s.get(Staff, p).id_number
     assert "2024-06-30" in f.detail and "全员轮训" in f.detail and "没有参加记录" in f.detail
     # no rotation session registered at all: the clerk is told how to record one
@@ -143,7 +143,7 @@ def test_unknown_join_date_is_counted(db):
 
 def test_roster_registration_event_is_what_the_rule_reads(db):
     p = registered(db, "新人", D(2025, 5, 5))
-    with db.Session() as s:
+    with db.session() as s:
         ev = s.scalars(select(StaffEvent).where(StaffEvent.staff_id == p)).one()
     assert ev.what.startswith(tr.REGISTERED_EVENT) and ev.date == D(2025, 5, 5)
 
@@ -225,12 +225,12 @@ def test_sorted_by_squad_and_name_with_a_fixed_number_of_queries(db):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        with db.Session() as s:
+        with db.session() as s:
             fs = tr.rotation_missing(s, AFTER)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(fs) == 40
-    with db.Session() as s:
+    with db.session() as s:
         squads = dict(s.execute(select(Staff.id, Staff.squad)).all())
     keys = [(squads[f.entity_id], f.subject) for f in fs]
     assert keys == sorted(keys)
@@ -244,7 +244,7 @@ def test_small_demo_flags_a_few_officers(tmp_path):
     db = new_db(tmp_path)
     today = D(2026, 11, 23)
     demo.fill(db, size="small", today=today)
-    with db.Session() as s:
+    with db.session() as s:
         rot = s.scalars(select(TrainingSession).where(TrainingSession.is_rotation.is_(True))).all()
         assert rot and all(t.end_date.year == 2024 for t in rot)
         assert any(t.end_date <= DUE for t in rot) and any(
@@ -270,7 +270,7 @@ def test_settings_dialog_edits_the_due_date(gui_ctx, qtbot):
     w.setDate(QDate(2024, 9, 30))
     dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
     assert dlg.result() == QDialog.DialogCode.Accepted
-    with gui_ctx.db.Session() as s:
+    with gui_ctx.db.session() as s:
         assert settings.get(s, th.ROTATION_DUE) == D(2024, 9, 30)
         assert tr.rotation_window(s) == (D(2023, 1, 1), D(2024, 9, 30))
 

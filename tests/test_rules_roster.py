@@ -13,7 +13,7 @@ AS_OF = dt.date(2026, 6, 1)
 
 
 def findings(db: Database, as_of: dt.date = AS_OF, rule: str | None = None) -> list:
-    with db.Session() as s:
+    with db.session() as s:
         out = rr.check(s, as_of)
     return [f for f in out if rule is None or f.rule == rule]
 
@@ -123,7 +123,7 @@ def test_an_expired_valid_certificate_is_shown_and_counted_as_expired(db, roster
     add_officer(roster, IDS[2], "丙", valid_to=today)  # the last valid day
     states = {p.name: p.current_cert.state(today) for p in roster.list_staff()}
     assert states == {"甲": EXPIRED, "乙": "有效", "丙": "有效"}
-    with db.Session() as s:
+    with db.session() as s:
         pie = next(c for c in charts(s, today) if c.key == "cert_status")
     got = dict(zip(pie.categories, pie.series["证件数"], strict=True))
     assert got["有效"] == 2 and got[EXPIRED] == 1

@@ -159,7 +159,7 @@ def test_get_returns_the_kinds_python_type(db):
         settings.set_value(s, settings.BODYCAM_DEADLINE, D(2027, 3, 1))
         settings.set_value(s, th.REQUIRED_HOURS, 40)  # an int for a number with decimals
         settings.set_value(s, cs.FILING_DAYS, 7.0)  # a whole number written as 7.0
-    with db.Session() as s:
+    with db.session() as s:
         row = s.get(Setting, settings.BODYCAM_DEADLINE.key)
         assert row is not None and row.value == '"2027-03-01"'  # stored as YYYY-MM-DD
         assert settings.get(s, settings.BODYCAM_DEADLINE) == D(2027, 3, 1)
@@ -200,7 +200,7 @@ OLD_VALUES = [
 def test_stored_values_read_back_the_same(db, key, stored, expected):
     with db.begin() as s:
         s.add(Setting(key=key, value=stored))
-    with db.Session() as s:
+    with db.session() as s:
         assert settings.get(s, _defs()[key]) == expected
 
 
@@ -229,7 +229,7 @@ def test_a_wrongly_stored_value_gives_the_default(db, key, stored):
     d = _defs()[key]
     with db.begin() as s:
         s.add(Setting(key=key, value=stored))
-    with db.Session() as s:
+    with db.session() as s:
         assert settings.get(s, d) == d.default
         assert settings.get_key(s, key) == d.default
 
@@ -357,7 +357,7 @@ def test_each_kind_round_trips_through_the_dialog(gui_ctx, qtbot):
         th.ROTATION_DUE: D(2024, 6, 30),  # untouched: saved as it was
         th.REQUIRED_HOURS: 60.0,
     }
-    with gui_ctx.db.Session() as s:
+    with gui_ctx.db.session() as s:
         for d, v in expected.items():
             got = settings.get(s, d)
             assert got == v and type(got) is type(v), d.key
@@ -387,7 +387,7 @@ def test_a_bad_value_is_marked_on_its_field_and_nothing_is_saved(gui_ctx, qtbot,
     assert plan.styleSheet() == ERROR_STYLE
     plan.setText("03-15")  # changed: no longer red
     assert plan.styleSheet() == ""
-    with gui_ctx.db.Session() as s:
+    with gui_ctx.db.session() as s:
         assert settings.get(s, settings.CERT_EXPIRING_DAYS) == 90  # nothing saved
     empty = dlg.inputs[settings.AV_FULL_PROCESS.key]
     empty.setText(" ， ")
@@ -396,7 +396,7 @@ def test_a_bad_value_is_marked_on_its_field_and_nothing_is_saved(gui_ctx, qtbot,
     empty.setText("查封扣押")
     _save(dlg)
     assert dlg.result() == QDialog.DialogCode.Accepted
-    with gui_ctx.db.Session() as s:
+    with gui_ctx.db.session() as s:
         assert settings.get(s, th.PLAN_DUE) == "03-15"
         assert settings.get(s, settings.CERT_EXPIRING_DAYS) == 11
 

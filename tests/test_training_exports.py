@@ -285,7 +285,7 @@ def test_demo_small_fills_training_and_rules_fire(tmp_path):
     today = D(2026, 11, 23)
     counts = demo.fill(db, size="small", today=today)
     assert counts["training_sessions"] > 100 and counts["training_attendance"] > 2000
-    with db.Session() as s:
+    with db.session() as s:
         found = {f.rule: f for f in rules.run_all(s, today)}
         assert found["monthly_study_missing"].subject == "2026-08"
         assert "training_plan_missing" not in found
@@ -321,7 +321,7 @@ def test_dashboard_chart_and_template_sources(db, data):
     from brigade_desk.reports.dashboard import all_charts
     from brigade_desk.reports.sources import all_sources
 
-    with db.Session() as s:
+    with db.session() as s:
         chart = next(c for c in all_charts(s, D(2025, 12, 31)) if c.key == "training_hours")
         assert chart.categories == ["一中队", "二中队"] and chart.series["人均业务学时"] == [
             61.0,

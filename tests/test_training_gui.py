@@ -225,7 +225,7 @@ def test_a_month_without_legal_study_opens_its_year(gui_ctx, people, qtbot):
     add_session(
         db, dt.date(THIS_YEAR - 1, 1, 10), 2, [AttendanceInput(staff_id=people["a1"])]
     )  # a year to pick
-    with db.Session() as s:
+    with db.session() as s:
         gap = next(
             f
             for f in rules.run_all(s, dt.date(THIS_YEAR - 1, 6, 1))

@@ -239,7 +239,7 @@ def test_edits_and_removals_are_in_the_audit_trail(db):
     data = SessionInput(**{k: getattr(v, k) for k in SessionInput.__dataclass_fields__})
     svc.save_session(data, [AttendanceInput(staff_id=a, hours=4)], sid)
     svc.delete_session(sid)
-    with db.Session() as s:
+    with db.session() as s:
         res = audit.verify(s)
         assert res.ok, res.problem
         from brigade_desk.core.models.audit import AuditEntry

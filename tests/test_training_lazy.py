@@ -347,14 +347,14 @@ def test_delete_a_session_then_undo_it(gui_ctx, people, qtbot, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     page.sessions.delete_session()
     assert _titles(page) == []
-    with gui_ctx.db.Session() as s:
+    with gui_ctx.db.session() as s:
         assert not s.scalars(select(TrainingAttendance)).all()
     batch = gui_ctx.last_deleted
     assert batch is not None and "道路运输法规" in batch.label
     undo.undo(gui_ctx.db, batch)
     gui_ctx.changed(Changes.TRAINING)
     assert _titles(page) == ["道路运输法规"]
-    with gui_ctx.db.Session() as s:
+    with gui_ctx.db.session() as s:
         assert sorted(a.staff_id for a in s.scalars(select(TrainingAttendance))) == sorted(
             [people["a1"], people["a2"]]
         )

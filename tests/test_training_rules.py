@@ -23,7 +23,7 @@ def db(tmp_path):
 
 
 def _find(db, as_of, rule):
-    with db.Session() as s:
+    with db.session() as s:
         return [f for f in rules.run_all(s, as_of) if f.rule == rule]
 
 

@@ -48,7 +48,7 @@ def snapshot(db) -> dict[str, list[tuple]]:
     """Every row of the tables a delete touches, as stored (updated_at aside: restoring is an update;
     a timestamp may come back written with ".000000")."""
     out = {}
-    with db.Session() as s:
+    with db.session() as s:
         for t in TABLES:
             cols = [
                 c[1] for c in s.execute(text(f"PRAGMA table_info({t})")) if c[1] != "updated_at"
@@ -59,7 +59,7 @@ def snapshot(db) -> dict[str, list[tuple]]:
 
 
 def verify_ok(db) -> bool:
-    with db.Session() as s:
+    with db.session() as s:
         return audit.verify(s).ok
 
 
@@ -77,7 +77,7 @@ def test_undo_a_person_with_certificates_and_history(db, roster):
     assert n >= 4  # person, certificate, its events, the person's events
     assert snapshot(db) == before
     assert verify_ok(db)
-    with db.Session() as s:
+    with db.session() as s:
         assert [h.action for h in audit.history(s, "staff", sid)][-2:] == ["delete", "create"]
 
 
@@ -110,7 +110,7 @@ def test_undo_a_case_with_officers_reviews_and_sample(db):
     case_id = cs.find("2025-处罚-000").id
     with undo.deleting(db, "案件 2025-处罚-000", Changes.CASES) as got:
         cs.delete(case_id)
-    with db.Session() as s:
+    with db.session() as s:
         assert s.get(CaseRecord, case_id) is None
         for model in (CaseReview, ReviewItem, Rectification):
             assert not s.scalars(select(model)).all()

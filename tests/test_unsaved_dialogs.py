@@ -48,7 +48,7 @@ def world(gui_ctx, tmp_path):  # type: ignore[no-untyped-def]
         add_case(s, "乐交执罚〔2025〕1号")
     write(tmp_path / "素材" / "20240401100000_3.mp4", b"other")
     ingest(db, tmp_path / "素材", IngestOptions(activity="现场检查"))
-    with db.Session() as s:
+    with db.session() as s:
         rid = s.scalar(select(func.min(AvRecord.id)))
     return gui_ctx, sid, rid
 

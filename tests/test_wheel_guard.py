@@ -68,7 +68,7 @@ def test_scrolling_the_settings_form_over_the_ratio_does_not_change_it(gui_ctx, 
         (w, w.text() if not isinstance(w, QComboBox) else w.currentText()) for w, _t in shown
     ] == shown
     dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
-    with gui_ctx.db.Session() as s:
+    with gui_ctx.db.session() as s:
         assert settings.get(s, settings.LEGAL_REVIEWER_RATIO) == 5.0
     # clicked into: the wheel changes it as before
     dlg2 = SettingsDialog(gui_ctx)

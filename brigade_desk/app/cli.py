@@ -153,7 +153,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     as_of = args.as_of or dt.date.today()
     db = open_db(args)
     try:
-        with db.Session() as s:
+        with db.session() as s:
             findings = rules.run_all(s, as_of)
             mask = bool(settings.get(s, settings.MASK_IDS))
     finally:

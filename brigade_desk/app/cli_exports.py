@@ -35,7 +35,7 @@ def template(db: Any, out: str, args: argparse.Namespace) -> Path:
         raise UserError(
             "请给出上级发来的模板文件：brigade-desk export template 模板.xlsx --year Y --out 结果.xlsx"
         )
-    with db.Session() as s:
+    with db.session() as s:
         rep = fill_template(s, args.target, out, period_from(args))
     print(f"已填充 {rep.sections} 个明细区、{rep.rows} 行记录、{rep.replaced} 个占位符")
     return Path(out)

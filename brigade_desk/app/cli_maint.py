@@ -85,7 +85,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     try:
-        with db.Session() as s:
+        with db.session() as s:
             res = audit.verify(s)
     finally:
         db.close()
@@ -104,7 +104,7 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     try:
-        with db.Session() as s:
+        with db.session() as s:
             items = audit.history(s, args.table, args.id)
     finally:
         db.close()

@@ -17,7 +17,7 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
             key, period = args.done
             with db.begin() as s:
                 calendar.mark_done(s, key, period, as_of)
-        with db.Session() as s:
+        with db.session() as s:
             items = calendar.deadlines(s, as_of)
     if args.json:
         emit_json({"as_of": as_of.isoformat(), "items": [i.as_json() for i in items]})

@@ -55,7 +55,7 @@ class DataCache:
                 if hit is not None:
                     return hit  # type: ignore[no-any-return]
             generation = self.db.changes.value  # read first: a write during the run makes it stale
-            with self.db.Session() as s:
+            with self.db.session() as s:
                 value = compute(s)
             self._entries[key] = (generation, value)
             # keep only what is current: old days and old generations are never asked for again

@@ -501,7 +501,8 @@ class ChangeCounter:
 class Database:
     path: Path
     engine: Engine
-    Session: sessionmaker[Session]
+    # the factory; ``session()`` opens one. (Named so it is not mistaken for SQLAlchemy's Session.)
+    session_factory: sessionmaker[Session]
     changes: ChangeCounter = field(init=False)
     # caches that live as long as the open database (e.g. services.findings), keyed by their owner
     caches: dict[str, Any] = field(default_factory=dict)
@@ -510,10 +511,14 @@ class Database:
         self.changes = ChangeCounter(self.engine)
         self.engine.dispose()  # connections opened from now on get the counter's baseline
 
+    def session(self) -> Session:
+        """A new database session (use as ``with db.session() as s:``)."""
+        return self.session_factory()
+
     @contextmanager
     def begin(self) -> Iterator[Session]:
         """One short transaction: commit on success, roll back on any error."""
-        with self.Session.begin() as s:
+        with self.session_factory.begin() as s:
             yield s
 
     def close(self) -> None:
@@ -546,4 +551,4 @@ def open_database(path: Path | str, *, run_migrations: bool = True) -> Database:
         raise _unusable(path, exc) from exc
     factory = sessionmaker(engine, expire_on_commit=False)
     audit.install(factory)
-    return Database(path=path, engine=engine, Session=factory)
+    return Database(path=path, engine=engine, session_factory=factory)

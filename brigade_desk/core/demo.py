@@ -67,7 +67,7 @@ def fill(
 ) -> dict[str, int]:
     if size not in ("small", "large"):
         raise UserError("--size 只能是 small 或 large")
-    with db.Session() as s:
+    with db.session() as s:
         if (s.scalar(select(func.count(Staff.id))) or 0) > 0:
             raise UserError(
                 f"数据库 {db.path} 已有数据，演示数据只能填入空数据库。请用 --db 指定一个新文件。"

@@ -37,7 +37,7 @@ class DeletedBatch:
 
 
 def _last_id(db: Database) -> int:
-    with db.Session() as s:
+    with db.session() as s:
         return int(s.scalar(select(func.max(AuditEntry.id))) or 0)
 
 

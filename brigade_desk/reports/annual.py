@@ -434,7 +434,7 @@ def export_annual_workbook(
     progress: Progress | None = None,
 ) -> Path:
     as_of = as_of or dt.date.today()
-    with db.Session() as s:
+    with db.session() as s:
         info = form_info(s, as_of)
         sections = annual_sections(s, year, as_of, progress)
     used: set[str] = set()

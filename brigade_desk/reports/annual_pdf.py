@@ -235,7 +235,7 @@ def export_annual_pdf(
     progress: Progress | None = None,
 ) -> Path:
     today = as_of or dt.date.today()
-    with db.Session() as s:
+    with db.session() as s:
         info = form_info(s, today)
         sections = annual_sections(s, year, today, progress)
     story = report_story(sections, info.unit, year, today)

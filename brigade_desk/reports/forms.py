@@ -58,7 +58,7 @@ def _template(db: Database, out: Any, period: Period, target: str | None, _p: An
 
     if not target:
         raise UserError("请先选择上级发来的模板文件（.xlsx）。")
-    with db.Session() as s:
+    with db.session() as s:
         fill_template(s, target, out, period)
     return Path(out)
 

@@ -321,7 +321,7 @@ def export_monthly(
     if not period.month:
         raise ValueError("monthly statistics need a month")
     as_of = as_of or dt.date.today()
-    with db.Session() as s:
+    with db.session() as s:
         info = form_info(s, as_of)
         if progress:
             progress.update(0, 2, "统计案件")

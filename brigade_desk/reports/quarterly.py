@@ -81,7 +81,7 @@ def export_quarterly(
     thousands of rows a quarter."""
     from brigade_desk.core.forms.xlsxform import StreamWorkbook
 
-    with db.Session() as s, StreamWorkbook(out) as wb:
+    with db.session() as s, StreamWorkbook(out) as wb:
         info = form_info(s)
         for i, (name, ref) in enumerate(SHEETS.items()):
             if progress:

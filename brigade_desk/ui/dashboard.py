@@ -169,7 +169,7 @@ class DashboardPage(QWidget):
 
     def _loaded(self, result: tuple[list[DeadlineItem], list[Finding], list[ChartSpec]]) -> None:
         items, findings, charts = result
-        with self.ctx.db.Session() as s:  # an empty roster: say where to begin
+        with self.ctx.db.session() as s:  # an empty roster: say where to begin
             self.welcome.setVisible(s.scalar(select(func.count(Staff.id))) == 0)
         self.deadlines.set_rows(items)
         late = sum(1 for i in items if i.state == "late")

@@ -141,14 +141,14 @@ class FindingsPage(QWidget):
         if not fresh:
             ready = svc_findings.cached_findings(db, as_of)
             if ready is not None:
-                with db.Session() as s:
+                with db.session() as s:
                     mask = bool(settings.get(s, settings.MASK_IDS))
                 self._loaded((ready, mask))
                 return
 
         def work(_p: object) -> tuple[list[Finding], bool]:
             found = svc_findings.findings(db, as_of, fresh=fresh)
-            with db.Session() as s:
+            with db.session() as s:
                 return found, bool(settings.get(s, settings.MASK_IDS))
 
         self.count.setText("正在检查…")  # inline, no progress dialog: the window stays usable

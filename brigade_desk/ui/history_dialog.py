@@ -38,7 +38,7 @@ class HistoryDialog(QDialog):
         self.setWindowTitle(f"修改记录 — {title}")
         fit_to_screen(self, 900, 480)
         items: list[audit.HistoryItem] = []
-        with ctx.db.Session() as s:
+        with ctx.db.session() as s:
             for table, rid in records:
                 items.extend(audit.history(s, table, rid))
         items.sort(key=lambda h: h.at, reverse=True)

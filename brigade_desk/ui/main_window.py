@@ -391,7 +391,7 @@ class MainWindow(QMainWindow):
 
         def work(_p: object) -> audit.VerifyResult:
             backup.daily_backup_if_due(db.path)
-            with db.Session() as s:
+            with db.session() as s:
                 return audit.verify(s)
 
         def done(res: audit.VerifyResult) -> None:

@@ -85,7 +85,7 @@ class SettingsDialog(QDialog):
             box = QGroupBox(title)
             forms[prefix] = QFormLayout(box)
             outer.addWidget(box)
-        with ctx.db.Session() as s:
+        with ctx.db.session() as s:
             for key, d in settings.all_definitions().items():
                 if key in HIDDEN:
                     continue

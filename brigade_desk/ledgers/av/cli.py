@@ -21,7 +21,7 @@ def _workers(args: argparse.Namespace, db: Any) -> int:
         return int(args.workers)
     from brigade_desk.core import settings
 
-    with db.Session() as s:
+    with db.session() as s:
         return int(settings.get(s, settings.AV_WORKERS))
 
 
@@ -111,7 +111,7 @@ def cmd_roots(args: argparse.Namespace) -> int:
             with db.begin() as s:
                 r = roots.set_root_path(s, int(rid), new)
                 print(f"存储位置「{r.name}」已改为 {r.path}")
-        with db.Session() as s:
+        with db.session() as s:
             counts = dict(
                 s.execute(select(AvRecord.root_id, func.count()).group_by(AvRecord.root_id)).all()
             )
@@ -144,7 +144,7 @@ def cmd_patterns(args: argparse.Namespace) -> int:
 
     db = _open(args)
     try:
-        with db.Session() as s:
+        with db.session() as s:
             rows = [
                 {
                     "name": p.name,

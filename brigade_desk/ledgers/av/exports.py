@@ -170,7 +170,7 @@ def export_av(
 ) -> Path:
     start, end, label = period(year, quarter)
     as_of = as_of or dt.date.today()
-    with db.Session() as s:
+    with db.session() as s:
         info = form_info(s, as_of)
         rows, summary, cases = ledger_rows(s, start, end)
         findings = av_rules.check(s, as_of)

@@ -212,7 +212,7 @@ class AvService:
 
     def _fts(self) -> bool:
         if self._has_fts is None:
-            with self.db.Session() as s:
+            with self.db.session() as s:
                 self._has_fts = search.available(s)
         return self._has_fts
 
@@ -221,7 +221,7 @@ class AvService:
         key = (query, tuple(columns))
         n = self._match_counts.get(key)
         if n is None:
-            with self.db.Session() as s:
+            with self.db.session() as s:
                 n = search.match_count(s, query, columns)
             if len(self._match_counts) > 200:
                 self._match_counts.clear()
@@ -315,7 +315,7 @@ class AvService:
         q = select(func.count()).select_from(AvRecord)
         if f.status:
             q = q.outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return int(s.scalar(self._filtered(q, f)) or 0)
 
     def page(
@@ -328,14 +328,14 @@ class AvService:
     ) -> list[AvRow]:
         """One window of the matching records in display order (sorted and cut in SQL)."""
         q, _col = self._ordered(f, sort, descending)
-        with self.db.Session() as s:
+        with self.db.session() as s:
             ids = list(s.scalars(q.limit(limit).offset(offset)))
         return self.rows(ids)
 
     def ids(self, f: AvFilter, sort: str = "media_start", descending: bool = True) -> list[int]:
         """Ids of all matching records in display order (sorted in SQL)."""
         q, _col = self._ordered(f, sort, descending)
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return list(s.scalars(q))
 
     def position(self, f: AvFilter, sort: str, descending: bool, record_id: int) -> int:
@@ -343,7 +343,7 @@ class AvService:
         matches sorted before it, counted in SQL on the sort column's index (NULLs sort first
         ascending, last descending, as in SQLite)."""
         q, col = self._ordered(f, sort, descending, drive=True)
-        with self.db.Session() as s:
+        with self.db.session() as s:
             got = s.execute(q.add_columns(col).where(AvRecord.id == record_id)).first()
             if got is None:
                 return -1
@@ -378,7 +378,7 @@ class AvService:
             .outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
             .where(AvRecord.id.in_(list(ids)))
         )
-        with self.db.Session() as s:
+        with self.db.session() as s:
             got = {r[0]: r for r in s.execute(q)}
         out = []
         for i in ids:
@@ -406,12 +406,12 @@ class AvService:
         return out
 
     def count_all(self) -> int:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return int(s.scalar(select(func.count(AvRecord.id))) or 0)
 
     # ---- one record ---------------------------------------------------------------------------
     def detail(self, record_id: int) -> AvDetail:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             r = s.get(AvRecord, record_id)
             if r is None:
                 raise UserError(f"音像记录 #{record_id} 不存在（可能已被删除）")
@@ -506,7 +506,7 @@ class AvService:
                 )
 
     def officers(self) -> list[tuple[int, str]]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             rows = s.execute(
                 select(Staff.id, Staff.name, Staff.squad, Staff.bodycam_no).order_by(
                     Staff.squad, Staff.name
@@ -516,7 +516,7 @@ class AvService:
 
     # ---- verification -------------------------------------------------------------------------
     def runs(self, limit: int = 200) -> list[RunView]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return [
                 RunView(
                     r.id,
@@ -541,7 +541,7 @@ class AvService:
         q = select(AvVerifyResult).where(AvVerifyResult.run_id == run_id)
         if problems_only:
             q = q.where(AvVerifyResult.status != "ok")
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return [
                 ResultView(r.record_id, r.status, r.path, r.new_path, r.detail)
                 for r in s.scalars(
@@ -550,7 +550,7 @@ class AvService:
             ]
 
     def status_counts(self) -> dict[str, int]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             total = int(s.scalar(select(func.count(AvRecord.id))) or 0)
             got = dict(
                 s.execute(
@@ -563,7 +563,7 @@ class AvService:
 
     # ---- storage roots and patterns ------------------------------------------------------------
     def roots(self) -> list[RootView]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             counts = dict(
                 s.execute(select(AvRecord.root_id, func.count()).group_by(AvRecord.root_id)).all()
             )
@@ -584,7 +584,7 @@ class AvService:
             roots.set_root_path(s, root_id, path)
 
     def patterns(self) -> list[PatternView]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return [
                 PatternView(p.id, p.name, p.regex, p.priority, p.enabled, p.notes)
                 for p in s.scalars(
@@ -679,7 +679,7 @@ class AvService:
     def case_known(self, case_no: str) -> bool | None:
         """Whether the case register has ``case_no`` (however its brackets were typed); None when
         there is no case register to ask."""
-        with self.db.Session() as s:
+        with self.db.session() as s:
             if av_rules.case_numbers(s) is None:
                 return None
             row = s.execute(
@@ -690,7 +690,7 @@ class AvService:
 
     def case_text(self, case_no: str) -> list[tuple[str, str]]:
         """The case register's row for ``case_no`` as (label, value) pairs (empty without a register)."""
-        with self.db.Session() as s:
+        with self.db.session() as s:
             if av_rules.case_activities(s) is None:
                 return []
             row = (

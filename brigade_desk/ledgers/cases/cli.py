@@ -123,7 +123,7 @@ def cmd_holidays(args: argparse.Namespace) -> int:
                 f"已录入 {args.year} 年节假日安排：放假 {len(data.holidays)} 天，调休上班 {len(data.workdays)} 天"
             )
             return 0
-        with db.Session() as s:
+        with db.session() as s:
             cal = Calendar.load(s)
         if args.year in cal.schedules:
             sc = cal.schedules[args.year]

@@ -47,7 +47,7 @@ def export_cases(db: Database, year: int, out: Path | str, *, as_of: dt.date | N
     """Cases filed in ``year`` (立案年度), one row each, with the case rules' findings."""
     as_of = as_of or dt.date.today()
     labels = rules.labels()
-    with db.Session() as s:
+    with db.session() as s:
         info = form_info(s, as_of)
         cases = s.scalars(
             select(CaseRecord)

@@ -242,7 +242,7 @@ def checklist_pdf(
         if review is None:
             raise UserError(f"案卷 {case_no} 还没有评查结果。打印空白评查表请加 --blank")
     template = review.template if review else svc.template()
-    with db.Session() as s:
+    with db.session() as s:
         unit = str(settings.get(s, settings.UNIT_NAME))
     story = checklist_story(case, template, review, unit, year)
     return build_pdf(out, story, title=f"案卷评查表 {case_no}", margins_mm=(16, 18, 18, 18))
@@ -260,7 +260,7 @@ def sample_checklists_pdf(db: Database, year: int, out: Path | str, *, blank: bo
     if sample is None or not sample.entries:
         raise UserError(f"{year} 年还没有抽取评查样本")
     cases = CaseService(db)
-    with db.Session() as s:
+    with db.session() as s:
         unit = str(settings.get(s, settings.UNIT_NAME))
     current = svc.template()
     story: list[Any] = []
@@ -406,7 +406,7 @@ def report_pdf(db: Database, year: int, out: Path | str, *, as_of: dt.date | Non
     sm = ReviewService(db).summary(year, as_of=as_of)
     if not sm.reviews and sm.sample is None:
         raise UserError(f"{year} 年既没有抽样也没有评查结果，无法生成通报")
-    with db.Session() as s:
+    with db.session() as s:
         unit = str(settings.get(s, settings.UNIT_NAME))
         periods = (
             _period(settings.get(s, cs.FILING_DAYS), settings.get(s, cs.FILING_KIND)),

@@ -65,7 +65,7 @@ def export_reviews(
         e.case_no: ("人工添加" if e.manual else "随机抽取")
         for e in (sample.entries if sample else [])
     }
-    with db.Session() as s:
+    with db.session() as s:
         info = form_info(s, as_of)
     rows = []
     defects = []

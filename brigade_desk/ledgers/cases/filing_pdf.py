@@ -196,7 +196,7 @@ def export_filing_pdf(
     db: Database, out: Path | str, case_no: str, *, as_of: dt.date | None = None
 ) -> Path:
     today = as_of or dt.date.today()
-    with db.Session() as s:
+    with db.session() as s:
         c = s.scalar(
             select(CaseRecord)
             .options(selectinload(CaseRecord.officers))
@@ -213,7 +213,7 @@ def export_filing_pdf(
 
 def case_numbers(db: Database, limit: int = 5000) -> list[str]:
     """Case numbers for the 报表 page's completer: major decisions first, newest first."""
-    with db.Session() as s:
+    with db.session() as s:
         rows = s.execute(
             select(CaseRecord.case_no)
             .order_by(

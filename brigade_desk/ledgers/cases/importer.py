@@ -324,7 +324,7 @@ def import_cases(
     tables, structural = t.read_tables(Path(path), COLUMNS)
     checked: list[CheckedRow[ParsedCase]] = []
     seen: dict[str, t.Row] = {}
-    with db.Session() as s:
+    with db.session() as s:
         staff = StaffIndex(s)
         for row in t.iter_rows(tables):
             if _is_footer(row):

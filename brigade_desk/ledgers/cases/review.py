@@ -309,11 +309,11 @@ class ReviewService:
             sample.items.remove(item)  # type: ignore[union-attr]
 
     def latest_sample_year(self) -> int | None:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return s.scalar(select(func.max(ReviewSample.year)))
 
     def sample(self, year: int) -> SampleView | None:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             sample = s.scalar(select(ReviewSample).where(ReviewSample.year == year))
             return self._view(s, sample) if sample else None
 
@@ -544,7 +544,7 @@ class ReviewService:
                 setattr(x, k, v)
 
     def rectifications(self, year: int) -> list[RectificationView]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             rows = s.execute(
                 select(Rectification, CaseRecord.case_no)
                 .join(CaseReview, Rectification.review_id == CaseReview.id)

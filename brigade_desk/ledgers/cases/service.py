@@ -372,29 +372,29 @@ class CaseService:
         return out
 
     def get(self, case_id: int) -> CaseView:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             c = s.get(CaseRecord, case_id, options=[selectinload(CaseRecord.officers)])
             if c is None:
                 raise UserError("该案件已不存在（可能已被删除）")
             return view_of(c)
 
     def find(self, case_no: str) -> CaseView | None:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             c = s.scalar(select(CaseRecord).where(CaseRecord.case_no == normalize_case_no(case_no)))
             return view_of(c) if c else None
 
     def count(self, f: CaseFilter | None = None) -> int:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             q = apply_filter(select(func.count(CaseRecord.id)), f or CaseFilter())
             return int(s.scalar(q) or 0)
 
     def years(self) -> list[int]:
         """The years in which cases were filed, newest first (index seeks, one per year)."""
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return _years(s)
 
     def domains(self) -> list[str]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return _domains(s)
 
     def filter_choices(self) -> tuple[list[int], list[str], int]:
@@ -408,7 +408,7 @@ class CaseService:
 
     def officer_choices(self) -> list[OfficerRef]:
         """Roster officers and auxiliaries, for the editor's officer picker."""
-        with self.db.Session() as s:
+        with self.db.session() as s:
             rows = s.execute(
                 select(Staff.id, Staff.name, Staff.squad, Staff.category, Staff.status).order_by(
                     Staff.squad, Staff.name

@@ -50,7 +50,7 @@ FINDING_COLS = [
 
 def roster_rows(db: Database) -> list[list[object]]:
     rows: list[list[object]] = []
-    with db.Session() as s:
+    with db.session() as s:
         mask = bool(settings.get(s, settings.MASK_IDS_IN_FORMS))
         staff = s.scalars(
             select(Staff)
@@ -92,7 +92,7 @@ def roster_rows(db: Database) -> list[list[object]]:
 
 def export_roster(db: Database, out: Path | str, *, as_of: dt.date | None = None) -> Path:
     as_of = as_of or dt.date.today()
-    with db.Session() as s:
+    with db.session() as s:
         info = form_info(s, as_of)
         findings = roster_rules.check(s, as_of)
         mask_list = bool(settings.get(s, settings.MASK_IDS))

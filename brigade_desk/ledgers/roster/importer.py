@@ -227,7 +227,7 @@ def import_staff(
                 seen_cert[p.cert.cert_no] = row
         checked.append(CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs))
 
-    with db.Session() as s, s.no_autoflush:
+    with db.session() as s, s.no_autoflush:
         # one query per 500 rows, not one per row (10,000 rows took minutes row by row)
         certs = _by_key(
             s,

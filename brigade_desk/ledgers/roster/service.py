@@ -218,7 +218,7 @@ class RosterService:
 
     # queries
     def list_staff(self) -> list[StaffView]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             rows = s.scalars(
                 select(Staff)
                 .options(selectinload(Staff.certificates))
@@ -256,27 +256,27 @@ class RosterService:
         return None if hit is None else (list(hit[0]), list(hit[1]))
 
     def get(self, staff_id: int) -> StaffView:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             st = s.get(Staff, staff_id, options=[selectinload(Staff.certificates)])
             if st is None:
                 raise UserError("该人员已被删除。")
             return _staff_view(st)
 
     def find_by_id_number(self, id_number: str) -> StaffView | None:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             st = s.scalar(select(Staff).where(Staff.id_number == idcard.normalize(id_number)))
             return _staff_view(st) if st else None
 
     def squads(self) -> list[str]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return [r for r in s.scalars(select(Staff.squad).distinct().order_by(Staff.squad)) if r]
 
     def count(self) -> int:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return int(s.scalar(select(func.count(Staff.id))) or 0)
 
     def history(self, staff_id: int) -> list[HistoryEntry]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             st = s.get(Staff, staff_id)
             if st is None:
                 raise UserError("该人员已被删除。")
@@ -290,7 +290,7 @@ class RosterService:
 
     def audit_history(self, staff_id: int) -> list[audit.HistoryItem]:
         """Every recorded change of the person and their certificates, oldest first."""
-        with self.db.Session() as s:
+        with self.db.session() as s:
             items = audit.history(s, "staff", staff_id)
             cert_ids = s.scalars(
                 select(Certificate.id).where(Certificate.staff_id == staff_id)
@@ -378,7 +378,7 @@ class RosterService:
     def delete_blockers(self, *staff_ids: int) -> list[DeleteBlocker]:
         """Why these people cannot be deleted (asked before the clerk is asked to confirm): one entry per
         person whom other ledgers refer to; empty when all of them can be deleted."""
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return _delete_blockers(
                 s, [p for p in (s.get(Staff, i) for i in staff_ids) if p is not None]
             )

@@ -120,7 +120,7 @@ def export_training(
     as_of = as_of or dt.date.today()
     start, end = th.year_bounds(year, quarter)
     period = f"{year}年" + (f"第{'一二三四'[quarter - 1]}季度" if quarter else "度")
-    with db.Session() as s:
+    with db.session() as s:
         info = form_info(s, as_of)
         period_rows = th.summary(s, start, end)
         cumulative = th.credited_hours(s, dt.date(year, 1, 1), end)
@@ -302,7 +302,7 @@ def export_plan(db: Database, out: Path | str, *, year: int, as_of: dt.date | No
     plan = TrainingService(db).get_plan(year)
     if plan is None:
         raise UserError(f"{year} 年还没有培训计划。")
-    with db.Session() as s:
+    with db.session() as s:
         info = form_info(s, as_of)
     status = plan.status + (f"（{plan.approved_date:%Y-%m-%d} 批准）" if plan.approved_date else "")
     totals = "；".join(f"{_label(k)} {th.fmt_hours(v)} 学时" for k, v in plan.planned_hours.items())

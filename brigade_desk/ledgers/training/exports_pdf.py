@@ -51,7 +51,7 @@ def exam_notice_pdf(
     v = svc.get_session(session_id)
     if not v.has_exam:
         raise UserError(f"“{v.title}”没有考试成绩，无法生成成绩通报。")
-    with db.Session() as s:
+    with db.session() as s:
         unit = str(settings.get(s, settings.UNIT_NAME))
     date = date or dt.date.today()
     st = styles()
@@ -151,7 +151,7 @@ def plan_pdf(db: Database, out: Path | str, year: int, *, date: dt.date | None =
     plan = TrainingService(db).get_plan(year)
     if plan is None:
         raise UserError(f"{year} 年还没有培训计划。")
-    with db.Session() as s:
+    with db.session() as s:
         unit = str(settings.get(s, settings.UNIT_NAME))
     st = styles()
     status = plan.status + (

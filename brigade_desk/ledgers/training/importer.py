@@ -486,7 +486,7 @@ def import_training(
 ) -> ImportResult:
     del today
     rows, structural = read_rows(Path(path))
-    with db.Session() as s:
+    with db.session() as s:
         from brigade_desk.core import settings
 
         people = StaffIndex(s)

@@ -361,7 +361,7 @@ class TrainingService:
 
     # settings
     def forms(self) -> list[str]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return [str(x) for x in settings.get(s, FORMS)]
 
     def set_forms(self, forms: list[str]) -> list[str]:
@@ -376,16 +376,16 @@ class TrainingService:
         return clean
 
     def pass_score(self) -> float:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return float(settings.get(s, PASS_SCORE))
 
     def required_hours(self) -> float:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return float(settings.get(s, th.REQUIRED_HOURS))
 
     # sessions
     def years(self) -> list[int]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             ys = s.scalars(
                 select(func.distinct(func.strftime("%Y", TrainingSession.end_date)))
             ).all()
@@ -401,40 +401,40 @@ class TrainingService:
         exams_only: bool = False,
     ) -> list[SessionRow]:
         f = SessionFilter(year=year, text=text, form=form, category=category, exams_only=exams_only)
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return tv.list_sessions(s, f)
 
     # the page's lazy sessions table: ids in SQL, rows fetched a page of ids at a time
     def session_ids(
         self, f: SessionFilter, sort: str = "end_date", descending: bool = True
     ) -> list[int]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return tv.session_ids(s, f, sort, descending)
 
     def session_rows(self, ids: list[int]) -> dict[int, SessionRow]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return tv.session_rows(s, ids)
 
     def session_forms(self, year: int | None = None) -> list[str]:
         """The configured forms plus any other form used by the year's sessions."""
-        with self.db.Session() as s:
+        with self.db.session() as s:
             configured = [str(x) for x in settings.get(s, FORMS)]
             return sorted({*configured, *tv.session_forms(s, year)})
 
     def year_overview(self, year: int, until: dt.date) -> YearOverview:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return tv.year_overview(s, year, until)
 
     def ledger_people(self, year: int, until: dt.date | None = None) -> list[PersonPick]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return tv.ledger_people(s, year, until)
 
     def exam_sessions(self, year: int | None) -> list[tuple[int, dt.date, str]]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return tv.exam_sessions(s, year)
 
     def get_session(self, session_id: int) -> SessionView:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             ts = s.get(
                 TrainingSession, session_id, options=[selectinload(TrainingSession.attendance)]
             )
@@ -473,7 +473,7 @@ class TrainingService:
 
     def roster(self, *, include_ids: list[int] | None = None) -> list[RosterPick]:
         """People to tick attendance from: everyone on duty, plus those already on the list."""
-        with self.db.Session() as s:
+        with self.db.session() as s:
             cond = Staff.status == StaffStatus.ON_DUTY
             if include_ids:
                 cond = or_(cond, Staff.id.in_(include_ids))
@@ -487,30 +487,30 @@ class TrainingService:
             return [RosterPick(*r) for r in rows]
 
     def squads(self) -> list[str]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return [r for r in s.scalars(select(Staff.squad).distinct().order_by(Staff.squad)) if r]
 
     # hours views
     def year_summary(
         self, year: int, *, quarter: int | None = None, until: dt.date | None = None
     ) -> list[PersonHours]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return th.year_summary(s, year, quarter=quarter, until=until)
 
     def hours_by_month(self, year: int) -> list[tuple[float, float]]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return th.hours_by_month(s, year)
 
     def rotation_status(self, staff_id: int, as_of: dt.date) -> RotationStatus:
         """Whether the person has done the full-staff rotation (全员轮训), for the person's ledger."""
         from brigade_desk.ledgers.training.rules import rotation_status
 
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return rotation_status(s, staff_id, as_of)
 
     def person_ledger(self, staff_id: int, year: int) -> PersonLedger:
         start, end = th.year_bounds(year)
-        with self.db.Session() as s:
+        with self.db.session() as s:
             p = s.get(Staff, staff_id)
             if p is None:
                 raise UserError("该人员已被删除。")
@@ -559,12 +559,12 @@ class TrainingService:
     def exam_results(
         self, year: int | None = None, *, session_id: int | None = None
     ) -> list[ExamRow]:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             return exam_rows(s, year=year, session_id=session_id)
 
     # plans
     def get_plan(self, year: int) -> PlanView | None:
-        with self.db.Session() as s:
+        with self.db.session() as s:
             p = s.scalar(
                 select(TrainingPlan)
                 .where(TrainingPlan.year == year)

@@ -179,7 +179,7 @@ class CaseDialog(QDialog):
             self.deadlines.clear()
             return
         parts = []
-        with self.service.db.Session() as s:
+        with self.service.db.session() as s:
             dl = CaseDeadlines(s)
             if decided is not None:
                 if self.major.isChecked():

@@ -79,7 +79,7 @@ class CalendarTab(QWidget):
 
     def reload(self) -> None:
         y = self.year.value()
-        with self.ctx.db.Session() as s:
+        with self.ctx.db.session() as s:
             cal = Calendar.load(s)
             row = s.get(OfficialYear, y)
             self.source.setText(row.source if row else "")

@@ -63,7 +63,7 @@ class ScoreDialog(QDialog):
         self.template: Template = existing.template if existing else service.template()
         self.setWindowTitle(f"案卷评查 — {case_no}")
         fit_to_screen(self, 1100, 760)
-        with service.db.Session() as s:
+        with service.db.session() as s:
             self.excellent = Decimal(str(settings.get(s, cs.GRADE_EXCELLENT)))
             self.passing = Decimal(str(settings.get(s, cs.GRADE_PASS)))
         head = QLabel(
