@@ -98,6 +98,7 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
     from brigade_desk.core.cache import DataCache
     from brigade_desk.core.db import open_database
     from brigade_desk.reports.home import warm
+    from brigade_desk.app.ledgers import REGISTRY
     from brigade_desk.ui.context import AppContext
     from brigade_desk.ui.main_window import MainWindow
     from brigade_desk.ui.pages import PAGES  # noqa: I001
@@ -139,6 +140,7 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
                     db=db,
                     tasks=TaskRunner(),
                     qsettings=QSettings(f"{tmp}/b.ini", QSettings.Format.IniFormat),
+                    ledgers=REGISTRY,
                 )
                 t = time.perf_counter()
                 page = factory(
@@ -167,7 +169,10 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
     from benchmarks.page_filters import FILTERS
 
     ctx = AppContext(
-        db=db, tasks=TaskRunner(), qsettings=QSettings(f"{tmp}/b.ini", QSettings.Format.IniFormat)
+        db=db,
+        tasks=TaskRunner(),
+        qsettings=QSettings(f"{tmp}/b.ini", QSettings.Format.IniFormat),
+        ledgers=REGISTRY,
     )
     w = MainWindow(ctx)
     w.show()

@@ -15,6 +15,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core.db import (
     Database,  # noqa: E402
     open_database,
@@ -122,6 +123,7 @@ def gui_ctx(db: Database, tmp_path: Path, qapp: object) -> Iterator[object]:
         db=db,
         tasks=TaskRunner(),
         qsettings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat),
+         ledgers=REGISTRY,
     )
     yield ctx
     TaskRunner.synchronous = False

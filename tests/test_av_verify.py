@@ -9,6 +9,7 @@ from brigade_desk.core.progress import Progress
 from brigade_desk.core.rules import run_all
 from brigade_desk.ledgers.av import roots
 from brigade_desk.ledgers.av import rules as av_rules
+from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.av.ingest import IngestOptions, ingest
 from brigade_desk.ledgers.av.models import (
     AvRecord,
@@ -222,7 +223,7 @@ def test_full_process_rule(db, tmp_path):  # noqa: F811
     from brigade_desk.core import settings
 
     with db.begin() as s:
-        settings.set_value(s, settings.AV_FULL_PROCESS, ["查封扣押", "强制拆除", "调查取证"])
+        settings.set_value(s, av_settings.AV_FULL_PROCESS, ["查封扣押", "强制拆除", "调查取证"])
     with db.session() as s:
         assert {x.subject for x in av_rules.check_full_process(s, TODAY)} == {"案2", "案3", "案4"}
 

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCharts import QBarCategoryAxis, QChartView
 from PySide6.QtWidgets import QApplication, QGraphicsTextItem
 
-from brigade_desk.reports.dashboard import ChartSpec
+from brigade_desk.core.ledger import ChartSpec
 from brigade_desk.ui.widgets.charts import make_chart_view
 
 MONTHS = [f"{m}月" for m in range(1, 13)]

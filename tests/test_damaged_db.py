@@ -20,6 +20,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.app.cli import main
 from brigade_desk.core import backup, rules
 from brigade_desk.core.db import check_database_file, open_database
@@ -369,6 +370,7 @@ def test_backup_menu_works_without_an_open_database(
         db=None,
         tasks=TaskRunner(),  # type: ignore[arg-type]
         qsettings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat),
+         ledgers=REGISTRY,
     )
     w = MainWindow(ctx)
     qtbot.addWidget(w)

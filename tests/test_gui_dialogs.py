@@ -6,8 +6,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from brigade_desk.core import settings
+from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.cases.review import RectificationInput
 from brigade_desk.ledgers.cases.ui.review import RectificationDialog
+from brigade_desk.ledgers.roster import settings as roster_settings
 from brigade_desk.ui.settings_dialog import SettingsDialog
 
 
@@ -21,23 +23,23 @@ def test_settings_dialog_cancel_saves_nothing(gui_ctx, qtbot):
     qtbot.addWidget(dlg)
     assert sorted(_texts(dlg)) == sorted(["保存", "取消"])
     with gui_ctx.db.session() as s:
-        before = settings.get(s, settings.CERT_EXPIRING_DAYS)
-    w = dlg.inputs[settings.CERT_EXPIRING_DAYS.key]
+        before = settings.get(s, roster_settings.CERT_EXPIRING_DAYS)
+    w = dlg.inputs[roster_settings.CERT_EXPIRING_DAYS.key]
     w.setValue(int(before) + 7)
     qtbot.keyClick(dlg, Qt.Key.Key_Escape)
     assert dlg.result() == QDialog.DialogCode.Rejected
     with gui_ctx.db.session() as s:
-        assert settings.get(s, settings.CERT_EXPIRING_DAYS) == before
+        assert settings.get(s, roster_settings.CERT_EXPIRING_DAYS) == before
 
 
 def test_settings_dialog_save(gui_ctx, qtbot):
     dlg = SettingsDialog(gui_ctx)
     qtbot.addWidget(dlg)
-    dlg.inputs[settings.CERT_EXPIRING_DAYS.key].setValue(45)
+    dlg.inputs[roster_settings.CERT_EXPIRING_DAYS.key].setValue(45)
     dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
     assert dlg.result() == QDialog.DialogCode.Accepted
     with gui_ctx.db.session() as s:
-        assert settings.get(s, settings.CERT_EXPIRING_DAYS) == 45
+        assert settings.get(s, roster_settings.CERT_EXPIRING_DAYS) == 45
 
 
 def test_rectification_dialog_buttons(qapp, qtbot):
@@ -97,13 +99,13 @@ def test_settings_dialog_edits_lists_kinds_and_retention_as_a_clerk_types_them(
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a: warnings.append(text))
     dlg = SettingsDialog(gui_ctx)
     qtbot.addWidget(dlg)
-    acts = dlg.inputs[settings.AV_FULL_PROCESS.key]
+    acts = dlg.inputs[av_settings.AV_FULL_PROCESS.key]
     assert acts.text() == "查封扣押、强制拆除"  # not JSON
     kind = dlg.inputs[cs.FILING_KIND.key]
     assert isinstance(kind, QComboBox) and kind.currentText() == "工作日"
     kind.setCurrentText("自然日")
     acts.setText("查封扣押，强制拆除、 扣押车辆")
-    keep = dlg.inputs[settings.AV_RETENTION_YEARS.key]
+    keep = dlg.inputs[av_settings.AV_RETENTION_YEARS.key]
     assert "查封扣押：永久" in keep.toPlainText()
     keep.setPlainText("查封扣押：永久\n现场检查：两年")
     save = dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
@@ -117,9 +119,9 @@ def test_settings_dialog_edits_lists_kinds_and_retention_as_a_clerk_types_them(
     save.click()
     assert dlg.result() == QDialog.DialogCode.Accepted
     with gui_ctx.db.session() as s:
-        assert settings.get(s, settings.AV_FULL_PROCESS) == ["查封扣押", "强制拆除", "扣押车辆"]
+        assert settings.get(s, av_settings.AV_FULL_PROCESS) == ["查封扣押", "强制拆除", "扣押车辆"]
         assert settings.get(s, cs.FILING_KIND) == "calendar"
-        assert settings.get(s, settings.AV_RETENTION_YEARS) == {"查封扣押": None, "现场检查": 2}
+        assert settings.get(s, av_settings.AV_RETENTION_YEARS) == {"查封扣押": None, "现场检查": 2}
     assert parse_retention("听证：永久；调查取证：10") == {"听证": None, "调查取证": 10}
 
 
@@ -135,7 +137,7 @@ def test_cancel_asks_before_throwing_changes_away(gui_ctx, qtbot, monkeypatch):
     qtbot.addWidget(dlg)
     dlg.show()
     cancel = dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel)
-    dlg.inputs[settings.CERT_EXPIRING_DAYS.key].setValue(33)
+    dlg.inputs[roster_settings.CERT_EXPIRING_DAYS.key].setValue(33)
     answers.append(QMessageBox.StandardButton.No)
     qtbot.keyClick(dlg, Qt.Key.Key_Escape)
     assert asked and dlg.isVisible()  # kept open

@@ -311,7 +311,7 @@ def test_print_html_has_every_visible_row(window: MainWindow) -> None:
 
 @pytest.mark.parametrize("kind", ["bar", "stacked", "pie"])
 def test_charts_draw_with_and_without_data(qapp, kind: str) -> None:  # type: ignore[no-untyped-def]
-    from brigade_desk.reports.dashboard import ChartSpec
+    from brigade_desk.core.ledger import ChartSpec
     from brigade_desk.ui.widgets.charts import make_chart_view
 
     empty = make_chart_view(ChartSpec("e", "空", kind, [], {"甲": [], "乙": []}))

@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 
 from brigade_desk.app.cli import main
 from brigade_desk.core.db import Database
+from brigade_desk.core.ledger import Section
 from brigade_desk.core.period import Period
 from brigade_desk.ledgers.cases import checklists
 from brigade_desk.ledgers.cases.models import CaseRecord, CaseReview, Rectification, ReviewItem
 from brigade_desk.reports import annual
-from brigade_desk.reports.annual import Section
 from brigade_desk.reports.forms import FORMS
 from tests.cases_support import add_case, add_staff
 

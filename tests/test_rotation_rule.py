@@ -13,6 +13,7 @@ from brigade_desk.ledgers.roster.models import Staff, StaffEvent
 from brigade_desk.ledgers.roster.service import RosterService, StaffInput
 from brigade_desk.ledgers.training import hours as th
 from brigade_desk.ledgers.training import rules as tr
+from brigade_desk.ledgers.training import settings as training_settings
 from brigade_desk.ledgers.training.models import TrainingSession
 from brigade_desk.ledgers.training.service import AttendanceInput, SessionInput, TrainingService
 
@@ -197,17 +198,17 @@ def test_sessions_not_flagged_or_from_an_earlier_round_do_not_count(db):
 def test_dates_are_settings(db):
     add_staff(db, "张三")
     with db.begin() as s:
-        settings.set_value(s, th.ROTATION_DUE, "2024-12-31")
+        settings.set_value(s, training_settings.ROTATION_DUE, "2024-12-31")
     assert missing(db, AFTER) == []
     fs = missing(db, D(2025, 1, 1))
     assert fs[0].due == D(2024, 12, 31) and "2024-12-31" in fs[0].detail
     # an unreadable value falls back to the default
     with db.begin() as s:
-        settings.set_value(s, th.ROTATION_DUE, "六月底")
+        settings.set_value(s, training_settings.ROTATION_DUE, "六月底")
     assert missing(db, AFTER)[0].due == DUE
     with db.begin() as s:
-        settings.set_value(s, th.ROTATION_DUE, "2024-06-30")
-        settings.set_value(s, th.ROTATION_FROM, "2020-01-01")
+        settings.set_value(s, training_settings.ROTATION_DUE, "2024-06-30")
+        settings.set_value(s, training_settings.ROTATION_FROM, "2020-01-01")
     p = add_staff(db, "老轮训")
     rotation(db, D(2021, 5, 1), [p])
     assert names(db, AFTER) == ["张三"]
@@ -265,13 +266,13 @@ def test_settings_dialog_edits_the_due_date(gui_ctx, qtbot):
 
     dlg = SettingsDialog(gui_ctx)
     qtbot.addWidget(dlg)
-    w = dlg.inputs[th.ROTATION_DUE.key]
+    w = dlg.inputs[training_settings.ROTATION_DUE.key]
     assert isinstance(w, QDateEdit) and w.text() == "2024-06-30"  # a date box: no invalid date
     w.setDate(QDate(2024, 9, 30))
     dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
     assert dlg.result() == QDialog.DialogCode.Accepted
     with gui_ctx.db.session() as s:
-        assert settings.get(s, th.ROTATION_DUE) == D(2024, 9, 30)
+        assert settings.get(s, training_settings.ROTATION_DUE) == D(2024, 9, 30)
         assert tr.rotation_window(s) == (D(2023, 1, 1), D(2024, 9, 30))
 
 

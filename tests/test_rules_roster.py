@@ -5,6 +5,7 @@ import datetime as dt
 from brigade_desk.core import settings
 from brigade_desk.core.db import Database
 from brigade_desk.ledgers.roster import rules as rr
+from brigade_desk.ledgers.roster import settings as roster_settings
 from brigade_desk.ledgers.roster.models import CertAction
 from brigade_desk.ledgers.roster.service import RosterService, StaffInput
 from tests.conftest import IDS, add_officer
@@ -33,7 +34,7 @@ def test_expiring_days_is_a_setting(db: Database, roster: RosterService) -> None
     add_officer(roster, IDS[0], "甲", valid_to=AS_OF + dt.timedelta(days=100), bodycam_no="A1")
     assert not findings(db, rule="cert_expiring")
     with db.begin() as s:
-        settings.set_value(s, settings.CERT_EXPIRING_DAYS, 120)
+        settings.set_value(s, roster_settings.CERT_EXPIRING_DAYS, 120)
     assert [f.subject for f in findings(db, rule="cert_expiring")] == ["甲"]
 
 
@@ -114,8 +115,8 @@ def test_bodycam_missing_only_certified_front_line_on_duty(
 
 
 def test_an_expired_valid_certificate_is_shown_and_counted_as_expired(db, roster):
+    from brigade_desk.ledgers.roster.charts import charts
     from brigade_desk.ledgers.roster.service import EXPIRED
-    from brigade_desk.reports.dashboard import charts
 
     today = dt.date(2026, 11, 23)
     add_officer(roster, IDS[0], "甲", valid_to=dt.date(2026, 10, 14))

@@ -15,8 +15,10 @@ import pytest
 import brigade_desk
 from brigade_desk.core import settings
 from brigade_desk.core.models.settings import Setting
+from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.cases import settings as cs
-from brigade_desk.ledgers.training import hours as th
+from brigade_desk.ledgers.roster import settings as roster_settings
+from brigade_desk.ledgers.training import settings as training_settings
 from brigade_desk.reports import reporting_calendar as calendar
 
 D = dt.date
@@ -109,7 +111,7 @@ def test_settings_dialog_lists_every_setting_whatever_was_imported_first(tmp_pat
         "from brigade_desk.ui.settings_dialog import EDITORS, HIDDEN, SettingsDialog\n"
         "loaded = 'brigade_desk.ledgers.training.hours' in sys.modules\n"
         f"db = open_database(r'{tmp_path / 'b.sqlite'}')\n"
-        f"ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=QSettings(r'{tmp_path / 'ui.ini'}', QSettings.Format.IniFormat))\n"
+        f"ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=QSettings(r'{tmp_path / 'ui.ini'}', QSettings.Format.IniFormat), ledgers=REGISTRY)\n"
         "dlg = SettingsDialog(ctx)\n"
         "rows = sum(f.rowCount() for f in dlg.findChildren(QFormLayout))\n"
         "from brigade_desk.core import settings\n"
@@ -156,21 +158,25 @@ def test_every_setting_has_a_kind_and_a_default_of_its_type():
 
 def test_get_returns_the_kinds_python_type(db):
     with db.begin() as s:
-        settings.set_value(s, settings.BODYCAM_DEADLINE, D(2027, 3, 1))
-        settings.set_value(s, th.REQUIRED_HOURS, 40)  # an int for a number with decimals
+        settings.set_value(s, roster_settings.BODYCAM_DEADLINE, D(2027, 3, 1))
+        settings.set_value(
+            s, training_settings.REQUIRED_HOURS, 40
+        )  # an int for a number with decimals
         settings.set_value(s, cs.FILING_DAYS, 7.0)  # a whole number written as 7.0
     with db.session() as s:
-        row = s.get(Setting, settings.BODYCAM_DEADLINE.key)
+        row = s.get(Setting, roster_settings.BODYCAM_DEADLINE.key)
         assert row is not None and row.value == '"2027-03-01"'  # stored as YYYY-MM-DD
-        assert settings.get(s, settings.BODYCAM_DEADLINE) == D(2027, 3, 1)
-        hours = settings.get(s, th.REQUIRED_HOURS)
+        assert settings.get(s, roster_settings.BODYCAM_DEADLINE) == D(2027, 3, 1)
+        hours = settings.get(s, training_settings.REQUIRED_HOURS)
         assert hours == 40.0 and type(hours) is float
         days = settings.get(s, cs.FILING_DAYS)
         assert days == 7 and type(days) is int
-        assert settings.get(s, th.ROTATION_FROM) == D(2023, 1, 1)  # not stored: the default
-        got = settings.get(s, settings.AV_FULL_PROCESS)
+        assert settings.get(s, training_settings.ROTATION_FROM) == D(
+            2023, 1, 1
+        )  # not stored: the default
+        got = settings.get(s, av_settings.AV_FULL_PROCESS)
         got.append("changed")  # a caller changing the list does not change the default
-        assert settings.get(s, settings.AV_FULL_PROCESS) == ["查封扣押", "强制拆除"]
+        assert settings.get(s, av_settings.AV_FULL_PROCESS) == ["查封扣押", "强制拆除"]
 
 
 # values stored by earlier versions (JSON as the old untyped settings wrote it) read back the same
@@ -240,11 +246,11 @@ def test_kinds_parse_and_reject():
     with pytest.raises(ValueError, match="工作日或自然日"):
         cs.FILING_KIND.check("月")
     with pytest.raises(ValueError, match="0–3650"):
-        settings.CERT_EXPIRING_DAYS.check(4000)
+        roster_settings.CERT_EXPIRING_DAYS.check(4000)
     with pytest.raises(ValueError, match="至少填写一项"):
-        settings.AV_FULL_PROCESS.check([])
+        av_settings.AV_FULL_PROCESS.check([])
     with pytest.raises(ValueError, match="月-日"):
-        th.PLAN_DUE.check("02-30")
+        training_settings.PLAN_DUE.check("02-30")
     with pytest.raises(ValueError, match="的 day 应为"):
         calendar.ENTRIES.check([{"key": "x", "name": "x", "recurrence": "monthly", "day": 40}])
     assert settings.TextListSetting.from_text("查封扣押，强制拆除、 扣押车辆") == [
@@ -317,7 +323,7 @@ def test_the_dialog_shows_each_kinds_own_editor(gui_ctx, qtbot):
     # money with fen, a hearing threshold: a number box with decimals (an int default no longer
     # decides it is a whole number)
     assert dlg.inputs[cs.HEARING_PERSON.key].decimals() == 2
-    assert dlg.inputs[th.PLAN_DUE.key].placeholderText() == "MM-DD，如 03-31"
+    assert dlg.inputs[training_settings.PLAN_DUE.key].placeholderText() == "MM-DD，如 03-31"
 
 
 def test_each_kind_round_trips_through_the_dialog(gui_ctx, qtbot):
@@ -328,34 +334,34 @@ def test_each_kind_round_trips_through_the_dialog(gui_ctx, qtbot):
 
     dlg = _dialog(gui_ctx, qtbot)
     w = dlg.inputs
-    w[settings.CERT_EXPIRING_DAYS.key].setValue(45)  # int
-    w[settings.LEGAL_REVIEWER_RATIO.key].setValue(7.25)  # float
+    w[roster_settings.CERT_EXPIRING_DAYS.key].setValue(45)  # int
+    w[roster_settings.LEGAL_REVIEWER_RATIO.key].setValue(7.25)  # float
     w[cs.HEARING_ORG.key].setValue(50000.5)
     w[settings.PREPARER.key].setText("  李晓燕 ")  # text
     w[settings.MASK_IDS.key].setChecked(False)  # bool
     w[cs.DECISION_KIND.key].setCurrentText("工作日")  # choice
     w[cs.PUBLICATION_CATEGORIES.key].setText("行政处罚，行政检查")  # list of text
-    w[settings.BODYCAM_DEADLINE.key].setDate(QDate(2027, 6, 30))  # date
-    w[settings.AV_RETENTION_YEARS.key].setPlainText("查封扣押：永久\n其他：3")  # years by name
+    w[roster_settings.BODYCAM_DEADLINE.key].setDate(QDate(2027, 6, 30))  # date
+    w[av_settings.AV_RETENTION_YEARS.key].setPlainText("查封扣押：永久\n其他：3")  # years by name
     entries = [{"key": "k", "name": "月报", "recurrence": "monthly", "day": 5, "lead": 2}]
     w[calendar.ENTRIES.key].setPlainText(json.dumps(entries, ensure_ascii=False))  # JSON
-    w[th.PLAN_DUE.key].setText("04-30")
+    w[training_settings.PLAN_DUE.key].setText("04-30")
     _save(dlg)
     assert dlg.result() == QDialog.DialogCode.Accepted
     expected = {
-        settings.CERT_EXPIRING_DAYS: 45,
-        settings.LEGAL_REVIEWER_RATIO: 7.25,
+        roster_settings.CERT_EXPIRING_DAYS: 45,
+        roster_settings.LEGAL_REVIEWER_RATIO: 7.25,
         cs.HEARING_ORG: 50000.5,
         settings.PREPARER: "李晓燕",
         settings.MASK_IDS: False,
         cs.DECISION_KIND: "working",
         cs.PUBLICATION_CATEGORIES: ["行政处罚", "行政检查"],
-        settings.BODYCAM_DEADLINE: D(2027, 6, 30),
-        settings.AV_RETENTION_YEARS: {"查封扣押": None, "其他": 3},
+        roster_settings.BODYCAM_DEADLINE: D(2027, 6, 30),
+        av_settings.AV_RETENTION_YEARS: {"查封扣押": None, "其他": 3},
         calendar.ENTRIES: entries,
-        th.PLAN_DUE: "04-30",
-        th.ROTATION_DUE: D(2024, 6, 30),  # untouched: saved as it was
-        th.REQUIRED_HOURS: 60.0,
+        training_settings.PLAN_DUE: "04-30",
+        training_settings.ROTATION_DUE: D(2024, 6, 30),  # untouched: saved as it was
+        training_settings.REQUIRED_HOURS: 60.0,
     }
     with gui_ctx.db.session() as s:
         for d, v in expected.items():
@@ -364,10 +370,10 @@ def test_each_kind_round_trips_through_the_dialog(gui_ctx, qtbot):
     # opened again, the dialog shows what was saved
     dlg2 = _dialog(gui_ctx, qtbot)
     assert dlg2.inputs[cs.DECISION_KIND.key].currentText() == "工作日"
-    assert dlg2.inputs[settings.BODYCAM_DEADLINE.key].text() == "2027-06-30"
+    assert dlg2.inputs[roster_settings.BODYCAM_DEADLINE.key].text() == "2027-06-30"
     assert dlg2.inputs[cs.PUBLICATION_CATEGORIES.key].text() == "行政处罚、行政检查"
     assert not dlg2.inputs[settings.MASK_IDS.key].isChecked()
-    assert "其他：3" in dlg2.inputs[settings.AV_RETENTION_YEARS.key].toPlainText()
+    assert "其他：3" in dlg2.inputs[av_settings.AV_RETENTION_YEARS.key].toPlainText()
 
 
 def test_a_bad_value_is_marked_on_its_field_and_nothing_is_saved(gui_ctx, qtbot, monkeypatch):
@@ -378,9 +384,9 @@ def test_a_bad_value_is_marked_on_its_field_and_nothing_is_saved(gui_ctx, qtbot,
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a: warnings.append(text))
     dlg = _dialog(gui_ctx, qtbot)
-    plan = dlg.inputs[th.PLAN_DUE.key]
+    plan = dlg.inputs[training_settings.PLAN_DUE.key]
     plan.setText("3月底")
-    dlg.inputs[settings.CERT_EXPIRING_DAYS.key].setValue(11)
+    dlg.inputs[roster_settings.CERT_EXPIRING_DAYS.key].setValue(11)
     _save(dlg)
     assert dlg.result() != QDialog.DialogCode.Accepted
     assert warnings == ["“年度培训计划报送期限（月-日）”应为 月-日，如 03-31。"]
@@ -388,8 +394,8 @@ def test_a_bad_value_is_marked_on_its_field_and_nothing_is_saved(gui_ctx, qtbot,
     plan.setText("03-15")  # changed: no longer red
     assert plan.styleSheet() == ""
     with gui_ctx.db.session() as s:
-        assert settings.get(s, settings.CERT_EXPIRING_DAYS) == 90  # nothing saved
-    empty = dlg.inputs[settings.AV_FULL_PROCESS.key]
+        assert settings.get(s, roster_settings.CERT_EXPIRING_DAYS) == 90  # nothing saved
+    empty = dlg.inputs[av_settings.AV_FULL_PROCESS.key]
     empty.setText(" ， ")
     _save(dlg)
     assert "至少填写一项" in warnings[-1] and empty.styleSheet() == ERROR_STYLE
@@ -397,8 +403,8 @@ def test_a_bad_value_is_marked_on_its_field_and_nothing_is_saved(gui_ctx, qtbot,
     _save(dlg)
     assert dlg.result() == QDialog.DialogCode.Accepted
     with gui_ctx.db.session() as s:
-        assert settings.get(s, th.PLAN_DUE) == "03-15"
-        assert settings.get(s, settings.CERT_EXPIRING_DAYS) == 11
+        assert settings.get(s, training_settings.PLAN_DUE) == "03-15"
+        assert settings.get(s, roster_settings.CERT_EXPIRING_DAYS) == 11
 
 
 def test_the_dialog_opens_on_wrongly_stored_values_with_the_defaults(gui_ctx, qtbot):
@@ -406,8 +412,8 @@ def test_the_dialog_opens_on_wrongly_stored_values_with_the_defaults(gui_ctx, qt
         for key, stored in WRONG:
             s.add(Setting(key=key, value=stored[0]))
     dlg = _dialog(gui_ctx, qtbot)
-    assert dlg.inputs[settings.CERT_EXPIRING_DAYS.key].value() == 90
+    assert dlg.inputs[roster_settings.CERT_EXPIRING_DAYS.key].value() == 90
     assert dlg.inputs[cs.FILING_KIND.key].currentText() == "工作日"
-    assert dlg.inputs[th.ROTATION_DUE.key].text() == "2024-06-30"
+    assert dlg.inputs[training_settings.ROTATION_DUE.key].text() == "2024-06-30"
     assert dlg.inputs[cs.PUBLICATION_CATEGORIES.key].text() == "行政处罚、行政强制、行政许可"
     assert dlg.inputs[settings.MASK_IDS.key].isChecked()

@@ -317,9 +317,10 @@ def test_demo_large_ten_years(tmp_path):
 
 
 def test_dashboard_chart_and_template_sources(db, data):
-    from brigade_desk.core.period import Period
     from brigade_desk.reports.dashboard import all_charts
     from brigade_desk.reports.sources import all_sources
+
+    from brigade_desk.core.period import Period
 
     with db.session() as s:
         chart = next(c for c in all_charts(s, D(2025, 12, 31)) if c.key == "training_hours")

@@ -9,8 +9,8 @@ from training_helpers import add_session, add_staff, new_db
 
 from brigade_desk.core import rules, settings
 from brigade_desk.ledgers.training import rules as tr
-from brigade_desk.ledgers.training.hours import REQUIRED_HOURS
 from brigade_desk.ledgers.training.service import AttendanceInput, PlanItemInput, TrainingService
+from brigade_desk.ledgers.training.settings import REQUIRED_HOURS
 
 D = dt.date
 

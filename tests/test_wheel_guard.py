@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk.core import settings
+from brigade_desk.ledgers.roster import settings as roster_settings
 from brigade_desk.ui.settings_dialog import SettingsDialog
 from brigade_desk.ui.widgets.wheel import WheelGuard, install_wheel_guard
 
@@ -43,7 +44,7 @@ def test_scrolling_the_settings_form_over_the_ratio_does_not_change_it(gui_ctx, 
     dlg.resize(720, 500)
     dlg.show()
     qtbot.waitExposed(dlg)
-    ratio = dlg.inputs[settings.LEGAL_REVIEWER_RATIO.key]
+    ratio = dlg.inputs[roster_settings.LEGAL_REVIEWER_RATIO.key]
     assert isinstance(ratio, QDoubleSpinBox) and ratio.text() == "5.00"
     scroll = dlg.findChild(QScrollArea)
     scroll.ensureWidgetVisible(ratio)
@@ -69,13 +70,13 @@ def test_scrolling_the_settings_form_over_the_ratio_does_not_change_it(gui_ctx, 
     ] == shown
     dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
     with gui_ctx.db.session() as s:
-        assert settings.get(s, settings.LEGAL_REVIEWER_RATIO) == 5.0
+        assert settings.get(s, roster_settings.LEGAL_REVIEWER_RATIO) == 5.0
     # clicked into: the wheel changes it as before
     dlg2 = SettingsDialog(gui_ctx)
     qtbot.addWidget(dlg2)
     dlg2.show()
     qtbot.waitExposed(dlg2)
-    ratio2 = dlg2.inputs[settings.LEGAL_REVIEWER_RATIO.key]
+    ratio2 = dlg2.inputs[roster_settings.LEGAL_REVIEWER_RATIO.key]
     dlg2.findChild(QScrollArea).ensureWidgetVisible(ratio2)
     QApplication.processEvents()
     qtbot.mouseClick(ratio2.lineEdit(), Qt.MouseButton.LeftButton)

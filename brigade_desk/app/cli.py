@@ -8,118 +8,31 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
-import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from brigade_desk import __version__
+from brigade_desk.app import cli_maint, cli_reports
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core import paths, settings
+from brigade_desk.core.commands import (
+    emit_json,
+    open_db,
+    parse_date,
+    period_from,
+    writing,
+)
 from brigade_desk.core.errors import UserError
-
-# kind -> "module:function" with signature (db, path, *, dry_run, skip_invalid) -> ImportResult
-IMPORTERS: dict[str, str] = {
-    "staff": "brigade_desk.ledgers.roster.importer:import_staff",
-    "training": "brigade_desk.ledgers.training.importer:import_training",
-    "cases": "brigade_desk.ledgers.cases.importer:import_cases",
-}
-# kind -> "module:function" with signature (db, out, args) -> Path
-EXPORTERS: dict[str, str] = {
-    "roster": "brigade_desk.app.cli_exports:roster",
-    "av": "brigade_desk.ledgers.av.cli:export_av",
-    "training": "brigade_desk.ledgers.training.cli:export_training",
-    "training-plan": "brigade_desk.ledgers.training.cli:export_plan",
-    "template": "brigade_desk.app.cli_exports:template",
-    "quarterly": "brigade_desk.app.cli_exports:quarterly",
-    "reviews": "brigade_desk.ledgers.cases.cli:export_reviews",
-    "cases": "brigade_desk.ledgers.cases.cli:export_cases",
-    "monthly": "brigade_desk.app.cli_report_forms:monthly",
-    "annual": "brigade_desk.app.cli_report_forms:annual",
-    "filing": "brigade_desk.app.cli_report_forms:filing",
-}
-# kind -> "module:function" writing a blank import template (out) -> Path
-TEMPLATES: dict[str, str] = {
-    "staff": "brigade_desk.ledgers.roster.importer:write_template",
-    "training": "brigade_desk.ledgers.training.importer:write_template",
-    "cases": "brigade_desk.ledgers.cases.importer:write_template",
-}
-# modules with register(subparsers) adding their own commands (av, review, audit …)
-COMMAND_MODULES: list[str] = [
-    "brigade_desk.ledgers.av.cli",
-    "brigade_desk.app.cli_maint",
-    "brigade_desk.app.cli_reports",
-    "brigade_desk.ledgers.cases.cli",
-    "brigade_desk.ledgers.training.cli",
-]
-
-
-def _load(ref: str) -> Callable[..., Any]:
-    mod, _, fn = ref.partition(":")
-    return getattr(importlib.import_module(mod), fn)  # type: ignore[no-any-return]
-
-
-def _date(s: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{s}") from None
-
-
-def emit_json(obj: Any) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
-
-
-def db_path(args: argparse.Namespace) -> Path:
-    return paths.resolve_db_path(getattr(args, "db", None))
-
-
-def open_db(args: argparse.Namespace) -> Any:
-    """The database for a command that only reads (see :func:`writing` for one that writes)."""
-    from brigade_desk.core.db import open_database
-
-    return open_database(db_path(args))
-
-
-# what to do when the lock is held: by the GUI (open all day) or by another writing command
-WRITE_ADVICE = "请先关闭那里的 Brigade Desk（或等那里的命令运行完），再运行此命令"
-
-
-def write_lock(args: argparse.Namespace) -> AbstractContextManager[Any]:
-    """The program's lock on the database (``brigade_desk.core.lock``) for a command's writes. The GUI
-    holds it as long as it is open, so a writing command is refused at once, with who holds it,
-    instead of writing under a GUI whose pages and caches would not know."""
-    from brigade_desk.core.lock import DatabaseLock
-
-    path = db_path(args)
-    try:  # the lock file lies beside the database: a new database's folder first (as the GUI does)
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        pass  # acquiring says what is wrong
-    return DatabaseLock(path, advice=WRITE_ADVICE)
-
-
-@contextmanager
-def writing(args: argparse.Namespace, *, writes: bool = True) -> Iterator[Any]:
-    """The open database for a command that writes, with :func:`write_lock` held until it is
-    closed. ``writes=False`` when this run of the command only reads (``deadlines`` without
-    ``--done``): no lock then, so it runs beside the GUI."""
-    with write_lock(args) if writes else nullcontext():
-        db = open_db(args)
-        try:
-            yield db
-        finally:
-            db.close()
-
+from brigade_desk.core.ledger import ExportRequest
+from brigade_desk.core.rules import Finding
 
 # ---- commands -------------------------------------------------------------------------------
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     with writing(args) as db:  # --dry-run too, as before: it checks against a stable database
-        result = _load(IMPORTERS[args.kind])(
+        result = REGISTRY.importers()[args.kind].run(
             db, args.file, dry_run=args.dry_run, skip_invalid=args.skip_invalid
         )
     if args.json:
@@ -132,29 +45,35 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Every export goes through its ``ExportDef``, as on the 报表 page and the ledger pages."""
+    export = REGISTRY.exports()[args.kind]
+    req = ExportRequest(
+        Path(args.out), period=period_from(args), as_of=args.as_of, target=args.target
+    )
+    export.check(req)  # before opening the database: a missing --year is said at once
     db = open_db(args)
     try:
-        out = _load(EXPORTERS[args.kind])(db, args.out, args)
+        out = export.export(db, req)
     finally:
         db.close()
+    for note in req.notes:
+        print(note)
     print(f"已导出：{out}")
     return 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    out = _load(TEMPLATES[args.kind])(args.out)
+    out = REGISTRY.importers()[args.kind].write_template(args.out)
     print(f"已生成导入模板：{out}")
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from brigade_desk.core import rules
-
     as_of = args.as_of or dt.date.today()
     db = open_db(args)
     try:
         with db.session() as s:
-            findings = rules.run_all(s, as_of)
+            findings = REGISTRY.run_rules(s, as_of)
             mask = bool(settings.get(s, settings.MASK_IDS))
     finally:
         db.close()
@@ -163,9 +82,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:  # for reading: grouped by rule, ID numbers masked as on screen (设置 → 身份证号显示)
         from brigade_desk.core import idcard
 
-        labels = rules.labels()
+        labels = REGISTRY.rule_labels()
         order = list(labels)
-        groups: dict[str, list[rules.Finding]] = {}
+        groups: dict[str, list[Finding]] = {}
         for f in findings:
             groups.setdefault(f.rule, []).append(f)
         for rule in sorted(groups, key=lambda r: order.index(r) if r in order else len(order)):
@@ -186,7 +105,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from brigade_desk.core import demo
 
     with writing(args) as db:
-        counts = demo.fill(db, size=args.size, seed=args.seed)
+        counts = demo.fill(db, REGISTRY.demo_parts(), size=args.size, seed=args.seed)
     print("已生成演示数据：" + "，".join(f"{k} {v}" for k, v in counts.items()) + f"（{db.path}）")
     return 0
 
@@ -215,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_gui)
 
     imp = sub.add_parser("import", parents=[common], help="从 Excel 导入台账")
-    imp.add_argument("kind", choices=sorted(IMPORTERS))
+    imp.add_argument("kind", choices=sorted(REGISTRY.importers()))
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     imp.add_argument("--skip-invalid", action="store_true", help="跳过有错误的行，导入其余行")
@@ -223,22 +142,22 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", parents=[common], help="导出报表")
-    exp.add_argument("kind", choices=sorted(EXPORTERS))
+    exp.add_argument("kind", choices=sorted(REGISTRY.exports()))
     exp.add_argument("target", nargs="?", help="template: 上级模板文件；filing: 案件编号")
     exp.add_argument("--out", required=True)
     exp.add_argument("--year", type=int)
     exp.add_argument("--quarter", type=int, choices=[1, 2, 3, 4])
     exp.add_argument("--month", type=int, choices=range(1, 13), metavar="M")
-    exp.add_argument("--as-of", type=_date)
+    exp.add_argument("--as-of", type=parse_date)
     exp.set_defaults(func=cmd_export)
 
     tpl = sub.add_parser("template", parents=[common], help="生成空白导入模板")
-    tpl.add_argument("kind", choices=sorted(TEMPLATES))
+    tpl.add_argument("kind", choices=sorted(REGISTRY.importers()))
     tpl.add_argument("--out", required=True)
     tpl.set_defaults(func=cmd_template)
 
     chk = sub.add_parser("check", parents=[common], help="检查所有规则，列出问题")
-    chk.add_argument("--as-of", type=_date)
+    chk.add_argument("--as-of", type=parse_date)
     chk.add_argument("--json", action="store_true")
     chk.set_defaults(func=cmd_check)
 
@@ -247,8 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     dem.add_argument("--seed", type=int, default=1)
     dem.set_defaults(func=cmd_demo)
 
-    for m in COMMAND_MODULES:
-        importlib.import_module(m).register(sub, common)
+    REGISTRY.register_cli(sub, common)  # each ledger's own commands (av, review, training …)
+    cli_maint.register(sub, common)  # backup, restore, audit …
+    cli_reports.register(sub, common)  # deadlines, calendar …
     return p
 
 

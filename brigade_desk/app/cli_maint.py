@@ -15,8 +15,8 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import writing
     from brigade_desk.core.backup import make_backup
+    from brigade_desk.core.commands import writing
     from brigade_desk.core.db import check_database_file, needs_migration
 
     p = _db_path(args)
@@ -43,7 +43,7 @@ def cmd_backups(args: argparse.Namespace) -> int:
     except UserError as exc:
         print(f"注意：{exc.message}", file=sys.stderr)
     if args.json:
-        from brigade_desk.app.cli import emit_json
+        from brigade_desk.core.commands import emit_json
 
         emit_json(
             [
@@ -66,8 +66,8 @@ def cmd_backups(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import write_lock
     from brigade_desk.core.backup import restore
+    from brigade_desk.core.commands import write_lock
 
     p = _db_path(args)
     with write_lock(args):
@@ -80,8 +80,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import emit_json, open_db
     from brigade_desk.core import audit
+    from brigade_desk.core.commands import emit_json, open_db
 
     db = open_db(args)
     try:
@@ -99,8 +99,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_log(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import open_db
     from brigade_desk.core import audit
+    from brigade_desk.core.commands import open_db
 
     db = open_db(args)
     try:

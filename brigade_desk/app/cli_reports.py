@@ -8,7 +8,7 @@ from typing import Any
 
 
 def cmd_deadlines(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import emit_json, writing
+    from brigade_desk.core.commands import emit_json, writing
     from brigade_desk.reports import reporting_calendar as calendar
 
     as_of = args.as_of or dt.date.today()
@@ -31,7 +31,7 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    from brigade_desk.app.cli import _date
+    from brigade_desk.core.commands import parse_date as _date
 
     d = sub.add_parser("deadlines", parents=[common], help="上报日历：近 30 天待报和已逾期事项")
     d.add_argument("--as-of", type=_date)

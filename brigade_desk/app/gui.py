@@ -162,12 +162,18 @@ def start_window(
     """
     from PySide6.QtCore import QEvent, QObject, QTimer
 
+    from brigade_desk.app.ledgers import REGISTRY
     from brigade_desk.ui.context import AppContext
     from brigade_desk.ui.main_window import MainWindow
     from brigade_desk.ui.tasks import TaskRunner
 
     app = make_app()
-    ctx = AppContext(db=None, tasks=TaskRunner(), qsettings=settings or qsettings())  # type: ignore[arg-type]
+    ctx = AppContext(
+        db=None,  # type: ignore[arg-type]
+        tasks=TaskRunner(),
+        qsettings=settings or qsettings(),
+        ledgers=REGISTRY,
+    )
     win = MainWindow(ctx)
     win.db_path = path
 

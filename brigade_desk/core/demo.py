@@ -1,6 +1,7 @@
 """Synthetic demo data so a new user sees a living program (``brigade-desk demo``).
 
-Each ledger contributes a module with ``fill(session, ctx)``; they run in order in ONE transaction,
+Each ledger contributes a ``DemoPart`` (``fill(session, ctx)``, see ``Ledger.demo``); the parts run in
+order in ONE transaction,
 so a failure anywhere leaves the database exactly as it was (empty) and the demo can simply be run
 again; folders of demo files a filler created are removed again too. ``small`` â‰ˆ 60 staff;
 ``large`` = a big brigade over ten years.
@@ -9,28 +10,22 @@ again; folders of demo files a filler created are removed again too. ``small`` â
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import random
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.progress import Progress
-from brigade_desk.ledgers.roster.models import Staff
 
-# Demo fillers, in order (later ledgers use the roster). A new ledger adds its module here.
-DEMO_MODULES: list[str] = [
-    "brigade_desk.ledgers.roster.demo",
-    "brigade_desk.ledgers.training.demo",
-    "brigade_desk.ledgers.cases.demo",
-    "brigade_desk.ledgers.av.demo",
-    "brigade_desk.reports.demo",
-]
+if TYPE_CHECKING:
+    from brigade_desk.core.ledger import DemoPart
+from brigade_desk.ledgers.roster.models import Staff
 
 
 @dataclass
@@ -59,6 +54,7 @@ class DemoContext:
 
 def fill(
     db: Database,
+    parts: Sequence[DemoPart],
     *,
     size: str = "small",
     seed: int = 1,
@@ -81,10 +77,10 @@ def fill(
     )
     try:
         with db.begin() as s:  # all or nothing: a half-filled database could not be filled again
-            for i, name in enumerate(DEMO_MODULES):
+            for i, part in enumerate(parts):
                 if progress:
-                    progress.update(i, len(DEMO_MODULES), name.rsplit(".", 1)[-1])
-                importlib.import_module(name).fill(s, ctx)
+                    progress.update(i, len(parts), part.name)
+                part.fill(s, ctx)
     except BaseException:
         for d in reversed(ctx.created_dirs):
             shutil.rmtree(d, ignore_errors=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from brigade_desk.core import rules
 from brigade_desk.core.cache import DataCache
 from brigade_desk.core.db import Database
+from brigade_desk.core.ledger import Registry
 from brigade_desk.core.rules import Finding
 
 
@@ -25,9 +25,13 @@ def cached_findings(db: Database, as_of: dt.date) -> list[Finding] | None:
     return None if hit is None else list(hit)
 
 
-def findings(db: Database, as_of: dt.date, *, fresh: bool = False) -> list[Finding]:
+def findings(
+    db: Database, as_of: dt.date, registry: Registry, *, fresh: bool = False
+) -> list[Finding]:
     """The findings on ``as_of``; ``fresh`` re-runs the rules even when nothing changed (a storage
     disk may have been plugged in: the AV integrity rule looks at the disk)."""
     return list(
-        DataCache.of(db).get(_key(as_of), lambda s: tuple(rules.run_all(s, as_of)), fresh=fresh)
+        DataCache.of(db).get(
+            _key(as_of), lambda s: tuple(registry.run_rules(s, as_of)), fresh=fresh
+        )
     )

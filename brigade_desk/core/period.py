@@ -50,3 +50,8 @@ class Period:
 
     def contains(self, d: dt.date | None) -> bool:
         return d is not None and self.start <= d <= self.end
+
+
+def year_as_of(year: int, as_of: dt.date) -> dt.date:
+    """The day the year's figures are taken on: its last day, or today for the running year."""
+    return min(dt.date(year, 12, 31), as_of)

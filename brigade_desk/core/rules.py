@@ -1,25 +1,12 @@
-"""Rules the program checks for the clerk. Each ledger contributes a module with ``check()``.
-
-A rule module exposes ``RULES: dict[str, str]`` (code → Chinese label) and
-``check(session, as_of) -> list[Finding]``. ``run_all`` runs every registered module.
-"""
+"""What a rule finds. Each ledger's ``rules`` module has ``RULES`` (code -> Chinese label) and
+``check(session, as_of) -> list[Finding]``; the ledger declares them in its ``Ledger`` and the
+registry (``brigade_desk/app/ledgers.py``) runs them all (``Registry.run_rules``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import asdict, dataclass
 from typing import Any
-
-from sqlalchemy.orm import Session
-
-# Rule modules, in display order. A new ledger adds its module here.
-RULE_MODULES: list[str] = [
-    "brigade_desk.ledgers.roster.rules",
-    "brigade_desk.ledgers.training.rules",
-    "brigade_desk.ledgers.av.rules",
-    "brigade_desk.ledgers.cases.rules",
-]
 
 
 @dataclass(frozen=True)
@@ -37,21 +24,3 @@ class Finding:
         d = asdict(self)
         d["due"] = self.due.isoformat() if self.due else None
         return {k: d[k] for k in ("rule", "subject", "ref", "due", "detail")}
-
-
-def _modules() -> list[Any]:
-    return [importlib.import_module(m) for m in RULE_MODULES]
-
-
-def labels() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for m in _modules():
-        out.update(m.RULES)
-    return out
-
-
-def run_all(session: Session, as_of: dt.date) -> list[Finding]:
-    findings: list[Finding] = []
-    for m in _modules():
-        findings.extend(m.check(session, as_of))
-    return findings

@@ -7,8 +7,11 @@ A setting is one of a few kinds, each a subclass of :class:`SettingDef`: :class:
 :class:`DateSetting`, :class:`BoolSetting`, :class:`YearsTableSetting` and :class:`JsonSetting`.
 The kind says how the value is stored (JSON), how a stored value is read back (``get`` returns the
 kind's Python type; a stored value of the wrong shape gives the default, never an error) and which
-editor the settings dialog shows. Each module that defines settings lists them in ``SETTINGS`` and
-registers that list (``register``) so the dialog finds them all.
+editor the settings dialog shows.
+
+Here: the kinds, reading and writing, and the unit's own settings (name, preparer, privacy). Each
+ledger keeps its settings in its own ``settings`` module, listed in ``SETTINGS`` and declared in its
+``Ledger``; the registry (``brigade_desk/app/ledgers.py``) knows them all, whatever was imported.
 """
 
 from __future__ import annotations
@@ -18,15 +21,11 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy.orm import Session
-
-# ``Setting`` is imported inside the functions: importing the models package registers every ledger's
-# tables, and some ledgers define their settings at import time (a cycle if imported here).
-
 
 log = logging.getLogger(__name__)
 
@@ -282,34 +281,6 @@ class JsonSetting(SettingDef[T_co]):
         return cast(T_co, raw)
 
 
-DEFINITIONS: dict[str, SettingDef[Any]] = {}
-
-# Every module that defines settings (and registers its ``SETTINGS`` list at import time), so the
-# full list does not depend on which ledgers happen to have been imported already. A module defining
-# settings must be listed here.
-SETTING_MODULES: tuple[str, ...] = (
-    "brigade_desk.core.settings",
-    "brigade_desk.ledgers.training.hours",
-    "brigade_desk.ledgers.cases.settings",
-    "brigade_desk.reports.reporting_calendar",
-)
-
-
-def register(defs: Iterable[SettingDef[Any]]) -> None:
-    """Make ``defs`` known to ``all_definitions`` (and so to the settings dialog)."""
-    for d in defs:
-        DEFINITIONS[d.key] = d
-
-
-def all_definitions() -> dict[str, SettingDef[Any]]:
-    """Every setting of every ledger (importing the modules that define them first)."""
-    import importlib
-
-    for name in SETTING_MODULES:
-        importlib.import_module(name)
-    return DEFINITIONS
-
-
 def get(session: Session, d: SettingDef[T]) -> T:
     """The stored value of ``d`` as its kind's type; the default when none is stored or the stored
     one cannot be used (written by another program, by hand, or by an older version)."""
@@ -345,11 +316,13 @@ def set_value(session: Session, d: SettingDef[Any] | str, value: object) -> None
         row.value = payload
 
 
-def get_key(session: Session, key: str, default: Any = None) -> Any:
+def get_key(
+    session: Session, key: str, definitions: Mapping[str, SettingDef[Any]], default: Any = None
+) -> Any:
     """A setting by key: a defined one as ``get`` reads it, any other as stored (or ``default``)."""
     from brigade_desk.core.models.settings import Setting
 
-    defs = DEFINITIONS if key in DEFINITIONS else all_definitions()
+    defs = definitions
     if key in defs:
         return get(session, defs[key])
     row = session.get(Setting, key)
@@ -360,28 +333,6 @@ UNIT_NAME = TextSetting("unit.name", "单位名称（填报单位）", "某县�
 PREPARER = TextSetting("unit.preparer", "填表人", "")
 REVIEWER = TextSetting("unit.reviewer", "审核人", "")
 PHONE = TextSetting("unit.phone", "联系电话", "")
-CERT_EXPIRING_DAYS = IntSetting(
-    "roster.cert_expiring_days",
-    "证件到期提醒天数",
-    90,
-    "证件有效期在多少天内到期时提醒",
-    min=0,
-    max=3650,
-)
-LEGAL_REVIEWER_RATIO = FloatSetting(
-    "roster.legal_reviewer_ratio",
-    "法制审核人员最低比例（%）",
-    5.0,
-    "占在岗执法人员的百分比",
-    min=0.0,
-    max=100.0,
-)
-BODYCAM_DEADLINE = DateSetting(
-    "roster.bodycam_deadline",
-    "一线执法人员配备执法记录仪期限",
-    dt.date(2026, 12, 31),
-    "交通运输部2024–2026年方案",
-)
 MASK_IDS = BoolSetting(
     "privacy.mask_ids",
     "列表和不需要完整号码的表格中隐藏身份证号中间位",
@@ -395,57 +346,12 @@ MASK_IDS_IN_FORMS = BoolSetting(
     "花名册通常需要完整身份证号；如上级不需要可打开",
 )
 
-# ---- AV record index (执法音像记录台账) ----
-AV_FULL_PROCESS = TextListSetting(
-    "av.full_process_activities",
-    "须全程音像记录的执法活动",
-    ["查封扣押", "强制拆除"],
-    "案件记录了这些执法活动而索引中没有该案件该活动的音像记录时提示（全程记录）",
-    min_items=1,
-)
-AV_CASE_PERMANENT = BoolSetting(
-    "av.case_evidence_permanent",
-    "作为案件证据的音像记录永久保存",
-    True,
-    "填写了案件编号的音像记录保存期限为永久",
-)
-AV_RETENTION_YEARS = YearsTableSetting(
-    "av.retention_years",
-    "音像记录保存期限（年，按执法活动；空为永久）",
-    {
-        "查封扣押": None,
-        "强制拆除": None,
-        "现场检查": 1,
-        "调查取证": None,
-        "听证": None,
-        "留置送达": None,
-        "公告送达": None,
-        "其他": 1,
-    },
-    "不作为案件证据的音像记录按执法活动保存的年数；null 表示永久",
-)
-AV_WORKERS = IntSetting(
-    "av.hash_workers",
-    "音像文件校验时同时处理的文件数",
-    2,
-    "计算 SHA-256 时同时处理的文件数",
-    min=1,
-    max=64,
-)
 
 SETTINGS: list[SettingDef[Any]] = [
     UNIT_NAME,
     PREPARER,
     REVIEWER,
     PHONE,
-    CERT_EXPIRING_DAYS,
-    LEGAL_REVIEWER_RATIO,
-    BODYCAM_DEADLINE,
     MASK_IDS,
     MASK_IDS_IN_FORMS,
-    AV_FULL_PROCESS,
-    AV_CASE_PERMANENT,
-    AV_RETENTION_YEARS,
-    AV_WORKERS,
 ]
-register(SETTINGS)

@@ -22,8 +22,9 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from brigade_desk.core.db import Database
 from brigade_desk.core.forms.common import form_info
 from brigade_desk.core.forms.pdf import PageLabel, build_pdf, esc, pdf_fonts, system_font
+from brigade_desk.core.ledger import Section
 from brigade_desk.core.progress import Progress
-from brigade_desk.reports.annual import Section, annual_sections
+from brigade_desk.reports.annual import AnnualContent, annual_sections
 
 TOP, BOTTOM, LEFT, RIGHT = 37 * mm, 35 * mm, 28 * mm, 26 * mm
 BODY_PT, LEADING = 16, 28
@@ -230,6 +231,7 @@ def export_annual_pdf(
     db: Database,
     out: Path | str,
     year: int,
+    content: AnnualContent,
     *,
     as_of: dt.date | None = None,
     progress: Progress | None = None,
@@ -237,7 +239,7 @@ def export_annual_pdf(
     today = as_of or dt.date.today()
     with db.session() as s:
         info = form_info(s, today)
-        sections = annual_sections(s, year, today, progress)
+        sections = annual_sections(s, year, today, content, progress)
     story = report_story(sections, info.unit, year, today)
     f = official_fonts()
     return build_pdf(

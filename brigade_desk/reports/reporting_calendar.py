@@ -111,7 +111,6 @@ ENTRIES: settings.JsonSetting[list[dict[str, Any]]] = settings.JsonSetting(
     validate=check_entries,
 )
 SETTINGS: list[settings.SettingDef[Any]] = [ENTRIES]
-settings.register(SETTINGS)
 HORIZON_DAYS = 30
 LOOKBACK_DAYS = 40
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -27,8 +28,8 @@ from brigade_desk.core import settings
 from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms.xlsxform import DATE_FORMAT, DATETIME_FORMAT
+from brigade_desk.core.ledger import Source
 from brigade_desk.core.period import Period
-from brigade_desk.reports.sources import Source, all_sources
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 ROW_MARK = re.compile(r"^行\s*[:：]\s*([^.．。]+)[.．。](.+)$")
@@ -72,10 +73,10 @@ def scalar_values(session: Session, period: Period, today: dt.date) -> dict[str,
     }
 
 
-def placeholder_help() -> list[tuple[str, str]]:
+def placeholder_help(sources: Mapping[str, Source]) -> list[tuple[str, str]]:
     """(placeholder, meaning) for every placeholder the filler knows — shown in the program."""
     out = [("{{" + k + "}}", v) for k, v in SCALARS_HELP.items()]
-    for s in all_sources().values():
+    for s in sources.values():
         out.append(("{{行:" + s.name + ".字段}}", f"{s.help}；字段：" + "、".join(s.fields)))
     return out
 
@@ -229,12 +230,13 @@ def fill_template(
     template: Path | str,
     out: Path | str,
     period: Period,
+    sources: Mapping[str, Source],
     *,
     today: dt.date | None = None,
 ) -> FillReport:
+    """Fill the superior's ``template``; ``sources`` are the record sources of every ledger (by name)."""
     today = today or dt.date.today()
     wb = _open_template(Path(template))
-    sources = all_sources()
     scalars = scalar_values(session, period, today)
     report = FillReport()
     for (

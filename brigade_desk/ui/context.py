@@ -13,6 +13,7 @@ from brigade_desk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from brigade_desk.core.db import Database
+    from brigade_desk.core.ledger import Registry
     from brigade_desk.core.undo import DeletedBatch
     from brigade_desk.ui.main_window import MainWindow
 
@@ -34,6 +35,9 @@ class AppContext:
     db: Database  # None only for the moment between the first paint and the database being open
     tasks: TaskRunner
     qsettings: QSettings
+    # every ledger and what they contribute (``brigade_desk.app.ledgers.REGISTRY``): pages, rules,
+    # exports, importers, settings — handed in, so nothing in ui/ imports the list of ledgers
+    ledgers: Registry
     events: AppEvents = field(default_factory=AppEvents)
     window: MainWindow | None = None
     deleted: list[DeletedBatch] = field(

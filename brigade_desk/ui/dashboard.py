@@ -21,12 +21,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import func, select
 
-from brigade_desk.core import rules
 from brigade_desk.core.changes import Changes
+from brigade_desk.core.ledger import ChartSpec
 from brigade_desk.core.rules import Finding
 from brigade_desk.ledgers.roster.models import Staff
 from brigade_desk.reports import reporting_calendar as calendar
-from brigade_desk.reports.dashboard import ChartSpec
 from brigade_desk.reports.home import overview, overview_if_ready
 from brigade_desk.reports.reporting_calendar import DeadlineItem
 from brigade_desk.ui.context import AppContext
@@ -49,7 +48,7 @@ class DashboardPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self._stale = True
-        self.labels = rules.labels()
+        self.labels = ctx.ledgers.rule_labels()
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(
@@ -160,8 +159,10 @@ class DashboardPage(QWidget):
             self._loaded(ready)
             return
 
+        ledgers = self.ctx.ledgers
+
         def work(_p: object) -> tuple[list[DeadlineItem], list[Finding], list[ChartSpec]]:
-            return overview(db, today, fresh=fresh)
+            return overview(db, today, ledgers, fresh=fresh)
 
         # no progress dialog: the page stays usable and says what it is doing until the figures come
         self.headline.setText("正在检查各台账、汇总期限和图表…")

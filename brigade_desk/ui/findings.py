@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk.core import findings as svc_findings
-from brigade_desk.core import idcard, rules, settings
+from brigade_desk.core import idcard, settings
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.rules import Finding
 from brigade_desk.ui.context import AppContext
@@ -38,7 +38,7 @@ class FindingsPage(QWidget):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.labels = rules.labels()
+        self.labels = ctx.ledgers.rule_labels()
         self._stale = True
         self.mask = True
         self.banner = QLabel()
@@ -146,8 +146,10 @@ class FindingsPage(QWidget):
                 self._loaded((ready, mask))
                 return
 
+        ledgers = self.ctx.ledgers
+
         def work(_p: object) -> tuple[list[Finding], bool]:
-            found = svc_findings.findings(db, as_of, fresh=fresh)
+            found = svc_findings.findings(db, as_of, ledgers, fresh=fresh)
             with db.session() as s:
                 return found, bool(settings.get(s, settings.MASK_IDS))
 

@@ -7,10 +7,7 @@ invalid rows; a file without a usable header is refused either way); this dialog
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk.app import cli
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.errors import RowError
 from brigade_desk.core.tabular.policy import would_import
@@ -35,18 +31,6 @@ from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.files import open_file_name, save_file_name
 from brigade_desk.ui.widgets.screen import fit_to_screen
 from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view
-
-# kind -> (what the clerk calls it, the change notice to send)
-IMPORT_KINDS: dict[str, tuple[str, Changes]] = {
-    "staff": ("执法人员花名册 / 执法证件台账", Changes.STAFF),
-    "cases": ("案件登记（省平台导出的案件列表）", Changes.CASES),
-    "training": ("培训签到表 / 参训记录", Changes.TRAINING),
-}
-
-
-def _fn(ref: str) -> Callable[..., Any]:
-    mod, _, name = ref.partition(":")
-    return getattr(importlib.import_module(mod), name)  # type: ignore[no-any-return]
 
 
 class ImportDialog(QDialog):
@@ -61,10 +45,10 @@ class ImportDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle("从 Excel 导入")
         fit_to_screen(self, 820, 520)
+        self.importers = ctx.ledgers.importers()  # kind -> ImporterDef, in the dialog's order
         self.kind = QComboBox()
-        for k, (label, _ev) in IMPORT_KINDS.items():
-            if k in cli.IMPORTERS:
-                self.kind.addItem(label, k)
+        for k, imp in self.importers.items():
+            self.kind.addItem(imp.label, k)
         if kind:
             self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
         self.file = QLineEdit(path or "")
@@ -129,7 +113,7 @@ class ImportDialog(QDialog):
         """Pick the import the file's header names (a 花名册 dropped on the window is not read as cases)."""
         from brigade_desk.core.tabular.detect import detect_kind
 
-        kind = detect_kind(path)
+        kind = detect_kind(path, self.importers)
         if kind is not None and kind != self.kind.currentData() and self.kind.findData(kind) >= 0:
             self.kind.setCurrentIndex(self.kind.findData(kind))
             self.ctx.say(f"已按表头识别为“{self.kind.currentText()}”，如不对请在“导入内容”中更改")
@@ -140,7 +124,7 @@ class ImportDialog(QDialog):
         if not path:
             QMessageBox.information(self, "导入", "请先选择要导入的 Excel 文件。")
             return
-        fn = _fn(cli.IMPORTERS[kind])
+        fn = self.importers[kind].run
         db = self.ctx.db
         skip = self.skip.isChecked()
         self.check_btn.setEnabled(False)
@@ -206,8 +190,8 @@ class ImportDialog(QDialog):
             self.summary.setText(f"导入完成：{r.summary()}。")
             self.summary.setStyleSheet("color:#1e7b34")
             self.import_btn.setEnabled(False)
-            _label, event = IMPORT_KINDS.get(self.kind.currentData(), ("", Changes.ALL))
-            self.ctx.changed(event)
+            imp = self.importers.get(self.kind.currentData())
+            self.ctx.changed(imp.changes if imp is not None else Changes.ALL)
             self.ctx.say(f"导入完成：{r.summary()}")
 
     def _update_buttons(self) -> None:
@@ -219,21 +203,22 @@ class ImportDialog(QDialog):
 
 
 def save_template(ctx: AppContext, parent: QWidget) -> None:
-    kinds = [k for k in IMPORT_KINDS if k in cli.TEMPLATES]
+    importers = ctx.ledgers.importers()
+    kinds = list(importers)
     kind = kinds[0]
     if len(kinds) > 1:
         from PySide6.QtWidgets import QInputDialog
 
-        labels = [IMPORT_KINDS[k][0] for k in kinds]
+        labels = [importers[k].label for k in kinds]
         choice, ok = QInputDialog.getItem(parent, "导入模板", "模板：", labels, 0, False)
         if not ok:
             return
         kind = kinds[labels.index(choice)]
-    name = IMPORT_KINDS[kind][0].split(" ")[0]
+    name = importers[kind].label.split(" ")[0]
     path = save_file_name(parent, "保存导入模板", f"{name}导入模板.xlsx", "Excel 工作簿 (*.xlsx)")
     if not path:
         return
-    fn = _fn(cli.TEMPLATES[kind])
+    fn = importers[kind].write_template
     ctx.tasks.run(
         lambda _p: fn(path),
         on_success=lambda out: ctx.say(f"已保存模板：{out}"),

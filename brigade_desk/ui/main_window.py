@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -26,8 +25,9 @@ from PySide6.QtWidgets import (
 from brigade_desk import APP_TITLE, __version__
 from brigade_desk.core import paths
 from brigade_desk.core.changes import Changes
+from brigade_desk.core.ledger import PageDef
 from brigade_desk.ui.context import AppContext
-from brigade_desk.ui.pages import PAGES, PageDef
+from brigade_desk.ui.pages import all_pages
 from brigade_desk.ui.tasks import describe
 from brigade_desk.ui.widgets.screen import place_main_window
 
@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
         install_wheel_guard(QApplication.instance())  # type: ignore[arg-type]  # once per application; the wheel changes focused fields only
         self.ctx = ctx
         ctx.window = self
+        self.pages: list[PageDef] = all_pages(ctx.ledgers)
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
         self._pages: dict[str, QWidget] = {}
@@ -57,7 +58,7 @@ class MainWindow(QMainWindow):
         self.nav.setMinimumWidth(150)
         self.nav.setMaximumWidth(220)
         self.stack = QStackedWidget()
-        for pd in PAGES:
+        for pd in self.pages:
             item = QListWidgetItem(pd.title if pd.factory else f"{pd.title}（后续版本）")
             item.setData(Qt.ItemDataRole.UserRole, pd.key)
             item.setToolTip(pd.tip)
@@ -197,7 +198,7 @@ class MainWindow(QMainWindow):
         )  # Qt adds " — 执法大队内勤台账" (the application display name)
         self._db_label.setText(f"数据库：{self.ctx.db.path}")
         row = int(self.ctx.qsettings.value("main/page", 0) or 0)
-        if not (0 <= row < len(PAGES)) or PAGES[row].factory is None:
+        if not (0 <= row < len(self.pages)) or self.pages[row].factory is None:
             row = 0
         if self.nav.currentRow() == row:  # already selected while there was no database: no signal
             self._show_row(row)
@@ -209,12 +210,11 @@ class MainWindow(QMainWindow):
         """The page for ``key``, created on first use."""
         if key in self._pages:
             return self._pages[key]
-        idx = next(i for i, p in enumerate(PAGES) if p.key == key)
-        pd = PAGES[idx]
+        idx = next(i for i, p in enumerate(self.pages) if p.key == key)
+        pd = self.pages[idx]
         if pd.factory is None:
             raise KeyError(key)
-        mod, _, cls = pd.factory.partition(":")
-        widget: QWidget = getattr(importlib.import_module(mod), cls)(self.ctx)
+        widget: QWidget = pd.factory(self.ctx)
         old = self.stack.widget(idx)
         self.stack.removeWidget(old)
         old.deleteLater()
@@ -223,14 +223,14 @@ class MainWindow(QMainWindow):
         return widget
 
     def show_page(self, key: str) -> QWidget:
-        idx = next(i for i, p in enumerate(PAGES) if p.key == key)
+        idx = next(i for i, p in enumerate(self.pages) if p.key == key)
         self.nav.setCurrentRow(idx)
         return self.page(key)
 
     def _show_row(self, row: int) -> None:
         if row < 0 or self.ctx.db is None:
             return
-        pd: PageDef = PAGES[row]
+        pd: PageDef = self.pages[row]
         if pd.factory is None:
             return
         w = self.page(pd.key)
@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
             refresh()
 
     def open_record(self, entity: str, record_id: int | None) -> None:
-        for pd in PAGES:
+        for pd in self.pages:
             if entity in pd.entities and pd.factory:
                 w = self.show_page(pd.key)
                 opener = getattr(w, "open_record", None)
@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
         e.addAction(self.find_action)
         self.ctx.events.deleted.connect(self._deleted)
         self.ledger_menu = self.menuBar().addMenu("台账(&L)")
-        for i, pd in enumerate(PAGES):
+        for i, pd in enumerate(self.pages):
             a = QAction(pd.title, self)
             a.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             a.setEnabled(pd.factory is not None)
@@ -416,7 +416,8 @@ class MainWindow(QMainWindow):
         def failed(exc: BaseException) -> None:  # the page that needs it will say what went wrong
             log.warning("background refresh of the findings failed: %s", exc)
 
-        self.ctx.tasks.run(lambda _p: warm(db, today), on_failure=failed)
+        ledgers = self.ctx.ledgers
+        self.ctx.tasks.run(lambda _p: warm(db, today, ledgers), on_failure=failed)
 
     def save_template(self) -> None:
         from brigade_desk.ui.import_dialog import save_template

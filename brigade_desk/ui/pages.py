@@ -1,58 +1,40 @@
-"""The navigation: every ledger's page, in order. A new ledger adds its PageDef here."""
+"""The navigation: the shell's own pages (首页, 问题清单, 报表) and every ledger's page, in order.
+
+Ledger pages come from the registry the window was given (``Ledger.page``); their order numbers
+place them between the shell's pages.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
+
+from brigade_desk.core.ledger import PageDef, Registry
 
 
-@dataclass(frozen=True)
-class PageDef:
-    key: str
-    title: str
-    factory: str | None  # "module:Class" taking (ctx); None = not available in this version
-    entities: tuple[str, ...] = ()  # records this page can open (Finding.entity)
-    tip: str = ""
+def _home(ctx: Any) -> Any:
+    from brigade_desk.ui.dashboard import DashboardPage
+
+    return DashboardPage(ctx)
 
 
-PAGES: list[PageDef] = [
-    PageDef(
-        "home",
-        "首页",
-        "brigade_desk.ui.dashboard:DashboardPage",
-        tip="上报事项、问题汇总和数据概览",
-    ),
-    PageDef(
-        "findings", "问题清单", "brigade_desk.ui.findings:FindingsPage", tip="所有规则检查出的问题"
-    ),
-    PageDef(
-        "roster",
-        "执法人员花名册",
-        "brigade_desk.ledgers.roster.ui.page:RosterPage",
-        ("staff",),
-        "人员与执法证件",
-    ),
-    PageDef(
-        "training",
-        "培训台账",
-        "brigade_desk.ledgers.training.ui.page:TrainingPage",
-        ("training_session", "training_plan", "training_month"),
-        "培训计划、培训记录、学时",
-    ),
-    PageDef(
-        "av",
-        "音像记录",
-        "brigade_desk.ledgers.av.ui.page:AvPage",
-        ("av_record",),
-        "执法音像记录台账：入库、检索、校验",
-    ),
-    PageDef(
-        "cases",
-        "案卷评查",
-        "brigade_desk.ledgers.cases.ui.page:CasesPage",
-        ("case",),
-        "案件登记与案卷自查",
-    ),
-    PageDef(
-        "reports", "报表", "brigade_desk.ui.reports_page:ReportsPage", tip="上报报表与年度报告"
-    ),
-]
+def _findings(ctx: Any) -> Any:
+    from brigade_desk.ui.findings import FindingsPage
+
+    return FindingsPage(ctx)
+
+
+def _reports(ctx: Any) -> Any:
+    from brigade_desk.ui.reports_page import ReportsPage
+
+    return ReportsPage(ctx)
+
+
+SHELL_PAGES = (
+    PageDef("home", "首页", _home, tip="上报事项、问题汇总和数据概览", order=10),
+    PageDef("findings", "问题清单", _findings, tip="所有规则检查出的问题", order=20),
+    PageDef("reports", "报表", _reports, tip="上报报表与年度报告", order=90),
+)
+
+
+def all_pages(registry: Registry) -> list[PageDef]:
+    return sorted([*SHELL_PAGES, *registry.pages()], key=lambda p: p.order)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -23,11 +25,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from brigade_desk.core.ledger import ExportDef, ExportRequest
 from brigade_desk.core.period import Period
-from brigade_desk.reports.forms import FORMS, FormDef
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.files import open_file_name, save_file_name
 from brigade_desk.ui.widgets.forms import text_box
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the page: an export and the kind of file it writes."""
+
+    export: ExportDef
+    suffix: str
+
+    @property
+    def title(self) -> str:
+        return self.export.title_for(self.suffix)
+
+    @property
+    def help(self) -> str:
+        return self.export.help_for(self.suffix)
+
+    @property
+    def period(self) -> str:
+        return self.export.period
+
+    @property
+    def target(self) -> str:
+        return self.export.target
 
 
 class ReportsPage(QWidget):
@@ -35,8 +61,10 @@ class ReportsPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.last: Path | None = None
+        exports = ctx.ledgers.exports()
+        self.entries = [Entry(exports[key], suffix) for key, suffix in ctx.ledgers.reports_page]
         self.list = QListWidget()
-        for f in FORMS:
+        for f in self.entries:
             self.list.addItem(f.title)
         today = dt.date.today()
         self.title = QLabel()
@@ -112,13 +140,13 @@ class ReportsPage(QWidget):
         self.list.currentRowChanged.connect(self._select)
         self.list.setCurrentRow(0)
 
-    def current(self) -> FormDef:
-        return FORMS[max(0, self.list.currentRow())]
+    def current(self) -> Entry:
+        return self.entries[max(0, self.list.currentRow())]
 
     def _select(self, row: int) -> None:
         if row < 0:
             return
-        f = FORMS[row]
+        f = self.entries[row]
         self.title.setText(f.title)
         self.help.setText(f.help)
         self.form.setRowVisible(self.year, f.period != "none")
@@ -139,7 +167,8 @@ class ReportsPage(QWidget):
             from brigade_desk.reports.template_fill import placeholder_help
 
             self.placeholders.setPlainText(
-                "可用的占位符：\n" + "\n".join(f"{p}  —  {h}" for p, h in placeholder_help())
+                "可用的占位符：\n"
+                + "\n".join(f"{p}  —  {h}" for p, h in placeholder_help(self.ctx.ledgers.sources()))
             )
             self.placeholders.show()
         else:
@@ -201,8 +230,12 @@ class ReportsPage(QWidget):
             self.result.setText(f"已生成：{path}")
             self.ctx.say(f"已生成：{path}")
 
+        def work(progress: Any) -> Path:
+            req = ExportRequest(Path(out), period=period, target=target, progress=progress)
+            return f.export.export(db, req)
+
         self.ctx.tasks.run(
-            lambda p: f.run(db, out, period, target, p),
+            work,
             on_success=done,
             label=f"正在生成“{f.title}”…",
             parent=self,

@@ -170,7 +170,9 @@ def main() -> int:
     from PySide6.QtCore import QSettings
 
     qs = QSettings(str(out / "shots.ini"), QSettings.Format.IniFormat)
-    ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=qs)
+    from brigade_desk.app.ledgers import REGISTRY
+
+    ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=qs, ledgers=REGISTRY)
     win = MainWindow(ctx)
     win.resize(1400, 860)
     win.show()

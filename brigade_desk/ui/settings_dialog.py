@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk.core import settings
+from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.forms import dialog_buttons, mark, text_box
 from brigade_desk.ui.widgets.screen import fit_to_screen
@@ -64,7 +65,7 @@ EDITORS: dict[type[settings.SettingDef[Any]], type[QWidget]] = {
 
 def parse_retention(text: str) -> dict[str, int | None]:
     """查封扣押：永久；现场检查：1 → {"查封扣押": None, "现场检查": 1}; ValueError names the bad part."""
-    return settings.AV_RETENTION_YEARS.from_text(text)
+    return av_settings.AV_RETENTION_YEARS.from_text(text)
 
 
 def _qdate(d: dt.date) -> QDate:
@@ -86,7 +87,7 @@ class SettingsDialog(QDialog):
             forms[prefix] = QFormLayout(box)
             outer.addWidget(box)
         with ctx.db.session() as s:
-            for key, d in settings.all_definitions().items():
+            for key, d in self.ctx.ledgers.settings().items():
                 if key in HIDDEN:
                     continue
                 w = self._editor(d, settings.get(s, d))
@@ -191,7 +192,7 @@ class SettingsDialog(QDialog):
 
     def save(self) -> None:
         values: list[tuple[settings.SettingDef[Any], object]] = []
-        defs = settings.all_definitions()
+        defs = self.ctx.ledgers.settings()
         for key, w in self.inputs.items():
             d = defs[key]
             try:

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from brigade_desk.core.tabular import read as t
 
-# kind -> "module:COLUMNS" of the importer (the same kinds as the command line's IMPORTERS)
-KIND_COLUMNS = {
-    "staff": "brigade_desk.ledgers.roster.importer:COLUMNS",
-    "training": "brigade_desk.ledgers.training.importer:COLUMNS",
-    "cases": "brigade_desk.ledgers.cases.importer:COLUMNS",
-}
+if TYPE_CHECKING:
+    from brigade_desk.core.ledger import ImporterDef
 
 
-def _columns(ref: str) -> Any:
-    mod, _, name = ref.partition(":")
-    return getattr(importlib.import_module(mod), name)
-
-
-def detect_kind(path: Path | str) -> str | None:
+def detect_kind(path: Path | str, importers: Mapping[str, ImporterDef]) -> str | None:
     """The kind whose columns the file's best header row names most of (at least three); None when
     nothing fits or the file cannot be read (the import itself then says why)."""
     try:
@@ -38,8 +29,8 @@ def detect_kind(path: Path | str) -> str | None:
     finally:
         wb.close()
     best: tuple[int, str] | None = None
-    for kind, ref in KIND_COLUMNS.items():
-        cols = _columns(ref)
+    for kind, imp in importers.items():
+        cols = imp.columns()
         lookup = {n for c in cols for n in c.names()}
         for rows in heads:
             for row in rows:

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from brigade_desk.core.ledger import ChartSpec
 from brigade_desk.ledgers.av.models import VERIFY_LABELS, AvRecord, AvRecordCheck
-from brigade_desk.reports.dashboard import ChartSpec
 
 
 def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:

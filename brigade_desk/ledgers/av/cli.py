@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from brigade_desk.core.progress import Progress
+from brigade_desk.ledgers.av import settings as av_settings
 
 
 def _open(args: argparse.Namespace) -> Any:
-    from brigade_desk.app.cli import open_db
+    from brigade_desk.core.commands import open_db
 
     return open_db(args)
 
@@ -22,7 +23,7 @@ def _workers(args: argparse.Namespace, db: Any) -> int:
     from brigade_desk.core import settings
 
     with db.session() as s:
-        return int(settings.get(s, settings.AV_WORKERS))
+        return int(settings.get(s, av_settings.AV_WORKERS))
 
 
 class _Ticker:
@@ -42,7 +43,7 @@ class _Ticker:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import emit_json, writing
+    from brigade_desk.core.commands import emit_json, writing
     from brigade_desk.ledgers.av.ingest import IngestOptions, ingest
 
     ticker = _Ticker(not args.json)
@@ -76,7 +77,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import emit_json, writing
+    from brigade_desk.core.commands import emit_json, writing
     from brigade_desk.ledgers.av.verify import verify
 
     ticker = _Ticker(not args.json)
@@ -101,7 +102,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_roots(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
-    from brigade_desk.app.cli import emit_json, writing
+    from brigade_desk.core.commands import emit_json, writing
     from brigade_desk.ledgers.av import roots
     from brigade_desk.ledgers.av.models import AvRecord, AvStorageRoot
 
@@ -139,7 +140,7 @@ def cmd_roots(args: argparse.Namespace) -> int:
 def cmd_patterns(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from brigade_desk.app.cli import emit_json
+    from brigade_desk.core.commands import emit_json
     from brigade_desk.ledgers.av.models import AvNamePattern
 
     db = _open(args)
@@ -210,10 +211,3 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     pa = avsub.add_parser("patterns", parents=[common], help="列出文件名规则")
     pa.add_argument("--json", action="store_true")
     pa.set_defaults(func=cmd_patterns)
-
-
-def export_av(db: Any, out: str, args: argparse.Namespace) -> Path:
-    from brigade_desk.app.cli_exports import require_year
-    from brigade_desk.ledgers.av.exports import export_av as _export
-
-    return _export(db, out, year=require_year(args), quarter=args.quarter)

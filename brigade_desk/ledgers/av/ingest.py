@@ -38,6 +38,7 @@ from brigade_desk.core.db import Database
 from brigade_desk.core.errors import Cancelled, UserError, ValidationError, describe_os_error
 from brigade_desk.core.progress import Progress
 from brigade_desk.ledgers.av import media, roots
+from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.av.hashing import copy_and_hash, hash_file
 from brigade_desk.ledgers.av.models import (
     ACTIVITIES,
@@ -275,8 +276,8 @@ def ingest(
             )
         ):
             known[rel] = size
-        case_perm = bool(settings.get(s, settings.AV_CASE_PERMANENT))
-        retention = dict(settings.get(s, settings.AV_RETENTION_YEARS) or {})
+        case_perm = bool(settings.get(s, av_settings.AV_CASE_PERMANENT))
+        retention = dict(settings.get(s, av_settings.AV_RETENTION_YEARS) or {})
 
     result = IngestResult(batch_id=batch_id)
     files, result.skipped = scan(folder, exclude=archive_path)

@@ -22,6 +22,7 @@ import brigade_desk.models  # noqa: F401  (before settings: breaks the models→
 from brigade_desk.core import settings
 from brigade_desk.core.rules import Finding
 from brigade_desk.ledgers.av import roots
+from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.av.models import (
     VERIFY_LABELS,
     AvRecord,
@@ -93,7 +94,7 @@ def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
     cols = _case_columns(session)
     if cols is None:
         return []
-    needed = sorted(set(settings.get(session, settings.AV_FULL_PROCESS) or []))
+    needed = sorted(set(settings.get(session, av_settings.AV_FULL_PROCESS) or []))
     if not needed:
         return []
     id_col = "c.id" if "id" in cols else "NULL"

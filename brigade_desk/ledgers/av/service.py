@@ -23,6 +23,7 @@ from brigade_desk.core.progress import Progress
 from brigade_desk.ledgers.av import patterns as pat
 from brigade_desk.ledgers.av import roots, search
 from brigade_desk.ledgers.av import rules as av_rules
+from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.av.models import (
     ACTIVITIES,
     VERIFY_LABELS,
@@ -498,10 +499,10 @@ class AvService:
             )
             r.place, r.notes, r.important = e.place.strip(), e.notes, e.important
             r.officer_id, r.officer2_id = e.officer_id, e.officer2_id
-            if r.case_no and settings.get(s, settings.AV_CASE_PERMANENT):
+            if r.case_no and settings.get(s, av_settings.AV_CASE_PERMANENT):
                 r.retention_years = None
             else:
-                r.retention_years = (settings.get(s, settings.AV_RETENTION_YEARS) or {}).get(
+                r.retention_years = (settings.get(s, av_settings.AV_RETENTION_YEARS) or {}).get(
                     r.activity
                 )
 

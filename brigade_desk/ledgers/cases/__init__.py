@@ -1,0 +1,180 @@
+"""案卷评查: the case register, sampled case-file reviews on a checklist, rectification, deadlines.
+
+The ledger's contributions to the program are declared in ``LEDGER`` below; everything is reached
+through a function that imports its module when first used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from brigade_desk.core.changes import Changes
+from brigade_desk.core.ledger import (
+    AnnualSection,
+    ChartSpec,
+    DemoPart,
+    ExportDef,
+    ExportRequest,
+    ImporterDef,
+    Ledger,
+    PageDef,
+    QuarterlySheet,
+    RuleSet,
+    Source,
+)
+
+if TYPE_CHECKING:
+    from brigade_desk.core.db import Database
+    from brigade_desk.core.demo import DemoContext
+    from brigade_desk.core.settings import SettingDef
+    from brigade_desk.core.tabular.result import ImportResult
+
+
+def _settings() -> Sequence[SettingDef[Any]]:
+    from brigade_desk.ledgers.cases import settings
+
+    return settings.SETTINGS
+
+
+def _rules() -> RuleSet:
+    from brigade_desk.ledgers.cases import rules
+
+    return RuleSet(rules.RULES, rules.check)
+
+
+def _import(db: Database, path: Path | str, **kw: Any) -> ImportResult:
+    from brigade_desk.ledgers.cases.importer import import_cases
+
+    return import_cases(db, path, **kw)
+
+
+def _template(out: Path | str) -> Path:
+    from brigade_desk.ledgers.cases.importer import write_template
+
+    return write_template(out)
+
+
+def _columns() -> Sequence[Any]:
+    from brigade_desk.ledgers.cases.importer import COLUMNS
+
+    return COLUMNS
+
+
+def _export_cases(db: Database, req: ExportRequest) -> Path:
+    from brigade_desk.ledgers.cases.exports import export_cases
+
+    assert req.period is not None
+    return export_cases(db, req.period.year, req.out, as_of=req.as_of)
+
+
+def _export_reviews(db: Database, req: ExportRequest) -> Path:
+    from brigade_desk.ledgers.cases.exports_reviews import export_reviews
+
+    assert req.period is not None
+    return export_reviews(db, req.period.year, req.out, as_of=req.as_of)
+
+
+def _export_filing(db: Database, req: ExportRequest) -> Path:
+    from brigade_desk.ledgers.cases.filing_pdf import export_filing_pdf
+
+    assert req.target is not None  # ExportDef.check
+    return export_filing_pdf(db, req.out, req.target, as_of=req.as_of)
+
+
+def _quarterly() -> Sequence[QuarterlySheet]:
+    from brigade_desk.ledgers.cases.report_parts import review_sheet
+
+    return [QuarterlySheet("案卷评查", review_sheet, order=40)]
+
+
+def _annual() -> Sequence[AnnualSection]:
+    from brigade_desk.ledgers.cases.report_parts import cases_section, review_section
+
+    return [AnnualSection(cases_section, order=30), AnnualSection(review_section, order=50)]
+
+
+def _sources() -> Sequence[Source]:
+    from brigade_desk.ledgers.cases.report_parts import SOURCES
+
+    return SOURCES
+
+
+def _charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
+    from brigade_desk.ledgers.cases.charts import charts
+
+    return charts(session, as_of)
+
+
+def _demo(s: Session, ctx: DemoContext) -> None:
+    from brigade_desk.ledgers.cases.demo import fill
+
+    fill(s, ctx)
+
+
+def _cli(sub: Any, common: argparse.ArgumentParser) -> None:
+    from brigade_desk.ledgers.cases.cli import register
+
+    register(sub, common)
+
+
+def _page(ctx: Any) -> Any:
+    from brigade_desk.ledgers.cases.ui.page import CasesPage
+
+    return CasesPage(ctx)
+
+
+LEDGER = Ledger(
+    key="cases",
+    title="案卷评查",
+    settings=_settings,
+    rules=_rules,
+    importers=(
+        ImporterDef(
+            "cases",
+            "案件登记（省平台导出的案件列表）",
+            Changes.CASES,
+            run=_import,
+            write_template=_template,
+            columns=_columns,
+            order=20,
+        ),
+    ),
+    exports=(
+        ExportDef(
+            "cases",
+            "行政执法案件台账",
+            _export_cases,
+            needs="year",
+            help="当年立案的案件，每件一行，附案件规则查出的问题。",
+        ),
+        ExportDef(
+            "reviews",
+            "案卷评查结果",
+            _export_reviews,
+            needs="year",
+            help="抽样、逐项评分、主要问题和整改情况。",
+        ),
+        ExportDef(
+            "filing",
+            "重大行政处罚决定备案表（PDF）",
+            _export_filing,
+            suffixes=(".pdf",),
+            target="case",
+            help="按案件登记填写一件案件的备案表，备案期限按官方节假日计算；决定之日起 5 个工作日内报备案。",
+        ),
+    ),
+    quarterly=_quarterly,
+    annual=_annual,
+    sources=_sources,
+    charts=_charts,
+    chart_order=30,
+    demo=(DemoPart("cases", _demo, order=30),),
+    cli=_cli,
+    page=PageDef("cases", "案卷评查", _page, ("case",), "案件登记与案卷自查", order=60),
+)

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from brigade_desk.core.ledger import ChartSpec
 from brigade_desk.ledgers.cases.models import CaseRecord, CaseReview
-from brigade_desk.reports.dashboard import ChartSpec
 
 GRADES = ("优秀", "合格", "不合格")
 

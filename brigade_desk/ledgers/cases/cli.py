@@ -1,28 +1,12 @@
-"""Command line for the case ledger: ``review sample|add|pdf|report``, ``holidays show|set`` and the
-``export reviews`` adapter (registered in ``cli.EXPORTERS``)."""
+"""Command line for the case ledger: ``review sample|add|pdf|report``, ``holidays show|set``"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from brigade_desk.core.errors import UserError
-
-
-def export_reviews(db: Any, out: str, args: argparse.Namespace) -> Path:
-    from brigade_desk.app.cli_exports import require_year
-    from brigade_desk.ledgers.cases.exports_reviews import export_reviews as run
-
-    return run(db, require_year(args), out, as_of=getattr(args, "as_of", None))
-
-
-def export_cases(db: Any, out: str, args: argparse.Namespace) -> Path:
-    from brigade_desk.app.cli_exports import require_year
-    from brigade_desk.ledgers.cases.exports import export_cases as run
-
-    return run(db, require_year(args), out, as_of=getattr(args, "as_of", None))
 
 
 def _date(s: str) -> dt.date:
@@ -33,7 +17,7 @@ def _date(s: str) -> dt.date:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import emit_json, writing
+    from brigade_desk.core.commands import emit_json, writing
     from brigade_desk.ledgers.cases.review import ReviewService
 
     with writing(args) as db:  # draws and stores the sample unless the year has one
@@ -54,7 +38,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import writing
+    from brigade_desk.core.commands import writing
     from brigade_desk.ledgers.cases.review import ReviewService
 
     with writing(args) as db:
@@ -64,7 +48,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_pdf(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import open_db
+    from brigade_desk.core.commands import open_db
     from brigade_desk.ledgers.cases.exports_pdf import checklist_pdf
 
     db = open_db(args)
@@ -84,7 +68,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import open_db
+    from brigade_desk.core.commands import open_db
     from brigade_desk.ledgers.cases.exports_pdf import report_pdf
 
     db = open_db(args)
@@ -97,7 +81,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_holidays(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import writing
+    from brigade_desk.core.commands import writing
     from brigade_desk.core.workdays import (
         Calendar,
         library_knows,

@@ -8,7 +8,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from brigade_desk.core import rules
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms.common import form_info
@@ -46,7 +45,7 @@ CASE_COLS = [
 def export_cases(db: Database, year: int, out: Path | str, *, as_of: dt.date | None = None) -> Path:
     """Cases filed in ``year`` (立案年度), one row each, with the case rules' findings."""
     as_of = as_of or dt.date.today()
-    labels = rules.labels()
+    labels = case_rules.RULES
     with db.session() as s:
         info = form_info(s, as_of)
         cases = s.scalars(

@@ -15,7 +15,6 @@ from brigade_desk.core.settings import (
     SettingDef,
     TextListSetting,
     TextSetting,
-    register,
 )
 
 # how a period is counted (the codes of brigade_desk.core.workdays; the words normalize_kind also reads)
@@ -161,4 +160,3 @@ SETTINGS: list[SettingDef[Any]] = [
     TEMPLATE_CODE,
     RECTIFY_DAYS,
 ]
-register(SETTINGS)

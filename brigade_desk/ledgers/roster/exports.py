@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from brigade_desk.core import idcard, rules, settings
+from brigade_desk.core import idcard, settings
 from brigade_desk.core.db import Database
 from brigade_desk.core.forms.common import form_info
 from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
@@ -96,7 +96,7 @@ def export_roster(db: Database, out: Path | str, *, as_of: dt.date | None = None
         info = form_info(s, as_of)
         findings = roster_rules.check(s, as_of)
         mask_list = bool(settings.get(s, settings.MASK_IDS))
-    labels = rules.labels()
+    labels = roster_rules.RULES
     with StreamWorkbook(out) as wb:
         wb.add_form_sheet(
             "执法人员花名册",

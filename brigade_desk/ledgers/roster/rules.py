@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from brigade_desk.core import settings
 from brigade_desk.core.rules import Finding
+from brigade_desk.ledgers.roster import settings as roster_settings
 from brigade_desk.ledgers.roster.models import (
     LEFT_STATUSES,
     Certificate,
@@ -51,9 +52,9 @@ def load_staff(session: Session) -> list[Staff]:
 
 def check(session: Session, as_of: dt.date, staff: list[Staff] | None = None) -> list[Finding]:
     """Every roster finding; ``staff`` may be passed when the caller already loaded it."""
-    days = int(settings.get(session, settings.CERT_EXPIRING_DAYS))
-    ratio = float(settings.get(session, settings.LEGAL_REVIEWER_RATIO))
-    bodycam_due = settings.get(session, settings.BODYCAM_DEADLINE)
+    days = int(settings.get(session, roster_settings.CERT_EXPIRING_DAYS))
+    ratio = float(settings.get(session, roster_settings.LEGAL_REVIEWER_RATIO))
+    bodycam_due = settings.get(session, roster_settings.BODYCAM_DEADLINE)
     if staff is None:
         staff = load_staff(session)
     out: list[Finding] = []

@@ -17,6 +17,7 @@ from brigade_desk.core import audit, idcard
 from brigade_desk.core.cache import DataCache
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
+from brigade_desk.core.ledger import Registry
 from brigade_desk.core.rules import Finding
 from brigade_desk.ledgers.roster.models import (
     LEFT_STATUSES,
@@ -226,7 +227,9 @@ class RosterService:
             ).all()
             return [_staff_view(r) for r in rows]
 
-    def list_with_findings(self, as_of: dt.date) -> tuple[list[StaffView], list[Finding]]:
+    def list_with_findings(
+        self, as_of: dt.date, registry: Registry
+    ) -> tuple[list[StaffView], list[Finding]]:
         """The roster and every finding about its people (the roster's own rules from the same read,
         the other ledgers' from the shared findings); kept while the data stays the same
         (``services.cache``: the main window computes it in the background)."""
@@ -240,7 +243,7 @@ class RosterService:
             # what other ledgers find about a person (training hours, rotation …), from the shared findings
             others = [
                 f
-                for f in svc_findings.findings(self.db, as_of)
+                for f in svc_findings.findings(self.db, as_of, registry)
                 if f.entity == "staff" and f.rule not in roster_rules.RULES
             ]
             return tuple(_staff_view(r) for r in staff), tuple(own + others)

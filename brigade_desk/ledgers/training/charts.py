@@ -7,13 +7,18 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from brigade_desk.core import settings
+from brigade_desk.core.ledger import ChartSpec
 from brigade_desk.ledgers.training import hours as th
-from brigade_desk.reports.dashboard import ChartSpec
+from brigade_desk.ledgers.training import settings as training_settings
 
 
 def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
     people = [p for p in th.year_summary(session, as_of.year, until=as_of) if p.counted]
-    required = people[0].required if people else float(settings.get(session, th.REQUIRED_HOURS))
+    required = (
+        people[0].required
+        if people
+        else float(settings.get(session, training_settings.REQUIRED_HOURS))
+    )
     squads = sorted({p.squad or "未分中队" for p in people})
     avg: list[float] = []
     for sq in squads:

@@ -1,33 +1,13 @@
-"""Command-line pieces of the training ledger: export adapters and ``brigade-desk training …``."""
+"""Command line of the training ledger: ``brigade-desk training …`` (its exports are ``Ledger.exports``)."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
-
-from brigade_desk.app.cli_exports import require_year
-
-
-def export_training(db: Any, out: str, args: argparse.Namespace) -> Path:
-    from brigade_desk.ledgers.training.exports import export_training as run
-
-    return run(db, out, year=require_year(args), quarter=args.quarter, as_of=args.as_of)
-
-
-def export_plan(db: Any, out: str, args: argparse.Namespace) -> Path:
-    year = require_year(args)
-    if str(out).lower().endswith(".pdf"):
-        from brigade_desk.ledgers.training.exports_pdf import plan_pdf
-
-        return plan_pdf(db, out, year)
-    from brigade_desk.ledgers.training.exports import export_plan as run
-
-    return run(db, out, year=year, as_of=args.as_of)
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import open_db
+    from brigade_desk.core.commands import open_db
     from brigade_desk.core.errors import UserError
     from brigade_desk.ledgers.training.exports_pdf import exam_notice_pdf
     from brigade_desk.ledgers.training.service import TrainingService
@@ -48,7 +28,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
-    from brigade_desk.app.cli import writing
+    from brigade_desk.core.commands import writing
     from brigade_desk.ledgers.training.service import TrainingService
 
     with writing(args, writes=args.set is not None) as db:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from brigade_desk.core import settings
 from brigade_desk.ledgers.roster.models import Staff, StaffCategory, StaffStatus
 from brigade_desk.ledgers.training import hours as th
+from brigade_desk.ledgers.training import settings as training_settings
 from brigade_desk.ledgers.training.hours import PersonHours, r2
 from brigade_desk.ledgers.training.models import (
     CATEGORY_LABELS,
@@ -231,7 +232,7 @@ def year_overview(s: Session, year: int, until: dt.date) -> YearOverview:
     """The page headline, summed in SQL over the on-duty officers' professional attendance only."""
     start, end = th.year_bounds(year)
     end = min(end, until)
-    required = float(settings.get(s, th.REQUIRED_HOURS))
+    required = float(settings.get(s, training_settings.REQUIRED_HOURS))
     counted = set(
         s.scalars(
             select(Staff.id).where(

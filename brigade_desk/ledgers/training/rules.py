@@ -14,6 +14,7 @@ from brigade_desk.core import settings
 from brigade_desk.core.rules import Finding
 from brigade_desk.ledgers.roster.models import Staff, StaffCategory, StaffEvent, StaffStatus
 from brigade_desk.ledgers.training import hours as th
+from brigade_desk.ledgers.training import settings as training_settings
 from brigade_desk.ledgers.training.models import (
     PlanStatus,
     TrainingAttendance,
@@ -30,7 +31,7 @@ RULES = {
 
 
 def plan_due(s: Session, year: int) -> dt.date:
-    raw = str(settings.get(s, th.PLAN_DUE)).strip()
+    raw = str(settings.get(s, training_settings.PLAN_DUE)).strip()
     try:
         month, day = (int(x) for x in raw.split("-"))
         return dt.date(year, month, day)
@@ -142,7 +143,9 @@ REGISTERED_EVENT = "登记入册"
 def rotation_window(s: Session) -> tuple[dt.date, dt.date]:
     """(first day a rotation session may end and still count, the due date), from the settings
     (an unreadable date gives the default)."""
-    return settings.get(s, th.ROTATION_FROM), settings.get(s, th.ROTATION_DUE)
+    return settings.get(s, training_settings.ROTATION_FROM), settings.get(
+        s, training_settings.ROTATION_DUE
+    )
 
 
 def took_part_in_rotation(start: dt.date, until: dt.date):

@@ -20,7 +20,8 @@ from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.ledgers.roster.models import Staff, StaffStatus
 from brigade_desk.ledgers.training import hours as th
 from brigade_desk.ledgers.training import queries as tv
-from brigade_desk.ledgers.training.hours import FORMS, PASS_SCORE, PersonHours, r2
+from brigade_desk.ledgers.training import settings as training_settings
+from brigade_desk.ledgers.training.hours import PersonHours, r2
 from brigade_desk.ledgers.training.models import (
     CATEGORY_LABELS,
     PlanStatus,
@@ -36,6 +37,7 @@ from brigade_desk.ledgers.training.queries import (
     SessionRow,
     YearOverview,
 )
+from brigade_desk.ledgers.training.settings import FORMS, PASS_SCORE
 
 if TYPE_CHECKING:
     from brigade_desk.ledgers.training.rules import RotationStatus
@@ -381,7 +383,7 @@ class TrainingService:
 
     def required_hours(self) -> float:
         with self.db.session() as s:
-            return float(settings.get(s, th.REQUIRED_HOURS))
+            return float(settings.get(s, training_settings.REQUIRED_HOURS))
 
     # sessions
     def years(self) -> list[int]:
@@ -524,7 +526,7 @@ class TrainingService:
                 p.category,
                 p.status,
             )
-            hours.required = float(settings.get(s, th.REQUIRED_HOURS))
+            hours.required = float(settings.get(s, training_settings.REQUIRED_HOURS))
             q = (
                 select(TrainingSession, TrainingAttendance)
                 .join(TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id)

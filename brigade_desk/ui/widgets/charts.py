@@ -22,7 +22,7 @@ from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QGraphicsTextItem, QWidget
 
-from brigade_desk.reports.dashboard import ChartSpec
+from brigade_desk.core.ledger import ChartSpec
 
 
 def make_chart_view(spec: ChartSpec, parent: QWidget | None = None) -> QChartView:

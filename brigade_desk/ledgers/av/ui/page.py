@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk.core.changes import Changes
+from brigade_desk.core.period import Period
 from brigade_desk.core.progress import Progress
 from brigade_desk.ledgers.av.models import ACTIVITIES, VERIFY_LABELS
 from brigade_desk.ledgers.av.service import (
@@ -38,6 +39,7 @@ from brigade_desk.ledgers.av.ui.model import COLUMNS, AvIndexModel, _dur, _size
 from brigade_desk.ledgers.av.ui.tabs import CasesTab, StorageTab, VerifyTab, open_file
 from brigade_desk.ledgers.av.verify import VerifyResult, verify
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.exporting import run_export
 from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.forms import DateField, error_label, mark
 from brigade_desk.ui.widgets.table import make_view, restore_header, save_header
@@ -459,15 +461,7 @@ class AvPage(QWidget):
         out = save_file_name(self, "保存台账", f"执法音像记录台账{year}.xlsx", "Excel (*.xlsx)")
         if not out:
             return
-        from brigade_desk.ledgers.av.exports import export_av
-
-        db = self.ctx.db
-        self.ctx.tasks.run(
-            lambda _p: export_av(db, out, year=year),
-            on_success=lambda p: self.ctx.say(f"已导出：{p}"),
-            label="正在导出…",
-            parent=self,
-        )
+        run_export(self.ctx, self, "av", out, period=Period(year))
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
         save_header(self.view, self.ctx.qsettings, "av_index")

@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk.core import findings as svc_findings
-from brigade_desk.core import rules
 from brigade_desk.core.changes import Changes
+from brigade_desk.core.period import Period
 from brigade_desk.core.rules import Finding
 from brigade_desk.ledgers.cases.models import CaseCategory, Procedure
 from brigade_desk.ledgers.cases.service import CaseFilter, CaseService, CaseView
 from brigade_desk.ledgers.cases.ui.editor import CaseDialog
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.exporting import run_export
 from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.table import PROBLEM, WARNING, make_view, restore_header, save_header
 from brigade_desk.ui.widgets.windowed import WindowedTableModel
@@ -112,7 +113,7 @@ class RegisterTab(QWidget):
         super().__init__()
         self.ctx = ctx
         self.service = CaseService(ctx.db)
-        self.labels = rules.labels()
+        self.labels = ctx.ledgers.rule_labels()
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索案号、当事人、案由…（Ctrl+F）")
         self.search.setClearButtonEnabled(True)
@@ -238,9 +239,11 @@ class RegisterTab(QWidget):
             self._show_count()
             self.ctx.tasks.unhandled_error.emit(exc)
 
+        ledgers = self.ctx.ledgers
+
         def start() -> None:
             self.ctx.tasks.run(
-                lambda _p: summarize(svc_findings.findings(db, today)),
+                lambda _p: summarize(svc_findings.findings(db, today, ledgers)),
                 on_success=done,
                 on_failure=failed,
             )
@@ -366,7 +369,6 @@ class RegisterTab(QWidget):
         ImportDialog(self.ctx, self, None, "cases").exec()
 
     def export_register(self) -> None:
-        from pathlib import Path
 
         from PySide6.QtWidgets import QInputDialog
 
@@ -384,18 +386,8 @@ class RegisterTab(QWidget):
         )
         if not path:
             return
-        db = self.ctx.db
-
-        def work(_p: object) -> Path:
-            from brigade_desk.ledgers.cases.exports import export_cases
-
-            return export_cases(db, int(year), path)
-
-        self.ctx.tasks.run(
-            work,
-            on_success=lambda p: self.ctx.say(f"已导出：{p}"),
-            label="正在导出案件台账…",
-            parent=self,
+        run_export(
+            self.ctx, self, "cases", path, period=Period(int(year)), label="正在导出案件台账…"
         )
 
     def save_state(self) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from brigade_desk.core import settings
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.errors import UserError, ValidationError
+from brigade_desk.core.period import Period
 from brigade_desk.ledgers.cases import settings as cs
 from brigade_desk.ledgers.cases.review import (
     RectificationInput,
@@ -37,6 +38,7 @@ from brigade_desk.ledgers.cases.review import (
 )
 from brigade_desk.ledgers.cases.ui.score import ScoreDialog
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.exporting import run_export
 from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.forms import (
     DateField,
@@ -458,16 +460,7 @@ class ReviewTab(QWidget):
         path = self._save_path("导出评查结果", f"{year}年度案卷评查结果.xlsx", "Excel (*.xlsx)")
         if not path:
             return
-        db = self.ctx.db
-
-        def work(_p: object) -> Path:
-            from brigade_desk.ledgers.cases.exports_reviews import export_reviews
-
-            return export_reviews(db, year, path)
-
-        self.ctx.tasks.run(
-            work, on_success=lambda p: self.ctx.say(f"已导出：{p}"), label="正在导出…", parent=self
-        )
+        run_export(self.ctx, self, "reviews", path, period=Period(year))
 
     def edit_template(self) -> None:
         from brigade_desk.ledgers.cases.ui.template import TemplateDialog

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk.core import audit, rules
+from brigade_desk.core import audit
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.rules import Finding
@@ -42,6 +42,7 @@ from brigade_desk.ledgers.roster.service import (
 )
 from brigade_desk.ledgers.roster.ui.dialogs import CertActionDialog, CertDialog, StaffDialog
 from brigade_desk.ui.context import AppContext
+from brigade_desk.ui.exporting import run_export
 from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.table import (
     MUTED,
@@ -104,7 +105,7 @@ class RosterPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.service = RosterService(ctx.db)
-        self.labels = rules.labels()
+        self.labels = ctx.ledgers.rule_labels()
         self._stale = True
 
         # --- toolbar
@@ -341,8 +342,10 @@ class RosterPage(QWidget):
                         severe.add(f.entity_id)
             return [RosterRow(p, by_id.get(p.id, []), p.id in severe) for p in staff]
 
+        ledgers = self.ctx.ledgers
+
         def work(_p: object) -> tuple[list[RosterRow], list[str]]:
-            return rows_of(*service.list_with_findings(today)), service.squads()
+            return rows_of(*service.list_with_findings(today, ledgers)), service.squads()
 
         def done(result: tuple[list[RosterRow], list[str]]) -> None:
             rows, squads = result
@@ -598,15 +601,7 @@ class RosterPage(QWidget):
         )
         if not path:
             return
-        from brigade_desk.ledgers.roster.exports import export_roster
-
-        db = self.ctx.db
-        self.ctx.tasks.run(
-            lambda _p: export_roster(db, path),
-            on_success=lambda out: self.ctx.say(f"已导出：{out}"),
-            label="正在导出花名册…",
-            parent=self,
-        )
+        run_export(self.ctx, self, "roster", path, label="正在导出花名册…")
 
     def print_list(self) -> None:
         from brigade_desk.ui.widgets.printing import print_table

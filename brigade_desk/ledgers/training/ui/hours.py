@@ -150,7 +150,7 @@ class HoursTab(TrainingTab):
             self.stats.setText("")
 
     def _draw_chart(self, year: int, months: list[tuple[float, float]]) -> None:
-        from brigade_desk.reports.dashboard import ChartSpec
+        from brigade_desk.core.ledger import ChartSpec
         from brigade_desk.ui.widgets.charts import make_chart_view
 
         while self.chart_lay.count():

@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (
 
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.errors import UserError, ValidationError
+from brigade_desk.core.period import Period
 from brigade_desk.ledgers.training.service import PlanItemInput, category_label, category_names
 from brigade_desk.ledgers.training.ui.common import TrainingHost, TrainingTab
+from brigade_desk.ui.exporting import run_export
 from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.forms import DateField, error_label
 
@@ -183,20 +185,4 @@ class PlanTab(TrainingTab):
             path = save_file_name(self, "导出培训计划", f"{year}年度培训计划{suffix}")
             if not path:
                 return
-        db = self.ctx.db
-        if suffix == ".pdf":
-            from brigade_desk.ledgers.training.exports_pdf import plan_pdf
-
-            self.ctx.tasks.run(
-                lambda _p: plan_pdf(db, path, year),
-                on_success=lambda out: self.ctx.say(f"已导出：{out}"),
-                parent=self,
-            )
-        else:
-            from brigade_desk.ledgers.training.exports import export_plan
-
-            self.ctx.tasks.run(
-                lambda _p: export_plan(db, path, year=year),
-                on_success=lambda out: self.ctx.say(f"已导出：{out}"),
-                parent=self,
-            )
+        run_export(self.ctx, self, "training-plan", path, period=Period(year))

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk.core.changes import Changes
+from brigade_desk.core.period import Period
 from brigade_desk.ledgers.training.service import (
     SessionFilter,
     SessionRow,
@@ -28,6 +29,7 @@ from brigade_desk.ledgers.training.service import (
 from brigade_desk.ledgers.training.ui.common import ALL, TrainingHost, TrainingTab
 from brigade_desk.ledgers.training.ui.editor import FormsDialog, SessionDialog
 from brigade_desk.ledgers.training.ui.sessions_model import COL_END, COLUMNS, SessionTableModel
+from brigade_desk.ui.exporting import run_export
 from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.table import make_view, restore_header, save_header
 
@@ -190,12 +192,11 @@ class SessionsTab(TrainingTab):
             )
             if not path:
                 return
-        from brigade_desk.ledgers.training.exports import export_training
-
-        db = self.ctx.db
-        self.ctx.tasks.run(
-            lambda p: export_training(db, path, year=year, quarter=quarter, progress=p),
-            on_success=lambda out: self.ctx.say(f"已导出：{out}"),
+        run_export(
+            self.ctx,
+            self,
+            "training",
+            path,
+            period=Period(year, quarter),
             label="正在导出培训台账…",
-            parent=self,
         )

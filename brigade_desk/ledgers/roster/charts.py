@@ -1,38 +1,15 @@
-"""Figures for the home dashboard, computed without Qt; the GUI draws them.
-
-Each ledger contributes a module in ``CHART_MODULES`` with ``charts(session, as_of) -> list[ChartSpec]``.
-"""
+"""."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from brigade_desk.core.ledger import ChartSpec
 from brigade_desk.ledgers.roster.models import Certificate, CertStatus, Staff, StaffStatus
 from brigade_desk.ledgers.roster.service import EXPIRED
-
-CHART_MODULES: list[str] = [
-    "brigade_desk.reports.dashboard",
-    "brigade_desk.ledgers.av.charts",
-    "brigade_desk.ledgers.cases.charts",
-    "brigade_desk.ledgers.training.charts",
-]
-
-
-@dataclass
-class ChartSpec:
-    key: str
-    title: str
-    kind: str  # "bar" | "stacked" | "pie"
-    categories: list[str]
-    series: dict[str, list[float]] = field(default_factory=dict)
-    note: str = ""
-    y_label: str = ""
-    target: float | None = None  # a reference line (e.g. 60 hours)
 
 
 def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
@@ -95,10 +72,3 @@ def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
         note=f"另有已过期未处理 {expired} 本" if expired else "",
     )
     return [by_status, expiry]
-
-
-def all_charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
-    out: list[ChartSpec] = []
-    for m in CHART_MODULES:
-        out.extend(importlib.import_module(m).charts(session, as_of))
-    return out
