@@ -18,10 +18,11 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from brigade_desk.core.demo import DemoContext
+from brigade_desk.core.models.base import Base
 from brigade_desk.ledgers.roster.models import Staff, StaffCategory, StaffEvent, StaffStatus
 from brigade_desk.ledgers.training.models import (
     PlanStatus,
@@ -89,6 +90,14 @@ ORGANISERS = [
     "县司法局",
 ]
 PLACES = ["大队三楼会议室", "大队培训室", "治超站会议室", "线上", "市执法支队培训中心"]
+
+
+def _table(model: type[Base]) -> Table:
+    """The model's table, for Core bulk inserts (``__table__`` is typed as any FROM clause)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to one table")
+    return table
 
 
 @dataclass
@@ -441,9 +450,9 @@ def fill(s: Session, ctx: DemoContext) -> None:
     # Core executemany (not the ORM's bulk path, which splits the rows into thousands of statements)
     conn = s.connection()
     if sessions:
-        conn.execute(insert(TrainingSession.__table__), sessions)
+        conn.execute(insert(_table(TrainingSession)), sessions)
     for i in range(0, len(attendance), 50000):
-        conn.execute(insert(TrainingAttendance.__table__), attendance[i : i + 50000])
+        conn.execute(insert(_table(TrainingAttendance)), attendance[i : i + 50000])
     ctx.counts["training_sessions"] = len(sessions)
     ctx.counts["training_attendance"] = len(attendance)
     ctx.counts["training_plans"] = plans

@@ -251,8 +251,8 @@ def read_rows(path: Path) -> tuple[list[tuple[t.Row, Block]], list[RowError]]:
             with_header.append(ws.title)
             idx, colmap, texts = hdr
             block = _block_fields(raw, idx)
-            for key, (r, label) in block.where.items():
-                texts.setdefault(key, f"{label}（第 {r} 行）")
+            for key, (line, label) in block.where.items():
+                texts.setdefault(key, f"{label}（第 {line} 行）")
             person_keys = {c.key for c in PERSON_COLUMNS} - {"seq", "signature"}
             for i, r in enumerate(raw[idx + 1 :], start=idx + 2):
                 vals = {k: (r[j] if j < len(r) else None) for k, j in colmap.items()}

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, String, case, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, String, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from brigade_desk.core import settings
@@ -27,6 +27,8 @@ from brigade_desk.ledgers.training.models import (
     TrainingAttendance,
     TrainingSession,
 )
+
+_Ts = TypeVarTuple("_Ts")
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _text_condition(text: str) -> ColumnElement[bool]:
     return or_(*conds)
 
 
-def apply_session_filter(q: Select[Any], f: SessionFilter) -> Select[Any]:
+def apply_session_filter(q: Select[*_Ts], f: SessionFilter) -> Select[*_Ts]:
     if f.year:
         q = q.where(
             TrainingSession.end_date >= dt.date(f.year, 1, 1),
@@ -168,7 +170,8 @@ def session_ids(
     return list(s.scalars(q))
 
 
-def _rows_query() -> Select[Any]:
+def _rows_query() -> Select[*tuple[Any, ...]]:
+    """The sessions table's columns, labelled with the :class:`SessionRow` field names."""
     t = TrainingSession
     a = TrainingAttendance
     return (
@@ -185,16 +188,19 @@ def _rows_query() -> Select[Any]:
             t.is_monthly_study,
             t.is_rotation,
             t.has_exam,
-            func.coalesce(func.sum(case((a.attended.is_(True), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((a.attended.is_(False), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((a.attended.is_(True), 1), else_=0)), 0).label("attendees"),
+            func.coalesce(func.sum(case((a.attended.is_(False), 1), else_=0)), 0).label("absent"),
         )
         .outerjoin(a, a.session_id == t.id)
         .group_by(t.id)
     )
 
 
-def _row(r: Any) -> SessionRow:
-    return SessionRow(*r[:12], int(r[12] or 0), int(r[13] or 0))
+def _row(r: Row[*tuple[Any, ...]]) -> SessionRow:
+    m = dict(r._mapping)  # by column label: a column added to the query shifts no field
+    m["attendees"] = int(m["attendees"] or 0)
+    m["absent"] = int(m["absent"] or 0)
+    return SessionRow(**m)
 
 
 def session_rows(s: Session, ids: list[int]) -> dict[int, SessionRow]:
@@ -280,11 +286,11 @@ def ledger_people(s: Session, year: int, until: dt.date | None = None) -> list[P
         .where(TrainingSession.end_date >= start, TrainingSession.end_date <= end)
     )
     rows = s.execute(
-        select(Staff.id, Staff.name, Staff.squad, Staff.category).where(
+        select(Staff.id.label("staff_id"), Staff.name, Staff.squad, Staff.category).where(
             or_(Staff.status == StaffStatus.ON_DUTY, Staff.id.in_(with_records))
         )
     ).all()
-    out = [PersonPick(*r) for r in rows]
+    out = [PersonPick(**r._mapping) for r in rows]
     out.sort(key=lambda p: (p.category != StaffCategory.OFFICER, p.squad, p.name, p.staff_id))
     return out
 

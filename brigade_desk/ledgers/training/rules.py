@@ -145,7 +145,7 @@ def rotation_window(s: Session) -> tuple[dt.date, dt.date]:
     return settings.get(s, th.ROTATION_FROM), settings.get(s, th.ROTATION_DUE)
 
 
-def took_part_in_rotation(start: dt.date, until: dt.date):
+def took_part_in_rotation(start: dt.date, until: dt.date) -> Select[int]:
     """Ids of people credited for a rotation session ending in [start, until] (a SELECT to use with IN)."""
     a, t = TrainingAttendance, TrainingSession
     return (
@@ -204,7 +204,7 @@ def rotation_missing(s: Session, as_of: dt.date) -> list[Finding]:
         else ""
     )
     out = []
-    for sid, name, idn, absent in rows:
+    for staff_id, name, idn, absent in rows:
         missed = f"（轮训缺席 {absent} 次）" if absent else ""
         out.append(
             Finding(
@@ -214,7 +214,7 @@ def rotation_missing(s: Session, as_of: dt.date) -> list[Finding]:
                 due,
                 f"应于 {due:%Y-%m-%d} 前参加一次全员轮训，截至 {as_of:%Y-%m-%d} 没有参加记录{missed}{none_held}",
                 "staff",
-                sid,
+                staff_id,
             )
         )
     return out
@@ -222,7 +222,7 @@ def rotation_missing(s: Session, as_of: dt.date) -> list[Finding]:
 
 def _rotation_missing_query(
     start: dt.date, due: dt.date, as_of: dt.date, staff_id: int | None = None
-) -> Select:
+) -> Select[int, str, str, int]:
     """(id, name, ID number, rotation absences) of counted officers not credited for a rotation by ``as_of``."""
     a, t = TrainingAttendance, TrainingSession
     in_window = and_(t.is_rotation.is_(True), t.end_date >= start, t.end_date <= as_of)

@@ -480,11 +480,11 @@ class TrainingService:
             rows = s.execute(
                 select(
                     Staff.id, Staff.name, Staff.squad, Staff.category, Staff.status, Staff.id_number
-                )
+                )  # labelled as RosterPick's fields
                 .where(cond)
                 .order_by(Staff.squad, Staff.name)
             ).all()
-            return [RosterPick(*r) for r in rows]
+            return [RosterPick(**r._mapping) for r in rows]
 
     def squads(self) -> list[str]:
         with self.db.session() as s:
@@ -540,18 +540,18 @@ class TrainingService:
                 credited = (a.hours if a.hours is not None else ts.hours) if a.attended else 0.0
                 lines.append(
                     LedgerLine(
-                        ts.id,
-                        ts.start_date,
-                        ts.end_date,
-                        ts.title,
-                        ts.form,
-                        ts.category,
-                        ts.hours,
-                        a.attended,
-                        r2(credited),
-                        a.absence_reason,
-                        a.exam_score,
-                        a.exam_passed,
+                        session_id=ts.id,
+                        start_date=ts.start_date,
+                        end_date=ts.end_date,
+                        title=ts.title,
+                        form=ts.form,
+                        category=ts.category,
+                        session_hours=ts.hours,
+                        attended=a.attended,
+                        credited=r2(credited),
+                        absence_reason=a.absence_reason,
+                        exam_score=a.exam_score,
+                        exam_passed=a.exam_passed,
                     )
                 )
             return PersonLedger(hours, year, lines)
@@ -630,13 +630,13 @@ class TrainingService:
 
 def _plan_view(p: TrainingPlan) -> PlanView:
     return PlanView(
-        p.id,
-        p.year,
-        p.title,
-        p.status,
-        p.approved_date,
-        p.notes,
-        [
+        id=p.id,
+        year=p.year,
+        title=p.title,
+        status=p.status,
+        approved_date=p.approved_date,
+        notes=p.notes,
+        items=[
             PlanItemView(
                 id=it.id,
                 month=it.month,
@@ -655,15 +655,15 @@ def exam_rows(
     s: Session, *, year: int | None = None, session_id: int | None = None
 ) -> list[ExamRow]:
     q = (
-        select(
-            TrainingSession.id,
-            TrainingSession.end_date,
+        select(  # labelled as ExamRow's fields
+            TrainingSession.id.label("session_id"),
+            TrainingSession.end_date.label("date"),
             TrainingSession.title,
-            Staff.id,
+            Staff.id.label("staff_id"),
             Staff.name,
             Staff.squad,
-            TrainingAttendance.exam_score,
-            TrainingAttendance.exam_passed,
+            TrainingAttendance.exam_score.label("score"),
+            TrainingAttendance.exam_passed.label("passed"),
             TrainingAttendance.attended,
             TrainingAttendance.absence_reason,
         )
@@ -684,7 +684,7 @@ def exam_rows(
         )
     if session_id is not None:
         q = q.where(TrainingSession.id == session_id)
-    return [ExamRow(*r) for r in s.execute(q)]
+    return [ExamRow(**r._mapping) for r in s.execute(q)]
 
 
 def category_label(c: str) -> str:
