@@ -11,9 +11,9 @@ from brigade_desk.ledgers.training import hours as th
 from brigade_desk.reports.dashboard import ChartSpec
 
 
-def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
-    people = [p for p in th.year_summary(session, as_of.year, until=as_of) if p.counted]
-    required = people[0].required if people else float(settings.get(session, th.REQUIRED_HOURS))
+def charts(s: Session, as_of: dt.date) -> list[ChartSpec]:
+    people = [p for p in th.year_summary(s, as_of.year, until=as_of) if p.counted]
+    required = people[0].required if people else float(settings.get(s, th.REQUIRED_HOURS))
     squads = sorted({p.squad or "未分中队" for p in people})
     avg: list[float] = []
     for sq in squads:

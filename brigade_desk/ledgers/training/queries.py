@@ -258,16 +258,21 @@ def year_overview(s: Session, year: int, until: dt.date) -> YearOverview:
         .group_by(TrainingAttendance.staff_id, TrainingSession.category)
     )
     people: dict[int, PersonHours] = {}
-    for sid, cat, hrs in s.execute(q):
-        if sid not in counted:
+    for staff_id, cat, hrs in s.execute(q):
+        if staff_id not in counted:
             continue
-        p = people.setdefault(sid, PersonHours(sid, "", "", "", "", "", required=required))
+        p = people.setdefault(
+            staff_id, PersonHours(staff_id, "", "", "", "", "", required=required)
+        )
         p.by_category[cat] = r2(p.by_category.get(cat, 0.0) + (hrs or 0.0))
     # the same arithmetic (rounding included) as the brigade view's PersonHours
     behind = sum(
         1
-        for sid in counted
-        if (people.get(sid) or PersonHours(sid, "", "", "", "", "", required=required)).missing > 0
+        for staff_id in counted
+        if (
+            people.get(staff_id) or PersonHours(staff_id, "", "", "", "", "", required=required)
+        ).missing
+        > 0
     )
     return YearOverview(year, end, count_sessions(s, year), len(counted), behind, required)
 

@@ -309,10 +309,10 @@ def rotation_status(s: Session, staff_id: int, as_of: dt.date) -> RotationStatus
     return RotationStatus(due, done, required)
 
 
-def check(session: Session, as_of: dt.date) -> list[Finding]:
+def check(s: Session, as_of: dt.date) -> list[Finding]:
     return (
-        hours_short(session, as_of)
-        + plan_missing(session, as_of)
-        + study_missing(session, as_of)
-        + rotation_missing(session, as_of)
+        hours_short(s, as_of)
+        + plan_missing(s, as_of)
+        + study_missing(s, as_of)
+        + rotation_missing(s, as_of)
     )
