@@ -10,11 +10,12 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from brigade_desk.core import demo_names as nm
 from brigade_desk.core.demo import DemoContext
+from brigade_desk.core.models.base import Base
 from brigade_desk.ledgers.cases import checklists
 from brigade_desk.ledgers.cases.models import (
     CaseRecord,
@@ -76,6 +77,14 @@ COMPANY = [
 ]
 PLACES = ["乐都", "平安", "互助", "民和", "化隆", "循化", "湟中", "大通", "西宁"]
 PREFIX = {"行政处罚": "罚", "行政检查": "检", "行政强制": "强", "行政许可": "许", "其他": "他"}
+
+
+def _table(model: type[Base]) -> Table:
+    """The model's table, for Core bulk inserts (``__table__`` is typed as any FROM clause)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to one table")
+    return table
 
 
 def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
@@ -266,7 +275,7 @@ def fill(s: Session, ctx: DemoContext) -> None:
     clean = [{k: r.get(k) for k in keys} for r in rows]
     for i in range(0, len(clean), 2000):
         # Core insert: one executemany (the ORM bulk path splits rows by their pattern of NULLs)
-        s.execute(insert(CaseRecord.__table__), clean[i : i + 2000])
+        s.execute(insert(_table(CaseRecord)), clean[i : i + 2000])
     for i in range(0, len(links), 5000):
         s.execute(insert(case_officer), links[i : i + 5000])
     ctx.counts["cases"] = len(rows)
@@ -408,10 +417,10 @@ def _reviews(
     if sample_rows:
         s.execute(insert(ReviewSampleCase), sample_rows)
     for i in range(0, len(item_rows), 5000):
-        s.execute(insert(ReviewItem.__table__), item_rows[i : i + 5000])
+        s.execute(insert(_table(ReviewItem)), item_rows[i : i + 5000])
         n_items += len(item_rows[i : i + 5000])
     if rect_rows:
-        s.execute(insert(Rectification.__table__), rect_rows)
+        s.execute(insert(_table(Rectification)), rect_rows)
         n_rect = len(rect_rows)
     ctx.counts["case_reviews"] = n_reviews
     ctx.counts["rectifications"] = n_rect

@@ -8,6 +8,7 @@ archive), the veto items, remarks, reviewer signature lines and 第 x 页 / 共 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -318,7 +319,7 @@ def report_story(
     tot = [0] * 6
     sampled = sm.sample.by_category() if sm.sample else {}
     for cat in cats:
-        g = sm.grades.get(cat, {})
+        g = sm.grades.get(cat) or Counter[str]()
         n = sum(g.values())
         vals = [
             sm.sample.population.get(cat, 0) if sm.sample else 0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
@@ -67,12 +68,12 @@ def export_reviews(
     }
     with db.session() as s:
         info = form_info(s, as_of)
-    rows = []
-    defects = []
+    rows: list[list[Any]] = []
+    defects: list[list[Any]] = []
     for c, r in pairs:
         veto = "；".join(
-            f"{v}（{r.template.item(v).title}）" if r.template.item(v) else v for v in r.vetoes
-        )  # type: ignore[union-attr]
+            f"{v}（{vi.title}）" if (vi := r.template.item(v)) else v for v in r.vetoes
+        )
         rows.append(
             [
                 len(rows) + 1,
@@ -136,7 +137,7 @@ def export_reviews(
             f"样本于 {sample.drawn_on:%Y-%m-%d} 抽取，每类至少 {sample.per_category} 件（不足全部），"
             f"随机种子 {sample.seed}；共 {len(sample.entries)} 件。"
         )
-    rects = []
+    rects: list[list[Any]] = []
     for x in svc.rectifications(year):
         state = "已完成" if x.done_on else ("逾期" if x.due_on and x.due_on < as_of else "整改中")
         rects.append(

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -273,7 +274,7 @@ def _parse(
         ("procedure", PROCEDURE, "适用程序"),
     ):
         if t.text(v.get(key)):
-            val = t.cell(row, key, lambda x, c=choices, lb=label: t.parse_choice(x, c, lb), errors)
+            val = t.cell(row, key, partial(t.parse_choice, choices=choices, label=label), errors)
             if val:
                 setattr(d, key, val)
     if "party_type" not in row.headers or not t.text(v.get("party_type")):

@@ -74,7 +74,7 @@ def major_rows(session: Session, period: Period) -> list[dict[str, Any]]:
         )
         .order_by(CaseRecord.decided_on, CaseRecord.case_no)
     ).all()
-    out = []
+    out: list[dict[str, Any]] = []
     for c in cases:
         f = ctx.filing(c)
         assert f is not None

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from brigade_desk.core import settings
@@ -44,7 +44,7 @@ GRADES = (EXCELLENT, PASS, FAIL)
 CATEGORY_ORDER = [c.value for c in CaseCategory]
 
 
-def file_year_expr():  # type: ignore[no-untyped-def]
+def file_year_expr() -> ColumnElement[str]:
     return func.strftime(
         "%Y", func.coalesce(CaseRecord.closed_on, CaseRecord.decided_on, CaseRecord.filed_on)
     )

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Any
+from typing import TypeVar, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -38,6 +39,8 @@ from brigade_desk.ledgers.cases.models import (
     case_officer,
 )
 from brigade_desk.ledgers.roster.models import Certificate, CertStatus, Staff
+
+_T = TypeVar("_T")
 
 RULES = {
     "filing_overdue": "重大处罚决定未按期备案",
@@ -65,7 +68,7 @@ class _Ctx:
         self.unknown: dict[int, int] = defaultdict(int)
         self._settings: dict[str, object] = {}
 
-    def approaching(self, c: CaseRecord, dl: Deadline, what: str) -> list[Finding]:
+    def approaching(self, c: _CaseFacts, dl: Deadline, what: str) -> list[Finding]:
         """A reminder when ``as_of`` is within the reminder window before the deadline."""
         if self.as_of > dl.due:
             return []
@@ -93,10 +96,10 @@ class _Ctx:
         """A date as known on ``as_of`` (a later date has not happened yet)."""
         return d if d is not None and d <= self.as_of else None
 
-    def get(self, d: settings.SettingDef[object]) -> object:
+    def get(self, d: settings.SettingDef[_T]) -> _T:
         if d.key not in self._settings:
             self._settings[d.key] = settings.get(self.s, d)
-        return self._settings[d.key]
+        return cast(_T, self._settings[d.key])  # stored under d.key by the line above
 
     def deadline(
         self, start: dt.date, days_def: settings.IntSetting, kind_def: settings.ChoiceSetting
@@ -128,55 +131,60 @@ class CaseDeadlines:
         return self._x.deadline(filed_on, cs.DECISION_DAYS, cs.DECISION_KIND)
 
 
-def _finding(rule: str, c: CaseRecord, due: dt.date | None, detail: str) -> Finding:
+def _finding(rule: str, c: _CaseFacts | CaseRecord, due: dt.date | None, detail: str) -> Finding:
     return Finding(rule, c.party or c.case_no, c.case_no, due, detail, "case", c.id)
 
 
-# The columns the rules read: plain rows, not ORM objects (ten years of cases, checked on every open
-# of the home page); rows have the same attribute names as CaseRecord.
-_CASE_COLUMNS = [
-    getattr(CaseRecord, n)
-    for n in (
-        "id",
-        "case_no",
-        "party",
-        "party_type",
-        "category",
-        "procedure",
-        "filed_on",
-        "decided_on",
-        "closed_on",
-        "reported_on",
-        "published_on",
-        "legal_review_on",
-        "collective_on",
-        "hearing_notice_on",
-        "fine_amount",
-        "confiscation_amount",
-        "is_major",
-        "notes",
-    )
-]
+@dataclass(frozen=True, slots=True)
+class _CaseFacts:
+    """The columns of a case the rules read, as plain values: the rules read plain rows, not ORM
+    objects (ten years of cases, checked on every open of the home page). Built by column name, so
+    a field added here is a column selected (:data:`_CASE_COLUMNS`) and can shift no other."""
+
+    id: int
+    case_no: str
+    party: str
+    party_type: str
+    category: str
+    procedure: str
+    filed_on: dt.date | None
+    decided_on: dt.date | None
+    closed_on: dt.date | None
+    reported_on: dt.date | None
+    published_on: dt.date | None
+    legal_review_on: dt.date | None
+    collective_on: dt.date | None
+    hearing_notice_on: dt.date | None
+    fine_amount: Decimal | None
+    confiscation_amount: Decimal | None
+    is_major: bool
+    notes: str
+
+
+_CASE_COLUMNS = [getattr(CaseRecord, f.name) for f in fields(_CaseFacts)]
 
 
 def check(session: Session, as_of: dt.date) -> list[Finding]:
     x = _Ctx(session, as_of)
     since = as_of - dt.timedelta(days=int(str(x.get(cs.LOOKBACK_DAYS))))
     conn = session.connection()  # Core rows: the ORM's row machinery costs more than the rules here
-    cases = conn.execute(
-        select(*_CASE_COLUMNS)
-        .where(
-            or_(
-                CaseRecord.filed_on >= since,
-                CaseRecord.decided_on >= since,
-                CaseRecord.closed_on.is_(None),
-                CaseRecord.filed_on.is_(None),
+    cases = [
+        _CaseFacts(**r._mapping)
+        for r in conn.execute(
+            select(*_CASE_COLUMNS)
+            .where(
+                or_(
+                    CaseRecord.filed_on >= since,
+                    CaseRecord.decided_on >= since,
+                    CaseRecord.closed_on.is_(None),
+                    CaseRecord.filed_on.is_(None),
+                )
             )
+            .order_by(CaseRecord.filed_on, CaseRecord.case_no)
         )
-        .order_by(CaseRecord.filed_on, CaseRecord.case_no)
-    ).all()
+    ]
     out: list[Finding] = []
-    pub_categories = set(x.get(cs.PUBLICATION_CATEGORIES) or [])  # type: ignore[call-overload]
+    pub_categories = set(x.get(cs.PUBLICATION_CATEGORIES))
     thresholds = {
         PartyType.PERSON.value: Decimal(str(x.get(cs.HEARING_PERSON))),
         PartyType.ORG.value: Decimal(str(x.get(cs.HEARING_ORG))),
@@ -222,7 +230,7 @@ def check(session: Session, as_of: dt.date) -> list[Finding]:
     return out
 
 
-def _major(x: _Ctx, c: CaseRecord) -> list[Finding]:
+def _major(x: _Ctx, c: _CaseFacts) -> list[Finding]:
     out: list[Finding] = []
     assert c.decided_on is not None
     dl = x.deadline(c.decided_on, cs.FILING_DAYS, cs.FILING_KIND)
@@ -274,7 +282,7 @@ def _major(x: _Ctx, c: CaseRecord) -> list[Finding]:
     return out
 
 
-def _publication(x: _Ctx, c: CaseRecord) -> list[Finding]:
+def _publication(x: _Ctx, c: _CaseFacts) -> list[Finding]:
     assert c.decided_on is not None
     dl = x.deadline(c.decided_on, cs.PUBLICATION_DAYS, cs.PUBLICATION_KIND)
     published = x.known(c.published_on)
@@ -305,7 +313,7 @@ def _publication(x: _Ctx, c: CaseRecord) -> list[Finding]:
     return []
 
 
-def _hearing(x: _Ctx, c: CaseRecord, thresholds: dict[str, Decimal]) -> list[Finding]:
+def _hearing(x: _Ctx, c: _CaseFacts, thresholds: dict[str, Decimal]) -> list[Finding]:
     assert c.decided_on is not None
     limit = thresholds.get(c.party_type, thresholds[PartyType.PERSON.value])
     # 行政处罚法第63条: a large fine, or confiscating a large amount of illegal gains or property
@@ -343,7 +351,7 @@ def _hearing(x: _Ctx, c: CaseRecord, thresholds: dict[str, Decimal]) -> list[Fin
     return []
 
 
-def _officers(x: _Ctx, cases: Sequence[Any]) -> list[Finding]:
+def _officers(x: _Ctx, cases: Sequence[_CaseFacts]) -> list[Finding]:
     if not cases:
         return []
     need = int(str(x.get(cs.MIN_OFFICERS)))
@@ -399,6 +407,8 @@ def _rectifications(s: Session, as_of: dt.date) -> list[Finding]:
     ).all()
     out = []
     for r, c in rows:
+        if r.due_on is None:  # not selected: ``due_on < as_of`` is false for NULL
+            continue
         who = f"，责任人 {r.assignee}" if r.assignee else ""
         out.append(
             Finding(

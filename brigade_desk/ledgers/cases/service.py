@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -76,6 +76,8 @@ _AFTER_DECISION = (
     "reconsidered_on",
     "sued_on",
 )
+
+_Ts = TypeVarTuple("_Ts")
 
 
 @dataclass
@@ -234,7 +236,7 @@ SORT_COLUMNS = {
 }
 
 
-def apply_filter(q: Select[Any], f: CaseFilter) -> Select[Any]:
+def apply_filter(q: Select[*_Ts], f: CaseFilter) -> Select[*_Ts]:
     if f.text.strip():
         like = f"%{f.text.strip()}%"
         no_like = f"%{normalize_case_no(f.text)}%"  # 乐交执罚(2026 finds 乐交执罚〔2026〕…
@@ -296,7 +298,7 @@ class CaseService:
 
     # ---- reading ------------------------------------------------------------------------------
 
-    def _ordered(self, f: CaseFilter | None, sort: str, descending: bool) -> Select[Any]:
+    def _ordered(self, f: CaseFilter | None, sort: str, descending: bool) -> Select[int]:
         col = SORT_COLUMNS.get(sort, CaseRecord.filed_on)
         q = apply_filter(select(CaseRecord.id), f or CaseFilter())
         return q.order_by(

@@ -12,12 +12,10 @@ from brigade_desk.ledgers.training import hours as th
 from brigade_desk.ledgers.training import settings as training_settings
 
 
-def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
-    people = [p for p in th.year_summary(session, as_of.year, until=as_of) if p.counted]
+def charts(s: Session, as_of: dt.date) -> list[ChartSpec]:
+    people = [p for p in th.year_summary(s, as_of.year, until=as_of) if p.counted]
     required = (
-        people[0].required
-        if people
-        else float(settings.get(session, training_settings.REQUIRED_HOURS))
+        people[0].required if people else float(settings.get(s, training_settings.REQUIRED_HOURS))
     )
     squads = sorted({p.squad or "未分中队" for p in people})
     avg: list[float] = []

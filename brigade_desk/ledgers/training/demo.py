@@ -18,10 +18,11 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from brigade_desk.core.demo import DemoContext
+from brigade_desk.core.models.base import Base
 from brigade_desk.ledgers.roster.models import Staff, StaffCategory, StaffEvent, StaffStatus
 from brigade_desk.ledgers.training.models import (
     PlanStatus,
@@ -91,6 +92,14 @@ ORGANISERS = [
 PLACES = ["大队三楼会议室", "大队培训室", "治超站会议室", "线上", "市执法支队培训中心"]
 
 
+def _table(model: type[Base]) -> Table:
+    """The model's table, for Core bulk inserts (``__table__`` is typed as any FROM clause)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to one table")
+    return table
+
+
 @dataclass
 class Person:
     id: int
@@ -108,19 +117,19 @@ def _people(s: Session, rng: random.Random) -> list[Person]:
         ).all()
     )
     out = []
-    for sid, squad, cat, status, sdate in s.execute(
+    for staff_id, squad, cat, status, sdate in s.execute(
         select(Staff.id, Staff.squad, Staff.category, Staff.status, Staff.status_date)
     ):
         left = sdate if status != StaffStatus.ON_DUTY else None
         diligence = 0.93 if rng.random() > 0.07 else rng.uniform(0.45, 0.7)
         out.append(
             Person(
-                sid,
-                squad,
-                cat == StaffCategory.OFFICER,
-                joined.get(sid) or dt.date(2000, 1, 1),
-                left,
-                diligence,
+                id=staff_id,
+                squad=squad,
+                officer=cat == StaffCategory.OFFICER,
+                joined=joined.get(staff_id) or dt.date(2000, 1, 1),
+                left=left,
+                diligence=diligence,
             )
         )
     return out
@@ -147,8 +156,8 @@ def fill(s: Session, ctx: DemoContext) -> None:
     people = _people(s, rng)
     squads = sorted({p.squad for p in people if p.squad})
     first_year = today.year - (9 if large else 1)
-    next_sid = (s.scalar(select(func.max(TrainingSession.id))) or 0) + 1
-    sessions: list[dict] = []
+    next_training_session_id = (s.scalar(select(func.max(TrainingSession.id))) or 0) + 1
+    training_sessions: list[dict] = []
     attendance: list[dict] = []
     skip_month = (today.year, max(1, today.month - 3))  # deliberate gap for monthly_study_missing
 
@@ -168,15 +177,15 @@ def fill(s: Session, ctx: DemoContext) -> None:
         place: str = "大队三楼会议室",
         plan_item: int | None = None,
     ) -> int | None:
-        nonlocal next_sid
+        nonlocal next_training_session_id
         end = end or day
         if end > today:
             return None
-        sid = next_sid
-        next_sid += 1
-        sessions.append(
+        training_session_id = next_training_session_id
+        next_training_session_id += 1
+        training_sessions.append(
             dict(
-                id=sid,
+                id=training_session_id,
                 start_date=day,
                 end_date=end,
                 title=title,
@@ -207,7 +216,7 @@ def fill(s: Session, ctx: DemoContext) -> None:
                     passed = score >= 60
                 attendance.append(
                     dict(
-                        session_id=sid,
+                        session_id=training_session_id,
                         staff_id=p.id,
                         attended=True,
                         hours=round(hours / 2, 1) if partial else None,
@@ -219,7 +228,7 @@ def fill(s: Session, ctx: DemoContext) -> None:
             elif rng.random() < 0.6:
                 attendance.append(
                     dict(
-                        session_id=sid,
+                        session_id=training_session_id,
                         staff_id=p.id,
                         attended=False,
                         hours=None,
@@ -228,7 +237,7 @@ def fill(s: Session, ctx: DemoContext) -> None:
                         exam_passed=None,
                     )
                 )
-        return sid
+        return training_session_id
 
     def rotation_campaign(plan_item: int | None) -> None:
         """The 2024 full-staff rotation: batches by June, a make-up in September, a few still missing."""
@@ -239,7 +248,7 @@ def fill(s: Session, ctx: DemoContext) -> None:
         ids = set()
         for b in range(batches):
             d = _weekday(rng, ROTATION_YEAR, 4 + (b * 3) // batches, 4, 18)
-            sid = add(
+            training_session_id = add(
                 d,
                 f"{ROTATION_YEAR}年执法人员全员轮训（第{b + 1}期）",
                 "集中轮训",
@@ -252,8 +261,8 @@ def fill(s: Session, ctx: DemoContext) -> None:
                 place=PLACES[1],
                 plan_item=plan_item,
             )
-            if sid is not None:
-                ids.add(sid)
+            if training_session_id is not None:
+                ids.add(training_session_id)
         done = {r["staff_id"] for r in attendance if r["session_id"] in ids and r["attended"]}
         d = _weekday(rng, ROTATION_YEAR, 9, 9, 20)
         missed = [p for p in officers if p.id not in done and _active(p, d)]
@@ -440,10 +449,10 @@ def fill(s: Session, ctx: DemoContext) -> None:
                 )
     # Core executemany (not the ORM's bulk path, which splits the rows into thousands of statements)
     conn = s.connection()
-    if sessions:
-        conn.execute(insert(TrainingSession.__table__), sessions)
+    if training_sessions:
+        conn.execute(insert(_table(TrainingSession)), training_sessions)
     for i in range(0, len(attendance), 50000):
-        conn.execute(insert(TrainingAttendance.__table__), attendance[i : i + 50000])
-    ctx.counts["training_sessions"] = len(sessions)
+        conn.execute(insert(_table(TrainingAttendance)), attendance[i : i + 50000])
+    ctx.counts["training_sessions"] = len(training_sessions)
     ctx.counts["training_attendance"] = len(attendance)
     ctx.counts["training_plans"] = plans

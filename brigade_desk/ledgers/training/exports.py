@@ -124,14 +124,14 @@ def export_training(
         info = form_info(s, as_of)
         period_rows = th.summary(s, start, end)
         cumulative = th.credited_hours(s, dt.date(year, 1, 1), end)
-        sessions = s.scalars(
+        training_sessions = s.scalars(
             select(TrainingSession)
             .where(TrainingSession.end_date >= start, TrainingSession.end_date <= end)
             .order_by(TrainingSession.end_date, TrainingSession.id)
         ).all()
         counts = {
-            sid: (int(n or 0), int(ab or 0), int(ok or 0))
-            for sid, n, ab, ok in s.execute(
+            ts_id: (int(n or 0), int(ab or 0), int(ok or 0))
+            for ts_id, n, ab, ok in s.execute(
                 select(
                     TrainingAttendance.session_id,
                     func.sum(func.iif(TrainingAttendance.attended, 1, 0)),
@@ -283,9 +283,9 @@ def export_training(
                     t.has_exam,
                     *counts.get(t.id, (0, 0, 0)),
                 ]
-                for i, t in enumerate(sessions, 1)
+                for i, t in enumerate(training_sessions, 1)
             ),
-            note=f"共 {len(sessions)} 次培训，合计 {th.fmt_hours(sum(t.hours for t in sessions))} 学时。",
+            note=f"共 {len(training_sessions)} 次培训，合计 {th.fmt_hours(sum(t.hours for t in training_sessions))} 学时。",
         )
         wb.add_form_sheet(
             "参训明细",

@@ -44,11 +44,11 @@ def _score(x: float | None) -> str:
 
 
 def exam_notice_pdf(
-    db: Database, out: Path | str, session_id: int, *, date: dt.date | None = None
+    db: Database, out: Path | str, training_session_id: int, *, date: dt.date | None = None
 ) -> Path:
     """通报 of one session's exam: summary sentence, full results table, failures and absentees."""
     svc = TrainingService(db)
-    v = svc.get_session(session_id)
+    v = svc.get_session(training_session_id)
     if not v.has_exam:
         raise UserError(f"“{v.title}”没有考试成绩，无法生成成绩通报。")
     with db.session() as s:

@@ -131,8 +131,8 @@ def credited_hours(
     if staff_ids is not None:
         q = q.where(TrainingAttendance.staff_id.in_(staff_ids))
     out: dict[int, PersonHours] = {}
-    for sid, cat, hrs, n, absent, taken, passed in s.execute(q):
-        p = out.setdefault(sid, PersonHours(sid, "", "", "", "", ""))
+    for staff_id, cat, hrs, n, absent, taken, passed in s.execute(q):
+        p = out.setdefault(staff_id, PersonHours(staff_id, "", "", "", "", ""))
         p.by_category[cat] = r2(p.by_category.get(cat, 0.0) + (hrs or 0.0))
         p.sessions += int(n or 0)
         p.absences += int(absent or 0)
@@ -154,8 +154,8 @@ def summary(s: Session, start: dt.date, end: dt.date) -> list[PersonHours]:
         .order_by(Staff.category.desc(), Staff.squad, Staff.name, Staff.id)
     ).all()
     out = []
-    for sid, name, idn, squad, cat, status in people:
-        p = hours.get(sid) or PersonHours(sid, "", "", "", "", "")
+    for staff_id, name, idn, squad, cat, status in people:
+        p = hours.get(staff_id) or PersonHours(staff_id, "", "", "", "", "")
         p.name, p.id_number, p.squad, p.category, p.status, p.required = (
             name,
             idn,

@@ -225,7 +225,7 @@ def _block_fields(raw: list[list[Any]], header_idx: int) -> Block:
 @dataclass
 class ParsedRow:
     row: t.Row
-    session: SessionInput
+    training_session: SessionInput
     staff_id: int
     attended: bool
     credited: float | None
@@ -251,8 +251,8 @@ def read_rows(path: Path) -> tuple[list[tuple[t.Row, Block]], list[RowError]]:
             with_header.append(ws.title)
             idx, colmap, texts = hdr
             block = _block_fields(raw, idx)
-            for key, (r, label) in block.where.items():
-                texts.setdefault(key, f"{label}（第 {r} 行）")
+            for key, (line, label) in block.where.items():
+                texts.setdefault(key, f"{label}（第 {line} 行）")
             person_keys = {c.key for c in PERSON_COLUMNS} - {"seq", "signature"}
             for i, r in enumerate(raw[idx + 1 :], start=idx + 2):
                 vals = {k: (r[j] if j < len(r) else None) for k, j in colmap.items()}
@@ -452,15 +452,15 @@ def _parse(
     if len(errors) > before or staff_id is None:
         return None
     return ParsedRow(
-        row,
-        data,
-        staff_id,
-        attended,
-        None if not attended else credited,
-        reason,
-        score,
-        passed,
-        flags,
+        row=row,
+        training_session=data,
+        staff_id=staff_id,
+        attended=attended,
+        credited=None if not attended else credited,
+        reason=reason,
+        score=score,
+        passed=passed,
+        flags=flags,
     )
 
 
@@ -498,10 +498,10 @@ def import_training(
             row_errs: list[RowError] = []
             p = _parse(row, block, people, pass_score, row_errs)
             if p is not None:
-                assert p.session.start_date is not None
-                key = (p.session.start_date, p.session.title)
+                assert p.training_session.start_date is not None
+                key = (p.training_session.start_date, p.training_session.title)
                 f = first.get(key)
-                if f is not None and (diff := _same(f.session, p.session)):
+                if f is not None and (diff := _same(f.training_session, p.training_session)):
                     row_errs.append(
                         row.error(
                             {"学时": "hours", "培训形式": "form", "培训类别": "category"}.get(
@@ -518,8 +518,8 @@ def import_training(
                         )
                     )
             if not row_errs:
-                assert p is not None and p.session.start_date is not None
-                key = (p.session.start_date, p.session.title)
+                assert p is not None and p.training_session.start_date is not None
+                key = (p.training_session.start_date, p.training_session.title)
                 first.setdefault(key, p)
                 seen[(*key, p.staff_id)] = row
             checked.append(CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs))
@@ -543,11 +543,11 @@ def _write(
     file_name: str,
 ) -> Written:
     created = updated = 0
-    sessions: dict[tuple[dt.date, str], TrainingSession] = {}
+    training_sessions: dict[tuple[dt.date, str], TrainingSession] = {}
     for p in accepted:
-        assert p.session.start_date is not None
-        key = (p.session.start_date, p.session.title)
-        ts = sessions.get(key)
+        assert p.training_session.start_date is not None
+        key = (p.training_session.start_date, p.training_session.title)
+        ts = training_sessions.get(key)
         if ts is None:
             ts = s.scalar(
                 select(TrainingSession).where(
@@ -560,7 +560,7 @@ def _write(
                 )
                 s.add(ts)
             src = first[key]
-            d = src.session
+            d = src.training_session
             ts.end_date, ts.form, ts.category, ts.hours = (
                 d.end_date or key[0],
                 d.form,
@@ -573,7 +573,7 @@ def _write(
             ts.is_rotation = src.flags.get("is_rotation", bool(ts.is_rotation))
             ts.pass_score = ts.pass_score if ts.pass_score is not None else pass_score
             s.flush()
-            sessions[key] = ts
+            training_sessions[key] = ts
         if p.score is not None:
             ts.has_exam = True
         a = s.scalar(

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, String, case, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, String, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from brigade_desk.core import settings
@@ -28,6 +28,8 @@ from brigade_desk.ledgers.training.models import (
     TrainingAttendance,
     TrainingSession,
 )
+
+_Ts = TypeVarTuple("_Ts")
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def _text_condition(text: str) -> ColumnElement[bool]:
     return or_(*conds)
 
 
-def apply_session_filter(q: Select[Any], f: SessionFilter) -> Select[Any]:
+def apply_session_filter(q: Select[*_Ts], f: SessionFilter) -> Select[*_Ts]:
     if f.year:
         q = q.where(
             TrainingSession.end_date >= dt.date(f.year, 1, 1),
@@ -169,7 +171,8 @@ def session_ids(
     return list(s.scalars(q))
 
 
-def _rows_query() -> Select[Any]:
+def _rows_query() -> Select[*tuple[Any, ...]]:
+    """The sessions table's columns, labelled with the :class:`SessionRow` field names."""
     t = TrainingSession
     a = TrainingAttendance
     return (
@@ -186,16 +189,19 @@ def _rows_query() -> Select[Any]:
             t.is_monthly_study,
             t.is_rotation,
             t.has_exam,
-            func.coalesce(func.sum(case((a.attended.is_(True), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((a.attended.is_(False), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((a.attended.is_(True), 1), else_=0)), 0).label("attendees"),
+            func.coalesce(func.sum(case((a.attended.is_(False), 1), else_=0)), 0).label("absent"),
         )
         .outerjoin(a, a.session_id == t.id)
         .group_by(t.id)
     )
 
 
-def _row(r: Any) -> SessionRow:
-    return SessionRow(*r[:12], int(r[12] or 0), int(r[13] or 0))
+def _row(r: Row[*tuple[Any, ...]]) -> SessionRow:
+    m = dict(r._mapping)  # by column label: a column added to the query shifts no field
+    m["attendees"] = int(m["attendees"] or 0)
+    m["absent"] = int(m["absent"] or 0)
+    return SessionRow(**m)
 
 
 def session_rows(s: Session, ids: list[int]) -> dict[int, SessionRow]:
@@ -253,16 +259,21 @@ def year_overview(s: Session, year: int, until: dt.date) -> YearOverview:
         .group_by(TrainingAttendance.staff_id, TrainingSession.category)
     )
     people: dict[int, PersonHours] = {}
-    for sid, cat, hrs in s.execute(q):
-        if sid not in counted:
+    for staff_id, cat, hrs in s.execute(q):
+        if staff_id not in counted:
             continue
-        p = people.setdefault(sid, PersonHours(sid, "", "", "", "", "", required=required))
+        p = people.setdefault(
+            staff_id, PersonHours(staff_id, "", "", "", "", "", required=required)
+        )
         p.by_category[cat] = r2(p.by_category.get(cat, 0.0) + (hrs or 0.0))
     # the same arithmetic (rounding included) as the brigade view's PersonHours
     behind = sum(
         1
-        for sid in counted
-        if (people.get(sid) or PersonHours(sid, "", "", "", "", "", required=required)).missing > 0
+        for staff_id in counted
+        if (
+            people.get(staff_id) or PersonHours(staff_id, "", "", "", "", "", required=required)
+        ).missing
+        > 0
     )
     return YearOverview(year, end, count_sessions(s, year), len(counted), behind, required)
 
@@ -281,11 +292,11 @@ def ledger_people(s: Session, year: int, until: dt.date | None = None) -> list[P
         .where(TrainingSession.end_date >= start, TrainingSession.end_date <= end)
     )
     rows = s.execute(
-        select(Staff.id, Staff.name, Staff.squad, Staff.category).where(
+        select(Staff.id.label("staff_id"), Staff.name, Staff.squad, Staff.category).where(
             or_(Staff.status == StaffStatus.ON_DUTY, Staff.id.in_(with_records))
         )
     ).all()
-    out = [PersonPick(*r) for r in rows]
+    out = [PersonPick(**r._mapping) for r in rows]
     out.sort(key=lambda p: (p.category != StaffCategory.OFFICER, p.squad, p.name, p.staff_id))
     return out
 

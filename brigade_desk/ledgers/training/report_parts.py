@@ -70,8 +70,8 @@ HOURS_FIELDS = (
 )
 
 
-def session_rows(session: Session, period: Period) -> list[dict[str, Any]]:
-    rows = session.scalars(
+def session_rows(s: Session, period: Period) -> list[dict[str, Any]]:
+    rows = s.scalars(
         select(TrainingSession)
         .where(TrainingSession.end_date >= period.start, TrainingSession.end_date <= period.end)
         .order_by(TrainingSession.end_date, TrainingSession.id)
@@ -101,7 +101,7 @@ def session_rows(session: Session, period: Period) -> list[dict[str, Any]]:
     ]
 
 
-def attendance_rows(session: Session, period: Period) -> list[dict[str, Any]]:
+def attendance_rows(s: Session, period: Period) -> list[dict[str, Any]]:
     q = (
         select(TrainingSession, TrainingAttendance, Staff)
         .join(TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id)
@@ -110,7 +110,7 @@ def attendance_rows(session: Session, period: Period) -> list[dict[str, Any]]:
         .order_by(TrainingSession.end_date, TrainingSession.id, Staff.squad, Staff.name)
     )
     out = []
-    for i, (t, a, p) in enumerate(session.execute(q), 1):
+    for i, (t, a, p) in enumerate(s.execute(q), 1):
         credited = (a.hours if a.hours is not None else t.hours) if a.attended else 0.0
         passed = None if a.exam_passed is None else ("合格" if a.exam_passed else "不合格")
         out.append(
@@ -139,9 +139,9 @@ def attendance_rows(session: Session, period: Period) -> list[dict[str, Any]]:
     return out
 
 
-def hours_rows(session: Session, period: Period) -> list[dict[str, Any]]:
+def hours_rows(s: Session, period: Period) -> list[dict[str, Any]]:
     out = []
-    for i, p in enumerate(th.summary(session, period.start, period.end), 1):
+    for i, p in enumerate(th.summary(s, period.start, period.end), 1):
         b = p.by_category
         out.append(
             dict(

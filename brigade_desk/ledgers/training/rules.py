@@ -148,7 +148,7 @@ def rotation_window(s: Session) -> tuple[dt.date, dt.date]:
     )
 
 
-def took_part_in_rotation(start: dt.date, until: dt.date):
+def took_part_in_rotation(start: dt.date, until: dt.date) -> Select[int]:
     """Ids of people credited for a rotation session ending in [start, until] (a SELECT to use with IN)."""
     a, t = TrainingAttendance, TrainingSession
     return (
@@ -207,7 +207,7 @@ def rotation_missing(s: Session, as_of: dt.date) -> list[Finding]:
         else ""
     )
     out = []
-    for sid, name, idn, absent in rows:
+    for staff_id, name, idn, absent in rows:
         missed = f"（轮训缺席 {absent} 次）" if absent else ""
         out.append(
             Finding(
@@ -217,7 +217,7 @@ def rotation_missing(s: Session, as_of: dt.date) -> list[Finding]:
                 due,
                 f"应于 {due:%Y-%m-%d} 前参加一次全员轮训，截至 {as_of:%Y-%m-%d} 没有参加记录{missed}{none_held}",
                 "staff",
-                sid,
+                staff_id,
             )
         )
     return out
@@ -225,7 +225,7 @@ def rotation_missing(s: Session, as_of: dt.date) -> list[Finding]:
 
 def _rotation_missing_query(
     start: dt.date, due: dt.date, as_of: dt.date, staff_id: int | None = None
-) -> Select:
+) -> Select[int, str, str, int]:
     """(id, name, ID number, rotation absences) of counted officers not credited for a rotation by ``as_of``."""
     a, t = TrainingAttendance, TrainingSession
     in_window = and_(t.is_rotation.is_(True), t.end_date >= start, t.end_date <= as_of)
@@ -312,10 +312,10 @@ def rotation_status(s: Session, staff_id: int, as_of: dt.date) -> RotationStatus
     return RotationStatus(due, done, required)
 
 
-def check(session: Session, as_of: dt.date) -> list[Finding]:
+def check(s: Session, as_of: dt.date) -> list[Finding]:
     return (
-        hours_short(session, as_of)
-        + plan_missing(session, as_of)
-        + study_missing(session, as_of)
-        + rotation_missing(session, as_of)
+        hours_short(s, as_of)
+        + plan_missing(s, as_of)
+        + study_missing(s, as_of)
+        + rotation_missing(s, as_of)
     )

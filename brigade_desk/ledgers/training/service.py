@@ -291,14 +291,18 @@ def _normalise_attendance(data: SessionInput, a: AttendanceInput) -> None:
 
 
 def apply_session(
-    s: Session, data: SessionInput, rows: list[AttendanceInput], session_id: int | None
+    s: Session,
+    data: SessionInput,
+    rows: list[AttendanceInput],
+    training_session_id: int | None,
 ) -> TrainingSession:
-    """Write a validated session and its attendance (replacing the old list) inside ``s``."""
-    if session_id is None:
+    """Write a validated training session and its attendance (replacing the old list) inside
+    ``s``; a new one when ``training_session_id`` is None."""
+    if training_session_id is None:
         ts = TrainingSession()
         s.add(ts)
     else:
-        found = s.get(TrainingSession, session_id)
+        found = s.get(TrainingSession, training_session_id)
         if found is None:
             raise UserError("该培训记录已被删除，无法保存。")
         ts = found
@@ -321,8 +325,8 @@ def apply_session(
             s.add(row)
         row.attended, row.hours, row.absence_reason = a.attended, a.hours, a.absence_reason.strip()
         row.exam_score, row.exam_passed = a.exam_score, a.exam_passed
-    for sid, row in existing.items():  # through the ORM so the audit trail records each removal
-        if sid not in keep:
+    for staff_id, row in existing.items():  # through the ORM: the audit trail records each removal
+        if staff_id not in keep:
             s.delete(row)
     return ts
 
@@ -435,10 +439,12 @@ class TrainingService:
         with self.db.session() as s:
             return tv.exam_sessions(s, year)
 
-    def get_session(self, session_id: int) -> SessionView:
+    def get_session(self, training_session_id: int) -> SessionView:
         with self.db.session() as s:
             ts = s.get(
-                TrainingSession, session_id, options=[selectinload(TrainingSession.attendance)]
+                TrainingSession,
+                training_session_id,
+                options=[selectinload(TrainingSession.attendance)],
             )
             if ts is None:
                 raise UserError("该培训记录已被删除。")
@@ -449,7 +455,10 @@ class TrainingService:
             return _session_view(ts, people)
 
     def save_session(
-        self, data: SessionInput, attendance: list[AttendanceInput], session_id: int | None = None
+        self,
+        data: SessionInput,
+        attendance: list[AttendanceInput],
+        training_session_id: int | None = None,
     ) -> int:
         errs = validate_session(data)
         with self.db.begin() as s:
@@ -465,11 +474,11 @@ class TrainingService:
                 errs["plan_item_id"] = "对应的计划项目已被删除"
             if errs:
                 raise _labelled(errs, SESSION_LABELS)
-            return apply_session(s, data, attendance, session_id).id
+            return apply_session(s, data, attendance, training_session_id).id
 
-    def delete_session(self, session_id: int) -> None:
+    def delete_session(self, training_session_id: int) -> None:
         with self.db.begin() as s:
-            ts = s.get(TrainingSession, session_id)
+            ts = s.get(TrainingSession, training_session_id)
             if ts is not None:
                 s.delete(ts)
 
@@ -482,11 +491,11 @@ class TrainingService:
             rows = s.execute(
                 select(
                     Staff.id, Staff.name, Staff.squad, Staff.category, Staff.status, Staff.id_number
-                )
+                )  # labelled as RosterPick's fields
                 .where(cond)
                 .order_by(Staff.squad, Staff.name)
             ).all()
-            return [RosterPick(*r) for r in rows]
+            return [RosterPick(**r._mapping) for r in rows]
 
     def squads(self) -> list[str]:
         with self.db.session() as s:
@@ -542,27 +551,27 @@ class TrainingService:
                 credited = (a.hours if a.hours is not None else ts.hours) if a.attended else 0.0
                 lines.append(
                     LedgerLine(
-                        ts.id,
-                        ts.start_date,
-                        ts.end_date,
-                        ts.title,
-                        ts.form,
-                        ts.category,
-                        ts.hours,
-                        a.attended,
-                        r2(credited),
-                        a.absence_reason,
-                        a.exam_score,
-                        a.exam_passed,
+                        session_id=ts.id,
+                        start_date=ts.start_date,
+                        end_date=ts.end_date,
+                        title=ts.title,
+                        form=ts.form,
+                        category=ts.category,
+                        session_hours=ts.hours,
+                        attended=a.attended,
+                        credited=r2(credited),
+                        absence_reason=a.absence_reason,
+                        exam_score=a.exam_score,
+                        exam_passed=a.exam_passed,
                     )
                 )
             return PersonLedger(hours, year, lines)
 
     def exam_results(
-        self, year: int | None = None, *, session_id: int | None = None
+        self, year: int | None = None, *, training_session_id: int | None = None
     ) -> list[ExamRow]:
         with self.db.session() as s:
-            return exam_rows(s, year=year, session_id=session_id)
+            return exam_rows(s, year=year, training_session_id=training_session_id)
 
     # plans
     def get_plan(self, year: int) -> PlanView | None:
@@ -632,13 +641,13 @@ class TrainingService:
 
 def _plan_view(p: TrainingPlan) -> PlanView:
     return PlanView(
-        p.id,
-        p.year,
-        p.title,
-        p.status,
-        p.approved_date,
-        p.notes,
-        [
+        id=p.id,
+        year=p.year,
+        title=p.title,
+        status=p.status,
+        approved_date=p.approved_date,
+        notes=p.notes,
+        items=[
             PlanItemView(
                 id=it.id,
                 month=it.month,
@@ -654,18 +663,18 @@ def _plan_view(p: TrainingPlan) -> PlanView:
 
 
 def exam_rows(
-    s: Session, *, year: int | None = None, session_id: int | None = None
+    s: Session, *, year: int | None = None, training_session_id: int | None = None
 ) -> list[ExamRow]:
     q = (
-        select(
-            TrainingSession.id,
-            TrainingSession.end_date,
+        select(  # labelled as ExamRow's fields
+            TrainingSession.id.label("session_id"),
+            TrainingSession.end_date.label("date"),
             TrainingSession.title,
-            Staff.id,
+            Staff.id.label("staff_id"),
             Staff.name,
             Staff.squad,
-            TrainingAttendance.exam_score,
-            TrainingAttendance.exam_passed,
+            TrainingAttendance.exam_score.label("score"),
+            TrainingAttendance.exam_passed.label("passed"),
             TrainingAttendance.attended,
             TrainingAttendance.absence_reason,
         )
@@ -684,9 +693,9 @@ def exam_rows(
             TrainingSession.end_date >= dt.date(year, 1, 1),
             TrainingSession.end_date <= dt.date(year, 12, 31),
         )
-    if session_id is not None:
-        q = q.where(TrainingSession.id == session_id)
-    return [ExamRow(*r) for r in s.execute(q)]
+    if training_session_id is not None:
+        q = q.where(TrainingSession.id == training_session_id)
+    return [ExamRow(**r._mapping) for r in s.execute(q)]
 
 
 def category_label(c: str) -> str:

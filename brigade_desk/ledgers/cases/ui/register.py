@@ -142,7 +142,7 @@ class RegisterTab(QWidget):
         m.addAction("所选案件的修改记录…", self.show_history)
         m.addAction("打印当前列表…（Ctrl+P）", self.print_list)
         more.setMenu(m)
-        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_list)
+        QShortcut(QKeySequence.StandardKey.Print, self).activated.connect(self.print_list)
         bar = QHBoxLayout()  # two rows, so the page fits a 1366-pixel laptop screen
         bar.addWidget(self.search, 2)
         for label, w in (
@@ -168,7 +168,7 @@ class RegisterTab(QWidget):
             self.view.setColumnWidth(i, col[3])
         restore_header(self.view, ctx.qsettings, "cases")
         self.view.doubleClicked.connect(lambda _i: self.edit())
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.view, activated=self.edit)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.view).activated.connect(self.edit)
         self.count = QLabel()
         lay = QVBoxLayout(self)
         lay.addLayout(bar)

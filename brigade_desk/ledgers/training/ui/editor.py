@@ -156,7 +156,7 @@ class SessionDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for c, w in (
+        for col, width in (
             (C_TICK, 46),
             (C_NAME, 80),
             (C_SQUAD, 100),
@@ -165,7 +165,7 @@ class SessionDialog(QDialog):
             (C_HOURS, 130),
             (C_SCORE, 70),
         ):
-            self.table.setColumnWidth(c, w)
+            self.table.setColumnWidth(col, width)
         self.table.blockSignals(True)
         for r, p in enumerate(self.people):
             a = existing.get(p.id)
@@ -180,7 +180,7 @@ class SessionDialog(QDialog):
             )
             tick.setData(Qt.ItemDataRole.UserRole, p.id)
             self.table.setItem(r, C_TICK, tick)
-            for c, text in (
+            for col, text in (
                 (C_NAME, p.name),
                 (C_SQUAD, p.squad),
                 (C_CAT, p.category),
@@ -188,7 +188,7 @@ class SessionDialog(QDialog):
             ):
                 it = QTableWidgetItem(text)
                 it.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-                self.table.setItem(r, c, it)
+                self.table.setItem(r, col, it)
             self.table.setItem(
                 r, C_HOURS, QTableWidgetItem("" if not a or a.hours is None else f"{a.hours:g}")
             )
@@ -238,12 +238,18 @@ class SessionDialog(QDialog):
             hide = (squad != ALL and p.squad != squad) or (bool(text) and text not in p.name)
             self.table.setRowHidden(r, hide)
 
+    def _cell(self, row: int, column: int) -> QTableWidgetItem:
+        it = self.table.item(row, column)
+        if it is None:  # every cell of the attendance table is filled when the dialog is built
+            raise LookupError(f"attendance cell ({row}, {column}) is empty")
+        return it
+
     def _tick_visible(self, on: bool, *, on_duty_only: bool = False) -> None:
         self.table.blockSignals(True)
         for r, p in enumerate(self.people):
             if self.table.isRowHidden(r) or (on_duty_only and p.status != "在岗"):
                 continue
-            self.table.item(r, C_TICK).setCheckState(
+            self._cell(r, C_TICK).setCheckState(
                 Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
             )
         self.table.blockSignals(False)
@@ -256,18 +262,18 @@ class SessionDialog(QDialog):
         return [
             p.id
             for r, p in enumerate(self.people)
-            if self.table.item(r, C_TICK).checkState() == Qt.CheckState.Checked
+            if self._cell(r, C_TICK).checkState() == Qt.CheckState.Checked
         ]
 
     def set_ticked(self, staff_id: int, on: bool) -> None:
         r = next(i for i, p in enumerate(self.people) if p.id == staff_id)
-        self.table.item(r, C_TICK).setCheckState(
+        self._cell(r, C_TICK).setCheckState(
             Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
         )
 
     def set_cell(self, staff_id: int, column: int, text: str) -> None:
         r = next(i for i, p in enumerate(self.people) if p.id == staff_id)
-        self.table.item(r, column).setText(text)
+        self._cell(r, column).setText(text)
 
     def _update_count(self) -> None:
         n = len(self.ticked_ids())
@@ -303,13 +309,13 @@ class SessionDialog(QDialog):
         bad: list[str] = []
         self.bad_cells: list[tuple[int, int]] = []  # coloured, rather than the whole table
         for r, p in enumerate(self.people):
-            ticked = self.table.item(r, C_TICK).checkState() == Qt.CheckState.Checked
-            reason = self.table.item(r, C_REASON).text().strip()
+            ticked = self._cell(r, C_TICK).checkState() == Qt.CheckState.Checked
+            reason = self._cell(r, C_REASON).text().strip()
             if not ticked and not reason:
                 continue
             hours = score = None
             for col, label in ((C_HOURS, "实得学时"), (C_SCORE, "考试成绩")):
-                raw = self.table.item(r, col).text().strip()
+                raw = self._cell(r, col).text().strip()
                 if not raw or not ticked:
                     continue
                 try:
@@ -352,10 +358,10 @@ class SessionDialog(QDialog):
                 mark(w, False)
         for r in range(self.table.rowCount()):  # only the cells that could not be read turn red
             for c in (C_HOURS, C_SCORE):
-                it = self.table.item(r, c)
+                it = self._cell(r, c)
                 it.setBackground(PROBLEM if (r, c) in self.bad_cells else QBrush())
         if self.bad_cells:
-            self.table.scrollToItem(self.table.item(*self.bad_cells[0]))
+            self.table.scrollToItem(self._cell(*self.bad_cells[0]))
         if not errs:
             try:
                 self.session_id = self.service.save_session(data, rows, self.session_id)

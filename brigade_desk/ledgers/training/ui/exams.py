@@ -93,7 +93,9 @@ class ExamsTab(TrainingTab):
 
         self.page.run(
             lambda _p: (
-                svc.exam_results(year) if sid is None else svc.exam_results(session_id=int(sid))
+                svc.exam_results(year)
+                if sid is None
+                else svc.exam_results(training_session_id=int(sid))
             ),
             done,
             "正在读取考试成绩…",

@@ -155,8 +155,9 @@ class HoursTab(TrainingTab):
 
         while self.chart_lay.count():
             item = self.chart_lay.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            old = item.widget() if item is not None else None
+            if old is not None:
+                old.deleteLater()
         spec = ChartSpec(
             "training_months",
             f"{year}年各月培训学时（人·学时）",

@@ -80,7 +80,11 @@ class TrainingPage(QWidget):
         if built is None:
             built = cls(self)
             setattr(self, attr, built)
-            self.tabs.widget(i).layout().addWidget(built)
+            holder = self.tabs.widget(i)
+            lay = holder.layout() if holder is not None else None
+            if lay is None:  # every tab is a placeholder with a layout (built in __init__)
+                raise LookupError(f"training tab {i} has no placeholder layout")
+            lay.addWidget(built)
         return built
 
     def built_tabs(self) -> list[TrainingTab]:

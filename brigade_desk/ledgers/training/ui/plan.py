@@ -119,7 +119,7 @@ class PlanTab(TrainingTab):
         bad = []
         for r in range(self.table.rowCount()):
             vals = [
-                (self.table.item(r, c).text().strip() if self.table.item(r, c) else "")
+                (it.text().strip() if (it := self.table.item(r, c)) else "")
                 for c in range(len(HEADERS))
             ]
             try:

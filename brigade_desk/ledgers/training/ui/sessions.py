@@ -58,7 +58,7 @@ class SessionsTab(TrainingTab):
         prn = QPushButton("打印…")
         prn.setToolTip("打印当前列表（Ctrl+P）")
         prn.clicked.connect(self.print_sessions)
-        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_sessions)
+        QShortcut(QKeySequence.StandardKey.Print, self).activated.connect(self.print_sessions)
         bar = QHBoxLayout()
         bar.addWidget(self.search, 2)
         bar.addWidget(QLabel("形式"))
