@@ -10,14 +10,13 @@ the median of several runs and is reported with a baseline measured in the same 
 - ``check`` over everything (target ≤ 2 s);
 - the quarterly export vs openpyxl write-only writing the same cells (target ≤ 1.5×);
 - peak memory of the GUI with the large database open (target ≤ 400 MB);
-- and every extra measurement registered in ``EXTRA`` (checklist PDFs, hashing, the form engine).
+- and every extra measurement listed in ``extra_steps`` (checklist PDFs, hashing, the form engine).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import json
 import os
 import statistics
@@ -33,11 +32,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 
 # "module:function"(db, runs) -> dict of figures, added by ledgers (PDFs, hashing …)
-EXTRA: list[str] = [
-    "benchmarks.extras:pdfs",
-    "benchmarks.extras:hashing",
-    "benchmarks.bench_forms:forms",
-]
 
 
 def median_time(fn: Callable[[], Any], runs: int) -> float:
@@ -95,13 +89,13 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
     from PySide6.QtCore import QCoreApplication, QSettings
 
     from brigade_desk.app.gui import make_app
+    from brigade_desk.app.ledgers import REGISTRY
     from brigade_desk.core.cache import DataCache
     from brigade_desk.core.db import open_database
     from brigade_desk.reports.home import warm
-    from brigade_desk.app.ledgers import REGISTRY
     from brigade_desk.ui.context import AppContext
     from brigade_desk.ui.main_window import MainWindow
-    from brigade_desk.ui.pages import PAGES  # noqa: I001
+    from brigade_desk.ui.pages import all_pages
     from brigade_desk.ui.tasks import TaskRunner
 
     make_app()
@@ -116,14 +110,13 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
     # (services.home.warm: every rule's findings, deadlines, charts, the roster), cold
     def background() -> None:
         cache.clear()
-        warm(db, today)
+        warm(db, today, REGISTRY)
 
     out["background_refresh_s"] = round(median_time(background, runs), 3)
-    for pd in PAGES:
+    for pd in all_pages(REGISTRY):
         if pd.factory is None:
             continue
-        mod, _, cls = pd.factory.partition(":")
-        factory = getattr(importlib.import_module(mod), cls)
+        factory = pd.factory
         # "warm": as the clerk meets the page (background refresh done). "cold": caches emptied first,
         # as if the clerk were faster than the refresh; the page's own load then runs every rule in the
         # background (the real, threaded TaskRunner): "cold" is the time until the page is shown and
@@ -135,7 +128,7 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
                 if mode == "cold":
                     cache.clear()
                 else:
-                    warm(db, today)
+                    warm(db, today, REGISTRY)
                 ctx = AppContext(
                     db=db,
                     tasks=TaskRunner(),
@@ -176,7 +169,7 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
     )
     w = MainWindow(ctx)
     w.show()
-    for pd in PAGES:
+    for pd in all_pages(REGISTRY):
         if pd.factory is None:
             continue
         page = w.show_page(pd.key)
@@ -197,7 +190,7 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
 
 
 def check(db_path: Path, runs: int) -> dict[str, Any]:
-    from brigade_desk.core import rules
+    from brigade_desk.app.ledgers import REGISTRY
     from brigade_desk.core.db import open_database
 
     db = open_database(db_path)
@@ -205,7 +198,7 @@ def check(db_path: Path, runs: int) -> dict[str, Any]:
 
     def run() -> int:
         with db.session() as s:
-            return len(rules.run_all(s, today))
+            return len(REGISTRY.run_rules(s, today))
 
     n = run()
     t = median_time(run, runs)
@@ -213,9 +206,17 @@ def check(db_path: Path, runs: int) -> dict[str, Any]:
     return {"check_s": round(t, 3), "check_findings": n, "check_target_s": 2.0}
 
 
+def extra_steps() -> dict[str, Callable[[Path, int], dict[str, Any]]]:
+    """The extra measurements: checklist PDFs, hashing, the form engine."""
+    from benchmarks import bench_forms, extras
+
+    return {"pdfs": extras.pdfs, "hashing": extras.hashing, "forms": bench_forms.forms}
+
+
 def quarterly(db_path: Path, runs: int) -> dict[str, Any]:
     import openpyxl
 
+    from brigade_desk.app.ledgers import REGISTRY
     from brigade_desk.core.db import open_database
     from brigade_desk.core.period import Period
     from brigade_desk.reports.quarterly import export_quarterly
@@ -225,7 +226,8 @@ def quarterly(db_path: Path, runs: int) -> dict[str, Any]:
     period = Period(today.year, (today.month - 1) // 3 + 1)
     tmp = Path(tempfile.mkdtemp())
     out = tmp / "q.xlsx"
-    t_app = median_time(lambda: export_quarterly(db, out, period), runs)
+    sheets = REGISTRY.quarterly_sheets()
+    t_app = median_time(lambda: export_quarterly(db, out, period, sheets), runs)
     # baseline: openpyxl write-only writing the same cells
     cells = []
     wb_in = openpyxl.load_workbook(out, read_only=True)
@@ -276,12 +278,13 @@ def main() -> int:
         },
     }
     if not db.exists():
+        from brigade_desk.app.ledgers import REGISTRY
         from brigade_desk.core import demo
         from brigade_desk.core.db import open_database
 
         t = time.perf_counter()
         d = open_database(db)
-        counts = demo.fill(d, size="large", seed=1)
+        counts = demo.fill(d, REGISTRY.demo_parts(), size="large", seed=1)
         d.close()
         results["demo_large_s"] = round(time.perf_counter() - t, 1)
         results["demo_large_target_s"] = 120
@@ -293,9 +296,7 @@ def main() -> int:
         "quarterly": quarterly,
         "pages": pages,
     }
-    for ref in EXTRA:
-        mod, _, fn = ref.partition(":")
-        steps[fn] = getattr(importlib.import_module(mod), fn)
+    steps.update(extra_steps())
     for name, fn in steps.items():
         if args.only and name not in args.only:
             continue

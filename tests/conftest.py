@@ -123,7 +123,7 @@ def gui_ctx(db: Database, tmp_path: Path, qapp: object) -> Iterator[object]:
         db=db,
         tasks=TaskRunner(),
         qsettings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat),
-         ledgers=REGISTRY,
+        ledgers=REGISTRY,
     )
     yield ctx
     TaskRunner.synchronous = False

@@ -1,6 +1,6 @@
 """Helpers for the hostile-input and kill tests: valid-row factories per importer, DB snapshots.
 
-``IMPORTER_CASES`` maps an importer kind (a key of ``brigade_desk.app.cli.IMPORTERS``) to the headers
+``IMPORTER_CASES`` maps an importer kind (a key of ``REGISTRY.importers()``) to the headers
 of a workbook it accepts and a factory of valid rows. Adding an importer to the hostile-input
 property tests and the kill test is one entry here.
 """
@@ -17,9 +17,11 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from brigade_desk.app.cli import IMPORTERS
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core import idcard
 from brigade_desk.core.errors import RowError
+
+IMPORTERS = REGISTRY.importers()
 
 
 @dataclass(frozen=True)
@@ -178,21 +180,15 @@ IMPORTER_CASES: dict[str, ImporterCase] = {
 
 
 def importer(kind: str) -> Callable[..., Any]:
-    """The import function registered for ``kind`` ("module:function")."""
-    import importlib
-
-    mod, _, fn = IMPORTERS[kind].partition(":")
-    return getattr(importlib.import_module(mod), fn)  # type: ignore[no-any-return]
+    """The import function the ledger declares for ``kind``."""
+    return IMPORTERS[kind].run
 
 
 def importer_headers(kind: str) -> tuple[str, ...]:
     """The case's headers, else the labels of the importer module's COLUMNS (if it has them)."""
     if kind in IMPORTER_CASES:
         return IMPORTER_CASES[kind].headers
-    import importlib
-
-    mod = importlib.import_module(IMPORTERS[kind].partition(":")[0])
-    cols = getattr(mod, "COLUMNS", None) or []
+    cols = IMPORTERS[kind].columns() or []
     return tuple(getattr(c, "label", str(c)) for c in cols) or ("姓名", "身份证号")
 
 

@@ -5,8 +5,8 @@ import shutil
 from av_fixtures import db, write  # noqa: F401
 from sqlalchemy import select, text
 
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core.progress import Progress
-from brigade_desk.core.rules import run_all
 from brigade_desk.ledgers.av import roots
 from brigade_desk.ledgers.av import rules as av_rules
 from brigade_desk.ledgers.av import settings as av_settings
@@ -81,7 +81,7 @@ def test_file_deleted(db, tmp_path):  # noqa: F811
     res = verify(db)
     assert res.missing == [str(files[2])] and res.ok == 3 and res.moved == []
     with db.session() as s:
-        findings = run_all(s, TODAY)
+        findings = REGISTRY.run_rules(s, TODAY)
         assert [f.ref for f in findings if f.rule == "av_integrity"] == [str(files[2])]
         detail = s.scalars(
             select(AvVerifyResult.detail).where(AvVerifyResult.status == "missing")

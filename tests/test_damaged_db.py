@@ -20,9 +20,9 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.app.cli import main
-from brigade_desk.core import backup, rules
+from brigade_desk.app.ledgers import REGISTRY
+from brigade_desk.core import backup
 from brigade_desk.core.db import check_database_file, open_database
 from brigade_desk.core.errors import (
     SQLITE_BUSY,
@@ -212,7 +212,7 @@ def test_damage_met_during_use_is_the_clerks_message(
     db.engine.dispose()
     _corrupt_pages(p)  # the disk fails after the check passed
     with pytest.raises(DatabaseDamagedError) as err, db.session() as s:
-        rules.run_all(s, dt.date(2026, 1, 5))
+        REGISTRY.run_rules(s, dt.date(2026, 1, 5))
     db.close()
     user, text = describe(err.value)
     assert user and str(p) in text and "本次操作没有完成" in text
@@ -263,7 +263,10 @@ def sync_tasks():
 
 def _start(tmp_path: Path, p: Path, ready: list[object]):
     from brigade_desk.app.gui import start_window
-    from brigade_desk.ui.pages import PAGES
+    from brigade_desk.app.ledgers import REGISTRY
+    from brigade_desk.ui.pages import all_pages
+
+    PAGES = all_pages(REGISTRY)
 
     ini = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
     ini.setValue("main/page", next(i for i, pd in enumerate(PAGES) if pd.key == "roster"))
@@ -370,7 +373,7 @@ def test_backup_menu_works_without_an_open_database(
         db=None,
         tasks=TaskRunner(),  # type: ignore[arg-type]
         qsettings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat),
-         ledgers=REGISTRY,
+        ledgers=REGISTRY,
     )
     w = MainWindow(ctx)
     qtbot.addWidget(w)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core import demo, idcard
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_small_demo_is_realistic(db: Database) -> None:
-    counts = demo.fill(db, size="small", seed=3)
+    counts = demo.fill(db, REGISTRY.demo_parts(), size="small", seed=3)
     people = RosterService(db).list_staff()
     assert 55 <= counts["staff"] <= 70
     assert len(people) == counts["staff"]
@@ -23,7 +24,7 @@ def test_small_demo_is_realistic(db: Database) -> None:
     assert all(idcard.sex_of(p.id_number) == p.sex for p in people)
     assert not any(p.certificates for p in people if p.category == "执法辅助人员")
     with pytest.raises(UserError, match="已有数据"):
-        demo.fill(db, size="small")
+        demo.fill(db, REGISTRY.demo_parts(), size="small")
 
 
 def test_demo_is_reproducible(tmp_path: Path) -> None:
@@ -32,7 +33,7 @@ def test_demo_is_reproducible(tmp_path: Path) -> None:
     names = []
     for i in range(2):
         d = open_database(tmp_path / f"{i}.sqlite")
-        demo.fill(d, size="small", seed=11)
+        demo.fill(d, REGISTRY.demo_parts(), size="small", seed=11)
         names.append([p.id_number for p in RosterService(d).list_staff()])
         d.close()
     assert names[0] == names[1]
@@ -72,7 +73,6 @@ def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(
 ) -> None:
     """Issue 13: a demo failing midway (after roster, training and cases were written) must not leave
     half the data behind, which would make the database refuse the demo as non-empty."""
-    import importlib
 
     from brigade_desk.app.cli import main
 
@@ -84,9 +84,23 @@ def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(
     assert before and any(k.startswith("staff") for k in before)
     capsys.readouterr()
 
+    from brigade_desk.ledgers.av import demo as av_demo
+    from brigade_desk.ledgers.cases import demo as cases_demo
+    from brigade_desk.ledgers.roster import demo as roster_demo
+    from brigade_desk.ledgers.training import demo as training_demo
+    from brigade_desk.reports import demo as reports_demo
+
+    modules = {
+        "roster": roster_demo,
+        "training": training_demo,
+        "cases": cases_demo,
+        "av": av_demo,
+        "reports": reports_demo,
+    }
+    names = [p.name for p in REGISTRY.demo_parts()]
+    assert names == list(modules)  # the order the parts run in
     reached: list[str] = []
-    for name in demo.DEMO_MODULES:
-        mod = importlib.import_module(name)
+    for name, mod in modules.items():
         real = mod.fill
 
         def spy(s, ctx, _real=real, _name=name):  # noqa: ANN001
@@ -94,19 +108,15 @@ def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(
             return _real(s, ctx)
 
         monkeypatch.setattr(mod, "fill", spy)
-    last = importlib.import_module(demo.DEMO_MODULES[-1])
 
     def boom(s, ctx):  # noqa: ANN001  (what a wheel without its checklists used to do, one step later)
         reached.append("boom")
         raise UserError("演示：最后一步失败")
 
-    monkeypatch.setattr(last, "fill", boom)
+    monkeypatch.setattr(modules[names[-1]], "fill", boom)
     assert main(["--db", str(dbp), "demo"]) == 1
     assert "最后一步失败" in capsys.readouterr().err
-    assert reached == [
-        *demo.DEMO_MODULES[:-1],
-        "boom",
-    ]  # the earlier fillers did write, then rolled back
+    assert reached == [*names[:-1], "boom"]  # the earlier fillers did write, then rolled back
     assert _snapshot(dbp) == before
     assert not (tmp_path / "demo_av").exists()  # the demo footage folder it made is gone again
 

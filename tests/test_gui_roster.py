@@ -7,13 +7,16 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.ledgers.roster.models import CertAction
 from brigade_desk.ledgers.roster.service import RosterService
 from brigade_desk.ledgers.roster.ui import dialogs
 from brigade_desk.ledgers.roster.ui.page import RosterPage
 from brigade_desk.ui.main_window import MainWindow
-from brigade_desk.ui.pages import PAGES
+from brigade_desk.ui.pages import all_pages
 from tests.conftest import IDS, add_officer
+
+PAGES = all_pages(REGISTRY)
 
 
 @pytest.fixture
@@ -275,7 +278,7 @@ def test_reports_page_generates_quarterly_and_template(window: MainWindow, tmp_p
     svc = RosterService(window.ctx.db)
     add_officer(svc, IDS[0], "甲")
     page = window.show_page("reports")
-    keys = [f.key for f in page_forms()]
+    keys = [f.export.key for f in page.entries]  # type: ignore[attr-defined]
     page.list.setCurrentRow(keys.index("quarterly"))  # type: ignore[attr-defined]
     page.year.setValue(2026)  # type: ignore[attr-defined]
     page.quarter.setCurrentIndex(3)  # type: ignore[attr-defined]
@@ -289,12 +292,6 @@ def test_reports_page_generates_quarterly_and_template(window: MainWindow, tmp_p
     out2 = tmp_path / "填好"
     page.generate(str(out2))  # type: ignore[attr-defined]
     assert openpyxl.load_workbook(str(out2) + ".xlsx")["上报表"]["B4"].value == "甲"
-
-
-def page_forms():  # type: ignore[no-untyped-def]
-    from brigade_desk.reports.forms import FORMS
-
-    return FORMS
 
 
 def test_print_html_has_every_visible_row(window: MainWindow) -> None:

@@ -1,6 +1,6 @@
 """Hostile and broken input for every importer (issue 7): generated workbooks never crash an import.
 
-Properties, for every kind in ``brigade_desk.app.cli.IMPORTERS``:
+Properties, for every kind in ``REGISTRY.importers()``:
 - nothing but ``UserError`` escapes;
 - every RowError names a sheet of the workbook, a row (>= 1, or 0 for a problem with the whole
   file) and, for a row, the column; its message is Chinese and short;
@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from brigade_desk.app.cli import IMPORTERS
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core.db import Database, open_database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.tabular.result import ImportResult
@@ -42,7 +42,7 @@ from tests.hostile_util import (
 )
 
 EXAMPLES = int(os.environ.get("BRIGADE_DESK_HYPOTHESIS_EXAMPLES", "60"))
-KINDS = sorted(IMPORTERS)
+KINDS = sorted(REGISTRY.importers())
 CASE_KINDS = [k for k in KINDS if k in IMPORTER_CASES]
 RAN: dict[str, int] = {}  # test name -> examples run (printed at the end of the module)
 

@@ -17,14 +17,15 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from brigade_desk.app.cli import IMPORTERS, main
+from brigade_desk.app.cli import main
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.tabular import read as tabular
 from tests.cfb_util import write_cfb
 from tests.hostile_util import IMPORTER_CASES, has_cjk, importer, snapshot, write_rows
 
-KINDS = sorted(IMPORTERS)
+KINDS = sorted(REGISTRY.importers())
 
 
 def good_xlsx(path: Path) -> Path:

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import importlib
 from pathlib import Path
 
 from training_helpers import add_session, add_staff
 
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.ledgers.training.ui.common import TrainingTab
 from brigade_desk.ledgers.training.ui.page import TABS, TrainingPage
-from brigade_desk.ui.pages import PAGES
+from brigade_desk.ui.pages import all_pages
+
+PAGES = all_pages(REGISTRY)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_HOOKS = ("screenshot_extras", "bench_filter")
@@ -99,11 +102,24 @@ def test_no_production_class_defines_developer_hooks() -> None:
                     if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.name in DEV_HOOKS
                 ]
     assert found == []
-    for pd in PAGES:
-        if pd.factory:
-            module, name = pd.factory.split(":")
-            cls = getattr(importlib.import_module(module), name)
-            assert not any(hasattr(cls, hook) for hook in DEV_HOOKS), pd.key
+    from brigade_desk.ledgers.av.ui.page import AvPage
+    from brigade_desk.ledgers.cases.ui.page import CasesPage
+    from brigade_desk.ledgers.roster.ui.page import RosterPage
+    from brigade_desk.ledgers.training.ui.page import TrainingPage
+    from brigade_desk.ui.dashboard import DashboardPage
+    from brigade_desk.ui.findings import FindingsPage
+    from brigade_desk.ui.reports_page import ReportsPage
+
+    for cls in (
+        AvPage,
+        CasesPage,
+        RosterPage,
+        TrainingPage,
+        DashboardPage,
+        FindingsPage,
+        ReportsPage,
+    ):
+        assert not any(hasattr(cls, hook) for hook in DEV_HOOKS), cls
 
 
 def test_benchmark_filters_reach_each_page_table(gui_ctx, qtbot):  # type: ignore[no-untyped-def]

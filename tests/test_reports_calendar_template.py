@@ -9,6 +9,7 @@ import pytest
 from openpyxl.styles import Font
 
 from brigade_desk.app.cli import main
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.period import Period
@@ -155,6 +156,7 @@ def test_template_fill_sections_merges_and_text(
             make_template(tmp_path / "模板.xlsx"),
             out,
             Period(2026, 3),
+            REGISTRY.sources(),
             today=dt.date(2026, 10, 9),
         )
     assert rep.sections == 2 and rep.rows == 6
@@ -189,15 +191,17 @@ def test_template_errors_are_named(tmp_path: Path, db: Database) -> None:
     wb.active["C7"] = "{{不存在的东西}}"
     wb.save(tmp_path / "t.xlsx")
     with db.session() as s, pytest.raises(UserError, match="C7"):
-        fill_template(s, tmp_path / "t.xlsx", tmp_path / "o.xlsx", Period(2026))
+        fill_template(s, tmp_path / "t.xlsx", tmp_path / "o.xlsx", Period(2026), REGISTRY.sources())
     wb = openpyxl.Workbook()
     wb.active["A3"] = "{{行:培训.姓名}}X"
     wb.active["A4"] = "{{行:执法证件.不存在}}"
     wb.save(tmp_path / "t2.xlsx")
     with db.session() as s, pytest.raises(UserError, match="没有字段|无法识别"):
-        fill_template(s, tmp_path / "t2.xlsx", tmp_path / "o.xlsx", Period(2026))
+        fill_template(
+            s, tmp_path / "t2.xlsx", tmp_path / "o.xlsx", Period(2026), REGISTRY.sources()
+        )
     assert not (tmp_path / "o.xlsx").exists()
-    assert any("{{单位名称}}" == p for p, _ in placeholder_help())
+    assert any("{{单位名称}}" == p for p, _ in placeholder_help(REGISTRY.sources()))
     # a wrong placeholder below a detail section is named where the clerk wrote it, not where the
     # section's rows pushed it
     wb = openpyxl.Workbook()
@@ -205,7 +209,9 @@ def test_template_errors_are_named(tmp_path: Path, db: Database) -> None:
     wb.active["D6"] = "{{没有这个}}"
     wb.save(tmp_path / "t3.xlsx")
     with db.session() as s, pytest.raises(UserError, match="单元格 D6 "):
-        fill_template(s, tmp_path / "t3.xlsx", tmp_path / "o.xlsx", Period(2026))
+        fill_template(
+            s, tmp_path / "t3.xlsx", tmp_path / "o.xlsx", Period(2026), REGISTRY.sources()
+        )
 
 
 def test_cli_export_template(tmp_path: Path, db: Database, roster: RosterService) -> None:
@@ -242,8 +248,8 @@ def test_quarterly_workbook_has_the_four_sheets_with_database_counts(tmp_path: P
     from brigade_desk.reports.quarterly import export_quarterly
 
     d = open_database(tmp_path / "q.sqlite")
-    demo.fill(d, size="small", seed=2, today=dt.date(2026, 11, 23))
-    out = export_quarterly(d, tmp_path / "季度.xlsx", Period(2026, 3))
+    demo.fill(d, REGISTRY.demo_parts(), size="small", seed=2, today=dt.date(2026, 11, 23))
+    out = export_quarterly(d, tmp_path / "季度.xlsx", Period(2026, 3), REGISTRY.quarterly_sheets())
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["培训台账", "执法证件", "音像记录", "案卷评查"]
     with d.session() as s:

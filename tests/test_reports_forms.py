@@ -19,13 +19,15 @@ import pytest
 from sqlalchemy import func, select
 
 from brigade_desk.app.cli import main
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core.db import Database
-from brigade_desk.core.ledger import Section
+from brigade_desk.core.ledger import ExportRequest, Section
 from brigade_desk.core.period import Period
+from brigade_desk.ledgers.av import report_parts as av_parts
 from brigade_desk.ledgers.cases import checklists
 from brigade_desk.ledgers.cases.models import CaseRecord, CaseReview, Rectification, ReviewItem
+from brigade_desk.ledgers.training import report_parts as training_parts
 from brigade_desk.reports import annual
-from brigade_desk.reports.forms import FORMS
 from tests.cases_support import add_case, add_staff
 
 D = dt.date
@@ -294,9 +296,12 @@ def test_monthly_needs_month(
 
 
 def test_quarterly_review_sheet(data: Database, tmp_path: Path) -> None:
-    from brigade_desk.reports.quarterly import SHEETS
-
-    assert list(SHEETS)[-1] == "案卷评查"
+    assert [q.name for q in REGISTRY.quarterly_sheets()] == [
+        "培训台账",
+        "执法证件",
+        "音像记录",
+        "案卷评查",
+    ]
     out = tmp_path / "季度.xlsx"
     assert (
         main(
@@ -430,7 +435,7 @@ def test_filing_pdf(data: Database, tmp_path: Path, capsys: pytest.CaptureFixtur
 # ---- annual report -----------------------------------------------------------------------------
 
 
-def _training_stub(session, year):  # type: ignore[no-untyped-def]  # the (session, year) form of a provider
+def _training_stub(session, year, as_of):  # type: ignore[no-untyped-def]
     return Section(
         "执法人员培训情况",
         [f"{year}年测试培训段落。", "## （一）测试小标题"],
@@ -454,15 +459,9 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
             )
         )
         add_staff(s, "丁", category="执法辅助人员", certified=False)
-    monkeypatch.setattr(
-        annual,
-        "ANNUAL_SECTIONS",
-        [
-            "tests.test_reports_forms:_training_stub",
-            *(s for s in annual.ANNUAL_SECTIONS if "training" not in s),
-        ],
-    )
-    monkeypatch.setattr(annual, "RECORDING_PARTS", ["tests.test_reports_forms:_av_stub"])
+    # the ledgers' parts are looked up when the report is made: stand-ins replace the real ones
+    monkeypatch.setattr(training_parts, "training_section", _training_stub)
+    monkeypatch.setattr(av_parts, "recording_part", _av_stub)
     out = tmp_path / "年报.xlsx"
     assert (
         main(
@@ -531,14 +530,7 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
 
 @pdf_tools
 def test_annual_pdf(data: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        annual,
-        "ANNUAL_SECTIONS",
-        [
-            "tests.test_reports_forms:_training_stub",
-            *(s for s in annual.ANNUAL_SECTIONS if "training" not in s),
-        ],
-    )
+    monkeypatch.setattr(training_parts, "training_section", _training_stub)
     out = tmp_path / "年报.pdf"
     assert (
         main(
@@ -593,26 +585,32 @@ def test_annual_pdf(data: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_forms_registry_runs_each_new_form(data: Database, tmp_path: Path) -> None:
-    forms = {f.key: f for f in FORMS}
-    assert {"monthly", "annual_pdf", "annual_xlsx", "filing"} <= set(forms)
+    forms = REGISTRY.exports()
+    assert {"monthly", "annual", "filing", "quarterly", "template", "roster"} <= set(forms)
     assert (
         forms["filing"].target == "case"
         and forms["monthly"].period == "month"
-        and forms["annual_pdf"].period == "year"
+        and forms["annual"].period == "year"
+        and forms["annual"].suffixes == (".pdf", ".xlsx")
     )
-    for key, period, target in (
-        ("monthly", Period(2025, month=10), None),
-        ("annual_xlsx", Period(2025), None),
-        ("annual_pdf", Period(2025), None),
-        ("filing", Period(2025), A),
+    for key, suffix, period, target in (
+        ("monthly", ".xlsx", Period(2025, month=10), None),
+        ("annual", ".xlsx", Period(2025), None),
+        ("annual", ".pdf", Period(2025), None),
+        ("filing", ".pdf", Period(2025), A),
     ):
-        f = forms[key]
-        out = f.run(data, tmp_path / f"{key}{f.suffix}", period, target, None)
+        req = ExportRequest(tmp_path / f"{key}{suffix}", period=period, target=target)
+        out = forms[key].export(data, req)
         assert out.exists() and out.stat().st_size > 1000
     from brigade_desk.core.errors import UserError
 
-    with pytest.raises(UserError):
-        forms["filing"].run(data, tmp_path / "x.pdf", Period(2025), None, None)
+    with pytest.raises(UserError, match="案号"):  # no case: said before anything is written
+        forms["filing"].export(data, ExportRequest(tmp_path / "x.pdf", period=Period(2025)))
+    with pytest.raises(UserError, match="季度"):
+        forms["quarterly"].export(data, ExportRequest(tmp_path / "q.xlsx", period=Period(2025)))
+    with pytest.raises(UserError, match=r"\.pdf"):
+        forms["filing"].export(data, ExportRequest(tmp_path / "x.xlsx", target=A))
+    assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "q.xlsx").exists()
 
 
 def test_import_reads_reconsideration_and_transfer_columns(db: Database, tmp_path: Path) -> None:
@@ -680,7 +678,7 @@ def test_reports_page_filing_with_case_completer(gui_ctx, qtbot, tmp_path: Path)
     page = ReportsPage(gui_ctx)
     qtbot.addWidget(page)
     page.show()
-    keys = [f.key for f in FORMS]
+    keys = [f.export.key for f in page.entries]
     page.list.setCurrentRow(keys.index("filing"))
     assert page.form.isRowVisible(page.target_box) and not page.form.isRowVisible(page.year)
     comp = page.target.completer()
@@ -711,7 +709,7 @@ def test_reports_page_filing_with_case_completer(gui_ctx, qtbot, tmp_path: Path)
 def test_template_sources_from_cases(data: Database, tmp_path: Path) -> None:
     from brigade_desk.reports.template_fill import fill_template, placeholder_help
 
-    assert any(p.startswith("{{行:案卷评查.") for p, _ in placeholder_help())
+    assert any(p.startswith("{{行:案卷评查.") for p, _ in placeholder_help(REGISTRY.sources()))
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "上报"
@@ -724,7 +722,7 @@ def test_template_sources_from_cases(data: Database, tmp_path: Path) -> None:
     wb.save(tpl)
     out = tmp_path / "o.xlsx"
     with data.session() as s:
-        fill_template(s, tpl, out, Period(2025, quarter=4))
+        fill_template(s, tpl, out, Period(2025, quarter=4), REGISTRY.sources())
     got = openpyxl.load_workbook(out)["上报"]
     cols = [[c.value for c in row] for row in got.iter_rows(min_row=3)]
     assert [r[0] for r in cols[:2]] == [A, B] and cols[0][2] == "按期" and cols[1][2] == "逾期"
@@ -795,12 +793,12 @@ def test_wrapped_lines_estimate() -> None:
 def test_annual_report_has_the_real_training_and_av_parts(tmp_path: Path) -> None:
     from brigade_desk.core import demo
     from brigade_desk.core.db import open_database
-    from brigade_desk.reports import annual
 
     d = open_database(tmp_path / "a.sqlite")
-    demo.fill(d, size="small", seed=4, today=dt.date(2026, 11, 23))
+    demo.fill(d, REGISTRY.demo_parts(), size="small", seed=4, today=dt.date(2026, 11, 23))
     with d.session() as s:
-        secs = annual.annual_sections(s, 2026, dt.date(2026, 11, 23))
+        content = annual.AnnualContent(REGISTRY.annual_sections(), REGISTRY.recording_parts())
+        secs = annual.annual_sections(s, 2026, dt.date(2026, 11, 23), content)
     d.close()
     titles = [x.title for x in secs]
     assert titles[0] == "执法人员培训情况"

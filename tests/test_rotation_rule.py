@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event, select
 from training_helpers import add_staff, id_no, new_db
 
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core import rules, settings
 from brigade_desk.ledgers.roster.models import Staff, StaffEvent
 from brigade_desk.ledgers.roster.service import RosterService, StaffInput
@@ -54,7 +55,7 @@ def rotation(
 
 def missing(db, as_of: dt.date) -> list[rules.Finding]:
     with db.session() as s:
-        return [f for f in rules.run_all(s, as_of) if f.rule == "rotation_missing"]
+        return [f for f in REGISTRY.run_rules(s, as_of) if f.rule == "rotation_missing"]
 
 
 def names(db, as_of: dt.date) -> list[str]:
@@ -71,7 +72,7 @@ def registered(db, name: str, on: dt.date, **kw) -> int:
 
 
 def test_registered_with_label_and_settings():
-    assert rules.labels()["rotation_missing"] == "执法人员未参加全员轮训"
+    assert REGISTRY.rule_labels()["rotation_missing"] == "执法人员未参加全员轮训"
     assert settings.DEFINITIONS["training.rotation_due"].default == D(2024, 6, 30)
     assert settings.DEFINITIONS["training.rotation_from"].default == D(2023, 1, 1)
 
@@ -244,7 +245,7 @@ def test_small_demo_flags_a_few_officers(tmp_path):
 
     db = new_db(tmp_path)
     today = D(2026, 11, 23)
-    demo.fill(db, size="small", today=today)
+    demo.fill(db, REGISTRY.demo_parts(), size="small", today=today)
     with db.session() as s:
         rot = s.scalars(select(TrainingSession).where(TrainingSession.is_rotation.is_(True))).all()
         assert rot and all(t.end_date.year == 2024 for t in rot)

@@ -8,8 +8,11 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from brigade_desk.app.gui import start_window
-from brigade_desk.ui.pages import PAGES
+from brigade_desk.app.ledgers import REGISTRY
+from brigade_desk.ui.pages import all_pages
 from brigade_desk.ui.tasks import TaskRunner
+
+PAGES = all_pages(REGISTRY)
 
 
 @pytest.fixture

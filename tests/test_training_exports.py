@@ -11,7 +11,8 @@ import pytest
 from training_helpers import add_session, add_staff, new_db
 
 from brigade_desk.app import cli
-from brigade_desk.core import demo, rules
+from brigade_desk.app.ledgers import REGISTRY
+from brigade_desk.core import demo
 from brigade_desk.core.errors import UserError
 from brigade_desk.ledgers.training.exports import export_training
 from brigade_desk.ledgers.training.exports_pdf import exam_notice_pdf, plan_pdf
@@ -283,15 +284,15 @@ def test_cli_notice_and_forms(db, data, tmp_path, capsys):
 def test_demo_small_fills_training_and_rules_fire(tmp_path):
     db = new_db(tmp_path)
     today = D(2026, 11, 23)
-    counts = demo.fill(db, size="small", today=today)
+    counts = demo.fill(db, REGISTRY.demo_parts(), size="small", today=today)
     assert counts["training_sessions"] > 100 and counts["training_attendance"] > 2000
     with db.session() as s:
-        found = {f.rule: f for f in rules.run_all(s, today)}
+        found = {f.rule: f for f in REGISTRY.run_rules(s, today)}
         assert found["monthly_study_missing"].subject == "2026-08"
         assert "training_plan_missing" not in found
         assert all(
             f.due == D(2026, 12, 31)
-            for f in rules.run_all(s, today)
+            for f in REGISTRY.run_rules(s, today)
             if f.rule == "training_hours_short"
         )
         assert s.query(TrainingSession).filter(TrainingSession.end_date > today).count() == 0
@@ -307,7 +308,7 @@ def test_demo_large_ten_years(tmp_path):
 
     db = new_db(tmp_path)
     t = time.monotonic()
-    counts = demo.fill(db, size="large", today=D(2026, 11, 23))
+    counts = demo.fill(db, REGISTRY.demo_parts(), size="large", today=D(2026, 11, 23))
     assert time.monotonic() - t < 60
     svc = TrainingService(db)
     assert svc.years() == list(range(2026, 2016, -1))
@@ -317,19 +318,17 @@ def test_demo_large_ten_years(tmp_path):
 
 
 def test_dashboard_chart_and_template_sources(db, data):
-    from brigade_desk.reports.dashboard import all_charts
-    from brigade_desk.reports.sources import all_sources
 
     from brigade_desk.core.period import Period
 
     with db.session() as s:
-        chart = next(c for c in all_charts(s, D(2025, 12, 31)) if c.key == "training_hours")
+        chart = next(c for c in REGISTRY.charts(s, D(2025, 12, 31)) if c.key == "training_hours")
         assert chart.categories == ["一中队", "二中队"] and chart.series["人均业务学时"] == [
             61.0,
             41.0,
         ]
         assert chart.target == 60 and "未满 60 学时 1 人" in chart.note
-        src = all_sources()
+        src = REGISTRY.sources()
         sessions = src["培训记录"].rows(s, Period(2025, quarter=1))
         assert [r["培训名称"] for r in sessions] == ["轮训", "技能"]
         att = src["参训明细"].rows(s, Period(2025, month=5))

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from training_helpers import add_session, add_staff
 
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.ledgers.training.service import AttendanceInput, TrainingService
 from brigade_desk.ledgers.training.ui.editor import (
     C_HOURS,
@@ -218,7 +219,6 @@ def test_import_dialog_imports_sign_in_sheet(gui_ctx, people, qtbot, tmp_path):
 
 
 def test_a_month_without_legal_study_opens_its_year(gui_ctx, people, qtbot):
-    from brigade_desk.core import rules
     from brigade_desk.ledgers.training.ui.page import TAB_SESSIONS
 
     db = gui_ctx.db
@@ -228,7 +228,7 @@ def test_a_month_without_legal_study_opens_its_year(gui_ctx, people, qtbot):
     with db.session() as s:
         gap = next(
             f
-            for f in rules.run_all(s, dt.date(THIS_YEAR - 1, 6, 1))
+            for f in REGISTRY.run_rules(s, dt.date(THIS_YEAR - 1, 6, 1))
             if f.rule == "monthly_study_missing"
         )
     assert gap.entity == "training_month" and gap.entity_id == (THIS_YEAR - 1) * 100 + int(

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from training_helpers import add_session, add_staff, new_db
 
-from brigade_desk.core import rules, settings
+from brigade_desk.app.ledgers import REGISTRY
+from brigade_desk.core import settings
 from brigade_desk.ledgers.training import rules as tr
 from brigade_desk.ledgers.training.service import AttendanceInput, PlanItemInput, TrainingService
 from brigade_desk.ledgers.training.settings import REQUIRED_HOURS
@@ -24,12 +25,12 @@ def db(tmp_path):
 
 def _find(db, as_of, rule):
     with db.session() as s:
-        return [f for f in rules.run_all(s, as_of) if f.rule == rule]
+        return [f for f in REGISTRY.run_rules(s, as_of) if f.rule == rule]
 
 
 def test_rules_registered():
     assert {"training_hours_short", "training_plan_missing", "monthly_study_missing"} <= set(
-        rules.labels()
+        REGISTRY.rule_labels()
     )
 
 
