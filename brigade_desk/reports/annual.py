@@ -67,7 +67,7 @@ class Section:
     sheet: str = ""  # sheet name in the data workbook (else the title)
     detail_sheet: str = ""
     detail_cols: Sequence[Col] = ()
-    detail_rows: list[list[Any]] = field(default_factory=list)
+    detail_rows: Sequence[Sequence[Any]] = field(default_factory=list)
 
 
 def _n(x: Decimal | float | int) -> str:
@@ -261,7 +261,7 @@ def three_systems_section(session: Session, year: int, as_of: dt.date) -> Sectio
         ps, rs = getattr(importlib.import_module(mod), fn)(session, year, as_of)
         rec_paras += ps
         rec_rows += rs
-    rows = [
+    rows: list[list[Any]] = [
         ["应公示的执法决定（件）", pub.total, "决定后 20 个工作日内公示（按设置）"],
         ["  按期公示（件）", pub.counts[ON_TIME], ""],
         ["  逾期公示（件）", pub.counts[LATE], ""],
@@ -360,7 +360,7 @@ def review_section(session: Session, year: int, as_of: dt.date) -> Section | Non
         detail.append([cat, sum(counts.values()), *[counts[g] for g in GRADES]])
     n = sum(total.values())
     drawn = len(sm.sample.entries) if sm.sample else n
-    rows = [
+    rows: list[list[Any]] = [
         ["抽取案卷（件）", drawn, f"{sm.year}年度案卷"],
         ["已评查（件）", n, ""],
         ["  优秀（件）", total[EXCELLENT], ""],
