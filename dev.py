@@ -2,7 +2,7 @@
 """One command to set up and run Brigade Desk, or to set up and run its tests.
 
     python dev.py run      # create .venv, install, start the program
-    python dev.py test     # create .venv, install with test tools, run ruff + pytest
+    python dev.py test     # create .venv, install with test tools, run ruff + mypy + pytest
     python dev.py demo     # create .venv, install, fill a demo database and start the program on it
 
 Works on Windows (py dev.py run) and Linux; uses only the standard library.
@@ -84,6 +84,7 @@ def main() -> int:
         checks = [
             ["ruff", "check", *SOURCES],
             ["ruff", "format", "--check", *SOURCES],
+            ["mypy"],  # what and how strictly: [tool.mypy] in pyproject.toml
         ]
         for check in checks:
             rc = subprocess.call([str(py), "-m", *check], cwd=ROOT, env=env)

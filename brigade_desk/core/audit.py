@@ -19,9 +19,9 @@ import json
 import os
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import Table, event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from brigade_desk.core.models.audit import AuditEntry
@@ -194,7 +194,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
         )
         prev = h
     pend.rows.clear()
-    conn.execute(AuditEntry.__table__.insert(), values)
+    conn.execute(cast(Table, AuditEntry.__table__).insert(), values)  # (a FromClause, by type)
 
 
 def install(factory: sessionmaker[Session]) -> None:
@@ -291,16 +291,15 @@ def verify(session: Session) -> VerifyResult:
         expected_id += 1
         last_state[(table, rid)] = (eid, action, after)
     # the current rows must match the last recorded state
-    tables: dict[str, Any] = {}
     from brigade_desk.models import Base
 
-    for t in Base.metadata.sorted_tables:
-        tables[t.name] = t
+    tables: dict[str, Table] = {t.name: t for t in Base.metadata.sorted_tables}
     links: dict[str, dict[str, Any]] = {}
     for m in Base.registry.mappers:
         for r in m.relationships:
             if r.secondary is not None:
-                links.setdefault(m.local_table.name, {})[r.key] = r
+                # a declarative model's local_table is a Table (typed as any FromClause)
+                links.setdefault(cast(Table, m.local_table).name, {})[r.key] = r
     for (table, rid), (eid, action, after) in sorted(last_state.items(), key=lambda kv: kv[1][0]):
         t = tables.get(table)
         if t is None:

@@ -32,10 +32,10 @@ class DataCache:
     def of(cls, db: Database) -> DataCache:
         """The cache of an open database (one per Database object)."""
         with _of_lock:
-            cache = db.caches.get(_KEY)
+            cache: DataCache | None = db.caches.get(_KEY)
             if cache is None:
                 cache = db.caches[_KEY] = cls(db)
-        return cache  # type: ignore[no-any-return]
+        return cache
 
     def cached(self, key: Hashable) -> Any | None:
         """The value for ``key`` if it was computed on the data as it is now; never waits."""

@@ -31,7 +31,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
@@ -219,7 +219,7 @@ def migration_chain(script: ScriptDirectory | None = None) -> list[str]:
     """Every revision from the first to the head, each the child of the one before."""
     script = script or _script()
     chain: list[str] = []
-    rev = script.get_revision(head_revision(script))
+    rev: Script | None = script.get_revision(head_revision(script))
     while rev is not None:
         if not isinstance(rev.down_revision, str | None):
             raise RuntimeError(

@@ -171,7 +171,7 @@ class Section:
     sheet: str = ""  # sheet name in the data workbook (else the title)
     detail_sheet: str = ""
     detail_cols: Sequence[Col] = ()
-    detail_rows: list[list[Any]] = field(default_factory=list)
+    detail_rows: Sequence[Sequence[Any]] = field(default_factory=list)
 
 
 # (session, year, as_of) -> a section, or None when the ledger has nothing to say that year

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import socket
+import sys
 from pathlib import Path
 from typing import IO
 
@@ -81,7 +82,7 @@ def _held_message(text: str, path: Path, advice: str = OPEN_ADVICE) -> str:
     return f"该数据库正被 {who} 使用。{advice}。（锁文件：{path}）"
 
 
-if os.name == "nt":
+if sys.platform == "win32":  # (not os.name: mypy checks only the branch of its platform)
     import msvcrt
 
     def _try_lock(fh: IO[str]) -> bool:

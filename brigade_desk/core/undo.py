@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, func, inspect, select
+from sqlalchemy import JSON, Table, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from brigade_desk.core.changes import Changes
@@ -54,7 +54,8 @@ def deleting(db: Database, label: str, what: Changes = Changes.ALL) -> Iterator[
 
 
 def _mappers() -> dict[str, Any]:
-    return {m.local_table.name: m for m in Base.registry.mappers}
+    # a declarative model's local_table is a Table (typed as any FromClause)
+    return {cast(Table, m.local_table).name: m for m in Base.registry.mappers}
 
 
 def _value(col: Any, v: Any) -> Any:

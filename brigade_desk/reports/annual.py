@@ -66,7 +66,7 @@ def three_systems_section(
         ps, rs = part(session, year, as_of)
         rec_paras += ps
         rec_rows += rs
-    rows = [
+    rows: list[list[Any]] = [
         ["应公示的执法决定（件）", pub.total, "决定后 20 个工作日内公示（按设置）"],
         ["  按期公示（件）", pub.counts[ON_TIME], ""],
         ["  逾期公示（件）", pub.counts[LATE], ""],

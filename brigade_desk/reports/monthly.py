@@ -244,7 +244,8 @@ def monthly_workbook_rows(
         (c for c in month_cases if period.contains(c.decided_on)),
         key=lambda c: (c.decided_on, c.case_no),
     )
-    major, deadlines = [], []
+    major: list[list[Any]] = []
+    deadlines: list[list[Any]] = []
     for c in decided:
         f = ctx.filing(c)
         p = ctx.publication(c)
@@ -282,7 +283,7 @@ def monthly_workbook_rows(
                     _state(p[1], p[0].provisional) if p else "不需公示",
                 ]
             )
-    appeals = []
+    appeals: list[list[Any]] = []
     for key, label in APPEALS:
         for c in sorted(
             (c for c in month_cases if period.contains(getattr(c, key))),

@@ -166,7 +166,8 @@ def _fill_section(
     _insert_rows_keeping_layout(ws, r, len(records) - 1)
     report.sections += 1
     report.rows += len(records)
-    for i, rec in enumerate(records or [None]):
+    blank: list[dict[str, Any] | None] = [None]  # no records: one row, markers emptied
+    for i, rec in enumerate(records or blank):
         row = r + i
         if height:
             ws.row_dimensions[row].height = height

@@ -142,9 +142,14 @@ class BackupDialog(QDialog):
 
     def backup_now(self) -> None:
         path = self.db_path
+
+        def done(out: object) -> None:
+            self.reload()
+            self.ctx.say(f"已备份：{out}")
+
         self.ctx.tasks.run(
             lambda _p: backup.make_backup(path, "manual"),
-            on_success=lambda out: (self.reload(), self.ctx.say(f"已备份：{out}")),
+            on_success=done,
             label="正在备份…",
             parent=self,
             cancellable=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from PySide6.QtCharts import QChartView
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -124,7 +125,7 @@ class DashboardPage(QWidget):
         export = QPushButton("图表导出为 PNG…")
         export.clicked.connect(self.export_charts)
         c_lay.addWidget(export, 0, Qt.AlignmentFlag.AlignRight)
-        self.chart_views: list[tuple[ChartSpec, QWidget]] = []
+        self.chart_views: list[tuple[ChartSpec, QChartView]] = []
 
         split = QSplitter()
         split.addWidget(left)
@@ -201,7 +202,8 @@ class DashboardPage(QWidget):
                 top.addChild(child)
             self.tree.addTopLevelItem(top)
         while self.charts_grid.count():
-            w = self.charts_grid.takeAt(0).widget()
+            item = self.charts_grid.takeAt(0)
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
         self.chart_views = []
@@ -236,5 +238,5 @@ class DashboardPage(QWidget):
         folder = existing_folder(self, "选择保存图表的文件夹")
         if not folder:
             return
-        n = sum(1 for spec, v in self.chart_views if save_png(v, f"{folder}/{spec.title}.png"))  # type: ignore[arg-type]
+        n = sum(1 for spec, v in self.chart_views if save_png(v, f"{folder}/{spec.title}.png"))
         self.ctx.say(f"已导出 {n} 张图表到 {folder}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from PySide6.QtCore import QDate, QModelIndex
 from PySide6.QtWidgets import (
@@ -40,7 +41,7 @@ class FindingsPage(QWidget):
         self.ctx = ctx
         self.labels = ctx.ledgers.rule_labels()
         self._stale = True
-        self.mask = True
+        self.mask_ids = True  # (not self.mask: QWidget.mask() is a method)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(
@@ -109,7 +110,7 @@ class FindingsPage(QWidget):
         ctx.events.data_changed.connect(self._mark_stale)
 
     def _ref(self, ref: str) -> str:
-        if self.mask and len(ref) == 18 and ref[:17].isdigit():
+        if self.mask_ids and len(ref) == 18 and ref[:17].isdigit():
             return idcard.mask(ref)
         return ref
 
@@ -136,7 +137,7 @@ class FindingsPage(QWidget):
         """The findings on the chosen date: at once when the background already has them for the
         data as it is now, otherwise the rules run in the background."""
         self._stale = False
-        as_of = self.as_of.date().toPython()
+        as_of = cast(dt.date, self.as_of.date().toPython())  # (typed as object)
         db = self.ctx.db
         if not fresh:
             ready = svc_findings.cached_findings(db, as_of)
@@ -157,7 +158,7 @@ class FindingsPage(QWidget):
         self.ctx.tasks.run(work, on_success=self._loaded)
 
     def _loaded(self, result: tuple[list[Finding], bool]) -> None:
-        findings, self.mask = result
+        findings, self.mask_ids = result
         self._show_audit()
         order = list(self.labels)
         findings.sort(

@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
             self.ctx.db.path.name
         )  # Qt adds " — 执法大队内勤台账" (the application display name)
         self._db_label.setText(f"数据库：{self.ctx.db.path}")
-        row = int(self.ctx.qsettings.value("main/page", 0) or 0)
+        row = int(self.ctx.qsettings.value("main/page", 0) or 0)  # type: ignore[call-overload]  # value() is typed object
         if not (0 <= row < len(self.pages)) or self.pages[row].factory is None:
             row = 0
         if self.nav.currentRow() == row:  # already selected while there was no database: no signal
@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
             raise KeyError(key)
         widget: QWidget = pd.factory(self.ctx)
         old = self.stack.widget(idx)
+        assert old is not None  # every page has its placeholder in the stack
         self.stack.removeWidget(old)
         old.deleteLater()
         self.stack.insertWidget(idx, widget)

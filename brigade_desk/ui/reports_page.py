@@ -160,9 +160,9 @@ class ReportsPage(QWidget):
             else "案号（可输入一部分，从提示中选择）"
         )
         self._set_completer(f.target)
-        self.form.labelForField(self.target_box).setText(
+        self.form.labelForField(self.target_box).setText(  # type: ignore[attr-defined]  # a QLabel
             "模板" if f.target == "template" else "案件编号"
-        )  # type: ignore[union-attr]
+        )
         if f.target == "template":
             from brigade_desk.reports.template_fill import placeholder_help
 

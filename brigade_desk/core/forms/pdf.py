@@ -112,14 +112,14 @@ PageLabel = Callable[[Any, int, int], None]
 """Draws a page's label: ``(canvas, page, total)``, page numbers counted within its case file."""
 
 
-class FileStart(Flowable):
+class FileStart(Flowable):  # type: ignore[misc]  # reportlab is untyped: Flowable is Any
     """Marks where the next case file starts in a story of several: page numbers count per file."""
 
     def wrap(self, _w: float, _h: float) -> tuple[float, float]:
         return (0, 0)
 
     def draw(self) -> None:
-        self.canv._bd_starts.append(self.canv.getPageNumber())  # type: ignore[attr-defined]
+        self.canv._bd_starts.append(self.canv.getPageNumber())
 
 
 def make_numbered_canvas(font_name: str, page_label: PageLabel | None = None) -> type:
@@ -134,7 +134,7 @@ def make_numbered_canvas(font_name: str, page_label: PageLabel | None = None) ->
 
     label = page_label or default_label
 
-    class NumberedCanvas(Canvas):
+    class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped: Canvas is Any
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             if not kwargs.get("initialFontName"):  # else an unembedded Helvetica is listed
                 kwargs["initialFontName"] = font_name

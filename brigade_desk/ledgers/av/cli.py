@@ -110,8 +110,8 @@ def cmd_roots(args: argparse.Namespace) -> int:
         if args.set_path:
             rid, new = args.set_path
             with db.begin() as s:
-                r = roots.set_root_path(s, int(rid), new)
-                print(f"存储位置「{r.name}」已改为 {r.path}")
+                root = roots.set_root_path(s, int(rid), new)
+                print(f"存储位置「{root.name}」已改为 {root.path}")
         with db.session() as s:
             counts = dict(
                 s.execute(select(AvRecord.root_id, func.count()).group_by(AvRecord.root_id)).all()

@@ -83,7 +83,7 @@ def _mp4(seconds: int, payload: bytes) -> bytes:
     return ftyp + moov + struct.pack(">I4s", 8 + len(payload), b"mdat") + payload
 
 
-def _officers(s: Session) -> list[tuple[int, str]]:
+def _officers(s: Session) -> list[tuple[int | None, str]]:
     return [
         (i, b)
         for i, b in s.execute(

@@ -270,12 +270,13 @@ def ingest(
             select(AvRecord.rel_path, AvRecord.size).where(AvRecord.root_id == root_id)
         ):
             known[rel] = size
-        for rel, size in s.execute(
+        for src_rel, size in s.execute(
             select(AvRecord.source_rel_path, AvRecord.size).where(
                 AvRecord.source_root_id == root_id
             )
         ):
-            known[rel] = size
+            if src_rel is not None:  # (always set with source_root_id; looked up by path only)
+                known[src_rel] = size
         case_perm = bool(settings.get(s, av_settings.AV_CASE_PERMANENT))
         retention = dict(settings.get(s, av_settings.AV_RETENTION_YEARS) or {})
 

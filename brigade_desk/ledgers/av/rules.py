@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,15 +105,17 @@ def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
     # as a JSON list are expanded by json_each; anything else (a hand-typed "a、b") is parsed below.
     # "+a.activity" keeps SQLite on the case_no index (a few records per case) rather than the
     # activity index (tens of thousands of records per activity).
-    missing = session.execute(
-        text(
-            f"SELECT {id_col}, c.case_no, j.value FROM {CASE_TABLE} c, json_each(c.activities) j "
-            f"WHERE json_valid(c.activities) AND json_type(c.activities) = 'array' AND c.case_no != '' "
-            f"AND j.value IN ({marks}) AND NOT EXISTS (SELECT 1 FROM av_record a "
-            f"WHERE a.case_no = c.case_no AND +a.activity = j.value) ORDER BY c.rowid, j.value"
-        ),
-        params,
-    ).all()
+    missing: list[Sequence[Any]] = list(
+        session.execute(
+            text(
+                f"SELECT {id_col}, c.case_no, j.value FROM {CASE_TABLE} c, json_each(c.activities) j "
+                f"WHERE json_valid(c.activities) AND json_type(c.activities) = 'array' AND c.case_no != '' "
+                f"AND j.value IN ({marks}) AND NOT EXISTS (SELECT 1 FROM av_record a "
+                f"WHERE a.case_no = c.case_no AND +a.activity = j.value) ORDER BY c.rowid, j.value"
+            ),
+            params,
+        ).all()
+    )
     odd = session.execute(
         text(
             f"SELECT {id_col}, c.case_no, c.activities FROM {CASE_TABLE} c WHERE c.case_no != '' "

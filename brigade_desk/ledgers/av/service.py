@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select, text
@@ -239,7 +240,7 @@ class AvService:
         return AvRecord.id.in_(sub) if drive else (AvRecord.id + 0).in_(sub)
 
     def _texts(self, f: AvFilter) -> list[tuple[str, tuple[str, ...]]]:
-        out = []
+        out: list[tuple[str, tuple[str, ...]]] = []
         if f.text.strip():
             out.append((f.text.strip(), search.TEXT_COLUMNS))
         if f.case_no.strip() and not f.case_exact:
@@ -419,8 +420,10 @@ class AvService:
             rmap = {x.id: x for x in s.scalars(select(AvStorageRoot))}
             root = rmap[r.root_id]
             names = [
-                s.get(Staff, i).name for i in (r.officer_id, r.officer2_id) if i and s.get(Staff, i)
-            ]  # type: ignore[union-attr]
+                staff.name
+                for i in (r.officer_id, r.officer2_id)
+                if i and (staff := s.get(Staff, i)) is not None
+            ]
             chk = s.get(AvRecordCheck, record_id)
             checks = [
                 (run_start, st, det)
@@ -442,7 +445,7 @@ class AvService:
                 id=r.id,
                 path=str(roots.resolve(root.path, r.rel_path)),
                 root_name=root.name,
-                root_reachable=roots.Path(root.path).is_dir(),
+                root_reachable=Path(root.path).is_dir(),
                 file_name=r.file_name,
                 size=r.size,
                 sha256=r.sha256,
@@ -575,7 +578,7 @@ class AvService:
                     r.path,
                     r.is_archive,
                     counts.get(r.id, 0),
-                    roots.Path(r.path).is_dir(),
+                    Path(r.path).is_dir(),
                 )
                 for r in s.scalars(select(AvStorageRoot).order_by(AvStorageRoot.id))
             ]

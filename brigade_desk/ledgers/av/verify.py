@@ -233,9 +233,9 @@ def verify(
                     sha, _ = hash_file(p, cancel=cancel)
                 except OSError:
                     continue
-                r = by_sha.get(sha)
-                if r is not None and r.id not in moved_to:
-                    moved_to[r.id] = (root_id, p)
+                hit = by_sha.get(sha)
+                if hit is not None and hit.id not in moved_to:
+                    moved_to[hit.id] = (root_id, p)
         for r in missing:
             if r.id in moved_to:
                 root_id, p = moved_to[r.id]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from brigade_desk.core.db import Database
 from brigade_desk.core.forms.common import form_info
 from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
 from brigade_desk.ledgers.roster import rules as roster_rules
-from brigade_desk.ledgers.roster.models import CertStatus, Staff
+from brigade_desk.ledgers.roster.models import Certificate, CertStatus, Staff
 
 ROSTER_COLS = [
     Col("序号", 6),
@@ -59,7 +60,7 @@ def roster_rows(db: Database) -> list[list[object]]:
         ).all()
         for p in staff:
             live = [c for c in p.certificates if c.status != CertStatus.CANCELLED]
-            certs = live or p.certificates[-1:]
+            certs: Sequence[Certificate | None] = live or p.certificates[-1:]
             first = True
             for c in certs or [None]:
                 rows.append(

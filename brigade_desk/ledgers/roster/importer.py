@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -266,12 +266,15 @@ def import_staff(
         )
 
 
-def _by_key(s: object, model: type, column: Any, keys: list[str]) -> dict[str, Any]:
+_M = TypeVar("_M")
+
+
+def _by_key(s: object, model: type[_M], column: Any, keys: list[str]) -> dict[str, _M]:
     """Rows of ``model`` whose ``column`` is one of ``keys``, by that key (queried 500 at a time)."""
     from sqlalchemy.orm import Session
 
     assert isinstance(s, Session)
-    found: dict[str, Any] = {}
+    found: dict[str, _M] = {}
     uniq = sorted(set(keys))
     for i in range(0, len(uniq), 500):
         for obj in s.scalars(select(model).where(column.in_(uniq[i : i + 500]))):

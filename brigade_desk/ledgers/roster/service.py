@@ -315,6 +315,7 @@ class RosterService:
                     errs["id_number"] = (
                         f"身份证号已登记给“{clash.name}”（{clash.squad or '未分中队'}）"
                     )
+            st: Staff | None = None  # the person being edited; None: a new one (staff_id None)
             if staff_id is not None:
                 st = s.get(Staff, staff_id)
                 if st is None:
@@ -327,7 +328,7 @@ class RosterService:
                     )
             if errs:
                 raise ValidationError({k: f"{STAFF_LABELS[k]}：{v}" for k, v in errs.items()})
-            if staff_id is None:
+            if st is None:
                 st = Staff()
                 s.add(st)
                 old_status = None

@@ -31,6 +31,7 @@ program falls back to LIKE (slower, same results).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from alembic import op
 
@@ -114,7 +115,7 @@ def upgrade() -> None:
         op.create_index(name, "av_record", [col], unique=False)
 
     bind = op.get_bind()
-    raw = bind.connection.driver_connection
+    raw: Any = bind.connection.driver_connection  # the sqlite3 connection
     if not _fts_supported(raw):
         return
     cols = ", ".join(COLS)

@@ -6,6 +6,7 @@ import math
 import re
 
 from PySide6.QtCharts import (
+    QAbstractBarSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
@@ -128,6 +129,7 @@ def _bars(chart: QChart, spec: ChartSpec) -> None:
         and max((len(c) for c in spec.categories), default=0) > 2
         and sum(len(c) for c in spec.categories) > 12
     )
+    series: QAbstractBarSeries
     if spec.kind == "stacked":
         series = QHorizontalStackedBarSeries() if lying else QStackedBarSeries()
     else:

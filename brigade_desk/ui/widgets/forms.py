@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections.abc import Callable
+from typing import cast
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, SignalInstance
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -57,7 +58,12 @@ class DateField(QWidget):
         act.setDefaultWidget(self.cal)
         menu.addAction(act)
         self.btn.setMenu(menu)
-        self.cal.clicked.connect(lambda d: (self.set_date(d.toPython()), menu.close()))
+
+        def picked(d: QDate) -> None:
+            self.set_date(cast(dt.date, d.toPython()))  # (typed as object)
+            menu.close()
+
+        self.cal.clicked.connect(picked)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.edit, 1)
@@ -101,7 +107,7 @@ _WATCHED = "brigade_error_watched"
 _ERRORS = "brigade_form_errors"
 
 
-def _change_signal(w: QWidget) -> object | None:
+def _change_signal(w: QWidget) -> SignalInstance | None:
     """The signal that says the clerk changed ``w``."""
     if isinstance(w, QLineEdit | QPlainTextEdit):
         return w.textChanged

@@ -33,10 +33,11 @@ def screen_for(widget: QWidget | None = None) -> QScreen:
     scr: QScreen | None = None
     if widget is not None:
         win = widget.window()
+        parent = win.parentWidget()
         if win.isVisible():
             scr = win.screen()
-        elif win.parentWidget() is not None:
-            scr = win.parentWidget().window().screen()
+        elif parent is not None:
+            scr = parent.window().screen()
         else:
             scr = QGuiApplication.screenAt(win.geometry().center())
     return scr or QGuiApplication.primaryScreen()
@@ -99,7 +100,7 @@ class ScreenFit(SafeEventFilter):
         """Errors appeared (or the content grew): make room for them if the screen has it, and keep
         the frame on the screen; what still does not fit scrolls."""
         w = self.window
-        if w.isMaximized() or w.isFullScreen():
+        if w is None or w.isMaximized() or w.isFullScreen():  # None: torn down, inert
             return
         want = clamped(w, w.size().expandedTo(w.sizeHint()))
         if want == w.size():
@@ -113,7 +114,7 @@ class ScreenFit(SafeEventFilter):
 
     def fit(self) -> None:
         w = self.window
-        if w.isMaximized() or w.isFullScreen():
+        if w is None or w.isMaximized() or w.isFullScreen():  # None: torn down, inert
             return
         want = (
             w.size().expandedTo(w.sizeHint())
@@ -223,13 +224,8 @@ class ErrorArea(SafeFilterMixin, QScrollArea):
     def _text_height(self) -> int:
         if self.label is None:
             return 0
-        width = (
-            self.viewport().width()
-            if self.isVisible()
-            else self.parentWidget().width()
-            if self.parentWidget()
-            else 400
-        )
+        parent = self.parentWidget()
+        width = self.viewport().width() if self.isVisible() else parent.width() if parent else 400
         h = self.label.heightForWidth(max(50, width - 30))
         return h if h > 0 else self.label.sizeHint().height()
 

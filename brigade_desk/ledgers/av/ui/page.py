@@ -99,7 +99,7 @@ class AvPage(QWidget):
         print_btn = QPushButton("打印…")
         print_btn.setToolTip("打印当前查询结果（Ctrl+P）")
         print_btn.clicked.connect(self.print_list)
-        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_list)
+        QShortcut(QKeySequence.StandardKey.Print, self).activated.connect(self.print_list)
         row1 = QHBoxLayout()
         row1.addWidget(self.search, 3)
         row1.addWidget(self.case_no, 2)
@@ -129,8 +129,8 @@ class AvPage(QWidget):
         self.model = AvIndexModel(self.service, self)
         self.view = make_view(self, "av_index")
         self.view.setModel(self.model)
-        for i, (_t, _k, _f, w) in enumerate(COLUMNS):
-            self.view.setColumnWidth(i, w)
+        for i, (_t, _k, _f, width) in enumerate(COLUMNS):
+            self.view.setColumnWidth(i, width)
         restore_header(self.view, ctx.qsettings, "av_index")
         self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.view.selectionModel().currentRowChanged.connect(
@@ -247,7 +247,7 @@ class AvPage(QWidget):
     def _reload_tab(self) -> None:
         w = self.tabs.currentWidget()
         if w in (self.verify_tab, self.cases_tab, self.storage_tab):
-            w.reload()  # type: ignore[attr-defined]
+            w.reload()
 
     def current_filter(self) -> AvFilter:
         errs: dict[str, str] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, Qt
@@ -136,7 +137,7 @@ class RosterPage(QWidget):
         )
         m.addAction("导出花名册（上报用）…", self.export)
         m.addAction("打印当前列表…", self.print_list)
-        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_list)
+        QShortcut(QKeySequence.StandardKey.Print, self).activated.connect(self.print_list)
         more.setMenu(m)
         bar = QHBoxLayout()
         bar.addWidget(self.search, 2)
@@ -192,8 +193,8 @@ class RosterPage(QWidget):
         restore_header(self.view, ctx.qsettings, "roster")
         self.view.doubleClicked.connect(lambda _i: self.edit())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.view, activated=self.edit)
-        QShortcut(QKeySequence.StandardKey.Delete, self.view, activated=self.delete)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.view).activated.connect(self.edit)
+        QShortcut(QKeySequence.StandardKey.Delete, self.view).activated.connect(self.delete)
 
         # --- detail pane
         self.detail_title = QLabel("选择一名人员查看证件与履历")
@@ -220,6 +221,10 @@ class RosterPage(QWidget):
         self.action_btn.setText("证件操作")
         self.action_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         am = QMenu(self.action_btn)
+
+        def run(action: CertAction) -> Callable[[], None]:
+            return lambda: self.cert_action(action)
+
         for a in (
             CertAction.RENEW,
             CertAction.SUSPEND,
@@ -229,7 +234,7 @@ class RosterPage(QWidget):
             CertAction.CANCEL,
             CertAction.MARK_RENEWAL,
         ):
-            am.addAction(a.value, lambda a=a: self.cert_action(a))
+            am.addAction(a.value, run(a))
         self.action_btn.setMenu(am)
         self.add_cert_btn.clicked.connect(self.add_cert)
         self.edit_cert_btn.clicked.connect(self.edit_cert)
