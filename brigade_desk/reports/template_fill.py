@@ -138,7 +138,7 @@ def _fill_section(
     ws: Worksheet,
     r: int,
     markers: dict[int, list[tuple[str, str]]],
-    sources: dict[str, Source],
+    sources: Mapping[str, Source],
     session: Session,
     period: Period,
     report: FillReport,

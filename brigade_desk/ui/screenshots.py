@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
-from brigade_desk.ui.pages import PAGES
+from brigade_desk.ui.pages import all_pages
 
 
 def _settle(seconds: float = 0.6) -> None:
@@ -176,7 +176,7 @@ def main() -> int:
     win = MainWindow(ctx)
     win.resize(1400, 860)
     win.show()
-    for pd in PAGES:
+    for pd in all_pages(REGISTRY):
         if pd.factory is None or (args.pages and pd.key not in args.pages):
             continue
         page = win.show_page(pd.key)

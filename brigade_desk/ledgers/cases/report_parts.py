@@ -209,7 +209,7 @@ def review_section(session: Session, year: int, as_of: dt.date) -> Section | Non
         detail.append([cat, sum(counts.values()), *[counts[g] for g in GRADES]])
     n = sum(total.values())
     drawn = len(sm.sample.entries) if sm.sample else n
-    rows = [
+    rows: list[list[Any]] = [
         ["抽取案卷（件）", drawn, f"{sm.year}年度案卷"],
         ["已评查（件）", n, ""],
         ["  优秀（件）", total[EXCELLENT], ""],
@@ -252,7 +252,7 @@ def review_section(session: Session, year: int, as_of: dt.date) -> Section | Non
     )
 
 
-def review_date_expr():  # type: ignore[no-untyped-def]
+def review_date_expr():
     return func.coalesce(CaseReview.reviewed_on, func.date(CaseReview.created_at))
 
 

@@ -82,7 +82,7 @@ class CaseStats:
     full_process_by_activity: Counter[str] = field(default_factory=Counter)
 
 
-def in_range(col, start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
+def in_range(col, start: dt.date, end: dt.date):
     return and_(col >= start, col <= end)
 
 

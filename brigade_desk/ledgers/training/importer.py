@@ -37,7 +37,8 @@ from brigade_desk.ledgers.training.models import (
     TrainingCategory,
     TrainingSession,
 )
-from brigade_desk.ledgers.training.service import PASS_SCORE, SessionInput, validate_session
+from brigade_desk.ledgers.training.service import SessionInput, validate_session
+from brigade_desk.ledgers.training.settings import PASS_SCORE
 
 SESSION_COLUMNS = [
     t.Column(

@@ -99,7 +99,7 @@ class HoursTab(TrainingTab):
                     )
             return orig(index, role)
 
-        self.model.data = data  # type: ignore[method-assign]
+        self.model.data = data
         self.view.setItemDelegateForColumn(self.progress_col, ProgressDelegate(self.view))
         self.view.doubleClicked.connect(self._open_person)
         self.search.textChanged.connect(self.proxy.set_text)

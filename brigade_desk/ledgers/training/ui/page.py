@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxL
 
 from brigade_desk.core.changes import Changes
 from brigade_desk.ledgers.training.hours import fmt_hours
-from brigade_desk.ledgers.training.service import TrainingService, YearOverview
+from brigade_desk.ledgers.training.queries import YearOverview
+from brigade_desk.ledgers.training.service import TrainingService
 from brigade_desk.ledgers.training.ui.common import TrainingTab
 from brigade_desk.ledgers.training.ui.exams import ExamsTab
 from brigade_desk.ledgers.training.ui.hours import HoursTab

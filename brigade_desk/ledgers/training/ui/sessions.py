@@ -20,9 +20,8 @@ from PySide6.QtWidgets import (
 
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.period import Period
+from brigade_desk.ledgers.training.queries import SessionFilter, SessionRow
 from brigade_desk.ledgers.training.service import (
-    SessionFilter,
-    SessionRow,
     category_label,
     category_names,
 )

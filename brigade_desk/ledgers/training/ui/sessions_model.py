@@ -10,9 +10,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from brigade_desk.ledgers.training.queries import SessionFilter, SessionRow
 from brigade_desk.ledgers.training.service import (
-    SessionFilter,
-    SessionRow,
     TrainingService,
     category_label,
 )
