@@ -8,6 +8,7 @@ import time
 
 from sqlalchemy import select, text
 
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core import findings as svc_findings
 from brigade_desk.core.cache import DataCache
 from brigade_desk.ledgers.roster.models import Staff
@@ -100,7 +101,7 @@ def test_a_write_during_the_computation_leaves_it_stale(db, roster):
 
 def test_findings_follow_edits(db, roster):
     sid = add_officer(roster, IDS[0], "甲", valid_to=TODAY + dt.timedelta(days=30))
-    first = svc_findings.findings(db, TODAY)
+    first = svc_findings.findings(db, TODAY, REGISTRY)
     assert ("cert_expiring", "甲") in {(f.rule, f.subject) for f in first}
     assert svc_findings.cached_findings(db, TODAY) == first
     assert svc_findings.cached_findings(db, TODAY + dt.timedelta(days=1)) is None  # another day
@@ -108,7 +109,7 @@ def test_findings_follow_edits(db, roster):
         s.get(Staff, sid).name = "甲改"
     assert svc_findings.cached_findings(db, TODAY) is None
     assert ("cert_expiring", "甲改") in {
-        (f.rule, f.subject) for f in svc_findings.findings(db, TODAY)
+        (f.rule, f.subject) for f in svc_findings.findings(db, TODAY, REGISTRY)
     }
 
 
@@ -125,14 +126,14 @@ def test_roster_list_is_kept_until_the_roster_changes(db, roster):
     svc = RosterService(db)
     add_officer(roster, IDS[0], "甲")
     assert svc.cached_list_with_findings(TODAY) is None
-    warm(db, TODAY)  # what the main window does in the background
+    warm(db, TODAY, REGISTRY)  # what the main window does in the background
     staff, found = svc.cached_list_with_findings(TODAY)
     assert [p.name for p in staff] == ["甲"] and svc_findings.cached_findings(db, TODAY) is not None
     staff.clear()  # callers get their own lists
-    assert [p.name for p in svc.list_with_findings(TODAY)[0]] == ["甲"]
+    assert [p.name for p in svc.list_with_findings(TODAY, REGISTRY)[0]] == ["甲"]
     add_officer(roster, IDS[1], "乙")
     assert svc.cached_list_with_findings(TODAY) is None
-    assert sorted(p.name for p in svc.list_with_findings(TODAY)[0]) == ["乙", "甲"]
+    assert sorted(p.name for p in svc.list_with_findings(TODAY, REGISTRY)[0]) == ["乙", "甲"]
 
 
 # ---- writes by others: ChangeCounter.poll -----------------------------------------------------

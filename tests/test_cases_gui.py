@@ -315,9 +315,9 @@ def test_register_shows_cases_before_the_rules_finish(page, monkeypatch):
     seen = {}
     real = svc_findings.findings
 
-    def spy(db, as_of, **kw):
+    def spy(db, as_of, registry, **kw):
         seen["rows"], seen["text"] = reg.model.rowCount(), reg.count.text()
-        return real(db, as_of, **kw)
+        return real(db, as_of, registry, **kw)
 
     DataCache.of(reg.ctx.db).clear()
     monkeypatch.setattr(svc_findings, "findings", spy)

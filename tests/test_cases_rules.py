@@ -8,7 +8,7 @@ from decimal import Decimal
 from cases_support import D, add_case, add_staff, db  # noqa: F401
 
 from brigade_desk.app.ledgers import REGISTRY
-from brigade_desk.core import rules, settings
+from brigade_desk.core import settings
 from brigade_desk.core.workdays import parse_schedule_text, save_schedule
 from brigade_desk.ledgers.cases import rules as case_rules
 from brigade_desk.ledgers.cases import settings as cs
@@ -26,7 +26,9 @@ def officers(s):
 
 
 def test_registered_and_labels():
-    assert "brigade_desk.ledgers.cases.rules" in rules.RULE_MODULES
+    from brigade_desk.ledgers.cases import rules as case_rules
+
+    assert any(rs.check is case_rules.check for rs in REGISTRY.rule_sets())
     assert REGISTRY.rule_labels()["filing_overdue"] == "重大处罚决定未按期备案"
 
 

@@ -73,8 +73,8 @@ def registered(db, name: str, on: dt.date, **kw) -> int:
 
 def test_registered_with_label_and_settings():
     assert REGISTRY.rule_labels()["rotation_missing"] == "执法人员未参加全员轮训"
-    assert settings.DEFINITIONS["training.rotation_due"].default == D(2024, 6, 30)
-    assert settings.DEFINITIONS["training.rotation_from"].default == D(2023, 1, 1)
+    assert REGISTRY.settings()["training.rotation_due"].default == D(2024, 6, 30)
+    assert REGISTRY.settings()["training.rotation_from"].default == D(2023, 1, 1)
 
 
 def test_nothing_until_the_due_date_has_passed(db):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import brigade_desk
+from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core import settings
 from brigade_desk.core.models.settings import Setting
 from brigade_desk.ledgers.av import settings as av_settings
@@ -36,60 +37,64 @@ def _run(code: str) -> object:
 KINDS = "Int|Float|Text|Bool|Choice|TextList|Date|YearsTable|Json"
 
 
-def test_every_module_that_defines_settings_is_listed():
+# where settings may be defined: the unit's own (core), each ledger's ``settings`` module, and the
+# reporting calendar (which spans ledgers); each declared through the registry
+SETTING_MODULES = {
+    "brigade_desk.core.settings",
+    "brigade_desk.ledgers.roster.settings",
+    "brigade_desk.ledgers.training.settings",
+    "brigade_desk.ledgers.av.settings",
+    "brigade_desk.ledgers.cases.settings",
+    "brigade_desk.reports.reporting_calendar",
+}
+
+
+def test_settings_are_defined_only_in_the_settings_modules():
     definers = set()
     for path in PKG.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        if re.search(rf"(?<!class )\b({KINDS})Setting\(|\bregister\(\s*SETTINGS\b", text):
+        if re.search(rf"(?<!class )\b({KINDS})Setting\(", text):
             definers.add(".".join(path.relative_to(PKG.parent).with_suffix("").parts))
-    assert definers == set(settings.SETTING_MODULES)
+    assert definers == SETTING_MODULES
 
 
-def test_each_defining_module_lists_its_settings():
-    # the seam for a per-ledger descriptor: a module's settings are module-level objects AND its
-    # SETTINGS list, nothing defined and left out of the list
+def test_each_defining_module_lists_its_settings_and_the_registry_has_them_all():
+    # a module's settings are module-level objects AND its SETTINGS list, nothing left out; the
+    # registry (ledgers + the unit's and the calendar's) holds exactly those
     seen: dict[str, settings.SettingDef] = {}
-    for name in settings.SETTING_MODULES:
+    for name in sorted(SETTING_MODULES):
         mod = importlib.import_module(name)
         objects = {id(v) for v in vars(mod).values() if isinstance(v, settings.SettingDef)}
         assert objects == {id(d) for d in mod.SETTINGS}, name
         for d in mod.SETTINGS:
             assert d.key not in seen
             seen[d.key] = d
-    assert seen == settings.all_definitions()
+    assert seen == REGISTRY.settings()
     assert len(seen) == 39
+    # each ledger declares its own module's settings
+    for lg in REGISTRY.ledgers:
+        assert {d.key for d in lg.settings()} == {
+            d.key
+            for d in importlib.import_module(f"brigade_desk.ledgers.{lg.key}.settings").SETTINGS
+        }
 
 
-def test_all_definitions_in_a_fresh_process_before_anything_else_is_imported():
-    # the full set: import every module that defines settings, then read the registry
-    full = _run(
-        "import importlib, json\n"
-        "from brigade_desk.core import settings\n"
-        f"for m in {list(settings.SETTING_MODULES)!r}: importlib.import_module(m)\n"
-        "print(json.dumps(sorted(settings.DEFINITIONS)))"
-    )
-    fresh = _run(
-        "import json, sys\n"
-        "from brigade_desk.core import settings\n"
-        "assert 'brigade_desk.ledgers.training.hours' not in sys.modules\n"
-        "print(json.dumps(sorted(settings.all_definitions())))"
-    )
-    assert fresh == full
-    assert (
-        "training.required_hours" in fresh
-        and "cases.filing_days" in fresh
-        and "reports.calendar" in fresh
-    )
-    assert len(fresh) >= 39
-    # a setting of a ledger not imported yet still gets its own default, not the caller's
+def test_the_registry_knows_every_setting_in_a_fresh_process():
+    # nothing imported but the registry: still every setting, with its own default
     got = _run(
-        "import json\n"
+        "import json, sys\n"
+        "from brigade_desk.app.ledgers import REGISTRY\n"
+        "assert 'brigade_desk.ledgers.training.settings' not in sys.modules\n"
         "from brigade_desk.core import settings\n"
         "class S:\n"
         "    def get(self, *_a): return None\n"
-        "print(json.dumps(settings.get_key(S(), 'training.required_hours', 'none')))"
+        "defs = REGISTRY.settings()\n"
+        "print(json.dumps([sorted(defs), settings.get_key(S(), 'training.required_hours', defs, 'none')]))"
     )
-    assert got == 60.0
+    keys, hours = got
+    assert "training.required_hours" in keys and "cases.filing_days" in keys
+    assert "reports.calendar" in keys and len(keys) == 39
+    assert hours == 60.0
 
 
 @pytest.mark.parametrize(
@@ -105,17 +110,17 @@ def test_settings_dialog_lists_every_setting_whatever_was_imported_first(tmp_pat
         "from PySide6.QtCore import QSettings\n"
         "from PySide6.QtWidgets import QApplication, QFormLayout\n"
         "app = QApplication([])\n"
+        "from brigade_desk.app.ledgers import REGISTRY\n"
         "from brigade_desk.core.db import open_database\n"
         "from brigade_desk.ui.context import AppContext\n"
         "from brigade_desk.ui.tasks import TaskRunner\n"
         "from brigade_desk.ui.settings_dialog import EDITORS, HIDDEN, SettingsDialog\n"
-        "loaded = 'brigade_desk.ledgers.training.hours' in sys.modules\n"
+        "loaded = 'brigade_desk.ledgers.training.settings' in sys.modules\n"
         f"db = open_database(r'{tmp_path / 'b.sqlite'}')\n"
         f"ctx = AppContext(db=db, tasks=TaskRunner(), qsettings=QSettings(r'{tmp_path / 'ui.ini'}', QSettings.Format.IniFormat), ledgers=REGISTRY)\n"
         "dlg = SettingsDialog(ctx)\n"
         "rows = sum(f.rowCount() for f in dlg.findChildren(QFormLayout))\n"
-        "from brigade_desk.core import settings\n"
-        "defs = settings.DEFINITIONS\n"
+        "defs = REGISTRY.settings()\n"
         "editors = {k: type(w) is EDITORS[type(defs[k])] for k, w in dlg.inputs.items()}\n"
         "print(json.dumps([sorted(dlg.inputs), rows, sorted(set(defs) - HIDDEN), loaded, editors]))\n"
         "db.close()"
@@ -123,9 +128,7 @@ def test_settings_dialog_lists_every_setting_whatever_was_imported_first(tmp_pat
     inputs, rows, expected, _loaded, editors = got
     assert inputs == expected and rows == len(expected)
     assert "training.required_hours" in inputs  # the 60-hour training setting
-    assert (
-        len(inputs) == len(settings.all_definitions()) - 1
-    )  # all but the hidden review template code
+    assert len(inputs) == len(REGISTRY.settings()) - 1  # all but the hidden review template code
     assert all(editors.values()), editors
 
 
@@ -133,7 +136,7 @@ def test_settings_dialog_lists_every_setting_whatever_was_imported_first(tmp_pat
 
 
 def _defs() -> dict[str, settings.SettingDef]:
-    return settings.all_definitions()
+    return REGISTRY.settings()
 
 
 def test_every_setting_has_a_kind_and_a_default_of_its_type():
@@ -237,7 +240,7 @@ def test_a_wrongly_stored_value_gives_the_default(db, key, stored):
         s.add(Setting(key=key, value=stored))
     with db.session() as s:
         assert settings.get(s, d) == d.default
-        assert settings.get_key(s, key) == d.default
+        assert settings.get_key(s, key, _defs()) == d.default
 
 
 def test_kinds_parse_and_reject():
