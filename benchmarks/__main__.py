@@ -278,13 +278,12 @@ def main() -> int:
         },
     }
     if not db.exists():
-        from brigade_desk.app.ledgers import REGISTRY
-        from brigade_desk.core import demo
+        from brigade_desk.app import demo
         from brigade_desk.core.db import open_database
 
         t = time.perf_counter()
         d = open_database(db)
-        counts = demo.fill(d, REGISTRY.demo_parts(), size="large", seed=1)
+        counts = demo.fill(d, size="large", seed=1)
         d.close()
         results["demo_large_s"] = round(time.perf_counter() - t, 1)
         results["demo_large_target_s"] = 120

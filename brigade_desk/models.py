@@ -2,6 +2,7 @@
 
 from brigade_desk.core.models.audit import AuditEntry
 from brigade_desk.core.models.base import Base
+from brigade_desk.core.models.calendar import OfficialDay, OfficialYear
 from brigade_desk.core.models.settings import Setting
 from brigade_desk.ledgers.av.models import (
     AvDuplicate,
@@ -17,8 +18,6 @@ from brigade_desk.ledgers.cases.models import (
     CaseRecord,
     CaseReview,
     ChecklistTemplate,
-    OfficialDay,
-    OfficialYear,
     Rectification,
     ReviewItem,
     ReviewSample,

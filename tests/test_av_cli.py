@@ -5,9 +5,8 @@ from av_fixtures import write
 from openpyxl import load_workbook
 
 from brigade_desk.app import cli
-from brigade_desk.app.ledgers import REGISTRY
+from brigade_desk.app.demo import fill
 from brigade_desk.core.db import open_database
-from brigade_desk.core.demo import fill
 
 
 def run(capsys, *argv):
@@ -82,7 +81,7 @@ def test_cli_errors(tmp_path, capsys):
 def test_demo_small_then_verify_and_export(tmp_path, capsys):
     dbp = tmp_path / "d.sqlite"
     db = open_database(dbp)
-    counts = fill(db, REGISTRY.demo_parts(), size="small", seed=3, today=dt.date(2026, 11, 23))
+    counts = fill(db, size="small", seed=3, today=dt.date(2026, 11, 23))
     db.close()
     assert counts["av_records"] > 20
     assert (tmp_path / "demo_av" / "待入库").is_dir()
@@ -146,7 +145,7 @@ def test_demo_large_bulk_rows(tmp_path, monkeypatch):
 
     monkeypatch.setattr(demo_av, "LARGE_ROWS", 3000)
     db = open_database(tmp_path / "l.sqlite")
-    counts = fill(db, REGISTRY.demo_parts(), size="large", seed=1, today=dt.date(2026, 11, 23))
+    counts = fill(db, size="large", seed=1, today=dt.date(2026, 11, 23))
     with db.session() as s:
         assert s.scalar(select(func.count(AvRecord.id))) == counts["av_records"] == 3000
         lo, hi = s.execute(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from brigade_desk.app.cli import main
-from brigade_desk.core import backup
+from brigade_desk.core import backup, restore
 from brigade_desk.core.db import Database, open_database
 from brigade_desk.core.errors import SchemaTooNewError, UserError
 from brigade_desk.core.lock import DatabaseLock
@@ -64,12 +64,12 @@ def test_restore_round_trip(db: Database, roster: RosterService) -> None:
     assert roster.count() == 2
     before = {b.path for b in backup.list_backups(backup.backup_dir(db.path))}
     db.engine.dispose()
-    kept = backup.restore(db.path, snap)
+    kept = restore.restore(db.path, snap)
     assert RosterService(db).count() == 1
     after = {b.path for b in backup.list_backups(backup.backup_dir(db.path))}
     assert before <= after and kept in after  # nothing rotated away, current data kept
     db.engine.dispose()
-    backup.restore(db.path, kept)
+    restore.restore(db.path, kept)
     assert RosterService(db).count() == 2
 
 
@@ -79,7 +79,7 @@ def test_restore_refuses_damaged_and_newer(db: Database, tmp_path: Path) -> None
     data = snap.read_bytes()
     damaged.write_bytes(data[: len(data) // 2])
     with pytest.raises(UserError):
-        backup.restore(db.path, damaged)
+        restore.restore(db.path, damaged)
     newer = tmp_path / "newer.sqlite"
     newer.write_bytes(data)
     with sqlite3.connect(newer) as c:
@@ -88,11 +88,11 @@ def test_restore_refuses_damaged_and_newer(db: Database, tmp_path: Path) -> None
             "UPDATE alembic_version SET version_num='9999' WHERE rowid = (SELECT min(rowid) FROM alembic_version)"
         )
     with pytest.raises(SchemaTooNewError):
-        backup.restore(db.path, newer)
+        restore.restore(db.path, newer)
     not_db = tmp_path / "x.sqlite"
     not_db.write_text("hello")
     with pytest.raises(UserError, match="不是"):
-        backup.restore(db.path, not_db)
+        restore.restore(db.path, not_db)
 
 
 def test_cli_backup_and_restore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,9 +11,8 @@ import pytest
 from cases_support import D
 
 from brigade_desk.app.cli import main
-from brigade_desk.app.ledgers import REGISTRY
+from brigade_desk.app.demo import fill
 from brigade_desk.core.db import open_database
-from brigade_desk.core.demo import fill
 from brigade_desk.ledgers.cases.review import ItemScore, ReviewService, ScoreInput
 
 
@@ -21,7 +20,7 @@ from brigade_desk.ledgers.cases.review import ItemScore, ReviewService, ScoreInp
 def demo_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     db = open_database(path)
-    counts = fill(db, REGISTRY.demo_parts(), size="small", seed=3, today=D(2026, 11, 20))
+    counts = fill(db, size="small", seed=3, today=D(2026, 11, 20))
     db.close()
     assert 200 <= counts["cases"] <= 400 and counts["case_reviews"] > 20
     return path

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from brigade_desk.app import demo
 from brigade_desk.app.ledgers import REGISTRY
-from brigade_desk.core import demo, idcard
+from brigade_desk.core import idcard
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.ledgers.roster.service import RosterService
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_small_demo_is_realistic(db: Database) -> None:
-    counts = demo.fill(db, REGISTRY.demo_parts(), size="small", seed=3)
+    counts = demo.fill(db, size="small", seed=3)
     people = RosterService(db).list_staff()
     assert 55 <= counts["staff"] <= 70
     assert len(people) == counts["staff"]
@@ -24,7 +25,7 @@ def test_small_demo_is_realistic(db: Database) -> None:
     assert all(idcard.sex_of(p.id_number) == p.sex for p in people)
     assert not any(p.certificates for p in people if p.category == "执法辅助人员")
     with pytest.raises(UserError, match="已有数据"):
-        demo.fill(db, REGISTRY.demo_parts(), size="small")
+        demo.fill(db, size="small")
 
 
 def test_demo_is_reproducible(tmp_path: Path) -> None:
@@ -33,7 +34,7 @@ def test_demo_is_reproducible(tmp_path: Path) -> None:
     names = []
     for i in range(2):
         d = open_database(tmp_path / f"{i}.sqlite")
-        demo.fill(d, REGISTRY.demo_parts(), size="small", seed=11)
+        demo.fill(d, size="small", seed=11)
         names.append([p.id_number for p in RosterService(d).list_staff()])
         d.close()
     assert names[0] == names[1]

@@ -242,13 +242,13 @@ def test_cli_export_template(tmp_path: Path, db: Database, roster: RosterService
 def test_quarterly_workbook_has_the_four_sheets_with_database_counts(tmp_path: Path) -> None:
     from sqlalchemy import func, select
 
-    from brigade_desk.core import demo
+    from brigade_desk.app import demo
     from brigade_desk.core.db import open_database
     from brigade_desk.ledgers.av.models import AvRecord
     from brigade_desk.reports.quarterly import export_quarterly
 
     d = open_database(tmp_path / "q.sqlite")
-    demo.fill(d, REGISTRY.demo_parts(), size="small", seed=2, today=dt.date(2026, 11, 23))
+    demo.fill(d, size="small", seed=2, today=dt.date(2026, 11, 23))
     out = export_quarterly(d, tmp_path / "季度.xlsx", Period(2026, 3), REGISTRY.quarterly_sheets())
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["培训台账", "执法证件", "音像记录", "案卷评查"]

@@ -791,11 +791,11 @@ def test_wrapped_lines_estimate() -> None:
 
 
 def test_annual_report_has_the_real_training_and_av_parts(tmp_path: Path) -> None:
-    from brigade_desk.core import demo
+    from brigade_desk.app import demo
     from brigade_desk.core.db import open_database
 
     d = open_database(tmp_path / "a.sqlite")
-    demo.fill(d, REGISTRY.demo_parts(), size="small", seed=4, today=dt.date(2026, 11, 23))
+    demo.fill(d, size="small", seed=4, today=dt.date(2026, 11, 23))
     with d.session() as s:
         content = annual.AnnualContent(REGISTRY.annual_sections(), REGISTRY.recording_parts())
         secs = annual.annual_sections(s, 2026, dt.date(2026, 11, 23), content)

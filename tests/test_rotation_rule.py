@@ -241,11 +241,11 @@ def test_sorted_by_squad_and_name_with_a_fixed_number_of_queries(db):
 
 
 def test_small_demo_flags_a_few_officers(tmp_path):
-    from brigade_desk.core import demo
+    from brigade_desk.app import demo
 
     db = new_db(tmp_path)
     today = D(2026, 11, 23)
-    demo.fill(db, REGISTRY.demo_parts(), size="small", today=today)
+    demo.fill(db, size="small", today=today)
     with db.session() as s:
         rot = s.scalars(select(TrainingSession).where(TrainingSession.is_rotation.is_(True))).all()
         assert rot and all(t.end_date.year == 2024 for t in rot)

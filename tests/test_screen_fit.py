@@ -55,8 +55,7 @@ def _problems(name: str, dlg, when: str) -> list[str]:  # type: ignore[no-untype
 
 
 def test_every_dialog_fits_the_screen_also_with_errors(gui_ctx, qtbot, monkeypatch):  # type: ignore[no-untyped-def]
-    from brigade_desk.app.ledgers import REGISTRY
-    from brigade_desk.core import demo
+    from brigade_desk.app import demo
     from brigade_desk.ui.main_window import MainWindow
     from brigade_desk.ui.widgets.screen import ErrorArea
 
@@ -64,7 +63,7 @@ def test_every_dialog_fits_the_screen_also_with_errors(gui_ctx, qtbot, monkeypat
         assert QGuiApplication.primaryScreen().geometry().size().toTuple() == (1366, 768)
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.StandardButton.Ok)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
-    demo.fill(gui_ctx.db, REGISTRY.demo_parts())
+    demo.fill(gui_ctx.db)
     win = MainWindow(gui_ctx)
     qtbot.addWidget(win)
     win.show()

@@ -10,9 +10,8 @@ import openpyxl
 import pytest
 from training_helpers import add_session, add_staff, new_db
 
-from brigade_desk.app import cli
+from brigade_desk.app import cli, demo
 from brigade_desk.app.ledgers import REGISTRY
-from brigade_desk.core import demo
 from brigade_desk.core.errors import UserError
 from brigade_desk.ledgers.training.exports import export_training
 from brigade_desk.ledgers.training.exports_pdf import exam_notice_pdf, plan_pdf
@@ -284,7 +283,7 @@ def test_cli_notice_and_forms(db, data, tmp_path, capsys):
 def test_demo_small_fills_training_and_rules_fire(tmp_path):
     db = new_db(tmp_path)
     today = D(2026, 11, 23)
-    counts = demo.fill(db, REGISTRY.demo_parts(), size="small", today=today)
+    counts = demo.fill(db, size="small", today=today)
     assert counts["training_sessions"] > 100 and counts["training_attendance"] > 2000
     with db.session() as s:
         found = {f.rule: f for f in REGISTRY.run_rules(s, today)}
@@ -308,7 +307,7 @@ def test_demo_large_ten_years(tmp_path):
 
     db = new_db(tmp_path)
     t = time.monotonic()
-    counts = demo.fill(db, REGISTRY.demo_parts(), size="large", today=D(2026, 11, 23))
+    counts = demo.fill(db, size="large", today=D(2026, 11, 23))
     assert time.monotonic() - t < 60
     svc = TrainingService(db)
     assert svc.years() == list(range(2026, 2016, -1))

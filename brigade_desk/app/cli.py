@@ -102,10 +102,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from brigade_desk.core import demo
+    from brigade_desk.app import demo
 
     with writing(args) as db:
-        counts = demo.fill(db, REGISTRY.demo_parts(), size=args.size, seed=args.seed)
+        counts = demo.fill(db, size=args.size, seed=args.seed)
     print("已生成演示数据：" + "，".join(f"{k} {v}" for k, v in counts.items()) + f"（{db.path}）")
     return 0
 

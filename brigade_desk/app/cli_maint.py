@@ -66,8 +66,8 @@ def cmd_backups(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from brigade_desk.core.backup import restore
     from brigade_desk.core.commands import write_lock
+    from brigade_desk.core.restore import restore
 
     p = _db_path(args)
     with write_lock(args):

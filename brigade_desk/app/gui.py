@@ -10,15 +10,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from brigade_desk import APP_NAME, APP_TITLE, __version__
 from brigade_desk.core import paths
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms import fonts
+from brigade_desk.ui.safety import show_crash
 
 log = logging.getLogger("brigade_desk")
-LOG_FILE_NAME = "brigade_desk.log"
+LOG_FILE_NAME = paths.LOG_FILE_NAME
 
 
 def setup_logging() -> Path | None:
@@ -39,7 +40,7 @@ def setup_logging() -> Path | None:
 
 
 def log_file() -> Path:
-    return paths.log_dir() / LOG_FILE_NAME
+    return paths.log_file()
 
 
 def ensure_chinese_font(app: QApplication) -> str:
@@ -71,18 +72,6 @@ def ensure_chinese_font(app: QApplication) -> str:
     if cjk:
         return cjk[0]
     return app.font().family()
-
-
-def show_crash(text: str, parent: QWidget | None = None) -> None:
-    """The crash dialog. Only ever called on the GUI thread (see ``safety.CrashReporter``)."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Critical)
-    box.setWindowTitle("程序出错")
-    box.setText(
-        f"程序遇到了意外错误。已保存的数据不受影响。\n请把日志文件发给维护人员：{log_file()}"
-    )
-    box.setDetailedText(text)
-    box.exec()
 
 
 def _show_crash_on_window(text: str) -> None:

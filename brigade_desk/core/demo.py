@@ -17,15 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.progress import Progress
 
 if TYPE_CHECKING:
     from brigade_desk.core.ledger import DemoPart
-from brigade_desk.ledgers.roster.models import Staff
 
 
 @dataclass
@@ -52,7 +49,7 @@ class DemoContext:
         return path
 
 
-def fill(
+def run(
     db: Database,
     parts: Sequence[DemoPart],
     *,
@@ -63,11 +60,6 @@ def fill(
 ) -> dict[str, int]:
     if size not in ("small", "large"):
         raise UserError("--size 只能是 small 或 large")
-    with db.session() as s:
-        if (s.scalar(select(func.count(Staff.id))) or 0) > 0:
-            raise UserError(
-                f"数据库 {db.path} 已有数据，演示数据只能填入空数据库。请用 --db 指定一个新文件。"
-            )
     ctx = DemoContext(
         size=size,
         seed=seed,

@@ -30,6 +30,14 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
+LOG_FILE_NAME = "brigade_desk.log"
+
+
+def log_file() -> Path:
+    """The program's log (the crash dialog names it)."""
+    return log_dir() / LOG_FILE_NAME
+
+
 def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
     """The database file to open: the command-line value, then the environment, then the default."""
     if cli_value:

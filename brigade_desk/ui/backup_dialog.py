@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk.core import backup, settings
+from brigade_desk.core import backup, restore, settings
 from brigade_desk.core.backup import BackupInfo
 from brigade_desk.core.changes import Changes
 from brigade_desk.ui.context import AppContext
@@ -193,7 +193,7 @@ class BackupDialog(QDialog):
 
         def work(_p: object) -> Path:
             db.engine.dispose()
-            kept = backup.restore(db.path, file)
+            kept = restore.restore(db.path, file)
             db.changes.bump()  # the file was replaced under the engine: every cache is stale
             return kept
 
@@ -227,7 +227,7 @@ class BackupDialog(QDialog):
             self.restored.emit(kept)
 
         self.ctx.tasks.run(
-            lambda _p: backup.restore(target, file),
+            lambda _p: restore.restore(target, file),
             on_success=done,
             label="正在恢复…",
             parent=self,

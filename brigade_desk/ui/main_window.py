@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
                 QMessageBox.critical(self, "无法打开数据库", text)
             else:
                 log.error("opening the database failed:\n%s", text)
-                from brigade_desk.app.gui import show_crash
+                from brigade_desk.ui.safety import show_crash
 
                 show_crash(text, self)
             app_instance().exit(1)

@@ -28,11 +28,15 @@ import logging
 import sys
 import threading
 import traceback
+import weakref
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+
+from brigade_desk.core import paths
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +134,24 @@ def _alive(obj: object) -> bool:
 # ---- dialogs deleted on the GUI thread -----------------------------------------------------------
 
 
+class _Busy(Protocol):
+    @property
+    def busy(self) -> bool: ...
+
+
+# what may still have work in flight: the task runners register themselves (ui/tasks.py)
+_busy: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def track_busy(obj: _Busy) -> None:
+    _busy.add(obj)
+
+
+def any_busy() -> bool:
+    """Whether any task runner has work in flight (its callbacks may still touch a closed dialog)."""
+    return any(r.busy for r in list(_busy))
+
+
 class DialogReaper(QObject):
     """Deletes closed dialogs on the GUI thread, so the garbage collector never has to.
 
@@ -166,8 +188,6 @@ class DialogReaper(QObject):
             or QApplication.activePopupWidget() is not None
         ):
             return  # a dialog's exec() is on the stack: what it opened may still be read after it
-        from brigade_desk.ui.tasks import any_busy
-
         if any_busy():
             return  # background work may still report to a dialog that has closed
         keep: list[QDialog] = []
@@ -380,3 +400,15 @@ def parent_window() -> QWidget | None:
         if top.isVisible() and top.inherits("QMainWindow"):
             return top
     return None
+
+
+def show_crash(text: str, parent: QWidget | None = None) -> None:
+    """The crash dialog. Only ever called on the GUI thread (see ``safety.CrashReporter``)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("程序出错")
+    box.setText(
+        f"程序遇到了意外错误。已保存的数据不受影响。\n请把日志文件发给维护人员：{paths.log_file()}"
+    )
+    box.setDetailedText(text)
+    box.exec()

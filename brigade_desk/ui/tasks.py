@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from brigade_desk.core.errors import Cancelled, UserError
 from brigade_desk.core.progress import Progress
-from brigade_desk.ui.safety import SafeEventFilter, dispose, is_valid
+from brigade_desk.ui.safety import SafeEventFilter, dispose, is_valid, track_busy
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +64,6 @@ class _Job(QRunnable):
             self.signals.finished.emit(result)
 
 
-_runners: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
-
-
-def any_busy() -> bool:
-    """Whether any runner has work in flight (its callbacks may still touch a closed dialog)."""
-    return any(r.busy for r in list(_runners))
-
-
 class TaskRunner(QObject):
     synchronous = False  # tests flip this
 
@@ -88,7 +79,7 @@ class TaskRunner(QObject):
         self._active: set[_Signals] = set()
         self._waiting = 0  # work waiting for a widget to paint first (see after_paint)
         self._waiters: set[_AfterPaint] = set()
-        _runners.add(self)
+        track_busy(self)
 
     @property
     def busy(self) -> bool:

@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-import brigade_desk.models  # noqa: F401  (before settings: breaks the models→case_settings→settings import cycle)
+import brigade_desk.models  # noqa: F401  (every table known: foreign keys to staff are resolved by name)
 from brigade_desk.core import settings
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import Cancelled, UserError, ValidationError, describe_os_error

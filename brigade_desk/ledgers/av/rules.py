@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
-import brigade_desk.models  # noqa: F401  (before settings: breaks the models→case_settings→settings import cycle)
+import brigade_desk.models  # noqa: F401  (every table known: foreign keys to staff are resolved by name)
 from brigade_desk.core import settings
 from brigade_desk.core.rules import Finding
 from brigade_desk.ledgers.av import roots

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
-import brigade_desk.models  # noqa: F401  (before settings: breaks the models→case_settings→settings import cycle)
+import brigade_desk.models  # noqa: F401  (every table known: foreign keys to staff are resolved by name)
 from brigade_desk.core import settings
 from brigade_desk.core.cache import DataCache
 from brigade_desk.core.db import Database

@@ -30,7 +30,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-import brigade_desk.ledgers.cases.settings  # noqa: F401  (registers the case settings wherever the tables exist)
 from brigade_desk.core.models.base import Base, TimestampMixin
 from brigade_desk.ledgers.roster.models import Staff
 
@@ -251,39 +250,6 @@ class Rectification(TimestampMixin, Base):
     evidence: Mapped[str] = mapped_column(Text, default="")
 
     review: Mapped[CaseReview] = relationship(back_populates="rectifications")
-
-
-class OfficialYear(Base):
-    """A year's official holiday schedule entered by the clerk (when the library does not know it).
-
-    A year is only usable once entered here (``official_day`` rows hold its holidays and make-up
-    workdays; every other Monday–Friday is a workday, every other Saturday/Sunday a rest day).
-    """
-
-    __tablename__ = "official_year"
-
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    source: Mapped[str] = mapped_column(Text, default="")  # e.g. 国办发明电〔2026〕x号
-    entered_on: Mapped[dt.date] = mapped_column(Date)
-
-    days: Mapped[list[OfficialDay]] = relationship(
-        back_populates="official_year", cascade="all, delete-orphan", order_by="OfficialDay.date"
-    )
-
-
-class OfficialDay(Base):
-    __tablename__ = "official_day"
-
-    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    year: Mapped[int] = mapped_column(
-        ForeignKey("official_year.year", ondelete="CASCADE"), index=True
-    )
-    is_workday: Mapped[bool] = mapped_column(
-        Boolean
-    )  # True: make-up workday (调休上班); False: holiday
-    name: Mapped[str] = mapped_column(String(50), default="")
-
-    official_year: Mapped[OfficialYear] = relationship(back_populates="days")
 
 
 Index("ix_case_record_category_closed", CaseRecord.category, CaseRecord.closed_on)

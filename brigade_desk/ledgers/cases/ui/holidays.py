@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.errors import UserError, ValidationError
+from brigade_desk.core.models.calendar import OfficialYear
 from brigade_desk.core.workdays import (
     Calendar,
     delete_schedule,
@@ -24,7 +25,6 @@ from brigade_desk.core.workdays import (
     parse_schedule_text,
     save_schedule,
 )
-from brigade_desk.ledgers.cases.models import OfficialYear
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.forms import error_label, mark, text_box
 
