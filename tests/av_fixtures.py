@@ -1,4 +1,4 @@
-"""Shared fixtures for the AV ledger tests (imported by tests/test_av_*.py)."""
+"""Shared fixtures for the AV ledger tests (imported by tests/av/test_av_*.py)."""
 
 from __future__ import annotations
 

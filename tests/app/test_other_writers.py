@@ -161,7 +161,7 @@ def _add_officer_elsewhere(db: Path, id_number: str, name: str) -> None:
         "d = open_database(Path(sys.argv[1])); add_officer(RosterService(d), sys.argv[2], sys.argv[3]);"
         "d.close()"
     )
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     subprocess.run(
         [sys.executable, "-c", code, str(db), id_number, name],
         check=True,

@@ -458,11 +458,11 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
         annual,
         "ANNUAL_SECTIONS",
         [
-            "tests.test_reports_forms:_training_stub",
+            "tests.reports.test_reports_forms:_training_stub",
             *(s for s in annual.ANNUAL_SECTIONS if "training" not in s),
         ],
     )
-    monkeypatch.setattr(annual, "RECORDING_PARTS", ["tests.test_reports_forms:_av_stub"])
+    monkeypatch.setattr(annual, "RECORDING_PARTS", ["tests.reports.test_reports_forms:_av_stub"])
     out = tmp_path / "年报.xlsx"
     assert (
         main(
@@ -535,7 +535,7 @@ def test_annual_pdf(data: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         annual,
         "ANNUAL_SECTIONS",
         [
-            "tests.test_reports_forms:_training_stub",
+            "tests.reports.test_reports_forms:_training_stub",
             *(s for s in annual.ANNUAL_SECTIONS if "training" not in s),
         ],
     )

@@ -15,7 +15,7 @@ from brigade_desk.ledgers.training.ui.common import TrainingTab
 from brigade_desk.ledgers.training.ui.page import TABS, TrainingPage
 from brigade_desk.ui.pages import PAGES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEV_HOOKS = ("screenshot_extras", "bench_filter")
 
 

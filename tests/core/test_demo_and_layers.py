@@ -10,7 +10,7 @@ from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.ledgers.roster.service import RosterService
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_small_demo_is_realistic(db: Database) -> None:
