@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from dbtemplate import fresh_db
 
 from brigade_desk.core import demo, idcard
 from brigade_desk.core.db import Database
@@ -27,11 +28,10 @@ def test_small_demo_is_realistic(db: Database) -> None:
 
 
 def test_demo_is_reproducible(tmp_path: Path) -> None:
-    from brigade_desk.core.db import open_database
 
     names = []
     for i in range(2):
-        d = open_database(tmp_path / f"{i}.sqlite")
+        d = fresh_db(tmp_path / f"{i}.sqlite")
         demo.fill(d, size="small", seed=11)
         names.append([p.id_number for p in RosterService(d).list_staff()])
         d.close()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from dbtemplate import fresh_db
 from sqlalchemy import func, select
 
 from brigade_desk.app.cli import main
@@ -794,10 +795,9 @@ def test_wrapped_lines_estimate() -> None:
 
 def test_annual_report_has_the_real_training_and_av_parts(tmp_path: Path) -> None:
     from brigade_desk.core import demo
-    from brigade_desk.core.db import open_database
     from brigade_desk.reports import annual
 
-    d = open_database(tmp_path / "a.sqlite")
+    d = fresh_db(tmp_path / "a.sqlite")
     demo.fill(d, size="small", seed=4, today=dt.date(2026, 11, 23))
     with d.session() as s:
         secs = annual.annual_sections(s, 2026, dt.date(2026, 11, 23))
