@@ -325,7 +325,7 @@ class _SessionDb:
     def begin(self) -> contextlib.AbstractContextManager[Session]:
         return contextlib.nullcontext(self.s)
 
-    Session = begin
+    session = begin
 
 
 def review_section(session: Session, year: int, as_of: dt.date) -> Section | None:
