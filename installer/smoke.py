@@ -8,7 +8,7 @@ Two kinds of installed copy, one list of checks:
   * ``--bundle``: the PyInstaller one-folder build (dist/BrigadeDesk/, ``brigade-desk[.exe]`` and
     ``BrigadeDesk[.exe]``), made by installer/build.py;
   * ``--venv``: a virtual environment the WHEEL was pip-installed into (``brigade-desk`` and
-    ``brigade-desk-gui`` console scripts); tests/test_installed_copy.py builds the wheel, makes a
+    ``brigade-desk-gui`` console scripts); tests/app/test_installed_copy.py builds the wheel, makes a
     fresh venv, installs it with constraints.txt and runs this.
 
 Checks, each timed (run in a temporary folder outside the source tree, on a database whose path

@@ -1,4 +1,4 @@
-"""Shared fixtures for the AV ledger tests (imported by tests/test_av_*.py)."""
+"""Shared fixtures for the AV ledger tests (imported by tests/av/test_av_*.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import struct
 from pathlib import Path
 
 import pytest
+from dbtemplate import fresh_db
 
-from brigade_desk.core.db import Database, open_database
+from brigade_desk.core.db import Database
 from brigade_desk.ledgers.roster.models import Staff
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Database:
-    d = open_database(tmp_path / "t.sqlite")
+    d = fresh_db(tmp_path / "t.sqlite")
     yield d
     d.close()
 

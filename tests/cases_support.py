@@ -6,8 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from dbtemplate import fresh_db
 
-from brigade_desk.core.db import Database, open_database
+from brigade_desk.core.db import Database
 from brigade_desk.ledgers.cases.models import CaseRecord
 from brigade_desk.ledgers.roster.models import Certificate, CertStatus, Staff, StaffCategory
 
@@ -25,7 +26,7 @@ def make_id(n: int) -> str:
 
 @pytest.fixture
 def db(tmp_path) -> Database:
-    d = open_database(tmp_path / "t.sqlite")
+    d = fresh_db(tmp_path / "t.sqlite")
     yield d
     d.close()
 

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import os
-import shutil
-import sqlite3
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,10 +11,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from dbtemplate import fresh_db, template_path  # noqa: E402  (re-exported)
+
 from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core.db import (
     Database,  # noqa: E402
-    open_database,
 )
 from brigade_desk.ledgers.roster.service import (
     CertInput,  # noqa: E402
@@ -34,38 +31,6 @@ IDS = [
     "632126198808080045",
     "630103199512120050",
 ]
-
-
-_template: Path | None = None
-
-
-def template_path() -> Path:
-    """A database migrated to the head once per pytest process (the migrations take ~0.3 s; a copy
-    takes a millisecond). Kept in rollback-journal mode so the one file is the whole database."""
-    global _template
-    if _template is None:
-        folder = Path(tempfile.mkdtemp(prefix="brigade-template-"))
-        atexit.register(shutil.rmtree, folder, True)
-        path = folder / "template.sqlite"
-        open_database(path).close()
-        c = sqlite3.connect(path)
-        try:
-            assert c.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
-        finally:
-            c.close()
-        _template = path
-    return _template
-
-
-def fresh_db(path: Path | str) -> Database:
-    """A new database at ``path``: a copy of the migrated template, opened with open_database
-    (which finds it at the head and migrates nothing). As ``open_database`` on a new path, faster."""
-    path = Path(path)
-    if path.exists():
-        raise FileExistsError(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(template_path(), path)
-    return open_database(path)
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,10 @@ import datetime as dt
 import itertools
 from pathlib import Path
 
+from dbtemplate import fresh_db
+
 from brigade_desk.core import idcard
-from brigade_desk.core.db import Database, open_database
+from brigade_desk.core.db import Database
 from brigade_desk.ledgers.roster.models import Staff
 from brigade_desk.ledgers.training.service import AttendanceInput, SessionInput, TrainingService
 
@@ -15,7 +17,7 @@ _seq = itertools.count(1)
 
 
 def new_db(tmp_path: Path) -> Database:
-    return open_database(tmp_path / "t.sqlite")
+    return fresh_db(tmp_path / "t.sqlite")
 
 
 def id_no(n: int | None = None, male: bool = True) -> str:

@@ -44,7 +44,7 @@ _TOKENS = _Tokens()
 
 def unigrams(value: str | None) -> str | None:
     """The unigram index's text for one column value: one token per character (hex of its UTF-8
-    bytes). Must equal what the trigger computes in SQL (tests/test_av_search.py checks it)."""
+    bytes). Must equal what the trigger computes in SQL (tests/av/test_av_search.py checks it)."""
     if not value:
         return None
     return " ".join(map(_TOKENS.__getitem__, fold(value[:POS_MAX])))

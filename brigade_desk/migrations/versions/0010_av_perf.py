@@ -22,7 +22,7 @@ table expressions are not allowed inside SQLite triggers). Every object is named
 autogenerate leaves it alone (``env.py``).
 
 NOTE for later migrations: re-creating ``av_record`` (batch mode) drops these triggers with the old
-table; re-create them afterwards (``tests/test_av_search.py`` checks they exist at the head).
+table; re-create them afterwards (``tests/av/test_av_search.py`` checks they exist at the head).
 
 If this SQLite has no FTS5 or no trigram tokenizer (older than 3.34) the index is not created and the
 program falls back to LIKE (slower, same results).

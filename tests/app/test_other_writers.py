@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dbtemplate import fresh_db
 
 from brigade_desk.app.cli import main
 from brigade_desk.core import findings as svc_findings
@@ -46,7 +47,7 @@ def _version(db: Path) -> tuple[int, int]:
 def held(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, int]]:
     folder = tmp_path_factory.mktemp("held")
     dbp = folder / "台账.sqlite"
-    d = open_database(dbp)
+    d = fresh_db(dbp)
     add_officer(RosterService(d), IDS[0], "甲")
     d.close()
     (folder / "音像").mkdir()
@@ -157,11 +158,11 @@ def _add_officer_elsewhere(db: Path, id_number: str, name: str) -> None:
     code = (
         "import sys; from pathlib import Path; from brigade_desk.core.db import open_database;"
         "from brigade_desk.ledgers.roster.service import RosterService;"
-        "from tests.conftest import add_officer;"
+        "sys.path.insert(0, 'tests'); from conftest import add_officer;"
         "d = open_database(Path(sys.argv[1])); add_officer(RosterService(d), sys.argv[2], sys.argv[3]);"
         "d.close()"
     )
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     subprocess.run(
         [sys.executable, "-c", code, str(db), id_number, name],
         check=True,

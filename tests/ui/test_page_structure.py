@@ -18,7 +18,7 @@ from brigade_desk.ui.pages import all_pages
 PAGES = all_pages(REGISTRY)
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEV_HOOKS = ("screenshot_extras", "bench_filter")
 
 

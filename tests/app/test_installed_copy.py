@@ -25,7 +25,7 @@ import pytest
 
 import brigade_desk
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = "Scripts" if os.name == "nt" else "bin"
 EXE = ".exe" if os.name == "nt" else ""
 # What the wheel must carry besides the modules: everything the program opens as a file.

@@ -2,11 +2,11 @@ import datetime as dt
 import json
 
 from av_fixtures import write
+from dbtemplate import fresh_db
 from openpyxl import load_workbook
 
 from brigade_desk.app import cli
 from brigade_desk.app.demo import fill
-from brigade_desk.core.db import open_database
 
 
 def run(capsys, *argv):
@@ -80,7 +80,7 @@ def test_cli_errors(tmp_path, capsys):
 
 def test_demo_small_then_verify_and_export(tmp_path, capsys):
     dbp = tmp_path / "d.sqlite"
-    db = open_database(dbp)
+    db = fresh_db(dbp)
     counts = fill(db, size="small", seed=3, today=dt.date(2026, 11, 23))
     db.close()
     assert counts["av_records"] > 20
@@ -144,7 +144,7 @@ def test_demo_large_bulk_rows(tmp_path, monkeypatch):
     from brigade_desk.ledgers.av.models import AvRecord
 
     monkeypatch.setattr(demo_av, "LARGE_ROWS", 3000)
-    db = open_database(tmp_path / "l.sqlite")
+    db = fresh_db(tmp_path / "l.sqlite")
     counts = fill(db, size="large", seed=1, today=dt.date(2026, 11, 23))
     with db.session() as s:
         assert s.scalar(select(func.count(AvRecord.id))) == counts["av_records"] == 3000

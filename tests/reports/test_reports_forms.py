@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from dbtemplate import fresh_db
 from sqlalchemy import func, select
 
 from brigade_desk.app.cli import main
@@ -792,9 +793,8 @@ def test_wrapped_lines_estimate() -> None:
 
 def test_annual_report_has_the_real_training_and_av_parts(tmp_path: Path) -> None:
     from brigade_desk.app import demo
-    from brigade_desk.core.db import open_database
 
-    d = open_database(tmp_path / "a.sqlite")
+    d = fresh_db(tmp_path / "a.sqlite")
     demo.fill(d, size="small", seed=4, today=dt.date(2026, 11, 23))
     with d.session() as s:
         content = annual.AnnualContent(REGISTRY.annual_sections(), REGISTRY.recording_parts())

@@ -18,7 +18,7 @@ import pytest
 
 import brigade_desk
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INSTALLER = ROOT / "installer"
 SPEC = INSTALLER / "brigade_desk.spec"
 ISS = INSTALLER / "brigade_desk.iss"

@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dbtemplate import fresh_db
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from brigade_desk.app.ledgers import REGISTRY
-from brigade_desk.core.db import Database, open_database
+from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.tabular.result import ImportResult
 from tests.hostile_util import (
@@ -282,7 +283,7 @@ def dbs(work: Path) -> Iterator[dict[str, Database]]:
 
     def get(kind: str) -> Database:
         if kind not in opened:
-            opened[kind] = open_database(work / f"{kind}.sqlite")
+            opened[kind] = fresh_db(work / f"{kind}.sqlite")
             case = IMPORTER_CASES.get(kind)
             if case and case.prepare_db:
                 case.prepare_db(opened[kind])
@@ -538,7 +539,7 @@ def test_ten_thousand_rows_one_bad_at_the_end(kind: str, tmp_path: Path) -> None
     t0 = time.perf_counter()
     path = write_rows(tmp_path / "big.xlsx", case.headers, [*rows, case.invalid_row(n)])
     t_write = time.perf_counter() - t0
-    db = open_database(tmp_path / "big.sqlite")
+    db = fresh_db(tmp_path / "big.sqlite")
     try:
         if case.prepare_db:
             case.prepare_db(db)

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from dbtemplate import fresh_db
 
 from brigade_desk.app import demo
 from brigade_desk.app.ledgers import REGISTRY
@@ -12,7 +13,7 @@ from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.ledgers.roster.service import RosterService
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_small_demo_is_realistic(db: Database) -> None:
@@ -29,11 +30,10 @@ def test_small_demo_is_realistic(db: Database) -> None:
 
 
 def test_demo_is_reproducible(tmp_path: Path) -> None:
-    from brigade_desk.core.db import open_database
 
     names = []
     for i in range(2):
-        d = open_database(tmp_path / f"{i}.sqlite")
+        d = fresh_db(tmp_path / f"{i}.sqlite")
         demo.fill(d, size="small", seed=11)
         names.append([p.id_number for p in RosterService(d).list_staff()])
         d.close()

@@ -20,8 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from brigade_desk.core.db import open_database
+from dbtemplate import fresh_db
 
 RUNS = int(os.environ.get("BRIGADE_DESK_KILL_RUNS", "8"))
 FILES = 80
@@ -57,7 +56,7 @@ def test_sigkill_during_ingest_keeps_every_record_whole(tmp_path: Path) -> None:
             os.urandom(1_500_000)
         )
     base = tmp_path / "base.sqlite"
-    open_database(base).close()
+    fresh_db(base).close()
     # an uninterrupted run tells how long the kills may wait
     full = tmp_path / "full.sqlite"
     shutil.copy(base, full)

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from dbtemplate import fresh_db
 
-from brigade_desk.core.db import open_database
 from tests.hostile_util import IMPORTER_CASES, write_rows
 
 RUNS = int(os.environ.get("BRIGADE_DESK_KILL_RUNS", "8"))
@@ -147,7 +147,7 @@ def test_sigkill_during_import_is_all_or_nothing(kind: str, tmp_path: Path) -> N
     case = IMPORTER_CASES[kind]
     xlsx = write_rows(tmp_path / "big.xlsx", case.headers, (case.valid_row(i) for i in range(ROWS)))
     template = tmp_path / "template.sqlite"
-    d = open_database(template)
+    d = fresh_db(template)
     if case.prepare_db:
         case.prepare_db(d)
     d.close()

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dbtemplate import fresh_db
 
-from brigade_desk.core.db import open_database
 from brigade_desk.core.errors import RowError
 from brigade_desk.core.tabular.policy import CheckedRow, Written, run_import, would_import
 from brigade_desk.core.tabular.result import ImportResult
@@ -161,7 +161,7 @@ REQUIRED = {"staff": "身份证号", "training": "姓名", "cases": "案由"}
 @pytest.fixture
 def kind_db(tmp_path: Path, request: pytest.FixtureRequest) -> Any:
     kind = request.param
-    db = open_database(tmp_path / f"{kind}.sqlite")
+    db = fresh_db(tmp_path / f"{kind}.sqlite")
     case = IMPORTER_CASES[kind]
     if case.prepare_db:
         case.prepare_db(db)

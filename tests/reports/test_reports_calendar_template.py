@@ -6,6 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from dbtemplate import fresh_db
 from openpyxl.styles import Font
 
 from brigade_desk.app.cli import main
@@ -243,11 +244,10 @@ def test_quarterly_workbook_has_the_four_sheets_with_database_counts(tmp_path: P
     from sqlalchemy import func, select
 
     from brigade_desk.app import demo
-    from brigade_desk.core.db import open_database
     from brigade_desk.ledgers.av.models import AvRecord
     from brigade_desk.reports.quarterly import export_quarterly
 
-    d = open_database(tmp_path / "q.sqlite")
+    d = fresh_db(tmp_path / "q.sqlite")
     demo.fill(d, size="small", seed=2, today=dt.date(2026, 11, 23))
     out = export_quarterly(d, tmp_path / "季度.xlsx", Period(2026, 3), REGISTRY.quarterly_sheets())
     wb = openpyxl.load_workbook(out)

@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from brigade_desk.core import db as dbmod
 from brigade_desk.core import paths
 
-SCHEMAS = Path(__file__).resolve().parent / "fixtures" / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[1] / "fixtures" / "schemas"
 FIXTURES = sorted(SCHEMAS.glob("*.sqlite"))
 CHAIN = [
     "0001",

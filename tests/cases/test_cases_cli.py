@@ -9,6 +9,7 @@ import subprocess
 import openpyxl
 import pytest
 from cases_support import D
+from dbtemplate import fresh_db
 
 from brigade_desk.app.cli import main
 from brigade_desk.app.demo import fill
@@ -19,7 +20,7 @@ from brigade_desk.ledgers.cases.review import ItemScore, ReviewService, ScoreInp
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    db = open_database(path)
+    db = fresh_db(path)
     counts = fill(db, size="small", seed=3, today=D(2026, 11, 20))
     db.close()
     assert 200 <= counts["cases"] <= 400 and counts["case_reviews"] > 20
@@ -185,7 +186,7 @@ def test_import_and_holidays_cli(tmp_path, capsys):
     from test_cases_import import good_rows, workbook
 
     dbp = tmp_path / "x.sqlite"
-    db = open_database(dbp)
+    db = fresh_db(dbp)
     from cases_support import add_staff
 
     with db.begin() as s:

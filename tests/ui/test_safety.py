@@ -27,7 +27,7 @@ from brigade_desk.ui import safety
 from brigade_desk.ui.tasks import TaskRunner
 from brigade_desk.ui.widgets.forms import UnsavedGuard, dialog_buttons
 
-PKG = Path(__file__).resolve().parents[1] / "brigade_desk"
+PKG = Path(__file__).resolve().parents[2] / "brigade_desk"
 # the shell's ui/ and every ledger's ui/ package
 UI_FILES = sorted(p for p in PKG.rglob("*.py") if "ui" in p.relative_to(PKG).parts[:-1])
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 SEEDS = [int(s) for s in os.environ.get("BRIGADE_SOAK_SEEDS", "11,22,33").split(",") if s.strip()]
 SECONDS = float(os.environ.get("BRIGADE_SOAK_SECONDS", "65"))
 
@@ -44,7 +44,7 @@ def test_an_impatient_clerk_cannot_crash_or_hang_the_program(
     proc = subprocess.run(
         [
             sys.executable,
-            str(HERE / "soak_clerk.py"),
+            str(TESTS / "soak_clerk.py"),
             "--seed",
             str(seed),
             "--seconds",

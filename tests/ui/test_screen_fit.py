@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from tests import dialog_catalog
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BOUND = QRect(0, 0, 1366, 740)  # the clerk's screen less the taskbar
 SMALL_SCREEN = "SCREEN_FIT_1366"  # set in the child run on an offscreen screen of 1366×768
 
@@ -106,9 +106,9 @@ def test_every_dialog_fits_a_1366x768_screen(tmp_path: Path) -> None:
             "no:cacheprovider",
             "-p",
             "no:randomly",
-            "tests/test_screen_fit.py::test_every_dialog_fits_the_screen_also_with_errors",
-            "tests/test_screen_fit.py::test_restored_geometry_is_clamped_to_the_screen",
-            "tests/test_chart_labels.py::test_month_charts_on_the_home_page_at_1366",
+            "tests/ui/test_screen_fit.py::test_every_dialog_fits_the_screen_also_with_errors",
+            "tests/ui/test_screen_fit.py::test_restored_geometry_is_clamped_to_the_screen",
+            "tests/ui/test_chart_labels.py::test_month_charts_on_the_home_page_at_1366",
         ],
         cwd=ROOT,
         env=env,

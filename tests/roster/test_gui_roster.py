@@ -195,7 +195,7 @@ def test_geometry_is_remembered(gui_ctx, qtbot) -> None:  # type: ignore[no-unty
 
 def test_import_dialog_check_then_import(window: MainWindow, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from brigade_desk.ui.import_dialog import ImportDialog
-    from tests.test_import_staff import HEAD, row
+    from tests.roster.test_import_staff import HEAD, row
     from tests.xlsx_util import messy_workbook
 
     bad = messy_workbook(tmp_path / "坏.xlsx", HEAD, [row(1, "甲", IDS[0]), row(2, "乙", "123")])
@@ -273,7 +273,7 @@ def test_dashboard_shows_deadlines_findings_and_charts(
 def test_reports_page_generates_quarterly_and_template(window: MainWindow, tmp_path: Path) -> None:
     import openpyxl
 
-    from tests.test_reports_calendar_template import make_template
+    from tests.reports.test_reports_calendar_template import make_template
 
     svc = RosterService(window.ctx.db)
     add_officer(svc, IDS[0], "甲")

@@ -32,7 +32,7 @@ def category_axis(view: QChartView) -> QBarCategoryAxis:
 
 def test_month_charts_on_the_home_page_at_1366(gui_ctx, qtbot):
     """Needs a screen as wide as the clerk's: run on a 1366×768 screen by
-    tests/test_screen_fit.py::test_every_dialog_fits_a_1366x768_screen."""
+    tests/ui/test_screen_fit.py::test_every_dialog_fits_a_1366x768_screen."""
     from brigade_desk.ui.main_window import MainWindow
 
     if QApplication.primaryScreen().availableGeometry().width() < 1366:
