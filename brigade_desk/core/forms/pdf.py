@@ -15,6 +15,7 @@ STSong-Light are never embedded and are not used here.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,12 @@ from reportlab.platypus import Flowable
 
 from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.forms import fonts
+
+# reportlab keeps a registered TrueType font's subsets in the font object, shared by every document
+# being built: two PDFs built at once on two threads (two exports started in the GUI) mixed their
+# glyph subsets and one failed with a KeyError in ``makeSubset`` (the soak test, seed 11). PDFs are
+# built one at a time; each takes well under a second.
+BUILD_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -171,7 +178,20 @@ def build_pdf(
     page_label: PageLabel | None = None,
 ) -> Path:
     """Build a PDF atomically with page numbers. margins: top, right, bottom, left (mm);
-    ``page_label`` draws each page's number instead of "第 N 页 / 共 M 页"."""
+    ``page_label`` draws each page's number instead of "第 N 页 / 共 M 页". One at a time
+    (``BUILD_LOCK``), whatever thread asks."""
+    with BUILD_LOCK:
+        return _build(out, story, title, pagesize, margins_mm, page_label)
+
+
+def _build(
+    out: Path | str,
+    story: list[Any],
+    title: str,
+    pagesize: Any,
+    margins_mm: tuple[float, float, float, float],
+    page_label: PageLabel | None,
+) -> Path:
     from reportlab.platypus import SimpleDocTemplate
 
     f = pdf_fonts()
