@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 CONSTRAINTS = ROOT / "constraints.txt"  # the tested versions of every dependency
-SOURCES = ["brigade_desk", "tests", "benchmarks", "installer", "dev.py"]
+SOURCES = ["brigade_desk", "tests", "benchmarks", "installer", "tools", "dev.py"]
 
 
 def venv_python() -> Path:

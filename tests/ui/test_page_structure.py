@@ -89,7 +89,7 @@ def test_remembered_table_layout_survives_under_the_same_keys(gui_ctx, qtbot):  
 
 
 def test_no_production_class_defines_developer_hooks() -> None:
-    tool = ROOT / "brigade_desk" / "ui" / "screenshots.py"
+    tool = ROOT / "tools" / "screenshots.py"
     found = []
     for path in sorted((ROOT / "brigade_desk").rglob("*.py")):
         if path == tool:
@@ -154,7 +154,7 @@ def test_benchmark_filters_reach_each_page_table(gui_ctx, qtbot):  # type: ignor
 
 def test_screenshot_extras_save_the_training_tabs_and_editor(gui_ctx, qtbot, tmp_path):  # type: ignore[no-untyped-def]
     from brigade_desk.ui.main_window import MainWindow
-    from brigade_desk.ui.screenshots import EXTRAS
+    from tools.screenshots import EXTRAS
 
     assert set(EXTRAS) <= {pd.key for pd in PAGES if pd.factory}
     staff = add_staff(gui_ctx.db, "甲一")

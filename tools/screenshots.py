@@ -1,6 +1,6 @@
 """Developer tool: open the main window on a database and save a PNG of every page.
 
-    python -m brigade_desk.ui.screenshots --db demo.sqlite --out shots/
+    python -m tools.screenshots --db demo.sqlite --out shots/   (from the repository root)
 
 Works under Xvfb or with QT_QPA_PLATFORM=offscreen. ``EXTRAS`` saves more of some pages too (their
 tabs and dialogs); those steps live here, reaching into the pages from outside, so the pages
