@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from brigade_desk.core.ledger import DemoPart, ExportDef, ExportRequest, Registry
 from brigade_desk.ledgers.av import LEDGER as AV
 from brigade_desk.ledgers.cases import LEDGER as CASES
@@ -22,6 +20,8 @@ from brigade_desk.ledgers.roster import LEDGER as ROSTER
 from brigade_desk.ledgers.training import LEDGER as TRAINING
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from brigade_desk.core.db import Database
     from brigade_desk.core.demo import DemoContext
     from brigade_desk.core.settings import SettingDef

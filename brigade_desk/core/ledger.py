@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy.orm import Session
-
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.period import Period
@@ -29,6 +27,8 @@ from brigade_desk.core.progress import Progress
 from brigade_desk.core.rules import Finding
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from brigade_desk.core.db import Database
     from brigade_desk.core.demo import DemoContext
     from brigade_desk.core.forms.xlsxform import Col
@@ -175,9 +175,9 @@ class Section:
 
 
 # (session, year, as_of) -> a section, or None when the ledger has nothing to say that year
-SectionBuilder = Callable[[Session, int, dt.date], "Section | None"]
+SectionBuilder = Callable[["Session", int, dt.date], "Section | None"]
 # (session, year, as_of) -> (paragraphs, figure rows) added to another section
-PartBuilder = Callable[[Session, int, dt.date], tuple[list[str], list[list[Any]]]]
+PartBuilder = Callable[["Session", int, dt.date], tuple[list[str], list[list[Any]]]]
 
 
 @dataclass(frozen=True)

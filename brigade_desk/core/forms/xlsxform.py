@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -80,13 +81,17 @@ class Formatted:
     number_format: str
 
 
+_WIDE = re.compile("[\u2e80-\U0010ffff]")  # CJK and wider: two character widths each
+
+
 def wrapped_lines(text: str, width: float) -> int:
-    """Lines a text takes in a column of ``width`` characters (a CJK character counts two)."""
+    """Lines a text takes in a column of ``width`` characters (a CJK character counts two). Counted
+    with a regular expression, not per character in Python: the AV sheet has thousands of paths."""
     per_line = max(1.0, width - 1)
-    return sum(
-        max(1, math.ceil(sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) / per_line))
-        for part in text.split("\n")
-    )
+    if "\n" not in text:  # the usual case: one paragraph
+        n = len(text) if text.isascii() else len(text) + len(_WIDE.findall(text))
+        return max(1, math.ceil(n / per_line))
+    return sum(wrapped_lines(part, width) for part in text.split("\n"))
 
 
 def wrapped_height(lines: int) -> float:

@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from brigade_desk.core.ledger import (
     ChartSpec,
     DemoPart,
@@ -28,6 +26,8 @@ from brigade_desk.core.ledger import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from brigade_desk.core.db import Database
     from brigade_desk.core.demo import DemoContext
     from brigade_desk.core.settings import SettingDef

@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.ledger import (
     AnnualSection,
@@ -29,6 +27,8 @@ from brigade_desk.core.ledger import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from brigade_desk.core.db import Database
     from brigade_desk.core.demo import DemoContext
     from brigade_desk.core.settings import SettingDef
