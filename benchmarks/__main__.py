@@ -107,7 +107,7 @@ def pages(db_path: Path, runs: int) -> dict[str, Any]:
     today = dt.date.today()
 
     # what the main window computes in the background at start-up and again after every change
-    # (services.home.warm: every rule's findings, deadlines, charts, the roster), cold
+    # (reports.home.warm: every rule's findings, deadlines, charts, the roster), cold
     def background() -> None:
         cache.clear()
         warm(db, today, REGISTRY)

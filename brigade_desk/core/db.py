@@ -504,7 +504,7 @@ class Database:
     # the factory; ``session()`` opens one. (Named so it is not mistaken for SQLAlchemy's Session.)
     session_factory: sessionmaker[Session]
     changes: ChangeCounter = field(init=False)
-    # caches that live as long as the open database (e.g. services.findings), keyed by their owner
+    # caches that live as long as the open database (e.g. core.findings), keyed by their owner
     caches: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -151,7 +151,7 @@ class DashboardPage(QWidget):
 
     def reload(self, fresh: bool = False) -> None:
         """Show the deadlines, findings and charts; at once when the background already has them
-        for the data as it is now (see ``services.cache``), otherwise computed in the background."""
+        for the data as it is now (see ``core.cache``), otherwise computed in the background."""
         self._stale = False
         db = self.ctx.db
         today = dt.date.today()

@@ -1,7 +1,7 @@
 """Import from Excel: check first (a dry run showing every error), then write.
 
 Every error names the sheet, the row as Excel numbers it, the column and the reason. What gets
-written is decided by ``importers.policy`` (all or nothing unless the clerk chooses to skip the
+written is decided by ``core.tabular.policy`` (all or nothing unless the clerk chooses to skip the
 invalid rows; a file without a usable header is refused either way); this dialog only shows it.
 """
 

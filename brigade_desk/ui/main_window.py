@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
 
     def undo_delete(self) -> None:
         """Put back what the latest delete not yet undone removed (from the audit trail:
-        services.undo); Ctrl+Z again takes back the one before."""
+        core.undo); Ctrl+Z again takes back the one before."""
         from brigade_desk.core import undo
         from brigade_desk.core.errors import UserError
 
@@ -406,7 +406,7 @@ class MainWindow(QMainWindow):
 
     def warm_caches(self) -> None:
         """Compute the findings, the home page figures and the roster in the background (see
-        services.cache), so the pages that show them open at once."""
+        core.cache), so the pages that show them open at once."""
         from brigade_desk.reports.home import warm
 
         db = self.ctx.db

@@ -17,7 +17,7 @@ class ImportResult:
     dry_run: bool = False
     skip_invalid: bool = False  # the flags it ran with (a dry run says what they would do)
     # the file itself is wrong (no header, a required column missing): refused even with
-    # skip_invalid; see importers.policy
+    # skip_invalid; see core.tabular.policy
     structural: bool = False
     written: bool = False
     held_back: int = (

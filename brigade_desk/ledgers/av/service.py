@@ -635,7 +635,7 @@ class AvService:
     # ---- cases ---------------------------------------------------------------------------------
     def cases(self) -> list[CaseSummary]:
         """Every case number seen in the AV index or the case register, with what is missing; kept
-        while the data stays the same (``services.cache``): ten years are a second's work."""
+        while the data stays the same (``core.cache``): ten years are a second's work."""
         return list(DataCache.of(self.db).get(("av_cases", dt.date.today()), self._cases))
 
     def cached_cases(self) -> list[CaseSummary] | None:

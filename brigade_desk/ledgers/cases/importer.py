@@ -5,7 +5,7 @@ in the file) and never duplicates. Officers are named in one column (承办人 "
 主办人 / 协办人 columns; a name may carry the certificate number in brackets to tell namesakes
 apart (``张三(63010012345)``). Same behaviour as the staff import: every invalid row is reported
 with sheet, row and column; without ``skip_invalid`` nothing is written if any row is invalid (the
-shared policy of ``importers.policy``).
+shared policy of ``core.tabular.policy``).
 """
 
 from __future__ import annotations

@@ -401,7 +401,7 @@ class CaseService:
 
     def filter_choices(self) -> tuple[list[int], list[str], int]:
         """The 立案年度 and 门类 lists and the number of cases, kept while the data stays the same
-        (see ``services.cache``)."""
+        (see ``core.cache``)."""
 
         def compute(s: Session) -> tuple[list[int], list[str], int]:
             return _years(s), _domains(s), int(s.scalar(select(func.count(CaseRecord.id))) or 0)
@@ -457,7 +457,7 @@ class CaseService:
 
     def delete(self, case_id: int) -> None:
         """Delete a case with its reviews and sample entries, each through the ORM so that every row
-        is in the audit trail (and the delete can be undone, services.undo)."""
+        is in the audit trail (and the delete can be undone, core.undo)."""
         with self.db.begin() as s:
             c = s.get(CaseRecord, case_id, options=[selectinload(CaseRecord.officers)])
             if c is None:

@@ -2,7 +2,7 @@
 
 One row per person, with at most one certificate on the row. People are matched by ID number:
 re-importing updates them and never duplicates. What is written when rows are invalid (all or
-nothing, or ``skip_invalid``) is the shared policy of ``importers.policy``.
+nothing, or ``skip_invalid``) is the shared policy of ``core.tabular.policy``.
 """
 
 from __future__ import annotations

@@ -232,7 +232,7 @@ class RosterService:
     ) -> tuple[list[StaffView], list[Finding]]:
         """The roster and every finding about its people (the roster's own rules from the same read,
         the other ledgers' from the shared findings); kept while the data stays the same
-        (``services.cache``: the main window computes it in the background)."""
+        (``core.cache``: the main window computes it in the background)."""
         from brigade_desk.ledgers.roster import rules as roster_rules
 
         def compute(s: Session) -> tuple[tuple[StaffView, ...], tuple[Finding, ...]]:

@@ -12,7 +12,7 @@ a session already in the database with that date and title is updated, and its a
 updated per person — re-importing never duplicates. People are found by ID number when given, else
 by name (narrowed by 中队 when that column exists); a name matching nobody or several people is an
 error naming the row. Without ``skip_invalid`` nothing is written when any row is invalid (the
-shared policy of ``importers.policy``).
+shared policy of ``core.tabular.policy``).
 """
 
 from __future__ import annotations

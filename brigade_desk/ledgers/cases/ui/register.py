@@ -229,7 +229,7 @@ class RegisterTab(QWidget):
             self._checking = False
             self.apply_filter()
             return
-        # the rules run in the background (the findings every page shares, see services.findings);
+        # the rules run in the background (the findings every page shares, see core.findings);
         # the register is usable meanwhile and gets its colours when they are known
         self._checking = True
         self.apply_filter()

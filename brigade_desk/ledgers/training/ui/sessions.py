@@ -158,7 +158,7 @@ class SessionsTab(TrainingTab):
             "删除培训记录",
             f"删除“{row.title}”（{row.end_date:%Y-%m-%d}）及其 {row.attendees + row.absent} 条参训记录？",
         )
-        if ok == QMessageBox.StandardButton.Yes:  # undoable: 编辑 → 撤销删除 (services.undo)
+        if ok == QMessageBox.StandardButton.Yes:  # undoable: 编辑 → 撤销删除 (core.undo)
             self.ctx.delete(
                 f"培训 {row.title}（{row.end_date:%Y-%m-%d}）",
                 Changes.TRAINING,

@@ -20,7 +20,7 @@ from brigade_desk.ui.widgets.table import WARNING, fmt
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
 
-# (title, sort key in training_views.SESSION_SORT, value, width, right-aligned)
+# (title, sort key in queries.SESSION_SORT, value, width, right-aligned)
 COLUMNS: list[tuple[str, str, Any, int, bool]] = [
     ("开始日期", "start_date", lambda r: r.start_date, 90, False),
     ("结束日期", "end_date", lambda r: r.end_date, 90, False),
