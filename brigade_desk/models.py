@@ -2,7 +2,7 @@
 
 from brigade_desk.core.models.audit import AuditEntry
 from brigade_desk.core.models.base import Base
-from brigade_desk.core.models.calendar import OfficialDay, OfficialYear
+from brigade_desk.core.models.holidays import OfficialDay, OfficialYear
 from brigade_desk.core.models.settings import Setting
 from brigade_desk.ledgers.av.models import (
     AvDuplicate,

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from brigade_desk.core.errors import UserError, ValidationError
-from brigade_desk.core.models.calendar import OfficialDay, OfficialYear
+from brigade_desk.core.models.holidays import OfficialDay, OfficialYear
 
 WORKING = "working"
 CALENDAR = "calendar"

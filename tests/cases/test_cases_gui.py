@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
 from brigade_desk.core.changes import Changes
-from brigade_desk.core.models.calendar import OfficialDay
+from brigade_desk.core.models.holidays import OfficialDay
 from brigade_desk.ledgers.cases.models import CaseRecord, CaseReview, ReviewSample
 from brigade_desk.ledgers.cases.review import ReviewService
 from brigade_desk.ledgers.cases.service import CaseService

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.errors import UserError, ValidationError
-from brigade_desk.core.models.calendar import OfficialYear
+from brigade_desk.core.models.holidays import OfficialYear
 from brigade_desk.core.workdays import (
     Calendar,
     delete_schedule,
