@@ -17,14 +17,18 @@ import getpass
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from brigade_desk.core.models.audit import AuditEntry
+
+if TYPE_CHECKING:
+    from brigade_desk.core.db import Database
 
 GENESIS = "0" * 64
 EXCLUDED_TABLES = {"audit_log", "alembic_version"}
@@ -239,6 +243,16 @@ def history(session: Session, table: str, record_id: int | str) -> list[HistoryI
     return out
 
 
+def history_of(db: Database, records: Iterable[tuple[str, int | str]]) -> list[HistoryItem]:
+    """The recorded changes of all ``records`` (table, id), newest first (修改记录)."""
+    items: list[HistoryItem] = []
+    with db.session() as s:
+        for table, rid in records:
+            items.extend(history(s, table, rid))
+    items.sort(key=lambda h: h.at, reverse=True)
+    return items
+
+
 @dataclass
 class VerifyResult:
     entries: int = 0
@@ -258,6 +272,12 @@ class VerifyResult:
             "broken_entry": self.broken_entry,
             "problem": self.problem,
         }
+
+
+def verify_database(db: Database) -> VerifyResult:
+    """``verify`` in a session of its own (the check after start-up, in the background)."""
+    with db.session() as s:
+        return verify(s)
 
 
 def verify(session: Session) -> VerifyResult:

@@ -21,11 +21,14 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from brigade_desk.core.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -327,6 +330,25 @@ def get_key(
         return get(session, defs[key])
     row = session.get(Setting, key)
     return default if row is None else json.loads(row.value)
+
+
+def read(db: Database, d: SettingDef[T]) -> T:
+    """``get`` in a session of its own: one setting, for a page or dialog."""
+    with db.session() as s:
+        return get(s, d)
+
+
+def read_many(db: Database, defs: Iterable[SettingDef[Any]]) -> dict[str, Any]:
+    """The values of ``defs`` (read as ``get`` does) by key, all in one session."""
+    with db.session() as s:
+        return {d.key: get(s, d) for d in defs}
+
+
+def save_many(db: Database, values: Mapping[SettingDef[Any] | str, object]) -> None:
+    """Store every value (``set_value``) in one transaction: all are saved or none."""
+    with db.begin() as s:
+        for d, v in values.items():
+            set_value(s, d, v)
 
 
 UNIT_NAME = TextSetting("unit.name", "单位名称（填报单位）", "某县交通运输综合行政执法大队")

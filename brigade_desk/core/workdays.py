@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import chinese_calendar
 from sqlalchemy import select
@@ -23,6 +24,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.core.models.holidays import OfficialDay, OfficialYear
+
+if TYPE_CHECKING:
+    from brigade_desk.core.db import Database
 
 WORKING = "working"
 CALENDAR = "calendar"
@@ -277,3 +281,26 @@ def delete_schedule(session: Session, year: int) -> None:
     if y is None:
         raise UserError(f"没有录入 {year} 年的节假日安排")
     session.delete(y)
+
+
+# ---- for the 节假日安排 page: each in a session or transaction of its own ---------------------
+
+
+def entered_year(db: Database, year: int) -> tuple[YearSchedule | None, str]:
+    """The schedule the clerk entered for ``year`` (None when none) and the source it names."""
+    with db.session() as s:
+        cal = Calendar.load(s)
+        row = s.get(OfficialYear, year)
+        return cal.schedules.get(year), (row.source if row else "")
+
+
+def store_schedule(db: Database, data: ScheduleInput) -> None:
+    """``save_schedule`` in one transaction (ValidationError: nothing is stored)."""
+    with db.begin() as s:
+        save_schedule(s, data)
+
+
+def remove_schedule(db: Database, year: int) -> None:
+    """``delete_schedule`` in one transaction (UserError when the year has no entered schedule)."""
+    with db.begin() as s:
+        delete_schedule(s, year)

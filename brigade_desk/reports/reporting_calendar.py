@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar as cal
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 from brigade_desk.core import settings
 from brigade_desk.ledgers.roster.models import Staff
 from brigade_desk.reports.models import ReportDone
+
+if TYPE_CHECKING:
+    from brigade_desk.core.db import Database
 
 DEFAULT_ENTRIES: list[dict[str, Any]] = [
     {
@@ -227,3 +230,13 @@ def unmark_done(session: Session, key: str, period: str) -> None:
     row = session.get(ReportDone, (key, period))
     if row is not None:
         session.delete(row)
+
+
+def set_done(db: Database, key: str, period: str, done: bool) -> None:
+    """Mark one report of one period as sent (标记为已报送), or take the mark back, in one
+    transaction."""
+    with db.begin() as s:
+        if done:
+            mark_done(s, key, period)
+        else:
+            unmark_done(s, key, period)

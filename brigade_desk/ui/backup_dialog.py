@@ -241,6 +241,5 @@ class BackupDialog(QDialog):
         )
         if not path:
             return
-        with self.ctx.db.begin() as s:
-            settings.set_value(s, backup.SETTING_KEY, path)
+        settings.save_many(self.ctx.db, {backup.SETTING_KEY: path})
         self.reload()

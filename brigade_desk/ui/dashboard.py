@@ -20,12 +20,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import func, select
 
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.ledger import ChartSpec
 from brigade_desk.core.rules import Finding
-from brigade_desk.ledgers.roster.models import Staff
+from brigade_desk.ledgers.roster.service import RosterService
 from brigade_desk.reports import reporting_calendar as calendar
 from brigade_desk.reports.home import overview, overview_if_ready
 from brigade_desk.reports.reporting_calendar import DeadlineItem
@@ -171,8 +170,8 @@ class DashboardPage(QWidget):
 
     def _loaded(self, result: tuple[list[DeadlineItem], list[Finding], list[ChartSpec]]) -> None:
         items, findings, charts = result
-        with self.ctx.db.session() as s:  # an empty roster: say where to begin
-            self.welcome.setVisible(s.scalar(select(func.count(Staff.id))) == 0)
+        # an empty roster: say where to begin
+        self.welcome.setVisible(RosterService(self.ctx.db).count() == 0)
         self.deadlines.set_rows(items)
         late = sum(1 for i in items if i.state == "late")
         due = sum(1 for i in items if i.state == "due")
@@ -224,11 +223,7 @@ class DashboardPage(QWidget):
             self.ctx.say("请先在“上报事项”中选中一项")
             return
         item = self.deadlines.row_at(sel[0].row())
-        with self.ctx.db.begin() as s:
-            if done:
-                calendar.mark_done(s, item.key, item.period)
-            else:
-                calendar.unmark_done(s, item.key, item.period)
+        calendar.set_done(self.ctx.db, item.key, item.period, done)
         self.ctx.say(
             f"{item.name}（{item.period_label}）已{'标记为已报送' if done else '撤销已报送标记'}"
         )

@@ -142,17 +142,14 @@ class FindingsPage(QWidget):
         if not fresh:
             ready = svc_findings.cached_findings(db, as_of)
             if ready is not None:
-                with db.session() as s:
-                    mask = bool(settings.get(s, settings.MASK_IDS))
-                self._loaded((ready, mask))
+                self._loaded((ready, bool(settings.read(db, settings.MASK_IDS))))
                 return
 
         ledgers = self.ctx.ledgers
 
         def work(_p: object) -> tuple[list[Finding], bool]:
             found = svc_findings.findings(db, as_of, ledgers, fresh=fresh)
-            with db.session() as s:
-                return found, bool(settings.get(s, settings.MASK_IDS))
+            return found, bool(settings.read(db, settings.MASK_IDS))
 
         self.count.setText("正在检查…")  # inline, no progress dialog: the window stays usable
         self.ctx.tasks.run(work, on_success=self._loaded)

@@ -37,11 +37,7 @@ class HistoryDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"修改记录 — {title}")
         fit_to_screen(self, 900, 480)
-        items: list[audit.HistoryItem] = []
-        with ctx.db.session() as s:
-            for table, rid in records:
-                items.extend(audit.history(s, table, rid))
-        items.sort(key=lambda h: h.at, reverse=True)
+        items = audit.history_of(ctx.db, records)
         cols: list[Column[audit.HistoryItem]] = [
             Column("时间", lambda h: h.at, 140),
             Column("操作人", lambda h: h.user, 90),

@@ -392,8 +392,7 @@ class MainWindow(QMainWindow):
 
         def work(_p: object) -> audit.VerifyResult:
             backup.daily_backup_if_due(db.path)
-            with db.session() as s:
-                return audit.verify(s)
+            return audit.verify_database(db)
 
         def done(res: audit.VerifyResult) -> None:
             self.audit_result = res

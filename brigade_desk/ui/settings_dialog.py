@@ -86,22 +86,21 @@ class SettingsDialog(QDialog):
             box = QGroupBox(title)
             forms[prefix] = QFormLayout(box)
             outer.addWidget(box)
-        with ctx.db.session() as s:
-            for key, d in self.ctx.ledgers.settings().items():
-                if key in HIDDEN:
-                    continue
-                w = self._editor(d, settings.get(s, d))
-                w.setToolTip(d.help)
-                self.inputs[key] = w
-                prefix = key.split(".", 1)[0]
-                form = forms.get(prefix)
-                if form is None:  # a ledger without a section of its own
-                    box = QGroupBox("其他")
-                    form = forms[prefix] = QFormLayout(box)
-                    outer.addWidget(box)
-                label = QLabel(d.label)
-                label.setToolTip(d.help)
-                form.addRow(label, w)
+        shown = {k: d for k, d in self.ctx.ledgers.settings().items() if k not in HIDDEN}
+        stored = settings.read_many(ctx.db, shown.values())
+        for key, d in shown.items():
+            w = self._editor(d, stored[key])
+            w.setToolTip(d.help)
+            self.inputs[key] = w
+            prefix = key.split(".", 1)[0]
+            form = forms.get(prefix)
+            if form is None:  # a ledger without a section of its own
+                box = QGroupBox("其他")
+                form = forms[prefix] = QFormLayout(box)
+                outer.addWidget(box)
+            label = QLabel(d.label)
+            label.setToolTip(d.help)
+            form.addRow(label, w)
         for form in forms.values():  # sections with nothing in them
             box_widget = form.parentWidget()
             if form.rowCount() == 0 and box_widget is not None:
@@ -191,18 +190,16 @@ class SettingsDialog(QDialog):
         return w.text().strip()
 
     def save(self) -> None:
-        values: list[tuple[settings.SettingDef[Any], object]] = []
+        values: dict[settings.SettingDef[Any] | str, object] = {}
         defs = self.ctx.ledgers.settings()
         for key, w in self.inputs.items():
             d = defs[key]
             try:
-                values.append((d, d.coerce(self._value(d, w))))
+                values[d] = d.coerce(self._value(d, w))
             except ValueError as exc:
                 mark(w, True, f"{d.label}：{exc}")  # red until the clerk changes it
                 QMessageBox.warning(self, "设置", f"“{d.label}”{exc}。")
                 w.setFocus()
                 return
-        with self.ctx.db.begin() as s:
-            for d, v in values:
-                settings.set_value(s, d, v)
+        settings.save_many(self.ctx.db, values)
         self.accept()

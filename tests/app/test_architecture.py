@@ -202,3 +202,32 @@ def test_where_a_newcomer_finds_things() -> None:
     ):
         assert place in text, place
         assert needle in (ROOT / place).read_text(encoding="utf-8"), place
+
+
+def _database_sessions(source: str) -> list[int]:
+    """The lines of ``source`` that open a database session or transaction: a call of
+    ``.session()`` or ``.begin()`` (without arguments, so ``QPainter.begin(printer)`` is no hit)."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("session", "begin")
+        and not node.args
+        and not node.keywords
+    ]
+
+
+def test_widgets_open_no_database_sessions() -> None:
+    """The shell and the ledgers' pages call services; the database work (each session, each
+    transaction) lives below them: a ledger's service or domain modules, core/, reports/."""
+    sample = "def f(db, p):\n    with db.session() as s:\n        pass\n    with self.ctx.db.begin() as s:\n        pass\n    p.begin(printer)\n"
+    assert _database_sessions(sample) == [2, 4]
+    ui_files = [*(PKG / "ui").rglob("*.py"), *(PKG / "ledgers").glob("*/ui/**/*.py")]
+    assert len({p.parent for p in ui_files}) >= 1 + len(LEDGERS_KEYS)
+    bad = [
+        f"{p.relative_to(ROOT)}:{line}"
+        for p in ui_files
+        for line in _database_sessions(p.read_text(encoding="utf-8"))
+    ]
+    assert bad == []

@@ -337,3 +337,16 @@ def test_review_date_in_the_future_or_before_filing_is_refused(db):  # noqa: F81
     assert svc.save_review(
         "乐交执罚〔2025〕5号", 2025, ScoreInput(reviewer="王五", reviewed_on=D(2026, 1, 5))
     )
+
+
+def test_template_versions_and_a_version_of_a_named_template(db):  # noqa: F811
+    """The template dialog: the code in use, its versions oldest first, any version by code."""
+    svc = ReviewService(db)
+    code, versions = svc.template_versions()
+    assert code == settings.read(db, cs.TEMPLATE_CODE)
+    assert [v for v, *_ in versions] == sorted(v for v, *_ in versions) and versions
+    newest = versions[-1][0]
+    assert svc.template(newest, code).version == newest == svc.template().version
+    assert svc.template(versions[0][0], code).version == versions[0][0]
+    with pytest.raises(UserError, match="找不到评查表模板“没有这个”"):
+        svc.template(None, "没有这个")

@@ -13,6 +13,7 @@ from brigade_desk.core.workdays import parse_schedule_text, save_schedule
 from brigade_desk.ledgers.cases import rules as case_rules
 from brigade_desk.ledgers.cases import settings as cs
 from brigade_desk.ledgers.cases.models import CaseReview, Rectification
+from brigade_desk.ledgers.cases.service import CaseService
 
 
 def run(db, as_of, rule=None):  # noqa: F811
@@ -337,3 +338,35 @@ def test_case_deadlines_api_for_reports(db):  # noqa: F811
         assert dl.publication(D(2026, 2, 13)).due == D(2026, 3, 19)
         assert dl.decision(D(2025, 1, 2)).due == D(2025, 4, 2)
         assert dl.filing(D(2026, 12, 30)).provisional
+
+
+def test_deadline_notes_the_editor_shows(db):  # noqa: F811
+    """备案 for a major decision, 公示 for a category published; undecided: the decision deadline of
+    an ordinary penalty case only."""
+    svc = CaseService(db)
+    decided, filed = D(2025, 9, 26), D(2025, 9, 1)
+    with db.session() as s:
+        dl = case_rules.CaseDeadlines(s)
+        filing, publication, decision = (
+            dl.filing(decided),
+            dl.publication(decided),
+            dl.decision(filed),
+        )
+    notes = svc.deadline_notes(decided, filed, major=True, category="行政处罚", procedure="普通")
+    assert notes == [
+        f"备案期限 {filing.due:%Y-%m-%d}（{filing.describe()}）{filing.caveat()}",
+        f"公示期限 {publication.due:%Y-%m-%d}（{publication.describe()}）{publication.caveat()}",
+    ]
+    assert (
+        svc.deadline_notes(decided, None, major=False, category="行政检查", procedure="普通") == []
+    )
+    assert svc.deadline_notes(None, filed, major=True, category="行政处罚", procedure="普通") == [
+        f"应于 {decision.due:%Y-%m-%d} 前作出决定（{decision.describe()}）"
+    ]
+    assert svc.deadline_notes(None, filed, major=True, category="行政处罚", procedure="简易") == []
+    assert svc.deadline_notes(None, None, major=True, category="行政处罚", procedure="普通") == []
+    with db.begin() as s:
+        settings.set_value(s, cs.PUBLICATION_CATEGORIES, ["行政检查"])
+    assert svc.deadline_notes(
+        decided, None, major=False, category="行政检查", procedure="普通"
+    ) == [f"公示期限 {publication.due:%Y-%m-%d}（{publication.describe()}）{publication.caveat()}"]

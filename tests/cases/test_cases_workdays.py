@@ -7,14 +7,17 @@ import datetime as dt
 import pytest
 from cases_support import D, db  # noqa: F401
 
-from brigade_desk.core.errors import ValidationError
+from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.core.workdays import (
     CALENDAR,
     WORKING,
     Calendar,
     UnknownYearError,
+    entered_year,
     parse_schedule_text,
+    remove_schedule,
     save_schedule,
+    store_schedule,
 )
 
 
@@ -90,3 +93,27 @@ def test_schedule_input_validation(db):  # noqa: F811
         with db.begin() as s:
             save_schedule(s, parse_schedule_text(2027, "", "2027-02-14"))
     assert isinstance(dt.date.today(), dt.date)
+
+
+def test_entered_year_store_and_remove_schedule(db):  # noqa: F811
+    """The 节假日安排 page: what is entered for a year, saved and deleted in a transaction each."""
+    assert entered_year(db, 2099) == (None, "")
+    data = parse_schedule_text(2099, "2099-01-01~2099-01-03 元旦", "2099-01-04 元旦调休")
+    data.source = "国办发明电〔2098〕1号"
+    store_schedule(db, data)
+    sched, source = entered_year(db, 2099)
+    assert source == "国办发明电〔2098〕1号"
+    assert sched is not None and sorted(sched.holidays) == [
+        D(2099, 1, 1),
+        D(2099, 1, 2),
+        D(2099, 1, 3),
+    ]
+    assert sched.workdays == {D(2099, 1, 4): "元旦调休"}
+    # a wrong schedule changes nothing
+    with pytest.raises(ValidationError):
+        store_schedule(db, parse_schedule_text(2099, "", "2099-02-14"))
+    assert entered_year(db, 2099)[1] == "国办发明电〔2098〕1号"
+    remove_schedule(db, 2099)
+    assert entered_year(db, 2099) == (None, "")
+    with pytest.raises(UserError, match="没有录入 2099 年"):
+        remove_schedule(db, 2099)

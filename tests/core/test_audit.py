@@ -182,3 +182,24 @@ def test_a_person_other_ledgers_refer_to_cannot_be_deleted(filled: tuple[Databas
         assert {p.name for p in s.query(Staff)} == {"甲", "乙", "丙"}
     roster.delete_staff(spare)
     assert verify(db).ok
+
+
+def test_history_of_several_records_newest_first_and_verify_database(
+    db: Database, roster: RosterService
+) -> None:
+    """The 修改记录 dialog's records: every change of all the records asked for, newest first."""
+    a = add_officer(roster, IDS[0], "甲")
+    b = add_officer(roster, IDS[1], "乙")
+    roster.save_staff(StaffInput(name="甲二", id_number=IDS[0], squad="一中队"), a)
+    items = audit.history_of(db, [("staff", a), ("staff", b)])
+    assert sorted((h.record_id, h.action) for h in items) == [
+        (str(a), "create"),
+        (str(a), "update"),
+        (str(b), "create"),
+    ]
+    assert [h.at for h in items] == sorted((h.at for h in items), reverse=True)
+    update = next(h for h in items if h.action == "update")
+    assert ("name", "甲", "甲二") in update.changes
+    assert audit.history_of(db, []) == []
+    res = audit.verify_database(db)
+    assert res.ok and res.entries >= 3

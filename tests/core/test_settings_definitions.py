@@ -15,6 +15,7 @@ import pytest
 import brigade_desk
 from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core import settings
+from brigade_desk.core.db import Database
 from brigade_desk.core.models.settings import Setting
 from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.cases import settings as cs
@@ -420,3 +421,25 @@ def test_the_dialog_opens_on_wrongly_stored_values_with_the_defaults(gui_ctx, qt
     assert dlg.inputs[training_settings.ROTATION_DUE.key].text() == "2024-06-30"
     assert dlg.inputs[cs.PUBLICATION_CATEGORIES.key].text() == "行政处罚、行政强制、行政许可"
     assert dlg.inputs[settings.MASK_IDS.key].isChecked()
+
+
+def test_read_many_and_save_many_with_the_database(db: Database) -> None:
+    """The dialogs' way in: many settings read in one session, a dict saved in one transaction
+    (all or nothing), a stored key without a definition (the backup folder) kept as given."""
+    assert settings.read(db, settings.UNIT_NAME) == settings.UNIT_NAME.default
+    settings.save_many(
+        db,
+        {settings.UNIT_NAME: "某某大队", cs.FILING_DAYS: 7, "backup.folder.test": "D:/备份"},
+    )
+    got = settings.read_many(db, (settings.UNIT_NAME, cs.FILING_DAYS, settings.MASK_IDS))
+    assert got == {
+        settings.UNIT_NAME.key: "某某大队",
+        cs.FILING_DAYS.key: 7,
+        settings.MASK_IDS.key: settings.MASK_IDS.default,
+    }
+    with db.session() as s:
+        assert json.loads(s.get(Setting, "backup.folder.test").value) == "D:/备份"
+    # one value that cannot be stored: none of them is
+    with pytest.raises(TypeError):
+        settings.save_many(db, {settings.UNIT_NAME: "另一个大队", settings.PHONE: object()})
+    assert settings.read(db, settings.UNIT_NAME) == "某某大队"

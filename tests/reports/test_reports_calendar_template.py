@@ -269,3 +269,24 @@ def test_quarterly_workbook_has_the_four_sheets_with_database_counts(tmp_path: P
             and ws.freeze_panes == "A4"
         )
     d.close()
+
+
+def test_set_done_marks_and_unmarks_in_its_own_transaction(db: Database) -> None:
+    """The home page's 标记为已报送 / 撤销已报送标记."""
+    as_of = dt.date(2026, 11, 4)
+    _started(db, dt.date(2026, 1, 1))
+
+    def state() -> str:
+        with db.session() as s:
+            by = {(i.key, i.period): i for i in calendar.deadlines(s, as_of)}
+        return by[("monthly_brief", "2026-10")].state
+
+    assert state() == "late"
+    calendar.set_done(db, "monthly_brief", "2026-10", True)
+    assert state() == "done"
+    calendar.set_done(db, "monthly_brief", "2026-10", True)  # twice: still one mark
+    assert state() == "done"
+    calendar.set_done(db, "monthly_brief", "2026-10", False)
+    assert state() == "late"
+    calendar.set_done(db, "monthly_brief", "2026-10", False)  # nothing to take back: no error
+    assert state() == "late"

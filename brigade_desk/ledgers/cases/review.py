@@ -203,9 +203,19 @@ class ReviewService:
 
     # ---- templates ----------------------------------------------------------------------------
 
-    def template(self, version: int | None = None) -> Template:
+    def template(self, version: int | None = None, code: str | None = None) -> Template:
+        """The template ``code`` (default: the one the settings name), ``version`` or the newest."""
         with self.db.begin() as s:
-            return checklists.get_template(s, str(settings.get(s, cs.TEMPLATE_CODE)), version)
+            if code is None:
+                code = str(settings.get(s, cs.TEMPLATE_CODE))
+            return checklists.get_template(s, code, version)
+
+    def template_versions(self) -> tuple[str, list[tuple[int, str, str, dt.date]]]:
+        """The code of the template in use and its versions (version, name, source, created on),
+        oldest first; the built-in templates are stored first when missing."""
+        with self.db.begin() as s:
+            code = str(settings.get(s, cs.TEMPLATE_CODE))
+            return code, checklists.versions(s, code)
 
     def save_template(self, body: dict[str, object], today: dt.date | None = None) -> Template:
         with self.db.begin() as s:

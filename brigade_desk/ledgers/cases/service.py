@@ -399,6 +399,41 @@ class CaseService:
         with self.db.session() as s:
             return _domains(s)
 
+    def deadline_notes(
+        self,
+        decided_on: dt.date | None,
+        filed_on: dt.date | None,
+        *,
+        major: bool,
+        category: str,
+        procedure: str,
+    ) -> list[str]:
+        """The deadlines of a case being typed, on the official calendar with the clerk's
+        settings, as the editor shows them: 备案 (a major decision) and 公示 (a category published)
+        once decided; before that, the decision deadline of an ordinary penalty case."""
+        from brigade_desk.core import settings
+        from brigade_desk.ledgers.cases import settings as cs
+        from brigade_desk.ledgers.cases.rules import CaseDeadlines
+
+        parts = []
+        with self.db.session() as s:
+            dl = CaseDeadlines(s)
+            if decided_on is not None:
+                if major:
+                    f = dl.filing(decided_on)
+                    parts.append(f"备案期限 {f.due:%Y-%m-%d}（{f.describe()}）{f.caveat()}")
+                if category in (settings.get(s, cs.PUBLICATION_CATEGORIES) or []):
+                    p = dl.publication(decided_on)
+                    parts.append(f"公示期限 {p.due:%Y-%m-%d}（{p.describe()}）{p.caveat()}")
+            elif (
+                filed_on is not None
+                and procedure == Procedure.ORDINARY
+                and category == CaseCategory.PENALTY
+            ):
+                d = dl.decision(filed_on)
+                parts.append(f"应于 {d.due:%Y-%m-%d} 前作出决定（{d.describe()}）")
+        return parts
+
     def filter_choices(self) -> tuple[list[int], list[str], int]:
         """The 立案年度 and 门类 lists and the number of cases, kept while the data stays the same
         (see ``core.cache``)."""

@@ -22,9 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk.core import settings
 from brigade_desk.core.errors import UserError, ValidationError
-from brigade_desk.ledgers.cases import settings as cs
 from brigade_desk.ledgers.cases.models import (
     ACTIVITIES,
     CASE_DATES,
@@ -170,33 +168,19 @@ class CaseDialog(QDialog):
 
     def _show_deadlines(self) -> None:
         """The case's deadlines on the official calendar, as the clerk types the dates."""
-        from brigade_desk.ledgers.cases.rules import CaseDeadlines
-
         try:
             decided = self.dates["decided_on"].date()
             filed = self.dates["filed_on"].date()
         except ValueError:
             self.deadlines.clear()
             return
-        parts = []
-        with self.service.db.session() as s:
-            dl = CaseDeadlines(s)
-            if decided is not None:
-                if self.major.isChecked():
-                    f = dl.filing(decided)
-                    parts.append(f"备案期限 {f.due:%Y-%m-%d}（{f.describe()}）{f.caveat()}")
-                if self.category.currentText() in (
-                    settings.get(s, cs.PUBLICATION_CATEGORIES) or []
-                ):
-                    p = dl.publication(decided)
-                    parts.append(f"公示期限 {p.due:%Y-%m-%d}（{p.describe()}）{p.caveat()}")
-            elif (
-                filed is not None
-                and self.procedure.currentText() == Procedure.ORDINARY
-                and self.category.currentText() == CaseCategory.PENALTY
-            ):
-                d = dl.decision(filed)
-                parts.append(f"应于 {d.due:%Y-%m-%d} 前作出决定（{d.describe()}）")
+        parts = self.service.deadline_notes(
+            decided,
+            filed,
+            major=self.major.isChecked(),
+            category=self.category.currentText(),
+            procedure=self.procedure.currentText(),
+        )
         self.deadlines.setText("；".join(parts))
 
     def _filter_officers(self, text: str) -> None:

@@ -17,13 +17,12 @@ from PySide6.QtWidgets import (
 
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.errors import UserError, ValidationError
-from brigade_desk.core.models.holidays import OfficialYear
 from brigade_desk.core.workdays import (
-    Calendar,
-    delete_schedule,
+    entered_year,
     library_knows,
     parse_schedule_text,
-    save_schedule,
+    remove_schedule,
+    store_schedule,
 )
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.forms import error_label, mark, text_box
@@ -79,11 +78,8 @@ class CalendarTab(QWidget):
 
     def reload(self) -> None:
         y = self.year.value()
-        with self.ctx.db.session() as s:
-            cal = Calendar.load(s)
-            row = s.get(OfficialYear, y)
-            self.source.setText(row.source if row else "")
-        sched = cal.schedules.get(y)
+        sched, source = entered_year(self.ctx.db, y)
+        self.source.setText(source)
         self.holidays.clear()
         self.workdays.clear()
         self.del_btn.setEnabled(sched is not None)
@@ -112,8 +108,7 @@ class CalendarTab(QWidget):
                 self.year.value(), self.holidays.toPlainText(), self.workdays.toPlainText()
             )
             data.source = self.source.text()
-            with self.ctx.db.begin() as s:
-                save_schedule(s, data)
+            store_schedule(self.ctx.db, data)
         except ValidationError as exc:
             mark(self.holidays, "holidays" in exc.fields)
             mark(self.workdays, "workdays" in exc.fields)
@@ -129,8 +124,7 @@ class CalendarTab(QWidget):
 
     def delete(self) -> None:
         try:
-            with self.ctx.db.begin() as s:
-                delete_schedule(s, self.year.value())
+            remove_schedule(self.ctx.db, self.year.value())
         except UserError as exc:
             self.errors.setText(exc.message)
             self.errors.show()

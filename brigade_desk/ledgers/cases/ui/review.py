@@ -126,8 +126,7 @@ class ReviewTab(QWidget):
         self.year.setValue(self.service.latest_sample_year() or dt.date.today().year - 1)
         self.per_cat = QSpinBox()
         self.per_cat.setRange(1, 999)
-        with ctx.db.session() as s:
-            self.per_cat.setValue(int(settings.get(s, cs.PER_CATEGORY)))
+        self.per_cat.setValue(int(settings.read(ctx.db, cs.PER_CATEGORY)))
         self.seed = QLineEdit()
         self.seed.setPlaceholderText("留空则随机生成并记录")
         self.seed.setMaximumWidth(150)
@@ -338,8 +337,7 @@ class ReviewTab(QWidget):
         if e is None or e.review_id is None:
             QMessageBox.information(self, "整改", "请先选择一份已评查的案卷")
             return
-        with self.ctx.db.session() as s:
-            days = int(settings.get(s, cs.RECTIFY_DAYS))
+        days = int(settings.read(self.ctx.db, cs.RECTIFY_DAYS))
         dlg = RectificationDialog(
             RectificationInput(due_on=dt.date.today() + dt.timedelta(days=days)), self
         )

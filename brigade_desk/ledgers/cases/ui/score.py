@@ -63,9 +63,9 @@ class ScoreDialog(QDialog):
         self.template: Template = existing.template if existing else service.template()
         self.setWindowTitle(f"案卷评查 — {case_no}")
         fit_to_screen(self, 1100, 760)
-        with service.db.session() as s:
-            self.excellent = Decimal(str(settings.get(s, cs.GRADE_EXCELLENT)))
-            self.passing = Decimal(str(settings.get(s, cs.GRADE_PASS)))
+        grades = settings.read_many(service.db, (cs.GRADE_EXCELLENT, cs.GRADE_PASS))
+        self.excellent = Decimal(str(grades[cs.GRADE_EXCELLENT.key]))
+        self.passing = Decimal(str(grades[cs.GRADE_PASS.key]))
         head = QLabel(
             f"<b>{case_no}</b>　{title}<br/>评查表：{self.template.label}　评查年度：{year}"
         )

@@ -21,10 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk.core import settings
 from brigade_desk.core.errors import ValidationError
-from brigade_desk.ledgers.cases import checklists
-from brigade_desk.ledgers.cases import settings as cs
 from brigade_desk.ledgers.cases.checklists import Template
 from brigade_desk.ledgers.cases.review import ReviewService
 from brigade_desk.ui.widgets.forms import UnsavedGuard, error_label, unsaved_baseline
@@ -39,9 +36,7 @@ class TemplateDialog(QDialog):
         self.service = service
         self.setWindowTitle("案卷评查表模板")
         fit_to_screen(self, 1000, 720)
-        with service.db.begin() as s:
-            self.code = str(settings.get(s, cs.TEMPLATE_CODE))
-            self.versions = checklists.versions(s, self.code)
+        self.code, self.versions = service.template_versions()
         self.version = QComboBox()
         for v, name, source, created in self.versions:
             self.version.addItem(
@@ -113,8 +108,7 @@ class TemplateDialog(QDialog):
             self.load(self.version.currentData())
 
     def load(self, version: int) -> None:
-        with self.service.db.begin() as s:
-            t = checklists.get_template(s, self.code, version)
+        t = self.service.template(version, self.code)
         self.name.setText(t.name)
         self.note.setText(t.note)
         self.items.blockSignals(True)
