@@ -143,7 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", parents=[common], help="导出报表")
     exp.add_argument("kind", choices=sorted(REGISTRY.exports()))
-    exp.add_argument("target", nargs="?", help="template: 上级模板文件；filing: 案件编号")
+    exp.add_argument(
+        "target",
+        nargs="?",
+        help="template: 上级模板文件；filing、checklist、checklist-blank: 案号；exam-notice: 培训编号",
+    )
     exp.add_argument("--out", required=True)
     exp.add_argument("--year", type=int)
     exp.add_argument("--quarter", type=int, choices=[1, 2, 3, 4])

@@ -67,7 +67,9 @@ class ImporterDef:
 # ---- exports: one path for the command line, the reports page and the ledger pages -------------
 
 PeriodKind = Literal["none", "year", "quarter", "month"]
-TargetKind = Literal["none", "case", "template"]
+# what ``ExportRequest.target`` names: a case number, the superior's template file, or a training
+# session's id (the exam whose results are announced)
+TargetKind = Literal["none", "case", "template", "session"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class ExportRequest:
     as_of: dt.date | None = (
         None  # the day figures are taken on (default: today, or the period's end)
     )
-    target: str | None = None  # a case number or the superior's template file
+    target: str | None = None  # a case number, the superior's template file or a session id
     progress: Progress | None = None
     notes: list[str] = field(default_factory=list)  # what the export has to tell the user besides
 
@@ -135,6 +137,11 @@ class ExportDef:
             raise UserError("请给出案号（可输入案号的一部分）。")
         if self.target == "template" and not req.target:
             raise UserError("请先选择上级发来的模板文件（.xlsx）。")
+        if self.target == "session":
+            if not req.target:
+                raise UserError("请给出考试所在培训的编号（培训记录中的编号）。")
+            if not (req.target.strip().isascii() and req.target.strip().isdigit()):
+                raise UserError(f"培训编号应为数字：{req.target}")
 
     def export(self, db: Database, req: ExportRequest) -> Path:
         self.check(req)

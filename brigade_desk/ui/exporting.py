@@ -1,5 +1,6 @@
 """Running an export from a page: the same ``ExportDef`` the command line and the 报表 page use,
-in the background with progress, and "已导出：…" in the status bar when it is written."""
+in the background with progress, and "已导出：…" (or the page's own words) in the status bar when it
+is written."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ def run_export(
     period: Period | None = None,
     target: str | None = None,
     label: str = "正在导出…",
+    said: str = "已导出",
 ) -> None:
+    """``label`` shows while it runs; ``said`` starts the status bar's "已导出：<path>"."""
     export = ctx.ledgers.exports()[key]
     db = ctx.db
 
@@ -32,6 +35,6 @@ def run_export(
 
     def done(result: tuple[Path, list[str]]) -> None:
         path, notes = result
-        ctx.say("；".join([*notes, f"已导出：{path}"]))
+        ctx.say("；".join([*notes, f"{said}：{path}"]))
 
     ctx.tasks.run(work, on_success=done, label=label, parent=parent)

@@ -266,3 +266,80 @@ def test_export_case_register(demo_db, tmp_path, capsys):
         capsys, "--db", demo_db, "export", "cases", "--year", 2001, "--out", tmp_path / "n.xlsx"
     )
     assert code == 1 and "没有立案" in err
+
+
+def test_review_pdfs_are_exports(demo_db, tmp_path, capsys):
+    """``export checklist|checklist-blank|checklists|checklists-blank|review-report`` make the same
+    PDFs as ``review pdf|report`` (which run these ExportDefs), and refuse what they lack."""
+    from pathlib import Path
+
+    from brigade_desk.app.ledgers import REGISTRY
+    from brigade_desk.core.errors import UserError
+    from brigade_desk.core.ledger import ExportRequest
+
+    db = open_database(demo_db)
+    case_no = ReviewService(db).reviews(2025)[0][0].case_no
+    db.close()
+    made = {}
+    for key, extra in (
+        ("checklist", [case_no, "--year", 2025]),
+        ("checklist-blank", [case_no]),
+        ("checklists", ["--year", 2025]),
+        ("checklists-blank", ["--year", 2025]),
+        ("review-report", ["--year", 2025, "--as-of", "2026-01-15"]),
+    ):
+        out = tmp_path / f"{key}.pdf"
+        code, said, err = run(capsys, "--db", demo_db, "export", key, *extra, "--out", out)
+        assert code == 0, err
+        assert f"已导出：{out}" in said and out.stat().st_size > 1000
+        made[key] = out
+    # refused before the database is opened, in Chinese; nothing written
+    for key, extra, message in (
+        ("checklist", [], "请给出案号"),
+        ("checklist-blank", [], "请给出案号"),
+        ("checklists", [], "请指定年度"),
+        ("review-report", [], "请指定年度"),
+        ("checklist", [case_no, "--year", 2025], "输出文件应为 .pdf"),
+    ):
+        bad = tmp_path / ("bad.xlsx" if "pdf" in message else "bad.pdf")
+        code, _, err = run(capsys, "--db", demo_db, "export", key, *extra, "--out", bad)
+        assert code == 1 and message in err, (key, err)
+        assert not bad.exists()
+    exports = REGISTRY.exports()
+    assert {exports[k].target for k in ("checklist", "checklist-blank")} == {"case"}
+    with pytest.raises(UserError, match="请给出案号"):
+        exports["checklist"].check(ExportRequest(Path("x.pdf"), target=""))
+    # the old commands give the same documents
+    old = tmp_path / "old-report.pdf"
+    code, said, err = run(
+        capsys,
+        "--db",
+        demo_db,
+        "review",
+        "report",
+        "--year",
+        2025,
+        "--as-of",
+        "2026-01-15",
+        "--out",
+        old,
+    )
+    assert code == 0 and f"已生成评查结果通报：{old}" in said, err
+    old_all = tmp_path / "old-all.pdf"
+    code, said, err = run(
+        capsys, "--db", demo_db, "review", "pdf", "all", "--year", 2025, "--blank", "--out", old_all
+    )
+    assert code == 0 and f"已生成评查表：{old_all}" in said, err
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils not installed")
+
+    def text(p):
+        return subprocess.run(["pdftotext", p, "-"], capture_output=True, text=True).stdout
+
+    assert text(made["review-report"]) == text(old)
+    assert text(made["checklists-blank"]) == text(old_all)
+    assert "行政执法案卷评查表" in text(made["checklist"]) and case_no in text(made["checklist"])
+    for p in made.values():
+        fonts = subprocess.run(["pdffonts", p], capture_output=True, text=True).stdout
+        rows = fonts.splitlines()[2:]
+        assert rows and all(" yes " in r for r in rows), fonts

@@ -388,3 +388,42 @@ def test_register_marks_cases_the_av_rule_finds(page, filled):
     reg.search.setText("执强")
     assert reg.model.id_at(0) == cid and any("全程音像" in p for p in reg.model.problems[cid])
     assert reg.model.data(reg.model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is not None
+
+
+def test_review_tab_prints_through_the_exports(page, gui_ctx, tmp_path, monkeypatch):
+    """The 评查 tab's checklists and 通报 run the same ExportDefs as ``brigade-desk export``."""
+    from brigade_desk.ledgers.cases.ui import review as review_ui
+
+    tab = page.review
+    page.tabs.setCurrentWidget(tab)
+    tab.year.setValue(2025)
+    tab.seed.setText("2024")
+    tab.draw()
+    tab.view.setCurrentIndex(tab.proxy.index(0, 0))
+    no = tab.current().case_no
+    said: list[str] = []
+    gui_ctx.events.status.connect(said.append)
+    names = iter(["blank.pdf", "all.pdf", "report.pdf"])
+    asked: list[str] = []
+
+    def save_file_name(_parent, title, name, _filt):
+        asked.append(name)
+        return str(tmp_path / next(names))
+
+    monkeypatch.setattr(review_ui, "save_file_name", save_file_name)
+    tab.print_checklist(True)
+    tab.print_all(True)
+    tab.print_report()
+    safe = no.replace("/", "-")
+    assert asked == [
+        f"案卷评查表-{safe}-空白.pdf",
+        "2025年度案卷评查表（空白）.pdf",
+        "2025年度案卷评查结果通报.pdf",
+    ]
+    assert said == [
+        f"已生成评查表：{tmp_path / 'blank.pdf'}",
+        f"已生成评查表：{tmp_path / 'all.pdf'}",
+        f"已生成通报：{tmp_path / 'report.pdf'}",
+    ]
+    for name in ("blank.pdf", "all.pdf", "report.pdf"):
+        assert (tmp_path / name).read_bytes()[:5] == b"%PDF-"

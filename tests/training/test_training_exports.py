@@ -406,3 +406,43 @@ def test_each_training_module_imports_on_its_own(module):
 
     r = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-800:]
+
+
+def test_exam_notice_is_an_export(db, data, tmp_path, capsys):
+    """``export exam-notice ID``, ``training notice`` and the 考试 tab run one ExportDef."""
+    from pathlib import Path
+
+    from brigade_desk.core.ledger import ExportRequest
+
+    exp = REGISTRY.exports()["exam-notice"]
+    assert exp.target == "session" and exp.suffixes == (".pdf",)
+    for target, said in ((None, "培训的编号"), ("", "培训的编号"), ("第3次", "培训编号应为数字")):
+        with pytest.raises(UserError, match=said):
+            exp.check(ExportRequest(Path("n.pdf"), target=target))
+    with pytest.raises(UserError, match=r"应为 \.pdf"):
+        exp.check(ExportRequest(Path("n.xlsx"), target=str(data["exam"])))
+    out = tmp_path / "export.pdf"
+    argv = ["--db", str(db.path), "export", "exam-notice", str(data["exam"]), "--out", str(out)]
+    assert cli.main([*argv, "--as-of", "2025-06-12"]) == 0
+    assert f"已导出：{out}" in capsys.readouterr().out
+    assert out.stat().st_size > 1000
+    # a missing session id is refused before anything is written, in Chinese
+    assert (
+        cli.main(["--db", str(db.path), "export", "exam-notice", "--out", str(tmp_path / "x.pdf")])
+        == 1
+    )
+    assert "请给出考试所在培训的编号" in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists()
+    # the old command: the same document (the latest exam, dated today by default)
+    old = tmp_path / "notice.pdf"
+    assert cli.main(["--db", str(db.path), "training", "notice", "--out", str(old)]) == 0
+    assert f"已生成成绩通报：{old}" in capsys.readouterr().out
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils not installed")
+    text = _pdftext(out).replace(" ", "")
+    assert "关于“6月每月一考”考试成绩的通报" in text and "2025年6月12日" in text
+    assert "关于“6月每月一考”考试成绩的通报" in _pdftext(old).replace(" ", "")
+    if shutil.which("pdffonts") is not None:
+        fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True).stdout
+        rows = fonts.splitlines()[2:]
+        assert rows and all(" yes " in r for r in rows), fonts

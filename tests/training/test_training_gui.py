@@ -161,8 +161,11 @@ def test_page_tabs_notice_and_plan(gui_ctx, people, qtbot, tmp_path):
     # exams: the latest exam is selected; one click makes the 通报
     page.tabs.setCurrentIndex(3)
     assert page.exams.exam.currentData() == exam and "合格 1 人" in page.exams.stats.text()
-    page.exams.make_notice(str(tmp_path / "通报.pdf"))
+    said: list[str] = []
+    gui_ctx.events.status.connect(said.append)
+    page.exams.make_notice(str(tmp_path / "通报.pdf"))  # the exam-notice export
     assert (tmp_path / "通报.pdf").stat().st_size > 1000
+    assert said == [f"已生成成绩通报：{tmp_path / '通报.pdf'}"]
     page.sessions.export(str(tmp_path / "台账.xlsx"))
     assert (tmp_path / "台账.xlsx").exists()
     # plan: add an item, approve it

@@ -87,6 +87,44 @@ def _export_filing(db: Database, req: ExportRequest) -> Path:
     return export_filing_pdf(db, req.out, req.target, as_of=req.as_of)
 
 
+def _checklist(db: Database, req: ExportRequest, *, blank: bool) -> Path:
+    from brigade_desk.ledgers.cases.exports_pdf import checklist_pdf
+
+    assert req.target is not None  # ExportDef.check
+    year = req.period.year if req.period is not None else None  # default: the latest review
+    return checklist_pdf(db, req.target, req.out, blank=blank, year=year)
+
+
+def _export_checklist(db: Database, req: ExportRequest) -> Path:
+    return _checklist(db, req, blank=False)
+
+
+def _export_checklist_blank(db: Database, req: ExportRequest) -> Path:
+    return _checklist(db, req, blank=True)
+
+
+def _checklists(db: Database, req: ExportRequest, *, blank: bool) -> Path:
+    from brigade_desk.ledgers.cases.exports_pdf import sample_checklists_pdf
+
+    assert req.period is not None
+    return sample_checklists_pdf(db, req.period.year, req.out, blank=blank)
+
+
+def _export_checklists(db: Database, req: ExportRequest) -> Path:
+    return _checklists(db, req, blank=False)
+
+
+def _export_checklists_blank(db: Database, req: ExportRequest) -> Path:
+    return _checklists(db, req, blank=True)
+
+
+def _export_review_report(db: Database, req: ExportRequest) -> Path:
+    from brigade_desk.ledgers.cases.exports_pdf import report_pdf
+
+    assert req.period is not None
+    return report_pdf(db, req.period.year, req.out, as_of=req.as_of)
+
+
 def _quarterly() -> Sequence[QuarterlySheet]:
     from brigade_desk.ledgers.cases.report_parts import review_sheet
 
@@ -120,7 +158,9 @@ def _demo(s: Session, ctx: DemoContext) -> None:
 def _cli(sub: Any, common: argparse.ArgumentParser) -> None:
     from brigade_desk.ledgers.cases.cli import register
 
-    register(sub, common)
+    # the commands run this ledger's own exports, handed in (importing this package from cli.py
+    # would be an import cycle)
+    register(sub, common, {d.key: d for d in LEDGER.exports})
 
 
 def _page(ctx: Any) -> Any:
@@ -167,6 +207,50 @@ LEDGER = Ledger(
             suffixes=(".pdf",),
             target="case",
             help="按案件登记填写一件案件的备案表，备案期限按官方节假日计算；决定之日起 5 个工作日内报备案。",
+        ),
+        ExportDef(
+            "checklist",
+            "案卷评查表（已填写）",
+            _export_checklist,
+            period="year",
+            needs="none",
+            suffixes=(".pdf",),
+            target="case",
+            help="一份案卷已填写的评查表：给出年度时取该年的评查，否则取最近一次评查。",
+        ),
+        ExportDef(
+            "checklist-blank",
+            "案卷评查表（空白）",
+            _export_checklist_blank,
+            period="year",
+            needs="none",
+            suffixes=(".pdf",),
+            target="case",
+            help="一份案卷的空白评查表，手工评查用。",
+        ),
+        ExportDef(
+            "checklists",
+            "年度样本案卷评查表（已填写）",
+            _export_checklists,
+            needs="year",
+            suffixes=(".pdf",),
+            help="该年评查样本中已评查案卷的评查表，合为一个文件，页码按案卷分别编排。",
+        ),
+        ExportDef(
+            "checklists-blank",
+            "年度样本案卷评查表（空白）",
+            _export_checklists_blank,
+            needs="year",
+            suffixes=(".pdf",),
+            help="该年评查样本全部案卷的空白评查表，合为一个文件，手工评查用。",
+        ),
+        ExportDef(
+            "review-report",
+            "案卷评查结果通报（PDF）",
+            _export_review_report,
+            needs="year",
+            suffixes=(".pdf",),
+            help="年度案卷评查结果通报：评查结果、主要问题、不合格案卷、整改情况和工作要求。",
         ),
     ),
     quarterly=_quarterly,

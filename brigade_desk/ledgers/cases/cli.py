@@ -1,12 +1,20 @@
-"""Command line for the case ledger: ``review sample|add|pdf|report``, ``holidays show|set``"""
+"""Command line for the case ledger: ``review sample|add|pdf|report``, ``holidays show|set``.
+
+``review pdf|report`` run the ledger's exports (``checklist``, ``checklists``, ``review-report`` …),
+the same ``ExportDef`` as ``brigade-desk export KEY`` and the 评查 page, with the same defaults."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from brigade_desk.core.errors import UserError
+from brigade_desk.core.ledger import ExportDef, ExportRequest
+from brigade_desk.core.period import Period
 
 
 def _date(s: str) -> dt.date:
@@ -47,36 +55,37 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_pdf(args: argparse.Namespace) -> int:
+def _run(export: ExportDef, args: argparse.Namespace, req: ExportRequest) -> Path:
+    """The same ``ExportDef`` as ``brigade-desk export KEY`` and the ledger's pages run."""
     from brigade_desk.core.commands import open_db
-    from brigade_desk.ledgers.cases.exports_pdf import checklist_pdf
 
+    export.check(req)  # before opening the database, as ``export`` does
     db = open_db(args)
     try:
-        if args.case_no == "all":
-            from brigade_desk.ledgers.cases.exports_pdf import sample_checklists_pdf
-
-            if not args.year:
-                raise UserError("打印全部样本的评查表请用 --year 指定年度")
-            out = sample_checklists_pdf(db, args.year, args.out, blank=args.blank)
-        else:
-            out = checklist_pdf(db, args.case_no, args.out, blank=args.blank, year=args.year)
+        return export.export(db, req)
     finally:
         db.close()
-    print(f"已生成评查表：{out}")
+
+
+def cmd_pdf(exports: Mapping[str, ExportDef], args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if args.case_no == "all":
+        if not args.year:
+            raise UserError("打印全部样本的评查表请用 --year 指定年度")
+        key = "checklists-blank" if args.blank else "checklists"
+        req = ExportRequest(out, period=Period(args.year))
+    else:
+        key = "checklist-blank" if args.blank else "checklist"
+        req = ExportRequest(
+            out, period=Period(args.year) if args.year else None, target=args.case_no
+        )
+    print(f"已生成评查表：{_run(exports[key], args, req)}")
     return 0
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from brigade_desk.core.commands import open_db
-    from brigade_desk.ledgers.cases.exports_pdf import report_pdf
-
-    db = open_db(args)
-    try:
-        out = report_pdf(db, args.year, args.out, as_of=args.as_of)
-    finally:
-        db.close()
-    print(f"已生成评查结果通报：{out}")
+def cmd_report(exports: Mapping[str, ExportDef], args: argparse.Namespace) -> int:
+    req = ExportRequest(Path(args.out), period=Period(args.year), as_of=args.as_of)
+    print(f"已生成评查结果通报：{_run(exports['review-report'], args, req)}")
     return 0
 
 
@@ -126,7 +135,8 @@ def cmd_holidays(args: argparse.Namespace) -> int:
         return 0
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Any, common: argparse.ArgumentParser, exports: Mapping[str, ExportDef]) -> None:
+    """``exports``: the ledger's own (``LEDGER.exports`` by key), which ``review pdf|report`` run."""
     rv = sub.add_parser("review", parents=[common], help="案卷评查：抽样、评查表、通报")
     rsub = rv.add_subparsers(dest="review_cmd", metavar="ACTION", required=True)
 
@@ -151,13 +161,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--blank", action="store_true", help="空白评查表（手工评查用）")
     p.add_argument("--year", type=int, default=None, help="评查年度（默认最近一次评查）")
-    p.set_defaults(func=cmd_pdf)
+    p.set_defaults(func=partial(cmd_pdf, exports))
 
     r = rsub.add_parser("report", parents=[common], help="生成年度评查结果通报（PDF）")
     r.add_argument("--year", type=int, required=True)
     r.add_argument("--out", required=True)
     r.add_argument("--as-of", type=_date, default=None)
-    r.set_defaults(func=cmd_report)
+    r.set_defaults(func=partial(cmd_report, exports))
 
     h = sub.add_parser(
         "holidays", parents=[common], help="国务院节假日安排（日历库未收录的年份由此录入）"

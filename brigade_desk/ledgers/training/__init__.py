@@ -91,6 +91,13 @@ def _export_plan(db: Database, req: ExportRequest) -> Path:
     return export_plan(db, req.out, year=req.period.year, as_of=req.as_of)
 
 
+def _export_exam_notice(db: Database, req: ExportRequest) -> Path:
+    from brigade_desk.ledgers.training.exports_pdf import exam_notice_pdf
+
+    assert req.target is not None  # ExportDef.check: the session's id, digits
+    return exam_notice_pdf(db, req.out, int(req.target), date=req.as_of)
+
+
 def _quarterly() -> Sequence[QuarterlySheet]:
     from brigade_desk.ledgers.training.report_parts import training_sheet
 
@@ -124,7 +131,9 @@ def _demo(s: Session, ctx: DemoContext) -> None:
 def _cli(sub: Any, common: argparse.ArgumentParser) -> None:
     from brigade_desk.ledgers.training.cli import register
 
-    register(sub, common)
+    # the commands run this ledger's own exports, handed in (importing this package from cli.py
+    # would be an import cycle)
+    register(sub, common, {d.key: d for d in LEDGER.exports})
 
 
 def _page(ctx: Any) -> Any:
@@ -164,6 +173,14 @@ LEDGER = Ledger(
             needs="year",
             suffixes=(".xlsx", ".pdf"),
             help="年度培训计划表（.xlsx）或计划文本（.pdf）。",
+        ),
+        ExportDef(
+            "exam-notice",
+            "考试成绩通报（PDF）",
+            _export_exam_notice,
+            suffixes=(".pdf",),
+            target="session",
+            help="一次培训考试的成绩通报（按培训编号）：成绩表、不合格和缺考人员；落款日期取 --as-of，默认今天。",
         ),
     ),
     quarterly=_quarterly,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -397,18 +396,15 @@ class ReviewTab(QWidget):
         )
         if not path:
             return
-        db, year, no = self.ctx.db, self.year.value(), e.case_no
-
-        def work(_p: object) -> Path:
-            from brigade_desk.ledgers.cases.exports_pdf import checklist_pdf
-
-            return checklist_pdf(db, no, path, blank=blank, year=None if blank else year)
-
-        self.ctx.tasks.run(
-            work,
-            on_success=lambda p: self.ctx.say(f"已生成评查表：{p}"),
+        run_export(
+            self.ctx,
+            self,
+            "checklist-blank" if blank else "checklist",
+            path,
+            period=None if blank else Period(self.year.value()),
+            target=e.case_no,
             label="正在生成评查表…",
-            parent=self,
+            said="已生成评查表",
         )
 
     def print_all(self, blank: bool) -> None:
@@ -420,18 +416,14 @@ class ReviewTab(QWidget):
         )
         if not path:
             return
-        db = self.ctx.db
-
-        def work(_p: object) -> Path:
-            from brigade_desk.ledgers.cases.exports_pdf import sample_checklists_pdf
-
-            return sample_checklists_pdf(db, year, path, blank=blank)
-
-        self.ctx.tasks.run(
-            work,
-            on_success=lambda p: self.ctx.say(f"已生成评查表：{p}"),
+        run_export(
+            self.ctx,
+            self,
+            "checklists-blank" if blank else "checklists",
+            path,
+            period=Period(year),
             label="正在生成评查表…",
-            parent=self,
+            said="已生成评查表",
         )
 
     def print_report(self) -> None:
@@ -439,18 +431,14 @@ class ReviewTab(QWidget):
         path = self._save_path("保存评查结果通报", f"{year}年度案卷评查结果通报.pdf", "PDF (*.pdf)")
         if not path:
             return
-        db = self.ctx.db
-
-        def work(_p: object) -> Path:
-            from brigade_desk.ledgers.cases.exports_pdf import report_pdf
-
-            return report_pdf(db, year, path)
-
-        self.ctx.tasks.run(
-            work,
-            on_success=lambda p: self.ctx.say(f"已生成通报：{p}"),
+        run_export(
+            self.ctx,
+            self,
+            "review-report",
+            path,
+            period=Period(year),
             label="正在生成通报…",
-            parent=self,
+            said="已生成通报",
         )
 
     def export_xlsx(self) -> None:

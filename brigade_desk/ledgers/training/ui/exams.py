@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from brigade_desk.ledgers.training.service import ExamRow
 from brigade_desk.ledgers.training.ui.common import ALL, TrainingHost, TrainingTab, make_table
+from brigade_desk.ui.exporting import run_export
 from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.table import MUTED, PROBLEM, Column, save_header
 
@@ -124,14 +125,14 @@ class ExamsTab(TrainingTab):
             path = save_file_name(self, "保存成绩通报", f"{label}成绩通报.pdf", "PDF 文件 (*.pdf)")
             if not path:
                 return
-        from brigade_desk.ledgers.training.exports_pdf import exam_notice_pdf
-
-        db = self.ctx.db
-        self.ctx.tasks.run(
-            lambda _p: exam_notice_pdf(db, path, int(sid)),
-            on_success=lambda out: self.ctx.say(f"已生成成绩通报：{out}"),
+        run_export(
+            self.ctx,
+            self,
+            "exam-notice",
+            path,
+            target=str(int(sid)),
             label="正在生成成绩通报…",
-            parent=self,
+            said="已生成成绩通报",
         )
 
     def filter_field(self) -> QWidget | None:
