@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.errors import RowError
 from brigade_desk.core.tabular.policy import would_import
+from brigade_desk.core.tabular.read import IMPORT_FILTER
 from brigade_desk.core.tabular.result import ImportResult
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.files import open_file_name, save_file_name
@@ -52,7 +53,7 @@ class ImportDialog(QDialog):
         if kind:
             self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
         self.file = QLineEdit(path or "")
-        self.file.setPlaceholderText("选择或拖入 .xlsx 文件")
+        self.file.setPlaceholderText("选择或拖入表格文件（.xlsx、.xls、.et、.ods、.csv）")
         browse = QPushButton("浏览…")
         browse.clicked.connect(self.browse)
         row = QHBoxLayout()
@@ -103,7 +104,7 @@ class ImportDialog(QDialog):
 
     def browse(self) -> None:
         start = str(Path(self.file.text()).parent) if self.file.text() else ""
-        path = open_file_name(self, "选择 Excel 文件", "Excel 工作簿 (*.xlsx);;所有文件 (*)", start)
+        path = open_file_name(self, "选择表格文件", IMPORT_FILTER, start)
         if path:
             self.file.setText(path)
             self._guess_kind(path)

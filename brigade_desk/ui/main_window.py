@@ -26,6 +26,7 @@ from brigade_desk import APP_TITLE, __version__
 from brigade_desk.core import paths
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.ledger import PageDef
+from brigade_desk.core.tabular.read import IMPORT_SUFFIXES
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.pages import all_pages
 from brigade_desk.ui.tasks import describe
@@ -435,7 +436,7 @@ class MainWindow(QMainWindow):
     # ---- drag & drop --------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         urls = event.mimeData().urls()
-        if urls and all(u.toLocalFile().lower().endswith((".xlsx", ".xls")) for u in urls):
+        if urls and all(u.toLocalFile().lower().endswith(IMPORT_SUFFIXES) for u in urls):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802

@@ -244,7 +244,7 @@ def read_rows(path: Path) -> tuple[list[tuple[t.Row, Block]], list[RowError]]:
     with_header: list[str] = []
     try:
         for ws in wb.worksheets:
-            raw = [list(r) for r in ws.iter_rows(values_only=True)]
+            raw = t.read_sheet(path, ws)
             hdr = t.find_header(raw, COLUMNS)
             if hdr is None:
                 skipped.append(ws.title)
