@@ -70,3 +70,29 @@ def test_dialog_follows_the_import_policy(gui_ctx, qtbot, tmp_path: Path) -> Non
     assert dlg.import_btn.isEnabled()
     dlg.do_import()
     assert "导入完成" in dlg.summary.text() and RosterService(gui_ctx.db).count() == 2
+
+
+def test_dialog_offers_and_imports_the_formats_offices_send(  # type: ignore[no-untyped-def]
+    gui_ctx, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Browse offers .xls/.et/.ods/.csv; a WPS .et (BIFF8) picked there is guessed and imported."""
+    from brigade_desk.ui import import_dialog
+    from brigade_desk.ui.import_dialog import ImportDialog
+
+    et = Path(__file__).resolve().parents[1] / "fixtures" / "formats" / "花名册_biff.et"
+    asked: list[str] = []
+
+    def pick(parent, title, filt, start=""):  # type: ignore[no-untyped-def]
+        asked.append(filt)
+        return str(et)
+
+    monkeypatch.setattr(import_dialog, "open_file_name", pick)
+    dlg = ImportDialog(gui_ctx, None)
+    qtbot.addWidget(dlg)
+    dlg.browse()
+    first = asked[0].split(";;")[0]
+    assert all(ext in first for ext in ("*.xlsx", "*.xls", "*.et", "*.ods", "*.csv")), asked
+    assert dlg.kind.currentData() == "staff"
+    assert dlg.import_btn.isEnabled(), dlg.summary.text()
+    dlg.do_import()
+    assert RosterService(gui_ctx.db).count() == 3

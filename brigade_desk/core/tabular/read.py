@@ -95,7 +95,7 @@ def describe_read_error(exc: OSError, p: Path) -> str:
     if isinstance(exc, FileNotFoundError) or code == errno.ENOENT:
         return f"文件 {p} 已不存在（可能已被移动、改名或删除，或 U 盘已拔出）。请重新选择文件。"
     if isinstance(exc, IsADirectoryError):
-        return f"{p} 是文件夹，请选择一个 Excel 文件（.xlsx）。"
+        return f"{p} 是文件夹，请选择一个表格文件（.xlsx、.xls、.et、.ods 或 .csv）。"
     if winerror in (32, 33):  # sharing / lock violation: open in Excel or WPS
         return f"文件 {p.name} 正被其他程序（如 Excel、WPS）占用，无法读取。请关闭该文件后重试。"
     if isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
