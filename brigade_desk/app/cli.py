@@ -53,7 +53,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     export.check(req)  # before opening the database: a missing --year is said at once
     db = open_db(args)
     try:
-        out = export.export(db, req)
+        out = export.run(db, req)
     finally:
         db.close()
     for note in req.notes:

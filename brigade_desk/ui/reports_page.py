@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from brigade_desk.core.errors import UserError
 from brigade_desk.core.ledger import ExportDef, ExportRequest
 from brigade_desk.core.period import Period
 from brigade_desk.ui.context import AppContext
@@ -214,6 +216,13 @@ class ReportsPage(QWidget):
 
     def generate(self, out: str | None = None) -> None:
         f = self.current()
+        db, period, target = self.ctx.db, self.period(), self.target.text().strip() or None
+        try:  # what the export needs (a template, a case number) is said before asking where to save
+            f.export.check(ExportRequest(Path("check" + f.suffix), period=period, target=target))
+        except UserError as exc:
+            QMessageBox.information(self, f.title, exc.message)
+            self.target.setFocus()
+            return
         if not out:
             filt = "Excel 工作簿 (*.xlsx)" if f.suffix == ".xlsx" else "PDF 文件 (*.pdf)"
             out = save_file_name(self, "保存", self.default_name(), filt)
@@ -221,7 +230,6 @@ class ReportsPage(QWidget):
                 return
         if not out.lower().endswith(f.suffix):
             out += f.suffix
-        db, period, target = self.ctx.db, self.period(), self.target.text().strip() or None
 
         def done(path: Path) -> None:
             self.last = Path(path)

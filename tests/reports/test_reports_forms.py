@@ -667,7 +667,12 @@ def test_import_reads_reconsideration_and_transfer_columns(db: Database, tmp_pat
     )
 
 
-def test_reports_page_filing_with_case_completer(gui_ctx, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reports_page_filing_with_case_completer(
+    gui_ctx, qtbot, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    from brigade_desk.ui import reports_page
     from brigade_desk.ui.reports_page import ReportsPage
 
     with gui_ctx.db.begin() as s:
@@ -692,6 +697,13 @@ def test_reports_page_filing_with_case_completer(gui_ctx, qtbot, tmp_path: Path)
     }  # major first
     qtbot.keyClicks(page.target, "2025")  # matches anywhere in the number
     assert comp.completionCount() == 2
+    page.target.clear()  # no case: said at once, before any save dialog, and nothing written
+    told: list[str] = []
+    asked: list[object] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: told.append(text))
+    monkeypatch.setattr(reports_page, "save_file_name", lambda *a: asked.append(a) or "")
+    page.generate()
+    assert told and "案号" in told[0] and asked == [] and not list(tmp_path.glob("*.pdf"))
     page.target.setText("乐交执罚〔2025〕7号")  # (keyClicks types ASCII only)
     out = tmp_path / "备案"
     page.generate(str(out))

@@ -6,22 +6,15 @@ the same ``ExportDef`` as ``brigade-desk export KEY`` and the 评查 page, with 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from brigade_desk.core.commands import parse_date
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.ledger import ExportDef, ExportRequest
 from brigade_desk.core.period import Period
-
-
-def _date(s: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{s}") from None
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -166,7 +159,7 @@ def register(sub: Any, common: argparse.ArgumentParser, exports: Mapping[str, Ex
     r = rsub.add_parser("report", parents=[common], help="生成年度评查结果通报（PDF）")
     r.add_argument("--year", type=int, required=True)
     r.add_argument("--out", required=True)
-    r.add_argument("--as-of", type=_date, default=None)
+    r.add_argument("--as-of", type=parse_date, default=None)
     r.set_defaults(func=partial(cmd_report, exports))
 
     h = sub.add_parser(
