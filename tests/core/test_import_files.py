@@ -21,6 +21,7 @@ from brigade_desk.app.cli import main
 from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
+from brigade_desk.core.tabular import books
 from brigade_desk.core.tabular import read as tabular
 from tests.cfb_util import write_cfb
 from tests.hostile_util import IMPORTER_CASES, has_cjk, importer, snapshot, write_rows
@@ -174,17 +175,17 @@ def test_xlsx_with_another_name_still_opens(tmp_path: Path, db: Database) -> Non
 
 def test_too_big_and_zip_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     p = good_xlsx(tmp_path / "巨大.xlsx")
-    monkeypatch.setattr(tabular, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(books, "MAX_FILE_BYTES", 1000)
     assert "太大" in refused(p)
-    monkeypatch.setattr(tabular, "MAX_FILE_BYTES", 10**9)
+    monkeypatch.setattr(books, "MAX_FILE_BYTES", 10**9)
     bomb = tmp_path / "炸弹.xlsx"
     with zipfile.ZipFile(p) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
             zout.writestr(item.filename, zin.read(item.filename))
         zout.writestr("xl/media/zeros.bin", b"\0" * (3 * 1024 * 1024))
-    monkeypatch.setattr(tabular, "MAX_UNPACKED_BYTES", 2 * 1024 * 1024)
+    monkeypatch.setattr(books, "MAX_UNPACKED_BYTES", 2 * 1024 * 1024)
     assert "解压后" in refused(bomb)
-    monkeypatch.setattr(tabular, "MAX_UNPACKED_BYTES", 10**10)
+    monkeypatch.setattr(books, "MAX_UNPACKED_BYTES", 10**10)
     tabular.open_workbook(bomb).close()
 
 

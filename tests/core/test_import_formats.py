@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
+from brigade_desk.core.tabular import books
 from brigade_desk.core.tabular import read as tabular
 from brigade_desk.core.tabular.detect import detect_kind
 from brigade_desk.ledgers.cases.importer import import_cases
@@ -80,9 +81,9 @@ CSV_ENCODINGS = [("utf-8", "iso"), ("utf-8-sig", "cn"), ("gbk", "cn"), ("gb18030
 
 
 def test_fixtures_are_what_their_names_say() -> None:
-    assert (FIX / "花名册.xls").read_bytes()[:8] == tabular.CFB_MAGIC
-    assert (FIX / "花名册_biff.et").read_bytes()[:8] == tabular.CFB_MAGIC
-    assert (FIX / "花名册_ooxml.et").read_bytes()[:4] == tabular.ZIP_MAGIC
+    assert (FIX / "花名册.xls").read_bytes()[:8] == books.CFB_MAGIC
+    assert (FIX / "花名册_biff.et").read_bytes()[:8] == books.CFB_MAGIC
+    assert (FIX / "花名册_ooxml.et").read_bytes()[:4] == books.ZIP_MAGIC
     with zipfile.ZipFile(FIX / "花名册.ods") as z:
         assert z.read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
 
@@ -306,7 +307,7 @@ def test_renamed_files_are_judged_by_content(tmp_path: Path, db: Database) -> No
 
 
 def test_huge_used_area_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tabular, "MAX_SHEET_CELLS", 10)
+    monkeypatch.setattr(books, "MAX_SHEET_CELLS", 10)
     msg = refused(FIX / "花名册.ods")
     assert "远超" in msg and "「花名册」" in msg
 
