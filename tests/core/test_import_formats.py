@@ -189,7 +189,7 @@ def test_calamine_sheets_match_openpyxl() -> None:
     def rows(p: Path) -> list[list[Any]]:
         wb = tabular.open_workbook(p)
         try:
-            return [tabular.read_sheet(p, ws) for ws in wb.worksheets][0]
+            return [r for _, r in [tabular.read_sheet(p, ws) for ws in wb.worksheets][0]]
         finally:
             wb.close()
 

@@ -11,6 +11,7 @@ its sheets' rows, whatever wrote it.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -77,9 +78,12 @@ class Book(Protocol):
 class RowsSheet:
     """A sheet whose rows are produced on demand by ``load(max_row)`` (calamine, CSV)."""
 
-    def __init__(self, title: str, load: Callable[[int | None], list[list[Any]]]) -> None:
+    def __init__(
+        self, title: str, load: Callable[[int | None], list[list[Any]]], state: str = "visible"
+    ) -> None:
         self._title = title
         self._load = load
+        self.sheet_state = state
 
     @property
     def title(self) -> str:
@@ -317,7 +321,15 @@ def _open_calamine(p: Path, data: bytes, kind: str) -> Book:
 
         return load
 
-    return RowsBook([RowsSheet(m.name, loader(m.name)) for m in metas], wb.close)
+    def state(v: Any) -> str:  # the enum is not hashable
+        if v == cal.SheetVisibleEnum.Hidden:
+            return "hidden"
+        return "veryHidden" if v == cal.SheetVisibleEnum.VeryHidden else "visible"
+
+    return RowsBook(
+        [RowsSheet(m.name, loader(m.name), state(m.visible)) for m in metas],
+        wb.close,
+    )
 
 
 def _calamine_value(v: Any) -> Any:
@@ -378,12 +390,31 @@ def _open_csv(p: Path, data: bytes) -> Book:
     return RowsBook([RowsSheet(p.stem or p.name, load)])
 
 
-def read_sheet(path: Path, ws: Sheet) -> list[list[Any]]:
-    """All rows of a sheet as lists; a damaged sheet becomes a message naming it."""
+# One sheet's rows as the importers see them: (Excel row number, the cells from column A with the
+# blank cells at the end left off). Blank rows are left out, so the rows stand for the cells that
+# really hold data, never for a declared size or a far-away row number.
+SparseRows = list[tuple[int, list[Any]]]
+
+
+def _trim(values: Iterable[Any]) -> list[Any]:
+    out = list(values)
+    while out and (out[-1] is None or (isinstance(out[-1], str) and not out[-1].strip())):
+        out.pop()
+    return out
+
+
+def read_sheet(path: Path, ws: Sheet) -> SparseRows:
+    """The rows of a sheet that hold anything (see :data:`SparseRows`); a damaged sheet becomes a
+    message naming it."""
     try:
         with warnings.catch_warnings():  # a date serial out of range warns and reads as #VALUE!
             warnings.simplefilter("ignore", UserWarning)
-            return [list(r) for r in ws.iter_rows(values_only=True)]
+            out: SparseRows = []
+            for n, r in enumerate(ws.iter_rows(values_only=True), start=1):
+                cells = _trim(r)
+                if cells:
+                    out.append((n, cells))
+            return out
     except UserError:
         raise
     except Exception as exc:  # malformed XML, bad shared-string index, bad ISO dates …
@@ -391,3 +422,21 @@ def read_sheet(path: Path, ws: Sheet) -> list[list[Any]]:
             f"无法读取 {Path(path).name} 的工作表「{ws.title}」：内容已损坏"
             f"（{shown(type(exc).__name__ + ': ' + str(exc), 80)}）。请在 Excel 中打开并“另存为” .xlsx 后再试。"
         ) from exc
+
+
+def sheet_state(ws: Sheet) -> str:
+    """ "visible", "hidden" or "veryHidden" (a sheet only a macro or the VBA editor can show)."""
+    return str(getattr(ws, "sheet_state", "visible") or "visible")
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+MAC_EPOCH = dt.date(1904, 1, 1)
+
+
+def date_epoch(wb: Book) -> dt.date:
+    """Day 0 of the workbook's plain-number dates: 1899-12-30, or 1904-01-01 for a workbook in the
+    1904 date system (old Mac Excel, and some exports), whose serials are 1,462 days smaller."""
+    epoch = getattr(wb, "epoch", None)
+    if isinstance(epoch, dt.datetime) and epoch.date() == MAC_EPOCH:
+        return MAC_EPOCH
+    return EXCEL_EPOCH

@@ -139,7 +139,9 @@ def read_tables(path: Path, columns: Sequence[Column]) -> tuple[list[SheetTable]
     labels = {c.key: c.label for c in columns}
     try:
         for ws in wb.worksheets:
-            raw = read_sheet(path, ws)
+            sparse = read_sheet(path, ws)
+            raw = [r for _, r in sparse]
+            nums = [n for n, _ in sparse]
             hdr = find_header(raw, columns)
             if hdr is None:
                 skipped.append(ws.title)
@@ -148,18 +150,18 @@ def read_tables(path: Path, columns: Sequence[Column]) -> tuple[list[SheetTable]
                     almost.append(
                         RowError(
                             ws.title,
-                            near[0] + 1,
+                            nums[near[0]],
                             near[2][0],
                             (
-                                f"第 {near[0] + 1} 行像是表头（认出了 {'、'.join(near[1][:6])} 等 {len(near[1])} 列），"
+                                f"第 {nums[near[0]]} 行像是表头（认出了 {'、'.join(near[1][:6])} 等 {len(near[1])} 列），"
                                 f"但缺少必需的列：{'、'.join(near[2])}。请在表头中加上该列（列名可用常见写法）。"
                             ),
                         )
                     )
                 continue
             idx, colmap, texts = hdr
-            table = SheetTable(ws.title, idx + 1, texts)
-            for i, r in enumerate(raw[idx + 1 :], start=idx + 2):
+            table = SheetTable(ws.title, nums[idx], texts)
+            for i, r in sparse[idx + 1 :]:
                 vals = {k: (r[j] if j < len(r) else None) for k, j in colmap.items()}
                 if all(_blank(v) for v in vals.values()):
                     continue

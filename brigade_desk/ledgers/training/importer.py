@@ -189,7 +189,7 @@ class Block:
     where: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (row, label text)
 
 
-def _block_fields(raw: list[list[Any]], header_idx: int) -> Block:
+def _block_fields(raw: list[list[Any]], nums: list[int], header_idx: int) -> Block:
     """Label/value pairs above the header row ("培训日期：2025-3-5", or label | value cells)."""
     lookup: dict[str, str] = {}
     for c in SESSION_COLUMNS:
@@ -211,7 +211,7 @@ def _block_fields(raw: list[list[Any]], header_idx: int) -> Block:
                         if not val:  # "培训日期：" with the value in the next cell
                             val = next((c for c in cells[j + 1 :] if not t._blank(c)), None)
                         b.values[key] = val
-                        b.where[key] = (i + 1, label)
+                        b.where[key] = (nums[i], label)
                 continue
             key = lookup.get(t.norm_header(cell))
             if key and key not in b.values:
@@ -219,7 +219,7 @@ def _block_fields(raw: list[list[Any]], header_idx: int) -> Block:
                 if k is not None and t.norm_header(cells[k]) not in primary:
                     used.add(k)
                     b.values[key] = cells[k]
-                    b.where[key] = (i + 1, str(cell).strip())
+                    b.where[key] = (nums[i], str(cell).strip())
     return b
 
 
@@ -244,18 +244,19 @@ def read_rows(path: Path) -> tuple[list[tuple[t.Row, Block]], list[RowError]]:
     with_header: list[str] = []
     try:
         for ws in wb.worksheets:
-            raw = t.read_sheet(path, ws)
+            sparse = t.read_sheet(path, ws)
+            raw = [r for _, r in sparse]
             hdr = t.find_header(raw, COLUMNS)
             if hdr is None:
                 skipped.append(ws.title)
                 continue
             with_header.append(ws.title)
             idx, colmap, texts = hdr
-            block = _block_fields(raw, idx)
+            block = _block_fields(raw, [n for n, _ in sparse], idx)
             for key, (line, label) in block.where.items():
                 texts.setdefault(key, f"{label}（第 {line} 行）")
             person_keys = {c.key for c in PERSON_COLUMNS} - {"seq", "signature"}
-            for i, r in enumerate(raw[idx + 1 :], start=idx + 2):
+            for i, r in sparse[idx + 1 :]:
                 vals = {k: (r[j] if j < len(r) else None) for k, j in colmap.items()}
                 if all(t._blank(vals.get(k)) for k in person_keys):
                     continue
