@@ -31,16 +31,28 @@ from brigade_desk.core.rules import Finding
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    with writing(args) as db:  # --dry-run too, as before: it checks against a stable database
-        result = REGISTRY.importers()[args.kind].run(
-            db, args.file, dry_run=args.dry_run, skip_invalid=args.skip_invalid
-        )
+    try:
+        with writing(args) as db:  # --dry-run too: it checks against a stable database
+            result = REGISTRY.importers()[args.kind].run(
+                db, args.file, dry_run=args.dry_run, skip_invalid=args.skip_invalid
+            )
+    except UserError as exc:
+        if not args.json:
+            raise
+        from brigade_desk.core.tabular.result import refused
+
+        emit_json(refused(exc.message))
+        return 1
     if args.json:
         emit_json(result.as_json())
     else:
         for e in result.errors:
             print(str(e), file=sys.stderr)
+        if result.more_errors:
+            print(f"……另有 {result.more_errors} 处错误未列出", file=sys.stderr)
         print(("（试运行，未写入）" if args.dry_run else "") + result.summary())
+        for line in result.details():
+            print(line)
     return 1 if result.rejected else 0
 
 

@@ -197,7 +197,14 @@ def test_import_and_holidays_cli(tmp_path, capsys):
     db.close()
     path = workbook(tmp_path / "导出.xlsx", good_rows())
     code, out, _ = run(capsys, "--db", dbp, "import", "cases", path, "--dry-run", "--json")
-    assert code == 0 and json.loads(out) == {"created": 3, "updated": 0, "skipped": 0, "errors": []}
+    got = json.loads(out)
+    assert code == 0 and {k: got[k] for k in ("created", "updated", "skipped", "errors")} == {
+        "created": 3,
+        "updated": 0,
+        "skipped": 0,
+        "errors": [],
+    }
+    assert got["written"] is False and got["error_count"] == 0  # a dry run writes nothing
     code, out, _ = run(capsys, "--db", dbp, "import", "cases", path, "--json")
     assert json.loads(out)["created"] == 3
     code, out, _ = run(capsys, "--db", dbp, "holidays", "show", "--year", 2027)

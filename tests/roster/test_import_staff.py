@@ -204,7 +204,14 @@ def test_cli_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     )
     assert main(["--db", dbp, "import", "staff", str(good), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out == {"created": 1, "updated": 0, "skipped": 0, "errors": []}
+    assert {k: out[k] for k in ("created", "updated", "skipped", "errors")} == {
+        "created": 1,
+        "updated": 0,
+        "skipped": 0,
+        "errors": [],
+    }
+    # every column of the file is accounted for: the 序号 column is named as not imported
+    assert [c["header"] for c in out["ignored_columns"]] == ["序号"]
     bad = messy_workbook(tmp_path / "b.xlsx", HEAD, [row(1, "乙", "12345")])
     assert main(["import", "staff", str(bad), "--json", "--db", dbp]) == 1
     out = json.loads(capsys.readouterr().out)

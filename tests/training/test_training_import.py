@@ -408,12 +408,14 @@ def test_cli_json_exit_codes_and_template(db, people, tmp_path, capsys):
         and out["errors"][0]["column"] == "姓  名"
     )
     assert cli.main(["--db", dbp, "import", "training", str(good), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {
+    got = json.loads(capsys.readouterr().out)
+    assert {k: got[k] for k in ("created", "updated", "skipped", "errors")} == {
         "created": 1,
         "updated": 0,
         "skipped": 0,
         "errors": [],
     }
+    assert got["written"] is True
     tpl = write_template(tmp_path / "tpl.xlsx")
     # the template's example row names 张三, who exists: importing it works
     r = import_training(db, tpl)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from brigade_desk.core.errors import RowError
+from brigade_desk.core.tabular.read import ReadInfo
 from brigade_desk.core.tabular.result import ImportResult
 
 T = TypeVar("T")
@@ -40,6 +41,8 @@ class CheckedRow(Generic[T]):
     row: int
     value: T | None
     errors: list[RowError] = field(default_factory=list)
+    # what was assumed reading the row (t.Row.notes): reported whether or not the row is written
+    notes: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -88,6 +91,7 @@ def run_import(
     structural: Sequence[RowError] = (),
     dry_run: bool = False,
     skip_invalid: bool = False,
+    info: ReadInfo | None = None,
 ) -> ImportResult:
     """Decide what is written, call ``write`` with it inside ``tx``, commit (or roll back in a dry
     run or when refused), and say what happened."""
@@ -98,7 +102,12 @@ def run_import(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
         structural=bool(structural),
+        interpretations=[n for r in rows for n in r.notes],
     )
+    if info is not None:
+        result.ignored_columns = list(info.ignored)
+        result.notes = list(info.notes)
+    result.cap()
     if not accepts(structural=bool(structural), row_errors=bool(bad), skip_invalid=skip_invalid):
         result.skipped = len(rows)
         # the valid rows wait for the clerk only when 跳过有错误的行 would let them through

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import re
 import unicodedata
@@ -22,22 +23,30 @@ from typing import Any
 
 from brigade_desk.core.errors import RowError
 from brigade_desk.core.tabular.books import (
+    EXCEL_EPOCH,
     IMPORT_FILTER,
     IMPORT_SUFFIXES,
     Book,
     Sheet,
+    SparseRows,
+    date_epoch,
     open_workbook,
     read_sheet,
+    sheet_state,
     shown,
 )
 
 __all__ = [  # the file layer, re-exported for the importers that read through this module
+    "EXCEL_EPOCH",
     "IMPORT_FILTER",
     "IMPORT_SUFFIXES",
     "Book",
     "Sheet",
+    "SparseRows",
+    "date_epoch",
     "open_workbook",
     "read_sheet",
+    "sheet_state",
     "shown",
 ]
 
@@ -56,6 +65,8 @@ class Column:
     label: str
     synonyms: tuple[str, ...] = ()
     required: bool = False
+    # recognised (it helps find the header) but not kept, e.g. 本人签名: listed as not imported
+    stored: bool = True
 
     def names(self) -> set[str]:
         return {norm_header(self.label), *(norm_header(s) for s in self.synonyms)}
@@ -70,11 +81,48 @@ class Row:
     labels: dict[str, str] = field(
         default_factory=dict
     )  # key -> Chinese label, for a column the sheet lacks
+    epoch: dt.date = EXCEL_EPOCH  # day 0 of plain-number dates (1904-01-01 in a 1904 workbook)
+    # what the program assumed while reading this row ("/" read as empty …), shown to the clerk
+    notes: list[RowError] = field(default_factory=list)
 
     def error(self, key: str, message: str) -> RowError:
         return RowError(
             self.sheet, self.row, self.headers.get(key) or self.labels.get(key, key), message
         )
+
+    def note(self, key: str, message: str) -> None:
+        self.notes.append(self.error(key, message))
+
+
+@dataclass(frozen=True)
+class IgnoredColumn:
+    """A column of the file that is not imported, and why."""
+
+    sheet: str
+    column: str  # the column letter, as Excel shows it
+    header: str  # the header text as written ("" for a column without one)
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "sheet": self.sheet,
+            "column": self.column,
+            "header": self.header,
+            "reason": self.reason,
+        }
+
+    def describe(self) -> str:
+        head = f"「{shown(self.header)}」" if self.header else "（无表头）"
+        return f"工作表「{self.sheet}」{self.column} 列{head}：{self.reason}"
+
+
+@dataclass
+class ReadInfo:
+    """What reading a file left out or assumed for a whole sheet: columns not imported, hidden or
+    unrecognised sheets, the 1904 date system, repeated header lines …"""
+
+    ignored: list[IgnoredColumn] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -85,87 +133,342 @@ class SheetTable:
     rows: list[Row] = field(default_factory=list)
 
 
-def find_header(
-    rows: Sequence[Sequence[Any]], columns: Sequence[Column]
-) -> tuple[int, dict[str, int], dict[str, str]] | None:
-    """Locate the header row among the first rows. Returns (index, key->col, key->text)."""
+def column_letter(j: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+@dataclass
+class Header:
+    """Where a table's header is and what each column means.
+
+    The header may take up to three rows: a merged group label over the names under it
+    (执法证件信息 over 执法证号 / 发证日期 / 有效期至), and a name merged down over two rows (序号).
+    Repeated blocks side by side (姓名 签到 | 姓名 签到, the usual A4 签到表) give one map per block.
+    """
+
+    first: int  # index (in the sparse rows) of the first header row
+    last: int  # index of the last header row: the data follows it
+    blocks: list[dict[str, int]]  # key -> 0-based column, one map per side-by-side block
+    texts: list[dict[str, str]]  # key -> header text as written, per block
+    cells: dict[int, str]  # every column with header text -> that text ("组/名" when grouped)
+    duplicates: dict[int, int]  # a repeated column -> the column whose value is used
+
+    @property
+    def colmap(self) -> dict[str, int]:
+        return self.blocks[0]
+
+
+MAX_HEADER_DEPTH = 3
+SEQUENCE_HEADERS = frozenset({"序号", "序", "编号", "no"})
+MAX_HEADER_WIDTH = 512  # columns looked at for a header (a row 16,384 cells wide is no header)
+
+
+def _lookup(columns: Sequence[Column]) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for c in columns:
         for n in c.names():
             lookup.setdefault(n, c.key)
-    required = {c.key for c in columns if c.required}
-    best: tuple[int, dict[str, int], dict[str, str]] | None = None
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found: dict[str, int] = {}
-        texts: dict[str, str] = {}
-        for j, cell in enumerate(row):
-            key = lookup.get(norm_header(cell))
-            if key and key not in found:
-                found[key] = j
-                texts[key] = str(cell).strip()
-        if required <= found.keys() and len(found) >= max(2, len(required)):
-            if best is None or len(found) > len(best[1]):
-                best = (i, found, texts)
-    return best
+    return lookup
+
+
+def _header_cells(
+    levels: Sequence[Sequence[Any]], lookup: dict[str, str]
+) -> dict[int, list[str]] | None:
+    """Column -> its header texts from the top level down. A group label merged across columns
+    (only its first cell holds the text) stands over the blank cells to its right that have a name
+    under them. None when the rows cannot be one header: a column name standing alone over
+    another name (label/value lines above a table, not a group label)."""
+    width = min(max((len(lv) for lv in levels), default=0), MAX_HEADER_WIDTH)
+    grid = [[text(lv[j]) if j < len(lv) else "" for j in range(width)] for lv in levels]
+    for k in range(len(grid) - 1):
+        below = [any(grid[m][j] for m in range(k + 1, len(grid))) for j in range(width)]
+        for j in range(width):
+            spans = j + 1 < width and not grid[k][j + 1] and below[j + 1]
+            if grid[k][j] and below[j] and not spans and norm_header(grid[k][j]) in lookup:
+                return None
+        last = ""
+        for j in range(width):
+            if grid[k][j]:
+                last = grid[k][j]
+            elif last and below[j]:
+                grid[k][j] = last
+            else:
+                last = ""
+    out: dict[int, list[str]] = {}
+    for j in range(width):
+        parts: list[str] = []
+        for k in range(len(grid)):
+            if grid[k][j] and (not parts or parts[-1] != grid[k][j]):
+                parts.append(grid[k][j])
+        if parts:
+            out[j] = parts
+    return out
+
+
+def _match(parts: list[str], lookup: dict[str, str]) -> str | None:
+    """The column key for a header cell's texts: the whole path first (执法证件信息/有效期至), then
+    the lowest name alone."""
+    for cand in ("".join(parts), parts[-1]):
+        key = lookup.get(norm_header(cand))
+        if key:
+            return key
+    return None
+
+
+def _consecutive(rows: SparseRows, i: int, depth: int) -> bool:
+    return i + depth <= len(rows) and all(rows[i + k][0] == rows[i][0] + k for k in range(depth))
+
+
+def _blocks(
+    found: dict[str, list[int]], anchor: str | None
+) -> tuple[list[dict[str, int]], dict[int, int]]:
+    """Split the recognised columns into side-by-side blocks when the anchor column repeats;
+    other repeated columns are duplicates (the first one is used)."""
+    duplicates: dict[int, int] = {}
+    positions = found.get(anchor, []) if anchor else []
+    if len(positions) < 2:
+        single = {}
+        for key, cols in found.items():
+            single[key] = cols[0]
+            for c in cols[1:]:
+                duplicates[c] = cols[0]
+        return [single], duplicates
+    period = positions[1] - positions[0]
+    at = {c: k for k, cols in found.items() for c in cols}
+    back = 0  # how far a block reaches left of its anchor (序号 姓名 | 序号 姓名)
+    while (
+        back + 1 < period
+        and positions[0] - back - 1 >= 0
+        and at.get(positions[0] - back - 1) is not None
+        and at.get(positions[0] - back - 1) == at.get(positions[1] - back - 1)
+    ):
+        back += 1
+    starts = [p - back for p in positions]
+    shared: dict[str, int] = {}
+    blocks: list[dict[str, int]] = [{} for _ in starts]
+    for c in sorted(at):
+        key = at[c]
+        b = max((i for i, s in enumerate(starts) if s <= c), default=-1)
+        target = shared if b < 0 else blocks[b]
+        if key in target:
+            duplicates[c] = target[key]
+        else:
+            target[key] = c
+    for blk in blocks:
+        for key, c in shared.items():
+            blk.setdefault(key, c)
+    return blocks, duplicates
+
+
+def find_header(rows: SparseRows, columns: Sequence[Column]) -> Header | None:
+    """Locate the header among the first rows that hold anything, one to three rows deep; the
+    reading that recognises the most columns wins (the shallower one on a tie)."""
+    lookup = _lookup(columns)
+    required = [c.key for c in columns if c.required]
+    best: tuple[int, int, int, dict[int, list[str]], dict[str, list[int]]] | None = None
+    for i in range(min(len(rows), HEADER_SEARCH_ROWS)):
+        for depth in range(1, MAX_HEADER_DEPTH + 1):
+            if not _consecutive(rows, i, depth):
+                break
+            cells = _header_cells([rows[i + k][1] for k in range(depth)], lookup)
+            if cells is None:
+                break
+            found: dict[str, list[int]] = {}
+            for j, parts in cells.items():
+                key = _match(parts, lookup)
+                if key:
+                    found.setdefault(key, []).append(j)
+            if not set(required) <= found.keys() or len(found) < max(2, len(required)):
+                continue
+            # the most columns recognised; on a tie the shallower reading (a merged title over
+            # the header is not a group label), then the earlier one
+            if best is None or (len(found), -depth) > (best[2], -best[1]):
+                best = (i, depth, len(found), cells, found)
+    if best is None:
+        return None
+    i, depth, _n, cells, found = best
+    first_col = {k: v[0] for k, v in found.items()}
+    anchor = required[0] if required else min(first_col, key=first_col.__getitem__)
+    blocks, duplicates = _blocks(found, anchor)
+    texts: list[dict[str, str]] = []
+    for b, blk in enumerate(blocks):
+        suffix = f"（第 {b + 1} 栏）" if len(blocks) > 1 and b else ""
+        texts.append({k: "/".join(cells[c]) + suffix for k, c in blk.items()})
+    return Header(
+        first=i,
+        last=i + depth - 1,
+        blocks=blocks,
+        texts=texts,
+        cells={j: "/".join(parts) for j, parts in cells.items()},
+        duplicates=duplicates,
+    )
 
 
 def near_header(
-    rows: Sequence[Sequence[Any]], columns: Sequence[Column]
+    rows: SparseRows, columns: Sequence[Column]
 ) -> tuple[int, list[str], list[str]] | None:
-    """The row that looks most like a header although a required column is missing: (index, the
-    labels of the columns recognised, the labels of the required ones missing); None when no row
-    has at least three known columns."""
+    """The row that looks most like a header although a required column is missing: (Excel row
+    number, the labels of the columns recognised, the labels of the required ones missing); None
+    when no row has at least three known columns."""
     lookup: dict[str, Column] = {}
     for c in columns:
         for n in c.names():
             lookup.setdefault(n, c)
     best: tuple[int, list[str], list[str]] | None = None
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+    for num, row in rows[:HEADER_SEARCH_ROWS]:
         seen = {
-            lookup[h].key: lookup[h] for h in (norm_header(cell) for cell in row) if h in lookup
+            lookup[h].key: lookup[h]
+            for h in (norm_header(cell) for cell in row[:MAX_HEADER_WIDTH])
+            if h in lookup
         }
         if len(seen) >= 3 and (best is None or len(seen) > len(best[1])):
             missing = [c.label for c in columns if c.required and c.key not in seen]
-            best = (i, [c.label for c in seen.values()], missing)
+            best = (num, [c.label for c in seen.values()], missing)
     return best
 
 
-def read_tables(path: Path, columns: Sequence[Column]) -> tuple[list[SheetTable], list[RowError]]:
-    """Every sheet whose header row is found; sheets without one are reported when none match."""
+def ignored_columns(
+    sheet: str,
+    hdr: Header,
+    data: SparseRows,
+    columns: Sequence[Column],
+) -> list[IgnoredColumn]:
+    """Every column of the table that is not imported: an unknown header, a repeated one, one the
+    program recognises but does not keep, and a column with content but no header."""
+    used = {c for blk in hdr.blocks for c in blk.values()}
+    unstored = {c.key for c in columns if not c.stored}
+    out: list[IgnoredColumn] = []
+    for j, head in sorted(hdr.cells.items()):
+        if j in hdr.duplicates:
+            other = hdr.duplicates[j]
+            out.append(
+                IgnoredColumn(
+                    sheet,
+                    column_letter(j),
+                    head,
+                    f"与 {column_letter(other)} 列「{shown(hdr.cells.get(other, ''))}」重复，"
+                    f"只导入了 {column_letter(other)} 列",
+                )
+            )
+        elif j not in used:
+            why = (
+                "序号列，不需要导入"
+                if norm_header(head) in SEQUENCE_HEADERS
+                else "本程序不认识这一列，未导入"
+            )
+            out.append(IgnoredColumn(sheet, column_letter(j), head, why))
+    for blk in hdr.blocks:
+        for key, j in blk.items():
+            if key in unstored and not any(o.column == column_letter(j) for o in out):
+                out.append(
+                    IgnoredColumn(
+                        sheet,
+                        column_letter(j),
+                        hdr.cells.get(j, ""),
+                        "序号列，不需要导入"
+                        if norm_header(hdr.cells.get(j, "")) in SEQUENCE_HEADERS
+                        else "本程序不保存这一列",
+                    )
+                )
+    headed = set(hdr.cells)
+    seen: set[int] = set()
+    for _num, r in data:
+        for j, v in enumerate(r):
+            if j not in headed and j not in seen and not _blank(v):
+                seen.add(j)
+    out.extend(
+        IgnoredColumn(sheet, column_letter(j), "", "这一列有内容但没有表头，未导入")
+        for j in sorted(seen)
+    )
+    out.sort(key=lambda c: (len(c.column), c.column))
+    return out
+
+
+def repeats_header(r: Sequence[Any], blk: dict[str, int], texts: dict[str, str]) -> bool:
+    """A data row that repeats the header (printed pages often carry it again)."""
+    same = sum(
+        1
+        for k, j in blk.items()
+        if j < len(r)
+        and norm_header(r[j])
+        and norm_header(r[j]) == norm_header(texts[k].split("/")[-1].split("（第")[0])
+    )
+    return same >= 2 and same * 2 >= len(blk)
+
+
+def sheet_notes(wb: Book, path: Path, info: ReadInfo) -> list[Sheet]:
+    """The sheets to read: hidden ones are left out and named in ``info``; a 1904 date system is
+    said once."""
+    out: list[Sheet] = []
+    for ws in wb.worksheets:
+        state = sheet_state(ws)
+        if state != "visible":
+            how = "深度隐藏（veryHidden）" if state == "veryHidden" else "隐藏"
+            info.notes.append(
+                f"工作表「{ws.title}」是{how}的工作表，未导入。如需导入，请在 Excel 中取消隐藏后再导入。"
+            )
+            continue
+        out.append(ws)
+    if date_epoch(wb) != EXCEL_EPOCH:
+        info.notes.append(
+            f"{Path(path).name} 使用 1904 日期系统（旧版 Mac Excel），写成数字的日期已按此换算。"
+        )
+    return out
+
+
+def read_tables(
+    path: Path, columns: Sequence[Column], info: ReadInfo | None = None
+) -> tuple[list[SheetTable], list[RowError]]:
+    """Every sheet whose header is found, one :class:`Row` per data row and side-by-side block.
+    Sheets without a header are reported (as the error when none has one); columns and sheets not
+    imported go to ``info``."""
+    info = info if info is not None else ReadInfo()
     wb = open_workbook(path)
     tables: list[SheetTable] = []
     skipped: list[str] = []
     almost: list[RowError] = []  # sheets whose header lacks a required column
     labels = {c.key: c.label for c in columns}
+    titles = [ws.title for ws in wb.worksheets]
     try:
-        for ws in wb.worksheets:
+        epoch = date_epoch(wb)
+        for ws in sheet_notes(wb, path, info):
             sparse = read_sheet(path, ws)
-            raw = [r for _, r in sparse]
-            nums = [n for n, _ in sparse]
-            hdr = find_header(raw, columns)
+            hdr = find_header(sparse, columns)
             if hdr is None:
-                skipped.append(ws.title)
-                near = near_header(raw, columns)
+                if sparse:
+                    skipped.append(ws.title)
+                near = near_header(sparse, columns)
                 if near is not None and near[2]:
                     almost.append(
                         RowError(
                             ws.title,
-                            nums[near[0]],
+                            near[0],
                             near[2][0],
                             (
-                                f"第 {nums[near[0]]} 行像是表头（认出了 {'、'.join(near[1][:6])} 等 {len(near[1])} 列），"
+                                f"第 {near[0]} 行像是表头（认出了 {'、'.join(near[1][:6])} 等 {len(near[1])} 列），"
                                 f"但缺少必需的列：{'、'.join(near[2])}。请在表头中加上该列（列名可用常见写法）。"
                             ),
                         )
                     )
                 continue
-            idx, colmap, texts = hdr
-            table = SheetTable(ws.title, nums[idx], texts)
-            for i, r in sparse[idx + 1 :]:
-                vals = {k: (r[j] if j < len(r) else None) for k, j in colmap.items()}
-                if all(_blank(v) for v in vals.values()):
-                    continue
-                table.rows.append(Row(ws.title, i, vals, texts, labels))
+            data = sparse[hdr.last + 1 :]
+            info.ignored.extend(ignored_columns(ws.title, hdr, data, columns))
+            table = SheetTable(ws.title, sparse[hdr.last][0], hdr.texts[0])
+            for num, r in data:
+                for blk, texts in zip(hdr.blocks, hdr.texts, strict=True):
+                    vals = {k: (r[j] if j < len(r) else None) for k, j in blk.items()}
+                    if all(_blank(v) for v in vals.values()):
+                        continue
+                    if repeats_header(r, blk, texts):
+                        info.notes.append(f"工作表「{ws.title}」第 {num} 行重复了表头，已跳过。")
+                        break
+                    table.rows.append(Row(ws.title, num, vals, texts, labels, epoch))
             tables.append(table)
     finally:
         wb.close()
@@ -176,12 +479,14 @@ def read_tables(path: Path, columns: Sequence[Column]) -> tuple[list[SheetTable]
         need = "、".join(c.label for c in columns if c.required)
         errors.append(
             RowError(
-                skipped[0] if skipped else "",
+                skipped[0] if skipped else (titles[0] if titles else ""),
                 0,
                 "",
                 f"在前 {HEADER_SEARCH_ROWS} 行中没有找到表头（至少需要：{need}）。请确认是否选错了文件。",
             )
         )
+    else:
+        info.notes.extend(f"工作表「{name}」中没有找到表头，未导入。" for name in skipped)
     return tables, errors
 
 
@@ -191,7 +496,6 @@ def _blank(v: Any) -> bool:
 
 # ---- cell parsers: return a value or raise ValueError with a Chinese reason -------------------
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)
 MIN_DATE = dt.date(1900, 1, 1)  # dates outside these are typing slips (0021, 20211, 9999 …)
 MAX_DATE = dt.date(2100, 12, 31)
 EXCEL_ERRORS = frozenset(
@@ -244,11 +548,48 @@ def _serial(v: float | int) -> dt.date:
         raise ValueError(
             f"日期数值 {shown(v)} 不是有效的 Excel 日期，请写成 2021-03-05 或 2021年3月5日"
         )
-    return EXCEL_EPOCH + dt.timedelta(days=int(v))
+    return _epoch() + dt.timedelta(days=int(v))
+
+
+_DATE_TAIL_RE = re.compile(
+    r"^[\s,，]*(?:[(（]?\s*(?:星期|周|礼拜)(?P<wd>[一二三四五六日天])\s*[)）]?)?"
+    r"[\s,，]*(?:上午|下午|晚上|早上|中午|全天)?\s*"
+    r"(?:\d{1,2}\s*[:：点时]\s*(?:\d{1,2}\s*分?)?(?:\s*[:：]\s*\d{1,2})?"
+    r"(?:\s*[-—–~～至到]+\s*(?:上午|下午|晚上)?\s*\d{1,2}\s*[:：点时]\s*(?:\d{1,2}\s*分?)?)?)?\s*$"
+)
+_DATE_HEAD_RE = re.compile(
+    r"^\s*(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*日?(.*)$", re.S
+)
+
+
+def _date_with_tail(s: str) -> dt.date | None:
+    """``2025年3月5日（星期三）上午9:00—12:00``: the date, checked against its weekday; the time is
+    left out (the ledgers keep days). None when ``s`` is not a date followed by such a tail."""
+    m = _DATE_HEAD_RE.match(s)
+    if not m or not m.group(4).strip():
+        return None
+    tail = _DATE_TAIL_RE.match(m.group(4))
+    if not tail:
+        return None
+    y, mo, d = (int(g) for g in m.groups()[:3])
+    try:
+        day = dt.date(y, mo, d)
+    except ValueError:
+        raise ValueError(f"日期「{shown(s)}」不存在") from None
+    wd = tail.group("wd")
+    if wd:
+        said = min("一二三四五六日天".index(wd), 6)  # 星期天 = 星期日
+        if said != day.weekday():
+            real = "一二三四五六日"[day.weekday()]
+            raise ValueError(
+                f"「{shown(s)}」中日期 {day:%Y-%m-%d} 是星期{real}，与所写的“星期{wd}”不符，请核对日期"
+            )
+    note(f"「{shown(s)}」取日期 {day:%Y-%m-%d}（星期、时间不导入）")
+    return _in_range(day, s)
 
 
 def parse_date(v: Any) -> dt.date | None:
-    if _blank(v):
+    if _blank(v) or _marked_empty(v):
         return None
     if isinstance(v, dt.datetime):
         return _in_range(v.date(), v.date().isoformat())
@@ -270,6 +611,9 @@ def parse_date(v: Any) -> dt.date | None:
         return _in_range(day, s)
     if s.isdigit() and len(s) <= 5 and 1 <= int(s) < 2958466:
         return _in_range(_serial(int(s)), s)
+    with_tail = _date_with_tail(s)
+    if with_tail is not None:
+        return with_tail
     raise ValueError(f"无法识别的日期「{shown(s)}」，请写成 2021-03-05 或 2021年3月5日")
 
 
@@ -313,7 +657,7 @@ def parse_id_number(v: Any) -> str:
 
 
 def parse_decimal(v: Any) -> Decimal | None:
-    if _blank(v):
+    if _blank(v) or _marked_empty(v):
         return None
     if isinstance(v, bool) or isinstance(v, dt.date | dt.time | dt.timedelta):
         raise ValueError(f"「{shown(v)}」不是数字")
@@ -349,12 +693,55 @@ def parse_choice(v: Any, choices: dict[str, str], label: str) -> str:
 
 
 def cell(row: Row, key: str, parser: Callable[[Any], Any], errors: list[RowError]) -> Any:
-    """Parse one cell; on failure record the error and return None."""
+    """Parse one cell; on failure record the error and return None. What the parser assumed
+    (``note``) is kept on the row, and plain-number dates count from the row's workbook epoch."""
+    token = _CELL.set((row, key))
     try:
         return parser(row.values.get(key))
     except ValueError as exc:
         errors.append(row.error(key, str(exc)))
         return None
+    finally:
+        _CELL.reset(token)
+
+
+# the row and column being parsed by :func:`cell`, so the parsers can say what they assumed and
+# know the workbook's date system without every importer passing them along
+_CELL: contextvars.ContextVar[tuple[Row, str] | None] = contextvars.ContextVar(
+    "brigade_desk_cell", default=None
+)
+
+
+def note(message: str) -> None:
+    """Record on the row being parsed what the program assumed about its cell (shown to the clerk
+    before anything is written); outside :func:`cell` it is dropped, as nobody asked."""
+    current = _CELL.get()
+    if current is not None:
+        row, key = current
+        row.note(key, message)
+
+
+def _epoch() -> dt.date:
+    current = _CELL.get()
+    return current[0].epoch if current is not None else EXCEL_EPOCH
+
+
+# what offices write in a cell to say "nothing here"
+EMPTY_MARKS = frozenset(
+    {"/", "／", "\\", "-", "－", "--", "—", "——", "–", "无", "暂无", "不适用", "空", "n/a", "na"}
+)
+
+
+def empty_mark(v: Any) -> bool:
+    """A cell holding one of :data:`EMPTY_MARKS` ("/", "—", "无" …)."""
+    return isinstance(v, str) and unicodedata.normalize("NFKC", v).strip().lower() in EMPTY_MARKS
+
+
+def _marked_empty(v: Any) -> bool:
+    if empty_mark(v):
+        note(f"「{str(v).strip()}」视为空")
+        return True
+    return False
 
 
 def check_lengths(row: Row, limits: dict[str, int], errors: list[RowError]) -> None:

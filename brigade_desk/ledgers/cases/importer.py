@@ -322,7 +322,8 @@ def import_cases(
     today: dt.date | None = None,
 ) -> ImportResult:
     today = today or dt.date.today()
-    tables, structural = t.read_tables(Path(path), COLUMNS)
+    info = t.ReadInfo()
+    tables, structural = t.read_tables(Path(path), COLUMNS, info)
     checked: list[CheckedRow[ParsedCase]] = []
     seen: dict[str, t.Row] = {}
     with db.session() as s:
@@ -340,7 +341,9 @@ def import_cases(
                 )
             elif case_no:
                 seen[case_no] = row
-            checked.append(CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs))
+            checked.append(
+                CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs, row.notes)
+            )
 
         def write(rows: list[ParsedCase], dry_run: bool) -> Written:
             existing = {
@@ -367,7 +370,13 @@ def import_cases(
             return Written(created, updated)
 
         return run_import(
-            s, checked, write, structural=structural, dry_run=dry_run, skip_invalid=skip_invalid
+            s,
+            checked,
+            write,
+            structural=structural,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            info=info,
         )
 
 

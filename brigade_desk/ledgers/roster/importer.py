@@ -200,7 +200,8 @@ def import_staff(
     today: dt.date | None = None,
 ) -> ImportResult:
     today = today or dt.date.today()
-    tables, structural = t.read_tables(Path(path), COLUMNS)
+    info = t.ReadInfo()
+    tables, structural = t.read_tables(Path(path), COLUMNS, info)
     checked: list[CheckedRow[ParsedRow]] = []
     seen_id: dict[str, t.Row] = {}
     seen_cert: dict[str, t.Row] = {}
@@ -225,7 +226,7 @@ def import_staff(
             seen_id[p.staff.id_number] = row
             if p.cert:
                 seen_cert[p.cert.cert_no] = row
-        checked.append(CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs))
+        checked.append(CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs, row.notes))
 
     with db.session() as s, s.no_autoflush:
         # one query per 500 rows, not one per row (10,000 rows took minutes row by row)
@@ -262,7 +263,13 @@ def import_staff(
             return Written(created, updated)
 
         return run_import(
-            s, checked, write, structural=structural, dry_run=dry_run, skip_invalid=skip_invalid
+            s,
+            checked,
+            write,
+            structural=structural,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            info=info,
         )
 
 

@@ -90,8 +90,8 @@ PERSON_COLUMNS = [
     t.Column("passed", "是否合格", ("合格", "考试结果", "考核结果")),
     t.Column("presence", "签到情况", ("出勤情况", "出勤", "签到", "是否参加", "参训情况", "考勤")),
     t.Column("reason", "缺勤原因", ("请假原因", "未参加原因", "缺席原因")),
-    t.Column("seq", "序号", ("编号",)),
-    t.Column("signature", "本人签名", ("签名", "签字", "本人签字")),
+    t.Column("seq", "序号", ("编号",), stored=False),
+    t.Column("signature", "本人签名", ("签名", "签字", "本人签字"), stored=False),
 ]
 COLUMNS = SESSION_COLUMNS + PERSON_COLUMNS
 SESSION_KEYS = [c.key for c in SESSION_COLUMNS]
@@ -236,31 +236,42 @@ class ParsedRow:
     flags: dict[str, bool]
 
 
-def read_rows(path: Path) -> tuple[list[tuple[t.Row, Block]], list[RowError]]:
+def read_rows(
+    path: Path, info: t.ReadInfo | None = None
+) -> tuple[list[tuple[t.Row, Block]], list[RowError]]:
+    info = info if info is not None else t.ReadInfo()
     wb = t.open_workbook(path)
     wb_titles = [ws.title for ws in wb.worksheets]
     out: list[tuple[t.Row, Block]] = []
     skipped: list[str] = []
     with_header: list[str] = []
+    person_keys = {c.key for c in PERSON_COLUMNS if c.stored}
     try:
-        for ws in wb.worksheets:
+        epoch = t.date_epoch(wb)
+        for ws in t.sheet_notes(wb, path, info):
             sparse = t.read_sheet(path, ws)
-            raw = [r for _, r in sparse]
-            hdr = t.find_header(raw, COLUMNS)
+            hdr = t.find_header(sparse, COLUMNS)
             if hdr is None:
-                skipped.append(ws.title)
+                if sparse:
+                    skipped.append(ws.title)
                 continue
             with_header.append(ws.title)
-            idx, colmap, texts = hdr
-            block = _block_fields(raw, [n for n, _ in sparse], idx)
-            for key, (line, label) in block.where.items():
-                texts.setdefault(key, f"{label}（第 {line} 行）")
-            person_keys = {c.key for c in PERSON_COLUMNS} - {"seq", "signature"}
-            for i, r in sparse[idx + 1 :]:
-                vals = {k: (r[j] if j < len(r) else None) for k, j in colmap.items()}
-                if all(t._blank(vals.get(k)) for k in person_keys):
-                    continue
-                out.append((t.Row(ws.title, i, vals, texts), block))
+            raw = [r for _, r in sparse]
+            block = _block_fields(raw, [n for n, _ in sparse], hdr.first)
+            data = sparse[hdr.last + 1 :]
+            info.ignored.extend(t.ignored_columns(ws.title, hdr, data, COLUMNS))
+            for texts in hdr.texts:
+                for key, (line, label) in block.where.items():
+                    texts.setdefault(key, f"{label}（第 {line} 行）")
+            for i, r in data:
+                for colmap, texts in zip(hdr.blocks, hdr.texts, strict=True):
+                    vals = {k: (r[j] if j < len(r) else None) for k, j in colmap.items()}
+                    if all(t._blank(vals.get(k)) for k in person_keys):
+                        continue
+                    if t.repeats_header(r, colmap, texts):
+                        info.notes.append(f"工作表「{ws.title}」第 {i} 行重复了表头，已跳过。")
+                        break
+                    out.append((t.Row(ws.title, i, vals, texts, epoch=epoch), block))
     finally:
         wb.close()
     errors: list[RowError] = []
@@ -278,6 +289,8 @@ def read_rows(path: Path) -> tuple[list[tuple[t.Row, Block]], list[RowError]]:
                 "请确认是否选错了文件。",
             )
         )
+    else:
+        info.notes.extend(f"工作表「{name}」中没有找到表头，未导入。" for name in skipped)
     return out, errors
 
 
