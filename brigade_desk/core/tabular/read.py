@@ -131,6 +131,8 @@ class SheetTable:
     header_row: int
     headers: dict[str, str]
     rows: list[Row] = field(default_factory=list)
+    letters: dict[str, str] = field(default_factory=dict)  # key -> column letter (first block)
+    above: str = ""  # the text above the header (the table's title, 填报单位 …)
 
 
 def column_letter(j: int) -> str:
@@ -459,7 +461,15 @@ def read_tables(
                 continue
             data = sparse[hdr.last + 1 :]
             info.ignored.extend(ignored_columns(ws.title, hdr, data, columns))
-            table = SheetTable(ws.title, sparse[hdr.last][0], hdr.texts[0])
+            table = SheetTable(
+                ws.title,
+                sparse[hdr.last][0],
+                hdr.texts[0],
+                letters={k: column_letter(j) for k, j in hdr.colmap.items()},
+                above=" ".join(text(v) for _n, r in sparse[: hdr.first] for v in r if text(v))[
+                    :500
+                ],
+            )
             for num, r in data:
                 for blk, texts in zip(hdr.blocks, hdr.texts, strict=True):
                     vals = {k: (r[j] if j < len(r) else None) for k, j in blk.items()}
@@ -775,10 +785,21 @@ _FOOTER = (
 )
 
 
+def _footer_word(s: str) -> bool:
+    return "".join(s.split()).startswith(_FOOTER)
+
+
 def is_footer(row: Row, key: str) -> bool:
-    """A totals or signature line under the table: nothing in the ``key`` column (the case number,
-    the ID number …) and a footer word (合计, 制表人 …) somewhere in the row."""
-    if text(row.values.get(key)):
+    """A totals, subtotal or signature line, under the table or between its rows: the ``key``
+    column (the case number, the ID number, the name …) empty or itself 合计 / 小计 …, and a
+    footer word somewhere in the row."""
+    k = text(row.values.get(key))
+    if k and not _footer_word(k):
         return False
     texts = [text(v) for v in row.values.values() if text(v)]
-    return bool(texts) and any(x.replace(" ", "").startswith(_FOOTER) for x in texts)
+    return bool(texts) and any(_footer_word(x) for x in texts)
+
+
+def footer_note(row: Row) -> str:
+    """What the clerk is told about a line :func:`is_footer` left out."""
+    return f"工作表「{row.sheet}」第 {row.row} 行是合计、小计或制表、签名行，未导入。"

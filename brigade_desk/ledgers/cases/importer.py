@@ -45,7 +45,15 @@ _DATE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "hearing_notice_on": ("听证告知时间", "听证告知"),
     "legal_review_on": ("法制审核时间", "法制审核", "审核日期"),
     "collective_on": ("集体讨论时间", "集体讨论", "集体讨论决定日期"),
-    "decided_on": ("决定时间", "处罚决定日期", "作出决定日期", "决定书日期", "处理决定日期"),
+    "decided_on": (
+        "决定时间",
+        "处罚决定日期",
+        "作出决定日期",
+        "决定书日期",
+        "处理决定日期",
+        "决定日期",
+        "处罚决定作出日期",
+    ),
     "served_on": ("送达时间", "决定书送达日期"),
     "executed_on": ("执行完毕时间", "执行日期", "执行完毕"),
     "closed_on": ("结案时间", "结案"),
@@ -71,9 +79,36 @@ COLUMNS = [
     ),
     t.Column("cause", "案由", ("违法行为", "案件名称", "违法事实摘要"), required=True),
     t.Column(
-        "party", "当事人", ("当事人名称", "当事人姓名", "被处罚人", "当事人姓名名称", "行政相对人")
+        "party",
+        "当事人",
+        (
+            "当事人名称",
+            "当事人姓名",
+            "被处罚人",
+            "当事人姓名名称",
+            "行政相对人",
+            # under a merged 当事人信息 / 当事人情况 group label
+            "当事人信息姓名",
+            "当事人信息名称",
+            "当事人信息姓名名称",
+            "当事人情况姓名",
+            "当事人情况名称",
+            "当事人情况姓名名称",
+        ),
     ),
-    t.Column("party_type", "当事人类型", ("当事人类别", "主体类型", "相对人类型", "当事人性质")),
+    t.Column(
+        "party_type",
+        "当事人类型",
+        (
+            "当事人类别",
+            "主体类型",
+            "相对人类型",
+            "当事人性质",
+            "当事人信息类型",
+            "当事人信息类别",
+            "当事人情况类型",
+        ),
+    ),
     t.Column("domain", "执法门类", ("执法领域", "业务领域", "门类", "执法类型", "业务类别")),
     t.Column(
         "category", "案件类别", ("执法类别", "行为类别", "执法行为类型", "执法行为", "案件类型")
@@ -88,6 +123,12 @@ COLUMNS = [
         "confiscation_amount",
         "没收金额",
         ("没收违法所得", "没收违法所得金额", "没收金额元", "没收违法所得元", "没收财物金额"),
+    ),
+    # a province export's one amount: the fine when there are no separate 罚款 / 没收 columns
+    t.Column(
+        "forfeit_amount",
+        "罚没金额",
+        ("罚没金额元", "罚没款", "罚没款元", "罚没款金额", "罚没金额合计", "罚没款合计"),
     ),
     t.Column("is_major", "是否重大案件", ("是否重大", "重大案件", "重大")),
     t.Column("activities", "执法活动", ("强制措施", "实施的执法活动", "执法活动类型", "采取措施")),
@@ -252,8 +293,39 @@ MAX_LEN = {
 }
 
 
+def _simple_sheets(tables: list[t.SheetTable], path: Path) -> set[str]:
+    """Sheets without an 适用程序 column whose title (or file name) says they list 简易程序 cases."""
+    return {
+        tb.sheet
+        for tb in tables
+        if "procedure" not in tb.headers
+        and any(("简易" in x or "当场" in x) for x in (tb.sheet, tb.above, path.stem))
+    }
+
+
+def _forfeit_columns(tables: list[t.SheetTable], info: t.ReadInfo) -> None:
+    """A 罚没金额 column beside separate 罚款 / 没收 columns repeats them: named, not imported."""
+    for tb in tables:
+        if "forfeit_amount" in tb.headers and (
+            "fine_amount" in tb.headers or "confiscation_amount" in tb.headers
+        ):
+            info.ignored.append(
+                t.IgnoredColumn(
+                    tb.sheet,
+                    tb.letters.get("forfeit_amount", ""),
+                    tb.headers["forfeit_amount"],
+                    "已有单独的罚款金额、没收金额列，罚没合计不另行导入",
+                )
+            )
+
+
 def _parse(
-    row: t.Row, staff: StaffIndex, errors: list[RowError], today: dt.date
+    row: t.Row,
+    staff: StaffIndex,
+    errors: list[RowError],
+    today: dt.date,
+    *,
+    simple: bool = False,
 ) -> ParsedCase | None:
     before = len(errors)
     t.check_lengths(row, MAX_LEN, errors)
@@ -283,9 +355,25 @@ def _parse(
             d.party_type = PartyType.ORG.value
     if "procedure" not in row.headers and d.category != CaseCategory.PENALTY:
         d.procedure = Procedure.ORDINARY.value
+    elif "procedure" not in row.headers and simple:
+        d.procedure = Procedure.SIMPLE.value
+        present.add("procedure")
+        row.note("procedure", "表中没有“适用程序”列，按表名（简易程序）认定为简易程序")
     for key in CASE_DATES:
         setattr(d, key, t.cell(row, key, t.parse_date, errors))
     d.fine_amount = t.cell(row, "fine_amount", parse_amount, errors)
+    if (
+        "forfeit_amount" in row.headers
+        and "fine_amount" not in row.headers
+        and "confiscation_amount" not in row.headers
+    ):
+        d.fine_amount = t.cell(row, "forfeit_amount", parse_amount, errors)
+        if d.fine_amount is not None:
+            row.note(
+                "forfeit_amount",
+                f"罚没金额 {d.fine_amount:,} 元按罚款金额导入（表中没有单独的罚款、没收金额列）",
+            )
+        present.add("fine_amount")
     d.confiscation_amount = t.cell(row, "confiscation_amount", parse_amount, errors)
     d.is_major = bool(t.cell(row, "is_major", lambda x: t.parse_bool(x, False), errors))
     d.activities = t.cell(row, "activities", parse_activities, errors) or []
@@ -328,11 +416,14 @@ def import_cases(
     seen: dict[str, t.Row] = {}
     with db.session() as s:
         staff = StaffIndex(s)
+        simple = _simple_sheets(tables, Path(path))
+        _forfeit_columns(tables, info)
         for row in t.iter_rows(tables):
             if _is_footer(row):
+                info.notes.append(t.footer_note(row))
                 continue
             row_errs: list[RowError] = []
-            p = _parse(row, staff, row_errs, today)
+            p = _parse(row, staff, row_errs, today, simple=row.sheet in simple)
             case_no = normalize_case_no(t.text(row.values.get("case_no")))
             prev = seen.get(case_no)
             if prev is not None:

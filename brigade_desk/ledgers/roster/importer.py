@@ -70,6 +70,10 @@ CATEGORY = {
     "辅警": "执法辅助人员",
     "协管员": "执法辅助人员",
     "辅助": "执法辅助人员",
+    "辅助执法人员": "执法辅助人员",
+    "执法辅助": "执法辅助人员",
+    "辅助执法": "执法辅助人员",
+    "执法辅助人员辅警": "执法辅助人员",
 }
 STATUS = {s.value: s.value for s in StaffStatus} | {
     "在职": "在岗",
@@ -120,7 +124,11 @@ def _parse(row: t.Row, errors: list[RowError]) -> ParsedRow | None:
     if len(errors) > before:
         return None
     present = set(row.headers)
-    v = row.values
+    v = dict(row.values)
+    for key in ("cert_no", "issuer", "bodycam_no", "phone"):  # "无" / "/" where there is none
+        if t.empty_mark(v.get(key)):
+            row.note(key, f"「{t.text(v[key])}」视为空")
+            v[key] = None
     st = StaffInput(
         name=t.text(v.get("name")),
         id_number=t.cell(row, "id_number", t.parse_id_number, errors) or "",
@@ -207,6 +215,7 @@ def import_staff(
     seen_cert: dict[str, t.Row] = {}
     for row in t.iter_rows(tables):
         if t.is_footer(row, "id_number"):  # 合计 / 制表人 lines under the list
+            info.notes.append(t.footer_note(row))
             continue
         row_errs: list[RowError] = []
         p = _parse(row, row_errs)

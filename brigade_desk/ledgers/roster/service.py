@@ -189,8 +189,9 @@ def validate_staff(data: StaffInput) -> dict[str, str]:
         errs["status"] = "在岗状态应为 在岗 / 离岗 / 调离 / 退休"
     if data.status_date and data.status_date > dt.date.today() + dt.timedelta(days=366):
         errs["status_date"] = "状态变更日期过于靠后，请检查年份"
-    if data.phone and not all(ch.isdigit() or ch in "-+ ()" for ch in data.phone):
-        errs["phone"] = "联系电话只能包含数字和 -"
+    # two numbers in one cell ("138…、0571-…") are kept as written
+    if data.phone and not all(ch.isdigit() or ch in "-+ ()/、,，;；" for ch in data.phone):
+        errs["phone"] = "联系电话只能包含数字和 -（两个号码之间可用“、”或“/”分隔）"
     if data.category == StaffCategory.AUXILIARY and data.is_legal_reviewer:
         errs["is_legal_reviewer"] = "执法辅助人员不能担任法制审核人员"
     return errs

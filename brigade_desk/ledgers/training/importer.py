@@ -44,7 +44,19 @@ SESSION_COLUMNS = [
     t.Column(
         "date",
         "培训日期",
-        ("日期", "开始日期", "学习日期", "培训时间", "时间", "学习时间", "活动日期", "开班日期"),
+        (
+            "日期",
+            "开始日期",
+            "学习日期",
+            "培训时间",
+            "时间",
+            "学习时间",
+            "活动日期",
+            "开班日期",
+            "考试日期",
+            "考试时间",
+            "测试日期",
+        ),
     ),
     t.Column("end_date", "结束日期", ("结业日期", "截止日期", "培训结束日期")),
     t.Column(
@@ -175,7 +187,14 @@ def parse_hours(v: Any) -> float | None:
     return h
 
 
+# a score cell saying the person did not sit the exam
+NO_EXAM = frozenset({"缺考", "未考", "未参考", "免考", "缓考"})
+
+
 def parse_score(v: Any) -> float | None:
+    if isinstance(v, str) and "".join(v.split()) in NO_EXAM:
+        t.note(f"「{v.strip()}」：未参加考试，不计成绩")
+        return None
     s = t.text(v).replace("分", "") if isinstance(v, str) else v
     x = t.parse_float(s)
     if x is not None and not 0 <= x <= 100:
@@ -450,10 +469,23 @@ def _parse(
             )
     elif reason:
         attended = False
+    score_text = "".join(t.text(row.values.get("score")).split())
+    if score_text in ("缺席", "缺勤", "未参加"):
+        score = None
+        if presence and attended:
+            errors.append(
+                row.error("score", f"成绩栏写“{score_text}”，但签到情况为“{presence}”，请核对")
+            )
+        elif not presence:
+            attended = False
+            row.note("score", f"成绩栏写“{score_text}”：按未参加本次培训登记")
+    else:
+        score = t.cell(row, "score", parse_score, errors)
     credited = t.cell(row, "credited", parse_hours, errors)
-    score = t.cell(row, "score", parse_score, errors)
     passed = None
-    if not t._blank(row.values.get("passed")):
+    if t.empty_mark(row.values.get("passed")):
+        row.note("passed", f"「{t.text(row.values.get('passed'))}」视为未填")
+    elif not t._blank(row.values.get("passed")):
         pv = t.text(row.values.get("passed"))
         passed = {"合格": True, "通过": True, "不合格": False, "未通过": False}.get(pv)
         if passed is None:
@@ -479,6 +511,43 @@ def _parse(
     )
 
 
+def _per_person_hours(parsed: list[tuple[t.Row, ParsedRow | None, list[RowError]]]) -> None:
+    """A 学时 column giving each person's own hours (22 for most, 18 for one who left early) and no
+    实得学时 column: the session's hours are the most common value, the others partial credit."""
+    groups: dict[tuple[dt.date, str], list[tuple[t.Row, ParsedRow]]] = {}
+    for row, p, errs in parsed:
+        if (
+            p is None
+            or errs
+            or "hours" not in row.headers
+            or "credited" in row.headers
+            or not p.attended
+            or p.training_session.start_date is None
+        ):
+            continue
+        key = (p.training_session.start_date, p.training_session.title)
+        groups.setdefault(key, []).append((row, p))
+    for members in groups.values():
+        values = [p.training_session.hours for _r, p in members]
+        if len(set(values)) < 2:
+            continue
+        counts: dict[float, int] = {}
+        for h in values:
+            counts[h] = counts.get(h, 0) + 1
+        usual = max(counts, key=lambda h: (counts[h], h))
+        for row, p in members:
+            own = p.training_session.hours
+            if own < usual:
+                p.training_session.hours = usual
+                p.credited = own
+                row.note(
+                    "hours",
+                    f"本行学时 {own:g} 少于同一培训多数人的 {usual:g}：本次培训按 {usual:g} 学时登记，"
+                    f"此人计入 {own:g} 学时",
+                )
+            # more than the usual: left to _same, which names the disagreement
+
+
 def _same(a: SessionInput, b: SessionInput) -> str | None:
     for attr, label in (
         ("end_date", "结束日期"),
@@ -500,19 +569,26 @@ def import_training(
     today: dt.date | None = None,
 ) -> ImportResult:
     del today
-    rows, structural = read_rows(Path(path))
+    info = t.ReadInfo()
+    rows, structural = read_rows(Path(path), info)
     with db.session() as s:
         from brigade_desk.core import settings
 
         people = StaffIndex(s)
         pass_score = float(settings.get(s, PASS_SCORE))
         checked: list[CheckedRow[ParsedRow]] = []
+        parsed: list[tuple[t.Row, ParsedRow | None, list[RowError]]] = []
+        for row, block in rows:
+            if t.is_footer(row, "name"):  # 合计 / 小计 / 制表人 lines, under the list or between
+                info.notes.append(t.footer_note(row))
+                continue
+            row_errs: list[RowError] = []
+            parsed.append((row, _parse(row, block, people, pass_score, row_errs), row_errs))
+        _per_person_hours(parsed)
         first: dict[tuple[dt.date, str], ParsedRow] = {}
         seen: dict[tuple[dt.date, str, int], t.Row] = {}
-        for row, block in rows:
-            row_errs: list[RowError] = []
-            p = _parse(row, block, people, pass_score, row_errs)
-            if p is not None:
+        for row, p, row_errs in parsed:
+            if p is not None and not row_errs:
                 assert p.training_session.start_date is not None
                 key = (p.training_session.start_date, p.training_session.title)
                 f = first.get(key)
@@ -532,12 +608,12 @@ def import_training(
                             "name", f"同一培训中此人已在工作表「{prev.sheet}」第 {prev.row} 行登记"
                         )
                     )
-            if not row_errs:
-                assert p is not None and p.training_session.start_date is not None
-                key = (p.training_session.start_date, p.training_session.title)
-                first.setdefault(key, p)
-                seen[(*key, p.staff_id)] = row
-            checked.append(CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs))
+                if not row_errs:
+                    first.setdefault(key, p)
+                    seen[(*key, p.staff_id)] = row
+            checked.append(
+                CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs, row.notes)
+            )
 
         def write(accepted: list[ParsedRow], dry_run: bool) -> Written:
             # a dry run writes too (sessions are flushed to attach attendance): the policy rolls
@@ -546,7 +622,13 @@ def import_training(
             return _write(s, accepted, first, pass_score, Path(path).name)
 
         return run_import(
-            s, checked, write, structural=structural, dry_run=dry_run, skip_invalid=skip_invalid
+            s,
+            checked,
+            write,
+            structural=structural,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            info=info,
         )
 
 
