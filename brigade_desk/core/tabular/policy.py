@@ -106,6 +106,7 @@ def run_import(
     )
     if info is not None:
         result.ignored_columns = list(info.ignored)
+        result.stored_columns = list(info.stored)
         result.notes = list(info.notes)
     result.cap()
     if not accepts(structural=bool(structural), row_errors=bool(bad), skip_invalid=skip_invalid):

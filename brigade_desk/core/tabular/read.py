@@ -123,6 +123,37 @@ class ReadInfo:
 
     ignored: list[IgnoredColumn] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    stored: list[StoredColumn] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoredColumn:
+    """A column of the file that is imported, and into which field of the ledger."""
+
+    sheet: str
+    column: str  # the column letter
+    header: str  # the header text as written
+    field: str  # the ledger's name for it (the Column's label)
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "sheet": self.sheet,
+            "column": self.column,
+            "header": self.header,
+            "field": self.field,
+        }
+
+
+def stored_columns(sheet: str, hdr: Header, columns: Sequence[Column]) -> list[StoredColumn]:
+    """The file's columns that are imported (every block), with the field each one fills."""
+    labels = {c.key: c.label for c in columns if c.stored}
+    out = [
+        StoredColumn(sheet, column_letter(j), hdr.cells.get(j, ""), labels[key])
+        for blk in hdr.blocks
+        for key, j in blk.items()
+        if key in labels
+    ]
+    return sorted(set(out), key=lambda c: (len(c.column), c.column))
 
 
 @dataclass
@@ -461,6 +492,7 @@ def read_tables(
                 continue
             data = sparse[hdr.last + 1 :]
             info.ignored.extend(ignored_columns(ws.title, hdr, data, columns))
+            info.stored.extend(stored_columns(ws.title, hdr, columns))
             table = SheetTable(
                 ws.title,
                 sparse[hdr.last][0],

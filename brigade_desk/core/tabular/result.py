@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from brigade_desk.core.errors import RowError
 
 if TYPE_CHECKING:
-    from brigade_desk.core.tabular.read import IgnoredColumn
+    from brigade_desk.core.tabular.read import IgnoredColumn, StoredColumn
 
 # entries kept of each list: a file with millions of bad cells says how many, not all of them
 MAX_LISTED = 1000
@@ -31,6 +31,8 @@ class ImportResult:
     )
     # errors beyond the first MAX_LISTED: counted, not kept
     more_errors: int = 0
+    # columns of the file that are imported, and the ledger field each fills
+    stored_columns: list[StoredColumn] = field(default_factory=list)
     # columns of the file not imported (unknown, repeated, without a header, not kept)
     ignored_columns: list[IgnoredColumn] = field(default_factory=list)
     # about the file or a whole sheet: hidden sheets left out, the 1904 date system …
@@ -65,6 +67,7 @@ class ImportResult:
             "written": self.written,
             "errors": [e.as_dict() for e in self.errors],
             "error_count": self.error_count,
+            "stored_columns": [c.as_dict() for c in self.stored_columns],
             "ignored_columns": [c.as_dict() for c in self.ignored_columns],
             "notes": list(self.notes),
             "interpretations": [e.as_dict() for e in self.interpretations],
@@ -113,6 +116,7 @@ def refused(message: str) -> dict[str, Any]:
         "refused": message,
         "errors": [{"sheet": "", "row": 0, "column": "", "message": message}],
         "error_count": 1,
+        "stored_columns": [],
         "ignored_columns": [],
         "notes": [],
         "interpretations": [],

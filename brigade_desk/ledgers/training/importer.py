@@ -279,6 +279,7 @@ def read_rows(
             block = _block_fields(raw, [n for n, _ in sparse], hdr.first)
             data = sparse[hdr.last + 1 :]
             info.ignored.extend(t.ignored_columns(ws.title, hdr, data, COLUMNS))
+            info.stored.extend(t.stored_columns(ws.title, hdr, COLUMNS))
             for texts in hdr.texts:
                 for key, (line, label) in block.where.items():
                     texts.setdefault(key, f"{label}（第 {line} 行）")
