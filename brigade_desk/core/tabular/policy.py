@@ -102,12 +102,15 @@ def run_import(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
         structural=bool(structural),
-        interpretations=[n for r in rows for n in r.notes],
+        # one line per row and cell: two people in one row (side-by-side blocks) share a note
+        interpretations=list(
+            {(n.sheet, n.row, n.column, n.message): n for r in rows for n in r.notes}.values()
+        ),
     )
     if info is not None:
         result.ignored_columns = list(info.ignored)
         result.stored_columns = list(info.stored)
-        result.notes = list(info.notes)
+        result.notes = list(dict.fromkeys(info.notes))  # a line in two blocks: said once
     result.cap()
     if not accepts(structural=bool(structural), row_errors=bool(bad), skip_invalid=skip_invalid):
         result.skipped = len(rows)

@@ -84,6 +84,7 @@ class Row:
     epoch: dt.date = EXCEL_EPOCH  # day 0 of plain-number dates (1904-01-01 in a 1904 workbook)
     # what the program assumed while reading this row ("/" read as empty …), shown to the clerk
     notes: list[RowError] = field(default_factory=list)
+    cells: Sequence[Any] = ()  # the whole row as read, the columns not imported too
 
     def error(self, key: str, message: str) -> RowError:
         return RowError(
@@ -210,6 +211,15 @@ def _lookup(columns: Sequence[Column]) -> dict[str, str]:
     return lookup
 
 
+def _head_text(v: Any) -> str:
+    """A header cell's text as written (its own brackets and widths), on one line."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return re.sub(r"\s*[\r\n]+\s*", " ", str(v)).strip()  # a line break typed with Alt+Enter
+
+
 def _header_cells(
     levels: Sequence[Sequence[Any]], lookup: dict[str, str]
 ) -> dict[int, list[str]] | None:
@@ -218,7 +228,7 @@ def _header_cells(
     under them. None when the rows cannot be one header: a column name standing alone over
     another name (label/value lines above a table, not a group label)."""
     width = min(max((len(lv) for lv in levels), default=0), MAX_HEADER_WIDTH)
-    grid = [[text(lv[j]) if j < len(lv) else "" for j in range(width)] for lv in levels]
+    grid = [[_head_text(lv[j]) if j < len(lv) else "" for j in range(width)] for lv in levels]
     for k in range(len(grid) - 1):
         below = [any(grid[m][j] for m in range(k + 1, len(grid))) for j in range(width)]
         for j in range(width):
@@ -258,20 +268,26 @@ def _consecutive(rows: SparseRows, i: int, depth: int) -> bool:
     return i + depth <= len(rows) and all(rows[i + k][0] == rows[i][0] + k for k in range(depth))
 
 
+def _single(found: dict[str, list[int]]) -> tuple[list[dict[str, int]], dict[int, int]]:
+    """One block: the first column of each key is used, the others are duplicates."""
+    duplicates: dict[int, int] = {}
+    single: dict[str, int] = {}
+    for key, cols in found.items():
+        single[key] = cols[0]
+        for c in cols[1:]:
+            duplicates[c] = cols[0]
+    return [single], duplicates
+
+
 def _blocks(
     found: dict[str, list[int]], anchor: str | None
 ) -> tuple[list[dict[str, int]], dict[int, int]]:
-    """Split the recognised columns into side-by-side blocks when the anchor column repeats;
-    other repeated columns are duplicates (the first one is used)."""
-    duplicates: dict[int, int] = {}
+    """Split the recognised columns into side-by-side blocks when the anchor column repeats with
+    the columns around it (姓名 签到 | 姓名 签到); otherwise a repeated column is a duplicate (the
+    first one is used)."""
     positions = found.get(anchor, []) if anchor else []
     if len(positions) < 2:
-        single = {}
-        for key, cols in found.items():
-            single[key] = cols[0]
-            for c in cols[1:]:
-                duplicates[c] = cols[0]
-        return [single], duplicates
+        return _single(found)
     period = positions[1] - positions[0]
     at = {c: k for k, cols in found.items() for c in cols}
     back = 0  # how far a block reaches left of its anchor (序号 姓名 | 序号 姓名)
@@ -283,11 +299,19 @@ def _blocks(
     ):
         back += 1
     starts = [p - back for p in positions]
+    first = {at[c] for c in at if starts[0] <= c < starts[1]}
+    second = {at[c] for c in at if starts[1] <= c < starts[1] + period}
+    same = first & second
+    if len(same) < 2 and not (first == second == {anchor}):
+        return _single(found)  # 案号 … 决定书文号: one table whose two columns both look like 案号
+    if len(same) * 2 < len(first):
+        return _single(found)
+    duplicates: dict[int, int] = {}
     shared: dict[str, int] = {}
     blocks: list[dict[str, int]] = [{} for _ in starts]
     for c in sorted(at):
         key = at[c]
-        b = max((i for i, s in enumerate(starts) if s <= c), default=-1)
+        b = max((i for i, st in enumerate(starts) if st <= c), default=-1)
         target = shared if b < 0 else blocks[b]
         if key in target:
             duplicates[c] = target[key]
@@ -366,6 +390,11 @@ def near_header(
     return best
 
 
+def hdr_key(hdr: Header, col: int) -> str:
+    """The key a header column was recognised as ("" when none)."""
+    return next((k for blk in hdr.blocks for k, j in blk.items() if j == col), "")
+
+
 def ignored_columns(
     sheet: str,
     hdr: Header,
@@ -376,6 +405,7 @@ def ignored_columns(
     program recognises but does not keep, and a column with content but no header."""
     used = {c for blk in hdr.blocks for c in blk.values()}
     unstored = {c.key for c in columns if not c.stored}
+    labels = {c.key: c.label for c in columns}
     out: list[IgnoredColumn] = []
     for j, head in sorted(hdr.cells.items()):
         if j in hdr.duplicates:
@@ -385,8 +415,8 @@ def ignored_columns(
                     sheet,
                     column_letter(j),
                     head,
-                    f"与 {column_letter(other)} 列「{shown(hdr.cells.get(other, ''))}」重复，"
-                    f"只导入了 {column_letter(other)} 列",
+                    f"与 {column_letter(other)} 列「{shown(hdr.cells.get(other, ''))}」"
+                    f"被认作同一项（{labels.get(hdr_key(hdr, other), '')}），只导入了 {column_letter(other)} 列",
                 )
             )
         elif j not in used:
@@ -506,11 +536,14 @@ def read_tables(
                 for blk, texts in zip(hdr.blocks, hdr.texts, strict=True):
                     vals = {k: (r[j] if j < len(r) else None) for k, j in blk.items()}
                     if all(_blank(v) for v in vals.values()):
+                        if any(isinstance(v, str) and _footer_word(v) for v in r):
+                            # 合计 in the 序号 column, the sum in a column not imported
+                            info.notes.append(footer_note(Row(ws.title, num, vals, texts)))
                         continue
                     if repeats_header(r, blk, texts):
                         info.notes.append(f"工作表「{ws.title}」第 {num} 行重复了表头，已跳过。")
                         break
-                    table.rows.append(Row(ws.title, num, vals, texts, labels, epoch))
+                    table.rows.append(Row(ws.title, num, vals, texts, labels, epoch, cells=r))
             tables.append(table)
     finally:
         wb.close()
@@ -828,7 +861,7 @@ def is_footer(row: Row, key: str) -> bool:
     k = text(row.values.get(key))
     if k and not _footer_word(k):
         return False
-    texts = [text(v) for v in row.values.values() if text(v)]
+    texts = [text(v) for v in (*row.values.values(), *row.cells) if text(v)]
     return bool(texts) and any(_footer_word(x) for x in texts)
 
 

@@ -124,11 +124,12 @@ def _parse(row: t.Row, errors: list[RowError]) -> ParsedRow | None:
     if len(errors) > before:
         return None
     present = set(row.headers)
-    v = dict(row.values)
-    for key in ("cert_no", "issuer", "bodycam_no", "phone"):  # "无" / "/" where there is none
-        if t.empty_mark(v.get(key)):
-            row.note(key, f"「{t.text(v[key])}」视为空")
-            v[key] = None
+    # "无" / "/" where there is none (a 辅助人员's certificate columns …)
+    for key in (*CERT_TO_COL.values(), "bodycam_no", "phone", "status_date"):
+        if t.empty_mark(row.values.get(key)):
+            row.note(key, f"「{t.text(row.values[key])}」视为空")
+            row.values[key] = None
+    v = row.values
     st = StaffInput(
         name=t.text(v.get("name")),
         id_number=t.cell(row, "id_number", t.parse_id_number, errors) or "",

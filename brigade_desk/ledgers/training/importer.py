@@ -287,11 +287,14 @@ def read_rows(
                 for colmap, texts in zip(hdr.blocks, hdr.texts, strict=True):
                     vals = {k: (r[j] if j < len(r) else None) for k, j in colmap.items()}
                     if all(t._blank(vals.get(k)) for k in person_keys):
+                        probe = t.Row(ws.title, i, vals, texts, cells=r)
+                        if t.is_footer(probe, "name"):  # 合计 学时 44 under a list
+                            info.notes.append(t.footer_note(probe))
                         continue
                     if t.repeats_header(r, colmap, texts):
                         info.notes.append(f"工作表「{ws.title}」第 {i} 行重复了表头，已跳过。")
                         break
-                    out.append((t.Row(ws.title, i, vals, texts, epoch=epoch), block))
+                    out.append((t.Row(ws.title, i, vals, texts, epoch=epoch, cells=r), block))
     finally:
         wb.close()
     errors: list[RowError] = []
@@ -399,7 +402,8 @@ def _parse(
     if len(errors) > before:
         return None
     vals = {k: _value(row, block, k) for k in SESSION_KEYS}
-    probe = t.Row(row.sheet, row.row, vals, row.headers)
+    # the same notes and date system as the row, so what is assumed about the block is said
+    probe = t.Row(row.sheet, row.row, vals, row.headers, epoch=row.epoch, notes=row.notes)
 
     def need(key: str, label: str) -> None:
         if t._blank(vals.get(key)):
@@ -461,7 +465,11 @@ def _parse(
             attended = False
             if presence not in GENERIC_ABSENT:
                 reason = presence + (f"（{reason}）" if reason else "")
-        elif presence not in PRESENT and "签" not in presence:
+        elif (
+            presence not in PRESENT
+            and "签" not in presence
+            and "".join(presence.split()) != "".join(t.text(row.values.get("name")).split()).lower()
+        ):  # a 签到 column holding the person's own name (typed in place of a signature) is present
             errors.append(
                 row.error(
                     "presence",
