@@ -324,3 +324,29 @@ def test_1904_epoch_applies_to_plain_numbers_only_inside_cell() -> None:
     row = t.Row("表", 2, {"d": 42432}, {"d": "日期"}, epoch=D(1904, 1, 1))
     assert t.cell(row, "d", t.parse_date, []) == D(2020, 3, 4)  # 1,462 days later
     assert t.parse_date(42432) == D(2016, 3, 3)  # outside a row: the usual 1900 system
+
+
+def test_session_columns_merged_down_over_the_attendees(
+    roster_db: Database, tmp_path: Path
+) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["培训日期", "培训名称", "培训形式", "培训类别", "学时", "姓名"])
+    for name in ("赵宏", "钱敏", "孙立"):
+        ws.append([None, None, None, None, None, name])
+    for col, v in zip(
+        "ABCDE", ["2025-09-02", "安全生产法专题", "集中学法", "公共法律知识", 2], strict=True
+    ):
+        ws[f"{col}2"] = v
+        ws.merge_cells(f"{col}2:{col}4")
+    path = tmp_path / "合并.xlsx"
+    wb.save(path)
+    r = import_training(roster_db, path)
+    assert r.errors == [] and r.created == 3
+    assert rows(
+        roster_db, "select count(*), min(start_date), max(hours) from training_session"
+    ) == [(1, "2025-09-02", 2.0)]
+    carried = [e for e in r.interpretations if "沿用上一行" in e.message]
+    assert sorted({e.row for e in carried}) == [3, 4] and len(carried) == 10

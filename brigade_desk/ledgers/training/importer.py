@@ -283,9 +283,15 @@ def read_rows(
             for texts in hdr.texts:
                 for key, (line, label) in block.where.items():
                     texts.setdefault(key, f"{label}（第 {line} 行）")
+            # a session column merged down over its attendees holds its value in the first row
+            # only: later rows carry it on (said per row)
+            above: dict[str, Any] = {}
             for i, r in data:
                 for colmap, texts in zip(hdr.blocks, hdr.texts, strict=True):
                     vals = {k: (r[j] if j < len(r) else None) for k, j in colmap.items()}
+                    carried = [
+                        k for k in SESSION_KEYS if k in vals and t._blank(vals[k]) and k in above
+                    ]
                     if all(t._blank(vals.get(k)) for k in person_keys):
                         probe = t.Row(ws.title, i, vals, texts, cells=r)
                         if t.is_footer(probe, "name"):  # 合计 学时 44 under a list
@@ -294,7 +300,17 @@ def read_rows(
                     if t.repeats_header(r, colmap, texts):
                         info.notes.append(f"工作表「{ws.title}」第 {i} 行重复了表头，已跳过。")
                         break
-                    out.append((t.Row(ws.title, i, vals, texts, epoch=epoch, cells=r), block))
+                    row = t.Row(ws.title, i, vals, texts, epoch=epoch, cells=r)
+                    for k in SESSION_KEYS:
+                        if k in vals and not t._blank(vals[k]):
+                            above[k] = vals[k]
+                    for k in carried:
+                        vals[k] = above[k]
+                        row.note(
+                            k,
+                            f"本行为空，沿用上一行的“{t.shown(t.text(above[k]), 20)}”（合并单元格）",
+                        )
+                    out.append((row, block))
     finally:
         wb.close()
     errors: list[RowError] = []
