@@ -160,6 +160,7 @@ class ImportDialog(QDialog):
         self.file = QLineEdit(path or "")
         self.file.setPlaceholderText("选择或拖入表格文件（.xlsx、.xls、.et、.ods、.csv）")
         browse = QPushButton("浏览…")
+        browse.setAutoDefault(False)  # Enter in the file box checks the file, it opens no dialog
         browse.clicked.connect(self.browse)
         row = QHBoxLayout()
         row.addWidget(self.file, 1)
@@ -249,9 +250,12 @@ class ImportDialog(QDialog):
         self.summary = QLabel("先点“检查”：程序会逐行检查，列出所有问题，不会写入数据。")
         self.summary.setWordWrap(True)
         self.check_btn = QPushButton("检查")
+        self.check_btn.setDefault(True)
         self.import_btn = QPushButton("导入")
+        self.import_btn.setAutoDefault(False)  # writing takes a click, never a stray Enter
         self.import_btn.setEnabled(False)
         close = QPushButton("关闭")
+        close.setAutoDefault(False)
         self.check_btn.clicked.connect(self.check)
         self.import_btn.clicked.connect(self.do_import)
         close.clicked.connect(self.reject)

@@ -187,3 +187,28 @@ def test_keyboard_and_screen(gui_ctx, qtbot, tmp_path: Path) -> None:  # type: i
 
     qtbot.keyClick(dlg.filter, Qt.Key.Key_Escape)
     assert not dlg.isVisible() and dlg.result() == QDialog.DialogCode.Rejected
+
+
+def test_enter_in_the_file_box_checks_and_never_imports(
+    gui_ctx, qtbot, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Typing a path and pressing Enter runs the check; it opens no file dialog, and a second Enter
+    checks again rather than writing."""
+    from brigade_desk.ui import import_dialog as m
+
+    opened: list[object] = []
+    monkeypatch.setattr(m, "open_file_name", lambda *a, **k: opened.append(a) or "")
+    dlg = m.ImportDialog(gui_ctx, None)
+    qtbot.addWidget(dlg)
+    with qtbot.waitActive(dlg):
+        dlg.show()
+        dlg.activateWindow()
+    dlg.file.setText(str(roster_book(tmp_path / "花名册.xlsx")))
+    dlg.file.setFocus()
+    qtbot.keyClick(dlg.file, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dlg.import_btn.isEnabled(), timeout=10_000)
+    assert opened == [] and "将新增" in dlg.summary.text()
+    qtbot.keyClick(dlg.file, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dlg.import_btn.isEnabled(), timeout=10_000)
+    with gui_ctx.db.session() as s:
+        assert s.scalars(select(Staff).where(Staff.name == "张三")).all() == []
