@@ -22,7 +22,7 @@ the rest). ``--profile`` adds a cProfile listing of one import to the output.
 Measured on 2 shared cores, 20,000 rows (baseline 0.31 s):
 
     writer                                   import    read    write   check+commit   ratio
-    row by row through the ORM (before)      17.8 s    1.9 s   ~15 s   0.9 s          ~60x
+    row by row through the ORM (before)      17.8 s    1.9 s   ~15 s   0.9 s          74x (0.24 s)
     bulk (sessions ORM, attendance + trail   3.5 s     1.9 s   0.53 s  0.85 s         11.4x
       with executemany)
 
