@@ -5,8 +5,10 @@ chain; each entry also keeps the full row state after the change, so a ledger ro
 behind the program's back (e.g. with the sqlite3 shell) no longer matches the trail's last recorded
 state. :func:`verify` checks both and names the first broken entry.
 
-Rows written by core bulk inserts (the large demo data set) bypass the ORM and are not in the trail;
-they are therefore not checked until first edited through the program.
+Rows written with Core bulk statements bypass the listeners: an importer that writes in bulk records
+them with :func:`append_bulk` (the same entries, chained in the same way, one executemany). The rows
+of the large demo data set are not recorded; they are therefore not checked until first edited
+through the program.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import getpass
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -57,12 +59,19 @@ def _json_value(v: Any) -> Any:
     return v
 
 
+# shared encoders (json.dumps with these options builds a new encoder on every call)
+_STATE_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False)
+# values JSON takes as they are (``_json_value`` leaves them alone)
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def dumps(d: dict[str, Any] | None) -> str | None:
     if d is None:
         return None
-    return json.dumps(
-        {k: _json_value(v) for k, v in sorted(d.items())}, ensure_ascii=False, sort_keys=True
-    )
+    if all(type(v) in _PLAIN for v in d.values()):
+        return _STATE_JSON.encode(d)
+    return _STATE_JSON.encode({k: _json_value(v) for k, v in d.items()})
 
 
 def entry_hash(
@@ -76,9 +85,7 @@ def entry_hash(
     before: str | None,
     after: str | None,
 ) -> str:
-    payload = json.dumps(
-        [prev, eid, at, user, action, table, rid, before, after], ensure_ascii=False
-    )
+    payload = _PAYLOAD_JSON.encode([prev, eid, at, user, action, table, rid, before, after])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -136,11 +143,15 @@ def _changes(obj: Any) -> dict[str, Any]:
     return out
 
 
+# one entry to write: (action, table, record id, before, after)
+Change = tuple[str, str, str, dict[str, Any] | None, dict[str, Any] | None]
+
+
 class _Pending:
     __slots__ = ("rows",)
 
     def __init__(self) -> None:
-        self.rows: list[tuple[str, str, str, dict[str, Any] | None, dict[str, Any] | None]] = []
+        self.rows: list[Change] = []
 
 
 def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
@@ -171,34 +182,73 @@ def _after_flush(session: Session, _ctx: Any) -> None:
         pend.rows.append(("update", table, _pk(obj), before, _state(obj)))
     if not pend.rows:
         return
+    rows = list(pend.rows)
+    pend.rows.clear()
+    _append(session, rows)
+
+
+_INSERT = (
+    "INSERT INTO audit_log (id, at, os_user, action, table_name, record_id, before, after,"
+    " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _append(session: Session, rows: Sequence[Change]) -> int:
+    """Write ``rows`` (action, table, record id, before, after) after the trail's current last
+    entry, hash-chained in order, with one executemany; returns how many were written."""
+    if not rows:
+        return 0
     conn = session.connection()
     last = conn.execute(text("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")).first()
     eid, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
     now = dt.datetime.now().replace(microsecond=0)
     at = now.isoformat(sep=" ")
     user = os_user()
+    # the driver's own executemany (tuples, no per-row work in SQLAlchemy): a bulk import writes
+    # tens of thousands of entries; ``at`` stored exactly as the DateTime column stores it
+    col = cast(Table, AuditEntry.__table__).c.at
+    to_db = col.type.bind_processor(conn.dialect)
+    stored_at = to_db(now) if to_db is not None else now
     values = []
-    for action, table, rid, before, after in pend.rows:
+    for action, table, rid, before, after in rows:
         eid += 1
         b, a = dumps(before), dumps(after)
         h = entry_hash(prev, eid, at, user, action, table, rid, b, a)
-        values.append(
-            {
-                "id": eid,
-                "at": now,
-                "os_user": user,
-                "action": action,
-                "table_name": table,
-                "record_id": rid,
-                "before": b,
-                "after": a,
-                "prev_hash": prev,
-                "hash": h,
-            }
-        )
+        values.append((eid, stored_at, user, action, table, rid, b, a, prev, h))
         prev = h
-    pend.rows.clear()
-    conn.execute(cast(Table, AuditEntry.__table__).insert(), values)  # (a FromClause, by type)
+    conn.exec_driver_sql(_INSERT, values)
+    return len(values)
+
+
+def append_bulk(
+    session: Session,
+    table: str,
+    action: str,
+    records: Iterable[tuple[int | str, dict[str, Any] | None, dict[str, Any] | None]],
+) -> int:
+    """Record rows the caller wrote with Core (``insert``/``update`` executemany, no ORM) as
+    ``action`` on ``table``, each ``(record id, before, after)`` — exactly the entries the ORM
+    listeners would have written for the same changes, chained after the current last entry.
+
+    ``after`` is the full row state after the change (every column, by column name, as Python
+    values — the ``updated_at`` timestamp may be left in, it is dropped as the listeners drop it);
+    ``before`` holds the old values of the changed columns for an update, the full state for a
+    delete, ``None`` for a create. Call it in the transaction that wrote the rows, after writing
+    them: they are verified (``verify``) against the rows as they are when committed. Returns the
+    number of entries written (one executemany)."""
+    if action not in ACTION_ZH:
+        raise ValueError(f"unknown audit action {action!r}")
+    if table in EXCLUDED_TABLES:
+        raise ValueError(f"table {table!r} is not audited")
+
+    def clean(d: dict[str, Any] | None) -> dict[str, Any] | None:
+        if d is None or VOLATILE.isdisjoint(d):
+            return d
+        return {k: v for k, v in d.items() if k not in VOLATILE}
+
+    return _append(
+        session, [(action, table, str(rid), clean(b), clean(a)) for rid, b, a in records]
+    )
 
 
 def install(factory: sessionmaker[Session]) -> None:

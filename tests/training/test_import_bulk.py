@@ -1,0 +1,478 @@
+"""The sign-in import writes in bulk (issue 15): the same rows, counts and audit trail as the
+row-by-row ORM writer it replaced, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+from training_helpers import add_staff, id_no, new_db
+
+from brigade_desk.app import cli
+from brigade_desk.core import audit
+from brigade_desk.core.db import Database
+from brigade_desk.core.tabular.policy import Written
+from brigade_desk.ledgers.training import importer
+from brigade_desk.ledgers.training.importer import ParsedRow, import_training
+from brigade_desk.ledgers.training.models import TrainingAttendance, TrainingSession
+from brigade_desk.ledgers.training.service import AttendanceInput, SessionInput, TrainingService
+
+HEADERS = [
+    "培训日期",
+    "培训名称",
+    "培训形式",
+    "培训类别",
+    "学时",
+    "姓名",
+    "身份证号",
+    "中队",
+    "签到情况",
+    "缺勤原因",
+    "实得学时",
+    "考试成绩",
+    "是否合格",
+]
+NAMES = ["张三", "李四", "王五", "赵六", "钱七"]
+
+
+def _orm_write(
+    s: Any,
+    accepted: list[ParsedRow],
+    first: dict[tuple[dt.date, str], ParsedRow],
+    pass_score: float,
+    file_name: str,
+) -> Written:
+    """The row-by-row ORM writer the bulk writer replaced (kept here as the reference)."""
+    created = updated = 0
+    training_sessions: dict[tuple[dt.date, str], TrainingSession] = {}
+    for p in accepted:
+        assert p.training_session.start_date is not None
+        key = (p.training_session.start_date, p.training_session.title)
+        ts = training_sessions.get(key)
+        if ts is None:
+            ts = s.scalar(
+                select(TrainingSession).where(
+                    TrainingSession.start_date == key[0], TrainingSession.title == key[1]
+                )
+            )
+            if ts is None:
+                ts = TrainingSession(
+                    start_date=key[0], title=key[1], notes=f"由 Excel 导入：{file_name}"
+                )
+                s.add(ts)
+            src = first[key]
+            d = src.training_session
+            ts.end_date, ts.form, ts.category, ts.hours = (
+                d.end_date or key[0],
+                d.form,
+                d.category,
+                d.hours,
+            )
+            ts.organiser = d.organiser or (ts.organiser or "")
+            ts.place = d.place or (ts.place or "")
+            ts.is_monthly_study = src.flags.get("is_monthly_study", bool(ts.is_monthly_study))
+            ts.is_rotation = src.flags.get("is_rotation", bool(ts.is_rotation))
+            ts.pass_score = ts.pass_score if ts.pass_score is not None else pass_score
+            s.flush()
+            training_sessions[key] = ts
+        if p.score is not None:
+            ts.has_exam = True
+        a = s.scalar(
+            select(TrainingAttendance).where(
+                TrainingAttendance.session_id == ts.id,
+                TrainingAttendance.staff_id == p.staff_id,
+            )
+        )
+        if a is None:
+            a = TrainingAttendance(session_id=ts.id, staff_id=p.staff_id)
+            s.add(a)
+            created += 1
+        else:
+            updated += 1
+        a.attended = p.attended
+        a.hours = (
+            p.credited if p.credited is not None and abs(p.credited - ts.hours) > 1e-9 else None
+        )
+        a.absence_reason = "" if p.attended else p.reason
+        a.exam_score = p.score
+        a.exam_passed = (
+            p.passed
+            if p.passed is not None
+            else (None if p.score is None else p.score >= (ts.pass_score or pass_score) - 1e-9)
+        )
+    s.flush()
+    return Written(created, updated)
+
+
+def _book(path: Path, rows: list[list[Any]]) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "签到表"
+    ws.append(HEADERS)
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def _rows(ids: dict[str, str], *, second: bool = False) -> list[list[Any]]:
+    """Three sessions × five people: absences (generic and specific), partial credit, an exam with
+    scores and an explicit 是否合格, a monthly study session. ``second``: the same file edited."""
+    out: list[list[Any]] = []
+    sessions = [
+        ("2025-03-05", "行政处罚法讲座", "法治讲堂", "公共法律知识", 3),
+        ("2025-03-12", "执法技能比武", "岗位练兵", "执法技能", 4),
+        ("2025-04-01", "四月集中学法", "集中学法", "公共法律知识", 2),
+    ]
+    for k, (day, title, form, cat, hours) in enumerate(sessions):
+        for j, name in enumerate(NAMES):
+            presence, reason, credited, score, passed = "√", None, None, None, None
+            if (j + k) % 4 == 3:
+                presence, reason = ("请假", "出差") if k else ("缺勤", "家中有事")
+            elif j == 1:
+                credited = hours - 1
+            elif j == 2:
+                credited = hours  # full hours written out: stored as NULL
+            if k == 1 and presence == "√":
+                score = 50 + 10 * j
+                passed = "合格" if j == 0 else None
+            if second and k == 1 and j == 3:
+                score = 45  # re-marked: now fails
+            if second and k == 2 and j == 0:
+                presence, reason = "病假", None  # now absent
+            out.append(
+                [day, title, form, cat, hours, name, ids[name], "一中队", presence, reason]
+                + [credited, score, passed]
+            )
+    return out
+
+
+@pytest.fixture
+def two_dbs(tmp_path: Path) -> tuple[Database, Database, dict[str, str]]:
+    """The same roster in two databases: one for the bulk writer, one for the reference."""
+    ids = {n: id_no(60 + i) for i, n in enumerate(NAMES)}
+    dbs = []
+    for sub in ("bulk", "orm"):
+        d = new_db(tmp_path / sub)
+        for n in NAMES:
+            add_staff(d, n, id_number=ids[n])
+        dbs.append(d)
+    yield dbs[0], dbs[1], ids
+    for d in dbs:
+        d.close()
+
+
+def _table(db: Database, table: str) -> list[dict[str, Any]]:
+    c = sqlite3.connect(db.path)
+    c.row_factory = sqlite3.Row
+    try:
+        rows = [dict(r) for r in c.execute(f'SELECT * FROM "{table}" ORDER BY id')]
+    finally:
+        c.close()
+    for r in rows:
+        r.pop("created_at", None)
+        r.pop("updated_at", None)
+    return rows
+
+
+def _last_states(db: Database, table: str) -> dict[str, str | None]:
+    """Each record's last recorded state (JSON, without the creation time)."""
+    c = sqlite3.connect(db.path)
+    try:
+        out: dict[str, str | None] = {}
+        for rid, after in c.execute(
+            "SELECT record_id, after FROM audit_log WHERE table_name = ? ORDER BY id",
+            (table,),
+        ):
+            if after is not None:
+                st = json.loads(after)
+                st.pop("created_at", None)
+                after = json.dumps(st, ensure_ascii=False, sort_keys=True)
+            out[rid] = after
+    finally:
+        c.close()
+    return out
+
+
+def _entries(db: Database, table: str) -> list[tuple[str, str, str | None, str | None]]:
+    c = sqlite3.connect(db.path)
+    try:
+        return list(
+            c.execute(
+                "SELECT action, record_id, before, after FROM audit_log WHERE table_name = ?"
+                " ORDER BY CAST(record_id AS INTEGER), id",
+                (table,),
+            )
+        )
+    finally:
+        c.close()
+
+
+def _count(db: Database, model: Any) -> int:
+    with db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _reference(monkeypatch: pytest.MonkeyPatch, db: Database, path: Path) -> Any:
+    with monkeypatch.context() as m:
+        m.setattr(importer, "_write", _orm_write)
+        return import_training(db, path)
+
+
+def test_bulk_writes_what_the_orm_writer_wrote(two_dbs, tmp_path, monkeypatch):
+    bulk, orm, ids = two_dbs
+    f = _book(tmp_path / "签到.xlsx", _rows(ids))
+    got = import_training(bulk, f)
+    want = _reference(monkeypatch, orm, f)
+    assert not got.errors and got.written
+    assert (got.created, got.updated, got.skipped) == (want.created, want.updated, 0) == (15, 0, 0)
+    assert _table(bulk, "training_session") == _table(orm, "training_session")
+    assert _table(bulk, "training_attendance") == _table(orm, "training_attendance")
+    # every attendance is in the trail with the very entry the ORM listeners wrote
+    assert _entries(bulk, "training_attendance") == _entries(orm, "training_attendance")
+    assert len(_entries(bulk, "training_attendance")) == 15
+    # a session with an exam: the ORM writer recorded it created, then updated (has_exam); the
+    # bulk writer knows every row first and records it once, created with has_exam — same state
+    assert _last_states(bulk, "training_session") == _last_states(orm, "training_session")
+    assert audit.verify_database(bulk).ok and audit.verify_database(orm).ok
+
+    # the rules of the rows, read back through the service
+    svc = TrainingService(bulk)
+    by_title = {r.title: svc.get_session(r.id) for r in svc.list_sessions()}
+    law, drill, monthly = (
+        by_title["行政处罚法讲座"],
+        by_title["执法技能比武"],
+        by_title["四月集中学法"],
+    )
+    assert (law.hours, law.form, law.category) == (3, "法治讲堂", "公共法律知识")
+    assert not law.has_exam and drill.has_exam and not monthly.has_exam
+    assert monthly.is_monthly_study and not law.is_monthly_study
+    assert drill.pass_score == 60.0
+    assert drill.notes == law.notes == "由 Excel 导入：签到.xlsx"
+    people = {a.name: a for a in law.attendance}
+    assert people["李四"].hours == 2 and people["王五"].hours is None
+    assert not people["赵六"].attended and people["赵六"].absence_reason == "家中有事"
+    assert people["张三"].attended and people["张三"].exam_score is None
+    d = {a.name: a for a in drill.attendance}
+    assert d["张三"].exam_score == 50 and d["张三"].exam_passed is True  # 是否合格 wins
+    assert d["李四"].exam_passed is True and d["李四"].hours == 3  # 60 ≥ 60; 3 of 4 hours
+    assert d["赵六"].exam_score == 80 and d["钱七"].exam_score == 90
+    assert not d["王五"].attended and d["王五"].absence_reason == "请假（出差）"
+    assert d["王五"].exam_score is None and d["王五"].exam_passed is None
+
+
+def test_reimport_updates_like_the_orm_writer_without_duplicates(two_dbs, tmp_path, monkeypatch):
+    bulk, orm, ids = two_dbs
+    f1 = _book(tmp_path / "一.xlsx", _rows(ids))
+    f2 = _book(tmp_path / "二.xlsx", _rows(ids, second=True))
+    import_training(bulk, f1)
+    _reference(monkeypatch, orm, f1)
+    got = import_training(bulk, f2)
+    want = _reference(monkeypatch, orm, f2)
+    assert (got.created, got.updated) == (want.created, want.updated) == (0, 15)
+    assert _count(bulk, TrainingAttendance) == 15 and _count(bulk, TrainingSession) == 3
+    assert _table(bulk, "training_attendance") == _table(orm, "training_attendance")
+    assert _table(bulk, "training_session") == _table(orm, "training_session")
+    # only the two changed people get an update entry, with the old values of what changed
+    assert _entries(bulk, "training_attendance") == _entries(orm, "training_attendance")
+    updates = [e for e in _entries(bulk, "training_attendance") if e[0] == "update"]
+    assert len(updates) == 2
+    befores = sorted(sorted(json.loads(e[2]).items()) for e in updates)
+    assert [("exam_passed", True), ("exam_score", 80.0)] in befores
+    assert [("absence_reason", ""), ("attended", True)] in befores
+    assert audit.verify_database(bulk).ok
+    # the same file a third time: counted as updates, nothing written, nothing recorded
+    with bulk.session() as s:
+        n_entries = s.scalar(select(func.count()).select_from(audit.AuditEntry))
+    again = import_training(bulk, f2)
+    assert (again.created, again.updated) == (0, 15)
+    with bulk.session() as s:
+        assert s.scalar(select(func.count()).select_from(audit.AuditEntry)) == n_entries
+
+
+def test_trail_continues_after_a_bulk_import_and_catches_tampering(two_dbs, tmp_path, capsys):
+    bulk, _orm, ids = two_dbs
+    f = _book(tmp_path / "a.xlsx", _rows(ids))
+    dbp = str(bulk.path)
+    assert cli.main(["--db", dbp, "import", "training", str(f), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["created"] == 15
+    assert cli.main(["--db", dbp, "audit", "verify", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] is True and out["entries"] == 5 + 3 + 15  # staff, sessions, attendance
+    svc = TrainingService(bulk)
+    sid = next(r.id for r in svc.list_sessions() if r.title == "行政处罚法讲座")
+    v = svc.get_session(sid)
+    data = SessionInput(
+        **{k: getattr(v, k) for k in SessionInput.__dataclass_fields__ if hasattr(v, k)}
+    )
+    rows = [
+        AttendanceInput(
+            staff_id=a.staff_id,
+            attended=a.attended,
+            hours=1.0 if a.name == "张三" else a.hours,
+            absence_reason=a.absence_reason,
+            exam_score=a.exam_score,
+            exam_passed=a.exam_passed,
+        )
+        for a in v.attendance
+    ]
+    svc.save_session(data, rows, sid)  # edited through the ORM after the bulk import
+    res = audit.verify_database(bulk)
+    assert res.ok, res.problem
+    with bulk.session() as s:
+        aid = s.scalar(
+            select(TrainingAttendance.id).where(
+                TrainingAttendance.session_id == sid,
+                TrainingAttendance.staff_id
+                == next(a.staff_id for a in v.attendance if a.name == "张三"),
+            )
+        )
+        hist = audit.history(s, "training_attendance", aid)
+    assert [h.action for h in hist] == ["create", "update"]
+    assert ("hours", None, 1.0) in hist[1].changes
+    # a bulk-written row changed behind the program's back is caught
+    c = sqlite3.connect(bulk.path)
+    c.execute(
+        "UPDATE training_attendance SET exam_score = 99"
+        " WHERE id = (SELECT max(id) FROM training_attendance)"
+    )
+    c.commit()
+    c.close()
+    res = audit.verify_database(bulk)
+    assert not res.ok and "training_attendance" in res.problem and "exam_score" in res.problem
+    assert cli.main(["--db", dbp, "audit", "verify"]) == 1
+
+
+def _snapshot(db: Database) -> tuple[int, int, int, str]:
+    with db.session() as s:
+        last = s.execute(select(audit.AuditEntry.hash).order_by(audit.AuditEntry.id.desc())).first()
+    return (
+        _count(db, TrainingSession),
+        _count(db, TrainingAttendance),
+        _count(db, audit.AuditEntry),
+        last[0] if last else "",
+    )
+
+
+@pytest.mark.parametrize("where", ["after_insert", "in_audit"])
+def test_failure_inside_the_bulk_write_leaves_nothing(two_dbs, tmp_path, monkeypatch, where):
+    bulk, _orm, ids = two_dbs
+    import_training(bulk, _book(tmp_path / "a.xlsx", _rows(ids)))  # something to keep intact
+    before = _snapshot(bulk)
+    rows = _rows(ids)
+    for r in rows:
+        r[1] = "另一" + r[1]  # new sessions: new attendance rows to insert
+    f = _book(tmp_path / "b.xlsx", rows)
+    if where == "after_insert":
+        real = importer._insert_many
+
+        def insert_then_fail(*a: Any) -> None:
+            real(*a)  # the rows are in the database (inside the transaction) …
+            raise RuntimeError("磁盘已满")
+
+        monkeypatch.setattr(importer, "_insert_many", insert_then_fail)
+    else:
+        real_hash = audit.entry_hash
+        calls = {"n": 0}
+
+        def hash_then_fail(*a: Any) -> str:
+            calls["n"] += 1
+            if calls["n"] > 7:  # the sessions are recorded and the attendance inserted by now
+                raise RuntimeError("磁盘已满")
+            return real_hash(*a)
+
+        monkeypatch.setattr(audit, "entry_hash", hash_then_fail)
+    with pytest.raises(RuntimeError, match="磁盘已满"):
+        import_training(bulk, f)
+    monkeypatch.undo()
+    assert _snapshot(bulk) == before
+    res = audit.verify_database(bulk)
+    assert res.ok, res.problem
+    # and the same file then imports whole, the chain continuing from where it was
+    r = import_training(bulk, f)
+    assert (r.created, r.updated) == (15, 0)
+    assert _count(bulk, TrainingSession) == 6 and audit.verify_database(bulk).ok
+
+
+def test_dry_run_writes_nothing(two_dbs, tmp_path):
+    bulk, _orm, ids = two_dbs
+    before = _snapshot(bulk)
+    dry = import_training(bulk, _book(tmp_path / "a.xlsx", _rows(ids)), dry_run=True)
+    assert dry.dry_run and not dry.written and (dry.created, dry.updated) == (15, 0)
+    assert _snapshot(bulk) == before
+    assert audit.verify_database(bulk).ok
+
+
+def test_many_sessions_and_people_in_chunks(tmp_path):
+    """More sessions than one IN (...) list holds, re-imported: found again, not duplicated."""
+    db = new_db(tmp_path)
+    try:
+        ids = [id_no(70 + i) for i in range(3)]
+        for i, n in enumerate(ids):
+            add_staff(db, f"人员{i}", id_number=n)
+        n_sessions = importer._IN_CHUNK + 20
+        rows = [
+            [
+                (dt.date(2025, 1, 1) + dt.timedelta(days=k % 300)).isoformat(),
+                f"第{k}期",
+                "集中轮训",
+                "业务知识",
+                2,
+                f"人员{i}",
+                ids[i],
+                "一中队",
+                "√",
+                None,
+                None,
+                None,
+                None,
+            ]
+            for k in range(n_sessions)
+            for i in range(3)
+        ]
+        f = _book(tmp_path / "big.xlsx", rows)
+        first = import_training(db, f)
+        assert (first.created, first.updated) == (3 * n_sessions, 0)
+        again = import_training(db, f)
+        assert (again.created, again.updated) == (0, 3 * n_sessions)
+        assert _count(db, TrainingSession) == n_sessions
+        assert _count(db, TrainingAttendance) == 3 * n_sessions
+        res = audit.verify_database(db)
+        assert res.ok, res.problem
+        assert res.entries == 3 + n_sessions + 3 * n_sessions  # staff, sessions, attendance
+    finally:
+        db.close()
+
+
+def test_a_person_twice_in_a_session_reaching_the_writer_counts_once(
+    two_dbs, tmp_path, monkeypatch
+):
+    """The checking loop refuses such rows; should two reach the writer, the later one wins, as
+    with the ORM writer (new or existing attendance alike) and the trail still verifies."""
+    import dataclasses
+
+    bulk, _orm, ids = two_dbs
+    real = importer._write
+
+    def twice(s: Any, accepted: list[ParsedRow], *rest: Any) -> Written:
+        later = [
+            dataclasses.replace(p, reason="第二行", attended=False, score=None) for p in accepted
+        ]
+        return real(s, accepted + later, *rest)
+
+    monkeypatch.setattr(importer, "_write", twice)
+    f = _book(tmp_path / "a.xlsx", _rows(ids))
+    for created, updated in ((15, 15), (0, 30)):
+        r = import_training(bulk, f)
+        assert (r.created, r.updated) == (created, updated)
+        rows = _table(bulk, "training_attendance")
+        assert len(rows) == 15
+        assert all(not a["attended"] and a["absence_reason"] == "第二行" for a in rows)
+        res = audit.verify_database(bulk)
+        assert res.ok, res.problem
