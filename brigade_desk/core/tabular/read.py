@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -53,10 +54,19 @@ __all__ = [  # the file layer, re-exported for the importers that read through t
 HEADER_SEARCH_ROWS = 10
 
 
+_HEADER_NOISE = re.compile(r"[\s\u3000:：*＊()（）\[\]【】·.。、_\-—/]")
+
+
+@functools.lru_cache(maxsize=65536)
+def _norm_str(s: str) -> str:
+    return _HEADER_NOISE.sub("", unicodedata.normalize("NFKC", s)).lower()
+
+
 def norm_header(text: object) -> str:
-    s = unicodedata.normalize("NFKC", str(text or ""))
-    s = re.sub(r"[\s\u3000:：*＊()（）\[\]【】·.。、_\-—/]", "", s)
-    return s.lower()
+    """A header text as compared: NFKC, no spaces of any width, no punctuation, lower case."""
+    if isinstance(text, str):
+        return _norm_str(text)  # the same texts come back on every row (names, titles …)
+    return _norm_str(str(text or ""))
 
 
 @dataclass(frozen=True)
@@ -459,8 +469,9 @@ def repeats_header(r: Sequence[Any], blk: dict[str, int], texts: dict[str, str])
         1
         for k, j in blk.items()
         if j < len(r)
-        and norm_header(r[j])
+        and isinstance(r[j], str)  # header texts are text: dates and numbers never match
         and norm_header(r[j]) == norm_header(texts[k].split("/")[-1].split("（第")[0])
+        and norm_header(r[j])
     )
     return same >= 2 and same * 2 >= len(blk)
 

@@ -17,6 +17,7 @@ shared policy of ``core.tabular.policy``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import re
@@ -340,6 +341,7 @@ def read_rows(
 class StaffIndex:
     def __init__(self, s: Session) -> None:
         rows = s.execute(select(Staff.id, Staff.name, Staff.id_number, Staff.squad)).all()
+        self.checked: dict[str, str] = {}  # ID number as written -> as checked
         self.by_id = {r.id_number: r for r in rows}
         self.by_name: dict[str, list[Any]] = {}
         for r in rows:
@@ -350,10 +352,16 @@ class StaffIndex:
         if not name:
             errors.append(row.error("name", "姓名为空"))
             return None
-        if not t._blank(row.values.get("id_number")):
-            idn = t.cell(row, "id_number", t.parse_id_number, errors)
+        raw_id = row.values.get("id_number")
+        if not t._blank(raw_id):
+            # each person comes back on many rows: a text ID number is checked once
+            idn = self.checked.get(raw_id) if isinstance(raw_id, str) else None
             if idn is None:
-                return None
+                idn = t.cell(row, "id_number", t.parse_id_number, errors)
+                if idn is None:
+                    return None
+                if isinstance(raw_id, str):
+                    self.checked[raw_id] = idn
             p = self.by_id.get(idn)
             if p is None:
                 errors.append(
@@ -405,23 +413,39 @@ MAX_LEN = {
 }
 
 
-def _parse(
-    row: t.Row, block: Block, people: StaffIndex, pass_score: float, errors: list[RowError]
-) -> ParsedRow | None:
-    before = len(errors)
-    t.check_lengths(
-        t.Row(
-            row.sheet,
-            row.row,
-            {**row.values, **{k: _value(row, block, k) for k in SESSION_KEYS}},
-            row.headers,
-        ),
-        MAX_LEN,
-        errors,
+# a session's facts parsed once per import: a 20,000-row list repeats each session's cells on every
+# attendee's row (key: the raw session cells and which columns the sheet has -> what parsing gave,
+# and the notes to repeat on each row)
+SessionCache = dict[tuple[Any, ...], tuple[SessionInput, dict[str, bool], list[tuple[str, str]]]]
+PERSON_MAX_LEN = {k: v for k, v in MAX_LEN.items() if k not in SESSION_KEYS}
+SESSION_MAX_LEN = {k: v for k, v in MAX_LEN.items() if k in SESSION_KEYS}
+
+
+def _session(
+    row: t.Row,
+    block: Block,
+    pass_score: float,
+    errors: list[RowError],
+    cache: SessionCache,
+) -> tuple[SessionInput, dict[str, bool]] | None:
+    """The session a row belongs to (its own cells, else the sheet's block above the table)."""
+    vals = {k: _value(row, block, k) for k in SESSION_KEYS}
+    key = (
+        tuple(vals.values()),
+        tuple(row.headers.get(k) for k in SESSION_KEYS),
+        row.sheet,
+        row.epoch,
     )
+    hit = cache.get(key)
+    if hit is not None:
+        cached, cached_flags, notes = hit
+        row.notes.extend(RowError(row.sheet, row.row, col, msg) for col, msg in notes)
+        return dataclasses.replace(cached), dict(cached_flags)
+    before = len(errors)
+    notes_before = len(row.notes)
+    t.check_lengths(t.Row(row.sheet, row.row, vals, row.headers), SESSION_MAX_LEN, errors)
     if len(errors) > before:
         return None
-    vals = {k: _value(row, block, k) for k in SESSION_KEYS}
     # the same notes and date system as the row, so what is assumed about the block is said
     probe = t.Row(row.sheet, row.row, vals, row.headers, epoch=row.epoch, notes=row.notes)
 
@@ -435,14 +459,14 @@ def _parse(
                 )
             )
 
-    for key, label in (
+    for k, label in (
         ("date", "培训日期"),
         ("title", "培训名称"),
         ("form", "培训形式"),
         ("category", "培训类别"),
         ("hours", "学时"),
     ):
-        need(key, label)
+        need(k, label)
     if len(errors) > before:
         return None
     data = SessionInput(
@@ -476,6 +500,32 @@ def _parse(
                 "end_date": "end_date" if "end_date" in row.headers else "date",
             }.get(k, k)
             errors.append(row.error(col, msg))
+    if len(errors) > before:
+        return data, flags  # not cached: the next row with these cells is told the same
+    cache[key] = (
+        dataclasses.replace(data),
+        dict(flags),
+        [(n.column, n.message) for n in row.notes[notes_before:]],
+    )
+    return data, flags
+
+
+def _parse(
+    row: t.Row,
+    block: Block,
+    people: StaffIndex,
+    pass_score: float,
+    errors: list[RowError],
+    cache: SessionCache | None = None,
+) -> ParsedRow | None:
+    before = len(errors)
+    t.check_lengths(row, PERSON_MAX_LEN, errors)
+    if len(errors) > before:
+        return None
+    got = _session(row, block, pass_score, errors, {} if cache is None else cache)
+    if got is None:
+        return None
+    data, flags = got
     staff_id = people.find(row, errors)
     presence = t.text(row.values.get("presence")).lower()
     reason = t.text(row.values.get("reason"))
@@ -607,12 +657,15 @@ def import_training(
         pass_score = float(settings.get(s, PASS_SCORE))
         checked: list[CheckedRow[ParsedRow]] = []
         parsed: list[tuple[t.Row, ParsedRow | None, list[RowError]]] = []
+        sessions: SessionCache = {}
         for row, block in rows:
             if t.is_footer(row, "name"):  # 合计 / 小计 / 制表人 lines, under the list or between
                 info.notes.append(t.footer_note(row))
                 continue
             row_errs: list[RowError] = []
-            parsed.append((row, _parse(row, block, people, pass_score, row_errs), row_errs))
+            parsed.append(
+                (row, _parse(row, block, people, pass_score, row_errs, sessions), row_errs)
+            )
         _per_person_hours(parsed)
         first: dict[tuple[dt.date, str], ParsedRow] = {}
         seen: dict[tuple[dt.date, str, int], t.Row] = {}
