@@ -10,7 +10,8 @@ the median of several runs and is reported with a baseline measured in the same 
 - ``check`` over everything (target ≤ 2 s);
 - the quarterly export vs openpyxl write-only writing the same cells (target ≤ 1.5×);
 - peak memory of the GUI with the large database open (target ≤ 400 MB);
-- and every extra measurement listed in ``extra_steps`` (checklist PDFs, hashing, the form engine).
+- and every extra measurement listed in ``extra_steps`` (checklist PDFs, hashing, the form engine,
+  peak memory and time of importing hostile files: benchmarks/import_resources.py).
 """
 
 from __future__ import annotations
@@ -207,10 +208,15 @@ def check(db_path: Path, runs: int) -> dict[str, Any]:
 
 
 def extra_steps() -> dict[str, Callable[[Path, int], dict[str, Any]]]:
-    """The extra measurements: checklist PDFs, hashing, the form engine."""
-    from benchmarks import bench_forms, extras
+    """The extra measurements: checklist PDFs, hashing, the form engine, imports of hostile files."""
+    from benchmarks import bench_forms, extras, import_resources
 
-    return {"pdfs": extras.pdfs, "hashing": extras.hashing, "forms": bench_forms.forms}
+    return {
+        "pdfs": extras.pdfs,
+        "hashing": extras.hashing,
+        "forms": bench_forms.forms,
+        "import_resources": import_resources.step,
+    }
 
 
 def quarterly(db_path: Path, runs: int) -> dict[str, Any]:
