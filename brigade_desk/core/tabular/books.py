@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import struct
 import warnings
 import zipfile
@@ -43,9 +44,9 @@ MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # what the parts add up to once unzippe
 # ---- what one import may hold (issue 15) ---------------------------------------------------------
 # An import keeps every row of a file (the importers check the whole file before writing anything),
 # so these bound its memory and time. Measured (benchmarks/import_resources.py, one process per
-# import): 20,000 rows × 15 columns take 135–165 MB and 1.4–2.8 s in every format; 99,800 rows
-# took 410–425 MB in the staff and case importers (~3.5 KB a row), so the row cap is 60,000 (about
-# 300 MB), leaving room under the 500 MB target; a file at the text cap took 190 MB.
+# import, peak RSS): 20,000 rows × 15 columns take 135–165 MB and 1.4–2.8 s in every format, 59,000
+# rows 270 MB; 99,800 rows took 410–425 MB in the staff and case importers (~3.5 KB a row), hence
+# the row cap of 60,000, with room under the 500 MB target; a file at the text cap took 190 MB.
 MAX_ROWS = 1_048_576  # Excel's grid: a row number beyond it is not from Excel
 MAX_COLS = 16_384  # column XFD
 MAX_FILE_ROWS = 60_000  # rows holding anything, all sheets of a file together
@@ -55,8 +56,9 @@ MAX_FILE_TEXT = 50_000_000  # characters of text in all cells (each cell counted
 MAX_CELL_TEXT = 1_000_000  # one cell as read (Excel's own 32,767 is the importers' message)
 MAX_XML_TOKEN = 4 * 1024 * 1024  # bytes of one tag, comment or run of text in a file's XML
 # XML elements (or .xls records, or CSV lines) gone through for one file, holding data or not: what
-# the time of reading follows (200 MB of empty <c/> zip to nothing); about 1 µs each
-MAX_FILE_ELEMENTS = 20_000_000
+# the time of reading follows (200 MB of empty <c/> zip to nothing); about 1 µs each. 60,000 rows of
+# 15 cells are under 3 million.
+MAX_FILE_ELEMENTS = 10_000_000
 MAX_XML_DEPTH = 200  # nesting of XML elements
 MAX_SHEETS = 1_000  # worksheets listed in one workbook
 MAX_CSV_RECORD = 4_000_000  # characters of one CSV record (a line, or lines joined by quotes)
@@ -625,8 +627,6 @@ def _styles(
 ) -> tuple[frozenset[int], frozenset[int]]:
     """The cell formats (indexes of ``cellXfs``) whose number format is a date, and of those the
     durations, decided as openpyxl decides them."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-
     if part is None:
         return frozenset(), frozenset()
     custom: dict[int, str] = {}
@@ -647,12 +647,44 @@ def _styles(
     _walk(zf, part, tally, start)
     dates, durations = set(), set()
     for i, fid in enumerate(xfs):
-        fmt = custom[fid] if fid in custom else BUILTIN_FORMATS.get(fid)
-        if is_date_format(fmt):
+        fmt = custom[fid] if fid in custom else _BUILTIN_DATES.get(fid)
+        if _is_date_format(fmt):
             dates.add(i)
-        if is_timedelta_format(fmt):
+        if _is_timedelta_format(fmt):
             durations.add(i)
     return frozenset(dates), frozenset(durations)
+
+
+# How openpyxl 3.1 (styles/numbers.py) tells a date format, so cells read as they read there (this
+# module only reads; tests/core/test_import_resources.py checks both agree). Of the built-in number
+# formats only these are dates or times: the others read as numbers.
+_BUILTIN_DATES = {
+    14: "mm-dd-yy",
+    15: "d-mmm-yy",
+    16: "d-mmm",
+    17: "mmm-yy",
+    18: "h:mm AM/PM",
+    19: "h:mm:ss AM/PM",
+    20: "h:mm",
+    21: "h:mm:ss",
+    22: "m/d/yy h:mm",
+    45: "mm:ss",
+    46: "[h]:mm:ss",
+    47: "mmss.0",
+}
+_STRIP_FORMAT = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')  # quoted text, [locale]
+_DATE_CODE = re.compile(r"(?<![_\\])[dmhysDMHYS]")
+_DURATION = re.compile(r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?", re.I)
+
+
+def _is_date_format(fmt: str | None) -> bool:
+    return (
+        fmt is not None and _DATE_CODE.search(_STRIP_FORMAT.sub("", fmt.split(";")[0])) is not None
+    )
+
+
+def _is_timedelta_format(fmt: str | None) -> bool:
+    return fmt is not None and _DURATION.search(fmt.split(";")[0]) is not None
 
 
 def _shared_strings(zf: zipfile.ZipFile, part: str | None, tally: _Tally) -> list[str]:
@@ -1814,7 +1846,6 @@ class _CsvSheet(_Sheet):
 
     def _rows(self, count: _Count, limit: int | None) -> Iterator[tuple[int, list[Any]]]:
         import csv
-        import re
 
         name = self._p.name
         pending = [0]  # characters of the record being read
