@@ -1426,18 +1426,20 @@ def _cfb_stream(
             raise ValueError(f"扇区 {i} 超出文件")
         return data[(i + 1) * ss : (i + 2) * ss].ljust(ss, b"\0")
 
+    # a FAT sector describes ss/4 sectors: a file needs nsec/(ss/4) of them, a few more at most
+    most = 2 * (nsec // (ss // 4)) + 256
     difat = list(struct.unpack_from("<109I", data, 76))
     nxt = struct.unpack_from("<I", data, 68)[0]
     seen: set[int] = set()
     while nxt < 0xFFFFFFFA:
-        if nxt in seen or len(seen) > nsec:
-            raise ValueError("DIFAT 链有环")
+        if nxt in seen or len(difat) > most:
+            raise ValueError("DIFAT 链有环或过长")
         seen.add(nxt)
         ids = struct.unpack(f"<{ss // 4}I", sector(nxt))
         difat.extend(ids[:-1])
         nxt = ids[-1]
     fat_sectors = [i for i in difat if i < _DIFSECT]
-    if len(fat_sectors) > nsec:
+    if len(fat_sectors) > most:
         raise ValueError("FAT 扇区数超出文件")
     fat = array("L" if array("I").itemsize < 4 else "I")
     for i in fat_sectors:
@@ -1456,8 +1458,10 @@ def _cfb_stream(
 
     v3 = ss == 512
     dirs = chain(struct.unpack_from("<I", data, 48)[0], nsec * ss, fat, sector, nsec)
-    entries = []
+    entries: list[tuple[str, int, int]] = []
     for k in range(0, len(dirs) - 127, 128):
+        if len(entries) >= 100_000:  # a workbook has a handful (macros and objects: hundreds)
+            raise ValueError("目录条目过多")
         e = dirs[k : k + 128]
         ename = e[:64].decode("utf-16-le", "replace").split("\0", 1)[0]
         start = struct.unpack_from("<I", e, 116)[0]
