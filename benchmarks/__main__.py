@@ -11,7 +11,11 @@ the median of several runs and is reported with a baseline measured in the same 
 - the quarterly export vs openpyxl write-only writing the same cells (target ≤ 1.5×);
 - peak memory of the GUI with the large database open (target ≤ 400 MB);
 - and every extra measurement listed in ``extra_steps`` (checklist PDFs, hashing, the form engine,
+<<<<<<< HEAD
   a 20,000-row training sign-in import vs calamine + executemany: ``benchmarks/import_speed.py``).
+=======
+  peak memory and time of importing hostile files: benchmarks/import_resources.py).
+>>>>>>> res
 """
 
 from __future__ import annotations
@@ -208,14 +212,16 @@ def check(db_path: Path, runs: int) -> dict[str, Any]:
 
 
 def extra_steps() -> dict[str, Callable[[Path, int], dict[str, Any]]]:
-    """The extra measurements: checklist PDFs, hashing, the form engine, the training import."""
-    from benchmarks import bench_forms, extras, import_speed
+    """The extra measurements: checklist PDFs, hashing, the form engine, the training import,
+    imports of hostile files."""
+    from benchmarks import bench_forms, extras, import_resources, import_speed
 
     return {
         "pdfs": extras.pdfs,
         "hashing": extras.hashing,
         "forms": bench_forms.forms,
         "import": import_speed.import_speed,
+        "import_resources": import_resources.step,
     }
 
 

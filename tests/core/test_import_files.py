@@ -35,8 +35,15 @@ def good_xlsx(path: Path) -> Path:
 
 
 def refused(path: Path) -> str:
+    """The message for a file that cannot be imported: opened, then every sheet read (a damaged
+    sheet is found when it is read)."""
     with pytest.raises(UserError) as ei:
-        tabular.open_workbook(path)
+        wb = tabular.open_workbook(path)
+        try:
+            for ws in wb.worksheets:
+                tabular.read_sheet(path, ws)
+        finally:
+            wb.close()
     msg = ei.value.message
     assert has_cjk(msg) and len(msg) < 400 and "Traceback" not in msg
     return msg

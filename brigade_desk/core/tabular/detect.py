@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from brigade_desk.core.tabular import read as t
+from brigade_desk.core.tabular.books import head_rows
 
 if TYPE_CHECKING:
     from brigade_desk.core.ledger import ImporterDef
@@ -20,8 +21,8 @@ def detect_kind(path: Path | str, importers: Mapping[str, ImporterDef]) -> str |
     except Exception:  # noqa: BLE001 - a guess only: the import reports the real problem
         return None
     try:
-        heads = [
-            [list(r) for r in ws.iter_rows(max_row=t.HEADER_SEARCH_ROWS, values_only=True)]
+        heads = [  # the first rows holding anything, read no further
+            [cells for _n, cells in head_rows(Path(path), ws, t.HEADER_SEARCH_ROWS)]
             for ws in wb.worksheets[:5]
         ]
     except Exception:  # noqa: BLE001
