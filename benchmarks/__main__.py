@@ -11,11 +11,8 @@ the median of several runs and is reported with a baseline measured in the same 
 - the quarterly export vs openpyxl write-only writing the same cells (target ≤ 1.5×);
 - peak memory of the GUI with the large database open (target ≤ 400 MB);
 - and every extra measurement listed in ``extra_steps`` (checklist PDFs, hashing, the form engine,
-<<<<<<< HEAD
-  a 20,000-row training sign-in import vs calamine + executemany: ``benchmarks/import_speed.py``).
-=======
-  peak memory and time of importing hostile files: benchmarks/import_resources.py).
->>>>>>> res
+  a 20,000-row training sign-in import vs calamine + executemany: ``benchmarks/import_speed.py``;
+  peak memory and time of importing hostile files: ``benchmarks/import_resources.py``).
 """
 
 from __future__ import annotations
