@@ -435,7 +435,10 @@ def open_workbook(path: Path) -> Book:
         return _open_ods(p, zf)
     if zkind != "xlsx":
         raise UserError(f"{name} 是压缩文件，但不是 Excel 工作簿（.xlsx）。请选择正确的文件。")
-    return _open_xlsx(p, zf)
+    book = _open_xlsx(p, zf)
+    if isinstance(book, _XlsxBook):
+        book.data = data  # for the fast reader of plain sheets (see _plain_sheet)
+    return book
 
 
 # ---- XML, streamed with expat under a guard -------------------------------------------------------
@@ -795,6 +798,45 @@ class _XlsxSheet(_Sheet):
         self._part = part
 
     def _rows(self, count: _Count, limit: int | None) -> Iterator[tuple[int, list[Any]]]:
+        if limit is None and _plain_sheet(self._book.zip, self._part):
+            try:
+                rows = self._fast(count)
+            except Exception:  # noqa: BLE001 - calamine disagreed with the scan: read it slowly
+                rows = None
+            if rows is not None:
+                yield from rows
+                return
+        yield from self._streamed(count, limit)
+
+    def _fast(self, count: _Count) -> list[tuple[int, list[Any]]] | None:
+        """A plain sheet (see :func:`_plain_sheet`) through python-calamine, about ten times as fast
+        as streaming it: the same values, counted against the same caps."""
+        wb = self._book.calamine()
+        if wb is None or self.title not in wb.sheet_names:
+            return None
+        ws = wb.get_sheet_by_name(self.title)
+        start = ws.start
+        if start is None:
+            return []
+        r0, c0 = start
+        rows = ws.to_python(skip_empty_area=True)
+        del ws
+        pad: list[Any] = [None] * c0
+        out: list[tuple[int, list[Any]]] = []
+        for i in range(len(rows)):
+            raw = rows[i]
+            rows[i] = None  # let each row go once converted
+            cells = _trim([_as_openpyxl(v) for v in raw])
+            if any(isinstance(v, str) and len(v) > MAX_CELL_TEXT for v in cells):
+                return None  # the streamed reader refuses it, naming the cell
+            if cells:
+                if c0:
+                    cells = pad + cells
+                count.row(len(cells), _text_len(cells))
+                out.append((r0 + i + 1, cells))
+        return out
+
+    def _streamed(self, count: _Count, limit: int | None) -> Iterator[tuple[int, list[Any]]]:
         """The sheet XML streamed with expat: only the rows there are, never the gaps between them
         or a declared size; cells as openpyxl's read-only, data-only mode gives them."""
         from openpyxl.utils.datetime import from_excel, from_ISO8601
@@ -1002,6 +1044,64 @@ _C, _V, _IS, _T, _RPH, _ROW, _DATA = range(1, 8)
 _KINDS = {"c": _C, "v": _V, "is": _IS, "t": _T, "rPh": _RPH, "row": _ROW, "sheetData": _DATA}
 
 
+MAX_PLAIN_XML = 64 * 1024 * 1024  # a sheet part larger than this is streamed, never scanned whole
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"')
+# a tag other than those of sheet data (sheetViews, pageSetup … are a few dozen at most)
+_ODD_TAG = re.compile(rb"<(?!/?(?:c|v|row|f|is|t|r|rPr|mergeCell|col)[\s/>])")
+_DIMENSION = re.compile(
+    rb'<dimension ref="([A-Z]{1,3})?([0-9]{1,7})?(?::([A-Z]{1,3})([0-9]{1,7}))?"'
+)
+
+
+def _plain_sheet(zf: zipfile.ZipFile, part: str) -> bool:
+    """Whether a sheet is plain enough for python-calamine, which builds the whole used rectangle
+    (and reserves what the declared dimension says) before we see a row: every cell named by its
+    own ``r`` as Excel, WPS and LibreOffice write them, no error values (calamine reads #REF! as
+    blank), no namespace prefixes, and a rectangle, declared and used, within the cell cap.
+    Anything else is streamed (:meth:`_XlsxSheet._streamed`), which is bounded whatever the file
+    says."""
+    try:
+        info = zf.getinfo(part)
+        if info.file_size > MAX_PLAIN_XML:
+            return False
+        x = zf.read(part)
+    except Exception:  # noqa: BLE001 - the streamed reader says what is wrong
+        return False
+    if b"<c " not in x or b"<c>" in x or b":c " in x or b"<!" in x or x.count(b"<?") > 1:
+        return False  # no cells, cells without r, prefixes, DOCTYPE / comments, more than <?xml?>
+    if b't="e"' in x or b't="d"' in x:  # error values (blank in calamine), ISO dates
+        return False
+    # the usual tags of sheet data; a sheet with many others (deep nesting, odd extensions) is
+    # left to the streamed reader and its guards
+    if len(_ODD_TAG.findall(x)) > 200:
+        return False
+    if max(map(len, x.split(b">"))) > MAX_XML_TOKEN:  # one tag or text run of megabytes
+        return False
+    refs = _CELL_REF.findall(x)
+    if len(refs) != x.count(b"<c ") or len(set(refs)) != len(refs):
+        return False  # a cell without its own r, or one cell twice
+    row_refs = _ROW_REF.findall(x)
+    if len(row_refs) != x.count(b"<row ") or len(set(row_refs)) != len(row_refs):
+        return False  # a row without r, or a row number twice (the streamed reader refuses it)
+    dim = _DIMENSION.search(x)
+    if dim and dim.group(3):
+        declared = (int(dim.group(4)) * _column(dim.group(3).decode() + "1")) if dim.group(4) else 0
+        if declared > MAX_SHEET_CELLS:
+            return False
+    try:
+        rows = {int(r) for _c, r in refs}
+        max_col = max(_column(c.decode() + "1") for c in {c for c, _r in refs})
+    except Exception:  # noqa: BLE001 - a column past XFD …: the streamed reader refuses it
+        return False
+    return (
+        min(rows) > 0
+        and max(rows) <= MAX_ROWS
+        and max_col <= MAX_COLS
+        and max(rows) * max_col <= MAX_SHEET_CELLS
+    )
+
+
 class _XlsxBook(_Book):
     def __init__(self, zf: zipfile.ZipFile, tally: _Tally) -> None:
         super().__init__([], zf.close)
@@ -1010,6 +1110,15 @@ class _XlsxBook(_Book):
         self.strings: list[str] = []
         self.dates: frozenset[int] = frozenset()
         self.durations: frozenset[int] = frozenset()
+        self.data: bytes | None = None  # the file, for calamine on a plain sheet
+        self._calamine: Any = None
+
+    def calamine(self) -> Any:
+        if self._calamine is None and self.data is not None:
+            import python_calamine as cal
+
+            self._calamine = cal.CalamineWorkbook.from_filelike(io.BytesIO(self.data))
+        return self._calamine
 
 
 def _workbook_part(zf: zipfile.ZipFile, names: set[str], tally: _Tally) -> str:
@@ -1090,6 +1199,19 @@ def _calamine_value(v: Any) -> Any:
     if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
         return int(v)
     return v
+
+
+def _as_openpyxl(v: Any) -> Any:
+    """A calamine value of an .xlsx cell as the streamed reader gives it (a date cell is a
+    datetime, as in openpyxl)."""
+    tv = type(v)
+    if tv is str:
+        return v or None
+    if tv is float:
+        return int(v) if v.is_integer() and abs(v) < 2**53 else v
+    if tv is dt.date:
+        return dt.datetime(v.year, v.month, v.day)
+    return _calamine_value(v)
 
 
 def _calamine_failed(name: str, kind: str, exc: BaseException) -> UserError:

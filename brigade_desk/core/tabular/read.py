@@ -463,17 +463,21 @@ def ignored_columns(
     return out
 
 
-def repeats_header(r: Sequence[Any], blk: dict[str, int], texts: dict[str, str]) -> bool:
+def header_probe(blk: dict[str, int], texts: dict[str, str]) -> list[tuple[int, str]]:
+    """(column, header name as compared) for :func:`repeats_header`, worked out once per block."""
+    return [(j, norm_header(texts[k].split("/")[-1].split("（第")[0])) for k, j in blk.items()]
+
+
+def repeats_header(r: Sequence[Any], probe: list[tuple[int, str]]) -> bool:
     """A data row that repeats the header (printed pages often carry it again)."""
-    same = sum(
-        1
-        for k, j in blk.items()
-        if j < len(r)
-        and isinstance(r[j], str)  # header texts are text: dates and numbers never match
-        and norm_header(r[j]) == norm_header(texts[k].split("/")[-1].split("（第")[0])
-        and norm_header(r[j])
-    )
-    return same >= 2 and same * 2 >= len(blk)
+    n = len(r)
+    same = 0
+    for j, head in probe:
+        if j < n:
+            v = r[j]
+            if type(v) is str and head and norm_header(v) == head:  # dates, numbers never match
+                same += 1
+    return same >= 2 and same * 2 >= len(probe)
 
 
 def sheet_notes(wb: Book, path: Path, info: ReadInfo) -> list[Sheet]:
@@ -543,15 +547,16 @@ def read_tables(
                     :500
                 ],
             )
+            probes = [header_probe(b, tx) for b, tx in zip(hdr.blocks, hdr.texts, strict=True)]
             for num, r in data:
-                for blk, texts in zip(hdr.blocks, hdr.texts, strict=True):
+                for blk, texts, probe in zip(hdr.blocks, hdr.texts, probes, strict=True):
                     vals = {k: (r[j] if j < len(r) else None) for k, j in blk.items()}
                     if all(_blank(v) for v in vals.values()):
                         if any(isinstance(v, str) and _footer_word(v) for v in r):
                             # 合计 in the 序号 column, the sum in a column not imported
                             info.notes.append(footer_note(Row(ws.title, num, vals, texts)))
                         continue
-                    if repeats_header(r, blk, texts):
+                    if repeats_header(r, probe):
                         info.notes.append(f"工作表「{ws.title}」第 {num} 行重复了表头，已跳过。")
                         break
                     table.rows.append(Row(ws.title, num, vals, texts, labels, epoch, cells=r))
