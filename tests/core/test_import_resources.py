@@ -578,10 +578,26 @@ def test_plain_sheets_read_by_calamine_give_the_streamed_rows(tmp_path: Path) ->
             for sheet in book.worksheets:
                 assert isinstance(sheet, books._XlsxSheet)
                 streamed = list(sheet._streamed(sheet._tally.count(sheet.title), None))
-                if books._plain_sheet(sheet._book.zip, sheet._part):
+                if books._plain_sheet(sheet._book.zip, sheet._part, sheet._book.strings):
                     fast = sheet._fast(sheet._tally.count(sheet.title))
                     assert fast == streamed, (f.name, sheet.title)
                     fast_used += 1
         finally:
             book.close()
     assert fast_used >= len(files) - 1  # every plain sheet here took the fast path
+
+
+def test_a_long_shared_string_used_everywhere_is_never_given_to_calamine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """calamine copies a shared string into every cell using it (a 30,000-character string in
+    every cell took 6 GB and aborted the process): such a sheet is streamed, and counted."""
+    monkeypatch.setattr(books, "MAX_PLAIN_TEXT", 100_000)
+    path = mh.shared_string_everywhere_xlsx(tmp_path, 0.01)
+    book = books.open_workbook(path)
+    try:
+        sheet = book.worksheets[0]
+        assert isinstance(sheet, books._XlsxSheet)
+        assert not books._plain_sheet(sheet._book.zip, sheet._part, sheet._book.strings)
+    finally:
+        book.close()

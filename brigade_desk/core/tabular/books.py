@@ -798,7 +798,7 @@ class _XlsxSheet(_Sheet):
         self._part = part
 
     def _rows(self, count: _Count, limit: int | None) -> Iterator[tuple[int, list[Any]]]:
-        if limit is None and _plain_sheet(self._book.zip, self._part):
+        if limit is None and _plain_sheet(self._book.zip, self._part, self._book.strings):
             try:
                 rows = self._fast(count)
             except Exception:  # noqa: BLE001 - calamine disagreed with the scan: read it slowly
@@ -1047,6 +1047,8 @@ _KINDS = {"c": _C, "v": _V, "is": _IS, "t": _T, "rPh": _RPH, "row": _ROW, "sheet
 MAX_PLAIN_XML = 64 * 1024 * 1024  # a sheet part larger than this is streamed, never scanned whole
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 _ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"')
+_SHARED_REF = re.compile(rb't="s"[^>]*><v>([0-9]{1,9})</v>')
+MAX_PLAIN_TEXT = 10_000_000  # characters of text calamine may build for one sheet
 # a tag other than those of sheet data (sheetViews, pageSetup … are a few dozen at most)
 _ODD_TAG = re.compile(rb"<(?!/?(?:c|v|row|f|is|t|r|rPr|mergeCell|col)[\s/>])")
 _DIMENSION = re.compile(
@@ -1054,7 +1056,7 @@ _DIMENSION = re.compile(
 )
 
 
-def _plain_sheet(zf: zipfile.ZipFile, part: str) -> bool:
+def _plain_sheet(zf: zipfile.ZipFile, part: str, strings: Sequence[str] = ()) -> bool:
     """Whether a sheet is plain enough for python-calamine, which builds the whole used rectangle
     (and reserves what the declared dimension says) before we see a row: every cell named by its
     own ``r`` as Excel, WPS and LibreOffice write them, no error values (calamine reads #REF! as
@@ -1088,6 +1090,16 @@ def _plain_sheet(zf: zipfile.ZipFile, part: str) -> bool:
     if dim and dim.group(3):
         declared = (int(dim.group(4)) * _column(dim.group(3).decode() + "1")) if dim.group(4) else 0
         if declared > MAX_SHEET_CELLS:
+            return False
+    # calamine copies a shared string into every cell that uses it: a long one used everywhere
+    # would be gigabytes before we see a row
+    shared = x.count(b't="s"')
+    if shared and strings and shared * max(map(len, strings)) > MAX_PLAIN_TEXT:
+        try:
+            used = sum(len(strings[int(i)]) for i in _SHARED_REF.findall(x))
+        except (IndexError, ValueError):
+            return False
+        if used > MAX_PLAIN_TEXT:
             return False
     try:
         rows = {int(r) for _c, r in refs}
