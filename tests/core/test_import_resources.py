@@ -601,3 +601,23 @@ def test_a_long_shared_string_used_everywhere_is_never_given_to_calamine(
         assert not books._plain_sheet(sheet._book.zip, sheet._part, sheet._book.strings)
     finally:
         book.close()
+
+
+def test_a_rust_panic_in_calamine_falls_back_to_the_streamed_reader(tmp_path: Path) -> None:
+    """A duration cell far out of range makes calamine panic (a BaseException from Rust): the
+    sheet is read by the streamed reader instead, the same rows as openpyxl would give."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "身份证号", "时长"])
+    ws.append(["张三", "x", -1e300])
+    ws["C2"].number_format = "[h]:mm"
+    path = tmp_path / "时长.xlsx"
+    wb.save(path)
+    book = books.open_workbook(path)
+    try:
+        rows = books.read_sheet(path, book.worksheets[0])
+    finally:
+        book.close()
+    assert rows[0] == (1, ["姓名", "身份证号", "时长"]) and rows[1][1][:2] == ["张三", "x"]

@@ -801,7 +801,10 @@ class _XlsxSheet(_Sheet):
         if limit is None and _plain_sheet(self._book.zip, self._part, self._book.strings):
             try:
                 rows = self._fast(count)
-            except Exception:  # noqa: BLE001 - calamine disagreed with the scan: read it slowly
+            except BaseException as exc:  # calamine disagreed with the scan: read it slowly
+                # a Rust panic (a date out of range …) is a BaseException; Ctrl+C is not ours
+                if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+                    raise
                 rows = None
             if rows is not None:
                 yield from rows
