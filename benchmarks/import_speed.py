@@ -56,20 +56,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-HEADERS = [
-    "培训日期",
-    "培训名称",
-    "培训形式",
-    "培训类别",
-    "学时",
-    "姓名",
-    "身份证号",
-    "中队",
-    "签到情况",
-    "缺勤原因",
-    "实得学时",
-    "考试成绩",
-]
+from brigade_desk.ledgers.training.importer import TEMPLATE_HEADERS  # noqa: E402
+
+HEADERS = list(TEMPLATE_HEADERS)  # the sign-in template's columns, as a clerk fills them
 CATEGORIES = ["公共法律知识", "业务知识", "执法技能", "政治教育"]
 FORMS = ["法治讲堂", "集中轮训", "案例教学", "集中学法", "岗位练兵"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
