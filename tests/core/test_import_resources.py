@@ -621,3 +621,29 @@ def test_a_rust_panic_in_calamine_falls_back_to_the_streamed_reader(tmp_path: Pa
     finally:
         book.close()
     assert rows[0] == (1, ["姓名", "身份证号", "时长"]) and rows[1][1][:2] == ["张三", "x"]
+
+
+def test_a_cell_beyond_every_row_number_is_seen_without_listing_the_cells() -> None:
+    """The scan before calamine bounds the rectangle by the highest <row r> and looks for a cell
+    naming a higher row with one regular expression (:func:`books._beyond`): it matches exactly
+    the row numbers greater than n, and a far cell hidden in row 1 keeps the sheet from calamine."""
+    import random
+
+    rnd = random.Random(15)
+    for n in [1, 9, 10, 19, 99, 100, 20001, 99999, 1048575, *rnd.sample(range(1, 2_000_000), 200)]:
+        pattern = books._beyond(n)
+        for m in {1, n - 1, n, n + 1, n * 10, n + 9, *rnd.sample(range(1, 3_000_000), 50)}:
+            if m < 1:
+                continue
+            for col in ("A", "AB", "XFD"):
+                got = bool(pattern.search(f'<c r="{col}{m}" t="s">'.encode()))
+                assert got == (m > n), (n, m, col)
+    ok = b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="B2"><v>2</v></c></row>'
+    assert books._calamine_safe(b"<sheetData>" + ok + b"</sheetData>")
+    far = ok.replace(b'<c r="B2">', b'<c r="XFD1048576">')
+    assert not books._calamine_safe(b"<sheetData>" + far + b"</sheetData>")
+    assert not books._calamine_safe(ok.replace(b'"A1"', b'"A0"'))  # row 0
+    assert not books._calamine_safe(ok.replace(b'<c r="A1">', b'<c s="1" r="A1">'))  # r not first
+    # cells or rows named twice are safe for calamine but would read differently: streamed
+    twice = ok.replace(b'"B2"', b'"A1"')
+    assert books._calamine_safe(twice) and not books._calamine_same(twice)

@@ -25,6 +25,7 @@ import datetime as dt
 import io
 import re
 import struct
+import threading
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -798,7 +799,7 @@ class _XlsxSheet(_Sheet):
         self._part = part
 
     def _rows(self, count: _Count, limit: int | None) -> Iterator[tuple[int, list[Any]]]:
-        if limit is None and _plain_sheet(self._book.zip, self._part, self._book.strings):
+        if limit is None:
             try:
                 rows = self._fast(count)
             except BaseException as exc:  # calamine disagreed with the scan: read it slowly
@@ -812,30 +813,55 @@ class _XlsxSheet(_Sheet):
         yield from self._streamed(count, limit)
 
     def _fast(self, count: _Count) -> list[tuple[int, list[Any]]] | None:
-        """A plain sheet (see :func:`_plain_sheet`) through python-calamine, about ten times as fast
-        as streaming it: the same values, counted against the same caps."""
+        """A plain sheet (see :func:`_plain_sheet`) through python-calamine, about ten times as
+        fast as streaming it: the same values, counted against the same caps; None when the sheet
+        is not plain. Calamine reads on a thread of its own (it lets go of the GIL) once the sheet
+        is found safe for it (:func:`_calamine_safe`), while the sheet is checked for what would
+        make its values differ (:func:`_calamine_same`)."""
+        x = _sheet_xml(self._book.zip, self._part)
+        if x is None or not _calamine_safe(x, self._book.strings):
+            return None
         wb = self._book.calamine()
         if wb is None or self.title not in wb.sheet_names:
             return None
-        ws = wb.get_sheet_by_name(self.title)
-        start = ws.start
+        got: list[Any] = []
+
+        def read() -> None:
+            try:
+                ws = wb.get_sheet_by_name(self.title)
+                got.append((ws.start, ws.to_python(skip_empty_area=True)))
+            except BaseException as exc:  # noqa: BLE001 - raised again below, on the caller's thread
+                got.append(exc)
+
+        reader = threading.Thread(target=read, name="calamine-sheet", daemon=True)
+        reader.start()
+        try:
+            same = _calamine_same(x)
+            del x
+        finally:
+            reader.join()
+        if isinstance(got[0], BaseException):
+            raise got[0]
+        start, rows = got.pop()
+        if not same:
+            return None
         if start is None:
             return []
         r0, c0 = start
-        rows = ws.to_python(skip_empty_area=True)
-        del ws
         pad: list[Any] = [None] * c0
         out: list[tuple[int, list[Any]]] = []
+        convert = _as_openpyxl
         for i in range(len(rows)):
             raw = rows[i]
             rows[i] = None  # let each row go once converted
-            cells = _trim([_as_openpyxl(v) for v in raw])
-            if any(isinstance(v, str) and len(v) > MAX_CELL_TEXT for v in cells):
-                return None  # the streamed reader refuses it, naming the cell
+            cells = _trim([convert(v) for v in raw])
             if cells:
+                lengths = [len(v) for v in cells if type(v) is str]
+                if lengths and max(lengths) > MAX_CELL_TEXT:
+                    return None  # the streamed reader refuses it, naming the cell
                 if c0:
                     cells = pad + cells
-                count.row(len(cells), _text_len(cells))
+                count.row(len(cells), sum(lengths))
                 out.append((r0 + i + 1, cells))
         return out
 
@@ -1048,7 +1074,7 @@ _KINDS = {"c": _C, "v": _V, "is": _IS, "t": _T, "rPh": _RPH, "row": _ROW, "sheet
 
 
 MAX_PLAIN_XML = 64 * 1024 * 1024  # a sheet part larger than this is streamed, never scanned whole
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
 _ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"')
 _SHARED_REF = re.compile(rb't="s"[^>]*><v>([0-9]{1,9})</v>')
 MAX_PLAIN_TEXT = 10_000_000  # characters of text calamine may build for one sheet
@@ -1060,35 +1086,41 @@ _DIMENSION = re.compile(
 
 
 def _plain_sheet(zf: zipfile.ZipFile, part: str, strings: Sequence[str] = ()) -> bool:
-    """Whether a sheet is plain enough for python-calamine, which builds the whole used rectangle
-    (and reserves what the declared dimension says) before we see a row: every cell named by its
-    own ``r`` as Excel, WPS and LibreOffice write them, no error values (calamine reads #REF! as
-    blank), no namespace prefixes, and a rectangle, declared and used, within the cell cap.
-    Anything else is streamed (:meth:`_XlsxSheet._streamed`), which is bounded whatever the file
-    says."""
+    """Whether a sheet is plain enough for python-calamine: :func:`_calamine_safe` and
+    :func:`_calamine_same`. Anything else is streamed (:meth:`_XlsxSheet._streamed`), which is
+    bounded whatever the file says."""
+    x = _sheet_xml(zf, part)
+    return x is not None and _calamine_safe(x, strings) and _calamine_same(x)
+
+
+def _sheet_xml(zf: zipfile.ZipFile, part: str) -> bytes | None:
+    """A sheet part's bytes, when small enough to be scanned whole."""
     try:
         info = zf.getinfo(part)
         if info.file_size > MAX_PLAIN_XML:
-            return False
-        x = zf.read(part)
+            return None
+        return zf.read(part)
     except Exception:  # noqa: BLE001 - the streamed reader says what is wrong
+        return None
+
+
+def _calamine_safe(x: bytes, strings: Sequence[str] = ()) -> bool:
+    """Whether python-calamine can read the sheet XML ``x`` without a memory blow-up: it builds
+    the whole used rectangle (and reserves what the declared dimension says) before we see a row,
+    so every cell and row must be named by its own ``r`` (as Excel, WPS and LibreOffice write
+    them), the rectangle, declared and used, within the cell cap, no token of megabytes, no
+    DOCTYPE, and the shared strings it copies into cells within a text budget."""
+    if b"<c " not in x or b"<c>" in x or b"<!" in x or b"<row>" in x:
+        return False  # no cells, cells or rows without r, DOCTYPE / comments
+    # one tag or text run of megabytes: any run longer than MAX_XML_TOKEN holds a whole window of
+    # half that length without a ">" (shorter runs may be sent to the streamed reader too)
+    half = max(MAX_XML_TOKEN // 2, 1)
+    if any(b">" not in x[i : i + half] for i in range(0, len(x), half)):
         return False
-    if b"<c " not in x or b"<c>" in x or b":c " in x or b"<!" in x or x.count(b"<?") > 1:
-        return False  # no cells, cells without r, prefixes, DOCTYPE / comments, more than <?xml?>
-    if b't="e"' in x or b't="d"' in x:  # error values (blank in calamine), ISO dates
-        return False
-    # the usual tags of sheet data; a sheet with many others (deep nesting, odd extensions) is
-    # left to the streamed reader and its guards
-    if len(_ODD_TAG.findall(x)) > 200:
-        return False
-    if max(map(len, x.split(b">"))) > MAX_XML_TOKEN:  # one tag or text run of megabytes
-        return False
-    refs = _CELL_REF.findall(x)
-    if len(refs) != x.count(b"<c ") or len(set(refs)) != len(refs):
-        return False  # a cell without its own r, or one cell twice
-    row_refs = _ROW_REF.findall(x)
-    if len(row_refs) != x.count(b"<row ") or len(set(row_refs)) != len(row_refs):
-        return False  # a row without r, or a row number twice (the streamed reader refuses it)
+    if x.count(b'<c r="') != x.count(b"<c ") or x.count(b'<row r="') != x.count(b"<row "):
+        return False  # a cell or row whose first attribute is not its r
+    if _ZERO_ROW.search(x):
+        return False  # row 0 or a number written with leading zeros
     dim = _DIMENSION.search(x)
     if dim and dim.group(3):
         declared = (int(dim.group(4)) * _column(dim.group(3).decode() + "1")) if dim.group(4) else 0
@@ -1105,16 +1137,52 @@ def _plain_sheet(zf: zipfile.ZipFile, part: str, strings: Sequence[str] = ()) ->
         if used > MAX_PLAIN_TEXT:
             return False
     try:
-        rows = {int(r) for _c, r in refs}
-        max_col = max(_column(c.decode() + "1") for c in {c for c, _r in refs})
+        max_col = max(_column(c.decode() + "1") for c in set(_CELL_COLUMN.findall(x)))
     except Exception:  # noqa: BLE001 - a column past XFD …: the streamed reader refuses it
         return False
-    return (
-        min(rows) > 0
-        and max(rows) <= MAX_ROWS
-        and max_col <= MAX_COLS
-        and max(rows) * max_col <= MAX_SHEET_CELLS
-    )
+    # the highest row a cell names: the highest <row r> unless a cell names one beyond it
+    row_refs = _ROW_REF.findall(x)
+    if len(row_refs) != x.count(b"<row "):
+        return False  # a row number of more than 7 digits
+    max_row = max(map(int, row_refs)) if row_refs else 0
+    if not max_row or _beyond(max_row).search(x):
+        refs = _CELL_REF.findall(x)
+        if len(refs) != x.count(b"<c "):
+            return False  # a row number of more than 7 digits
+        max_row = max(int(r.lstrip(_LETTERS)) for r in refs)
+    return max_row <= MAX_ROWS and max_col <= MAX_COLS and max_row * max_col <= MAX_SHEET_CELLS
+
+
+def _calamine_same(x: bytes) -> bool:
+    """Whether python-calamine gives the sheet XML ``x`` the values the streamed reader would:
+    no namespace prefixes, no processing instructions, no error values (calamine reads #REF! as
+    blank) or ISO dates, no cell or row named twice, and only the usual tags of sheet data (a
+    sheet with many others — deep nesting, odd extensions — is left to the streamed reader and
+    its guards). Checked while calamine reads (it lets go of the GIL)."""
+    if b":c " in x or x.count(b"<?") > 1 or b't="e"' in x or b't="d"' in x:
+        return False
+    if len(_ODD_TAG.findall(x)) > 200:
+        return False
+    refs = _CELL_REF.findall(x)
+    if len(refs) != x.count(b"<c ") or len(set(refs)) != len(refs):
+        return False  # a cell without its own r, or one cell twice
+    row_refs = _ROW_REF.findall(x)
+    return len(row_refs) == x.count(b"<row ") and len(set(row_refs)) == len(row_refs)
+
+
+_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
+_ZERO_ROW = re.compile(rb'<(?:c|row) r="[A-Z]{0,3}0')
+
+
+def _beyond(n: int) -> re.Pattern[bytes]:
+    """A cell reference whose row number is greater than ``n`` (written without leading zeros)."""
+    d = str(n)
+    ways = [f"[1-9][0-9]{{{len(d)},}}"]  # more digits
+    for i, c in enumerate(d):  # the same first digits, then a greater one
+        if c != "9":
+            ways.append(f"{d[:i]}[{int(c) + 1}-9][0-9]{{{len(d) - i - 1}}}")
+    return re.compile(f'<c r="[A-Z]{{1,3}}(?:{"|".join(ways)})"'.encode())
 
 
 class _XlsxBook(_Book):

@@ -471,13 +471,18 @@ def header_probe(blk: dict[str, int], texts: dict[str, str]) -> list[tuple[int, 
 def repeats_header(r: Sequence[Any], probe: list[tuple[int, str]]) -> bool:
     """A data row that repeats the header (printed pages often carry it again)."""
     n = len(r)
-    same = 0
+    need = max(2, (len(probe) + 1) // 2)  # columns that must match
+    misses_allowed = len(probe) - need
+    same = misses = 0
     for j, head in probe:
-        if j < n:
-            v = r[j]
-            if type(v) is str and head and norm_header(v) == head:  # dates, numbers never match
-                same += 1
-    return same >= 2 and same * 2 >= len(probe)
+        v = r[j] if j < n else None
+        if type(v) is str and head and norm_header(v) == head:  # dates, numbers never match
+            same += 1
+        else:
+            misses += 1
+            if misses > misses_allowed:
+                return False
+    return same >= need
 
 
 def sheet_notes(wb: Book, path: Path, info: ReadInfo) -> list[Sheet]:
@@ -838,8 +843,14 @@ def _marked_empty(v: Any) -> bool:
 def check_lengths(row: Row, limits: dict[str, int], errors: list[RowError]) -> None:
     """Record an error for every cell whose text is longer than its column allows (a 32,767-character
     cell pasted by mistake must not end up in the ledger)."""
+    values = row.values
     for key, limit in limits.items():
-        n = len(text(row.values.get(key)))
+        v = values.get(key)
+        if v is None or (
+            type(v) is str and len(v) <= limit and unicodedata.is_normalized("NFKC", v)
+        ):
+            continue  # as short as written, and NFKC leaves it as it is
+        n = len(text(v))
         if n > limit:
             errors.append(
                 row.error(key, f"内容过长（{n} 字，最多 {limit} 字），请检查是否粘贴错了内容")

@@ -291,14 +291,28 @@ def read_rows(
             # a session column merged down over its attendees holds its value in the first row
             # only: later rows carry it on (said per row)
             above: dict[str, Any] = {}
-            probes = [t.header_probe(b, tx) for b, tx in zip(hdr.blocks, hdr.texts, strict=True)]
+            # per block, worked out once: its columns, its session and person columns, the
+            # header names a repeated header line would show
+            plan = [
+                (
+                    list(colmap.items()),
+                    [k for k in SESSION_KEYS if k in colmap],
+                    [k for k in person_keys if k in colmap],
+                    texts,
+                    t.header_probe(colmap, texts),
+                )
+                for colmap, texts in zip(hdr.blocks, hdr.texts, strict=True)
+            ]
+            blank = t._blank
             for i, r in data:
-                for colmap, texts, probe in zip(hdr.blocks, hdr.texts, probes, strict=True):
-                    vals = {k: (r[j] if j < len(r) else None) for k, j in colmap.items()}
-                    carried = [
-                        k for k in SESSION_KEYS if k in vals and t._blank(vals[k]) and k in above
-                    ]
-                    if all(t._blank(vals.get(k)) for k in person_keys):
+                n = len(r)
+                for items, session_here, person_here, texts, probe in plan:
+                    vals = {k: (r[j] if j < n else None) for k, j in items}
+                    for k in person_here:
+                        v = vals[k]
+                        if v is not None and (type(v) is not str or v.strip()):
+                            break  # a person's cell holds something
+                    else:
                         footer_row = t.Row(ws.title, i, vals, texts, cells=r)
                         if t.is_footer(footer_row, "name"):  # 合计 学时 44 under a list
                             info.notes.append(t.footer_note(footer_row))
@@ -307,8 +321,12 @@ def read_rows(
                         info.notes.append(f"工作表「{ws.title}」第 {i} 行重复了表头，已跳过。")
                         break
                     row = t.Row(ws.title, i, vals, texts, epoch=epoch, cells=r)
-                    for k in SESSION_KEYS:
-                        if k in vals and not t._blank(vals[k]):
+                    carried = []
+                    for k in session_here:
+                        if blank(vals[k]):
+                            if k in above:
+                                carried.append(k)
+                        else:
                             above[k] = vals[k]
                     for k in carried:
                         vals[k] = above[k]
@@ -430,18 +448,19 @@ def _session(
     cache: SessionCache,
 ) -> tuple[SessionInput, dict[str, bool]] | None:
     """The session a row belongs to (its own cells, else the sheet's block above the table)."""
-    vals = {k: _value(row, block, k) for k in SESSION_KEYS}
-    key = (
-        tuple(vals.values()),
-        tuple(row.headers.get(k) for k in SESSION_KEYS),
-        row.sheet,
-        row.epoch,
-    )
+    # the session's cells as written (the headers dict is the block's, shared by its rows and
+    # alive while they are): the same cells, sheet and date system parse the same
+    raw = tuple(map(row.values.get, SESSION_KEYS))
+    above = tuple(map(block.values.get, SESSION_KEYS)) if block.values else None
+    key = (raw, above, id(row.headers), row.sheet, row.epoch)
     hit = cache.get(key)
     if hit is not None:
         cached, cached_flags, notes = hit
-        row.notes.extend(RowError(row.sheet, row.row, col, msg) for col, msg in notes)
-        return dataclasses.replace(cached), dict(cached_flags)
+        if notes:
+            row.notes.extend(RowError(row.sheet, row.row, col, msg) for col, msg in notes)
+        # shared by every row of the session: never changed in place (see _per_person_hours)
+        return cached, cached_flags
+    vals = {k: _value(row, block, k) for k in SESSION_KEYS}
     before = len(errors)
     notes_before = len(row.notes)
     t.check_lengths(t.Row(row.sheet, row.row, vals, row.headers), SESSION_MAX_LEN, errors)
@@ -504,8 +523,8 @@ def _session(
     if len(errors) > before:
         return data, flags  # not cached: the next row with these cells is told the same
     cache[key] = (
-        dataclasses.replace(data),
-        dict(flags),
+        data,
+        flags,
         [(n.column, n.message) for n in row.notes[notes_before:]],
     )
     return data, flags
@@ -618,7 +637,8 @@ def _per_person_hours(parsed: list[tuple[t.Row, ParsedRow | None, list[RowError]
         for row, p in members:
             own = p.training_session.hours
             if own < usual:
-                p.training_session.hours = usual
+                # a copy: the parsed session is shared by every row of it
+                p.training_session = dataclasses.replace(p.training_session, hours=usual)
                 p.credited = own
                 row.note(
                     "hours",
