@@ -27,6 +27,12 @@ Measured on 2 shared cores, 20,000 rows (baseline 0.31 s):
       with executemany)
     + calamine for plain .xlsx sheets, GC     1.6 s     0.7 s   0.53 s  0.42 s         6.1x (0.27 s)
       paused, session cells parsed once
+    + calamine on its own thread beside the   1.3-1.4 s 0.5 s   0.51 s  0.32 s         4.4-5.5x
+      consistency scan, cheaper safety scan,                                           (0.26-0.32 s)
+      parsed sessions shared, tighter loops
+
+Timings on this shared machine vary by a fifth from run to run (the baseline itself from 0.26 to
+0.34 s), so compare medians of 5 or more runs.
 
 The write's 0.5 s: attendance executemany 0.13 s, audit entries JSON + SHA-256 0.12 s and their
 executemany 0.13 s, the 200 sessions through the ORM 0.04 s. What is left is reading (openpyxl
