@@ -32,7 +32,6 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.formatting.formatting import ConditionalFormatting
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from openpyxl.formula.translate import Translator, TranslatorError
-from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
@@ -50,6 +49,10 @@ from brigade_desk.core.period import Period
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 ROW_MARK = re.compile(r"^行\s*[:：]\s*([^.．。]+)[.．。](.+)$")
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+# a number format showing a date or time: a d/m/y/h/s outside quoted text and [locale] brackets
+# (openpyxl's rule, kept here so this module imports nothing from openpyxl.styles)
+_FORMAT_NOISE = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+_DATE_CODE = re.compile(r"(?<![_\\])[dmhysDMHYS]")
 
 SCALARS_HELP = {
     "单位名称": "设置中的单位名称",
@@ -404,6 +407,10 @@ def _render_row_cell(value: str, rec: dict[str, Any] | None) -> Any:
         return _fmt(rec.get(mk.group(2).strip())) if mk else m.group(0)
 
     return PLACEHOLDER.sub(one, value)
+
+
+def is_date_format(fmt: str | None) -> bool:
+    return bool(fmt) and bool(_DATE_CODE.search(_FORMAT_NOISE.sub("", str(fmt).split(";")[0])))
 
 
 def set_safe(cell: Any, value: Any) -> None:
