@@ -32,6 +32,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.formatting.formatting import ConditionalFormatting
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from openpyxl.formula.translate import Translator, TranslatorError
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
@@ -237,13 +238,26 @@ def _covers(sqref: MultiCellRange, row: int) -> bool:
     return any(cr.min_row <= row <= cr.max_row for cr in sqref.ranges)
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _may_refer(text: str, host: str, ins: _Insertion) -> bool:
+    """False when the formula surely holds no reference the insertion moves (a fast pre-check:
+    such a reference names the sheet, or sits on it, and has a row number >= the detail row)."""
+    if not ins.on(host):
+        t, name = text.casefold(), ins.sheet.casefold()
+        if name not in t and name.replace("'", "''") not in t:
+            return False
+    return any(int(d) >= ins.row for d in _DIGITS.findall(text))
+
+
 def _shift_references(wb: Workbook, ins: _Insertion, detail_rows: Mapping[str, set[int]]) -> None:
     """Every reference of the workbook to ``ins.sheet``, adjusted before the rows are inserted."""
     for ws in wb.worksheets:
         per_row = detail_rows.get(ws.title, set())
         for cell in ws._cells.values():
             v = cell.value
-            if isinstance(v, str) and cell.data_type == "f":
+            if isinstance(v, str) and cell.data_type == "f" and _may_refer(v, ws.title, ins):
                 new = _shift_formula(v, ws.title, ins, cell.row in per_row)
                 if new != v:
                     cell.value = new
@@ -327,7 +341,8 @@ def _fill_section(
     period: Period,
     report: FillReport,
     detail_rows: dict[str, set[int]],
-) -> None:
+) -> int:
+    """Expand the detail row ``r``; the number of rows it takes now (at least one)."""
     markers = _row_markers(ws, r)
     names = {src for ms in markers.values() for src, _f in ms}
     if len(names) > 1:
@@ -350,10 +365,16 @@ def _fill_section(
     ins = _Insertion(ws.title, r, max(len(records) - 1, 0))
     if ins.n:
         _shift_references(wb, ins, detail_rows)
-    detail_rows[ws.title].discard(r)  # from here on its copies are ordinary rows
+    # from here on its copies are ordinary rows; the detail rows below move down
+    detail_rows[ws.title] = {x + ins.n if x > r else x for x in detail_rows[ws.title] if x != r}
     template = {c.column: (c.value, copy.copy(c._style)) for c in ws[r] if not _merged(c)}
     row_merges = [m.coord for m in ws.merged_cells.ranges if m.min_row == m.max_row == r]
     height = ws.row_dimensions[r].height
+    fill_down = {  # the template's formulas, copied down as Excel's fill-down would
+        col: Translator(value, origin=f"{get_column_letter(col)}{r}")
+        for col, (value, _st) in template.items()
+        if isinstance(value, str) and value.startswith("=")
+    }
     _insert_rows_keeping_layout(ws, ins)
     report.sections += 1
     report.rows += len(records)
@@ -369,28 +390,28 @@ def _fill_section(
             cell._style = copy.copy(style)
             if isinstance(value, str) and "{{" in value:
                 set_safe(cell, _render_row_cell(value, rec))
-            elif i > 0:  # the template's own text or formula, repeated as Excel's fill-down would
-                cell.value = _translated(value, cell.column_letter, r, row)
+            elif i > 0 and col in fill_down:
+                cell.value = _translated(fill_down[col], value, f"{cell.column_letter}{row}")
+            elif i > 0:
+                cell.value = value  # the template's own text, repeated as it was
         if i > 0:
             for coord in row_merges:
                 cr = CellRange(coord)
                 ws.merge_cells(
                     start_row=row, start_column=cr.min_col, end_row=row, end_column=cr.max_col
                 )
+    return max(len(records), 1)
 
 
 def _merged(cell: Any) -> bool:
     return isinstance(cell, MergedCell)
 
 
-def _translated(value: Any, col: str, src_row: int, dst_row: int) -> Any:
-    """A template-row formula copied ``dst_row - src_row`` rows down (relative references move)."""
-    if isinstance(value, str) and value.startswith("="):
-        try:
-            return Translator(value, origin=f"{col}{src_row}").translate_formula(f"{col}{dst_row}")
-        except (TranslatorError, TokenizerError):
-            return value
-    return value
+def _translated(tr: Translator, value: str, dest: str) -> str:
+    try:
+        return str(tr.translate_formula(dest))
+    except (TranslatorError, TokenizerError):
+        return value  # a reference that would leave the sheet: keep the formula as written
 
 
 def _render_row_cell(value: str, rec: dict[str, Any] | None) -> Any:
@@ -477,6 +498,23 @@ def _open_template(p: Path) -> Workbook:
         ) from exc
 
 
+def _replace_scalars(cell: Any, v: str, scalars: Mapping[str, Any]) -> bool:
+    """Replace ``{{单位名称}}`` … in one cell (row markers stay for the sections); True if any."""
+    whole = PLACEHOLDER.fullmatch(v.strip())
+    if whole and whole.group(1) in scalars:
+        set_safe(cell, scalars[whole.group(1)])
+        return True
+    if not any(m.group(1) in scalars for m in PLACEHOLDER.finditer(v)):
+        return False
+    set_safe(
+        cell,
+        PLACEHOLDER.sub(
+            lambda m: _fmt(scalars[m.group(1)]) if m.group(1) in scalars else m.group(0), v
+        ),
+    )
+    return True
+
+
 def fill_template(
     session: Session,
     template: Path | str,
@@ -507,32 +545,23 @@ def fill_template(
                             f"工作表「{ws.title}」单元格 {cell.coordinate} 的占位符 {{{{{unknown[0]}}}}} 无法识别。"
                             f"可用的占位符：{'、'.join('{{' + k + '}}' for k in scalars)}，以及 {{{{行:来源.字段}}}}。"
                         )
+    for ws in wb.worksheets:  # scalars first: a record's text is never read as a placeholder
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if isinstance(v, str) and "{{" in v and _replace_scalars(cell, v, scalars):
+                    report.replaced += 1
     # the detail rows not yet expanded, by sheet: formulas there are evaluated once per record
     detail_rows = {
         ws.title: {r for r in range(1, ws.max_row + 1) if _row_markers(ws, r)}
         for ws in wb.worksheets
     }
     for ws in wb.worksheets:
-        for r in sorted(detail_rows[ws.title], reverse=True):  # bottom-up: rows above stay put
-            _fill_section(wb, ws, r, sources, session, period, report, detail_rows)
-        for row in ws.iter_rows():
-            for cell in row:
-                v = cell.value
-                if not (isinstance(v, str) and "{{" in v):
-                    continue
-                whole = PLACEHOLDER.fullmatch(v.strip())
-                if whole and whole.group(1) in scalars:
-                    set_safe(cell, scalars[whole.group(1)])
-                    report.replaced += 1
-                    continue
-                unknown = [m.group(1) for m in PLACEHOLDER.finditer(v) if m.group(1) not in scalars]
-                if unknown:
-                    raise UserError(
-                        f"工作表「{ws.title}」单元格 {cell.coordinate} 的占位符 {{{{{unknown[0]}}}}} 无法识别。"
-                        f"可用的占位符：{'、'.join('{{' + k + '}}' for k in scalars)}，以及 {{{{行:来源.字段}}}}。"
-                    )
-                set_safe(cell, PLACEHOLDER.sub(lambda m: _fmt(scalars[m.group(1)]), v))
-                report.replaced += 1
+        r = 1
+        while pending := sorted(x for x in detail_rows[ws.title] if x >= r):  # top-down
+            r = pending[0] + _fill_section(
+                wb, ws, pending[0], sources, session, period, report, detail_rows
+            )
     with atomic_path(out) as tmp:
         try:
             wb.save(tmp)

@@ -389,3 +389,21 @@ def test_a_damaged_template_gives_a_sentence(db: Database, tmp_path: Path) -> No
         with db.session() as s, pytest.raises(UserError, match=f"无法读取模板 {p.name}"):
             fill_template(s, p, tmp_path / "o.xlsx", Period(2026), {})
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_a_record_text_is_never_read_as_a_placeholder(db: Database, tmp_path: Path) -> None:
+    records = _records()[:3]
+    records[1]["姓名"] = "{{单位名称}}{{不存在}}"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "{{行:明细.姓名}}（{{年度}}年）"
+    wb.active["B1"] = "{{行:明细.姓名}}"
+    wb.save(tmp_path / "t.xlsx")
+    with db.session() as s:
+        fill_template(s, tmp_path / "t.xlsx", tmp_path / "o.xlsx", Period(2026), _sources(records))
+    ws = openpyxl.load_workbook(tmp_path / "o.xlsx").active
+    assert [ws.cell(r, 1).value for r in (1, 2, 3)] == [
+        "人员01（2026年）",
+        "{{单位名称}}{{不存在}}（2026年）",
+        "人员03（2026年）",
+    ]
+    assert ws["B2"].value == "{{单位名称}}{{不存在}}"
