@@ -8,8 +8,10 @@
   down as Excel's fill-down would (``=E5*F5`` becomes ``=E6*F6``). Several sections per sheet.
 - Every reference in the workbook follows the inserted rows as Excel moves it (formulas on every
   sheet, defined names, data validation, conditional formats, print area and titles, merges,
-  filters, tables): a range covering the detail row, or ending at it, grows over the new rows
-  (``=SUM(D5:D5)`` → ``=SUM(D5:D64)``), anything below moves down. Charts and pictures do not move.
+  filters, tables, links inside the book, chart series, pictures and charts anchored below): a
+  range covering the detail row, or ending at it, grows over the new rows (``=SUM(D5:D5)`` →
+  ``=SUM(D5:D64)``), anything below moves down, anything above stays. A single cell on the detail
+  row (``=D5``) stays the first record's.
 - Everything else in the template (other cells, merges, styles, print settings) is kept.
 - No value from the data ever becomes a formula.
 """
@@ -261,6 +263,8 @@ def _shift_references(wb: Workbook, ins: _Insertion, detail_rows: Mapping[str, s
                 new = _shift_formula(v, ws.title, ins, cell.row in per_row)
                 if new != v:
                     cell.value = new
+            if cell.hyperlink is not None and cell.hyperlink.location:  # a link inside the book
+                cell.hyperlink.location = _shift_bare(cell.hyperlink.location, ws.title, ins, False)
             elif isinstance(v, ArrayFormula) and isinstance(v.text, str):
                 v.text = _shift_formula(v.text, ws.title, ins, cell.row in per_row)
                 if ins.on(ws.title) and v.ref:
@@ -290,8 +294,57 @@ def _shift_references(wb: Workbook, ins: _Insertion, detail_rows: Mapping[str, s
             cf_rules.update(moved)
         for dn in ws.defined_names.values():
             dn.value = _shift_bare(dn.value, ws.title, ins, False)
+        for chart in ws._charts:  # the series' data ranges
+            # a combined chart lists its parts in ``_charts``, itself first
+            for part in {id(c): c for c in (chart, *getattr(chart, "_charts", ()))}.values():
+                for ser in getattr(part, "series", ()):
+                    for ref in _series_refs(ser):
+                        ref.f = _shift_series(ref.f, ins)
     for dn in wb.defined_names.values():
         dn.value = _shift_bare(dn.value, None, ins, False)
+
+
+def _shift_series(f: str, ins: _Insertion) -> str:
+    """A chart series' data: always a range, so one cell on the detail row grows too."""
+    prefix, bang, ref = f.rpartition("!")
+    m = CELL_OR_RANGE.match(ref)
+    if bang and m and m.group(6) is None:
+        grown = _shift_bare(f"{prefix}!{ref}:{ref}", None, ins, False) or f
+        first, _, last = grown.rpartition("!")[2].partition(":")
+        return grown if first != last else _shift_bare(f, None, ins, False) or f
+    return _shift_bare(f, None, ins, False) or f
+
+
+def _series_refs(ser: Any) -> list[Any]:
+    out = []
+    for src in (ser.tx, ser.cat, ser.val, ser.xVal, ser.yVal, ser.bubbleSize):
+        for name in ("numRef", "strRef"):
+            ref = getattr(src, name, None)
+            if ref is not None and ref.f:
+                out.append(ref)
+    return out
+
+
+def _move_drawings(ws: Worksheet, ins: _Insertion) -> None:
+    """Pictures and charts anchored below the detail row move down; one spanning it grows."""
+    for obj in (*ws._images, *ws._charts):
+        anchor = obj.anchor
+        if isinstance(anchor, str):
+            cr = CellRange(anchor)
+            obj.anchor = (
+                f"{get_column_letter(cr.min_col)}{ins.rows(cr.min_row, cr.min_row, grow=False)[0]}"
+            )
+            continue
+        start = getattr(anchor, "_from", None)
+        end = getattr(anchor, "to", None)
+        if start is None:  # an absolute anchor: placed in EMU, not on cells
+            continue
+        lo = start.row + 1  # anchors count rows from 0
+        hi = end.row + 1 if end is not None else lo
+        new_lo, new_hi = ins.rows(lo, hi, grow=False)
+        start.row = new_lo - 1
+        if end is not None:
+            end.row = new_hi - 1
 
 
 def _insert_rows_keeping_layout(ws: Worksheet, ins: _Insertion) -> None:
@@ -326,6 +379,7 @@ def _insert_rows_keeping_layout(ws: Worksheet, ins: _Insertion) -> None:
         ws.print_area = [_grow_range(cr.coord, ins) for cr in ws._print_area.sorted()]
     if ws.auto_filter.ref:
         ws.auto_filter.ref = _grow_range(ws.auto_filter.ref, ins)
+    _move_drawings(ws, ins)
     for table in ws.tables.values():
         table.ref = _grow_range(table.ref, ins)
         if table.autoFilter is not None and table.autoFilter.ref:
@@ -562,6 +616,9 @@ def fill_template(
             r = pending[0] + _fill_section(
                 wb, ws, pending[0], sources, session, period, report, detail_rows
             )
+        for cell in ws._cells.values():  # a link's cell is written as it was set: re-point it
+            if cell.hyperlink is not None:
+                cell.hyperlink.ref = cell.coordinate
     with atomic_path(out) as tmp:
         try:
             wb.save(tmp)

@@ -407,3 +407,51 @@ def test_a_record_text_is_never_read_as_a_placeholder(db: Database, tmp_path: Pa
         "人员03（2026年）",
     ]
     assert ws["B2"].value == "{{单位名称}}{{不存在}}"
+
+
+def test_tables_charts_pictures_and_links_follow(db: Database, tmp_path: Path) -> None:
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.drawing.image import Image
+    from openpyxl.worksheet.hyperlink import Hyperlink
+    from openpyxl.worksheet.table import Table
+    from PIL import Image as PILImage
+
+    records = _records()[:10]
+    n = len(records) - 1
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "上报表"
+    ws.append(["标题"])
+    ws.append([])
+    ws.append(["姓名", "类别", "数量"])
+    ws.append(["{{行:明细.姓名}}", "{{行:明细.类别}}", "{{行:明细.数量}}"])
+    ws.append(["合计", None, "=SUM(Table1[数量])"])
+    ws.add_table(Table(displayName="Table1", ref="A3:C4"))
+    ws["A7"] = "回到表头"
+    ws["A7"].hyperlink = Hyperlink(ref="A7", location="'上报表'!A3", display="回到表头")
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=3, min_row=3, max_row=4), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=4, max_row=4))
+    ws.add_chart(chart, "E1")  # beside the title: stays
+    stamp = tmp_path / "章.png"
+    PILImage.new("RGB", (40, 40), "red").save(stamp)
+    ws.add_image(Image(str(stamp)), "B9")  # below the detail rows: moves with them
+    wb.save(tmp_path / "t.xlsx")
+    with db.session() as s:
+        fill_template(s, tmp_path / "t.xlsx", tmp_path / "o.xlsx", Period(2026), _sources(records))
+    wb = openpyxl.load_workbook(tmp_path / "o.xlsx")
+    ws = wb["上报表"]
+    assert ws.tables["Table1"].ref == f"A3:C{4 + n}"
+    assert ws[f"C{5 + n}"].value == "=SUM(Table1[数量])"
+    link = ws[f"A{7 + n}"].hyperlink
+    assert link is not None and link.ref == f"A{7 + n}" and link.location == "'上报表'!A3"
+    (img,) = ws._images
+    assert img.anchor._from.row == 9 - 1 + n
+    (ch,) = ws._charts
+    assert ch.anchor._from.row == 0
+    refs = {r.numRef.f if r.numRef else None for r in (ch.series[0].val,)}
+    assert refs == {f"'上报表'!$C$4:$C${4 + n}"}
+    assert ch.series[0].cat.numRef.f == f"'上报表'!$A$4:$A${4 + n}"
+    if SOFFICE is not None:
+        calc = _recalculated(tmp_path / "o.xlsx", tmp_path)
+        assert calc["上报表"][f"C{5 + n}"].value == sum(r["数量"] for r in records)
