@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.forms.common import addressee, form_info
-from brigade_desk.core.forms.gongwen import Block, GongwenDoc, Para, TableBlock
+from brigade_desk.core.forms.gongwen import Block, GongwenDoc, Para, TableBlock, title_text
 from brigade_desk.core.ledger import Section
 from brigade_desk.core.progress import Progress
 from brigade_desk.ledgers.roster.models import Staff
@@ -70,7 +70,7 @@ def report_doc(
             blocks.append(_figures(sec))
     blocks.append(Para("特此报告。"))
     return GongwenDoc(
-        title=f"{unit}{year}年度行政执法工作报告",
+        title=title_text(unit, f"{year}年度行政执法工作报告"),
         addressee=to,
         blocks=blocks,
         signer=unit,

@@ -33,7 +33,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
-from reportlab.platypus import Flowable, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Table, TableStyle
 
 from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.forms import fonts
@@ -62,6 +62,19 @@ Align = Literal["l", "c", "r"]
 def cn_date(d: dt.date) -> str:
     """成文日期 and dates in 公文 prose: 2026年12月4日 (no leading zeros)."""
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def em_width(text: str) -> float:
+    """Width in characters: Chinese and full-width forms 1, ASCII ½ (a line holds 28)."""
+    return sum(0.5 if ord(ch) < 0x2E80 and ch not in "—…“”‘’" else 1.0 for ch in text)
+
+
+def title_text(*parts: str) -> str:
+    """A title from ``parts`` (e.g. the unit, then what the document is): on one line when it fits,
+    else one part a line ("\n"), so that it breaks between words, not inside one."""
+    whole = "".join(parts)
+    # one character to spare: Latin digits of a Chinese font are a little wider than half
+    return whole if (em_width(whole) + 1) * TITLE_PT <= BLOCK_W else "\n".join(p for p in parts if p)
 
 
 CLOSING = "，。、；：？！）］｝》〉」』】〕〗’”％‰·…—,.;:?!)]}%"
@@ -209,10 +222,12 @@ def _font_for(ch: str, font: str, fallback: str) -> str:
 
 @dataclass(frozen=True)
 class Line:
-    text: str
-    width: float  # natural width, character spacing included
-    x: float  # offset from the left edge of the available width
-    char_space: float  # added after every character (grid pitch, plus the justification)
+    pieces: tuple[tuple[str, float], ...]  # (text, x from the left of the available width)
+    char_space: float  # added after every character (the grid pitch)
+
+    @property
+    def text(self) -> str:
+        return "".join(t for t, _ in self.pieces)
 
 
 def _natural(text: str, font: str, fallback: str, size: float, cs: float) -> float:
@@ -230,30 +245,50 @@ def break_lines(
     char_space: float,
     first_indent: float = 0.0,
     names: Iterable[str] = (),
-) -> list[tuple[str, float, float]]:
-    """(text, natural width, indent) of each line, breaking only between :func:`atoms`."""
-    lines: list[tuple[str, float, float]] = []
-    cur, used, indent = "", 0.0, first_indent
+) -> list[tuple[list[str], float, float, bool]]:
+    """(pieces, natural width, indent, ends a paragraph) of each line, breaking only between
+    :func:`atoms`; a "\n" in ``text`` is a forced break."""
+    lines: list[tuple[list[str], float, float, bool]] = []
+    indent = first_indent
     fuzz = 0.01
-    for a in atoms(text, names):
-        w = _natural(a, font, fallback, size, char_space)
-        if cur and used + w > width - indent + fuzz:
-            lines.append((cur, used, indent))
-            cur, used, indent = "", 0.0, 0.0
-        if not cur and w > width - indent + fuzz:  # a piece longer than a line: cut it anywhere
-            for ch in a:
-                cw = _natural(ch, font, fallback, size, char_space)
-                if cur and used + cw > width - indent + fuzz:
-                    lines.append((cur, used, indent))
-                    cur, used, indent = "", 0.0, 0.0
-                cur += ch
-                used += cw
-            continue
-        cur += a
-        used += w
-    if cur or not lines:
-        lines.append((cur, used, indent))
+    for part in text.split("\n"):
+        cur: list[str] = []
+        used = 0.0
+        for a in atoms(part, names):
+            w = _natural(a, font, fallback, size, char_space)
+            if cur and used + w > width - indent + fuzz:
+                lines.append((cur, used, indent, False))
+                cur, used, indent = [], 0.0, 0.0
+            if not cur and w > width - indent + fuzz:  # longer than a line: cut it anywhere
+                for ch in a:
+                    cw = _natural(ch, font, fallback, size, char_space)
+                    if cur and used + cw > width - indent + fuzz:
+                        lines.append((cur, used, indent, False))
+                        cur, used, indent = [], 0.0, 0.0
+                    cur.append(ch)
+                    used += cw
+                continue
+            cur.append(a)
+            used += w
+        lines.append((cur, used, indent, True))
+        indent = 0.0
     return lines
+
+
+def _text_out(tx: Any, text: str, font: str, fallback: str, size: float) -> None:
+    """``text`` at the text object's cursor, each character in ``font`` or, lacking it, ``fallback``."""
+    run, run_font = "", ""
+    for ch in text:
+        f = _font_for(ch, font, fallback)
+        if f != run_font and run:
+            tx.setFont(run_font, size)
+            tx.textOut(run)
+            run = ""
+        run_font = f
+        run += ch
+    if run:
+        tx.setFont(run_font, size)
+        tx.textOut(run)
 
 
 class GwText(Flowable):  # type: ignore[misc]  # reportlab is untyped: Flowable is Any
@@ -275,7 +310,6 @@ class GwText(Flowable):  # type: ignore[misc]  # reportlab is untyped: Flowable 
         bold: bool = False,
         keep_with_next: bool = False,
         names: Iterable[str] = (),
-        space_before: float = 0.0,
         _lines: list[Line] | None = None,
         _first: bool = True,
     ) -> None:
@@ -289,7 +323,6 @@ class GwText(Flowable):  # type: ignore[misc]  # reportlab is untyped: Flowable 
         )
         self.right_indent, self.bold, self.names = right_indent, bold, tuple(names)
         self.keepWithNext = 1 if keep_with_next else 0
-        self.space_before = space_before if _first else 0.0
         self._lines = _lines
         self._first = _first
         self._for_width: float | None = None
@@ -305,7 +338,7 @@ class GwText(Flowable):  # type: ignore[misc]  # reportlab is untyped: Flowable 
         cs = self._cs()
         unit = self.pitch if self.pitch is not None else self.size
 
-        def lay(w: float) -> list[tuple[str, float, float]]:
+        def lay(w: float) -> list[tuple[list[str], float, float, bool]]:
             return break_lines(
                 self.text,
                 w,
@@ -326,29 +359,32 @@ class GwText(Flowable):  # type: ignore[misc]  # reportlab is untyped: Flowable 
                     break
                 raw, w = trial, w - self.size / 2
         out: list[Line] = []
-        for i, (t, w, ind) in enumerate(raw):
-            last = i == len(raw) - 1
-            space = cs
+        for pieces, w, ind, last in raw:
             x = ind
-            if self.align == "justify" and not last and len(t) > 1:
-                space = cs + (width - ind - w) / (len(t) - 1)
+            gap = 0.0  # added between pieces: a justified line ends at the right edge
+            if self.align == "justify" and not last and len(pieces) > 1:
+                gap = (width - ind - w) / (len(pieces) - 1)
             elif self.align == "center":
                 x = (width - (w - cs)) / 2
             elif self.align == "right":
                 x = width - (w - cs)
-            out.append(Line(t, w, x, space))
+            placed: list[tuple[str, float]] = []
+            for piece in pieces:
+                placed.append((piece, x))
+                x += _natural(piece, self.font, self.fallback, self.size, cs) + gap
+            out.append(Line(tuple(placed), cs))
         self._lines, self._for_width = out, avail
         return out
 
     def wrap(self, avail_w: float, _avail_h: float) -> tuple[float, float]:
         self.width = avail_w
         n = len(self._layout(avail_w))
-        self.height = self.space_before + n * self.leading
+        self.height = n * self.leading
         return avail_w, self.height
 
     def split(self, avail_w: float, avail_h: float) -> list[Flowable]:
         lines = self._layout(avail_w)
-        fit = int((avail_h - self.space_before + 0.01) // self.leading)
+        fit = int((avail_h + 0.01) // self.leading)
         if fit <= 0 or fit >= len(lines):
             return []
         return [self._part(lines[:fit], first=self._first), self._part(lines[fit:], first=False)]
@@ -366,18 +402,19 @@ class GwText(Flowable):  # type: ignore[misc]  # reportlab is untyped: Flowable 
             right_indent=self.right_indent,
             bold=self.bold,
             names=self.names,
-            space_before=self.space_before,
             _lines=lines,
             _first=first,
         )
         p._for_width = None
+        if first:  # the blank space above stays with the first part
+            p.spaceBefore = getattr(self, "spaceBefore", 0)
         return p
 
     def draw(self) -> None:
         c = self.canv
         lines = self._lines or []
         descent = pdfmetrics.getFont(self.font).face.descent / 1000.0  # negative
-        top = self.height - self.space_before
+        top = self.height
         c.saveState()
         if self.bold:
             c.setLineWidth(self.size * 0.03)
@@ -385,22 +422,13 @@ class GwText(Flowable):  # type: ignore[misc]  # reportlab is untyped: Flowable 
             # the em box of the glyphs touches the top of the line (the block's top on a page's
             # first line), as a PDF reader measures it
             y = top - i * self.leading - self.size * (1 + descent)
-            tx = c.beginText(ln.x, y)
+            tx = c.beginText(0, y)
             tx.setCharSpace(ln.char_space)
             if self.bold:
                 tx.setTextRenderMode(2)
-            run, run_font = "", ""
-            for ch in ln.text:
-                f = _font_for(ch, self.font, self.fallback)
-                if f != run_font and run:
-                    tx.setFont(run_font, self.size)
-                    tx.textOut(run)
-                    run = ""
-                run_font = f
-                run += ch
-            if run:
-                tx.setFont(run_font, self.size)
-                tx.textOut(run)
+            for piece, x in ln.pieces:
+                tx.setTextOrigin(x, y)
+                _text_out(tx, piece, self.font, self.fallback, self.size)
             c.drawText(tx)
         c.restoreState()
 
@@ -434,46 +462,25 @@ class Signature(Flowable):  # type: ignore[misc]
             y = 2 * LEADING - i * LEADING - BODY_PT * (1 + descent)
             tx = c.beginText(x, y)
             tx.setCharSpace(PITCH - BODY_PT)
-            run, run_font = "", ""
-            for ch in text:
-                f = _font_for(ch, self.font, self.fallback)
-                if f != run_font and run:
-                    tx.setFont(run_font, BODY_PT)
-                    tx.textOut(run)
-                    run = ""
-                run_font = f
-                run += ch
-            if run:
-                tx.setFont(run_font, BODY_PT)
-                tx.textOut(run)
+            _text_out(tx, text, self.font, self.fallback, BODY_PT)
             c.drawText(tx)
 
 
-class _Gap(Flowable):  # type: ignore[misc]
-    """Blank lines (空一行); dropped at the top of a page."""
+HEADINGS = ("h1", "h2", "h3")
 
-    def __init__(self, height: float) -> None:
-        super().__init__()
-        self.height = height
 
-    def wrap(self, avail_w: float, _h: float) -> tuple[float, float]:
-        return avail_w, self.height
-
-    def split(self, _w: float, _h: float) -> list[Flowable]:
-        return [_Gap(0)]
-
-    def draw(self) -> None:
-        return None
+def _is_heading(b: Block) -> bool:
+    return isinstance(b, Para) and b.kind in HEADINGS
 
 
 def _text(p: Para, f: RoleFonts, names: Iterable[str]) -> GwText:
     common: dict[str, Any] = {"fallback": f.fallback, "names": names}
     if p.kind == "h1":
-        return GwText(p.text, font=f.heading, keep_with_next=True, **common)
+        return GwText(p.text, font=f.heading, **common)
     if p.kind == "h2":
-        return GwText(p.text, font=f.kai, keep_with_next=True, **common)
+        return GwText(p.text, font=f.kai, **common)
     if p.kind == "h3":
-        return GwText(p.text, font=f.body, bold=True, keep_with_next=True, **common)
+        return GwText(p.text, font=f.body, bold=True, **common)
     if p.kind == "plain":
         return GwText(p.text, font=f.body, indent_chars=0, **common)
     return GwText(p.text, font=f.body, **common)
@@ -521,6 +528,12 @@ def _table(t: TableBlock, f: RoleFonts, names: Iterable[str]) -> Table:
     return table
 
 
+def _space(flowable: Flowable, before: float) -> Flowable:
+    """``flowable`` with ``before`` blank points above it, dropped at the top of a page."""
+    flowable.spaceBefore = before
+    return flowable
+
+
 def story(doc: GongwenDoc) -> list[Flowable]:
     f = role_fonts()
     names = tuple(doc.names)
@@ -535,20 +548,36 @@ def story(doc: GongwenDoc) -> list[Flowable]:
             indent_chars=0,
             align="center",
             names=names,
-        ),
-        _Gap(LEADING),  # 标题下空一行
+        )
     ]
+    gap = LEADING  # 标题下空一行
     if doc.addressee:
-        out.append(GwText(f"{doc.addressee}：", font=f.body, fallback=f.fallback, indent_chars=0))
-    for b in doc.blocks:
+        out.append(
+            _space(
+                GwText(f"{doc.addressee}：", font=f.body, fallback=f.fallback, indent_chars=0), gap
+            )
+        )
+        gap = 0.0
+    blocks = doc.blocks
+    for i, b in enumerate(blocks):
+        if isinstance(b, Para) and b.kind in HEADINGS:
+            # a heading never ends a page: it, the headings right under it and two lines of what
+            # follows (or a table's header and first row) must fit, else it starts the next page
+            run = 1
+            while i + run < len(blocks) and _is_heading(blocks[i + run]):
+                run += 1
+            out.append(CondPageBreak(gap + run * LEADING + 2 * LEADING + 1))
         if isinstance(b, TableBlock):
-            out.append(_Gap(LEADING / 4))
-            out.append(_table(b, f, names))
-            out.append(_Gap(LEADING / 4))
+            out.append(_space(_table(b, f, names), max(gap, LEADING / 4)))
+            gap = LEADING / 4
         else:
-            out.append(_text(b, f, names))
-    out.append(_Gap(2 * LEADING))
-    out.append(Signature(doc.signer, cn_date(doc.date), f.body, f.fallback))
+            out.append(_space(_text(b, f, names), gap))
+            gap = 0.0
+    # 署名 and 成文日期 (two blank lines under the text) never alone on a page: they keep the last
+    # paragraph with them
+    sign = _space(Signature(doc.signer, cn_date(doc.date), f.body, f.fallback), 2 * LEADING)
+    tail: list[Flowable] = [out.pop()] if isinstance(out[-1], GwText) else []
+    out.append(KeepTogether([*tail, sign]))
     return out
 
 
@@ -590,7 +619,7 @@ def build_gongwen_pdf(doc: GongwenDoc, out: Path | str) -> Path:
         template = BaseDocTemplate(
             str(tmp),
             pagesize=A4,
-            title=doc.title,
+            title=doc.title.replace("\n", ""),
             author=doc.signer,
             creator=doc.signer,
             leftMargin=LEFT_MM * mm,

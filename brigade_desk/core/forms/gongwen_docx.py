@@ -14,6 +14,7 @@ else 仿宋 / 楷体, as Windows names them; WPS and Word substitute a missing o
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -42,6 +43,7 @@ from brigade_desk.core.forms.gongwen import (
     Para,
     TableBlock,
     cn_date,
+    em_width,
 )
 
 CHAR_SPACING_TWIPS = -5  # 16 − 0.25 pt a character: 28 fill the 156 mm line
@@ -65,34 +67,51 @@ def font_names() -> dict[str, str]:
     }
 
 
-def _set_font(run_or_style_rpr: object, name: str, size: float, *, bold: bool = False) -> None:
+# the order of the children of w:rPr and w:pPr in the schema (ECMA-376 §17.3.2.28, §17.3.1.26)
+_RPR_ORDER = (
+    "w:rStyle w:rFonts w:b w:bCs w:i w:iCs w:caps w:smallCaps w:strike w:dstrike w:outline w:shadow "
+    "w:emboss w:imprint w:noProof w:snapToGrid w:vanish w:webHidden w:color w:spacing w:w w:kern "
+    "w:position w:sz w:szCs w:highlight w:u w:effect w:bdr w:shd w:fitText w:vertAlign w:rtl w:cs "
+    "w:em w:lang w:eastAsianLayout w:specVanish w:oMath"
+).split()
+_PPR_ORDER = (
+    "w:pStyle w:keepNext w:keepLines w:pageBreakBefore w:framePr w:widowControl w:numPr "
+    "w:suppressLineNumbers w:pBdr w:shd w:tabs w:suppressAutoHyphens w:kinsoku w:wordWrap "
+    "w:overflowPunct w:topLinePunct w:autoSpaceDE w:autoSpaceDN w:bidi w:adjustRightInd "
+    "w:snapToGrid w:spacing w:ind w:contextualSpacing w:mirrorIndents w:suppressOverlap w:jc "
+    "w:textDirection w:textAlignment w:textboxTightWrap w:outlineLvl w:divId w:cnfStyle w:rPr "
+    "w:sectPr w:pPrChange"
+).split()
+
+
+def _child(parent: Any, tag: str) -> Any:
+    """``parent``'s ``tag`` child, added where the schema orders it (Word rejects another order)."""
+    el = parent.find(qn(tag))
+    if el is None:
+        el = OxmlElement(tag)
+        seq = _RPR_ORDER if parent.tag == qn("w:rPr") else _PPR_ORDER
+        parent.insert_element_before(el, *seq[seq.index(tag) + 1 :])
+    return el
+
+
+def _set_font(rpr: Any, name: str, size: float, *, bold: bool = False) -> None:
     """Font ``name`` for Latin and East Asian text, ``size`` pt, on a run's or a style's rPr."""
-    rpr = run_or_style_rpr
-    fonts_el = rpr.find(qn("w:rFonts"))  # type: ignore[attr-defined]
-    if fonts_el is None:
-        fonts_el = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts_el)  # type: ignore[attr-defined]
+    fonts_el = _child(rpr, "w:rFonts")
     for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts_el.set(qn(attr), name)
-    for tag in ("w:sz", "w:szCs"):
-        el = rpr.find(qn(tag))  # type: ignore[attr-defined]
-        if el is None:
-            el = OxmlElement(tag)
-            rpr.append(el)  # type: ignore[attr-defined]
-        el.set(qn("w:val"), str(int(round(size * 2))))
     if bold:
-        for tag in ("w:b", "w:bCs"):
-            rpr.append(OxmlElement(tag))  # type: ignore[attr-defined]
+        _child(rpr, "w:b")
+        _child(rpr, "w:bCs")
+    for tag in ("w:sz", "w:szCs"):
+        _child(rpr, tag).set(qn("w:val"), str(int(round(size * 2))))
 
 
-def _spacing(rpr: object, twips: int) -> None:
-    el = OxmlElement("w:spacing")
-    el.set(qn("w:val"), str(twips))
-    rpr.append(el)  # type: ignore[attr-defined]
+def _spacing(rpr: Any, twips: int) -> None:
+    _child(rpr, "w:spacing").set(qn("w:val"), str(twips))
 
 
 def _para(
-    doc: object,
+    doc: Any,
     text: str,
     font: str,
     size: float = BODY_PT,
@@ -105,7 +124,7 @@ def _para(
     right_indent_pt: float = 0.0,
     grid: bool = True,
 ) -> Paragraph:
-    p: Paragraph = doc.add_paragraph()  # type: ignore[attr-defined]
+    p: Paragraph = doc.add_paragraph()
     pf = p.paragraph_format
     pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     pf.line_spacing = Pt(leading)
@@ -116,6 +135,8 @@ def _para(
     pf.alignment = align
     pf.keep_with_next = keep_with_next
     pf.widow_control = False
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):  # no extra space between Chinese and digits
+        _child(p._p.get_or_add_pPr(), tag).set(qn("w:val"), "0")
     if text:
         run = p.add_run(text)
         rpr = run._r.get_or_add_rPr()
@@ -125,13 +146,8 @@ def _para(
     return p
 
 
-def _width_em(text: str) -> float:
-    """Width in characters: CJK and full-width forms 1, ASCII ½."""
-    return sum(0.5 if ord(ch) < 0x2E80 and ch != "—" else 1.0 for ch in text)
-
-
 def _page_number(par: Paragraph, font: str) -> None:
-    def run(text: str = "") -> object:
+    def run(text: str = "") -> Any:
         r = par.add_run(text)
         _set_font(r._r.get_or_add_rPr(), font, PAGE_NO_PT)
         return r
@@ -148,18 +164,18 @@ def _page_number(par: Paragraph, font: str) -> None:
         if kind:
             fc = OxmlElement("w:fldChar")
             fc.set(qn("w:fldCharType"), kind)
-            r._r.append(fc)  # type: ignore[attr-defined]
+            r._r.append(fc)
         elif instr:
             it = OxmlElement("w:instrText")
             it.set(qn("xml:space"), "preserve")
             it.text = instr
-            r._r.append(it)  # type: ignore[attr-defined]
+            r._r.append(it)
     run(" —")
 
 
-def _footers(document: object, font: str) -> None:
-    document.settings.odd_and_even_pages_header_footer = True  # type: ignore[attr-defined]
-    sec = document.sections[0]  # type: ignore[attr-defined]
+def _footers(document: Any, font: str) -> None:
+    document.settings.odd_and_even_pages_header_footer = True
+    sec = document.sections[0]
     for footer, align in (
         (sec.footer, WD_ALIGN_PARAGRAPH.RIGHT),
         (sec.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
@@ -179,8 +195,8 @@ def _footers(document: object, font: str) -> None:
         _page_number(par, font)
 
 
-def _table(document: object, t: TableBlock, names: dict[str, str]) -> None:
-    table = document.add_table(rows=1 + len(t.rows), cols=len(t.header))  # type: ignore[attr-defined]
+def _table(document: Any, t: TableBlock, names: dict[str, str]) -> None:
+    table = document.add_table(rows=1 + len(t.rows), cols=len(t.header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     aligns = {
@@ -192,8 +208,7 @@ def _table(document: object, t: TableBlock, names: dict[str, str]) -> None:
         bold = r == 0 or (t.bold_last_row and r == len(t.rows))
         cells = table.rows[r].cells
         if r == 0:  # the header row repeats on every page
-            trpr = table.rows[0]._tr.get_or_add_trPr()
-            trpr.append(OxmlElement("w:tblHeader"))
+            table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
         for c, value in enumerate(row):
             cell = cells[c]
             cell.width = Mm(t.widths_mm[c])
@@ -224,16 +239,13 @@ def build_gongwen_docx(doc: GongwenDoc, out: Path | str) -> Path:
     sec.footer_distance = Emu(Mm(BOTTOM_MM - PAGE_NO_GAP_MM) - Pt(PAGE_NO_PT))
     normal = document.styles["Normal"]
     _set_font(normal.element.get_or_add_rPr(), names["body"], BODY_PT)
-    lang = OxmlElement("w:lang")
+    lang = _child(normal.element.get_or_add_rPr(), "w:lang")
     lang.set(qn("w:val"), "zh-CN")
     lang.set(qn("w:eastAsia"), "zh-CN")
-    normal.element.get_or_add_rPr().append(lang)
     ppr = normal.element.get_or_add_pPr()
     for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):  # no extra space between Chinese and digits
-        el = OxmlElement(tag)
-        el.set(qn("w:val"), "0")
-        ppr.append(el)
-    document.core_properties.title = doc.title
+        _child(ppr, tag).set(qn("w:val"), "0")
+    document.core_properties.title = doc.title.replace("\n", "")
     document.core_properties.author = doc.signer
     document.core_properties.comments = ""
 
@@ -269,7 +281,7 @@ def build_gongwen_docx(doc: GongwenDoc, out: Path | str) -> Path:
     _para(document, "", names["body"])
     date = cn_date(doc.date)
     date_right = 4 * BODY_PT
-    signer_right = max(0.0, date_right + (_width_em(date) - _width_em(doc.signer)) * BODY_PT / 2)
+    signer_right = max(0.0, date_right + (em_width(date) - em_width(doc.signer)) * BODY_PT / 2)
     _para(
         document,
         doc.signer,

@@ -289,7 +289,7 @@ def report_doc(
     sm: YearSummary, unit: str, periods: tuple[str, str] = ("五个工作日", "二十个工作日")
 ) -> Any:
     """The 评查结果通报 as a 公文 (:class:`~brigade_desk.core.forms.gongwen.GongwenDoc`)."""
-    from brigade_desk.core.forms.gongwen import GongwenDoc, Para, TableBlock
+    from brigade_desk.core.forms.gongwen import GongwenDoc, Para, TableBlock, title_text
 
     reviewed = len(sm.reviews)
     if sm.sample:
@@ -337,7 +337,7 @@ def report_doc(
         TableBlock(
             ("案件类别", "案卷总数", "抽查件数", "已评查", "优秀", "合格", "不合格", "合格率"),
             rows,
-            (26, 18, 18, 18, 18, 18, 18, 22),
+            (26, 19, 19, 18, 18, 18, 18, 20),
             ("l", "c", "c", "c", "c", "c", "c", "c"),
             bold_last_row=True,
         )
@@ -369,7 +369,7 @@ def report_doc(
             TableBlock(
                 ("序号", "案号", "类别", "承办人员", "得分", "否决项或主要问题"),
                 frows,
-                (12, 40, 18, 30, 14, 42),
+                (12, 46, 22, 30, 14, 32),
                 ("c", "l", "c", "l", "c", "l"),
             )
         )
@@ -392,7 +392,7 @@ def report_doc(
     ):
         blocks.append(Para(line))
     return GongwenDoc(
-        title=f"关于{sm.year}年度行政执法案卷评查情况的通报",
+        title=title_text(f"关于{sm.year}年度", "行政执法案卷评查情况的通报"),
         addressee=ADDRESSEES,
         blocks=blocks,
         signer=unit,

@@ -48,7 +48,7 @@ ADDRESSEES = "各中队、各股室"  # the one addressee style of every 通报 
 def exam_notice_doc(db: Database, training_session_id: int, *, date: dt.date | None = None) -> Any:
     """通报 of one session's exam as a 公文 (:class:`~brigade_desk.core.forms.gongwen.GongwenDoc`):
     summary, full results table, failures and absentees; dated ``date`` (default today)."""
-    from brigade_desk.core.forms.gongwen import GongwenDoc, Para, TableBlock, cn_date
+    from brigade_desk.core.forms.gongwen import GongwenDoc, Para, TableBlock, cn_date, title_text
 
     svc = TrainingService(db)
     v = svc.get_session(training_session_id)
@@ -134,7 +134,7 @@ def exam_notice_doc(db: Database, training_session_id: int, *, date: dt.date | N
         )
     )
     return GongwenDoc(
-        title=f"关于{quoted}考试成绩的通报",
+        title=title_text(f"关于{quoted}", "考试成绩的通报"),
         addressee=ADDRESSEES,
         blocks=blocks,
         signer=unit,
