@@ -35,10 +35,9 @@ LEDGERS = (ROSTER, TRAINING, AV, CASES)
 
 def _extra_settings() -> Sequence[SettingDef[Any]]:
     from brigade_desk.core import settings
-    from brigade_desk.core.forms.common import ADDRESSEE
     from brigade_desk.reports import reporting_calendar
 
-    return [*settings.SETTINGS, ADDRESSEE, *reporting_calendar.SETTINGS]
+    return [*settings.SETTINGS, *reporting_calendar.SETTINGS]
 
 
 def _annual_content() -> AnnualContent:

@@ -10,13 +10,6 @@ from sqlalchemy.orm import Session
 from brigade_desk.core import settings
 from brigade_desk.core.forms.xlsxform import Col, FormInfo
 
-ADDRESSEE = settings.TextSetting(
-    "unit.addressee",
-    "主送机关（年度工作报告）",
-    "",
-    placeholder="不填时按单位名称推定，如“某县交通运输局”",
-)
-
 
 def default_addressee(unit: str) -> str:
     """The superior a brigade reports to, from its name: 某县交通运输综合行政执法大队 → 某县交通运输局."""
@@ -28,7 +21,7 @@ def default_addressee(unit: str) -> str:
 
 def addressee(session: Session) -> str:
     """主送机关 of the annual report: the setting, or the unit's superior guessed from its name."""
-    given = str(settings.get(session, ADDRESSEE)).strip().rstrip("：:")
+    given = str(settings.get(session, settings.ADDRESSEE)).strip().rstrip("：:")
     return given or default_addressee(str(settings.get(session, settings.UNIT_NAME)))
 
 
