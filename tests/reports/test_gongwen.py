@@ -135,9 +135,14 @@ def check_gongwen_pdf(path: Path, *, names: tuple[str, ...] = ()) -> dict[str, A
                 assert 22.0 in sizes
             lines = _lines(page)
             first = next(iter(lines.values()))
+            left = min(c["x0"] for c in body) / MM
+            assert left >= 27, (n, left)  # nothing left of the block
             if abs(first[0]["size"] - 12) > 0.05:  # a page that starts with text, not a table
                 got["top"].append(min(c["top"] for c in first) / MM)
-            got["left"].append(min(c["x0"] for c in body) / MM)
+                got["left"].append(left)
+            else:  # a table's rules span the block
+                xs = [e["x0"] for e in page.edges] + [e["x1"] for e in page.edges]
+                assert min(xs) / MM >= 27 and max(xs) / MM <= 185, (n, min(xs), max(xs))
             for cs in _lines(page, 16).values():
                 if (
                     abs(cs[0]["x0"] / MM - 28) < 0.3
