@@ -210,8 +210,11 @@ def test_gongwen_pdf_layout_is_measured(tmp_path: Path) -> None:
     out = build_gongwen_pdf(_doc(), tmp_path / "gw.pdf")
     got = check_gongwen_pdf(out, names=NAMES)
     assert got["pages"] >= 3
-    # a full line of Chinese characters: 28 of them in the 156 mm line
+    # a full line of Chinese characters: 28 of them in the 156 mm line; a full page: 22 lines
     assert got["full"] and set(got["full"]) == {28}, got["full"]
+    with pdfplumber.open(out) as pdf:
+        per_page = [len(_lines(page, 16)) for page in pdf.pages]
+    assert max(per_page) == 22 and per_page.count(22) >= 2, per_page
     with pdfplumber.open(out) as pdf:
         p1 = pdf.pages[0]
         title = [c for c in p1.chars if abs(c["size"] - 22) < 0.05]
@@ -310,6 +313,16 @@ def test_gongwen_docx_renders_with_the_page_setup(tmp_path: Path) -> None:
     pdf_path = tmp_path / "pdf" / "gw.pdf"
     with pdfplumber.open(pdf_path) as pdf:
         assert len(pdf.pages) >= 3
+        full = collections.Counter(
+            len(cs)
+            for page in pdf.pages
+            for cs in _lines(page, 16).values()
+            if abs(cs[0]["x0"] / MM - 28) < 1
+            and abs(cs[-1]["x1"] / MM - 184) < 1
+            and all(ord(c["text"]) >= 0x3000 for c in cs)
+        )
+        assert full and set(full) == {28}, full  # 28 characters a line
+        assert max(len(_lines(page, 16)) for page in pdf.pages) == 22  # 22 lines a page
         for n, page in enumerate(pdf.pages, 1):
             body = [c for c in page.chars if c["text"].strip() and abs(c["size"] - 14) > 0.05]
             assert min(c["x0"] for c in body) / MM == pytest.approx(28, abs=1)
