@@ -15,8 +15,12 @@ tables, 署名 and 成文日期) and written as PDF here or as .docx (``gongwen_
 Lines are broken here, not by reportlab, to keep the 禁则: no line starts with closing punctuation
 (，。、；：？！）》” …) or ends with an opening one (（《“ …); numbers, dates (2025-12-31,
 2025年12月31日, 80.7%) and the personal names the caller lists are never split. Every line but a
-paragraph's last is justified to the full width; a character the role's font lacks is drawn in the
-shipped sans font.
+paragraph's last is justified to the full width (the space goes between the unbreakable pieces); a
+character the role's font lacks is drawn in the shipped sans font. Fonts: the system's 仿宋 / 小标宋 /
+黑体 / 楷体 / 宋体 (Windows), else the shipped 宋体- and 楷体-style fonts and the sans font
+(:func:`brigade_desk.core.forms.fonts.gongwen_candidates`), so each role keeps its own look.
+A blank line above a paragraph is its ``spaceBefore`` (dropped at the top of a page); a heading
+starts a new page unless two lines of what follows fit under it.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ TITLE_LEADING = 34.0
 PITCH = BLOCK_W / CHARS_PER_LINE  # 15.79 pt: 28 characters fill 156 mm exactly
 PAGE_NO_GAP_MM = 7.0
 
-Kind = Literal["body", "plain", "h1", "h2", "h3", "closing"]
+Kind = Literal["body", "plain", "h1", "h2", "h3"]
 Align = Literal["l", "c", "r"]
 
 # ---- words -----------------------------------------------------------------------------------------
@@ -74,7 +78,9 @@ def title_text(*parts: str) -> str:
     else one part a line ("\n"), so that it breaks between words, not inside one."""
     whole = "".join(parts)
     # one character to spare: Latin digits of a Chinese font are a little wider than half
-    return whole if (em_width(whole) + 1) * TITLE_PT <= BLOCK_W else "\n".join(p for p in parts if p)
+    return (
+        whole if (em_width(whole) + 1) * TITLE_PT <= BLOCK_W else "\n".join(p for p in parts if p)
+    )
 
 
 CLOSING = "，。、；：？！）］｝》〉」』】〕〗’”％‰·…—,.;:?!)]}%"
@@ -140,7 +146,7 @@ def atoms(text: str, names: Iterable[str] = ()) -> list[str]:
 @dataclass(frozen=True)
 class Para:
     """A paragraph: ``body`` (indented two characters), ``plain`` (flush left, e.g. 主送机关),
-    ``h1`` 一、 黑体, ``h2`` （一） 楷体, ``h3`` 1. 仿宋 bold, ``closing`` (特此报告。 indented)."""
+    ``h1`` 一、 黑体, ``h2`` （一） 楷体, ``h3`` 1. 仿宋 bold."""
 
     text: str
     kind: Kind = "body"
@@ -308,7 +314,6 @@ class GwText(Flowable):  # type: ignore[misc]  # reportlab is untyped: Flowable 
         align: Literal["justify", "left", "center", "right"] = "justify",
         right_indent: float = 0.0,
         bold: bool = False,
-        keep_with_next: bool = False,
         names: Iterable[str] = (),
         _lines: list[Line] | None = None,
         _first: bool = True,
@@ -322,7 +327,6 @@ class GwText(Flowable):  # type: ignore[misc]  # reportlab is untyped: Flowable 
             align,
         )
         self.right_indent, self.bold, self.names = right_indent, bold, tuple(names)
-        self.keepWithNext = 1 if keep_with_next else 0
         self._lines = _lines
         self._first = _first
         self._for_width: float | None = None
