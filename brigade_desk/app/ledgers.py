@@ -62,10 +62,12 @@ def _monthly(db: Database, req: ExportRequest) -> Path:
 
 def _annual(db: Database, req: ExportRequest) -> Path:
     assert req.period is not None
-    if req.out.suffix.lower() == ".pdf":
-        from brigade_desk.reports.annual_pdf import export_annual_pdf
+    suffix = req.out.suffix.lower()
+    if suffix in (".pdf", ".docx"):
+        from brigade_desk.reports.annual_pdf import export_annual_docx, export_annual_pdf
 
-        return export_annual_pdf(
+        write = export_annual_docx if suffix == ".docx" else export_annual_pdf
+        return write(
             db, req.out, req.period.year, _annual_content(), as_of=req.as_of, progress=req.progress
         )
     from brigade_desk.reports.annual import export_annual_workbook
@@ -112,14 +114,16 @@ REPORT_EXPORTS = (
         "年度行政执法工作报告",
         _annual,
         period="year",
-        suffixes=(".pdf", ".xlsx"),
+        suffixes=(".pdf", ".docx", ".xlsx"),
         titles={
             ".pdf": "年度行政执法工作报告（报告稿 PDF）",
+            ".docx": "年度行政执法工作报告（报告稿 Word，可修改）",
             ".xlsx": "年度行政执法数据（工作簿）",
         },
         helps={
-            ".pdf": "按公文格式（GB/T 9704：A4、仿宋三号正文、黑体标题、页码）生成年度工作报告初稿：人员和证件、"
-            "办案、三项制度、案卷评查和整改。1 月 31 日前报上年度报告。",
+            ".pdf": "按公文格式（GB/T 9704：A4、仿宋三号正文、小标宋标题、页码）生成年度工作报告初稿：人员和证件、"
+            "办案、三项制度、案卷评查和整改；主送机关在设置中填写。1 月 31 日前报上年度报告。",
+            ".docx": "与 PDF 相同版式的年度工作报告初稿 Word 文档（.docx），在 WPS 或 Word 中修改后定稿。",
             ".xlsx": "年度工作报告所依据的数据，每个主题一个工作表。",
         },
     ),
@@ -144,6 +148,7 @@ REGISTRY = Registry(
         ("quarterly", ".xlsx"),
         ("monthly", ".xlsx"),
         ("annual", ".pdf"),
+        ("annual", ".docx"),
         ("annual", ".xlsx"),
         ("filing", ".pdf"),
         ("roster", ".xlsx"),

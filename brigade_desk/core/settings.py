@@ -355,6 +355,12 @@ UNIT_NAME = TextSetting("unit.name", "单位名称（填报单位）", "某县�
 PREPARER = TextSetting("unit.preparer", "填表人", "")
 REVIEWER = TextSetting("unit.reviewer", "审核人", "")
 PHONE = TextSetting("unit.phone", "联系电话", "")
+ADDRESSEE = TextSetting(
+    "unit.addressee",
+    "主送机关（年度工作报告）",
+    "",
+    placeholder="不填时按单位名称推定，如“某县交通运输局”",
+)
 MASK_IDS = BoolSetting(
     "privacy.mask_ids",
     "列表和不需要完整号码的表格中隐藏身份证号中间位",
@@ -374,6 +380,7 @@ SETTINGS: list[SettingDef[Any]] = [
     PREPARER,
     REVIEWER,
     PHONE,
+    ADDRESSEE,
     MASK_IDS,
     MASK_IDS_IN_FORMS,
 ]

@@ -224,7 +224,10 @@ class ReportsPage(QWidget):
             self.target.setFocus()
             return
         if not out:
-            filt = "Excel 工作簿 (*.xlsx)" if f.suffix == ".xlsx" else "PDF 文件 (*.pdf)"
+            filt = {
+                ".xlsx": "Excel 工作簿 (*.xlsx)",
+                ".docx": "Word 文档 (*.docx)",
+            }.get(f.suffix, "PDF 文件 (*.pdf)")
             out = save_file_name(self, "保存", self.default_name(), filt)
             if not out:
                 return

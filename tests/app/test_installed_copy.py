@@ -32,6 +32,9 @@ EXE = ".exe" if os.name == "nt" else ""
 MUST_SHIP = [
     "brigade_desk/resources/fonts/wqy-microhei.ttc",
     "brigade_desk/resources/fonts/LICENSE-wqy-microhei-Apache-2.0.txt",
+    "brigade_desk/resources/fonts/gbsn00lp-gb2312.ttf",
+    "brigade_desk/resources/fonts/gkai00mp-gb2312.ttf",
+    "brigade_desk/resources/fonts/LICENSE-arphic-ARPHICPL.txt",
     "brigade_desk/migrations/env.py",
     "brigade_desk/migrations/script.py.mako",
 ]

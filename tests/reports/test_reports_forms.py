@@ -523,7 +523,7 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
     rev = {r[1].strip(): r[2] for r in sheet_rows(wb["案卷评查"])}
     # the 2025 files are not reviewed yet: the review of the 2024 files (done in 2025) is reported
     assert rev["已评查（件）"] == 3 and rev["整改事项（项）"] == 1 and rev["逾期未完成（项）"] == 1
-    bad = tmp_path / "年报.docx"
+    bad = tmp_path / "年报.txt"
     assert (
         main(["--db", str(data.path), "export", "annual", "--year", "2025", "--out", str(bad)]) == 1
     )
@@ -592,7 +592,7 @@ def test_forms_registry_runs_each_new_form(data: Database, tmp_path: Path) -> No
         forms["filing"].target == "case"
         and forms["monthly"].period == "month"
         and forms["annual"].period == "year"
-        and forms["annual"].suffixes == (".pdf", ".xlsx")
+        and forms["annual"].suffixes == (".pdf", ".docx", ".xlsx")
     )
     for key, suffix, period, target in (
         ("monthly", ".xlsx", Period(2025, month=10), None),

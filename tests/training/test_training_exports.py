@@ -195,7 +195,7 @@ def test_exam_notice_pdf(db, data, tmp_path):
         and "合格率50.0%" in flat
         and "平均分75.0分" in flat
     )
-    assert "李四（二中队，55分）" in flat and "王五（病假）" in flat and "第1页/共1页" in flat
+    assert "李四（二中队，55分）" in flat and "王五（病假）" in flat and "—1—" in flat
     plain = add_session(db, D(2025, 7, 1), 1, [data["a"]], title="无考试")
     with pytest.raises(UserError, match="没有考试成绩"):
         exam_notice_pdf(db, tmp_path / "x.pdf", plain)
@@ -415,7 +415,7 @@ def test_exam_notice_is_an_export(db, data, tmp_path, capsys):
     from brigade_desk.core.ledger import ExportRequest
 
     exp = REGISTRY.exports()["exam-notice"]
-    assert exp.target == "session" and exp.suffixes == (".pdf",)
+    assert exp.target == "session" and exp.suffixes == (".pdf", ".docx")
     for target, said in ((None, "培训的编号"), ("", "培训的编号"), ("第3次", "培训编号应为数字")):
         with pytest.raises(UserError, match=said):
             exp.check(ExportRequest(Path("n.pdf"), target=target))

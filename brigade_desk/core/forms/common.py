@@ -11,6 +11,20 @@ from brigade_desk.core import settings
 from brigade_desk.core.forms.xlsxform import Col, FormInfo
 
 
+def default_addressee(unit: str) -> str:
+    """The superior a brigade reports to, from its name: 某县交通运输综合行政执法大队 → 某县交通运输局."""
+    for tail in ("交通运输", "交通"):
+        if tail in unit:
+            return unit[: unit.index(tail) + len(tail)] + "局"
+    return "上级主管部门"
+
+
+def addressee(session: Session) -> str:
+    """主送机关 of the annual report: the setting, or the unit's superior guessed from its name."""
+    given = str(settings.get(session, settings.ADDRESSEE)).strip().rstrip("：:")
+    return given or default_addressee(str(settings.get(session, settings.UNIT_NAME)))
+
+
 def form_info(session: Session, date: dt.date | None = None) -> FormInfo:
     return FormInfo(
         unit=str(settings.get(session, settings.UNIT_NAME)),

@@ -119,10 +119,11 @@ def _export_checklists_blank(db: Database, req: ExportRequest) -> Path:
 
 
 def _export_review_report(db: Database, req: ExportRequest) -> Path:
-    from brigade_desk.ledgers.cases.exports_pdf import report_pdf
+    from brigade_desk.ledgers.cases.exports_pdf import report_docx, report_pdf
 
     assert req.period is not None
-    return report_pdf(db, req.period.year, req.out, as_of=req.as_of)
+    write = report_docx if req.out.suffix.lower() == ".docx" else report_pdf
+    return write(db, req.period.year, req.out, as_of=req.as_of)
 
 
 def _quarterly() -> Sequence[QuarterlySheet]:
@@ -249,8 +250,12 @@ LEDGER = Ledger(
             "案卷评查结果通报（PDF）",
             _export_review_report,
             needs="year",
-            suffixes=(".pdf",),
-            help="年度案卷评查结果通报：评查结果、主要问题、不合格案卷、整改情况和工作要求。",
+            suffixes=(".pdf", ".docx"),
+            help="年度案卷评查结果通报（公文格式）：评查结果、主要问题、不合格案卷、整改情况和工作要求。",
+            titles={".docx": "案卷评查结果通报（Word，可修改）"},
+            helps={
+                ".docx": "与 PDF 相同版式的评查结果通报 Word 文档（.docx），可在 WPS 或 Word 中修改后定稿。"
+            },
         ),
     ),
     quarterly=_quarterly,

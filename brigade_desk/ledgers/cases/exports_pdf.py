@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
@@ -283,41 +282,41 @@ def sample_checklists_pdf(db: Database, year: int, out: Path | str, *, blank: bo
 # ---- 评查结果通报 ------------------------------------------------------------------------------
 
 
-def report_story(
+ADDRESSEES = "各中队、各股室"  # the one addressee style of every 通报 (the exam 通报 too)
+
+
+def report_doc(
     sm: YearSummary, unit: str, periods: tuple[str, str] = ("五个工作日", "二十个工作日")
-) -> list[Any]:
-    st = cjk_styles()
-    p, pb, body = st["cell"], st["cellb"], st["body"]
+) -> Any:
+    """The 评查结果通报 as a 公文 (:class:`~brigade_desk.core.forms.gongwen.GongwenDoc`)."""
+    from brigade_desk.core.forms.gongwen import GongwenDoc, Para, TableBlock, title_text
+
     reviewed = len(sm.reviews)
-    story: list[Any] = [Paragraph(esc(f"关于{sm.year}年度行政执法案卷评查情况的通报"), st["title"])]
-    story.append(Paragraph("各中队、各科室：", body))
     if sm.sample:
         pop = sum(sm.sample.population.values())
         manual = sum(1 for e in sm.sample.entries if e.manual)
         drawn = (
-            f"{_date(sm.sample.drawn_on)}，按每类案卷抽取不少于 {sm.sample.per_category} 件、不足的全部评查的要求，"
-            f"从 {sm.year} 年度 {pop} 件案卷中随机抽取 {len(sm.sample.entries) - manual} 件"
-            f"（随机种子 {sm.sample.seed}，可复核）"
-            + (f"，另人工选取 {manual} 件" if manual else "")
+            f"{_date(sm.sample.drawn_on)}，按每类案卷抽取不少于{sm.sample.per_category}件、不足的全部评查的要求，"
+            f"从{sm.year}年度{pop}件案卷中随机抽取{len(sm.sample.entries) - manual}件"
+            + (f"，另选取{manual}件" if manual else "")
             + "。"
         )
     else:
         drawn = "本年度未登记抽样记录。"
-    intro = (
-        f"根据行政执法案卷评查工作要求，{unit}组织开展了 {sm.year} 年度行政执法案卷自查评查。{drawn}"
-        f"截至 {_date(sm.as_of)}，已完成评查 {reviewed} 件。现将评查情况通报如下："
-    )
-    story.append(Paragraph(esc(intro), st["para"]))
-
-    story.append(Paragraph("一、评查结果", st["h2"]))
-    head = ["案件类别", "案卷总数", "抽查件数", "已评查", "优秀", "合格", "不合格", "合格率"]
-    rows: list[list[Any]] = [[Paragraph(h, pb) for h in head]]
+    blocks: list[Any] = [
+        Para(
+            f"根据行政执法案卷评查工作要求，{unit}组织开展了{sm.year}年度行政执法案卷自查评查。{drawn}"
+            f"截至{_date(sm.as_of)}，已完成评查{reviewed}件。现将评查情况通报如下："
+        ),
+        Para("一、评查结果", "h1"),
+    ]
     cats = sorted(
         set(sm.grades) | set(sm.sample.population if sm.sample else {}),
         key=lambda c: CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else 99,
     )
     tot = [0] * 6
     sampled = sm.sample.by_category() if sm.sample else {}
+    rows: list[list[str]] = []
     for cat in cats:
         g = sm.grades.get(cat) or Counter[str]()
         n = sum(g.values())
@@ -331,89 +330,102 @@ def report_story(
         ]
         tot = [a + b for a, b in zip(tot, vals, strict=True)]
         rate = f"{(vals[3] + vals[4]) * 100 / n:.1f}%" if n else "—"
-        rows.append(
-            [Paragraph(cat, p)] + [Paragraph(str(v), p) for v in vals] + [Paragraph(rate, p)]
-        )
+        rows.append([cat, *(str(v) for v in vals), rate])
     rate = f"{(tot[3] + tot[4]) * 100 / tot[2]:.1f}%" if tot[2] else "—"
-    rows.append(
-        [Paragraph("合计", pb)] + [Paragraph(str(v), pb) for v in tot] + [Paragraph(rate, pb)]
-    )
-    story.append(
-        _table(rows, [28 * mm] + [20 * mm] * 7, extra=[("ALIGN", (1, 0), (-1, -1), "CENTER")])
+    rows.append(["合计", *(str(v) for v in tot), rate])
+    blocks.append(
+        TableBlock(
+            ("案件类别", "案卷总数", "抽查件数", "已评查", "优秀", "合格", "不合格", "合格率"),
+            rows,
+            (26, 19, 19, 18, 18, 18, 18, 20),
+            ("l", "c", "c", "c", "c", "c", "c", "c"),
+            bold_last_row=True,
+        )
     )
 
-    story.append(Paragraph("二、存在的主要问题", st["h2"]))
+    blocks.append(Para("二、存在的主要问题", "h1"))
     if sm.defects or sm.vetoes:
         for code, n in sm.vetoes:
-            story.append(Paragraph(esc(f"（否决项）{sm.titles.get(code, code)}：{n} 件。"), body))
+            blocks.append(Para(f"（否决项）{sm.titles.get(code, code)}：{n}件。"))
         for i, (code, n) in enumerate(sm.defects[:10], start=1):
-            story.append(
-                Paragraph(esc(f"{i}. {sm.titles.get(code, code)}（{code}）：{n} 件扣分。"), body)
-            )
+            blocks.append(Para(f"{i}.{sm.titles.get(code, code)}：{n}件扣分。"))
     else:
-        story.append(Paragraph("本次评查未发现扣分问题。", body))
+        blocks.append(Para("本次评查未发现扣分问题。"))
 
     failed = [(c, r) for c, r in sm.reviews if r.grade == "不合格"]
-    story.append(Paragraph("三、不合格案卷", st["h2"]))
+    blocks.append(Para("三、不合格案卷", "h1"))
+    names: set[str] = set()
     if failed:
-        rows = [
-            [
-                Paragraph(h, pb)
-                for h in ("序号", "案号", "类别", "承办人员", "得分", "否决项 / 主要问题")
-            ]
-        ]
+        frows: list[list[str]] = []
         for i, (c, r) in enumerate(failed, start=1):
-            why = "；".join(r.template.item(v).title if r.template.item(v) else v for v in r.vetoes)  # type: ignore[union-attr]
-            rows.append(
-                [
-                    Paragraph(str(i), p),
-                    Paragraph(esc(c.case_no), p),
-                    Paragraph(c.category, p),
-                    Paragraph(esc(c.officers), p),
-                    Paragraph(_num(r.score), p),
-                    Paragraph(esc(why or "得分低于合格线"), p),
-                ]
+            why = "；".join(
+                (item.title if (item := r.template.item(v)) is not None else v) for v in r.vetoes
             )
-        story.append(_table(rows, [10 * mm, 42 * mm, 18 * mm, 30 * mm, 12 * mm, 62 * mm]))
+            names.update(x for x in c.officers.replace("，", "、").split("、") if x)
+            frows.append(
+                [str(i), c.case_no, c.category, c.officers, _num(r.score), why or "得分低于合格线"]
+            )
+        blocks.append(
+            TableBlock(
+                ("序号", "案号", "类别", "承办人员", "得分", "否决项或主要问题"),
+                frows,
+                (12, 46, 22, 30, 14, 32),
+                ("c", "l", "c", "l", "c", "l"),
+            )
+        )
     else:
-        story.append(Paragraph("无。", body))
+        blocks.append(Para("无。"))
 
-    story.append(Paragraph("四、整改情况", st["h2"]))
+    blocks.append(Para("四、整改情况", "h1"))
     pending = sm.rect_total - sm.rect_done
-    story.append(
-        Paragraph(
-            esc(
-                f"共登记整改事项 {sm.rect_total} 项，已完成 {sm.rect_done} 项，未完成 {pending} 项"
-                f"（其中逾期 {sm.rect_overdue} 项）。"
-            ),
-            body,
+    blocks.append(
+        Para(
+            f"共登记整改事项{sm.rect_total}项，已完成{sm.rect_done}项，未完成{pending}项"
+            f"（其中逾期{sm.rect_overdue}项）。"
         )
     )
-    story.append(Paragraph("五、工作要求", st["h2"]))
+    blocks.append(Para("五、工作要求", "h1"))
     for line in (
         "（一）各承办中队对不合格案卷和扣分问题逐项整改，按期报送整改材料，整改情况纳入年度考核。",
         f"（二）严格落实重大执法决定法制审核、集体讨论和决定作出后{periods[0]}内备案制度。",
         f"（三）执法决定自作出之日起{periods[1]}内公示，较大数额罚款依法告知听证权利。",
     ):
-        story.append(Paragraph(line, st["para"]))
-    story.append(Spacer(1, 10 * mm))
-    right = ParagraphStyle("right", parent=st["body"], alignment=2)
-    story.append(Paragraph(esc(unit), right))
-    story.append(Paragraph(_date(sm.as_of), right))
-    return story
+        blocks.append(Para(line))
+    return GongwenDoc(
+        title=title_text(f"关于{sm.year}年度", "行政执法案卷评查情况的通报"),
+        addressee=ADDRESSEES,
+        blocks=blocks,
+        signer=unit,
+        date=sm.as_of,
+        names=frozenset(names),
+    )
 
 
-def report_pdf(db: Database, year: int, out: Path | str, *, as_of: dt.date | None = None) -> Path:
+def _report(db: Database, year: int, as_of: dt.date | None) -> Any:
     sm = ReviewService(db).summary(year, as_of=as_of)
     if not sm.reviews and sm.sample is None:
-        raise UserError(f"{year} 年既没有抽样也没有评查结果，无法生成通报")
+        raise UserError(f"{year}年既没有抽样也没有评查结果，无法生成通报")
     with db.session() as s:
         unit = str(settings.get(s, settings.UNIT_NAME))
         periods = (
             _period(settings.get(s, cs.FILING_DAYS), settings.get(s, cs.FILING_KIND)),
             _period(settings.get(s, cs.PUBLICATION_DAYS), settings.get(s, cs.PUBLICATION_KIND)),
         )
-    return build_pdf(out, report_story(sm, unit, periods), title=f"{year}年度案卷评查结果通报")
+    return report_doc(sm, unit, periods)
+
+
+def report_pdf(db: Database, year: int, out: Path | str, *, as_of: dt.date | None = None) -> Path:
+    """The year's 评查结果通报 as a 公文 PDF."""
+    from brigade_desk.core.forms.gongwen import build_gongwen_pdf
+
+    return build_gongwen_pdf(_report(db, year, as_of), out)
+
+
+def report_docx(db: Database, year: int, out: Path | str, *, as_of: dt.date | None = None) -> Path:
+    """The same 通报 as .docx, to edit before it is sent."""
+    from brigade_desk.core.forms.gongwen_docx import build_gongwen_docx
+
+    return build_gongwen_docx(_report(db, year, as_of), out)
 
 
 _CN = "零一二三四五六七八九"

@@ -92,10 +92,11 @@ def _export_plan(db: Database, req: ExportRequest) -> Path:
 
 
 def _export_exam_notice(db: Database, req: ExportRequest) -> Path:
-    from brigade_desk.ledgers.training.exports_pdf import exam_notice_pdf
+    from brigade_desk.ledgers.training.exports_pdf import exam_notice_docx, exam_notice_pdf
 
     assert req.target is not None  # ExportDef.check: the session's id, digits
-    return exam_notice_pdf(db, req.out, int(req.target), date=req.as_of)
+    write = exam_notice_docx if req.out.suffix.lower() == ".docx" else exam_notice_pdf
+    return write(db, req.out, int(req.target), date=req.as_of)
 
 
 def _quarterly() -> Sequence[QuarterlySheet]:
@@ -178,9 +179,14 @@ LEDGER = Ledger(
             "exam-notice",
             "考试成绩通报（PDF）",
             _export_exam_notice,
-            suffixes=(".pdf",),
+            suffixes=(".pdf", ".docx"),
             target="session",
-            help="一次培训考试的成绩通报（按培训编号）：成绩表、不合格和缺考人员；落款日期取 --as-of，默认今天。",
+            help="一次培训考试的成绩通报（按培训编号），按公文格式：成绩表、不合格和缺考人员；"
+            "落款日期取 --as-of，默认今天。",
+            titles={".docx": "考试成绩通报（Word，可修改）"},
+            helps={
+                ".docx": "与 PDF 相同版式的成绩通报 Word 文档（.docx），可在 WPS 或 Word 中修改后定稿。"
+            },
         ),
     ),
     quarterly=_quarterly,

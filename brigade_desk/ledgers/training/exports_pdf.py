@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
@@ -43,10 +42,14 @@ def _score(x: float | None) -> str:
     return "" if x is None else f"{x:g}"
 
 
-def exam_notice_pdf(
-    db: Database, out: Path | str, training_session_id: int, *, date: dt.date | None = None
-) -> Path:
-    """通报 of one session's exam: summary sentence, full results table, failures and absentees."""
+ADDRESSEES = "各中队、各股室"  # the one addressee style of every 通报 (the review 通报 too)
+
+
+def exam_notice_doc(db: Database, training_session_id: int, *, date: dt.date | None = None) -> Any:
+    """通报 of one session's exam as a 公文 (:class:`~brigade_desk.core.forms.gongwen.GongwenDoc`):
+    summary, full results table, failures and absentees; dated ``date`` (default today)."""
+    from brigade_desk.core.forms.gongwen import GongwenDoc, Para, TableBlock, cn_date, title_text
+
     svc = TrainingService(db)
     v = svc.get_session(training_session_id)
     if not v.has_exam:
@@ -54,7 +57,6 @@ def exam_notice_pdf(
     with db.session() as s:
         unit = str(settings.get(s, settings.UNIT_NAME))
     date = date or dt.date.today()
-    st = styles()
     present = [a for a in v.attendance if a.attended]
     scored = sorted(
         (a for a in present if a.exam_score is not None),
@@ -67,29 +69,24 @@ def exam_notice_pdf(
     n = len(scored)
     avg = sum(a.exam_score or 0 for a in scored) / n if n else 0.0
     quoted = v.title if "“" in v.title else f"“{v.title}”"
-    when = f"{v.start_date:%Y年%-m月%-d日}" + (
-        f"至{v.end_date:%-m月%-d日}" if v.end_date and v.end_date != v.start_date else ""
-    )
-    story: list[Any] = [
-        Paragraph(esc(f"关于{quoted}考试成绩的通报"), st["title"]),
-        Paragraph("各中队、各股室：", st["body"]),
-        Spacer(1, 2 * mm),
-        Paragraph(
-            esc(
-                f"　　为落实执法人员“每月一考”和培训考核要求，{unit}于{when}组织开展了{quoted}"
-                f"（{v.form}，{category_label(v.category)}，{fmt_hours(v.hours)} 学时）。应参加 {len(v.attendance)} 人，"
-                f"实际参考 {n} 人，缺考 {len(absent) + len(missing_score)} 人。考试满分 100 分，{v.pass_score:g} 分及以上为合格，"
-                f"合格 {len(passed)} 人，不合格 {len(failed)} 人，合格率 {(len(passed) / n if n else 0):.1%}，"
-                f"平均分 {avg:.1f} 分"
-                + (f"，最高分 {scored[0].exam_score:g} 分（{scored[0].name}）" if scored else "")
-                + "。现将考试成绩通报如下："
-            ),
-            st["body"],
+    when = cn_date(v.start_date) if v.start_date else ""
+    if v.start_date and v.end_date and v.end_date != v.start_date:
+        same_year = v.end_date.year == v.start_date.year
+        when += "至" + (
+            f"{v.end_date.month}月{v.end_date.day}日" if same_year else cn_date(v.end_date)
+        )
+    top = f"，最高分{scored[0].exam_score:g}分（{scored[0].name}）" if scored else ""
+    blocks: list[Any] = [
+        Para(
+            f"为落实执法人员“每月一考”和培训考核要求，{unit}{'于' + when if when else ''}组织开展了{quoted}"
+            f"（{v.form}，{category_label(v.category)}，{fmt_hours(v.hours)}学时）。"
+            f"应参加{len(v.attendance)}人，实际参考{n}人，缺考{len(absent) + len(missing_score)}人。"
+            f"考试满分100分，{v.pass_score:g}分及以上为合格，合格{len(passed)}人，不合格{len(failed)}人，"
+            f"合格率{(len(passed) / n if n else 0):.1%}，平均分{avg:.1f}分{top}。现将考试成绩通报如下："
         ),
-        Spacer(1, 3 * mm),
-        Paragraph("一、考试成绩", st["h2"]),
+        Para("一、考试成绩", "h1"),
     ]
-    rows: list[list[Any]] = [["名次", "姓名", "中队", "人员类别", "成绩", "结果"]]
+    rows: list[list[str]] = []
     rank = 0
     last: float | None = None
     for i, a in enumerate(scored, 1):
@@ -97,7 +94,7 @@ def exam_notice_pdf(
             rank, last = i, a.exam_score
         rows.append(
             [
-                rank,
+                str(rank),
                 a.name,
                 a.squad,
                 a.category,
@@ -105,46 +102,63 @@ def exam_notice_pdf(
                 "合格" if a.exam_passed else "不合格",
             ]
         )
-    story.append(
-        _table(rows, [14, 28, 34, 34, 20, 22], st)
-        if scored
-        else Paragraph("（无成绩）", st["body"])
-    )
-    story.append(Paragraph("二、不合格人员", st["h2"]))
-    story.append(
-        Paragraph(
-            esc(
-                (
-                    "、".join(f"{a.name}（{a.squad}，{_score(a.exam_score)} 分）" for a in failed)
-                    + "。以上人员须认真查找差距，加强学习，由所在中队督促参加补考。"
-                )
-                if failed
-                else "无。"
-            ),
-            st["body"],
+    if rows:
+        blocks.append(
+            TableBlock(
+                ("名次", "姓名", "中队", "人员类别", "成绩", "结果"),
+                rows,
+                (16, 28, 38, 34, 20, 20),
+                ("c", "l", "l", "l", "c", "c"),
+            )
+        )
+    else:
+        blocks.append(Para("本次考试没有登记成绩。"))
+    blocks.append(Para("二、不合格人员", "h1"))
+    blocks.append(
+        Para(
+            "、".join(f"{a.name}（{a.squad}，{_score(a.exam_score)}分）" for a in failed)
+            + "。以上人员须认真查找差距，加强学习，由所在中队督促参加补考。"
+            if failed
+            else "无。"
         )
     )
-    story.append(Paragraph("三、缺考人员", st["h2"]))
+    blocks.append(Para("三、缺考人员", "h1"))
     miss = [f"{a.name}（{a.absence_reason or '未说明原因'}）" for a in absent] + [
         f"{a.name}（无成绩）" for a in missing_score
     ]
-    story.append(
-        Paragraph(esc("、".join(miss) + "。缺考人员须参加补考。" if miss else "无。"), st["body"])
-    )
-    story.append(Spacer(1, 4 * mm))
-    story.append(
-        Paragraph(
-            "　　请各中队、各股室以此为鉴，持续开展“每周一学、每月一考”，"
-            "不断提升执法人员法律素养和执法能力。",
-            st["body"],
+    blocks.append(Para("、".join(miss) + "。缺考人员须参加补考。" if miss else "无。"))
+    blocks.append(
+        Para(
+            f"请{ADDRESSEES}以此为鉴，持续开展“每周一学、每月一考”，"
+            "不断提升执法人员法律素养和执法能力。"
         )
     )
-    story.append(Spacer(1, 12 * mm))
-    right = ParagraphStyle("right", parent=st["body"], alignment=TA_RIGHT)
-    story.append(Paragraph(esc(unit), right))
-    story.append(Paragraph(f"{date:%Y年%-m月%-d日}", right))
-    pdf_fonts()
-    return build_pdf(out, story, title=f"{v.title}考试成绩通报")
+    return GongwenDoc(
+        title=title_text(f"关于{quoted}", "考试成绩的通报"),
+        addressee=ADDRESSEES,
+        blocks=blocks,
+        signer=unit,
+        date=date,
+        names=frozenset(a.name for a in v.attendance if a.name),
+    )
+
+
+def exam_notice_pdf(
+    db: Database, out: Path | str, training_session_id: int, *, date: dt.date | None = None
+) -> Path:
+    """通报 of one session's exam as a 公文 PDF."""
+    from brigade_desk.core.forms.gongwen import build_gongwen_pdf
+
+    return build_gongwen_pdf(exam_notice_doc(db, training_session_id, date=date), out)
+
+
+def exam_notice_docx(
+    db: Database, out: Path | str, training_session_id: int, *, date: dt.date | None = None
+) -> Path:
+    """The same 通报 as .docx, to edit before it is sent."""
+    from brigade_desk.core.forms.gongwen_docx import build_gongwen_docx
+
+    return build_gongwen_docx(exam_notice_doc(db, training_session_id, date=date), out)
 
 
 def plan_pdf(db: Database, out: Path | str, year: int, *, date: dt.date | None = None) -> Path:

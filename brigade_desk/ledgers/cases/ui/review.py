@@ -428,9 +428,15 @@ class ReviewTab(QWidget):
 
     def print_report(self) -> None:
         year = self.year.value()
-        path = self._save_path("保存评查结果通报", f"{year}年度案卷评查结果通报.pdf", "PDF (*.pdf)")
+        path = self._save_path(
+            "保存评查结果通报",
+            f"{year}年度案卷评查结果通报.pdf",
+            "PDF (*.pdf);;Word 文档，可修改 (*.docx)",
+        )
         if not path:
             return
+        if not path.lower().endswith((".pdf", ".docx")):
+            path += ".pdf"
         run_export(
             self.ctx,
             self,

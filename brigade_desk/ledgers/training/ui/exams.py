@@ -122,9 +122,16 @@ class ExamsTab(TrainingTab):
             return
         if path is None:
             label = self.exam.currentText().replace("/", "-")
-            path = save_file_name(self, "保存成绩通报", f"{label}成绩通报.pdf", "PDF 文件 (*.pdf)")
+            path = save_file_name(
+                self,
+                "保存成绩通报",
+                f"{label}成绩通报.pdf",
+                "PDF 文件 (*.pdf);;Word 文档，可修改 (*.docx)",
+            )
             if not path:
                 return
+            if not path.lower().endswith((".pdf", ".docx")):
+                path += ".pdf"
         run_export(
             self.ctx,
             self,
