@@ -91,6 +91,7 @@ class CertOn:
     national_format: bool
     status: str
     day: dt.date
+    cancel_requested: dt.date | None = None  # cancellation applied for on or before the day
 
     @property
     def valid(self) -> bool:
@@ -325,6 +326,9 @@ def certificates_on(session: Session, day: dt.date) -> dict[int, list[CertOn]]:
         issued_on = min(starts) if starts else issue_date
         if issued_on is not None and issued_on > day:
             continue
+        if issue_date is not None and issue_date > day:  # renewed under the same number later
+            issue_date = issued_on
+        requested = c.cancel_requested if c.cancel_requested and c.cancel_requested <= day else None
         out.setdefault(c.staff_id, []).append(
             CertOn(
                 id=c.id,
@@ -336,6 +340,7 @@ def certificates_on(session: Session, day: dt.date) -> dict[int, list[CertOn]]:
                 national_format=bool(old.get("national_format", c.national_format)),
                 status=_cert_status_on(c.status, evs, day),
                 day=day,
+                cancel_requested=requested,
             )
         )
     return out
