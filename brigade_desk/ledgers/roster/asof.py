@@ -247,36 +247,57 @@ def roster_on(
 ) -> list[PersonOn]:
     """Everyone on the roster on ``day`` (joined by then; leavers included, with their status on the
     day), by squad, name and id; ``certificates=False`` leaves their certificates out (faster)."""
-    staff = session.scalars(select(Staff)).all()
+    cols = [
+        Staff.id,
+        Staff.name,
+        Staff.sex,
+        Staff.id_number,
+        Staff.phone,
+        Staff.notes,
+        Staff.status,
+        Staff.status_date,
+        Staff.created_at,
+        *(getattr(Staff, f) for f in _STAFF_FIELDS),
+    ]
+    staff = session.execute(select(*cols)).all()
     events: dict[int, list[tuple[dt.date, int, str]]] = {}
     for sid, eid, date, what in session.execute(
         select(StaffEvent.staff_id, StaffEvent.id, StaffEvent.date, StaffEvent.what)
     ):
         events.setdefault(sid, []).append((date, eid, what))
-    trained_by = _trained_by(session, day)
     entries = [d for d in (_d(p.created_at) for p in staff) if d is not None]
     first_entry = min(entries, default=None)
     in_use = first_entry is not None and first_entry <= day
     staff_old = _audit_before(session, "staff", day, _STAFF_FIELDS)
     certs = certificates_on(session, day) if certificates else {}
-    out: list[PersonOn] = []
+    # people whose 登记入册 is a joining date after the day and whom no roster fact shows in the
+    # brigade by then: a training record by the day is the last evidence (one query for them all)
+    later: set[int] = set()
     for p in staff:
-        evs = sorted(events.get(p.id, []))
+        evs = events.get(p.id, [])
         registered = [d for d, _i, w in evs if w.startswith(REGISTERED_EVENT)]
+        if not registered or min(registered) <= day:
+            continue
         entered = _d(p.created_at)
         # a day's slack: created_at is the database's UTC clock, the event date the local day
-        backdated = bool(registered) and entered is not None and min(registered) < entered - _DAY
-        if registered and min(registered) > day and (in_use or backdated):
-            other_event = any(d <= day for d, _i, w in evs if not w.startswith(REGISTERED_EVENT))
-            by_status = p.status_date is not None and p.status_date <= day
-            if not (other_event or by_status or p.id in trained_by):
-                continue  # joined after the day
+        backdated = entered is not None and min(registered) < entered - _DAY
+        other_event = any(d <= day for d, _i, w in evs if not w.startswith(REGISTERED_EVENT))
+        by_status = p.status_date is not None and p.status_date <= day
+        if (in_use or backdated) and not (other_event or by_status):
+            later.add(p.id)
+    if later:
+        later -= _trained_by(session, day, later)
+    out: list[PersonOn] = []
+    for p in staff:
+        if p.id in later:
+            continue  # joined after the day
+        evs = sorted(events.get(p.id, []))
         changes = [
             (d, m.group(1), m.group(2)) for d, _i, w in evs if (m := _STATUS_CHANGE.search(w))
         ]
         status, since = status_on(p.status, p.status_date, changes, day)
         old = staff_old.get(p.id, {})
-        vals = {f: old.get(f, getattr(p, f)) for f in _STAFF_FIELDS}
+        vals = {f: old.get(f, p._mapping[f]) for f in _STAFF_FIELDS}
         if officers_only and vals["category"] != StaffCategory.OFFICER:
             continue
         out.append(
@@ -346,9 +367,9 @@ def certificates_on(session: Session, day: dt.date) -> dict[int, list[CertOn]]:
     return out
 
 
-def _trained_by(session: Session, day: dt.date) -> set[int]:
-    """People with a training record (present or absent) of a session starting on or before ``day``:
-    evidence of being in the brigade by then (the training ledger's tables, when present)."""
+def _trained_by(session: Session, day: dt.date, ids: set[int]) -> set[int]:
+    """Those of ``ids`` with a training record (present or absent) of a session starting on or
+    before ``day``: evidence of being in the brigade by then (the training ledger's tables)."""
     from brigade_desk.models import Base
 
     a = Base.metadata.tables.get("training_attendance")
@@ -359,7 +380,7 @@ def _trained_by(session: Session, day: dt.date) -> set[int]:
         session.scalars(
             select(a.c.staff_id)
             .join(t, t.c.id == a.c.session_id)
-            .where(t.c.start_date <= day)
+            .where(t.c.start_date <= day, a.c.staff_id.in_(sorted(ids)))
             .distinct()
         )
     )
