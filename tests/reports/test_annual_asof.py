@@ -225,6 +225,27 @@ def test_annual_statements_agree_with_check_and_sql_for_every_year(demo_db: Data
                 _staff_ids(found, "cert_expiring")
             )
 
+            # --- the review reported was under way by the day (none is told twice) ---
+            r_text = "".join(by_title["案卷评查和整改情况"].paragraphs)
+            if m := re.search(r"对(\d{4})年度办结的案卷开展评查", r_text):
+                first = s.scalar(
+                    text(
+                        "SELECT min(coalesce(reviewed_on, date(created_at))) FROM case_review "
+                        "WHERE year = :y"
+                    ),
+                    {"y": int(m.group(1))},
+                )
+                assert first is not None and str(first) <= day.isoformat(), where
+            else:
+                assert f"截至{zh_date(day)}，尚未开展案卷评查" in r_text, where
+                assert not s.scalar(
+                    text(
+                        "SELECT count(*) FROM case_review WHERE year IN (:y, :y - 1) "
+                        "AND coalesce(reviewed_on, date(created_at)) <= :d"
+                    ),
+                    {"y": year, "d": day.isoformat()},
+                )
+
             # --- a running year is "截至…本年", never the whole year ---
             everything = _all_text(sections)
             if running:

@@ -18,7 +18,12 @@ from brigade_desk.core.ledger import Section, SheetData, Source
 from brigade_desk.core.period import Period
 from brigade_desk.ledgers.cases import checklists
 from brigade_desk.ledgers.cases.checklists import Item, Template
-from brigade_desk.ledgers.cases.models import CaseCategory, CaseRecord, CaseReview
+from brigade_desk.ledgers.cases.models import (
+    CaseCategory,
+    CaseRecord,
+    CaseReview,
+    ReviewSample,
+)
 from brigade_desk.ledgers.cases.stats import (
     StatsContext,
     YearSpan,
@@ -161,8 +166,8 @@ def cases_section(session: Session, year: int, as_of: dt.date) -> Section:
             Col("立案（件）", 10, "0"),
             Col("作出决定（件）", 12, "0"),
             Col("结案（件）", 10, "0"),
-            Col("罚款(元)", 14, "#,##0.00"),
-            Col("没收(元)", 14, "#,##0.00"),
+            Col("罚款（元）", 14, "#,##0.00"),
+            Col("没收（元）", 14, "#,##0.00"),
         ],
         detail_rows=detail,
     )
@@ -192,17 +197,32 @@ def review_section(session: Session, year: int, as_of: dt.date) -> Section | Non
 
     as_of = YearSpan.of(year, as_of).day
     svc = ReviewService(_SessionDb(session))  # type: ignore[arg-type]
-    sm = svc.summary(year, as_of)
-    if (
-        not sm.reviews
-    ):  # files of a year are reviewed early the next year: report the review done this year
-        prev = svc.summary(year - 1, as_of)
-        if prev.reviews:
-            sm = prev
-    if not sm.reviews and sm.sample is None:
-        return Section(
-            "案卷评查和整改情况", [f"{year}年度尚未开展案卷评查。"], [], sheet="案卷评查"
+
+    def begun_by(review_year: int) -> bool:
+        """The review of ``review_year``'s files had begun by the day (a review done, or the
+        sample drawn, on or before it)."""
+        first = session.scalar(
+            select(func.min(review_date_expr())).where(CaseReview.year == review_year)
         )
+        if first is not None and str(first) <= as_of.isoformat():
+            return True
+        drawn = session.scalar(
+            select(ReviewSample.drawn_on).where(ReviewSample.year == review_year)
+        )
+        return drawn is not None and drawn <= as_of
+
+    # files of a year are reviewed early the next year: the report states the review under way by
+    # its day — this year's files, else last year's (a review done after the day belongs to the
+    # next report)
+    chosen = next((y for y in (year, year - 1) if begun_by(y)), None)
+    if chosen is None:
+        return Section(
+            "案卷评查和整改情况",
+            [f"截至{zh_date(as_of)}，尚未开展案卷评查。"],
+            [],
+            sheet="案卷评查",
+        )
+    sm = svc.summary(chosen, as_of)
     total = Counter[str]()
     detail = []
     for cat, counts in sorted(
