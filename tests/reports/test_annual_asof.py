@@ -101,6 +101,15 @@ WHERE e.what LIKE '在岗状态：在岗 →%' AND e.date BETWEEN :start AND :d
 """
 
 
+# people holding a certificate issued on or before :d (its first 发证/换发) that is not cancelled today
+HELD_OPEN_SQL = """
+SELECT DISTINCT c.staff_id FROM certificate c
+WHERE c.status != '注销' AND COALESCE(
+  (SELECT min(e.date) FROM certificate_event e
+    WHERE e.certificate_id = c.id AND e.action IN ('发证', '换发')), c.issue_date) <= :d
+"""
+
+
 def _one(pattern: str, textual: str) -> re.Match[str]:
     m = re.search(pattern, textual)
     assert m, f"{pattern!r} not in {textual!r}"
@@ -189,8 +198,10 @@ def test_annual_statements_agree_with_check_and_sql_for_every_year(demo_db: Data
             leavers = {i for (i,) in s.execute(text(LEAVERS_SQL), params)}
             left_rows = _rows(certs)
             assert left_rows["本年离岗、调离、退休（人）"] == len(leavers), where
-            open_now = _staff_ids(today_findings, "left_not_cancelled")
-            # a certificate still not cancelled today was not cancelled on the day either
+            # a certificate issued by the day and still not cancelled today was not cancelled on
+            # the day either
+            held = {i for (i,) in s.execute(text(HELD_OPEN_SQL), params)}
+            open_now = _staff_ids(today_findings, "left_not_cancelled") & held
             open_this_year = open_now & leavers
             assert int(str(left_rows["其中执法证件尚未注销（人）"])) >= len(open_this_year)
             if open_this_year:
