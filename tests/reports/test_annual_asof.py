@@ -216,7 +216,7 @@ def test_annual_statements_agree_with_check_and_sql_for_every_year(demo_db: Data
                     params,
                 )
             }
-            assert int(str(left_rows["往年离岗人员执法证件尚未注销（人）"])) >= len(
+            assert int(str(left_rows["往年离岗人员证件未注销（人）"])) >= len(
                 open_now & left_before
             )
             if "均已注销" in c_text:
@@ -225,7 +225,7 @@ def test_annual_statements_agree_with_check_and_sql_for_every_year(demo_db: Data
             # exactly what it finds
             open_on_day = _staff_ids(found, "left_not_cancelled")
             assert left_rows["其中执法证件尚未注销（人）"] + left_rows[
-                "往年离岗人员执法证件尚未注销（人）"
+                "往年离岗人员证件未注销（人）"
             ] == len(open_on_day), where
             assert open_now & (leavers | left_before) <= open_on_day, where
             assert left_rows["未持有效证件的在岗执法人员（人）"] == len(
@@ -310,7 +310,7 @@ def test_history_status_certificate_and_squad_as_of(db: Database, roster: Roster
         rows = _rows(sec_2025)
         assert rows["在岗执法人员（人）"] == 2  # 甲 was still in post on 31 December
         assert rows["持有效执法证件的执法人员（人）"] == 2
-        assert rows["往年离岗人员执法证件尚未注销（人）"] == 1  # 丙, left in 2024
+        assert rows["往年离岗人员证件未注销（人）"] == 1  # 丙, left in 2024
         text_2025 = "".join(sec_2025.paragraphs)
         assert "往年离岗的1人执法证件尚未注销" in text_2025 and "均已注销" not in text_2025
 

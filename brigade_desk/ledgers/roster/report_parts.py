@@ -208,7 +208,7 @@ def certificates_section(session: Session, year: int, as_of: dt.date) -> Section
         ],
         ["本年离岗、调离、退休（人）", len(f.left_this_year), ""],
         ["  其中执法证件尚未注销（人）", len(f.left_open), "应通过司法行政机关办理注销"],
-        ["往年离岗人员执法证件尚未注销（人）", len(f.earlier_open), ""],
+        ["往年离岗人员证件未注销（人）", len(f.earlier_open), ""],
     ]
     paras = [
         f"截至{zh_date(on)}，本单位在岗执法人员{len(officers)}人、执法辅助人员{len(f.auxiliaries)}人。"
