@@ -31,8 +31,10 @@ from brigade_desk.ledgers.cases.stats import (
     ON_TIME,
     PENDING,
     StatsContext,
+    YearSpan,
     case_stats,
     pct,
+    zh_date,
 )
 
 
@@ -56,43 +58,44 @@ class AnnualContent:
 def three_systems_section(
     session: Session, year: int, as_of: dt.date, recording_parts: Sequence[PartBuilder] = ()
 ) -> Section:
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    ctx = StatsContext(session, as_of)
+    ys = YearSpan.of(year, as_of)
+    start, end = ys.start, ys.day
+    ctx = StatsContext(session, end)
     st = case_stats(session, start, end, ctx)
     pub, fil = st.publication, st.filing
     rec_paras: list[str] = []
     rec_rows: list[list[Any]] = []
     for part in recording_parts:  # the AV ledger: recordings found for those activities
-        ps, rs = part(session, year, as_of)
+        ps, rs = part(session, year, end)
         rec_paras += ps
         rec_rows += rs
     rows: list[list[Any]] = [
-        ["应公示的执法决定（件）", pub.total, "决定后 20 个工作日内公示（按设置）"],
+        ["应公示的执法决定（件）", pub.total, f"决定后{ctx.publication_period}内公示"],
         ["  按期公示（件）", pub.counts[ON_TIME], ""],
         ["  逾期公示（件）", pub.counts[LATE], ""],
-        ["  逾期未公示（件）", pub.counts[MISSING], f"截至 {as_of:%Y-%m-%d}"],
+        ["  逾期未公示（件）", pub.counts[MISSING], f"截至{zh_date(end)}"],
         ["  尚在期限内（件）", pub.counts[PENDING], ""],
         [
             "  按期公示率",
             pub.rate() if pub.rate() is not None else "—",
-            "按期公示 ÷（应公示 − 尚在期限内）",
+            "按期公示÷（应公示−尚在期限内）",
         ],
         [
             "须全程音像记录的案件（件）",
             st.full_process,
-            "本年立案、含查封扣押、强制拆除、暂扣车辆、强制执行",
+            "本年立案，含查封扣押、强制拆除、暂扣车辆、强制执行",
         ],
         *[[f"  其中{a}（件）", n, ""] for a, n in sorted(st.full_process_by_activity.items())],
         *rec_rows,
         ["重大行政处罚决定（件）", st.major, ""],
         ["  决定前经法制审核（件）", st.major_reviewed, ""],
         ["  决定前经集体讨论（件）", st.major_discussed, ""],
-        ["  按期备案（件）", fil.counts[ON_TIME], "决定后 5 个工作日内（按设置）"],
+        ["  按期备案（件）", fil.counts[ON_TIME], f"决定后{ctx.filing_period}内备案"],
         ["  逾期备案或逾期未备案（件）", fil.counts[LATE] + fil.counts[MISSING], ""],
     ]
     paras = [
         "## （一）行政执法公示制度",
-        f"{year}年作出应公示的执法决定{pub.total}件，按期公示{pub.counts[ON_TIME]}件，逾期公示{pub.counts[LATE]}件，"
+        f"{ys.lead}{year}年作出应公示的执法决定{pub.total}件，按期公示{pub.counts[ON_TIME]}件，逾期公示{pub.counts[LATE]}件，"
         f"逾期未公示{pub.counts[MISSING]}件"
         + (f"，{pub.counts[PENDING]}件尚在公示期限内" if pub.counts[PENDING] else "")
         + f"，按期公示率{pct(pub.rate())}。",
@@ -106,7 +109,7 @@ def three_systems_section(
         else "本年立案的案件中没有须全程音像记录的执法活动。",
         *rec_paras,
         "## （三）重大执法决定法制审核制度",
-        f"全年作出重大行政处罚决定{st.major}件，决定前经法制审核{st.major_reviewed}件、经集体讨论{st.major_discussed}件；"
+        f"{ys.whole}作出重大行政处罚决定{st.major}件，决定前经法制审核{st.major_reviewed}件、经集体讨论{st.major_discussed}件；"
         f"按期备案{fil.counts[ON_TIME]}件，逾期备案{fil.counts[LATE]}件，逾期未备案{fil.counts[MISSING]}件。",
     ]
     if st.major > st.major_reviewed:
@@ -166,6 +169,8 @@ def export_annual_workbook(
     with db.session() as s:
         info = form_info(s, as_of)
         sections = annual_sections(s, year, as_of, content, progress)
+    ys = YearSpan.of(year, as_of)
+    so_far = f"（截至{ys.day.month}月{ys.day.day}日）" if ys.running else ""
     used: set[str] = set()
     with StreamWorkbook(out) as wb:
         for sec in sections:
@@ -175,7 +180,7 @@ def export_annual_workbook(
             used.add(name)
             wb.add_form_sheet(
                 name,
-                f"{info.unit}{year}年度{sec.title}",
+                f"{info.unit}{year}年度{sec.title}{so_far}",
                 info,
                 FIGURE_COLS,
                 _percentages([i, *r] for i, r in enumerate(sec.rows, start=1)),
@@ -186,7 +191,7 @@ def export_annual_workbook(
             if sec.detail_sheet:
                 wb.add_form_sheet(
                     sec.detail_sheet[:31],
-                    f"{year}年度{sec.detail_sheet}",
+                    f"{year}年度{sec.detail_sheet}{so_far}",
                     info,
                     sec.detail_cols,
                     _percentages(sec.detail_rows),

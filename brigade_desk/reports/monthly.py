@@ -17,10 +17,16 @@ from sqlalchemy.orm import Session
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.forms.common import form_info
-from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
+from brigade_desk.core.forms.xlsxform import Col, Formatted, StreamWorkbook
 from brigade_desk.core.period import Period
 from brigade_desk.core.progress import Progress
-from brigade_desk.ledgers.cases.models import DOMAINS, CaseCategory, CaseRecord, Procedure
+from brigade_desk.ledgers.cases.models import (
+    DOMAINS,
+    CaseCategory,
+    CaseRecord,
+    PartyType,
+    Procedure,
+)
 from brigade_desk.ledgers.cases.stats import (
     LATE,
     MISSING,
@@ -30,14 +36,15 @@ from brigade_desk.ledgers.cases.stats import (
     StatsContext,
     case_stats,
     cases_touching,
+    zh_date,
 )
 
 MONEY = "#,##0.00"
 SUMMARY_COLS = [
     Col("序号", 6),
     Col("统计项目", 34),
-    Col("本月", 14, "#,##0.##"),
-    Col("本年累计", 14, "#,##0.##"),
+    Col("本月", 14, "0"),  # counts; the money rows carry their own format (``MONEY_ROWS``)
+    Col("本年累计", 14, "0"),
     Col("说明", 56),
 ]
 GROUP_COLS = [
@@ -46,11 +53,11 @@ GROUP_COLS = [
     Col("本月立案", 10, "0"),
     Col("本月作出决定", 12, "0"),
     Col("本月结案", 10, "0"),
-    Col("本月罚款(元)", 14, MONEY),
-    Col("本月没收(元)", 14, MONEY),
+    Col("本月罚款（元）", 14, MONEY),
+    Col("本月没收（元）", 14, MONEY),
     Col("本年立案", 10, "0"),
     Col("本年作出决定", 12, "0"),
-    Col("本年罚款(元)", 14, MONEY),
+    Col("本年罚款（元）", 14, MONEY),
 ]
 MAJOR_COLS = [
     Col("序号", 6),
@@ -58,8 +65,8 @@ MAJOR_COLS = [
     Col("当事人", 18),
     Col("案由", 30),
     Col("决定日期", 12),
-    Col("罚款(元)", 12, MONEY),
-    Col("没收(元)", 12, MONEY),
+    Col("罚款（元）", 12, MONEY),
+    Col("没收（元）", 12, MONEY),
     Col("法制审核日期", 12),
     Col("集体讨论日期", 12),
     Col("备案期限", 12),
@@ -89,7 +96,7 @@ APPEAL_COLS = [
     Col("当事人", 18),
     Col("案由", 30),
     Col("决定日期", 12),
-    Col("罚款(元)", 12, MONEY),
+    Col("罚款（元）", 12, MONEY),
 ]
 APPEALS = (
     ("reconsidered_on", "行政复议"),
@@ -102,9 +109,19 @@ def _state(state: str, provisional: bool) -> str:
     return state + ("（估算）" if provisional else "")
 
 
-def summary_rows(m: CaseStats, y: CaseStats) -> list[list[Any]]:
+MONEY_ROWS = ("罚款金额（元）", "没收金额（元）")
+
+
+def _yuan(d: Decimal) -> str:
+    return f"{d:.0f}" if d == d.to_integral_value() else f"{d:.2f}"
+
+
+def summary_rows(m: CaseStats, y: CaseStats, ctx: StatsContext | None = None) -> list[list[Any]]:
     def both(f: Callable[[CaseStats], Any]) -> tuple[Any, Any]:
         return f(m), f(y)
+
+    filing = f"决定后{ctx.filing_period}内备案" if ctx else "决定后法定期限内备案"
+    publication = f"决定后{ctx.publication_period}内公示" if ctx else "决定后规定期限内公示"
 
     items: list[tuple[str, tuple[Any, Any], str]] = [
         ("立案数（件）", both(lambda s: s.filed), "按立案日期"),
@@ -123,7 +140,7 @@ def summary_rows(m: CaseStats, y: CaseStats) -> list[list[Any]]:
         (
             "应备案（件）",
             both(lambda s: s.filing.total),
-            "重大行政处罚决定，决定后 5 个工作日内备案（按设置）",
+            f"重大行政处罚决定，{filing}",
         ),
         ("  按期备案（件）", both(lambda s: s.filing.counts[ON_TIME]), ""),
         ("  逾期备案（件）", both(lambda s: s.filing.counts[LATE]), ""),
@@ -132,7 +149,12 @@ def summary_rows(m: CaseStats, y: CaseStats) -> list[list[Any]]:
         (
             "应公示（件）",
             both(lambda s: s.publication.total),
-            "需公示类别的决定，决定后 20 个工作日内公示（按设置）",
+            (
+                "、".join(c.value for c in CaseCategory if c.value in ctx.pub_categories)
+                if ctx
+                else "应公示类别"
+            )
+            + f"的决定，{publication}",
         ),
         ("  按期公示（件）", both(lambda s: s.publication.counts[ON_TIME]), ""),
         ("  逾期公示（件）", both(lambda s: s.publication.counts[LATE]), ""),
@@ -141,7 +163,12 @@ def summary_rows(m: CaseStats, y: CaseStats) -> list[list[Any]]:
         (
             "达到听证告知数额的罚款决定（件）",
             both(lambda s: s.hearing_due),
-            "按设置中的个人、单位罚款数额",
+            (
+                f"罚款数额达到个人{_yuan(ctx.thresholds[PartyType.PERSON.value])}元、"
+                f"单位{_yuan(ctx.thresholds[PartyType.ORG.value])}元"
+                if ctx
+                else "罚款数额达到听证告知标准"
+            ),
         ),
         ("  其中已告知听证（件）", both(lambda s: s.hearing_notice), ""),
         ("听证告知（件）", both(lambda s: s.hearing_notice_all), "按听证告知日期"),
@@ -150,7 +177,10 @@ def summary_rows(m: CaseStats, y: CaseStats) -> list[list[Any]]:
         ("行政诉讼（件）", both(lambda s: s.sued), "按提起诉讼日期"),
         ("行刑衔接移送（件）", both(lambda s: s.transferred), "涉嫌犯罪移送司法机关，按移送日期"),
     ]
-    return [[i, name, *vals, note] for i, (name, vals, note) in enumerate(items, start=1)]
+    return [
+        [i, name, *((Formatted(v, MONEY) for v in vals) if name in MONEY_ROWS else vals), note]
+        for i, (name, vals, note) in enumerate(items, start=1)
+    ]
 
 
 def _ordered(values: set[str], order: tuple[str, ...] | list[str]) -> list[str]:
@@ -303,7 +333,7 @@ def monthly_workbook_rows(
                 ]
             )
     return {
-        "汇总": summary_rows(m, y),
+        "汇总": summary_rows(m, y, ctx),
         "分类统计": group_rows(ytd_cases, period),
         "重大决定": major,
         "备案公示": deadlines,
@@ -331,7 +361,10 @@ def export_monthly(
         progress.update(1, 2, "写入工作簿")
     unit = info.unit
     label = period.label
-    status_note = f"备案、公示情况按官方节假日安排计算，截至 {as_of:%Y-%m-%d}；“估算”表示该年节假日安排尚未录入。"
+    status_note = (
+        f"备案、公示情况按国务院公布的节假日安排计算，截至{zh_date(as_of)}；"
+        "“估算”表示该年节假日安排尚未公布或尚未录入，按普通周末计算。"
+    )
     with StreamWorkbook(out) as wb:
         wb.add_form_sheet(
             "汇总",
@@ -339,7 +372,7 @@ def export_monthly(
             info,
             SUMMARY_COLS,
             data["汇总"],
-            note=f"本年累计为 {period.year_start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}。{status_note}",
+            note=f"本年累计为{zh_date(period.year_start)}至{zh_date(min(period.end, as_of))}。{status_note}",
         )
         wb.add_form_sheet(
             "分类统计",

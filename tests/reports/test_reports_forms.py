@@ -518,7 +518,7 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
     assert certs["持有效执法证件的执法人员（人）"][0] == 2
     assert certs["未持有效证件的在岗执法人员（人）"] == (
         1,
-        "其中1人的证件在 2025-11-06 之后核发",
+        "证件均在2025年11月6日之后核发",
     )  # the running year: as of today
     rev = {r[1].strip(): r[2] for r in sheet_rows(wb["案卷评查"])}
     # the 2025 files are not reviewed yet: the review of the 2024 files (done in 2025) is reported

@@ -18,12 +18,19 @@ from brigade_desk.core.ledger import Section, SheetData, Source
 from brigade_desk.core.period import Period
 from brigade_desk.ledgers.cases import checklists
 from brigade_desk.ledgers.cases.checklists import Item, Template
-from brigade_desk.ledgers.cases.models import CaseCategory, CaseRecord, CaseReview
+from brigade_desk.ledgers.cases.models import (
+    CaseCategory,
+    CaseRecord,
+    CaseReview,
+    ReviewSample,
+)
 from brigade_desk.ledgers.cases.stats import (
     StatsContext,
+    YearSpan,
     case_stats,
     cases_touching,
     pct,
+    zh_date,
 )
 
 REVIEW_COLS = [
@@ -105,21 +112,22 @@ def major_rows(session: Session, period: Period) -> list[dict[str, Any]]:
 
 
 SOURCES = [
-    Source("案卷评查", REVIEW_FIELDS, review_source_rows, "本年 1 月 1 日至期末完成的案卷评查"),
+    Source("案卷评查", REVIEW_FIELDS, review_source_rows, "本年1月1日至期末完成的案卷评查"),
     Source("重大决定", MAJOR_FIELDS, major_rows, "本期作出的重大行政处罚决定及备案是否按期"),
 ]
 
 
 def cases_section(session: Session, year: int, as_of: dt.date) -> Section:
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    ctx = StatsContext(session, as_of)
+    ys = YearSpan.of(year, as_of)
+    start, end = ys.start, ys.day
+    ctx = StatsContext(session, end)
     cases = cases_touching(session, start, end)
     st = case_stats(session, start, end, ctx, cases)
     rows = [
-        ["立案（件）", st.filed, "按立案日期"],
+        ["立案（件）", st.filed, "按立案日期" + (f"，截至{zh_date(end)}" if ys.running else "")],
         ["作出决定（件）", st.decided, "按决定日期"],
         ["结案（件）", st.closed, ""],
-        ["罚款金额（元）", st.fines, f"{st.fined_cases} 件"],
+        ["罚款金额（元）", st.fines, f"{st.fined_cases}件"],
         ["没收金额（元）", st.confiscations, ""],
         ["重大行政处罚决定（件）", st.major, ""],
         ["听证告知（件）", st.hearing_notice_all, ""],
@@ -141,11 +149,11 @@ def cases_section(session: Session, year: int, as_of: dt.date) -> Section:
     detail = [by_cat[k] for k in sorted(by_cat, key=lambda k: order.index(k) if k in order else 99)]
     parts = "、".join(f"{r[0]}{r[1]}件" for r in detail if r[1])
     paras = [
-        f"{year}年共立案{st.filed}件（{parts or '无'}），作出决定{st.decided}件，结案{st.closed}件；"
+        f"{ys.lead}{year}年共立案{st.filed}件（{parts or '无'}），作出决定{st.decided}件，结案{st.closed}件；"
         f"罚款{st.fined_cases}件、金额{fmt_number(st.fines)}元"
         + (f"，没收{fmt_number(st.confiscations)}元" if st.confiscations else "")
         + f"。作出重大行政处罚决定{st.major}件。",
-        f"全年发生行政复议{st.reconsidered}件、行政诉讼{st.sued}件，向司法机关移送涉嫌犯罪案件{st.transferred}件。",
+        f"{ys.whole}发生行政复议{st.reconsidered}件、行政诉讼{st.sued}件，向司法机关移送涉嫌犯罪案件{st.transferred}件。",
     ]
     return Section(
         "行政执法办案基本情况",
@@ -158,8 +166,8 @@ def cases_section(session: Session, year: int, as_of: dt.date) -> Section:
             Col("立案（件）", 10, "0"),
             Col("作出决定（件）", 12, "0"),
             Col("结案（件）", 10, "0"),
-            Col("罚款(元)", 14, "#,##0.00"),
-            Col("没收(元)", 14, "#,##0.00"),
+            Col("罚款（元）", 14, "#,##0.00"),
+            Col("没收（元）", 14, "#,##0.00"),
         ],
         detail_rows=detail,
     )
@@ -187,18 +195,34 @@ def review_section(session: Session, year: int, as_of: dt.date) -> Section | Non
         ReviewService,
     )
 
+    as_of = YearSpan.of(year, as_of).day
     svc = ReviewService(_SessionDb(session))  # type: ignore[arg-type]
-    sm = svc.summary(year, as_of)
-    if (
-        not sm.reviews
-    ):  # files of a year are reviewed early the next year: report the review done this year
-        prev = svc.summary(year - 1, as_of)
-        if prev.reviews:
-            sm = prev
-    if not sm.reviews and sm.sample is None:
-        return Section(
-            "案卷评查和整改情况", [f"{year}年度尚未开展案卷评查。"], [], sheet="案卷评查"
+
+    def begun_by(review_year: int) -> bool:
+        """The review of ``review_year``'s files had begun by the day (a review done, or the
+        sample drawn, on or before it)."""
+        first = session.scalar(
+            select(func.min(review_date_expr())).where(CaseReview.year == review_year)
         )
+        if first is not None and str(first) <= as_of.isoformat():
+            return True
+        drawn = session.scalar(
+            select(ReviewSample.drawn_on).where(ReviewSample.year == review_year)
+        )
+        return drawn is not None and drawn <= as_of
+
+    # files of a year are reviewed early the next year: the report states the review under way by
+    # its day — this year's files, else last year's (a review done after the day belongs to the
+    # next report)
+    chosen = next((y for y in (year, year - 1) if begun_by(y)), None)
+    if chosen is None:
+        return Section(
+            "案卷评查和整改情况",
+            [f"截至{zh_date(as_of)}，尚未开展案卷评查。"],
+            [],
+            sheet="案卷评查",
+        )
+    sm = svc.summary(chosen, as_of)
     total = Counter[str]()
     detail = []
     for cat, counts in sorted(
@@ -215,12 +239,12 @@ def review_section(session: Session, year: int, as_of: dt.date) -> Section | Non
         ["  优秀（件）", total[EXCELLENT], ""],
         ["  合格（件）", total[PASS], ""],
         ["  不合格（件）", total[FAIL], ""],
-        ["  合格率", (total[EXCELLENT] + total[PASS]) / n if n else "—", "优秀与合格之和 ÷ 已评查"],
+        ["  合格率", (total[EXCELLENT] + total[PASS]) / n if n else "—", "（优秀+合格）÷已评查"],
         ["整改事项（项）", sm.rect_total, ""],
         ["  已完成（项）", sm.rect_done, ""],
-        ["  逾期未完成（项）", sm.rect_overdue, f"截至 {as_of:%Y-%m-%d}"],
+        ["  逾期未完成（项）", sm.rect_overdue, f"截至{zh_date(as_of)}"],
     ]
-    defects = "、".join(f"{sm.titles.get(c, c)}（{k}件）" for c, k in sm.defects[:5])
+    defects = "、".join(f"“{sm.titles.get(c, c)}”（{k}件）" for c, k in sm.defects[:5])
     paras = [
         f"对{sm.year}年度办结的案卷开展评查，抽取{drawn}件，已评查{n}件，其中优秀{total[EXCELLENT]}件、合格{total[PASS]}件、"
         f"不合格{total[FAIL]}件，合格率{pct((total[EXCELLENT] + total[PASS]) / n if n else None)}。"
@@ -230,7 +254,7 @@ def review_section(session: Session, year: int, as_of: dt.date) -> Section | Non
     if sm.vetoes:
         paras.append(
             "触及否决项的："
-            + "、".join(f"{sm.titles.get(c, c)}（{k}件）" for c, k in sm.vetoes)
+            + "、".join(f"“{sm.titles.get(c, c)}”（{k}件）" for c, k in sm.vetoes)
             + "。"
         )
     paras.append(
@@ -342,6 +366,6 @@ def review_sheet(session: Session, period: Period) -> SheetData:
         f"行政执法案卷评查情况（{period.year}年1月1日至{period.so_far.month}月{period.so_far.day}日）",
         REVIEW_COLS,
         rows,
-        note=f"统计 {period.year_start:%Y-%m-%d} 至 {period.so_far:%Y-%m-%d} 完成的评查（按评查日期；未填评查日期的按录入日期）；"
+        note=f"统计{zh_date(period.year_start)}至{zh_date(period.so_far)}完成的评查（按评查日期；未填评查日期的按录入日期）；"
         "评查年度为被评查案卷所属年度。",
     )

@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from brigade_desk.core import settings
-from brigade_desk.core.workdays import Deadline
+from brigade_desk.core.workdays import KINDS, Deadline, normalize_kind
 from brigade_desk.ledgers.cases import settings as cs
 from brigade_desk.ledgers.cases.models import CaseCategory, CaseRecord, PartyType
 from brigade_desk.ledgers.cases.rules import CaseDeadlines
@@ -117,6 +117,14 @@ class StatsContext:
             PartyType.ORG.value: Decimal(str(settings.get(session, cs.HEARING_ORG))),
         }
 
+        def rule(days: settings.IntSetting, kind: settings.ChoiceSetting) -> str:
+            n = int(str(settings.get(session, days)))
+            return f"{n}个{KINDS[normalize_kind(settings.get(session, kind))]}"
+
+        # the deadlines as the forms state them: "5个工作日", "20个工作日"
+        self.filing_period = rule(cs.FILING_DAYS, cs.FILING_KIND)
+        self.publication_period = rule(cs.PUBLICATION_DAYS, cs.PUBLICATION_KIND)
+
     def filing(self, c: CaseRecord) -> tuple[Deadline, str] | None:
         if not c.is_major or c.decided_on is None:
             return None
@@ -188,3 +196,39 @@ def case_stats(
 
 def pct(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def zh_date(d: dt.date) -> str:
+    """A date as 公文 prose writes it: 2025年12月31日."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+@dataclass(frozen=True)
+class YearSpan:
+    """The part of a year a report covers: to its last day, or — while the year is still running —
+    to the as-of day; the prose then says 截至… and 本年, never 全年."""
+
+    year: int
+    day: dt.date
+
+    @classmethod
+    def of(cls, year: int, as_of: dt.date) -> YearSpan:
+        return cls(year, min(dt.date(year, 12, 31), as_of))
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def running(self) -> bool:
+        return self.day < dt.date(self.year, 12, 31)
+
+    @property
+    def lead(self) -> str:
+        """ "截至2026年12月4日，" while the year runs, else nothing."""
+        return f"截至{zh_date(self.day)}，" if self.running else ""
+
+    @property
+    def whole(self) -> str:
+        """How the prose names the span: 全年, or 本年 while the year runs."""
+        return "本年" if self.running else "全年"

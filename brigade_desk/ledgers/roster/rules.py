@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from brigade_desk.core import settings
 from brigade_desk.core.rules import Finding
 from brigade_desk.ledgers.roster import settings as roster_settings
+from brigade_desk.ledgers.roster.asof import CertOn, PersonOn, roster_on
 from brigade_desk.ledgers.roster.models import (
     LEFT_STATUSES,
     Certificate,
@@ -32,7 +34,7 @@ RULES = {
 LIVE_CERT = (CertStatus.VALID, CertStatus.SUSPENDED, CertStatus.PENDING_RENEWAL)
 
 
-def cert_is_valid(c: Certificate, as_of: dt.date) -> bool:
+def cert_is_valid(c: Certificate | CertOn, as_of: dt.date) -> bool:
     if c.status != CertStatus.VALID:
         return False
     if c.issue_date and c.issue_date > as_of:
@@ -50,13 +52,17 @@ def load_staff(session: Session) -> list[Staff]:
     )
 
 
-def check(session: Session, as_of: dt.date, staff: list[Staff] | None = None) -> list[Finding]:
-    """Every roster finding; ``staff`` may be passed when the caller already loaded it."""
+def check(
+    session: Session, as_of: dt.date, staff: Sequence[Staff | PersonOn] | None = None
+) -> list[Finding]:
+    """Every roster finding; ``staff`` may be passed when the caller already loaded it. On a past
+    ``as_of`` the roster is taken as it stood that day (``roster.asof``: status, certificates),
+    so ``check --as-of`` agrees with the reports of a period ending then."""
     days = int(settings.get(session, roster_settings.CERT_EXPIRING_DAYS))
     ratio = float(settings.get(session, roster_settings.LEGAL_REVIEWER_RATIO))
     bodycam_due = settings.get(session, roster_settings.BODYCAM_DEADLINE)
     if staff is None:
-        staff = load_staff(session)
+        staff = load_staff(session) if as_of >= dt.date.today() else roster_on(session, as_of)
     out: list[Finding] = []
     horizon = as_of + dt.timedelta(days=days)
     officers_on_duty = 0

@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from brigade_desk.core import settings
+from brigade_desk.ledgers.roster.asof import roster_on
 from brigade_desk.ledgers.roster.models import Staff, StaffCategory, StaffStatus
 from brigade_desk.ledgers.training import settings as training_settings
 from brigade_desk.ledgers.training.models import (
@@ -166,6 +167,30 @@ def summary(s: Session, start: dt.date, end: dt.date) -> list[PersonHours]:
         )
         out.append(p)
     # 执法人员 sorts after 执法辅助人员 by code point; put officers first explicitly
+    out.sort(key=lambda p: (p.category != StaffCategory.OFFICER, p.squad, p.name, p.staff_id))
+    return out
+
+
+def summary_on(s: Session, start: dt.date, day: dt.date) -> list[PersonHours]:
+    """``hours.summary`` as the roster stood on ``day`` (``roster.asof``): everyone in post on the
+    day, plus anyone with a record of a session ending from ``start`` to ``day``, with their status
+    and squad on the day and their hours of those sessions. Officers first, by squad and name."""
+    required = float(settings.get(s, training_settings.REQUIRED_HOURS))
+    hours = credited_hours(s, start, day)
+    out = []
+    for p in roster_on(s, day, certificates=False):
+        if not p.in_post and p.id not in hours:
+            continue
+        h = hours.get(p.id) or PersonHours(p.id, "", "", "", "", "")
+        h.name, h.id_number, h.squad, h.category, h.status, h.required = (
+            p.name,
+            p.id_number,
+            p.squad,
+            p.category,
+            p.status,
+            required,
+        )
+        out.append(h)
     out.sort(key=lambda p: (p.category != StaffCategory.OFFICER, p.squad, p.name, p.staff_id))
     return out
 

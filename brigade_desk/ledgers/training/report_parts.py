@@ -9,11 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brigade_desk.core import settings
 from brigade_desk.core.forms.xlsxform import Col
 from brigade_desk.core.ledger import Section, SheetData, Source
-from brigade_desk.core.period import Period
+from brigade_desk.core.period import Period, year_as_of
+from brigade_desk.ledgers.cases.stats import YearSpan, zh_date
 from brigade_desk.ledgers.roster.models import Staff
 from brigade_desk.ledgers.training import hours as th
+from brigade_desk.ledgers.training import settings as training_settings
 from brigade_desk.ledgers.training.models import (
     PlanStatus,
     TrainingAttendance,
@@ -141,7 +144,8 @@ def attendance_rows(s: Session, period: Period) -> list[dict[str, Any]]:
 
 def hours_rows(s: Session, period: Period) -> list[dict[str, Any]]:
     out = []
-    for i, p in enumerate(th.summary(s, period.start, period.end), 1):
+    day = min(period.end, dt.date.today())
+    for i, p in enumerate(th.summary_on(s, period.start, day), 1):
         b = p.by_category
         out.append(
             dict(
@@ -200,7 +204,8 @@ def training_sheet(session: Session, period: Period) -> SheetData:
         f"{period.year}年执法人员培训学时台账（截至{period.so_far.month}月{period.so_far.day}日）",
         cols,
         rows,
-        note=f"统计 {ytd.start:%Y-%m-%d} 至 {period.so_far:%Y-%m-%d} 结束的培训。业务学时（公共法律知识、业务知识、执法技能）"
+        note=f"统计{zh_date(ytd.start)}至{zh_date(period.so_far)}结束的培训，人员及在岗状态为"
+        f"{zh_date(period.so_far)}的情况。业务学时（公共法律知识、业务知识、执法技能）"
         "另计于政治理论和党性教育之外，在岗执法人员每年不少于规定学时。",
     )
 
@@ -218,9 +223,17 @@ HOURS_COLS = [
 ]
 
 
+def training_people(session: Session, year: int, as_of: dt.date) -> list[th.PersonHours]:
+    """The officers held to the year's requirement: in post on the year's last day (or on ``as_of``
+    while the year runs), with their hours of the sessions ending in the year up to that day."""
+    on = year_as_of(year, as_of)
+    return [p for p in th.summary_on(session, dt.date(year, 1, 1), on) if p.counted]
+
+
 def training_section(session: Session, year: int, as_of: dt.date) -> Section:
-    until = min(dt.date(year, 12, 31), as_of)
-    people = [p for p in th.summary(session, dt.date(year, 1, 1), until) if p.counted]
+    ys = YearSpan.of(year, as_of)
+    until = ys.day
+    people = training_people(session, year, as_of)
     sessions = session.scalars(
         select(TrainingSession).where(
             TrainingSession.end_date >= dt.date(year, 1, 1), TrainingSession.end_date <= until
@@ -234,18 +247,25 @@ def training_section(session: Session, year: int, as_of: dt.date) -> Section:
     exams = sum(p.exams_taken for p in people)
     passed = sum(p.exams_passed for p in people)
     avg = sum(p.professional for p in people) / len(people) if people else 0.0
-    req = people[0].required if people else 60.0
+    req = (
+        people[0].required
+        if people
+        else float(settings.get(session, training_settings.REQUIRED_HOURS))
+    )
     plan_text = (
-        f"年度培训计划已于{plan.approved_date:%Y年%m月%d日}批准"
+        f"年度培训计划已于{zh_date(plan.approved_date)}批准"
         if plan and plan.status == PlanStatus.APPROVED and plan.approved_date
         else ("年度培训计划尚未批准" if plan else "尚未制定年度培训计划")
     )
+    running = ys.running
     paras = [
-        f"{plan_text}。全年组织培训{len(sessions)}次，其中全员集中学法{sum(1 for s in sessions if s.is_monthly_study)}次"
+        f"{plan_text}。{ys.lead}{ys.whole}组织培训{len(sessions)}次，其中全员集中学法{sum(1 for s in sessions if s.is_monthly_study)}次"
         f"（覆盖{len(months_with_study)}个月），组织考试的培训{sum(1 for s in sessions if s.has_exam)}次。",
-        f"在岗执法人员{len(people)}人，人均业务培训{avg:.1f}学时；达到每年{req:g}学时要求的{len(met)}人"
+        f"截至{zh_date(until)}，在岗执法人员{len(people)}人，人均业务培训{avg:.1f}学时；"
+        f"{'已' if running else ''}达到每年{req:g}学时要求的{len(met)}人"
         + (
-            f"，未达到的{len(short)}人（合计尚差{sum(p.missing for p in short):.1f}学时）"
+            f"，{'尚' if running else ''}未达到的{len(short)}人"
+            f"（合计尚差{sum(p.missing for p in short):.1f}学时）"
             if short
             else "，全部达标"
         )
@@ -255,9 +275,13 @@ def training_section(session: Session, year: int, as_of: dt.date) -> Section:
         + "。",
     ]
     rows: list[list[Any]] = [
-        ["培训次数（次）", len(sessions), f"{year}年内结束的培训"],
+        [
+            "培训次数（次）",
+            len(sessions),
+            f"{year}年内结束的培训" + (f"，截至{zh_date(until)}" if running else ""),
+        ],
         ["业务培训课时合计（学时）", round(prof_hours, 1), ""],
-        ["在岗执法人员（人）", len(people), ""],
+        ["在岗执法人员（人）", len(people), f"截至{zh_date(until)}"],
         ["人均业务学时", round(avg, 1), f"要求每人每年不少于{req:g}学时"],
         ["达标人数（人）", len(met), ""],
         ["未达标人数（人）", len(short), ""],

@@ -40,10 +40,11 @@ def plan_due(s: Session, year: int) -> dt.date:
 
 
 def hours_short(s: Session, as_of: dt.date) -> list[Finding]:
-    """On-duty officers under the required professional hours in ``as_of``'s year (so far)."""
+    """Officers in post on ``as_of`` (the roster as it stood then) under the required professional
+    hours in ``as_of``'s year (so far) — the people the annual report counts."""
     year = as_of.year
     out = []
-    for p in th.year_summary(s, year, until=as_of):
+    for p in th.summary_on(s, dt.date(year, 1, 1), as_of):
         if not p.counted or p.professional >= p.required - 1e-9:
             continue
         out.append(
