@@ -55,10 +55,13 @@ def report_doc(
     to: str,
     names: frozenset[str] = frozenset(),
 ) -> GongwenDoc:
+    # a year still running is reported up to the draft's day, never as a whole year
+    running = today < dt.date(year, 12, 31)
+    period = f"{year}年以来（截至{today.month}月{today.day}日）" if running else f"{year}年度"
     blocks: list[Block] = [
         Para(
             f"{year}年，我单位认真落实行政执法“三项制度”，加强执法人员队伍和执法证件管理，规范执法办案，"
-            f"开展案卷评查和问题整改。现将{year}年度行政执法工作情况报告如下："
+            f"开展案卷评查和问题整改。现将{period}行政执法工作情况报告如下："
         )
     ]
     for i, sec in enumerate(sections):
@@ -70,7 +73,11 @@ def report_doc(
             blocks.append(_figures(sec))
     blocks.append(Para("特此报告。"))
     return GongwenDoc(
-        title=title_text(unit, f"{year}年度行政执法工作报告"),
+        title=title_text(
+            unit,
+            f"{year}年度行政执法工作报告"
+            + ("（截至" + f"{today.month}月{today.day}日）" if running else ""),
+        ),
         addressee=to,
         blocks=blocks,
         signer=unit,
