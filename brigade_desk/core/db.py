@@ -77,15 +77,44 @@ def _make_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
         cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cur.close()
 
+    damaged: list[BaseException] = []  # the damage met by a query: nothing runs after it
+
     @event.listens_for(engine, "handle_error")
     def _on_error(ctx: Any) -> None:
         # a query met a damaged page (SQLITE_CORRUPT / SQLITE_NOTADB raise DatabaseError, which is
-        # not an OperationalError): the clerk's message instead of a traceback, wherever it surfaces
-        if sqlite_code(ctx.original_exception) in DAMAGE_CODES:
-            log.info("database %s damaged: %s", path, ctx.original_exception)
-            raise DatabaseDamagedError(
-                path, "读取数据时发现文件内容损坏", in_use=True
-            ) from ctx.original_exception
+        # not an OperationalError), a full or read-only disk, a lock held too long: the clerk's
+        # message naming this file, instead of a traceback, wherever it surfaces. By result code.
+        exc = ctx.original_exception
+        if isinstance(exc, DatabaseDamagedError):
+            return  # raised by _refuse_after_damage: already the clerk's message
+        code = sqlite_code(exc)
+        if code in DAMAGE_CODES:
+            log.info("database %s damaged: %s", path, exc)
+            damaged.append(exc)
+            raise DatabaseDamagedError(path, "读取数据时发现文件内容损坏", in_use=True) from exc
+        user = translate_db_error(exc, path) if code is not None else None
+        if user is not None:
+            log.info("database %s: %s (%s)", path, exc, code)
+            raise user from exc
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse_after_damage(*_a: Any) -> None:
+        # once a query has met damage, no statement runs on this engine (above all no write): the
+        # file stays as it was found until it is restored from a backup
+        if damaged:
+            raise DatabaseDamagedError(path, "此前读取数据时已发现文件内容损坏", in_use=True)
+
+    @event.listens_for(engine, "engine_disposed")
+    def _after_restore(_engine: Engine) -> None:
+        # the file may have been restored from a backup under the engine (the GUI's 备份与恢复):
+        # statements run again only once the file passes its check
+        if damaged:
+            try:
+                check_database_file(path)
+            except UserError:
+                return
+            log.info("database %s passes its check again: statements allowed", path)
+            damaged.clear()
 
     return engine
 
@@ -117,7 +146,7 @@ def check_database_file(path: Path) -> None:
         with open(path, "rb") as fh:
             head = fh.read(100)
     except OSError as exc:
-        raise UserError(describe_os_error(exc, path)) from exc
+        raise DatabaseUnavailableError(describe_os_error(exc, path, mode="read")) from exc
     if size == 0:
         raise DatabaseDamagedError(path, "文件是空的，0 字节")
     if not head.startswith(SQLITE_MAGIC):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from brigade_desk.core.audit import os_user
-from brigade_desk.core.errors import UserError, describe_os_error
+from brigade_desk.core.errors import MOVE_ADVICE, UserError, access_problem, describe_os_error
 
 _LOCK_OFFSET = 1 << 20  # lock a byte far past the text so the text stays readable on Windows
 
@@ -35,7 +35,7 @@ class DatabaseLock:
         try:
             fh = open(self.path, "a+", encoding="utf-8")
         except OSError as exc:
-            raise UserError(describe_os_error(exc, self.path)) from exc
+            raise UserError(_lock_file_message(exc, self.path)) from exc
         if not _try_lock(fh):
             fh.seek(0)
             holder = fh.read()
@@ -71,6 +71,21 @@ class DatabaseLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _lock_file_message(exc: OSError, lock_path: Path) -> str:
+    """The lock file beside the database could not be created: a read-only folder or disk, no
+    permission, a missing folder — said about the database, with the way out."""
+    import errno
+
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        db = lock_path.with_name(lock_path.name.removesuffix(".lock"))
+        why = access_problem(db) or f"不能在文件夹 {lock_path.parent} 中创建文件"
+        return (
+            f"无法使用数据库文件 {db}：{why}，程序无法在旁边建立锁文件 {lock_path.name}，"
+            f"因此没有写入任何内容。{MOVE_ADVICE}"
+        )
+    return describe_os_error(exc, lock_path)
 
 
 def _held_message(text: str, path: Path, advice: str = OPEN_ADVICE) -> str:

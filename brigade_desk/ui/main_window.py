@@ -77,6 +77,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self._db_label = QLabel("正在打开数据库…")
+        self._damage_said: Path | None = (
+            None  # the damaged database already told (database_damaged)
+        )
+        self.damage_box: QMessageBox | None = None
         self.statusBar().addPermanentWidget(self._db_label)
         ctx.events.status.connect(lambda t: self.statusBar().showMessage(t, 8000))
         ctx.tasks.unhandled_error.connect(self.show_error)
@@ -382,8 +386,10 @@ class MainWindow(QMainWindow):
             dlg = BackupDialog(self.ctx, self, db_path=self.db_path)
             dlg.restored.connect(lambda _kept: self._reopen())
             dlg.exec()
+            self._damage_said = None
             return
         BackupDialog(self.ctx, self).exec()
+        self._damage_said = None  # damage met after a restore is said again
 
     def start_background_checks(self) -> None:
         """After the window shows: the daily backup, then verify the audit trail."""
@@ -446,6 +452,12 @@ class MainWindow(QMainWindow):
 
     # ---- errors -------------------------------------------------------------------------------
     def show_error(self, exc: BaseException) -> None:
+        from brigade_desk.core.errors import DatabaseDamagedError, translate_db_error
+
+        damaged = translate_db_error(exc, self.db_path)
+        if isinstance(damaged, DatabaseDamagedError):
+            self.database_damaged(damaged)
+            return
         user, text = describe(exc)
         if user:
             QMessageBox.warning(self, "无法完成", text)
@@ -454,6 +466,32 @@ class MainWindow(QMainWindow):
 
             log.error("unexpected error in background task:\n%s", text)
             report_exception(type(exc), exc, exc.__traceback__, text=text, logged=True)
+
+    def database_damaged(self, exc: BaseException) -> None:
+        """A query met damage while the program was in use (the database had passed its check at
+        start-up: the disk failed since). The engine runs nothing more on that file; the clerk is
+        told once, with the way out (备份与恢复), not with the crash box; later failures of the same
+        kind go to the status bar only, until a restore."""
+        db = self.ctx.db
+        key = db.path if db is not None else self.db_path
+        self._db_label.setText(f"数据库已损坏：{key}")
+        if self._damage_said == key:
+            self.statusBar().showMessage("数据库已损坏，操作没有完成。请从备份恢复。", 8000)
+            return
+        self._damage_said = key
+        log.warning("database %s damaged during use: %s", key, exc)
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("数据库已损坏")
+        box.setText(str(exc))
+        restore_btn = box.addButton("从备份恢复…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("关闭", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(restore_btn)
+        self.damage_box = box
+        box.exec()
+        self.damage_box = None
+        if box.clickedButton() is restore_btn:
+            self.backups()
 
     # ---- layout memory ------------------------------------------------------------------------
     def _restore_geometry(self) -> None:

@@ -281,10 +281,19 @@ class CrashReporter(QObject):
         self.hook(args.exc_type, args.exc_value, args.exc_traceback)
 
     def _show(self, exc: BaseException, text: str) -> None:
-        from brigade_desk.core.errors import UserError
+        from brigade_desk.core.errors import DatabaseDamagedError, translate_db_error
 
-        if isinstance(exc, UserError):
-            self.show_user_error(exc.message)
+        # a fault of the database file (damaged, full or read-only disk, locked: by SQLite's result
+        # code) is the environment's, not a bug: its message with the way out, never the crash box
+        user = translate_db_error(exc)
+        if isinstance(user, DatabaseDamagedError):
+            window = parent_window()
+            said = getattr(window, "database_damaged", None)
+            if callable(said):
+                said(user)
+                return
+        if user is not None:
+            self.show_user_error(user.message)
             return
         key = _signature(exc, text)
         if key in self.seen or self._showing:
@@ -402,13 +411,26 @@ def parent_window() -> QWidget | None:
     return None
 
 
+def crash_message(text: str) -> str:
+    """What the crash dialog says for the traceback ``text``. "Saved data is not affected" only for
+    an error outside the database: a failure that came from SQLite (an error code the program does
+    not classify) may concern the file itself, so the clerk is told to check it instead."""
+    log_hint = f"请把日志文件发给维护人员：{paths.log_file()}"
+    if "sqlite3." in text or "sqlalchemy.exc." in text:
+        return (
+            "程序读写数据库时遇到了意外错误，刚才的操作没有完成。"
+            "无法确定数据库文件是否完好：请先不要继续修改数据；"
+            "如果再次出现，请在“文件 → 备份与恢复”中从最近的备份恢复"
+            "（命令行：brigade-desk backups、brigade-desk restore 备份文件）。\n" + log_hint
+        )
+    return f"程序遇到了意外错误，刚才的操作没有完成。此前已保存的数据不受影响。\n{log_hint}"
+
+
 def show_crash(text: str, parent: QWidget | None = None) -> None:
     """The crash dialog. Only ever called on the GUI thread (see ``safety.CrashReporter``)."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle("程序出错")
-    box.setText(
-        f"程序遇到了意外错误。已保存的数据不受影响。\n请把日志文件发给维护人员：{paths.log_file()}"
-    )
+    box.setText(crash_message(text))
     box.setDetailedText(text)
     box.exec()

@@ -225,7 +225,7 @@ def describe(exc: BaseException) -> tuple[bool, str]:
     if isinstance(exc, OSError):
         from brigade_desk.core.errors import describe_os_error
 
-        return True, describe_os_error(exc, getattr(exc, "filename", "") or "")
+        return True, describe_os_error(exc, getattr(exc, "filename", "") or "", mode="access")
     text = getattr(exc, "__traceback_text__", "") or "".join(traceback.format_exception(exc))
     return False, text
 
