@@ -102,6 +102,9 @@ SQLITE_FULL = 13
 SQLITE_CANTOPEN = 14
 SQLITE_AUTH = 23
 SQLITE_NOTADB = 26
+# the longest full path SQLite's unix VFS opens (MAX_PATHNAME in os_unix.c): a longer one fails
+# with SQLITE_CANTOPEN, whatever the file system allows
+SQLITE_MAX_PATH_BYTES = 512
 DAMAGE_CODES = frozenset({SQLITE_CORRUPT, SQLITE_NOTADB})
 
 
@@ -175,6 +178,12 @@ def access_problem(path: object | None) -> str:
         return ""
     p = Path(str(path))
     folder = p.parent
+    size = len(os.fsencode(str(p.absolute())))
+    if os.name != "nt" and size > SQLITE_MAX_PATH_BYTES:
+        return (
+            f"路径太长：完整路径有 {size} 字节，SQLite 最多只能打开 {SQLITE_MAX_PATH_BYTES} 字节的路径。"
+            "请把数据库文件移到路径较短的文件夹"
+        )
     if not folder.is_dir():
         return f"文件夹 {folder} 不存在（U盘或网络盘是否已断开？）"
     if _read_only_disk(folder):
@@ -243,8 +252,12 @@ def translate_db_error(exc: BaseException, path: object | None = None) -> UserEr
         )
     if code == SQLITE_CANTOPEN:
         why = access_problem(path)
+        if why.startswith("路径太长"):
+            return DatabaseUnavailableError(
+                f"无法打开{name.rstrip()}：{why}，再用 --db 或 BRIGADE_DESK_DB 指定新位置。"
+            )
+        advice = MOVE_ADVICE if why and "不存在" not in why else "请检查路径和磁盘后重试。"
         return DatabaseUnavailableError(
-            f"无法打开{name.rstrip()}（{why or '文件夹不存在、没有权限或磁盘不可用'}）。"
-            + (MOVE_ADVICE if why and "不存在" not in why else "请检查路径和磁盘后重试。")
+            f"无法打开{name.rstrip()}（{why or '文件夹不存在、没有权限或磁盘不可用'}）。{advice}"
         )
     return None
