@@ -178,3 +178,46 @@ def test_a_database_sqlite_cannot_open_at_start_up(
     assert title == "无法打开数据库" and "路径太长" in text and str(p) in text
     assert "Traceback" not in text and "unable to open" not in text
     assert p.read_bytes() == before
+
+
+def test_restore_from_the_damage_box_and_carry_on(
+    healthy: Path, tmp_path: Path, qtbot, sync_tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """从备份恢复… with the damaged database still open: the backup replaces it (the damaged file is
+    kept aside), and the same open program reads the restored data."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from brigade_desk.core import backup
+    from brigade_desk.ui.backup_dialog import BackupDialog
+
+    backup.make_backup(healthy, "manual")
+    ready: list[object] = []
+    w = _start(tmp_path, healthy, ready)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: bool(ready), timeout=20_000)
+    db = w.ctx.db
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "information", lambda *a: None)
+    Boxes(monkeypatch, press="从备份恢复…")
+    db.engine.dispose()
+    with open(healthy, "r+b") as fh:
+        fh.seek(PAGE * 2)
+        fh.write(random.Random(5).randbytes(healthy.stat().st_size - PAGE * 2))
+    seen: list[int] = []
+
+    def drive() -> None:
+        dlg = QApplication.activeModalWidget()
+        assert isinstance(dlg, BackupDialog)
+        seen.append(dlg.model.rowCount())
+        dlg.view.selectRow(0)
+        dlg.restore_btn.click()
+        dlg.accept()
+
+    QTimer.singleShot(0, drive)
+    w.ctx.tasks.run(lambda _p: RosterService(db).count())
+    assert seen == [1]
+    assert RosterService(db).count() == 3  # the same open database, restored
+    (aside,) = healthy.parent.glob(f"{healthy.name}.damaged-*[0-9]")  # the damaged file, kept
+    assert aside.stat().st_size == healthy.stat().st_size
+    db.close()
