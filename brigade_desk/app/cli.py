@@ -208,6 +208,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a disk, a folder, a permission: the environment's, said in Chinese
+        from brigade_desk.core.errors import describe_os_error
+
+        if isinstance(exc, BrokenPipeError):  # the output was piped into a program that stopped
+            return 1
+        print(
+            f"错误：{describe_os_error(exc, exc.filename or '（未知文件）', mode='access')}",
+            file=sys.stderr,
+        )
+        return 1
     except Exception as exc:
         from brigade_desk.core.errors import translate_db_error
 

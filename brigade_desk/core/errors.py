@@ -72,7 +72,7 @@ def describe_os_error(exc: OSError, path: object, *, mode: str = "write") -> str
     import errno
 
     code = getattr(exc, "errno", None)
-    if code == errno.ENOSPC:
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return f"磁盘空间不足，无法写入 {path}。请清理磁盘后重试，已保存的数据未受影响。"
     if code in (errno.EACCES, errno.EPERM):
         if mode == "read":
@@ -86,8 +86,17 @@ def describe_os_error(exc: OSError, path: object, *, mode: str = "write") -> str
     if code == errno.ENOENT:
         return f"找不到文件或文件夹：{path}"
     if code == errno.EROFS:
-        return f"{path} 所在的磁盘是只读的。"
-    return f"读写 {path} 时出错：{exc.strerror or exc}"
+        return f"{path} 所在的磁盘是只读的。请换一个可以写入的位置。"
+    if code == errno.ENOTDIR:
+        return f"无法读写 {path}：路径中有一项是文件而不是文件夹。请换一个位置。"
+    if code == errno.EISDIR:
+        return f"{path} 是文件夹，不是文件。请选择或填写一个文件名。"
+    if code == errno.ENAMETOOLONG:
+        return f"路径太长，系统无法读写：{path}。请换一个路径较短的位置。"
+    if code == errno.EIO:
+        return f"读写 {path} 时磁盘出错（磁盘可能被拔出或损坏）。请检查磁盘后重试。"
+    name = errno.errorcode.get(code, "") if isinstance(code, int) else ""
+    return f"读写 {path} 时出错（系统错误 {name or code or type(exc).__name__}）。请检查该位置是否可用后重试。"
 
 
 # SQLite primary result codes (https://sqlite.org/rescode.html); extended codes carry the primary one

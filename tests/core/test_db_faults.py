@@ -453,3 +453,34 @@ def test_permissions(
     finally:
         p.parent.chmod(0o755)
         shutil.rmtree(p.parent.parent, ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("ENOSPC", "磁盘空间不足"),
+        ("ENOTDIR", "路径中有一项是文件"),
+        ("EISDIR", "是文件夹"),
+        ("ENAMETOOLONG", "路径太长"),
+        ("EIO", "磁盘出错"),
+        ("EROFS", "只读"),
+        ("ENXIO", "系统错误 ENXIO"),
+    ],
+)
+def test_disk_errors_are_chinese(name: str, says: str, tmp_path: Path) -> None:
+    import errno
+
+    code = getattr(errno, name)
+    text = describe_os_error(OSError(code, os.strerror(code)), tmp_path / "文件.xlsx")
+    assert says in text and str(tmp_path) in text
+    assert os.strerror(code) not in text  # the system's English text is not shown
+
+
+def test_an_output_path_through_a_file(
+    small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = small / "导出.xlsx"  # "folder" that is the database file
+    assert main(["--db", str(small), "export", "roster", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and str(out) in err and "路径中有一项是文件" in err
+    _no_english(err)
