@@ -484,3 +484,36 @@ def test_an_output_path_through_a_file(
     err = capsys.readouterr().err
     assert err.startswith("错误：") and str(out) in err and "路径中有一项是文件" in err
     _no_english(err)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1.2 MB file system (tmpfs) holding an empty ledger of ~0.7 MB."""
+    from tests.conftest import template_path
+
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a small tmpfs needs root")
+    mnt = tmp_path / "小 U盘"
+    mnt.mkdir()
+    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(mnt)])
+    if ok.returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        p = mnt / "台账.sqlite"
+        shutil.copyfile(template_path(), p)
+        yield p
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_a_full_disk(small_disk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--db", str(small_disk), "demo"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "磁盘已满" in err and str(small_disk) in err, err
+    _no_english(err)
+    dbmod.check_database_file(small_disk)  # the transaction was rolled back: the file is sound
+    db = open_database(small_disk)
+    try:
+        assert RosterService(db).count() == 0
+    finally:
+        db.close()
