@@ -306,8 +306,13 @@ def _rewrite_same_size(p: Path) -> None:
     [(_grow, MSG_CHANGED), (_rewrite_same_size, MSG_CHANGED), (os.remove, MSG_VANISHED)],
     ids=["grows", "rewritten", "deleted"],
 )
-def test_file_changed_while_hashed_is_not_indexed(  # noqa: F811
-    db, tmp_path, monkeypatch, action, message, copy
+def test_file_changed_while_hashed_is_not_indexed(
+    db,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+    action,
+    message,
+    copy,
 ):
     if action is os.remove and not POSIX:
         pytest.skip("Windows refuses to delete a file that is open")
