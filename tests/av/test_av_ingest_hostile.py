@@ -498,3 +498,78 @@ def test_hostile_folder_accounts_for_every_media_file(tmp_path: Path) -> None:
     o2 = json.loads(again.stdout)
     assert o2["added"] == 0 and o2["existing"] == out["added"]
     assert o2["not_ingested"] == out["not_ingested"]
+
+
+def test_running_batch_is_not_taken_for_a_killed_one(db, tmp_path, monkeypatch):  # noqa: F811
+    """Two ingests in one process (the GUI's worker and another): the second leaves the first's
+    batch and parts alone."""
+    write(tmp_path / "s" / "a.mp4", os.urandom(2 * hashing.CHUNK))
+    write(tmp_path / "t" / "b.mp4", b"2")
+    archive = tmp_path / "archive"
+    seen: list[Any] = []
+    real = hashing.copy_and_hash
+
+    def copy_and_run_another(src: Path, tmp: Path, **k: Any) -> Any:
+        if src.name == "a.mp4":  # while a.mp4 is being copied (its part exists)
+            with open(tmp, "xb") as fh:
+                fh.write(b"partial")
+            seen.append(ingest(db, tmp_path / "t", IngestOptions(copy_to=archive)))
+            os.remove(tmp)
+        return real(src, tmp, **k)
+
+    monkeypatch.setattr(ingest_mod, "copy_and_hash", copy_and_run_another)
+    first = ingest(db, tmp_path / "s", IngestOptions(copy_to=archive))
+    assert first.added == 1 and not first.cleanup and not first.errors
+    assert seen[0].added == 1 and seen[0].cleanup == [] and not seen[0].errors
+    with db.session() as s:
+        b = s.get(AvIngestBatch, first.batch_id)
+        assert b.added == 1 and not b.cancelled
+
+
+def test_archive_disk_full_is_listed_and_leaves_no_part(db, tmp_path, monkeypatch):  # noqa: F811
+    import errno
+
+    src = tmp_path / "src"
+    write(src / "a.mp4", b"a" * 100)
+    write(src / "b_满.mp4", b"b" * 100)
+    archive = tmp_path / "归档"
+    real_open = open
+
+    class Full:
+        def __init__(self, fh: Any) -> None:
+            self.fh = fh
+
+        def write(self, data: Any) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.fh, name)
+
+        def __enter__(self) -> Any:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+    def fake_open(file: Any, mode: str = "r", *a: Any, **k: Any) -> Any:
+        fh = real_open(file, mode, *a, **k)
+        return Full(fh) if mode == "xb" and seen[-1].startswith("b_") else fh  # (one worker)
+
+    seen = [""]
+    real_copy = hashing.copy_and_hash
+
+    def copy(src_p: Path, tmp: Path, **k: Any) -> Any:
+        seen.append(src_p.name)
+        return real_copy(src_p, tmp, **k)
+
+    monkeypatch.setattr(hashing, "open", fake_open, raising=False)
+    monkeypatch.setattr(ingest_mod, "copy_and_hash", copy)
+    res = ingest(db, src, IngestOptions(copy_to=archive, workers=1))
+    assert res.added == 1 and len(res.errors) == 1
+    e = res.errors[0]
+    assert e["path"] == str(src / "b_满.mp4")
+    assert (
+        e["message"].startswith(f"磁盘空间不足，无法写入 {archive}")
+        and "复制到归档失败" in e["message"]
+    )
+    assert not list(archive.rglob("*.part"))

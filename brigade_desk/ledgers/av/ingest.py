@@ -79,8 +79,9 @@ MSG_CHANGED = "文件在计算校验值期间被修改，未登记，请稍后�
 MSG_VANISHED = "文件在计算校验值期间被删除，未登记，请稍后重新采集。"
 MSG_SIZE_DIFFERS = "索引中已有此路径但文件大小不同（文件可能被改动），未重复入库；请运行校验。"
 
-# batches being run by this process (the database lock keeps other processes out): never "recovered"
-_RUNNING: set[int] = set()
+# (database file, batch id) being run by this process (the database lock keeps other processes out):
+# never taken for the leftovers of a killed run
+_RUNNING: set[tuple[str, int]] = set()
 _RUNNING_LOCK = threading.Lock()
 
 
@@ -322,14 +323,14 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _recover(s: Any, result: IngestResult, folder: Path) -> list[Path]:
+def _recover(s: Any, result: IngestResult, folder: Path, db_key: str) -> list[Path]:
     """Close the batches that killed runs left unfinished (with the counts of what they indexed).
 
     Returns the archive folders those runs were copying into (their leftover parts are deleted)."""
     archives: list[Path] = []
     q = select(AvIngestBatch).where(AvIngestBatch.finished_at.is_(None)).order_by(AvIngestBatch.id)
     for b in s.scalars(q).all():
-        if b.id in _RUNNING:
+        if (db_key, b.id) in _RUNNING:
             continue
         n, size = s.execute(
             select(func.count(), func.coalesce(func.sum(AvRecord.size), 0)).where(
@@ -449,9 +450,10 @@ def ingest(
             )
 
     result = IngestResult()
+    db_key = roots.norm(db.path)
     with _RUNNING_LOCK, db.begin() as s:
         _validate(s, opts)
-        stale = _recover(s, result, folder)
+        stale = _recover(s, result, folder, db_key)
         root = roots.ensure_root(s, folder)
         root_id, root_path = root.id, Path(root.path)
         arch_id: int | None = None
@@ -464,7 +466,7 @@ def ingest(
         s.add(batch)
         s.flush()
         batch_id = batch.id
-        _RUNNING.add(batch_id)  # (the lock is held until the batch is committed)
+        _RUNNING.add((db_key, batch_id))  # (the lock is held until the batch is committed)
         alone = len(_RUNNING) == 1
         pats: list[CompiledPattern] = load(s)
         by_device = {
@@ -535,7 +537,7 @@ def ingest(
         return result
     finally:
         with _RUNNING_LOCK:
-            _RUNNING.discard(batch_id)
+            _RUNNING.discard((db_key, batch_id))
     _finish(db, batch_id, result, t0)
     return result
 
