@@ -30,9 +30,11 @@ from brigade_desk.ledgers.av import hashing, roots
 from brigade_desk.ledgers.av import ingest as ingest_mod
 from brigade_desk.ledgers.av.cli import INGEST_INCOMPLETE
 from brigade_desk.ledgers.av.ingest import (
+    MSG_BROKEN_LINK,
     MSG_CHANGED,
     MSG_DIR_DENIED,
     MSG_FILE_DENIED,
+    MSG_NOT_FILE,
     MSG_NOT_UTF8,
     MSG_VANISHED,
     PARTS_DIR,
@@ -459,6 +461,9 @@ def test_hostile_folder_accounts_for_every_media_file(tmp_path: Path) -> None:
     write(src / "名字 with spaces #%41 ?.jpg", b"\xff\xd8jpeg")
     write(src / "\u202e4pm.exe.jpg", b"\xff\xd8rtl")
     write(src / "deep" / ("很长的文件夹名" * 8) / ("很长的文件名" * 10 + ".mp4"), b"long")
+    if POSIX:
+        os.mkfifo(src / "管道.mp4")
+        os.symlink(src / "不存在.mp4", src / "断链.mp4")
     bad_ok = _bytes_name_ok(tmp_path)
     if bad_ok:
         with open(os.fsencode(str(src)) + b"/\xff\xfe.mp4", "wb") as fh:
@@ -481,7 +486,7 @@ def test_hostile_folder_accounts_for_every_media_file(tmp_path: Path) -> None:
     lost = tried - accounted
     print(f"\nhostile media files tried: {tried}; tracebacks: 0; silently lost: {lost}")
     assert lost == 0 and out["duplicates"] == 1
-    assert r.returncode == (INGEST_INCOMPLETE if bad_ok else 0)
+    assert r.returncode == (INGEST_INCOMPLETE if POSIX else 0)
     indexed = {rel for rel, _s, _n in _db_records(dbp)}
     assert "\u202e4pm.exe.jpg" in indexed and "名字 with spaces #%41 ?.jpg" in indexed
     if shutil.which("ffmpeg"):
@@ -573,3 +578,58 @@ def test_archive_disk_full_is_listed_and_leaves_no_part(db, tmp_path, monkeypatc
         and "复制到归档失败" in e["message"]
     )
     assert not list(archive.rglob("*.part"))
+
+
+@pytest.mark.skipif(not POSIX, reason="pipes, device links and symbolic links as POSIX makes them")
+def test_pipe_device_and_broken_link_are_listed_not_read(db, tmp_path):  # noqa: F811
+    """A pipe named .mp4 would block the read forever; a link to /dev/zero would never end."""
+    src = tmp_path / "src"
+    write(src / "a.mp4", b"a")
+    os.mkfifo(src / "b_管道.mp4")
+    os.symlink("/dev/zero", src / "c_零.mp4")
+    os.symlink(src / "不存在.mp4", src / "d_断链.mp4")
+    write(src / "e.mp4", b"e")
+    res = ingest(db, src)
+    assert res.added == 2
+    assert [(e["path"], e["message"]) for e in res.errors] == [
+        (str(src / "b_管道.mp4"), MSG_NOT_FILE),
+        (str(src / "c_零.mp4"), MSG_NOT_FILE),
+        (str(src / "d_断链.mp4"), MSG_BROKEN_LINK),
+    ]
+
+
+def test_read_error_is_told_in_chinese(db, tmp_path, monkeypatch):  # noqa: F811
+    import errno
+
+    src = tmp_path / "src"
+    write(src / "a.mp4", b"a" * 10)
+    write(src / "b_坏道.mp4", b"b" * 10)
+    real_open = open
+
+    class Failing:
+        def __init__(self, fh: Any) -> None:
+            self.fh = fh
+
+        def readinto(self, buf: Any) -> int:
+            raise OSError(errno.EIO, "Input/output error")
+
+        def __enter__(self) -> Any:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+    def fake_open(file: Any, mode: str = "r", *a: Any, **k: Any) -> Any:
+        fh = real_open(file, mode, *a, **k)
+        return Failing(fh) if Path(os.fspath(file)).name.startswith("b_") else fh
+
+    monkeypatch.setattr(hashing, "open", fake_open, raising=False)
+    res = ingest(db, src)
+    assert res.added == 1 and res.errors == [
+        {
+            "path": str(src / "b_坏道.mp4"),
+            "message": "读取此文件失败（磁盘读取错误，可能是坏道，或存储卡、移动硬盘接触不良），"
+            "未登记；请检查磁盘后重新采集。",
+            "kind": "文件",
+        }
+    ]

@@ -18,7 +18,8 @@
 Nothing is lost silently: every file that is not indexed is listed in ``IngestResult.errors`` with
 its path (shown escaped, :func:`roots.shown`) and a Chinese reason, and the run goes on —
 - a name that is not valid UTF-8 (or a damaged UTF-16 name) cannot be stored: listed, not indexed;
-- a folder or file that cannot be read (no permission, disk error) is listed;
+- a folder or file that cannot be read (no permission, disk error), a pipe or device named like
+  media, a broken symbolic link: listed;
 - a file whose size, modification time or identity differs after hashing from before, or whose
   bytes read differ from its size, or that disappears, was changed while hashed: listed, not
   indexed (its facts would not belong together).
@@ -32,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import stat
 import threading
 import time
 import uuid
@@ -73,6 +75,9 @@ MSG_NOT_UTF8 = (
 )
 MSG_DIR_DENIED = "没有权限读取此文件夹，其中的文件未登记；请检查文件夹的权限后重新采集。"
 MSG_DIR_ERROR = "无法读取此文件夹（{}），其中的文件未登记；请检查磁盘后重新采集。"
+MSG_GONE = "文件在列出文件夹后已不存在（可能刚被删除或移走），未登记；请确认后重新采集。"
+MSG_BROKEN_LINK = "这是一个快捷方式（符号链接），指向的文件不存在，未登记；请采集原文件。"
+MSG_NOT_FILE = "这不是普通文件（而是管道、设备等），未登记；请采集原文件。"
 MSG_FILE_DENIED = "没有权限读取此文件，未登记；请检查文件的权限（或关闭占用它的程序）后重新采集。"
 MSG_FILE_ERROR = "读取此文件失败（{}），未登记；请检查磁盘后重新采集。"
 MSG_CHANGED = "文件在计算校验值期间被修改，未登记，请稍后重新采集。"
@@ -211,7 +216,7 @@ def scan(
         msg = (
             MSG_DIR_DENIED
             if isinstance(exc, PermissionError)
-            else MSG_DIR_ERROR.format(exc.strerror or exc)
+            else MSG_DIR_ERROR.format(_cause(exc))
         )
         bad.append({"path": roots.shown(where), "message": msg, "kind": "文件夹"})
 
@@ -233,9 +238,14 @@ def scan(
             try:
                 st = p.stat()
             except OSError as exc:
-                bad.append(
-                    {"path": roots.shown(str(p)), "message": _read_error(exc), "kind": "文件"}
-                )
+                if isinstance(exc, FileNotFoundError):
+                    msg = MSG_BROKEN_LINK if os.path.islink(p) else MSG_GONE
+                else:
+                    msg = _read_error(exc)
+                bad.append({"path": roots.shown(str(p)), "message": msg, "kind": "文件"})
+                continue
+            if not stat.S_ISREG(st.st_mode):  # a pipe or a device would never end (or never start)
+                bad.append({"path": roots.shown(str(p)), "message": MSG_NOT_FILE, "kind": "文件"})
                 continue
             media_files.append((p, st))
     return media_files, skipped
@@ -246,7 +256,26 @@ def _read_error(exc: OSError) -> str:
         return MSG_FILE_DENIED
     if isinstance(exc, FileNotFoundError):
         return MSG_VANISHED
-    return MSG_FILE_ERROR.format(exc.strerror or exc)
+    return MSG_FILE_ERROR.format(_cause(exc))
+
+
+def _cause(exc: OSError) -> str:
+    """What went wrong in Chinese for the usual read failures; the system's own text otherwise
+    (Windows gives it in Chinese already)."""
+    code = exc.errno
+    if code == errno.EIO:
+        return "磁盘读取错误，可能是坏道，或存储卡、移动硬盘接触不良"
+    if code in (errno.ENODEV, errno.ENXIO):
+        return "设备已断开，可能是执法记录仪、存储卡或移动硬盘被拔出"
+    if code in (errno.ETIMEDOUT, errno.EHOSTDOWN, errno.EHOSTUNREACH, errno.ENETDOWN):
+        return "网络位置无法访问"
+    if code == errno.ESTALE:
+        return "网络位置上的文件已失效，请重新连接"
+    if code == errno.ELOOP:
+        return "快捷方式（符号链接）循环指向自身"
+    if code == errno.ENAMETOOLONG:
+        return "路径太长"
+    return str(exc.strerror or exc)
 
 
 def _validate(session: Any, opts: IngestOptions) -> None:
