@@ -66,14 +66,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(res.as_json())
     else:
+        for c in res.cleanup:
+            print(f"清理：{c}")
         for d in res.duplicates:
             print(f"重复：{d['path']}（与 {d['existing']} 内容相同，未重复入库）")
         for r in res.renamed:
             print(f"归档重名：{r['path']} 已存在且内容不同，新文件存为 {r['to']}")
         for e in res.errors:
-            print(f"出错：{e['path']}：{e['message']}", file=sys.stderr)
+            print(
+                f"未登记（{e.get('kind', '文件')}）：{e['path']}：{e['message']}", file=sys.stderr
+            )
         print(res.summary())
-    return 1 if res.errors or res.cancelled else 0
+    if res.cancelled:
+        return 1
+    return INGEST_INCOMPLETE if res.errors else 0
+
+
+# exit code of ``av ingest`` that ran to its end but left files it found unindexed (listed): 1 is
+# "refused or failed", 2 is argparse's usage error
+INGEST_INCOMPLETE = 3
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -177,7 +188,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     avsub = av.add_subparsers(dest="av_command", metavar="AV_COMMAND", required=True)
 
     ing = avsub.add_parser(
-        "ingest", parents=[common], help="把一个文件夹（含子文件夹）的音像文件入库"
+        "ingest",
+        parents=[common],
+        help="把一个文件夹（含子文件夹）的音像文件入库",
+        description="把一个文件夹（含子文件夹）的音像文件入库。退出码：0 全部登记（或已在索引中、重复、"
+        "非音像文件）；3 已运行完，但有文件或文件夹未能登记（逐个列出原因）；1 被拒绝、出错或取消。",
     )
     ing.add_argument("dir", help="要入库的文件夹")
     ing.add_argument("--case", help="案件编号")

@@ -14,12 +14,26 @@
   not in it.
 - Identical content (same SHA-256) is recorded once; each further copy is reported (and stored in
   ``av_duplicate``) as a duplicate.
+
+Nothing is lost silently: every file that is not indexed is listed in ``IngestResult.errors`` with
+its path (shown escaped, :func:`roots.shown`) and a Chinese reason, and the run goes on —
+- a name that is not valid UTF-8 (or a damaged UTF-16 name) cannot be stored: listed, not indexed;
+- a folder or file that cannot be read (no permission, disk error), a pipe or device named like
+  media, a broken symbolic link: listed;
+- a file whose size, modification time or identity differs after hashing from before, or whose
+  bytes read differ from its size, or that disappears, was changed while hashed: listed, not
+  indexed (its facts would not belong together).
+A run killed outright (power cut, SIGKILL) leaves its batch row unfinished and, when copying, a
+``.~av-*.part`` file: the next run closes such batches (marked cancelled, with the counts of what
+they did index) and deletes the leftover parts, and says so in ``IngestResult.cleanup``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
+import stat
 import threading
 import time
 import uuid
@@ -30,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import brigade_desk.models  # noqa: F401  (every table known: foreign keys to staff are resolved by name)
 from brigade_desk.core import settings
@@ -53,6 +67,27 @@ from brigade_desk.ledgers.roster.models import Certificate, Staff
 
 UNKNOWN_DEVICE = "未知设备"
 TMP_PREFIX = ".~av-"
+PARTS_DIR = TMP_PREFIX + "parts"  # copies being written, inside the archive root
+
+MSG_NOT_UTF8 = (
+    "文件名（或所在文件夹名）含有无法识别的字符（不是有效的 UTF-8 编码，显示为 \\x..），未登记；"
+    "请把它改为正常的名字后重新采集。"
+)
+MSG_DIR_DENIED = "没有权限读取此文件夹，其中的文件未登记；请检查文件夹的权限后重新采集。"
+MSG_DIR_ERROR = "无法读取此文件夹（{}），其中的文件未登记；请检查磁盘后重新采集。"
+MSG_GONE = "文件在列出文件夹后已不存在（可能刚被删除或移走），未登记；请确认后重新采集。"
+MSG_BROKEN_LINK = "这是一个快捷方式（符号链接），指向的文件不存在，未登记；请采集原文件。"
+MSG_NOT_FILE = "这不是普通文件（而是管道、设备等），未登记；请采集原文件。"
+MSG_FILE_DENIED = "没有权限读取此文件，未登记；请检查文件的权限（或关闭占用它的程序）后重新采集。"
+MSG_FILE_ERROR = "读取此文件失败（{}），未登记；请检查磁盘后重新采集。"
+MSG_CHANGED = "文件在计算校验值期间被修改，未登记，请稍后重新采集。"
+MSG_VANISHED = "文件在计算校验值期间被删除，未登记，请稍后重新采集。"
+MSG_SIZE_DIFFERS = "索引中已有此路径但文件大小不同（文件可能被改动），未重复入库；请运行校验。"
+
+# (database file, batch id) being run by this process (the database lock keeps other processes out):
+# never taken for the leftovers of a killed run
+_RUNNING: set[tuple[str, int]] = set()
+_RUNNING_LOCK = threading.Lock()
 
 
 @dataclass
@@ -79,8 +114,18 @@ class IngestResult:
     cancelled: bool = False
     duplicates: list[dict[str, str]] = field(default_factory=list)  # {"path", "existing"}
     skipped: list[str] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)  # {"path", "message"}
+    # files and folders not indexed: {"path" (shown escaped), "message", "kind": 文件 / 文件夹}
+    errors: list[dict[str, str]] = field(default_factory=list)
     renamed: list[dict[str, str]] = field(default_factory=list)  # archive clashes {"path", "to"}
+    cleanup: list[str] = field(default_factory=list)  # what was left by killed runs, now put right
+
+    def not_ingested(self, path: str, message: str, kind: str = "文件") -> None:
+        self.errors.append({"path": roots.shown(path), "message": message, "kind": kind})
+
+    @property
+    def complete(self) -> bool:
+        """Every file found was indexed, already in the index, a duplicate or not media."""
+        return not self.errors and not self.cancelled
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -95,6 +140,8 @@ class IngestResult:
             "duplicate_files": self.duplicates,
             "skipped_files": self.skipped,
             "renamed_in_archive": self.renamed,
+            "not_ingested": len(self.errors),
+            "cleanup": self.cleanup,
         }
 
     def summary(self) -> str:
@@ -103,7 +150,17 @@ class IngestResult:
             f"跳过 {len(self.skipped)} 个，{self.bytes / 2**20:.1f} MiB，用时 {self.seconds:.1f} 秒"
         )
         if self.errors:
-            s += f"，出错 {len(self.errors)} 个"
+            folders = sum(1 for e in self.errors if e.get("kind") == "文件夹")
+            files = len(self.errors) - folders
+            what = "、".join(
+                x
+                for x in (
+                    f"{files} 个文件" if files else "",
+                    f"{folders} 个文件夹" if folders else "",
+                )
+                if x
+            )
+            s += f"。有 {what}未能登记（见列表）"
         if self.cancelled:
             s = "已取消。" + s
         return s
@@ -115,6 +172,11 @@ class _Item:
     rel: str
     size: int
     mtime: dt.datetime
+    stamp: tuple[int, int, int, int]  # what a change while hashing would alter
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
 
 
 @dataclass
@@ -138,14 +200,29 @@ def _fmt_bytes(n: int) -> str:
 
 
 def scan(
-    folder: Path, exclude: Path | None = None
+    folder: Path, exclude: Path | None = None, problems: list[dict[str, str]] | None = None
 ) -> tuple[list[tuple[Path, os.stat_result]], list[str]]:
-    """Media files under ``folder`` in a stable order, and the other files (skipped)."""
+    """Media files under ``folder`` in a stable order, and the other files (skipped, shown escaped).
+
+    Folders and files that cannot be read, and media whose name cannot be stored, are appended to
+    ``problems`` as ``{"path", "message", "kind"}`` (the walk goes on)."""
     media_files: list[tuple[Path, os.stat_result]] = []
     skipped: list[str] = []
+    bad: list[dict[str, str]] = problems if problems is not None else []
     ex = roots.norm(exclude) if exclude else None
-    for dirpath, dirnames, filenames in os.walk(folder):
+
+    def on_error(exc: OSError) -> None:
+        where = str(exc.filename) if exc.filename is not None else str(folder)
+        msg = (
+            MSG_DIR_DENIED
+            if isinstance(exc, PermissionError)
+            else MSG_DIR_ERROR.format(_cause(exc))
+        )
+        bad.append({"path": roots.shown(where), "message": msg, "kind": "文件夹"})
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=on_error):
         dirnames.sort()
+        dirnames[:] = [d for d in dirnames if not d.startswith(TMP_PREFIX)]
         if ex is not None:
             dirnames[:] = [d for d in dirnames if not roots.contains(ex, os.path.join(dirpath, d))]
         for name in sorted(filenames):
@@ -153,15 +230,52 @@ def scan(
             if name.startswith(TMP_PREFIX):
                 continue
             if p.suffix.lower() not in media.MEDIA_EXT:
-                skipped.append(str(p))
+                skipped.append(roots.shown(str(p)))
+                continue
+            if not roots.storable(str(p)):
+                bad.append({"path": roots.shown(str(p)), "message": MSG_NOT_UTF8, "kind": "文件"})
                 continue
             try:
                 st = p.stat()
-            except OSError:
-                skipped.append(str(p))
+            except OSError as exc:
+                if isinstance(exc, FileNotFoundError):
+                    msg = MSG_BROKEN_LINK if os.path.islink(p) else MSG_GONE
+                else:
+                    msg = _read_error(exc)
+                bad.append({"path": roots.shown(str(p)), "message": msg, "kind": "文件"})
+                continue
+            if not stat.S_ISREG(st.st_mode):  # a pipe or a device would never end (or never start)
+                bad.append({"path": roots.shown(str(p)), "message": MSG_NOT_FILE, "kind": "文件"})
                 continue
             media_files.append((p, st))
     return media_files, skipped
+
+
+def _read_error(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return MSG_FILE_DENIED
+    if isinstance(exc, FileNotFoundError):
+        return MSG_VANISHED
+    return MSG_FILE_ERROR.format(_cause(exc))
+
+
+def _cause(exc: OSError) -> str:
+    """What went wrong in Chinese for the usual read failures; the system's own text otherwise
+    (Windows gives it in Chinese already)."""
+    code = exc.errno
+    if code == errno.EIO:
+        return "磁盘读取错误，可能是坏道，或存储卡、移动硬盘接触不良"
+    if code in (errno.ENODEV, errno.ENXIO):
+        return "设备已断开，可能是执法记录仪、存储卡或移动硬盘被拔出"
+    if code in (errno.ETIMEDOUT, errno.EHOSTDOWN, errno.EHOSTUNREACH, errno.ENETDOWN):
+        return "网络位置无法访问"
+    if code == errno.ESTALE:
+        return "网络位置上的文件已失效，请重新连接"
+    if code == errno.ELOOP:
+        return "快捷方式（符号链接）循环指向自身"
+    if code == errno.ENAMETOOLONG:
+        return "路径太长"
+    return str(exc.strerror or exc)
 
 
 def _validate(session: Any, opts: IngestOptions) -> None:
@@ -179,14 +293,20 @@ def _validate(session: Any, opts: IngestOptions) -> None:
 
 def _archive_place(
     done: _Done, src: Path, archive_root: Path, cancel: threading.Event, on_bytes: Any
-) -> None:
-    """Copy ``src`` into the archive as YYYY/MM/device/name, verified; never overwrite."""
+) -> int:
+    """Copy ``src`` into the archive as YYYY/MM/device/name, verified; never overwrite.
+
+    The copy is written to ``<archive>/.~av-parts/.~av-<random>.part``, flushed to disk, re-read and
+    compared by SHA-256, and only then renamed into place (one atomic step; the folder entry is
+    flushed too). Returns the number of bytes read from ``src``."""
     start = done.start or done.item.mtime
     sub = Path(f"{start:%Y}", f"{start:%m}", _safe_dir(done.device or UNKNOWN_DEVICE))
     dest_dir = archive_root / sub
     dest_dir.mkdir(parents=True, exist_ok=True)
-    tmp = dest_dir / f"{TMP_PREFIX}{uuid.uuid4().hex}.part"
-    sha, _n = copy_and_hash(src, tmp, cancel=cancel, on_bytes=on_bytes)
+    parts = archive_root / PARTS_DIR
+    parts.mkdir(exist_ok=True)
+    tmp = parts / f"{TMP_PREFIX}{uuid.uuid4().hex}.part"
+    sha, n = copy_and_hash(src, tmp, cancel=cancel, on_bytes=on_bytes)
     try:
         again, _ = hash_file(tmp, cancel=cancel)
         if again != sha:
@@ -198,6 +318,7 @@ def _archive_place(
             if not dest.exists():
                 os.rename(tmp, dest)  # rename never replaces on Windows; we checked on POSIX
                 done.archive_created = dest
+                _fsync_dir(dest_dir)
                 break
             existing_sha, _ = hash_file(dest, cancel=cancel)
             if existing_sha == sha:  # the same content is already archived there
@@ -212,6 +333,108 @@ def _archive_place(
         if tmp.exists():
             tmp.unlink()
         raise
+    return n
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows has no directory handles to flush)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _recover(s: Any, result: IngestResult, folder: Path, db_key: str) -> list[Path]:
+    """Close the batches that killed runs left unfinished (with the counts of what they indexed).
+
+    Returns the archive folders those runs were copying into (their leftover parts are deleted)."""
+    archives: list[Path] = []
+    q = select(AvIngestBatch).where(AvIngestBatch.finished_at.is_(None)).order_by(AvIngestBatch.id)
+    for b in s.scalars(q).all():
+        if (db_key, b.id) in _RUNNING:
+            continue
+        n, size = s.execute(
+            select(func.count(), func.coalesce(func.sum(AvRecord.size), 0)).where(
+                AvRecord.batch_id == b.id
+            )
+        ).one()
+        dups = s.scalar(
+            select(func.count()).select_from(AvDuplicate).where(AvDuplicate.batch_id == b.id)
+        )
+        b.finished_at = dt.datetime.now()
+        b.cancelled = True
+        b.added, b.duplicates, b.bytes = int(n), int(dups or 0), int(size)
+        same = roots.norm(b.folder) == roots.norm(folder)
+        rest = (
+            "其余文件本次继续采集。"
+            if same
+            else "其余文件请重新采集该文件夹（已登记的不会重复登记）。"
+        )
+        result.cleanup.append(
+            f"上次入库（第 {b.id} 批，{b.started_at:%Y-%m-%d %H:%M} 开始，文件夹 {roots.shown(b.folder)}）"
+            f"未正常结束（程序被强行关闭或断电），已标记为中断；其中已登记的 {n} 个文件保留，{rest}"
+        )
+        if b.copy_to:
+            archives.append(Path(b.copy_to))
+    return archives
+
+
+def _clean_parts(archive: Path, result: IngestResult, *, everywhere: bool) -> None:
+    """Delete ``.~av-*.part`` copies that killed runs left in ``archive``: in its parts folder, or
+    (``everywhere``: a killed run copied there; older versions wrote parts beside the archived
+    files) anywhere in it."""
+    if not archive.is_dir():
+        return
+    found: list[Path] = []
+    if everywhere:
+        for dirpath, _dirs, names in os.walk(archive):
+            found += [
+                Path(dirpath, f) for f in names if f.startswith(TMP_PREFIX) and f.endswith(".part")
+            ]
+    else:
+        try:
+            with os.scandir(archive / PARTS_DIR) as it:
+                found = [
+                    Path(e.path)
+                    for e in it
+                    if e.name.startswith(TMP_PREFIX) and e.name.endswith(".part")
+                ]
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            result.cleanup.append(
+                f"无法检查临时文件夹 {roots.shown(str(archive / PARTS_DIR))}（{exc.strerror or exc}），"
+                "其中可能留有中断的入库留下的临时文件，请手工删除。"
+            )
+            return
+    removed = size = 0
+    for f in sorted(found):
+        try:
+            sz = f.stat().st_size
+            f.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            result.cleanup.append(
+                f"无法删除中断的入库留下的临时文件 {roots.shown(str(f))}（{exc.strerror or exc}），"
+                "请手工删除。"
+            )
+            continue
+        removed += 1
+        size += sz
+    if removed:
+        result.cleanup.append(
+            f"已删除中断的入库留下的 {removed} 个未完成的临时文件（共 {_fmt_bytes(size)}），"
+            f"位于 {roots.shown(str(archive))}。"
+        )
 
 
 def _safe_dir(s: str) -> str:
@@ -232,10 +455,20 @@ def ingest(
     t0 = time.perf_counter()
     folder = Path(os.path.abspath(folder))
     if not folder.is_dir():
-        raise UserError(f"文件夹不存在：{folder}")
+        raise UserError(f"文件夹不存在：{roots.shown(str(folder))}")
+    if not roots.storable(str(folder)):
+        raise UserError(
+            f"文件夹的路径含有无法识别的字符（不是有效的 UTF-8 编码）：{roots.shown(str(folder))}。"
+            "请把该文件夹改为正常的名字后重新入库。"
+        )
     archive_path: Path | None = None
     if opts.copy_to:
         archive_path = Path(os.path.abspath(opts.copy_to))
+        if not roots.storable(str(archive_path)):
+            raise UserError(
+                "归档位置的路径含有无法识别的字符（不是有效的 UTF-8 编码）："
+                f"{roots.shown(str(archive_path))}。请另选归档位置。"
+            )
         try:
             archive_path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -245,8 +478,11 @@ def ingest(
                 f"要入库的文件夹 {folder} 位于归档位置 {archive_path} 之内，请直接入库而不复制。"
             )
 
-    with db.begin() as s:
+    result = IngestResult()
+    db_key = roots.norm(db.path)
+    with _RUNNING_LOCK, db.begin() as s:
         _validate(s, opts)
+        stale = _recover(s, result, folder, db_key)
         root = roots.ensure_root(s, folder)
         root_id, root_path = root.id, Path(root.path)
         arch_id: int | None = None
@@ -259,6 +495,8 @@ def ingest(
         s.add(batch)
         s.flush()
         batch_id = batch.id
+        _RUNNING.add((db_key, batch_id))  # (the lock is held until the batch is committed)
+        alone = len(_RUNNING) == 1
         pats: list[CompiledPattern] = load(s)
         by_device = {
             b: i
@@ -279,25 +517,88 @@ def ingest(
                 known[src_rel] = size
         case_perm = bool(settings.get(s, av_settings.AV_CASE_PERMANENT))
         retention = dict(settings.get(s, av_settings.AV_RETENTION_YEARS) or {})
+    result.batch_id = batch_id
 
-    result = IngestResult(batch_id=batch_id)
-    files, result.skipped = scan(folder, exclude=archive_path)
-    items: list[_Item] = []
-    for p, st in files:
-        rel = roots.rel_of(p, root_path)
-        if rel in known:
-            if known[rel] == st.st_size:
-                result.existing += 1
-            else:
-                result.errors.append(
-                    {
-                        "path": str(p),
-                        "message": "索引中已有此路径但文件大小不同（文件可能被改动），未重复入库；请运行校验。",
-                    }
-                )
-            continue
-        items.append(_Item(p, rel, st.st_size, dt.datetime.fromtimestamp(st.st_mtime)))
+    try:
+        # leftovers of killed runs: every part where a killed run copied to; this run's parts folder
+        done_archives: set[str] = set()
+        for a in stale:
+            if roots.norm(a) not in done_archives:
+                done_archives.add(roots.norm(a))
+                _clean_parts(a, result, everywhere=True)
+        if archive_path is not None and alone and roots.norm(archive_path) not in done_archives:
+            _clean_parts(archive_path, result, everywhere=False)
 
+        files, result.skipped = scan(folder, exclude=archive_path, problems=result.errors)
+        items: list[_Item] = []
+        for p, st in files:
+            rel = roots.rel_of(p, root_path)
+            if rel in known:
+                if known[rel] == st.st_size:
+                    result.existing += 1
+                else:
+                    result.not_ingested(str(p), MSG_SIZE_DIFFERS)
+                continue
+            items.append(
+                _Item(p, rel, st.st_size, dt.datetime.fromtimestamp(st.st_mtime), _stamp(st))
+            )
+        _hash_and_write(
+            db,
+            items,
+            opts,
+            progress,
+            result,
+            batch_id=batch_id,
+            pats=pats,
+            by_device=by_device,
+            by_code=by_code,
+            case_perm=case_perm,
+            retention=retention,
+            root_id=root_id,
+            arch_id=arch_id,
+            archive_path=archive_path,
+        )
+    except BaseException as exc:
+        result.cancelled = True
+        _finish(db, batch_id, result, t0)
+        if not isinstance(exc, Cancelled):
+            raise
+        return result
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard((db_key, batch_id))
+    _finish(db, batch_id, result, t0)
+    return result
+
+
+def _io_error(exc: OSError, src: Path, archive: Path | None) -> str:
+    """The reason a file was not indexed after an OS error while reading (or copying) it."""
+    if exc.errno is None:  # one of ours (a copy that did not verify)
+        return f"{exc}，未登记；请重新采集。"
+    if archive is not None and exc.filename is not None and str(exc.filename) != str(src):
+        return describe_os_error(exc, archive) + "（复制到归档失败，该文件未登记）"
+    if archive is not None and exc.errno == errno.ENOSPC:
+        return describe_os_error(exc, archive) + "（复制到归档失败，该文件未登记）"
+    return _read_error(exc)
+
+
+def _hash_and_write(
+    db: Database,
+    items: list[_Item],
+    opts: IngestOptions,
+    progress: Progress,
+    result: IngestResult,
+    *,
+    batch_id: int,
+    pats: list[CompiledPattern],
+    by_device: dict[str, int],
+    by_code: dict[str, int],
+    case_perm: bool,
+    retention: dict[str, Any],
+    root_id: int,
+    arch_id: int | None,
+    archive_path: Path | None,
+) -> None:
     total_bytes = sum(i.size for i in items)
     cancel = threading.Event()
     lock = threading.Lock()
@@ -313,19 +614,37 @@ def ingest(
         d.start = d.info.start
         d.device = d.info.device or opts.device_no
         try:
+            try:
+                before = os.stat(item.path)
+            except FileNotFoundError:
+                d.error = MSG_VANISHED
+                return d
+            if _stamp(before) != item.stamp:  # changed since the folder was listed
+                d.error = MSG_CHANGED
+                return d
             if archive_path is not None:
-                _archive_place(d, item.path, archive_path, cancel, on_bytes)
+                n = _archive_place(d, item.path, archive_path, cancel, on_bytes)
             else:
-                d.sha, _ = hash_file(item.path, cancel=cancel, on_bytes=on_bytes)
+                d.sha, n = hash_file(item.path, cancel=cancel, on_bytes=on_bytes)
             d.duration = media.duration(item.path)
+            try:
+                after = os.stat(item.path)
+            except FileNotFoundError:
+                d.error = MSG_VANISHED
+            else:
+                if n != item.size or _stamp(after) != item.stamp:
+                    d.error = MSG_CHANGED
         except OSError as exc:
-            d.error = describe_os_error(exc, item.path) if exc.errno else str(exc)
+            d.error = _io_error(exc, item.path, archive_path)
+        if d.error and d.archive_created is not None:  # a copy of something not indexed
+            d.archive_created.unlink(missing_ok=True)
+            d.archive_created = None
         return d
 
     def write(d: _Done) -> None:
         it = d.item
         if d.error:
-            result.errors.append({"path": str(it.path), "message": d.error})
+            result.not_ingested(str(it.path), d.error)
             return
         with db.begin() as s:
             dup = s.execute(
@@ -431,7 +750,7 @@ def ingest(
             pending.popleft()
             done_files += 1
         report()
-    except BaseException as exc:
+    except BaseException:
         cancel.set()
         for f in pending:
             f.cancel()
@@ -441,14 +760,8 @@ def ingest(
                 created = f.result().archive_created
                 if created is not None:
                     created.unlink(missing_ok=True)
-        result.cancelled = True
-        _finish(db, batch_id, result, t0)
-        if not isinstance(exc, Cancelled):
-            raise
-        return result
+        raise
     pool.shutdown(wait=True)
-    _finish(db, batch_id, result, t0)
-    return result
 
 
 def _finish(db: Database, batch_id: int, result: IngestResult, t0: float) -> None:

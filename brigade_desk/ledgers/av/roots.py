@@ -126,3 +126,39 @@ def set_root_path(session: Session, root_id: int, new_path: Path | str) -> AvSto
 
 def roots_map(session: Session) -> dict[int, str]:
     return {r.id: r.path for r in session.scalars(select(AvStorageRoot))}
+
+
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def storable(text: str) -> bool:
+    """True when ``text`` can be stored and shown: no lone surrogates. On POSIX a name that is not
+    valid UTF-8 comes from ``os`` with each bad byte as a surrogate (``surrogateescape``); on Windows
+    a damaged UTF-16 name carries a lone surrogate. SQLite, JSON output and Qt refuse both."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown(text: str) -> str:
+    """``text`` (a path) as the clerk may read it: bytes that are not UTF-8 as ``\\xNN``, other
+    invisible characters (controls, bidi overrides, zero-width, lone surrogates) as ``\\uNNNN``.
+    A printable path is returned unchanged."""
+    import unicodedata
+
+    if text.isprintable() or all(
+        unicodedata.category(c) not in _INVISIBLE_CATEGORIES for c in text
+    ):
+        return text
+    out: list[str] = []
+    for c in text:
+        o = ord(c)
+        if 0xDC80 <= o <= 0xDCFF:  # a byte kept by surrogateescape
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif unicodedata.category(c) in _INVISIBLE_CATEGORIES:
+            out.append(f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}")
+        else:
+            out.append(c)
+    return "".join(out)

@@ -232,9 +232,19 @@ class IngestDialog(QDialog):
         self.result_obj = res
         self.start_btn.setEnabled(True)
         lines = [res.summary()]
+        if res.errors:  # first: what the clerk has to act on
+            lines.append(f"以下 {len(res.errors)} 项未能登记：")
+            lines += [
+                f"未登记（{e.get('kind', '文件')}）：{e['path']}：{e['message']}"
+                for e in res.errors[:500]
+            ]
+            if len(res.errors) > 500:
+                lines.append(
+                    f"……另有 {len(res.errors) - 500} 项未列出（命令行 av ingest 可列出全部）"
+                )
+        lines += [f"清理：{c}" for c in res.cleanup]
         lines += [f"重复：{d['path']}（与 {d['existing']} 内容相同）" for d in res.duplicates[:200]]
         lines += [f"归档重名另存：{r['to']}" for r in res.renamed[:200]]
-        lines += [f"出错：{e['path']}：{e['message']}" for e in res.errors[:200]]
         lines += [f"跳过（非音像文件）：{p}" for p in res.skipped[:50]]
         self.report.setPlainText("\n".join(lines))
         unsaved_baseline(self)  # what was typed has been used: closing loses nothing
