@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from brigade_desk.core import settings
-from brigade_desk.core.forms.xlsxform import Col, FormInfo
+from brigade_desk.core.forms.xlsxform import BY_VALUE, Col, FormInfo
 
 
 def form_info(session: Session, date: dt.date | None = None) -> FormInfo:
@@ -21,7 +21,13 @@ def form_info(session: Session, date: dt.date | None = None) -> FormInfo:
     )
 
 
-FIGURE_COLS = [Col("序号", 6), Col("项目", 40), Col("数值", 14, "#,##0.##"), Col("说明", 50)]
+# 数值 holds counts and amounts: BY_VALUE gives a count "#,##0", hours "#,##0.0", money "#,##0.00"
+FIGURE_COLS = [Col("序号", 6), Col("项目", 40), Col("数值", 14, BY_VALUE), Col("说明", 50)]
+
+
+def cn_date(d: dt.date) -> str:
+    """A date as a form's prose writes it: 2026年12月4日."""
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def fmt_number(x: Decimal | float | int) -> str:

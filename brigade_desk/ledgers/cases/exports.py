@@ -10,14 +10,14 @@ from sqlalchemy.orm import selectinload
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
-from brigade_desk.core.forms.common import form_info
+from brigade_desk.core.forms.common import cn_date, form_info
 from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
 from brigade_desk.ledgers.cases import rules as case_rules
 from brigade_desk.ledgers.cases.models import CaseRecord
 
 CASE_COLS = [
     Col("序号", 6),
-    Col("案号", 22),
+    Col("案号", 22, key=True),
     Col("案由", 30),
     Col("当事人", 18),
     Col("当事人类型", 7),
@@ -34,8 +34,8 @@ CASE_COLS = [
     Col("结案日期", 11),
     Col("备案日期", 11),
     Col("公示日期", 11),
-    Col("罚款(元)", 11, "#,##0.00"),
-    Col("没收(元)", 11, "#,##0.00"),
+    Col("罚款（元）", 11, "#,##0.00"),
+    Col("没收（元）", 11, "#,##0.00"),
     Col("重大", 5),
     Col("执法活动", 16),
     Col("问题", 40),
@@ -100,6 +100,6 @@ def export_cases(db: Database, year: int, out: Path | str, *, as_of: dt.date | N
             info,
             CASE_COLS,
             rows,
-            note=f"按立案日期统计；问题为截至 {as_of:%Y-%m-%d} 的检查结果。",
+            note=f"按立案日期统计；问题为截至{cn_date(as_of)}的检查结果。",
         )
     return Path(out)
