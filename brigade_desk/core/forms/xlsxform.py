@@ -23,6 +23,7 @@ openpyxl; it is not this layout.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 import tempfile
@@ -63,7 +64,7 @@ MIN_SCALE = math.ceil(100 * MIN_PRINT_PT / BODY_PT)  # 80 %
 # 0.2796 (its Liberation Sans digit is a little wider). The larger one, so that nothing is cut.
 MM_PER_PX = 0.28
 LINE_PT = 13.5  # one line of 10 pt body text (the CJK fallback fonts are tall)
-ROW_PT = 16.0  # a one-line row
+ROW_PT = 16.5  # a one-line row (22 pixels: heights are whole pixels, 0.75 pt each)
 MAX_ROW_PT = 409.0  # Excel's largest row height
 
 
@@ -149,7 +150,7 @@ def wrapped_lines(text: str, width: float) -> int:
 def wrapped_height(lines: int, line_pt: float = LINE_PT) -> float:
     """Row height for ``lines`` wrapped lines of body text (neither Excel nor LibreOffice grows a row
     for wrapped text on opening)."""
-    return min(MAX_ROW_PT, max(ROW_PT, line_pt * lines + 3))
+    return min(MAX_ROW_PT, max(ROW_PT, math.ceil((line_pt * lines + 3) / 0.75) * 0.75))
 
 
 def column_pixels(width: float) -> int:
@@ -454,30 +455,22 @@ def _setup_page(ws: Worksheet, cols: Sequence[Col], plan: PrintPlan) -> None:
 
 def _split(widths: Sequence[float], needs: Sequence[float]) -> list[tuple[int, int]] | None:
     """Cut the columns into ``len(needs)`` neighbouring runs, each at least as wide as its need and
-    about an equal share of the whole; None when the columns are too few or too narrow."""
+    as near an equal share of the whole as can be; None when the columns are too few or too narrow."""
     n, k = len(widths), len(needs)
     if n < k:
         return None
-    total = sum(widths)
-    share = total / k
-    runs: list[tuple[int, int]] = []
-    start = 0
-    for i, need in enumerate(needs):
-        if i == k - 1:
-            if start > n - 1 or sum(widths[start:]) < need:
-                return None
-            runs.append((start, n - 1))
-            break
-        want = max(need, share * 0.9)
-        end, acc = start, widths[start]
-        while acc < want and end < n - 1 - (k - 1 - i):
-            end += 1
-            acc += widths[end]
-        if acc < need:
-            return None
-        runs.append((start, end))
-        start = end + 1
-    return runs
+    share = sum(widths) / k
+    best: tuple[float, list[tuple[int, int]]] | None = None
+    for cuts in itertools.combinations(range(1, n), k - 1):
+        bounds = (0, *cuts, n)
+        runs = [(bounds[i], bounds[i + 1] - 1) for i in range(k)]
+        sizes = [sum(widths[a : b + 1]) for a, b in runs]
+        if any(size < need for size, need in zip(sizes, needs, strict=True)):
+            continue
+        score = sum((size - share) ** 2 for size in sizes)
+        if best is None or score < best[0]:
+            best = (score, runs)
+    return best[1] if best else None
 
 
 def _shift(runs: list[tuple[int, int]] | None, by: int) -> list[tuple[int, int]] | None:

@@ -41,7 +41,22 @@ LEDGER_COLS = [
 # that it prints one page wide at a readable size; the quarterly upload sheet keeps LEDGER_COLS.
 PRINT_FIELDS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15, 17)
 FILE_FIELDS = (0, 9, 10, 11, 12, 15, 16)
-PRINT_COLS = [LEDGER_COLS[i] for i in PRINT_FIELDS]
+PRINT_COLS = [
+    Col("序号", 6),
+    Col("案件编号", 20),
+    Col("执法对象", 11),
+    Col("执法活动", 10),
+    Col("拍摄时间", 17),
+    Col("时长（分）", 11, "0.0"),
+    Col("执法记录仪", 12),
+    Col("执法人员", 12),
+    Col("地点", 16),
+    Col("文件名", 24),
+    Col("重点", 6),
+    Col("保存期限", 8),
+    Col("最近校验", 9),
+    Col("备注", 12),
+]
 FILE_COLS = [
     Col("序号", 7),
     Col("文件名", 30),
@@ -213,14 +228,6 @@ def export_av(
             note=f"统计范围：拍摄时间在{cn_date(start)}至{cn_date(end - dt.timedelta(days=1))}，"
             f"共{len(rows)}个文件。各文件的存储位置和校验值（SHA-256）见“文件校验”表。",
         )
-        wb.add_form_sheet(
-            "文件校验",
-            f"执法音像记录文件校验表（{label}）",
-            info,
-            FILE_COLS,
-            ([r[i] for i in FILE_FIELDS] for r in rows),
-            note="SHA-256为文件入库时计算的校验值，用于证明文件未被删改；“最近校验”为最近一次核对的结果。",
-        )
         wb.add_form_sheet("分类汇总", f"执法音像记录分类汇总（{label}）", info, SUMMARY_COLS, srows)
         wb.add_form_sheet(
             "问题清单",
@@ -232,5 +239,13 @@ def export_av(
                 for i, f in enumerate(findings, 1)
             ),
             note=f"截至{cn_date(as_of)}：缺少全程音像记录的案件，及最近一次校验发现被修改或缺失的文件。",
+        )
+        wb.add_form_sheet(
+            "文件校验",
+            f"执法音像记录文件校验表（{label}）",
+            info,
+            FILE_COLS,
+            ([r[i] for i in FILE_FIELDS] for r in rows),
+            note="SHA-256为文件入库时计算的校验值，用于证明文件未被删改；“最近校验”为最近一次核对的结果。",
         )
     return Path(out)

@@ -26,6 +26,7 @@ from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms.common import form_info
 from brigade_desk.core.forms.pdf import build_pdf, cjk_styles, esc, pdf_fonts
+from brigade_desk.core.workdays import KINDS, Deadline
 from brigade_desk.ledgers.cases.case_no import normalize as normalize_case_no
 from brigade_desk.ledgers.cases.exports_pdf import _table
 from brigade_desk.ledgers.cases.models import CaseCategory, CaseRecord
@@ -41,6 +42,11 @@ def _date(d: dt.date | None) -> str:
 
 def _money(v: Decimal | None) -> str:
     return f"{v:,.2f}元" if v else ""
+
+
+def _span(dl: Deadline) -> str:
+    """The filing period as the 说明 writes it, e.g. 5个工作日 (from the settings and calendar)."""
+    return f"{dl.days}个{KINDS[dl.kind]}"
 
 
 def form_title(c: CaseRecord) -> str:
@@ -133,7 +139,7 @@ def filing_story(c: CaseRecord, unit: str, today: dt.date, ctx: StatsContext) ->
     filing = ctx.filing(c) if c.is_major else None
     if c.decided_on is not None:
         dl = ctx.deadlines.filing(c.decided_on)
-        due = f"{_date(dl.due)}（决定之日起 {dl.describe()}）{'，该年节假日安排未录入，为估算' if dl.provisional else ''}"
+        due = f"{_date(dl.due)}（决定之日起{_span(dl)}）{'，该年节假日安排未录入，为估算' if dl.provisional else ''}"
         state = filing[1] if filing else ""
         if c.reported_on:
             done = f"{_date(c.reported_on)}（{'按期' if state == ON_TIME else '逾期' if state == LATE else '已备案'}）"
@@ -226,7 +232,8 @@ def filing_story(c: CaseRecord, unit: str, today: dt.date, ctx: StatsContext) ->
     story.append(Spacer(1, 3 * mm))
     story.append(
         Paragraph(
-            f"说明：{form_title(c)[:-3]}应经法制审核、集体讨论后作出，并于决定之日起5个工作日内"
+            f"说明：{form_title(c)[:-3]}应经法制审核、集体讨论后作出，并于决定之日起"
+            f"{_span(ctx.deadlines.filing(c.decided_on or today))}内"
             f"将备案报告、{decision_name(c)}和本表报上级主管部门和司法行政机关备案。空白处请手工填写。",
             st["small"],
         )
