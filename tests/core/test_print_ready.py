@@ -20,7 +20,14 @@ from dbtemplate import fresh_db
 
 from brigade_desk.app import cli, demo
 from brigade_desk.core import settings
-from brigade_desk.core.forms.xlsxform import LINE_PT, MIN_PRINT_PT, text_units
+from brigade_desk.core.forms.xlsxform import (
+    LINE_PT,
+    MIN_PRINT_PT,
+    Col,
+    FormInfo,
+    StreamWorkbook,
+    text_units,
+)
 
 EVIL_UNIT = "=cmd|'/c calc'!A0"
 TODAY = dt.date(2026, 11, 20)
@@ -206,3 +213,59 @@ def test_printed_through_libreoffice(exported: dict[str, Path], tmp_path: Path) 
                     first_page = any(ln.startswith("填报单位：") for ln in body)
                     assert len(ys) >= 3 or first_page, (kind, i + 1, body)
             assert footers >= 1, kind
+
+
+def _pdf_footer_pages(pdf_path: Path) -> list[tuple[int, int, bool]]:
+    """(page, distinct horizontal border lines, holds the 填报单位 line) of each page with 填表人."""
+    import pdfplumber
+
+    out = []
+    with pdfplumber.open(pdf_path) as pdf:
+        for i, page in enumerate(pdf.pages):
+            text = page.extract_text() or ""
+            if "填表人：" in text:
+                ys = {round(e["top"]) for e in page.horizontal_edges}
+                out.append((i + 1, len(ys), "填报单位：" in text))
+    return out
+
+
+def test_the_footer_stays_with_the_last_rows(tmp_path: Path) -> None:
+    """Tables of 20 to 39 rows: for some the footer would start a page of its own; the last rows
+    are sent over with it (a page break), and printed no page holds only the header and footer."""
+    cols = [Col("序号", 6), Col("事项", 40), Col("数量", 10, "0"), Col("说明", 40)]
+    info = FormInfo("某县交通运输综合行政执法大队", dt.date(2026, 10, 9), PREPARER, REVIEWER, PHONE)
+    out = tmp_path / "f.xlsx"
+    with StreamWorkbook(out) as wb:
+        for n in range(20, 40):
+            wb.add_form_sheet(
+                f"表{n}",
+                f"测试表（{n}行）",
+                info,
+                cols,
+                [[i, f"第{i}项", i, ""] for i in range(1, n + 1)],
+                note="说明：数量按件统计。",
+            )
+    moved = [ws.title for ws in openpyxl.load_workbook(out) if ws.row_breaks.brk]
+    assert moved, "no table length put the footer at the foot of a page"
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: the printed pages are not checked")
+    pytest.importorskip("pdfplumber")
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'lo'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    pages = _pdf_footer_pages(tmp_path / "f.pdf")
+    assert len(pages) == 20  # one footer per sheet
+    for page, lines, first in pages:
+        assert lines >= 3 or first, page  # table rows above the footer on its page

@@ -584,31 +584,37 @@ def write_form_sheet(
     return count
 
 
+def _last_page(heights: Sequence[float], header: float, page: float) -> float:
+    """The height used on the last page when ``heights`` are laid out on pages of ``page`` points
+    (whole rows, the header row repeated on each page after the first)."""
+    used, on_page = 0.0, 0
+    for hgt in heights:
+        if used + hgt > page and on_page:
+            used, on_page = header, 0
+        used += hgt
+        on_page += 1
+    return used
+
+
 def _keep_footer(
     heights: Sequence[float], block: Sequence[float], scale: int, first_data: int
 ) -> int | None:
     """The row (0-based) to start a new page at so that the footer block does not stand alone on
-    the last page, or None. Pages are laid out as Excel and LibreOffice do (whole rows, the header
-    row repeated), with 4 % to spare: when in doubt, the last rows go over with the footer."""
+    the last page, or None. Laid out twice, as on a page of the full printable height (LibreOffice)
+    and of 3 % less (a printer's rounding): when the footer would not fit after the last rows in
+    either, the last rows (up to 3, as many as fit with it) go over to a new page with it."""
     _, page_mm = printable_mm()
-    page = page_mm / 25.4 * 72 * 100 / scale * 0.96
+    full = page_mm / 25.4 * 72 * 100 / scale
     header = heights[first_data - 1] if len(heights) >= first_data else 0.0
-    used, page_start = 0.0, 0
-    starts: list[int] = [0]
-    for i, hgt in enumerate(heights):
-        if used + hgt > page and i > page_start:
-            page_start = i
-            starts.append(i)
-            used = header
-        used += hgt
     need = sum(block)
-    if used + need <= page:
+    data = len(heights) - first_data
+    if data <= 1 or all(_last_page(heights, header, p) + need <= p for p in (full, full * 0.97)):
         return None
-    on_last = len(heights) - max(starts[-1], first_data)  # data rows on the last page
-    if on_last <= 1 or need > page - header:
-        return None
-    # the last rows (up to 3, never the whole page) go over to the next page with the footer
-    return len(heights) - min(3, on_last - 1)
+    room = full * 0.97 - header - need
+    move = 1
+    while move < min(3, data - 1) and sum(heights[-(move + 1) :]) <= room:
+        move += 1
+    return len(heights) - move
 
 
 def _optional_decimals(number_format: str | None) -> int:
@@ -655,8 +661,9 @@ def _write_body(
     serial = [c.header == "序号" for c in cols]
     text = book.body()
     wrap = book.body(wrap=True)
-    date_fmt = book.body(number_format=DATE_FORMAT)
-    datetime_fmt = book.body(number_format=DATETIME_FORMAT)
+    # dates centred: right-aligned they fill a date column and run into the text beside them
+    date_fmt = book.body(number_format=DATE_FORMAT, align="center")
+    datetime_fmt = book.body(number_format=DATETIME_FORMAT, align="center")
     optional = [_optional_decimals(c.number_format) for c in cols]
     numeric = [
         book.body(number_format="0", align="center")
