@@ -269,3 +269,62 @@ def test_the_footer_stays_with_the_last_rows(tmp_path: Path) -> None:
     assert len(pages) == 20  # one footer per sheet
     for page, lines, first in pages:
         assert lines >= 3 or first, page  # table rows above the footer on its page
+
+
+def test_words_fit_for_a_superior(exported: dict[str, Path]) -> None:
+    """No program name, seed, template code or version, no 「」 quotes on any sheet; the notes of
+    the ledgers write dates the Chinese way."""
+    iso = re.compile(r"\d{4}-\d{2}-\d{2}")
+    for kind, path in exported.items():
+        if kind in ("monthly", "annual"):  # their words are another part of issue 16
+            continue
+        for ws in openpyxl.load_workbook(path):
+            merged = {(r.min_row, r.min_col) for r in ws.merged_cells.ranges}
+            for row in ws.iter_rows():
+                for c in row:
+                    v = c.value
+                    if not isinstance(v, str):
+                        continue
+                    for word in ("Brigade", "随机种子", "case_review", "「", "」", "按设置"):
+                        assert word not in v, (kind, ws.title, c.coordinate, v)
+                    assert not re.search(r"第\s*\d+\s*版", v), (kind, ws.title, c.coordinate, v)
+                    note = c.row > 3 and (c.row, c.column) in merged and c.column <= 3
+                    if note and kind in ("roster", "cases", "reviews", "training", "av"):
+                        assert not iso.search(v), (kind, ws.title, c.coordinate, v)
+
+
+def test_filing_form_titled_and_dated_by_the_case(tmp_path: Path) -> None:
+    import pdfplumber
+    from sqlalchemy import select
+
+    from brigade_desk.ledgers.cases.filing_pdf import export_filing_pdf
+    from brigade_desk.ledgers.cases.models import CaseRecord
+
+    db = fresh_db(tmp_path / "d.sqlite")
+    try:
+        demo.fill(db, size="small", seed=5, today=TODAY)
+        with db.session() as s:
+            major = s.scalars(select(CaseRecord).where(CaseRecord.is_major.is_(True))).all()
+            coercion = next(c for c in major if c.category == "行政强制" and c.reported_on)
+            unfiled = next(c for c in major if c.category == "行政处罚" and not c.reported_on)
+            cases = [
+                (coercion.case_no, coercion.reported_on),
+                (unfiled.case_no, None),
+            ]
+        texts = []
+        for i, (case_no, _) in enumerate(cases):
+            # printed long after the filing deadline of either case
+            out = export_filing_pdf(db, tmp_path / f"{i}.pdf", case_no, as_of=dt.date(2027, 3, 1))
+            with pdfplumber.open(out) as pdf:
+                texts.append("".join(p.extract_text() for p in pdf.pages))
+    finally:
+        db.close()
+    (text_c, text_p) = texts
+    filed_on = cases[0][1]
+    assert filed_on is not None
+    assert text_c.startswith("重大行政强制决定备案表") and "行政强制决定书" in text_c
+    assert f"填报日期：{filed_on.year}年{filed_on.month}月{filed_on.day}日" in text_c
+    assert text_p.startswith("重大行政处罚决定备案表")
+    assert "填报日期：2027" not in text_p and re.search(r"填报日期：\s*年\s*月\s*日", text_p)
+    for text in texts:
+        assert "Brigade" not in text and "按设置" not in text and "2027" not in text

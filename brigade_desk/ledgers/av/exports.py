@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
-from brigade_desk.core.forms.common import cn_date, form_info
+from brigade_desk.core.forms.common import cn_date, form_info, form_text
 from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
 from brigade_desk.ledgers.av import roots
 from brigade_desk.ledgers.av import rules as av_rules
@@ -235,7 +235,7 @@ def export_av(
             info,
             PROBLEM_COLS,
             (
-                [i, labels.get(f.rule, f.rule), f.subject, f.ref, f.detail]
+                [i, labels.get(f.rule, f.rule), f.subject, f.ref, form_text(f.detail)]
                 for i, f in enumerate(findings, 1)
             ),
             note=f"截至{cn_date(as_of)}：缺少全程音像记录的案件，及最近一次校验发现被修改或缺失的文件。",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
-from brigade_desk.core.forms.common import cn_date, form_info
+from brigade_desk.core.forms.common import cn_date, form_info, form_text
 from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
 from brigade_desk.ledgers.cases import rules as case_rules
 from brigade_desk.ledgers.cases.models import CaseRecord
@@ -63,7 +63,7 @@ def export_cases(db: Database, year: int, out: Path | str, *, as_of: dt.date | N
         for f in case_rules.check(s, as_of):
             if f.entity == "case" and f.entity_id is not None:
                 problems.setdefault(f.entity_id, []).append(
-                    f"{labels.get(f.rule, f.rule)}：{f.detail}"
+                    form_text(f"{labels.get(f.rule, f.rule)}：{f.detail}")
                 )
         rows = [
             [
