@@ -131,9 +131,14 @@ def wrapped_lines(text: str, width: float) -> int:
         return 1
     lines, used = 1, 0.0
     for piece in _PIECE.findall(text):
-        if not piece:
+        if len(piece) == 1:  # mostly a CJK character: no call, no regular expression
+            w = 2.0 if piece >= "\u2e80" else NARROW
+        elif not piece:
             continue
-        w = text_units(piece)
+        elif piece.isascii():
+            w = len(piece) * NARROW
+        else:
+            w = text_units(piece)
         if used + w <= per_line:
             used += w
         elif w <= per_line:
