@@ -73,7 +73,8 @@ class Col:
     """A column of a form: its header, width (in characters, as Excel shows it) and number format.
 
     ``key``: repeated at the left of every printed page when the form is printed more than one
-    page wide (序号 and 姓名 / 案号). Without any key column the 序号 column and the one after it are."""
+    page wide (序号 and 姓名 / 案号). Without any key column: the leading columns up to the one that
+    names the row (姓名, 案号 …) among the first four, else 序号 and the column after it."""
 
     header: str
     width: float = 12
@@ -190,11 +191,17 @@ def printable_mm() -> tuple[float, float]:
     )
 
 
+_NAMING = frozenset({"姓名", "案号", "案件编号", "文件名", "名称", "项目", "事项"})
+
+
 def key_columns(cols: Sequence[Col]) -> int:
     """How many leading columns repeat on every page of a form printed more than a page wide."""
     marked = [j for j, c in enumerate(cols) if c.key]
     if marked:
         return max(marked) + 1
+    for j, c in enumerate(cols[:4]):  # 序号 … up to the column that names the row
+        if c.header in _NAMING:
+            return j + 1
     if cols and cols[0].header == "序号":
         return min(2, len(cols))
     return min(1, len(cols))

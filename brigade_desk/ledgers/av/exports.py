@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms.common import cn_date, form_info, form_text
-from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
+from brigade_desk.core.forms.xlsxform import Col, Formatted, StreamWorkbook
 from brigade_desk.ledgers.av import roots
 from brigade_desk.ledgers.av import rules as av_rules
 from brigade_desk.ledgers.av.models import ACTIVITIES, VERIFY_LABELS, AvRecord, AvRecordCheck
@@ -29,7 +29,7 @@ LEDGER_COLS = [
     Col("地点", 16),
     Col("文件名", 30),
     Col("存储位置", 44),
-    Col("大小（MB）", 10, "0.00"),
+    Col("大小（MB）", 10, "#,##0.00"),
     Col("SHA-256", 38),
     Col("重点", 6),
     Col("保存期限", 8),
@@ -81,6 +81,15 @@ PROBLEM_COLS = [
     Col("路径/活动", 50),
     Col("说明", 50),
 ]
+
+
+def size_mb(size: int) -> float | Formatted:
+    """A file's size in MB with two decimals; a file under 0.01 MB (a short clip, a test file) with
+    four, so that it does not read as an empty 0.00."""
+    mb = size / 2**20
+    if size and mb < 0.005:
+        return Formatted(round(mb, 4), "0.0000")
+    return round(mb, 2)
 
 
 def period(year: int, quarter: int | None) -> tuple[dt.datetime, dt.datetime, str]:
@@ -170,7 +179,7 @@ def ledger_rows(
                 place,
                 file_name,
                 join(root_id, rel_path),
-                round(size / 2**20, 2),
+                size_mb(size),
                 sha256,
                 "是" if important else "",
                 "永久" if retention_years is None else f"{retention_years}年",
