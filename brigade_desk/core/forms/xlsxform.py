@@ -1,9 +1,21 @@
 """The layout of a Chinese government spreadsheet, shared by every generated form; the one engine.
 
 Merged title row, a 填报单位 / 填报日期 line, the header row (frozen, repeated on every printed page),
-the bordered data, and a 填表人 / 审核人 / 联系电话 footer; A4 landscape fitted to the page width.
-Numbers stay numbers and dates stay dates; a text stays text whatever it starts with (``= + - @``),
-so that no cell ever becomes a formula from user data.
+the bordered data, and a 填表人 / 审核人 / 联系电话 footer, printed A4 landscape so that it can be read:
+
+- the print scale is chosen here (:func:`print_plan`), never "fit to page": the 10 pt body prints
+  at >= 8 pt; a form too wide for one page at that size prints as few pages wide as it needs, the
+  key columns (序号, 姓名 / 案号) repeated on each, page order left then right;
+- every row's height is set, from its wrapped texts (:func:`wrapped_lines`): neither Excel nor
+  LibreOffice grows a row for wrapped text on opening;
+- the title, the 填报单位 line, the note and the footer are merged over columns wide enough for
+  their text, and the footer is kept on a page with the last rows (:func:`_keep_footer`);
+- counts print as integers, a 序号 centred, a column of optional decimals ("#,##0.##", which shows
+  11 as "11.") gets a fixed format per value.
+
+Numbers stay numbers and dates stay dates; every text goes through one writer
+(:meth:`StreamWorkbook.text`: ``write_string``, quote-prefixed when it starts like a formula), so
+that no cell, title or header ever becomes a formula from user data or settings.
 
 Written with XlsxWriter in constant-memory mode, row by row: memory stays flat for tens of
 thousands of rows, and a styled cell costs about what a bare value costs in openpyxl's write-only
