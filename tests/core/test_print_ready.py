@@ -105,7 +105,7 @@ def _width(ws: openpyxl.worksheet.worksheet.Worksheet, c1: int, c2: int) -> floa
 
 
 def test_wrapped_cells_counts_and_footers(exported: dict[str, Path]) -> None:
-    seen_wrapped = 0
+    seen_wrapped = counts = 0
     for kind, path in exported.items():
         for ws in _form_sheets(path):
             merged = {(r.min_row, r.min_col): r for r in ws.merged_cells.ranges}
@@ -135,6 +135,10 @@ def test_wrapped_cells_counts_and_footers(exported: dict[str, Path]) -> None:
                         assert not re.search(r"\.#+$", fmt), (kind, ws.title, c.coordinate, fmt)
                         if ws.cell(3, c.column).value == "序号":
                             assert fmt == "0" and c.alignment.horizontal == "center"
+                        header = str(ws.cell(3, c.column).value or "")
+                        if isinstance(v, int) and header.endswith("数"):
+                            counts += 1  # a count: shown without decimals
+                            assert "." not in fmt, (kind, ws.title, c.coordinate, header, fmt)
                         if isinstance(v, float) and not v.is_integer():
                             assert "." in fmt or "%" in fmt, (kind, ws.title, c.coordinate, v)
             # the footer: each text in a (merged) run of columns wide enough for it, all three there
@@ -161,7 +165,7 @@ def test_wrapped_cells_counts_and_footers(exported: dict[str, Path]) -> None:
             ), (kind, ws.title)
             scale = ws.page_setup.scale or 100
             assert scale * 10 / 100 >= MIN_PRINT_PT, (kind, ws.title, scale)
-    assert seen_wrapped > 50
+    assert seen_wrapped > 50 and counts > 20
 
 
 soffice = shutil.which("soffice")
