@@ -253,6 +253,7 @@ def print_plan(cols: Sequence[Col]) -> PrintPlan:
     return PrintPlan(scale, tuple(groups), keys)
 
 
+_WHOLE = (None, "0", "#,##0")  # column formats of counts (and of General numbers)
 _RISKY = frozenset(
     "=+-@\t\r\n"
 )  # a text starting so is marked as text (quote prefix) for editing too
@@ -689,12 +690,16 @@ def _write_body(
     date_fmt = book.body(number_format=DATE_FORMAT, align="center")
     datetime_fmt = book.body(number_format=DATETIME_FORMAT, align="center")
     optional = [_optional_decimals(c.number_format) for c in cols]
+    # numbers and empty cells: a 序号 and a count (a column of whole numbers) centred, so that they
+    # do not run into a text beside them; measures and amounts right-aligned
     numeric = [
         book.body(number_format="0", align="center")
         if serial[j]
+        else book.body(number_format=c.number_format, align="center")
+        if c.number_format in _WHOLE
         else book.body(number_format=c.number_format)
         for j, c in enumerate(cols)
-    ]  # numbers and empty cells
+    ]
     serial_text = book.body(align="center")
     write_number, write_blank = ws.write_number, ws.write_blank
     put = book.text
