@@ -76,7 +76,7 @@ MIN_SCALE = math.ceil(100 * MIN_PRINT_PT / BODY_PT)  # 80 %
 # 0.2796 (its Liberation Sans digit is a little wider). The larger one, so that nothing is cut.
 MM_PER_PX = 0.28
 LINE_PT = 13.5  # one line of 10 pt body text (the CJK fallback fonts are tall)
-ROW_PT = 16.5  # a one-line row (22 pixels: heights are whole pixels, 0.75 pt each)
+ROW_PT = 15.0  # a one-line row (20 pixels: heights are whole pixels, 0.75 pt each)
 MAX_ROW_PT = 409.0  # Excel's largest row height
 
 
@@ -168,7 +168,7 @@ def wrapped_lines(text: str, width: float) -> int:
 def wrapped_height(lines: int, line_pt: float = LINE_PT) -> float:
     """Row height for ``lines`` wrapped lines of body text (neither Excel nor LibreOffice grows a row
     for wrapped text on opening)."""
-    return min(MAX_ROW_PT, max(ROW_PT, math.ceil((line_pt * lines + 3) / 0.75) * 0.75))
+    return min(MAX_ROW_PT, max(ROW_PT, math.ceil((line_pt * lines + 1.5) / 0.75) * 0.75))
 
 
 def column_pixels(width: float) -> int:
