@@ -9,7 +9,7 @@ the bordered data, and a 填表人 / 审核人 / 联系电话 footer, printed A4
 - every row's height is set, from its wrapped texts (:func:`wrapped_lines`): neither Excel nor
   LibreOffice grows a row for wrapped text on opening;
 - the title, the 填报单位 line, the note and the footer are merged over columns wide enough for
-  their text, and the footer is kept on a page with the last rows (:func:`_keep_footer`);
+  their text, and the pages are planned here, the footer kept with the last rows (:func:`plan_pages`);
 - counts print as integers, a 序号 centred, a column of optional decimals ("#,##0.##", which shows
   11 as "11.") gets a fixed format per value.
 
@@ -76,7 +76,8 @@ MIN_SCALE = math.ceil(100 * MIN_PRINT_PT / BODY_PT)  # 80 %
 # 0.2796 (its Liberation Sans digit is a little wider). The larger one, so that nothing is cut.
 MM_PER_PX = 0.28
 LINE_PT = 13.5  # one line of 10 pt body text (the CJK fallback fonts are tall)
-ROW_PT = 15.0  # a one-line row (20 pixels: heights are whole pixels, 0.75 pt each)
+ROW_PT = 15.75  # a one-line row: 21 pixels (whole pixels, 0.75 pt each; 15 pt, the default,
+# would be left out by XlsxWriter and the row then sized by each program on its own)
 MAX_ROW_PT = 409.0  # Excel's largest row height
 
 
@@ -516,7 +517,7 @@ def write_form_sheet(
 
     The title, the 填报单位 line, the note and the footer are merged over the columns of the first
     printed page, each wide enough for its text (wrapped and the row made higher when not); the
-    footer is kept on a page with the last data rows."""
+    footer is kept on a page with the last data rows (:func:`plan_pages`)."""
     n = len(cols)
     last = n - 1
     plan = print_plan(cols)
@@ -582,6 +583,9 @@ def write_form_sheet(
     foot = r + 2
     block: list[float] = [ROW_PT]  # the empty row between the table and the footer
     ws.set_row(r + 1, ROW_PT)
+    ws.write_blank(
+        r + 1, 0, None, book.fmt(**_PLAIN)
+    )  # so that the row, and its height, is written
     if note:
         note_fmt = book.fmt(**{**_PLAIN, "valign": "top"}, text_wrap=True)
         block.append(wrapped_height(wrapped_lines(note, page_width), 15) + 2)
@@ -603,43 +607,55 @@ def write_form_sheet(
             block.append(wrapped_height(lines, 15))
             book.merged_text(ws, foot, lo, first_last, t, book.fmt(**_PLAIN, text_wrap=True))
             foot += 1
-    brk = _keep_footer(heights, block, plan.scale, first_data=HEADER_ROW)
-    if brk is not None:
-        ws.set_h_pagebreaks([brk])
+    breaks = plan_pages(heights, block, plan.scale, first_data=HEADER_ROW)
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
     return count
 
 
-def _last_page(heights: Sequence[float], header: float, page: float) -> float:
-    """The height used on the last page when ``heights`` are laid out on pages of ``page`` points
-    (whole rows, the header row repeated on each page after the first)."""
+MAX_BREAKS = 1000  # Excel keeps at most 1,026 manual page breaks a sheet
+PAGE_SPARE = 0.97  # pages planned 3 % shorter than the printable height (programs round heights)
+
+
+def page_starts(heights: Sequence[float], header: float, page: float) -> tuple[list[int], float]:
+    """Lay ``heights`` out on pages of ``page`` points, whole rows, the header row repeated on
+    every page after the first: the rows that start a page (after the first) and the height used
+    on the last page."""
+    starts: list[int] = []
     used, on_page = 0.0, 0
-    for hgt in heights:
+    for i, hgt in enumerate(heights):
         if used + hgt > page and on_page:
+            starts.append(i)
             used, on_page = header, 0
         used += hgt
         on_page += 1
-    return used
+    return starts, used
 
 
-def _keep_footer(
+def plan_pages(
     heights: Sequence[float], block: Sequence[float], scale: int, first_data: int
-) -> int | None:
-    """The row (0-based) to start a new page at so that the footer block does not stand alone on
-    the last page, or None. Laid out twice, as on a page of the full printable height (LibreOffice)
-    and of 3 % less (a printer's rounding): when the footer would not fit after the last rows in
-    either, the last rows (up to 3, as many as fit with it) go over to a new page with it."""
+) -> list[int]:
+    """The manual page breaks (0-based rows starting a page) of a form: every page as planned here
+    on pages 3 % shorter than the printable height, so that Excel, WPS and LibreOffice, which fit
+    a little more, break exactly there and nowhere else; and the footer block kept with the last
+    rows (up to 3 of them, as many as fit with it, go over to a new page when it would stand
+    alone). A sheet of more pages than Excel keeps breaks for gets the last break only."""
     _, page_mm = printable_mm()
-    full = page_mm / 25.4 * 72 * 100 / scale
+    page = page_mm / 25.4 * 72 * 100 / scale * PAGE_SPARE
     header = heights[first_data - 1] if len(heights) >= first_data else 0.0
+    starts, used = page_starts(heights, header, page)
     need = sum(block)
-    data = len(heights) - first_data
-    if data <= 1 or all(_last_page(heights, header, p) + need <= p for p in (full, full * 0.97)):
-        return None
-    room = full * 0.97 - header - need
-    move = 1
-    while move < min(3, data - 1) and sum(heights[-(move + 1) :]) <= room:
-        move += 1
-    return len(heights) - move
+    last_start = starts[-1] if starts else first_data
+    on_last = len(heights) - max(last_start, first_data)  # data rows on the last page
+    if used + need > page and on_last > 1 and need <= page - header:
+        room = page - header - need
+        move = 1
+        while move < min(3, on_last - 1) and sum(heights[-(move + 1) :]) <= room:
+            move += 1
+        starts.append(len(heights) - move)
+    if len(starts) > MAX_BREAKS:
+        return starts[-1:]
+    return starts
 
 
 def _optional_decimals(number_format: str | None) -> int:
