@@ -17,7 +17,7 @@ from brigade_desk.ledgers.cases.models import CaseRecord
 
 CASE_COLS = [
     Col("序号", 6),
-    Col("案号", 22, key=True),
+    Col("案号", 24, key=True),
     Col("案由", 30),
     Col("当事人", 18),
     Col("当事人类型", 7),
