@@ -99,12 +99,16 @@ def test_demo_small_then_verify_and_export(tmp_path, capsys):
     )
     assert code == 0
     wb = load_workbook(out_x)
-    assert wb.sheetnames == ["音像记录台账", "分类汇总", "问题清单"]
+    assert wb.sheetnames == ["音像记录台账", "分类汇总", "问题清单", "文件校验"]
     ws = wb["音像记录台账"]
     assert "执法音像记录台账（2026年度）" in ws["A1"].value
     assert [c.value for c in ws[3]][:5] == ["序号", "案件编号", "执法对象", "执法活动", "拍摄时间"]
     data_rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
-    assert len(data_rows) >= 1 and all(len(r[12]) == 64 for r in data_rows)
+    files = [
+        r for r in wb["文件校验"].iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)
+    ]
+    assert len(data_rows) >= 1 and len(files) == len(data_rows)
+    assert all(len(r[4]) == 64 for r in files)  # SHA-256 on the detail sheet
     assert all(r[4].year == 2026 for r in data_rows)
     probs = [
         r for r in wb["问题清单"].iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)

@@ -16,7 +16,14 @@ import openpyxl
 import pytest
 
 import brigade_desk
-from brigade_desk.core.forms.xlsxform import Col, Formatted, FormInfo, StreamWorkbook, wrapped_lines
+from brigade_desk.core.forms.xlsxform import (
+    ROW_PT,
+    Col,
+    Formatted,
+    FormInfo,
+    StreamWorkbook,
+    wrapped_lines,
+)
 
 PKG = Path(brigade_desk.__file__).resolve().parent
 INFO = FormInfo("某县交通运输综合行政执法大队", dt.date(2026, 10, 9), "张三", "李四", "0123")
@@ -96,12 +103,13 @@ def test_wrapped_rows_get_their_height_and_a_value_its_own_format(tmp_path: Path
             wrap_note=True,
         )
     ws = openpyxl.load_workbook(out)["表"]
-    assert ws.row_dimensions[4].height is None  # one line: the default height
+    assert ws.row_dimensions[4].height == ROW_PT  # one line: every row's height is set
     lines = wrapped_lines(long, 20)
-    assert lines > 1 and ws.row_dimensions[5].height == pytest.approx(13.5 * lines + 2, abs=0.75)
-    assert ws["C4"].number_format == "#,##0.##" and ws["C5"].value == 0.756
+    assert lines > 1 and ws.row_dimensions[5].height == pytest.approx(13.5 * lines + 1.5, abs=0.75)
+    # a column of optional decimals: each number gets a fixed format ("11." never shows)
+    assert ws["C4"].number_format == "#,##0.0" and ws["C5"].value == 0.756
     assert ws["C5"].number_format == "0.0%" and ws["C5"].border.left.style == "thin"
-    assert ws["C6"].number_format == "#,##0.##"
+    assert ws["C6"].number_format == "#,##0.##"  # an empty cell keeps the column's format
     assert ws["A8"].value == note and ws["A8"].alignment.wrap_text
     assert ws["A8"].alignment.vertical == "top" and ws.row_dimensions[8].height > 100
     assert ws["A9"].value == "填表人：张三"

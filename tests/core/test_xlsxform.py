@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from brigade_desk.core.forms.xlsxform import Col, FormInfo, Section, StreamWorkbook
+from brigade_desk.core.forms.xlsxform import ROW_PT, Col, FormInfo, Section, StreamWorkbook
 from brigade_desk.ledgers.av import roots
 
 INFO = FormInfo(
@@ -41,17 +41,19 @@ def test_stream_sheet_cells_styles_and_print_setup(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(out)["表一"]
     assert ws["A1"].value == "测试表" and ws["A1"].font.b and ws["A1"].font.name == "黑体"
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:F1", "A2:C2", "D2:F2", "B7:F7", "A10:F10"} <= merged
+    # the 填报单位 line: the unit and the date each merged over columns wide enough for it
+    assert {"A1:F1", "A2:D2", "E2:F2", "B7:F7", "A10:F10"} <= merged
     assert (
         ws["A2"].value == "填报单位：某县交通运输综合行政执法大队"
-        and ws["D2"].value == "填报日期：2026年10月9日"
+        and ws["E2"].value == "填报日期：2026年10月9日"
     )
     assert [c.value for c in ws[3]] == [c.header for c in COLS] and ws[
         "A3"
     ].fill.fgColor.rgb.endswith("D9E1F2")
-    # formula-like texts stay text
+    # formula-like texts stay text, marked as text (quote prefix) so that editing keeps them so
     for ref in ("B4", "F4", "B5", "E6"):
-        assert ws[ref].data_type == "s", ref
+        assert ws[ref].data_type == "s" and ws[ref].quotePrefix, ref
+    assert not ws["B6"].quotePrefix
     assert (
         ws["B4"].value == "=SUM(A1:A9)" and ws["F4"].value == "+86 123" and ws["B5"].value == "-1"
     )
@@ -73,22 +75,27 @@ def test_stream_sheet_cells_styles_and_print_setup(tmp_path: Path) -> None:
     assert ws["B6"].alignment.wrap_text and not ws["B4"].alignment.wrap_text
     assert ws["B7"].value == "以下为单列人员" and ws["B7"].font.b
     assert ws["F8"].value == "附加" and ws["G8"].value is None
-    # footer block, print set-up
+    # footer block: three merged runs, each wide enough for its text; print set-up
     assert ws["A10"].value == "说明文字"
+    assert {"A11:B11", "C11:D11", "E11:F11"} <= merged
     assert [ws["A11"].value, ws["C11"].value, ws["E11"].value] == [
         "填表人：张三",
         "审核人：李四",
         "联系电话：0123-4567890",
     ]
+    assert ws["A4"].alignment.horizontal == "center"  # 序号 is not glued to the next column
     assert (
         ws.auto_filter.ref == "A3:F8" and ws.freeze_panes == "A4" and ws.print_title_rows == "$3:$3"
     )
     assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
-    assert ws.page_setup.fitToWidth in (1, None)  # 1 is the default XlsxWriter leaves out
-    assert ws.page_margins.left == 0.4 and ws.page_margins.right == 0.4
+    # a narrow form prints one page wide at 100 %, not "fit to page"
+    assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.scale in (100, None)  # 100 is the default XlsxWriter leaves out
+    assert ws.page_margins.left == 0.3 and ws.page_margins.right == 0.3
     assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
     assert ws.column_dimensions["B"].width == 20 and ws.row_dimensions[1].height == 30
+    # every row has its height; the wrapped one is higher than a one-line row
+    assert ws.row_dimensions[4].height == ROW_PT and ws.row_dimensions[6].height > ROW_PT
 
 
 def test_stream_workbook_leaves_nothing_when_stopped(

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from brigade_desk.core import settings
-from brigade_desk.core.forms.xlsxform import Col, FormInfo
+from brigade_desk.core.forms.xlsxform import BY_VALUE, Col, FormInfo
 
 
 def default_addressee(unit: str) -> str:
@@ -35,7 +35,22 @@ def form_info(session: Session, date: dt.date | None = None) -> FormInfo:
     )
 
 
-FIGURE_COLS = [Col("序号", 6), Col("项目", 40), Col("数值", 14, "#,##0.##"), Col("说明", 50)]
+# 数值 holds counts and amounts: BY_VALUE gives a count "#,##0", hours "#,##0.0", money "#,##0.00"
+FIGURE_COLS = [Col("序号", 6), Col("项目", 40), Col("数值", 14, BY_VALUE), Col("说明", 50)]
+
+
+_QUOTES = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"})
+
+
+def form_text(text: str) -> str:
+    """A program message (a rule's finding) made fit for a form sent upward: the 「」 quotes of the
+    program's screens become the “” of GB/T 15834."""
+    return text.translate(_QUOTES)
+
+
+def cn_date(d: dt.date) -> str:
+    """A date as a form's prose writes it: 2026年12月4日."""
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def fmt_number(x: Decimal | float | int) -> str:

@@ -74,7 +74,13 @@ class Template:
 
     @property
     def label(self) -> str:
-        return f"{self.name}（第 {self.version} 版）"
+        """The name with its version, for the clerk's screens (which version a review used)."""
+        return f"{self.name}（第{self.version}版）"
+
+    @property
+    def form_label(self) -> str:
+        """The name printed on forms sent upward: no internal version number."""
+        return self.name
 
 
 def parse_template(body: dict[str, Any]) -> Template:

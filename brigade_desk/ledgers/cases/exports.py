@@ -10,14 +10,14 @@ from sqlalchemy.orm import selectinload
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
-from brigade_desk.core.forms.common import form_info
+from brigade_desk.core.forms.common import cn_date, form_info, form_text
 from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
 from brigade_desk.ledgers.cases import rules as case_rules
 from brigade_desk.ledgers.cases.models import CaseRecord
 
 CASE_COLS = [
     Col("序号", 6),
-    Col("案号", 22),
+    Col("案号", 24, key=True),
     Col("案由", 30),
     Col("当事人", 18),
     Col("当事人类型", 7),
@@ -25,18 +25,18 @@ CASE_COLS = [
     Col("案件类别", 9),
     Col("程序", 6),
     Col("承办人员", 14),
-    Col("立案日期", 11),
-    Col("法制审核", 11),
-    Col("集体讨论", 11),
-    Col("听证告知", 11),
-    Col("决定日期", 11),
-    Col("送达日期", 11),
-    Col("结案日期", 11),
-    Col("备案日期", 11),
-    Col("公示日期", 11),
-    Col("罚款(元)", 11, "#,##0.00"),
-    Col("没收(元)", 11, "#,##0.00"),
-    Col("重大", 5),
+    Col("立案日期", 12),
+    Col("法制审核", 12),
+    Col("集体讨论", 12),
+    Col("听证告知", 12),
+    Col("决定日期", 12),
+    Col("送达日期", 12),
+    Col("结案日期", 12),
+    Col("备案日期", 12),
+    Col("公示日期", 12),
+    Col("罚款（元）", 11, "#,##0.00"),
+    Col("没收（元）", 11, "#,##0.00"),
+    Col("重大", 6),
     Col("执法活动", 16),
     Col("问题", 40),
 ]
@@ -63,7 +63,7 @@ def export_cases(db: Database, year: int, out: Path | str, *, as_of: dt.date | N
         for f in case_rules.check(s, as_of):
             if f.entity == "case" and f.entity_id is not None:
                 problems.setdefault(f.entity_id, []).append(
-                    f"{labels.get(f.rule, f.rule)}：{f.detail}"
+                    form_text(f"{labels.get(f.rule, f.rule)}：{f.detail}")
                 )
         rows = [
             [
@@ -100,6 +100,6 @@ def export_cases(db: Database, year: int, out: Path | str, *, as_of: dt.date | N
             info,
             CASE_COLS,
             rows,
-            note=f"按立案日期统计；问题为截至 {as_of:%Y-%m-%d} 的检查结果。",
+            note=f"按立案日期统计；问题为截至{cn_date(as_of)}的检查结果。",
         )
     return Path(out)

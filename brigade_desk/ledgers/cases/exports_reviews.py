@@ -8,7 +8,7 @@ from typing import Any
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
-from brigade_desk.core.forms.common import form_info
+from brigade_desk.core.forms.common import cn_date, form_info
 from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
 from brigade_desk.ledgers.cases.checklists import Item
 from brigade_desk.ledgers.cases.review import ReviewService
@@ -22,12 +22,11 @@ RESULT_COLS = [
     Col("当事人", 18),
     Col("承办人员", 16),
     Col("抽取方式", 9),
-    Col("评查人", 10),
+    Col("评查人", 14),
     Col("评查日期", 12),
     Col("得分", 7, "0.0"),
     Col("否决项", 24),
     Col("评查等级", 8),
-    Col("评查表版本", 10),
     Col("评查意见", 30),
 ]
 DEFECT_COLS = [
@@ -89,7 +88,6 @@ def export_reviews(
                 r.score,
                 veto,
                 r.grade,
-                f"{r.template.code} 第{r.template.version}版",
                 r.remarks,
             ]
         )
@@ -128,14 +126,13 @@ def export_reviews(
                     "",
                     "未评查",
                     "",
-                    "",
                 ]
             )
     note = ""
     if sample:
         note = (
-            f"样本于 {sample.drawn_on:%Y-%m-%d} 抽取，每类至少 {sample.per_category} 件（不足全部），"
-            f"随机种子 {sample.seed}；共 {len(sample.entries)} 件。"
+            f"样本于{cn_date(sample.drawn_on)}随机抽取，每类案件至少{sample.per_category}件"
+            f"（不足{sample.per_category}件的全部抽取），共{len(sample.entries)}件。"
         )
     rects: list[list[Any]] = []
     for x in svc.rectifications(year):

@@ -1,5 +1,8 @@
 """重大行政处罚决定备案表 for one case, filled from the case register (A4 portrait PDF).
 
+Titled by the case's category (重大行政处罚 / 重大行政强制 / 重大行政执法决定备案表) and dated by the
+case's own dates (see :func:`filing_date`), never by the day it is printed.
+
 What the register does not hold (the facts in full, the legal basis, the legal reviewer's name) is
 left as an empty box to fill by pen. The filing deadline is worked out on the official calendar; a
 case that is not marked major still gets its form, with a note saying so at the top.
@@ -23,9 +26,10 @@ from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms.common import form_info
 from brigade_desk.core.forms.pdf import build_pdf, cjk_styles, esc, pdf_fonts
+from brigade_desk.core.workdays import KINDS, Deadline
 from brigade_desk.ledgers.cases.case_no import normalize as normalize_case_no
 from brigade_desk.ledgers.cases.exports_pdf import _table
-from brigade_desk.ledgers.cases.models import CaseRecord
+from brigade_desk.ledgers.cases.models import CaseCategory, CaseRecord
 from brigade_desk.ledgers.cases.stats import LATE, MISSING, ON_TIME, StatsContext
 
 BOX, TICK = "□", "■"
@@ -38,6 +42,42 @@ def _date(d: dt.date | None) -> str:
 
 def _money(v: Decimal | None) -> str:
     return f"{v:,.2f}元" if v else ""
+
+
+def _span(dl: Deadline) -> str:
+    """The filing period as the 说明 writes it, e.g. 5个工作日 (from the settings and calendar)."""
+    return f"{dl.days}个{KINDS[dl.kind]}"
+
+
+def form_title(c: CaseRecord) -> str:
+    """重大行政处罚决定备案表 for a penalty, 重大行政强制决定备案表 for a coercive measure, and
+    重大行政执法决定备案表 for any other category (a licence, an inspection)."""
+    if c.category == CaseCategory.PENALTY:
+        return "重大行政处罚决定备案表"
+    if c.category == CaseCategory.COERCION:
+        return "重大行政强制决定备案表"
+    return "重大行政执法决定备案表"
+
+
+def decision_name(c: CaseRecord) -> str:
+    """The decision document named in the 说明."""
+    if c.category == CaseCategory.PENALTY:
+        return "行政处罚决定书"
+    if c.category == CaseCategory.COERCION:
+        return "行政强制决定书"
+    return "行政执法决定书"
+
+
+def filing_date(c: CaseRecord, today: dt.date, due: dt.date | None) -> dt.date | None:
+    """The 填报日期 a clerk expects on the form: the filing date the register holds; else today
+    while the case is inside its filing window (the form is printed to be filed now); else none,
+    left for the pen: a date the form was not filed on (the deadline, the printing day of a case
+    long past) would be a false statement on a form the superior keeps."""
+    if c.reported_on is not None:
+        return c.reported_on
+    if c.decided_on is not None and due is not None and c.decided_on <= today <= due:
+        return today
+    return None
 
 
 def penalty_text(c: CaseRecord) -> str:
@@ -60,13 +100,17 @@ def filing_story(c: CaseRecord, unit: str, today: dt.date, ctx: StatsContext) ->
     def H(x: str) -> Paragraph:  # noqa: N802
         return Paragraph(x, b)
 
-    story: list[Any] = [Paragraph("重大行政处罚决定备案表", st["title"])]
+    due_day = ctx.deadlines.filing(c.decided_on).due if c.decided_on is not None else None
+    filed = filing_date(c, today, due_day)
+    sp = "&nbsp;"
+    date_text = _date(filed) if filed else f"{sp * 8}年{sp * 4}月{sp * 4}日"
+    story: list[Any] = [Paragraph(form_title(c), st["title"])]
     head = Table(
         [
             [
                 Paragraph(f"备案单位（盖章）：{esc(unit)}", st["body"]),
                 Paragraph(
-                    f"填报日期：{_date(today)}",
+                    f"填报日期：{date_text}",
                     ParagraphStyle("r", parent=st["body"], alignment=TA_RIGHT),
                 ),
             ]
@@ -95,7 +139,7 @@ def filing_story(c: CaseRecord, unit: str, today: dt.date, ctx: StatsContext) ->
     filing = ctx.filing(c) if c.is_major else None
     if c.decided_on is not None:
         dl = ctx.deadlines.filing(c.decided_on)
-        due = f"{_date(dl.due)}（决定之日起 {dl.describe()}）{'，该年节假日安排未录入，为估算' if dl.provisional else ''}"
+        due = f"{_date(dl.due)}（决定之日起{_span(dl)}）{'，该年节假日安排未录入，为估算' if dl.provisional else ''}"
         state = filing[1] if filing else ""
         if c.reported_on:
             done = f"{_date(c.reported_on)}（{'按期' if state == ON_TIME else '逾期' if state == LATE else '已备案'}）"
@@ -151,13 +195,18 @@ def filing_story(c: CaseRecord, unit: str, today: dt.date, ctx: StatsContext) ->
             H("决定日期"),
             P(_date(c.decided_on)),
         ],
-        [H("处罚内容"), P(penalty_text(c)), "", ""],
+        [
+            H("处罚内容" if c.category == CaseCategory.PENALTY else "决定内容"),
+            P(penalty_text(c)),
+            "",
+            "",
+        ],
         [H("备案期限"), P(due), H("备案日期"), P(done)],
         [H("决定公示"), P(pub_text), "", ""],
         [
             H("备案材料"),
             P(
-                f"{BOX} 备案报告　　{BOX} 行政处罚决定书　　{BOX} 本备案表　　{BOX} 法制审核意见　　"
+                f"{BOX} 备案报告　　{BOX} {decision_name(c)}　　{BOX} 本备案表　　{BOX} 法制审核意见　　"
                 f"{BOX} 集体讨论记录　　{BOX} 其他："
             ),
             "",
@@ -183,9 +232,9 @@ def filing_story(c: CaseRecord, unit: str, today: dt.date, ctx: StatsContext) ->
     story.append(Spacer(1, 3 * mm))
     story.append(
         Paragraph(
-            f"说明：重大行政处罚决定应经法制审核、集体讨论后作出，并于决定之日起 5 个工作日内（按设置，节假日按官方安排）"
-            f"将备案报告、行政处罚决定书和本表报上级主管部门和司法行政机关备案。本表由 Brigade Desk 根据案件登记于 "
-            f"{today:%Y-%m-%d} 生成，空白处请手工填写。",
+            f"说明：{form_title(c)[:-3]}应经法制审核、集体讨论后作出，并于决定之日起"
+            f"{_span(ctx.deadlines.filing(c.decided_on or today))}内"
+            f"将备案报告、{decision_name(c)}和本表报上级主管部门和司法行政机关备案。空白处请手工填写。",
             st["small"],
         )
     )
@@ -206,9 +255,8 @@ def export_filing_pdf(
             raise UserError(f"案号 {case_no} 不存在，请检查案号（可在“案件登记”中查找）")
         info = form_info(s, today)
         story = filing_story(c, info.unit, today, StatsContext(s, today))
-    return build_pdf(
-        out, story, title=f"重大行政处罚决定备案表 {case_no}", margins_mm=(18, 18, 18, 18)
-    )
+        title = form_title(c)
+    return build_pdf(out, story, title=f"{title} {case_no}", margins_mm=(18, 18, 18, 18))
 
 
 def case_numbers(db: Database, limit: int = 5000) -> list[str]:

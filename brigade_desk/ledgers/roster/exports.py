@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from brigade_desk.core import idcard, settings
 from brigade_desk.core.db import Database
-from brigade_desk.core.forms.common import form_info
+from brigade_desk.core.forms.common import cn_date, form_info, form_text
 from brigade_desk.core.forms.xlsxform import Col, StreamWorkbook
 from brigade_desk.ledgers.roster import rules as roster_rules
 from brigade_desk.ledgers.roster.models import Certificate, CertStatus, Staff
@@ -20,7 +20,7 @@ ROSTER_COLS = [
     Col("序号", 6),
     Col("姓名", 10),
     Col("性别", 6),
-    Col("身份证号", 21),
+    Col("身份证号", 22),
     Col("中队", 12),
     Col("职务/岗位", 12),
     Col("人员类别", 13),
@@ -43,7 +43,7 @@ FINDING_COLS = [
     Col("序号", 6),
     Col("问题", 26),
     Col("姓名/对象", 14),
-    Col("证号/身份证号", 21),
+    Col("证号/身份证号", 22),
     Col("期限", 12),
     Col("说明", 60),
 ]
@@ -112,10 +112,17 @@ def export_roster(db: Database, out: Path | str, *, as_of: dt.date | None = None
             info,
             FINDING_COLS,
             (
-                [i, labels.get(f.rule, f.rule), f.subject, _ref(f.ref, mask_list), f.due, f.detail]
+                [
+                    i,
+                    labels.get(f.rule, f.rule),
+                    f.subject,
+                    _ref(f.ref, mask_list),
+                    f.due,
+                    form_text(f.detail),
+                ]
                 for i, f in enumerate(findings, 1)
             ),
-            note=f"统计日期：{as_of:%Y-%m-%d}。离岗人员证件须报司法行政部门注销。",
+            note=f"统计日期：{cn_date(as_of)}。离岗人员证件须报司法行政部门注销。",
         )
     return Path(out)
 

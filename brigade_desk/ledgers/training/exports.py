@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
-from brigade_desk.core.forms.common import form_info
+from brigade_desk.core.forms.common import cn_date, form_info
 from brigade_desk.core.forms.xlsxform import Col, Section, StreamWorkbook
 from brigade_desk.core.progress import Progress
 from brigade_desk.ledgers.roster.models import Staff
@@ -26,24 +26,24 @@ from brigade_desk.ledgers.training.service import TrainingService
 SUMMARY_COLS = [
     Col("序号", 6),
     Col("姓名", 10),
-    Col("身份证号", 21),
-    Col("中队", 12),
+    Col("身份证号", 22),
+    Col("中队", 10),
     Col("人员类别", 13),
     Col("在岗状态", 8),
-    Col("政治理论和党性教育", 11, "0.0#"),
-    Col("公共法律知识", 10, "0.0#"),
-    Col("业务知识", 10, "0.0#"),
-    Col("执法技能", 10, "0.0#"),
-    Col("业务学时小计", 10, "0.0#"),
-    Col("总学时", 9, "0.0#"),
-    Col("年度累计业务学时", 11, "0.0#"),
-    Col("年度要求", 8, "0.0#"),
-    Col("尚差学时", 8, "0.0#"),
-    Col("完成情况", 16),
-    Col("参训次数", 8),
-    Col("缺勤次数", 8),
-    Col("考试次数", 8),
-    Col("考试合格", 8),
+    Col("政治理论和党性教育", 8, "0.0#"),
+    Col("公共法律知识", 8, "0.0#"),
+    Col("业务知识", 7, "0.0#"),
+    Col("执法技能", 7, "0.0#"),
+    Col("业务学时小计", 8, "0.0#"),
+    Col("总学时", 7, "0.0#"),
+    Col("年度累计业务学时", 8, "0.0#"),
+    Col("年度要求", 7, "0.0#"),
+    Col("尚差学时", 7, "0.0#"),
+    Col("完成情况", 13),
+    Col("参训次数", 7, "0"),
+    Col("缺勤次数", 7, "0"),
+    Col("考试次数", 7, "0"),
+    Col("考试合格", 7, "0"),
 ]
 SESSION_COLS = [
     Col("序号", 6),
@@ -58,17 +58,17 @@ SESSION_COLS = [
     Col("全员集中学法", 8),
     Col("全员轮训", 7),
     Col("考试", 6),
-    Col("参训人数", 8),
-    Col("缺勤人数", 8),
-    Col("考试合格人数", 9),
+    Col("参训人数", 8, "0"),
+    Col("缺勤人数", 8, "0"),
+    Col("考试合格人数", 9, "0"),
 ]
 ATTEND_COLS = [
     Col("序号", 7),
-    Col("结束日期", 12),
-    Col("培训名称", 34),
+    Col("结束日期", 11),
+    Col("培训名称", 30),
     Col("培训类别", 16),
     Col("姓名", 10),
-    Col("身份证号", 21),
+    Col("身份证号", 22),
     Col("中队", 12),
     Col("人员类别", 13),
     Col("出勤", 6),
@@ -89,7 +89,7 @@ PLAN_COLS = [
 ]
 NOTE = (
     "统计口径：培训学时按培训结束日期计入所属期间；业务学时＝公共法律知识＋业务知识＋执法技能，"
-    "不含政治理论和党性教育；在岗执法人员每年业务学时不少于 {req} 学时，执法辅助人员单列、不计入考核。"
+    "不含政治理论和党性教育；在岗执法人员每年业务学时不少于{req}学时，执法辅助人员单列、不计入考核。"
 )
 
 
@@ -259,8 +259,8 @@ def export_training(
             info,
             SUMMARY_COLS,
             rows,
-            note=NOTE.format(req=th.fmt_hours(required)) + f" 在岗执法人员 {len(officers)} 人，"
-            f"已完成 {done_n} 人，未完成 {len(officers) - done_n} 人（截至 {min(end, as_of):%Y-%m-%d}）。",
+            note=NOTE.format(req=th.fmt_hours(required)) + f"在岗执法人员{len(officers)}人，"
+            f"已完成{done_n}人，未完成{len(officers) - done_n}人（截至{cn_date(min(end, as_of))}）。",
         )
         wb.add_form_sheet(
             "培训记录",
@@ -304,7 +304,7 @@ def export_plan(db: Database, out: Path | str, *, year: int, as_of: dt.date | No
         raise UserError(f"{year} 年还没有培训计划。")
     with db.session() as s:
         info = form_info(s, as_of)
-    status = plan.status + (f"（{plan.approved_date:%Y-%m-%d} 批准）" if plan.approved_date else "")
+    status = plan.status + (f"（{cn_date(plan.approved_date)}批准）" if plan.approved_date else "")
     totals = "；".join(f"{_label(k)} {th.fmt_hours(v)} 学时" for k, v in plan.planned_hours.items())
     with StreamWorkbook(out) as wb:
         wb.add_form_sheet(
