@@ -94,6 +94,38 @@ def install_safety(app: QApplication) -> object:
     return install(app, _show_crash_on_window, _show_user_error)
 
 
+class _MnemonicTranslator(QTranslator):
+    """Qt 6 texts that gained a mnemonic ("&Look in:", "Files of &type:" in the file dialog) while
+    qtbase_zh_CN.qm still translates them without one ("Look in:" -> "查找范围："): looked up
+    without the "&" and given back in Qt's Chinese style, "查找范围(&L)：". Anything else is left to
+    the next translator."""
+
+    def __init__(self, base: QTranslator, parent: QApplication) -> None:
+        super().__init__(parent)
+        self._base = base
+
+    def translate(
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        # None (a null QString) passes the text to the next translator; "" would translate it to
+        # nothing
+        if not source or "&" not in source or "&&" in source:
+            return None
+        at = source.index("&")
+        if at + 1 >= len(source):
+            return None
+        plain = source[:at] + source[at + 1 :]
+        got = self._base.translate(context, plain, disambiguation, n)
+        if not got or got == plain:
+            return None
+        key = f"(&{source[at + 1].upper()})"
+        body = got.rstrip("：:")
+        return body + key + got[len(body) :]
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt's name
+        return False
+
+
 def install_qt_translations(app: QApplication, locale: str = "zh_CN") -> QTranslator | None:
     """Qt's own texts in Chinese: the standard buttons (是/否/确定/取消/打开/保存), message boxes, the
     file and print dialogs. Uses qtbase_zh_CN.qm shipped with PySide6 (and collected into the bundle)."""
@@ -113,6 +145,8 @@ def install_qt_translations(app: QApplication, locale: str = "zh_CN") -> QTransl
     for folder in folders:
         if tr.load(f"qtbase_{locale}", folder):
             app.installTranslator(tr)
+            # consulted first (installed last): Qt 6 labels whose source text gained a mnemonic
+            app.installTranslator(_MnemonicTranslator(tr, app))
             return tr
     log.warning("Qt translations qtbase_%s not found in %s", locale, folders)
     return None

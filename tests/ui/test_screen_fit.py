@@ -225,6 +225,8 @@ def test_make_app_loads_the_translations() -> None:
         "print(m.button(M.StandardButton.Yes).text(), m.button(M.StandardButton.No).text())\n"
         "f = F(None, 'x'); f.setOption(F.Option.DontUseNativeDialog); f.setAcceptMode(F.AcceptMode.AcceptSave)\n"
         "print(f.findChild(B).button(B.StandardButton.Save).text())\n"
+        "from PySide6.QtWidgets import QLabel\n"
+        "print(' '.join(sorted(w.text() for w in f.findChildren(QLabel) if w.text())))\n"
     )
     r = subprocess.run(
         [sys.executable, "-c", code],
@@ -237,6 +239,8 @@ def test_make_app_loads_the_translations() -> None:
     assert r.returncode == 0, r.stderr
     lines = [_plain(x) for x in r.stdout.split("\n")]
     assert lines[:3] == ["确定 取消", "是 否", "保存"]
+    # the file dialog's labels too, whose Qt 6 source texts carry a mnemonic
+    assert sorted(lines[3].split()) == sorted(["查找范围：", "文件名称：", "文件类型："]), lines[3]
 
 
 def test_printed_list_has_a_grid_and_a_separated_info_line(qapp) -> None:  # type: ignore[no-untyped-def]
