@@ -85,7 +85,9 @@ def checklist_story(
     yr = review.year if review else year
     story.append(
         Paragraph(
-            esc(f"评查单位：{unit}　　评查年度：{yr or '＿＿＿＿'}年　　评查表：{template.form_label}"),
+            esc(
+                f"评查单位：{unit}　　评查年度：{yr or '＿＿＿＿'}年　　评查表：{template.form_label}"
+            ),
             st["small"],
         )
     )
