@@ -32,6 +32,26 @@ from reportlab.platypus import Flowable
 from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.forms import fonts
 
+# marks that may not start a line (GB/T 15834 punctuation, 禁则): reportlab's CJK wrapping hangs
+# such a mark at the end of the line before instead of starting a line with it, but its list is
+# Japanese-oriented and lacks the full-width comma, semicolon, colon, question and exclamation
+# marks, 》〉”’ … — added once, for every paragraph with wordWrap="CJK"
+CANNOT_START = "，。、；：？！）］｝》〉」』】〕〗’”％‰·…—,.;:?!)]}%"
+
+
+def _chinese_line_rules() -> None:
+    # both copies: a paragraph of one run of text is split by textsplit.wordSplit, one of several
+    # runs (markup) by paragraph.cjkFragSplit, each reading its own module's global
+    from reportlab.lib import textsplit
+    from reportlab.platypus import paragraph
+
+    for module in (textsplit, paragraph):
+        have = module.ALL_CANNOT_START
+        module.ALL_CANNOT_START = have + "".join(c for c in CANNOT_START if c not in have)
+
+
+_chinese_line_rules()
+
 # reportlab keeps a registered TrueType font's subsets in the font object, shared by every document
 # being built: two PDFs built at once on two threads (two exports started in the GUI) mixed their
 # glyph subsets and one failed with a KeyError in ``makeSubset`` (the soak test, seed 11). PDFs are
@@ -86,7 +106,17 @@ def esc(s: object) -> str:
 
 
 def styles() -> dict[str, ParagraphStyle]:
+    """The shared styles. Every one breaks lines the CJK way (between any two characters, with
+    the marks of :data:`CANNOT_START` never starting a line): the text is Chinese, and the default
+    breaking would cut a long run of Han characters anywhere, "》" first on a line included."""
     f = pdf_fonts()
+    out = _styles(f)
+    for st in out.values():
+        st.wordWrap = "CJK"
+    return out
+
+
+def _styles(f: PdfFonts) -> dict[str, ParagraphStyle]:
     return {
         "title": ParagraphStyle(
             "title",

@@ -169,7 +169,9 @@ def plan_pdf(db: Database, out: Path | str, year: int, *, date: dt.date | None =
         unit = str(settings.get(s, settings.UNIT_NAME))
     st = styles()
     status = plan.status + (
-        f"，{plan.approved_date:%Y年%-m月%-d日}批准" if plan.approved_date else ""
+        f"，{plan.approved_date.year}年{plan.approved_date.month}月{plan.approved_date.day}日批准"
+        if plan.approved_date
+        else ""
     )
     story: list[Any] = [
         Paragraph(esc(plan.title or f"{year}年度执法人员培训计划"), st["title"]),
