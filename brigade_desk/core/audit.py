@@ -35,9 +35,10 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from hashlib import blake2b
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, event, inspect, select, text
@@ -316,9 +317,21 @@ def _append(session: Session, rows: Sequence[Change]) -> int:
 
 def _row_digest(values: tuple[Any, ...]) -> str:
     """A short digest of a row as SQLite returns it (``repr`` of plain str/int/float/bytes/None)."""
-    return hashlib.blake2b(
-        repr(values).encode("utf-8", "surrogatepass"), digest_size=10
-    ).hexdigest()
+    return blake2b(repr(values).encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
+
+
+def _raw_rows(conn: Any, sql: str, params: Any = ()) -> Iterator[tuple[Any, ...]]:
+    """Rows straight from the sqlite3 cursor (tuples of stored values, no SQLAlchemy per row)."""
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        cur.execute(sql, params)
+        while True:
+            batch = cur.fetchmany(5000)
+            if not batch:
+                return
+            yield from batch
+    finally:
+        cur.close()
 
 
 def _table(name: str) -> Table:
@@ -356,8 +369,7 @@ def record_rows(session: Session, table: str, where: str = "", params: Any = ())
             after = _PAYLOAD_JSON.encode({"cols": cols, "rows": chunk})
             entries.append((BULK, table, rid[:60], None, cast(Any, after)))
 
-    for row in conn.exec_driver_sql(sql, params):
-        vals = tuple(row)
+    for vals in _raw_rows(conn, sql, params):
         rid = ",".join(str(v) for v in vals[:npk])
         chunk.append([rid, _row_digest(vals[npk:])])
         done += 1
@@ -594,6 +606,7 @@ def _verify_chain(session: Session, res: VerifyResult, chain: Chain) -> str | No
     bulk: dict[str, dict[str, tuple[int, int, str]]] = {}
     bulk_cols: list[tuple[str, ...]] = []
     cols_index: dict[tuple[str, ...], int] = {}
+    state_tables: set[str] = set()
     for row in conn.exec_driver_sql(
         "SELECT id, at, os_user, action, table_name, record_id, before, after, prev_hash, hash"
         " FROM audit_log ORDER BY id"
@@ -649,11 +662,14 @@ def _verify_chain(session: Session, res: VerifyResult, chain: Chain) -> str | No
                 ci = cols_index[ck] = len(bulk_cols)
                 bulk_cols.append(ck)
             tb = bulk.setdefault(table, {})
-            for r, dg in data.get("rows", ()):
-                tb[r] = (eid, ci, dg)
-                last_state.pop((table, r), None)
+            rows_ = data.get("rows", ())
+            tb.update({r: (eid, ci, dg) for r, dg in rows_})
+            if table in state_tables:
+                for r, _dg in rows_:
+                    last_state.pop((table, r), None)
         else:
             last_state[(table, rid)] = (eid, action, after)
+            state_tables.add(table)
             tb2 = bulk.get(table)
             if tb2:
                 tb2.pop(rid, None)
@@ -683,15 +699,18 @@ def _verify_rows(session: Session, res: VerifyResult) -> None:
             if len(cols) != len(bulk_cols[ci]):
                 continue  # a column the bulk entry recorded no longer exists (a migration)
             seen = 0
-            for row in conn.exec_driver_sql(_bulk_select(t, cols)):
-                vals = tuple(row)
-                rid = ",".join(str(v) for v in vals[:npk])
+            for vals in _raw_rows(conn, _bulk_select(t, cols)):
+                rid = str(vals[0]) if npk == 1 else ",".join(str(v) for v in vals[:npk])
                 w = rows.get(rid)
                 if w is None:
                     continue
                 seen += 1
-                res.records += 1
-                if _row_digest(vals[npk:]) != w[2]:
+                if (
+                    blake2b(
+                        repr(vals[npk:]).encode("utf-8", "surrogatepass"), digest_size=10
+                    ).hexdigest()
+                    != w[2]
+                ):
                     problems.append(
                         (
                             w[0],
@@ -700,10 +719,11 @@ def _verify_rows(session: Session, res: VerifyResult) -> None:
                         )
                     )
                     break
+            res.records += seen
             if seen < len(rows) and not problems:
                 present = {
                     ",".join(str(v) for v in tuple(r)[:npk])
-                    for r in conn.exec_driver_sql(_bulk_select(t, []))
+                    for r in _raw_rows(conn, _bulk_select(t, []))
                 }
                 gone = sorted((v[0], r) for r, v in rows.items() if r not in present)
                 if gone:
