@@ -471,3 +471,34 @@ def test_a_path_too_long_for_sqlite_gets_a_chinese_message(
     err = capsys.readouterr().err
     assert "路径太长" in err and "Traceback" not in err, err
     assert not list(folder.iterdir())
+
+
+def test_demo_case_officer_links_are_covered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from brigade_desk.ledgers.cases.models import CaseRecord
+
+    dbp = _demo(tmp_path)
+    c = sqlite3.connect(dbp)
+    (cid, n), (other, _n2) = c.execute(
+        "SELECT case_id, count(*) FROM case_officer GROUP BY case_id HAVING count(*) > 1"
+        " ORDER BY case_id LIMIT 2"
+    ).fetchall()
+    c.close()
+    # the program changes one case's officers: the case's entry now records its links
+    with _opened(dbp) as d, d.begin() as s:
+        case = s.get(CaseRecord, cid)
+        assert case is not None
+        case.officers = case.officers[:1]
+    rc, out = _verify(dbp, capsys)
+    assert rc == 0, out
+    # a link removed behind the program's back
+    c = sqlite3.connect(dbp, isolation_level=None)
+    c.execute(
+        "DELETE FROM case_officer WHERE case_id = ? AND rowid IN "
+        "(SELECT max(rowid) FROM case_officer WHERE case_id = ?)",
+        (other, other),
+    )
+    c.close()
+    rc, out = _verify(dbp, capsys)
+    assert rc == 1 and f"case_officer #{other}," in out and "程序之外被删除" in out, out
