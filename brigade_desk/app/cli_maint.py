@@ -101,6 +101,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             f"审计记录完整：{res.entries} 条记录（{res.keyed} 条有密钥签名），"
             f"核对 {res.records} 个对象，{anchors}，未发现改动。"
         )
+        for r in res.restores:
+            print(f"在程序中恢复过：{r}")
     else:
         print(f"发现问题：{res.problem}")
     return 0 if res.ok else 1

@@ -222,6 +222,7 @@ class CheckResult:
     checked: int = 0
     problem: str = ""
     entry: int | None = None
+    restores: list[str] = field(default_factory=list)  # restores through the program, in words
 
 
 def zh_time(at: str) -> str:
@@ -254,6 +255,10 @@ def check(db_path: str | os.PathLike[str], chain: Chain) -> CheckResult:
             continue
         live.append(a)
     res.checked = len(live)
+    res.restores = [
+        f"{zh_time(r.at)} 从 {Path(r.backup).name or '备份'} 恢复（之后从第 {r.entries} 条接续）"
+        for r in restores
+    ]
     # recomputed: the oldest anchor whose pinned hash differs
     for a in live:
         if a.entries == 0 or a.entries > n:

@@ -36,7 +36,7 @@ import logging
 import os
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from hashlib import blake2b
 from typing import TYPE_CHECKING, Any, cast
@@ -575,6 +575,7 @@ class VerifyResult:
     anchors: int = 0  # anchors outside the database the trail was checked against
     keyed: int = 0  # entries signed with the key
     head: str = ""
+    restores: list[str] = field(default_factory=list)  # restores through the program (anchors)
 
     @property
     def ok(self) -> bool:
@@ -590,6 +591,7 @@ class VerifyResult:
             "anchors_checked": self.anchors,
             "keyed_entries": self.keyed,
             "head": self.head,
+            "restores": self.restores,
         }
 
 
@@ -621,6 +623,7 @@ def verify(session: Session, *, anchors: bool = True) -> VerifyResult:
 
             found = anchor.check(path, chain)
             res.anchors = found.checked
+            res.restores = found.restores
             if found.problem:
                 res.broken_entry = found.entry
                 res.problem = found.problem

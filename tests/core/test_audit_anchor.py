@@ -304,7 +304,7 @@ def test_normal_session_edits_imports_backups_restores(
     # restore the older backup through the program: a legitimate rollback
     assert main(["--db", str(dbp), "restore", str(first.path)]) == 0
     rc, out = _verify(dbp, capsys)
-    assert rc == 0, out
+    assert rc == 0 and "在程序中恢复过：" in out and first.path.name in out, out
     # and life goes on after the restore, with new entries on the restored head
     with _opened(dbp) as d3:
         add_officer(RosterService(d3), "632126198808080045", "恢复后的人")
