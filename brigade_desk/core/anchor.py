@@ -248,8 +248,13 @@ def check(db_path: str | os.PathLike[str], chain: Chain) -> CheckResult:
     res = CheckResult()
     n = len(chain.hashes)
     restores = [a for a in anchors if a.event == "restore"]
+    # a database started after an anchor was taken (its first entry signed with the key, so its
+    # time cannot be forged) is a new database at the same path: the older anchors are not its own
+    born = chain.times[0] if n and chain.hashes[0].startswith("k1:") else ""
     live: list[Anchor] = []
     for a in anchors:
+        if born and a.at < born:
+            continue
         # a restore through the program abandons the entries after the restored head
         if any(r.at > a.at and r.entries < a.entries for r in restores):
             continue

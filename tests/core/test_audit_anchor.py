@@ -502,3 +502,16 @@ def test_demo_case_officer_links_are_covered(
     c.close()
     rc, out = _verify(dbp, capsys)
     assert rc == 1 and f"case_officer #{other}," in out and "程序之外被删除" in out, out
+
+
+def test_a_new_database_at_the_same_path_is_not_an_attack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dbp = _demo(tmp_path)
+    assert main(["--db", str(dbp), "backup"]) == 0
+    for p in dbp.parent.glob("brigade.sqlite*"):
+        p.unlink()
+    time.sleep(1.1)  # (entry times are kept to the second)
+    assert main(["--db", str(dbp), "demo"]) == 0
+    rc, out = _verify(dbp, capsys)
+    assert rc == 0, out
