@@ -647,6 +647,7 @@ def _verify_chain(session: Session, res: VerifyResult, chain: Chain) -> str | No
     bulk_cols: list[tuple[str, ...]] = []
     cols_index: dict[tuple[str, ...], int] = {}
     state_tables: set[str] = set()
+    bulk_cis: dict[str, set[int]] = {}
     for row in conn.exec_driver_sql(
         "SELECT id, at, os_user, action, table_name, record_id, before, after, prev_hash, hash"
         " FROM audit_log ORDER BY id"
@@ -702,6 +703,7 @@ def _verify_chain(session: Session, res: VerifyResult, chain: Chain) -> str | No
                 ci = cols_index[ck] = len(bulk_cols)
                 bulk_cols.append(ck)
             tb = bulk.setdefault(table, {})
+            bulk_cis.setdefault(table, set()).add(ci)
             rows_ = data.get("rows", ())
             tb.update({r: (eid, ci, dg) for r, dg in rows_})
             if table in state_tables:
@@ -714,12 +716,12 @@ def _verify_chain(session: Session, res: VerifyResult, chain: Chain) -> str | No
             if tb2:
                 tb2.pop(rid, None)
     res.head = prev if res.entries else ""
-    session.info["audit_verify_state"] = (last_state, bulk, bulk_cols)
+    session.info["audit_verify_state"] = (last_state, bulk, bulk_cols, bulk_cis)
     return None
 
 
 def _verify_rows(session: Session, res: VerifyResult) -> None:
-    last_state, bulk, bulk_cols = session.info.pop("audit_verify_state")
+    last_state, bulk, bulk_cols, bulk_cis = session.info.pop("audit_verify_state")
     conn = session.connection()
     from brigade_desk.models import Base
 
@@ -732,23 +734,26 @@ def _verify_rows(session: Session, res: VerifyResult) -> None:
             continue
         npk = len(t.primary_key.columns)
         by_cols: dict[int, dict[str, tuple[int, int, str]]] = {}
-        for r, v in want_rows.items():
-            by_cols.setdefault(v[1], {})[r] = v
+        cis = bulk_cis.get(table, set())
+        if len(cis) == 1:  # the usual case: one column list for the whole table
+            by_cols[next(iter(cis))] = want_rows
+        else:
+            for r, v in want_rows.items():
+                by_cols.setdefault(v[1], {})[r] = v
         for ci, rows in by_cols.items():
             cols = [c for c in bulk_cols[ci] if c in t.c]
             if len(cols) != len(bulk_cols[ci]):
                 continue  # a column the bulk entry recorded no longer exists (a migration)
             seen = 0
+            get, rp, b2 = rows.get, repr, blake2b
             for vals in _raw_rows(conn, _bulk_select(t, cols)):
-                rid = str(vals[0]) if npk == 1 else ",".join(str(v) for v in vals[:npk])
-                w = rows.get(rid)
+                rid = str(vals[0]) if npk == 1 else ",".join([str(v) for v in vals[:npk]])
+                w = get(rid)
                 if w is None:
                     continue
                 seen += 1
                 if (
-                    blake2b(
-                        repr(vals[npk:]).encode("utf-8", "surrogatepass"), digest_size=10
-                    ).hexdigest()
+                    b2(rp(vals[npk:]).encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
                     != w[2]
                 ):
                     problems.append(
