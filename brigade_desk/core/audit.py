@@ -41,7 +41,7 @@ from decimal import Decimal
 from hashlib import blake2b
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, event, inspect, select, text
+from sqlalchemy import Integer, Table, event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from brigade_desk.core.models.audit import AuditEntry
@@ -648,6 +648,7 @@ def _verify_chain(session: Session, res: VerifyResult, chain: Chain) -> str | No
     cols_index: dict[tuple[str, ...], int] = {}
     state_tables: set[str] = set()
     bulk_cis: dict[str, set[int]] = {}
+    top_id: dict[str, int] = {}  # the highest integer record id the trail knows, per table
     for row in conn.exec_driver_sql(
         "SELECT id, at, os_user, action, table_name, record_id, before, after, prev_hash, hash"
         " FROM audit_log ORDER BY id"
@@ -704,6 +705,9 @@ def _verify_chain(session: Session, res: VerifyResult, chain: Chain) -> str | No
                 bulk_cols.append(ck)
             tb = bulk.setdefault(table, {})
             bulk_cis.setdefault(table, set()).add(ci)
+            last_id = rid.rsplit("..", 1)[-1]
+            if last_id.isdigit() and int(last_id) > top_id.get(table, 0):
+                top_id[table] = int(last_id)
             rows_ = data.get("rows", ())
             tb.update({r: (eid, ci, dg) for r, dg in rows_})
             if table in state_tables:
@@ -712,16 +716,18 @@ def _verify_chain(session: Session, res: VerifyResult, chain: Chain) -> str | No
         else:
             last_state[(table, rid)] = (eid, action, after)
             state_tables.add(table)
+            if rid.isdigit() and int(rid) > top_id.get(table, 0):
+                top_id[table] = int(rid)
             tb2 = bulk.get(table)
             if tb2:
                 tb2.pop(rid, None)
     res.head = prev if res.entries else ""
-    session.info["audit_verify_state"] = (last_state, bulk, bulk_cols, bulk_cis)
+    session.info["audit_verify_state"] = (last_state, bulk, bulk_cols, bulk_cis, top_id)
     return None
 
 
 def _verify_rows(session: Session, res: VerifyResult) -> None:
-    last_state, bulk, bulk_cols, bulk_cis = session.info.pop("audit_verify_state")
+    last_state, bulk, bulk_cols, bulk_cis, top_id = session.info.pop("audit_verify_state")
     conn = session.connection()
     from brigade_desk.models import Base
 
@@ -785,6 +791,27 @@ def _verify_rows(session: Session, res: VerifyResult) -> None:
                             f"（第 {eid} 条，批量记录）之后没有删除记录——可能在程序之外被删除",
                         )
                     )
+    # a row added behind the program's back: newer than every row the trail knows of its table
+    for table, top in top_id.items():
+        t = tables.get(table)
+        if t is None or len(t.primary_key.columns) != 1:
+            continue
+        pk = t.primary_key.columns[0]
+        if not isinstance(pk.type, Integer):
+            continue
+        extra = conn.exec_driver_sql(
+            f'SELECT "{pk.name}", count(*) OVER () FROM "{table}" WHERE "{pk.name}" > ?'
+            f' ORDER BY "{pk.name}" LIMIT 1',
+            (top,),
+        ).first()
+        if extra is not None:
+            problems.append(
+                (
+                    res.entries + 1,
+                    f"{table} #{extra[0]} 没有任何审计记录（共 {extra[1]} 行，审计记录中该表最大编号为 {top}）"
+                    "——可能在程序之外被加入",
+                )
+            )
     if problems:
         eid, msg = min(problems)
         res.broken_entry, res.problem = eid, msg

@@ -515,3 +515,26 @@ def test_a_new_database_at_the_same_path_is_not_an_attack(
     assert main(["--db", str(dbp), "demo"]) == 0
     rc, out = _verify(dbp, capsys)
     assert rc == 0, out
+
+
+def test_a_row_added_behind_the_back_is_detected(
+    filled: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dbp = filled.path
+    filled.close()
+    c = sqlite3.connect(dbp, isolation_level=None)
+    cols = [r[1] for r in c.execute("PRAGMA table_info(staff)")]
+    row = c.execute("SELECT * FROM staff ORDER BY id DESC LIMIT 1").fetchone()
+    fake = dict(zip(cols, row, strict=True))
+    fake["id"] = int(fake["id"]) + 1
+    fake["name"] = "虚构的人"
+    fake["id_number"] = IDS[4]
+    c.execute(
+        f"INSERT INTO staff ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
+        tuple(fake.values()),
+    )
+    c.close()
+    rc, out = _verify(dbp, capsys)
+    assert rc == 1 and f"staff #{fake['id']} 没有任何审计记录" in out and "程序之外被加入" in out, (
+        out
+    )
