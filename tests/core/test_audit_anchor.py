@@ -538,3 +538,23 @@ def test_a_row_added_behind_the_back_is_detected(
     assert rc == 1 and f"staff #{fake['id']} 没有任何审计记录" in out and "程序之外被加入" in out, (
         out
     )
+
+
+def test_deleting_and_undoing_demo_rows_through_the_program_keeps_verify_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from brigade_desk.core.changes import Changes
+    from brigade_desk.core.undo import deleting, undo
+    from brigade_desk.ledgers.cases.service import CaseService
+
+    dbp = _demo(tmp_path)
+    cid = _count(dbp, "SELECT min(case_id) FROM case_review")
+    with _opened(dbp) as d:
+        with deleting(d, "案件", Changes.CASES) as got:
+            CaseService(d).delete(cid)
+        rc, out = _verify(dbp, capsys)
+        assert rc == 0, out
+        assert undo(d, got[0]) > 1
+    rc, out = _verify(dbp, capsys)
+    assert rc == 0, out
+    assert _count(dbp, f"SELECT count(*) FROM case_record WHERE id = {cid}") == 1
