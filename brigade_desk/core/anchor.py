@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from brigade_desk.core import paths
+
 if TYPE_CHECKING:
     from brigade_desk.core.audit import Chain
 
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 
 ANCHOR_FILE = "brigade_desk-anchors.jsonl"
 MANIFEST_SUFFIX = ".anchor.json"
+BACKUP_DIR_SETTING = "backup.dir"  # (backup.SETTING_KEY)
 EVENT_ZH = {"commit": "保存", "backup": "备份", "restore": "恢复", "current": "当前"}
 
 
@@ -111,10 +114,24 @@ def head_of_file(path: Path) -> Anchor | None:
 # ---- writing ---------------------------------------------------------------------------------
 
 
-def anchor_file(db_path: str | os.PathLike[str]) -> Path:
-    from brigade_desk.core.backup import backup_dir
+def backup_folder(db_path: Path) -> Path:
+    """The configured backup folder (read straight from the file, usable before migrations)."""
+    if db_path.is_file():
+        try:
+            with sqlite3.connect(db_path.absolute().as_uri() + "?mode=ro", uri=True) as c:
+                row = c.execute(
+                    "SELECT value FROM setting WHERE key = ?", (BACKUP_DIR_SETTING,)
+                ).fetchone()
+            c.close()
+            if row and json.loads(row[0]):
+                return Path(json.loads(row[0]))
+        except (sqlite3.Error, ValueError):  # a damaged file: the default folder
+            pass
+    return paths.backup_dir_for(db_path)
 
-    return backup_dir(Path(db_path)) / ANCHOR_FILE
+
+def anchor_file(db_path: str | os.PathLike[str]) -> Path:
+    return backup_folder(Path(db_path)) / ANCHOR_FILE
 
 
 def append(db_path: str | os.PathLike[str], a: Anchor) -> Path:
@@ -186,11 +203,8 @@ def _parse(line: str, source: str) -> Anchor | None:
 
 def find(db_path: str | os.PathLike[str]) -> list[Anchor]:
     """Every anchor of this database: the anchor file(s) and the backup manifests, oldest first."""
-    from brigade_desk.core import paths
-    from brigade_desk.core.backup import backup_dir
-
     key = _db_key(db_path)
-    folders = {backup_dir(Path(key)), paths.backup_dir_for(Path(key))}
+    folders = {backup_folder(Path(key)), paths.backup_dir_for(Path(key))}
     out: list[Anchor] = []
     for folder in folders:
         f = folder / ANCHOR_FILE

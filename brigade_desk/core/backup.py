@@ -29,10 +29,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from brigade_desk.core import paths
+from brigade_desk.core import anchor
 from brigade_desk.core.errors import UserError, describe_os_error
 
-SETTING_KEY = "backup.dir"
+SETTING_KEY = anchor.BACKUP_DIR_SETTING
 NAME_RE = re.compile(
     r"^brigade_desk-(\d{8})-(\d{6})-(daily|manual|pre-migration|pre-restore)\.sqlite$"
 )
@@ -64,20 +64,7 @@ class BackupInfo:
 
 def backup_dir(db_path: Path) -> Path:
     """The configured backup folder (read straight from the file, usable before migrations)."""
-    import json
-
-    if db_path.is_file():
-        try:
-            with sqlite3.connect(db_path.absolute().as_uri() + "?mode=ro", uri=True) as c:
-                row = c.execute(
-                    "SELECT value FROM setting WHERE key = ?", (SETTING_KEY,)
-                ).fetchone()
-            c.close()
-            if row and json.loads(row[0]):
-                return Path(json.loads(row[0]))
-        except (sqlite3.Error, ValueError):  # a damaged file: the default folder
-            pass
-    return paths.backup_dir_for(db_path)
+    return anchor.backup_folder(db_path)
 
 
 def copy_database(src: Path, dest: Path) -> Path:
@@ -156,8 +143,6 @@ def make_backup(
     clean_stale_parts(out.parent)
     copy_database(db_path, out)
     try:  # the chain's head, outside the database: beside the backup and in the anchor file
-        from brigade_desk.core import anchor
-
         anchor.note_backup(db_path, out)
     except (OSError, UserError) as exc:  # the backup itself is good; say so in the log
         log.warning("backup anchor not written for %s: %s", out, exc)
