@@ -57,6 +57,7 @@ KEY_ENV = "BRIGADE_DESK_AUDIT_KEY"  # the key file's path (tests, or a key kept 
 KEYED_PREFIX = "k1:"
 BULK = "bulk"  # one entry for many rows written in bulk (digests of the rows as stored)
 BULK_CHUNK = 5000
+SCAN_FROM = 200  # recorded rows of one table from which verify reads the table in one pass
 # columns that change on every write without meaning (kept out of the comparison)
 VOLATILE = {"updated_at"}
 
@@ -823,6 +824,20 @@ def _verify_rows(session: Session, res: VerifyResult) -> None:
             if r.secondary is not None:
                 # a declarative model's local_table is a Table (typed as any FromClause)
                 links.setdefault(cast(Table, m.local_table).name, {})[r.key] = r
+    # tables with many recorded rows (an import) are read once rather than row by row
+    per_table: dict[str, int] = {}
+    for table, _rid in last_state:
+        per_table[table] = per_table.get(table, 0) + 1
+    scanned: dict[str, dict[str, Any]] = {}
+    for table, n in per_table.items():
+        t = tables.get(table)
+        if t is None or n < SCAN_FROM:
+            continue
+        pk_names = [c.name for c in t.primary_key.columns]
+        scanned[table] = {
+            ",".join(str(m[c]) for c in pk_names): m
+            for m in conn.execute(text(f'SELECT * FROM "{table}"')).mappings()
+        }
     for (table, rid), (eid, action, after) in sorted(last_state.items(), key=lambda kv: kv[1][0]):
         t = tables.get(table)
         if t is None:
@@ -830,9 +845,15 @@ def _verify_rows(session: Session, res: VerifyResult) -> None:
         res.records += 1
         pk_cols = list(t.primary_key.columns)
         pk_vals = rid.split(",") if len(pk_cols) > 1 else [rid]
-        cond = " AND ".join(f'"{c.name}" = :p{i}' for i, c in enumerate(pk_cols))
-        params = {f"p{i}": v for i, v in enumerate(pk_vals)}
-        cur = conn.execute(text(f'SELECT * FROM "{table}" WHERE {cond}'), params).mappings().first()
+        cur = scanned.get(table, {}).get(rid)
+        if cur is None:  # not read in the scan (or a key written differently): ask for it
+            cond = " AND ".join(f'"{c.name}" = :p{i}' for i, c in enumerate(pk_cols))
+            params = {f"p{i}": v for i, v in enumerate(pk_vals)}
+            cur = (
+                conn.execute(text(f'SELECT * FROM "{table}" WHERE {cond}'), params)
+                .mappings()
+                .first()
+            )
         if action == "delete":
             if cur is not None:
                 res.broken_entry = eid
