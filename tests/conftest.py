@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the audit trail's signing key: one for the test run (and its subprocesses), not the user's profile
+os.environ.setdefault(
+    "BRIGADE_DESK_AUDIT_KEY", os.path.join(tempfile.mkdtemp(prefix="brigade-key-"), "audit.key")
+)
 
 from dbtemplate import fresh_db, template_path  # noqa: E402  (re-exported)
 

@@ -92,7 +92,17 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(res.as_json())
     elif res.ok:
-        print(f"审计记录完整：{res.entries} 条记录，核对 {res.records} 个对象，未发现改动。")
+        anchors = (
+            f"与库外 {res.anchors} 个锚点（备份清单与锚点文件）相符"
+            if res.anchors
+            else "未找到库外锚点（尚无备份或锚点文件），只核对了数据库本身"
+        )
+        print(
+            f"审计记录完整：{res.entries} 条记录（{res.keyed} 条有密钥签名），"
+            f"核对 {res.records} 个对象，{anchors}，未发现改动。"
+        )
+        for r in res.restores:
+            print(f"在程序中恢复过：{r}")
     else:
         print(f"发现问题：{res.problem}")
     return 0 if res.ok else 1

@@ -6,34 +6,58 @@ behind the program's back (e.g. with the sqlite3 shell) no longer matches the tr
 state. :func:`verify` checks both and names the first broken entry.
 
 Rows written with Core bulk statements bypass the listeners: an importer that writes in bulk records
-them with :func:`append_bulk` (the same entries, chained in the same way, one executemany). The rows
-of the large demo data set are not recorded; they are therefore not checked until first edited
-through the program.
+them with :func:`append_bulk` (the same entries, chained in the same way, one executemany). Writers
+of very many rows (the demo, the AV check tables) record them with :func:`record_rows`: one ``bulk``
+entry per few thousand rows holding a short digest of each row as SQLite stores it; :func:`verify`
+re-reads those tables in one pass and compares the digests.
+
+Two hash schemes live in one chain (see README, 审计记录的防篡改范围):
+
+- entries written before a key existed keep the plain SHA-256 of their payload (64 hex digits);
+- newer entries carry ``k1:<key id>:<HMAC-SHA256>`` made with a secret key kept outside the
+  database (a key file in the user's profile, created on first use). Recomputing such entries after
+  an edit needs the key, not only the program's code. Once the chain has a keyed entry every later
+  entry must be keyed too.
+
+The chain's head is also written outside the database after each commit (``anchor``): a truncated,
+recomputed or rolled-back trail no longer matches those anchors.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import getpass
 import hashlib
+import hmac
 import json
+import logging
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from hashlib import blake2b
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, event, inspect, select, text
+from sqlalchemy import Integer, Table, event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from brigade_desk.core.models.audit import AuditEntry
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from brigade_desk.core.db import Database
 
 GENESIS = "0" * 64
 EXCLUDED_TABLES = {"audit_log", "alembic_version"}
+KEY_ENV = "BRIGADE_DESK_AUDIT_KEY"  # the key file's path (tests, or a key kept on another drive)
+KEYED_PREFIX = "k1:"
+BULK = "bulk"  # one entry for many rows written in bulk (digests of the rows as stored)
+BULK_CHUNK = 5000
+SCAN_FROM = 200  # recorded rows of one table from which verify reads the table in one pass
 # columns that change on every write without meaning (kept out of the comparison)
 VOLATILE = {"updated_at"}
 
@@ -84,9 +108,77 @@ def entry_hash(
     rid: str,
     before: str | None,
     after: str | None,
+    key: ChainKey | None = None,
 ) -> str:
+    """The entry's hash: plain SHA-256 of the payload (the scheme before keys), or — given a
+    ``key`` — ``k1:<key id>:<HMAC-SHA256 of the payload>``."""
     payload = _PAYLOAD_JSON.encode([prev, eid, at, user, action, table, rid, before, after])
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    if key is None:
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    mac = hmac.new(key.secret, payload.encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"{KEYED_PREFIX}{key.kid}:{mac}"
+
+
+@dataclass(frozen=True)
+class ChainKey:
+    """The secret that signs new entries; ``kid`` names it in every entry it signed."""
+
+    secret: bytes
+    kid: str
+    path: str
+
+
+def key_path() -> str:
+    env = os.environ.get(KEY_ENV, "").strip()
+    if env:
+        return env
+    import platformdirs
+
+    from brigade_desk import APP_NAME
+
+    return os.path.join(
+        platformdirs.user_config_dir(APP_NAME, appauthor=False, roaming=True), "audit.key"
+    )
+
+
+def _kid(secret: bytes) -> str:
+    return hashlib.sha256(b"brigade-desk-audit-key-id" + secret).hexdigest()[:8]
+
+
+@functools.lru_cache(maxsize=8)
+def _load_key(path: str, create: bool) -> ChainKey | None:
+    try:
+        with open(path, encoding="ascii") as fh:
+            secret = bytes.fromhex(fh.read().strip())
+        if len(secret) < 16:
+            raise ValueError("short key")
+        return ChainKey(secret, _kid(secret), path)
+    except FileNotFoundError:
+        if not create:
+            return None
+    except (OSError, ValueError) as exc:
+        log.warning("audit key %s unreadable: %s", path, exc)
+        return None
+    secret = secrets.token_bytes(32)
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secret.hex() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+    except FileExistsError:  # another process created it first: use theirs
+        _load_key.cache_clear()
+        return _load_key(path, False)
+    except OSError as exc:  # a read-only profile: new entries keep the plain scheme
+        log.warning("audit key %s cannot be created: %s", path, exc)
+        return None
+    return ChainKey(secret, _kid(secret), path)
+
+
+def chain_key(create: bool = True) -> ChainKey | None:
+    """The key new entries are signed with (created on first use), or None if there is none."""
+    return _load_key(key_path(), create)
 
 
 def _state(obj: Any) -> dict[str, Any]:
@@ -209,15 +301,159 @@ def _append(session: Session, rows: Sequence[Change]) -> int:
     col = cast(Table, AuditEntry.__table__).c.at
     to_db = col.type.bind_processor(conn.dialect)
     stored_at = to_db(now) if to_db is not None else now
+    key = chain_key()
     values = []
     for action, table, rid, before, after in rows:
         eid += 1
-        b, a = dumps(before), dumps(after)
-        h = entry_hash(prev, eid, at, user, action, table, rid, b, a)
+        b = before if isinstance(before, str) else dumps(before)
+        a = after if isinstance(after, str) else dumps(after)
+        h = entry_hash(prev, eid, at, user, action, table, rid, b, a, key)
         values.append((eid, stored_at, user, action, table, rid, b, a, prev, h))
         prev = h
     conn.exec_driver_sql(_INSERT, values)
+    # the new head, anchored outside the database once the transaction commits
+    session.info["audit_head"] = conn.engine
     return len(values)
+
+
+def _row_digest(values: tuple[Any, ...]) -> str:
+    """A short digest of a row as SQLite returns it (``repr`` of plain str/int/float/bytes/None)."""
+    return blake2b(repr(values).encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
+
+
+def _raw_rows(conn: Any, sql: str, params: Any = ()) -> Iterator[tuple[Any, ...]]:
+    """Rows straight from the sqlite3 cursor (tuples of stored values, no SQLAlchemy per row)."""
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        cur.execute(sql, params)
+        while True:
+            batch = cur.fetchmany(5000)
+            if not batch:
+                return
+            yield from batch
+    finally:
+        cur.close()
+
+
+def _table(name: str) -> Table:
+    from brigade_desk.models import Base
+
+    t = Base.metadata.tables.get(name)
+    if t is None or name in EXCLUDED_TABLES:
+        raise ValueError(f"table {name!r} is not audited")
+    return t
+
+
+def _bulk_select(t: Table, cols: Sequence[str]) -> str:
+    names = [c.name for c in t.primary_key.columns] + list(cols)
+    return "SELECT " + ", ".join(f'"{n}"' for n in names) + f' FROM "{t.name}"'
+
+
+def record_rows(session: Session, table: str, where: str = "", params: Any = ()) -> int:
+    """Record the rows of ``table`` matching the SQL condition ``where`` (all rows if empty), as
+    they now are in this transaction, in ``bulk`` entries: one per ``BULK_CHUNK`` rows, each row
+    as (record id, digest of its stored values). For writers of many rows with Core statements
+    (the demo, the AV check tables). Returns the number of rows recorded."""
+    t = _table(table)
+    cols = sorted(c.name for c in t.columns if c.name not in VOLATILE)
+    npk = len(t.primary_key.columns)
+    sql = _bulk_select(t, cols) + (f" WHERE {where}" if where else "")
+    conn = session.connection()
+    entries: list[Change] = []
+    chunk: list[list[str]] = []
+    done = 0
+
+    def flush() -> None:
+        if chunk:
+            first, last = chunk[0][0], chunk[-1][0]
+            rid = first if first == last else f"{first}..{last}"
+            after = _PAYLOAD_JSON.encode({"cols": cols, "rows": chunk})
+            entries.append((BULK, table, rid[:60], None, cast(Any, after)))
+
+    for vals in _raw_rows(conn, sql, params):
+        rid = ",".join(str(v) for v in vals[:npk])
+        chunk.append([rid, _row_digest(vals[npk:])])
+        done += 1
+        if len(chunk) >= BULK_CHUNK:
+            flush()
+            chunk = []
+    flush()
+    _append(session, entries)
+    return done
+
+
+def _has_entries(conn: Any, table: str) -> bool:
+    return (
+        conn.exec_driver_sql(
+            "SELECT 1 FROM audit_log WHERE table_name = ? LIMIT 1", (table,)
+        ).first()
+        is not None
+    )
+
+
+@functools.cache
+def _link_owners() -> dict[str, list[tuple[str, int]]]:
+    """Many-to-many link tables → their owners: (owner table, index of the owner's id in the
+    link table's primary key). A change of a link is recorded in the owner's entry."""
+    from brigade_desk.models import Base
+
+    out: dict[str, list[tuple[str, int]]] = {}
+    for m in Base.registry.mappers:
+        for r in m.relationships:
+            if r.secondary is None:
+                continue
+            sec = cast(Table, r.secondary)
+            pk = [c.name for c in sec.primary_key.columns]
+            for _owner_col, link_col in r.synchronize_pairs:
+                if link_col.name in pk:
+                    entry = (cast(Table, m.local_table).name, pk.index(link_col.name))
+                    if entry not in out.setdefault(sec.name, []):
+                        out[sec.name].append(entry)
+    return out
+
+
+def record_unaudited(session: Session, tables: Iterable[str] | None = None) -> int:
+    """Record in bulk every row of ``tables`` (default: every audited table) that has no audit
+    entry yet — rows written with Core inserts (the demo). Returns the number of rows recorded."""
+    from brigade_desk.models import Base
+
+    conn = session.connection()
+    names = (
+        list(tables)
+        if tables is not None
+        else [t.name for t in Base.metadata.sorted_tables if t.name not in EXCLUDED_TABLES]
+    )
+    total = 0
+    for name in names:
+        t = _table(name)
+        if len(t.primary_key.columns) != 1:
+            if name in _link_owners() and not _has_entries(conn, name):
+                # a link table written in bulk (the demo's case officers): recorded once here;
+                # later changes are recorded in the owner's entries (see _state)
+                total += record_rows(session, name)
+            continue
+        pk = t.primary_key.columns[0].name
+        if conn.exec_driver_sql(f'SELECT 1 FROM "{name}" LIMIT 1').first() is None:
+            continue
+        covered: set[str] = set()
+        for action, rid, after in conn.exec_driver_sql(
+            "SELECT action, record_id, after FROM audit_log WHERE table_name = ?", (name,)
+        ):
+            if action == BULK:
+                covered.update(r[0] for r in json.loads(after)["rows"])
+            else:
+                covered.add(rid)
+        if not covered:
+            total += record_rows(session, name)
+            continue
+        ids = [r[0] for r in conn.exec_driver_sql(f'SELECT "{pk}" FROM "{name}" ORDER BY "{pk}"')]
+        missing = [i for i in ids if str(i) not in covered]
+        for i in range(0, len(missing), 900):
+            part = missing[i : i + 900]
+            total += record_rows(
+                session, name, f'"{pk}" IN ({",".join("?" * len(part))})', tuple(part)
+            )
+    return total
 
 
 def append_bulk(
@@ -236,7 +472,7 @@ def append_bulk(
     delete, ``None`` for a create. Call it in the transaction that wrote the rows, after writing
     them: they are verified (``verify``) against the rows as they are when committed. Returns the
     number of entries written (one executemany)."""
-    if action not in ACTION_ZH:
+    if action not in ("create", "update", "delete"):
         raise ValueError(f"unknown audit action {action!r}")
     if table in EXCLUDED_TABLES:
         raise ValueError(f"table {table!r} is not audited")
@@ -251,10 +487,38 @@ def append_bulk(
     )
 
 
+def db_file(session: Session) -> str:
+    """The database file ``session`` works on ("" for an in-memory database)."""
+    return session.connection().engine.url.database or ""
+
+
+def _after_commit(session: Session) -> None:
+    engine = session.info.pop("audit_head", None)
+    if engine is None:
+        return
+    try:
+        from brigade_desk.core import anchor
+
+        path = engine.url.database or ""
+        if not path or path == ":memory:":
+            return
+        # the head as committed (read again: a rolled-back savepoint's entries are not in it)
+        with engine.connect() as c:
+            row = c.exec_driver_sql(
+                "SELECT id, hash, at FROM audit_log ORDER BY id DESC LIMIT 1"
+            ).first()
+        if row is not None:
+            at = row[2] if isinstance(row[2], str) else row[2].isoformat(sep=" ")
+            anchor.note_commit(path, int(row[0]), str(row[1]), str(at).split(".")[0])
+    except Exception:  # an anchor that cannot be written never undoes a committed change
+        log.warning("audit anchor not written", exc_info=True)
+
+
 def install(factory: sessionmaker[Session]) -> None:
     """Record every ORM change made through sessions of ``factory``."""
     event.listen(factory, "before_flush", _before_flush)
     event.listen(factory, "after_flush", _after_flush)
+    event.listen(factory, "after_commit", _after_commit)
 
 
 # ---- reading and verifying -------------------------------------------------------------------
@@ -270,7 +534,7 @@ class HistoryItem:
     changes: list[tuple[str, Any, Any]]  # (column, before, after)
 
 
-ACTION_ZH = {"create": "新增", "update": "修改", "delete": "删除"}
+ACTION_ZH = {"create": "新增", "update": "修改", "delete": "删除", BULK: "批量记录"}
 
 
 def history(session: Session, table: str, record_id: int | str) -> list[HistoryItem]:
@@ -309,6 +573,10 @@ class VerifyResult:
     records: int = 0
     broken_entry: int | None = None
     problem: str = ""
+    anchors: int = 0  # anchors outside the database the trail was checked against
+    keyed: int = 0  # entries signed with the key
+    head: str = ""
+    restores: list[str] = field(default_factory=list)  # restores through the program (anchors)
 
     @property
     def ok(self) -> bool:
@@ -321,6 +589,10 @@ class VerifyResult:
             "records_checked": self.records,
             "broken_entry": self.broken_entry,
             "problem": self.problem,
+            "anchors_checked": self.anchors,
+            "keyed_entries": self.keyed,
+            "head": self.head,
+            "restores": self.restores,
         }
 
 
@@ -330,46 +602,242 @@ def verify_database(db: Database) -> VerifyResult:
         return verify(s)
 
 
-def verify(session: Session) -> VerifyResult:
-    """Check the chain, then each audited record's current row against its last recorded state."""
+@dataclass
+class Chain:
+    """The trail as read by :func:`verify`: each entry's hash and time, in order (index = id - 1)."""
+
+    hashes: list[str]
+    times: list[str]
+
+
+def verify(session: Session, *, anchors: bool = True) -> VerifyResult:
+    """Check the chain (plain or keyed hashes), each audited record's current row against its last
+    recorded state, and — with ``anchors`` — the chain against the anchors kept outside the
+    database (truncation, recomputation, rollback)."""
     res = VerifyResult()
+    chain = Chain([], [])
+    problem = _verify_chain(session, res, chain)
+    if problem is None and anchors:
+        path = db_file(session)
+        if path and path != ":memory:":
+            from brigade_desk.core import anchor
+
+            found = anchor.check(path, chain)
+            res.anchors = found.checked
+            res.restores = found.restores
+            if found.problem:
+                res.broken_entry = found.entry
+                res.problem = found.problem
+                return res
+    if problem is None:
+        _verify_rows(session, res)
+    return res
+
+
+def _verify_chain(session: Session, res: VerifyResult, chain: Chain) -> str | None:
     prev = GENESIS
     expected_id = 1
-    last_state: dict[tuple[str, str], tuple[int, str, str | None]] = {}
+    key = chain_key(create=False)
+    mac_base = hmac.new(key.secret, digestmod=hashlib.sha256) if key is not None else None
+    keyed_from: int | None = None
+    sha256 = hashlib.sha256
+    encode = _PAYLOAD_JSON.encode
     conn = session.connection()
-    for row in conn.execute(
-        text(
-            "SELECT id, at, os_user, action, table_name, record_id, before, after, prev_hash, hash FROM audit_log ORDER BY id"
-        )
+    last_state: dict[tuple[str, str], tuple[int, str, str | None]] = {}
+    bulk: dict[str, dict[str, tuple[int, int, str]]] = {}
+    bulk_cols: list[tuple[str, ...]] = []
+    cols_index: dict[tuple[str, ...], int] = {}
+    state_tables: set[str] = set()
+    bulk_cis: dict[str, set[int]] = {}
+    top_id: dict[str, int] = {}  # the highest integer record id the trail knows, per table
+    for row in conn.exec_driver_sql(
+        "SELECT id, at, os_user, action, table_name, record_id, before, after, prev_hash, hash"
+        " FROM audit_log ORDER BY id"
     ):
         eid, at, user, action, table, rid, before, after, prev_hash, h = row
         at_s = at if isinstance(at, str) else at.isoformat(sep=" ")
-        at_s = at_s.split(".")[0]
+        at_s = at_s.replace("T", " ").split(".")[0]
         res.entries += 1
         if eid != expected_id:
             res.broken_entry = expected_id
             res.problem = f"审计记录第 {expected_id} 条缺失（下一条为第 {eid} 条），可能被删除"
-            return res
-        if (
-            prev_hash != prev
-            or entry_hash(prev, eid, at_s, user, action, table, rid, before, after) != h
-        ):
+            return res.problem
+        payload = encode([prev, eid, at_s, user, action, table, rid, before, after]).encode("utf-8")
+        if h.startswith(KEYED_PREFIX):
+            if keyed_from is None:
+                keyed_from = eid
+            res.keyed += 1
+            kid = h[len(KEYED_PREFIX) : len(KEYED_PREFIX) + 8]
+            if key is None or mac_base is None or kid != key.kid:
+                res.broken_entry = eid
+                where = key_path()
+                res.problem = (
+                    f"审计记录第 {eid} 条起用密钥（编号 {kid}）签名，但本机"
+                    + ("找不到密钥文件" if key is None else f"的密钥编号为 {key.kid}，不是同一把")
+                    + f"（{where}），无法核对这些记录。请把建立该数据库的电脑上的密钥文件复制到此位置后再核对。"
+                )
+                return res.problem
+            m = mac_base.copy()
+            m.update(payload)
+            good = prev_hash == prev and h == f"{KEYED_PREFIX}{kid}:{m.hexdigest()}"
+        else:
+            if keyed_from is not None:
+                res.broken_entry = eid
+                res.problem = (
+                    f"审计记录第 {eid} 条（{at_s}）没有密钥签名，而第 {keyed_from} 条起的记录都已签名"
+                    "——可能有人在程序之外改动记录后用无密钥的方式重算了哈希链"
+                )
+                return res.problem
+            good = prev_hash == prev and sha256(payload).hexdigest() == h
+        if not good:
             res.broken_entry = eid
             res.problem = f"审计记录第 {eid} 条（{at_s} {ACTION_ZH.get(action, action)} {table} #{rid}）被改动，哈希链断开"
-            return res
+            return res.problem
         prev = h
         expected_id += 1
-        last_state[(table, rid)] = (eid, action, after)
-    # the current rows must match the last recorded state
+        chain.hashes.append(h)
+        chain.times.append(at_s)
+        if action == BULK:
+            data = json.loads(after or "{}")
+            ck = tuple(data.get("cols", ()))
+            ci = cols_index.get(ck)
+            if ci is None:
+                ci = cols_index[ck] = len(bulk_cols)
+                bulk_cols.append(ck)
+            tb = bulk.setdefault(table, {})
+            bulk_cis.setdefault(table, set()).add(ci)
+            last_id = rid.rsplit("..", 1)[-1]
+            if last_id.isdigit() and int(last_id) > top_id.get(table, 0):
+                top_id[table] = int(last_id)
+            rows_ = data.get("rows", ())
+            tb.update({r: (eid, ci, dg) for r, dg in rows_})
+            if table in state_tables:
+                for r, _dg in rows_:
+                    last_state.pop((table, r), None)
+        else:
+            last_state[(table, rid)] = (eid, action, after)
+            state_tables.add(table)
+            if rid.isdigit() and int(rid) > top_id.get(table, 0):
+                top_id[table] = int(rid)
+            tb2 = bulk.get(table)
+            if tb2:
+                tb2.pop(rid, None)
+    res.head = prev if res.entries else ""
+    session.info["audit_verify_state"] = (last_state, bulk, bulk_cols, bulk_cis, top_id)
+    return None
+
+
+def _verify_rows(session: Session, res: VerifyResult) -> None:
+    last_state, bulk, bulk_cols, bulk_cis, top_id = session.info.pop("audit_verify_state")
+    conn = session.connection()
     from brigade_desk.models import Base
 
     tables: dict[str, Table] = {t.name: t for t in Base.metadata.sorted_tables}
+    # rows recorded in bulk: one pass over each table, digests compared
+    problems: list[tuple[int, str]] = []
+    for table, want_rows in bulk.items():
+        t = tables.get(table)
+        if t is None or not want_rows:
+            continue
+        npk = len(t.primary_key.columns)
+        by_cols: dict[int, dict[str, tuple[int, int, str]]] = {}
+        cis = bulk_cis.get(table, set())
+        if len(cis) == 1:  # the usual case: one column list for the whole table
+            by_cols[next(iter(cis))] = want_rows
+        else:
+            for r, v in want_rows.items():
+                by_cols.setdefault(v[1], {})[r] = v
+        for ci, rows in by_cols.items():
+            cols = [c for c in bulk_cols[ci] if c in t.c]
+            if len(cols) != len(bulk_cols[ci]):
+                continue  # a column the bulk entry recorded no longer exists (a migration)
+            seen = 0
+            get, rp, b2 = rows.get, repr, blake2b
+            for vals in _raw_rows(conn, _bulk_select(t, cols)):
+                rid = str(vals[0]) if npk == 1 else ",".join([str(v) for v in vals[:npk]])
+                w = get(rid)
+                if w is None:
+                    continue
+                seen += 1
+                if (
+                    b2(rp(vals[npk:]).encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
+                    != w[2]
+                ):
+                    problems.append(
+                        (
+                            w[0],
+                            f"{table} #{rid} 与审计记录最后状态（第 {w[0]} 条，批量记录）不符"
+                            "——可能在程序之外被修改",
+                        )
+                    )
+                    break
+            res.records += seen
+            if seen < len(rows) and not problems:
+                present = {
+                    ",".join(str(v) for v in tuple(r)[:npk])
+                    for r in _raw_rows(conn, _bulk_select(t, []))
+                }
+                owners = _link_owners().get(table, [])
+                gone = sorted(
+                    (v[0], r)
+                    for r, v in rows.items()
+                    if r not in present and not _owner_changed(last_state, owners, r, v[0])
+                )
+                if gone:
+                    eid, rid = gone[0]
+                    problems.append(
+                        (
+                            eid,
+                            f"{table} #{rid} 在数据库中不见了（共 {len(gone)} 行），但审计记录"
+                            f"（第 {eid} 条，批量记录）之后没有删除记录——可能在程序之外被删除",
+                        )
+                    )
+    # a row added behind the program's back: newer than every row the trail knows of its table
+    for table, top in top_id.items():
+        t = tables.get(table)
+        if t is None or len(t.primary_key.columns) != 1:
+            continue
+        pk = t.primary_key.columns[0]
+        if not isinstance(pk.type, Integer):
+            continue
+        extra = conn.exec_driver_sql(
+            f'SELECT "{pk.name}", count(*) OVER () FROM "{table}" WHERE "{pk.name}" > ?'
+            f' ORDER BY "{pk.name}" LIMIT 1',
+            (top,),
+        ).first()
+        if extra is not None:
+            problems.append(
+                (
+                    res.entries + 1,
+                    f"{table} #{extra[0]} 没有任何审计记录（共 {extra[1]} 行，审计记录中该表最大编号为 {top}）"
+                    "——可能在程序之外被加入",
+                )
+            )
+    if problems:
+        eid, msg = min(problems)
+        res.broken_entry, res.problem = eid, msg
+        return
+    # the current rows must match the last recorded state
     links: dict[str, dict[str, Any]] = {}
     for m in Base.registry.mappers:
         for r in m.relationships:
             if r.secondary is not None:
                 # a declarative model's local_table is a Table (typed as any FromClause)
                 links.setdefault(cast(Table, m.local_table).name, {})[r.key] = r
+    # tables with many recorded rows (an import) are read once rather than row by row
+    per_table: dict[str, int] = {}
+    for table, _rid in last_state:
+        per_table[table] = per_table.get(table, 0) + 1
+    scanned: dict[str, dict[str, Any]] = {}
+    for table, n in per_table.items():
+        t = tables.get(table)
+        if t is None or n < SCAN_FROM:
+            continue
+        pk_names = [c.name for c in t.primary_key.columns]
+        scanned[table] = {
+            ",".join(str(m[c]) for c in pk_names): m
+            for m in conn.execute(text(f'SELECT * FROM "{table}"')).mappings()
+        }
     for (table, rid), (eid, action, after) in sorted(last_state.items(), key=lambda kv: kv[1][0]):
         t = tables.get(table)
         if t is None:
@@ -377,19 +845,25 @@ def verify(session: Session) -> VerifyResult:
         res.records += 1
         pk_cols = list(t.primary_key.columns)
         pk_vals = rid.split(",") if len(pk_cols) > 1 else [rid]
-        cond = " AND ".join(f'"{c.name}" = :p{i}' for i, c in enumerate(pk_cols))
-        params = {f"p{i}": v for i, v in enumerate(pk_vals)}
-        cur = conn.execute(text(f'SELECT * FROM "{table}" WHERE {cond}'), params).mappings().first()
+        cur = scanned.get(table, {}).get(rid)
+        if cur is None:  # not read in the scan (or a key written differently): ask for it
+            cond = " AND ".join(f'"{c.name}" = :p{i}' for i, c in enumerate(pk_cols))
+            params = {f"p{i}": v for i, v in enumerate(pk_vals)}
+            cur = (
+                conn.execute(text(f'SELECT * FROM "{table}" WHERE {cond}'), params)
+                .mappings()
+                .first()
+            )
         if action == "delete":
             if cur is not None:
                 res.broken_entry = eid
                 res.problem = f"{table} #{rid} 在审计记录中已删除（第 {eid} 条），但数据库中仍存在"
-                return res
+                return
             continue
         if cur is None:
             res.broken_entry = eid
             res.problem = f"{table} #{rid} 在数据库中不见了，但审计记录（第 {eid} 条）中没有删除记录——可能在程序之外被删除"
-            return res
+            return
         want = json.loads(after or "{}")
         for col, val in want.items():
             if col in t.c:
@@ -407,8 +881,22 @@ def verify(session: Session) -> VerifyResult:
                     f"{table} #{rid} 的“{col}”为 {have!r}，与审计记录最后状态（第 {eid} 条）{val!r} 不符"
                     "——可能在程序之外被修改"
                 )
-                return res
-    return res
+                return
+
+
+def _owner_changed(
+    last_state: dict[tuple[str, str], tuple[int, str, str | None]],
+    owners: list[tuple[str, int]],
+    rid: str,
+    eid: int,
+) -> bool:
+    """A link row recorded in bulk at ``eid`` and gone since: its owner recorded a later change."""
+    parts = rid.split(",")
+    for owner, i in owners:
+        st = last_state.get((owner, parts[i]))
+        if st is not None and st[0] > eid:
+            return True
+    return False
 
 
 def _linked_ids(conn: Any, rel: Any, pk_vals: list[str]) -> list[str]:

@@ -11,20 +11,28 @@
   backup first, then copies the backup in with the same API and migrates it if it is older.
   A current database that is itself damaged (the usual reason to restore) cannot be backed up: it
   is renamed aside (``name.damaged-YYYYmmdd-HHMMSS``, with its ``-wal``/``-shm``), never deleted.
+- Every backup gets a manifest beside it (``<name>.anchor.json``): the audit chain's head in the copy
+  (entry count, head hash, time), also appended to the anchor file of the backup folder
+  (see ``anchor``); ``audit verify`` checks the database against them.
+- A backup killed while written leaves ``<name>.part``: the next backup into the folder removes
+  such leftovers once they have not changed for ``STALE_PART_AGE``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import re
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from brigade_desk.core import paths
+from brigade_desk.core import anchor
 from brigade_desk.core.errors import UserError, describe_os_error
 
-SETTING_KEY = "backup.dir"
+SETTING_KEY = anchor.BACKUP_DIR_SETTING
 NAME_RE = re.compile(
     r"^brigade_desk-(\d{8})-(\d{6})-(daily|manual|pre-migration|pre-restore)\.sqlite$"
 )
@@ -36,6 +44,10 @@ KIND_ZH = {
 }
 KEEP_DAILY = 30
 KEEP_MONTHLY = 12
+PART_RE = re.compile(r"^brigade_desk-\d{8}-\d{6}-[a-z-]+(-\d+)?\.sqlite\.part$")
+STALE_PART_AGE = 15 * 60  # seconds without change: no backup is still writing it
+log = logging.getLogger(__name__)
+MAX_SQLITE_PATH = 500  # SQLite opens no file whose full path is longer (512 bytes on POSIX builds)
 
 
 @dataclass(frozen=True)
@@ -52,20 +64,7 @@ class BackupInfo:
 
 def backup_dir(db_path: Path) -> Path:
     """The configured backup folder (read straight from the file, usable before migrations)."""
-    import json
-
-    if db_path.is_file():
-        try:
-            with sqlite3.connect(db_path.absolute().as_uri() + "?mode=ro", uri=True) as c:
-                row = c.execute(
-                    "SELECT value FROM setting WHERE key = ?", (SETTING_KEY,)
-                ).fetchone()
-            c.close()
-            if row and json.loads(row[0]):
-                return Path(json.loads(row[0]))
-        except (sqlite3.Error, ValueError):  # a damaged file: the default folder
-            pass
-    return paths.backup_dir_for(db_path)
+    return anchor.backup_folder(db_path)
 
 
 def copy_database(src: Path, dest: Path) -> Path:
@@ -91,11 +90,36 @@ def copy_database(src: Path, dest: Path) -> Path:
         tmp.replace(dest)
     except sqlite3.Error as exc:
         tmp.unlink(missing_ok=True)
+        if len(os.fsencode(str(tmp.absolute()))) > MAX_SQLITE_PATH:
+            raise UserError(
+                f"备份失败：备份位置的路径太长（{len(os.fsencode(str(tmp.absolute())))} 字节，"
+                f"数据库引擎最多支持约 {MAX_SQLITE_PATH} 字节）。请选一个路径短一些的文件夹。（目标 {dest}）"
+            ) from exc
         raise UserError(f"备份失败：{exc}（目标 {dest}）") from exc
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise UserError(describe_os_error(exc, dest)) from exc
     return dest
+
+
+def clean_stale_parts(folder: Path, *, age: float = STALE_PART_AGE) -> list[Path]:
+    """Remove ``.part`` files of backups killed while written (unchanged for ``age`` seconds)."""
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for p in entries:
+        if not PART_RE.match(p.name):
+            continue
+        try:
+            if now - p.stat().st_mtime >= age:
+                p.unlink()
+                removed.append(p)
+        except OSError:
+            pass
+    return removed
 
 
 def make_backup(
@@ -116,7 +140,13 @@ def make_backup(
             out = folder / f"brigade_desk-{now:%Y%m%d-%H%M%S}-{kind}.sqlite".replace(
                 ".sqlite", f"-{n}.sqlite"
             )
-    return copy_database(db_path, out)
+    clean_stale_parts(out.parent)
+    copy_database(db_path, out)
+    try:  # the chain's head, outside the database: beside the backup and in the anchor file
+        anchor.note_backup(db_path, out)
+    except (OSError, UserError) as exc:  # the backup itself is good; say so in the log
+        log.warning("backup anchor not written for %s: %s", out, exc)
+    return out
 
 
 def list_backups(folder: Path) -> list[BackupInfo]:
@@ -156,6 +186,7 @@ def rotate(folder: Path, today: dt.date | None = None) -> list[Path]:
             try:
                 b.path.unlink()
                 removed.append(b.path)
+                b.path.with_name(b.path.name + ".anchor.json").unlink(missing_ok=True)
             except OSError:
                 pass
     return removed

@@ -68,4 +68,13 @@ def restore(db_path: Path, backup: Path) -> Path:
     if ok != "ok":
         raise UserError(f"恢复后校验失败（{ok}）。恢复前的数据已另存为 {kept}，可再次恢复。")
     migrate(db_path)
+    try:  # the chain continues from the restored head: anchors of the abandoned branch retire
+        from brigade_desk.core import anchor
+
+        anchor.note_restore(db_path, backup)
+    except OSError as exc:
+        raise UserError(
+            f"已恢复，但无法在备份文件夹中记录这次恢复（{exc}）；“审计核对”会把它当作数据库被退回旧状态。"
+            f"恢复前的数据已另存为 {kept}。"
+        ) from exc
     return kept
