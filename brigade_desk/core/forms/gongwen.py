@@ -35,13 +35,18 @@ from typing import Any, Literal
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Table, TableStyle
 
 from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.forms import fonts
-from brigade_desk.core.forms.pdf import BUILD_LOCK, make_numbered_canvas
+from brigade_desk.core.forms.pdf import (
+    BUILD_LOCK,
+    font_descent,
+    font_glyphs,
+    make_numbered_canvas,
+    register_font_files,
+    string_width,
+)
 
 # ---- the page --------------------------------------------------------------------------------------
 
@@ -188,16 +193,7 @@ class RoleFonts:
 
 
 def _register(role: str, cands: list[fonts.FontFile]) -> str:
-    for f in cands:
-        name = f"GW-{role}-{f.path.stem}-{f.subfont}"
-        if name in pdfmetrics.getRegisteredFontNames():
-            return name
-        try:
-            pdfmetrics.registerFont(TTFont(name, str(f.path), subfontIndex=f.subfont))
-            return name
-        except (TTFError, OSError):
-            continue
-    raise RuntimeError("no usable TrueType font found, not even the shipped one")
+    return register_font_files(f"GW-{role}", cands)
 
 
 @functools.cache
@@ -214,9 +210,8 @@ def role_fonts() -> RoleFonts:
     )
 
 
-@functools.cache
 def _cmap(font: str) -> frozenset[int]:
-    return frozenset(pdfmetrics.getFont(font).face.charToGlyph)
+    return font_glyphs(font)
 
 
 def _font_for(ch: str, font: str, fallback: str) -> str:
@@ -237,7 +232,7 @@ class Line:
 
 
 def _natural(text: str, font: str, fallback: str, size: float, cs: float) -> float:
-    w = sum(pdfmetrics.stringWidth(ch, _font_for(ch, font, fallback), size) + cs for ch in text)
+    w = sum(string_width(ch, _font_for(ch, font, fallback), size) + cs for ch in text)
     return float(w)
 
 
@@ -417,7 +412,7 @@ class GwText(Flowable):  # type: ignore[misc]  # reportlab is untyped: Flowable 
     def draw(self) -> None:
         c = self.canv
         lines = self._lines or []
-        descent = pdfmetrics.getFont(self.font).face.descent / 1000.0  # negative
+        descent = font_descent(self.font)  # negative
         top = self.height
         c.saveState()
         if self.bold:
@@ -461,7 +456,7 @@ class Signature(Flowable):  # type: ignore[misc]
     def draw(self) -> None:
         sx, dx = self.positions(self.width)
         c = self.canv
-        descent = pdfmetrics.getFont(self.font).face.descent / 1000.0
+        descent = font_descent(self.font)
         for i, (x, text) in enumerate(((sx, self.signer), (dx, self.date_text))):
             y = 2 * LEADING - i * LEADING - BODY_PT * (1 + descent)
             tx = c.beginText(x, y)
@@ -591,7 +586,7 @@ def _page_label(font: str) -> Any:
     def label(canvas: Any, n: int, _total: int) -> None:
         canvas.saveState()
         canvas.setFont(font, PAGE_NO_PT)
-        descent = pdfmetrics.getFont(font).face.descent / 1000.0
+        descent = font_descent(font)
         y = BOTTOM_MM * mm - PAGE_NO_GAP_MM * mm - PAGE_NO_PT * (1 + descent)
         text = f"— {n} —"
         if n % 2:

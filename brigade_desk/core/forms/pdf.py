@@ -32,22 +32,119 @@ from reportlab.platypus import Flowable
 from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.forms import fonts
 
-# marks that may not start a line (GB/T 15834 punctuation, 禁则): reportlab's CJK wrapping hangs
-# such a mark at the end of the line before instead of starting a line with it, but its list is
-# Japanese-oriented and lacks the full-width comma, semicolon, colon, question and exclamation
-# marks, 》〉”’ … — added once, for every paragraph with wordWrap="CJK"
+# 禁则 (GB/T 15834 punctuation): marks that may not start a line, marks that may not end one, and
+# runs never split (numbers, dates written with - / . :, Latin words such as case numbers). Every
+# paragraph of every PDF breaks by these rules: reportlab's own CJK breaking hangs at most one
+# mark from a Japanese-oriented list that lacks the full-width comma, semicolon, colon, 》 …, so
+# its two splitters are replaced (``_chinese_line_rules``) by ``line_breaks`` below.
 CANNOT_START = "，。、；：？！）］｝》〉」』】〕〗’”％‰·…—,.;:?!)]}%"
+CANNOT_END = "（［｛《〈「『【〔〖‘“([{"
+_RUN = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_RUN_JOIN = frozenset(".-/:_")
+MAX_HANG = 2  # closing marks a line may carry past its right edge
+
+
+def _joined(left: str, right: str) -> bool:
+    """Whether a line may not break between ``left`` and ``right``."""
+    if right in CANNOT_START or left in CANNOT_END:
+        return True
+    return (left in _RUN and (right in _RUN or right in _RUN_JOIN)) or (
+        left in _RUN_JOIN and right in _RUN
+    )
+
+
+def line_breaks(
+    chars: str, widths: list[float], max_widths: list[float], hard: frozenset[int] = frozenset()
+) -> list[tuple[int, int]]:
+    """(start, end) of each line of ``chars`` (``widths`` each) set in ``max_widths`` (the last
+    repeats): as many characters as fit, then 禁则 — up to :data:`MAX_HANG` closing marks hang
+    past the edge, otherwise the break moves back until it falls between two characters that
+    may part (never emptying the line: a run longer than the line is cut where it must).
+    ``hard``: indexes of characters after which a line ends (explicit line breaks)."""
+    out: list[tuple[int, int]] = []
+    n = len(chars)
+    start = 0
+    fuzz = 1e-8
+    while start < n:
+        room = max_widths[min(len(out), len(max_widths) - 1)]
+        used = 0.0
+        end = start
+        while end < n:
+            if used + widths[end] > room + fuzz and end > start:
+                break
+            used += widths[end]
+            end += 1
+            if end - 1 in hard:
+                break
+        if end < n and end - 1 not in hard:
+            hang = end
+            while hang < n and chars[hang] in CANNOT_START and hang - end < MAX_HANG:
+                hang += 1
+            if hang > end and (hang == n or not _joined(chars[hang - 1], chars[hang])):
+                end = hang  # the closing marks hang in the margin
+            else:
+                back = end
+                while back - 1 > start and _joined(chars[back - 1], chars[back]):
+                    back -= 1
+                if back - 1 > start or not _joined(chars[back - 1], chars[back]):
+                    end = back
+                else:  # a run longer than the line: cut it, but not before a closing mark
+                    while end - 1 > start and chars[end] in CANNOT_START:
+                        end -= 1
+        out.append((start, end))
+        start = end
+    return out
+
+
+def _split_text(word: str, widths: list[float], max_widths: Any) -> list[list[Any]]:
+    """reportlab's ``textsplit.dumbSplit`` (one run of text) by :func:`line_breaks`."""
+    mw = list(max_widths) if isinstance(max_widths, (list, tuple)) else [max_widths]
+    out: list[list[Any]] = []
+    for i, (a, b) in enumerate(line_breaks(word, list(widths), mw)):
+        room = mw[min(i, len(mw) - 1)]
+        out.append([room - sum(widths[a:b]), word[a:b]])
+    return out
+
+
+def _split_frags(frags: Any, max_widths: Any, calc_bounds: Any, encoding: str = "utf8") -> Any:
+    """reportlab's ``cjkFragSplit`` (runs with markup) by :func:`line_breaks`."""
+    from reportlab.platypus.paragraph import ParaLines, cjkU, makeCJKParaLine
+
+    units: list[Any] = []
+    for f in frags:
+        text = f.text.decode(encoding) if isinstance(f.text, bytes) else f.text
+        if text:
+            units.extend(cjkU(t, f, encoding) for t in text)
+        else:
+            units.append(cjkU(text, f, encoding))
+    mw = list(max_widths)
+
+    def width(u: Any, room: float) -> float:
+        w = u.width
+        if hasattr(w, "normalizedValue"):
+            w._normalizer = room
+            w = w.normalizedValue(room)
+        return float(w)
+
+    widths = [width(u, mw[0]) for u in units]
+    hard = frozenset(i for i, u in enumerate(units) if hasattr(u.frag, "lineBreak"))
+    chars = "".join(str(u)[:1] or " " for u in units)
+    lines = []
+    for i, (a, b) in enumerate(line_breaks(chars, widths, mw, hard)):
+        room = mw[min(i, len(mw) - 1)]
+        used = sum(widths[a:b])
+        lines.append(
+            makeCJKParaLine(units[a:b], room, used, room - used, b - 1 in hard, calc_bounds)
+        )
+    return ParaLines(kind=1, lines=lines)
 
 
 def _chinese_line_rules() -> None:
-    # both copies: a paragraph of one run of text is split by textsplit.wordSplit, one of several
-    # runs (markup) by paragraph.cjkFragSplit, each reading its own module's global
     from reportlab.lib import textsplit
     from reportlab.platypus import paragraph
 
-    for module in (textsplit, paragraph):
-        have = module.ALL_CANNOT_START
-        module.ALL_CANNOT_START = have + "".join(c for c in CANNOT_START if c not in have)
+    textsplit.dumbSplit = _split_text  # wordSplit (one run) looks it up at each call
+    paragraph.cjkFragSplit = _split_frags  # Paragraph.breakLinesCJK looks it up at each call
 
 
 _chinese_line_rules()
@@ -79,6 +176,36 @@ def register_font(role: str) -> str:
         except (TTFError, OSError):
             continue
     raise RuntimeError("no usable TrueType font found, not even the shipped one")
+
+
+def register_font_files(prefix: str, cands: list[fonts.FontFile]) -> str:
+    """The reportlab name of the first of ``cands`` that loads, registered once as
+    ``{prefix}-{file stem}-{subfont}`` (the 公文 builder's role fonts)."""
+    for f in cands:
+        name = f"{prefix}-{f.path.stem}-{f.subfont}"
+        if name in pdfmetrics.getRegisteredFontNames():
+            return name
+        try:
+            pdfmetrics.registerFont(TTFont(name, str(f.path), subfontIndex=f.subfont))
+            return name
+        except (TTFError, OSError):
+            continue
+    raise RuntimeError("no usable TrueType font found, not even the shipped one")
+
+
+@functools.cache
+def font_glyphs(font: str) -> frozenset[int]:
+    """The code points a registered font has glyphs for."""
+    return frozenset(pdfmetrics.getFont(font).face.charToGlyph)
+
+
+def font_descent(font: str) -> float:
+    """A registered font's descent as a fraction of its size (negative)."""
+    return float(pdfmetrics.getFont(font).face.descent) / 1000.0
+
+
+def string_width(text: str, font: str, size: float) -> float:
+    return float(pdfmetrics.stringWidth(text, font, size))
 
 
 @functools.cache
