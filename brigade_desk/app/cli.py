@@ -65,7 +65,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     export.check(req)  # before opening the database: a missing --year is said at once
     db = open_db(args)
     try:
-        out = export.run(db, req)
+        out = export.export(db, req)  # checked again, and stamped with the audit chain's head
     finally:
         db.close()
     for note in req.notes:

@@ -144,8 +144,16 @@ class ExportDef:
                 raise UserError(f"培训编号应为数字：{req.target}")
 
     def export(self, db: Database, req: ExportRequest) -> Path:
+        """Check ``req`` and write the export, stamped with the audit chain's head as it is now
+        (``core.forms.stamp``: the form shows which state of the ledger it was made from)."""
+        from brigade_desk.core import anchor
+        from brigade_desk.core.forms.stamp import stamped
+
         self.check(req)
-        return self.run(db, req)
+        with db.session() as s:
+            text = anchor.current(s).text_zh
+        with stamped(text):
+            return self.run(db, req)
 
 
 # ---- parts of the cross-ledger reports ----------------------------------------------------------

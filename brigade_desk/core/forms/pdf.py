@@ -31,6 +31,7 @@ from reportlab.platypus import Flowable
 
 from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.forms import fonts
+from brigade_desk.core.forms.stamp import audit_stamp
 
 # 禁则 (GB/T 15834 punctuation): marks that may not start a line, marks that may not end one, and
 # runs never split (numbers, dates written with - / . :, Latin words such as case numbers). Every
@@ -292,9 +293,14 @@ def make_numbered_canvas(font_name: str, page_label: PageLabel | None = None) ->
     :class:`FileStart` marks in the story, N and M count within each case file."""
     from reportlab.pdfgen.canvas import Canvas
 
+    stamp = audit_stamp()
+
     def default_label(canvas: Any, page: int, total: int) -> None:
         canvas.setFont(font_name, 9)
         canvas.drawCentredString(canvas._pagesize[0] / 2, 10 * mm, f"第 {page} 页 / 共 {total} 页")
+        if stamp:  # which state of the ledger the form was made from, small, bottom left
+            canvas.setFont(font_name, 6)
+            canvas.drawString(10 * mm, 6 * mm, stamp)
 
     label = page_label or default_label
 
@@ -311,6 +317,9 @@ def make_numbered_canvas(font_name: str, page_label: PageLabel | None = None) ->
             self._startPage()
 
         def save(self) -> None:
+            if stamp:
+                self.setSubject(stamp)
+                self.setKeywords(stamp)
             total = len(self._saved)
             starts = sorted(set(self._bd_starts)) or [1]
             for state in self._saved:

@@ -51,6 +51,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from brigade_desk.core.atomic import atomic_path
+from brigade_desk.core.forms.stamp import audit_stamp
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -298,6 +299,8 @@ class StreamWorkbook:
         try:
             if et is None:
                 assert self.wb is not None
+                if audit_stamp():
+                    self.wb.set_properties({"comments": audit_stamp(), "keywords": audit_stamp()})
                 self.wb.close()
         except BaseException as exc:  # a failed save leaves no file behind either
             self._cleanup()
@@ -476,7 +479,9 @@ def _setup_page(ws: Worksheet, cols: Sequence[Col], plan: PrintPlan) -> None:
         ws.center_horizontally()
     ws.set_margins(**MARGIN_IN)
     ws.set_header("", {"margin": HEADER_FOOTER_IN})
-    ws.set_footer("&C第 &P 页，共 &N 页", {"margin": HEADER_FOOTER_IN})
+    stamp = audit_stamp().replace("&", "&&")  # which state of the ledger: small, bottom left
+    left = f"&L&6{stamp}" if stamp else ""
+    ws.set_footer(f"{left}&C第 &P 页，共 &N 页", {"margin": HEADER_FOOTER_IN})
 
 
 def _split(widths: Sequence[float], needs: Sequence[float]) -> list[tuple[int, int]] | None:
