@@ -56,6 +56,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if result.rejected else 0
 
 
+def _temp_folder() -> str:
+    import tempfile
+
+    return f"临时文件夹 {tempfile.gettempdir()} 中的临时文件"
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Every export goes through its ``ExportDef``, as on the 报表 page and the ledger pages."""
     export = REGISTRY.exports()[args.kind]
@@ -214,7 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, BrokenPipeError):  # the output was piped into a program that stopped
             return 1
         print(
-            f"错误：{describe_os_error(exc, exc.filename or '（未知文件）', mode='access')}",
+            # no file name: a temporary file (the export writers' scratch space in the TEMP folder)
+            f"错误：{describe_os_error(exc, exc.filename or _temp_folder(), mode='access')}",
             file=sys.stderr,
         )
         return 1
