@@ -157,7 +157,7 @@ def _load_key(path: str, create: bool) -> ChainKey | None:
         if not create:
             return None
     except (OSError, ValueError) as exc:
-        log.warning("audit key %s unreadable: %s", path, exc)
+        log.info("audit key %s unreadable: %s", path, exc)  # verify says so, in Chinese
         return None
     secret = secrets.token_bytes(32)
     try:
@@ -171,7 +171,7 @@ def _load_key(path: str, create: bool) -> ChainKey | None:
         _load_key.cache_clear()
         return _load_key(path, False)
     except OSError as exc:  # a read-only profile: new entries keep the plain scheme
-        log.warning("audit key %s cannot be created: %s", path, exc)
+        log.info("audit key %s cannot be created: %s", path, exc)
         return None
     return ChainKey(secret, _kid(secret), path)
 

@@ -299,8 +299,8 @@ def make_numbered_canvas(font_name: str, page_label: PageLabel | None = None) ->
         canvas.setFont(font_name, 9)
         canvas.drawCentredString(canvas._pagesize[0] / 2, 10 * mm, f"第 {page} 页 / 共 {total} 页")
         if stamp:  # which state of the ledger the form was made from, small, bottom left
-            canvas.setFont(font_name, 6)
-            canvas.drawString(10 * mm, 6 * mm, stamp)
+            canvas.setFont(font_name, 8)
+            canvas.drawString(10 * mm, 5 * mm, stamp)
 
     label = page_label or default_label
 

@@ -479,8 +479,8 @@ def _setup_page(ws: Worksheet, cols: Sequence[Col], plan: PrintPlan) -> None:
         ws.center_horizontally()
     ws.set_margins(**MARGIN_IN)
     ws.set_header("", {"margin": HEADER_FOOTER_IN})
-    stamp = audit_stamp().replace("&", "&&")  # which state of the ledger: small, bottom left
-    left = f"&L&6{stamp}" if stamp else ""
+    stamp = audit_stamp().replace("&", "&&")  # which state of the ledger: bottom left
+    left = f"&L{stamp}" if stamp else ""
     ws.set_footer(f"{left}&C第 &P 页，共 &N 页", {"margin": HEADER_FOOTER_IN})
 
 
