@@ -16,12 +16,13 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from brigade_desk.core import textclean
 from brigade_desk.core.errors import RowError
 from brigade_desk.core.tabular.books import (
     EXCEL_EPOCH,
@@ -629,6 +630,46 @@ def check_not_excel_error(v: Any) -> None:
         raise ValueError(
             f"单元格是 Excel 错误值 {v.strip().upper()}（公式出错，或日期数值超出 Excel 能表示的范围），请改为实际内容"
         )
+
+
+def check_cells(
+    row: Row,
+    errors: list[RowError],
+    keys: Collection[str] = (),
+    only: Iterable[str] | None = None,
+) -> None:
+    """The door every imported cell goes through before it is parsed (issue 17).
+
+    - An Excel error value (#REF!, #N/A, #VALUE! …) is refused in any column, text columns
+      (names, 案由 …) too: it is what a broken formula left, never the real content.
+    - Invisible characters are removed or refused as :mod:`brigade_desk.core.textclean` decides;
+      ``keys`` are the row's columns that find or name a record (names, ID / certificate / case
+      numbers, squads), the others are free text. A value with characters removed replaces the
+      cell's in ``row.values`` and the row says so (``note``: shown before anything is written).
+
+    ``only``: the columns to look at (default: every column of the row). Each refusal is one
+    error naming the sheet, the row and the column; the caller skips parsing the row then, as
+    for :func:`check_lengths`.
+    """
+    values = row.values
+    cells = values.items() if only is None else ((k, values.get(k)) for k in only)
+    for k, v in cells:
+        # plain text (ASCII, Chinese …) without a "#" is done after two C-level checks
+        if type(v) is str and (not v.isprintable() or "#" in v):
+            _check_cell(row, k, v, k in keys, errors)
+
+
+def _check_cell(row: Row, key: str, v: str, is_key: bool, errors: list[RowError]) -> None:
+    try:
+        check_not_excel_error(v)
+        new, removed = textclean.clean(v, textclean.Kind.KEY if is_key else textclean.Kind.TEXT)
+        check_not_excel_error(new)  # "#REF!" behind a zero-width space
+    except ValueError as exc:  # DirtyText is one
+        errors.append(row.error(key, str(exc)))
+        return
+    if removed:
+        row.values[key] = new
+        row.note(key, removed + "，其余内容照原样导入")
 
 
 def _in_range(d: dt.date, shown_as: str) -> dt.date:
