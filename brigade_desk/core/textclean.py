@@ -56,6 +56,7 @@ __all__ = [
     "clean",
     "clean_key",
     "describe",
+    "has_unwanted",
     "visible",
 ]
 
@@ -251,3 +252,9 @@ def check_fields(
         if new != v:
             setattr(data, name, new)
     return refused
+
+
+def has_unwanted(s: str) -> bool:
+    """Whether :func:`clean` would remove or refuse anything in ``s`` (one C-level scan; a whole
+    sheet's text joined is looked at in a few milliseconds)."""
+    return not s.isprintable() and _unwanted_re().search(s) is not None

@@ -520,3 +520,33 @@ def test_check_cells_quick_path_leaves_plain_rows_alone() -> None:
     errors: list[RowError] = []
     t.check_cells(row, errors, {"name"})
     assert errors == [] and row.notes == [] and row.values["name"] == "张三"
+
+
+def test_training_service_refuses_a_title_with_a_direction_override(db: Database) -> None:
+    from brigade_desk.ledgers.training.service import SessionInput, TrainingService
+
+    svc = TrainingService(db)
+    day = dt.date(2025, 3, 5)
+    data = SessionInput(start_date=day, title=f"法治{RLO}讲堂", form="集中学法", hours=2)
+    with pytest.raises(ValidationError) as exc:
+        svc.save_session(data, [])
+    assert "培训名称含不可见字符 U+202E（从右向左覆盖）" in exc.value.fields["title"]
+    sid = svc.save_session(
+        SessionInput(start_date=day, title=f"{BOM}法治讲堂", form=f"集中{ZWSP}学法", hours=2), []
+    )
+    got = svc.get_session(sid)
+    assert (got.title, got.form) == ("法治讲堂", "集中学法")
+
+
+def test_a_sheet_is_looked_at_once_when_it_is_clean() -> None:
+    plain = [
+        (2, ["张三", 3, "3#楼", "第一行\n第二行", "案　由", None]),
+        (3, ["李四", dt.date(2025, 1, 1)]),
+    ]
+    assert t.sheet_is_clean(plain)
+    for bad in ("#N/A", " #ref! ", f"张{ZWSP}三", f"{BOM}李四", f"a{RLO}b", "x\x01"):
+        assert not t.sheet_is_clean([*plain, (4, ["王五", bad])]), bad
+    row = t.Row("表", 2, {"name": f"{RLO}三张"}, {}, clean=True)
+    errors: list[RowError] = []
+    t.check_cells(row, errors, {"name"})  # trusted: the sheet was looked at as a whole
+    assert errors == []

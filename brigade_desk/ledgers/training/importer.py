@@ -304,6 +304,7 @@ def read_rows(
                 for colmap, texts in zip(hdr.blocks, hdr.texts, strict=True)
             ]
             blank = t._blank
+            clean = t.sheet_is_clean(sparse)  # the block above the table too
             for i, r in data:
                 n = len(r)
                 for items, session_here, person_here, texts, probe in plan:
@@ -320,7 +321,7 @@ def read_rows(
                     if t.repeats_header(r, probe):
                         info.notes.append(f"工作表「{ws.title}」第 {i} 行重复了表头，已跳过。")
                         break
-                    row = t.Row(ws.title, i, vals, texts, epoch=epoch, cells=r)
+                    row = t.Row(ws.title, i, vals, texts, epoch=epoch, cells=r, clean=clean)
                     carried = []
                     for k in session_here:
                         if blank(vals[k]):
@@ -472,7 +473,9 @@ def _session(
     if len(errors) > before:
         return None
     # the same notes and date system as the row, so what is assumed about the block is said
-    probe = t.Row(row.sheet, row.row, vals, row.headers, epoch=row.epoch, notes=row.notes)
+    probe = t.Row(
+        row.sheet, row.row, vals, row.headers, epoch=row.epoch, notes=row.notes, clean=row.clean
+    )
     t.check_cells(probe, errors, KEY_COLUMNS)  # the row's session cells and the sheet's block
     if len(errors) > before:
         return None
