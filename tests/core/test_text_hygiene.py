@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -550,3 +552,41 @@ def test_a_sheet_is_looked_at_once_when_it_is_clean() -> None:
     errors: list[RowError] = []
     t.check_cells(row, errors, {"name"})  # trusted: the sheet was looked at as a whole
     assert errors == []
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
+)
+def test_xls_error_values_are_refused_not_read_as_blank(db: Database, tmp_path: Path) -> None:
+    """Calamine reads an .xls error cell as blank: it is handed over as its text and refused."""
+    src = book(
+        tmp_path / "err.xlsx",
+        "花名册",
+        ["姓名", "身份证号", "备注", "中队", "是否一线"],
+        [
+            ["张三", id_no(80), "=NA()", "=1/0", True],
+            ["李四", id_no(81), "=1+1", '="a"&"b"', False],
+        ],
+    )
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'lo'}",
+            "--headless",
+            "--convert-to",
+            "xls",
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    result = import_staff(db, tmp_path / "err.xls", skip_invalid=True)
+    one_err(result, "花名册", 2, "备注", "Excel 错误值 #N/A")
+    one_err(result, "花名册", 2, "中队", "Excel 错误值 #DIV/0!")
+    assert result.created == 1  # 李四: a formula's number and text results read as before
+    with db.session() as s:
+        p = s.scalars(select(Staff)).one()
+        assert (p.name, p.notes, p.squad, p.is_front_line) == ("李四", "2", "ab", False)
