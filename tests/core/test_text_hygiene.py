@@ -557,8 +557,12 @@ def test_a_sheet_is_looked_at_once_when_it_is_clean() -> None:
 @pytest.mark.skipif(
     shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
 )
-def test_xls_error_values_are_refused_not_read_as_blank(db: Database, tmp_path: Path) -> None:
-    """Calamine reads an .xls error cell as blank: it is handed over as its text and refused."""
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_xls_and_ods_error_values_are_refused_not_read_as_blank(
+    db: Database, tmp_path: Path, fmt: str
+) -> None:
+    """Calamine reads an .xls or .ods error cell as blank: it is handed over as its text and
+    refused."""
     src = book(
         tmp_path / "err.xlsx",
         "花名册",
@@ -574,7 +578,7 @@ def test_xls_error_values_are_refused_not_read_as_blank(db: Database, tmp_path: 
             f"-env:UserInstallation=file://{tmp_path / 'lo'}",
             "--headless",
             "--convert-to",
-            "xls",
+            fmt,
             "--outdir",
             str(tmp_path),
             str(src),
@@ -583,7 +587,7 @@ def test_xls_error_values_are_refused_not_read_as_blank(db: Database, tmp_path: 
         capture_output=True,
         timeout=180,
     )
-    result = import_staff(db, tmp_path / "err.xls", skip_invalid=True)
+    result = import_staff(db, tmp_path / f"err.{fmt}", skip_invalid=True)
     one_err(result, "花名册", 2, "备注", "Excel 错误值 #N/A")
     one_err(result, "花名册", 2, "中队", "Excel 错误值 #DIV/0!")
     assert result.created == 1  # 李四: a formula's number and text results read as before

@@ -1575,6 +1575,8 @@ def _ods_checked(name: str, zf: zipfile.ZipFile) -> bytes:
         with zf.open("content.xml") as src, z.open(info, "w", force_zip64=True) as dst:
             guard = _XmlGuard()
             p: Any = None
+            held = b""  # the end of the last chunk, where an error cell's attributes may begin
+            keep = len(_ODS_ERROR_CELL) - 1
             for raw, chunk in _xml_chunks(src):
                 if p is None:
                     p = _expat("UTF-8" if raw is not chunk else None)
@@ -1583,10 +1585,20 @@ def _ods_checked(name: str, zf: zipfile.ZipFile) -> bytes:
                     p.CharacterDataHandler = text
                 guard.feed(chunk)
                 p.Parse(chunk, False)
-                dst.write(raw)
+                data = (held + raw).replace(_ODS_ERROR_CELL, _ODS_ERROR_TEXT)
+                held = data[-keep:]
+                dst.write(data[:-keep])
+            dst.write(held)
             if p is not None:
                 p.Parse(b"", True)
     return out.getvalue()
+
+
+# an error value (#N/A …) as LibreOffice writes it: an empty string value and the error's text in
+# <text:p>. Calamine reads the empty value (a blank) unless it is dropped; then it reads the text,
+# and the importers refuse it like an .xlsx's #REF!
+_ODS_ERROR_CELL = b' office:string-value="" calcext:value-type="error"'
+_ODS_ERROR_TEXT = b' calcext:value-type="error"'
 
 
 def _open_ods(p: Path, zf: zipfile.ZipFile) -> Book:
