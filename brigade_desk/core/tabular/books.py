@@ -1575,6 +1575,8 @@ def _ods_checked(name: str, zf: zipfile.ZipFile) -> bytes:
         with zf.open("content.xml") as src, z.open(info, "w", force_zip64=True) as dst:
             guard = _XmlGuard()
             p: Any = None
+            held = b""  # the end of the last chunk, where an error cell's attributes may begin
+            keep = len(_ODS_ERROR_CELL) - 1
             for raw, chunk in _xml_chunks(src):
                 if p is None:
                     p = _expat("UTF-8" if raw is not chunk else None)
@@ -1583,10 +1585,20 @@ def _ods_checked(name: str, zf: zipfile.ZipFile) -> bytes:
                     p.CharacterDataHandler = text
                 guard.feed(chunk)
                 p.Parse(chunk, False)
-                dst.write(raw)
+                data = (held + raw).replace(_ODS_ERROR_CELL, _ODS_ERROR_TEXT)
+                held = data[-keep:]
+                dst.write(data[:-keep])
+            dst.write(held)
             if p is not None:
                 p.Parse(b"", True)
     return out.getvalue()
+
+
+# an error value (#N/A …) as LibreOffice writes it: an empty string value and the error's text in
+# <text:p>. Calamine reads the empty value (a blank) unless it is dropped; then it reads the text,
+# and the importers refuse it like an .xlsx's #REF!
+_ODS_ERROR_CELL = b' office:string-value="" calcext:value-type="error"'
+_ODS_ERROR_TEXT = b' calcext:value-type="error"'
 
 
 def _open_ods(p: Path, zf: zipfile.ZipFile) -> Book:
@@ -1888,6 +1900,26 @@ def _biff_name(raw: bytes) -> str:
 _BIFF_CELLS = {0x0203: 14, 0x0204: 8, 0x00D6: 8, 0x0205: 8, 0x027E: 10, 0x00FD: 10}
 # and the other records of a sheet it reads: FORMULA, STRING, MULRK, MERGECELLS
 _BIFF_KEPT = {*_BIFF_CELLS, 0x0006, 0x0207, 0x00BD, 0x00E5}
+# BIFF8 error codes (BOOLERR, a FORMULA's cached result): calamine makes a blank of them, so they
+# are handed to it as text (LABEL records) and the importers refuse them like an .xlsx's #REF!
+_BIFF_ERRORS = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+    0x2B: "#GETTING_DATA",
+}
+
+
+def _biff_error_label(s: bytes, ds: int, code: int) -> bytes:
+    """A LABEL record for the cell (row, column, format at ``s[ds:ds + 6]``) holding the error
+    value ``code`` as its text."""
+    text = _BIFF_ERRORS.get(code, "#UNKNOWN!").encode("latin-1")
+    body = s[ds : ds + 6] + struct.pack("<HB", len(text), 0) + text
+    return struct.pack("<HH", 0x0204, len(body)) + body
 
 
 def _biff_checked(s: bytes, name: str) -> tuple[bytes, bool]:
@@ -1952,7 +1984,14 @@ def _biff_checked(s: bytes, name: str) -> tuple[bytes, bool]:
                 frmin, frmax = min(frmin, row), max(frmax, row)
                 fcmin, fcmax = min(fcmin, col), max(fcmax, col)
                 at_cells = (row, col, col)
-                body += struct.pack("<HH", 0x0006, 22) + s[ds : ds + 20] + b"\0\0"
+                if s[ds + 6] == 2 and s[ds + 12 : ds + 14] == b"\xff\xff":  # an error result
+                    body += _biff_error_label(s, ds, s[ds + 8])
+                else:
+                    body += struct.pack("<HH", 0x0006, 22) + s[ds : ds + 20] + b"\0\0"
+            elif typ == 0x0205 and ln >= 8 and s[ds + 7] == 1:  # BOOLERR holding an error
+                row, col = struct.unpack_from("<HH", s, ds)
+                at_cells = (row, col, col)
+                body += _biff_error_label(s, ds, s[ds + 6])
             elif typ in _BIFF_CELLS and ln >= _BIFF_CELLS[typ]:
                 row, col = struct.unpack_from("<HH", s, ds)
                 at_cells = (row, col, col)
@@ -1984,8 +2023,8 @@ def _biff_checked(s: bytes, name: str) -> tuple[bytes, bool]:
                 records += last - first + 1
                 rmin, rmax = min(rmin, row), max(rmax, row)
                 cmin, cmax = min(cmin, first), max(cmax, last)
-            if typ != 0x0006 or ln < 20:  # (a short one is kept: calamine says it is damaged)
-                body += s[ds - 4 : end]
+            if (typ != 0x0006 or ln < 20) and not (typ == 0x0205 and ln >= 8 and s[ds + 7] == 1):
+                body += s[ds - 4 : end]  # (a short FORMULA is kept: calamine says it is damaged)
         if not ended:
             body += b"\x0a\x00\x00\x00"  # EOF: the next sheet's records must not run on
         if len(out) + len(body) > len(s) + 65536:

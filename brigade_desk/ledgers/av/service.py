@@ -21,6 +21,7 @@ from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.core.ordering import sorted_before
 from brigade_desk.core.progress import Progress
+from brigade_desk.core.textclean import DirtyText, Kind, check_fields, clean
 from brigade_desk.ledgers.av import patterns as pat
 from brigade_desk.ledgers.av import roots, search
 from brigade_desk.ledgers.av import rules as av_rules
@@ -200,6 +201,40 @@ SORT_KEYS = (
 )
 INDEXED_SORTS = frozenset(SORT_KEYS) - {"officers", "status"}  # columns of av_record with an index
 DRIVE_MAX = 5_000  # a text condition matching more records than this only filters the sorted walk
+
+
+# what finds or names a recording (core.textclean: an invisible character refused, a zero-width one
+# at either end removed) and what is free text (zero-width characters removed, direction and
+# control characters refused)
+EDIT_TEXT_KINDS = {
+    "case_no": Kind.KEY,
+    "target": Kind.TEXT,
+    "place": Kind.TEXT,
+    "notes": Kind.TEXT,
+}
+EDIT_LABELS = {
+    "case_no": "「案件编号」",
+    "target": "「执法对象」",
+    "place": "「地点」",
+    "notes": "「备注」",
+}
+DEVICE_NO_MAX = 50  # av_record.device_no
+
+
+def validate_device_no(raw: str) -> str:
+    """A device number (执法记录仪编号) as it may be stored — from a file name, a pattern or the
+    ``--device`` option: spaces and a zero-width character at either end removed; raises
+    :class:`~brigade_desk.core.errors.ValidationError` (field ``device_no``) when it holds an
+    invisible character inside, a direction or control character, or is too long."""
+    try:
+        s, _removed = clean(raw.strip(), Kind.KEY)
+    except DirtyText as exc:
+        raise ValidationError({"device_no": f"「执法记录仪编号」{exc}"}) from None
+    if len(s) > DEVICE_NO_MAX:
+        raise ValidationError(
+            {"device_no": f"「执法记录仪编号」过长（{len(s)} 个字符，最多 {DEVICE_NO_MAX} 个）"}
+        )
+    return s
 
 
 class AvService:
@@ -474,15 +509,15 @@ class AvService:
             )
 
     def update(self, record_id: int, e: AvEdit) -> None:
-        errs: dict[str, str] = {}
+        errs: dict[str, str] = check_fields(e, EDIT_TEXT_KINDS, EDIT_LABELS)
         if e.activity not in ACTIVITIES:
             errs["activity"] = f"「执法活动」应为：{'、'.join(ACTIVITIES)}"
         if len(e.case_no.strip()) > 100:
-            errs["case_no"] = "「案件编号」过长（最多 100 字）"
+            errs.setdefault("case_no", "「案件编号」过长（最多 100 字）")
         if len(e.target.strip()) > 100:
-            errs["target"] = "「执法对象」过长（最多 100 字）"
+            errs.setdefault("target", "「执法对象」过长（最多 100 字）")
         if len(e.place.strip()) > 200:
-            errs["place"] = "「地点」过长（最多 200 字）"
+            errs.setdefault("place", "「地点」过长（最多 200 字）")
         if e.officer_id is not None and e.officer_id == e.officer2_id:
             errs["officer2_id"] = "「第二执法人员」不能与「执法人员」相同"
         if errs:

@@ -280,6 +280,10 @@ class ParsedCase:
 _FIELD_TO_COL = {f.name: f.name for f in fields(CaseInput)} | {"officer_ids": "officers"}
 
 
+# the columns that find or name a record: an invisible character in them is refused (at either
+# end a zero-width one is removed); the others are free text (core.textclean)
+KEY_COLUMNS = frozenset({"case_no", "party", "officers", "officer_main", "officer_assist"})
+
 MAX_LEN = {
     "case_no": 80,
     "cause": 300,
@@ -328,6 +332,9 @@ def _parse(
     simple: bool = False,
 ) -> ParsedCase | None:
     before = len(errors)
+    t.check_cells(row, errors, KEY_COLUMNS)  # #REF!, invisible characters: every column
+    if len(errors) > before:
+        return None
     t.check_lengths(row, MAX_LEN, errors)
     if len(errors) > before:
         return None

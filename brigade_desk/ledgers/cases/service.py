@@ -19,6 +19,7 @@ from brigade_desk.core.cache import DataCache
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.core.ordering import sorted_before
+from brigade_desk.core.textclean import Kind, check_fields
 from brigade_desk.ledgers.cases.case_no import normalize as normalize_case_no
 from brigade_desk.ledgers.cases.models import (
     ACTIVITIES,
@@ -131,9 +132,22 @@ class CaseView(CaseInput):
 MODEL_FIELDS = [f.name for f in fields(CaseInput) if f.name != "officer_ids"]
 
 
+# what finds or names a case (core.textclean: an invisible character refused, a zero-width one at
+# either end removed) and what is free text (zero-width characters removed, direction and control
+# characters refused)
+CASE_TEXT_KINDS = {
+    "case_no": Kind.KEY,
+    "party": Kind.KEY,
+    "cause": Kind.TEXT,
+    "domain": Kind.TEXT,
+    "notes": Kind.TEXT,
+}
+
+
 def validate_case(data: CaseInput, today: dt.date | None = None) -> dict[str, str]:
     """Normalise ``data`` in place and return field → Chinese message for every problem."""
     errs: dict[str, str] = {}
+    dirty = check_fields(data, CASE_TEXT_KINDS, CASE_LABELS)  # first: the rest sees clean text
     data.case_no = normalize_case_no(data.case_no)  # 〔2026〕 however the brackets were typed
     data.cause = data.cause.strip()
     data.party = data.party.strip()
@@ -197,6 +211,7 @@ def validate_case(data: CaseInput, today: dt.date | None = None) -> dict[str, st
                 errs.setdefault(k, f"{CASE_LABELS[k]}（{v:%Y-%m-%d}）晚于今天")
     if len(set(data.officer_ids)) != len(data.officer_ids):
         data.officer_ids = list(dict.fromkeys(data.officer_ids))
+    errs.update(dirty)  # the cause of whatever else the field's check said
     return errs
 
 

@@ -98,6 +98,9 @@ MAX_LEN = {
     "cert_no": 50,
     "issuer": 100,
 }
+# the columns that find or name a record: an invisible character in them is refused (at either
+# end a zero-width one is removed); the others are free text (core.textclean)
+KEY_COLUMNS = frozenset({"name", "id_number", "squad", "bodycam_no", "phone", "cert_no"})
 STAFF_TO_COL = {f.name: f.name for f in fields(StaffInput)}
 CERT_TO_COL = {
     "cert_no": "cert_no",
@@ -120,6 +123,9 @@ class ParsedRow:
 
 def _parse(row: t.Row, errors: list[RowError]) -> ParsedRow | None:
     before = len(errors)
+    t.check_cells(row, errors, KEY_COLUMNS)  # #REF!, invisible characters: every column
+    if len(errors) > before:
+        return None
     t.check_lengths(row, MAX_LEN, errors)
     if len(errors) > before:
         return None

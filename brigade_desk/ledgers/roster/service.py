@@ -19,6 +19,7 @@ from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.core.ledger import Registry
 from brigade_desk.core.rules import Finding
+from brigade_desk.core.textclean import Kind, check_fields
 from brigade_desk.ledgers.roster.models import (
     LEFT_STATUSES,
     CertAction,
@@ -158,8 +159,26 @@ MIN_AGE = (
 )
 
 
+# what finds or names a person (core.textclean: an invisible character refused, a zero-width one at
+# either end removed) and what is free text (zero-width characters removed, direction and control
+# characters refused)
+STAFF_TEXT_KINDS = {
+    "name": Kind.KEY,
+    "id_number": Kind.KEY,
+    "squad": Kind.KEY,
+    "bodycam_no": Kind.KEY,
+    "phone": Kind.KEY,
+    "post": Kind.TEXT,
+    "notes": Kind.TEXT,
+}
+CERT_TEXT_KINDS = {"cert_no": Kind.KEY, "issuer": Kind.TEXT}
+
+
 def validate_staff(data: StaffInput) -> dict[str, str]:
     errs: dict[str, str] = {}
+    dirty = check_fields(
+        data, STAFF_TEXT_KINDS, STAFF_LABELS
+    )  # first: the checks below see the clean text
     data.name = "".join(data.name.split())
     data.id_number = idcard.normalize(data.id_number)
     if not data.name:
@@ -194,11 +213,13 @@ def validate_staff(data: StaffInput) -> dict[str, str]:
         errs["phone"] = "联系电话只能包含数字和 -（两个号码之间可用“、”或“/”分隔）"
     if data.category == StaffCategory.AUXILIARY and data.is_legal_reviewer:
         errs["is_legal_reviewer"] = "执法辅助人员不能担任法制审核人员"
+    errs.update(dirty)  # the cause of whatever else the field's check said
     return errs
 
 
 def validate_cert(data: CertInput) -> dict[str, str]:
     errs: dict[str, str] = {}
+    dirty = check_fields(data, CERT_TEXT_KINDS, CERT_LABELS)
     data.cert_no = "".join(data.cert_no.split())
     if not data.cert_no:
         errs["cert_no"] = "执法证号不能为空"
@@ -208,6 +229,7 @@ def validate_cert(data: CertInput) -> dict[str, str]:
         errs["valid_to"] = "有效期至应晚于发证日期"
     if not data.valid_to:
         errs["valid_to"] = "有效期至不能为空"
+    errs.update(dirty)
     return errs
 
 

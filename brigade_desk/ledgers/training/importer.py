@@ -304,6 +304,7 @@ def read_rows(
                 for colmap, texts in zip(hdr.blocks, hdr.texts, strict=True)
             ]
             blank = t._blank
+            clean = t.sheet_is_clean(sparse)  # the block above the table too
             for i, r in data:
                 n = len(r)
                 for items, session_here, person_here, texts, probe in plan:
@@ -320,7 +321,7 @@ def read_rows(
                     if t.repeats_header(r, probe):
                         info.notes.append(f"工作表「{ws.title}」第 {i} 行重复了表头，已跳过。")
                         break
-                    row = t.Row(ws.title, i, vals, texts, epoch=epoch, cells=r)
+                    row = t.Row(ws.title, i, vals, texts, epoch=epoch, cells=r, clean=clean)
                     carried = []
                     for k in session_here:
                         if blank(vals[k]):
@@ -435,6 +436,11 @@ MAX_LEN = {
 # a session's facts parsed once per import: a 20,000-row list repeats each session's cells on every
 # attendee's row (key: the raw session cells and which columns the sheet has -> what parsing gave,
 # and the notes to repeat on each row)
+# the door (t.check_cells): every cell is checked for #REF! and invisible characters; in these
+# columns, which find a person or name a session, an invisible character is refused (at either end
+# a zero-width one is removed), the others are free text (core.textclean)
+KEY_COLUMNS = frozenset({"name", "id_number", "squad", "title"})
+PERSON_CELLS = tuple(c.key for c in PERSON_COLUMNS if c.stored)
 SessionCache = dict[tuple[Any, ...], tuple[SessionInput, dict[str, bool], list[tuple[str, str]]]]
 PERSON_MAX_LEN = {k: v for k, v in MAX_LEN.items() if k not in SESSION_KEYS}
 SESSION_MAX_LEN = {k: v for k, v in MAX_LEN.items() if k in SESSION_KEYS}
@@ -467,7 +473,12 @@ def _session(
     if len(errors) > before:
         return None
     # the same notes and date system as the row, so what is assumed about the block is said
-    probe = t.Row(row.sheet, row.row, vals, row.headers, epoch=row.epoch, notes=row.notes)
+    probe = t.Row(
+        row.sheet, row.row, vals, row.headers, epoch=row.epoch, notes=row.notes, clean=row.clean
+    )
+    t.check_cells(probe, errors, KEY_COLUMNS)  # the row's session cells and the sheet's block
+    if len(errors) > before:
+        return None
 
     def need(key: str, label: str) -> None:
         if t._blank(vals.get(key)):
@@ -539,6 +550,9 @@ def _parse(
     cache: SessionCache | None = None,
 ) -> ParsedRow | None:
     before = len(errors)
+    t.check_cells(row, errors, KEY_COLUMNS, PERSON_CELLS)  # the session's: in _session, once
+    if len(errors) > before:
+        return None
     t.check_lengths(row, PERSON_MAX_LEN, errors)
     if len(errors) > before:
         return None

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from brigade_desk.core import settings
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
+from brigade_desk.core.textclean import Kind, check_fields
 from brigade_desk.ledgers.roster.models import Staff, StaffStatus
 from brigade_desk.ledgers.training import hours as th
 from brigade_desk.ledgers.training import queries as tv
@@ -204,8 +205,20 @@ def category_names() -> list[str]:
     return [c.value for c in TrainingCategory]
 
 
+# a session is found by its date and title: an invisible character in the title is refused (at
+# either end a zero-width one removed); the other texts are free (core.textclean)
+SESSION_TEXT_KINDS = {
+    "title": Kind.KEY,
+    "form": Kind.TEXT,
+    "organiser": Kind.TEXT,
+    "place": Kind.TEXT,
+    "notes": Kind.TEXT,
+}
+
+
 def validate_session(data: SessionInput) -> dict[str, str]:
     errs: dict[str, str] = {}
+    dirty = check_fields(data, SESSION_TEXT_KINDS, SESSION_LABELS)
     data.title = " ".join(data.title.split())
     data.form = data.form.strip()
     data.organiser = data.organiser.strip()
@@ -240,6 +253,7 @@ def validate_session(data: SessionInput) -> dict[str, str]:
             errs["hours"] = f"学时应大于 0 且不超过 {MAX_HOURS:g}"
     if not 0 <= float(data.pass_score) <= 100:
         errs["pass_score"] = "合格分数线应在 0–100 之间"
+    errs.update(dirty)  # the cause of whatever else the field's check said
     return errs
 
 
