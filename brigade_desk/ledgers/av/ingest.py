@@ -30,6 +30,7 @@ they did index) and deletes the leftover parts, and says so in ``IngestResult.cl
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import errno
 import os
@@ -62,6 +63,7 @@ from brigade_desk.ledgers.av.models import (
     AvRecord,
 )
 from brigade_desk.ledgers.av.patterns import CompiledPattern, NameInfo, load, parse_name
+from brigade_desk.ledgers.av.service import validate_device_no
 from brigade_desk.ledgers.cases.case_no import normalize as normalize_case_no
 from brigade_desk.ledgers.roster.models import Certificate, Staff
 
@@ -451,6 +453,8 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestResult:
     opts = opts or IngestOptions()
+    if opts.device_no:  # the --device option: no invisible or direction characters in a key
+        opts = dataclasses.replace(opts, device_no=validate_device_no(opts.device_no))
     progress = progress or Progress()
     t0 = time.perf_counter()
     folder = Path(os.path.abspath(folder))
@@ -613,6 +617,12 @@ def _hash_and_write(
         d.info = parse_name(item.path.name, pats)
         d.start = d.info.start
         d.device = d.info.device or opts.device_no
+        if d.info.device:  # read from the file name: a key, kept clean (or the file listed)
+            try:
+                d.device = validate_device_no(d.info.device)
+            except ValidationError as exc:
+                d.error = f"文件名中的{exc.message}，未登记。请改正文件名后重新采集。"
+                return d
         try:
             try:
                 before = os.stat(item.path)
