@@ -239,11 +239,13 @@ def import_speed(
         warm.close()
         base_ts, imp_ts, re_ts, phases = [], [], [], []
         result = re_result = None
-        for _ in range(runs):
+        for i in range(runs):
             t = time.perf_counter()
             n = baseline(xlsx, tmp / "baseline.sqlite")
             base_ts.append(time.perf_counter() - t)
-            db = open_database(_fresh(template, tmp, "run.sqlite"), run_migrations=False)
+            # a new file each run: a fresh copy over the same path would be a rollback, which the
+            # audit anchors beside it (backups/brigade_desk-anchors.jsonl) rightly report
+            db = open_database(_fresh(template, tmp, f"run{i}.sqlite"), run_migrations=False)
             with _phases() as ph:
                 t = time.perf_counter()
                 result = import_training(db, xlsx)
@@ -259,7 +261,7 @@ def import_speed(
                 f"import went wrong: created {result.created}, updated {re_result.updated}, "
                 f"errors {[str(e) for e in result.errors[:3]]}"
             )
-        db = open_database(tmp / "run.sqlite", run_migrations=False)
+        db = open_database(tmp / f"run{runs - 1}.sqlite", run_migrations=False)
         t = time.perf_counter()
         ver = audit.verify_database(db)
         t_verify = time.perf_counter() - t
