@@ -105,3 +105,19 @@ def test_check_lengths_names_the_column() -> None:
     t.check_lengths(row, {"squad": 50, "post": 50}, errors)
     assert [(e.sheet, e.row, e.column) for e in errors] == [("表1", 5, "所属中队")]
     assert "51 字" in errors[0].message and "最多 50 字" in errors[0].message
+
+
+def test_long_runs_of_blanks_are_read_in_linear_time() -> None:
+    """A header cell or a date cell with a long run of blanks (hypothesis found one): the
+    patterns with \\s* on both sides of something used to backtrack quadratically over it (30,000
+    blanks: 3 s; the 1,000,000 characters a cell may hold: hours)."""
+    from brigade_desk.core.tabular.read import _head_text, parse_date
+
+    blanks = " " * 300_000
+    assert _head_text(f"姓名{blanks}\n{blanks}（全称）") == "姓名 （全称）"
+    assert _head_text(blanks + "x") == "x"
+    assert parse_date(f"{blanks}2025-01-01{blanks}") == dt.date(2025, 1, 1)
+    with pytest.raises(ValueError):
+        parse_date(f"2025-01-01{blanks}x")
+    with pytest.raises(ValueError):
+        parse_date(f"2025年1月1日{blanks}星期三{blanks}x")

@@ -224,13 +224,21 @@ def _lookup(columns: Sequence[Column]) -> dict[str, str]:
     return lookup
 
 
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+
+
 def _head_text(v: Any) -> str:
     """A header cell's text as written (its own brackets and widths), on one line."""
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer():
         v = int(v)
-    return re.sub(r"\s*[\r\n]+\s*", " ", str(v)).strip()  # a line break typed with Alt+Enter
+    s = str(v)
+    if "\n" not in s and "\r" not in s:
+        return s.strip()
+    # a line break typed with Alt+Enter, with the blanks around it: one space (split, not a regex
+    # with \s* on both sides, which backtracks quadratically over a long run of blanks)
+    return " ".join(part.strip() for part in _LINE_BREAKS.split(s) if part.strip())
 
 
 def _header_cells(
@@ -718,13 +726,19 @@ _DATE_HEAD_RE = re.compile(
 )
 
 
+MAX_DATE_TAIL = 60  # characters after the date: （星期三）上午9:00—12:00 is 17
+
+
 def _date_with_tail(s: str) -> dt.date | None:
     """``2025年3月5日（星期三）上午9:00—12:00``: the date, checked against its weekday; the time is
     left out (the ledgers keep days). None when ``s`` is not a date followed by such a tail."""
     m = _DATE_HEAD_RE.match(s)
     if not m or not m.group(4).strip():
         return None
-    tail = _DATE_TAIL_RE.match(m.group(4))
+    rest = " ".join(m.group(4).split())  # blanks collapsed: the pattern's runs of \s* never
+    if len(rest) > MAX_DATE_TAIL:  # backtrack over a long one; a weekday and times are short
+        return None
+    tail = _DATE_TAIL_RE.match(rest)
     if not tail:
         return None
     y, mo, d = (int(g) for g in m.groups()[:3])
@@ -756,7 +770,8 @@ def parse_date(v: Any) -> dt.date | None:
     if isinstance(v, int | float) and not isinstance(v, bool):
         return _in_range(_serial(v), str(v))
     check_not_excel_error(v)
-    s = unicodedata.normalize("NFKC", str(v)).strip()
+    # blanks collapsed: the patterns' neighbouring \s* would backtrack quadratically over a long run
+    s = " ".join(unicodedata.normalize("NFKC", str(v)).split())
     m = _DATE_RE.match(s) or _COMPACT_RE.match(s)
     if m:
         y, mo, d = (int(g) for g in m.groups())
