@@ -41,6 +41,8 @@ from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.forms import fonts
 from brigade_desk.core.forms.pdf import (
     BUILD_LOCK,
+    CANNOT_END,
+    CANNOT_START,
     font_descent,
     font_glyphs,
     make_numbered_canvas,
@@ -88,8 +90,9 @@ def title_text(*parts: str) -> str:
     )
 
 
-CLOSING = "，。、；：？！）］｝》〉」』】〕〗’”％‰·…—,.;:?!)]}%"
-OPENING = "（［｛《〈「『【〔〖‘“([{"
+# the 禁则 marks are the ones every PDF paragraph breaks by (core.forms.pdf)
+CLOSING = CANNOT_START
+OPENING = CANNOT_END
 
 # runs never split across lines: dates, times, numbers with their decimals/thousands/percent, and
 # Latin words (case numbers, file names)

@@ -167,16 +167,7 @@ class PdfFonts:
 def register_font(role: str) -> str:
     """The reportlab name of the best font for ``role`` (fangsong, heiti, song, kaiti, xiaobiaosong),
     registered once; the shipped font when the system has none."""
-    for f in fonts.candidates(role):
-        name = f"BD-{role}-{f.path.stem}"
-        if name in pdfmetrics.getRegisteredFontNames():
-            return name
-        try:
-            pdfmetrics.registerFont(TTFont(name, str(f.path), subfontIndex=f.subfont))
-            return name
-        except (TTFError, OSError):
-            continue
-    raise RuntimeError("no usable TrueType font found, not even the shipped one")
+    return register_font_files(f"BD-{role}", fonts.candidates(role))
 
 
 def register_font_files(prefix: str, cands: list[fonts.FontFile]) -> str:
