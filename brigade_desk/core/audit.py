@@ -349,15 +349,20 @@ def _bulk_select(t: Table, cols: Sequence[str]) -> str:
     return "SELECT " + ", ".join(f'"{n}"' for n in names) + f' FROM "{t.name}"'
 
 
-def record_rows(session: Session, table: str, where: str = "", params: Any = ()) -> int:
+def record_rows(
+    session: Session, table: str, where: str = "", params: Any = (), *, note: str = ""
+) -> int:
     """Record the rows of ``table`` matching the SQL condition ``where`` (all rows if empty), as
     they now are in this transaction, in ``bulk`` entries: one per ``BULK_CHUNK`` rows, each row
-    as (record id, digest of its stored values). For writers of many rows with Core statements
-    (the demo, the AV check tables). Returns the number of rows recorded."""
+    as (record id, digest of its stored values), with ``note`` saying where they came from (shown
+    in a record's history). For writers of many rows with Core statements (the demo, the AV check
+    tables, the rows an import creates). Returns the number of rows recorded."""
     t = _table(table)
     cols = sorted(c.name for c in t.columns if c.name not in VOLATILE)
     npk = len(t.primary_key.columns)
-    sql = _bulk_select(t, cols) + (f" WHERE {where}" if where else "")
+    order = ", ".join(f'"{c.name}"' for c in t.primary_key.columns)
+    # in key order: an entry's "first..last" then bounds the ids it holds (see _bulk_history)
+    sql = _bulk_select(t, cols) + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
     conn = session.connection()
     entries: list[Change] = []
     chunk: list[list[str]] = []
@@ -367,7 +372,10 @@ def record_rows(session: Session, table: str, where: str = "", params: Any = ())
         if chunk:
             first, last = chunk[0][0], chunk[-1][0]
             rid = first if first == last else f"{first}..{last}"
-            after = _PAYLOAD_JSON.encode({"cols": cols, "rows": chunk})
+            data: dict[str, Any] = {"cols": cols, "rows": chunk}
+            if note:
+                data["note"] = note
+            after = _PAYLOAD_JSON.encode(data)
             entries.append((BULK, table, rid[:60], None, cast(Any, after)))
 
     for vals in _raw_rows(conn, sql, params):
@@ -554,6 +562,35 @@ def history(session: Session, table: str, record_id: int | str) -> list[HistoryI
         else:
             changes = [(k, v, None) for k, v in before.items() if v not in (None, "")]
         out.append(HistoryItem(r.at, r.os_user, r.action, r.table_name, r.record_id, changes))
+    out.extend(_bulk_history(session, table, str(record_id)))
+    out.sort(key=lambda h: h.at)
+    return out
+
+
+def _bulk_history(session: Session, table: str, rid: str) -> list[HistoryItem]:
+    """The ``bulk`` entries that recorded row ``rid`` of ``table`` (an import's new rows, the
+    demo's): one history line each, saying where the row came from and its digest."""
+    out = []
+    num = int(rid) if rid.isdigit() else None
+    for at, user, first_last, after in session.execute(
+        select(AuditEntry.at, AuditEntry.os_user, AuditEntry.record_id, AuditEntry.after).where(
+            AuditEntry.table_name == table, AuditEntry.action == BULK
+        )
+    ):
+        lo, _, hi = str(first_last).partition("..")
+        hi = hi or lo
+        if num is not None and lo.isdigit() and hi.isdigit():
+            if not int(lo) <= num <= int(hi):
+                continue
+        try:
+            data = json.loads(after or "{}")
+        except ValueError:
+            continue
+        digest = next((d for r, d in data.get("rows", ()) if r == rid), None)
+        if digest is None:
+            continue
+        how = str(data.get("note") or "程序批量写入")
+        out.append(HistoryItem(at, user, BULK, table, rid, [(how, None, f"数值摘要 {digest}")]))
     return out
 
 

@@ -127,15 +127,16 @@ class TrainingAttendance(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("training_session.id", ondelete="CASCADE"), index=True
-    )
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
-    attended: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    # no single-column indexes (migration 0012): session_id and staff_id lead the unique and the
+    # (staff_id, session_id) indexes, and the flags and scores are read through the covering index
+    # below; each index more costs every import of tens of thousands of rows
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    attended: Mapped[bool] = mapped_column(Boolean, default=True)
     hours: Mapped[float | None] = mapped_column(Float, nullable=True)  # NULL = the session's hours
     absence_reason: Mapped[str] = mapped_column(String(200), default="")
-    exam_score: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
-    exam_passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True, index=True)
+    exam_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exam_passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     session: Mapped[TrainingSession] = relationship(back_populates="attendance")
 
