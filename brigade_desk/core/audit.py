@@ -572,8 +572,10 @@ def _bulk_history(session: Session, table: str, rid: str) -> list[HistoryItem]:
     demo's): one history line each, saying where the row came from and its digest."""
     out = []
     num = int(rid) if rid.isdigit() else None
-    for at, user, first_last, after in session.execute(
-        select(AuditEntry.at, AuditEntry.os_user, AuditEntry.record_id, AuditEntry.after).where(
+    # the entries' id ranges first ("first..last", rows in key order): only those that may hold
+    # the row are read whole (an entry holds up to BULK_CHUNK rows)
+    for eid, at, user, first_last in session.execute(
+        select(AuditEntry.id, AuditEntry.at, AuditEntry.os_user, AuditEntry.record_id).where(
             AuditEntry.table_name == table, AuditEntry.action == BULK
         )
     ):
@@ -582,6 +584,7 @@ def _bulk_history(session: Session, table: str, rid: str) -> list[HistoryItem]:
         if num is not None and lo.isdigit() and hi.isdigit():
             if not int(lo) <= num <= int(hi):
                 continue
+        after = session.scalar(select(AuditEntry.after).where(AuditEntry.id == eid))
         try:
             data = json.loads(after or "{}")
         except ValueError:

@@ -476,3 +476,54 @@ def test_a_person_twice_in_a_session_reaching_the_writer_counts_once(
         assert all(not a["attended"] and a["absence_reason"] == "第二行" for a in rows)
         res = audit.verify_database(bulk)
         assert res.ok, res.problem
+
+
+def test_thousands_of_new_rows_are_recorded_in_bulk_digests(two_dbs, tmp_path, monkeypatch):
+    """From BULK_AUDIT_ROWS new rows on (a year's lists at once) the attendance is recorded as
+    stored, each row's digest in a few bulk entries: verified, shown in a record's history,
+    tampering caught, and a failure on the way leaves nothing."""
+    bulk, _orm, ids = two_dbs
+    monkeypatch.setattr(importer, "BULK_AUDIT_ROWS", 10)  # 15 rows: the bulk path
+    f = _book(tmp_path / "全年签到.xlsx", _rows(ids))
+    # a failure while the digests are made: nothing of the file stays
+    before = _snapshot(bulk)
+    real_digest = audit._row_digest
+    calls = {"n": 0}
+
+    def digest_then_fail(values: tuple[Any, ...]) -> str:
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise RuntimeError("磁盘已满")
+        return real_digest(values)
+
+    monkeypatch.setattr(audit, "_row_digest", digest_then_fail)
+    with pytest.raises(RuntimeError, match="磁盘已满"):
+        import_training(bulk, f)
+    monkeypatch.setattr(audit, "_row_digest", real_digest)
+    assert _snapshot(bulk) == before and audit.verify_database(bulk).ok
+
+    got = import_training(bulk, f)
+    assert (got.created, got.updated) == (15, 0) and got.written
+    entries = _entries(bulk, "training_attendance")
+    assert [e[0] for e in entries] == ["bulk"]  # 15 rows: one entry of digests
+    data = json.loads(entries[0][3])
+    assert data["note"] == "由 Excel 导入：全年签到.xlsx"
+    with bulk.session() as s:
+        att_ids = sorted(s.scalars(select(TrainingAttendance.id)))
+    assert sorted(int(r[0]) for r in data["rows"]) == att_ids
+    assert entries[0][1] == f"{att_ids[0]}..{att_ids[-1]}"
+    res = audit.verify_database(bulk)
+    assert res.ok and res.records >= 15, res.problem
+    # each row's history says where it came from; an edit afterwards follows it
+    with bulk.session() as s:
+        hist = audit.history(s, "training_attendance", att_ids[3])
+    assert [h.action for h in hist] == ["bulk"]
+    assert hist[0].changes[0][0] == "由 Excel 导入：全年签到.xlsx"
+    assert str(hist[0].changes[0][2]).startswith("数值摘要 ")
+    c = sqlite3.connect(bulk.path)
+    c.execute("UPDATE training_attendance SET exam_score = 99 WHERE id = ?", (att_ids[7],))
+    c.commit()
+    c.close()
+    res = audit.verify_database(bulk)
+    assert not res.ok and f"training_attendance #{att_ids[7]}" in res.problem
+    assert "在程序之外被修改" in res.problem

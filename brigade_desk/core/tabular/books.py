@@ -851,12 +851,23 @@ class _XlsxSheet(_Sheet):
         pad: list[Any] = [None] * c0
         out: list[tuple[int, list[Any]]] = []
         convert = _as_openpyxl
+        big = float(2**53)
         for i in range(len(rows)):
             raw = rows[i]
             rows[i] = None  # let each row go once converted
-            cells = _trim([convert(v) for v in raw])
+            # _as_openpyxl inlined for the usual text and number cells (a quarter of the read)
+            cells = _trim(
+                [
+                    (v or None)
+                    if type(v) is str
+                    else (int(v) if v.is_integer() and -big < v < big else v)
+                    if type(v) is float
+                    else convert(v)
+                    for v in raw
+                ]
+            )
             if cells:
-                lengths = [len(v) for v in cells if type(v) is str]
+                lengths = list(map(len, filter(str.__instancecheck__, cells)))
                 if lengths and max(lengths) > MAX_CELL_TEXT:
                     return None  # the streamed reader refuses it, naming the cell
                 if c0:
@@ -1119,7 +1130,7 @@ def _calamine_safe(x: bytes, strings: Sequence[str] = ()) -> bool:
         return False
     if x.count(b'<c r="') != x.count(b"<c ") or x.count(b'<row r="') != x.count(b"<row "):
         return False  # a cell or row whose first attribute is not its r
-    if _ZERO_ROW.search(x):
+    if _ZERO_CELL.search(x) or b'<row r="0' in x:
         return False  # row 0 or a number written with leading zeros
     dim = _DIMENSION.search(x)
     if dim and dim.group(3):
@@ -1172,7 +1183,8 @@ def _calamine_same(x: bytes) -> bool:
 
 _LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
-_ZERO_ROW = re.compile(rb'<(?:c|row) r="[A-Z]{0,3}0')
+# a literal start, no alternation: scanned at memchr speed
+_ZERO_CELL = re.compile(rb'<c r="[A-Z]{1,3}0')
 
 
 def _beyond(n: int) -> re.Pattern[bytes]:

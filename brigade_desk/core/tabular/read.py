@@ -474,9 +474,21 @@ def ignored_columns(
     return out
 
 
-def header_probe(blk: dict[str, int], texts: dict[str, str]) -> list[tuple[int, str]]:
-    """(column, header name as compared) for :func:`repeats_header`, worked out once per block."""
-    return [(j, norm_header(texts[k].split("/")[-1].split("（第")[0])) for k, j in blk.items()]
+class HeaderProbe(list[tuple[int, str]]):
+    """(column, header name as compared) for :func:`repeats_header`, worked out once per block,
+    with what each cell text seen in a column gave (the same names, titles and squads come back
+    on every row: compared once each)."""
+
+    def __init__(self, items: Iterable[tuple[int, str]]) -> None:
+        super().__init__(items)
+        self.seen: list[dict[str, bool]] = [{} for _ in self]
+
+
+def header_probe(blk: dict[str, int], texts: dict[str, str]) -> HeaderProbe:
+    """The probe of a block's header for :func:`repeats_header`."""
+    return HeaderProbe(
+        (j, norm_header(texts[k].split("/")[-1].split("（第")[0])) for k, j in blk.items()
+    )
 
 
 def repeats_header(r: Sequence[Any], probe: list[tuple[int, str]]) -> bool:
@@ -485,9 +497,18 @@ def repeats_header(r: Sequence[Any], probe: list[tuple[int, str]]) -> bool:
     need = max(2, (len(probe) + 1) // 2)  # columns that must match
     misses_allowed = len(probe) - need
     same = misses = 0
-    for j, head in probe:
+    seen = probe.seen if isinstance(probe, HeaderProbe) else [{} for _ in probe]
+    for i, (j, head) in enumerate(probe):
         v = r[j] if j < n else None
-        if type(v) is str and head and norm_header(v) == head:  # dates, numbers never match
+        hit: bool | None = False
+        if type(v) is str and head:  # dates, numbers never match
+            memo = seen[i]
+            hit = memo.get(v)
+            if hit is None:
+                hit = norm_header(v) == head
+                if len(memo) < 4096:  # a column of all-different texts: compared each time
+                    memo[v] = hit
+        if hit:
             same += 1
         else:
             misses += 1

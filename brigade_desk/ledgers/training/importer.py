@@ -303,7 +303,6 @@ def read_rows(
                 )
                 for colmap, texts in zip(hdr.blocks, hdr.texts, strict=True)
             ]
-            blank = t._blank
             clean = t.sheet_is_clean(sparse)  # the block above the table too
             for i, r in data:
                 n = len(r)
@@ -324,11 +323,12 @@ def read_rows(
                     row = t.Row(ws.title, i, vals, texts, epoch=epoch, cells=r, clean=clean)
                     carried = []
                     for k in session_here:
-                        if blank(vals[k]):
+                        v = vals[k]
+                        if v is None or (type(v) is str and not v.strip()):  # t._blank, inline
                             if k in above:
                                 carried.append(k)
                         else:
-                            above[k] = vals[k]
+                            above[k] = v
                     for k in carried:
                         vals[k] = above[k]
                         row.note(
@@ -561,7 +561,8 @@ def _parse(
         return None
     data, flags = got
     staff_id = people.find(row, errors)
-    presence = t.text(row.values.get("presence")).lower()
+    values = row.values
+    presence = t.text(values.get("presence")).lower()
     reason = t.text(row.values.get("reason"))
     attended = True
     if presence:
@@ -592,9 +593,11 @@ def _parse(
         elif not presence:
             attended = False
             row.note("score", f"成绩栏写“{score_text}”：按未参加本次培训登记")
-    else:
-        score = t.cell(row, "score", parse_score, errors)
-    credited = t.cell(row, "credited", parse_hours, errors)
+    else:  # an empty cell parses to None: not sent through t.cell (half the rows of a list)
+        score = None if values.get("score") is None else t.cell(row, "score", parse_score, errors)
+    credited = (
+        None if values.get("credited") is None else t.cell(row, "credited", parse_hours, errors)
+    )
     passed = None
     if t.empty_mark(row.values.get("passed")):
         row.note("passed", f"「{t.text(row.values.get('passed'))}」视为未填")
@@ -756,6 +759,10 @@ def _import(db: Database, path: Path, *, dry_run: bool, skip_invalid: bool) -> I
         )
 
 
+# new attendance rows from this many on are recorded in the audit trail in bulk (digests, see
+# _write); fewer are recorded row by row with their values, as the ORM would
+BULK_AUDIT_ROWS = 2000
+
 # the attendance columns an import sets (besides the session and the person)
 ATTENDANCE_FIELDS = ("attended", "hours", "absence_reason", "exam_score", "exam_passed")
 _IN_CHUNK = 500  # values per IN (...) list, well under SQLite's limit on bound parameters
@@ -794,9 +801,10 @@ def _write(
     The sessions (a few hundred at most) go through the ORM in one flush, so the audit listeners
     record them. The attendance (one row per person and session: tens of thousands) is read, inserted
     and updated with a few Core statements — one query per 500 sessions to find what exists, one
-    executemany to insert, one to update. New rows are recorded in the audit trail in bulk
-    (:func:`audit.record_rows`: each row's digest, a few entries in the same hash chain), changed
-    rows with :func:`audit.append_bulk` (their old and new values, as the ORM would have).
+    executemany to insert, one to update. Changed rows, and new rows of an ordinary sheet, are
+    recorded with :func:`audit.append_bulk` (their values: the entries the ORM would have
+    written); ``BULK_AUDIT_ROWS`` new rows or more with :func:`audit.record_rows` (each row's
+    digest, in a few entries of the same hash chain).
     """
     with _gc_paused():
         by_key: dict[SessionKey, list[ParsedRow]] = {}
@@ -852,11 +860,15 @@ def _write(
         if new:
             first_new = min(r["id"] for r in new.values())
             _insert_many(conn, att, list(new.values()))
-            # the new rows as stored, one entry per 5,000 of them (each row's digest; verified as
-            # the demo's rows are): per-row entries took a fifth of a 20,000-row import
-            audit.record_rows(
-                s, att.name, '"id" >= ?', (first_new,), note=f"由 Excel 导入：{file_name}"
-            )
+            if len(new) < BULK_AUDIT_ROWS:  # a sign-in sheet: each row's values in the history
+                audit.append_bulk(s, att.name, "create", ((r["id"], None, r) for r in new.values()))
+            else:
+                # thousands of rows (a year's lists at once): recorded as stored, one entry per
+                # 5,000 rows holding each row's digest, verified as the demo's rows are — per-row
+                # entries took a fifth of a 20,000-row import
+                audit.record_rows(
+                    s, att.name, '"id" >= ?', (first_new,), note=f"由 Excel 导入：{file_name}"
+                )
         if changed:
             conn.execute(
                 update(att).where(att.c.id == bindparam("_id")),
