@@ -17,6 +17,7 @@ os.environ.setdefault(
 )
 
 from dbtemplate import fresh_db, template_path  # noqa: E402  (re-exported)
+from pg_support import pg_admin, pg_template, pg_url  # noqa: E402, F401  (fixtures)
 
 from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core.db import (

@@ -229,7 +229,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from brigade_desk.core.errors import translate_db_error
 
         # by SQLite's result code: a damaged file raises DatabaseError, which is no OperationalError
-        user = translate_db_error(exc, paths.resolve_db_path(getattr(args, "db", None)))
+        target = paths.resolve_db_target(getattr(args, "db", None))
+        if isinstance(target, str):  # a server: by SQLSTATE (core.server)
+            from brigade_desk.core import server
+
+            user = server.translate_error(exc, server.server_url(target))
+        else:
+            user = translate_db_error(exc, target)
         if user is None:
             raise
         print(f"错误：{user.message}", file=sys.stderr)

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from brigade_desk.core import paths
-
 
 def _db_path(args: argparse.Namespace) -> Path:
-    return paths.resolve_db_path(getattr(args, "db", None))
+    from brigade_desk.core.commands import db_path
+
+    return db_path(args)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

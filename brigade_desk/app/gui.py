@@ -226,7 +226,19 @@ def run_gui(db_arg: str | None = None, on_ready: Callable[[object], None] | None
     from brigade_desk.core.lock import DatabaseLock
 
     setup_logging()
-    path = paths.resolve_db_path(db_arg)
+    target = paths.resolve_db_target(db_arg)
+    if isinstance(target, str):
+        from brigade_desk.core.dburl import redacted
+
+        make_app()
+        QMessageBox.critical(
+            None,
+            "无法打开数据库",
+            f"图形界面还不能打开数据库服务器（{redacted(target)}）：多台电脑同时编辑同一条记录时的冲突提示"
+            "尚未完成。命令行（brigade-desk --db …）已可使用服务器上的台账。",
+        )
+        return 1
+    path = target
     lock = DatabaseLock(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

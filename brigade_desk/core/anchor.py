@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import sqlite3
+import weakref
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,19 @@ def _now() -> str:
     return dt.datetime.now().isoformat(sep=" ", timespec="microseconds")
 
 
+# a server database's anchors are kept in this PC's home folder for it (core.server.home_dir),
+# set when it is opened (core.db); a SQLite file's beside the file
+SERVER_HOMES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def ledger_key(engine: Any) -> str:
+    """The path the anchors of ``engine``'s ledger are kept under: the database file, or for a
+    server database this PC's folder for it ("" for an in-memory database)."""
+    if engine.dialect.name != "sqlite":
+        return SERVER_HOMES.get(engine, "")
+    return str(engine.url.database or "")
+
+
 def _db_key(db_path: str | os.PathLike[str]) -> str:
     return str(Path(db_path).absolute().resolve())
 
@@ -87,7 +101,7 @@ def current(session: Session) -> Anchor:
     row = conn.exec_driver_sql(
         "SELECT id, hash, at FROM audit_log ORDER BY id DESC LIMIT 1"
     ).first()
-    db = conn.engine.url.database or ""
+    db = ledger_key(conn.engine)
     if row is None:
         return Anchor(0, "", _now(), "current", db)
     at = row[2] if isinstance(row[2], str) else row[2].isoformat(sep=" ")

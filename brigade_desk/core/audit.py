@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Integer, Table, event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from brigade_desk.core import dialect
 from brigade_desk.core.models.audit import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -279,6 +280,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     _append(session, rows)
 
 
+CHAIN_LOCK = 0x42444155  # pg_advisory_xact_lock key for extending the chain ("BDAU")
 _INSERT = (
     "INSERT INTO audit_log (id, at, os_user, action, table_name, record_id, before, after,"
     " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -291,6 +293,10 @@ def _append(session: Session, rows: Sequence[Change]) -> int:
     if not rows:
         return 0
     conn = session.connection()
+    if not dialect.is_sqlite(conn):
+        # several PCs write to one server: the chain is extended by one transaction at a time
+        # (held until it commits; SQLite's single writer does the same for a file)
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
     last = conn.execute(text("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")).first()
     eid, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
     now = dt.datetime.now().replace(microsecond=0)
@@ -310,7 +316,7 @@ def _append(session: Session, rows: Sequence[Change]) -> int:
         h = entry_hash(prev, eid, at, user, action, table, rid, b, a, key)
         values.append((eid, stored_at, user, action, table, rid, b, a, prev, h))
         prev = h
-    conn.exec_driver_sql(_INSERT, values)
+    conn.exec_driver_sql(dialect.driver_sql(conn, _INSERT), values)
     # the new head, anchored outside the database once the transaction commits
     session.info["audit_head"] = conn.engine
     return len(values)
@@ -324,13 +330,17 @@ def _row_digest(values: tuple[Any, ...]) -> str:
 def _raw_rows(conn: Any, sql: str, params: Any = ()) -> Iterator[tuple[Any, ...]]:
     """Rows straight from the sqlite3 cursor (tuples of stored values, no SQLAlchemy per row)."""
     cur = conn.connection.dbapi_connection.cursor()
+    sqlite = dialect.is_sqlite(conn)
     try:
-        cur.execute(sql, params)
+        cur.execute(dialect.driver_sql(conn, sql), params)
         while True:
             batch = cur.fetchmany(5000)
             if not batch:
                 return
-            yield from batch
+            if sqlite:
+                yield from batch
+            else:  # as SQLite stores them: the same digests on both (core.dialect)
+                yield from map(dialect.stored_form, batch)
     finally:
         cur.close()
 
@@ -393,7 +403,8 @@ def record_rows(
 def _has_entries(conn: Any, table: str) -> bool:
     return (
         conn.exec_driver_sql(
-            "SELECT 1 FROM audit_log WHERE table_name = ? LIMIT 1", (table,)
+            dialect.driver_sql(conn, "SELECT 1 FROM audit_log WHERE table_name = ? LIMIT 1"),
+            (table,),
         ).first()
         is not None
     )
@@ -445,7 +456,10 @@ def record_unaudited(session: Session, tables: Iterable[str] | None = None) -> i
             continue
         covered: set[str] = set()
         for action, rid, after in conn.exec_driver_sql(
-            "SELECT action, record_id, after FROM audit_log WHERE table_name = ?", (name,)
+            dialect.driver_sql(
+                conn, "SELECT action, record_id, after FROM audit_log WHERE table_name = ?"
+            ),
+            (name,),
         ):
             if action == BULK:
                 covered.update(r[0] for r in json.loads(after)["rows"])
@@ -496,8 +510,11 @@ def append_bulk(
 
 
 def db_file(session: Session) -> str:
-    """The database file ``session`` works on ("" for an in-memory database)."""
-    return session.connection().engine.url.database or ""
+    """The database file ``session`` works on ("" for an in-memory database); for a server
+    database the path its anchors are kept under (core.server.home_dir)."""
+    from brigade_desk.core import anchor
+
+    return anchor.ledger_key(session.connection().engine)
 
 
 def _after_commit(session: Session) -> None:
@@ -507,7 +524,7 @@ def _after_commit(session: Session) -> None:
     try:
         from brigade_desk.core import anchor
 
-        path = engine.url.database or ""
+        path = anchor.ledger_key(engine)
         if not path or path == ":memory:":
             return
         # the head as committed (read again: a rolled-back savepoint's entries are not in it)
@@ -841,8 +858,11 @@ def _verify_rows(session: Session, res: VerifyResult) -> None:
         if not isinstance(pk.type, Integer):
             continue
         extra = conn.exec_driver_sql(
-            f'SELECT "{pk.name}", count(*) OVER () FROM "{table}" WHERE "{pk.name}" > ?'
-            f' ORDER BY "{pk.name}" LIMIT 1',
+            dialect.driver_sql(
+                conn,
+                f'SELECT "{pk.name}", count(*) OVER () FROM "{table}" WHERE "{pk.name}" > ?'
+                f' ORDER BY "{pk.name}" LIMIT 1',
+            ),
             (top,),
         ).first()
         if extra is not None:

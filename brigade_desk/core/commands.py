@@ -43,14 +43,27 @@ def emit_json(obj: Any) -> None:
 
 
 def db_path(args: argparse.Namespace) -> Path:
-    return paths.resolve_db_path(getattr(args, "db", None))
+    """The database file (a command that needs a file: backups); a server address is refused."""
+    target = db_target(args)
+    if isinstance(target, str):
+        from brigade_desk.core.dburl import redacted
+
+        raise UserError(
+            f"此操作只适用于本机的数据库文件，不适用于数据库服务器（{redacted(target)}）。"
+        )
+    return target
+
+
+def db_target(args: argparse.Namespace) -> Path | str:
+    """The ledger: a file's path or a server's address (core.server)."""
+    return paths.resolve_db_target(getattr(args, "db", None))
 
 
 def open_db(args: argparse.Namespace) -> Any:
     """The database for a command that only reads (see :func:`writing` for one that writes)."""
     from brigade_desk.core.db import open_database
 
-    return open_database(db_path(args))
+    return open_database(db_target(args))
 
 
 # what to do when the lock is held: by the GUI (open all day) or by another writing command
@@ -63,7 +76,10 @@ def write_lock(args: argparse.Namespace) -> AbstractContextManager[Any]:
     instead of writing under a GUI whose pages and caches would not know."""
     from brigade_desk.core.lock import DatabaseLock
 
-    path = db_path(args)
+    target = db_target(args)
+    if isinstance(target, str):  # a server: several clients at once, each write a transaction
+        return nullcontext()
+    path = target
     try:  # the lock file lies beside the database: a new database's folder first (as the GUI does)
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError:

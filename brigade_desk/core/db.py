@@ -37,7 +37,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from brigade_desk.core import audit
+from brigade_desk.core import audit, dialect
 from brigade_desk.core.errors import (
     DAMAGE_CODES,
     SQLITE_READONLY,
@@ -297,7 +297,10 @@ def applied_revisions(rows: set[str], chain: list[str]) -> set[str]:
 def _set_version(conn: Connection, revision: str | None) -> None:
     conn.exec_driver_sql("DELETE FROM alembic_version")
     if revision is not None:
-        conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES (?)", (revision,))
+        conn.exec_driver_sql(
+            dialect.driver_sql(conn, "INSERT INTO alembic_version (version_num) VALUES (?)"),
+            (revision,),
+        )
 
 
 def _onto_chain(conn: Connection, cfg: Config, rows: set[str], chain: list[str]) -> None:
@@ -430,7 +433,11 @@ class ChangeCounter:
         self.value = 0
         self._lock = threading.Lock()
         db = engine.url.database
-        self._path: str | None = db if db and db != ":memory:" else None
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._path: str | None = db if self._sqlite and db and db != ":memory:" else None
+        # a server database (core.server): other PCs' commits are seen by the audit trail's head
+        self._engine = None if self._sqlite else engine
+        self._server_seen = False  # the first poll starts watching and answers False
         # poll's connection and what it last saw; all guarded by _lock
         self._watch: sqlite3.Connection | None = None
         self._seen: int | None = None
@@ -496,6 +503,8 @@ class ChangeCounter:
         moves. Cheap (one ``PRAGMA data_version``), safe from any thread. The first call starts
         watching and answers False."""
         with self._lock:
+            if self._engine is not None:
+                return self._poll_server(self._engine)
             if self._path is None:
                 return False
             if self._watch is None:
@@ -516,6 +525,20 @@ class ChangeCounter:
                 self.value += 1
             return moved
 
+    def _poll_server(self, engine: Engine) -> bool:  # with _lock held
+        """On a server every change the program makes adds audit entries: the trail's last id
+        moving is somebody's commit (ours are counted by _on_commit; a needless refresh at most)."""
+        try:
+            with engine.connect() as conn:
+                head = conn.exec_driver_sql("SELECT max(id) FROM audit_log").scalar()
+        except Exception:  # noqa: BLE001 - server away: nothing seen, the next poll tries again
+            return False
+        moved = self._server_seen and head != self._seen
+        self._seen, self._server_seen = head, True
+        if moved:
+            self.value += 1
+        return moved
+
     def close(self) -> None:
         """Stop watching (the engine was disposed: a restore may replace the file); the next
         :meth:`poll` starts again."""
@@ -528,6 +551,8 @@ class ChangeCounter:
 
 @dataclass
 class Database:
+    # the SQLite file; for a server database (``server``) this PC's home folder for it
+    # (core.server.home_dir), where the audit anchors are kept
     path: Path
     engine: Engine
     # the factory; ``session()`` opens one. (Named so it is not mistaken for SQLAlchemy's Session.)
@@ -539,6 +564,20 @@ class Database:
     def __post_init__(self) -> None:
         self.changes = ChangeCounter(self.engine)
         self.engine.dispose()  # connections opened from now on get the counter's baseline
+
+    @property
+    def server(self) -> bool:
+        """Whether the ledger is on a database server (PostgreSQL) rather than a SQLite file."""
+        return self.engine.dialect.name != "sqlite"
+
+    @property
+    def name(self) -> str:
+        """The ledger as messages name it: the file, or the server database (no password)."""
+        if self.server:
+            from brigade_desk.core import server
+
+            return server.describe(self.engine.url)
+        return str(self.path)
 
     def session(self) -> Session:
         """A new database session (use as ``with db.session() as s:``)."""
@@ -560,6 +599,10 @@ def open_database(path: Path | str, *, run_migrations: bool = True) -> Database:
     An existing file is checked first (:func:`check_database_file`); a damaged one raises
     DatabaseDamagedError and is not written to. Only a path that does not exist yet becomes a new ledger.
     """
+    from brigade_desk.core import server
+
+    if server.is_server_url(path):
+        return _open_server(str(path), run_migrations=run_migrations)
     path = Path(path)
     check_database_file(path)
     try:
@@ -581,3 +624,60 @@ def open_database(path: Path | str, *, run_migrations: bool = True) -> Database:
     factory = sessionmaker(engine, expire_on_commit=False)
     audit.install(factory)
     return Database(path=path, engine=engine, session_factory=factory)
+
+
+def _open_server(value: str, *, run_migrations: bool) -> Database:
+    """A ledger on a PostgreSQL server (core.server): migrated, audited, no file lock."""
+    from brigade_desk.core import paths, server
+
+    url = server.server_url(value)
+    engine = server.make_engine(url)
+    try:
+        if run_migrations:
+            _migrate_server(engine, url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        engine.dispose()
+        raise server.translate_error(exc, url) or exc from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    home = server.home_dir(url, paths.data_dir())
+    from brigade_desk.core import anchor
+
+    anchor.SERVER_HOMES[engine] = str(home / "ledger")
+    factory = sessionmaker(engine, expire_on_commit=False)
+    audit.install(factory)
+    return Database(path=home / "ledger", engine=engine, session_factory=factory)
+
+
+def _migrate_server(engine: Engine, url: URL) -> list[str]:
+    """Bring the server database to the newest schema, in one transaction under an advisory lock.
+    A schema newer than this program is refused untouched."""
+    from brigade_desk.core import server
+
+    script = _script()
+    head = migration_chain(script)[-1]
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({server.MIGRATION_LOCK})")
+            current = set(MigrationContext.configure(conn).get_current_heads())
+            for rev in current:
+                try:
+                    known = script.get_revision(rev)
+                except Exception:  # noqa: BLE001 - an id this program does not have
+                    known = None
+                if known is None:
+                    raise SchemaTooNewError(
+                        f"{server.describe(url)}由更新版本的 Brigade Desk 建立（结构版本 {rev}），"
+                        "本程序不认识该版本，为避免损坏数据已拒绝打开。请升级本机的程序后再打开。"
+                    )
+            if current != {head}:
+                cfg = alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+            conn.commit()
+            return [head]
+    except DBAPIError as exc:
+        raise server.translate_error(exc, url) or exc from exc

@@ -38,13 +38,16 @@ def log_file() -> Path:
     return log_dir() / LOG_FILE_NAME
 
 
-def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
-    """The database file to open: the command-line value, then the environment, then the default."""
-    if cli_value:
-        return Path(cli_value).expanduser().resolve()
-    env = os.environ.get(DB_ENV, "").strip()
-    if env:
-        return Path(env).expanduser().resolve()
+def resolve_db_target(cli_value: str | os.PathLike[str] | None = None) -> Path | str:
+    """The ledger to open: the command-line value, then the environment, then the default file.
+    A server address (``postgresql://…``, core.server) is returned as it is, a file as its path."""
+    from brigade_desk.core.dburl import is_server_url
+
+    for value in (cli_value, os.environ.get(DB_ENV, "").strip()):
+        if value:
+            if is_server_url(value):
+                return str(value).strip()
+            return Path(value).expanduser().resolve()
     return data_dir() / DB_FILENAME
 
 

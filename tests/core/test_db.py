@@ -100,13 +100,18 @@ def test_backup_file_is_checked_copy(tmp_path: Path) -> None:
 
 def test_db_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(paths.DB_ENV, raising=False)
-    assert paths.resolve_db_path(None).name == paths.DB_FILENAME
+    assert paths.resolve_db_target(None).name == paths.DB_FILENAME
     monkeypatch.setenv(paths.DB_ENV, str(tmp_path / "环境.sqlite"))
-    assert paths.resolve_db_path(None) == (tmp_path / "环境.sqlite").resolve()
+    assert paths.resolve_db_target(None) == (tmp_path / "环境.sqlite").resolve()
     assert (
-        paths.resolve_db_path(str(tmp_path / "命令行.sqlite"))
+        paths.resolve_db_target(str(tmp_path / "命令行.sqlite"))
         == (tmp_path / "命令行.sqlite").resolve()
     )
+    # a server address is kept as it is (never made a path: it once became a folder "postgresql:")
+    url = "postgresql://clerk@192.168.1.10:5432/brigade"
+    assert paths.resolve_db_target(url) == url
+    monkeypatch.setenv(paths.DB_ENV, " " + url)
+    assert paths.resolve_db_target(None) == url
 
 
 def test_shipped_font_is_found() -> None:

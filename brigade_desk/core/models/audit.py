@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from brigade_desk.core.models.base import Base
 
+HASH_TYPE = String(64).with_variant(String(80), "postgresql")
+
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
@@ -23,8 +25,10 @@ class AuditEntry(Base):
         Text, nullable=True
     )  # JSON of changed fields' old values
     after: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON of the full row after
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    # a keyed entry's hash is "k1:<key id>:<64 hex>" (76 characters): SQLite never enforced the
+    # 64, PostgreSQL does — its tables (all made by today's chain) get room for it
+    prev_hash: Mapped[str] = mapped_column(HASH_TYPE)
+    hash: Mapped[str] = mapped_column(HASH_TYPE)
 
 
 Index("ix_audit_record", AuditEntry.table_name, AuditEntry.record_id, AuditEntry.id)

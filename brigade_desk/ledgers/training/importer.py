@@ -30,7 +30,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from brigade_desk.core import audit
+from brigade_desk.core import audit, dialect
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import RowError
 from brigade_desk.core.tabular import read as t
@@ -858,17 +858,26 @@ def _write(
                     next_id += 1
                     new[pair] = {"id": next_id, "session_id": ts.id, "staff_id": p.staff_id, **vals}
         if new:
+            server = not dialect.is_sqlite(conn)
+            if server:  # other PCs insert too: ids from the table's sequence, not max(id) + 1
+                taken = dialect.take_ids(conn, att, len(new))
+                for fresh, rid in zip(new.values(), taken, strict=True):
+                    fresh["id"] = rid
             first_new = min(r["id"] for r in new.values())
             _insert_many(conn, att, list(new.values()))
+            note = f"由 Excel 导入：{file_name}"
             if len(new) < BULK_AUDIT_ROWS:  # a sign-in sheet: each row's values in the history
                 audit.append_bulk(s, att.name, "create", ((r["id"], None, r) for r in new.values()))
+            elif server:  # exactly these ids (another PC's rows may lie between them)
+                for part in _chunks(sorted(r["id"] for r in new.values())):
+                    audit.record_rows(
+                        s, att.name, f'"id" IN ({", ".join("?" * len(part))})', part, note=note
+                    )
             else:
                 # thousands of rows (a year's lists at once): recorded as stored, one entry per
                 # 5,000 rows holding each row's digest, verified as the demo's rows are — per-row
                 # entries took a fifth of a 20,000-row import
-                audit.record_rows(
-                    s, att.name, '"id" >= ?', (first_new,), note=f"由 Excel 导入：{file_name}"
-                )
+                audit.record_rows(s, att.name, '"id" >= ?', (first_new,), note=note)
         if changed:
             conn.execute(
                 update(att).where(att.c.id == bindparam("_id")),
@@ -888,7 +897,7 @@ def _insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
     cols = [c.name for c in table.columns]
     names = ", ".join(f'"{c}"' for c in cols)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(cols))})'
-    conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
+    conn.exec_driver_sql(dialect.driver_sql(conn, sql), [tuple(r[c] for c in cols) for r in rows])
 
 
 def _write_sessions(
