@@ -124,7 +124,42 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_copy_db(args: argparse.Namespace) -> int:
+    import json
+
+    from brigade_desk.core import paths
+    from brigade_desk.core.copydb import copy_database
+
+    def target(v: str) -> Path | str:
+        return paths.resolve_db_target(v)
+
+    def progress(table: str, done: int, total: int) -> None:
+        if not args.json and (done == total or done % 50_000 == 0):
+            print(f"  {table}：{done}/{total}", file=sys.stderr)
+
+    res = copy_database(target(args.source), target(args.target), progress)
+    if args.json:
+        print(json.dumps(res.as_json(), ensure_ascii=False, indent=2))
+    elif res.verified:
+        print(
+            f"已复制 {sum(res.counts.values())} 行（{len(res.counts)} 个表）到 {res.target}；"
+            f"各表行数一致，审计记录核对通过（{res.audit_entries} 条）。"
+        )
+    else:
+        print(f"复制后核对未通过：{res.problem}", file=sys.stderr)
+    return 0 if res.verified else 1
+
+
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    cp = sub.add_parser(
+        "copy-db",
+        parents=[common],
+        help="把台账复制到另一个数据库（SQLite 文件 ↔ PostgreSQL 服务器），复制后核对",
+    )
+    cp.add_argument("source", help="来源：数据库文件，或 postgresql://用户@服务器:端口/数据库")
+    cp.add_argument("target", help="目标（须为新建的空数据库）")
+    cp.add_argument("--json", action="store_true")
+    cp.set_defaults(func=cmd_copy_db)
     b = sub.add_parser("backup", parents=[common], help="立即备份数据库")
     b.add_argument("--out", help="备份文件（默认写入备份文件夹）")
     b.set_defaults(func=cmd_backup)

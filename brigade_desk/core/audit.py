@@ -819,6 +819,9 @@ def _verify_rows(session: Session, res: VerifyResult) -> None:
                 if (
                     b2(rp(vals[npk:]).encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
                     != w[2]
+                    and not any(  # the same times written the other way (a copied ledger)
+                        _row_digest(alt) == w[2] for alt in dialect.renderings(vals[npk:])
+                    )
                 ):
                     problems.append(
                         (

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -43,8 +44,8 @@ def _stored(v: Any) -> Any:
         return f"{v:%H:%M:%S}.{v.microsecond:06d}"
     if t is dict or t is list:
         return json.dumps(v, ensure_ascii=False)
-    if t is Decimal:
-        return float(v)
+    if t is Decimal:  # SQLite's NUMERIC affinity keeps a whole number as an integer
+        return int(v) if v == v.to_integral_value() and abs(v) < 2**63 else float(v)
     if t is memoryview:
         return bytes(v)
     return v
@@ -65,3 +66,25 @@ def take_ids(conn: Any, table: Any, n: int) -> list[int]:
         (n,),
     ).all()
     return sorted(int(r[0]) for r in rows)
+
+
+_WHOLE_SECOND = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.000000)?")
+
+
+def renderings(row: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+    """The other ways SQLite may hold the same row: a whole-second time is stored by SQLAlchemy as
+    "…:05.000000" and by the database's own CURRENT_TIMESTAMP as "…:05"; a ledger copied between
+    SQLite and a server (which keeps only the time) comes back in the first form. Each such time
+    written the other way (at most 2**4 rows, for the few time columns a table has)."""
+    spots = [
+        i
+        for i, v in enumerate(row)
+        if type(v) is str and len(v) in (19, 26) and _WHOLE_SECOND.fullmatch(v)
+    ][:4]
+    for mask in range(1, 2 ** len(spots)):
+        out = list(row)
+        for bit, i in enumerate(spots):
+            if mask >> bit & 1:
+                v = out[i]
+                out[i] = v[:19] if len(v) == 26 else v + ".000000"
+        yield tuple(out)
