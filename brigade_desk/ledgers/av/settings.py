@@ -63,3 +63,16 @@ SETTINGS: list[SettingDef[Any]] = [
     AV_RETENTION_YEARS,
     AV_WORKERS,
 ]
+
+
+# ---- coverage by time (issue 19): full-process recording compared with the activity's 开始/结束 ----
+AV_COVERAGE_GAP = IntSetting(
+    "av.coverage_gap_seconds",
+    "全程音像记录允许的间隙（秒）",
+    90,
+    "执法活动登记了开始/结束时间时，相邻两段音像文件之间（以及开始、结束处）不超过此秒数的空档"
+    "不算未记录（换卡、换电池、文件自动分段）",
+    min=0,
+    max=1800,
+)
+SETTINGS.append(AV_COVERAGE_GAP)
