@@ -88,6 +88,8 @@ INGEST_INCOMPLETE = 3
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    if getattr(args, "budget_minutes", None) is not None:
+        return cmd_verify_budget(args)
     from brigade_desk.core.commands import emit_json, writing
     from brigade_desk.ledgers.av.verify import verify
 
@@ -213,6 +215,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "verify", parents=[common], help="重新计算所有已入库文件的 SHA-256，报告修改 / 缺失 / 移动"
     )
     ver.add_argument("--workers", type=int)
+    ver.add_argument(
+        "--budget-minutes",
+        type=float,
+        metavar="N",
+        help="限时校验：N 分钟内先校验案件证据和永久保存的文件，再校验其他，各自最久未校验的优先",
+    )
     ver.add_argument("--json", action="store_true")
     ver.set_defaults(func=cmd_verify)
 
@@ -226,3 +234,35 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     pa = avsub.add_parser("patterns", parents=[common], help="列出文件名规则")
     pa.add_argument("--json", action="store_true")
     pa.set_defaults(func=cmd_patterns)
+
+
+def cmd_verify_budget(args: argparse.Namespace) -> int:
+    """``av verify --budget-minutes N``: rolling verification within a time budget (issue 19)."""
+    from brigade_desk.core.commands import emit_json, writing
+    from brigade_desk.core.errors import UserError
+    from brigade_desk.ledgers.av.verify import verify_budget
+
+    if not args.budget_minutes > 0:
+        raise UserError(f"限时应为大于 0 的分钟数：{args.budget_minutes:g}")
+    ticker = _Ticker(not args.json)
+    with writing(args) as db:
+        try:
+            res = verify_budget(
+                db, args.budget_minutes, workers=_workers(args, db), progress=Progress(ticker)
+            )
+        finally:
+            ticker.close()
+    if args.json:
+        emit_json(res.as_json())
+    else:
+        for p in res.modified:
+            print(f"已被修改：{p}")
+        for p in res.missing:
+            print(f"缺失：{p}")
+        for m in res.moved:
+            print(f"已移动：{m['from']} → {m['to']}")
+        print(
+            f"已被修改 {len(res.modified)} 个，缺失 {len(res.missing)} 个，已移动 {len(res.moved)} 个"
+        )
+        print(res.summary())
+    return 1 if res.failed or res.cancelled else 0

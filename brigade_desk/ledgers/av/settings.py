@@ -76,3 +76,16 @@ AV_COVERAGE_GAP = IntSetting(
     max=1800,
 )
 SETTINGS.append(AV_COVERAGE_GAP)
+
+
+# ---- rolling verification (issue 19) ----
+AV_VERIFY_HEAD_START = IntSetting(
+    "av.verify_evidence_head_days",
+    "限时校验时案件证据、永久保存文件的优先天数",
+    30,
+    "限时校验（av verify --budget-minutes）先校验从未校验的文件，再按上次校验时间由远到近；"
+    "案件证据和永久保存的文件按上次校验时间提前这么多天排队，其他文件也不会一直轮不到",
+    min=0,
+    max=3650,
+)
+SETTINGS.append(AV_VERIFY_HEAD_START)
