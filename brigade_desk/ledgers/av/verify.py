@@ -20,7 +20,7 @@ import datetime as dt
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor
 from concurrent.futures import wait as fwait
 from dataclasses import dataclass, field
@@ -408,7 +408,9 @@ PRIORITY_SQL = (
 )
 
 
-def budget_order(s: Session, head_start_days: int = 30) -> Iterator[tuple[int, int, str, int, str]]:
+def budget_order(
+    s: Session, head_start_days: int = 30
+) -> Generator[tuple[int, int, str, int, str], None, None]:
     """(id, root_id, rel_path, size, sha256) of every record in the order a budgeted run takes
     them: never verified first of all, case-linked and permanently kept (no retention limit, or
     marked important) before the others; then by the time of the last verification, oldest first,
