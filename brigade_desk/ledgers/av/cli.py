@@ -235,6 +235,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     pa.add_argument("--json", action="store_true")
     pa.set_defaults(func=cmd_patterns)
 
+    _register_custody(avsub, common)
+
 
 def cmd_verify_budget(args: argparse.Namespace) -> int:
     """``av verify --budget-minutes N``: rolling verification within a time budget (issue 19)."""
@@ -266,3 +268,41 @@ def cmd_verify_budget(args: argparse.Namespace) -> int:
         )
         print(res.summary())
     return 1 if res.failed or res.cancelled else 0
+
+
+def cmd_custody(args: argparse.Namespace) -> int:
+    """``av custody CASE_NO --out 音像证据清单.pdf``: the custody report with its manifests."""
+    from brigade_desk.core.commands import emit_json, open_db
+    from brigade_desk.ledgers.av.custody import export_custody
+
+    db = open_db(args)
+    try:
+        res = export_custody(db, args.case_no, Path(args.out))
+    finally:
+        db.close()
+    if args.json:
+        emit_json(
+            {
+                "pdf": str(res.pdf),
+                "sha256": str(res.manifest),
+                "json": str(res.json),
+                "files": res.files,
+            }
+        )
+    else:
+        print(f"已生成音像证据清单（{res.files} 个文件）：{res.pdf}")
+        print(f"校验清单（sha256sum -c 可核对）：{res.manifest}")
+        print(f"JSON：{res.json}")
+    return 0
+
+
+def _register_custody(avsub: Any, common: argparse.ArgumentParser) -> None:
+    cu = avsub.add_parser(
+        "custody",
+        parents=[common],
+        help="音像证据清单（PDF）：案件的全部音像文件、SHA-256、入库和校验记录，旁附 .sha256 与 .json",
+    )
+    cu.add_argument("case_no", help="案号")
+    cu.add_argument("--out", required=True, help="PDF 文件，如 音像证据清单.pdf")
+    cu.add_argument("--json", action="store_true")
+    cu.set_defaults(func=cmd_custody)
