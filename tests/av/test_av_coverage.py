@@ -200,3 +200,21 @@ def test_cli_case_activity(tmp_path, capsys):
     assert cli.main(["--db", dbp, "case", "activity", "delete", "--id", str(rows[0]["id"])]) == 0
     capsys.readouterr()
     assert cli.main(["--db", dbp, "audit", "verify"]) == 0
+
+
+def test_undo_of_a_case_delete_brings_its_windows_back(db):  # noqa: F811
+    from brigade_desk.core import undo
+    from brigade_desk.core.changes import Changes
+
+    cid = _case(db)
+    w = windows.add_window(db, "案1", "查封扣押", T(2026, 12, 1, 10), T(2026, 12, 1, 12), "扣押")
+    with undo.deleting(db, "案件 案1", Changes.CASES) as batches:
+        CaseService(db).delete(cid)
+    assert windows.list_windows(db) == []
+    undo.undo(db, batches[0])
+    back = windows.windows_of(db, cid)
+    assert [(x.id, x.started_at, x.ended_at, x.notes) for x in back] == [
+        (w.id, w.started_at, w.ended_at, "扣押")
+    ]
+    with db.session() as s:
+        assert audit.verify(s).ok
