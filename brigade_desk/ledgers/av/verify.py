@@ -12,6 +12,12 @@ A run and every per-file result are kept with their date (``av_verify_run`` / ``
 each record keeps its last status for the ``av_integrity`` rule. Hashing uses a thread pool, results
 are written by the calling thread in batches. Cancelling keeps what was checked so far and marks the
 run cancelled.
+
+:func:`verify_budget` is the rolling variant for a brigade's volume (a full verify of ~90 TB a year
+cannot run nightly): it takes the index in :func:`budget_order` — never verified first, case evidence
+and permanently kept files with a head start, then the longest since its last verification — and
+stops starting files once its time budget is spent; the next run carries on where the order stands.
+:func:`verified_share` says how much of the index was verified in the last 30/90 days (home page).
 """
 
 from __future__ import annotations
