@@ -78,6 +78,7 @@ def test_ten_of_120_minutes_lists_110_uncovered(db, tmp_path):  # noqa: F811
     )
     assert "10:10–12:00 无音像记录，共110分钟" in f[0].detail
     assert "合计 110 分钟" in f[0].detail
+    assert av_rules.is_partial(f[0])
     assert "2026-12-01 10:00–12:00（120分钟）" in f[0].detail
 
 
@@ -122,6 +123,7 @@ def test_window_without_files_and_activity_without_window(db, tmp_path):  # noqa
     f = sorted(_found(db), key=lambda x: x.ref)
     assert [x.ref for x in f] == ["强制拆除", "查封扣押 2026-12-01 10:00"]
     assert "只核对了有无记录" in f[0].detail
+    assert not av_rules.is_partial(f[0]) and not av_rules.is_partial(f[1])
     assert "没有该案件的「查封扣押」记录" in f[1].detail
     assert "10:00–11:30 无音像记录，共90分钟" in f[1].detail
     # an activity with a window but not in the setting is not checked
@@ -218,3 +220,18 @@ def test_undo_of_a_case_delete_brings_its_windows_back(db):  # noqa: F811
     ]
     with db.session() as s:
         assert audit.verify(s).ok
+
+
+def test_annual_recording_part_counts_absent_and_partial_apart(db, tmp_path):  # noqa: F811
+    from brigade_desk.ledgers.av.report_parts import recording_part
+
+    _case(db, "案1")
+    _case(db, "案2")
+    windows.add_window(db, "案1", "查封扣押", T(2026, 12, 1, 10), T(2026, 12, 1, 12))
+    _files(db, tmp_path, "案1", "查封扣押", [(T(2026, 12, 1, 10), 600)])
+    with db.session() as s:
+        paras, rows = recording_part(s, 2026, TODAY)
+    got = {r[0]: r[1] for r in rows}
+    assert got["缺少全程音像记录的执法活动（项）"] == 1  # 案2: no recording at all
+    assert got["音像记录未覆盖全程的执法时段（个）"] == 1  # 案1: 10 of 120 minutes
+    assert "1个登记了起止时间的执法活动时段音像记录未覆盖全程" in paras[0]

@@ -49,6 +49,13 @@ RULES = {
 
 CASE_TABLE = "case_record"
 WINDOW_TABLE = "case_activity_window"
+PARTIAL_MARK = "的音像记录未覆盖全程"  # in the detail of a window its recordings cover in part
+
+
+def is_partial(f: Finding) -> bool:
+    """A full-process finding about a window the case's recordings cover in part (the others: no
+    recording of the activity at all)."""
+    return f.rule == "av_missing_full_process" and PARTIAL_MARK in f.detail
 
 
 def case_activities(session: Session) -> list[tuple[str, list[str]]] | None:
@@ -195,7 +202,7 @@ def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
                     case_no,
                     act,
                     _window_ref(act, w),
-                    f"「{act}」{_window_label(w)}的音像记录未覆盖全程：{'；'.join(parts)}"
+                    f"「{act}」{_window_label(w)}{PARTIAL_MARK}：{'；'.join(parts)}"
                     f"（合计 {total} 分钟，间隙不超过 {tol} 秒不计{extra}）",
                 )
             )
