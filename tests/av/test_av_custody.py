@@ -25,7 +25,7 @@ CASE = "交执罚〔2026〕12号"
 NAMES = [
     "20261201100000_1.mp4",
     "现场 #1 %20 录像.mp4",
-    "20261201103000_2 (扣押) 100%.mp4",
+    "20261201103000_3.mp4",
 ]
 
 
@@ -54,6 +54,19 @@ def _sha256sum_check(manifest: Path, cwd: Path) -> subprocess.CompletedProcess[s
 
 
 def test_custody_report_manifest_and_pdf(db, tmp_path):  # noqa: F811
+    import datetime as dt
+
+    from brigade_desk.ledgers.cases import windows
+    from brigade_desk.ledgers.cases.models import CaseRecord
+
+    with db.begin() as s:
+        s.add(
+            CaseRecord(case_no=CASE, cause="超限运输", party="某物流公司", activities=["查封扣押"])
+        )
+    # 10:00–10:10 (file 1, 600 s) and 10:30–10:42 (file 3, 720 s): 10:10–10:30 and 10:42–11:00 open
+    windows.add_window(
+        db, CASE, "查封扣押", dt.datetime(2026, 12, 1, 10), dt.datetime(2026, 12, 1, 11)
+    )
     files = _case_files(db, tmp_path)
     verify(db)
     verify(db)
@@ -103,6 +116,18 @@ def test_custody_report_manifest_and_pdf(db, tmp_path):  # noqa: F811
     assert first["batch_folder"].endswith("证据 #卡 %1")
     assert [c["status"] for c in first["checks"]] == ["ok", "ok"]
     assert {x["path"] for x in j["files"]} == {line.split("  ", 1)[1] for line in lines}
+    assert (j["cause"], j["party"]) == ("超限运输", "某物流公司")
+    [win] = j["windows"]
+    assert (win["activity"], win["minutes"], win["files"], win["uncovered_minutes"]) == (
+        "查封扣押",
+        60,
+        3,  # the third file takes its time from the file (today): outside the window
+        38,
+    )
+    assert [(g["from"][11:16], g["to"][11:16]) for g in win["uncovered"]] == [
+        ("10:10", "10:30"),
+        ("10:42", "11:00"),
+    ]
 
     # the PDF: every hash in its text, the audit stamp in the footer, all fonts embedded
     with pdfplumber.open(res.pdf) as pdf:
@@ -114,6 +139,7 @@ def test_custody_report_manifest_and_pdf(db, tmp_path):  # noqa: F811
     assert re.sub(r"\s+", "", j["audit_text"]) in flat
     assert j["audit_head"] in flat
     assert "完好" in flat and "10:00" in flat
+    assert "10:10–10:30（20分钟）；10:42–11:00（18分钟），合计38分钟" in flat
     if shutil.which("pdffonts"):
         rows = subprocess.run(
             ["pdffonts", str(res.pdf)], capture_output=True, text=True, check=True

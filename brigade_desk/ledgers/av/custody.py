@@ -27,13 +27,15 @@ from typing import Any
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
-from brigade_desk.core import anchor
+from brigade_desk.core import anchor, settings
 from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms.common import form_info
 from brigade_desk.core.forms.stamp import stamped
 from brigade_desk.ledgers.av import roots
+from brigade_desk.ledgers.av import rules as av_rules
+from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.av.models import (
     VERIFY_LABELS,
     AvIngestBatch,
@@ -79,6 +81,19 @@ class FileFact:
 
 
 @dataclass
+class WindowFact:
+    """A recorded time window of one of the case's activities and how far its recordings cover it."""
+
+    activity: str
+    started_at: str
+    ended_at: str
+    minutes: int
+    files: int  # recordings of that activity that have a start time
+    uncovered: list[dict[str, Any]]  # {"from", "to", "minutes"}
+    uncovered_minutes: int
+
+
+@dataclass
 class CustodyReport:
     case_no: str
     cause: str
@@ -90,6 +105,7 @@ class CustodyReport:
     audit_head_at: str
     audit_text: str
     files: list[FileFact]
+    windows: list[WindowFact] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"title": TITLE, "version": 1, **asdict(self)}
@@ -207,6 +223,7 @@ def collect(db: Database, case_no: str) -> CustodyReport:
                     checks=checks.get(r.id, []),
                 )
             )
+        wins = _windows(s, case_no, recs)
         head = anchor.current(s)
         cause, party = _case_facts(s, case_no)
         unit = form_info(s).unit
@@ -221,7 +238,51 @@ def collect(db: Database, case_no: str) -> CustodyReport:
         audit_head_at=head.head_at,
         audit_text=head.text_zh,
         files=files,
+        windows=wins,
     )
+
+
+def _windows(s: Session, case_no: str, recs: list[AvRecord]) -> list[WindowFact]:
+    """The case's activity windows (read by name, as the rules do) with their coverage by the
+    case's recordings of the same activity (gaps up to ``av.coverage_gap_seconds`` not counted)."""
+    insp = inspect(s.get_bind())
+    if not (insp.has_table(av_rules.WINDOW_TABLE) and insp.has_table(av_rules.CASE_TABLE)):
+        return []
+    tol = int(settings.get(s, av_settings.AV_COVERAGE_GAP))
+    rows = s.execute(
+        text(
+            f"SELECT w.activity, w.started_at, w.ended_at FROM {av_rules.WINDOW_TABLE} w "
+            f"JOIN {av_rules.CASE_TABLE} c ON c.id = w.case_id WHERE c.case_no = :c "
+            f"ORDER BY w.started_at, w.id"
+        ),
+        {"c": case_no},
+    ).all()
+    out = []
+    for act, ws, we in rows:
+        start, end = av_rules.as_datetime(ws), av_rules.as_datetime(we)
+        if start is None or end is None or end <= start:
+            continue
+        spans = [
+            (r.media_start, r.media_start + dt.timedelta(seconds=max(0.0, r.duration_s or 0.0)))
+            for r in recs
+            if r.activity == act and r.media_start is not None
+        ]
+        gaps = av_rules.uncovered(start, end, spans, tol)
+        out.append(
+            WindowFact(
+                activity=str(act),
+                started_at=_fmt(start),
+                ended_at=_fmt(end),
+                minutes=round((end - start).total_seconds() / 60),
+                files=len(spans),
+                uncovered=[
+                    {"from": _fmt(a), "to": _fmt(b), "minutes": round((b - a).total_seconds() / 60)}
+                    for a, b in gaps
+                ],
+                uncovered_minutes=round(sum((b - a).total_seconds() for a, b in gaps) / 60),
+            )
+        )
+    return out
 
 
 def manifest_line(sha256: str, path: str) -> str:
@@ -295,6 +356,42 @@ def write_pdf(report: CustodyReport, out: Path) -> Path:
     )
     story.append(Paragraph(f"审计链末条摘要：{esc(report.audit_head)}", st["small"]))
     story.append(Spacer(1, 3 * mm))
+    if report.windows:
+        story.append(Paragraph("执法活动时段与音像记录覆盖", st["h2"]))
+        wrows: list[list[Any]] = [
+            [Paragraph(h, head) for h in ("执法活动", "开始", "结束", "音像文件", "未覆盖时段")]
+        ]
+        for wf in report.windows:
+            gaps = (
+                "；".join(
+                    f"{g['from'][11:16]}–{g['to'][11:16]}（{g['minutes']}分钟）"
+                    for g in wf.uncovered
+                )
+                + f"，合计 {wf.uncovered_minutes} 分钟"
+                if wf.uncovered
+                else "全程覆盖"
+            )
+            wrows.append(
+                [
+                    Paragraph(esc(wf.activity), cell),
+                    Paragraph(wf.started_at[:16], cell),
+                    Paragraph(wf.ended_at[:16], cell),
+                    Paragraph(f"{wf.files} 个", cell),
+                    Paragraph(gaps, cell),
+                ]
+            )
+        wt = Table(wrows, colWidths=[v * mm for v in (28, 34, 34, 20, 151)], repeatRows=1)
+        wt.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), f.song),
+                    ("GRID", (0, 0), (-1, -1), 0.4, "#999999"),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("BACKGROUND", (0, 0), (-1, 0), "#e8e8e8"),
+                ]
+            )
+        )
+        story += [wt, Spacer(1, 3 * mm), Paragraph("音像文件", st["h2"])]
     widths = [10, 55, 33, 18, 16, 30, 38, 33, 34]
     w = [x * mm for x in widths]  # 267 mm: A4 landscape less 15 mm margins
     data: list[list[Any]] = [

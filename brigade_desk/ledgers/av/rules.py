@@ -219,7 +219,7 @@ class _Window:
     untimed: int = 0
 
 
-def _as_dt(v: Any) -> dt.datetime | None:
+def as_datetime(v: Any) -> dt.datetime | None:
     if v is None or v == "":
         return None
     if isinstance(v, dt.datetime):
@@ -254,14 +254,14 @@ def _windows(
     for wid, case_id, case_no, act, ws, we, rec_id, ms, dur in rows:
         w = by_id.get(wid)
         if w is None:
-            start, end = _as_dt(ws), _as_dt(we)
+            start, end = as_datetime(ws), as_datetime(we)
             if start is None or end is None or end <= start:
                 continue
             w = by_id[wid] = _Window(wid, case_id, start, end)
             out.setdefault((case_no, act), []).append(w)
         if rec_id is None:
             continue
-        t0 = _as_dt(ms)
+        t0 = as_datetime(ms)
         if t0 is None:
             w.untimed += 1
             continue
