@@ -219,7 +219,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "--budget-minutes",
         type=float,
         metavar="N",
-        help="限时校验：N 分钟内先校验案件证据和永久保存的文件，再校验其他，各自最久未校验的优先",
+        help="限时校验 N 分钟：从未校验的先校验，再按上次校验时间由远到近（案件证据和永久保存的提前排队），"
+        "时间到即停，下次接着校验",
     )
     ver.add_argument("--json", action="store_true")
     ver.set_defaults(func=cmd_verify)
