@@ -403,6 +403,28 @@ class Smoke:
             how = f"pdffonts: {len(rows)} font(s) all embedded ({', '.join(sorted({n.split('+')[-1] for n, _t, _e in rows}))})"
         return f"{len(data) / 1024:.0f} KB, {pages} page(s), {how}"
 
+    def check_custody(self, out: Path) -> str:
+        """音像证据清单 of a demo case with AV files: the PDF as every PDF, and its manifest beside it
+        (one ``sha256sum`` line per file: 64 hex digits, two spaces, an absolute path)."""
+        import sqlite3
+
+        c = sqlite3.connect(self.db.absolute().as_uri() + "?mode=ro", uri=True)
+        try:
+            row = c.execute(
+                "SELECT case_no FROM av_record WHERE case_no != '' "
+                "GROUP BY case_no ORDER BY count(*) DESC, case_no LIMIT 1"
+            ).fetchone()
+        finally:
+            c.close()
+        if row is None:
+            raise SmokeFailure("the demo has no AV file linked to a case")
+        res = self.check_pdf(out, "av", "custody", str(row[0]))
+        lines = out.with_suffix(".sha256").read_text(encoding="utf-8").splitlines()
+        bad = [x for x in lines if not re.match(r"^\\?[0-9a-f]{64}  \S", x)]
+        if not lines or bad or not out.with_suffix(".json").is_file():
+            raise SmokeFailure(f"{out.name}: manifest {len(lines)} line(s), bad {bad[:2]}")
+        return f"{res}; manifest {len(lines)} file(s)"
+
     def check_template_export(self, out: Path) -> str:
         tpl = self.work / "上级 模板 #3.xlsx"
         write_superior_template(tpl)
@@ -543,6 +565,7 @@ class Smoke:
                 lambda: pdf(w / "评查通报.pdf", "review", "report", "--year", ly),
             ),
             ("training notice .pdf", lambda: pdf(w / "成绩通报.pdf", "training", "notice")),
+            ("av custody .pdf", lambda: self.check_custody(w / "音像证据清单 #1 %.pdf")),
             *(
                 (f"template {k} (import template)", lambda k=k: self.check_import_template(k))
                 for k in ("staff", "cases", "training")

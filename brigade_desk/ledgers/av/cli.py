@@ -88,6 +88,8 @@ INGEST_INCOMPLETE = 3
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    if getattr(args, "budget_minutes", None) is not None:
+        return cmd_verify_budget(args)
     from brigade_desk.core.commands import emit_json, writing
     from brigade_desk.ledgers.av.verify import verify
 
@@ -213,6 +215,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "verify", parents=[common], help="重新计算所有已入库文件的 SHA-256，报告修改 / 缺失 / 移动"
     )
     ver.add_argument("--workers", type=int)
+    ver.add_argument(
+        "--budget-minutes",
+        type=float,
+        metavar="N",
+        help="限时校验 N 分钟：从未校验的先校验，再按上次校验时间由远到近（案件证据和永久保存的提前排队），"
+        "时间到即停，下次接着校验",
+    )
     ver.add_argument("--json", action="store_true")
     ver.set_defaults(func=cmd_verify)
 
@@ -226,3 +235,75 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     pa = avsub.add_parser("patterns", parents=[common], help="列出文件名规则")
     pa.add_argument("--json", action="store_true")
     pa.set_defaults(func=cmd_patterns)
+
+    _register_custody(avsub, common)
+
+
+def cmd_verify_budget(args: argparse.Namespace) -> int:
+    """``av verify --budget-minutes N``: rolling verification within a time budget (issue 19)."""
+    from brigade_desk.core.commands import emit_json, writing
+    from brigade_desk.core.errors import UserError
+    from brigade_desk.ledgers.av.verify import verify_budget
+
+    if not args.budget_minutes > 0:
+        raise UserError(f"限时应为大于 0 的分钟数：{args.budget_minutes:g}")
+    ticker = _Ticker(not args.json)
+    with writing(args) as db:
+        try:
+            res = verify_budget(
+                db, args.budget_minutes, workers=_workers(args, db), progress=Progress(ticker)
+            )
+        finally:
+            ticker.close()
+    if args.json:
+        emit_json(res.as_json())
+    else:
+        for p in res.modified:
+            print(f"已被修改：{p}")
+        for p in res.missing:
+            print(f"缺失：{p}")
+        for m in res.moved:
+            print(f"已移动：{m['from']} → {m['to']}")
+        print(
+            f"已被修改 {len(res.modified)} 个，缺失 {len(res.missing)} 个，已移动 {len(res.moved)} 个"
+        )
+        print(res.summary())
+    return 1 if res.failed or res.cancelled else 0
+
+
+def cmd_custody(args: argparse.Namespace) -> int:
+    """``av custody CASE_NO --out 音像证据清单.pdf``: the custody report with its manifests."""
+    from brigade_desk.core.commands import emit_json, open_db
+    from brigade_desk.ledgers.av.custody import export_custody
+
+    db = open_db(args)
+    try:
+        res = export_custody(db, args.case_no, Path(args.out))
+    finally:
+        db.close()
+    if args.json:
+        emit_json(
+            {
+                "pdf": str(res.pdf),
+                "sha256": str(res.manifest),
+                "json": str(res.json),
+                "files": res.files,
+            }
+        )
+    else:
+        print(f"已生成音像证据清单（{res.files} 个文件）：{res.pdf}")
+        print(f"校验清单（sha256sum -c 可核对）：{res.manifest}")
+        print(f"JSON：{res.json}")
+    return 0
+
+
+def _register_custody(avsub: Any, common: argparse.ArgumentParser) -> None:
+    cu = avsub.add_parser(
+        "custody",
+        parents=[common],
+        help="音像证据清单（PDF）：案件的全部音像文件、SHA-256、入库和校验记录，旁附 .sha256 与 .json",
+    )
+    cu.add_argument("case_no", help="案号")
+    cu.add_argument("--out", required=True, help="PDF 文件，如 音像证据清单.pdf")
+    cu.add_argument("--json", action="store_true")
+    cu.set_defaults(func=cmd_custody)

@@ -50,7 +50,9 @@ def recording_part(
     filed = set(
         session.scalars(select(CaseRecord.id).where(CaseRecord.filed_on.between(ys.start, ys.day)))
     )
-    missing = [f for f in av_rules.check_full_process(session, ys.day) if f.entity_id in filed]
+    found = [f for f in av_rules.check_full_process(session, ys.day) if f.entity_id in filed]
+    missing = [f for f in found if not av_rules.is_partial(f)]
+    partial = [f for f in found if av_rules.is_partial(f)]
     integrity = list(av_rules.check_integrity(session, ys.day))
     paras = [
         f"{ys.lead}{ys.whole}入库执法音像记录{n}个文件，其中关联案件的{with_case}个、重点标记的{int(important or 0)}个；"
@@ -60,6 +62,7 @@ def recording_part(
             if missing
             else "本年立案案件中须全程音像记录的执法活动均有对应音像记录，"
         )
+        + (f"{len(partial)}个登记了起止时间的执法活动时段音像记录未覆盖全程，" if partial else "")
         + (
             f"最近一次校验发现{len(integrity)}个文件被修改或缺失。"
             if integrity
@@ -74,6 +77,7 @@ def recording_part(
         ],
         ["  关联案件的文件（个）", with_case, ""],
         ["缺少全程音像记录的执法活动（项）", len(missing), f"本年立案，截至{zh_date(ys.day)}"],
+        ["音像记录未覆盖全程的执法时段（个）", len(partial), "按登记的执法活动起止时间核对"],
         ["校验发现修改或缺失（项）", len(integrity), "最近一次校验"],
     ]
     return paras, rows

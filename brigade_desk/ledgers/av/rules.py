@@ -1,11 +1,20 @@
-"""AV record rules: full-process recording present for each case that needs it; integrity.
+"""AV record rules: full-process recording of each case that needs it, by time; integrity.
 
 ``av_missing_full_process`` reads the case register through a small protocol so that this ledger does
-not depend on the case ledger's models: a table named ``case_record`` with the columns ``case_no``
-(text) and ``activities`` (a JSON list of activity names, e.g. ``["查封扣押", "现场检查"]``). When that
-table does not exist the rule finds nothing. A case needs full-process recording for each of its
-activities listed in the setting ``av.full_process_activities`` (default 查封扣押, 强制拆除); it is
-satisfied by at least one AV record with the same ``case_no`` and that ``activity``.
+not depend on the case ledger's models: a table named ``case_record`` with the columns ``id``,
+``case_no`` (text) and ``activities`` (a JSON list of activity names, e.g. ``["查封扣押", "现场检查"]``),
+and optionally a table ``case_activity_window`` (``id``, ``case_id`` → ``case_record.id``,
+``activity``, ``started_at``, ``ended_at``) with the time windows (开始/结束) of a case's activities.
+When ``case_record`` does not exist the rule finds nothing. A case needs full-process recording for
+each of its activities listed in the setting ``av.full_process_activities`` (default 查封扣押, 强制拆除):
+
+- an activity with recorded windows is checked by time: the union of the spans
+  ``[media_start, media_start + duration_s]`` of the AV records with the same ``case_no`` and
+  ``activity`` must cover each window; the uncovered stretches longer than the setting
+  ``av.coverage_gap_seconds`` are listed ("10:12–11:58 无音像记录，共106分钟"); a window with no record
+  of the activity at all is the presence finding below, naming the window;
+- an activity without a window is satisfied by at least one AV record with the same ``case_no`` and
+  that ``activity`` (presence only; the finding says so).
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +48,14 @@ RULES = {
 }
 
 CASE_TABLE = "case_record"
+WINDOW_TABLE = "case_activity_window"
+PARTIAL_MARK = "的音像记录未覆盖全程"  # in the detail of a window its recordings cover in part
+
+
+def is_partial(f: Finding) -> bool:
+    """A full-process finding about a window the case's recordings cover in part (the others: no
+    recording of the activity at all)."""
+    return f.rule == "av_missing_full_process" and PARTIAL_MARK in f.detail
 
 
 def case_activities(session: Session) -> list[tuple[str, list[str]]] | None:
@@ -98,6 +116,7 @@ def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
     needed = sorted(set(settings.get(session, av_settings.AV_FULL_PROCESS) or []))
     if not needed:
         return []
+    tol = int(settings.get(session, av_settings.AV_COVERAGE_GAP))
     id_col = "c.id" if "id" in cols else "NULL"
     params = {f"a{i}": a for i, a in enumerate(needed)}
     marks = ", ".join(f":{k}" for k in params)
@@ -138,18 +157,171 @@ def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
                 for act in sorted(set(_parse_activities(raw)) & set(needed))
                 if (case_no, act) not in have
             )
-    return [
-        Finding(
-            rule="av_missing_full_process",
-            subject=case_no,
-            ref=act,
-            due=None,
-            detail=f"案件记录了「{act}」，须全程音像记录，但音像记录台账中没有该案件的「{act}」记录",
-            entity="case",
-            entity_id=case_id,
-        )
-        for case_id, case_no, act in missing
-    ]
+    windows = _windows(session, cols, marks, params)
+    out: list[Finding] = []
+    absent: set[tuple[str, str]] = set()
+    for case_id, case_no, act in missing:
+        absent.add((case_no, act))
+        ws = windows.get((case_no, act))
+        if not ws:
+            out.append(
+                _full_finding(
+                    case_id,
+                    case_no,
+                    act,
+                    act,
+                    f"案件记录了「{act}」，须全程音像记录，但音像记录台账中没有该案件的「{act}」记录"
+                    f"（未登记该活动的开始/结束时间，只核对了有无记录）",
+                )
+            )
+            continue
+        for w in ws:
+            out.append(
+                _full_finding(
+                    case_id,
+                    case_no,
+                    act,
+                    _window_ref(act, w),
+                    f"「{act}」{_window_label(w)}须全程音像记录，但音像记录台账中没有该案件的「{act}」记录："
+                    f"{_span_label(w.start, w.end, w)} 无音像记录，共{_minutes(w.end - w.start)}分钟",
+                )
+            )
+    for (case_no, act), ws in windows.items():
+        if (case_no, act) in absent:
+            continue
+        for w in ws:
+            gaps = uncovered(w.start, w.end, w.spans, tol)
+            if not gaps:
+                continue
+            parts = [f"{_span_label(a, b, w)} 无音像记录，共{_minutes(b - a)}分钟" for a, b in gaps]
+            total = _minutes(sum((b - a for a, b in gaps), dt.timedelta()))
+            extra = f"；另有 {w.untimed} 个文件没有拍摄时间，未计入" if w.untimed else ""
+            out.append(
+                _full_finding(
+                    w.case_id,
+                    case_no,
+                    act,
+                    _window_ref(act, w),
+                    f"「{act}」{_window_label(w)}{PARTIAL_MARK}：{'；'.join(parts)}"
+                    f"（合计 {total} 分钟，间隙不超过 {tol} 秒不计{extra}）",
+                )
+            )
+    return out
+
+
+@dataclass
+class _Window:
+    id: int
+    case_id: int
+    start: dt.datetime
+    end: dt.datetime
+    spans: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
+    untimed: int = 0
+
+
+def as_datetime(v: Any) -> dt.datetime | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, dt.datetime):
+        return v
+    try:
+        return dt.datetime.fromisoformat(str(v))
+    except ValueError:
+        return None
+
+
+def _windows(
+    session: Session, cols: set[str], marks: str, params: dict[str, str]
+) -> dict[tuple[str, str], list[_Window]]:
+    """The recorded windows of the full-process activities that the case records, each with the
+    time spans of the case's AV records of that activity: (case_no, activity) → windows."""
+    if "id" not in cols or not inspect(session.get_bind()).has_table(WINDOW_TABLE):
+        return {}
+    rows = session.execute(
+        text(
+            f"SELECT w.id, w.case_id, c.case_no, w.activity, w.started_at, w.ended_at, "
+            f"a.id, a.media_start, a.duration_s FROM {WINDOW_TABLE} w "
+            f"JOIN {CASE_TABLE} c ON c.id = w.case_id "
+            f"LEFT JOIN av_record a ON a.case_no = c.case_no AND +a.activity = w.activity "
+            f"WHERE w.activity IN ({marks}) AND c.case_no != '' AND json_valid(c.activities) "
+            f"AND EXISTS (SELECT 1 FROM json_each(c.activities) j WHERE j.value = w.activity) "
+            f"ORDER BY w.started_at, w.id"
+        ),
+        params,
+    ).all()
+    out: dict[tuple[str, str], list[_Window]] = {}
+    by_id: dict[int, _Window] = {}
+    for wid, case_id, case_no, act, ws, we, rec_id, ms, dur in rows:
+        w = by_id.get(wid)
+        if w is None:
+            start, end = as_datetime(ws), as_datetime(we)
+            if start is None or end is None or end <= start:
+                continue
+            w = by_id[wid] = _Window(wid, case_id, start, end)
+            out.setdefault((case_no, act), []).append(w)
+        if rec_id is None:
+            continue
+        t0 = as_datetime(ms)
+        if t0 is None:
+            w.untimed += 1
+            continue
+        w.spans.append((t0, t0 + dt.timedelta(seconds=max(0.0, float(dur or 0.0)))))
+    return out
+
+
+def uncovered(
+    start: dt.datetime,
+    end: dt.datetime,
+    spans: Sequence[tuple[dt.datetime, dt.datetime]],
+    tolerance_s: float = 0,
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The stretches of [start, end] that no span covers, leaving out those of at most
+    ``tolerance_s`` seconds (a gap between two consecutive files, a late start)."""
+    gaps: list[tuple[dt.datetime, dt.datetime]] = []
+    cur = start
+    for s, e in sorted(spans):
+        if s >= end:
+            break
+        if e <= cur:
+            continue
+        if s > cur:
+            gaps.append((cur, s))
+        cur = e
+    if cur < end:
+        gaps.append((cur, end))
+    return [(a, b) for a, b in gaps if (b - a).total_seconds() > tolerance_s]
+
+
+def _minutes(d: dt.timedelta) -> int:
+    return max(1, round(d.total_seconds() / 60))
+
+
+def _window_label(w: _Window) -> str:
+    return f"{w.start:%Y-%m-%d %H:%M}–{_span_end(w.end, w)}（{_minutes(w.end - w.start)}分钟）"
+
+
+def _window_ref(act: str, w: _Window) -> str:
+    return f"{act} {w.start:%Y-%m-%d %H:%M}"
+
+
+def _span_end(t: dt.datetime, w: _Window) -> str:
+    return f"{t:%H:%M}" if t.date() == w.start.date() else f"{t:%m-%d %H:%M}"
+
+
+def _span_label(a: dt.datetime, b: dt.datetime, w: _Window) -> str:
+    return f"{_span_end(a, w)}–{_span_end(b, w)}"
+
+
+def _full_finding(case_id: Any, case_no: str, act: str, ref: str, detail: str) -> Finding:
+    return Finding(
+        rule="av_missing_full_process",
+        subject=case_no,
+        ref=ref,
+        due=None,
+        detail=detail,
+        entity="case",
+        entity_id=case_id,
+    )
 
 
 def check_integrity(session: Session, as_of: dt.date) -> list[Finding]:

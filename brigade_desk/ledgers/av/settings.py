@@ -63,3 +63,29 @@ SETTINGS: list[SettingDef[Any]] = [
     AV_RETENTION_YEARS,
     AV_WORKERS,
 ]
+
+
+# ---- coverage by time (issue 19): full-process recording compared with the activity's 开始/结束 ----
+AV_COVERAGE_GAP = IntSetting(
+    "av.coverage_gap_seconds",
+    "全程音像记录允许的间隙（秒）",
+    90,
+    "执法活动登记了开始/结束时间时，相邻两段音像文件之间（以及开始、结束处）不超过此秒数的空档"
+    "不算未记录（换卡、换电池、文件自动分段）",
+    min=0,
+    max=1800,
+)
+SETTINGS.append(AV_COVERAGE_GAP)
+
+
+# ---- rolling verification (issue 19) ----
+AV_VERIFY_HEAD_START = IntSetting(
+    "av.verify_evidence_head_days",
+    "限时校验时案件证据、永久保存文件的优先天数",
+    30,
+    "限时校验（av verify --budget-minutes）先校验从未校验的文件，再按上次校验时间由远到近；"
+    "案件证据和永久保存的文件按上次校验时间提前这么多天排队，其他文件也不会一直轮不到",
+    min=0,
+    max=3650,
+)
+SETTINGS.append(AV_VERIFY_HEAD_START)

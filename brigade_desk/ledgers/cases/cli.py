@@ -128,7 +128,78 @@ def cmd_holidays(args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_activity(args: argparse.Namespace) -> int:
+    """``case activity add|list|delete``: the time windows of a case's enforcement activities."""
+    from brigade_desk.core.commands import emit_json, writing
+    from brigade_desk.ledgers.cases import windows
+
+    with writing(args, writes=args.action != "list") as db:
+        if args.action == "add":
+            if not (args.case_no and args.activity and args.start and args.end):
+                raise UserError(
+                    "添加执法活动时间请写：case activity add 案号 --activity 查封扣押 "
+                    '--start "2026-12-01 10:00" --end "2026-12-01 12:00"'
+                )
+            w = windows.add_window(
+                db,
+                args.case_no,
+                args.activity,
+                windows.parse_datetime(args.start, "开始时间"),
+                windows.parse_datetime(args.end, "结束时间"),
+                args.notes or "",
+            )
+            if args.json:
+                emit_json(w.as_json())
+            else:
+                print(
+                    f"已登记 #{w.id} {w.case_no} {w.activity}：{w.started_at:%Y-%m-%d %H:%M} 至 "
+                    f"{w.ended_at:%Y-%m-%d %H:%M}（{w.minutes} 分钟）"
+                )
+            return 0
+        if args.action == "delete":
+            if args.id is None:
+                raise UserError("删除执法活动时间请用 --id 给出编号（见 case activity list）")
+            windows.delete_window(db, args.id)
+            print(f"已删除执法活动时间 #{args.id}")
+            return 0
+        rows = windows.list_windows(db, args.case_no or None)
+    if args.json:
+        emit_json([w.as_json() for w in rows])
+        return 0
+    for w in rows:
+        note = f"  {w.notes}" if w.notes else ""
+        print(
+            f"#{w.id} {w.case_no} {w.activity}：{w.started_at:%Y-%m-%d %H:%M} 至 "
+            f"{w.ended_at:%Y-%m-%d %H:%M}（{w.minutes} 分钟）{note}"
+        )
+    if not rows:
+        print("没有登记执法活动时间")
+    return 0
+
+
+def _register_case(sub: Any, common: argparse.ArgumentParser) -> None:
+    from brigade_desk.ledgers.cases.models import ACTIVITIES
+
+    ca = sub.add_parser("case", parents=[common], help="案件登记：执法活动的起止时间")
+    csub = ca.add_subparsers(dest="case_cmd", metavar="ACTION", required=True)
+    ac = csub.add_parser(
+        "activity",
+        parents=[common],
+        help="执法活动（查封扣押、强制拆除…）的开始/结束时间，全程音像记录按此核对",
+    )
+    ac.add_argument("action", choices=["add", "list", "delete"])
+    ac.add_argument("case_no", nargs="?", default="", help="案号（list 不填则列出全部）")
+    ac.add_argument("--activity", choices=ACTIVITIES)
+    ac.add_argument("--start", help='开始时间，如 "2026-12-01 10:00"')
+    ac.add_argument("--end", help='结束时间，如 "2026-12-01 12:00"')
+    ac.add_argument("--notes", default="")
+    ac.add_argument("--id", type=int, help="要删除的执法活动时间编号（delete）")
+    ac.add_argument("--json", action="store_true")
+    ac.set_defaults(func=cmd_activity)
+
+
 def register(sub: Any, common: argparse.ArgumentParser, exports: Mapping[str, ExportDef]) -> None:
+    _register_case(sub, common)
     """``exports``: the ledger's own (``LEDGER.exports`` by key), which ``review pdf|report`` run."""
     rv = sub.add_parser("review", parents=[common], help="案卷评查：抽样、评查表、通报")
     rsub = rv.add_subparsers(dest="review_cmd", metavar="ACTION", required=True)

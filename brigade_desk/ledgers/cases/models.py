@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -253,3 +254,27 @@ class Rectification(TimestampMixin, Base):
 
 
 Index("ix_case_record_category_closed", CaseRecord.category, CaseRecord.closed_on)
+
+
+class CaseActivityWindow(Base):
+    """When one of a case's enforcement activities (查封扣押, 强制拆除 …) took place: its 开始/结束.
+
+    The AV ledger's ``av_missing_full_process`` rule compares the union of the case's recordings of
+    that activity with these windows (coverage by time); an activity without a window is checked for
+    the presence of a recording only."""
+
+    __tablename__ = "case_activity_window"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
+    )
+    activity: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+Index(
+    "ix_case_activity_window_case_activity", CaseActivityWindow.case_id, CaseActivityWindow.activity
+)

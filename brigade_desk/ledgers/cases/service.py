@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, TypeVarTuple
@@ -24,6 +25,7 @@ from brigade_desk.ledgers.cases.case_no import normalize as normalize_case_no
 from brigade_desk.ledgers.cases.models import (
     ACTIVITIES,
     CASE_DATES,
+    CaseActivityWindow,
     CaseCategory,
     CaseRecord,
     CaseReview,
@@ -32,6 +34,7 @@ from brigade_desk.ledgers.cases.models import (
     ReviewSampleCase,
     case_officer,
 )
+from brigade_desk.ledgers.cases.windows import WindowView, replace_windows
 from brigade_desk.ledgers.roster.models import Staff, StaffCategory, StaffStatus
 
 CASE_LABELS: dict[str, str] = {
@@ -483,8 +486,15 @@ class CaseService:
     # ---- writing ------------------------------------------------------------------------------
 
     def save(
-        self, data: CaseInput, case_id: int | None = None, *, today: dt.date | None = None
+        self,
+        data: CaseInput,
+        case_id: int | None = None,
+        *,
+        today: dt.date | None = None,
+        windows: Sequence[WindowView] | None = None,
     ) -> int:
+        """``windows``: when given, the case's activity time windows become these (same
+        transaction, see :func:`windows.replace_windows`)."""
         errs = validate_case(data, today or dt.date.today())
         with self.db.begin() as s:
             dup = s.scalar(select(CaseRecord.id).where(CaseRecord.case_no == data.case_no))
@@ -503,6 +513,8 @@ class CaseService:
             if case_id is None:
                 s.add(c)
             s.flush()
+            if windows is not None:
+                replace_windows(s, c.id, list(data.activities), windows)
             return c.id
 
     def delete(self, case_id: int) -> None:
@@ -512,7 +524,7 @@ class CaseService:
             c = s.get(CaseRecord, case_id, options=[selectinload(CaseRecord.officers)])
             if c is None:
                 raise UserError("该案件已不存在")
-            for model in (CaseReview, ReviewSampleCase):
+            for model in (CaseReview, ReviewSampleCase, CaseActivityWindow):
                 for row in s.scalars(select(model).where(model.case_id == case_id)):
                     s.delete(row)
             s.flush()

@@ -1,4 +1,5 @@
-"""The case editor: every field of a case, officers from the roster, activities as check boxes."""
+"""The case editor: every field of a case, officers from the roster, activities as check boxes,
+the activities' time windows (开始/结束) in a small table."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ from brigade_desk.ledgers.cases.models import (
     Procedure,
 )
 from brigade_desk.ledgers.cases.service import CASE_LABELS, CaseInput, CaseService, CaseView
+from brigade_desk.ledgers.cases.ui.windows import WindowsBox
+from brigade_desk.ledgers.cases.windows import windows_of
 from brigade_desk.ui.widgets.forms import (
     DateField,
     dialog_buttons,
@@ -143,6 +146,11 @@ class CaseDialog(QDialog):
             QVBoxLayout()
         )  # the fields packed at the top, not spread over the dialog's height
         left_col.addLayout(left)
+        # 开始/结束 of the activities: the AV ledger checks full-process recording by time
+        self.windows = WindowsBox(
+            list(ACTIVITIES), windows_of(service.db, case.id) if case is not None else []
+        )
+        left_col.addWidget(self.windows)
         left_col.addStretch(1)
         top = QHBoxLayout()
         top.addLayout(left_col, 1)
@@ -237,7 +245,10 @@ class CaseDialog(QDialog):
     def save(self) -> None:
         try:
             data = self.collect()
-            self.result_id = self.service.save(data, self.case_id, today=dt.date.today())
+            windows = self.windows.collect()
+            self.result_id = self.service.save(
+                data, self.case_id, today=dt.date.today(), windows=windows
+            )
         except ValidationError as exc:
             self.show_errors(exc.fields)
             return

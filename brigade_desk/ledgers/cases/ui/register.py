@@ -129,6 +129,10 @@ class RegisterTab(QWidget):
         add = QPushButton("新增案件")
         self.edit_btn = QPushButton("编辑")
         self.del_btn = QPushButton("删除")
+        self.custody_btn = QPushButton("音像证据清单…")
+        self.custody_btn.setToolTip(
+            "所选案件的全部音像文件：SHA-256、入库和校验记录（PDF），旁附 sha256sum 校验清单和 JSON"
+        )
         more = QToolButton()
         more.setText("导入/导出")
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -158,7 +162,7 @@ class RegisterTab(QWidget):
         bar2.addWidget(self.open_only)
         bar2.addWidget(self.problems_only)
         bar2.addStretch(1)
-        for b in (add, self.edit_btn, self.del_btn, more):
+        for b in (add, self.edit_btn, self.del_btn, self.custody_btn, more):
             bar2.addWidget(b)
         self.model = CaseTableModel(self.service, self)
         self.view = make_view(self, "cases")
@@ -183,6 +187,7 @@ class RegisterTab(QWidget):
         add.clicked.connect(self.add)
         self.edit_btn.clicked.connect(self.edit)
         self.del_btn.clicked.connect(self.delete)
+        self.custody_btn.clicked.connect(self.custody_report)
         self._loading = False
         self._checking = False
         self._total = 0
@@ -337,6 +342,31 @@ class RegisterTab(QWidget):
         ):
             return
         self.ctx.delete(f"案件 {c.case_no}", Changes.CASES, lambda: self.service.delete(c.id))
+
+    def custody_report(self) -> None:
+        """音像证据清单 of the selected case (PDF + .sha256 + .json), written in the background."""
+        from brigade_desk.ledgers.av.custody import CustodyFiles, export_custody
+
+        c = self.current()
+        if c is None:
+            self.ctx.say("请先选中一件案件")
+            return
+        safe = "".join("_" if ch in '\\/:*?"<>|' else ch for ch in c.case_no)
+        path = save_file_name(self, "音像证据清单", f"音像证据清单 {safe}.pdf", "PDF (*.pdf)")
+        if not path:
+            return
+        db = self.ctx.db
+        case_no = c.case_no
+
+        def work(_p: Any) -> CustodyFiles:
+            return export_custody(db, case_no, path)
+
+        def done(res: CustodyFiles) -> None:
+            self.ctx.say(
+                f"已生成音像证据清单（{res.files} 个文件）：{res.pdf}；校验清单 {res.manifest.name}"
+            )
+
+        self.ctx.tasks.run(work, on_success=done, label="正在生成音像证据清单…", parent=self)
 
     def print_list(self) -> None:
         from brigade_desk.ui.widgets.printing import print_table
