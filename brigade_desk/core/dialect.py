@@ -17,6 +17,10 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Boolean, ColumnElement, Date, String, bindparam
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
 
 def is_sqlite(conn: Any) -> bool:
     return bool(conn.dialect.name == "sqlite")
@@ -88,3 +92,141 @@ def renderings(row: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
                 v = out[i]
                 out[i] = v[:19] if len(v) == 26 else v + ".000000"
         yield tuple(out)
+
+
+# ---- SQL written for both: the few places where SQLite and PostgreSQL spell things differently ----
+
+
+def name_of(bind: Any) -> str:
+    """The dialect's name ("sqlite", "postgresql") of a session, connection or engine."""
+    get_bind = getattr(bind, "get_bind", None)
+    if get_bind is not None:
+        bind = get_bind()
+    return str(bind.dialect.name)
+
+
+def json_items(dialect_name: str, column: str, alias: str) -> str:
+    """A FROM item listing the elements of the JSON array ``column`` as ``alias.value`` (text);
+    a value that is not an array lists nothing."""
+    if dialect_name == "sqlite":
+        return (
+            f"json_each(CASE WHEN {json_is_array(dialect_name, column)} THEN {column} END) {alias}"
+        )
+    return (
+        f"json_array_elements_text(CASE WHEN json_typeof({column}) = 'array' THEN {column} "
+        f"ELSE '[]'::json END) AS {alias}(value)"
+    )
+
+
+def json_is_array(dialect_name: str, column: str) -> str:
+    """Whether the JSON column holds an array (SQLite: and is valid JSON at all)."""
+    if dialect_name == "sqlite":
+        return f"(json_valid({column}) AND json_type({column}) = 'array')"
+    return f"(json_typeof({column}) = 'array')"
+
+
+def json_text(dialect_name: str, column: str) -> str:
+    """A JSON column as text, for comparing with '' and the like."""
+    return column if dialect_name == "sqlite" else f"CAST({column} AS TEXT)"
+
+
+def unindexed(dialect_name: str, expr: str) -> str:
+    """``expr`` that SQLite's planner must not use an index for (its unary-plus hint)."""
+    return f"+{expr}" if dialect_name == "sqlite" else expr
+
+
+# ---- SQLAlchemy expressions compiled for each database -------------------------------------------
+
+
+class date_of(FunctionElement[dt.date]):  # noqa: N801 - used like func.date
+    """The date part of a date-time column: SQLite ``date(x)`` (text "YYYY-MM-DD", compared with
+    a bound date as text), PostgreSQL ``CAST(x AS DATE)``."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(date_of, "sqlite")
+def _date_of_sqlite(element: date_of, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(date_of)
+def _date_of_default(element: date_of, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+# strftime formats the program uses → PostgreSQL's to_char patterns
+_TO_CHAR = {"%Y": "YYYY", "%m": "MM", "%Y-%m": "YYYY-MM", "%Y-%m-%d": "YYYY-MM-DD"}
+
+
+class date_text(FunctionElement[str]):  # noqa: N801 - used like func.strftime
+    """A date formatted as text, ``date_text("%Y", x)`` → "2025": SQLite ``strftime``,
+    PostgreSQL ``to_char`` (formats: %Y, %m, %Y-%m, %Y-%m-%d)."""
+
+    type = String()
+    inherit_cache = True
+
+    def __init__(self, fmt: str, expr: Any) -> None:
+        if fmt not in _TO_CHAR:
+            raise ValueError(f"date_text: format {fmt!r} not known")
+        self.fmt = fmt
+        super().__init__(expr)
+
+
+@compiles(date_text, "sqlite")
+def _date_text_sqlite(element: date_text, compiler: Any, **kw: Any) -> str:
+    return f"strftime('{element.fmt}', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(date_text)
+def _date_text_default(element: date_text, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, '{_TO_CHAR[element.fmt]}')"
+
+
+class group_text(FunctionElement[str]):  # noqa: N801 - used like func.group_concat
+    """The distinct values of a text column of a group, joined by commas (order not fixed):
+    SQLite ``group_concat(DISTINCT x)``, PostgreSQL ``string_agg(DISTINCT x, ',')``."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(group_text, "sqlite")
+def _group_text_sqlite(element: group_text, compiler: Any, **kw: Any) -> str:
+    return f"group_concat(DISTINCT {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(group_text)
+def _group_text_default(element: group_text, compiler: Any, **kw: Any) -> str:
+    return f"string_agg(DISTINCT {compiler.process(element.clauses, **kw)}, ',')"
+
+
+class _InJsonIds(ColumnElement[bool]):
+    """``column IN (the integers of a JSON array bound as one parameter)``: however many ids,
+    one bound value (SQLite and psycopg both cap the number of parameters of a statement)."""
+
+    type = Boolean()
+    inherit_cache = False
+
+    def __init__(self, column: Any, ids: Any) -> None:
+        self.column = column
+        self.param = bindparam(None, json.dumps(sorted(ids)), type_=String())
+
+
+def in_json_ids(column: Any, ids: Any) -> ColumnElement[bool]:
+    return _InJsonIds(column, ids)
+
+
+@compiles(_InJsonIds, "sqlite")
+def _in_json_ids_sqlite(element: _InJsonIds, compiler: Any, **kw: Any) -> str:
+    col, p = compiler.process(element.column, **kw), compiler.process(element.param, **kw)
+    return f"{col} IN (SELECT value FROM json_each({p}))"
+
+
+@compiles(_InJsonIds)
+def _in_json_ids_default(element: _InJsonIds, compiler: Any, **kw: Any) -> str:
+    col, p = compiler.process(element.column, **kw), compiler.process(element.param, **kw)
+    return (
+        f"{col} IN (SELECT CAST(value AS INTEGER) FROM json_array_elements_text(CAST({p} AS json)))"
+    )

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from brigade_desk.core import dialect
 from brigade_desk.core.ledger import ChartSpec
 from brigade_desk.ledgers.av.models import VERIFY_LABELS, AvRecord, AvRecordCheck
 
@@ -18,7 +19,7 @@ def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
         months.insert(0, (y, m))
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
     start = dt.datetime(months[0][0], months[0][1], 1)
-    month = func.strftime("%Y-%m", AvRecord.media_start)
+    month = dialect.date_text("%Y-%m", AvRecord.media_start)
     rows = session.execute(
         select(month, func.coalesce(AvRecordCheck.status, ""), func.count())
         .select_from(AvRecord)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
 from brigade_desk.core.ledger import SheetData
@@ -44,7 +44,7 @@ def recording_part(
         select(
             func.count(AvRecord.id),
             func.count(func.nullif(AvRecord.case_no, "")),
-            func.sum(AvRecord.important),
+            func.sum(cast(AvRecord.important, Integer)),
         ).where(AvRecord.media_start >= start, AvRecord.media_start < end)
     ).one()
     filed = set(

@@ -30,7 +30,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 import brigade_desk.models  # noqa: F401  (every table known: foreign keys to staff are resolved by name)
-from brigade_desk.core import settings
+from brigade_desk.core import dialect, settings
 from brigade_desk.core.rules import Finding
 from brigade_desk.ledgers.av import roots
 from brigade_desk.ledgers.av import settings as av_settings
@@ -124,13 +124,18 @@ def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
     # as a JSON list are expanded by json_each; anything else (a hand-typed "a、b") is parsed below.
     # "+a.activity" keeps SQLite on the case_no index (a few records per case) rather than the
     # activity index (tens of thousands of records per activity).
+    # (spelled for SQLite or PostgreSQL by core.dialect)
+    d = dialect.name_of(session)
+    order = "c.rowid" if d == "sqlite" or "id" not in cols else "c.id"
     missing: list[Sequence[Any]] = list(
         session.execute(
             text(
-                f"SELECT {id_col}, c.case_no, j.value FROM {CASE_TABLE} c, json_each(c.activities) j "
-                f"WHERE json_valid(c.activities) AND json_type(c.activities) = 'array' AND c.case_no != '' "
+                f"SELECT {id_col}, c.case_no, j.value FROM {CASE_TABLE} c, "
+                f"{dialect.json_items(d, 'c.activities', 'j')} "
+                f"WHERE c.case_no != '' "
                 f"AND j.value IN ({marks}) AND NOT EXISTS (SELECT 1 FROM av_record a "
-                f"WHERE a.case_no = c.case_no AND +a.activity = j.value) ORDER BY c.rowid, j.value"
+                f"WHERE a.case_no = c.case_no AND {dialect.unindexed(d, 'a.activity')} = j.value) "
+                f"ORDER BY {order}, j.value"
             ),
             params,
         ).all()
@@ -138,8 +143,8 @@ def check_full_process(session: Session, as_of: dt.date) -> list[Finding]:
     odd = session.execute(
         text(
             f"SELECT {id_col}, c.case_no, c.activities FROM {CASE_TABLE} c WHERE c.case_no != '' "
-            f"AND c.activities IS NOT NULL AND c.activities != '' "
-            f"AND NOT (json_valid(c.activities) AND json_type(c.activities) = 'array')"
+            f"AND c.activities IS NOT NULL AND {dialect.json_text(d, 'c.activities')} != '' "
+            f"AND NOT {dialect.json_is_array(d, 'c.activities')}"
         )
     ).all()
     if odd:
@@ -237,14 +242,17 @@ def _windows(
     time spans of the case's AV records of that activity: (case_no, activity) → windows."""
     if "id" not in cols or not inspect(session.get_bind()).has_table(WINDOW_TABLE):
         return {}
+    d = dialect.name_of(session)
     rows = session.execute(
         text(
             f"SELECT w.id, w.case_id, c.case_no, w.activity, w.started_at, w.ended_at, "
             f"a.id, a.media_start, a.duration_s FROM {WINDOW_TABLE} w "
             f"JOIN {CASE_TABLE} c ON c.id = w.case_id "
-            f"LEFT JOIN av_record a ON a.case_no = c.case_no AND +a.activity = w.activity "
-            f"WHERE w.activity IN ({marks}) AND c.case_no != '' AND json_valid(c.activities) "
-            f"AND EXISTS (SELECT 1 FROM json_each(c.activities) j WHERE j.value = w.activity) "
+            f"LEFT JOIN av_record a ON a.case_no = c.case_no "
+            f"AND {dialect.unindexed(d, 'a.activity')} = w.activity "
+            f"WHERE w.activity IN ({marks}) AND c.case_no != '' "
+            f"AND EXISTS (SELECT 1 FROM {dialect.json_items(d, 'c.activities', 'j')} "
+            f"WHERE j.value = w.activity) "
             f"ORDER BY w.started_at, w.id"
         ),
         params,

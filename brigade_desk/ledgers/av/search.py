@@ -51,6 +51,11 @@ def unigrams(value: str | None) -> str | None:
 
 
 def available(s: Session | Connection) -> bool:
+    """Whether the FTS5 tables are there (SQLite only: on a PostgreSQL server the search is the
+    ILIKE of :func:`like_condition`, which pg_trgm's indexes answer, migration 0010_av_perf)."""
+    bind = s.get_bind() if isinstance(s, Session) else s
+    if bind.dialect.name != "sqlite":
+        return False
     n = s.execute(
         select(func.count())
         .select_from(table("sqlite_master", column("name"), column("type")))
@@ -86,9 +91,11 @@ def match_count(s: Session, query: str, columns: Sequence[str]) -> int:
 
 
 def like_condition(query: str, columns: Sequence[str]) -> ColumnElement[bool]:
-    """The fallback (no FTS tables): LIKE with ``%``/``_``/``\\`` taken literally."""
+    """Without FTS tables (a server, or an SQLite lacking FTS5 trigram): ASCII case-insensitive
+    LIKE as SQLite's (``ilike``: lower() on SQLite, ILIKE on PostgreSQL), with ``%``/``_``/``\\``
+    taken literally."""
     esc = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(*(getattr(AvRecord, c).like(f"%{esc}%", escape="\\") for c in columns))
+    return or_(*(getattr(AvRecord, c).ilike(f"%{esc}%", escape="\\") for c in columns))
 
 
 def fill(conn: Any, after_id: int = 0) -> None:

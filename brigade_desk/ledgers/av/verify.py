@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from brigade_desk.core import audit, settings
+from brigade_desk.core import audit, dialect, settings
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import Cancelled
 from brigade_desk.core.progress import Progress
@@ -423,13 +423,27 @@ def budget_order(
     case-linked and permanent files queued ``head_start_days`` earlier than they were verified (first
     among files verified about the same time, yet the others are never starved by a large body of
     evidence). Streamed: a run that stops after a few thousand files of millions reads only those."""
-    rows = s.connection().exec_driver_sql(
-        f"SELECT r.id, r.root_id, r.rel_path, r.size, r.sha256 FROM av_record r "
-        f"LEFT JOIN av_record_check k ON k.record_id = r.id "
-        f"ORDER BY k.verified_at IS NOT NULL, "
-        f"strftime('%Y-%m-%d %H:%M:%f', k.verified_at, "
-        f"CASE WHEN {PRIORITY_SQL} = 0 THEN ? ELSE '+0 days' END), {PRIORITY_SQL}, r.id",
-        (f"-{int(head_start_days)} days",),
+    conn = s.connection()
+    if dialect.is_sqlite(conn):
+        queued = (
+            f"strftime('%Y-%m-%d %H:%M:%f', k.verified_at, "
+            f"CASE WHEN {PRIORITY_SQL} = 0 THEN ? ELSE '+0 days' END)"
+        )
+        param: object = f"-{int(head_start_days)} days"
+    else:
+        queued = (
+            f"k.verified_at - CASE WHEN {PRIORITY_SQL} = 0 THEN make_interval(days => ?) "
+            "ELSE interval '0' END"
+        )
+        param = int(head_start_days)
+    rows = conn.exec_driver_sql(
+        dialect.driver_sql(
+            conn,
+            f"SELECT r.id, r.root_id, r.rel_path, r.size, r.sha256 FROM av_record r "
+            f"LEFT JOIN av_record_check k ON k.record_id = r.id "
+            f"ORDER BY k.verified_at IS NOT NULL, {queued}, {PRIORITY_SQL}, r.id",
+        ),
+        (param,),
     )
     try:
         for a, b, c, d, e in rows:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from brigade_desk.core import dialect
 from brigade_desk.core.forms.common import fmt_number
 from brigade_desk.core.forms.xlsxform import Col
 from brigade_desk.core.ledger import Section, SheetData, Source
@@ -277,7 +278,7 @@ def review_section(session: Session, year: int, as_of: dt.date) -> Section | Non
 
 
 def review_date_expr():
-    return func.coalesce(CaseReview.reviewed_on, func.date(CaseReview.created_at))
+    return func.coalesce(CaseReview.reviewed_on, dialect.date_of(CaseReview.created_at))
 
 
 def reviews_between(
@@ -288,7 +289,7 @@ def reviews_between(
         select(CaseReview, CaseRecord)
         .join(CaseRecord, CaseReview.case_id == CaseRecord.id)
         .options(selectinload(CaseReview.items), selectinload(CaseReview.rectifications))
-        .where(review_date_expr() >= start.isoformat(), review_date_expr() <= end.isoformat())
+        .where(review_date_expr() >= start, review_date_expr() <= end)
         .order_by(CaseReview.year, CaseRecord.category, CaseRecord.case_no)
     ).all()
     return [(r, c) for r, c in rows]

@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from brigade_desk.core import settings
+from brigade_desk.core import dialect, settings
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.ledgers.cases import checklists
@@ -45,7 +45,7 @@ CATEGORY_ORDER = [c.value for c in CaseCategory]
 
 
 def file_year_expr() -> ColumnElement[str]:
-    return func.strftime(
+    return dialect.date_text(
         "%Y", func.coalesce(CaseRecord.closed_on, CaseRecord.decided_on, CaseRecord.filed_on)
     )
 

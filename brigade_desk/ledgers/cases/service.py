@@ -7,7 +7,6 @@ in Chinese. Each operation is one short transaction and hands plain dataclasses 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
@@ -16,6 +15,7 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from brigade_desk.core import dialect
 from brigade_desk.core.cache import DataCache
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
@@ -281,8 +281,7 @@ def apply_filter(q: Select[*_Ts], f: CaseFilter) -> Select[*_Ts]:
     if f.open_only:
         q = q.where(CaseRecord.closed_on.is_(None))
     if f.only_ids is not None:  # one JSON parameter, however many ids (no host-parameter limit)
-        each = func.json_each(json.dumps(sorted(f.only_ids))).table_valued("value")
-        q = q.where(CaseRecord.id.in_(select(each.c.value)))
+        q = q.where(dialect.in_json_ids(CaseRecord.id, f.only_ids))
     return q
 
 

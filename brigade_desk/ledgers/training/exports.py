@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
@@ -134,9 +134,9 @@ def export_training(
             for ts_id, n, ab, ok in s.execute(
                 select(
                     TrainingAttendance.session_id,
-                    func.sum(func.iif(TrainingAttendance.attended, 1, 0)),
-                    func.sum(func.iif(TrainingAttendance.attended, 0, 1)),
-                    func.sum(func.iif(TrainingAttendance.exam_passed.is_(True), 1, 0)),
+                    func.sum(case((TrainingAttendance.attended, 1), else_=0)),
+                    func.sum(case((TrainingAttendance.attended, 0), else_=1)),
+                    func.sum(case((TrainingAttendance.exam_passed.is_(True), 1), else_=0)),
                 )
                 .join(TrainingSession, TrainingSession.id == TrainingAttendance.session_id)
                 .where(TrainingSession.end_date >= start, TrainingSession.end_date <= end)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from brigade_desk.core import settings
+from brigade_desk.core import dialect, settings
 from brigade_desk.ledgers.roster.asof import roster_on
 from brigade_desk.ledgers.roster.models import Staff, StaffCategory, StaffStatus
 from brigade_desk.ledgers.training import settings as training_settings
@@ -208,7 +208,7 @@ def hours_by_month(s: Session, year: int) -> list[tuple[float, float]]:
     """Credited hours of everybody per month of ``year``: [(political, professional)] × 12."""
     q = (
         select(
-            func.strftime("%m", TrainingSession.end_date),
+            dialect.date_text("%m", TrainingSession.end_date),
             TrainingSession.category,
             func.sum(CREDIT),
         )
@@ -217,7 +217,7 @@ def hours_by_month(s: Session, year: int) -> list[tuple[float, float]]:
             TrainingSession.end_date >= dt.date(year, 1, 1),
             TrainingSession.end_date <= dt.date(year, 12, 31),
         )
-        .group_by(func.strftime("%m", TrainingSession.end_date), TrainingSession.category)
+        .group_by(dialect.date_text("%m", TrainingSession.end_date), TrainingSession.category)
     )
     out = [[0.0, 0.0] for _ in range(12)]
     for m, cat, hrs in s.execute(q):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from brigade_desk.core import settings
+from brigade_desk.core import dialect, settings
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.core.textclean import Kind, check_fields
@@ -407,7 +407,7 @@ class TrainingService:
     def years(self) -> list[int]:
         with self.db.session() as s:
             ys = s.scalars(
-                select(func.distinct(func.strftime("%Y", TrainingSession.end_date)))
+                select(func.distinct(dialect.date_text("%Y", TrainingSession.end_date)))
             ).all()
             return sorted({int(y) for y in ys if y}, reverse=True)
 
