@@ -407,6 +407,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=int(time.time()) % 100_000)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--db", help="a demo database to copy (made when missing)")
+    ap.add_argument(
+        "--pg",
+        help="an empty PostgreSQL database (postgresql://…): the demo is copied there (copy-db) "
+        "and the clerk works on the server",
+    )
     ap.add_argument("--workdir")
     ap.add_argument("--hang", type=float, default=20)
     ap.add_argument(
@@ -483,7 +488,14 @@ def main() -> int:
     stop = threading.Event()
     gc_on_workers(stop, random.Random(args.seed + 1))
     watchdog(clerk, args.hang, stop)
-    code = app_module.run_gui(str(db), clerk.ready)
+    target = str(db)
+    if args.pg:
+        from brigade_desk.core.copydb import copy_database
+
+        if not copy_database(db, args.pg).verified:
+            return 1
+        target = args.pg
+    code = app_module.run_gui(target, clerk.ready)
     stop.set()
     problems = clerk.crashes + tracebacks + qt_problems
     print(

@@ -175,7 +175,9 @@ def qsettings() -> QSettings:
 
 
 def start_window(
-    path: Path, on_ready: Callable[[object], None] | None = None, settings: QSettings | None = None
+    path: Path | str,
+    on_ready: Callable[[object], None] | None = None,
+    settings: QSettings | None = None,
 ) -> tuple[QApplication, object]:
     """Show the main window first, then open (and migrate) the database on the next turn.
 
@@ -198,7 +200,7 @@ def start_window(
         ledgers=REGISTRY,
     )
     win = MainWindow(ctx)
-    win.db_path = path
+    win.db_path = path if isinstance(path, Path) else None  # a server has no file here
 
     from brigade_desk.ui.safety import SafeEventFilter
 
@@ -227,17 +229,22 @@ def run_gui(db_arg: str | None = None, on_ready: Callable[[object], None] | None
 
     setup_logging()
     target = paths.resolve_db_target(db_arg)
-    if isinstance(target, str):
-        from brigade_desk.core.dburl import redacted
+    if isinstance(target, str):  # a server: several PCs at once, no file lock
+        safety = install_safety(make_app())
 
-        make_app()
-        QMessageBox.critical(
-            None,
-            "无法打开数据库",
-            f"图形界面还不能打开数据库服务器（{redacted(target)}）：多台电脑同时编辑同一条记录时的冲突提示"
-            "尚未完成。命令行（brigade-desk --db …）已可使用服务器上的台账。",
-        )
-        return 1
+        def ready_server(w: object) -> None:
+            w.start_background_checks()  # type: ignore[attr-defined]
+            if on_ready is not None:
+                on_ready(w)
+
+        app, win = start_window(target, ready_server)
+        code = app.exec()
+        ctx = win.ctx  # type: ignore[attr-defined]
+        ctx.tasks.wait_idle(60_000)
+        if ctx.db is not None:
+            ctx.db.close()
+        safety.uninstall()  # type: ignore[attr-defined]
+        return int(code)
     path = target
     lock = DatabaseLock(path)
     try:

@@ -60,7 +60,7 @@ BULK = "bulk"  # one entry for many rows written in bulk (digests of the rows as
 BULK_CHUNK = 5000
 SCAN_FROM = 200  # recorded rows of one table from which verify reads the table in one pass
 # columns that change on every write without meaning (kept out of the comparison)
-VOLATILE = {"updated_at"}
+VOLATILE = {"updated_at", "version"}  # (version: counts saves, core.models.base)
 
 
 def os_user() -> str:
@@ -68,6 +68,16 @@ def os_user() -> str:
         return getpass.getuser()
     except Exception:
         return os.environ.get("USERNAME") or os.environ.get("USER") or "unknown"
+
+
+@functools.cache
+def _host() -> str:
+    import socket
+
+    try:
+        return socket.gethostname() or "?"
+    except OSError:
+        return "?"
 
 
 def _json_value(v: Any) -> Any:
@@ -302,6 +312,8 @@ def _append(session: Session, rows: Sequence[Change]) -> int:
     now = dt.datetime.now().replace(microsecond=0)
     at = now.isoformat(sep=" ")
     user = os_user()
+    if not dialect.is_sqlite(conn):  # several PCs write to one server: which one, too
+        user = f"{user}@{_host()}"[:100]
     # the driver's own executemany (tuples, no per-row work in SQLAlchemy): a bulk import writes
     # tens of thousands of entries; ``at`` stored exactly as the DateTime column stores it
     col = cast(Table, AuditEntry.__table__).c.at

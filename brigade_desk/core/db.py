@@ -585,9 +585,18 @@ class Database:
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
-        """One short transaction: commit on success, roll back on any error."""
-        with self.session_factory.begin() as s:
-            yield s
+        """One short transaction: commit on success, roll back on any error. Another client's
+        save of the same record in the same instant (the version check of an UPDATE found nothing
+        to update) is the clerk's ConflictError, not a traceback."""
+        from sqlalchemy.orm.exc import StaleDataError
+
+        try:
+            with self.session_factory.begin() as s:
+                yield s
+        except StaleDataError as exc:
+            from brigade_desk.core.conflict import ConflictError
+
+            raise ConflictError("该记录") from exc
 
     def close(self) -> None:
         self.engine.dispose()

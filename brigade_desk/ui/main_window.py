@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
             self.attach_database(ctx.db)
 
     def open_database_at(
-        self, path: Path, on_ready: Callable[[MainWindow], None] | None = None
+        self, path: Path | str, on_ready: Callable[[MainWindow], None] | None = None
     ) -> None:
         """Check and open (migrate) the database at ``path`` in the background, then attach it.
 
@@ -112,9 +112,13 @@ class MainWindow(QMainWindow):
         other failure is said (a message or the crash dialog) and ends the program: the window never
         stays on 正在打开数据库…."""
         from brigade_desk.core.db import open_database
+        from brigade_desk.core.dburl import redacted
         from brigade_desk.core.errors import DatabaseDamagedError
 
-        self.db_path = path
+        # a file's path (backups, damage, the data folder); a server (core.server) has none here
+        self.db_path = path if isinstance(path, Path) else None
+        target = path
+        path = path if isinstance(path, Path) else redacted(path)  # as shown and logged
         self._on_ready = on_ready
         self._db_label.setText("正在检查并打开数据库…")
 
@@ -145,7 +149,7 @@ class MainWindow(QMainWindow):
             app_instance().exit(1)
 
         self.ctx.tasks.run(
-            lambda _p: open_database(path), on_success=opened, on_failure=failed, writes=True
+            lambda _p: open_database(target), on_success=opened, on_failure=failed, writes=True
         )
 
     def offer_restore(self, message: str) -> None:
@@ -189,7 +193,7 @@ class MainWindow(QMainWindow):
             return False
         if not db.changes.poll():
             return False
-        log.info("database %s was changed by another program", db.path)
+        log.info("database %s was changed by another program", db.name)
         self.ctx.changed(Changes.ALL | Changes.EXTERNAL)
         return True
 
@@ -197,11 +201,11 @@ class MainWindow(QMainWindow):
         """The database is open: show its name and the page the clerk was on last time."""
         self.ctx.db = db  # type: ignore[assignment]
         self.ctx.db.changes.poll()  # start watching for other writers from here
-        self.db_path = self.ctx.db.path
-        self.setWindowTitle(
-            self.ctx.db.path.name
-        )  # Qt adds " — 执法大队内勤台账" (the application display name)
-        self._db_label.setText(f"数据库：{self.ctx.db.path}")
+        db = self.ctx.db
+        self.db_path = None if db.server else db.path
+        # Qt adds " — 执法大队内勤台账" (the application display name)
+        self.setWindowTitle(db.name if db.server else db.path.name)
+        self._db_label.setText(f"数据库：{db.name}")
         row = int(self.ctx.qsettings.value("main/page", 0) or 0)  # type: ignore[call-overload]  # value() is typed object
         if not (0 <= row < len(self.pages)) or self.pages[row].factory is None:
             row = 0
@@ -388,6 +392,15 @@ class MainWindow(QMainWindow):
             dlg.exec()
             self._damage_said = None
             return
+        if self.ctx.db.server:
+            QMessageBox.information(
+                self,
+                "备份与恢复",
+                f"{self.ctx.db.name}在服务器上，由管理服务器的同事备份和恢复"
+                "（pg_dump / pg_restore，见使用说明“多台电脑共用：PostgreSQL”）。"
+                "也可以用命令 brigade-desk copy-db 把台账复制成本机的数据库文件留存。",
+            )
+            return
         BackupDialog(self.ctx, self).exec()
         self._damage_said = None  # damage met after a restore is said again
 
@@ -398,7 +411,8 @@ class MainWindow(QMainWindow):
         db = self.ctx.db
 
         def work(_p: object) -> audit.VerifyResult:
-            backup.daily_backup_if_due(db.path)
+            if not db.server:  # a server's backups are the server's (pg_dump)
+                backup.daily_backup_if_due(db.path)
             return audit.verify_database(db)
 
         def done(res: audit.VerifyResult) -> None:

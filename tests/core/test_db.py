@@ -9,7 +9,7 @@ from alembic import command
 from brigade_desk.core import db as dbmod
 from brigade_desk.core import paths
 from brigade_desk.core.errors import DatabaseUnavailableError, SchemaTooNewError
-from tests.conftest import IDS, add_officer
+from tests.conftest import IDS
 
 
 def test_fresh_database_has_schema_and_pragmas(tmp_path: Path) -> None:
@@ -66,11 +66,24 @@ def test_upgrade_from_first_revision_keeps_rows_and_backs_up(tmp_path: Path) -> 
         command.upgrade(cfg, "0001")
         conn.commit()
     eng.dispose()
-    d = dbmod.Database(p, dbmod._make_engine(p), dbmod.sessionmaker(dbmod._make_engine(p)))
-    from brigade_desk.ledgers.roster.service import RosterService
-
-    add_officer(RosterService(d), IDS[0], "甲")
-    d.close()
+    # a person with a certificate, written as a program of that time did (the models of today
+    # carry later columns, e.g. version: raw SQL against the 0001 schema)
+    with sqlite3.connect(p) as c:
+        c.execute(
+            "INSERT INTO staff (id, name, sex, id_number, squad, post, category, is_legal_reviewer,"
+            " is_front_line, status, status_date, bodycam_no, phone, notes) VALUES"
+            " (1, '甲', '女', ?, '一中队', '队员', '执法人员', 0, 1, '在岗', NULL, '', '', '')",
+            (IDS[0],),
+        )
+        c.execute(
+            "INSERT INTO certificate (id, staff_id, cert_no, issuer, issue_date, valid_to,"
+            " national_format, status, cancel_requested) VALUES"
+            " (1, 1, 'C0315002X', '青海省人民政府', '2025-01-01', '2030-01-01', 1, '有效', NULL)"
+        )
+        c.execute(
+            "INSERT INTO certificate_event (id, certificate_id, date, action, reason)"
+            " VALUES (1, 1, '2025-01-01', '发证', '')"
+        )
     heads = dbmod.known_heads()
     d = dbmod.open_database(p)
     try:

@@ -36,6 +36,7 @@ CHAIN = [
     "0011",
     "0012_attendance_indexes",
     "0013_activity_windows",
+    "0014_versions",
 ]
 
 
@@ -193,6 +194,6 @@ def test_a_second_head_is_refused_loudly(tmp_path: Path, monkeypatch: pytest.Mon
         return cfg
 
     monkeypatch.setattr(dbmod, "alembic_config", config)
-    with pytest.raises(RuntimeError, match="2 heads: 0013_activity_windows, 0099_side"):
+    with pytest.raises(RuntimeError, match="2 heads: 0014_versions, 0099_side"):
         dbmod.open_database(tmp_path / "new.sqlite")
     assert not (tmp_path / "new.sqlite").exists()

@@ -51,7 +51,9 @@ def snapshot(db) -> dict[str, list[tuple]]:
     with db.session() as s:
         for t in TABLES:
             cols = [
-                c[1] for c in s.execute(text(f"PRAGMA table_info({t})")) if c[1] != "updated_at"
+                c[1]
+                for c in s.execute(text(f"PRAGMA table_info({t})"))
+                if c[1] not in ("updated_at", "version")  # (version counts saves)
             ]
             rows = s.execute(text(f"SELECT {', '.join(cols)} FROM {t}"))
             out[t] = sorted(tuple(str(v).removesuffix(".000000") for v in r) for r in rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from brigade_desk.core import dialect
@@ -20,12 +20,14 @@ def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
     start = dt.datetime(months[0][0], months[0][1], 1)
     month = dialect.date_text("%Y-%m", AvRecord.media_start)
+    # one expression, no bound "" (PostgreSQL takes two bound values for two different columns)
+    status = func.coalesce(AvRecordCheck.status, literal_column("''"))
     rows = session.execute(
-        select(month, func.coalesce(AvRecordCheck.status, ""), func.count())
+        select(month, status, func.count())
         .select_from(AvRecord)
         .outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
         .where(AvRecord.media_start >= start)
-        .group_by(month, func.coalesce(AvRecordCheck.status, ""))
+        .group_by(month, status)
     ).all()
     keys = [f"{yy}-{mm:02d}" for yy, mm in months]
     series: dict[str, list[float]] = {}

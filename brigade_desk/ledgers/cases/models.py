@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from brigade_desk.core.models.base import Base, TimestampMixin
+from brigade_desk.core.models.base import Base, TimestampMixin, VersionedMixin
 from brigade_desk.ledgers.roster.models import Staff
 
 
@@ -94,7 +94,7 @@ case_officer = Table(
 )
 
 
-class CaseRecord(TimestampMixin, Base):
+class CaseRecord(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "case_record"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -185,7 +185,7 @@ class ReviewSampleCase(Base):
     case: Mapped[CaseRecord] = relationship()
 
 
-class CaseReview(TimestampMixin, Base):
+class CaseReview(VersionedMixin, TimestampMixin, Base):
     """The review of one case file in one year's review, scored on one template version."""
 
     __tablename__ = "case_review"
@@ -236,7 +236,7 @@ class ReviewItem(Base):
     review: Mapped[CaseReview] = relationship(back_populates="items")
 
 
-class Rectification(TimestampMixin, Base):
+class Rectification(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "rectification"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

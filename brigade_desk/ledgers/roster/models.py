@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from brigade_desk.core.models.base import Base, TimestampMixin
+from brigade_desk.core.models.base import Base, TimestampMixin, VersionedMixin
 
 
 class Sex(enum.StrEnum):
@@ -51,7 +51,7 @@ class CertAction(enum.StrEnum):
     EDIT = "修改"
 
 
-class Staff(TimestampMixin, Base):
+class Staff(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -77,7 +77,7 @@ class Staff(TimestampMixin, Base):
     )
 
 
-class Certificate(TimestampMixin, Base):
+class Certificate(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "certificate"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

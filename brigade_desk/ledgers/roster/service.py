@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from brigade_desk.core import audit, idcard
+from brigade_desk.core import audit, conflict, idcard
 from brigade_desk.core.cache import DataCache
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
@@ -106,6 +106,7 @@ class CertView(CertInput):
 @dataclass
 class StaffView(StaffInput):
     id: int = 0
+    version: int = 1  # as loaded: passed back to save_staff (core.conflict)
     certificates: list[CertView] = field(default_factory=list)
 
     @property
@@ -145,7 +146,7 @@ def _cert_view(c: Certificate) -> CertView:
 
 
 def _staff_view(s: Staff) -> StaffView:
-    v = StaffView(id=s.id, certificates=[_cert_view(c) for c in s.certificates])
+    v = StaffView(id=s.id, version=s.version, certificates=[_cert_view(c) for c in s.certificates])
     for f in fields(StaffInput):
         setattr(v, f.name, getattr(s, f.name))
     return v
@@ -327,8 +328,15 @@ class RosterService:
 
     # writes
     def save_staff(
-        self, data: StaffInput, staff_id: int | None = None, *, today: dt.date | None = None
+        self,
+        data: StaffInput,
+        staff_id: int | None = None,
+        *,
+        today: dt.date | None = None,
+        version: int | None = None,
     ) -> SaveResult:
+        """Save a person. ``version``: the one the dialog showed (StaffView.version); a newer one
+        in the database means somebody else saved meanwhile: ConflictError, nothing written."""
         today = today or dt.date.today()
         errs = validate_staff(data)
         with self.db.begin() as s:
@@ -343,6 +351,7 @@ class RosterService:
                 st = s.get(Staff, staff_id)
                 if st is None:
                     raise UserError("该人员已被删除，无法保存。")
+                conflict.check(s, st, version, f"人员“{st.name}”")
                 if data.category == StaffCategory.AUXILIARY and any(
                     c.status != CertStatus.CANCELLED for c in st.certificates
                 ):

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from brigade_desk.core.models.base import Base, TimestampMixin
+from brigade_desk.core.models.base import Base, TimestampMixin, VersionedMixin
 
 
 class TrainingCategory(enum.StrEnum):
@@ -56,7 +56,7 @@ class PlanStatus(enum.StrEnum):
     APPROVED = "已批准"
 
 
-class TrainingPlan(TimestampMixin, Base):
+class TrainingPlan(VersionedMixin, TimestampMixin, Base):
     """年度培训计划: one per year."""
 
     __tablename__ = "training_plan"
@@ -92,7 +92,7 @@ class TrainingPlanItem(Base):
     plan: Mapped[TrainingPlan] = relationship(back_populates="items")
 
 
-class TrainingSession(TimestampMixin, Base):
+class TrainingSession(VersionedMixin, TimestampMixin, Base):
     """One training activity (a course, a lecture, a study session, an exam day …)."""
 
     __tablename__ = "training_session"

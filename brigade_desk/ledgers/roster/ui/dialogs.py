@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from brigade_desk.core.conflict import ConflictError
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.ledgers.roster.models import CertAction, CertStatus, StaffCategory, StaffStatus
 from brigade_desk.ledgers.roster.service import (
@@ -47,6 +48,7 @@ class StaffDialog(QDialog):
         super().__init__(parent)
         self.service = service
         self.staff_id = staff.id if staff else None
+        self.version = staff.version if staff else None  # as opened (core.conflict)
         self.result_id: int | None = None
         self.offer_cancel: list[int] = []
         self.setWindowTitle("编辑人员" if staff else "新增人员")
@@ -151,9 +153,12 @@ class StaffDialog(QDialog):
 
     def save(self) -> None:
         try:
-            res = self.service.save_staff(self.collect(), self.staff_id)
+            res = self.service.save_staff(self.collect(), self.staff_id, version=self.version)
         except ValidationError as exc:
             self.show_errors(exc.fields)
+            return
+        except ConflictError as exc:
+            self.conflict(exc)
             return
         except UserError as exc:
             QMessageBox.warning(self, "无法保存", exc.message)
@@ -161,6 +166,34 @@ class StaffDialog(QDialog):
         self.result_id = res.staff_id
         self.offer_cancel = res.offer_cancel
         self.accept()
+
+    def conflict(self, exc: ConflictError) -> None:
+        """Somebody else saved this person meanwhile: say who, and offer the latest values (the
+        clerk's edit stays in the dialog unless he chooses to reload)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "保存冲突", exc.message, parent=self)
+        reload = box.addButton("重新载入最新内容", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("保留我的修改", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if box.clickedButton() is reload and self.staff_id is not None:
+            self.load(self.service.get(self.staff_id))
+
+    def load(self, s: StaffView) -> None:
+        """Show ``s`` (the latest saved values) in the fields; saves compare with its version."""
+        self.version = s.version
+        self.name.setText(s.name)
+        self.id_number.setText(s.id_number)
+        self.sex.setCurrentText(s.sex or "（按身份证号）")
+        self.squad.setCurrentText(s.squad)
+        self.post.setText(s.post)
+        self.category.setCurrentText(s.category)
+        self.legal.setChecked(s.is_legal_reviewer)
+        self.front.setChecked(s.is_front_line)
+        self.status.setCurrentText(s.status)
+        self.status_date.set_date(s.status_date)
+        self.bodycam.setText(s.bodycam_no)
+        self.phone.setText(s.phone)
+        self.notes.setPlainText(s.notes)
+        self.show_errors({})
 
 
 class CertDialog(QDialog):
