@@ -21,13 +21,13 @@ def charts(session: Session, as_of: dt.date) -> list[ChartSpec]:
     start = dt.datetime(months[0][0], months[0][1], 1)
     month = dialect.date_text("%Y-%m", AvRecord.media_start)
     # one expression, no bound "" (PostgreSQL takes two bound values for two different columns)
-    status = func.coalesce(AvRecordCheck.status, literal_column("''"))
+    checked = func.coalesce(AvRecordCheck.status, literal_column("''"))
     rows = session.execute(
-        select(month, status, func.count())
+        select(month, checked, func.count())
         .select_from(AvRecord)
         .outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
         .where(AvRecord.media_start >= start)
-        .group_by(month, status)
+        .group_by(month, checked)
     ).all()
     keys = [f"{yy}-{mm:02d}" for yy, mm in months]
     series: dict[str, list[float]] = {}
