@@ -146,3 +146,32 @@ def test_header_promising_an_hour_gives_what_the_file_holds(tmp_path: Path) -> N
     data_size = struct.pack("<I", 16000 * 2 * 3600)
     p.write_bytes(riff(b"WAVE", fmt_chunk() + b"data" + data_size + b"\x00" * 32000))
     assert media.duration(p) in (1.0, None)
+
+
+def _wav(p: Path, seconds: float = 6.0) -> Path:
+    import wave
+
+    with wave.open(str(p), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(bytes(int(8000 * 2 * seconds)))
+    return p
+
+
+def test_a_parse_past_its_deadline_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = _wav(tmp_path / "录音.wav")
+    assert media.facts(p, use_ffprobe=False).duration == 6.0
+    monkeypatch.setattr(media, "PARSE_SECONDS", -1.0)  # the deadline has passed before it starts
+    assert media.facts(p, use_ffprobe=False) == media.NO_FACTS
+
+
+def test_a_parse_past_its_byte_budget_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = _wav(tmp_path / "录音.wav", seconds=30.0)  # 480 KB: more than one 64 KiB read
+    assert media.facts(p, use_ffprobe=False).duration == 30.0
+    monkeypatch.setattr(media, "SLACK_BYTES", -(p.stat().st_size - 1000))  # 1000 bytes allowed
+    assert media.facts(p, use_ffprobe=False) == media.NO_FACTS
