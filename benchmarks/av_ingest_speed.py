@@ -21,6 +21,19 @@ the page cache, then measures in the same run (median of ``--runs``):
 
 Prints JSON: MB/s (10^6 bytes a second) of each, and the ratio of the program's time to the
 baseline's (lower is better; 1.0 = as fast as cp + sha256sum), of the medians and of the best runs.
+
+Measured on 2 shared cores (200 × 5 MiB + 6 real recordings, 1006 MiB, 2 workers, 5 runs; the
+disk of this shared machine is noisy: a second session gave medians 1.7× slower for every contender):
+
+    contender                          median     MB/s    best     ratio (median / best)
+    cp + sha256sum                     5.27 s     200     3.52 s   1
+    cp + sync + sha256sum              3.97 s     266     3.90 s
+    shutil.copyfile + hashlib          1.09 s     970              (page cache, no flush)
+    ingest --copy-to (2 workers)       4.53 s     233     3.34 s   0.86 / 0.95 (1.14 / 0.86 synced)
+    sha256sum of the archive           3.45 s     305
+    av verify (full, 2 workers)        0.77 s    1373              0.22
+
+The real recordings are indexed with ffprobe's durations (30.0-30.1 s) and the start their names give.
 """
 
 from __future__ import annotations

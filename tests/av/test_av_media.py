@@ -252,7 +252,9 @@ def test_ingest_stores_durations_and_start_times(db, media_folder: Path, tmp_pat
         CREATED_UTC.astimezone().replace(tzinfo=None),
         "媒体信息",
     )
+    assert mov.rel_path.startswith(f"{mov.media_start:%Y/%m}/")  # archived by that time too
     jpg = recs["现场照片.jpg"]
     assert (jpg.media_start, jpg.time_source, jpg.duration_s) == (EXIF_SHOT, "媒体信息", None)
+    assert jpg.rel_path.startswith("2026/12/")
     adpcm = recs["adpcm.wav"]
     assert (adpcm.media_start, adpcm.time_source) == (mtime, "文件时间")

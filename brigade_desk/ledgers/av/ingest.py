@@ -632,13 +632,13 @@ def _hash_and_write(
             if _stamp(before) != item.stamp:  # changed since the folder was listed
                 d.error = MSG_CHANGED
                 return d
+            facts = media.facts(item.path)  # before the copy: its start picks the archive folder
+            d.duration = facts.duration
+            d.start = d.start or facts.start  # the name first, then the container (not mtime)
             if archive_path is not None:
                 n = _archive_place(d, item.path, archive_path, cancel, on_bytes)
             else:
                 d.sha, n = hash_file(item.path, cancel=cancel, on_bytes=on_bytes)
-            facts = media.facts(item.path)
-            d.duration = facts.duration
-            d.start = d.start or facts.start  # the name first, then the container (not mtime)
             try:
                 after = os.stat(item.path)
             except FileNotFoundError:

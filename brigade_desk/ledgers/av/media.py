@@ -345,8 +345,12 @@ def facts(path: Path | str, *, use_ffprobe: bool = True) -> MediaFacts:
                 if probed.duration is not None:
                     return MediaFacts(probed.duration, got.start or probed.start, "ffprobe")
         return got
-    except Exception:  # noqa: BLE001 - a damaged or hostile file has no facts; ingest goes on
-        log.warning("no media facts for %s", p, exc_info=True)
+    except OSError:  # unreadable or gone: the hash that follows reports it to the clerk
+        log.debug("no media facts for %s", p, exc_info=True)
+        return NO_FACTS
+    except Exception as exc:  # noqa: BLE001 - a damaged or hostile file has no facts; ingest goes on
+        log.warning("no media facts for %s: %s: %s", p, type(exc).__name__, exc)
+        log.debug("no media facts for %s", p, exc_info=True)
         return NO_FACTS
 
 
