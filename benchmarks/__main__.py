@@ -12,7 +12,8 @@ the median of several runs and is reported with a baseline measured in the same 
 - peak memory of the GUI with the large database open (target ≤ 400 MB);
 - and every extra measurement listed in ``extra_steps`` (checklist PDFs, hashing, the form engine,
   a 20,000-row training sign-in import vs calamine + executemany: ``benchmarks/import_speed.py``;
-  peak memory and time of importing hostile files: ``benchmarks/import_resources.py``).
+  peak memory and time of importing hostile files: ``benchmarks/import_resources.py``; AV ingest
+  into the archive vs cp + sha256sum, and full verification: ``benchmarks/av_ingest_speed.py``).
 """
 
 from __future__ import annotations
@@ -211,7 +212,7 @@ def check(db_path: Path, runs: int) -> dict[str, Any]:
 def extra_steps() -> dict[str, Callable[[Path, int], dict[str, Any]]]:
     """The extra measurements: checklist PDFs, hashing, the form engine, the training import,
     imports of hostile files."""
-    from benchmarks import bench_forms, extras, import_resources, import_speed
+    from benchmarks import av_ingest_speed, bench_forms, extras, import_resources, import_speed
 
     return {
         "pdfs": extras.pdfs,
@@ -219,6 +220,7 @@ def extra_steps() -> dict[str, Callable[[Path, int], dict[str, Any]]]:
         "forms": bench_forms.forms,
         "import": import_speed.import_speed,
         "import_resources": import_resources.step,
+        "av_ingest": av_ingest_speed.step,
     }
 
 

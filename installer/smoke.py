@@ -362,6 +362,35 @@ class Smoke:
         self.case_no = cases[0]
         return f"{len(cases)} files sampled for {self.year - 1}, using {self.case_no}"
 
+    def check_media_facts(self) -> str:
+        """The installed copy finds libmediainfo (inside the pymediainfo package): a WAV written
+        here is ingested with its duration and the start time its name gives."""
+        import sqlite3
+        import wave
+
+        folder = self.work / "音像 #1"
+        folder.mkdir(exist_ok=True)
+        name = "20261201_103000_现场录音.wav"
+        with wave.open(str(folder / name), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(8000)
+            w.writeframes(bytes(8000 * 2 * 25 // 2))  # 12.5 s of silence
+        self.run_cli("--db", str(self.db), "av", "ingest", str(folder), "--json")
+        with sqlite3.connect(self.db) as c:
+            row = c.execute(
+                "SELECT duration_s, media_start, time_source FROM av_record WHERE file_name = ?",
+                (name,),
+            ).fetchone()
+        if row is None:
+            raise SmokeFailure(f"{name} was not indexed")
+        duration, start, source = row
+        if duration is None or abs(duration - 12.5) > 0.2:
+            raise SmokeFailure(f"{name}: duration {duration!r}, expected 12.5 s (libmediainfo?)")
+        if not str(start).startswith("2026-12-01 10:30:00") or source != "文件名":
+            raise SmokeFailure(f"{name}: start {start!r} from {source!r}, expected the name's")
+        return f"{name}: {duration} s, start {start} ({source})"
+
     def check_xlsx(self, out: Path, *args: str) -> str:
         cp = self.run_cli("--db", str(self.db), *args, "--out", str(out))
         if not out.is_file():
@@ -581,6 +610,7 @@ class Smoke:
         self.step("brigade-desk demo", self.check_demo)
         self.step("brigade-desk check --json", self.check_check_json)
         self.step("brigade-desk review sample", self.check_sample)
+        self.step("brigade-desk av ingest (media facts)", self.check_media_facts)
         for name, fn in self.exports():
             self.step(name, fn)
         if self.gui is not None and self.gui_seconds > 0:

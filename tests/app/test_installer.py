@@ -168,6 +168,21 @@ def test_spec_excludes_webengine_but_not_charts(spec: dict[str, object]) -> None
     assert trans == ["PySide6/Qt/translations/qtbase_zh_CN.qm"]
 
 
+def test_spec_keeps_libmediainfo_inside_pymediainfo(spec: dict[str, object]) -> None:
+    """pymediainfo loads its bundled library from its own folder; the media facts need it."""
+    import pymediainfo
+
+    binaries = _analysis(spec).kwargs["binaries"]
+    assert binaries and all(dest == "pymediainfo" for _src, dest in binaries)  # type: ignore[union-attr]
+    here = {p.name for p in Path(pymediainfo.__file__).parent.iterdir()}
+    assert {Path(src).name for src, _dest in binaries} <= here  # type: ignore[union-attr]
+    assert any(
+        ".so" in n or n.endswith((".dll", ".dylib")) for n in (Path(s).name for s, _ in binaries)
+    )  # type: ignore[union-attr]
+    hidden = set(_analysis(spec).kwargs["hiddenimports"])  # type: ignore[arg-type]
+    assert {"pymediainfo", "exifread"} <= hidden
+
+
 def test_spec_two_programs_in_one_folder(spec: dict[str, object]) -> None:
     exes = {e.kwargs["name"]: e for e in spec["_made"] if isinstance(e, FakeEXE)}  # type: ignore[attr-defined]
     assert set(exes) == {"BrigadeDesk", "brigade-desk"}

@@ -632,11 +632,13 @@ def _hash_and_write(
             if _stamp(before) != item.stamp:  # changed since the folder was listed
                 d.error = MSG_CHANGED
                 return d
+            facts = media.facts(item.path)  # before the copy: its start picks the archive folder
+            d.duration = facts.duration
+            d.start = d.start or facts.start  # the name first, then the container (not mtime)
             if archive_path is not None:
                 n = _archive_place(d, item.path, archive_path, cancel, on_bytes)
             else:
                 d.sha, n = hash_file(item.path, cancel=cancel, on_bytes=on_bytes)
-            d.duration = media.duration(item.path)
             try:
                 after = os.stat(item.path)
             except FileNotFoundError:
@@ -695,7 +697,7 @@ def _hash_and_write(
                 sha256=d.sha,
                 file_mtime=it.mtime,
                 media_start=d.start or it.mtime,
-                time_source="文件名" if d.start else "文件时间",
+                time_source="文件名" if d.info.start else "媒体信息" if d.start else "文件时间",
                 duration_s=d.duration,
                 pattern_name=d.info.pattern,
                 device_no=d.device,

@@ -5,12 +5,17 @@ insensitive, with these optional named groups:
 
 - ``officer`` — the officer's number (警号 / 执法证号) as written by the camera,
 - ``device``  — the camera's number (执法记录仪编号),
-- ``start``   — the recording start as ``YYYYMMDDhhmmss``,
+- ``start``   — the recording start, ``YYYYMMDDhhmmss`` (separators between the digits, as in
+  ``20261201_103000`` or ``2026-12-01 10-30-00``, are ignored),
 - ``seq``     — the camera's sequence number,
 - ``imp``     — non-empty when the file is marked 重点 (IMP).
 
-Two common Chinese naming schemes ship as defaults (seeded by the migration; the clerk can edit
-them, add more, change the order or disable them).
+Four common naming schemes ship as defaults (seeded by the migrations; the clerk can edit them,
+add more, change the order or disable them): 警号_设备号_时间_序号 and 时间_序号 (Chinese body
+cameras), 设备号_时间_序号 (``DSJ-X_20261201103000_001.mp4``), and 日期_时间[_后缀] for recorders,
+phones and cameras that write ``20261201_103000_录音.wav``, ``20261201_103000_0001.MP4`` or
+``VID_20261201_103000.mp4``. Every pattern is anchored and has one unbounded part at most, so a
+long hostile name is matched in linear time.
 """
 
 from __future__ import annotations
@@ -42,6 +47,22 @@ DEFAULT_PATTERNS: list[tuple[str, str, int, str]] = [
         r"^(?P<start>\d{14})_(?P<seq>\d{1,6})_?(?P<imp>IMP)?\.[0-9A-Za-z]{2,5}$",
         20,
         "{YYYYMMDDhhmmss}_{序号}[IMP].mp4，IMP 表示重点文件；设备与人员由入库时统一指定",
+    ),
+    (
+        "设备号_时间_序号",
+        r"^(?P<device>[A-Za-z][0-9A-Za-z\-]{1,29})_(?P<start>\d{14})_(?P<seq>\d{1,6})"
+        r"(?:_?(?P<imp>IMP))?(?:[_\- (（][^.]*)?\.[0-9A-Za-z]{2,5}$",
+        30,
+        "{设备号}_{YYYYMMDDhhmmss}_{序号}[IMP][_后缀].mp4，如 DSJ-X_20261201103000_001.mp4；"
+        "人员按入库时指定",
+    ),
+    (
+        "日期_时间_后缀",
+        r"^(?:[A-Za-z]{1,8}_)?(?P<start>\d{8}_\d{6})(?:_(?P<seq>\d{1,6}))?(?:_?(?P<imp>IMP))?"
+        r"(?:[_\- (（][^.]*)?\.[0-9A-Za-z]{2,5}$",
+        40,
+        "[前缀_]{YYYYMMDD}_{hhmmss}[_序号][IMP][_后缀].wav，如 20261201_103000_录音.wav、"
+        "20261201_103000_0001.MP4、VID_20261201_103000.mp4",
     ),
 ]
 
@@ -112,8 +133,11 @@ def defaults() -> list[CompiledPattern]:
 
 
 def _parse_start(s: str) -> dt.datetime | None:
+    digits = re.sub(r"[^0-9]", "", s)  # 20261201_103000, 2026-12-01 10:30:00 → 20261201103000
+    if len(digits) != 14:
+        return None
     try:
-        return dt.datetime.strptime(s, "%Y%m%d%H%M%S")
+        return dt.datetime.strptime(digits, "%Y%m%d%H%M%S")
     except ValueError:
         return None
 
