@@ -95,6 +95,8 @@ def make_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "handle_error")
     def _on_error(ctx: Any) -> None:
+        if ctx.is_pre_ping:  # a pooled connection found dead before use: SQLAlchemy reconnects
+            return
         exc = ctx.original_exception
         user = translate_error(exc, url)
         if user is not None:

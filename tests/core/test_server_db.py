@@ -259,3 +259,92 @@ def test_other_clients_commits_are_seen(pg_url: str) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_two_first_opens_at_once_build_the_schema_once(pg_admin: str) -> None:
+    """Two PCs opening a new server database at the same moment: one builds the schema (advisory
+    lock), the other waits and finds it built; both work."""
+    import threading
+    import uuid
+
+    name = f"bd_new_{uuid.uuid4().hex[:8]}"
+    with admin_connect(pg_admin) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    url = pg_admin.rsplit("/", 1)[0] + "/" + name
+    got: list[object] = []
+
+    def open_one() -> None:
+        try:
+            db = open_database(url)
+            db.close()
+            got.append("ok")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            got.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    try:
+        assert got == ["ok", "ok", "ok"], got
+        with admin_connect(url) as c:
+            assert c.execute("SELECT count(*) FROM alembic_version").fetchone()[0] == 1
+    finally:
+        with admin_connect(pg_admin) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_dropped_connection_is_made_again(ledger: Database) -> None:
+    """The server restarted or the network dropped between two saves: the next save reconnects
+    (the pool checks a connection before use) instead of failing."""
+    if not ledger.server:
+        pytest.skip("a file has no connection to lose")
+    _people(ledger, 1)
+    url = str(ledger.engine.url.set(drivername="postgresql"))
+    with admin_connect(url) as c:
+        killed = c.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+    assert killed >= 1
+    _people_more = RosterService(ledger).save_staff(
+        StaffInput(name="重连后", sex="男", id_number=id_no(140), squad="一中队", post="队员")
+    )
+    assert _people_more.staff_id and audit.verify_database(ledger).ok
+
+
+def test_a_connection_lost_in_the_middle_of_a_save(ledger: Database) -> None:
+    """The connection dies inside a save's transaction: the clerk's Chinese message, nothing of
+    the save written, and the next save works on a new connection."""
+    if not ledger.server:
+        pytest.skip("a file has no connection to lose")
+    from brigade_desk.core.errors import DatabaseUnavailableError
+    from brigade_desk.ledgers.roster.models import Staff
+
+    url = str(ledger.engine.url.set(drivername="postgresql"))
+    with pytest.raises(DatabaseUnavailableError, match="连接中断.*没有写入任何内容"):
+        with ledger.begin() as s:
+            s.add(
+                Staff(
+                    name="半途",
+                    sex="男",
+                    id_number=id_no(141),
+                    squad="一中队",
+                    post="队员",
+                    category="执法人员",
+                    status="在岗",
+                )
+            )
+            s.flush()  # written inside the transaction, not committed
+            with admin_connect(url) as c:
+                c.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+    with ledger.session() as s:
+        assert s.scalar(select(Staff.id).where(Staff.name == "半途")) is None
+    RosterService(ledger).save_staff(
+        StaffInput(name="之后", sex="男", id_number=id_no(142), squad="一中队", post="队员")
+    )
+    assert audit.verify_database(ledger).ok
