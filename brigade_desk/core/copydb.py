@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Integer, Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
 
+from brigade_desk.core.db import SEEDED_BY_MIGRATIONS
 from brigade_desk.core.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ CHUNK = 5000
 SKIP = frozenset({"alembic_version"})
 # tables the migrations fill (the default AV file-name patterns): a new database holds these rows
 # and nothing else; they are replaced by the source's (tests/core/test_copy_db.py keeps this true)
-SEEDED = frozenset({"av_name_pattern"})
+SEEDED = frozenset(SEEDED_BY_MIGRATIONS)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
@@ -208,3 +209,32 @@ def test_a_second_head_is_refused_loudly(tmp_path: Path, monkeypatch: pytest.Mon
     with pytest.raises(RuntimeError, match=f"2 heads: {heads}"):
         dbmod.open_database(tmp_path / "new.sqlite")
     assert not (tmp_path / "new.sqlite").exists()
+
+
+def test_rows_a_data_migration_adds_are_in_the_audit_trail(tmp_path: Path) -> None:
+    """A ledger whose file-name patterns the audit trail already follows, upgraded across a data
+    migration that ships new patterns (0015): the new rows are recorded, audit verify passes."""
+    from sqlalchemy.orm import Session
+
+    from brigade_desk.core import audit
+
+    p = tmp_path / "升级前.sqlite"
+    eng = dbmod._make_engine(p, foreign_keys=False)
+    cfg = dbmod.alembic_config()
+    with eng.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0014_versions")
+        with Session(bind=conn) as s:  # the trail follows the patterns (as after the demo)
+            assert audit.record_unaudited(s, ["av_name_pattern"]) == 2
+            s.flush()
+        conn.commit()
+    eng.dispose()
+    db = dbmod.open_database(p)
+    try:
+        with db.engine.connect() as c:
+            names = {r[0] for r in c.exec_driver_sql("SELECT name FROM av_name_pattern")}
+        assert SEEDED_LATER["av_name_pattern"] <= names and len(names) == 4
+        res = audit.verify_database(db)
+        assert res.ok, res.problem
+    finally:
+        db.close()
