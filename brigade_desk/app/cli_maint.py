@@ -16,9 +16,12 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from brigade_desk.core.backup import make_backup
-    from brigade_desk.core.commands import writing
+    from brigade_desk.core.commands import db_target, writing
     from brigade_desk.core.db import check_database_file, needs_migration
 
+    target = db_target(args)
+    if isinstance(target, str):
+        return _backup_server(target, args)
     p = _db_path(args)
     check_database_file(p)  # (before anything reads it; opening checks again)
     # the copy only reads (SQLite's backup API), so it runs beside the GUI; but opening a file of
@@ -27,6 +30,36 @@ def cmd_backup(args: argparse.Namespace) -> int:
         pass
     out = make_backup(p, "manual", out=Path(args.out) if args.out else None)
     print(f"已备份到：{out}（{out.stat().st_size / 1024:.0f} KB，完整性检查通过）")
+    return 0
+
+
+def _backup_server(url: str, args: argparse.Namespace) -> int:
+    """A server ledger backed up as this program can: a consistent copy (one snapshot of every
+    table) into a SQLite file in this PC's folder for the server database, verified — openable by
+    any copy of the program, restorable with ``copy-db`` into a new server database. The server's
+    own backups (pg_dump) remain the administrator's."""
+    import datetime as dt
+
+    from brigade_desk.core import paths, server
+    from brigade_desk.core.copydb import copy_database
+
+    u = server.server_url(url)
+    folder = server.home_dir(u, paths.data_dir()) / "backups"
+    out = (
+        Path(args.out)
+        if args.out
+        else folder / f"brigade_desk-{dt.datetime.now():%Y%m%d-%H%M%S}-server.sqlite"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    res = copy_database(url, out)
+    if not res.verified:
+        print(f"备份后核对未通过：{res.problem}", file=sys.stderr)
+        return 1
+    print(
+        f"已把{server.describe(u)}备份到本机文件：{out}（{out.stat().st_size / 1024:.0f} KB，"
+        f"{sum(res.counts.values())} 行，审计记录核对通过）。恢复：先由管理员新建一个空数据库，"
+        "再运行 brigade-desk copy-db 备份文件 postgresql://…/新数据库。"
+    )
     return 0
 
 

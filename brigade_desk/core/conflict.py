@@ -22,7 +22,7 @@ class ConflictError(UserError):
     """Somebody else saved the record after this dialog opened it: nothing was written."""
 
     def __init__(self, what: str, by: str = "", at: str = "") -> None:
-        who = f"{by}于 {at} " if by else "另一位用户（或另一台电脑）"
+        who = f"{by} 于 {at} " if by else "另一位用户（或另一台电脑）"
         super().__init__(
             f"保存未成功：在你打开{what}之后，{who}已修改并保存了它。"
             "为免覆盖对方的修改，本次保存已取消，数据库没有被改动（你的修改仍在窗口中）。"

@@ -108,7 +108,17 @@ def copy_database(
                     totals[t.name] = int(
                         s.execute(select(func.count()).select_from(t)).scalar() or 0
                     )
-            with src.engine.connect() as s, dst.engine.begin() as d:
+            # one snapshot of the source for every table (others may write to a server meanwhile)
+            with (
+                src.engine.connect().execution_options(
+                    isolation_level="SERIALIZABLE"
+                    if src.engine.dialect.name == "sqlite"
+                    else "REPEATABLE READ"
+                ) as s,
+                dst.engine.begin() as d,
+            ):
+                if s.dialect.name == "sqlite":
+                    s.exec_driver_sql("BEGIN")  # a read transaction: SQLite's snapshot
                 for t in reversed(tables):
                     if t.name in SEEDED:
                         d.execute(t.delete())

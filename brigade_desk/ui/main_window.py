@@ -398,7 +398,8 @@ class MainWindow(QMainWindow):
                 "备份与恢复",
                 f"{self.ctx.db.name}在服务器上，由管理服务器的同事备份和恢复"
                 "（pg_dump / pg_restore，见使用说明“多台电脑共用：PostgreSQL”）。"
-                "也可以用命令 brigade-desk copy-db 把台账复制成本机的数据库文件留存。",
+                "本机也可以留存一份：命令 brigade-desk backup（加上同样的 --db 地址）把台账"
+                "完整复制成本机的数据库文件并核对。",
             )
             return
         BackupDialog(self.ctx, self).exec()

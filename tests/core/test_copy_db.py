@@ -136,3 +136,26 @@ def test_insert_is_what_copies(demo_file: Path) -> None:
         t.name for t in Base.metadata.sorted_tables
     }
     assert insert  # (the copy goes through Core inserts: ORM listeners write no new entries)
+
+
+def test_backup_of_a_server_ledger_and_restore_into_a_new_one(
+    demo_file: Path, pg_admin: str, pg_url: str, tmp_path: Path, capsys
+) -> None:
+    """``backup`` on a server: a consistent, verified SQLite copy in this PC's folder; restored
+    with copy-db into a new server database, it gives the same rows."""
+    assert copydb.copy_database(demo_file, pg_url).verified
+    out = tmp_path / "服务器 备份.sqlite"
+    assert cli.main(["--db", pg_url, "backup", "--out", str(out)]) == 0
+    assert "审计记录核对通过" in capsys.readouterr().out
+    assert _counts(out) == _counts(pg_url)
+    name = "bd_restored"
+    with admin_connect(pg_admin) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        c.execute(f'CREATE DATABASE "{name}"')
+    try:
+        restored = with_database(pg_admin, name)
+        assert cli.main(["copy-db", str(out), restored]) == 0
+        assert _counts(restored) == _counts(pg_url)
+    finally:
+        with admin_connect(pg_admin) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
