@@ -124,3 +124,80 @@ def test_two_imports_at_once_both_land(pg_url: str, tmp_path: Path) -> None:
         assert all("@" in u for u in users)  # the OS user and the PC, on a server
     finally:
         db.close()
+
+
+def test_sessions_and_cases_too(target: str) -> None:
+    """The training session editor and the case editor pass the version they opened with."""
+    import dataclasses
+    import datetime as dt2
+
+    from brigade_desk.ledgers.cases.service import CaseInput, CaseService
+    from brigade_desk.ledgers.training.service import SessionInput, TrainingService
+
+    pc1, pc2 = open_database(target), open_database(target)
+    try:
+        people = RosterService(pc1)
+        a = people.save_staff(
+            StaffInput(name="甲", sex="男", id_number=id_no(20), squad="一中队", post="队员")
+        ).staff_id
+        b = people.save_staff(
+            StaffInput(name="乙", sex="男", id_number=id_no(21), squad="一中队", post="队员")
+        ).staff_id
+        t1, t2 = TrainingService(pc1), TrainingService(pc2)
+        sid = t1.save_session(
+            SessionInput(
+                start_date=dt2.date(2025, 3, 5),
+                title="法治讲堂",
+                form="法治讲堂",
+                category="公共法律知识",
+                hours=3,
+            ),
+            [],
+        )
+        v1, v2 = t1.get_session(sid), t2.get_session(sid)
+        fields = {f.name for f in dataclasses.fields(SessionInput)}
+        t1.save_session(
+            SessionInput(**{**{k: getattr(v1, k) for k in fields}, "place": "一楼会议室"}),
+            [],
+            sid,
+            version=v1.version,
+        )
+        with pytest.raises(ConflictError, match="培训“法治讲堂”"):
+            t2.save_session(
+                SessionInput(**{**{k: getattr(v2, k) for k in fields}, "hours": 2}),
+                [],
+                sid,
+                version=v2.version,
+            )
+        assert t2.get_session(sid).hours == 3 and t2.get_session(sid).place == "一楼会议室"
+        c1, c2 = CaseService(pc1), CaseService(pc2)
+        cid = c1.save(
+            CaseInput(
+                case_no="乐交执罚〔2026〕93号",
+                cause="超限运输",
+                party="王五",
+                filed_on=dt2.date(2026, 3, 1),
+                officer_ids=[a, b],
+            ),
+            today=dt2.date(2026, 11, 23),
+        )
+        w1, w2 = c1.get(cid), c2.get(cid)
+        cfields = {f.name for f in dataclasses.fields(CaseInput)}
+        c1.save(
+            CaseInput(**{**{k: getattr(w1, k) for k in cfields}, "party": "王五（运输公司）"}),
+            cid,
+            today=dt2.date(2026, 11, 23),
+            version=w1.version,
+        )
+        with pytest.raises(ConflictError, match="案件 乐交执罚〔2026〕93号"):
+            c2.save(
+                CaseInput(**{**{k: getattr(w2, k) for k in cfields}, "cause": "未按规定"}),
+                cid,
+                today=dt2.date(2026, 11, 23),
+                version=w2.version,
+            )
+        assert c2.get(cid).cause == "超限运输"
+        assert audit.verify_database(pc1).ok
+    finally:
+        pc1.close()
+        pc2.close()

@@ -15,7 +15,7 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from brigade_desk.core import dialect
+from brigade_desk.core import conflict, dialect
 from brigade_desk.core.cache import DataCache
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
@@ -125,6 +125,7 @@ class OfficerRef:
 @dataclass
 class CaseView(CaseInput):
     id: int = 0
+    version: int = 1  # as loaded: passed back to save (core.conflict)
     officers: list[OfficerRef] = field(default_factory=list)
 
     @property
@@ -219,7 +220,9 @@ def validate_case(data: CaseInput, today: dt.date | None = None) -> dict[str, st
 
 
 def view_of(c: CaseRecord) -> CaseView:
-    v = CaseView(id=c.id, officers=[OfficerRef(o.id, o.name) for o in c.officers])
+    v = CaseView(
+        id=c.id, version=c.version, officers=[OfficerRef(o.id, o.name) for o in c.officers]
+    )
     for name in MODEL_FIELDS:
         val = getattr(c, name)
         setattr(v, name, list(val or []) if name == "activities" else val)
@@ -368,7 +371,7 @@ class CaseService:
         """The cases ``ids`` as views (two plain Core queries: the columns, then the officers)."""
         if not ids:
             return {}
-        cols = [CaseRecord.id, *(getattr(CaseRecord, n) for n in MODEL_FIELDS)]
+        cols = [CaseRecord.id, CaseRecord.version, *(getattr(CaseRecord, n) for n in MODEL_FIELDS)]
         with self.db.engine.connect() as conn:
             got = conn.execute(select(*cols).where(CaseRecord.id.in_(ids))).all()
             links = conn.execute(
@@ -382,7 +385,7 @@ class CaseService:
             officers.setdefault(cid, []).append(OfficerRef(sid, name))
         out = {}
         for r in got:
-            v = CaseView(id=r.id, officers=officers.get(r.id, []))
+            v = CaseView(id=r.id, version=r.version, officers=officers.get(r.id, []))
             for name in MODEL_FIELDS:
                 val = getattr(r, name)
                 setattr(v, name, list(val or []) if name == "activities" else val)
@@ -491,9 +494,11 @@ class CaseService:
         *,
         today: dt.date | None = None,
         windows: Sequence[WindowView] | None = None,
+        version: int | None = None,
     ) -> int:
         """``windows``: when given, the case's activity time windows become these (same
-        transaction, see :func:`windows.replace_windows`)."""
+        transaction, see :func:`windows.replace_windows`). ``version``: the one the editor showed;
+        a newer one means somebody else saved the case meanwhile: ConflictError (core.conflict)."""
         errs = validate_case(data, today or dt.date.today())
         with self.db.begin() as s:
             dup = s.scalar(select(CaseRecord.id).where(CaseRecord.case_no == data.case_no))
@@ -508,6 +513,8 @@ class CaseService:
             c = CaseRecord() if case_id is None else s.get(CaseRecord, case_id)
             if c is None:
                 raise UserError("该案件已不存在（可能已被删除）")
+            if case_id is not None:
+                conflict.check(s, c, version, f"案件 {c.case_no}")
             write_case(s, c, data)
             if case_id is None:
                 s.add(c)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from brigade_desk.core import dialect, settings
+from brigade_desk.core import conflict, dialect, settings
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.core.textclean import Kind, check_fields
@@ -115,6 +115,7 @@ class AttendanceView(AttendanceInput):
 @dataclass
 class SessionView(SessionInput):
     id: int = 0
+    version: int = 1  # as loaded: passed back to save_session (core.conflict)
     attendance: list[AttendanceView] = field(default_factory=list)
 
 
@@ -346,7 +347,7 @@ def apply_session(
 
 
 def _session_view(ts: TrainingSession, people: dict[int, Staff]) -> SessionView:
-    v = SessionView(id=ts.id)
+    v = SessionView(id=ts.id, version=ts.version)
     for f in fields(SessionInput):
         setattr(v, f.name, getattr(ts, f.name))
     for a in ts.attendance:
@@ -473,9 +474,17 @@ class TrainingService:
         data: SessionInput,
         attendance: list[AttendanceInput],
         training_session_id: int | None = None,
+        *,
+        version: int | None = None,
     ) -> int:
+        """``version``: the one the editor showed; a newer one means somebody else saved the
+        session meanwhile: ConflictError, nothing written (core.conflict)."""
         errs = validate_session(data)
         with self.db.begin() as s:
+            if training_session_id is not None and version is not None:
+                ts_now = s.get(TrainingSession, training_session_id)
+                if ts_now is not None:
+                    conflict.check(s, ts_now, version, f"培训“{ts_now.title}”")
             ids = [a.staff_id for a in attendance]
             names = (
                 dict(s.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all())

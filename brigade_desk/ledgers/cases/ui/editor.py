@@ -54,6 +54,7 @@ class CaseDialog(QDialog):
         super().__init__(parent)
         self.service = service
         self.case_id = case.id if case else None
+        self.version = case.version if case else None  # as opened (core.conflict)
         self.result_id: int | None = None
         self.setWindowTitle(f"编辑案件 {case.case_no}" if case else "新增案件")
         self.resize(900, 640)
@@ -247,7 +248,7 @@ class CaseDialog(QDialog):
             data = self.collect()
             windows = self.windows.collect()
             self.result_id = self.service.save(
-                data, self.case_id, today=dt.date.today(), windows=windows
+                data, self.case_id, today=dt.date.today(), windows=windows, version=self.version
             )
         except ValidationError as exc:
             self.show_errors(exc.fields)

@@ -62,6 +62,7 @@ class SessionDialog(QDialog):
         super().__init__(parent)
         self.service = service
         self.session_id = session.id if session else None
+        self.version = session.version if session else None  # as opened (core.conflict)
         self.setWindowTitle("编辑培训记录" if session else "新增培训记录")
         fit_to_screen(self, 980, 720)
         v = session or SessionView(
@@ -364,7 +365,9 @@ class SessionDialog(QDialog):
             self.table.scrollToItem(self._cell(*self.bad_cells[0]))
         if not errs:
             try:
-                self.session_id = self.service.save_session(data, rows, self.session_id)
+                self.session_id = self.service.save_session(
+                    data, rows, self.session_id, version=self.version
+                )
             except ValidationError as exc:
                 errs = dict(exc.fields)
             except UserError as exc:
