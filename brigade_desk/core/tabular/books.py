@@ -1128,8 +1128,8 @@ def _calamine_safe(x: bytes, strings: Sequence[str] = ()) -> bool:
     half = max(MAX_XML_TOKEN // 2, 1)
     if any(b">" not in x[i : i + half] for i in range(0, len(x), half)):
         return False
-    if x.count(b'<c r="') != x.count(b"<c ") or x.count(b'<row r="') != x.count(b"<row "):
-        return False  # a cell or row whose first attribute is not its r
+    if x.count(b'<c r="') != x.count(b"<c "):
+        return False  # a cell whose first attribute is not its r (rows: below, by their numbers)
     if _ZERO_CELL.search(x) or b'<row r="0' in x:
         return False  # row 0 or a number written with leading zeros
     dim = _DIMENSION.search(x)
@@ -1154,7 +1154,7 @@ def _calamine_safe(x: bytes, strings: Sequence[str] = ()) -> bool:
     # the highest row a cell names: the highest <row r> unless a cell names one beyond it
     row_refs = _ROW_REF.findall(x)
     if len(row_refs) != x.count(b"<row "):
-        return False  # a row number of more than 7 digits
+        return False  # a row whose first attribute is not its r, or a number of over 7 digits
     max_row = max(map(int, row_refs)) if row_refs else 0
     if not max_row or _beyond(max_row).search(x):
         refs = _CELL_REF.findall(x)

@@ -247,7 +247,7 @@ def _block_fields(raw: list[list[Any]], nums: list[int], header_idx: int) -> Blo
     return b
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     row: t.Row
     training_session: SessionInput
