@@ -544,6 +544,57 @@ class AvService:
                     r.activity
                 )
 
+    def correct_officer(
+        self, record_id: int, officer_id: int | None, reason: str = ""
+    ) -> tuple[int | None, int | None]:
+        """更正执法人员: set the record's (first) officer; the audit trail keeps the old and the new
+        value. A reason, when given, is appended to the record's 备注 with the date and both names.
+        Returns (old officer id, new officer id)."""
+        try:
+            why, _ = clean(reason.strip(), Kind.TEXT)
+        except DirtyText as exc:
+            raise ValidationError({"reason": f"「更正原因」{exc}"}) from None
+        with self.db.begin() as s:
+            r = s.get(AvRecord, record_id)
+            if r is None:
+                raise UserError(f"音像记录 #{record_id} 不存在（可能已被删除）")
+            new = s.get(Staff, officer_id) if officer_id is not None else None
+            if officer_id is not None and new is None:
+                raise ValidationError({"officer_id": f"「执法人员」编号 {officer_id} 不在花名册中"})
+            old_id = r.officer_id
+            if old_id == officer_id:
+                return old_id, officer_id
+            old = s.get(Staff, old_id) if old_id is not None else None
+            r.officer_id = officer_id
+            if r.officer2_id is not None and r.officer2_id == officer_id:
+                r.officer2_id = old_id  # the two swap rather than the same person twice
+            if why:
+                note = (
+                    f"〔{dt.date.today():%Y-%m-%d} 更正执法人员："
+                    f"{old.name if old else '未定'} → {new.name if new else '未定'}；{why}〕"
+                )
+                r.notes = f"{r.notes}\n{note}" if r.notes else note
+            return old_id, officer_id
+
+    def custody_holder(self, record_id: int) -> tuple[int | None, str]:
+        """What the device register says about a record: (the holder's staff id or None, a sentence)."""
+        from brigade_desk.ledgers.av.devices import Custody
+
+        with self.db.session() as s:
+            r = s.get(AvRecord, record_id)
+            if r is None:
+                raise UserError(f"音像记录 #{record_id} 不存在（可能已被删除）")
+            when = r.media_start or r.file_mtime or r.ingested_at
+            if not r.device_no:
+                return None, "该记录没有执法记录仪编号，无法按设备登记推定"
+            h = Custody(s).at(r.device_no, when)
+        at = f"{when:%Y-%m-%d %H:%M}"
+        if not h.registered:
+            return None, f"设备{r.device_no}未在执法记录仪登记中"
+        if h.staff_id is None:
+            return None, f"设备{h.device_no}在{at}无人持有（设备登记中没有该时间的持有记录）"
+        return h.staff_id, f"按设备{h.device_no}在{at}的持有人为 {h.staff}"
+
     def officers(self) -> list[tuple[int, str]]:
         with self.db.session() as s:
             rows = s.execute(
