@@ -275,3 +275,8 @@ class AvDeletion(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     deleted_by: Mapped[str] = mapped_column(String(100), default="")
     deleted_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+VERIFY_LABELS["deleted"] = (
+    "已删除（保存期满）"  # shown for a record whose file was deleted (av_deletion)
+)

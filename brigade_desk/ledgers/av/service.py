@@ -29,6 +29,7 @@ from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.av.models import (
     ACTIVITIES,
     VERIFY_LABELS,
+    AvDeletion,
     AvDuplicate,
     AvNamePattern,
     AvRecord,
@@ -118,6 +119,7 @@ class AvDetail:
         default_factory=list
     )  # (run start, status, detail)
     duplicates: list[str] = field(default_factory=list)
+    deleted: str = ""  # "已于 … 删除（…）" when the file was deleted at the end of its retention
 
 
 @dataclass
@@ -409,10 +411,12 @@ class AvService:
                 AvRecord.important,
                 AvRecordCheck.status,
                 AvRecord.place,
+                AvDeletion.id,
             )
             .outerjoin(o1, o1.id == AvRecord.officer_id)
             .outerjoin(o2, o2.id == AvRecord.officer2_id)
             .outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
+            .outerjoin(AvDeletion, AvDeletion.record_id == AvRecord.id)
             .where(AvRecord.id.in_(list(ids)))
         )
         with self.db.session() as s:
@@ -436,7 +440,7 @@ class AvService:
                     r[10],
                     r[11],
                     bool(r[12]),
-                    r[13] or "",
+                    "deleted" if r[15] is not None else (r[13] or ""),
                     r[14],
                 )
             )
@@ -473,6 +477,13 @@ class AvService:
             dups = list(
                 s.scalars(select(AvDuplicate.path).where(AvDuplicate.record_id == record_id))
             )
+            gone = s.scalars(select(AvDeletion).where(AvDeletion.record_id == record_id)).first()
+            deleted = (
+                f"已于 {gone.deleted_at:%Y-%m-%d %H:%M} 由 {gone.deleted_by} 删除"
+                f"（{gone.reason}，{gone.file_state}，删除记录 #{gone.id}）"
+                if gone is not None
+                else ""
+            )
             src = ""
             if r.source_root_id is not None and r.source_rel_path:
                 src = str(roots.resolve(rmap[r.source_root_id].path, r.source_rel_path))
@@ -506,6 +517,7 @@ class AvService:
                 verified_at=chk.verified_at if chk else None,
                 checks=checks,
                 duplicates=dups,
+                deleted=deleted,
             )
 
     def update(self, record_id: int, e: AvEdit) -> None:
