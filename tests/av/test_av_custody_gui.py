@@ -33,13 +33,30 @@ def page(gui_ctx, qtbot):  # type: ignore[no-untyped-def]
     return p
 
 
+PENDING: dict[int, int] = {}  # id(errors) -> dialogs expected but not answered yet
+
+
+def check(errors: list[BaseException]) -> None:
+    """Every dialog asked for was opened and answered, and no answer failed."""
+    if errors:
+        raise errors[0]
+    assert PENDING.get(id(errors), 0) == 0, "a modal dialog did not open"
+
+
 def answer_modal(qtbot: Any, act: Callable[[Any], None], errors: list[BaseException]) -> None:
     """Run ``act`` on the next modal dialog once it is shown (from the event loop, as a clerk
     would); a failure closes the dialog and is kept in ``errors`` for the test to raise."""
 
+    tries = [0]
+    PENDING[id(errors)] = PENDING.get(id(errors), 0) + 1
+
     def go() -> None:
         w = QApplication.activeModalWidget()
         if w is None:
+            tries[0] += 1
+            if tries[0] > 250:  # 5 s: no dialog came (recorded, never left polling)
+                errors.append(AssertionError("no modal dialog was opened"))
+                return
             QTimer.singleShot(20, go)
             return
         try:
@@ -47,6 +64,8 @@ def answer_modal(qtbot: Any, act: Callable[[Any], None], errors: list[BaseExcept
         except BaseException as exc:  # noqa: BLE001 - re-raised by the test
             errors.append(exc)
             w.reject()
+        finally:
+            PENDING[id(errors)] -= 1
 
     QTimer.singleShot(0, go)
 
@@ -83,7 +102,7 @@ def test_device_tab_register_filter_sort_and_hand_over(page, gui_ctx, qtbot, db)
     for no, model in (("DSJ-X", "V9"), ("DSJ-A", "V7")):
         answer_modal(qtbot, register(no, model), errors)
         qtbot.mouseClick(tab.add_btn, Qt.MouseButton.LeftButton)
-    assert not errors, errors
+    check(errors)
     with db.session() as s:
         assert sorted(s.scalars(select(AvDevice.device_no))) == ["DSJ-A", "DSJ-X"]
     assert tab.selected() is not None and tab.selected().device_no == "DSJ-A"  # the one just added
@@ -97,7 +116,7 @@ def test_device_tab_register_filter_sort_and_hand_over(page, gui_ctx, qtbot, db)
 
     answer_modal(qtbot, dup, errors)
     qtbot.mouseClick(tab.add_btn, Qt.MouseButton.LeftButton)
-    assert not errors, errors
+    check(errors)
 
     # sortable and filterable
     tab.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
@@ -128,7 +147,7 @@ def test_device_tab_register_filter_sort_and_hand_over(page, gui_ctx, qtbot, db)
     qtbot.mouseClick(tab.hand_btn, Qt.MouseButton.LeftButton)
     answer_modal(qtbot, hand(b, dt.datetime(2026, 12, 1, 12, 0), keyboard=True), errors)
     qtbot.mouseClick(tab.hand_btn, Qt.MouseButton.LeftButton)
-    assert not errors, errors
+    check(errors)
     assert tab.history.rowCount() == 2
     assert tab.history_title.text() == "持有记录：DSJ-X（2 段；现由 李四 持有）"
     assert tab.history.index(0, 0).data() == "李四" and tab.history.index(0, 2).data() == "至今"
@@ -151,8 +170,19 @@ def test_device_tab_register_filter_sort_and_hand_over(page, gui_ctx, qtbot, db)
         dlg.reject()
 
     answer_modal(qtbot, early, errors)
-    tab.view.doubleClicked.emit(tab.view.currentIndex())  # double-click opens 交接 as well
-    assert not errors, errors
+    tab.view.setFocus()
+    qtbot.keyClick(tab.view, Qt.Key.Key_Return)  # Enter on the selected device opens 交接
+    check(errors)
+    opened: list[str] = []
+
+    def by_keyboard(dlg: Any) -> None:
+        opened.append(dlg.windowTitle())
+        qtbot.keyClick(dlg, Qt.Key.Key_Escape)  # Esc closes it unchanged
+
+    answer_modal(qtbot, by_keyboard, errors)
+    qtbot.mouseClick(tab.hand_btn, Qt.MouseButton.LeftButton)
+    check(errors)
+    assert opened == ["交接执法记录仪 DSJ-X"]
     with db.session() as s:
         assert len(s.scalars(select(AvDeviceHolder)).all()) == 2
     # the register drives the attribution of what is ingested next
@@ -229,7 +259,7 @@ def test_correct_officer_and_retention_dialogs(page, gui_ctx, qtbot, db, tmp_pat
 
     answer_modal(qtbot, correct, errors)
     qtbot.mouseClick(page.officer_btn, Qt.MouseButton.LeftButton)
-    assert not errors, errors
+    check(errors)
     with db.session() as s:
         assert s.get(AvRecord, rid).officer_id == c
         assert ("officer_id", a, c) in audit.history(s, "av_record", rid)[-1].changes
@@ -256,7 +286,7 @@ def test_correct_officer_and_retention_dialogs(page, gui_ctx, qtbot, db, tmp_pat
 
     answer_modal(qtbot, delete, errors)
     dlg = page.retention()
-    assert not errors, errors
+    check(errors)
     assert seen == {"proposed": [rid], "after": 0, "log": ["年度清理"]} and dlg.deleted == 1
     with db.session() as s:
         row = s.scalars(select(AvDeletion)).one()

@@ -220,17 +220,18 @@ class DevicesTab(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         apply_widths(self.view, cols)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._show_history())
-        self.view.doubleClicked.connect(lambda _i: self.hand_over())
+        # a double-click or Enter on a device (the view's "activated") opens 交接
+        self.view.activated.connect(lambda _i: self.hand_over())
         self.search = QLineEdit()
         self.search.setPlaceholderText("筛选编号、型号、产品序号、持有人…")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_text)
-        self.add_btn = QPushButton("登记设备…")
+        self.add_btn = QPushButton("登记设备(&N)…")
         self.add_btn.clicked.connect(lambda: self.edit(new=True))
-        self.edit_btn = QPushButton("编辑…")
+        self.edit_btn = QPushButton("编辑(&E)…")
         self.edit_btn.clicked.connect(lambda: self.edit())
-        self.hand_btn = QPushButton("交接…")
-        self.hand_btn.setToolTip("交接或归还选中的执法记录仪（双击一行亦可）")
+        self.hand_btn = QPushButton("交接(&H)…")
+        self.hand_btn.setToolTip("交接或归还选中的执法记录仪（双击一行或按 Enter 亦可）")
         self.hand_btn.clicked.connect(self.hand_over)
         hcols: list[Column[HolderView]] = [
             Column("持有人", lambda h: h.staff, 110),
