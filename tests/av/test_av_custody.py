@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -370,3 +371,38 @@ def test_cli_retention(tmp_path, capsys):  # type: ignore[no-untyped-def]
     ]
     code, out, _ = _cli(capsys, "--db", str(dbp), "audit", "verify")
     assert code == 0, out
+
+
+def test_deletion_log_rows_and_holder_periods_are_guarded_by_the_audit_trail(db, tmp_path, custody):  # noqa: F811
+    """Removing a deletion-log row or editing a holder period behind the program's back is found."""
+    import sqlite3
+    from contextlib import closing
+
+    ids = _old_files(db, tmp_path)
+    retention.delete(db, [ids["old"]], by="内勤甲", as_of=dt.date(2026, 12, 5))
+    _audit_ok(db)
+    with closing(sqlite3.connect(db.path)) as c:
+        c.execute("UPDATE av_device_holder SET staff_id = staff_id + 1 WHERE to_at IS NULL")
+        c.commit()
+    res = audit.verify_database(db)
+    assert not res.ok and "av_device_holder" in res.problem
+    with closing(sqlite3.connect(db.path)) as c:
+        c.execute("UPDATE av_device_holder SET staff_id = staff_id - 1 WHERE to_at IS NULL")
+        c.execute("DELETE FROM av_deletion")
+        c.commit()
+    res = audit.verify_database(db)
+    assert not res.ok and "av_deletion" in res.problem and "不见了" in res.problem
+
+
+def test_in_place_warning_names_removable_media() -> None:
+    from brigade_desk.ledgers.av.ingest import (
+        IN_PLACE_WARNING,
+        REMOVABLE_WARNING,
+        in_place_warning,
+    )
+
+    assert IN_PLACE_WARNING == "原位登记：文件仍在原处，存储卡清空后记录将变为缺失。"
+    assert IN_PLACE_WARNING in REMOVABLE_WARNING
+    if os.name == "posix":  # a card mounted by the desktop
+        assert in_place_warning("/media/clerk/SD卡/DCIM") == REMOVABLE_WARNING
+        assert in_place_warning("/run/media/clerk/CAM") == REMOVABLE_WARNING
