@@ -21,7 +21,7 @@ from brigade_desk.ledgers.av import retention
 from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.av.devices import DeviceService
 from brigade_desk.ledgers.av.ingest import MSG_NO_ARCHIVE, IngestOptions, ingest
-from brigade_desk.ledgers.av.models import AvDeletion, AvRecord, AvStorageRoot
+from brigade_desk.ledgers.av.models import AvAttribution, AvDeletion, AvRecord, AvStorageRoot
 from brigade_desk.ledgers.av.service import AvService
 
 T = dt.datetime
@@ -91,6 +91,13 @@ def test_holder_attribution_across_a_change_of_holder(db, tmp_path, custody):  #
     assert (counts["holder"], counts["no_holder"], counts["unknown_device"]) == (4, 1, 1)
     assert "设备在拍摄时无人持有 1 个" in res.attribution_summary()
     assert res.as_json()["attribution"] == res.attribution
+    with db.session() as s:  # kept with each record, shown in its detail
+        kept = {a.record_id: (a.kind, a.message) for a in s.scalars(select(AvAttribution))}
+    r1 = recs[_name("DSJ-X", "20261201103000", 1)]
+    assert kept[r1.id] == ("holder", "按设备DSJ-X在2026-12-01 10:30的持有人推定为 张三")
+    assert len(kept) == 6
+    d5 = AvService(db).detail(recs[_name("DSJ-X", "20261130090000", 5)].id)
+    assert d5.attribution_flag and d5.attribution.startswith("设备DSJ-X在2026-11-30 09:00无人持有")
     _audit_ok(db)
 
 
@@ -168,6 +175,15 @@ def test_officer_correction_is_audited(db, tmp_path, custody):  # noqa: F811
     assert ("officer_id", a, c) in last.changes
     with pytest.raises(ValidationError):
         av.correct_officer(rid, 99999)
+    d = av.detail(rid)
+    assert d.attribution.endswith(
+        "由内勤更正为 王五（原为 张三）；张三借用王五的记录仪；以前：按设备DSJ-X在2026-12-01 10:30的持有人推定为 张三"
+    )
+    assert not d.attribution_flag
+    with db.session() as s:
+        att = s.get(AvAttribution, rid)
+        assert att is not None and att.kind == "corrected"
+        assert audit.history(s, "av_attribution", rid)[-1].action == "update"
     _audit_ok(db)
 
 

@@ -298,3 +298,31 @@ def test_correct_officer_and_retention_dialogs(page, gui_ctx, qtbot, db, tmp_pat
     )
     assert page.model.rowCount() == 1  # the record stays in the index, shown as deleted
     assert audit.verify_database(db).ok
+
+
+def test_a_closed_dialog_does_not_take_the_screen_with_it(gui_ctx, qtbot):  # type: ignore[no-untyped-def]
+    """Sizing a dialog to its screen must not make the dialog the Python parent of the QScreen (PySide's
+    return-value heuristic through ``QWidget.screen()``): once the dialog is deleted the garbage
+    collector would delete the application's screen, and the next paint crashes."""
+    import gc
+
+    from PySide6.QtGui import QGuiApplication, QScreen
+    from PySide6.QtWidgets import QWidget
+
+    from brigade_desk.ui.widgets.screen import screen_for
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    owner.show()
+    dlg = custody.DeviceDialog(DeviceService(gui_ctx.db), None, owner)
+    dlg.show()
+    scr = screen_for(dlg)
+    assert scr is QGuiApplication.primaryScreen() or scr in QGuiApplication.screens()
+    assert not any(isinstance(r, custody.DeviceDialog) for r in gc.get_referrers(scr))
+    del scr
+    dlg.close()
+    dlg.deleteLater()
+    qtbot.wait(50)
+    gc.collect()
+    assert all(isinstance(s, QScreen) and s.virtualSiblings() for s in QGuiApplication.screens())
+    owner.repaint()  # painting asks for the screen again

@@ -66,6 +66,7 @@ from brigade_desk.ledgers.av.hashing import copy_and_hash, hash_file
 from brigade_desk.ledgers.av.models import (
     ACTIVITIES,
     Activity,
+    AvAttribution,
     AvDuplicate,
     AvIngestBatch,
     AvRecord,
@@ -820,6 +821,15 @@ def _hash_and_write(
                 source_rel_path=it.rel if arch_id is not None else None,
             )
             s.add(rec)
+            s.flush()
+            s.add(
+                AvAttribution(
+                    record_id=rec.id,
+                    kind=attribution["kind"],
+                    conflict=attribution["conflict"],
+                    message=attribution["message"],
+                )
+            )
         d.archive_created = None  # now indexed: it stays
         result.attribution.append(attribution)
         if d.renamed_from:

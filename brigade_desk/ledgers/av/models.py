@@ -277,6 +277,21 @@ class AvDeletion(Base):
     deleted_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
+class AvAttribution(Base):
+    """Why a record's officer is who it is: what ingest assumed from the device register (or the
+    fallback it used), kept with the record; a correction by the clerk replaces it (audited)."""
+
+    __tablename__ = "av_attribution"
+
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("av_record.id", ondelete="CASCADE"), primary_key=True
+    )
+    # holder / no_holder / unknown_device / no_device (at ingest) / corrected (by the clerk)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
 VERIFY_LABELS["deleted"] = (
     "已删除（保存期满）"  # shown for a record whose file was deleted (av_deletion)
 )

@@ -29,6 +29,7 @@ from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.av.models import (
     ACTIVITIES,
     VERIFY_LABELS,
+    AvAttribution,
     AvDeletion,
     AvDuplicate,
     AvNamePattern,
@@ -120,6 +121,8 @@ class AvDetail:
     )  # (run start, status, detail)
     duplicates: list[str] = field(default_factory=list)
     deleted: str = ""  # "已于 … 删除（…）" when the file was deleted at the end of its retention
+    attribution: str = ""  # how the officer was attributed at ingest (or corrected)
+    attribution_flag: bool = False  # the attribution needs the clerk's look (no holder, conflict…)
 
 
 @dataclass
@@ -477,6 +480,7 @@ class AvService:
             dups = list(
                 s.scalars(select(AvDuplicate.path).where(AvDuplicate.record_id == record_id))
             )
+            att = s.get(AvAttribution, record_id)
             gone = s.scalars(select(AvDeletion).where(AvDeletion.record_id == record_id)).first()
             deleted = (
                 f"已于 {gone.deleted_at:%Y-%m-%d %H:%M} 由 {gone.deleted_by} 删除"
@@ -518,6 +522,9 @@ class AvService:
                 checks=checks,
                 duplicates=dups,
                 deleted=deleted,
+                attribution=att.message if att is not None else "",
+                attribution_flag=att is not None
+                and (att.conflict or att.kind not in ("holder", "corrected")),
             )
 
     def update(self, record_id: int, e: AvEdit) -> None:
@@ -580,12 +587,26 @@ class AvService:
             r.officer_id = officer_id
             if r.officer2_id is not None and r.officer2_id == officer_id:
                 r.officer2_id = old_id  # the two swap rather than the same person twice
+            said = (
+                f"{dt.date.today():%Y-%m-%d} 由内勤更正为 {new.name if new else '未定'}"
+                f"（原为 {old.name if old else '未定'}）" + (f"；{why}" if why else "")
+            )
             if why:
                 note = (
                     f"〔{dt.date.today():%Y-%m-%d} 更正执法人员："
                     f"{old.name if old else '未定'} → {new.name if new else '未定'}；{why}〕"
                 )
                 r.notes = f"{r.notes}\n{note}" if r.notes else note
+            att = s.get(AvAttribution, record_id)
+            if att is None:
+                s.add(AvAttribution(record_id=record_id, kind="corrected", message=said))
+            else:
+                # what ingest assumed stays quoted (the audit trail keeps every step)
+                earlier = (
+                    att.message if att.kind != "corrected" else att.message.partition("；以前：")[2]
+                )
+                att.kind, att.conflict = "corrected", False
+                att.message = said + (f"；以前：{earlier}" if earlier else "")
             return old_id, officer_id
 
     def custody_holder(self, record_id: int) -> tuple[int | None, str]:

@@ -7,6 +7,7 @@ Create Date: 2026-12-05 10:00:00
 - ``av_device``: the brigade's body cameras (编号, 型号, 产品序号, notes, active).
 - ``av_device_holder``: who held which camera from when until when (open end = still holds it);
   ingest attributes each file to the holder of its camera at the file's start time.
+- ``av_attribution``: per record, how ingest attributed its officer (or the clerk's correction).
 - ``av_deletion``: one row per indexed file deleted when its retention was due (the ``av_record``
   row stays and is shown as deleted).
 
@@ -96,8 +97,28 @@ def upgrade() -> None:
     with op.batch_alter_table("av_deletion", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_av_deletion_deleted_at"), ["deleted_at"], unique=False)
 
+    op.create_table(
+        "av_attribution",
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("conflict", sa.Boolean(), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["av_record.id"],
+            name=op.f("fk_av_attribution_record_id_av_record"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_av_attribution")),
+    )
+    with op.batch_alter_table("av_attribution", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_av_attribution_kind"), ["kind"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("av_attribution", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_av_attribution_kind"))
+    op.drop_table("av_attribution")
     with op.batch_alter_table("av_deletion", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_av_deletion_deleted_at"))
     op.drop_table("av_deletion")

@@ -322,7 +322,10 @@ class DevicesTab(QWidget):
         d = self.selected()
         if d is None:
             return
-        if HandOverDialog(self.service, d, self).exec():
+        dlg = HandOverDialog(self.service, d, self)
+        done = dlg.exec()
+        dlg.deleteLater()
+        if done:
             self.reload()
             self.on_changed()
 

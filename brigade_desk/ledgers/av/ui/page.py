@@ -157,6 +157,7 @@ class AvPage(QWidget):
             ("duration", "时长"),
             ("device", "执法记录仪"),
             ("officers", "执法人员"),
+            ("attribution", "人员认定"),
             ("case", "案件编号"),
             ("target", "执法对象"),
             ("activity", "执法活动"),
@@ -363,6 +364,7 @@ class AvPage(QWidget):
             "duration": _dur(d.duration_s) or "未知",
             "device": d.device_no,
             "officers": d.officers or (f"警号 {d.officer_code}" if d.officer_code else ""),
+            "attribution": d.attribution,
             "case": d.case_no,
             "target": d.target,
             "activity": d.activity,
@@ -380,6 +382,7 @@ class AvPage(QWidget):
         }
         for k, v in values.items():
             self.fields[k].setText(v)
+        self.fields["attribution"].setStyleSheet("color:#b45309" if d.attribution_flag else "")
         bad = d.status in ("modified", "missing")
         self.fields["status"].setStyleSheet("color:#d93025; font-weight:bold" if bad else "")
 
