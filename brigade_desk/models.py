@@ -5,6 +5,10 @@ from brigade_desk.core.models.base import Base
 from brigade_desk.core.models.holidays import OfficialDay, OfficialYear
 from brigade_desk.core.models.settings import Setting
 from brigade_desk.ledgers.av.models import (
+    AvAttribution,
+    AvDeletion,
+    AvDevice,
+    AvDeviceHolder,
     AvDuplicate,
     AvIngestBatch,
     AvNamePattern,
@@ -41,6 +45,10 @@ from brigade_desk.ledgers.training.models import (
 from brigade_desk.reports.models import ReportDone
 
 __all__ = [
+    "AvAttribution",
+    "AvDeletion",
+    "AvDevice",
+    "AvDeviceHolder",
     "AvDuplicate",
     "AvIngestBatch",
     "AvNamePattern",

@@ -172,6 +172,38 @@ def pattern(ctx: Any, parent: QWidget | None) -> QDialog:
     return PatternDialog(AvService(ctx.db), None, parent)
 
 
+def device(ctx: Any, parent: QWidget | None) -> QDialog:
+    from brigade_desk.ledgers.av.devices import DeviceService
+    from brigade_desk.ledgers.av.ui.custody import DeviceDialog
+
+    return DeviceDialog(DeviceService(ctx.db), None, parent)
+
+
+def hand_over(ctx: Any, parent: QWidget | None) -> QDialog:
+    from brigade_desk.ledgers.av.devices import DeviceService
+    from brigade_desk.ledgers.av.ui.custody import HandOverDialog
+
+    svc = DeviceService(ctx.db)
+    if not svc.devices():
+        svc.save_device(None, "DSJ-CATALOG", "V9", "SN-1")
+    return HandOverDialog(svc, svc.devices()[0], parent)
+
+
+def correct_officer(ctx: Any, parent: QWidget | None) -> QDialog:
+    from brigade_desk.ledgers.av.models import AvRecord
+    from brigade_desk.ledgers.av.service import AvService
+    from brigade_desk.ledgers.av.ui.custody import CorrectOfficerDialog
+
+    svc = AvService(ctx.db)
+    return CorrectOfficerDialog(svc, svc.detail(_first(ctx.db, AvRecord)), parent)
+
+
+def retention(ctx: Any, parent: QWidget | None) -> QDialog:
+    from brigade_desk.ledgers.av.ui.custody import RetentionDialog
+
+    return RetentionDialog(ctx.db, parent)
+
+
 def print_preview(ctx: Any, parent: QWidget | None) -> QDialog:
     from brigade_desk.ledgers.roster.service import RosterService
     from brigade_desk.ui.widgets.printing import preview_dialog
@@ -274,6 +306,22 @@ def provoke_record(dlg: Any) -> None:
     dlg.save()
 
 
+def provoke_device(dlg: Any) -> None:
+    dlg.device_no.setText("")
+    dlg.notes.setPlainText("\u202e")
+    dlg.save()
+
+
+def provoke_hand_over(dlg: Any) -> None:
+    dlg.to.setCurrentIndex(0)  # nobody chosen, not returned
+    dlg.save()
+
+
+def provoke_correct_officer(dlg: Any) -> None:
+    dlg.officer.setEditText("不存在的人")
+    dlg.save()
+
+
 def nothing(dlg: Any) -> None:
     pass
 
@@ -298,5 +346,9 @@ DIALOGS: dict[str, tuple[Open, Callable[[Any], None]]] = {
     "音像文件入库": (ingest, provoke_ingest),
     "音像记录": (av_record, provoke_record),
     "文件名规则": (pattern, provoke_pattern),
+    "登记执法记录仪": (device, provoke_device),
+    "交接执法记录仪": (hand_over, provoke_hand_over),
+    "更正执法人员": (correct_officer, provoke_correct_officer),
+    "保存期限到期": (retention, nothing),
     "打印预览": (print_preview, nothing),
 }

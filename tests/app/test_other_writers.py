@@ -64,7 +64,7 @@ WRITERS = [
     ["import", "staff", "花名册.xlsx", "--dry-run"],
     ["demo"],
     ["restore", "备份.sqlite"],
-    ["av", "ingest", "音像"],
+    ["av", "ingest", "--in-place", "音像"],
     ["av", "verify"],
     ["av", "roots", "--set-path", "1", "E:/音像"],
     ["review", "sample", "--year", "2026"],

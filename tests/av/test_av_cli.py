@@ -43,7 +43,7 @@ def test_ingest_verify_json(tmp_path, capsys):
     j = json.loads(out)
     assert (j["added"], j["duplicates"], j["skipped"], j["bytes"]) == (2, 1, 1, 6)
     assert isinstance(j["seconds"], float)
-    code, out, _ = run(capsys, "--db", dbp, "av", "ingest", str(src), "--json")
+    code, out, _ = run(capsys, "--db", dbp, "av", "ingest", "--in-place", str(src), "--json")
     assert json.loads(out)["added"] == 0
     code, out, _ = run(capsys, "--db", dbp, "av", "verify", "--json")
     j = json.loads(out)
@@ -68,10 +68,12 @@ def test_ingest_verify_json(tmp_path, capsys):
 
 def test_cli_errors(tmp_path, capsys):
     dbp = str(tmp_path / "c.sqlite")
-    code, _out, err = run(capsys, "--db", dbp, "av", "ingest", str(tmp_path / "无此文件夹"))
+    code, _out, err = run(
+        capsys, "--db", dbp, "av", "ingest", "--in-place", str(tmp_path / "无此文件夹")
+    )
     assert code == 1 and "文件夹不存在" in err
     try:
-        cli.main(["--db", dbp, "av", "ingest", str(tmp_path), "--activity", "巡逻"])
+        cli.main(["--db", dbp, "av", "ingest", "--in-place", str(tmp_path), "--activity", "巡逻"])
     except SystemExit as e:
         assert e.code == 2
     code, _out, err = run(capsys, "--db", dbp, "export", "av", "--out", str(tmp_path / "x.xlsx"))
@@ -90,7 +92,14 @@ def test_demo_small_then_verify_and_export(tmp_path, capsys):
     assert code == 1 and len(j["modified"]) == 1 and len(j["missing"]) == 1
     assert j["ok"] == counts["av_records"] - 2
     code, out, _ = run(
-        capsys, "--db", str(dbp), "av", "ingest", str(tmp_path / "demo_av" / "待入库"), "--json"
+        capsys,
+        "--db",
+        str(dbp),
+        "av",
+        "ingest",
+        "--in-place",
+        str(tmp_path / "demo_av" / "待入库"),
+        "--json",
     )
     assert json.loads(out)["added"] == 6
     out_x = tmp_path / "音像台账.xlsx"

@@ -36,7 +36,7 @@ def _files(db, tmp_path, case_no, activity, clips, folder="卡"):  # noqa: F811
     src = tmp_path / folder
     for n, (start, seconds) in enumerate(clips, 1):
         write(src / f"{start:%Y%m%d%H%M%S}_{n}.mp4", mp4_bytes(seconds, f"{folder}{n}".encode()))
-    res = ingest(db, src, IngestOptions(case_no=case_no, activity=activity))
+    res = ingest(db, src, IngestOptions(case_no=case_no, activity=activity, in_place=True))
     assert res.added == len(clips), res.errors
 
 

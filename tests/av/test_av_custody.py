@@ -40,10 +40,16 @@ def _case_files(db, tmp_path):  # noqa: F811
     res = ingest(
         db,
         tmp_path / "证据 #卡 %1",
-        IngestOptions(case_no=CASE, activity="查封扣押", officer_id=officer, device_no="DSJ-X01"),
+        IngestOptions(
+            case_no=CASE,
+            activity="查封扣押",
+            officer_id=officer,
+            device_no="DSJ-X01",
+            in_place=True,
+        ),
     )
     assert res.added == 3, res.errors
-    assert ingest(db, tmp_path / "其他").added == 1
+    assert ingest(db, tmp_path / "其他", IngestOptions(in_place=True)).added == 1
     return files
 
 

@@ -19,11 +19,11 @@ def test_device_option_is_checked(db: Database, tmp_path: Path) -> None:  # noqa
     folder = tmp_path / "卡"
     write(folder / "20261201_103000.mp4", mp4_bytes(3.0, b"a"))
     with pytest.raises(ValidationError) as exc:
-        ingest(db, folder, IngestOptions(device_no="DSJ\u202e01"))
+        ingest(db, folder, IngestOptions(in_place=True, device_no="DSJ\u202e01"))
     assert "U+202E" in exc.value.message and "执法记录仪编号" in exc.value.message
     with db.session() as s:
         assert s.scalars(select(AvRecord)).all() == []  # nothing read, nothing written
-    res = ingest(db, folder, IngestOptions(device_no="DSJ01\u200b"))
+    res = ingest(db, folder, IngestOptions(in_place=True, device_no="DSJ01\u200b"))
     assert res.added == 1
     with db.session() as s:
         assert [r.device_no for r in s.scalars(select(AvRecord))] == ["DSJ01"]

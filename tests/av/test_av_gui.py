@@ -24,9 +24,9 @@ def footage(db, tmp_path):
     write(src / "012345_DSJ-A0001_20240315083012_0001IMP.mp4", b"seizure")
     write(src / "012345_DSJ-A0001_20240316083012_0002.mp4", b"inspection")
     write(src / "20240401100000_3.mp4", b"other")
-    ingest(db, src, IngestOptions(case_no="案-1", activity="查封扣押"))
+    ingest(db, src, IngestOptions(in_place=True, case_no="案-1", activity="查封扣押"))
     write(tmp_path / "素材2" / "20240501100000_4.mp4", b"inspect 2")
-    ingest(db, tmp_path / "素材2", IngestOptions(activity="现场检查"))
+    ingest(db, tmp_path / "素材2", IngestOptions(in_place=True, activity="现场检查"))
     return src
 
 
@@ -274,6 +274,7 @@ def test_ingest_dialog_cancel_through_task_helper(page, gui_ctx, qtbot, db, tmp_
         qtbot.addWidget(dlg)
         dlg.show()
         dlg.folder.insert(str(src))
+        dlg.in_place.setChecked(True)
         dlg.workers.setValue(1)
         dlg.start()
         qtbot.waitUntil(lambda: dlg.findChild(QProgressDialog) is not None, timeout=5000)

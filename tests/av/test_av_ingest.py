@@ -31,6 +31,7 @@ def test_ingest_folder(db, tmp_path):  # noqa: F811
         db,
         src,
         IngestOptions(
+            in_place=True,
             case_no="交执罚〔2024〕12号",
             activity="查封扣押",
             officer_id=other,
@@ -77,7 +78,9 @@ def test_ingest_folder(db, tmp_path):  # noqa: F811
 
 def test_batch_defaults_and_retention(db, tmp_path):  # noqa: F811
     write(tmp_path / "s" / "VID_1.mp4", b"1")
-    res = ingest(db, tmp_path / "s", IngestOptions(activity="现场检查", device_no="DV9"))
+    res = ingest(
+        db, tmp_path / "s", IngestOptions(in_place=True, activity="现场检查", device_no="DV9")
+    )
     assert res.added == 1
     r = _records(db)[0]
     assert r.device_no == "DV9" and r.retention_years == 1 and r.case_no == ""
@@ -86,7 +89,7 @@ def test_batch_defaults_and_retention(db, tmp_path):  # noqa: F811
 def test_invalid_options_name_the_field(db, tmp_path):  # noqa: F811
     (tmp_path / "s").mkdir()
     with pytest.raises(ValidationError) as e:
-        ingest(db, tmp_path / "s", IngestOptions(activity="巡逻", officer_id=999))
+        ingest(db, tmp_path / "s", IngestOptions(in_place=True, activity="巡逻", officer_id=999))
     assert "执法活动" in e.value.fields["activity"] and "999" in e.value.fields["officer_id"]
 
 
@@ -95,7 +98,7 @@ def test_duplicate_recorded_once_and_reported(db, tmp_path):  # noqa: F811
     write(src / "1" / "a.mp4", b"same content")
     write(src / "2" / "b.mp4", b"same content")
     write(src / "2" / "c.mp4", b"other")
-    res = ingest(db, src)
+    res = ingest(db, src, IngestOptions(in_place=True))
     assert res.added == 2 and len(res.duplicates) == 1
     assert res.duplicates[0]["path"].endswith("b.mp4") and res.duplicates[0]["existing"].endswith(
         "a.mp4"
@@ -106,7 +109,7 @@ def test_duplicate_recorded_once_and_reported(db, tmp_path):  # noqa: F811
         assert s.scalars(select(AvDuplicate.path)).one().endswith("b.mp4")
     # the same content arriving later from elsewhere is a duplicate too
     write(tmp_path / "t" / "d.mp4", b"other")
-    res2 = ingest(db, tmp_path / "t")
+    res2 = ingest(db, tmp_path / "t", IngestOptions(in_place=True))
     assert res2.added == 0 and len(res2.duplicates) == 1
 
 
@@ -114,14 +117,14 @@ def test_reingest_adds_nothing(db, tmp_path):  # noqa: F811
     src = tmp_path / "s"
     for i in range(5):
         write(src / f"20240101000{i}00_{i}.mp4", bytes([i]) * 1000)
-    assert ingest(db, src).added == 5
-    res = ingest(db, src, IngestOptions(workers=1))
+    assert ingest(db, src, IngestOptions(in_place=True)).added == 5
+    res = ingest(db, src, IngestOptions(in_place=True, workers=1))
     assert (res.added, len(res.duplicates), res.existing, res.bytes) == (0, 0, 5, 0)
     # a sub-folder of a registered root resolves to that root: still nothing new
     write(src / "sub" / "x.mp4", b"new")
-    res = ingest(db, src / "sub")
+    res = ingest(db, src / "sub", IngestOptions(in_place=True))
     assert res.added == 1
-    assert ingest(db, src).existing == 6
+    assert ingest(db, src, IngestOptions(in_place=True)).existing == 6
     with db.session() as s:
         assert s.scalar(select(func.count(AvStorageRoot.id))) == 1
         assert s.scalar(select(func.count(AvRecord.id))) == 6
@@ -129,10 +132,10 @@ def test_reingest_adds_nothing(db, tmp_path):  # noqa: F811
 
 def test_reingest_changed_size_is_reported_not_replaced(db, tmp_path):  # noqa: F811
     f = write(tmp_path / "s" / "a.mp4", b"original")
-    ingest(db, tmp_path / "s")
+    ingest(db, tmp_path / "s", IngestOptions(in_place=True))
     sha = _records(db)[0].sha256
     f.write_bytes(b"tampered and longer")
-    res = ingest(db, tmp_path / "s")
+    res = ingest(db, tmp_path / "s", IngestOptions(in_place=True))
     assert res.added == 0 and len(res.errors) == 1 and "大小不同" in res.errors[0]["message"]
     assert _records(db)[0].sha256 == sha
 
@@ -172,7 +175,7 @@ def test_cancel_before_start(db, tmp_path):  # noqa: F811
     write(tmp_path / "s" / "a.mp4", b"a")
     p = Progress()
     p.cancel()
-    res = ingest(db, tmp_path / "s", progress=p)
+    res = ingest(db, tmp_path / "s", IngestOptions(in_place=True), progress=p)
     assert res.cancelled and res.added == 0 and _records(db) == []
 
 

@@ -144,7 +144,7 @@ def test_invalid_utf8_names_are_listed_and_the_run_goes_on(tmp_path: Path) -> No
     src = _bad_name_folder(tmp_path)
     dbp = tmp_path / "t.sqlite"
     fresh_db(dbp).close()
-    r = _cli(dbp, "av", "ingest", str(src), "--json")
+    r = _cli(dbp, "av", "ingest", "--in-place", str(src), "--json")
     _no_traceback(r)
     assert r.returncode == INGEST_INCOMPLETE, r.stderr
     out = json.loads(r.stdout)
@@ -159,7 +159,7 @@ def test_invalid_utf8_names_are_listed_and_the_run_goes_on(tmp_path: Path) -> No
     # the plain text output names each file and says what to do; the exit code tells a script
     again = tmp_path / "t2.sqlite"
     fresh_db(again).close()
-    t = _cli(again, "av", "ingest", str(src))
+    t = _cli(again, "av", "ingest", "--in-place", str(src))
     _no_traceback(t)
     assert t.returncode == INGEST_INCOMPLETE
     assert (
@@ -178,7 +178,7 @@ def test_folder_itself_not_utf8_is_refused_in_chinese(tmp_path: Path) -> None:
         fh.write(b"1234")
     dbp = tmp_path / "t.sqlite"
     fresh_db(dbp).close()
-    r = _cli(dbp, "av", "ingest", os.fsdecode(bad))
+    r = _cli(dbp, "av", "ingest", "--in-place", os.fsdecode(bad))
     _no_traceback(r)
     assert r.returncode == 1
     assert (
@@ -213,7 +213,7 @@ def test_unreadable_folder_and_file_are_listed_in_process(db, tmp_path, monkeypa
 
     monkeypatch.setattr(os, "scandir", scandir)
     monkeypatch.setattr(hashing, "open", fake_open, raising=False)
-    res = ingest(db, src)
+    res = ingest(db, src, IngestOptions(in_place=True))
     assert res.added == 2 and not res.cancelled and not res.complete
     assert res.errors == [
         {"path": locked_dir, "message": MSG_DIR_DENIED, "kind": "文件夹"},
@@ -242,7 +242,7 @@ def test_chmod_000_folder_and_file_through_the_cli(tmp_path: Path) -> None:
                 os.chown(p, user, user)
         os.chmod(src / "锁住", 0)
         os.chmod(src / "c.mp4", 0)
-        r = _cli(dbp, "av", "ingest", str(src), "--json", user=user)
+        r = _cli(dbp, "av", "ingest", "--in-place", str(src), "--json", user=user)
         _no_traceback(r)
         assert r.returncode == INGEST_INCOMPLETE, r.stderr
         out = json.loads(r.stdout)
@@ -324,7 +324,9 @@ def test_file_changed_while_hashed_is_not_indexed(
     write(src / "c.mp4", os.urandom(1000))
     _during_hash(monkeypatch, victim.name, action)
     archive = tmp_path / "archive"
-    res = ingest(db, src, IngestOptions(copy_to=archive if copy else None, workers=2))
+    res = ingest(
+        db, src, IngestOptions(copy_to=archive if copy else None, in_place=not copy, workers=2)
+    )
     assert res.added == 2 and res.errors == [
         {"path": str(victim), "message": message, "kind": "文件"}
     ]
@@ -348,7 +350,7 @@ def test_file_deleted_before_its_turn_is_listed(db, tmp_path, monkeypatch):  # n
         return out
 
     monkeypatch.setattr(ingest_mod, "scan", scan_then_delete)
-    res = ingest(db, src)
+    res = ingest(db, src, IngestOptions(in_place=True))
     assert res.added == 1 and res.errors == [
         {"path": str(gone), "message": MSG_VANISHED, "kind": "文件"}
     ]
@@ -376,7 +378,16 @@ def test_killed_copying_ingest_is_cleaned_and_completed_by_the_next_run(
     fresh_db(dbp).close()
     archive = tmp_path / "归档"
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    cmd = [sys.executable, "-m", "brigade_desk", "--db", str(dbp), "av", "ingest", str(big_folder)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "brigade_desk",
+        "--db",
+        str(dbp),
+        "av",
+        "ingest",
+        str(big_folder),
+    ]
     cmd += ["--copy-to", str(archive), "--workers", "1"]
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     parts = archive / PARTS_DIR
@@ -431,12 +442,12 @@ def test_killed_copying_ingest_is_cleaned_and_completed_by_the_next_run(
 
 def test_unfinished_batch_of_another_run_is_closed_in_process(db, tmp_path):  # noqa: F811
     write(tmp_path / "s" / "a.mp4", b"1")
-    first = ingest(db, tmp_path / "s")
+    first = ingest(db, tmp_path / "s", IngestOptions(in_place=True))
     with db.begin() as s:  # as a killed run leaves it
         b = s.get(AvIngestBatch, first.batch_id)
         b.finished_at = None
     write(tmp_path / "t" / "b.mp4", b"2")
-    res = ingest(db, tmp_path / "t")
+    res = ingest(db, tmp_path / "t", IngestOptions(in_place=True))
     assert res.added == 1 and len(res.cleanup) == 1
     assert (
         f"第 {first.batch_id} 批" in res.cleanup[0]
@@ -477,7 +488,7 @@ def test_hostile_folder_accounts_for_every_media_file(tmp_path: Path) -> None:
         )
     dbp = tmp_path / "t.sqlite"
     fresh_db(dbp).close()
-    r = _cli(dbp, "av", "ingest", str(src), "--json")
+    r = _cli(dbp, "av", "ingest", "--in-place", str(src), "--json")
     _no_traceback(r)
     out = json.loads(r.stdout)
     on_disk = _media_on_disk(src)
@@ -499,7 +510,7 @@ def test_hostile_folder_accounts_for_every_media_file(tmp_path: Path) -> None:
             con.close()
         assert d is not None and 1.9 <= d <= 2.2
     # a second run adds nothing and still lists the bad name
-    again = _cli(dbp, "av", "ingest", str(src), "--json")
+    again = _cli(dbp, "av", "ingest", "--in-place", str(src), "--json")
     o2 = json.loads(again.stdout)
     assert o2["added"] == 0 and o2["existing"] == out["added"]
     assert o2["not_ingested"] == out["not_ingested"]
@@ -589,7 +600,7 @@ def test_pipe_device_and_broken_link_are_listed_not_read(db, tmp_path):  # noqa:
     os.symlink("/dev/zero", src / "c_零.mp4")
     os.symlink(src / "不存在.mp4", src / "d_断链.mp4")
     write(src / "e.mp4", b"e")
-    res = ingest(db, src)
+    res = ingest(db, src, IngestOptions(in_place=True))
     assert res.added == 2
     assert [(e["path"], e["message"]) for e in res.errors] == [
         (str(src / "b_管道.mp4"), MSG_NOT_FILE),
@@ -624,7 +635,7 @@ def test_read_error_is_told_in_chinese(db, tmp_path, monkeypatch):  # noqa: F811
         return Failing(fh) if Path(os.fspath(file)).name.startswith("b_") else fh
 
     monkeypatch.setattr(hashing, "open", fake_open, raising=False)
-    res = ingest(db, src)
+    res = ingest(db, src, IngestOptions(in_place=True))
     assert res.added == 1 and res.errors == [
         {
             "path": str(src / "b_坏道.mp4"),

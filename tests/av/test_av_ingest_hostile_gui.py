@@ -8,7 +8,7 @@ from typing import Any
 from av_fixtures import write
 from sqlalchemy import select
 
-from brigade_desk.ledgers.av.ingest import MSG_DIR_DENIED, ingest
+from brigade_desk.ledgers.av.ingest import MSG_DIR_DENIED, IngestOptions, ingest
 from brigade_desk.ledgers.av.models import AvIngestBatch
 from brigade_desk.ledgers.av.ui import dialogs
 from brigade_desk.ledgers.av.ui.page import AvPage
@@ -18,7 +18,7 @@ def test_ingest_dialog_lists_unreadable_folder_and_cleanup(
     gui_ctx, qtbot, db, tmp_path, monkeypatch
 ):
     write(tmp_path / "旧" / "a.mp4", b"old")
-    first = ingest(db, tmp_path / "旧")
+    first = ingest(db, tmp_path / "旧", IngestOptions(in_place=True))
     with db.begin() as s:  # as a run killed outright leaves its batch
         s.get(AvIngestBatch, first.batch_id).finished_at = None
     src = tmp_path / "新卡"
@@ -38,6 +38,7 @@ def test_ingest_dialog_lists_unreadable_folder_and_cleanup(
     dlg = dialogs.IngestDialog(gui_ctx, page.service, page)
     qtbot.addWidget(dlg)
     dlg.folder.insert(str(src))
+    dlg.in_place.setChecked(True)  # (explicitly: the default copies into the archive)
     dlg.start()
     qtbot.waitUntil(lambda: dlg.result_obj is not None, timeout=10000)
     text = dlg.report.toPlainText()

@@ -29,7 +29,7 @@ def _setup(db, tmp_path, n=4):  # noqa: F811
         write(src / "子目录" / f"2024010{i}080000_{i}.mp4", bytes([65 + i]) * (1000 + i))
         for i in range(n)
     ]
-    assert ingest(db, src).added == n
+    assert ingest(db, src, IngestOptions(in_place=True)).added == n
     return src, files
 
 
@@ -196,8 +196,8 @@ def test_full_process_rule_without_case_table_finds_nothing(tmp_path):
 def test_full_process_rule(db, tmp_path):  # noqa: F811
     write(tmp_path / "a" / "x.mp4", b"seizure video")
     write(tmp_path / "b" / "y.mp4", b"inspection video")
-    ingest(db, tmp_path / "a", IngestOptions(case_no="案1", activity="查封扣押"))
-    ingest(db, tmp_path / "b", IngestOptions(case_no="案2", activity="现场检查"))
+    ingest(db, tmp_path / "a", IngestOptions(in_place=True, case_no="案1", activity="查封扣押"))
+    ingest(db, tmp_path / "b", IngestOptions(in_place=True, case_no="案2", activity="现场检查"))
     _case_table(
         db,
         [

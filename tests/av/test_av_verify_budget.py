@@ -46,9 +46,13 @@ def _library(db, tmp_path, big=1000):  # noqa: F811
     """P1 P2: evidence of a case; P3: 查封扣押 without a case (kept permanently); L1–L3: 现场检查
     (kept 1 year). P1 holds ``big`` bytes, the others 1,000 bytes each."""
     groups = [
-        ("案", IngestOptions(case_no="交执〔2026〕1号", activity="查封扣押"), ["P1", "P2"]),
-        ("查封", IngestOptions(activity="查封扣押"), ["P3"]),
-        ("检查", IngestOptions(activity="现场检查"), ["L1", "L2", "L3"]),
+        (
+            "案",
+            IngestOptions(case_no="交执〔2026〕1号", activity="查封扣押", in_place=True),
+            ["P1", "P2"],
+        ),
+        ("查封", IngestOptions(activity="查封扣押", in_place=True), ["P3"]),
+        ("检查", IngestOptions(activity="现场检查", in_place=True), ["L1", "L2", "L3"]),
     ]
     files = {}
     for n, (folder, opts, names) in enumerate(groups):

@@ -61,7 +61,7 @@ def test_sigkill_during_ingest_keeps_every_record_whole(tmp_path: Path) -> None:
     full = tmp_path / "full.sqlite"
     shutil.copy(base, full)
     t = time.perf_counter()
-    r = _cli(full, "av", "ingest", str(src), "--workers", "2", "--json")
+    r = _cli(full, "av", "ingest", "--in-place", str(src), "--workers", "2", "--json")
     duration = time.perf_counter() - t
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["added"] == FILES
@@ -79,6 +79,7 @@ def test_sigkill_during_ingest_keeps_every_record_whole(tmp_path: Path) -> None:
                 str(db),
                 "av",
                 "ingest",
+                "--in-place",
                 str(src),
                 "--workers",
                 "2",
@@ -105,7 +106,7 @@ def test_sigkill_during_ingest_keeps_every_record_whole(tmp_path: Path) -> None:
         a = _cli(db, "audit", "verify", "--json")
         assert a.returncode == 0 and json.loads(a.stdout)["ok"], a.stdout
         # resumable: the rest is added, nothing twice
-        again = _cli(db, "av", "ingest", str(src), "--workers", "2", "--json")
+        again = _cli(db, "av", "ingest", "--in-place", str(src), "--workers", "2", "--json")
         assert again.returncode == 0, again.stderr
         assert json.loads(again.stdout)["added"] == FILES - n
         assert _count(db) == FILES

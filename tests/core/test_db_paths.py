@@ -116,7 +116,7 @@ def test_every_file_operation_in_an_odd_folder(
     media = place / "音像 #1 %41"
     media.mkdir()
     (media / "20261101_120000_DSJ001.mp4").write_bytes(mp4_bytes(2.0))
-    assert "新增 1 个" in run("av", "ingest", str(media))
+    assert "新增 1 个" in run("av", "ingest", "--in-place", str(media))
     # the restore reads the backup through a read-only URI: the same file, not a decoded name
     said = run("restore", str(bk.path))
     assert _staff(db) == 2  # the backup's two officers, from this folder's database

@@ -39,6 +39,7 @@ CHAIN = [
     "0013_activity_windows",
     "0014_versions",
     "0015_av_name_patterns",
+    "0016_av_devices",
 ]
 
 

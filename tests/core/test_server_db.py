@@ -227,7 +227,7 @@ def test_cli_on_the_server(pg_url: str, tmp_path: Path, capsys: pytest.CaptureFi
     # no file was made from the address (it once became a folder named "postgresql:")
     assert not Path("postgresql:").exists()
     # a command that needs a file says so
-    assert cli.main(["--db", pg_url, "backup"]) == 1
+    assert cli.main(["--db", pg_url, "restore", str(tmp_path / "x.sqlite")]) == 1
     assert "不适用于数据库服务器" in capsys.readouterr().err
 
 

@@ -71,7 +71,7 @@ def test_each_defining_module_lists_its_settings_and_the_registry_has_them_all()
             assert d.key not in seen
             seen[d.key] = d
     assert seen == REGISTRY.settings()
-    assert len(seen) == 42
+    assert len(seen) == 43
     # each ledger declares its own module's settings
     for lg in REGISTRY.ledgers:
         assert {d.key for d in lg.settings()} == {
@@ -94,7 +94,7 @@ def test_the_registry_knows_every_setting_in_a_fresh_process():
     )
     keys, hours = got
     assert "training.required_hours" in keys and "cases.filing_days" in keys
-    assert "reports.calendar" in keys and len(keys) == 42
+    assert "reports.calendar" in keys and len(keys) == 43
     assert hours == 60.0
 
 

@@ -108,6 +108,7 @@ def test_av_ingest_dialog(gui_ctx, qtbot, tmp_path):
     from brigade_desk.ledgers.av.ui.dialogs import IngestDialog, RecordDialog
 
     dlg = shown(IngestDialog(gui_ctx, AvService(gui_ctx.db)), qtbot)
+    dlg.archive.setText(str(tmp_path / "归档"))  # (the default copies into the archive)
     qtbot.mouseClick(dlg.start_btn, Qt.MouseButton.LeftButton)
     assert red(dlg.folder) and "文件夹" in dlg.error.text() and dlg.error.isVisible()
     qtbot.keyClicks(dlg.folder, "x")
@@ -116,7 +117,7 @@ def test_av_ingest_dialog(gui_ctx, qtbot, tmp_path):
     from brigade_desk.ledgers.av.ingest import IngestOptions, ingest
 
     write(tmp_path / "素材" / "20240401100000_3.mp4", b"x")
-    ingest(gui_ctx.db, tmp_path / "素材", IngestOptions())
+    ingest(gui_ctx.db, tmp_path / "素材", IngestOptions(in_place=True))
     svc = AvService(gui_ctx.db)
     rec = RecordDialog(svc, svc.detail(svc.page(AvFilter(), offset=0, limit=1)[0].id))
     shown(rec, qtbot)

@@ -47,7 +47,7 @@ def world(gui_ctx, tmp_path):  # type: ignore[no-untyped-def]
     with db.begin() as s:
         add_case(s, "乐交执罚〔2025〕1号")
     write(tmp_path / "素材" / "20240401100000_3.mp4", b"other")
-    ingest(db, tmp_path / "素材", IngestOptions(activity="现场检查"))
+    ingest(db, tmp_path / "素材", IngestOptions(in_place=True, activity="现场检查"))
     with db.session() as s:
         rid = s.scalar(select(func.min(AvRecord.id)))
     return gui_ctx, sid, rid
@@ -178,6 +178,7 @@ def test_ingest_dialog_after_a_batch_closes_without_asking(world, qtbot, monkeyp
     dlg.show()
     qtbot.waitExposed(dlg)
     dlg.folder.insert(str(tmp_path / "新卡"))
+    dlg.archive.setText(str(tmp_path / "归档"))
     qtbot.keyClicks(dlg.device, "DV-7")
     qtbot.keyClick(dlg.device, Qt.Key.Key_Escape)
     assert asked == [QUESTION] and dlg.isVisible()  # Esc no longer loses what was typed

@@ -5,9 +5,16 @@
 - A file already indexed at the same place (same root, same relative path, same size) is not hashed
   again: re-ingesting a folder adds nothing. Same path but another size is reported, never replaced
   (the index is the evidence of what the file was; ``verify`` reports the change).
-- The rest is hashed by a pool of worker threads (optionally copied into the archive root at the same
-  time, as ``YYYY/MM/device/name``, and the copy re-read and verified by hash; an existing different
-  file is never overwritten — the copy gets a new name).
+- The rest is hashed by a pool of worker threads and, by default, copied into the archive root at
+  the same time (``copy_to``, else the ``av.archive_root`` setting), as ``YYYY/MM/device/name``, the
+  copy re-read and verified by hash; an existing different file is never overwritten — the copy gets
+  a new name. Indexing in place (the files stay where they are, e.g. on a camera's card) happens only
+  when asked for (``in_place``); with neither an archive root nor ``in_place`` the run is refused with
+  a message saying how to set one.
+- Each file is attributed to the officer who held its camera at the file's start time (the device
+  register, ``devices.Custody``); what was assumed for each file, files whose camera is unknown or
+  had no holder then, and a batch officer that disagrees with the register are listed in
+  ``IngestResult.attribution``.
 - Results are written by ONE writer (the calling thread) in file order, one short transaction per
   file. Cancelling stops the workers within a chunk, removes copies not yet indexed, and leaves the
   index exactly as it was after the last file written: the cancelled file and the ones after it are
@@ -54,10 +61,12 @@ from brigade_desk.core.errors import Cancelled, UserError, ValidationError, desc
 from brigade_desk.core.progress import Progress
 from brigade_desk.ledgers.av import media, roots
 from brigade_desk.ledgers.av import settings as av_settings
+from brigade_desk.ledgers.av.devices import Custody
 from brigade_desk.ledgers.av.hashing import copy_and_hash, hash_file
 from brigade_desk.ledgers.av.models import (
     ACTIVITIES,
     Activity,
+    AvAttribution,
     AvDuplicate,
     AvIngestBatch,
     AvRecord,
@@ -86,6 +95,55 @@ MSG_CHANGED = "文件在计算校验值期间被修改，未登记，请稍后�
 MSG_VANISHED = "文件在计算校验值期间被删除，未登记，请稍后重新采集。"
 MSG_SIZE_DIFFERS = "索引中已有此路径但文件大小不同（文件可能被改动），未重复入库；请运行校验。"
 
+MSG_NO_ARCHIVE = (
+    "未设置归档位置：入库默认把文件复制到归档位置保存（执法记录仪或存储卡清空后记录仍完好）。"
+    "请先设置归档位置——命令行：brigade-desk av archive-root D:\\执法音像归档；图形界面：入库对话框的"
+    "「归档位置」或 设置 → 音像记录 →「音像文件归档位置」；本次也可用 --copy-to 文件夹 指定。"
+    "确需让文件留在原处登记时，加 --in-place（原位登记）。"
+)
+IN_PLACE_WARNING = "原位登记：文件仍在原处，存储卡清空后记录将变为缺失。"
+REMOVABLE_WARNING = (
+    "所选文件夹位于可移动磁盘（存储卡、U 盘或执法记录仪）上。"
+    + IN_PLACE_WARNING
+    + "建议复制到归档位置。"
+)
+
+
+def is_removable(path: Path | str) -> bool:
+    """Whether ``path`` lies on removable media (a card, a USB stick, a camera in storage mode).
+
+    Windows: the drive type of its volume; elsewhere: a mount under /media, /run/media or /mnt, or a
+    block device whose ``removable`` flag is set. False when it cannot be told."""
+    p = os.path.abspath(path)
+    if os.name == "nt":  # pragma: no cover - Windows only
+        import ctypes
+
+        drive = os.path.splitdrive(p)[0]
+        if not drive:
+            return False
+        try:
+            kind = ctypes.windll.kernel32.GetDriveTypeW(drive + "\\")  # type: ignore[attr-defined]
+        except (AttributeError, OSError):
+            return False
+        return int(kind) == 2  # DRIVE_REMOVABLE
+    parts = Path(p).parts
+    if len(parts) > 2 and (parts[1] in ("media", "mnt") or parts[1:3] == ("run", "media")):
+        return True
+    try:
+        dev = os.stat(p).st_dev
+        flag = Path(f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}/../removable")
+        if not flag.exists():
+            flag = Path(f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}/removable")
+        return flag.read_text().strip() == "1"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def in_place_warning(folder: Path | str) -> str:
+    """The warning shown when the clerk chooses to index ``folder`` in place."""
+    return REMOVABLE_WARNING if is_removable(folder) else IN_PLACE_WARNING
+
+
 # (database file, batch id) being run by this process (the database lock keeps other processes out):
 # never taken for the leftovers of a killed run
 _RUNNING: set[tuple[str, int]] = set()
@@ -103,6 +161,7 @@ class IngestOptions:
     place: str = ""
     notes: str = ""
     copy_to: Path | str | None = None
+    in_place: bool = False  # index the files where they are (explicit choice; default: archive)
     workers: int = 2
 
 
@@ -120,6 +179,11 @@ class IngestResult:
     errors: list[dict[str, str]] = field(default_factory=list)
     renamed: list[dict[str, str]] = field(default_factory=list)  # archive clashes {"path", "to"}
     cleanup: list[str] = field(default_factory=list)  # what was left by killed runs, now put right
+    # per indexed file, who it was attributed to and why: {"path", "device", "start", "officer_id",
+    # "officer", "kind" (holder / no_holder / unknown_device / no_device), "conflict", "message"}
+    attribution: list[dict[str, Any]] = field(default_factory=list)
+    archive: str = ""  # the archive root copied into ("" when indexed in place)
+    in_place: bool = False
 
     def not_ingested(self, path: str, message: str, kind: str = "文件") -> None:
         self.errors.append({"path": roots.shown(path), "message": message, "kind": kind})
@@ -144,7 +208,33 @@ class IngestResult:
             "renamed_in_archive": self.renamed,
             "not_ingested": len(self.errors),
             "cleanup": self.cleanup,
+            "archive": self.archive,
+            "in_place": self.in_place,
+            "attribution": self.attribution,
         }
+
+    def attribution_counts(self) -> dict[str, int]:
+        out = {"holder": 0, "no_holder": 0, "unknown_device": 0, "no_device": 0, "conflict": 0}
+        for a in self.attribution:
+            out[a["kind"]] = out.get(a["kind"], 0) + 1
+            out["conflict"] += 1 if a.get("conflict") else 0
+        return out
+
+    def attribution_summary(self) -> str:
+        """One line on how officers were attributed ("" when nothing was indexed)."""
+        if not self.attribution:
+            return ""
+        c = self.attribution_counts()
+        parts = [f"按设备持有记录推定执法人员 {c['holder']} 个"]
+        for key, label in (
+            ("no_holder", "设备在拍摄时无人持有"),
+            ("unknown_device", "设备未登记"),
+            ("no_device", "无设备号"),
+            ("conflict", "与指定人员或文件名中的人员不一致"),
+        ):
+            if c[key]:
+                parts.append(f"{label} {c[key]} 个")
+        return "人员认定：" + "，".join(parts) + "（逐个见列表）"
 
     def summary(self) -> str:
         s = (
@@ -165,6 +255,10 @@ class IngestResult:
             s += f"。有 {what}未能登记（见列表）"
         if self.cancelled:
             s = "已取消。" + s
+        if self.in_place:
+            s += "。原位登记（未复制到归档）"
+        elif self.archive:
+            s += f"。已复制到归档位置 {self.archive}"
         return s
 
 
@@ -466,8 +560,14 @@ def ingest(
             "请把该文件夹改为正常的名字后重新入库。"
         )
     archive_path: Path | None = None
-    if opts.copy_to:
-        archive_path = Path(os.path.abspath(opts.copy_to))
+    copy_to = opts.copy_to
+    if not copy_to and not opts.in_place:
+        with db.session() as s0:
+            copy_to = str(settings.get(s0, av_settings.AV_ARCHIVE_ROOT) or "").strip()
+        if not copy_to:
+            raise UserError(MSG_NO_ARCHIVE)
+    if copy_to:
+        archive_path = Path(os.path.abspath(copy_to))
         if not roots.storable(str(archive_path)):
             raise UserError(
                 "归档位置的路径含有无法识别的字符（不是有效的 UTF-8 编码）："
@@ -479,10 +579,11 @@ def ingest(
             raise UserError(describe_os_error(exc, archive_path)) from exc
         if roots.contains(str(archive_path), str(folder)):
             raise UserError(
-                f"要入库的文件夹 {folder} 位于归档位置 {archive_path} 之内，请直接入库而不复制。"
+                f"要入库的文件夹 {folder} 位于归档位置 {archive_path} 之内：这些文件已在归档中，"
+                "请选择原位登记（命令行加 --in-place）。"
             )
 
-    result = IngestResult()
+    result = IngestResult(in_place=archive_path is None)
     db_key = roots.norm(db.path)
     with _RUNNING_LOCK, db.begin() as s:
         _validate(s, opts)
@@ -521,7 +622,10 @@ def ingest(
                 known[src_rel] = size
         case_perm = bool(settings.get(s, av_settings.AV_CASE_PERMANENT))
         retention = dict(settings.get(s, av_settings.AV_RETENTION_YEARS) or {})
+        custody = Custody(s)
+        names = dict(s.execute(select(Staff.id, Staff.name)).all())
     result.batch_id = batch_id
+    result.archive = str(archive_path) if archive_path is not None else ""
 
     try:
         # leftovers of killed runs: every part where a killed run copied to; this run's parts folder
@@ -556,6 +660,8 @@ def ingest(
             pats=pats,
             by_device=by_device,
             by_code=by_code,
+            custody=custody,
+            names=names,
             case_perm=case_perm,
             retention=retention,
             root_id=root_id,
@@ -597,6 +703,8 @@ def _hash_and_write(
     pats: list[CompiledPattern],
     by_device: dict[str, int],
     by_code: dict[str, int],
+    custody: Custody,
+    names: dict[int, str],
     case_perm: bool,
     retention: dict[str, Any],
     root_id: int,
@@ -677,11 +785,9 @@ def _hash_and_write(
                     d.archive_created.unlink(missing_ok=True)
                     d.archive_created = None
                 return
-            officer = by_device.get(d.device) if d.device else None
-            if officer is None and d.info.officer:
-                officer = by_code.get(d.info.officer)
-            if officer is None:
-                officer = opts.officer_id
+            officer, attribution = _attribute(
+                d, it, opts, custody=custody, names=names, by_device=by_device, by_code=by_code
+            )
             # the batch's officer(s) accompany the one the camera names (enforcement by two)
             second = [
                 o for o in (opts.officer_id, opts.officer2_id) if o is not None and o != officer
@@ -717,7 +823,17 @@ def _hash_and_write(
                 source_rel_path=it.rel if arch_id is not None else None,
             )
             s.add(rec)
+            s.flush()
+            s.add(
+                AvAttribution(
+                    record_id=rec.id,
+                    kind=attribution["kind"],
+                    conflict=attribution["conflict"],
+                    message=attribution["message"],
+                )
+            )
         d.archive_created = None  # now indexed: it stays
+        result.attribution.append(attribution)
         if d.renamed_from:
             result.renamed.append(
                 {"path": d.renamed_from, "to": str(roots.resolve(str(archive_path), d.archive_rel))}
@@ -774,6 +890,79 @@ def _hash_and_write(
                     created.unlink(missing_ok=True)
         raise
     pool.shutdown(wait=True)
+
+
+def _attribute(
+    d: _Done,
+    it: _Item,
+    opts: IngestOptions,
+    *,
+    custody: Custody,
+    names: dict[int, str],
+    by_device: dict[str, int],
+    by_code: dict[str, int],
+) -> tuple[int | None, dict[str, Any]]:
+    """The officer a file is attributed to, and what was assumed (in Chinese) for the result.
+
+    Order: the holder of the file's camera at its start time (device register); when the register
+    cannot tell, the officer number in the file name (certificates), the camera number in the
+    roster, then the batch's officer. A batch officer or a file-name officer that differs from the
+    register's holder is reported (the holder is kept; the batch officer becomes the second)."""
+    when = d.start or it.mtime
+    at = f"{when:%Y-%m-%d %H:%M}"
+    officer: int | None = None
+    conflict = False
+    parts: list[str] = []
+    if d.device:
+        h = custody.at(d.device, when)
+        if h.registered and h.staff_id is not None:
+            officer, kind = h.staff_id, "holder"
+            parts.append(f"按设备{h.device_no}在{at}的持有人推定为 {h.staff}")
+        elif h.registered:
+            kind = "no_holder"
+            parts.append(f"设备{h.device_no}在{at}无人持有（设备登记中没有该时间的持有记录）")
+        else:
+            kind = "unknown_device"
+            parts.append(f"设备{d.device}未在执法记录仪登记中")
+    else:
+        kind = "no_device"
+        parts.append("文件名中没有设备号，也未指定设备")
+    code_officer = by_code.get(d.info.officer) if d.info.officer else None
+    if officer is None:
+        if code_officer is not None:
+            officer = code_officer
+            parts.append(f"按文件名中的人员编号 {d.info.officer} 推定为 {names.get(officer, '')}")
+        elif d.device and by_device.get(d.device) is not None:
+            officer = by_device[d.device]
+            parts.append(f"按花名册登记的执法记录仪编号推定为 {names.get(officer, '')}")
+        elif opts.officer_id is not None:
+            officer = opts.officer_id
+            parts.append(f"按本批指定的执法人员记为 {names.get(officer, '')}")
+        else:
+            parts.append("执法人员未定，请在索引中补充")
+    else:
+        if opts.officer_id is not None and opts.officer_id != officer:
+            conflict = True
+            parts.append(
+                f"本批指定的执法人员 {names.get(opts.officer_id, opts.officer_id)} 与设备登记的"
+                f"持有人不一致（记为第二执法人员），请核对"
+            )
+        if code_officer is not None and code_officer != officer:
+            conflict = True
+            parts.append(
+                f"文件名中的人员编号 {d.info.officer}（{names.get(code_officer, '')}）与设备登记的"
+                "持有人不一致，请核对"
+            )
+    return officer, {
+        "path": roots.shown(str(it.path)),
+        "device": d.device,
+        "start": f"{when:%Y-%m-%d %H:%M:%S}",
+        "officer_id": officer,
+        "officer": names.get(officer, "") if officer is not None else "",
+        "kind": kind,
+        "conflict": conflict,
+        "message": "；".join(parts),
+    }
 
 
 def _finish(db: Database, batch_id: int, result: IngestResult, t0: float) -> None:

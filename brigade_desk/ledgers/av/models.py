@@ -212,3 +212,86 @@ class AvVerifyResult(Base):
     path: Mapped[str] = mapped_column(Text)
     new_path: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# ---- device custody and retention (issue #19, items 2 and 6; migration 0016_av_devices) ---------
+
+
+class AvDevice(Base):
+    """A body camera (执法记录仪) of the brigade: 编号 as the camera writes it into file names."""
+
+    __tablename__ = "av_device"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_no: Mapped[str] = mapped_column(String(50), unique=True)
+    model: Mapped[str] = mapped_column(String(100), default="")  # 型号
+    serial_no: Mapped[str] = mapped_column(String(100), default="")  # 产品序号
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class AvDeviceHolder(Base):
+    """Who held a device from ``from_at`` until ``to_at`` (exclusive; None = still holds it).
+
+    Periods of one device never overlap (checked by ``brigade_desk.ledgers.av.service``)."""
+
+    __tablename__ = "av_device_holder"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("av_device.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    from_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    to_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+Index("ix_av_device_holder_period", AvDeviceHolder.device_id, AvDeviceHolder.from_at)
+
+
+class AvDeletion(Base):
+    """The permanent deletion log: one row per indexed file deleted when its retention was due.
+
+    The ``av_record`` row stays (its facts and history remain findable); this row marks it deleted
+    and keeps what the file was, who approved the deletion, when and why. Never edited or removed by
+    the program (the audit trail shows it if it is)."""
+
+    __tablename__ = "av_deletion"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("av_record.id"), unique=True)
+    path: Mapped[str] = mapped_column(Text)  # where the file was (absolute, at deletion)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_start: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    device_no: Mapped[str] = mapped_column(String(50), default="")
+    case_no: Mapped[str] = mapped_column(String(100), default="")
+    activity: Mapped[str] = mapped_column(String(10), default="")
+    retention_years: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    file_state: Mapped[str] = mapped_column(String(20), default="")  # 已删除 / 删除前已缺失
+    reason: Mapped[str] = mapped_column(Text, default="")
+    deleted_by: Mapped[str] = mapped_column(String(100), default="")
+    deleted_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class AvAttribution(Base):
+    """Why a record's officer is who it is: what ingest assumed from the device register (or the
+    fallback it used), kept with the record; a correction by the clerk replaces it (audited)."""
+
+    __tablename__ = "av_attribution"
+
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("av_record.id", ondelete="CASCADE"), primary_key=True
+    )
+    # holder / no_holder / unknown_device / no_device (at ingest) / corrected (by the clerk)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+VERIFY_LABELS["deleted"] = (
+    "已删除（保存期满）"  # shown for a record whose file was deleted (av_deletion)
+)

@@ -15,7 +15,7 @@ from sqlalchemy import Select, delete, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 import brigade_desk.models  # noqa: F401  (every table known: foreign keys to staff are resolved by name)
-from brigade_desk.core import settings
+from brigade_desk.core import dialect, settings
 from brigade_desk.core.cache import DataCache
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
@@ -29,6 +29,8 @@ from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.av.models import (
     ACTIVITIES,
     VERIFY_LABELS,
+    AvAttribution,
+    AvDeletion,
     AvDuplicate,
     AvNamePattern,
     AvRecord,
@@ -118,6 +120,9 @@ class AvDetail:
         default_factory=list
     )  # (run start, status, detail)
     duplicates: list[str] = field(default_factory=list)
+    deleted: str = ""  # "已于 … 删除（…）" when the file was deleted at the end of its retention
+    attribution: str = ""  # how the officer was attributed at ingest (or corrected)
+    attribution_flag: bool = False  # the attribution needs the clerk's look (no holder, conflict…)
 
 
 @dataclass
@@ -409,10 +414,12 @@ class AvService:
                 AvRecord.important,
                 AvRecordCheck.status,
                 AvRecord.place,
+                AvDeletion.id,
             )
             .outerjoin(o1, o1.id == AvRecord.officer_id)
             .outerjoin(o2, o2.id == AvRecord.officer2_id)
             .outerjoin(AvRecordCheck, AvRecordCheck.record_id == AvRecord.id)
+            .outerjoin(AvDeletion, AvDeletion.record_id == AvRecord.id)
             .where(AvRecord.id.in_(list(ids)))
         )
         with self.db.session() as s:
@@ -436,7 +443,7 @@ class AvService:
                     r[10],
                     r[11],
                     bool(r[12]),
-                    r[13] or "",
+                    "deleted" if r[15] is not None else (r[13] or ""),
                     r[14],
                 )
             )
@@ -473,6 +480,14 @@ class AvService:
             dups = list(
                 s.scalars(select(AvDuplicate.path).where(AvDuplicate.record_id == record_id))
             )
+            att = s.get(AvAttribution, record_id)
+            gone = s.scalars(select(AvDeletion).where(AvDeletion.record_id == record_id)).first()
+            deleted = (
+                f"已于 {gone.deleted_at:%Y-%m-%d %H:%M} 由 {gone.deleted_by} 删除"
+                f"（{gone.reason}，{gone.file_state}，删除记录 #{gone.id}）"
+                if gone is not None
+                else ""
+            )
             src = ""
             if r.source_root_id is not None and r.source_rel_path:
                 src = str(roots.resolve(rmap[r.source_root_id].path, r.source_rel_path))
@@ -506,6 +521,10 @@ class AvService:
                 verified_at=chk.verified_at if chk else None,
                 checks=checks,
                 duplicates=dups,
+                deleted=deleted,
+                attribution=att.message if att is not None else "",
+                attribution_flag=att is not None
+                and (att.conflict or att.kind not in ("holder", "corrected")),
             )
 
     def update(self, record_id: int, e: AvEdit) -> None:
@@ -543,6 +562,71 @@ class AvService:
                 r.retention_years = (settings.get(s, av_settings.AV_RETENTION_YEARS) or {}).get(
                     r.activity
                 )
+
+    def correct_officer(
+        self, record_id: int, officer_id: int | None, reason: str = ""
+    ) -> tuple[int | None, int | None]:
+        """更正执法人员: set the record's (first) officer; the audit trail keeps the old and the new
+        value. A reason, when given, is appended to the record's 备注 with the date and both names.
+        Returns (old officer id, new officer id)."""
+        try:
+            why, _ = clean(reason.strip(), Kind.TEXT)
+        except DirtyText as exc:
+            raise ValidationError({"reason": f"「更正原因」{exc}"}) from None
+        with self.db.begin() as s:
+            r = s.get(AvRecord, record_id)
+            if r is None:
+                raise UserError(f"音像记录 #{record_id} 不存在（可能已被删除）")
+            new = s.get(Staff, officer_id) if officer_id is not None else None
+            if officer_id is not None and new is None:
+                raise ValidationError({"officer_id": f"「执法人员」编号 {officer_id} 不在花名册中"})
+            old_id = r.officer_id
+            if old_id == officer_id:
+                return old_id, officer_id
+            old = s.get(Staff, old_id) if old_id is not None else None
+            r.officer_id = officer_id
+            if r.officer2_id is not None and r.officer2_id == officer_id:
+                r.officer2_id = old_id  # the two swap rather than the same person twice
+            said = (
+                f"{dt.date.today():%Y-%m-%d} 由内勤更正为 {new.name if new else '未定'}"
+                f"（原为 {old.name if old else '未定'}）" + (f"；{why}" if why else "")
+            )
+            if why:
+                note = (
+                    f"〔{dt.date.today():%Y-%m-%d} 更正执法人员："
+                    f"{old.name if old else '未定'} → {new.name if new else '未定'}；{why}〕"
+                )
+                r.notes = f"{r.notes}\n{note}" if r.notes else note
+            att = s.get(AvAttribution, record_id)
+            if att is None:
+                s.add(AvAttribution(record_id=record_id, kind="corrected", message=said))
+            else:
+                # what ingest assumed stays quoted (the audit trail keeps every step)
+                earlier = (
+                    att.message if att.kind != "corrected" else att.message.partition("；以前：")[2]
+                )
+                att.kind, att.conflict = "corrected", False
+                att.message = said + (f"；以前：{earlier}" if earlier else "")
+            return old_id, officer_id
+
+    def custody_holder(self, record_id: int) -> tuple[int | None, str]:
+        """What the device register says about a record: (the holder's staff id or None, a sentence)."""
+        from brigade_desk.ledgers.av.devices import Custody
+
+        with self.db.session() as s:
+            r = s.get(AvRecord, record_id)
+            if r is None:
+                raise UserError(f"音像记录 #{record_id} 不存在（可能已被删除）")
+            when = r.media_start or r.file_mtime or r.ingested_at
+            if not r.device_no:
+                return None, "该记录没有执法记录仪编号，无法按设备登记推定"
+            h = Custody(s).at(r.device_no, when)
+        at = f"{when:%Y-%m-%d %H:%M}"
+        if not h.registered:
+            return None, f"设备{r.device_no}未在执法记录仪登记中"
+        if h.staff_id is None:
+            return None, f"设备{h.device_no}在{at}无人持有（设备登记中没有该时间的持有记录）"
+        return h.staff_id, f"按设备{h.device_no}在{at}的持有人为 {h.staff}"
 
     def officers(self) -> list[tuple[int, str]]:
         with self.db.session() as s:
@@ -686,7 +770,7 @@ class AvService:
                 select(
                     AvRecord.case_no,
                     func.count(),
-                    func.group_concat(AvRecord.activity.distinct()),
+                    dialect.group_text(AvRecord.activity),
                     func.min(AvRecord.media_start),
                     func.max(AvRecord.media_start),
                 )

@@ -9,6 +9,7 @@ from brigade_desk.core.settings import (
     IntSetting,
     SettingDef,
     TextListSetting,
+    TextSetting,
     YearsTableSetting,
 )
 
@@ -89,3 +90,15 @@ AV_VERIFY_HEAD_START = IntSetting(
     max=3650,
 )
 SETTINGS.append(AV_VERIFY_HEAD_START)
+
+
+# ---- archive by default (issue #19 item 6) ----
+AV_ARCHIVE_ROOT = TextSetting(
+    "av.archive_root",
+    "音像文件归档位置（入库时复制到此处）",
+    "",
+    "入库默认把文件复制到此文件夹（按 年/月/设备 存放，复制后校验）；"
+    "也可用命令 brigade-desk av archive-root 文件夹 设置",
+    placeholder="如 D:\\执法音像归档",
+)
+SETTINGS.append(AV_ARCHIVE_ROOT)

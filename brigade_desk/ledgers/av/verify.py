@@ -45,6 +45,7 @@ from brigade_desk.ledgers.av import settings as av_settings
 from brigade_desk.ledgers.av.hashing import hash_file
 from brigade_desk.ledgers.av.ingest import TMP_PREFIX, _fmt_bytes
 from brigade_desk.ledgers.av.models import (
+    AvDeletion,
     AvRecord,
     AvRecordCheck,
     AvStorageRoot,
@@ -146,7 +147,9 @@ def verify(
         run_id = run.id
         rmap = roots.roots_map(s)
         root_list = [(r.id, r.path) for r in s.scalars(select(AvStorageRoot))]
-        q = select(AvRecord.id, AvRecord.root_id, AvRecord.rel_path, AvRecord.size, AvRecord.sha256)
+        q = select(
+            AvRecord.id, AvRecord.root_id, AvRecord.rel_path, AvRecord.size, AvRecord.sha256
+        ).where(AvRecord.id.not_in(select(AvDeletion.record_id)))  # deleted when due: not missing
         rows = s.execute(q.order_by(AvRecord.id)).all()
     wanted = set(record_ids) if record_ids is not None else None
     owned = {roots.norm(roots.resolve(rmap[r.root_id], r.rel_path)) for r in rows}
@@ -441,6 +444,7 @@ def budget_order(
             conn,
             f"SELECT r.id, r.root_id, r.rel_path, r.size, r.sha256 FROM av_record r "
             f"LEFT JOIN av_record_check k ON k.record_id = r.id "
+            f"WHERE NOT EXISTS (SELECT 1 FROM av_deletion d WHERE d.record_id = r.id) "
             f"ORDER BY k.verified_at IS NOT NULL, {queued}, {PRIORITY_SQL}, r.id",
         ),
         (param,),

@@ -29,15 +29,20 @@ FRAME = QSize(16, 40)
 
 
 def screen_for(widget: QWidget | None = None) -> QScreen:
-    """The screen ``widget``'s window is on, or will open on (a dialog opens over its parent)."""
+    """The screen ``widget``'s window is on, or will open on (a dialog opens over its parent).
+
+    Asked of ``QGuiApplication`` by position, never through ``QWidget.screen()``: PySide's return-value
+    heuristic makes the first widget that returns the (parentless) ``QScreen`` its Python parent, and
+    once that widget (a dialog, deleted when closed) is gone the garbage collector deletes the
+    application's screen with the wrapper — the next paint crashes in ``QScreen::virtualSiblings``."""
     scr: QScreen | None = None
     if widget is not None:
         win = widget.window()
         parent = win.parentWidget()
         if win.isVisible():
-            scr = win.screen()
+            scr = QGuiApplication.screenAt(win.frameGeometry().center())
         elif parent is not None:
-            scr = parent.window().screen()
+            scr = QGuiApplication.screenAt(parent.window().frameGeometry().center())
         else:
             scr = QGuiApplication.screenAt(win.geometry().center())
     return scr or QGuiApplication.primaryScreen()

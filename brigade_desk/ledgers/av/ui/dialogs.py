@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -17,15 +18,26 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QRadioButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from brigade_desk.core import settings
 from brigade_desk.core.changes import Changes
 from brigade_desk.core.errors import Cancelled, ValidationError
 from brigade_desk.core.progress import Progress
-from brigade_desk.ledgers.av.ingest import IngestOptions, IngestResult, ingest
+from brigade_desk.ledgers.av import settings as av_settings
+from brigade_desk.ledgers.av.ingest import (
+    IN_PLACE_WARNING,
+    REMOVABLE_WARNING,
+    IngestOptions,
+    IngestResult,
+    in_place_warning,
+    ingest,
+    is_removable,
+)
 from brigade_desk.ledgers.av.models import ACTIVITIES
 from brigade_desk.ledgers.av.service import AvDetail, AvEdit, AvService, KiBProgress
 from brigade_desk.ui.context import AppContext
@@ -107,13 +119,30 @@ class IngestDialog(QDialog):
         self.target = QLineEdit()
         self.target.setPlaceholderText("当事人 / 车牌号")
         self.place = QLineEdit()
-        self.copy = QCheckBox(
-            "同时复制到归档位置（按 年/月/设备 存放，复制后校验，不覆盖已有的不同文件）"
+        # archive by default: the files are copied (verified) into the archive root; indexing in
+        # place is an explicit choice, warned about
+        self.default_archive = str(settings.read(ctx.db, av_settings.AV_ARCHIVE_ROOT) or "").strip()
+        self.copy = QRadioButton(
+            "复制到归档位置（推荐；按 年/月/设备 存放，复制后校验，不覆盖已有的不同文件）"
         )
-        self.archive = QLineEdit(str(ctx.qsettings.value("av/archive", "") or ""))
+        self.in_place = QRadioButton("原位登记（不复制，文件留在原处）")
+        mode = QButtonGroup(self)
+        mode.addButton(self.copy)
+        mode.addButton(self.in_place)
+        self.copy.setChecked(True)
+        self.archive = QLineEdit(
+            self.default_archive or str(ctx.qsettings.value("av/archive", "") or "")
+        )
+        self.archive.setPlaceholderText("如 D:\\执法音像归档")
         self.archive_row = _folder_row(self.archive, self, "选择归档位置")
-        self.archive_row.setEnabled(False)
-        self.copy.toggled.connect(self.archive_row.setEnabled)
+        self.make_default = QCheckBox("设为默认归档位置（以后入库和命令行都用它）")
+        self.make_default.setChecked(not self.default_archive)
+        self.place_warning = QLabel()
+        self.place_warning.setWordWrap(True)
+        self.place_warning.setStyleSheet("color:#b45309; font-weight:bold")
+        self.place_warning.hide()
+        self.copy.toggled.connect(self._mode_changed)
+        self.folder.textChanged.connect(lambda _t: self._mode_changed())
         self.workers = QSpinBox()
         self.workers.setRange(1, 8)
         self.workers.setValue(2)
@@ -130,8 +159,11 @@ class IngestDialog(QDialog):
         form.addRow("执法记录仪编号", self.device)
         form.addRow("执法对象", self.target)
         form.addRow("地点", self.place)
-        form.addRow(self.copy)
+        form.addRow("保存方式", self.copy)
+        form.addRow("", self.in_place)
         form.addRow("归档位置", self.archive_row)
+        form.addRow("", self.make_default)
+        form.addRow(self.place_warning)
         self.workers.setToolTip("同时计算校验值的文件数；机械硬盘或 U 盘上设为 1 往往更快")
         form.addRow("同时处理文件数", self.workers)
         self.buttons = QDialogButtonBox()
@@ -146,6 +178,19 @@ class IngestDialog(QDialog):
         lay.addWidget(error_area(self.error))
         lay.addWidget(self.report, 1)
         lay.addWidget(self.buttons)
+
+    def _mode_changed(self) -> None:
+        archive = self.copy.isChecked()
+        self.archive_row.setEnabled(archive)
+        self.make_default.setEnabled(archive)
+        if archive:
+            self.place_warning.hide()
+            return
+        folder = self.folder.text().strip()
+        self.place_warning.setText(
+            "⚠ " + (in_place_warning(folder) if folder else IN_PLACE_WARNING)
+        )
+        self.place_warning.show()
 
     def options(self) -> tuple[str, IngestOptions]:
         errs: dict[str, str] = {}
@@ -172,7 +217,9 @@ class IngestDialog(QDialog):
         if self.copy.isChecked():
             copy_to = self.archive.text().strip()
             if not copy_to:
-                errs["archive"] = "勾选了复制到归档，请填写「归档位置」"
+                errs["archive"] = (
+                    "请填写「归档位置」（入库默认把文件复制到归档位置保存），或选择「原位登记」"
+                )
                 mark(self.archive, True, errs["archive"])
         if errs:
             raise ValidationError(errs)
@@ -185,6 +232,7 @@ class IngestDialog(QDialog):
             target=self.target.text().strip(),
             place=self.place.text().strip(),
             copy_to=copy_to,
+            in_place=not self.copy.isChecked(),
             workers=self.workers.value(),
         )
 
@@ -210,8 +258,13 @@ class IngestDialog(QDialog):
             != QMessageBox.StandardButton.Yes
         ):
             return
+        if opts.in_place and not self._confirm_in_place(folder):
+            return
         if opts.copy_to:
             self.ctx.qsettings.setValue("av/archive", str(opts.copy_to))
+            if self.make_default.isChecked() and str(opts.copy_to) != self.default_archive:
+                settings.save_many(self.ctx.db, {av_settings.AV_ARCHIVE_ROOT: str(opts.copy_to)})
+                self.default_archive = str(opts.copy_to)
         self.start_btn.setEnabled(False)
         db = self.ctx.db
 
@@ -226,6 +279,21 @@ class IngestDialog(QDialog):
             parent=self,
             writes=True,
             show_after_ms=0,
+        )
+
+    def _confirm_in_place(self, folder: str) -> bool:
+        """原位登记 on removable media is asked about once more (the card will be wiped)."""
+        if not is_removable(folder):
+            return True
+        return (
+            QMessageBox.warning(
+                self,
+                "原位登记",
+                REMOVABLE_WARNING + "\n仍然原位登记吗？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            == QMessageBox.StandardButton.Yes
         )
 
     def _done(self, res: IngestResult) -> None:
@@ -243,6 +311,20 @@ class IngestDialog(QDialog):
                     f"……另有 {len(res.errors) - 500} 项未列出（命令行 av ingest 可列出全部）"
                 )
         lines += [f"清理：{c}" for c in res.cleanup]
+        if res.attribution:  # who each file was attributed to, problems first
+            lines.append(res.attribution_summary())
+            ordered = sorted(
+                res.attribution, key=lambda a: a["kind"] == "holder" and not a["conflict"]
+            )
+            lines += [
+                f"人员：{'⚠ ' if a['conflict'] or a['kind'] != 'holder' else ''}"
+                f"{a['path']}：{a['message']}"
+                for a in ordered[:1000]
+            ]
+            if len(ordered) > 1000:
+                lines.append(
+                    f"……另有 {len(ordered) - 1000} 个文件未列出（命令行 av ingest 可列出全部）"
+                )
         lines += [f"重复：{d['path']}（与 {d['existing']} 内容相同）" for d in res.duplicates[:200]]
         lines += [f"归档重名另存：{r['to']}" for r in res.renamed[:200]]
         lines += [f"跳过（非音像文件）：{p}" for p in res.skipped[:50]]

@@ -34,6 +34,7 @@ from brigade_desk.ledgers.av.service import (
     AvService,
     KiBProgress,
 )
+from brigade_desk.ledgers.av.ui.custody import CorrectOfficerDialog, DevicesTab, RetentionDialog
 from brigade_desk.ledgers.av.ui.dialogs import IngestDialog, RecordDialog, officer_combo
 from brigade_desk.ledgers.av.ui.model import COLUMNS, AvIndexModel, _dur, _size
 from brigade_desk.ledgers.av.ui.tabs import CasesTab, StorageTab, VerifyTab, open_file
@@ -122,6 +123,10 @@ class AvPage(QWidget):
         row2.addWidget(self.important)
         row2.addWidget(find)
         self.count_label = QLabel()
+        retention_btn = QPushButton("到期删除…")
+        retention_btn.setToolTip("保存期限已到的音像文件（关联案件的从不列出）与永久删除记录")
+        retention_btn.clicked.connect(lambda: self.retention())
+        row2.addWidget(retention_btn)
         row2.addStretch(1)
         row2.addWidget(self.count_label)
 
@@ -152,6 +157,7 @@ class AvPage(QWidget):
             ("duration", "时长"),
             ("device", "执法记录仪"),
             ("officers", "执法人员"),
+            ("attribution", "人员认定"),
             ("case", "案件编号"),
             ("target", "执法对象"),
             ("activity", "执法活动"),
@@ -182,8 +188,18 @@ class AvPage(QWidget):
         )
         self.history_btn = QPushButton("修改记录")
         self.history_btn.clicked.connect(self.show_history)
+        self.officer_btn = QPushButton("更正人员…")
+        self.officer_btn.setToolTip("按执法记录仪登记核对并更正执法人员（记入审计）")
+        self.officer_btn.clicked.connect(lambda: self.correct_officer())
         btns = QHBoxLayout()
-        for b in (self.open_btn, self.folder_btn, self.edit_btn, self.check_btn, self.history_btn):
+        for b in (
+            self.open_btn,
+            self.folder_btn,
+            self.edit_btn,
+            self.officer_btn,
+            self.check_btn,
+            self.history_btn,
+        ):
             btns.addWidget(b)
         detail = QWidget()
         dl = QVBoxLayout(detail)
@@ -207,10 +223,12 @@ class AvPage(QWidget):
         self.verify_tab = VerifyTab(self.service, self.start_verify)
         self.cases_tab = CasesTab(self.service, ctx.tasks)
         self.storage_tab = StorageTab(self.service, lambda: self.ctx.changed(Changes.AV))
+        self.devices_tab = DevicesTab(ctx.db, lambda: self.ctx.changed(Changes.AV))
         self.tabs = QTabWidget()
         self.tabs.addTab(index_tab, "音像索引")
         self.tabs.addTab(self.verify_tab, "校验")
         self.tabs.addTab(self.cases_tab, "按案件")
+        self.tabs.addTab(self.devices_tab, "执法记录仪")
         self.tabs.addTab(self.storage_tab, "存储位置与文件名规则")
         self.tabs.currentChanged.connect(lambda _i: self._reload_tab())
         lay = QVBoxLayout(self)
@@ -246,7 +264,7 @@ class AvPage(QWidget):
 
     def _reload_tab(self) -> None:
         w = self.tabs.currentWidget()
-        if w in (self.verify_tab, self.cases_tab, self.storage_tab):
+        if w in (self.verify_tab, self.cases_tab, self.storage_tab, self.devices_tab):
             w.reload()
 
     def current_filter(self) -> AvFilter:
@@ -346,12 +364,13 @@ class AvPage(QWidget):
             "duration": _dur(d.duration_s) or "未知",
             "device": d.device_no,
             "officers": d.officers or (f"警号 {d.officer_code}" if d.officer_code else ""),
+            "attribution": d.attribution,
             "case": d.case_no,
             "target": d.target,
             "activity": d.activity,
             "place": d.place,
             "important": "是" if d.important else "否",
-            "retention": d.retention,
+            "retention": d.retention + (f"；{d.deleted}" if d.deleted else ""),
             "source": d.source_path,
             "ingested": f"{d.ingested_at:%Y-%m-%d %H:%M}",
             "status": status,
@@ -363,11 +382,12 @@ class AvPage(QWidget):
         }
         for k, v in values.items():
             self.fields[k].setText(v)
+        self.fields["attribution"].setStyleSheet("color:#b45309" if d.attribution_flag else "")
         bad = d.status in ("modified", "missing")
         self.fields["status"].setStyleSheet("color:#d93025; font-weight:bold" if bad else "")
 
     def _set_buttons(self) -> None:
-        for b in (self.open_btn, self.folder_btn, self.edit_btn, self.check_btn):
+        for b in (self.open_btn, self.folder_btn, self.edit_btn, self.check_btn, self.officer_btn):
             b.setEnabled(self.current is not None)
 
     def open_record(self, entity: str, record_id: int) -> None:
@@ -413,6 +433,27 @@ class AvPage(QWidget):
             if row >= 0:
                 self.view.selectRow(row)
             self.ctx.changed(Changes.AV)
+
+    def correct_officer(self) -> CorrectOfficerDialog | None:
+        if self.current is None:
+            return None
+        rid = self.current.id
+        dlg = CorrectOfficerDialog(self.service, self.current, self)
+        if dlg.exec():
+            self.model.reload()
+            row = self.model.row_of(rid)
+            if row >= 0:
+                self.view.selectRow(row)
+                self.show_detail(row)
+            self.ctx.changed(Changes.AV)
+        return dlg
+
+    def retention(self) -> RetentionDialog:
+        dlg = RetentionDialog(self.ctx.db, self)
+        dlg.exec()
+        if dlg.deleted:
+            self.ctx.changed(Changes.AV)
+        return dlg
 
     # ---- actions ------------------------------------------------------------------------------
     def ingest(self, folder: str = "") -> IngestDialog:
