@@ -23,8 +23,8 @@ import brigade_desk.models  # noqa: F401  (every table known: foreign keys to st
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.core.textclean import DirtyText, Kind, clean
+from brigade_desk.ledgers.av.device_no import validate_device_no
 from brigade_desk.ledgers.av.models import AvDevice, AvDeviceHolder
-from brigade_desk.ledgers.av.service import validate_device_no
 from brigade_desk.ledgers.roster.models import Staff
 
 TEXT_MAX = 100

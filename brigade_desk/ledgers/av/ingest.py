@@ -61,6 +61,7 @@ from brigade_desk.core.errors import Cancelled, UserError, ValidationError, desc
 from brigade_desk.core.progress import Progress
 from brigade_desk.ledgers.av import media, roots
 from brigade_desk.ledgers.av import settings as av_settings
+from brigade_desk.ledgers.av.device_no import validate_device_no
 from brigade_desk.ledgers.av.devices import Custody
 from brigade_desk.ledgers.av.hashing import copy_and_hash, hash_file
 from brigade_desk.ledgers.av.models import (
@@ -72,7 +73,6 @@ from brigade_desk.ledgers.av.models import (
     AvRecord,
 )
 from brigade_desk.ledgers.av.patterns import CompiledPattern, NameInfo, load, parse_name
-from brigade_desk.ledgers.av.service import validate_device_no
 from brigade_desk.ledgers.cases.case_no import normalize as normalize_case_no
 from brigade_desk.ledgers.roster.models import Certificate, Staff
 
