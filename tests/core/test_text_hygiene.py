@@ -22,7 +22,8 @@ from brigade_desk.core.errors import RowError, ValidationError
 from brigade_desk.core.tabular import read as t
 from brigade_desk.core.tabular.result import ImportResult
 from brigade_desk.core.textclean import DirtyText, Kind, clean, visible
-from brigade_desk.ledgers.av.service import AvEdit, AvService, validate_device_no
+from brigade_desk.ledgers.av.device_no import validate_device_no
+from brigade_desk.ledgers.av.service import AvEdit, AvService
 from brigade_desk.ledgers.cases.importer import import_cases
 from brigade_desk.ledgers.cases.models import CaseRecord
 from brigade_desk.ledgers.cases.service import CaseInput, CaseService
