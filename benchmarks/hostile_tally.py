@@ -456,7 +456,7 @@ def av_attacks(ctx: Ctx, quick: bool) -> None:
                 o.note = "filesystem refused an invalid UTF-8 name; "
         db = ctx.fresh("av")
         before = count(db, "SELECT count(*) FROM av_record")
-        run = run_cli(ctx, db, "av", "ingest", str(root), "--json")
+        run = run_cli(ctx, db, "av", "ingest", str(root), "--in-place", "--json")
         got = payload(run)
         o.rc = run.returncode
         o.traceback = has_traceback(run)

@@ -376,7 +376,10 @@ class Smoke:
             w.setsampwidth(2)
             w.setframerate(8000)
             w.writeframes(bytes(8000 * 2 * 25 // 2))  # 12.5 s of silence
-        self.run_cli("--db", str(self.db), "av", "ingest", str(folder), "--json")
+        archive = self.work / "音像归档 #1"  # copied into the archive, as by default
+        self.run_cli(
+            "--db", str(self.db), "av", "ingest", str(folder), "--copy-to", str(archive), "--json"
+        )
         with sqlite3.connect(self.db) as c:
             row = c.execute(
                 "SELECT duration_s, media_start, time_source FROM av_record WHERE file_name = ?",

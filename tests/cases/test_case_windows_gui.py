@@ -95,7 +95,9 @@ def test_custody_button_and_home_share(gui_ctx, db, case_id, qtbot, tmp_path, mo
     src = tmp_path / "卡 #1"
     write(src / "20261201100000_1.mp4", mp4_bytes(600, b"a"))
     write(src / "20261201101000_2.mp4", mp4_bytes(600, b"b"))
-    assert ingest(db, src, IngestOptions(case_no=CASE, activity="查封扣押")).added == 2
+    assert (
+        ingest(db, src, IngestOptions(case_no=CASE, activity="查封扣押", in_place=True)).added == 2
+    )
     verify(db, workers=1)
     out = tmp_path / "导出 %1" / "音像证据清单.pdf"
     out.parent.mkdir()
