@@ -42,7 +42,7 @@ from hashlib import blake2b
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Integer, Table, event, inspect, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from brigade_desk.core import dialect
 from brigade_desk.core.models.audit import AuditEntry
@@ -251,10 +251,11 @@ Change = tuple[str, str, str, dict[str, Any] | None, dict[str, Any] | None]
 
 
 class _Pending:
-    __slots__ = ("rows",)
+    __slots__ = ("deleted", "rows")
 
     def __init__(self) -> None:
         self.rows: list[Change] = []
+        self.deleted: set[int] = set()  # objects whose delete is recorded (this flush)
 
 
 def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
@@ -272,6 +273,20 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
         table = inspect(obj).mapper.local_table.name
         if table not in EXCLUDED_TABLES:
             pend.rows.append(("delete", table, _pk(obj), _state(obj), None))
+            pend.deleted.add(id(obj))
+
+
+def _before_delete(_mapper: Any, _conn: Any, obj: Any) -> None:
+    """A row the flush deletes that ``session.deleted`` did not list before it: an orphan of a
+    ``delete-orphan`` collection (a plan's items replaced). Recorded like any delete."""
+    session = object_session(obj)
+    pend = session.info.get("audit_pending") if session is not None else None
+    if pend is None or id(obj) in pend.deleted:
+        return
+    table = inspect(obj).mapper.local_table.name
+    if table not in EXCLUDED_TABLES:
+        pend.rows.append(("delete", table, _pk(obj), _state(obj), None))
+        pend.deleted.add(id(obj))
 
 
 def _after_flush(session: Session, _ctx: Any) -> None:
@@ -283,6 +298,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     for obj, before in session.info.pop("audit_dirty", []):
         table = inspect(obj).mapper.local_table.name
         pend.rows.append(("update", table, _pk(obj), before, _state(obj)))
+    pend.deleted.clear()
     if not pend.rows:
         return
     rows = list(pend.rows)
@@ -557,6 +573,15 @@ def install(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "before_flush", _before_flush)
     event.listen(factory, "after_flush", _after_flush)
     event.listen(factory, "after_commit", _after_commit)
+    _listen_deletes()
+
+
+@functools.cache
+def _listen_deletes() -> None:
+    """Every mapped class's deletes, orphans included (once for the program)."""
+    from brigade_desk.models import Base
+
+    event.listen(Base, "before_delete", _before_delete, propagate=True)
 
 
 # ---- reading and verifying -------------------------------------------------------------------

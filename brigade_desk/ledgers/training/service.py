@@ -632,6 +632,12 @@ class TrainingService:
             p.title = title.strip() or f"{year}年度执法人员培训计划"
             p.notes = notes
             old = {it.id: it for it in p.items}
+            if old:  # sessions linked to a replaced item lose the link through the ORM (audited),
+                # not through the database's ON DELETE SET NULL behind the audit trail's back
+                for ts in s.scalars(
+                    select(TrainingSession).where(TrainingSession.plan_item_id.in_(list(old)))
+                ):
+                    ts.plan_item_id = None
             p.items.clear()
             s.flush()
             del old
