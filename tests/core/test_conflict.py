@@ -201,3 +201,40 @@ def test_sessions_and_cases_too(target: str) -> None:
     finally:
         pc1.close()
         pc2.close()
+
+
+def test_certificates_too(target: str) -> None:
+    from brigade_desk.ledgers.roster.service import CertInput
+
+    pc1, pc2 = open_database(target), open_database(target)
+    try:
+        a, b = RosterService(pc1), RosterService(pc2)
+        sid = a.save_staff(
+            StaffInput(name="丙", sex="男", id_number=id_no(22), squad="一中队", post="队员")
+        ).staff_id
+        a.add_certificate(
+            sid,
+            CertInput(
+                cert_no="630100012345",
+                issuer="青海省人民政府",
+                issue_date=dt.date(2025, 1, 1),
+                valid_to=dt.date(2030, 1, 1),
+            ),
+        )
+        c1, c2 = a.get(sid).certificates[0], b.get(sid).certificates[0]
+
+        def edit(c, **kw):  # type: ignore[no-untyped-def]
+            data = CertInput(**{k: getattr(c, k) for k in CertInput.__dataclass_fields__})
+            for k, v in kw.items():
+                setattr(data, k, v)
+            return data
+
+        a.update_certificate(c1.id, edit(c1, issuer="青海省交通运输厅"), version=c1.version)
+        with pytest.raises(ConflictError, match="执法证件 630100012345"):
+            b.update_certificate(c2.id, edit(c2, valid_to=dt.date(2031, 1, 1)), version=c2.version)
+        now = b.get(sid).certificates[0]
+        assert now.issuer == "青海省交通运输厅" and now.valid_to == dt.date(2030, 1, 1)
+        assert audit.verify_database(pc1).ok
+    finally:
+        pc1.close()
+        pc2.close()

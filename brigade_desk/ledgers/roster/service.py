@@ -93,6 +93,7 @@ EXPIRED = "已过期"  # shown, never stored: 有效 certificates past their 有
 class CertView(CertInput):
     id: int = 0
     staff_id: int = 0
+    version: int = 1  # as loaded: passed back to update_certificate (core.conflict)
     cancel_requested: dt.date | None = None
 
     def state(self, as_of: dt.date) -> str:
@@ -135,6 +136,7 @@ def _cert_view(c: Certificate) -> CertView:
     return CertView(
         id=c.id,
         staff_id=c.staff_id,
+        version=c.version,
         cert_no=c.cert_no,
         issuer=c.issuer,
         issue_date=c.issue_date,
@@ -448,14 +450,22 @@ class RosterService:
             return c.id
 
     def update_certificate(
-        self, cert_id: int, data: CertInput, *, today: dt.date | None = None
+        self,
+        cert_id: int,
+        data: CertInput,
+        *,
+        today: dt.date | None = None,
+        version: int | None = None,
     ) -> None:
+        """Correct a certificate. ``version``: the one the dialog showed (CertView.version); a
+        newer one means somebody else saved it meanwhile: ConflictError, nothing written."""
         today = today or dt.date.today()
         errs = validate_cert(data)
         with self.db.begin() as s:
             c = s.get(Certificate, cert_id)
             if c is None:
                 raise UserError("该证件已被删除。")
+            conflict.check(s, c, version, f"执法证件 {c.cert_no}")
             self._check_cert_no(s, data.cert_no, cert_id, errs)
             if errs:
                 raise ValidationError({k: f"{CERT_LABELS.get(k, k)}：{v}" for k, v in errs.items()})

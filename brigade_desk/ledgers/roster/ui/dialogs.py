@@ -211,6 +211,8 @@ class CertDialog(QDialog):
         self.service = service
         self.staff_id = staff_id
         self.cert_id = cert_id
+        # as opened (core.conflict): a certificate shown from the roster carries its version
+        self.version: int | None = getattr(cert, "version", None) if cert_id else None
         self.setWindowTitle("修改证件信息" if cert_id else "登记执法证件")
         self.setMinimumWidth(440)
         c = cert or CertInput(issuer="")
@@ -268,7 +270,7 @@ class CertDialog(QDialog):
             if self.cert_id is None:
                 self.service.add_certificate(self.staff_id, data)
             else:
-                self.service.update_certificate(self.cert_id, data)
+                self.service.update_certificate(self.cert_id, data, version=self.version)
         except ValidationError as exc:
             for k, w in self.widgets.items():
                 mark(w, k in exc.fields, exc.fields.get(k, ""))

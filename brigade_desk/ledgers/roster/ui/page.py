@@ -585,7 +585,9 @@ class RosterPage(QWidget):
         r, c = self.current_row(), self.current_cert()
         if r is None or c is None:
             return
-        if CertDialog(self.service, r.staff.id, c, c.id, self).exec():
+        # as saved now (the list may be a moment old): the dialog checks this version on save
+        fresh = next((x for x in self.service.get(r.staff.id).certificates if x.id == c.id), c)
+        if CertDialog(self.service, r.staff.id, fresh, c.id, self).exec():
             self.ctx.changed(Changes.STAFF)
 
     def cert_action(self, action: CertAction) -> None:
