@@ -102,12 +102,7 @@ def copy_database(
                     f"目标数据库 {res.target} 中已有数据（{'、'.join(busy[:5])} 等表），"
                     "为免混在一起，只能复制到新建的空数据库。"
                 )
-            totals = {}
-            with src.engine.connect() as s:
-                for t in tables:
-                    totals[t.name] = int(
-                        s.execute(select(func.count()).select_from(t)).scalar() or 0
-                    )
+            totals: dict[str, int] = {}
             # one snapshot of the source for every table (others may write to a server meanwhile)
             with (
                 src.engine.connect().execution_options(
@@ -119,6 +114,10 @@ def copy_database(
             ):
                 if s.dialect.name == "sqlite":
                     s.exec_driver_sql("BEGIN")  # a read transaction: SQLite's snapshot
+                for t in tables:  # counted in the snapshot the rows are copied from
+                    totals[t.name] = int(
+                        s.execute(select(func.count()).select_from(t)).scalar() or 0
+                    )
                 for t in reversed(tables):
                     if t.name in SEEDED:
                         d.execute(t.delete())
