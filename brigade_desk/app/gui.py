@@ -229,31 +229,16 @@ def run_gui(db_arg: str | None = None, on_ready: Callable[[object], None] | None
 
     setup_logging()
     target = paths.resolve_db_target(db_arg)
-    if isinstance(target, str):  # a server: several PCs at once, no file lock
-        safety = install_safety(make_app())
-
-        def ready_server(w: object) -> None:
-            w.start_background_checks()  # type: ignore[attr-defined]
-            if on_ready is not None:
-                on_ready(w)
-
-        app, win = start_window(target, ready_server)
-        code = app.exec()
-        ctx = win.ctx  # type: ignore[attr-defined]
-        ctx.tasks.wait_idle(60_000)
-        if ctx.db is not None:
-            ctx.db.close()
-        safety.uninstall()  # type: ignore[attr-defined]
-        return int(code)
-    path = target
-    lock = DatabaseLock(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock.acquire()
-    except (UserError, OSError) as exc:
-        make_app()
-        QMessageBox.critical(None, "无法打开数据库", getattr(exc, "message", str(exc)))
-        return 1
+    # a file: the program's lock beside it; a server: several PCs at once, no lock
+    lock = DatabaseLock(target) if isinstance(target, Path) else None
+    if lock is not None:
+        try:
+            lock.path.parent.mkdir(parents=True, exist_ok=True)
+            lock.acquire()
+        except (UserError, OSError) as exc:
+            make_app()
+            QMessageBox.critical(None, "无法打开数据库", getattr(exc, "message", str(exc)))
+            return 1
     safety = install_safety(make_app())
 
     def ready(w: object) -> None:
@@ -261,13 +246,14 @@ def run_gui(db_arg: str | None = None, on_ready: Callable[[object], None] | None
         if on_ready is not None:
             on_ready(w)
 
-    app, win = start_window(path, ready)
+    app, win = start_window(target, ready)
     code = app.exec()
     ctx = win.ctx  # type: ignore[attr-defined]
     ctx.tasks.wait_idle(60_000)
     if ctx.db is not None:
         ctx.db.close()
-    lock.release()
+    if lock is not None:
+        lock.release()
     safety.uninstall()  # type: ignore[attr-defined]
     return int(code)
 

@@ -238,28 +238,8 @@ def verify(
         # missing files: look for them (same size, same hash) elsewhere under the registered roots
         moved_to: dict[int, tuple[int, Path]] = {}
         if missing and find_moved:
-            by_sha = {r.sha: r for r in missing}
-            sizes = {r.size for r in missing}
-            for n, (root_id, p, _size) in enumerate(_walk_unowned(root_list, owned, sizes)):
-                progress.update(n, 0, f"查找被移动的文件：{p.name}")
-                try:
-                    sha, _ = hash_file(p, cancel=cancel)
-                except OSError:
-                    continue
-                hit = by_sha.get(sha)
-                if hit is not None and hit.id not in moved_to:
-                    moved_to[hit.id] = (root_id, p)
-        for r in missing:
-            if r.id in moved_to:
-                root_id, p = moved_to[r.id]
-                rel = roots.rel_of(p, rmap[root_id])
-                pending_rows.append(
-                    _row(r, VerifyStatus.MOVED, "", new_path=str(p), new_root=root_id, new_rel=rel)
-                )
-            else:
-                pending_rows.append(
-                    _row(r, VerifyStatus.MISSING, "文件不在原位置，也未在登记的存储位置中找到")
-                )
+            moved_to, _done = _find_moved(missing, root_list, owned, progress, cancel)
+        pending_rows.extend(_missing_rows(missing, moved_to, rmap, searched=True))
         flush(force=True)
     except BaseException as exc:
         cancel.set()
@@ -272,6 +252,59 @@ def verify(
         return result
     _finish_run(db, run_id, result)
     return result
+
+
+def _find_moved(
+    missing: Sequence[Any],
+    root_list: list[tuple[int, str]],
+    owned: set[str],
+    progress: Progress,
+    cancel: threading.Event,
+    stop: Any = None,
+) -> tuple[dict[int, tuple[int, Path]], bool]:
+    """Missing files looked for (same size, same hash) elsewhere under the registered roots:
+    record id → (root id, path) found, and whether the search ran to its end (``stop()`` — a
+    spent time budget — may end it early)."""
+    moved_to: dict[int, tuple[int, Path]] = {}
+    by_sha = {r.sha: r for r in missing}
+    sizes = {r.size for r in missing}
+    for n, (root_id, p, _size) in enumerate(_walk_unowned(root_list, owned, sizes)):
+        if stop is not None and stop():
+            return moved_to, False
+        progress.update(n, 0, f"查找被移动的文件：{p.name}")
+        try:
+            sha, _ = hash_file(p, cancel=cancel)
+        except OSError:
+            continue
+        hit = by_sha.get(sha)
+        if hit is not None and hit.id not in moved_to:
+            moved_to[hit.id] = (root_id, p)
+    return moved_to, True
+
+
+def _missing_rows(
+    missing: Sequence[Any],
+    moved_to: dict[int, tuple[int, Path]],
+    rmap: dict[int, str],
+    *,
+    searched: bool,
+) -> list[dict[str, Any]]:
+    """The results of the files not found in place: moved (where to), or missing."""
+    out = []
+    for r in missing:
+        if r.id in moved_to:
+            root_id, p = moved_to[r.id]
+            rel = roots.rel_of(p, rmap[root_id])
+            out.append(
+                _row(r, VerifyStatus.MOVED, "", new_path=str(p), new_root=root_id, new_rel=rel)
+            )
+        elif searched:
+            out.append(_row(r, VerifyStatus.MISSING, "文件不在原位置，也未在登记的存储位置中找到"))
+        else:
+            out.append(
+                _row(r, VerifyStatus.MISSING, "文件不在原位置（限时已到，未查完其他存储位置）")
+            )
+    return out
 
 
 def _row(
@@ -570,35 +603,10 @@ def verify_budget(
                     roots.norm(roots.resolve(rmap[rid], rel))
                     for rid, rel in s.execute(select(AvRecord.root_id, AvRecord.rel_path))
                 }
-            by_sha = {r.sha: r for r in missing}
-            sizes = {r.size for r in missing}
-            for n, (root_id, p, _size) in enumerate(_walk_unowned(root_list, owned, sizes)):
-                if spent():
-                    searched = False
-                    break
-                progress.update(n, 0, f"查找被移动的文件：{p.name}")
-                try:
-                    sha, _ = hash_file(p, cancel=cancel)
-                except OSError:
-                    continue
-                hit = by_sha.get(sha)
-                if hit is not None and hit.id not in moved_to:
-                    moved_to[hit.id] = (root_id, p)
-        for r in missing:
-            if r.id in moved_to:
-                root_id, p = moved_to[r.id]
-                rel = roots.rel_of(p, rmap[root_id])
-                pending_rows.append(
-                    _row(r, VerifyStatus.MOVED, "", new_path=str(p), new_root=root_id, new_rel=rel)
-                )
-            elif searched:
-                pending_rows.append(
-                    _row(r, VerifyStatus.MISSING, "文件不在原位置，也未在登记的存储位置中找到")
-                )
-            else:
-                pending_rows.append(
-                    _row(r, VerifyStatus.MISSING, "文件不在原位置（限时已到，未查完其他存储位置）")
-                )
+            moved_to, searched = _find_moved(
+                missing, root_list, owned, progress, cancel, stop=spent
+            )
+        pending_rows.extend(_missing_rows(missing, moved_to, rmap, searched=searched))
         flush(force=True)
     except BaseException as exc:
         cancel.set()
