@@ -350,3 +350,64 @@ def test_session_columns_merged_down_over_the_attendees(
     ) == [(1, "2025-09-02", 2.0)]
     carried = [e for e in r.interpretations if "沿用上一行" in e.message]
     assert sorted({e.row for e in carried}) == [3, 4] and len(carried) == 10
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "xls"])
+def test_totals_line_counting_people_under_the_name_column(
+    roster_db: Database, tmp_path: Path, suffix: str
+) -> None:
+    """合计 … 2人: a totals line that writes a head count in the 姓名 column is no person (the
+    count is not a name); the unknown column is named; a copy saved by LibreOffice reads the same."""
+    import shutil
+    import subprocess
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "签到"
+    ws.append(["2025年第一季度执法人员培训签到表"])
+    ws.merge_cells("A1:I1")
+    ws.append(["培训信息", "", "", "", "", "参训人员", "", "", ""])
+    ws.merge_cells("A2:E2")
+    ws.merge_cells("F2:H2")
+    ws.append(
+        [
+            "培训日期",
+            "培训名称",
+            "培训形式",
+            "培训类别",
+            "学时",
+            "姓名",
+            "签到",
+            "考试成绩",
+            "联系人电话",
+        ]
+    )
+    ws.append(
+        ["2025-03-05", "行政处罚法专题", "法治讲堂", "公共法律知识", 3, "赵宏", "√", 88, "139"]
+    )
+    ws.append(
+        ["2025-03-05", "行政处罚法专题", "法治讲堂", "公共法律知识", 3, "钱敏", "√", "缺考", "138"]
+    )
+    ws.append(["合计", "", "", "", "", "2人", "", "", ""])
+    src = tmp_path / "签到.xlsx"
+    wb.save(src)
+    if suffix == "xls":
+        office = shutil.which("libreoffice") or shutil.which("soffice")
+        if office is None:
+            pytest.skip("LibreOffice is not installed")
+        subprocess.run(
+            [office, "--headless", "--convert-to", "xls", "--outdir", str(tmp_path), str(src)],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+        src = tmp_path / "签到.xls"
+    r = import_training(roster_db, src)
+    assert r.errors == [] and r.created == 2, r.errors
+    assert "工作表「签到」第 6 行是合计、小计或制表、签名行，未导入。" in r.notes
+    assert [c.header for c in r.ignored_columns] == ["联系人电话"]
+    # a person whose name merely ends like a count word is still a person
+    assert not t.is_footer(t.Row("签到", 9, {"name": "李人"}, {}, cells=["合计"]), "name")
+    assert t.is_footer(t.Row("签到", 9, {"name": "共 12 人"}, {}, cells=["合计"]), "name")

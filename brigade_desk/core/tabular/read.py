@@ -977,12 +977,22 @@ def _footer_word(s: str) -> bool:
     return "".join(s.split()).startswith(_FOOTER)
 
 
+# a count written where a totals line has its key column ("2人", "共 12 人", "35"): no name, ID
+# or case number looks like it
+_COUNT = re.compile(r"(?:共|计|合计)?\d+(?:人|名|人次|次|项|件|个|条|份|户)?")
+_COUNT_END = frozenset("人名次项件个条份户0123456789")
+
+
 def is_footer(row: Row, key: str) -> bool:
     """A totals, subtotal or signature line, under the table or between its rows: the ``key``
-    column (the case number, the ID number, the name …) empty or itself 合计 / 小计 …, and a
-    footer word somewhere in the row."""
+    column (the case number, the ID number, the name …) empty, itself 合计 / 小计 …, or a count
+    (合计 … 2人), and a footer word somewhere in the row."""
     k = text(row.values.get(key))
-    if k and not _footer_word(k):
+    if (
+        k
+        and not _footer_word(k)
+        and not (k[-1] in _COUNT_END and _COUNT.fullmatch("".join(k.split())))
+    ):
         return False
     texts = [text(v) for v in (*row.values.values(), *row.cells) if text(v)]
     return bool(texts) and any(_footer_word(x) for x in texts)
