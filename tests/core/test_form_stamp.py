@@ -56,6 +56,9 @@ def test_exports_carry_the_chain_head(tmp_path: Path) -> None:
     with pdfplumber.open(filing) as pdf:
         assert pdf.metadata.get("Subject") == stamp
         assert all(stamp.replace(" ", "") in p.extract_text().replace(" ", "") for p in pdf.pages)
+        # every character, the stamp too, at least 6 mm from the paper's bottom edge (printable)
+        for page in pdf.pages:
+            assert page.height - max(c["bottom"] for c in page.chars) >= 6 / 25.4 * 72
 
     annual = export("annual", tmp_path / "年报.pdf", "--year", "2025", "--as-of", TODAY.isoformat())
     with pdfplumber.open(annual) as pdf:

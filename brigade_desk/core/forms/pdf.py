@@ -291,7 +291,8 @@ def make_numbered_canvas(font_name: str, page_label: PageLabel | None = None) ->
         canvas.drawCentredString(canvas._pagesize[0] / 2, 10 * mm, f"第 {page} 页 / 共 {total} 页")
         if stamp:  # which state of the ledger the form was made from, small, bottom left
             canvas.setFont(font_name, 8)
-            canvas.drawString(10 * mm, 5 * mm, stamp)
+            # 7 mm up: clear of the unprintable strip (about 5 mm) office printers leave
+            canvas.drawString(10 * mm, 7 * mm, stamp)
 
     label = page_label or default_label
 
