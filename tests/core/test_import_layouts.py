@@ -411,3 +411,31 @@ def test_totals_line_counting_people_under_the_name_column(
     # a person whose name merely ends like a count word is still a person
     assert not t.is_footer(t.Row("签到", 9, {"name": "李人"}, {}, cells=["合计"]), "name")
     assert t.is_footer(t.Row("签到", 9, {"name": "共 12 人"}, {}, cells=["合计"]), "name")
+
+
+def test_header_probe_quick_answer_never_hides_a_repeated_header() -> None:
+    """The probe's set-based quick answer (every cell seen before, none reading as a header name)
+    must agree with the column-by-column comparison, whatever came before: a header line after
+    thousands of data rows, rows shorter than the header, a header name typed into one cell."""
+    from brigade_desk.core.tabular import read as tr
+
+    texts = {"date": "培训日期", "title": "培训名称", "name": "姓名", "id": "身份证号"}
+    blk = {"date": 0, "title": 1, "name": 2, "id": 3}
+    probe = tr.header_probe(blk, texts)
+    plain = tr.header_probe(blk, texts)
+    data = [["2025-01-02", f"第{k % 7}期", f"人{k % 50}", None] for k in range(3000)]
+    lines = [
+        *data,
+        ["培训日期", "培训名称", "姓名", "身份证号"],  # printed page's header again
+        ["2025-01-02", "第1期"],  # shorter than the header
+        ["2025-01-02", "第1期", "姓名", None],  # one header name typed in: not a header line
+        ["培训日期", "第1期", "姓名", None],  # two of four: not enough
+        [" 培训 日期", "培训名称（第2页）", "姓 名", "身份证号"],  # spaced: still a header line
+        *data[:10],
+    ]
+    got = [tr.repeats_header(r, probe) for r in lines]
+    slow = [tr.repeats_header(r, list(plain)) for r in lines]
+    assert got == slow
+    assert got[3000] is True and got[3004] == slow[3004]
+    assert sum(got) == sum(slow) >= 1
+    assert not any(got[:3000])

@@ -647,3 +647,56 @@ def test_a_cell_beyond_every_row_number_is_seen_without_listing_the_cells() -> N
     # cells or rows named twice are safe for calamine but would read differently: streamed
     twice = ok.replace(b'"B2"', b'"A1"')
     assert books._calamine_safe(twice) and not books._calamine_same(twice)
+
+
+def test_the_one_pass_scan_agrees_with_listing_every_cell() -> None:
+    """The usual sheet passes :func:`books._calamine_safe` after one look at each cell
+    (:func:`books._odd_cell`: row 0 or a leading zero, a row below the last ``<row r>``, a
+    column beyond what the cell cap allows for that many rows); anything it flags is decided by
+    listing the cells, as before. Its column pattern names exactly the columns greater than n,
+    and the cap is the same either way."""
+    import random
+
+    from openpyxl.utils import get_column_letter
+
+    rnd = random.Random(18)
+    for n in [
+        1,
+        25,
+        26,
+        27,
+        99,
+        100,
+        701,
+        702,
+        703,
+        16383,
+        16384,
+        *rnd.sample(range(1, 16384), 60),
+    ]:
+        pattern = books._odd_cell(10, n)
+        for c in {1, n - 1, n, n + 1, 26, 27, 702, 703, 16384, *rnd.sample(range(1, 16385), 40)}:
+            if c < 1:
+                continue
+            got = bool(pattern.search(f'<c r="{get_column_letter(c)}7" t="s">'.encode()))
+            assert got == (c > n), (n, c)
+
+    def sheet(rows: int, extra: str = "") -> bytes:
+        cells = "".join(
+            f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="B{r}"><v>2</v></c>'
+            + (extra.format(r=r) if r == rows else "")
+            + "</row>"
+            for r in range(1, rows + 1)
+        )
+        return f"<sheetData>{cells}</sheetData>".encode()
+
+    rows = 20001  # the cap allows 99 columns (CU) for this many rows
+    assert books._calamine_safe(sheet(rows))
+    assert books._calamine_safe(sheet(rows, '<c r="CU{r}"><v>3</v></c>'))
+    assert not books._calamine_safe(sheet(rows, '<c r="CV{r}"><v>3</v></c>'))
+    assert not books._calamine_safe(sheet(rows, '<c r="C0{r}"><v>3</v></c>'))  # leading zero
+    # below the last row: the rectangle grows to it (60,006 cells: fine; 2.37 million: not)
+    assert books._calamine_safe(sheet(rows, '<c r="C20002"><v>3</v></c>'))
+    assert not books._calamine_safe(sheet(rows, '<c r="CA30000"><v>3</v></c>'))
+    # a cell of a later row, written in an earlier one (within the cap): read by listing cells
+    assert books._calamine_safe(sheet(30, '<c r="C40"><v>3</v></c>'))

@@ -22,6 +22,7 @@ its sheets' rows, whatever wrote it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import struct
@@ -1130,7 +1131,7 @@ def _calamine_safe(x: bytes, strings: Sequence[str] = ()) -> bool:
         return False
     if x.count(b'<c r="') != x.count(b"<c "):
         return False  # a cell whose first attribute is not its r (rows: below, by their numbers)
-    if _ZERO_CELL.search(x) or b'<row r="0' in x:
+    if b'<row r="0' in x:
         return False  # row 0 or a number written with leading zeros
     dim = _DIMENSION.search(x)
     if dim and dim.group(3):
@@ -1147,15 +1148,22 @@ def _calamine_safe(x: bytes, strings: Sequence[str] = ()) -> bool:
             return False
         if used > MAX_PLAIN_TEXT:
             return False
+    # the usual sheet in one pass over its cells: every row named by its number, and no cell in
+    # row 0, with a leading zero, below the last row or right of the widest column the cell cap
+    # allows for that many rows (each <c r=" looked at once; anything odd: the long way below)
+    row_refs = _ROW_REF.findall(x)
+    if len(row_refs) != x.count(b"<row "):
+        return False  # a row whose first attribute is not its r, or a number of over 7 digits
+    max_row = max(map(int, row_refs)) if row_refs else 0
+    if 0 < max_row <= MAX_ROWS and not _odd_cell(max_row, MAX_SHEET_CELLS // max_row).search(x):
+        return True
+    if _ZERO_CELL.search(x):
+        return False  # a cell in row 0 or a number written with leading zeros
     try:
         max_col = max(_column(c.decode() + "1") for c in set(_CELL_COLUMN.findall(x)))
     except Exception:  # noqa: BLE001 - a column past XFD …: the streamed reader refuses it
         return False
     # the highest row a cell names: the highest <row r> unless a cell names one beyond it
-    row_refs = _ROW_REF.findall(x)
-    if len(row_refs) != x.count(b"<row "):
-        return False  # a row whose first attribute is not its r, or a number of over 7 digits
-    max_row = max(map(int, row_refs)) if row_refs else 0
     if not max_row or _beyond(max_row).search(x):
         refs = _CELL_REF.findall(x)
         if len(refs) != x.count(b"<c "):
@@ -1189,12 +1197,43 @@ _ZERO_CELL = re.compile(rb'<c r="[A-Z]{1,3}0')
 
 def _beyond(n: int) -> re.Pattern[bytes]:
     """A cell reference whose row number is greater than ``n`` (written without leading zeros)."""
+    return re.compile(f'<c r="[A-Z]{{1,3}}(?:{_rows_beyond(n)})"'.encode())
+
+
+def _rows_beyond(n: int) -> str:
+    """A pattern of row numbers greater than ``n`` (written without leading zeros)."""
     d = str(n)
     ways = [f"[1-9][0-9]{{{len(d)},}}"]  # more digits
     for i, c in enumerate(d):  # the same first digits, then a greater one
         if c != "9":
             ways.append(f"{d[:i]}[{int(c) + 1}-9][0-9]{{{len(d) - i - 1}}}")
-    return re.compile(f'<c r="[A-Z]{{1,3}}(?:{"|".join(ways)})"'.encode())
+    return "|".join(ways)
+
+
+def _columns_beyond(n: int) -> str:
+    """A pattern of column letters (followed by the row's first digit) naming a column greater
+    than ``n`` (``n`` ≥ 1; at most XFD)."""
+    n = min(n, MAX_COLS)
+    letters = ""
+    k = n
+    while k:
+        k, rem = divmod(k - 1, 26)
+        letters = chr(65 + rem) + letters
+    ways = [f"[A-Z]{{{len(letters) + 1},}}"] if len(letters) < 3 else ["[A-Z]{4,}"]
+    for i, c in enumerate(letters):  # the same first letters, then a later one
+        if c != "Z":
+            ways.append(f"{letters[:i]}[{chr(ord(c) + 1)}-Z][A-Z]{{{len(letters) - i - 1}}}")
+    return f"(?:{'|'.join(ways)})[0-9]"
+
+
+@functools.lru_cache(maxsize=64)
+def _odd_cell(max_row: int, max_col: int) -> re.Pattern[bytes]:
+    """A cell reference :func:`_calamine_safe` must look at closely: in row 0 or with a leading
+    zero, below ``max_row``, or right of column ``max_col`` (0: any column is too far)."""
+    cols = _columns_beyond(max_col) if max_col >= 1 else "[A-Z]"
+    return re.compile(
+        f'<c r="(?:[A-Z]{{1,3}}0|[A-Z]{{1,3}}(?:{_rows_beyond(max_row)})"|{cols})'.encode()
+    )
 
 
 class _XlsxBook(_Book):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import functools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -477,11 +478,58 @@ def ignored_columns(
 class HeaderProbe(list[tuple[int, str]]):
     """(column, header name as compared) for :func:`repeats_header`, worked out once per block,
     with what each cell text seen in a column gave (the same names, titles and squads come back
-    on every row: compared once each)."""
+    on every row: compared once each), and the quick answer for a row all of whose cells were
+    seen before: ``known`` holds every value classified so far, ``header_like`` the texts among
+    them that read as one of the block's header names; a row with none of those cannot repeat
+    the header (two matching columns at least are needed), decided with set operations in C."""
 
     def __init__(self, items: Iterable[tuple[int, str]]) -> None:
         super().__init__(items)
         self.seen: list[dict[str, bool]] = [{} for _ in self]
+        self.heads = frozenset(head for _j, head in self if head)
+        self.header_like: set[str] = set()
+        self.known: set[Any] = {None}  # a column past a short row's end reads as empty
+        # the probed cells of a row of each length as one tuple (the columns within its length)
+        self._getters: dict[int, Callable[[Sequence[Any]], Any]] = {}
+
+    def _getter(self, n: int) -> Callable[[Sequence[Any]], Any]:
+        cols = [j for j, _h in self if j < n] or [0]
+        g = self._getters[n] = (
+            operator.itemgetter(*cols) if len(cols) > 1 else (lambda r: (r[cols[0]],))
+        )
+        return g
+
+    def quick_no(self, r: Sequence[Any]) -> bool:
+        """True when the row certainly does not repeat the header (every probed cell a value seen
+        before, none of them reading as a header name); False: compare it column by column."""
+        n = len(r)
+        if not n:
+            return False
+        g = self._getters.get(n) or self._getter(n)
+        try:
+            vals = set(g(r))
+        except TypeError:  # an unhashable cell
+            return False
+        return vals <= self.known and self.header_like.isdisjoint(vals)
+
+    def learn(self, r: Sequence[Any]) -> None:
+        """Classify the probed cells of ``r`` for :meth:`quick_no`."""
+        if len(self.known) >= _PROBE_MEMO:
+            return
+        n = len(r)
+        for j, _head in self:
+            v = r[j] if j < n else None
+            try:
+                if v in self.known:
+                    continue
+            except TypeError:
+                continue
+            if type(v) is str and norm_header(v) in self.heads:
+                self.header_like.add(v)
+            self.known.add(v)
+
+
+_PROBE_MEMO = 65536  # values a probe remembers (a column of all-different texts stops adding)
 
 
 def header_probe(blk: dict[str, int], texts: dict[str, str]) -> HeaderProbe:
@@ -493,6 +541,10 @@ def header_probe(blk: dict[str, int], texts: dict[str, str]) -> HeaderProbe:
 
 def repeats_header(r: Sequence[Any], probe: list[tuple[int, str]]) -> bool:
     """A data row that repeats the header (printed pages often carry it again)."""
+    if isinstance(probe, HeaderProbe):
+        if probe.quick_no(r):
+            return False
+        probe.learn(r)
     n = len(r)
     need = max(2, (len(probe) + 1) // 2)  # columns that must match
     misses_allowed = len(probe) - need

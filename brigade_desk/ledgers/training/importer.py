@@ -362,12 +362,34 @@ class StaffIndex:
     def __init__(self, s: Session) -> None:
         rows = s.execute(select(Staff.id, Staff.name, Staff.id_number, Staff.squad)).all()
         self.checked: dict[str, str] = {}  # ID number as written -> as checked
+        # (name, ID number, squad) as written -> the person found: each person comes back on
+        # every session's list; only a clean find is remembered (errors are said per row)
+        self.found: dict[tuple[Any, Any, Any], int] = {}
         self.by_id = {r.id_number: r for r in rows}
         self.by_name: dict[str, list[Any]] = {}
         for r in rows:
             self.by_name.setdefault("".join(r.name.split()), []).append(r)
 
     def find(self, row: t.Row, errors: list[RowError]) -> int | None:
+        values = row.values
+        key: tuple[Any, Any, Any] | None = (
+            values.get("name"),
+            values.get("id_number"),
+            values.get("squad"),
+        )
+        try:
+            hit = self.found.get(key)
+        except TypeError:  # an unhashable cell: looked up the long way
+            key, hit = None, None
+        if hit is not None:
+            return hit
+        before = len(errors)
+        sid = self._find(row, errors)
+        if sid is not None and key is not None and len(errors) == before:
+            self.found[key] = sid
+        return sid
+
+    def _find(self, row: t.Row, errors: list[RowError]) -> int | None:
         name = "".join(t.text(row.values.get("name")).split())
         if not name:
             errors.append(row.error("name", "姓名为空"))
@@ -583,7 +605,8 @@ def _parse(
             )
     elif reason:
         attended = False
-    score_text = "".join(t.text(row.values.get("score")).split())
+    raw_score = values.get("score")
+    score_text = "" if raw_score is None else "".join(t.text(raw_score).split())
     if score_text in ("缺席", "缺勤", "未参加"):
         score = None
         if presence and attended:
@@ -599,7 +622,10 @@ def _parse(
         None if values.get("credited") is None else t.cell(row, "credited", parse_hours, errors)
     )
     passed = None
-    if t.empty_mark(row.values.get("passed")):
+    raw_passed = values.get("passed")
+    if raw_passed is None:
+        pass
+    elif t.empty_mark(raw_passed):
         row.note("passed", f"「{t.text(row.values.get('passed'))}」视为未填")
     elif not t._blank(row.values.get("passed")):
         pv = t.text(row.values.get("passed"))
@@ -719,7 +745,12 @@ def _import(db: Database, path: Path, *, dry_run: bool, skip_invalid: bool) -> I
                 assert p.training_session.start_date is not None
                 key = (p.training_session.start_date, p.training_session.title)
                 f = first.get(key)
-                if f is not None and (diff := _same(f.training_session, p.training_session)):
+                if (
+                    f is not None
+                    # rows of one session share its parsed facts (see _session): the same object
+                    and f.training_session is not p.training_session
+                    and (diff := _same(f.training_session, p.training_session))
+                ):
                     row_errs.append(
                         row.error(
                             {"学时": "hours", "培训形式": "form", "培训类别": "category"}.get(
