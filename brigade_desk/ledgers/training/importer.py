@@ -372,20 +372,16 @@ class StaffIndex:
 
     def find(self, row: t.Row, errors: list[RowError]) -> int | None:
         values = row.values
-        key: tuple[Any, Any, Any] | None = (
-            values.get("name"),
-            values.get("id_number"),
-            values.get("squad"),
-        )
+        key = (values.get("name"), values.get("id_number"), values.get("squad"))
         try:
             hit = self.found.get(key)
-        except TypeError:  # an unhashable cell: looked up the long way
-            key, hit = None, None
+        except TypeError:  # an unhashable cell: looked up the long way, not remembered
+            return self._find(row, errors)
         if hit is not None:
             return hit
         before = len(errors)
         sid = self._find(row, errors)
-        if sid is not None and key is not None and len(errors) == before:
+        if sid is not None and len(errors) == before:
             self.found[key] = sid
         return sid
 
