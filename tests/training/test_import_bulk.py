@@ -528,3 +528,96 @@ def test_thousands_of_new_rows_are_recorded_in_bulk_digests(two_dbs, tmp_path, m
     res = audit.verify_database(bulk)
     assert not res.ok and f"training_attendance #{att_ids[7]}" in res.problem
     assert "在程序之外被修改" in res.problem
+
+
+def test_what_one_import_remembers_never_hides_a_later_rows_fault(tmp_path: Path) -> None:
+    """A person found, a score parsed, a name that is no footer word and a text short enough are
+    remembered for the rest of the import (issue 15's speed); an error or a note is never: each
+    row that has one is told, and a totals line under names seen before is still left out."""
+    db = new_db(tmp_path)
+    ids = [id_no() for _ in NAMES[:3]]
+    for name, idn in zip(NAMES, ids, strict=False):
+        add_staff(db, name, id_number=idn)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    for k in range(3):  # three sessions, the same people with the same cells on each
+        for name, idn in zip(NAMES, ids, strict=False):
+            ws.append(
+                [
+                    f"2025-03-0{k + 1}",
+                    f"第{k}期",
+                    "集中轮训",
+                    "业务知识",
+                    4,
+                    name,
+                    idn,
+                    "一中队",
+                    "√",
+                    None,
+                    None,
+                    80,
+                    None,
+                ]
+            )
+    ws.append(
+        [
+            "2025-03-05",
+            "第5期",
+            "集中轮训",
+            "业务知识",
+            4,
+            "张三",
+            ids[0],
+            "一中队",
+            "√",
+            None,
+            None,
+            150,
+            None,
+        ]
+    )  # a score out of range
+    ws.append(
+        [
+            "2025-03-06",
+            "第6期",
+            "集中轮训",
+            "业务知识",
+            4,
+            "张三",
+            ids[0],
+            "一中队",
+            "√",
+            None,
+            None,
+            150,
+            None,
+        ]
+    )  # the same cell again: told again
+    ws.append(
+        [
+            "2025-03-06",
+            "第6期",
+            "集中轮训",
+            "业务知识",
+            4,
+            "李四",
+            "63010219800101001X",
+            "一中队",
+            "√",
+            None,
+            None,
+            80,
+            None,
+        ]
+    )  # the name seen, a wrong ID number
+    ws.append([None, None, None, None, None, "合计", None, None, "共 10 人次"])
+    path = tmp_path / "签到.xlsx"
+    wb.save(path)
+    r = import_training(db, path, dry_run=True)
+    rows_with_errors = sorted({(e.row, e.column) for e in r.errors})
+    assert rows_with_errors[:2] == [(11, "考试成绩"), (12, "考试成绩")], r.errors
+    assert any(e.row == 13 for e in r.errors), r.errors
+    assert any("第 14 行是合计" in n for n in r.notes), r.notes
+    ok = import_training(db, path, skip_invalid=True)
+    assert ok.created == 9 and len(ok.errors) == 3

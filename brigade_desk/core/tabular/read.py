@@ -988,16 +988,24 @@ def _marked_empty(v: Any) -> bool:
     return False
 
 
-def check_lengths(row: Row, limits: dict[str, int], errors: list[RowError]) -> None:
+def check_lengths(
+    row: Row, limits: dict[str, int], errors: list[RowError], fine: set[Any] | None = None
+) -> None:
     """Record an error for every cell whose text is longer than its column allows (a 32,767-character
-    cell pasted by mistake must not end up in the ledger)."""
+    cell pasted by mistake must not end up in the ledger). ``fine``: (column, text) pairs already
+    found short enough (the same names come back on every list), filled as they are met."""
     values = row.values
     for key, limit in limits.items():
         v = values.get(key)
-        if v is None or (
-            type(v) is str and len(v) <= limit and unicodedata.is_normalized("NFKC", v)
-        ):
-            continue  # as short as written, and NFKC leaves it as it is
+        if v is None:
+            continue
+        if type(v) is str:
+            if fine is not None and (key, v) in fine:
+                continue
+            if len(v) <= limit and unicodedata.is_normalized("NFKC", v):
+                if fine is not None and len(fine) < 65536:
+                    fine.add((key, v))
+                continue  # as short as written, and NFKC leaves it as it is
         n = len(text(v))
         if n > limit:
             errors.append(
@@ -1035,16 +1043,24 @@ _COUNT = re.compile(r"(?:共|计|合计)?\d+(?:人|名|人次|次|项|件|个|�
 _COUNT_END = frozenset("人名次项件个条份户0123456789")
 
 
-def is_footer(row: Row, key: str) -> bool:
+def is_footer(row: Row, key: str, plain: set[str] | None = None) -> bool:
     """A totals, subtotal or signature line, under the table or between its rows: the ``key``
     column (the case number, the ID number, the name …) empty, itself 合计 / 小计 …, or a count
-    (合计 … 2人), and a footer word somewhere in the row."""
-    k = text(row.values.get(key))
+    (合计 … 2人), and a footer word somewhere in the row.
+
+    ``plain``: texts of the key column already found to rule a footer out (a name on many rows
+    is looked at once); filled as they are met."""
+    v = row.values.get(key)
+    if plain is not None and type(v) is str and v in plain:
+        return False
+    k = text(v)
     if (
         k
         and not _footer_word(k)
         and not (k[-1] in _COUNT_END and _COUNT.fullmatch("".join(k.split())))
     ):
+        if plain is not None and type(v) is str and len(plain) < 65536:
+            plain.add(v)
         return False
     texts = [text(v) for v in (*row.values.values(), *row.cells) if text(v)]
     return bool(texts) and any(_footer_word(x) for x in texts)

@@ -21,7 +21,7 @@ import dataclasses
 import datetime as dt
 import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -359,12 +359,18 @@ def read_rows(
 
 
 class StaffIndex:
+    """The roster as an import finds people in it, with what one import remembers of the cells
+    it has looked at (the same people, scores and squads come back on every session's list)."""
+
     def __init__(self, s: Session) -> None:
         rows = s.execute(select(Staff.id, Staff.name, Staff.id_number, Staff.squad)).all()
         self.checked: dict[str, str] = {}  # ID number as written -> as checked
         # (name, ID number, squad) as written -> the person found: each person comes back on
         # every session's list; only a clean find is remembered (errors are said per row)
         self.found: dict[tuple[Any, Any, Any], int] = {}
+        self.short: set[Any] = set()  # (column, text) found within its length (check_lengths)
+        # a number in a score or hours cell -> what parsing it gave, when it gave no error or note
+        self.numbers: dict[tuple[str, Any], float] = {}
         self.by_id = {r.id_number: r for r in rows}
         self.by_name: dict[str, list[Any]] = {}
         for r in rows:
@@ -571,7 +577,7 @@ def _parse(
     t.check_cells(row, errors, KEY_COLUMNS, PERSON_CELLS)  # the session's: in _session, once
     if len(errors) > before:
         return None
-    t.check_lengths(row, PERSON_MAX_LEN, errors)
+    t.check_lengths(row, PERSON_MAX_LEN, errors, people.short)
     if len(errors) > before:
         return None
     got = _session(row, block, pass_score, errors, {} if cache is None else cache)
@@ -613,10 +619,8 @@ def _parse(
             attended = False
             row.note("score", f"成绩栏写“{score_text}”：按未参加本次培训登记")
     else:  # an empty cell parses to None: not sent through t.cell (half the rows of a list)
-        score = None if values.get("score") is None else t.cell(row, "score", parse_score, errors)
-    credited = (
-        None if values.get("credited") is None else t.cell(row, "credited", parse_hours, errors)
-    )
+        score = _number(row, "score", parse_score, errors, people.numbers)
+    credited = _number(row, "credited", parse_hours, errors, people.numbers)
     passed = None
     raw_passed = values.get("passed")
     if raw_passed is None:
@@ -647,6 +651,30 @@ def _parse(
         passed=passed,
         flags=flags,
     )
+
+
+def _number(
+    row: t.Row,
+    key: str,
+    parser: Callable[[Any], float | None],
+    errors: list[RowError],
+    memo: dict[tuple[str, Any], float],
+) -> float | None:
+    """A score or hours cell parsed (None when empty); a plain number gives what it gave before
+    when that came without an error or a note (scores 55 to 100 on every list)."""
+    v = row.values.get(key)
+    if v is None:
+        return None
+    plain = type(v) is int or type(v) is float
+    if plain:
+        got = memo.get((key, v))
+        if got is not None:
+            return got
+    before, notes = len(errors), len(row.notes)
+    parsed: float | None = t.cell(row, key, parser, errors)
+    if plain and parsed is not None and len(errors) == before and len(row.notes) == notes:
+        memo[(key, v)] = parsed
+    return parsed
 
 
 def _per_person_hours(parsed: list[tuple[t.Row, ParsedRow | None, list[RowError]]]) -> None:
@@ -725,8 +753,11 @@ def _import(db: Database, path: Path, *, dry_run: bool, skip_invalid: bool) -> I
         checked: list[CheckedRow[ParsedRow]] = []
         parsed: list[tuple[t.Row, ParsedRow | None, list[RowError]]] = []
         sessions: SessionCache = {}
+        plain_names: set[str] = set()  # names that are no footer word: looked at once each
         for row, block in rows:
-            if t.is_footer(row, "name"):  # 合计 / 小计 / 制表人 lines, under the list or between
+            if t.is_footer(
+                row, "name", plain_names
+            ):  # 合计 / 小计 / 制表人 lines, under the list or between
                 info.notes.append(t.footer_note(row))
                 continue
             row_errs: list[RowError] = []
