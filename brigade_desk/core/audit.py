@@ -45,6 +45,7 @@ from sqlalchemy import Integer, Table, event, inspect, select, text
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from brigade_desk.core import dialect
+from brigade_desk.core.errors import UserError
 from brigade_desk.core.models.audit import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -313,6 +314,32 @@ _INSERT = (
 )
 
 
+class AuditKeyError(UserError):
+    """This PC cannot sign the ledger's next audit entry with the key its trail is signed with."""
+
+
+def _signing_key(head_hash: str) -> ChainKey | None:
+    """The key the next entry is signed with. A trail whose last entry is signed continues with
+    that same key or not at all: a PC without it (a second clerk's PC on a server, a ledger
+    carried to another PC, an unreadable key file) would otherwise start a key of its own, and
+    the trail would hold entries no PC can check. Such a write is refused (AuditKeyError: the
+    caller's transaction rolls back) saying where the key file belongs. A trail not signed yet
+    (a new ledger, or one from before keys) is signed from here on with this PC's key, made on
+    first use."""
+    if not head_hash.startswith(KEYED_PREFIX):
+        return chain_key()
+    kid = head_hash[len(KEYED_PREFIX) : len(KEYED_PREFIX) + 8]
+    key = chain_key(create=False)
+    if key is not None and key.kid == kid:
+        return key
+    mine = "没有这把密钥" if key is None else f"的密钥编号为 {key.kid}，不是同一把"
+    raise AuditKeyError(
+        f"不能保存：这本台账的审计记录用密钥（编号 {kid}）签名，本机{mine}（{key_path()}）。"
+        "请把建立台账那台电脑上的密钥文件 audit.key 复制到这个位置（或用环境变量 "
+        f"{KEY_ENV} 指向它）后再保存；否则本机写下的记录，任何电脑都无法核对。"
+    )
+
+
 def _append(session: Session, rows: Sequence[Change]) -> int:
     """Write ``rows`` (action, table, record id, before, after) after the trail's current last
     entry, hash-chained in order, with one executemany; returns how many were written."""
@@ -335,7 +362,7 @@ def _append(session: Session, rows: Sequence[Change]) -> int:
     col = cast(Table, AuditEntry.__table__).c.at
     to_db = col.type.bind_processor(conn.dialect)
     stored_at = to_db(now) if to_db is not None else now
-    key = chain_key()
+    key = _signing_key(prev)
     values = []
     for action, table, rid, before, after in rows:
         eid += 1

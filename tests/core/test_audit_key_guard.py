@@ -1,0 +1,63 @@
+"""A trail signed with one key is never continued with another (issue 18: several PCs on one
+ledger): a PC without the ledger's key — a second clerk's PC on a server, a ledger carried to
+another PC — is refused the write, nothing of it is kept, and the trail stays checkable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import IDS
+from dbtemplate import fresh_db
+
+from brigade_desk.core import audit
+from brigade_desk.core.db import Database, open_database
+from brigade_desk.ledgers.roster.models import Staff
+from brigade_desk.ledgers.roster.service import RosterService, StaffInput
+
+
+def _use_key(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    monkeypatch.setenv(audit.KEY_ENV, str(path))
+    audit._load_key.cache_clear()
+
+
+def _people(db: Database) -> list[str]:
+    with db.session() as s:
+        return [p.name for p in s.query(Staff).order_by(Staff.id)]
+
+
+@pytest.mark.parametrize("where", ["sqlite", "server"])
+def test_a_pc_without_the_ledgers_key_cannot_write(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    _use_key(monkeypatch, tmp_path / "office" / "audit.key")
+    if where == "server":
+        url = request.getfixturevalue("pg_url")
+        db = open_database(url)
+    else:
+        db = fresh_db(tmp_path / "台账 #1" / "brigade.sqlite")
+        url = str(db.path)
+    RosterService(db).save_staff(StaffInput(name="甲", id_number=IDS[0], squad="一中队"))
+    db.close()
+
+    for other in ("none", "another"):  # a PC with no key file, a PC with a key of its own
+        _use_key(monkeypatch, tmp_path / f"pc-{other}" / "audit.key")
+        if other == "another":
+            audit.chain_key()  # this PC made a key of its own earlier
+        db = open_database(url)
+        with pytest.raises(audit.AuditKeyError) as err:
+            RosterService(db).save_staff(StaffInput(name="乙", id_number=IDS[1], squad="一中队"))
+        msg = err.value.message
+        assert "不能保存" in msg and "audit.key" in msg and str(tmp_path / f"pc-{other}") in msg
+        assert _people(db) == ["甲"]  # nothing of the refused save is kept
+        db.close()
+        if other == "none":
+            assert not (tmp_path / "pc-none" / "audit.key").exists()  # no key of its own made
+
+    _use_key(monkeypatch, tmp_path / "office" / "audit.key")  # the key copied over: it works
+    db = open_database(url)
+    RosterService(db).save_staff(StaffInput(name="乙", id_number=IDS[1], squad="一中队"))
+    assert _people(db) == ["甲", "乙"]
+    res = audit.verify_database(db)
+    assert res.ok, res.problem
+    db.close()
