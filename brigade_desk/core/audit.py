@@ -699,10 +699,18 @@ class VerifyResult:
     keyed: int = 0  # entries signed with the key
     head: str = ""
     restores: list[str] = field(default_factory=list)  # restores through the program (anchors)
+    key_problem: bool = False  # not checkable on this PC (its key missing or another): no tampering
 
     @property
     def ok(self) -> bool:
         return self.broken_entry is None and not self.problem
+
+    def warning(self, advice: str = "") -> str:
+        """The line the GUI shows above a page when the trail did not pass: a missing or other key
+        is said as such (nothing points at tampering then); otherwise ``advice`` follows."""
+        if self.key_problem:
+            return f"⚠ 审计记录无法在本机核对：{self.problem}"
+        return f"⚠ 审计记录核对发现问题：{self.problem.rstrip('。')}。数据可能在程序之外被改动{advice}。"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -792,6 +800,7 @@ def _verify_chain(session: Session, res: VerifyResult, chain: Chain) -> str | No
             kid = h[len(KEYED_PREFIX) : len(KEYED_PREFIX) + 8]
             if key is None or mac_base is None or kid != key.kid:
                 res.broken_entry = eid
+                res.key_problem = True
                 where = key_path()
                 res.problem = (
                     f"审计记录第 {eid} 条起用密钥（编号 {kid}）签名，但本机"

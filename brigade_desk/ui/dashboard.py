@@ -187,9 +187,7 @@ class DashboardPage(QWidget):
         self._show_av_verified()
         res = getattr(self.ctx.window, "audit_result", None)
         if res is not None and not getattr(res, "ok", True):
-            self.banner.setText(
-                f"⚠ 审计记录核对发现问题：{res.problem}。数据可能在程序之外被改动。"
-            )
+            self.banner.setText(res.warning())
             self.banner.show()
         else:
             self.banner.hide()

@@ -117,9 +117,7 @@ class FindingsPage(QWidget):
     def _show_audit(self) -> None:
         res = getattr(self.ctx.window, "audit_result", None)
         if res is not None and not getattr(res, "ok", True):
-            self.banner.setText(
-                f"⚠ 审计记录核对发现问题：{res.problem}。数据可能在程序之外被改动，请核实并从备份恢复。"
-            )
+            self.banner.setText(res.warning("，请核实并从备份恢复"))
             self.banner.show()
         else:
             self.banner.hide()

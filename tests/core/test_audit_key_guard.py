@@ -61,3 +61,24 @@ def test_a_pc_without_the_ledgers_key_cannot_write(
     res = audit.verify_database(db)
     assert res.ok, res.problem
     db.close()
+
+
+def test_the_warning_says_a_missing_key_is_no_tampering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use_key(monkeypatch, tmp_path / "office" / "audit.key")
+    db = fresh_db(tmp_path / "brigade.sqlite")
+    RosterService(db).save_staff(StaffInput(name="甲", id_number=IDS[0], squad="一中队"))
+    _use_key(monkeypatch, tmp_path / "pc2" / "audit.key")
+    res = audit.verify_database(db)
+    assert not res.ok and res.key_problem
+    shown = res.warning("，请核实并从备份恢复")
+    assert shown.startswith("⚠ 审计记录无法在本机核对：") and "程序之外" not in shown
+    _use_key(monkeypatch, tmp_path / "office" / "audit.key")
+    with db.engine.begin() as c:  # an insider's edit
+        c.exec_driver_sql("UPDATE staff SET name = '丙'")
+    res = audit.verify_database(db)
+    assert not res.ok and not res.key_problem
+    shown = res.warning("，请核实并从备份恢复")
+    assert "程序之外被改动，请核实并从备份恢复。" in shown and "。。" not in shown
+    db.close()
