@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import operator
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -955,7 +956,12 @@ def _insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
     cols = [c.name for c in table.columns]
     names = ", ".join(f'"{c}"' for c in cols)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(cols))})'
-    conn.exec_driver_sql(dialect.driver_sql(conn, sql), [tuple(r[c] for c in cols) for r in rows])
+    params = (
+        list(map(operator.itemgetter(*cols), rows))  # tuples, in C
+        if len(cols) > 1
+        else [(r[cols[0]],) for r in rows]
+    )
+    conn.exec_driver_sql(dialect.driver_sql(conn, sql), params)
 
 
 def _write_sessions(
