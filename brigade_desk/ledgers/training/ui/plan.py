@@ -16,10 +16,12 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk.core.changes import Changes
+from brigade_desk.core.conflict import ConflictError
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.core.period import Period
 from brigade_desk.ledgers.training.service import PlanItemInput, category_label, category_names
 from brigade_desk.ledgers.training.ui.common import TrainingHost, TrainingTab
+from brigade_desk.ui.conflict import offer_reload
 from brigade_desk.ui.exporting import run_export
 from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.forms import DateField, error_label
@@ -32,6 +34,9 @@ class PlanTab(TrainingTab):
     def __init__(self, page: TrainingHost) -> None:
         super().__init__(page)
         self.year = page.current_year
+        # the plan's version as shown (core.conflict); 0: no plan yet, so one there at saving is
+        # another clerk's
+        self.version = 0
         self.title = QLineEdit()
         self.status = QLabel()
         self.approved = DateField(dt.date.today())
@@ -82,6 +87,7 @@ class PlanTab(TrainingTab):
         plan = self.service.get_plan(year)
         self.errors.hide()
         self.table.setRowCount(0)
+        self.version = plan.version if plan else 0
         if plan is None:
             self.title.setText(f"{year}年度执法人员培训计划")
             self.status.setText(f"<b>{year} 年尚未编制培训计划</b>（应于 3 月 31 日前批准）")
@@ -152,7 +158,12 @@ class PlanTab(TrainingTab):
 
     def save(self) -> bool:
         try:
-            self.service.save_plan(self.year(), self.items(), title=self.title.text())
+            self.service.save_plan(
+                self.year(), self.items(), title=self.title.text(), expected_version=self.version
+            )
+        except ConflictError as exc:
+            offer_reload(self, exc, self.reload)
+            return False
         except UserError as exc:
             self._show(exc)
             return False
@@ -172,7 +183,10 @@ class PlanTab(TrainingTab):
 
     def _status(self, status: str, d: dt.date | None = None) -> None:
         try:
-            self.service.set_plan_status(self.year(), status, d)
+            self.service.set_plan_status(self.year(), status, d, expected_version=self.version)
+        except ConflictError as exc:
+            offer_reload(self, exc, self.reload)
+            return
         except UserError as exc:
             self._show(exc)
             return
