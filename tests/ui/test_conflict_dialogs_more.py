@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButto
 
 from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core import audit
+from brigade_desk.core.changes import Changes
 from brigade_desk.core.db import Database, open_database
 from brigade_desk.ledgers.cases.review import (
     ItemScore,
@@ -237,6 +238,11 @@ def test_training_plan_tab(
         title=seen.title,
         expected_version=seen.version,
     )
+    # this PC notices the other's commit (MainWindow.poll_other_writers) and refreshes its pages:
+    # the edit not yet saved stays on the tab, marked
+    ctx.changed(Changes.ALL | Changes.EXTERNAL)
+    assert [r[1] for r in _rows(tab)] == ["行政处罚法", "执法文书制作"] and tab.version == 1
+    assert "有尚未保存的修改" in tab.status.text()
     said: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", answering(said, KEEP))
     save = next(b for b in tab.findChildren(QPushButton) if b.text() == "保存计划")

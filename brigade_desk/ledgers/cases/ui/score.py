@@ -154,6 +154,13 @@ class ScoreDialog(QDialog):
         self.errors.hide()
         self._update_total()
 
+    def reload_latest(self) -> None:
+        try:
+            self.load(self.service.review(self.case_no, self.year))
+        except UserError as exc:  # the case itself was deleted meanwhile
+            self.errors.setText(exc.message)
+            self.errors.show()
+
     def _item_row(self, it: Item) -> None:
         r = self.table.rowCount()
         self.table.insertRow(r)
@@ -226,7 +233,7 @@ class ScoreDialog(QDialog):
             self.errors.show()
             return
         except ConflictError as exc:
-            offer_reload(self, exc, lambda: self.load(self.service.review(self.case_no, self.year)))
+            offer_reload(self, exc, self.reload_latest)
             return
         except UserError as exc:
             self.errors.setText(exc.message)

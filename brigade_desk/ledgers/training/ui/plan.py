@@ -37,6 +37,8 @@ class PlanTab(TrainingTab):
         # the plan's version as shown (core.conflict); 0: no plan yet, so one there at saving is
         # another clerk's
         self.version = 0
+        # (year, what the tab showed) as last loaded: edits not yet saved survive a refresh
+        self.shown: tuple[int, tuple[object, ...]] | None = None
         self.title = QLineEdit()
         self.status = QLabel()
         self.approved = DateField(dt.date.today())
@@ -82,7 +84,36 @@ class PlanTab(TrainingTab):
         pdf.clicked.connect(lambda: self.export(".pdf"))
         xlsx.clicked.connect(lambda: self.export(".xlsx"))
 
+    def state(self) -> tuple[object, ...]:
+        """What the tab shows: the title, the approval date and every cell."""
+        cells = tuple(
+            (it.text() if (it := self.table.item(r, c)) else "")
+            for r in range(self.table.rowCount())
+            for c in range(len(HEADERS))
+        )
+        return (self.title.text(), self.approved.edit.text(), self.table.rowCount(), cells)
+
+    def unsaved(self) -> bool:
+        """The clerk changed the year's plan on this tab and has not saved it yet."""
+        return (
+            self.shown is not None
+            and self.shown[0] == self.year()
+            and self.state() != self.shown[1]
+        )
+
     def reload(self) -> None:
+        """Refresh (the page's year changed, or this or another PC saved something): unsaved edits
+        of the year shown stay as typed, with the version they were made on, so that their save
+        meets another clerk's change as a conflict instead of the refresh throwing them away."""
+        if self.unsaved():
+            self.status.setText(
+                self.status.text().split("　<i>")[0] + "　<i>（有尚未保存的修改）</i>"
+            )
+            return
+        self.load_latest()
+
+    def load_latest(self) -> None:
+        """Show the year's plan as saved now (what typed was not saved is replaced)."""
         year = self.year()
         plan = self.service.get_plan(year)
         self.errors.hide()
@@ -91,6 +122,7 @@ class PlanTab(TrainingTab):
         if plan is None:
             self.title.setText(f"{year}年度执法人员培训计划")
             self.status.setText(f"<b>{year} 年尚未编制培训计划</b>（应于 3 月 31 日前批准）")
+            self.shown = (year, self.state())
             return
         self.title.setText(plan.title)
         self.approved.set_date(plan.approved_date or dt.date.today())
@@ -109,6 +141,7 @@ class PlanTab(TrainingTab):
                     it.organiser,
                 ]
             )
+        self.shown = (year, self.state())
 
     def add_item(self, values: list[str] | None = None) -> None:
         r = self.table.rowCount()
@@ -162,13 +195,13 @@ class PlanTab(TrainingTab):
                 self.year(), self.items(), title=self.title.text(), expected_version=self.version
             )
         except ConflictError as exc:
-            offer_reload(self, exc, self.reload)
+            offer_reload(self, exc, self.load_latest)
             return False
         except UserError as exc:
             self._show(exc)
             return False
+        self.load_latest()
         self.ctx.changed(Changes.TRAINING)
-        self.reload()
         self.ctx.say("培训计划已保存")
         return True
 
@@ -185,13 +218,13 @@ class PlanTab(TrainingTab):
         try:
             self.service.set_plan_status(self.year(), status, d, expected_version=self.version)
         except ConflictError as exc:
-            offer_reload(self, exc, self.reload)
+            offer_reload(self, exc, self.load_latest)
             return
         except UserError as exc:
             self._show(exc)
             return
+        self.load_latest()
         self.ctx.changed(Changes.TRAINING)
-        self.reload()
 
     def export(self, suffix: str, path: str | None = None) -> None:
         year = self.year()
