@@ -175,7 +175,7 @@ def test_training_plan(two_pcs: tuple[Database, Database]) -> None:
     )
     with pytest.raises(ConflictError) as caught:
         b.save_plan(2025, [item], title="改过的计划", expected_version=seen_b.version)
-    _conflict_says(caught.value, "2025 年度培训计划")
+    _conflict_says(caught.value, "2025年度培训计划")
     with pytest.raises(ConflictError):  # approving what another clerk changed meanwhile: refused
         b.set_plan_status(2025, "已批准", dt.date(2025, 3, 1), expected_version=seen_b.version)
     now = b.get_plan(2025)

@@ -247,7 +247,7 @@ def test_training_plan_tab(
     monkeypatch.setattr(QMessageBox, "exec", answering(said, KEEP))
     save = next(b for b in tab.findChildren(QPushButton) if b.text() == "保存计划")
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
-    told(said, f"{year} 年度培训计划")
+    told(said, f"{year}年度培训计划")
     assert [r[1] for r in _rows(tab)] == ["行政处罚法", "执法文书制作"]  # the clerk's rows kept
     # 批准 saves first: refused the same way, the plan stays a draft
     tab.approved.set_date(dt.date(year, 1, 2))
@@ -271,3 +271,65 @@ def test_training_plan_tab(
     assert [i.topic for i in final.items] == ["道路运输条例", "执法文书制作"]
     assert final.version == 4 and tab.version == 4  # the save and the approval
     assert audit.verify_database(ctx.db).ok
+
+
+def test_review_tab_opens_a_rectification_as_saved_now(
+    clerks: tuple[AppContext, Database], qtbot: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """修改/完成整改 from the ledger's list reads the rectification afresh: a list older than
+    another clerk's save does not make the clerk's own save a conflict (nor show old values);
+    为所选案卷登记整改 saves through the same dialog."""
+    from brigade_desk.ledgers.cases.ui.review import ReviewTab
+
+    ctx, other = clerks
+    rid = _scored_case(ctx.db)
+    x = ReviewService(ctx.db).add_rectification(
+        rid, RectificationInput(item_code="C2", problem="补正告知程序", assignee="李四")
+    )
+    tab = shown(qtbot, ReviewTab(ctx))
+    assert isinstance(tab, ReviewTab)
+    tab.year.setValue(2025)
+    tab.reload()
+    assert [(r.assignee, r.version) for r in tab.rmodel.rows] == [("李四", 1)]
+    theirs = ReviewService(other)
+    seen = theirs.rectification(x)
+    theirs.update_rectification(
+        x,
+        RectificationInput(
+            item_code="C2", problem="补正告知程序", assignee="张三", due_on=seen.due_on
+        ),
+        expected_version=seen.version,
+    )
+    opened: list[tuple[str, int | None]] = []
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", answering(said, KEEP))
+
+    def close_it(dlg: RectificationDialog) -> int:
+        opened.append((dlg.assignee.text(), dlg.version))
+        dlg.done_on.set_date(dt.date(2026, 1, 20))
+        dlg.evidence.setText("整改报告")
+        click_save(qtbot, dlg)
+        return int(dlg.result())
+
+    monkeypatch.setattr(RectificationDialog, "exec", close_it)
+    tab.rview.setCurrentIndex(tab.rproxy.index(0, 0))
+    tab.edit_rect()
+    assert opened == [("张三", 2)] and said == []
+    final = theirs.rectification(x)
+    assert (final.assignee, final.evidence, final.version) == ("张三", "整改报告", 3)
+    assert [(r.evidence, r.version) for r in tab.rmodel.rows] == [("整改报告", 3)]
+
+    def register(dlg: RectificationDialog) -> int:
+        dlg.problem.setText("补正送达回证")
+        dlg.assignee.setText("王五")
+        click_save(qtbot, dlg)
+        return int(dlg.result())
+
+    monkeypatch.setattr(RectificationDialog, "exec", register)
+    tab.view.setCurrentIndex(tab.proxy.index(0, 0))
+    tab.add_rect()
+    assert sorted(r.problem for r in theirs.rectifications(2025)) == [
+        "补正告知程序",
+        "补正送达回证",
+    ]
+    assert len(tab.rmodel.rows) == 2 and said == []

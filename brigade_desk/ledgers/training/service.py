@@ -695,7 +695,7 @@ def _check_plan(s: Session, p: TrainingPlan, expected_version: int | None) -> No
         s,
         p,
         expected_version,
-        f"{p.year} 年度培训计划",
+        f"{p.year}年度培训计划",
         [("training_plan_item", [it.id for it in p.items])],
     )
 
