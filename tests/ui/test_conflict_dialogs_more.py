@@ -270,6 +270,17 @@ def test_training_plan_tab(
     )
     assert [i.topic for i in final.items] == ["道路运输条例", "执法文书制作"]
     assert final.version == 4 and tab.version == 4  # the save and the approval
+    # 退回草稿 while an item is typed but not saved: the status changes, the typed item stays
+    tab.add_item(["9", "执法案卷评查", "集中学法", "业务知识", "2", "法制审核股"])
+    draft = next(b for b in tab.findChildren(QPushButton) if b.text() == "退回草稿")
+    qtbot.mouseClick(draft, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    assert "草稿" in tab.status.text() and "有尚未保存的修改" in tab.status.text()
+    assert [r[1] for r in _rows(tab)][-1] == "执法案卷评查" and tab.version == 5
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    assert len(said) == 3 and "有尚未保存的修改" not in tab.status.text()
+    final = theirs.get_plan(year)
+    assert final is not None and (final.status, final.version) == ("草稿", 6)
+    assert [i.topic for i in final.items] == ["道路运输条例", "执法文书制作", "执法案卷评查"]
     assert audit.verify_database(ctx.db).ok
 
 

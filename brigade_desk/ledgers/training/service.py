@@ -675,8 +675,9 @@ class TrainingService:
         approved_date: dt.date | None = None,
         *,
         expected_version: int | None = None,
-    ) -> None:
-        """Approve the plan or put it back to draft; ``expected_version`` as for save_plan."""
+    ) -> int:
+        """Approve the plan or put it back to draft; ``expected_version`` as for save_plan.
+        Returns the plan's version after the change."""
         if status not in {x.value for x in PlanStatus}:
             raise ValidationError({"status": "计划状态：应为 草稿 / 已批准"})
         if status == PlanStatus.APPROVED and approved_date is None:
@@ -688,6 +689,8 @@ class TrainingService:
             _check_plan(s, p, expected_version)
             p.status = status
             p.approved_date = approved_date if status == PlanStatus.APPROVED else None
+            s.flush()
+            return p.version
 
 
 def _check_plan(s: Session, p: TrainingPlan, expected_version: int | None) -> None:

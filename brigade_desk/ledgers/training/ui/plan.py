@@ -27,6 +27,7 @@ from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.forms import DateField, error_label
 
 HEADERS = ["月份", "培训内容", "培训形式", "培训类别", "计划学时", "组织单位"]
+UNSAVED = "　<i>（有尚未保存的修改）</i>"
 LABEL_TO_CAT = {category_label(c): c for c in category_names()} | {c: c for c in category_names()}
 
 
@@ -106,9 +107,7 @@ class PlanTab(TrainingTab):
         of the year shown stay as typed, with the version they were made on, so that their save
         meets another clerk's change as a conflict instead of the refresh throwing them away."""
         if self.unsaved():
-            self.status.setText(
-                self.status.text().split("　<i>")[0] + "　<i>（有尚未保存的修改）</i>"
-            )
+            self.status.setText(self.status.text().split(UNSAVED)[0] + UNSAVED)
             return
         self.load_latest()
 
@@ -126,10 +125,7 @@ class PlanTab(TrainingTab):
             return
         self.title.setText(plan.title)
         self.approved.set_date(plan.approved_date or dt.date.today())
-        self.status.setText(
-            f"状态：<b>{plan.status}</b>"
-            + (f"（{plan.approved_date:%Y-%m-%d} 批准）" if plan.approved_date else "")
-        )
+        self.status.setText(_status_text(plan.status, plan.approved_date))
         for it in plan.items:
             self.add_item(
                 [
@@ -216,14 +212,20 @@ class PlanTab(TrainingTab):
 
     def _status(self, status: str, d: dt.date | None = None) -> None:
         try:
-            self.service.set_plan_status(self.year(), status, d, expected_version=self.version)
+            version = self.service.set_plan_status(
+                self.year(), status, d, expected_version=self.version
+            )
         except ConflictError as exc:
             offer_reload(self, exc, self.load_latest)
             return
         except UserError as exc:
             self._show(exc)
             return
-        self.load_latest()
+        if self.unsaved():  # 退回草稿 with items typed but not saved: they stay, on this version
+            self.version = version
+            self.status.setText(_status_text(status, d) + UNSAVED)
+        else:
+            self.load_latest()
         self.ctx.changed(Changes.TRAINING)
 
     def export(self, suffix: str, path: str | None = None) -> None:
@@ -233,3 +235,7 @@ class PlanTab(TrainingTab):
             if not path:
                 return
         run_export(self.ctx, self, "training-plan", path, period=Period(year))
+
+
+def _status_text(status: str, approved: dt.date | None) -> str:
+    return f"状态：<b>{status}</b>" + (f"（{approved:%Y-%m-%d} 批准）" if approved else "")
