@@ -344,3 +344,122 @@ def test_review_tab_opens_a_rectification_as_saved_now(
         "补正送达回证",
     ]
     assert len(tab.rmodel.rows) == 2 and said == []
+
+
+def test_case_dialog(
+    clerks: tuple[AppContext, Database], qtbot: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The case editor uses the same conflict box (it used to show the message under the fields
+    with no way to reload)."""
+    from dataclasses import fields
+
+    from brigade_desk.ledgers.cases.service import CaseInput, CaseService
+    from brigade_desk.ledgers.cases.ui.editor import CaseDialog
+
+    ctx, other = clerks
+    with ctx.db.begin() as s:
+        c = add_case(
+            s,
+            NO,
+            [add_staff(s, "张三"), add_staff(s, "李四")],
+            filed_on=dt.date(2025, 3, 1),
+            decided_on=dt.date(2025, 4, 1),
+            published_on=dt.date(2025, 4, 2),
+            closed_on=dt.date(2025, 5, 1),
+        )
+        cid = c.id
+    mine, theirs = CaseService(ctx.db), CaseService(other)
+    dlg = shown(qtbot, CaseDialog(mine, mine.get(cid)))
+    assert isinstance(dlg, CaseDialog) and dlg.version == 1
+    dlg.notes.insertPlainText("当事人已缴纳罚款")
+    seen = theirs.get(cid)
+    theirs.save(
+        CaseInput(
+            **{
+                **{f.name: getattr(seen, f.name) for f in fields(CaseInput)},
+                "cause": "超限运输（更正）",
+            }
+        ),
+        cid,
+        version=seen.version,
+    )
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", answering(said, KEEP))
+    click_save(qtbot, dlg)
+    told(said, f"案件 {NO}")
+    assert dlg.isVisible() and dlg.notes.toPlainText() == "当事人已缴纳罚款"
+    assert dlg.cause.text() == "未按规定携带道路运输证"  # as opened, kept
+    now = theirs.get(cid)
+    assert (now.cause, now.notes, now.version) == ("超限运输（更正）", "", 2)
+    monkeypatch.setattr(QMessageBox, "exec", answering(said, RELOAD))
+    click_save(qtbot, dlg)
+    assert len(said) == 2 and dlg.cause.text() == "超限运输（更正）"
+    assert dlg.notes.toPlainText() == "" and dlg.version == 2
+    assert len(dlg.collect().officer_ids) == 2
+    dlg.notes.insertPlainText("当事人已缴纳罚款")
+    click_save(qtbot, dlg)
+    assert dlg.result() == QDialog.DialogCode.Accepted and len(said) == 2
+    final = theirs.get(cid)
+    assert (final.cause, final.notes, final.version) == ("超限运输（更正）", "当事人已缴纳罚款", 3)
+    assert len(final.officer_ids) == 2
+
+
+def test_training_session_dialog(
+    clerks: tuple[AppContext, Database], qtbot: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The training session editor too: the ticks and notes typed stay until the clerk reloads."""
+    from dataclasses import fields
+
+    from brigade_desk.ledgers.training.service import AttendanceInput, SessionInput
+    from brigade_desk.ledgers.training.ui.editor import SessionDialog
+
+    ctx, other = clerks
+    with ctx.db.begin() as s:
+        a, b = add_staff(s, "张三").id, add_staff(s, "李四").id
+    mine, theirs = TrainingService(ctx.db), TrainingService(other)
+    sid = mine.save_session(
+        SessionInput(
+            start_date=dt.date(2025, 3, 5),
+            title="法治讲堂",
+            form="法治讲堂",
+            category="公共法律知识",
+            hours=3,
+        ),
+        [AttendanceInput(staff_id=a, attended=True)],
+    )
+    dlg = shown(qtbot, SessionDialog(mine, mine.get_session(sid)))
+    assert isinstance(dlg, SessionDialog) and dlg.version == 1
+    dlg.set_ticked(b, True)
+    dlg.notes.insert("补登李四")
+    seen = theirs.get_session(sid)
+    theirs.save_session(
+        SessionInput(
+            **{
+                **{f.name: getattr(seen, f.name) for f in fields(SessionInput)},
+                "place": "一楼会议室",
+            }
+        ),
+        [AttendanceInput(staff_id=a, attended=True)],
+        sid,
+        version=seen.version,
+    )
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", answering(said, KEEP))
+    click_save(qtbot, dlg)
+    told(said, "培训“法治讲堂”")
+    assert dlg.isVisible() and sorted(dlg.ticked_ids()) == sorted([a, b])
+    assert dlg.notes.text() == "补登李四" and dlg.place.text() == ""
+    now = theirs.get_session(sid)
+    assert (now.place, now.notes, now.version) == ("一楼会议室", "", 2)
+    assert [x.staff_id for x in now.attendance] == [a]
+    monkeypatch.setattr(QMessageBox, "exec", answering(said, RELOAD))
+    click_save(qtbot, dlg)
+    assert len(said) == 2 and dlg.place.text() == "一楼会议室" and dlg.ticked_ids() == [a]
+    assert dlg.notes.text() == "" and dlg.version == 2
+    dlg.set_ticked(b, True)
+    dlg.notes.insert("补登李四")
+    click_save(qtbot, dlg)
+    assert dlg.result() == QDialog.DialogCode.Accepted and len(said) == 2
+    final = theirs.get_session(sid)
+    assert (final.place, final.notes, final.version) == ("一楼会议室", "补登李四", 3)
+    assert sorted(x.staff_id for x in final.attendance) == sorted([a, b])
