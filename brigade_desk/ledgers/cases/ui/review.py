@@ -150,7 +150,8 @@ class RectificationDialog(QDialog):
         self.accept()
 
     def reload_latest(self) -> None:
-        assert self.service is not None and self.rect_id is not None
+        if self.service is None or self.rect_id is None:  # a conflict comes from an edit only
+            return
         try:
             self.load(self.service.rectification(self.rect_id))
         except UserError as exc:

@@ -134,7 +134,7 @@ class ScoreDialog(QDialog):
 
     def load(self, r: ReviewView | None) -> None:
         """Show the review ``r`` (None: not scored yet: full points, today); saves compare with
-        its version. Items of another template version than the sheet's are left as they are."""
+        its version. Items are matched by code (the sheet keeps the template it was opened on)."""
         self.version = r.version if r else 0
         for code, spin in self.spins.items():
             prev = r.items.get(code) if r else None
