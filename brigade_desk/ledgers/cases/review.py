@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from brigade_desk.core import dialect, settings
+from brigade_desk.core import conflict, dialect, settings
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.ledgers.cases import checklists
@@ -150,6 +150,7 @@ class ReviewView:
     items: dict[str, ItemScore]
     vetoes: dict[str, str]
     rectifications: list[RectificationView]
+    version: int = 1  # as loaded: passed back to save_review (core.conflict)
 
 
 @dataclass
@@ -167,6 +168,7 @@ class RectificationView(RectificationInput):
     id: int = 0
     review_id: int = 0
     case_no: str = ""
+    version: int = 1  # as loaded: passed back to update_rectification (core.conflict)
 
 
 def compute(template: Template, data: ScoreInput) -> tuple[Decimal, bool, dict[str, str]]:
@@ -369,14 +371,31 @@ class ReviewService:
     # ---- scoring ------------------------------------------------------------------------------
 
     def save_review(
-        self, case_no: str, year: int, data: ScoreInput, *, version: int | None = None
+        self,
+        case_no: str,
+        year: int,
+        data: ScoreInput,
+        *,
+        version: int | None = None,
+        expected_version: int | None = None,
     ) -> int:
-        """Score one file (creating or replacing its review for the year)."""
+        """Score one file (creating or replacing its review for the year). ``version``: the
+        template's. ``expected_version``: the review's as the score sheet showed it (0: there was
+        none yet); a newer one means somebody else scored the file meanwhile: ConflictError,
+        nothing written (core.conflict). None: no check (the command line)."""
         with self.db.begin() as s:
             c = _case_by_no(s, case_no)
             existing = s.scalar(
                 select(CaseReview).where(CaseReview.case_id == c.id, CaseReview.year == year)
             )
+            if existing is not None:
+                conflict.check(
+                    s,
+                    existing,
+                    expected_version,
+                    f"案卷 {c.case_no} 的评查结果",
+                    [("review_item", [i.id for i in existing.items])],
+                )
             code = existing.template_code if existing else str(settings.get(s, cs.TEMPLATE_CODE))
             if version is None and existing is not None:
                 version = existing.template_version
@@ -407,6 +426,8 @@ class ReviewService:
             )
             r.score, r.vetoed = total, vetoed
             r.grade = grade_for(total, vetoed, ex, ps)
+            if existing is not None:
+                conflict.touch(r)  # a save that changed only item scores or remarks counts too
             r.items = []
             s.add(r)
             s.flush()
@@ -468,6 +489,7 @@ class ReviewService:
             items,
             vetoes,
             rects,
+            r.version,
         )
 
     def reviews(self, year: int) -> list[tuple[CaseRecordLite, ReviewView]]:
@@ -540,11 +562,17 @@ class ReviewService:
                     added += 1
             return added
 
-    def update_rectification(self, rect_id: int, data: RectificationInput) -> None:
+    def update_rectification(
+        self, rect_id: int, data: RectificationInput, *, expected_version: int | None = None
+    ) -> None:
+        """Edit or close a rectification. ``expected_version``: the one the dialog showed; a newer
+        one means somebody else saved it meanwhile: ConflictError, nothing written (core.conflict).
+        None: no check."""
         with self.db.begin() as s:
             x = s.get(Rectification, rect_id)
             if x is None:
-                raise UserError("该整改事项已不存在")
+                raise UserError("该整改事项已不存在（可能已被删除）")
+            conflict.check(s, x, expected_version, f"整改事项“{x.problem}”")
             errs = _validate_rect(data)
             if data.done_on is not None and not data.evidence.strip():
                 errs["evidence"] = "标记整改完成时请填写整改材料（佐证）"
@@ -552,6 +580,19 @@ class ReviewService:
                 raise ValidationError(errs)
             for k, v in _rect_fields(data).items():
                 setattr(x, k, v)
+
+    def rectification(self, rect_id: int) -> RectificationView:
+        """One rectification as saved now (its version included)."""
+        with self.db.session() as s:
+            row = s.execute(
+                select(Rectification, CaseRecord.case_no)
+                .join(CaseReview, Rectification.review_id == CaseReview.id)
+                .join(CaseRecord, CaseReview.case_id == CaseRecord.id)
+                .where(Rectification.id == rect_id)
+            ).first()
+            if row is None:
+                raise UserError("该整改事项已不存在（可能已被删除）")
+            return _rect_view(row[0], row[1])
 
     def rectifications(self, year: int) -> list[RectificationView]:
         with self.db.session() as s:
@@ -676,4 +717,5 @@ def _rect_view(x: Rectification, case_no: str) -> RectificationView:
         id=x.id,
         review_id=x.review_id,
         case_no=case_no,
+        version=x.version,
     )

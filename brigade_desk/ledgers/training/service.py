@@ -190,6 +190,7 @@ class PlanView:
     approved_date: dt.date | None
     notes: str
     items: list[PlanItemView]
+    version: int = 1  # as loaded: passed back to save_plan / set_plan_status (core.conflict)
 
     @property
     def planned_hours(self) -> dict[str, float]:
@@ -607,8 +608,17 @@ class TrainingService:
             return _plan_view(p) if p else None
 
     def save_plan(
-        self, year: int, items: list[PlanItemInput], *, title: str = "", notes: str = ""
+        self,
+        year: int,
+        items: list[PlanItemInput],
+        *,
+        title: str = "",
+        notes: str = "",
+        expected_version: int | None = None,
     ) -> int:
+        """Write the year's plan (its items replaced). ``expected_version``: the plan's as the tab
+        showed it (0: there was no plan yet); a newer one means somebody else saved the plan
+        meanwhile: ConflictError, nothing written (core.conflict). None: no check."""
         errs: list[str] = []
         for i, it in enumerate(items, 1):
             it.topic = it.topic.strip()
@@ -629,6 +639,9 @@ class TrainingService:
             if p is None:
                 p = TrainingPlan(year=year, status=PlanStatus.DRAFT)
                 s.add(p)
+            else:
+                _check_plan(s, p, expected_version)
+                conflict.touch(p)  # a save that changed only the items counts too
             p.title = title.strip() or f"{year}年度执法人员培训计划"
             p.notes = notes
             old = {it.id: it for it in p.items}
@@ -655,7 +668,16 @@ class TrainingService:
             s.flush()
             return p.id
 
-    def set_plan_status(self, year: int, status: str, approved_date: dt.date | None = None) -> None:
+    def set_plan_status(
+        self,
+        year: int,
+        status: str,
+        approved_date: dt.date | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> int:
+        """Approve the plan or put it back to draft; ``expected_version`` as for save_plan.
+        Returns the plan's version after the change."""
         if status not in {x.value for x in PlanStatus}:
             raise ValidationError({"status": "计划状态：应为 草稿 / 已批准"})
         if status == PlanStatus.APPROVED and approved_date is None:
@@ -664,13 +686,27 @@ class TrainingService:
             p = s.scalar(select(TrainingPlan).where(TrainingPlan.year == year))
             if p is None:
                 raise UserError(f"{year} 年还没有培训计划，请先编制计划。")
+            _check_plan(s, p, expected_version)
             p.status = status
             p.approved_date = approved_date if status == PlanStatus.APPROVED else None
+            s.flush()
+            return p.version
+
+
+def _check_plan(s: Session, p: TrainingPlan, expected_version: int | None) -> None:
+    conflict.check(
+        s,
+        p,
+        expected_version,
+        f"{p.year}年度培训计划",
+        [("training_plan_item", [it.id for it in p.items])],
+    )
 
 
 def _plan_view(p: TrainingPlan) -> PlanView:
     return PlanView(
         id=p.id,
+        version=p.version,
         year=p.year,
         title=p.title,
         status=p.status,

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from brigade_desk.core.conflict import ConflictError
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.ledgers.cases.models import (
     ACTIVITIES,
@@ -35,6 +36,7 @@ from brigade_desk.ledgers.cases.models import (
 from brigade_desk.ledgers.cases.service import CASE_LABELS, CaseInput, CaseService, CaseView
 from brigade_desk.ledgers.cases.ui.windows import WindowsBox
 from brigade_desk.ledgers.cases.windows import windows_of
+from brigade_desk.ui.conflict import offer_reload
 from brigade_desk.ui.widgets.forms import (
     DateField,
     dialog_buttons,
@@ -89,15 +91,7 @@ class CaseDialog(QDialog):
 
         self.officers = QListWidget()
         self.officers.setMinimumHeight(120)
-        chosen = set(c.officer_ids)
-        for o in sorted(
-            service.officer_choices(), key=lambda o: o.id not in chosen
-        ):  # chosen first
-            it = QListWidgetItem(o.name)
-            it.setData(Qt.ItemDataRole.UserRole, o.id)
-            it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            it.setCheckState(Qt.CheckState.Checked if o.id in chosen else Qt.CheckState.Unchecked)
-            self.officers.addItem(it)
+        self._fill_officers(c.officer_ids)
         self.officer_filter = QLineEdit()
         self.officer_filter.setPlaceholderText("筛选姓名…")
         self.officer_filter.textChanged.connect(self._filter_officers)
@@ -192,6 +186,54 @@ class CaseDialog(QDialog):
         )
         self.deadlines.setText("；".join(parts))
 
+    def _fill_officers(self, officer_ids: list[int]) -> None:
+        """The roster's officers to tick, the case's own first and ticked."""
+        chosen = set(officer_ids)
+        self.officers.clear()
+        for o in sorted(self.service.officer_choices(), key=lambda o: o.id not in chosen):
+            it = QListWidgetItem(o.name)
+            it.setData(Qt.ItemDataRole.UserRole, o.id)
+            it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            it.setCheckState(Qt.CheckState.Checked if o.id in chosen else Qt.CheckState.Unchecked)
+            self.officers.addItem(it)
+
+    def load(self, c: CaseView) -> None:
+        """Show ``c`` (the case as saved now, with its time windows) in every field; saves compare
+        with its version."""
+        self.version = c.version
+        self.case_no.setText(c.case_no)
+        self.cause.setText(c.cause)
+        self.party.setText(c.party)
+        self.party_type.setCurrentText(c.party_type)
+        self.domain.setCurrentText(c.domain)
+        self.category.setCurrentText(c.category)
+        self.procedure.setCurrentText(c.procedure)
+        self.fine.setText("" if c.fine_amount is None else f"{c.fine_amount:f}")
+        self.confiscation.setText(
+            "" if c.confiscation_amount is None else f"{c.confiscation_amount:f}"
+        )
+        self.major.setChecked(c.is_major)
+        self.notes.setPlainText(c.notes)
+        for k, f in self.dates.items():
+            f.set_date(getattr(c, k))
+        self._fill_officers(c.officer_ids)
+        self._filter_officers(self.officer_filter.text())
+        for a, cb in self.acts.items():
+            cb.setChecked(a in c.activities)
+        self.windows.table.setRowCount(0)
+        for w in windows_of(self.service.db, c.id):
+            self.windows.add_row(w)
+        self.show_errors({})
+        self._show_deadlines()
+
+    def reload_latest(self) -> None:
+        if self.case_id is None:
+            return
+        try:
+            self.load(self.service.get(self.case_id))
+        except UserError as exc:  # deleted meanwhile
+            self.show_errors({"_": exc.message})
+
     def _filter_officers(self, text: str) -> None:
         for i in range(self.officers.count()):
             it = self.officers.item(i)
@@ -252,6 +294,9 @@ class CaseDialog(QDialog):
             )
         except ValidationError as exc:
             self.show_errors(exc.fields)
+            return
+        except ConflictError as exc:
+            offer_reload(self, exc, self.reload_latest)
             return
         except UserError as exc:
             self.show_errors({"_": exc.message})

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from brigade_desk.core import settings
 from brigade_desk.core.changes import Changes
+from brigade_desk.core.conflict import ConflictError
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.core.period import Period
 from brigade_desk.ledgers.cases import settings as cs
@@ -36,6 +37,7 @@ from brigade_desk.ledgers.cases.review import (
     SampleView,
 )
 from brigade_desk.ledgers.cases.ui.score import ScoreDialog
+from brigade_desk.ui.conflict import offer_reload
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.exporting import run_export
 from brigade_desk.ui.widgets.files import save_file_name
@@ -58,9 +60,26 @@ from brigade_desk.ui.widgets.table import (
 
 
 class RectificationDialog(QDialog):
-    def __init__(self, data: RectificationInput, parent: QWidget | None = None) -> None:
+    """Register a rectification for a scored file (``review_id``) or edit / close one (``data`` a
+    RectificationView, read fresh when opened). With a ``service`` the dialog saves itself and
+    stays open on a wrong field or on another clerk's save in between (core.conflict); without
+    one it only checks the dates and the caller saves :meth:`data`."""
+
+    def __init__(
+        self,
+        data: RectificationInput,
+        parent: QWidget | None = None,
+        *,
+        service: ReviewService | None = None,
+        review_id: int | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("整改事项")
+        self.service = service
+        self.review_id = review_id
+        self.rect_id = data.id if isinstance(data, RectificationView) else None
+        # as opened (core.conflict): an existing rectification carries its version
+        self.version = data.version if isinstance(data, RectificationView) else None
+        self.setWindowTitle("修改/完成整改事项" if self.rect_id else "整改事项")
         self.setMinimumWidth(460)
         self.item_code = QLineEdit(data.item_code)
         self.problem = QLineEdit(data.problem)
@@ -80,7 +99,7 @@ class RectificationDialog(QDialog):
         ):
             form.addRow(label, w)
         self.errors = error_label()
-        dialog_layout(self, form, self.errors, dialog_buttons(self, self.accept))
+        dialog_layout(self, form, self.errors, dialog_buttons(self, self.save))
         self.widgets = {
             "problem": self.problem,
             "assignee": self.assignee,
@@ -111,6 +130,43 @@ class RectificationDialog(QDialog):
             mark(w, k in fields, fields.get(k, ""))
         self.errors.setText("\n".join(fields.values()))
         self.errors.setVisible(bool(fields))
+
+    def save(self) -> None:
+        try:
+            data = self.data()
+            if self.service is not None and self.rect_id is not None:
+                self.service.update_rectification(self.rect_id, data, expected_version=self.version)
+            elif self.service is not None and self.review_id is not None:
+                self.rect_id = self.service.add_rectification(self.review_id, data)
+        except ValidationError as exc:
+            self.show_errors(exc.fields)
+            return
+        except ConflictError as exc:
+            offer_reload(self, exc, self.reload_latest)
+            return
+        except UserError as exc:
+            self.show_errors({"_": exc.message})
+            return
+        self.accept()
+
+    def reload_latest(self) -> None:
+        if self.service is None or self.rect_id is None:  # a conflict comes from an edit only
+            return
+        try:
+            self.load(self.service.rectification(self.rect_id))
+        except UserError as exc:
+            self.show_errors({"_": exc.message})
+
+    def load(self, x: RectificationView) -> None:
+        """Show ``x`` (the latest saved values) in the fields; saves compare with its version."""
+        self.version = x.version
+        self.item_code.setText(x.item_code)
+        self.problem.setText(x.problem)
+        self.assignee.setText(x.assignee)
+        self.due_on.set_date(x.due_on)
+        self.done_on.set_date(x.done_on)
+        self.evidence.setText(x.evidence)
+        self.show_errors({})
 
 
 class ReviewTab(QWidget):
@@ -338,16 +394,14 @@ class ReviewTab(QWidget):
             return
         days = int(settings.read(self.ctx.db, cs.RECTIFY_DAYS))
         dlg = RectificationDialog(
-            RectificationInput(due_on=dt.date.today() + dt.timedelta(days=days)), self
+            RectificationInput(due_on=dt.date.today() + dt.timedelta(days=days)),
+            self,
+            service=self.service,
+            review_id=e.review_id,
         )
-        while dlg.exec():
-            try:
-                self.service.add_rectification(e.review_id, dlg.data())
-                break
-            except ValidationError as exc:
-                dlg.show_errors(exc.fields)
-        self.ctx.changed(Changes.CASES)
-        self.reload()
+        if dlg.exec():
+            self.ctx.changed(Changes.CASES)
+            self.reload()
 
     def propose_rects(self) -> None:
         e = self.current()
@@ -371,15 +425,16 @@ class ReviewTab(QWidget):
         if not idx.isValid():
             return
         x = self.rmodel.row_at(self.rproxy.mapToSource(idx).row())
-        dlg = RectificationDialog(x, self)
-        while dlg.exec():
-            try:
-                self.service.update_rectification(x.id, dlg.data())
-                break
-            except ValidationError as exc:
-                dlg.show_errors(exc.fields)
-        self.ctx.changed(Changes.CASES)
-        self.reload()
+        try:
+            fresh = self.service.rectification(x.id)  # the list may be older than the record
+        except UserError as exc:
+            QMessageBox.warning(self, "整改", exc.message)
+            self.reload()
+            return
+        dlg = RectificationDialog(fresh, self, service=self.service)
+        if dlg.exec():
+            self.ctx.changed(Changes.CASES)
+            self.reload()
 
     def _save_path(self, title: str, name: str, filt: str) -> str:
         path = save_file_name(self, title, name, filt)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk.core import settings
+from brigade_desk.core.conflict import ConflictError
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.ledgers.cases import settings as cs
 from brigade_desk.ledgers.cases.checklists import Item, Template
@@ -34,6 +35,7 @@ from brigade_desk.ledgers.cases.review import (
     ScoreInput,
     grade_for,
 )
+from brigade_desk.ui.conflict import offer_reload
 from brigade_desk.ui.widgets.forms import (
     DateField,
     dialog_buttons,
@@ -60,6 +62,8 @@ class ScoreDialog(QDialog):
         self.case_no = case_no
         self.year = year
         existing: ReviewView | None = service.review(case_no, year)
+        # as opened (core.conflict); 0: not scored yet, so a review there at saving is another's
+        self.version = existing.version if existing else 0
         self.template: Template = existing.template if existing else service.template()
         self.setWindowTitle(f"案卷评查 — {case_no}")
         fit_to_screen(self, 1100, 760)
@@ -90,7 +94,7 @@ class ScoreDialog(QDialog):
             self.table.setItem(r, 0, sec)
             self.table.setSpan(r, 0, 1, 6)
             for it in items:
-                self._item_row(it, existing)
+                self._item_row(it)
         self.table.resizeRowsToContents()
         self.vetoes: dict[str, tuple[QCheckBox, QLineEdit]] = {}
         vg = QGroupBox("否决项（存在任何一项，案卷评为不合格）")
@@ -99,16 +103,13 @@ class ScoreDialog(QDialog):
             cb = QCheckBox(f"{v.code} {v.title}")
             note = QLineEdit()
             note.setPlaceholderText("情况说明")
-            if existing and v.code in existing.vetoes:
-                cb.setChecked(True)
-                note.setText(existing.vetoes[v.code])
             cb.toggled.connect(lambda _b: self._update_total())
             vl.addWidget(cb, i // 2, (i % 2) * 2)
             vl.addWidget(note, i // 2, (i % 2) * 2 + 1)
             self.vetoes[v.code] = (cb, note)
-        self.reviewer = QLineEdit(existing.reviewer if existing else "")
-        self.reviewed_on = DateField(existing.reviewed_on if existing else dt.date.today())
-        self.overall = text_box(existing.remarks if existing else "")
+        self.reviewer = QLineEdit()
+        self.reviewed_on = DateField(dt.date.today())
+        self.overall = text_box("")
         self.overall.setFixedHeight(50)
         self.total = QLabel()
         self.total.setStyleSheet("font-size: 14pt; font-weight: bold;")
@@ -129,9 +130,38 @@ class ScoreDialog(QDialog):
         lay.addWidget(error_area(self.errors))
         lay.addWidget(buttons)
         self.result_id: int | None = None
+        self.load(existing)
+
+    def load(self, r: ReviewView | None) -> None:
+        """Show the review ``r`` (None: not scored yet: full points, today); saves compare with
+        its version. Items are matched by code (the sheet keeps the template it was opened on)."""
+        self.version = r.version if r else 0
+        for code, spin in self.spins.items():
+            prev = r.items.get(code) if r else None
+            item = self.template.item(code)
+            full = float(item.points) if isinstance(item, Item) else spin.maximum()
+            spin.setValue(float(prev.score) if prev and prev.score is not None else full)
+            self.remarks[code].setText(prev.remark if prev else "")
+            mark(self.remarks[code], False)
+        for code, (cb, note) in self.vetoes.items():
+            cb.setChecked(r is not None and code in r.vetoes)
+            note.setText(r.vetoes.get(code, "") if r else "")
+        self.reviewer.setText(r.reviewer if r else "")
+        self.reviewed_on.set_date(r.reviewed_on if r else dt.date.today())
+        self.overall.setPlainText(r.remarks if r else "")
+        mark(self.reviewer, False)
+        mark(self.reviewed_on.edit, False)
+        self.errors.hide()
         self._update_total()
 
-    def _item_row(self, it: Item, existing: ReviewView | None) -> None:
+    def reload_latest(self) -> None:
+        try:
+            self.load(self.service.review(self.case_no, self.year))
+        except UserError as exc:  # the case itself was deleted meanwhile
+            self.errors.setText(exc.message)
+            self.errors.show()
+
+    def _item_row(self, it: Item) -> None:
         r = self.table.rowCount()
         self.table.insertRow(r)
         for col, text in (
@@ -148,10 +178,9 @@ class ScoreDialog(QDialog):
         spin.setDecimals(1)
         spin.setSingleStep(0.5)
         spin.setRange(0, float(it.points))
-        prev = existing.items.get(it.code) if existing else None
-        spin.setValue(float(prev.score) if prev and prev.score is not None else float(it.points))
+        spin.setValue(float(it.points))
         spin.valueChanged.connect(lambda _v: self._update_total())
-        remark = QLineEdit(prev.remark if prev else "")
+        remark = QLineEdit()
         remark.setPlaceholderText("扣分时写明理由")
         self.table.setCellWidget(r, 4, spin)
         self.table.setCellWidget(r, 5, remark)
@@ -188,7 +217,9 @@ class ScoreDialog(QDialog):
 
     def save(self) -> None:
         try:
-            self.result_id = self.service.save_review(self.case_no, self.year, self.score_input())
+            self.result_id = self.service.save_review(
+                self.case_no, self.year, self.score_input(), expected_version=self.version
+            )
         except ValidationError as exc:
             for code, w in self.remarks.items():
                 mark(w, code in exc.fields, exc.fields.get(code, ""))
@@ -200,6 +231,9 @@ class ScoreDialog(QDialog):
             )
             self.errors.setText("\n".join(exc.fields.values()))
             self.errors.show()
+            return
+        except ConflictError as exc:
+            offer_reload(self, exc, self.reload_latest)
             return
         except UserError as exc:
             self.errors.setText(exc.message)

@@ -25,6 +25,7 @@ from brigade_desk.ledgers.roster.service import (
     StaffView,
     validate_staff,
 )
+from brigade_desk.ui.conflict import offer_reload
 from brigade_desk.ui.widgets.forms import (
     DateField,
     dialog_buttons,
@@ -170,12 +171,9 @@ class StaffDialog(QDialog):
     def conflict(self, exc: ConflictError) -> None:
         """Somebody else saved this person meanwhile: say who, and offer the latest values (the
         clerk's edit stays in the dialog unless he chooses to reload)."""
-        box = QMessageBox(QMessageBox.Icon.Warning, "保存冲突", exc.message, parent=self)
-        reload = box.addButton("重新载入最新内容", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("保留我的修改", QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        if box.clickedButton() is reload and self.staff_id is not None:
-            self.load(self.service.get(self.staff_id))
+        if self.staff_id is not None:
+            sid = self.staff_id
+            offer_reload(self, exc, lambda: self.load(self.service.get(sid)))
 
     def load(self, s: StaffView) -> None:
         """Show ``s`` (the latest saved values) in the fields; saves compare with its version."""

@@ -30,10 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from brigade_desk.core.conflict import ConflictError
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.ledgers.training.service import (
     SESSION_LABELS,
     AttendanceInput,
+    AttendanceView,
     RosterPick,
     SessionInput,
     SessionView,
@@ -42,6 +44,7 @@ from brigade_desk.ledgers.training.service import (
     category_names,
     validate_session,
 )
+from brigade_desk.ui.conflict import offer_reload
 from brigade_desk.ui.widgets.forms import DateField, dialog_buttons, error_label, mark, text_box
 from brigade_desk.ui.widgets.screen import error_area, fit_to_screen
 from brigade_desk.ui.widgets.table import PROBLEM
@@ -141,7 +144,7 @@ class SessionDialog(QDialog):
         self.select_on_duty.setToolTip("勾选当前列表中所有在岗人员")
         self.select_none = QPushButton("全不选")
         self.count = QLabel()
-        self.table = QTableWidget(len(self.people), 8)
+        self.table = QTableWidget(0, 8)
         self.table.setHorizontalHeaderLabels(
             [
                 "参加",
@@ -167,7 +170,41 @@ class SessionDialog(QDialog):
             (C_SCORE, 70),
         ):
             self.table.setColumnWidth(col, width)
+        self._fill_attendance(existing)
+        self.table.itemChanged.connect(lambda _it: self._update_count())
+        att = QGroupBox("参训人员（从花名册勾选；未参加但需登记缺勤的，不勾选并填写缺勤原因）")
+        al = QVBoxLayout(att)
+        tb = QHBoxLayout()
+        tb.addWidget(QLabel("中队"))
+        tb.addWidget(self.squad)
+        tb.addWidget(self.search)
+        tb.addWidget(self.select_on_duty)
+        tb.addWidget(self.select_none)
+        tb.addStretch(1)
+        tb.addWidget(self.count)
+        al.addLayout(tb)
+        al.addWidget(self.table)
+
+        self.errors = error_label()
+        buttons = dialog_buttons(self, self.save)
+        lay = QVBoxLayout(self)
+        lay.addWidget(facts)
+        lay.addWidget(att, 1)
+        lay.addWidget(error_area(self.errors))
+        lay.addWidget(buttons)
+
+        self.squad.currentIndexChanged.connect(lambda _i: self._filter())
+        self.search.textChanged.connect(lambda _t: self._filter())
+        self.select_on_duty.clicked.connect(self.tick_visible_on_duty)
+        self.select_none.clicked.connect(lambda: self._tick_visible(False))
+        self._update_count()
+        self.title_edit.setFocus()
+
+    def _fill_attendance(self, existing: dict[int, AttendanceView]) -> None:
+        """One row per person of ``self.people``, ticked and filled from ``existing``."""
         self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        self.table.setRowCount(len(self.people))
         for r, p in enumerate(self.people):
             a = existing.get(p.id)
             tick = QTableWidgetItem()
@@ -202,34 +239,39 @@ class SessionDialog(QDialog):
                 r, C_REASON, QTableWidgetItem(a.absence_reason if a and not a.attended else "")
             )
         self.table.blockSignals(False)
-        self.table.itemChanged.connect(lambda _it: self._update_count())
-        att = QGroupBox("参训人员（从花名册勾选；未参加但需登记缺勤的，不勾选并填写缺勤原因）")
-        al = QVBoxLayout(att)
-        tb = QHBoxLayout()
-        tb.addWidget(QLabel("中队"))
-        tb.addWidget(self.squad)
-        tb.addWidget(self.search)
-        tb.addWidget(self.select_on_duty)
-        tb.addWidget(self.select_none)
-        tb.addStretch(1)
-        tb.addWidget(self.count)
-        al.addLayout(tb)
-        al.addWidget(self.table)
 
-        self.errors = error_label()
-        buttons = dialog_buttons(self, self.save)
-        lay = QVBoxLayout(self)
-        lay.addWidget(facts)
-        lay.addWidget(att, 1)
-        lay.addWidget(error_area(self.errors))
-        lay.addWidget(buttons)
-
-        self.squad.currentIndexChanged.connect(lambda _i: self._filter())
-        self.search.textChanged.connect(lambda _t: self._filter())
-        self.select_on_duty.clicked.connect(self.tick_visible_on_duty)
-        self.select_none.clicked.connect(lambda: self._tick_visible(False))
+    def load(self, v: SessionView) -> None:
+        """Show ``v`` (the session as saved now, with its attendance); saves compare with its
+        version."""
+        self.version = v.version
+        self.start.set_date(v.start_date)
+        self.end.set_date(v.end_date if v.end_date != v.start_date else None)
+        self.title_edit.setText(v.title)
+        self.form.setCurrentText(v.form)
+        self.category.setCurrentIndex(max(0, self.category.findData(v.category)))
+        self.hours.setValue(v.hours or 0)
+        self.organiser.setText(v.organiser)
+        self.place.setText(v.place)
+        self.monthly.setChecked(v.is_monthly_study)
+        self.rotation.setChecked(v.is_rotation)
+        self.exam.setChecked(v.has_exam)
+        self.pass_score.setValue(v.pass_score)
+        self.notes.setText(v.notes)
+        existing = {a.staff_id: a for a in v.attendance}
+        self.people = self.service.roster(include_ids=list(existing))
+        self._fill_attendance(existing)
+        self._filter()
         self._update_count()
-        self.title_edit.setFocus()
+        self.errors.hide()
+
+    def reload_latest(self) -> None:
+        if self.session_id is None:
+            return
+        try:
+            self.load(self.service.get_session(self.session_id))
+        except UserError as exc:  # deleted meanwhile
+            self.errors.setText(str(exc))
+            self.errors.show()
 
     # ---- attendance list --------------------------------------------------------------------
     def _filter(self) -> None:
@@ -370,6 +412,9 @@ class SessionDialog(QDialog):
                 )
             except ValidationError as exc:
                 errs = dict(exc.fields)
+            except ConflictError as exc:
+                offer_reload(self, exc, self.reload_latest)
+                return
             except UserError as exc:
                 errs = {"": str(exc)}
         else:  # a date or a number the dialog could not read: name the other problems at once too

@@ -16,15 +16,18 @@ from PySide6.QtWidgets import (
 )
 
 from brigade_desk.core.changes import Changes
+from brigade_desk.core.conflict import ConflictError
 from brigade_desk.core.errors import UserError, ValidationError
 from brigade_desk.core.period import Period
 from brigade_desk.ledgers.training.service import PlanItemInput, category_label, category_names
 from brigade_desk.ledgers.training.ui.common import TrainingHost, TrainingTab
+from brigade_desk.ui.conflict import offer_reload
 from brigade_desk.ui.exporting import run_export
 from brigade_desk.ui.widgets.files import save_file_name
 from brigade_desk.ui.widgets.forms import DateField, error_label
 
 HEADERS = ["月份", "培训内容", "培训形式", "培训类别", "计划学时", "组织单位"]
+UNSAVED = "　<i>（有尚未保存的修改）</i>"
 LABEL_TO_CAT = {category_label(c): c for c in category_names()} | {c: c for c in category_names()}
 
 
@@ -32,6 +35,11 @@ class PlanTab(TrainingTab):
     def __init__(self, page: TrainingHost) -> None:
         super().__init__(page)
         self.year = page.current_year
+        # the plan's version as shown (core.conflict); 0: no plan yet, so one there at saving is
+        # another clerk's
+        self.version = 0
+        # (year, what the tab showed) as last loaded: edits not yet saved survive a refresh
+        self.shown: tuple[int, tuple[object, ...]] | None = None
         self.title = QLineEdit()
         self.status = QLabel()
         self.approved = DateField(dt.date.today())
@@ -77,21 +85,47 @@ class PlanTab(TrainingTab):
         pdf.clicked.connect(lambda: self.export(".pdf"))
         xlsx.clicked.connect(lambda: self.export(".xlsx"))
 
+    def state(self) -> tuple[object, ...]:
+        """What the tab shows: the title, the approval date and every cell."""
+        cells = tuple(
+            (it.text() if (it := self.table.item(r, c)) else "")
+            for r in range(self.table.rowCount())
+            for c in range(len(HEADERS))
+        )
+        return (self.title.text(), self.approved.edit.text(), self.table.rowCount(), cells)
+
+    def unsaved(self) -> bool:
+        """The clerk changed the year's plan on this tab and has not saved it yet."""
+        return (
+            self.shown is not None
+            and self.shown[0] == self.year()
+            and self.state() != self.shown[1]
+        )
+
     def reload(self) -> None:
+        """Refresh (the page's year changed, or this or another PC saved something): unsaved edits
+        of the year shown stay as typed, with the version they were made on, so that their save
+        meets another clerk's change as a conflict instead of the refresh throwing them away."""
+        if self.unsaved():
+            self.status.setText(self.status.text().split(UNSAVED)[0] + UNSAVED)
+            return
+        self.load_latest()
+
+    def load_latest(self) -> None:
+        """Show the year's plan as saved now (what typed was not saved is replaced)."""
         year = self.year()
         plan = self.service.get_plan(year)
         self.errors.hide()
         self.table.setRowCount(0)
+        self.version = plan.version if plan else 0
         if plan is None:
             self.title.setText(f"{year}年度执法人员培训计划")
             self.status.setText(f"<b>{year} 年尚未编制培训计划</b>（应于 3 月 31 日前批准）")
+            self.shown = (year, self.state())
             return
         self.title.setText(plan.title)
         self.approved.set_date(plan.approved_date or dt.date.today())
-        self.status.setText(
-            f"状态：<b>{plan.status}</b>"
-            + (f"（{plan.approved_date:%Y-%m-%d} 批准）" if plan.approved_date else "")
-        )
+        self.status.setText(_status_text(plan.status, plan.approved_date))
         for it in plan.items:
             self.add_item(
                 [
@@ -103,6 +137,7 @@ class PlanTab(TrainingTab):
                     it.organiser,
                 ]
             )
+        self.shown = (year, self.state())
 
     def add_item(self, values: list[str] | None = None) -> None:
         r = self.table.rowCount()
@@ -152,12 +187,17 @@ class PlanTab(TrainingTab):
 
     def save(self) -> bool:
         try:
-            self.service.save_plan(self.year(), self.items(), title=self.title.text())
+            self.service.save_plan(
+                self.year(), self.items(), title=self.title.text(), expected_version=self.version
+            )
+        except ConflictError as exc:
+            offer_reload(self, exc, self.load_latest)
+            return False
         except UserError as exc:
             self._show(exc)
             return False
+        self.load_latest()
         self.ctx.changed(Changes.TRAINING)
-        self.reload()
         self.ctx.say("培训计划已保存")
         return True
 
@@ -172,12 +212,21 @@ class PlanTab(TrainingTab):
 
     def _status(self, status: str, d: dt.date | None = None) -> None:
         try:
-            self.service.set_plan_status(self.year(), status, d)
+            version = self.service.set_plan_status(
+                self.year(), status, d, expected_version=self.version
+            )
+        except ConflictError as exc:
+            offer_reload(self, exc, self.load_latest)
+            return
         except UserError as exc:
             self._show(exc)
             return
+        if self.unsaved():  # 退回草稿 with items typed but not saved: they stay, on this version
+            self.version = version
+            self.status.setText(_status_text(status, d) + UNSAVED)
+        else:
+            self.load_latest()
         self.ctx.changed(Changes.TRAINING)
-        self.reload()
 
     def export(self, suffix: str, path: str | None = None) -> None:
         year = self.year()
@@ -186,3 +235,7 @@ class PlanTab(TrainingTab):
             if not path:
                 return
         run_export(self.ctx, self, "training-plan", path, period=Period(year))
+
+
+def _status_text(status: str, approved: dt.date | None) -> str:
+    return f"状态：<b>{status}</b>" + (f"（{approved:%Y-%m-%d} 批准）" if approved else "")
