@@ -124,7 +124,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     with writing(args) as db:
         counts = demo.fill(db, size=args.size, seed=args.seed)
-    print("已生成演示数据：" + "，".join(f"{k} {v}" for k, v in counts.items()) + f"（{db.path}）")
+    print("已生成演示数据：" + "，".join(f"{k} {v}" for k, v in counts.items()) + f"（{db.name}）")
     return 0
 
 

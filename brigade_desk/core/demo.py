@@ -83,6 +83,7 @@ def run(
         raise
     # fold the bulk inserts' write-ahead log into the file (hundreds of MB for the large set, which the
     # next program to open the database would otherwise read through)
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if not db.server:  # a file's write-ahead log; a server database has none of its own
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return ctx.counts

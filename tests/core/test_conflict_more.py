@@ -192,3 +192,66 @@ def test_training_plan(two_pcs: tuple[Database, Database]) -> None:
     assert [i.topic for i in final.items] == ["行政处罚法"]
     a.save_plan(2025, [item], title="命令行")  # no version: no check
     assert audit.verify_database(pc1).ok
+
+
+def _input_of(view: object, cls: type) -> object:
+    import dataclasses
+
+    return cls(**{f.name: getattr(view, f.name) for f in dataclasses.fields(cls)})
+
+
+def test_a_save_of_only_the_officers_or_only_the_attendance_counts(
+    two_pcs: tuple[Database, Database],
+) -> None:
+    """A case saved with only its officers changed, a training session saved with only its
+    attendance changed: the version goes up all the same, so the other clerk's editor, opened
+    before, is refused — nothing of the first save is overwritten in silence."""
+    from brigade_desk.ledgers.cases.service import CaseInput, CaseService
+    from brigade_desk.ledgers.training.service import AttendanceInput, SessionInput
+
+    a, b = two_pcs
+    with a.begin() as s:
+        p1, p2 = add_staff(s, "甲"), add_staff(s, "乙")
+        s.flush()
+        one, two = p1.id, p2.id
+        cid = add_case(s, NO, [p1]).id
+    seen_a, seen_b = CaseService(a).get(cid), CaseService(b).get(cid)
+    data_b = _input_of(seen_b, CaseInput)
+    data_b.officer_ids = [one, two]  # type: ignore[attr-defined]
+    CaseService(b).save(data_b, cid, version=seen_b.version)  # type: ignore[arg-type]
+    data_a = _input_of(seen_a, CaseInput)
+    data_a.party = "李四"  # type: ignore[attr-defined]
+    with pytest.raises(ConflictError) as err:
+        CaseService(a).save(data_a, cid, version=seen_a.version)  # type: ignore[arg-type]
+    _conflict_says(err.value, f"案件 {NO}")
+    now = CaseService(a).get(cid)
+    assert sorted(o.id for o in now.officers) == sorted([one, two]) and now.party != "李四"
+
+    ta, tb = TrainingService(a), TrainingService(b)
+    sid = ta.save_session(
+        SessionInput(
+            start_date=dt.date(2025, 4, 1),
+            title="业务培训",
+            form="集中轮训",
+            category="业务知识",
+            hours=4,
+        ),
+        [AttendanceInput(staff_id=one)],
+    )
+    va, vb = ta.get_session(sid), tb.get_session(sid)
+    tb.save_session(
+        _input_of(vb, SessionInput),  # type: ignore[arg-type]
+        [AttendanceInput(staff_id=one), AttendanceInput(staff_id=two)],
+        sid,
+        version=vb.version,
+    )
+    with pytest.raises(ConflictError) as err:
+        ta.save_session(
+            _input_of(va, SessionInput),  # type: ignore[arg-type]
+            [AttendanceInput(staff_id=one, attended=False, absence_reason="病假")],
+            sid,
+            version=va.version,
+        )
+    _conflict_says(err.value, "培训“业务培训”")
+    assert sorted(x.staff_id for x in ta.get_session(sid).attendance) == sorted([one, two])
+    assert audit.verify_database(a).ok

@@ -514,7 +514,24 @@ class CaseService:
             if c is None:
                 raise UserError("该案件已不存在（可能已被删除）")
             if case_id is not None:
-                conflict.check(s, c, version, f"案件 {c.case_no}")
+                conflict.check(
+                    s,
+                    c,
+                    version,
+                    f"案件 {c.case_no}",
+                    [
+                        (
+                            "case_activity_window",
+                            s.scalars(
+                                select(CaseActivityWindow.id).where(
+                                    CaseActivityWindow.case_id == c.id
+                                )
+                            ),
+                        )
+                    ],
+                )
+                # a save that changed only the officers or the time windows counts too
+                conflict.touch(c)
             write_case(s, c, data)
             if case_id is None:
                 s.add(c)

@@ -482,10 +482,16 @@ class TrainingService:
         session meanwhile: ConflictError, nothing written (core.conflict)."""
         errs = validate_session(data)
         with self.db.begin() as s:
-            if training_session_id is not None and version is not None:
+            if training_session_id is not None:
                 ts_now = s.get(TrainingSession, training_session_id)
                 if ts_now is not None:
-                    conflict.check(s, ts_now, version, f"培训“{ts_now.title}”")
+                    conflict.check(
+                        s,
+                        ts_now,
+                        version,
+                        f"培训“{ts_now.title}”",
+                        [("training_attendance", [a.id for a in ts_now.attendance])],
+                    )
             ids = [a.staff_id for a in attendance]
             names = (
                 dict(s.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all())
@@ -498,7 +504,14 @@ class TrainingService:
                 errs["plan_item_id"] = "对应的计划项目已被删除"
             if errs:
                 raise _labelled(errs, SESSION_LABELS)
-            return apply_session(s, data, attendance, training_session_id).id
+            loaded = (
+                None if training_session_id is None else s.get(TrainingSession, training_session_id)
+            )
+            was = loaded.version if loaded is not None else None
+            ts = apply_session(s, data, attendance, training_session_id)
+            if was is not None and ts.version == was:
+                conflict.touch(ts)  # a save that changed only the attendance counts too
+            return ts.id
 
     def delete_session(self, training_session_id: int) -> None:
         with self.db.begin() as s:
