@@ -463,3 +463,47 @@ def test_training_session_dialog(
     final = theirs.get_session(sid)
     assert (final.place, final.notes, final.version) == ("一楼会议室", "补登李四", 3)
     assert sorted(x.staff_id for x in final.attendance) == sorted([a, b])
+
+
+def test_certificate_dialog(
+    clerks: tuple[AppContext, Database], qtbot: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The certificate editor: the same message, the typing kept, 重新载入 shows the other clerk's
+    values and their version, and a save after that goes through."""
+    from brigade_desk.ledgers.roster.service import CertInput, RosterService
+    from brigade_desk.ledgers.roster.ui.dialogs import CertDialog
+
+    ctx, other = clerks
+    with ctx.db.begin() as s:
+        sid = add_staff(s, "张三").id
+    mine, theirs = RosterService(ctx.db), RosterService(other)
+    valid = dt.date(2030, 1, 1)
+    mine.add_certificate(
+        sid, CertInput(cert_no="63000001", issuer="青海省人民政府", valid_to=valid)
+    )
+    cert = next(c for c in mine.get(sid).certificates if c.cert_no == "63000001")
+    dlg = shown(qtbot, CertDialog(mine, sid, cert, cert.id))
+    assert isinstance(dlg, CertDialog) and dlg.version == cert.version
+    dlg.issuer.setText("海东市人民政府")
+    seen = theirs.get_certificate(cert.id)
+    theirs.update_certificate(
+        cert.id,
+        CertInput(cert_no=seen.cert_no, issuer=seen.issuer, valid_to=dt.date(2031, 6, 30)),
+        version=seen.version,
+    )
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", answering(said, KEEP))
+    click_save(qtbot, dlg)
+    told(said, "执法证件 63000001")
+    assert dlg.isVisible() and dlg.issuer.text() == "海东市人民政府"
+    now = theirs.get_certificate(cert.id)
+    assert (now.issuer, now.valid_to) == ("青海省人民政府", dt.date(2031, 6, 30))
+    monkeypatch.setattr(QMessageBox, "exec", answering(said, RELOAD))
+    click_save(qtbot, dlg)
+    assert len(said) == 2 and dlg.issuer.text() == "青海省人民政府"
+    assert dlg.valid_to.date() == dt.date(2031, 6, 30) and dlg.version == now.version
+    dlg.issuer.setText("海东市人民政府")
+    click_save(qtbot, dlg)
+    assert dlg.result() == QDialog.DialogCode.Accepted and len(said) == 2
+    final = theirs.get_certificate(cert.id)
+    assert (final.issuer, final.valid_to) == ("海东市人民政府", dt.date(2031, 6, 30))

@@ -449,6 +449,14 @@ class RosterService:
             s.flush()
             return c.id
 
+    def get_certificate(self, cert_id: int) -> CertView:
+        """One certificate as saved now (an editor reloading after a conflict)."""
+        with self.db.session() as s:
+            c = s.get(Certificate, cert_id)
+            if c is None:
+                raise UserError("该证件已被删除。")
+            return _cert_view(c)
+
     def update_certificate(
         self,
         cert_id: int,

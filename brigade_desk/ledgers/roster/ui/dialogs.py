@@ -214,15 +214,14 @@ class CertDialog(QDialog):
         self.setWindowTitle("修改证件信息" if cert_id else "登记执法证件")
         self.setMinimumWidth(440)
         c = cert or CertInput(issuer="")
-        self.cert_no = QLineEdit(c.cert_no)
-        self.issuer = QLineEdit(c.issuer)
+        self.cert_no = QLineEdit()
+        self.issuer = QLineEdit()
         self.issue_date = DateField(c.issue_date)
         self.valid_to = DateField(c.valid_to)
         self.national = QCheckBox("全国统一行政执法证件")
-        self.national.setChecked(c.national_format)
         self.status = QComboBox()
         self.status.addItems([s.value for s in CertStatus])
-        self.status.setCurrentText(c.status)
+        self.load(c)
         self.status.setEnabled(cert_id is not None)
         self.status.setToolTip("证件状态的变化请用“证件操作”（暂扣、收回、注销…），以便留下记录")
         self.widgets: dict[str, QWidget] = {
@@ -242,6 +241,17 @@ class CertDialog(QDialog):
         self.errors = error_label()
         buttons = dialog_buttons(self, self.save, "保存")
         dialog_layout(self, form, self.errors, buttons)
+
+    def load(self, c: CertInput) -> None:
+        """Show ``c`` (on opening, and the latest values after a conflict)."""
+        self.cert_no.setText(c.cert_no)
+        self.issuer.setText(c.issuer)
+        self.issue_date.set_date(c.issue_date)
+        self.valid_to.set_date(c.valid_to)
+        self.national.setChecked(c.national_format)
+        self.status.setCurrentText(c.status)
+        if self.cert_id is not None:
+            self.version = getattr(c, "version", self.version)
 
     def save(self) -> None:
         errs: dict[str, str] = {}
@@ -269,6 +279,11 @@ class CertDialog(QDialog):
                 self.service.add_certificate(self.staff_id, data)
             else:
                 self.service.update_certificate(self.cert_id, data, version=self.version)
+        except ConflictError as exc:  # another clerk saved it meanwhile: nothing was written
+            cid = self.cert_id
+            if cid is not None:
+                offer_reload(self, exc, lambda: self.load(self.service.get_certificate(cid)))
+            return
         except ValidationError as exc:
             for k, w in self.widgets.items():
                 mark(w, k in exc.fields, exc.fields.get(k, ""))
