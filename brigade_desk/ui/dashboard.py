@@ -226,9 +226,7 @@ class DashboardPage(QWidget):
             parts = "，".join(
                 f"近 {x.days} 天 {x.verified}/{x.total} 个（{x.percent:.1f}%）" for x in shares
             )
-            self.av_verified.setText(
-                f"音像记录校验：{parts}（限时校验：brigade-desk av verify --budget-minutes N）"
-            )
+            self.av_verified.setText(f"音像记录校验：{parts}（音像记录 → 校验 → 限时校验…）")
 
     def _open_finding(self, item: QTreeWidgetItem, _col: int) -> None:
         data = item.data(0, Qt.ItemDataRole.UserRole)

@@ -38,7 +38,7 @@ from brigade_desk.ledgers.av.ui.custody import CorrectOfficerDialog, DevicesTab,
 from brigade_desk.ledgers.av.ui.dialogs import IngestDialog, RecordDialog, officer_combo
 from brigade_desk.ledgers.av.ui.model import COLUMNS, AvIndexModel, _dur, _size
 from brigade_desk.ledgers.av.ui.tabs import CasesTab, StorageTab, VerifyTab, open_file
-from brigade_desk.ledgers.av.verify import VerifyResult, verify
+from brigade_desk.ledgers.av.verify import BudgetResult, VerifyResult, verify, verify_budget
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.exporting import run_export
 from brigade_desk.ui.widgets.files import save_file_name
@@ -220,7 +220,7 @@ class AvPage(QWidget):
         il.addLayout(row2)
         il.addWidget(self.filter_error)
         il.addWidget(split, 1)
-        self.verify_tab = VerifyTab(self.service, self.start_verify)
+        self.verify_tab = VerifyTab(self.service, self.start_verify, self.start_budget_verify)
         self.cases_tab = CasesTab(self.service, ctx.tasks)
         self.storage_tab = StorageTab(self.service, lambda: self.ctx.changed(Changes.AV))
         self.devices_tab = DevicesTab(ctx.db, lambda: self.ctx.changed(Changes.AV))
@@ -492,6 +492,49 @@ class AvPage(QWidget):
             writes=True,
             show_after_ms=0,
         )
+
+    def start_budget_verify(self, minutes: float | None = None) -> bool:
+        """A verification run of ``minutes`` (asked when None), in the background with progress
+        and 取消; False when the clerk cancelled the question."""
+        if minutes is None:
+            minutes, ok = QInputDialog.getDouble(
+                self,
+                "限时校验",
+                "校验多少分钟？\n从未校验的文件先校验，再按上次校验时间由远到近；\n"
+                "用完时间后正在校验的文件会校验完，下次接着校验。",
+                30.0,
+                0.5,
+                24 * 60.0,
+                1,
+            )
+            if not ok:
+                return False
+        db = self.ctx.db
+        budget = float(minutes)
+
+        def work(progress: Progress) -> BudgetResult:
+            return verify_budget(db, budget, progress=progress)
+
+        def done(res: BudgetResult) -> None:
+            self.ctx.changed(Changes.AV)
+            self.ctx.say(res.summary())
+            text = res.summary()
+            if res.failed:
+                text += "\n\n被修改或缺失的文件见「校验」页，问题已列入问题清单。"
+                QMessageBox.warning(self, "限时校验结果", text)
+            else:
+                QMessageBox.information(self, "限时校验结果", text)
+            self.reload()
+
+        self.ctx.tasks.run(
+            work,
+            on_success=done,
+            label=f"正在限时校验音像文件（{budget:g} 分钟）…",
+            parent=self,
+            writes=True,
+            show_after_ms=0,
+        )
+        return True
 
     def export(self) -> None:
         year, ok = QInputDialog.getInt(

@@ -52,13 +52,26 @@ def open_file(path: str) -> bool:
 
 class VerifyTab(QWidget):
     def __init__(
-        self, service: AvService, start_verify: Callable[[list[int] | None], None]
+        self,
+        service: AvService,
+        start_verify: Callable[[list[int] | None], None],
+        start_budget: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.summary = QLabel()
         self.verify_all = QPushButton("校验全部文件")
         self.verify_all.clicked.connect(lambda: start_verify(None))
+        # a brigade's whole index takes days to hash: a run of so many minutes, carried on by the
+        # next one (never verified first, then the longest ago)
+        self.verify_budget = QPushButton("限时校验…")
+        self.verify_budget.setToolTip(
+            "在限定的时间内校验：从未校验的文件先校验，再按上次校验时间由远到近"
+            "（案件证据和永久保存的文件提前排队）；下次接着校验"
+        )
+        self.verify_budget.setEnabled(start_budget is not None)
+        if start_budget is not None:
+            self.verify_budget.clicked.connect(lambda: start_budget())
         run_cols: list[Column[RunView]] = [
             Column("开始时间", lambda r: r.started_at, 130),
             Column("范围", lambda r: r.scope, 90),
@@ -108,6 +121,7 @@ class VerifyTab(QWidget):
         self.run_view.selectionModel().selectionChanged.connect(lambda *_: self._show_run())
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
+        top.addWidget(self.verify_budget)
         top.addWidget(self.verify_all)
         split = QSplitter()
         split.setOrientation(split.orientation().Vertical)
