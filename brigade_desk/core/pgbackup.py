@@ -333,7 +333,7 @@ class ServerBackup:
         why = f"未用 pg_dump：{self.note}。" if self.note else ""
         return (
             f"已把{self.server}备份为本程序的数据库文件：{self.path}（{kb}，{self.rows} 行，"
-            f"审计记录 {self.audit_entries} 条，核对通过）。{why}"
+            f"审计记录核对通过，{self.audit_entries} 条）。{why}"
         )
 
 
@@ -375,6 +375,8 @@ def backup_server(
     if fmt not in FORMATS:
         raise UserError(f"备份格式只能是 {'、'.join(FORMATS)}。")
     url = server.server_url(url_text)
+    if out is not None and fmt == "auto" and out.suffix.lower() in (".sqlite", ".sqlite3", ".db"):
+        fmt = "sqlite"  # a database file asked for by its name
     folder = out.parent if out is not None else server_home(url) / "backups"
     try:
         folder.mkdir(parents=True, exist_ok=True)
