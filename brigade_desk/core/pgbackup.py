@@ -41,6 +41,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -186,14 +187,12 @@ def _base_env() -> dict[str, str]:
     return env
 
 
-def _env(url: URL, *, lock_timeout: bool = False) -> dict[str, str]:
+def _env(url: URL) -> dict[str, str]:
     env = _base_env()
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     env["PGCONNECT_TIMEOUT"] = str(server.CONNECT_TIMEOUT_S)
     env["PGAPPNAME"] = server.client_name()
-    if lock_timeout:
-        env["PGOPTIONS"] = f"-c lock_timeout={LOCK_TIMEOUT_MS}"
     return env
 
 
@@ -805,6 +804,12 @@ def _restore_copy(url_text: str, url: URL, file: Path, progress: Progress) -> No
 
 
 def _restore_dump(url: URL, tools: Tools, file: Path, progress: Progress) -> None:
+    """pg_restore in one transaction. Its script sets ``lock_timeout = 0`` (waits for ever): while
+    it runs, a statement of it waiting for another client's lock longer than ``LOCK_TIMEOUT_MS`` is
+    cancelled from here (its own session, found by a name of its own), which rolls it all back."""
+    tag = f"brigade-desk restore {uuid.uuid4().hex[:12]}"
+    env = _env(url)
+    env["PGAPPNAME"] = tag
     cmd = [
         tools.exe("pg_restore"),
         "--clean",
@@ -815,16 +820,47 @@ def _restore_dump(url: URL, tools: Tools, file: Path, progress: Progress) -> Non
         f"--dbname={conninfo(url)}",
         str(file),
     ]
-    code, err = _run(
-        cmd,
-        _env(url, lock_timeout=True),
-        timeout=RESTORE_TIMEOUT_S,
-        progress=progress,
-        what="pg_restore 恢复",
-        tick=lambda: "正在用 pg_restore 恢复…",
-    )
+    engine = server.make_engine(url)
+    state = {"last": 0.0, "cancelled": 0.0}
+
+    def watch() -> str:
+        now = time.monotonic()
+        if now - state["last"] >= 1.0:
+            state["last"] = now
+            try:
+                with engine.connect() as c:
+                    pids = (
+                        c.exec_driver_sql(
+                            "SELECT pid FROM pg_stat_activity WHERE application_name = %(tag)s"
+                            " AND wait_event_type = 'Lock'"
+                            " AND now() - query_start > %(ms)s * interval '1 millisecond'",
+                            {"tag": tag, "ms": LOCK_TIMEOUT_MS},
+                        )
+                        .scalars()
+                        .all()
+                    )
+                    for pid in pids:
+                        c.exec_driver_sql("SELECT pg_cancel_backend(%(pid)s)", {"pid": pid})
+                        state["cancelled"] = 1.0
+            except (DBAPIError, UserError) as exc:  # pg_restore says what is wrong with the server
+                log.info("watching pg_restore: %s", exc)
+        return "正在用 pg_restore 恢复…"
+
+    try:
+        code, err = _run(
+            cmd,
+            env,
+            timeout=RESTORE_TIMEOUT_S,
+            progress=progress,
+            what="pg_restore 恢复",
+            tick=watch,
+        )
+    finally:
+        engine.dispose()
     if code:
         log.warning("pg_restore failed (%s): %s", code, server.redacted(err))
+        if state["cancelled"]:
+            raise UserError(explain("pg_restore", "lock timeout", url))
         raise UserError(
             f"恢复没有完成，{server.describe(url)}中的数据没有改动（整个恢复在一个事务中）："
             f"{explain('pg_restore', err, url)}"
