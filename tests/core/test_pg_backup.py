@@ -17,7 +17,7 @@ from pg_support import admin_connect, with_database
 from training_helpers import id_no
 
 from brigade_desk.app.cli import main
-from brigade_desk.core import audit, pgbackup
+from brigade_desk.core import audit, pgbackup, server
 from brigade_desk.core.db import open_database
 from brigade_desk.core.errors import UserError
 from brigade_desk.ledgers.roster.service import RosterService, StaffInput
@@ -129,7 +129,7 @@ def test_backup_with_pg_dump_writes_a_verified_dump(
     manifest = json.loads(dump.with_name(dump.name + ".anchor.json").read_text("utf-8"))
     assert manifest["event"] == "backup" and manifest["entries"] == entries
     # the password never goes on a command line; the connection string carries none
-    info_str = pgbackup.conninfo(pgbackup.server.server_url(ledger.replace("@", ":机密@", 1)))
+    info_str = pgbackup.conninfo(server.server_url(ledger.replace("@", ":机密@", 1)))
     assert "机密" not in info_str and "dbname=" in info_str
 
 
@@ -285,7 +285,7 @@ def test_failures_are_said_in_chinese(
 
 
 def test_what_pg_dump_says_is_said_in_chinese() -> None:
-    url = pgbackup.server.server_url("postgresql://clerk:pw@db.example:5432/brigade")
+    url = server.server_url("postgresql://clerk:pw@db.example:5432/brigade")
     cases = {
         'pg_dump: error: connection to server at "db.example" (10.0.0.5), port 5432 failed: '
         'FATAL:  password authentication failed for user "clerk"': "用户名 clerk 或密码不对",
