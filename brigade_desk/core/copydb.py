@@ -77,13 +77,15 @@ def copy_database(
     *,
     replace: bool = False,
     on_committed: Callable[[Any], None] | None = None,
+    anchor_target: bool = True,
 ) -> CopyResult:
     """Copy the ledger ``source`` into the empty ledger ``target`` and verify it.
 
     ``replace`` (a restore onto a server database, core.pgbackup): the target's rows — every table,
     the audit trail too — are deleted in the same transaction as the copy, under a lock on every
     table, so other clients see the old data or the new, never a mix. ``on_committed(target)`` runs
-    after the commit and before the checks (a restore's anchor goes there)."""
+    after the commit and before the checks (a restore's anchor goes there). ``anchor_target=False``:
+    the copy is a backup (core.pgbackup anchors it as one), not a ledger continued from here."""
     from brigade_desk.core import audit
     from brigade_desk.core.db import open_database
     from brigade_desk.core.dburl import is_server_url
@@ -168,7 +170,7 @@ def copy_database(
             res.audit_entries = check.entries
             res.verified = check.ok
             res.problem = check.problem
-            if check.ok:  # the copy's head, anchored for the target from now on
+            if check.ok and anchor_target:  # the copy's head, anchored for the target from now on
                 from brigade_desk.core import anchor
 
                 with dst.session() as sess:

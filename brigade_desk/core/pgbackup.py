@@ -497,7 +497,7 @@ def _copy(url_text: str, url: URL, out: Path, progress: Progress) -> ServerBacku
 
     try:
         _unlink_sqlite(tmp)
-        res = copy_database(url_text, tmp, step)
+        res = copy_database(url_text, tmp, step, anchor_target=False)
         if not res.verified:
             raise UserError(f"备份后核对未通过：{res.problem}")
         tmp.replace(out)

@@ -144,6 +144,7 @@ def test_backup_without_pg_dump_is_the_programs_copy_and_says_so(
     copy = Path(str(item["path"]))
     assert copy.read_bytes()[:16] == b"SQLite format 3\x00"
     assert _staff(str(copy)) == _staff(ledger)
+    assert not (copy.parent / "backups").exists()  # anchored as a backup, not as a new ledger
     # asked for pg_dump explicitly: refused in Chinese, nothing written
     assert main(["--db", ledger, "backup", "--format", "pg_dump"]) == 1
     assert "无法用 pg_dump 备份" in capsys.readouterr().err
