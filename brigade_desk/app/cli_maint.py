@@ -44,7 +44,7 @@ def _backup_server(url: str, args: argparse.Namespace) -> int:
 
     res = backup_server(url, out=Path(args.out) if args.out else None, fmt=args.format)
     print(res.text_zh)
-    print("恢复：brigade-desk restore --db 服务器地址 备份文件 --replace（先自动备份当前数据）。")
+    print("恢复：brigade-desk --db 服务器地址 restore 备份文件 --replace（先自动备份当前数据）。")
     return 0
 
 

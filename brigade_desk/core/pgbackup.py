@@ -725,6 +725,11 @@ def restore_server(
     db = open_database(url_text)
     try:
         busy = busy_tables(db)
+        with db.engine.connect() as c:  # the schema the program keeps it at (just upgraded)
+            schema = {
+                str(r)
+                for r in c.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()
+            }
         if busy and not replace:
             raise UserError(
                 f"{name}中已有数据（{'、'.join(busy[:5])} 等表）。恢复会用备份替换其中的全部数据，"
@@ -742,14 +747,18 @@ def restore_server(
         _restore_copy(url_text, url, file, progress)
     else:
         assert tools is not None and info is not None
-        _restore_dump(url, tools, file, progress)
+        if info.revisions == schema:
+            _restore_dump(url, tools, file, progress)
+        else:  # a dump of an older program's schema: the tables it lacks must go too
+            _restore_dump(url, tools, file, progress, replace_schema=True)
     progress.update(0, 0, "正在核对审计记录…")
     db = open_database(url_text)  # a dump of an older program's schema is upgraded here
     try:
         if fmt == "pg_dump":
             _note_restore(db, file)
         result.audit = audit.verify_database(db)
-        if info is not None and result.audit.ok and result.audit.entries != info.audit_rows:
+        # (an upgrade of an older dump's schema may add entries of its own)
+        if info is not None and result.audit.ok and result.audit.entries < info.audit_rows:
             result.audit.problem = (
                 f"恢复后有审计记录 {result.audit.entries} 条，备份文件中为 {info.audit_rows} 条"
             )
@@ -803,23 +812,89 @@ def _restore_copy(url_text: str, url: URL, file: Path, progress: Progress) -> No
             raise UserError(f"已恢复，但核对未通过：{res.problem}")
 
 
-def _restore_dump(url: URL, tools: Tools, file: Path, progress: Progress) -> None:
+def _restore_dump(
+    url: URL, tools: Tools, file: Path, progress: Progress, *, replace_schema: bool = False
+) -> None:
     """pg_restore in one transaction. Its script sets ``lock_timeout = 0`` (waits for ever): while
     it runs, a statement of it waiting for another client's lock longer than ``LOCK_TIMEOUT_MS`` is
-    cancelled from here (its own session, found by a name of its own), which rolls it all back."""
+    cancelled from here (its own session, found by a name of its own), which rolls it all back.
+
+    ``replace_schema`` (a dump of an older program's schema: ``--clean`` would leave the tables it
+    does not know, and the upgrade afterwards would meet them): pg_restore writes its script, and
+    psql runs it in one transaction after dropping every table of the program; the program then
+    upgrades the restored schema when it opens the database (core.db)."""
     tag = f"brigade-desk restore {uuid.uuid4().hex[:12]}"
     env = _env(url)
     env["PGAPPNAME"] = tag
-    cmd = [
-        tools.exe("pg_restore"),
-        "--clean",
-        "--if-exists",
-        "--single-transaction",
-        "--exit-on-error",
+    with tempfile.TemporaryDirectory(prefix="brigade-restore-") as td:
+        if replace_schema:
+            cmd = _script_restore(url, tools, file, Path(td), progress)
+        else:
+            cmd = [
+                tools.exe("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--single-transaction",
+                "--exit-on-error",
+                "--no-password",
+                f"--dbname={conninfo(url)}",
+                str(file),
+            ]
+        _restore_watched(url, cmd, env, tag, progress)
+
+
+def _script_restore(
+    url: URL, tools: Tools, file: Path, folder: Path, progress: Progress
+) -> list[str]:
+    """The psql command that drops the program's tables and runs the dump's script, as one
+    transaction (the script written here first)."""
+    from brigade_desk.models import Base
+
+    psql = tools.exe("psql")
+    if not Path(psql).is_file():
+        raise UserError(
+            f"{file.name} 是旧版本程序制作的 pg_dump 备份（数据库结构与现在不同），恢复它还需要 psql"
+            f"（PostgreSQL 客户端程序，应与 pg_restore 同在 {tools.folder}）。请安装完整的客户端程序，"
+            "或改用同一时期的本程序数据库文件备份（.sqlite）恢复。数据没有改动。"
+        )
+    script = folder / "restore.sql"
+    code, err = _run(
+        [tools.exe("pg_restore"), "--clean", "--if-exists", f"--file={script}", str(file)],
+        _base_env(),
+        timeout=RESTORE_TIMEOUT_S,
+        progress=progress,
+        what="读取备份文件",
+    )
+    if code:
+        raise UserError(f"备份文件 {file.name} 读取失败：{explain('pg_restore', err, url)}")
+    names = [t.name for t in Base.metadata.sorted_tables] + ["alembic_version"]
+    prelude = folder / "prelude.sql"
+    prelude.write_text(
+        "DROP TABLE IF EXISTS "
+        + ", ".join(f'public."{n}"' for n in names)
+        + " CASCADE;\nDROP FUNCTION IF EXISTS public.audit_log_append_only() CASCADE;\n",
+        encoding="utf-8",
+    )
+    return [
+        psql,
+        "-X",
+        "-q",
         "--no-password",
-        f"--dbname={conninfo(url)}",
-        str(file),
+        "--single-transaction",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-f",
+        str(prelude),
+        "-f",
+        str(script),
+        "-d",
+        conninfo(url),
     ]
+
+
+def _restore_watched(
+    url: URL, cmd: list[str], env: dict[str, str], tag: str, progress: Progress
+) -> None:
     engine = server.make_engine(url)
     state = {"last": 0.0, "cancelled": 0.0}
 

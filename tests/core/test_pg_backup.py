@@ -258,6 +258,52 @@ def test_a_failed_restore_leaves_the_database_as_it_was(
     assert _verify(ledger).ok
 
 
+def test_a_dump_of_an_older_schema_is_restored_and_upgraded(
+    ledger: str, with_pg_dump: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A backup from before a program upgrade (a table fewer): the tables it does not know go
+    too, all in one transaction, and the program upgrades the restored schema."""
+    import subprocess
+
+    from alembic import command
+
+    from brigade_desk.core.db import _script as script_of
+    from brigade_desk.core.db import alembic_config, migration_chain
+
+    head = migration_chain(script_of())[-1]
+    db = open_database(ledger)
+    try:
+        with db.engine.connect() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0015_av_name_patterns")
+            conn.commit()
+    finally:
+        db.close()
+    old = tmp_path / "旧版本.dump"
+    url = server.server_url(ledger)
+    env = dict(os.environ)
+    subprocess.run(
+        [
+            str(with_pg_dump / "pg_dump"),
+            "-Fc",
+            f"--file={old}",
+            f"--dbname={pgbackup.conninfo(url)}",
+        ],
+        check=True,
+        env=env,
+    )
+    at_backup = _staff(ledger)  # (opening upgrades the database again)
+    _change(ledger)
+    assert main(["--db", ledger, "restore", str(old), "--replace"]) == 0, capsys.readouterr().err
+    assert "审计记录核对通过" in capsys.readouterr().out
+    assert _staff(ledger) == at_backup
+    with admin_connect(ledger) as c:
+        assert c.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
+        assert c.execute("SELECT count(*) FROM av_device").fetchone() is not None
+    assert main(["--db", ledger, "audit", "verify"]) == 0
+
+
 def test_failures_are_said_in_chinese(
     ledger: str, with_pg_dump: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
