@@ -368,3 +368,70 @@ def test_windows_program_files_are_searched(
     monkeypatch.setenv("ProgramW6432", str(tmp_path))
     (tmp_path / "PostgreSQL" / "16" / "bin").mkdir(parents=True)
     assert tmp_path / "PostgreSQL" / "16" / "bin" in pgbackup.search_dirs()
+
+
+@pytest.fixture(scope="module")
+def password_server() -> Iterator[str]:
+    """A server of its own that asks for passwords (the shared test server trusts everyone): the
+    clerk's URL, with a password that needs quoting in a URL and in a connection string."""
+    from urllib.parse import quote
+
+    from pg_support import Cluster, _bin_dir
+
+    bindir = _bin_dir()
+    if bindir is None:
+        pytest.skip("no PostgreSQL programs to start a server with passwords")
+    cluster = Cluster(bindir)
+    admin = cluster.start()
+    secret = "秘 p@ss:w/rd'1"
+    try:
+        with admin_connect(admin) as c:
+            from psycopg import sql
+
+            c.execute(sql.SQL("CREATE ROLE clerk LOGIN PASSWORD {}").format(sql.Literal(secret)))
+            c.execute("CREATE DATABASE ledger OWNER clerk")
+            hba = Path(c.execute("SHOW hba_file").fetchone()[0])
+            hba.write_text(
+                "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n", encoding="utf-8"
+            )
+            c.execute("SELECT pg_reload_conf()")
+        base = admin.rsplit("@", 1)[1].rsplit("/", 1)[0]
+        yield f"postgresql://clerk:{quote(secret, safe='')}@{base}/ledger"
+    finally:
+        cluster.stop()
+
+
+def test_a_server_that_asks_for_a_password(
+    password_server: str,
+    with_pg_dump: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """pg_dump and pg_restore get the password from the URL through the environment — never on a
+    command line — and a wrong one is said in Chinese."""
+    import subprocess
+
+    url = password_server
+    _fill(url)
+    started: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    def popen(cmd: list[str], *a: object, **kw: object) -> object:
+        started.append(list(cmd))
+        return real_popen(cmd, *a, **kw)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    res = pgbackup.backup_server(url)
+    assert res.format == "pg_dump"
+    at_backup = _staff(url)
+    _change(url)
+    assert pgbackup.restore_server(url, res.path, replace=True).ok
+    assert _staff(url) == at_backup
+    assert any("pg_restore" in c[0] and "--single-transaction" in c for c in started)
+    assert started and not any("秘" in arg or "p@ss" in arg for c in started for arg in c)
+    # the wrong password: in Chinese, naming the user, never the password
+    wrong = url.replace("%27", "%28")
+    assert main(["--db", wrong, "backup"]) == 1
+    err = capsys.readouterr().err
+    assert "无法登录" in err and "clerk" in err and "p@ss" not in err and "秘" not in err
