@@ -455,7 +455,10 @@ def _dump(db: Any, url: URL, tools: Tools, out: Path, progress: Progress) -> Ser
             )
         tmp.replace(out)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        try:  # (on Windows a program just ended may hold the file a moment: then it stays as
+            tmp.unlink(missing_ok=True)  # a .part, which the next backup removes when stale)
+        except OSError:
+            pass
         raise
     res = ServerBackup(
         out, "pg_dump", server.describe(url), out.stat().st_size, count, tools=tools.text
