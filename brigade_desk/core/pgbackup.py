@@ -81,7 +81,7 @@ class Tools:
     text: str  # "15.18"
 
     def exe(self, name: str) -> str:
-        return str(self.folder / (name + (".exe" if os.name == "nt" else "")))
+        return str(self.folder / _exe_name(name))
 
 
 def _exe_name(name: str) -> str:
@@ -401,7 +401,14 @@ def backup_server(
         now = now or dt.datetime.now()
         if tools is not None:
             target = out or _new_name(folder, kind, DUMP_SUFFIX, now)
-            return _dump(db, url, tools, target, progress)
+            try:
+                return _dump(db, url, tools, target, progress)
+            except UserError as exc:  # (取消 is not a UserError: it ends the backup)
+                if fmt == "pg_dump":
+                    raise
+                # auto: a backup is still made, the program's own, and the reason is said
+                log.warning("pg_dump backup failed, copying instead: %s", exc.message)
+                why = f"pg_dump 没有成功（{exc.message}）"
         target = out or _new_name(folder, kind, ".sqlite", now)
         res = _copy(url_text, url, target, progress)
         res.note = why

@@ -180,6 +180,39 @@ def test_a_pg_dump_older_than_the_server_is_not_used(
         pgbackup.backup_server(ledger, fmt="pg_dump")
 
 
+@pytest.mark.skipif(os.name == "nt", reason="a shell script stands in for a failing pg_dump")
+def test_a_failing_pg_dump_still_leaves_a_backup(
+    ledger: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pg_dump fails (here: refused a table): the backup is the program's copy, and why is said;
+    asked for pg_dump only, the failure is said in Chinese and nothing is left behind."""
+    bad = tmp_path / "pg99" / "bin"
+    bad.mkdir(parents=True)
+    (bad / "pg_dump").write_text(
+        "#!/bin/sh\n"
+        'case "$1" in --version) echo "pg_dump (PostgreSQL) 99.1"; exit 0;; esac\n'
+        'echo "pg_dump: error: query failed: ERROR:  permission denied for table staff" >&2\n'
+        "exit 1\n"
+    )
+    (bad / "pg_restore").write_text("#!/bin/sh\necho 'pg_restore (PostgreSQL) 99.1'\n")
+    for f in bad.iterdir():
+        f.chmod(0o755)
+    monkeypatch.setenv(pgbackup.PG_BIN_ENV, str(bad))
+    res = pgbackup.backup_server(ledger)
+    assert (
+        res.format == "sqlite"
+        and "pg_dump 没有成功" in res.note
+        and "没有进行这项操作的权限" in res.note
+    )
+    assert _staff(str(res.path)) == _staff(ledger)
+    with pytest.raises(UserError, match="备份没有完成.*权限"):
+        pgbackup.backup_server(ledger, fmt="pg_dump")
+    left = sorted(
+        p.name for p in res.path.parent.iterdir() if p.name != "brigade_desk-anchors.jsonl"
+    )
+    assert left == [res.path.name, res.path.name + ".anchor.json"]
+
+
 @pytest.mark.parametrize("fmt", ["pg_dump", "sqlite"])
 def test_restore_into_a_changed_database(
     fmt: str, ledger: str, with_pg_dump: Path, capsys: pytest.CaptureFixture[str]
