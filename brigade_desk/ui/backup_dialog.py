@@ -115,7 +115,6 @@ class BackupDialog(QDialog):
                 b.setEnabled(False)
                 b.setToolTip(why)
         self.now_btn, self.folder_btn = now, folder
-        self.other_btn = other
         bar = QHBoxLayout()
         for b in (now, self.restore_btn, other, folder, open_folder):
             bar.addWidget(b)
