@@ -22,6 +22,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
     target = db_target(args)
     if isinstance(target, str):
         return _backup_server(target, args)
+    if args.format != "auto":
+        from brigade_desk.core.errors import UserError
+
+        raise UserError("--format 只适用于服务器上的数据库；数据库文件的备份总是数据库文件。")
     p = _db_path(args)
     check_database_file(p)  # (before anything reads it; opening checks again)
     # the copy only reads (SQLite's backup API), so it runs beside the GUI; but opening a file of
@@ -34,47 +38,35 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _backup_server(url: str, args: argparse.Namespace) -> int:
-    """A server ledger backed up as this program can: a consistent copy (one snapshot of every
-    table) into a SQLite file in this PC's folder for the server database, verified — openable by
-    any copy of the program, restorable with ``copy-db`` into a new server database. The server's
-    own backups (pg_dump) remain the administrator's."""
-    import datetime as dt
+    """A server ledger backed up into this PC's folder for it: a pg_dump file when pg_dump is
+    found and not older than the server, else the program's own consistent copy (core.pgbackup)."""
+    from brigade_desk.core.pgbackup import backup_server
 
-    from brigade_desk.core import paths, server
-    from brigade_desk.core.copydb import copy_database
-
-    u = server.server_url(url)
-    folder = server.home_dir(u, paths.data_dir()) / "backups"
-    out = (
-        Path(args.out)
-        if args.out
-        else folder / f"brigade_desk-{dt.datetime.now():%Y%m%d-%H%M%S}-server.sqlite"
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    res = copy_database(url, out)
-    if not res.verified:
-        print(f"备份后核对未通过：{res.problem}", file=sys.stderr)
-        return 1
-    print(
-        f"已把{server.describe(u)}备份到本机文件：{out}（{out.stat().st_size / 1024:.0f} KB，"
-        f"{sum(res.counts.values())} 行，审计记录核对通过）。恢复：先由管理员新建一个空数据库，"
-        "再运行 brigade-desk copy-db 备份文件 postgresql://…/新数据库。"
-    )
+    res = backup_server(url, out=Path(args.out) if args.out else None, fmt=args.format)
+    print(res.text_zh)
+    print("恢复：brigade-desk --db 服务器地址 restore 备份文件 --replace（先自动备份当前数据）。")
     return 0
 
 
 def cmd_backups(args: argparse.Namespace) -> int:
     from brigade_desk.core.backup import backup_dir, list_backups
+    from brigade_desk.core.commands import db_target
     from brigade_desk.core.db import check_database_file
     from brigade_desk.core.errors import UserError
 
-    p = _db_path(args)
-    folder = backup_dir(p)
-    items = list_backups(folder)
-    try:  # works without a usable database: that is when the list is needed
-        check_database_file(p)
-    except UserError as exc:
-        print(f"注意：{exc.message}", file=sys.stderr)
+    target = db_target(args)
+    if isinstance(target, str):  # a server database: this PC's backups of it
+        from brigade_desk.core.pgbackup import backup_folder
+
+        folder = backup_folder(target)
+        items = list_backups(folder)
+    else:
+        folder = backup_dir(target)
+        items = list_backups(folder)
+        try:  # works without a usable database: that is when the list is needed
+            check_database_file(target)
+        except UserError as exc:
+            print(f"注意：{exc.message}", file=sys.stderr)
     if args.json:
         from brigade_desk.core.commands import emit_json
 
@@ -84,6 +76,7 @@ def cmd_backups(args: argparse.Namespace) -> int:
                     "path": str(b.path),
                     "when": b.when.isoformat(sep=" "),
                     "kind": b.kind,
+                    "format": b.format,
                     "size": b.size,
                 }
                 for b in items
@@ -93,15 +86,19 @@ def cmd_backups(args: argparse.Namespace) -> int:
         print(f"备份文件夹：{folder}")
         for b in items:
             print(
-                f"{b.when:%Y-%m-%d %H:%M:%S}  {b.kind_zh:6}  {b.size / 1024:8.0f} KB  {b.path.name}"
+                f"{b.when:%Y-%m-%d %H:%M:%S}  {b.kind_zh:6}  {b.format_zh:6}  "
+                f"{b.size / 1024:8.0f} KB  {b.path.name}"
             )
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from brigade_desk.core.commands import write_lock
+    from brigade_desk.core.commands import db_target, write_lock
     from brigade_desk.core.restore import restore
 
+    target = db_target(args)
+    if isinstance(target, str):
+        return _restore_server(target, args)
     p = _db_path(args)
     with write_lock(args):
         kept = restore(p, Path(args.file))
@@ -110,6 +107,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     else:
         print(f"已从 {args.file} 恢复。恢复前的数据已另存为：{kept}")
     return 0
+
+
+def _restore_server(url: str, args: argparse.Namespace) -> int:
+    """A backup of either kind (pg_dump file or the program's copy) into the server database."""
+    from brigade_desk.core.pgbackup import restore_server
+
+    res = restore_server(url, Path(args.file), replace=args.replace)
+    print(res.text_zh, file=sys.stdout if res.ok else sys.stderr)
+    return 0 if res.ok else 1
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -195,12 +201,24 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     cp.set_defaults(func=cmd_copy_db)
     b = sub.add_parser("backup", parents=[common], help="立即备份数据库")
     b.add_argument("--out", help="备份文件（默认写入备份文件夹）")
+    b.add_argument(
+        "--format",
+        choices=("auto", "pg_dump", "sqlite"),
+        default="auto",
+        help="服务器上的数据库：auto（默认，本机有 pg_dump 时用它，否则为本程序的数据库文件）、"
+        "pg_dump、sqlite（本程序的数据库文件）",
+    )
     b.set_defaults(func=cmd_backup)
     ls = sub.add_parser("backups", parents=[common], help="列出备份")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_backups)
     r = sub.add_parser("restore", parents=[common], help="从备份恢复（先自动备份当前数据）")
-    r.add_argument("file")
+    r.add_argument("file", help="备份文件（数据库文件；服务器上的数据库也可用 pg_dump 文件）")
+    r.add_argument(
+        "--replace",
+        action="store_true",
+        help="服务器上的数据库已有数据时，确认用备份替换（先自动备份当前数据）",
+    )
     r.set_defaults(func=cmd_restore)
     a = sub.add_parser("audit", parents=[common], help="审计记录")
     asub = a.add_subparsers(dest="audit_cmd", required=True, metavar="ACTION")

@@ -33,18 +33,22 @@ from brigade_desk.core import anchor
 from brigade_desk.core.errors import UserError, describe_os_error
 
 SETTING_KEY = anchor.BACKUP_DIR_SETTING
+# ``.dump``: a server database's backup written by pg_dump (core.pgbackup); ``server``: the kind
+# the first server backups (a SQLite copy made on request) were named with
 NAME_RE = re.compile(
-    r"^brigade_desk-(\d{8})-(\d{6})-(daily|manual|pre-migration|pre-restore)\.sqlite$"
+    r"^brigade_desk-(\d{8})-(\d{6})-(daily|manual|pre-migration|pre-restore|server)\.(sqlite|dump)$"
 )
 KIND_ZH = {
     "daily": "每日自动",
     "manual": "手动",
     "pre-migration": "升级前",
     "pre-restore": "恢复前",
+    "server": "手动",
 }
+FORMAT_ZH = {"sqlite": "数据库文件", "dump": "pg_dump"}
 KEEP_DAILY = 30
 KEEP_MONTHLY = 12
-PART_RE = re.compile(r"^brigade_desk-\d{8}-\d{6}-[a-z-]+(-\d+)?\.sqlite\.part$")
+PART_RE = re.compile(r"^brigade_desk-\d{8}-\d{6}-[a-z-]+(-\d+)?\.(sqlite|dump)\.part$")
 STALE_PART_AGE = 15 * 60  # seconds without change: no backup is still writing it
 log = logging.getLogger(__name__)
 MAX_SQLITE_PATH = 500  # SQLite opens no file whose full path is longer (512 bytes on POSIX builds)
@@ -60,6 +64,15 @@ class BackupInfo:
     @property
     def kind_zh(self) -> str:
         return KIND_ZH.get(self.kind, self.kind)
+
+    @property
+    def format(self) -> str:
+        """``sqlite`` (a database file of this program) or ``dump`` (pg_dump's custom format)."""
+        return self.path.suffix.lstrip(".")
+
+    @property
+    def format_zh(self) -> str:
+        return FORMAT_ZH.get(self.format, self.format)
 
 
 def backup_dir(db_path: Path) -> Path:
@@ -154,7 +167,7 @@ def list_backups(folder: Path) -> list[BackupInfo]:
     if not folder.is_dir():
         return out
     for p in folder.iterdir():
-        m = NAME_RE.match(re.sub(r"-\d+(\.sqlite)$", r"\1", p.name))
+        m = NAME_RE.match(re.sub(r"-\d+(\.sqlite|\.dump)$", r"\1", p.name))
         if not m or not p.is_file():
             continue
         when = dt.datetime.strptime(m.group(1) + m.group(2), "%Y%m%d%H%M%S")

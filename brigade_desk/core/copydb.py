@@ -74,8 +74,18 @@ def copy_database(
     source: Path | str,
     target: Path | str,
     progress: Callable[[str, int, int], None] | None = None,
+    *,
+    replace: bool = False,
+    on_committed: Callable[[Any], None] | None = None,
+    anchor_target: bool = True,
 ) -> CopyResult:
-    """Copy the ledger ``source`` into the empty ledger ``target`` and verify it."""
+    """Copy the ledger ``source`` into the empty ledger ``target`` and verify it.
+
+    ``replace`` (a restore onto a server database, core.pgbackup): the target's rows — every table,
+    the audit trail too — are deleted in the same transaction as the copy, under a lock on every
+    table, so other clients see the old data or the new, never a mix. ``on_committed(target)`` runs
+    after the commit and before the checks (a restore's anchor goes there). ``anchor_target=False``:
+    the copy is a backup (core.pgbackup anchors it as one), not a ledger continued from here."""
     from brigade_desk.core import audit
     from brigade_desk.core.db import open_database
     from brigade_desk.core.dburl import is_server_url
@@ -97,7 +107,9 @@ def copy_database(
                     if t.name not in SEEDED
                     and d.execute(select(func.count()).select_from(t)).scalar()
                 ]
-            if busy:
+            if replace and dst.engine.dialect.name == "sqlite":
+                raise UserError("只有服务器上的数据库可以整体替换；数据库文件请用“恢复”。")
+            if busy and not replace:
                 raise UserError(
                     f"目标数据库 {res.target} 中已有数据（{'、'.join(busy[:5])} 等表），"
                     "为免混在一起，只能复制到新建的空数据库。"
@@ -118,6 +130,8 @@ def copy_database(
                     totals[t.name] = int(
                         s.execute(select(func.count()).select_from(t)).scalar() or 0
                     )
+                if replace:
+                    _clear_server(d, tables)
                 for t in reversed(tables):
                     if t.name in SEEDED:
                         d.execute(t.delete())
@@ -143,6 +157,8 @@ def copy_database(
                     res.counts[t.name] = done
                 if not d.dialect.name == "sqlite":
                     _advance_sequences(d, tables)
+            if on_committed is not None:
+                on_committed(dst)
             # afterwards: the same number of rows, and the trail verifies on the target
             with dst.engine.connect() as d:
                 for t in tables:
@@ -154,7 +170,7 @@ def copy_database(
             res.audit_entries = check.entries
             res.verified = check.ok
             res.problem = check.problem
-            if check.ok:  # the copy's head, anchored for the target from now on
+            if check.ok and anchor_target:  # the copy's head, anchored for the target from now on
                 from brigade_desk.core import anchor
 
                 with dst.session() as sess:
@@ -166,6 +182,23 @@ def copy_database(
             dst.close()
     finally:
         src.close()
+
+
+LOCK_TIMEOUT_MS = 30_000
+
+
+def _clear_server(conn: Any, tables: list[Table]) -> None:
+    """Every row of the ledger deleted inside the copy's transaction on a server: every table locked
+    first (waiting at most ``LOCK_TIMEOUT_MS`` for another client's transaction), the audit trail's
+    append-only triggers set aside for the deletion only (ALTER TABLE is transactional: a failure
+    leaves them as they were)."""
+    names = ", ".join(f'"{t.name}"' for t in tables)
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+    conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+    conn.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
+    for t in reversed(tables):
+        conn.execute(t.delete())
+    conn.exec_driver_sql("ALTER TABLE audit_log ENABLE TRIGGER USER")
 
 
 def _why(exc: DBAPIError) -> str:

@@ -4,6 +4,11 @@ Also works with no database open (``ctx.db`` is None): listing and restoring onl
 at ``db_path``. With ``damaged`` (the message of a database that failed its check) it is the dialog
 the clerk meets at start-up: what is wrong, the backups of that database, restore or quit.
 ``restored`` is emitted after a restore done without an open database: the caller opens it then.
+
+On a server database (``ctx.db.server``): this PC's backups of it (core.pgbackup: pg_dump files or
+the program's own copies), 立即备份 in the background with progress and 取消, and restore from either
+kind into the server database after a confirmation naming it; the backup folder is this PC's folder
+for the server database and is not changed here (the setting would be every PC's).
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from brigade_desk.core import backup, restore, settings
+from brigade_desk.core import backup, pgbackup, restore, settings
 from brigade_desk.core.backup import BackupInfo
 from brigade_desk.core.changes import Changes
+from brigade_desk.core.progress import Progress
 from brigade_desk.ui.context import AppContext
 from brigade_desk.ui.widgets.screen import fit_to_screen
 from brigade_desk.ui.widgets.table import Column, ListTableModel, apply_widths, make_view
@@ -48,7 +54,19 @@ class BackupDialog(QDialog):
             db_path = ctx.db.path
         self.db_path = db_path
         self.damaged = damaged
-        self.setWindowTitle("数据库已损坏 — 从备份恢复" if damaged else "备份与恢复")
+        # a server database: its address (with the password, for pg_dump / the copy; never shown)
+        self.server_url: str | None = (
+            ctx.db.engine.url.render_as_string(hide_password=False)
+            if ctx.db is not None and ctx.db.server and not damaged
+            else None
+        )
+        self.setWindowTitle(
+            "数据库已损坏 — 从备份恢复"
+            if damaged
+            else f"备份与恢复 — {ctx.db.name}"
+            if self.server_url and ctx.db is not None
+            else "备份与恢复"
+        )
         fit_to_screen(self, 760, 520 if damaged else 460)
         self.problem = QLabel(damaged or "")
         self.problem.setWordWrap(True)
@@ -64,6 +82,9 @@ class BackupDialog(QDialog):
             Column("大小", lambda b: f"{b.size / 1024:,.0f} KB", 90, align_right=True),
             Column("文件", lambda b: b.path.name, 360),
         ]
+        if self.server_url:  # pg_dump files beside the program's copies
+            cols.insert(2, Column("格式", lambda b: b.format_zh, 90))
+            cols[-1] = Column("文件", lambda b: b.path.name, 290)
         self.model: ListTableModel[BackupInfo] = ListTableModel(cols, self)
         self.view = make_view(self, "backups")
         self.view.setModel(self.model)
@@ -97,6 +118,8 @@ class BackupDialog(QDialog):
         bar = QHBoxLayout()
         for b in (now, self.restore_btn, other, folder, open_folder):
             bar.addWidget(b)
+        if self.server_url:  # this PC's folder for the server database: not a shared setting
+            folder.setVisible(False)
         bar.addStretch(1)
         bar.addWidget(close)
         note = QLabel(
@@ -109,6 +132,13 @@ class BackupDialog(QDialog):
             )
             + "音像文件本身不在备份中，只备份其索引。"
         )
+        if self.server_url and ctx.db is not None:
+            note.setText(
+                f"{ctx.db.name}在服务器上。“立即备份”把它备份到本机的文件夹：本机装有 PostgreSQL 的 "
+                "pg_dump（版本不低于服务器）时为 pg_dump 文件，否则为本程序的数据库文件，两种都能用来恢复。"
+                "每天第一次启动时自动备份一次。恢复会替换服务器上的全部数据，所有电脑看到的都将是备份时的数据；"
+                "恢复前会先把当前数据备份到本机。音像文件本身不在备份中，只备份其索引。"
+            )
         note.setWordWrap(True)
         note.setStyleSheet("color:#555")
         lay = QVBoxLayout(self)
@@ -121,6 +151,8 @@ class BackupDialog(QDialog):
         self.reload()
 
     def folder(self) -> Path:
+        if self.server_url:
+            return pgbackup.backup_folder(self.server_url)
         return backup.backup_dir(self.db_path)
 
     def reload(self) -> None:
@@ -138,9 +170,12 @@ class BackupDialog(QDialog):
                 else "备份文件夹中没有这个数据库的备份。如有备份副本（例如在 U 盘上），请点“从其他文件恢复…”选择它；"
                 "否则请点“退出程序”，联系维护人员。"
             )
-        self.hint.setVisible(bool(self.damaged))
+        self.hint.setVisible(bool(self.damaged) or bool(self.hint.text()))
 
     def backup_now(self) -> None:
+        if self.server_url:
+            self._backup_server()
+            return
         path = self.db_path
 
         def done(out: object) -> None:
@@ -155,6 +190,24 @@ class BackupDialog(QDialog):
             cancellable=False,
         )
 
+    def _backup_server(self) -> None:
+        """pg_dump (or the program's copy) in the background, with progress and 取消."""
+        url = self.server_url
+        assert url is not None
+
+        def done(res: pgbackup.ServerBackup) -> None:
+            self.hint.setText(res.text_zh)
+            self.reload()
+            self.ctx.say(f"已备份：{res.path.name}")
+
+        self.ctx.tasks.run(
+            lambda p: pgbackup.backup_server(url, progress=p),
+            on_success=done,
+            label="正在备份服务器上的数据库…",
+            parent=self,
+            cancellable=True,
+        )
+
     def restore_selected(self) -> None:
         sel = self.view.selectionModel().selectedRows()
         if not sel:
@@ -164,12 +217,20 @@ class BackupDialog(QDialog):
 
     def restore_other(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "选择备份文件", str(self.folder()), "数据库备份 (*.sqlite *.db);;所有文件 (*)"
+            self,
+            "选择备份文件",
+            str(self.folder()),
+            "备份文件 (*.dump *.sqlite *.db);;所有文件 (*)"
+            if self.server_url
+            else "数据库备份 (*.sqlite *.db);;所有文件 (*)",
         )
         if path:
             self._restore(Path(path))
 
     def _restore(self, file: Path) -> None:
+        if self.server_url:
+            self._restore_server(file)
+            return
         if self.damaged:
             question = (
                 f"用备份 {file.name} 替换损坏的数据库 {self.db_path.name} 吗？\n\n"
@@ -208,6 +269,51 @@ class BackupDialog(QDialog):
 
         self.ctx.tasks.run(
             work, on_success=done, label="正在恢复…", parent=self, cancellable=False, writes=True
+        )
+
+    def _restore_server(self, file: Path) -> None:
+        """A backup of either kind into the server database, after a confirmation naming it; the
+        window's pages refresh afterwards as after a file restore."""
+        db, url = self.ctx.db, self.server_url
+        assert db is not None and url is not None
+        ans = QMessageBox.warning(
+            self,
+            "从备份恢复服务器上的数据库",
+            f"用备份 {file.name} 替换{db.name}中的全部数据吗？\n\n"
+            "这是服务器上的数据库：所有电脑看到的都将是备份时的数据，备份之后录入的内容需要重新录入。"
+            "其他电脑上的程序最好先关闭。\n\n"
+            "当前数据会先备份到本机（“恢复前”），需要时可以再恢复回来。",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if ans != QMessageBox.StandardButton.Yes:
+            return
+
+        def work(p: Progress) -> pgbackup.ServerRestore:
+            db.engine.dispose()  # no connection of ours holds the tables being replaced
+            try:
+                return pgbackup.restore_server(url, file, replace=True, progress=p)
+            finally:
+                db.changes.bump()
+
+        def done(res: pgbackup.ServerRestore) -> None:
+            db.engine.dispose()
+            db.changes.bump()
+            self.hint.setText(res.text_zh)
+            self.reload()
+            self.ctx.changed(Changes.ALL)
+            if res.ok:
+                QMessageBox.information(self, "恢复完成", res.text_zh)
+            else:
+                QMessageBox.warning(self, "恢复后核对发现问题", res.text_zh)
+
+        self.ctx.tasks.run(
+            work,
+            on_success=done,
+            label="正在恢复服务器上的数据库…",
+            parent=self,
+            cancellable=False,
+            writes=True,
         )
 
     def _restore_unopened(self, file: Path) -> None:

@@ -392,28 +392,30 @@ class MainWindow(QMainWindow):
             dlg.exec()
             self._damage_said = None
             return
-        if self.ctx.db.server:
-            QMessageBox.information(
-                self,
-                "备份与恢复",
-                f"{self.ctx.db.name}在服务器上，由管理服务器的同事备份和恢复"
-                "（pg_dump / pg_restore，见使用说明“多台电脑共用：PostgreSQL”）。"
-                "本机也可以留存一份：命令 brigade-desk backup（加上同样的 --db 地址）把台账"
-                "完整复制成本机的数据库文件并核对。",
-            )
-            return
         BackupDialog(self.ctx, self).exec()
         self._damage_said = None  # damage met after a restore is said again
 
     def start_background_checks(self) -> None:
         """After the window shows: the daily backup, then verify the audit trail."""
         from brigade_desk.core import audit, backup
+        from brigade_desk.core.errors import UserError
 
         db = self.ctx.db
+        said: list[str] = []
 
         def work(_p: object) -> audit.VerifyResult:
-            if not db.server:  # a server's backups are the server's (pg_dump)
+            if not db.server:
                 backup.daily_backup_if_due(db.path)
+            else:  # this PC's daily backup of the server database (core.pgbackup)
+                from brigade_desk.core import pgbackup
+
+                try:
+                    pgbackup.daily_backup_if_due(
+                        db.engine.url.render_as_string(hide_password=False)
+                    )
+                except UserError as exc:  # the server's own data is untouched: said, not fatal
+                    log.warning("daily backup of %s failed: %s", db.name, exc)
+                    said.append(f"今天的自动备份没有完成：{exc.message}")
             return audit.verify_database(db)
 
         def done(res: audit.VerifyResult) -> None:
@@ -421,6 +423,8 @@ class MainWindow(QMainWindow):
             if not res.ok:
                 self.statusBar().showMessage(f"警告：审计记录核对发现问题——{res.problem}")
                 self.ctx.changed(Changes.AUDIT)
+            elif said:
+                self.statusBar().showMessage(said[0], 30_000)
 
         self.warm_caches()
         self.ctx.tasks.run(work, on_success=done)
