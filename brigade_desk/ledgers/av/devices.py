@@ -159,6 +159,11 @@ def _overlap(
     return s.scalars(q.order_by(AvDeviceHolder.from_at).limit(1)).first()
 
 
+def _name(s: Session, staff_id: int) -> str:
+    st = s.get(Staff, staff_id)
+    return st.name if st is not None else f"#{staff_id}"
+
+
 def _overlap_message(s: Session, device_no: str, other: AvDeviceHolder) -> str:
     st = s.get(Staff, other.staff_id)
     who = st.name if st is not None else f"#{other.staff_id}"
@@ -353,6 +358,67 @@ class DeviceService:
             s.add(h)
             s.flush()
             return h.id
+
+    def last_change(self, device_id: int) -> str | None:
+        """What :meth:`undo_last_hand_over` would undo, said for the clerk; None: nothing to undo."""
+        with self.db.session() as s:
+            got = self._last_periods(s, device_id)
+            if got is None:
+                return None
+            d, last, prev, name = got
+            if last.to_at is not None:
+                return f"{fmt_time(last.to_at)} {name} 归还 {d.device_no}（撤销后恢复为由 {name} 持有）"
+            if prev is not None:
+                prev_name = _name(s, prev.staff_id)
+                return (
+                    f"{fmt_time(last.from_at)} {prev_name} 把 {d.device_no} 交给 {name}"
+                    f"（撤销后恢复为由 {prev_name} 持有）"
+                )
+            return f"{fmt_time(last.from_at)} {name} 领用 {d.device_no}（撤销后为无人持有）"
+
+    @staticmethod
+    def _last_periods(
+        s: Session, device_id: int
+    ) -> tuple[AvDevice, AvDeviceHolder, AvDeviceHolder | None, str] | None:
+        d = s.get(AvDevice, device_id)
+        if d is None:
+            raise UserError(f"执法记录仪 #{device_id} 不存在（可能已被删除）")
+        periods = list(
+            s.scalars(
+                select(AvDeviceHolder)
+                .where(AvDeviceHolder.device_id == device_id)
+                .order_by(AvDeviceHolder.from_at.desc(), AvDeviceHolder.id.desc())
+                .limit(2)
+            )
+        )
+        if not periods:
+            return None
+        last = periods[0]
+        prev = periods[1] if len(periods) > 1 and periods[1].to_at == last.from_at else None
+        return d, last, prev, _name(s, last.staff_id)
+
+    def undo_last_hand_over(self, device_id: int) -> str:
+        """Undo the device's latest change of hands (a slip: the wrong person, the wrong time):
+        a return is taken back (the period open again); a hand-over is taken back (its period
+        removed, the one before it open again); a first issue is removed. One transaction, in
+        the audit trail. Files already ingested keep the person they were attributed to (the
+        record's 更正人员… corrects one). Returns what was undone."""
+        with self.db.begin() as s:
+            got = self._last_periods(s, device_id)
+            if got is None:
+                raise UserError("这台执法记录仪还没有持有记录，没有可撤销的交接。")
+            d, last, prev, name = got
+            if last.to_at is not None:
+                other = _overlap(s, device_id, last.from_at, None, ignore=[last.id])
+                if other is not None:
+                    raise UserError(_overlap_message(s, d.device_no, other))
+                last.to_at = None
+                return f"已撤销 {name} 归还 {d.device_no}：现由 {name} 持有"
+            s.delete(last)
+            if prev is not None:
+                prev.to_at = None
+                return f"已撤销交接：{d.device_no} 现由 {_name(s, prev.staff_id)} 持有"
+            return f"已撤销 {name} 领用 {d.device_no}：现在无人持有"
 
     def holder_at(self, device_no: str, when: dt.datetime) -> Holding:
         with self.db.session() as s:

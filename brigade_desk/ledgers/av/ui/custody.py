@@ -233,6 +233,11 @@ class DevicesTab(QWidget):
         self.hand_btn = QPushButton("交接(&H)…")
         self.hand_btn.setToolTip("交接或归还选中的执法记录仪（双击一行或按 Enter 亦可）")
         self.hand_btn.clicked.connect(self.hand_over)
+        self.undo_btn = QPushButton("撤销最近一次交接…")
+        self.undo_btn.setToolTip(
+            "交接时选错了人或填错了时间：撤销选中设备最近一次的领用、交接或归还"
+        )
+        self.undo_btn.clicked.connect(self.undo_last)
         hcols: list[Column[HolderView]] = [
             Column("持有人", lambda h: h.staff, 110),
             Column("自", lambda h: h.from_at, 125),
@@ -247,7 +252,7 @@ class DevicesTab(QWidget):
         self.history_title = QLabel("持有记录：选择一台执法记录仪")
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
-        for b in (self.add_btn, self.edit_btn, self.hand_btn):
+        for b in (self.add_btn, self.edit_btn, self.hand_btn, self.undo_btn):
             top.addWidget(b)
         upper = QWidget()
         ul = QVBoxLayout(upper)
@@ -291,6 +296,7 @@ class DevicesTab(QWidget):
         on = self.selected() is not None
         self.edit_btn.setEnabled(on)
         self.hand_btn.setEnabled(on)
+        self.undo_btn.setEnabled(on)
 
     def _show_history(self) -> None:
         d = self.selected()
@@ -317,6 +323,37 @@ class DevicesTab(QWidget):
             self.select(dlg.saved_id)
             self.on_changed()
         return dlg
+
+    def undo_last(self) -> bool:
+        """Undo the selected device's latest change of hands, after a confirmation saying what."""
+        d = self.selected()
+        if d is None:
+            return False
+        try:
+            what = self.service.last_change(d.id)
+            if what is None:
+                QMessageBox.information(
+                    self, "撤销交接", f"{d.device_no} 还没有持有记录，没有可撤销的交接。"
+                )
+                return False
+            if (
+                QMessageBox.question(
+                    self,
+                    "撤销交接",
+                    f"撤销最近一次：{what}？\n\n已入库的音像记录的人员认定不会改变；"
+                    "需要时请在该记录上用「更正人员…」。",
+                )
+                != QMessageBox.StandardButton.Yes
+            ):
+                return False
+            said = self.service.undo_last_hand_over(d.id)
+        except UserError as exc:
+            QMessageBox.warning(self, "撤销交接", exc.message)
+            return False
+        self.reload()
+        self.on_changed()
+        QMessageBox.information(self, "撤销交接", said)
+        return True
 
     def hand_over(self) -> None:
         d = self.selected()
