@@ -291,6 +291,12 @@ class AvAttribution(Base):
     conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     message: Mapped[str] = mapped_column(Text, default="")
 
+    @property
+    def to_check(self) -> bool:
+        """Whether the clerk should look at it: the officer was not found by the device register at
+        the file's time, or disagreed with the one given for the batch (and nobody corrected it)."""
+        return bool(self.conflict) or self.kind not in ("holder", "corrected")
+
 
 VERIFY_LABELS["deleted"] = (
     "已删除（保存期满）"  # shown for a record whose file was deleted (av_deletion)

@@ -56,6 +56,12 @@ class KiBProgress(Progress):
         self._inner.update(done >> 10, total >> 10, text)
 
 
+# an attribution the clerk should look at (AvAttribution.to_check, in SQL)
+ATTRIBUTION_TO_CHECK = or_(
+    AvAttribution.conflict.is_(True), AvAttribution.kind.not_in(("holder", "corrected"))
+)
+
+
 @dataclass
 class AvFilter:
     text: str = ""
@@ -68,6 +74,9 @@ class AvFilter:
     status: str = ""  # "", ok, modified, missing, moved, unchecked, problem
     important_only: bool = False
     case_exact: bool = False  # case_no must match exactly (the per-case view)
+    # only records whose officer the ingest could not take from the device register (no holder,
+    # an unregistered device, no device number) or where it disagreed with the batch's officer
+    attribution_to_check: bool = False
 
 
 @dataclass(frozen=True)
@@ -292,7 +301,15 @@ class AvService:
             )
         if f.important_only:
             q = q.where(AvRecord.important.is_(True))
-        if f.status == "unchecked":
+        if f.attribution_to_check:
+            q = q.where(
+                select(AvAttribution.record_id)
+                .where(AvAttribution.record_id == AvRecord.id, ATTRIBUTION_TO_CHECK)
+                .exists()
+            )
+        if f.status == "deleted":
+            q = q.where(select(AvDeletion.id).where(AvDeletion.record_id == AvRecord.id).exists())
+        elif f.status == "unchecked":
             q = q.where(AvRecordCheck.status.is_(None))
         elif f.status == "problem":
             q = q.where(AvRecordCheck.status.in_(["modified", "missing"]))
@@ -506,8 +523,7 @@ class AvService:
                 duplicates=dups,
                 deleted=deleted,
                 attribution=att.message if att is not None else "",
-                attribution_flag=att is not None
-                and (att.conflict or att.kind not in ("holder", "corrected")),
+                attribution_flag=att is not None and att.to_check,
             )
 
     def update(self, record_id: int, e: AvEdit) -> None:
@@ -832,4 +848,5 @@ STATUS_FILTERS = [
     ("missing", VERIFY_LABELS["missing"]),
     ("moved", VERIFY_LABELS["moved"]),
     ("unchecked", VERIFY_LABELS[""]),
+    ("deleted", VERIFY_LABELS["deleted"]),
 ]

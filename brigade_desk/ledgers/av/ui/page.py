@@ -74,6 +74,11 @@ class AvPage(QWidget):
         for key, label in STATUS_FILTERS:
             self.status.addItem(label, key)
         self.important = QCheckBox("只看重点")
+        self.to_check = QCheckBox("人员待核实")
+        self.to_check.setToolTip(
+            "只看入库时未能按执法记录仪持有记录认定执法人员的文件（设备无人持有、设备未登记、无设备号，"
+            "或与批量指定的人员不一致），可在详情中用「更正人员…」更正"
+        )
         self.filter_error = error_label()
         find = QPushButton("查询")
         find.setDefault(True)
@@ -89,6 +94,7 @@ class AvPage(QWidget):
         for c in (self.activity, self.status):
             c.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.important.toggled.connect(lambda _b: self.apply_filter())
+        self.to_check.toggled.connect(lambda _b: self.apply_filter())
         self.officer.activated.connect(lambda _i: self.apply_filter())
         ingest_btn = QPushButton("入库…")
         ingest_btn.setShortcut("Ctrl+N")
@@ -121,6 +127,7 @@ class AvPage(QWidget):
         row2.addWidget(QLabel("校验"))
         row2.addWidget(self.status)
         row2.addWidget(self.important)
+        row2.addWidget(self.to_check)
         row2.addWidget(find)
         self.count_label = QLabel()
         retention_btn = QPushButton("到期删除…")
@@ -303,6 +310,7 @@ class AvPage(QWidget):
             date_to=dates.get("date_to"),
             status=self.status.currentData() or "",
             important_only=self.important.isChecked(),
+            attribution_to_check=self.to_check.isChecked(),
         )
 
     def show_history(self) -> None:
@@ -399,6 +407,7 @@ class AvPage(QWidget):
             self.search.clear()
             self.case_no.clear()
             self.status.setCurrentIndex(0)
+            self.to_check.setChecked(False)
             self.apply_filter()
             row = self.model.row_of(record_id)
         if row >= 0:
