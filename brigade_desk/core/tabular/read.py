@@ -463,9 +463,17 @@ def ignored_columns(
                 )
     headed = set(hdr.cells)
     seen: set[int] = set()
+    # only the columns without a header are looked at: the gaps between headed columns, and
+    # what lies right of the last one (a 20,000-row list is not walked cell by cell)
+    top = max(headed, default=-1)
+    gaps = [j for j in range(top + 1) if j not in headed]
     for _num, r in data:
-        for j, v in enumerate(r):
-            if j not in headed and j not in seen and not _blank(v):
+        n = len(r)
+        for j in gaps:
+            if j < n and j not in seen and not _blank(r[j]):
+                seen.add(j)
+        for j in range(top + 1, n):
+            if j not in seen and not _blank(r[j]):
                 seen.add(j)
     out.extend(
         IgnoredColumn(sheet, column_letter(j), "", "这一列有内容但没有表头，未导入")
