@@ -30,6 +30,7 @@ import threading
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -857,24 +858,36 @@ class _XlsxSheet(_Sheet):
             raw = rows[i]
             rows[i] = None  # let each row go once converted
             # _as_openpyxl inlined for the usual text and number cells (a quarter of the read)
-            cells = _trim(
-                [
-                    (v or None)
-                    if type(v) is str
-                    else (int(v) if v.is_integer() and -big < v < big else v)
-                    if type(v) is float
-                    else convert(v)
-                    for v in raw
-                ]
-            )
+            cells = [
+                (v or None)
+                if type(v) is str
+                else (int(v) if v.is_integer() and -big < v < big else v)
+                if type(v) is float
+                else convert(v)
+                for v in raw
+            ]
+            while cells and (
+                cells[-1] is None or (type(cells[-1]) is str and not cells[-1].strip())
+            ):  # _trim, in place
+                cells.pop()
             if cells:
-                lengths = list(map(len, filter(str.__instancecheck__, cells)))
-                if lengths and max(lengths) > MAX_CELL_TEXT:
-                    return None  # the streamed reader refuses it, naming the cell
-                if c0:
-                    cells = pad + cells
-                count.row(len(cells), sum(lengths))
-                out.append((r0 + i + 1, cells))
+                out.append((r0 + i + 1, pad + cells if c0 else cells))
+        # the caps, counted for the whole sheet at once (calamine has built it already, within
+        # the bounds _calamine_safe checked): the same refusal as row by row, a tenth of the cost
+        lengths = list(
+            map(len, filter(str.__instancecheck__, chain.from_iterable(c for _n, c in out)))
+        )
+        if lengths and max(lengths) > MAX_CELL_TEXT:
+            return None  # the streamed reader refuses it, naming the cell
+        count.rows += len(out)
+        count.cells += sum(len(c) for _n, c in out)
+        count.text += sum(lengths)
+        if (
+            count.rows > count.max_rows
+            or count.cells > count.max_cells
+            or count.text > count.max_text
+        ):
+            count.refuse()
         return out
 
     def _streamed(self, count: _Count, limit: int | None) -> Iterator[tuple[int, list[Any]]]:
