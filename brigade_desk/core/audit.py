@@ -444,7 +444,7 @@ def record_rows(
             entries.append((BULK, table, rid[:60], None, cast(Any, after)))
 
     for vals in _raw_rows(conn, sql, params):
-        rid = ",".join(str(v) for v in vals[:npk])
+        rid = str(vals[0]) if npk == 1 else ",".join(str(v) for v in vals[:npk])
         chunk.append([rid, _row_digest(vals[npk:])])
         done += 1
         if len(chunk) >= BULK_CHUNK:

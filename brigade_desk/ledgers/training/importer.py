@@ -886,21 +886,23 @@ def _write(
         created = updated = 0
         for key, rows in by_key.items():
             ts = sessions[key]
+            # the session's facts read once (ORM attributes), not on each of its rows
+            ts_id, ts_hours = ts.id, ts.hours
+            passing = (ts.pass_score or pass_score) - 1e-9
             for p in rows:
+                score, credited = p.score, p.credited
                 vals = {
                     "attended": p.attended,
-                    "hours": p.credited
-                    if p.credited is not None and abs(p.credited - ts.hours) > 1e-9
+                    "hours": credited
+                    if credited is not None and abs(credited - ts_hours) > 1e-9
                     else None,
                     "absence_reason": "" if p.attended else p.reason,
-                    "exam_score": p.score,
+                    "exam_score": score,
                     "exam_passed": p.passed
                     if p.passed is not None
-                    else (
-                        None if p.score is None else p.score >= (ts.pass_score or pass_score) - 1e-9
-                    ),
+                    else (None if score is None else score >= passing),
                 }
-                pair = (ts.id, p.staff_id)
+                pair = (ts_id, p.staff_id)
                 old = current.get(pair)
                 if old is not None:
                     updated += 1
@@ -915,7 +917,7 @@ def _write(
                 else:
                     created += 1
                     next_id += 1
-                    new[pair] = {"id": next_id, "session_id": ts.id, "staff_id": p.staff_id, **vals}
+                    new[pair] = {"id": next_id, "session_id": ts_id, "staff_id": p.staff_id, **vals}
         if new:
             server = not dialect.is_sqlite(conn)
             if server:  # other PCs insert too: ids from the table's sequence, not max(id) + 1
