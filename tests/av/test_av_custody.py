@@ -11,6 +11,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from av_fixtures import add_staff, db, mp4_bytes, write  # noqa: F401
+from dbtemplate import target
 from sqlalchemy import select
 
 from brigade_desk.app import cli
@@ -159,7 +160,7 @@ def test_custody_report_manifest_and_pdf(db, tmp_path):  # noqa: F811
 
 def test_custody_cli_and_refusals(db, tmp_path, capsys):  # noqa: F811
     _case_files(db, tmp_path)
-    dbp = str(db.path)
+    dbp = target(db)
     db.close()
     out = tmp_path / "清单 #3" / "案 12 号 100%.pdf"
     out.parent.mkdir()

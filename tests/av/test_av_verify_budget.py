@@ -8,6 +8,7 @@ import json
 
 import pytest
 from av_fixtures import db, write  # noqa: F401
+from dbtemplate import target
 from sqlalchemy import select
 
 from brigade_desk.app import cli
@@ -148,7 +149,7 @@ def test_verified_share_and_cli(db, tmp_path, capsys):  # noqa: F811
     shares = av_verify.verified_share(db, now=later)
     assert [(x.days, x.verified) for x in shares] == [(30, 0), (90, 2)]
     assert shares[1].text_zh() == "近 90 天校验 2/6 个（33.3%）"
-    dbp = str(db.path)
+    dbp = target(db)
     db.close()
     assert cli.main(["--db", dbp, "av", "verify", "--budget-minutes", "5", "--json"]) == 0
     j = json.loads(capsys.readouterr().out)

@@ -9,7 +9,7 @@ import subprocess
 import openpyxl
 import pytest
 from cases_support import D
-from dbtemplate import fresh_db
+from dbtemplate import copy_target, fresh_db, target
 
 from brigade_desk.app.cli import main
 from brigade_desk.app.demo import fill
@@ -24,7 +24,7 @@ def demo_db(tmp_path_factory):
     counts = fill(db, size="small", seed=3, today=D(2026, 11, 20))
     db.close()
     assert 200 <= counts["cases"] <= 400 and counts["case_reviews"] > 20
-    return path
+    return target(path)
 
 
 def run(capsys, *argv):
@@ -34,8 +34,7 @@ def run(capsys, *argv):
 
 
 def test_sample_json_and_reproducible(demo_db, tmp_path, capsys):
-    copy = tmp_path / "copy.sqlite"
-    shutil.copy(demo_db, copy)
+    copy = copy_target(demo_db, tmp_path / "copy.sqlite")
     code, out, _ = run(
         capsys, "--db", copy, "review", "sample", "--year", 2026, "--seed", 99, "--json"
     )
@@ -48,8 +47,7 @@ def test_sample_json_and_reproducible(demo_db, tmp_path, capsys):
     )
     for cat, nos in d["cases"].items():
         assert len(nos) == min(10, d["population"][cat])
-    copy2 = tmp_path / "copy2.sqlite"
-    shutil.copy(demo_db, copy2)
+    copy2 = copy_target(demo_db, tmp_path / "copy2.sqlite")
     code, out2, _ = run(
         capsys, "--db", copy2, "review", "sample", "--year", 2026, "--seed", 99, "--json"
     )
@@ -188,8 +186,8 @@ def test_export_reviews_xlsx(demo_db, tmp_path, capsys):
 def test_import_and_holidays_cli(tmp_path, capsys):
     from test_cases_import import good_rows, workbook
 
-    dbp = tmp_path / "x.sqlite"
-    db = fresh_db(dbp)
+    db = fresh_db(tmp_path / "x.sqlite")
+    dbp = target(db)
     from cases_support import add_staff
 
     with db.begin() as s:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dbtemplate import target
 
 from brigade_desk.app.cli import main
 from brigade_desk.core import anchor, audit, backup
@@ -302,7 +303,7 @@ def test_normal_session_edits_imports_backups_restores(
         add_officer(RosterService(d2), IDS[4], "新人")
     assert _verify(dbp, capsys)[0] == 0
     # restore the older backup through the program: a legitimate rollback
-    assert main(["--db", str(dbp), "restore", str(first.path)]) == 0
+    assert main(["--db", str(dbp), "restore", target(first)]) == 0
     rc, out = _verify(dbp, capsys)
     assert rc == 0 and "在程序中恢复过：" in out and first.path.name in out, out
     # and life goes on after the restore, with new entries on the restored head

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from dbtemplate import target
 
 from brigade_desk.app.cli import main
 from brigade_desk.core import backup, paths
@@ -166,7 +167,7 @@ def test_files_in_very_long_paths_and_a_database_path_too_long_for_sqlite(
         ["import", "staff", str(tpl)],
         ["export", "roster", "--out", str(out)],
     ):
-        assert main(["--db", str(d.path), *argv]) == 0, capsys.readouterr().err
+        assert main(["--db", target(d), *argv]) == 0, capsys.readouterr().err
     capsys.readouterr()
     assert out.is_file() and _staff(d.path) == 2
     far = deep / "台账.sqlite"

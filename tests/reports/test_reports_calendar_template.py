@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, target
 from openpyxl.styles import Font
 
 from brigade_desk.app.cli import main
@@ -223,7 +223,7 @@ def test_cli_export_template(tmp_path: Path, db: Database, roster: RosterService
         main(
             [
                 "--db",
-                str(db.path),
+                target(db),
                 "export",
                 "template",
                 str(t),

@@ -7,6 +7,7 @@ import json
 
 import openpyxl
 import pytest
+from dbtemplate import target
 from training_helpers import add_staff, id_no, new_db
 
 from brigade_desk.app import cli
@@ -399,7 +400,7 @@ def test_cli_json_exit_codes_and_template(db, people, tmp_path, capsys):
         tmp_path / "b.xlsx",
         [["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "赵六", None, None, None, None]],
     )
-    dbp = str(db.path)
+    dbp = target(db)
     assert cli.main(["--db", dbp, "import", "training", str(bad), "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert (
