@@ -71,13 +71,14 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not PG:
         return
-    only_sqlite = pytest.mark.skip(reason="about the SQLite file itself (sqlite_only)")
     ran_already = pytest.mark.skip(
         reason="runs against its own PostgreSQL database in the SQLite run already"
     )
     for item in items:
-        if item.get_closest_marker("sqlite_only"):
-            item.add_marker(only_sqlite)
+        only = item.get_closest_marker("sqlite_only")
+        if only:
+            why = only.kwargs.get("reason", "about the SQLite file itself")
+            item.add_marker(pytest.mark.skip(reason=f"sqlite_only: {why}"))
         elif _PG_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(ran_already)
 

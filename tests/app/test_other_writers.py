@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, target
 
 from brigade_desk.app.cli import main
 from brigade_desk.core import findings as svc_findings
@@ -82,7 +82,7 @@ def test_every_writing_command_is_refused_while_another_program_holds_the_lock(
     dbp, pid = held
     before = _version(dbp)
     args = [a if a != "音像" else str(dbp.parent / a) for a in argv]
-    assert main(["--db", str(dbp), *args]) == 1
+    assert main(["--db", target(dbp), *args]) == 1
     err = capsys.readouterr().err
     assert err.startswith("错误：该数据库正被") and f"进程 {pid}" in err, err
     assert "再运行此命令" in err and "Traceback" not in err
@@ -107,7 +107,7 @@ def test_reading_commands_run_beside_the_lock_holder(
 ) -> None:
     dbp, _pid = held
     before = _version(dbp)
-    assert main(["--db", str(dbp), *argv]) in (0, 1)  # (holidays show: 1 = year not entered)
+    assert main(["--db", target(dbp), *argv]) in (0, 1)  # (holidays show: 1 = year not entered)
     assert "正被" not in capsys.readouterr().err
     assert _version(dbp) == before
 
@@ -118,12 +118,12 @@ def test_backup_runs_beside_the_gui_unless_it_must_create_or_migrate(
     dbp, _pid = held
     out = dbp.parent / "备份" / "手动.sqlite"
     out.parent.mkdir(exist_ok=True)
-    assert main(["--db", str(dbp), "backup", "--out", str(out)]) == 0  # only reads the database
+    assert main(["--db", target(dbp), "backup", "--out", str(out)]) == 0  # only reads the database
     assert out.is_file()
     new = dbp.parent / "新.sqlite"  # opening would create (and migrate) it: a write
     p = _hold_lock(new)
     try:
-        assert main(["--db", str(new), "backup", "--out", str(out.with_name("新.sqlite"))]) == 1
+        assert main(["--db", target(new), "backup", "--out", str(out.with_name("新.sqlite"))]) == 1
         assert "正被" in capsys.readouterr().err and not new.exists()
     finally:
         p.kill()
@@ -134,7 +134,7 @@ def test_the_lock_is_free_again_after_a_writing_command(tmp_path: Path) -> None:
     from brigade_desk.core.lock import DatabaseLock
 
     dbp = tmp_path / "a.sqlite"
-    assert main(["--db", str(dbp), "training", "forms", "--set", "集中授课,网络培训"]) == 0
+    assert main(["--db", target(dbp), "training", "forms", "--set", "集中授课,网络培训"]) == 0
     lock = DatabaseLock(dbp)
     lock.acquire()  # a GUI can start now
     lock.release()
@@ -228,5 +228,5 @@ def test_change_notices_are_typed(gui_ctx) -> None:  # type: ignore[no-untyped-d
 
 def test_a_writing_command_creates_a_new_databases_folder(tmp_path: Path) -> None:
     dbp = tmp_path / "新文件夹" / "台账.sqlite"
-    assert main(["--db", str(dbp), "deadlines", "--done", "monthly_data", "2026-10"]) == 0
+    assert main(["--db", target(dbp), "deadlines", "--done", "monthly_data", "2026-10"]) == 0
     assert dbp.is_file()

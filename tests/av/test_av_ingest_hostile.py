@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from av_fixtures import db, mp4_bytes, write  # noqa: F401
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, target
 from sqlalchemy import select
 
 from brigade_desk.ledgers.av import hashing, roots
@@ -49,7 +49,7 @@ NOBODY = 65534
 
 def _cli(dbp: Path, *args: str, user: int | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    cmd = [sys.executable, "-m", "brigade_desk", "--db", str(dbp), *args]
+    cmd = [sys.executable, "-m", "brigade_desk", "--db", target(dbp), *args]
     if user is not None:  # an unprivileged user, for whom chmod 000 really denies
         env["HOME"] = str(dbp.parent)
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
@@ -383,7 +383,7 @@ def test_killed_copying_ingest_is_cleaned_and_completed_by_the_next_run(
         "-m",
         "brigade_desk",
         "--db",
-        str(dbp),
+        target(dbp),
         "av",
         "ingest",
         str(big_folder),

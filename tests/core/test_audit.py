@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from dbtemplate import target
 
 from brigade_desk.app.cli import main
 from brigade_desk.core import audit
@@ -119,9 +120,9 @@ def test_trail_entry_deleted(filled: tuple[Database, int]) -> None:
 
 def test_cli_audit_verify_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dbp = tmp_path / "审计.sqlite"
-    assert main(["--db", str(dbp), "demo"]) == 0
+    assert main(["--db", target(dbp), "demo"]) == 0
     capsys.readouterr()
-    assert main(["--db", str(dbp), "audit", "verify", "--json"]) == 0
+    assert main(["--db", target(dbp), "audit", "verify", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
     c = sqlite3.connect(dbp)
     c.execute(
@@ -129,7 +130,7 @@ def test_cli_audit_verify_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixtu
     )
     c.commit()
     c.close()
-    assert main(["--db", str(dbp), "audit", "verify"]) == 1
+    assert main(["--db", target(dbp), "audit", "verify"]) == 1
     assert "valid_to" in capsys.readouterr().out
 
 

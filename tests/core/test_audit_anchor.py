@@ -25,6 +25,10 @@ from brigade_desk.core.restore import restore
 from brigade_desk.ledgers.roster.service import RosterService
 from tests.conftest import IDS, add_officer
 
+pytestmark = pytest.mark.sqlite_only(
+    reason="attacks on the trail made with a SQLite shell on the file"
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -49,7 +53,7 @@ def _opened(dbp: Path) -> Iterator[Database]:
 
 def _verify(dbp: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     capsys.readouterr()
-    rc = main(["--db", str(dbp), "audit", "verify"])
+    rc = main(["--db", target(dbp), "audit", "verify"])
     return rc, capsys.readouterr().out
 
 
@@ -80,7 +84,7 @@ def filled(db: Database) -> Database:
 def _demo(tmp_path: Path) -> Path:
     dbp = tmp_path / "演示" / "brigade.sqlite"
     dbp.parent.mkdir()
-    assert main(["--db", str(dbp), "demo"]) == 0
+    assert main(["--db", target(dbp), "demo"]) == 0
     return dbp
 
 
@@ -182,7 +186,7 @@ def test_rollback_copying_an_older_backup_over_the_database(
 ) -> None:
     dbp = filled.path
     filled.close()
-    assert main(["--db", str(dbp), "backup"]) == 0
+    assert main(["--db", target(dbp), "backup"]) == 0
     (old,) = backup.list_backups(backup.backup_dir(dbp))
     with _opened(dbp) as d2:
         add_officer(RosterService(d2), IDS[4], "后来的人")
@@ -297,19 +301,19 @@ def test_normal_session_edits_imports_backups_restores(
         s.add(OfficialYear(year=2027, source="国办发明电", entered_on=dt.date(2026, 11, 1)))
     filled.close()
     assert _verify(dbp, capsys)[0] == 0
-    assert main(["--db", str(dbp), "backup"]) == 0
+    assert main(["--db", target(dbp), "backup"]) == 0
     (first,) = backup.list_backups(backup.backup_dir(dbp))
     with _opened(dbp) as d2:
         add_officer(RosterService(d2), IDS[4], "新人")
     assert _verify(dbp, capsys)[0] == 0
     # restore the older backup through the program: a legitimate rollback
-    assert main(["--db", str(dbp), "restore", target(first)]) == 0
+    assert main(["--db", target(dbp), "restore", target(first)]) == 0
     rc, out = _verify(dbp, capsys)
     assert rc == 0 and "在程序中恢复过：" in out and first.path.name in out, out
     # and life goes on after the restore, with new entries on the restored head
     with _opened(dbp) as d3:
         add_officer(RosterService(d3), "632126198808080045", "恢复后的人")
-    assert main(["--db", str(dbp), "backup"]) == 0
+    assert main(["--db", target(dbp), "backup"]) == 0
     rc, out = _verify(dbp, capsys)
     assert rc == 0 and "锚点" in out, out
     anchors = anchor.find(dbp)
@@ -325,7 +329,7 @@ def test_cli_subprocess_reports_in_chinese(tmp_path: Path, _key: Path) -> None:
     c.close()
     env = {**os.environ, "PYTHONPATH": str(ROOT), audit.KEY_ENV: str(_key)}
     p = subprocess.run(
-        [sys.executable, "-m", "brigade_desk", "--db", str(dbp), "audit", "verify"],
+        [sys.executable, "-m", "brigade_desk", "--db", target(dbp), "audit", "verify"],
         capture_output=True,
         text=True,
         env=env,
@@ -378,7 +382,7 @@ def test_restore_from_a_folder_whose_name_looks_like_uri_syntax(
         assert len(str(folder)) > 120 and len(os.fsencode(str(folder))) < 400
     folder.mkdir(parents=True)
     good = folder / "brigade_desk-20261201-090000-manual.sqlite"
-    assert main(["--db", str(dbp), "backup", "--out", str(good)]) == 0, capsys.readouterr()
+    assert main(["--db", target(dbp), "backup", "--out", str(good)]) == 0, capsys.readouterr()
     staff_then = _count(dbp, "SELECT count(*) FROM staff")
     # a decoy where an unescaped URI would lead ("x%41" → "xA", "备份#2" → "备份")
     decoy_dir = tmp_path / {"x%41": "xA", "备份#2": "备份", "100%25": "100%", "a?b": "a"}.get(
@@ -395,7 +399,7 @@ def test_restore_from_a_folder_whose_name_looks_like_uri_syntax(
         add_officer(RosterService(d2), IDS[4], "备份后的人")
     assert _count(dbp, "SELECT count(*) FROM staff") == staff_then + 1
     capsys.readouterr()
-    assert main(["--db", str(dbp), "restore", str(good)]) == 0, capsys.readouterr()
+    assert main(["--db", target(dbp), "restore", str(good)]) == 0, capsys.readouterr()
     assert _count(dbp, "SELECT count(*) FROM staff") == staff_then
     assert _verify(dbp, capsys)[0] == 0
 
@@ -468,7 +472,7 @@ def test_a_path_too_long_for_sqlite_gets_a_chinese_message(
     folder = tmp_path.joinpath(*(["很长的路径" * 6] * 6))
     folder.mkdir(parents=True)
     capsys.readouterr()
-    assert main(["--db", str(dbp), "backup", "--out", str(folder / "b.sqlite")]) == 1
+    assert main(["--db", target(dbp), "backup", "--out", str(folder / "b.sqlite")]) == 1
     err = capsys.readouterr().err
     assert "路径太长" in err and "Traceback" not in err, err
     assert not list(folder.iterdir())
@@ -509,11 +513,11 @@ def test_a_new_database_at_the_same_path_is_not_an_attack(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dbp = _demo(tmp_path)
-    assert main(["--db", str(dbp), "backup"]) == 0
+    assert main(["--db", target(dbp), "backup"]) == 0
     for p in dbp.parent.glob("brigade.sqlite*"):
         p.unlink()
     time.sleep(1.1)  # (entry times are kept to the second)
-    assert main(["--db", str(dbp), "demo"]) == 0
+    assert main(["--db", target(dbp), "demo"]) == 0
     rc, out = _verify(dbp, capsys)
     assert rc == 0, out
 

@@ -23,6 +23,8 @@ from brigade_desk.core import backup, paths
 from brigade_desk.ledgers.roster.service import RosterService
 from tests.conftest import IDS, add_officer, fresh_db
 
+pytestmark = pytest.mark.sqlite_only(reason="the SQLite file's path (a server has none)")
+
 LONG = "很长的文件夹名" * 11  # 77 characters, 231 bytes in UTF-8 (a name may have 255)
 # SQLite opens a full path of at most 512 bytes (its unix VFS): the longest folder a database can be
 # in, with the pytest folder before it (~80 bytes) and the backup names after (~60)
@@ -81,7 +83,7 @@ def test_every_file_operation_in_an_odd_folder(
     }
 
     def run(*argv: str) -> str:
-        code = main(["--db", str(db), *argv])
+        code = main(["--db", target(db), *argv])
         out = capsys.readouterr()
         assert code == 0, out.err
         assert "Traceback" not in out.err
@@ -174,7 +176,7 @@ def test_files_in_very_long_paths_and_a_database_path_too_long_for_sqlite(
     far.write_bytes(template_path().read_bytes())
     before = far.read_bytes()
     for argv in (["check"], ["import", "staff", str(tpl)], ["backup"]):
-        assert main(["--db", str(far), *argv]) == 1
+        assert main(["--db", target(far), *argv]) == 1
         err = capsys.readouterr().err
         assert err.startswith("错误：") and "路径太长" in err and "--db" in err, err
         assert "Traceback" not in err and "unable to open" not in err

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, target
 
 from brigade_desk.app import demo
 from brigade_desk.app.ledgers import REGISTRY
@@ -79,7 +79,7 @@ def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(
 
     dbp = tmp_path / "演示 #1 %41.sqlite"
     assert (
-        main(["--db", str(dbp), "check", "--json"]) == 0
+        main(["--db", target(dbp), "check", "--json"]) == 0
     )  # creates and migrates the empty database
     before = _snapshot(dbp)
     assert before and any(k.startswith("staff") for k in before)
@@ -115,14 +115,14 @@ def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(
         raise UserError("演示：最后一步失败")
 
     monkeypatch.setattr(modules[names[-1]], "fill", boom)
-    assert main(["--db", str(dbp), "demo"]) == 1
+    assert main(["--db", target(dbp), "demo"]) == 1
     assert "最后一步失败" in capsys.readouterr().err
     assert reached == [*names[:-1], "boom"]  # the earlier fillers did write, then rolled back
     assert _snapshot(dbp) == before
     assert not (tmp_path / "demo_av").exists()  # the demo footage folder it made is gone again
 
     monkeypatch.undo()
-    assert main(["--db", str(dbp), "demo"]) == 0, capsys.readouterr().err
+    assert main(["--db", target(dbp), "demo"]) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     assert "已生成演示数据" in out
     after = _snapshot(dbp)

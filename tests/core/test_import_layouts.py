@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from dbtemplate import target
 
 from brigade_desk.app import cli
 from brigade_desk.core.db import Database
@@ -233,7 +234,10 @@ def test_cli_json_lists_what_is_not_imported(
 ) -> None:
     dbp = str(tmp_path / "cli.sqlite")
     assert (
-        cli.main(["--db", dbp, "import", "staff", str(LAY / "花名册_两行表头.ods"), "--json"]) == 0
+        cli.main(
+            ["--db", target(dbp), "import", "staff", str(LAY / "花名册_两行表头.ods"), "--json"]
+        )
+        == 0
     )
     out = json.loads(capsys.readouterr().out)
     assert out["created"] == 4 and out["written"] is True
@@ -243,7 +247,10 @@ def test_cli_json_lists_what_is_not_imported(
     assert out["interpretation_count"] == 4
     # a file that cannot be read prints JSON too, with the reason
     assert (
-        cli.main(["--db", dbp, "import", "staff", str(tmp_path / "无此文件.xlsx"), "--json"]) == 1
+        cli.main(
+            ["--db", target(dbp), "import", "staff", str(tmp_path / "无此文件.xlsx"), "--json"]
+        )
+        == 1
     )
     out = json.loads(capsys.readouterr().out)
     assert out["written"] is False and "找不到文件" in out["refused"]

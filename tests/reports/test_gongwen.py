@@ -350,7 +350,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _export(db: str, out: Path, *args: str) -> Path:
-    assert main(["--db", str(db), "export", *args, "--out", str(out)]) == 0
+    assert main(["--db", target(db), "export", *args, "--out", str(out)]) == 0
     return out
 
 

@@ -84,7 +84,7 @@ def test_calendar_yearly_items(db: Database) -> None:
 
 def test_cli_deadlines_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dbp = str(tmp_path / "d.sqlite")
-    assert main(["--db", dbp, "deadlines", "--as-of", "2026-11-04", "--json"]) == 0
+    assert main(["--db", target(dbp), "deadlines", "--as-of", "2026-11-04", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["as_of"] == "2026-11-04"
     assert all(
@@ -95,7 +95,7 @@ def test_cli_deadlines_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         main(
             [
                 "--db",
-                dbp,
+                target(dbp),
                 "deadlines",
                 "--as-of",
                 "2026-11-04",

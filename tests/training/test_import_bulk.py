@@ -288,9 +288,9 @@ def test_trail_continues_after_a_bulk_import_and_catches_tampering(two_dbs, tmp_
     bulk, _orm, ids = two_dbs
     f = _book(tmp_path / "a.xlsx", _rows(ids))
     dbp = target(bulk)
-    assert cli.main(["--db", dbp, "import", "training", str(f), "--json"]) == 0
+    assert cli.main(["--db", target(dbp), "import", "training", str(f), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["created"] == 15
-    assert cli.main(["--db", dbp, "audit", "verify", "--json"]) == 0
+    assert cli.main(["--db", target(dbp), "audit", "verify", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] is True and out["entries"] == 5 + 3 + 15  # staff, sessions, attendance
     svc = TrainingService(bulk)
@@ -332,7 +332,7 @@ def test_trail_continues_after_a_bulk_import_and_catches_tampering(two_dbs, tmp_
     )
     res = audit.verify_database(bulk)
     assert not res.ok and "training_attendance" in res.problem and "exam_score" in res.problem
-    assert cli.main(["--db", dbp, "audit", "verify"]) == 1
+    assert cli.main(["--db", target(dbp), "audit", "verify"]) == 1
 
 
 def _snapshot(db: Database) -> tuple[int, int, int, str]:

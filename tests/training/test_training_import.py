@@ -401,14 +401,14 @@ def test_cli_json_exit_codes_and_template(db, people, tmp_path, capsys):
         [["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "赵六", None, None, None, None]],
     )
     dbp = target(db)
-    assert cli.main(["--db", dbp, "import", "training", str(bad), "--json"]) == 1
+    assert cli.main(["--db", target(dbp), "import", "training", str(bad), "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert (
         out["created"] == 0
         and out["errors"][0]["row"] == 4
         and out["errors"][0]["column"] == "姓  名"
     )
-    assert cli.main(["--db", dbp, "import", "training", str(good), "--json"]) == 0
+    assert cli.main(["--db", target(dbp), "import", "training", str(good), "--json"]) == 0
     got = json.loads(capsys.readouterr().out)
     assert {k: got[k] for k in ("created", "updated", "skipped", "errors")} == {
         "created": 1,
