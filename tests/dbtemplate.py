@@ -50,11 +50,12 @@ def template_path() -> Path:
     return _template
 
 
-def fresh_db(path: Path | str) -> Database:
+def fresh_db(path: Path | str, *, lasting: bool = False) -> Database:
     """A new database at ``path``: a copy of the migrated template, opened with open_database
     (which finds it at the head and migrates nothing). As ``open_database`` on a new path, faster.
 
-    PostgreSQL mode: a new server database instead (``path`` only names it: ``target(path)``)."""
+    PostgreSQL mode: a new server database instead (``path`` only names it: ``target(path)``),
+    dropped after the test that made it — ``lasting``: at exit (a module fixture's, made lazily)."""
     path = Path(path)
     if PG:
         import pg_support
@@ -62,7 +63,10 @@ def fresh_db(path: Path | str) -> Database:
         if str(path) in _by_path:
             raise FileExistsError(path)
         url = pg_support.new_database()
-        _made.append(url)
+        if lasting:
+            atexit.register(pg_support.drop_database, url)
+        else:
+            _made.append(url)
         _by_path[str(path)] = url
         return open_database(url)
     if path.exists():
@@ -109,14 +113,9 @@ def query(db: Database | Path | str, sql: str, **params: object) -> list[Row[Any
     """The rows (SQLAlchemy Rows: tuples, and ``._mapping``) of one raw SQL statement (``:name``
     parameters) on a test database, committed: what another program would see or do, past the
     program's sessions (and its audit trail)."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    if isinstance(db, Database):
-        engine, own = db.engine, False
-    else:
-        where = target(db)
-        url = where if "://" in where else f"sqlite:///{where}"
-        engine, own = create_engine(url.replace("postgresql://", "postgresql+psycopg://")), True
+    engine, own = _engine(db)
     try:
         with engine.begin() as c:
             res = c.execute(text(sql), params)
@@ -126,26 +125,77 @@ def query(db: Database | Path | str, sql: str, **params: object) -> list[Row[Any
             engine.dispose()
 
 
+def ledger_dir(db: Path | str) -> Path:
+    """The folder beside the ledger (where the demo puts its footage): the file's folder, or this
+    PC's home folder of the server database (core.server.home_dir)."""
+    where = target(db)
+    if "://" not in where:
+        return Path(where).parent
+    from brigade_desk.core import paths, server
+
+    return server.home_dir(server.server_url(where), paths.data_dir())
+
+
+def _engine(db: Database | Path | str) -> tuple[Any, bool]:
+    from sqlalchemy import create_engine
+
+    if isinstance(db, Database):
+        return db.engine, False
+    where = target(db)
+    url = where if "://" in where else f"sqlite:///{where}"
+    return create_engine(url.replace("postgresql://", "postgresql+psycopg://")), True
+
+
+def table_names(db: Database | Path | str) -> list[str]:
+    """The ledger's tables, sorted (not SQLite's own, nor the AV search index's ``fts_*``)."""
+    from sqlalchemy import inspect
+
+    engine, own = _engine(db)
+    try:
+        names = inspect(engine).get_table_names()
+    finally:
+        if own:
+            engine.dispose()
+    return sorted(n for n in names if not n.startswith(("sqlite_", "fts_")))
+
+
+def all_rows(db: Database | Path | str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (sorted; read past the program), for before/after comparisons."""
+    return {
+        t: sorted((tuple(r) for r in query(db, f'SELECT * FROM "{t}"')), key=repr)
+        for t in table_names(db)
+    }
+
+
 def made_count() -> int:
     return len(_made)
 
 
-def drop_made_since(mark: int) -> None:
-    """Drop the server databases made after ``made_count()`` was ``mark`` (PostgreSQL mode)."""
+# the databases of the last few tests are dropped a little later: a widget's timer a test left
+# behind (a filter's debounce) may still read its database while the next test runs
+_LAG = 3
+_waiting: list[list[str]] = []
+
+
+def drop_made_since(mark: int, *, lag: int = _LAG) -> None:
+    """Drop the server databases made after ``made_count()`` was ``mark`` (PostgreSQL mode), once
+    ``lag`` more tests have finished."""
     if not PG:
         return
     import pg_support
 
-    for url in _made[mark:]:
-        pg_support.drop_database(url)
-    gone = set(_made[mark:])
+    _waiting.append(_made[mark:])
     del _made[mark:]
-    for k in [k for k, v in _by_path.items() if v in gone]:
-        del _by_path[k]
+    while len(_waiting) > lag:
+        gone = set(_waiting.pop(0))
+        for url in gone:
+            pg_support.drop_database(url)
+        for k in [k for k, v in _by_path.items() if v in gone]:
+            del _by_path[k]
 
 
 def _drop_all() -> None:
-    drop_made_since(0)
+    drop_made_since(0, lag=0)
 
 
 atexit.register(_drop_all)

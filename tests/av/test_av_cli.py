@@ -3,7 +3,7 @@ import json
 
 import pytest
 from av_fixtures import write
-from dbtemplate import fresh_db, target
+from dbtemplate import fresh_db, new_target, target
 from openpyxl import load_workbook
 
 from brigade_desk.app import cli
@@ -17,7 +17,7 @@ def run(capsys, *argv):
 
 
 def test_ingest_verify_json(tmp_path, capsys):
-    dbp = str(tmp_path / "c.sqlite")
+    dbp = new_target(tmp_path / "c.sqlite")
     src = tmp_path / "卡"
     f1 = write(src / "012345_DSJ-A0001_20240315083012_0007.mp4", b"one")
     write(src / "20240315090000_1.mp4", b"two")
@@ -70,7 +70,7 @@ def test_ingest_verify_json(tmp_path, capsys):
 
 
 def test_cli_errors(tmp_path, capsys):
-    dbp = str(tmp_path / "c.sqlite")
+    dbp = new_target(tmp_path / "c.sqlite")
     code, _out, err = run(
         capsys, "--db", target(dbp), "av", "ingest", "--in-place", str(tmp_path / "无此文件夹")
     )

@@ -33,7 +33,7 @@ def test_exports_carry_the_chain_head(tmp_path: Path) -> None:
             ).first()
     finally:
         db.close()
-    db = open_database(path)
+    db = open_database(target(path))
     try:
         with db.session() as s:
             stamp = anchor.current(s).text_zh

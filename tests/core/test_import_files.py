@@ -258,11 +258,11 @@ def test_cli_says_encrypted_and_writes_nothing(
     kind: str, tmp_path: Path, db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     p = write_cfb(tmp_path / "加密.xlsx", ["EncryptionInfo", "EncryptedPackage"])
-    before = snapshot(db.path)
+    before = snapshot(db)
     rc = main(["--db", target(db), "import", kind, str(p)])
     err = capsys.readouterr().err
     assert rc == 1 and "设置了打开密码" in err and "Traceback" not in err
-    assert snapshot(db.path) == before
+    assert snapshot(db) == before
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, target
 
 from brigade_desk.app import cli, demo
 from brigade_desk.core import settings
@@ -64,7 +64,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pat
     out: dict[str, Path] = {}
     for kind, extra in FORMS.items():
         path = folder / f"{kind}.xlsx"
-        argv = ["--db", str(folder / "demo.sqlite"), "export", kind, "--out", str(path)]
+        argv = ["--db", target(folder / "demo.sqlite"), "export", kind, "--out", str(path)]
         code = cli.main([*argv, *extra, "--as-of", TODAY.isoformat()])
         assert code == 0 and path.exists(), kind
         out[kind] = path

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from dbtemplate import target
+from dbtemplate import new_target, target
 
 from brigade_desk.app.cli import main
 from brigade_desk.core.db import Database
@@ -62,7 +62,7 @@ def test_layout_types_and_formula_safety(
 def test_cli_export_and_check(tmp_path: Path, capsys: object) -> None:
     import json
 
-    dbp = str(tmp_path / "c.sqlite")
+    dbp = new_target(tmp_path / "c.sqlite")
     assert main(["--db", target(dbp), "demo", "--seed", "7"]) == 0
     out = tmp_path / "r.xlsx"
     assert main(["--db", target(dbp), "export", "roster", "--out", str(out)]) == 0

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from dbtemplate import target
+from dbtemplate import new_target, target
 from openpyxl import Workbook
 
 from brigade_desk.app.cli import main
@@ -199,7 +199,7 @@ def test_template_imports_cleanly(tmp_path: Path, db: Database) -> None:
 
 
 def test_cli_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    dbp = str(tmp_path / "cli.sqlite")
+    dbp = new_target(tmp_path / "cli.sqlite")
     good = messy_workbook(
         tmp_path / "g.xlsx", HEAD, [row(1, "甲", IDS[0], "C1", "2021-01-01", "2027-01-01")]
     )
