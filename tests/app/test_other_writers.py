@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dbtemplate import PG, fresh_db, target
+from dbtemplate import fresh_db, target
 
 from brigade_desk.app.cli import main
 from brigade_desk.core import findings as svc_findings
@@ -193,12 +193,6 @@ def test_findings_page_shows_another_programs_write_without_restart(window, qtbo
     assert cached is not None and "乙" in {f.subject for f in cached}
 
 
-@pytest.mark.xfail(
-    PG,
-    strict=True,
-    reason="on a server the change counter watches the audit trail's head, which our own commits "
-    "move too: the next poll takes them for another PC's and refreshes once more (db.ChangeCounter)",
-)
 def test_roster_page_refreshes_once_for_another_writer_and_never_for_its_own(
     window, qtbot, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -56,7 +56,16 @@ def snapshot(db) -> dict[str, list[tuple]]:
                 if c["name"] not in ("updated_at", "version")  # (version counts saves)
             ]
             rows = s.execute(text(f"SELECT {', '.join(cols)} FROM {t}"))
-            out[t] = sorted(tuple(str(v).removesuffix(".000000") for v in r) for r in rows)
+            # (a server's default timestamps carry microseconds; the trail keeps whole seconds)
+            out[t] = sorted(
+                tuple(
+                    str(v.replace(microsecond=0) if isinstance(v, dt.datetime) else v).removesuffix(
+                        ".000000"
+                    )
+                    for v in r
+                )
+                for r in rows
+            )
     return out
 
 
