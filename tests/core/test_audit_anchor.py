@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dbtemplate import target
+from dbtemplate import new_target, query, target
+from sqlalchemy import text
 
 from brigade_desk.app.cli import main
 from brigade_desk.core import anchor, audit, backup
@@ -25,9 +26,9 @@ from brigade_desk.core.restore import restore
 from brigade_desk.ledgers.roster.service import RosterService
 from tests.conftest import IDS, add_officer
 
-pytestmark = pytest.mark.sqlite_only(
-    reason="attacks on the trail made with a SQLite shell on the file"
-)
+# an attack made with a SQLite shell on the file, or the file's own backup, restore and path
+SHELL = pytest.mark.sqlite_only(reason="an attack made with a SQLite shell on the file")
+FILE = pytest.mark.sqlite_only(reason="the SQLite file's backup, restore or path")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +45,7 @@ def _key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def _opened(dbp: Path) -> Iterator[Database]:
-    d = open_database(dbp)
+    d = open_database(target(dbp))
     try:
         yield d
     finally:
@@ -65,12 +66,8 @@ def _shell(dbp: Path) -> sqlite3.Connection:
     return c
 
 
-def _count(dbp: Path, sql: str) -> int:
-    c = sqlite3.connect(dbp)
-    try:
-        return int(c.execute(sql).fetchone()[0])
-    finally:
-        c.close()
+def _count(dbp: Path | Database, sql: str) -> int:
+    return int(query(dbp, sql)[0][0])
 
 
 @pytest.fixture
@@ -84,6 +81,7 @@ def filled(db: Database) -> Database:
 def _demo(tmp_path: Path) -> Path:
     dbp = tmp_path / "演示" / "brigade.sqlite"
     dbp.parent.mkdir()
+    new_target(dbp)  # (a server database in the PostgreSQL run)
     assert main(["--db", target(dbp), "demo"]) == 0
     return dbp
 
@@ -91,6 +89,7 @@ def _demo(tmp_path: Path) -> Path:
 # ---- the attacks ------------------------------------------------------------------------------
 
 
+@SHELL
 def test_truncation_deleting_last_entries_and_their_rows(
     filled: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -119,6 +118,7 @@ def test_truncation_deleting_last_entries_and_their_rows(
     assert "程序之外被删除" in out
 
 
+@SHELL
 def test_recomputed_chain_without_the_key(
     filled: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -157,6 +157,7 @@ def _recompute(c: sqlite3.Connection, start: int, key: audit.ChainKey | None) ->
         prev = h
 
 
+@SHELL
 def test_recomputed_chain_with_the_key_is_caught_by_the_anchor(
     filled: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -181,6 +182,7 @@ def test_recomputed_chain_with_the_key_is_caught_by_the_anchor(
     assert rc == 1 and "审计链与锚点不符" in out and "重算了哈希链" in out, out
 
 
+@FILE
 def test_rollback_copying_an_older_backup_over_the_database(
     filled: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -202,6 +204,7 @@ def test_rollback_copying_an_older_backup_over_the_database(
     assert rc == 1 and "锚点" in out, out
 
 
+@SHELL
 def test_av_check_status_edited_is_detected(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -252,18 +255,20 @@ def test_demo_bulk_rows_are_in_the_trail(
     # every row of every ledger table (single-key tables) is covered
     with _opened(dbp) as d, d.begin() as s:
         assert audit.record_unaudited(s) == 0
-    c = sqlite3.connect(dbp, isolation_level=None)
-    aid = c.execute("SELECT max(id) FROM training_attendance").fetchone()[0]
-    c.execute("UPDATE training_attendance SET attended = 1 - attended WHERE id=?", (aid,))
-    c.close()
+    aid = _count(dbp, "SELECT max(id) FROM training_attendance")
+    flip = "UPDATE training_attendance SET attended = NOT attended WHERE id = :i"
+    query(dbp, flip, i=aid)
     rc, out = _verify(dbp, capsys)
     assert rc == 1 and f"training_attendance #{aid}" in out, out
-    c = sqlite3.connect(dbp, isolation_level=None)
-    c.execute("UPDATE training_attendance SET attended = 1 - attended WHERE id=?", (aid,))
-    cid = c.execute("SELECT max(id) FROM case_record").fetchone()[0]
-    c.execute("PRAGMA foreign_keys=OFF")
-    c.execute("DELETE FROM case_record WHERE id=?", (cid,))
-    c.close()
+    query(dbp, flip, i=aid)
+    cid = _count(dbp, "SELECT max(id) FROM case_record")
+    with _opened(dbp) as d, d.engine.begin() as c:  # past the program; no foreign-key checks
+        c.exec_driver_sql(
+            "PRAGMA foreign_keys=OFF"
+            if not d.server
+            else "SET LOCAL session_replication_role = replica"
+        )
+        c.execute(text("DELETE FROM case_record WHERE id = :i"), {"i": cid})
     rc, out = _verify(dbp, capsys)
     assert rc == 1 and f"case_record #{cid} 在数据库中不见了" in out, out
 
@@ -271,7 +276,7 @@ def test_demo_bulk_rows_are_in_the_trail(
 def test_missing_key_is_reported(
     filled: Database, _key: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dbp = filled.path
+    dbp = target(filled)
     filled.close()
     assert _verify(dbp, capsys)[0] == 0
     _key.rename(_key.with_name("elsewhere.key"))
@@ -283,6 +288,7 @@ def test_missing_key_is_reported(
 # ---- the normal life of a database keeps verify at 0 ------------------------------------------
 
 
+@FILE
 def test_normal_session_edits_imports_backups_restores(
     filled: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -307,7 +313,7 @@ def test_normal_session_edits_imports_backups_restores(
         add_officer(RosterService(d2), IDS[4], "新人")
     assert _verify(dbp, capsys)[0] == 0
     # restore the older backup through the program: a legitimate rollback
-    assert main(["--db", target(dbp), "restore", target(first)]) == 0
+    assert main(["--db", target(dbp), "restore", str(first.path)]) == 0
     rc, out = _verify(dbp, capsys)
     assert rc == 0 and "在程序中恢复过：" in out and first.path.name in out, out
     # and life goes on after the restore, with new entries on the restored head
@@ -321,6 +327,7 @@ def test_normal_session_edits_imports_backups_restores(
     del r
 
 
+@SHELL
 def test_cli_subprocess_reports_in_chinese(tmp_path: Path, _key: Path) -> None:
     dbp = _demo(tmp_path)
     c = _shell(dbp)
@@ -342,7 +349,7 @@ def test_cli_subprocess_reports_in_chinese(tmp_path: Path, _key: Path) -> None:
 def test_current_anchor_text_for_forms(filled: Database) -> None:
     with filled.session() as s:
         a = anchor.current(s)
-        n = _count(filled.path, "SELECT count(*) FROM audit_log")
+        n = _count(filled, "SELECT count(*) FROM audit_log")
     assert a.entries == n > 0
     assert a.text_zh == f"审计链：第 {n} 条，末条摘要 {a.digest[:8]}…"
 
@@ -370,6 +377,7 @@ if os.name != "nt":
     FOLDERS.append("a?b")
 
 
+@FILE
 @pytest.mark.parametrize("name", [*FOLDERS, "long"])
 def test_restore_from_a_folder_whose_name_looks_like_uri_syntax(
     filled: Database, tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
@@ -404,6 +412,7 @@ def test_restore_from_a_folder_whose_name_looks_like_uri_syntax(
     assert _verify(dbp, capsys)[0] == 0
 
 
+@FILE
 def test_restore_core_with_escaped_names(filled: Database, tmp_path: Path) -> None:
     dbp = filled.path
     filled.close()
@@ -415,6 +424,7 @@ def test_restore_core_with_escaped_names(filled: Database, tmp_path: Path) -> No
     assert kept.exists()
 
 
+@FILE
 def test_killed_backup_part_files_are_cleaned(filled: Database, tmp_path: Path) -> None:
     dbp = filled.path
     folder = backup.backup_dir(dbp)
@@ -434,6 +444,7 @@ def test_killed_backup_part_files_are_cleaned(filled: Database, tmp_path: Path) 
     assert other.exists()  # not ours
 
 
+@FILE
 def test_a_killed_backup_then_a_rerun(filled: Database, tmp_path: Path) -> None:
     """SIGKILL during a CLI backup, then another backup: no stale .part once it is old."""
     dbp = filled.path
@@ -464,6 +475,7 @@ def test_a_killed_backup_then_a_rerun(filled: Database, tmp_path: Path) -> None:
     assert not list(folder.glob("*.part")) and len(backup.list_backups(folder)) == 1
 
 
+@FILE
 def test_a_path_too_long_for_sqlite_gets_a_chinese_message(
     filled: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -478,6 +490,7 @@ def test_a_path_too_long_for_sqlite_gets_a_chinese_message(
     assert not list(folder.iterdir())
 
 
+@SHELL
 def test_demo_case_officer_links_are_covered(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -509,6 +522,7 @@ def test_demo_case_officer_links_are_covered(
     assert rc == 1 and f"case_officer #{other}," in out and "程序之外被删除" in out, out
 
 
+@FILE
 def test_a_new_database_at_the_same_path_is_not_an_attack(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -522,6 +536,7 @@ def test_a_new_database_at_the_same_path_is_not_an_attack(
     assert rc == 0, out
 
 
+@SHELL
 def test_a_row_added_behind_the_back_is_detected(
     filled: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -193,7 +193,7 @@ def test_cli_lists_and_restores_without_a_working_database(
     out = capsys.readouterr()
     assert "手动" in out.out and "已损坏" in out.err
     (bk,) = backup.list_backups(tmp_path / "backups")
-    assert main(["--db", target(p), "restore", target(bk)]) == 0
+    assert main(["--db", target(p), "restore", str(bk.path)]) == 0
     said = capsys.readouterr().out
     (aside,) = tmp_path.glob(f"{p.name}.damaged-*[0-9]")
     assert str(aside) in said
