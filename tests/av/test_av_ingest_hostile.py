@@ -51,6 +51,8 @@ def _cli(dbp: Path, *args: str, user: int | None = None) -> subprocess.Completed
     cmd = [sys.executable, "-m", "brigade_desk", "--db", target(dbp), *args]
     if user is not None:  # an unprivileged user, for whom chmod 000 really denies
         env["HOME"] = str(dbp.parent)
+        # that user's own data folder (a server ledger's anchors are kept there)
+        env["XDG_DATA_HOME"] = str(dbp.parent / "data")
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
 
