@@ -142,8 +142,10 @@ def _engine(db: Database | Path | str) -> tuple[Any, bool]:
     if isinstance(db, Database):
         return db.engine, False
     where = target(db)
-    url = where if "://" in where else f"sqlite:///{where}"
-    return create_engine(url.replace("postgresql://", "postgresql+psycopg://")), True
+    if "://" in where:
+        return create_engine(where.replace("postgresql://", "postgresql+psycopg://")), True
+    # the file by its path as is (a URL would read "#" or "%41" in a folder name as syntax)
+    return create_engine("sqlite://", creator=lambda: sqlite3.connect(where)), True
 
 
 def table_names(db: Database | Path | str) -> list[str]:
