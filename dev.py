@@ -3,6 +3,7 @@
 
     python dev.py run      # create .venv, install, start the program
     python dev.py test     # create .venv, install with test tools, run ruff + mypy + pytest
+                           # (pytest on SQLite, then on PostgreSQL where it is installed)
     python dev.py demo     # create .venv, install, fill a demo database and start the program on it
 
 Works on Windows (py dev.py run) and Linux; uses only the standard library.
@@ -10,8 +11,10 @@ Works on Windows (py dev.py run) and Linux; uses only the standard library.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -63,6 +66,16 @@ def ensure_venv(extras: str) -> Path:
     return py
 
 
+def postgresql_at_hand() -> bool:
+    """A server named for the tests (BRIGADE_DESK_TEST_PG), PostgreSQL's programs to start a
+    throw-away one (Debian's package), or CI's demand for it (a missing server then fails there)."""
+    if os.environ.get("BRIGADE_DESK_TEST_PG", "").strip():
+        return True
+    if os.environ.get("BRIGADE_DESK_TEST_REQUIRE_PG") == "1":
+        return True
+    return bool(glob.glob("/usr/lib/postgresql/*/bin/initdb") or shutil.which("initdb"))
+
+
 def main() -> int:
     cmd = sys.argv[1] if len(sys.argv) > 1 else "run"
     rest = sys.argv[2:]
@@ -90,7 +103,21 @@ def main() -> int:
             rc = subprocess.call([str(py), "-m", *check], cwd=ROOT, env=env)
             if rc != 0:
                 return rc
-        return subprocess.call([str(py), "-m", "pytest", "-q", *rest], cwd=ROOT, env=env)
+        # the suite once on SQLite, then — where PostgreSQL is at hand — once more on PostgreSQL
+        # (tests/dbtemplate.py: BRIGADE_DESK_TEST_DB); both must pass
+        runs = [("sqlite", "SQLite")]
+        if postgresql_at_hand():
+            runs.append(("postgresql", "PostgreSQL"))
+        else:
+            print("本机没有 PostgreSQL：只在 SQLite 上运行测试。", flush=True)
+        for dialect, label in runs:
+            print(f"== pytest on {label} (BRIGADE_DESK_TEST_DB={dialect}) ==", flush=True)
+            run_env = dict(env, BRIGADE_DESK_TEST_DB=dialect)
+            rc = subprocess.call([str(py), "-m", "pytest", "-q", *rest], cwd=ROOT, env=run_env)
+            if rc != 0:
+                print(f"== pytest on {label}: failed (exit {rc}) ==", flush=True)
+                return rc
+        return 0
     print(__doc__)
     return 2
 

@@ -16,7 +16,18 @@ os.environ.setdefault(
     "BRIGADE_DESK_AUDIT_KEY", os.path.join(tempfile.mkdtemp(prefix="brigade-key-"), "audit.key")
 )
 
-from dbtemplate import fresh_db, template_path  # noqa: E402  (re-exported)
+from dbtemplate import (  # noqa: E402  (re-exported)
+    DIALECT,
+    PG,
+    copy_target,
+    drop_made_since,
+    fresh_db,
+    made_count,
+    new_target,
+    query,
+    target,
+    template_path,
+)
 from pg_support import pg_admin, pg_template, pg_url  # noqa: E402, F401  (fixtures)
 
 from brigade_desk.app.ledgers import REGISTRY
@@ -28,6 +39,57 @@ from brigade_desk.ledgers.roster.service import (
     RosterService,
     StaffInput,
 )
+
+if PG:
+    # a server ledger keeps its audit anchors in this PC's data folder (core.server.home_dir):
+    # the test run's own, not the user's
+    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="brigade-data-")
+    os.environ["LOCALAPPDATA"] = os.environ["XDG_DATA_HOME"]
+
+__all__ = [
+    "DIALECT",
+    "IDS",
+    "PG",
+    "add_officer",
+    "copy_target",
+    "fresh_db",
+    "new_target",
+    "query",
+    "target",
+    "template_path",
+]
+
+# the fixtures of the tests that are about PostgreSQL themselves (pg_support): in the PostgreSQL
+# run they are skipped, having run against the server in the SQLite run already
+_PG_FIXTURES = {"pg_url", "pg_admin", "pg_template"}
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"brigade-desk test database: {DIALECT} (BRIGADE_DESK_TEST_DB)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not PG:
+        return
+    ran_already = pytest.mark.skip(
+        reason="runs against its own PostgreSQL database in the SQLite run already"
+    )
+    for item in items:
+        only = item.get_closest_marker("sqlite_only")
+        if only:
+            why = only.kwargs.get("reason", "about the SQLite file itself")
+            item.add_marker(pytest.mark.skip(reason=f"sqlite_only: {why}"))
+        elif _PG_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(ran_already)
+
+
+@pytest.fixture(autouse=True)
+def _drop_server_databases() -> Iterator[None]:
+    """PostgreSQL mode: the databases a test made (fresh_db) are dropped after it."""
+    mark = made_count()
+    yield
+    drop_made_since(mark)
+
 
 # checksum-valid ID numbers for tests
 IDS = [

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dbtemplate import all_rows, query, table_names, target
 from openpyxl import Workbook
 
 from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core import idcard
+from brigade_desk.core.db import Database
 from brigade_desk.core.errors import RowError
 
 IMPORTERS = REGISTRY.importers()
@@ -205,45 +206,38 @@ def write_rows(
     return path
 
 
-def snapshot(db_path: Path) -> dict[str, tuple[int, str]]:
-    """Row count and a content hash of every table, read through a separate connection."""
-    con = sqlite3.connect(str(db_path))
-    try:
-        names = [
-            r[0]
-            for r in con.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-                " AND name NOT LIKE 'fts_%' ORDER BY name"
+def snapshot(db: Any) -> dict[str, tuple[int, str]]:
+    """Row count and a content hash of every table, read through a separate connection (``db``: a
+    Database, or a test database's path). The AV search index (fts_*) is derived, left out."""
+    return {
+        t: (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+        for t, rows in all_rows(db).items()
+    }
+
+
+def longest_text(db: Any) -> int:
+    """The longest text value stored in any table (on SQLite in any column: its columns take any
+    type; on a server in the text columns)."""
+    from sqlalchemy import String, inspect
+
+    best = 0
+    server = isinstance(db, Database) and db.server or "://" in target(db)
+    for t in table_names(db):
+        if server:
+            engine = db.engine if isinstance(db, Database) else None
+            assert engine is not None
+            cols = [
+                c["name"] for c in inspect(engine).get_columns(t) if isinstance(c["type"], String)
+            ]
+            expr = ", ".join(f'max(length("{c}"))' for c in cols)
+        else:
+            cols = [r[1] for r in query(db, f'PRAGMA table_info("{t}")')]
+            expr = ", ".join(
+                f'max(length(CASE WHEN typeof("{c}")=\'text\' THEN "{c}" END))' for c in cols
             )
-        ]  # fts_*: search index derived from av_record
-        out = {}
-        for n in names:
-            rows = con.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall()
-            out[n] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
-        return out
-    finally:
-        con.close()
-
-
-def longest_text(db_path: Path) -> int:
-    """The longest text value stored in any table."""
-    con = sqlite3.connect(str(db_path))
-    try:
-        best = 0
-        for (t,) in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-        ):
-            cols = [r[1] for r in con.execute(f'PRAGMA table_info("{t}")')]
-            if cols:
-                expr = ", ".join(
-                    f'max(length(CASE WHEN typeof("{c}")=\'text\' THEN "{c}" END))' for c in cols
-                )
-                best = max(
-                    [best, *(v or 0 for v in con.execute(f'SELECT {expr} FROM "{t}"').fetchone())]
-                )
-        return best
-    finally:
-        con.close()
+        if cols:
+            best = max([best, *(v or 0 for v in query(db, f'SELECT {expr} FROM "{t}"')[0])])
+    return best
 
 
 def has_cjk(s: str) -> bool:

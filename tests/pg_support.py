@@ -11,10 +11,14 @@ Without either the server tests are skipped — unless ``BRIGADE_DESK_TEST_REQUI
 
 Each test gets a new database made from a template that already holds the migrated schema
 (``CREATE DATABASE … TEMPLATE``: a file copy, tens of milliseconds).
+
+With ``BRIGADE_DESK_TEST_DB=postgresql`` the whole suite runs on this server: ``dbtemplate.fresh_db``
+(the ``db`` fixture's database) then makes its databases here too (``new_database``).
 """
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import shutil
@@ -100,58 +104,134 @@ def with_database(url: str, name: str) -> str:
     return f"{base}/{name}"
 
 
-@pytest.fixture(scope="session")
-def pg_admin() -> Iterator[str]:
-    """An administrator's URL of a PostgreSQL server for this test session."""
+_server: str | None = None
+_server_error: str | None = None
+_template: str | None = None
+_template_pid: int | None = None
+
+
+def _wait_until_up(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            admin_connect(url).close()
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def server_admin_url() -> str | None:
+    """The administrator's URL of this process's PostgreSQL server: ``BRIGADE_DESK_TEST_PG``, or a
+    throw-away cluster started on first use and stopped at exit. None without PostgreSQL here
+    (``unavailable_reason()`` says why). Shared by the fixtures below and by
+    ``BRIGADE_DESK_TEST_DB=postgresql`` (dbtemplate.fresh_db)."""
+    global _server, _server_error
+    if _server is not None or _server_error is not None:
+        return _server
     url = os.environ.get(ENV, "").strip()
-    cluster = None
     if not url:
         bindir = _bin_dir()
         if bindir is None:
-            if os.environ.get(REQUIRE_ENV) == "1":
-                pytest.fail(
-                    "PostgreSQL is required here (BRIGADE_DESK_TEST_REQUIRE_PG=1) but not installed"
-                )
-            pytest.skip("no PostgreSQL server (set BRIGADE_DESK_TEST_PG or install postgresql)")
+            _server_error = "no PostgreSQL server (set BRIGADE_DESK_TEST_PG or install postgresql)"
+            return None
         cluster = Cluster(bindir)
-        url = cluster.start()
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                admin_connect(url).close()
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield url
-    finally:
-        if cluster is not None:
+        try:
+            url = cluster.start()
+        except BaseException:
             cluster.stop()
+            raise
+        atexit.register(cluster.stop)
+    _wait_until_up(url)
+    _server = url
+    return url
+
+
+def unavailable_reason() -> str:
+    return _server_error or ""
+
+
+def require_server() -> str:
+    """The server's URL, or a failure (``BRIGADE_DESK_TEST_REQUIRE_PG=1``) / skip saying why not."""
+    url = server_admin_url()
+    if url is None:
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(
+                "PostgreSQL is required here (BRIGADE_DESK_TEST_REQUIRE_PG=1) but not installed"
+            )
+        pytest.skip(unavailable_reason())
+    return url
+
+
+def template_name() -> str:
+    """A database holding today's migrated schema, made once per process, dropped at exit."""
+    global _template, _template_pid
+    if _template is None or _template_pid != os.getpid():
+        from brigade_desk.core.db import open_database
+
+        admin = require_server()
+        name = f"bd_tpl_{uuid.uuid4().hex[:8]}"
+        with admin_connect(admin) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        _template, _template_pid = name, os.getpid()
+        atexit.register(drop_database, name)
+        open_database(with_database(admin, name)).close()
+    return _template
+
+
+def new_database() -> str:
+    """The URL of a new database copied from the migrated template (drop it with drop_database)."""
+    admin = require_server()
+    tpl = template_name()
+    name = f"bd_t_{uuid.uuid4().hex[:10]}"
+    with admin_connect(admin) as c:
+        c.execute(f'CREATE DATABASE "{name}" TEMPLATE "{tpl}"')
+    return with_database(admin, name)
+
+
+def copy_database(url: str) -> str:
+    """The URL of a new copy of the database at ``url`` (its open connections are ended)."""
+    admin = require_server()
+    src = url.rpartition("/")[2]
+    name = f"bd_t_{uuid.uuid4().hex[:10]}"
+    with admin_connect(admin) as c:
+        c.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (src,),
+        )
+        c.execute(f'CREATE DATABASE "{name}" TEMPLATE "{src}"')
+    return with_database(admin, name)
+
+
+def drop_database(name_or_url: str) -> None:
+    admin = _server
+    if admin is None:
+        return
+    name = name_or_url.rpartition("/")[2]
+    try:
+        with admin_connect(admin) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except Exception:  # noqa: BLE001 - at exit the server may be gone already
+        pass
 
 
 @pytest.fixture(scope="session")
-def pg_template(pg_admin: str) -> Iterator[str]:
-    """A database holding today's migrated schema, copied for each test."""
-    from brigade_desk.core.db import open_database
+def pg_admin() -> str:
+    """An administrator's URL of a PostgreSQL server for this test session."""
+    return require_server()
 
-    name = f"bd_tpl_{uuid.uuid4().hex[:8]}"
-    with admin_connect(pg_admin) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    db = open_database(with_database(pg_admin, name))
-    db.close()
-    yield name
-    with admin_connect(pg_admin) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin: str) -> str:
+    """A database holding today's migrated schema, copied for each test."""
+    return template_name()
 
 
 @pytest.fixture
 def pg_url(pg_admin: str, pg_template: str) -> Iterator[str]:
     """A new migrated database on the test server, dropped afterwards."""
-    name = f"bd_t_{uuid.uuid4().hex[:10]}"
-    with admin_connect(pg_admin) as c:
-        c.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
-    yield with_database(pg_admin, name)
-    with admin_connect(pg_admin) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    url = new_database()
+    yield url
+    drop_database(url)

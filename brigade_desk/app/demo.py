@@ -27,6 +27,7 @@ def fill(
     with db.session() as s:
         if (s.scalar(select(func.count(Staff.id))) or 0) > 0:
             raise UserError(
-                f"数据库 {db.path} 已有数据，演示数据只能填入空数据库。请用 --db 指定一个新文件。"
+                f"{db.name} 已有数据，演示数据只能填入空数据库。"
+                + ("请让管理员新建一个空数据库。" if db.server else "请用 --db 指定一个新文件。")
             )
     return demo.run(db, REGISTRY.demo_parts(), size=size, seed=seed, today=today, progress=progress)

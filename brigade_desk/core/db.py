@@ -434,6 +434,13 @@ class _Connection(sqlite3.Connection):
             counter._after_own_commit()
 
 
+def _server_wrote(conn: Any) -> bool:
+    """Whether the server transaction about to commit wrote anything: PostgreSQL gives a
+    transaction an id only when it writes. (Run on the committing connection: a connection lost
+    by now fails here as its commit would, with the same message.)"""
+    return conn.exec_driver_sql("SELECT txid_current_if_assigned()").scalar() is not None
+
+
 class ChangeCounter:
     """Counts commits that changed the database: through this engine, and — once :meth:`poll` is
     called now and then — by anybody else (another program, another connection).
@@ -474,6 +481,10 @@ class ChangeCounter:
     def _on_commit(self, conn: Any) -> None:
         raw = conn.connection.dbapi_connection
         total = getattr(raw, "total_changes", None)
+        if total is None and not self._sqlite:
+            if not _server_wrote(conn):
+                return  # a server transaction that only read: nothing changed (caches stay valid)
+            self._own_server_commit(conn)
         info = conn.connection.info
         # (a connection opened before the counter was attached has no baseline: counted as a change)
         if total is None or total != info.get("bd_total_changes", -1):
@@ -544,9 +555,25 @@ class ChangeCounter:
                 self.value += 1
             return moved
 
+    def _own_server_commit(self, conn: Any) -> None:
+        """Our transaction on a server is about to commit: if every trail entry since the last
+        poll is its own (PostgreSQL's ``xmin``: the writing transaction), the next poll must not
+        take them for another PC's. (Entries are appended under the chain's lock, held until
+        commit: none of another client's can come between; theirs after ours have higher ids.)"""
+        with self._lock:
+            if not self._server_seen:
+                return
+            others = conn.exec_driver_sql(
+                "SELECT count(*) FROM audit_log WHERE id > %(seen)s"
+                " AND xmin::text <> mod(txid_current(), 4294967296)::text",
+                {"seen": self._seen or 0},
+            ).scalar()
+            if not others:
+                self._seen = conn.exec_driver_sql("SELECT max(id) FROM audit_log").scalar()
+
     def _poll_server(self, engine: Engine) -> bool:  # with _lock held
         """On a server every change the program makes adds audit entries: the trail's last id
-        moving is somebody's commit (ours are counted by _on_commit; a needless refresh at most)."""
+        moving past what our own commits left (_own_server_commit) is another client's commit."""
         try:
             with engine.connect() as conn:
                 head = conn.exec_driver_sql("SELECT max(id) FROM audit_log").scalar()

@@ -60,6 +60,11 @@ def run(
 ) -> dict[str, int]:
     if size not in ("small", "large"):
         raise UserError("--size 只能是 small 或 large")
+    if size == "large" and db.server:  # its bulk writer is SQLite's own (raw inserts, its indexes)
+        raise UserError(
+            "大型演示数据只能生成在 SQLite 文件中；要在服务器上试用，先生成到文件，"
+            "再用 copy-db 复制到服务器。"
+        )
     ctx = DemoContext(
         size=size,
         seed=seed,

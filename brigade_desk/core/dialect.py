@@ -184,6 +184,24 @@ def _date_text_default(element: date_text, compiler: Any, **kw: Any) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, '{_TO_CHAR[element.fmt]}')"
 
 
+class number_text(FunctionElement[str]):  # noqa: N801 - used like func.printf("%g", x)
+    """A number as the clerk reads it ("3", "2.5"; no trailing ".0"): SQLite ``printf('%g', x)``,
+    PostgreSQL ``CAST(x AS TEXT)`` (a double precision's shortest exact text)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(number_text, "sqlite")
+def _number_text_sqlite(element: number_text, compiler: Any, **kw: Any) -> str:
+    return f"printf('%g', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(number_text)
+def _number_text_default(element: number_text, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+
+
 class group_text(FunctionElement[str]):  # noqa: N801 - used like func.group_concat
     """The distinct values of a text column of a group, joined by commas (order not fixed):
     SQLite ``group_concat(DISTINCT x)``, PostgreSQL ``string_agg(DISTINCT x, ',')``."""

@@ -7,6 +7,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, literal, or_
 
 
+def sort_key(col: Any, descending: bool, server: bool) -> Any:
+    """ORDER BY ``col`` as :func:`sorted_before` counts: NULLs first ascending, last descending —
+    SQLite's order, spelled out on a server (PostgreSQL's default is the reverse, which put the
+    rows without a value at the top of a descending list and made positions disagree)."""
+    key = col.desc() if descending else col.asc()
+    if server:
+        key = key.nulls_last() if descending else key.nulls_first()
+    return key
+
+
 def sorted_before(
     col: Any, id_col: Any, value: Any, row_id: int, descending: bool
 ) -> ColumnElement[bool]:

@@ -361,15 +361,22 @@ class MainWindow(QMainWindow):
         self.ctx.changed(batch.what)
 
     def about(self) -> None:
+        db = self.ctx.db
+        server = db is not None and db.server  # a server ledger has no file (db_path is None)
+        where = db.name if db is not None and server else (self.db_path or "（未打开）")
         QMessageBox.about(
             self,
             "关于",
             f"<h3>{APP_TITLE}（Brigade Desk）</h3>"
             f"<p>版本 {__version__}</p>"
-            f"<p>数据库：{self.db_path or '（未打开）'}</p>"
+            f"<p>数据库：{where}</p>"
             f"<p>备份文件夹：{paths.backup_dir_for(self.db_path) if self.db_path else '—'}</p>"
             f"<p>日志文件夹：{paths.log_dir()}</p>"
-            "<p>离线运行，数据只保存在本机。</p>",
+            + (
+                "<p>台账保存在局域网的数据库服务器上。</p>"
+                if server
+                else "<p>离线运行，数据只保存在本机。</p>"
+            ),
         )
 
     def edit_settings(self) -> None:

@@ -39,7 +39,10 @@ MUST_SHIP = [
     "brigade_desk/migrations/script.py.mako",
 ]
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.sqlite_only(reason="the installed wheel, run on a SQLite demo file of its own"),
+]
 
 
 def _smoke_module():

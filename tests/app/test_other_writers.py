@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, target
 
 from brigade_desk.app.cli import main
 from brigade_desk.core import findings as svc_findings
@@ -75,6 +75,7 @@ WRITERS = [
 ]
 
 
+@pytest.mark.sqlite_only(reason="the SQLite file's single-writer lock (a server has none)")
 @pytest.mark.parametrize("argv", WRITERS, ids=lambda a: " ".join(a[:2]) + (" …" if a[2:] else ""))
 def test_every_writing_command_is_refused_while_another_program_holds_the_lock(
     held: tuple[Path, int], argv: list[str], capsys: pytest.CaptureFixture[str]
@@ -82,7 +83,7 @@ def test_every_writing_command_is_refused_while_another_program_holds_the_lock(
     dbp, pid = held
     before = _version(dbp)
     args = [a if a != "音像" else str(dbp.parent / a) for a in argv]
-    assert main(["--db", str(dbp), *args]) == 1
+    assert main(["--db", target(dbp), *args]) == 1
     err = capsys.readouterr().err
     assert err.startswith("错误：该数据库正被") and f"进程 {pid}" in err, err
     assert "再运行此命令" in err and "Traceback" not in err
@@ -101,40 +102,43 @@ READERS = [
 ]
 
 
+@pytest.mark.sqlite_only(reason="the SQLite file's single-writer lock (a server has none)")
 @pytest.mark.parametrize("argv", READERS, ids=" ".join)
 def test_reading_commands_run_beside_the_lock_holder(
     held: tuple[Path, int], argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     dbp, _pid = held
     before = _version(dbp)
-    assert main(["--db", str(dbp), *argv]) in (0, 1)  # (holidays show: 1 = year not entered)
+    assert main(["--db", target(dbp), *argv]) in (0, 1)  # (holidays show: 1 = year not entered)
     assert "正被" not in capsys.readouterr().err
     assert _version(dbp) == before
 
 
+@pytest.mark.sqlite_only(reason="the SQLite file's single-writer lock (a server has none)")
 def test_backup_runs_beside_the_gui_unless_it_must_create_or_migrate(
     held: tuple[Path, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     dbp, _pid = held
     out = dbp.parent / "备份" / "手动.sqlite"
     out.parent.mkdir(exist_ok=True)
-    assert main(["--db", str(dbp), "backup", "--out", str(out)]) == 0  # only reads the database
+    assert main(["--db", target(dbp), "backup", "--out", str(out)]) == 0  # only reads the database
     assert out.is_file()
     new = dbp.parent / "新.sqlite"  # opening would create (and migrate) it: a write
     p = _hold_lock(new)
     try:
-        assert main(["--db", str(new), "backup", "--out", str(out.with_name("新.sqlite"))]) == 1
+        assert main(["--db", target(new), "backup", "--out", str(out.with_name("新.sqlite"))]) == 1
         assert "正被" in capsys.readouterr().err and not new.exists()
     finally:
         p.kill()
         p.wait()
 
 
+@pytest.mark.sqlite_only(reason="the SQLite file's single-writer lock (a server has none)")
 def test_the_lock_is_free_again_after_a_writing_command(tmp_path: Path) -> None:
     from brigade_desk.core.lock import DatabaseLock
 
     dbp = tmp_path / "a.sqlite"
-    assert main(["--db", str(dbp), "training", "forms", "--set", "集中授课,网络培训"]) == 0
+    assert main(["--db", target(dbp), "training", "forms", "--set", "集中授课,网络培训"]) == 0
     lock = DatabaseLock(dbp)
     lock.acquire()  # a GUI can start now
     lock.release()
@@ -153,13 +157,13 @@ def window(gui_ctx, qtbot):  # type: ignore[no-untyped-def]
     return w
 
 
-def _add_officer_elsewhere(db: Path, id_number: str, name: str) -> None:
+def _add_officer_elsewhere(db: str, id_number: str, name: str) -> None:
     """Another program (here: another Python process with its own connection) adds a person."""
     code = (
         "import sys; from pathlib import Path; from brigade_desk.core.db import open_database;"
         "from brigade_desk.ledgers.roster.service import RosterService;"
         "sys.path.insert(0, 'tests'); from conftest import add_officer;"
-        "d = open_database(Path(sys.argv[1])); add_officer(RosterService(d), sys.argv[2], sys.argv[3]);"
+        "d = open_database(sys.argv[1]); add_officer(RosterService(d), sys.argv[2], sys.argv[3]);"
         "d.close()"
     )
     root = Path(__file__).resolve().parents[2]
@@ -180,7 +184,7 @@ def test_findings_page_shows_another_programs_write_without_restart(window, qtbo
     assert "甲" in subjects() and "乙" not in subjects()
     seen: list[Changes] = []
     window.ctx.events.data_changed.connect(seen.append)
-    _add_officer_elsewhere(db.path, IDS[1], "乙")
+    _add_officer_elsewhere(target(db), IDS[1], "乙")
     assert "乙" not in subjects()  # nothing told the GUI: only its watch timer can see it
     qtbot.waitUntil(lambda: "乙" in subjects(), timeout=10_000)  # the real 2 s timer
     assert seen == [Changes.ALL | Changes.EXTERNAL]
@@ -207,7 +211,7 @@ def test_roster_page_refreshes_once_for_another_writer_and_never_for_its_own(
     assert window.poll_other_writers() is False
     assert seen == [Changes.STAFF] and len(reloads) == 1
     # another Database object (another connection, as another program would have)
-    other = open_database(db.path)
+    other = open_database(target(db))
     try:
         add_officer(RosterService(other), IDS[1], "乙")
     finally:
@@ -226,7 +230,8 @@ def test_change_notices_are_typed(gui_ctx) -> None:  # type: ignore[no-untyped-d
     assert Changes.ALL & Changes.STAFF and not Changes.ALL & Changes.EXTERNAL
 
 
+@pytest.mark.sqlite_only(reason="the SQLite file's folder")
 def test_a_writing_command_creates_a_new_databases_folder(tmp_path: Path) -> None:
     dbp = tmp_path / "新文件夹" / "台账.sqlite"
-    assert main(["--db", str(dbp), "deadlines", "--done", "monthly_data", "2026-10"]) == 0
+    assert main(["--db", target(dbp), "deadlines", "--done", "monthly_data", "2026-10"]) == 0
     assert dbp.is_file()

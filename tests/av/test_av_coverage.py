@@ -6,6 +6,7 @@ import json
 
 import pytest
 from av_fixtures import db, mp4_bytes, write  # noqa: F401
+from dbtemplate import target
 
 from brigade_desk.app import cli
 from brigade_desk.core import audit, settings
@@ -174,7 +175,7 @@ def test_cli_case_activity(tmp_path, capsys):
     code = cli.main(
         [
             "--db",
-            dbp,
+            target(dbp),
             "case",
             "activity",
             "add",
@@ -189,19 +190,22 @@ def test_cli_case_activity(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert code == 0 and "120 分钟" in out
-    assert cli.main(["--db", dbp, "case", "activity", "list", "--json"]) == 0
+    assert cli.main(["--db", target(dbp), "case", "activity", "list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["case_no"], r["activity"], r["minutes"]) for r in rows] == [
         ("交执〔2026〕7号", "查封扣押", 120)
     ]
-    code = cli.main(["--db", dbp, "check", "--json"])
+    code = cli.main(["--db", target(dbp), "check", "--json"])
     found = json.loads(capsys.readouterr().out)["findings"]
     mine = [f for f in found if f["rule"] == "av_missing_full_process"]
     assert [f["ref"] for f in mine] == ["查封扣押 2026-12-01 10:00"]
     assert "10:00–12:00 无音像记录，共120分钟" in mine[0]["detail"]
-    assert cli.main(["--db", dbp, "case", "activity", "delete", "--id", str(rows[0]["id"])]) == 0
+    assert (
+        cli.main(["--db", target(dbp), "case", "activity", "delete", "--id", str(rows[0]["id"])])
+        == 0
+    )
     capsys.readouterr()
-    assert cli.main(["--db", dbp, "audit", "verify"]) == 0
+    assert cli.main(["--db", target(dbp), "audit", "verify"]) == 0
 
 
 def test_undo_of_a_case_delete_brings_its_windows_back(db):  # noqa: F811

@@ -11,6 +11,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from av_fixtures import add_staff, db, mp4_bytes, write  # noqa: F401
+from dbtemplate import target
 from sqlalchemy import select
 
 from brigade_desk.app import cli
@@ -159,20 +160,20 @@ def test_custody_report_manifest_and_pdf(db, tmp_path):  # noqa: F811
 
 def test_custody_cli_and_refusals(db, tmp_path, capsys):  # noqa: F811
     _case_files(db, tmp_path)
-    dbp = str(db.path)
+    dbp = target(db)
     db.close()
     out = tmp_path / "清单 #3" / "案 12 号 100%.pdf"
     out.parent.mkdir()
-    assert cli.main(["--db", dbp, "av", "custody", CASE, "--out", str(out), "--json"]) == 0
+    assert cli.main(["--db", target(dbp), "av", "custody", CASE, "--out", str(out), "--json"]) == 0
     j = json.loads(capsys.readouterr().out)
     assert j["files"] == 3 and Path(j["sha256"]).name == "案 12 号 100%.sha256"
     assert out.exists() and Path(j["json"]).exists()
     if shutil.which("sha256sum"):
         done = _sha256sum_check(Path(j["sha256"]), tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
-    assert cli.main(["--db", dbp, "av", "custody", "没有的案号", "--out", str(out)]) == 1
+    assert cli.main(["--db", target(dbp), "av", "custody", "没有的案号", "--out", str(out)]) == 1
     assert "没有案号为 没有的案号 的音像文件" in capsys.readouterr().err
-    assert cli.main(["--db", dbp, "audit", "verify"]) == 0
+    assert cli.main(["--db", target(dbp), "audit", "verify"]) == 0
 
 
 def test_no_files_is_refused(db, tmp_path):  # noqa: F811

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from av_fixtures import add_staff, db, mp4_bytes, write  # noqa: F401
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, query, target
 from sqlalchemy import select
 
 from brigade_desk.app import cli
@@ -227,49 +227,69 @@ def test_cli_archive_default_in_place_and_devices(tmp_path, capsys):  # type: ig
     fresh_db(dbp).close()
     src = tmp_path / "卡"
     write(src / _name("DSJ-X", "20261201103000", 1), mp4_bytes(3, b"a"))
-    code, _out, err = _cli(capsys, "--db", dbp, "av", "ingest", str(src))
+    code, _out, err = _cli(capsys, "--db", target(dbp), "av", "ingest", str(src))
     assert code == 1 and "未设置归档位置" in err and "--in-place" in err
     from brigade_desk.core.db import open_database
 
-    db2 = open_database(dbp)  # the roster: one officer
+    db2 = open_database(target(dbp))  # the roster: one officer
     sid = add_staff(db2, "张三")
     db2.close()
     code, out, _ = _cli(
-        capsys, "--db", dbp, "av", "device", "add", "DSJ-X", "--model", "V9", "--serial", "S1"
+        capsys,
+        "--db",
+        target(dbp),
+        "av",
+        "device",
+        "add",
+        "DSJ-X",
+        "--model",
+        "V9",
+        "--serial",
+        "S1",
     )
     assert code == 0 and "已登记执法记录仪 DSJ-X" in out
     code, out, _ = _cli(
-        capsys, "--db", dbp, "av", "device", "hand-over", "DSJ-X", "--to", "张三",
+        capsys, "--db", target(dbp), "av", "device", "hand-over", "DSJ-X", "--to", "张三",
         "--at", "2026-12-01 08:00", "--json",
     )  # fmt: skip
     got = json.loads(out)
     assert code == 0 and got["history"][0]["staff_id"] == sid and got["history"][0]["to"] is None
     code, out, err = _cli(
-        capsys, "--db", dbp, "av", "device", "hand-over", "DSJ-X", "--to", str(sid),
+        capsys, "--db", target(dbp), "av", "device", "hand-over", "DSJ-X", "--to", str(sid),
         "--at", "2026-12-01 07:00",
     )  # fmt: skip
     assert code == 1 and "不晚于当前持有人 张三 的领用时间 2026-12-01 08:00" in err
-    code, out, _ = _cli(capsys, "--db", dbp, "av", "device", "list", "--json")
+    code, out, _ = _cli(capsys, "--db", target(dbp), "av", "device", "list", "--json")
     assert json.loads(out)[0]["holder"] == "张三"
-    code, out, _ = _cli(capsys, "--db", dbp, "av", "device", "history", "DSJ-X")
+    code, out, _ = _cli(capsys, "--db", target(dbp), "av", "device", "history", "DSJ-X")
     assert out.strip() == "DSJ-X  张三  2026-12-01 08:00 至今"
 
     archive = tmp_path / "归档"
-    code, out, _ = _cli(capsys, "--db", dbp, "av", "archive-root", str(archive))
+    code, out, _ = _cli(capsys, "--db", target(dbp), "av", "archive-root", str(archive))
     assert code == 0 and str(archive) in out
-    code, out, _ = _cli(capsys, "--db", dbp, "av", "ingest", str(src), "--json")
+    code, out, _ = _cli(capsys, "--db", target(dbp), "av", "ingest", str(src), "--json")
     res = json.loads(out)
     assert code == 0 and res["added"] == 1 and res["archive"] == str(archive)
     assert res["attribution"][0]["message"] == "按设备DSJ-X在2026-12-01 10:30的持有人推定为 张三"
     write(tmp_path / "卡2" / "20261201113000_2.mp4", mp4_bytes(3, b"b"))
-    code, out, err = _cli(capsys, "--db", dbp, "av", "ingest", "--in-place", str(tmp_path / "卡2"))
+    code, out, err = _cli(
+        capsys, "--db", target(dbp), "av", "ingest", "--in-place", str(tmp_path / "卡2")
+    )
     assert code == 0 and "原位登记：文件仍在原处，存储卡清空后记录将变为缺失" in err
     assert "原位登记（未复制到归档）" in out
     code, _out, err = _cli(
-        capsys, "--db", dbp, "av", "ingest", "--in-place", "--copy-to", str(archive), str(src)
+        capsys,
+        "--db",
+        target(dbp),
+        "av",
+        "ingest",
+        "--in-place",
+        "--copy-to",
+        str(archive),
+        str(src),
     )
     assert code == 2 and "只能选一个" in err
-    code, out, _ = _cli(capsys, "--db", dbp, "audit", "verify")
+    code, out, _ = _cli(capsys, "--db", target(dbp), "audit", "verify")
     assert code == 0, out
 
 
@@ -372,40 +392,33 @@ def test_cli_retention(tmp_path, capsys):  # type: ignore[no-untyped-def]
     finally:
         d.close()
     code, out, _ = _cli(
-        capsys, "--db", str(dbp), "av", "retention", "--as-of", "2026-12-05", "--json"
+        capsys, "--db", target(dbp), "av", "retention", "--as-of", "2026-12-05", "--json"
     )
     assert code == 0 and [p["id"] for p in json.loads(out)] == [ids["old"]]
     code, out, err = _cli(
-        capsys, "--db", str(dbp), "av", "retention", "--as-of", "2026-12-05",
+        capsys, "--db", target(dbp), "av", "retention", "--as-of", "2026-12-05",
         "--approve", str(ids["old"]), str(ids["case"]), "--reason", "到期", "--by", "内勤乙",
     )  # fmt: skip
     assert code == 1 and f"已删除 #{ids['old']}" in out and "关联案件 案-9" in err
-    code, out, _ = _cli(capsys, "--db", str(dbp), "av", "retention", "--log", "--json")
+    code, out, _ = _cli(capsys, "--db", target(dbp), "av", "retention", "--log", "--json")
     log = json.loads(out)
     assert [(x["record_id"], x["deleted_by"], x["reason"]) for x in log] == [
         (ids["old"], "内勤乙", "到期")
     ]
-    code, out, _ = _cli(capsys, "--db", str(dbp), "audit", "verify")
+    code, out, _ = _cli(capsys, "--db", target(dbp), "audit", "verify")
     assert code == 0, out
 
 
 def test_deletion_log_rows_and_holder_periods_are_guarded_by_the_audit_trail(db, tmp_path, custody):  # noqa: F811
     """Removing a deletion-log row or editing a holder period behind the program's back is found."""
-    import sqlite3
-    from contextlib import closing
-
     ids = _old_files(db, tmp_path)
     retention.delete(db, [ids["old"]], by="内勤甲", as_of=dt.date(2026, 12, 5))
     _audit_ok(db)
-    with closing(sqlite3.connect(db.path)) as c:
-        c.execute("UPDATE av_device_holder SET staff_id = staff_id + 1 WHERE to_at IS NULL")
-        c.commit()
+    query(db, "UPDATE av_device_holder SET staff_id = staff_id + 1 WHERE to_at IS NULL")
     res = audit.verify_database(db)
     assert not res.ok and "av_device_holder" in res.problem
-    with closing(sqlite3.connect(db.path)) as c:
-        c.execute("UPDATE av_device_holder SET staff_id = staff_id - 1 WHERE to_at IS NULL")
-        c.execute("DELETE FROM av_deletion")
-        c.commit()
+    query(db, "UPDATE av_device_holder SET staff_id = staff_id - 1 WHERE to_at IS NULL")
+    query(db, "DELETE FROM av_deletion")
     res = audit.verify_database(db)
     assert not res.ok and "av_deletion" in res.problem and "不见了" in res.problem
 

@@ -231,8 +231,37 @@ def test_lazy_model_with_many_rows(gui_ctx, qtbot, db, monkeypatch):
     ctx = DemoContext(
         size="large", seed=2, today=dt.date(2026, 11, 23), rng=random.Random(2), db_path=db.path
     )
-    with db.begin() as s:
-        demo_av.fill(s, ctx)  # bulk rows, no files
+    if db.server:  # the large demo's bulk writer is SQLite's own: as many rows by plain inserts
+        from sqlalchemy import insert
+
+        from brigade_desk.ledgers.av.models import AvStorageRoot
+
+        with db.begin() as s:
+            root = AvStorageRoot(name="归档盘", path=str(db.path.parent / "arch"), is_archive=True)
+            s.add(root)
+            s.flush()
+            acts = ["查封扣押", "现场检查", "其他"]
+            s.execute(
+                insert(AvRecord),
+                [
+                    dict(
+                        root_id=root.id,
+                        rel_path=f"y/{i}.mp4",
+                        file_name=f"{i}.mp4",
+                        size=1,
+                        sha256=f"{i:064x}",
+                        device_no=f"DV{i % 7}",
+                        activity=acts[i % 3],
+                        important=False,
+                        media_start=dt.datetime(2024, 1, 1) + dt.timedelta(minutes=i),
+                        ingested_at=dt.datetime(2024, 1, 1),
+                    )
+                    for i in range(6_000)
+                ],
+            )
+    else:
+        with db.begin() as s:
+            demo_av.fill(s, ctx)  # bulk rows, no files
     p = AvPage(gui_ctx)
     qtbot.addWidget(p)
     p.resize(1200, 700)

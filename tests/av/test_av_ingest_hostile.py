@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from typing import Any
 
 import pytest
 from av_fixtures import db, mp4_bytes, write  # noqa: F401
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, query, target
 from sqlalchemy import select
 
 from brigade_desk.ledgers.av import hashing, roots
@@ -49,9 +48,11 @@ NOBODY = 65534
 
 def _cli(dbp: Path, *args: str, user: int | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    cmd = [sys.executable, "-m", "brigade_desk", "--db", str(dbp), *args]
+    cmd = [sys.executable, "-m", "brigade_desk", "--db", target(dbp), *args]
     if user is not None:  # an unprivileged user, for whom chmod 000 really denies
         env["HOME"] = str(dbp.parent)
+        # that user's own data folder (a server ledger's anchors are kept there)
+        env["XDG_DATA_HOME"] = str(dbp.parent / "data")
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
 
@@ -77,23 +78,12 @@ def _bytes_name_ok(folder: Path) -> bool:
 
 
 def _db_records(dbp: Path) -> list[tuple[str, str, int]]:
-    con = sqlite3.connect(str(dbp))
-    try:
-        return list(con.execute("SELECT rel_path, sha256, size FROM av_record ORDER BY rel_path"))
-    finally:
-        con.close()
+    # sorted here: by code point, as SQLite's binary collation (a server's may be the locale's)
+    return sorted(tuple(r) for r in query(dbp, "SELECT rel_path, sha256, size FROM av_record"))
 
 
 def _unfinished(dbp: Path) -> int:
-    con = sqlite3.connect(str(dbp))
-    try:
-        return int(
-            con.execute(
-                "SELECT count(*) FROM av_ingest_batch WHERE finished_at IS NULL"
-            ).fetchone()[0]
-        )
-    finally:
-        con.close()
+    return int(query(dbp, "SELECT count(*) FROM av_ingest_batch WHERE finished_at IS NULL")[0][0])
 
 
 def _media_on_disk(folder: Path) -> set[bytes]:
@@ -383,7 +373,7 @@ def test_killed_copying_ingest_is_cleaned_and_completed_by_the_next_run(
         "-m",
         "brigade_desk",
         "--db",
-        str(dbp),
+        target(dbp),
         "av",
         "ingest",
         str(big_folder),
@@ -428,13 +418,9 @@ def test_killed_copying_ingest_is_cleaned_and_completed_by_the_next_run(
     assert len(recs) == 24 and len({sha for _r, sha, _n in recs}) == 24
     archived = sorted(p.name for p in archive.rglob("*.mp4"))
     assert archived == sorted(p.name for p in big_folder.iterdir())  # each copied exactly once
-    con = sqlite3.connect(str(dbp))
-    try:
-        killed = con.execute(
-            "SELECT added, cancelled FROM av_ingest_batch ORDER BY id LIMIT 1"
-        ).fetchone()
-    finally:
-        con.close()
+    killed = tuple(
+        query(dbp, "SELECT added, cancelled FROM av_ingest_batch ORDER BY id LIMIT 1")[0]
+    )
     assert killed == (n_before, 1)  # the closed batch says what it did index
     v = _cli(dbp, "av", "verify", "--json")
     assert v.returncode == 0 and json.loads(v.stdout)["checked"] == 24, v.stdout
@@ -501,13 +487,7 @@ def test_hostile_folder_accounts_for_every_media_file(tmp_path: Path) -> None:
     indexed = {rel for rel, _s, _n in _db_records(dbp)}
     assert "\u202e4pm.exe.jpg" in indexed and "名字 with spaces #%41 ?.jpg" in indexed
     if shutil.which("ffmpeg"):
-        con = sqlite3.connect(str(dbp))
-        try:
-            d = con.execute(
-                "SELECT duration_s FROM av_record WHERE file_name='ffmpeg_muxed.mp4'"
-            ).fetchone()[0]
-        finally:
-            con.close()
+        d = query(dbp, "SELECT duration_s FROM av_record WHERE file_name='ffmpeg_muxed.mp4'")[0][0]
         assert d is not None and 1.9 <= d <= 2.2
     # a second run adds nothing and still lists the bad name
     again = _cli(dbp, "av", "ingest", "--in-place", str(src), "--json")

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from av_fixtures import db, write  # noqa: F401
+from dbtemplate import target
 from sqlalchemy import select
 
 from brigade_desk.app import cli
@@ -148,14 +149,14 @@ def test_verified_share_and_cli(db, tmp_path, capsys):  # noqa: F811
     shares = av_verify.verified_share(db, now=later)
     assert [(x.days, x.verified) for x in shares] == [(30, 0), (90, 2)]
     assert shares[1].text_zh() == "近 90 天校验 2/6 个（33.3%）"
-    dbp = str(db.path)
+    dbp = target(db)
     db.close()
-    assert cli.main(["--db", dbp, "av", "verify", "--budget-minutes", "5", "--json"]) == 0
+    assert cli.main(["--db", target(dbp), "av", "verify", "--budget-minutes", "5", "--json"]) == 0
     j = json.loads(capsys.readouterr().out)
     assert (j["checked"], j["total"], j["remaining"], j["stopped_by_budget"]) == (6, 6, 0, False)
-    assert cli.main(["--db", dbp, "av", "verify", "--budget-minutes", "0"]) == 1
+    assert cli.main(["--db", target(dbp), "av", "verify", "--budget-minutes", "0"]) == 1
     assert "限时应为大于 0" in capsys.readouterr().err
-    assert cli.main(["--db", dbp, "av", "verify"]) == 0  # the full verify still works
+    assert cli.main(["--db", target(dbp), "av", "verify"]) == 0  # the full verify still works
     assert "校验 6 个：完好 6" in capsys.readouterr().out
 
 

@@ -22,6 +22,10 @@ from pathlib import Path
 import pytest
 from dbtemplate import fresh_db
 
+pytestmark = pytest.mark.sqlite_only(
+    reason="kills a writer of the SQLite file (journal, stale lock)"
+)
+
 RUNS = int(os.environ.get("BRIGADE_DESK_KILL_RUNS", "8"))
 FILES = 80
 

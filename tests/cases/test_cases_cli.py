@@ -9,7 +9,7 @@ import subprocess
 import openpyxl
 import pytest
 from cases_support import D
-from dbtemplate import fresh_db
+from dbtemplate import copy_target, fresh_db, target
 
 from brigade_desk.app.cli import main
 from brigade_desk.app.demo import fill
@@ -24,7 +24,7 @@ def demo_db(tmp_path_factory):
     counts = fill(db, size="small", seed=3, today=D(2026, 11, 20))
     db.close()
     assert 200 <= counts["cases"] <= 400 and counts["case_reviews"] > 20
-    return path
+    return target(path)
 
 
 def run(capsys, *argv):
@@ -34,10 +34,9 @@ def run(capsys, *argv):
 
 
 def test_sample_json_and_reproducible(demo_db, tmp_path, capsys):
-    copy = tmp_path / "copy.sqlite"
-    shutil.copy(demo_db, copy)
+    copy = copy_target(demo_db, tmp_path / "copy.sqlite")
     code, out, _ = run(
-        capsys, "--db", copy, "review", "sample", "--year", 2026, "--seed", 99, "--json"
+        capsys, "--db", target(copy), "review", "sample", "--year", 2026, "--seed", 99, "--json"
     )
     assert code == 0
     d = json.loads(out)
@@ -48,19 +47,20 @@ def test_sample_json_and_reproducible(demo_db, tmp_path, capsys):
     )
     for cat, nos in d["cases"].items():
         assert len(nos) == min(10, d["population"][cat])
-    copy2 = tmp_path / "copy2.sqlite"
-    shutil.copy(demo_db, copy2)
+    copy2 = copy_target(demo_db, tmp_path / "copy2.sqlite")
     code, out2, _ = run(
-        capsys, "--db", copy2, "review", "sample", "--year", 2026, "--seed", 99, "--json"
+        capsys, "--db", target(copy2), "review", "sample", "--year", 2026, "--seed", 99, "--json"
     )
     assert json.loads(out2)["cases"] == d["cases"]
-    code, _, err = run(capsys, "--db", copy, "review", "sample", "--year", 2026, "--seed", 5)
+    code, _, err = run(
+        capsys, "--db", target(copy), "review", "sample", "--year", 2026, "--seed", 5
+    )
     assert code == 1 and "重新抽取" in err
     no = d["cases"]["行政处罚"][0]
     code, _, _ = run(
         capsys,
         "--db",
-        copy,
+        target(copy),
         "review",
         "add",
         "--year",
@@ -86,7 +86,7 @@ def test_sample_json_and_reproducible(demo_db, tmp_path, capsys):
         ][0],
     )
     assert code == 0
-    code, out, _ = run(capsys, "--db", copy, "review", "sample", "--year", 2026, "--json")
+    code, out, _ = run(capsys, "--db", target(copy), "review", "sample", "--year", 2026, "--json")
     assert len(json.loads(out)["manual"]) == 1 and no in json.loads(out)["cases"]["行政处罚"]
 
 
@@ -99,13 +99,21 @@ def test_pdfs_embed_fonts_and_render(demo_db, tmp_path, capsys):
     case_no = reviewed[0][0].case_no
     for args, name in (([], "filled.pdf"), (["--blank"], "blank.pdf")):
         code, out, err = run(
-            capsys, "--db", demo_db, "review", "pdf", case_no, "--out", tmp_path / name, *args
+            capsys,
+            "--db",
+            target(demo_db),
+            "review",
+            "pdf",
+            case_no,
+            "--out",
+            tmp_path / name,
+            *args,
         )
         assert code == 0, err
     code, _, err = run(
         capsys,
         "--db",
-        demo_db,
+        target(demo_db),
         "review",
         "report",
         "--year",
@@ -117,7 +125,7 @@ def test_pdfs_embed_fonts_and_render(demo_db, tmp_path, capsys):
     code, _, err = run(
         capsys,
         "--db",
-        demo_db,
+        target(demo_db),
         "review",
         "pdf",
         "all",
@@ -128,10 +136,19 @@ def test_pdfs_embed_fonts_and_render(demo_db, tmp_path, capsys):
         tmp_path / "all.pdf",
     )
     assert code == 0, err
-    code, _, err = run(capsys, "--db", demo_db, "review", "pdf", "all", "--out", tmp_path / "y.pdf")
+    code, _, err = run(
+        capsys, "--db", target(demo_db), "review", "pdf", "all", "--out", tmp_path / "y.pdf"
+    )
     assert code == 1 and "--year" in err
     code, _, err = run(
-        capsys, "--db", demo_db, "review", "pdf", "不存在的案号", "--out", tmp_path / "x.pdf"
+        capsys,
+        "--db",
+        target(demo_db),
+        "review",
+        "pdf",
+        "不存在的案号",
+        "--out",
+        tmp_path / "x.pdf",
     )
     assert code == 1 and "不存在" in err and not (tmp_path / "x.pdf").exists()
     if shutil.which("pdffonts") is None:
@@ -171,7 +188,15 @@ def test_pdfs_embed_fonts_and_render(demo_db, tmp_path, capsys):
 
 def test_export_reviews_xlsx(demo_db, tmp_path, capsys):
     code, _, err = run(
-        capsys, "--db", demo_db, "export", "reviews", "--year", 2025, "--out", tmp_path / "r.xlsx"
+        capsys,
+        "--db",
+        target(demo_db),
+        "export",
+        "reviews",
+        "--year",
+        2025,
+        "--out",
+        tmp_path / "r.xlsx",
     )
     assert code == 0, err
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
@@ -181,15 +206,17 @@ def test_export_reviews_xlsx(demo_db, tmp_path, capsys):
     assert ws.print_title_rows == "$3:$3" or ws.print_title_rows == "3:3"
     grades = {ws.cell(r, 13).value for r in range(4, ws.max_row + 1)} - {None}
     assert grades and grades <= {"优秀", "合格", "不合格", "未评查"}
-    code, _, err = run(capsys, "--db", demo_db, "export", "reviews", "--out", tmp_path / "r2.xlsx")
+    code, _, err = run(
+        capsys, "--db", target(demo_db), "export", "reviews", "--out", tmp_path / "r2.xlsx"
+    )
     assert code == 1 and "--year" in err
 
 
 def test_import_and_holidays_cli(tmp_path, capsys):
     from test_cases_import import good_rows, workbook
 
-    dbp = tmp_path / "x.sqlite"
-    db = fresh_db(dbp)
+    db = fresh_db(tmp_path / "x.sqlite")
+    dbp = target(db)
     from cases_support import add_staff
 
     with db.begin() as s:
@@ -199,7 +226,7 @@ def test_import_and_holidays_cli(tmp_path, capsys):
         add_staff(s, "赵六")
     db.close()
     path = workbook(tmp_path / "导出.xlsx", good_rows())
-    code, out, _ = run(capsys, "--db", dbp, "import", "cases", path, "--dry-run", "--json")
+    code, out, _ = run(capsys, "--db", target(dbp), "import", "cases", path, "--dry-run", "--json")
     got = json.loads(out)
     assert code == 0 and {k: got[k] for k in ("created", "updated", "skipped", "errors")} == {
         "created": 3,
@@ -208,14 +235,14 @@ def test_import_and_holidays_cli(tmp_path, capsys):
         "errors": [],
     }
     assert got["written"] is False and got["error_count"] == 0  # a dry run writes nothing
-    code, out, _ = run(capsys, "--db", dbp, "import", "cases", path, "--json")
+    code, out, _ = run(capsys, "--db", target(dbp), "import", "cases", path, "--json")
     assert json.loads(out)["created"] == 3
-    code, out, _ = run(capsys, "--db", dbp, "holidays", "show", "--year", 2027)
+    code, out, _ = run(capsys, "--db", target(dbp), "holidays", "show", "--year", 2027)
     assert code == 1 and "尚未录入" in out
     code, out, _ = run(
         capsys,
         "--db",
-        dbp,
+        target(dbp),
         "holidays",
         "set",
         "--year",
@@ -226,16 +253,16 @@ def test_import_and_holidays_cli(tmp_path, capsys):
         "2027-02-14",
     )
     assert code == 0 and "放假 10 天" in out
-    code, out, _ = run(capsys, "--db", dbp, "holidays", "show", "--year", 2027)
+    code, out, _ = run(capsys, "--db", target(dbp), "holidays", "show", "--year", 2027)
     assert code == 0 and "调休上班 2027-02-14" in out
     code, _, err = run(
-        capsys, "--db", dbp, "holidays", "set", "--year", 2027, "--holidays", "2027-02-30"
+        capsys, "--db", target(dbp), "holidays", "set", "--year", 2027, "--holidays", "2027-02-30"
     )
     assert code == 1 and "放假日期第 1 行" in err
 
 
 def test_check_json_includes_case_rules(demo_db, capsys):
-    code, out, _ = run(capsys, "--db", demo_db, "check", "--as-of", "2026-11-20", "--json")
+    code, out, _ = run(capsys, "--db", target(demo_db), "check", "--as-of", "2026-11-20", "--json")
     rules = {f["rule"] for f in json.loads(out)["findings"]}
     assert code == 0 and rules & {
         "publication_overdue",
@@ -251,7 +278,7 @@ def test_export_case_register(demo_db, tmp_path, capsys):
     code, _, err = run(
         capsys,
         "--db",
-        demo_db,
+        target(demo_db),
         "export",
         "cases",
         "--year",
@@ -273,7 +300,15 @@ def test_export_case_register(demo_db, tmp_path, capsys):
     problems = [ws.cell(r, 23).value for r in range(4, ws.max_row + 1) if ws.cell(r, 23).value]
     assert problems
     code, _, err = run(
-        capsys, "--db", demo_db, "export", "cases", "--year", 2001, "--out", tmp_path / "n.xlsx"
+        capsys,
+        "--db",
+        target(demo_db),
+        "export",
+        "cases",
+        "--year",
+        2001,
+        "--out",
+        tmp_path / "n.xlsx",
     )
     assert code == 1 and "没有立案" in err
 
@@ -299,7 +334,7 @@ def test_review_pdfs_are_exports(demo_db, tmp_path, capsys):
         ("review-report", ["--year", 2025, "--as-of", "2026-01-15"]),
     ):
         out = tmp_path / f"{key}.pdf"
-        code, said, err = run(capsys, "--db", demo_db, "export", key, *extra, "--out", out)
+        code, said, err = run(capsys, "--db", target(demo_db), "export", key, *extra, "--out", out)
         assert code == 0, err
         assert f"已导出：{out}" in said and out.stat().st_size > 1000
         made[key] = out
@@ -312,7 +347,7 @@ def test_review_pdfs_are_exports(demo_db, tmp_path, capsys):
         ("checklist", [case_no, "--year", 2025], "输出文件应为 .pdf"),
     ):
         bad = tmp_path / ("bad.xlsx" if "pdf" in message else "bad.pdf")
-        code, _, err = run(capsys, "--db", demo_db, "export", key, *extra, "--out", bad)
+        code, _, err = run(capsys, "--db", target(demo_db), "export", key, *extra, "--out", bad)
         assert code == 1 and message in err, (key, err)
         assert not bad.exists()
     exports = REGISTRY.exports()
@@ -324,7 +359,7 @@ def test_review_pdfs_are_exports(demo_db, tmp_path, capsys):
     code, said, err = run(
         capsys,
         "--db",
-        demo_db,
+        target(demo_db),
         "review",
         "report",
         "--year",
@@ -337,7 +372,17 @@ def test_review_pdfs_are_exports(demo_db, tmp_path, capsys):
     assert code == 0 and f"已生成评查结果通报：{old}" in said, err
     old_all = tmp_path / "old-all.pdf"
     code, said, err = run(
-        capsys, "--db", demo_db, "review", "pdf", "all", "--year", 2025, "--blank", "--out", old_all
+        capsys,
+        "--db",
+        target(demo_db),
+        "review",
+        "pdf",
+        "all",
+        "--year",
+        2025,
+        "--blank",
+        "--out",
+        old_all,
     )
     assert code == 0 and f"已生成评查表：{old_all}" in said, err
     if shutil.which("pdftotext") is None:

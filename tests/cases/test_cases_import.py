@@ -341,7 +341,12 @@ def test_activities_are_plain_json_with_readable_chinese(staffed, tmp_path):
     import_cases(staffed, workbook(tmp_path / "a.xlsx", good_rows()), today=D(2025, 7, 1))
     with staffed.session() as s:
         raw = (
-            s.execute(text("SELECT activities FROM case_record WHERE activities LIKE '%查封扣押%'"))
+            s.execute(
+                text(
+                    "SELECT CAST(activities AS TEXT) FROM case_record"
+                    " WHERE CAST(activities AS TEXT) LIKE '%查封扣押%'"
+                )
+            )
             .scalars()
             .all()
         )

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dbtemplate import new_target, query, target
+from sqlalchemy import text
 
 from brigade_desk.app.cli import main
 from brigade_desk.core import anchor, audit, backup
@@ -23,6 +25,10 @@ from brigade_desk.core.db import Database, open_database
 from brigade_desk.core.restore import restore
 from brigade_desk.ledgers.roster.service import RosterService
 from tests.conftest import IDS, add_officer
+
+# an attack made with a SQLite shell on the file, or the file's own backup, restore and path
+SHELL = pytest.mark.sqlite_only(reason="an attack made with a SQLite shell on the file")
+FILE = pytest.mark.sqlite_only(reason="the SQLite file's backup, restore or path")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +45,7 @@ def _key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def _opened(dbp: Path) -> Iterator[Database]:
-    d = open_database(dbp)
+    d = open_database(target(dbp))
     try:
         yield d
     finally:
@@ -48,7 +54,7 @@ def _opened(dbp: Path) -> Iterator[Database]:
 
 def _verify(dbp: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     capsys.readouterr()
-    rc = main(["--db", str(dbp), "audit", "verify"])
+    rc = main(["--db", target(dbp), "audit", "verify"])
     return rc, capsys.readouterr().out
 
 
@@ -60,12 +66,8 @@ def _shell(dbp: Path) -> sqlite3.Connection:
     return c
 
 
-def _count(dbp: Path, sql: str) -> int:
-    c = sqlite3.connect(dbp)
-    try:
-        return int(c.execute(sql).fetchone()[0])
-    finally:
-        c.close()
+def _count(dbp: Path | Database, sql: str) -> int:
+    return int(query(dbp, sql)[0][0])
 
 
 @pytest.fixture
@@ -79,13 +81,15 @@ def filled(db: Database) -> Database:
 def _demo(tmp_path: Path) -> Path:
     dbp = tmp_path / "演示" / "brigade.sqlite"
     dbp.parent.mkdir()
-    assert main(["--db", str(dbp), "demo"]) == 0
+    new_target(dbp)  # (a server database in the PostgreSQL run)
+    assert main(["--db", target(dbp), "demo"]) == 0
     return dbp
 
 
 # ---- the attacks ------------------------------------------------------------------------------
 
 
+@SHELL
 def test_truncation_deleting_last_entries_and_their_rows(
     filled: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -114,6 +118,7 @@ def test_truncation_deleting_last_entries_and_their_rows(
     assert "程序之外被删除" in out
 
 
+@SHELL
 def test_recomputed_chain_without_the_key(
     filled: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -152,6 +157,7 @@ def _recompute(c: sqlite3.Connection, start: int, key: audit.ChainKey | None) ->
         prev = h
 
 
+@SHELL
 def test_recomputed_chain_with_the_key_is_caught_by_the_anchor(
     filled: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -176,12 +182,13 @@ def test_recomputed_chain_with_the_key_is_caught_by_the_anchor(
     assert rc == 1 and "审计链与锚点不符" in out and "重算了哈希链" in out, out
 
 
+@FILE
 def test_rollback_copying_an_older_backup_over_the_database(
     filled: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dbp = filled.path
     filled.close()
-    assert main(["--db", str(dbp), "backup"]) == 0
+    assert main(["--db", target(dbp), "backup"]) == 0
     (old,) = backup.list_backups(backup.backup_dir(dbp))
     with _opened(dbp) as d2:
         add_officer(RosterService(d2), IDS[4], "后来的人")
@@ -197,6 +204,7 @@ def test_rollback_copying_an_older_backup_over_the_database(
     assert rc == 1 and "锚点" in out, out
 
 
+@SHELL
 def test_av_check_status_edited_is_detected(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -247,18 +255,20 @@ def test_demo_bulk_rows_are_in_the_trail(
     # every row of every ledger table (single-key tables) is covered
     with _opened(dbp) as d, d.begin() as s:
         assert audit.record_unaudited(s) == 0
-    c = sqlite3.connect(dbp, isolation_level=None)
-    aid = c.execute("SELECT max(id) FROM training_attendance").fetchone()[0]
-    c.execute("UPDATE training_attendance SET attended = 1 - attended WHERE id=?", (aid,))
-    c.close()
+    aid = _count(dbp, "SELECT max(id) FROM training_attendance")
+    flip = "UPDATE training_attendance SET attended = NOT attended WHERE id = :i"
+    query(dbp, flip, i=aid)
     rc, out = _verify(dbp, capsys)
     assert rc == 1 and f"training_attendance #{aid}" in out, out
-    c = sqlite3.connect(dbp, isolation_level=None)
-    c.execute("UPDATE training_attendance SET attended = 1 - attended WHERE id=?", (aid,))
-    cid = c.execute("SELECT max(id) FROM case_record").fetchone()[0]
-    c.execute("PRAGMA foreign_keys=OFF")
-    c.execute("DELETE FROM case_record WHERE id=?", (cid,))
-    c.close()
+    query(dbp, flip, i=aid)
+    cid = _count(dbp, "SELECT max(id) FROM case_record")
+    with _opened(dbp) as d, d.engine.begin() as c:  # past the program; no foreign-key checks
+        c.exec_driver_sql(
+            "PRAGMA foreign_keys=OFF"
+            if not d.server
+            else "SET LOCAL session_replication_role = replica"
+        )
+        c.execute(text("DELETE FROM case_record WHERE id = :i"), {"i": cid})
     rc, out = _verify(dbp, capsys)
     assert rc == 1 and f"case_record #{cid} 在数据库中不见了" in out, out
 
@@ -266,7 +276,7 @@ def test_demo_bulk_rows_are_in_the_trail(
 def test_missing_key_is_reported(
     filled: Database, _key: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dbp = filled.path
+    dbp = target(filled)
     filled.close()
     assert _verify(dbp, capsys)[0] == 0
     _key.rename(_key.with_name("elsewhere.key"))
@@ -278,6 +288,7 @@ def test_missing_key_is_reported(
 # ---- the normal life of a database keeps verify at 0 ------------------------------------------
 
 
+@FILE
 def test_normal_session_edits_imports_backups_restores(
     filled: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -296,19 +307,19 @@ def test_normal_session_edits_imports_backups_restores(
         s.add(OfficialYear(year=2027, source="国办发明电", entered_on=dt.date(2026, 11, 1)))
     filled.close()
     assert _verify(dbp, capsys)[0] == 0
-    assert main(["--db", str(dbp), "backup"]) == 0
+    assert main(["--db", target(dbp), "backup"]) == 0
     (first,) = backup.list_backups(backup.backup_dir(dbp))
     with _opened(dbp) as d2:
         add_officer(RosterService(d2), IDS[4], "新人")
     assert _verify(dbp, capsys)[0] == 0
     # restore the older backup through the program: a legitimate rollback
-    assert main(["--db", str(dbp), "restore", str(first.path)]) == 0
+    assert main(["--db", target(dbp), "restore", str(first.path)]) == 0
     rc, out = _verify(dbp, capsys)
     assert rc == 0 and "在程序中恢复过：" in out and first.path.name in out, out
     # and life goes on after the restore, with new entries on the restored head
     with _opened(dbp) as d3:
         add_officer(RosterService(d3), "632126198808080045", "恢复后的人")
-    assert main(["--db", str(dbp), "backup"]) == 0
+    assert main(["--db", target(dbp), "backup"]) == 0
     rc, out = _verify(dbp, capsys)
     assert rc == 0 and "锚点" in out, out
     anchors = anchor.find(dbp)
@@ -316,6 +327,7 @@ def test_normal_session_edits_imports_backups_restores(
     del r
 
 
+@SHELL
 def test_cli_subprocess_reports_in_chinese(tmp_path: Path, _key: Path) -> None:
     dbp = _demo(tmp_path)
     c = _shell(dbp)
@@ -324,7 +336,7 @@ def test_cli_subprocess_reports_in_chinese(tmp_path: Path, _key: Path) -> None:
     c.close()
     env = {**os.environ, "PYTHONPATH": str(ROOT), audit.KEY_ENV: str(_key)}
     p = subprocess.run(
-        [sys.executable, "-m", "brigade_desk", "--db", str(dbp), "audit", "verify"],
+        [sys.executable, "-m", "brigade_desk", "--db", target(dbp), "audit", "verify"],
         capture_output=True,
         text=True,
         env=env,
@@ -337,7 +349,7 @@ def test_cli_subprocess_reports_in_chinese(tmp_path: Path, _key: Path) -> None:
 def test_current_anchor_text_for_forms(filled: Database) -> None:
     with filled.session() as s:
         a = anchor.current(s)
-        n = _count(filled.path, "SELECT count(*) FROM audit_log")
+        n = _count(filled, "SELECT count(*) FROM audit_log")
     assert a.entries == n > 0
     assert a.text_zh == f"审计链：第 {n} 条，末条摘要 {a.digest[:8]}…"
 
@@ -365,6 +377,7 @@ if os.name != "nt":
     FOLDERS.append("a?b")
 
 
+@FILE
 @pytest.mark.parametrize("name", [*FOLDERS, "long"])
 def test_restore_from_a_folder_whose_name_looks_like_uri_syntax(
     filled: Database, tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
@@ -377,7 +390,7 @@ def test_restore_from_a_folder_whose_name_looks_like_uri_syntax(
         assert len(str(folder)) > 120 and len(os.fsencode(str(folder))) < 400
     folder.mkdir(parents=True)
     good = folder / "brigade_desk-20261201-090000-manual.sqlite"
-    assert main(["--db", str(dbp), "backup", "--out", str(good)]) == 0, capsys.readouterr()
+    assert main(["--db", target(dbp), "backup", "--out", str(good)]) == 0, capsys.readouterr()
     staff_then = _count(dbp, "SELECT count(*) FROM staff")
     # a decoy where an unescaped URI would lead ("x%41" → "xA", "备份#2" → "备份")
     decoy_dir = tmp_path / {"x%41": "xA", "备份#2": "备份", "100%25": "100%", "a?b": "a"}.get(
@@ -394,11 +407,12 @@ def test_restore_from_a_folder_whose_name_looks_like_uri_syntax(
         add_officer(RosterService(d2), IDS[4], "备份后的人")
     assert _count(dbp, "SELECT count(*) FROM staff") == staff_then + 1
     capsys.readouterr()
-    assert main(["--db", str(dbp), "restore", str(good)]) == 0, capsys.readouterr()
+    assert main(["--db", target(dbp), "restore", str(good)]) == 0, capsys.readouterr()
     assert _count(dbp, "SELECT count(*) FROM staff") == staff_then
     assert _verify(dbp, capsys)[0] == 0
 
 
+@FILE
 def test_restore_core_with_escaped_names(filled: Database, tmp_path: Path) -> None:
     dbp = filled.path
     filled.close()
@@ -410,6 +424,7 @@ def test_restore_core_with_escaped_names(filled: Database, tmp_path: Path) -> No
     assert kept.exists()
 
 
+@FILE
 def test_killed_backup_part_files_are_cleaned(filled: Database, tmp_path: Path) -> None:
     dbp = filled.path
     folder = backup.backup_dir(dbp)
@@ -429,6 +444,7 @@ def test_killed_backup_part_files_are_cleaned(filled: Database, tmp_path: Path) 
     assert other.exists()  # not ours
 
 
+@FILE
 def test_a_killed_backup_then_a_rerun(filled: Database, tmp_path: Path) -> None:
     """SIGKILL during a CLI backup, then another backup: no stale .part once it is old."""
     dbp = filled.path
@@ -459,6 +475,7 @@ def test_a_killed_backup_then_a_rerun(filled: Database, tmp_path: Path) -> None:
     assert not list(folder.glob("*.part")) and len(backup.list_backups(folder)) == 1
 
 
+@FILE
 def test_a_path_too_long_for_sqlite_gets_a_chinese_message(
     filled: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -467,12 +484,13 @@ def test_a_path_too_long_for_sqlite_gets_a_chinese_message(
     folder = tmp_path.joinpath(*(["很长的路径" * 6] * 6))
     folder.mkdir(parents=True)
     capsys.readouterr()
-    assert main(["--db", str(dbp), "backup", "--out", str(folder / "b.sqlite")]) == 1
+    assert main(["--db", target(dbp), "backup", "--out", str(folder / "b.sqlite")]) == 1
     err = capsys.readouterr().err
     assert "路径太长" in err and "Traceback" not in err, err
     assert not list(folder.iterdir())
 
 
+@SHELL
 def test_demo_case_officer_links_are_covered(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -504,19 +522,21 @@ def test_demo_case_officer_links_are_covered(
     assert rc == 1 and f"case_officer #{other}," in out and "程序之外被删除" in out, out
 
 
+@FILE
 def test_a_new_database_at_the_same_path_is_not_an_attack(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dbp = _demo(tmp_path)
-    assert main(["--db", str(dbp), "backup"]) == 0
+    assert main(["--db", target(dbp), "backup"]) == 0
     for p in dbp.parent.glob("brigade.sqlite*"):
         p.unlink()
     time.sleep(1.1)  # (entry times are kept to the second)
-    assert main(["--db", str(dbp), "demo"]) == 0
+    assert main(["--db", target(dbp), "demo"]) == 0
     rc, out = _verify(dbp, capsys)
     assert rc == 0, out
 
 
+@SHELL
 def test_a_row_added_behind_the_back_is_detected(
     filled: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:

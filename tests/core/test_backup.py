@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from dbtemplate import target
 
 from brigade_desk.app.cli import main
 from brigade_desk.core import backup, restore
@@ -15,6 +16,10 @@ from brigade_desk.core.errors import SchemaTooNewError, UserError
 from brigade_desk.core.lock import DatabaseLock
 from brigade_desk.ledgers.roster.service import RosterService, StaffInput
 from tests.conftest import IDS, add_officer
+
+pytestmark = pytest.mark.sqlite_only(
+    reason="the SQLite file's backups, restore and lock (a server's backup is pg_dump)"
+)
 
 
 def test_backup_is_checked_single_file(db: Database, roster: RosterService) -> None:
@@ -97,9 +102,9 @@ def test_restore_refuses_damaged_and_newer(db: Database, tmp_path: Path) -> None
 
 def test_cli_backup_and_restore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dbp = tmp_path / "c.sqlite"
-    assert main(["--db", str(dbp), "demo"]) == 0
+    assert main(["--db", target(dbp), "demo"]) == 0
     out = tmp_path / "手动备份.sqlite"
-    assert main(["--db", str(dbp), "backup", "--out", str(out)]) == 0
+    assert main(["--db", target(dbp), "backup", "--out", str(out)]) == 0
     d = open_database(dbp)
     n = RosterService(d).count()
     RosterService(d).save_staff(
@@ -107,11 +112,11 @@ def test_cli_backup_and_restore(tmp_path: Path, capsys: pytest.CaptureFixture[st
     )
     assert RosterService(d).count() == n + 1
     d.close()
-    assert main(["--db", str(dbp), "restore", str(out)]) == 0
+    assert main(["--db", target(dbp), "restore", str(out)]) == 0
     d = open_database(dbp)
     assert RosterService(d).count() == n
     d.close()
-    assert main(["--db", str(dbp), "restore", str(tmp_path / "nope.sqlite")]) == 1
+    assert main(["--db", target(dbp), "restore", str(tmp_path / "nope.sqlite")]) == 1
 
 
 def test_single_instance_lock(tmp_path: Path) -> None:

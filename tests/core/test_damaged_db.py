@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from dbtemplate import target
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
@@ -34,6 +35,8 @@ from brigade_desk.core.errors import (
 from brigade_desk.ledgers.roster.service import RosterService
 from brigade_desk.ui.tasks import TaskRunner, describe
 from tests.conftest import IDS, add_officer
+
+pytestmark = pytest.mark.sqlite_only(reason="a damaged SQLite file and its restore")
 
 PAGE = 4096
 NAMES = ["甲", "乙", "丙"]
@@ -172,7 +175,7 @@ def test_cli_refuses_a_damaged_database(
         from brigade_desk.ledgers.roster.importer import write_template
 
         write_template(tmp_path / "花名册.xlsx")
-    assert main(["--db", str(p), *argv]) == 1
+    assert main(["--db", target(p), *argv]) == 1
     err = capsys.readouterr().err
     assert err.startswith("错误：") and "已损坏" in err and str(p) in err and "Traceback" not in err
     assert _fingerprint(p) == before
@@ -186,11 +189,11 @@ def test_cli_lists_and_restores_without_a_working_database(
 ) -> None:
     p = _damaged(healthy, tmp_path, kind)
     before = _fingerprint(p)
-    assert main(["--db", str(p), "backups"]) == 0
+    assert main(["--db", target(p), "backups"]) == 0
     out = capsys.readouterr()
     assert "手动" in out.out and "已损坏" in out.err
     (bk,) = backup.list_backups(tmp_path / "backups")
-    assert main(["--db", str(p), "restore", str(bk.path)]) == 0
+    assert main(["--db", target(p), "restore", str(bk.path)]) == 0
     said = capsys.readouterr().out
     (aside,) = tmp_path.glob(f"{p.name}.damaged-*[0-9]")
     assert str(aside) in said
@@ -200,7 +203,7 @@ def test_cli_lists_and_restores_without_a_working_database(
         assert {s.name for s in RosterService(db).list_staff()} >= set(NAMES)
     finally:
         db.close()
-    assert main(["--db", str(p), "check"]) == 0
+    assert main(["--db", target(p), "check"]) == 0
 
 
 def test_damage_met_during_use_is_the_clerks_message(

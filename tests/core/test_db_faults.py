@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy.exc
+from dbtemplate import target
 
 from brigade_desk.app.cli import main
 from brigade_desk.app.ledgers import REGISTRY
@@ -37,6 +38,8 @@ from brigade_desk.core.errors import (
 )
 from brigade_desk.ledgers.roster.service import RosterService
 from tests.conftest import IDS, add_officer, fresh_db
+
+pytestmark = pytest.mark.sqlite_only(reason="faults of the SQLite file, by SQLite's result codes")
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = 4096
@@ -217,7 +220,7 @@ def test_every_command_on_a_damaged_demo_ledger(
     p = _damaged_copy(demo, tmp_path, kind, staff_file)
     before = _files(tmp_path)
     backups = _files(tmp_path / "backups")  # the demo's backup, its anchor manifest, the anchors
-    assert main(["--db", str(p), *_commands(tmp_path)[command]]) == 1
+    assert main(["--db", target(p), *_commands(tmp_path)[command]]) == 1
     err = capsys.readouterr().err
     assert err.startswith("错误：") and str(p) in err and "已损坏" in err, err
     assert "备份与恢复" in err and "brigade-desk restore" in err
@@ -236,7 +239,7 @@ def test_the_real_command_line_prints_no_traceback(
     before = _sha(p)
     for argv in (["import", "staff", str(tmp_path / "导入.xlsx")], ["audit", "verify"]):
         run = subprocess.run(
-            [sys.executable, "-m", "brigade_desk", "--db", str(p), *argv],
+            [sys.executable, "-m", "brigade_desk", "--db", target(p), *argv],
             capture_output=True,
             text=True,
             cwd=REPO,
@@ -314,17 +317,17 @@ def test_a_locked_database(
     holder.execute("CREATE TABLE x_holder (x)")
     try:
         before = _sha(small)
-        assert main(["--db", str(small), "import", "staff", str(book)]) == 1
+        assert main(["--db", target(small), "import", "staff", str(book)]) == 1
         err = capsys.readouterr().err
         assert err.startswith("错误：") and "正忙" in err and str(small) in err
         _no_english(err)
-        assert main(["--db", str(small), "check"]) == 0  # reading beside a writer works (WAL)
+        assert main(["--db", target(small), "check"]) == 0  # reading beside a writer works (WAL)
         capsys.readouterr()
         assert _sha(small) == before
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert main(["--db", str(small), "import", "staff", str(book)]) == 0
+    assert main(["--db", target(small), "import", "staff", str(book)]) == 0
 
 
 # ---- a read-only disk (a read-only bind mount) --------------------------------------------------
@@ -360,7 +363,7 @@ def test_a_read_only_disk(
     p = read_only_disk
     shutil.copyfile(staff_file, tmp_path / "导入.xlsx")
     before = _files(p.parent)
-    assert main(["--db", str(p), *_commands(tmp_path)[command]]) == 1
+    assert main(["--db", target(p), *_commands(tmp_path)[command]]) == 1
     err = capsys.readouterr().err
     assert err.startswith("错误：") and str(p) in err and "只读" in err, err
     assert "--db" in err  # the way out: a copy on a writable disk
@@ -390,7 +393,7 @@ def as_nobody(
     def run(db: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-            + [sys.executable, "-m", "brigade_desk", "--db", str(db), *argv],
+            + [sys.executable, "-m", "brigade_desk", "--db", target(db), *argv],
             capture_output=True,
             text=True,
             cwd=REPO,
@@ -492,7 +495,7 @@ def test_an_output_path_through_a_file(
     small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = small / "导出.xlsx"  # "folder" that is the database file
-    assert main(["--db", str(small), "export", "roster", "--out", str(out)]) == 1
+    assert main(["--db", target(small), "export", "roster", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("错误：") and str(out) in err and "路径中有一项是文件" in err
     _no_english(err)
@@ -519,7 +522,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_full_disk(small_disk: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--db", str(small_disk), "demo"]) == 1
+    assert main(["--db", target(small_disk), "demo"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("错误：") and "磁盘已满" in err and str(small_disk) in err, err
     _no_english(err)

@@ -16,11 +16,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from dbtemplate import target
 
 from brigade_desk.app.cli import main
 from brigade_desk.core import backup, paths
 from brigade_desk.ledgers.roster.service import RosterService
 from tests.conftest import IDS, add_officer, fresh_db
+
+pytestmark = pytest.mark.sqlite_only(reason="the SQLite file's path (a server has none)")
 
 LONG = "很长的文件夹名" * 11  # 77 characters, 231 bytes in UTF-8 (a name may have 255)
 # SQLite opens a full path of at most 512 bytes (its unix VFS): the longest folder a database can be
@@ -80,7 +83,7 @@ def test_every_file_operation_in_an_odd_folder(
     }
 
     def run(*argv: str) -> str:
-        code = main(["--db", str(db), *argv])
+        code = main(["--db", target(db), *argv])
         out = capsys.readouterr()
         assert code == 0, out.err
         assert "Traceback" not in out.err
@@ -166,14 +169,14 @@ def test_files_in_very_long_paths_and_a_database_path_too_long_for_sqlite(
         ["import", "staff", str(tpl)],
         ["export", "roster", "--out", str(out)],
     ):
-        assert main(["--db", str(d.path), *argv]) == 0, capsys.readouterr().err
+        assert main(["--db", target(d), *argv]) == 0, capsys.readouterr().err
     capsys.readouterr()
     assert out.is_file() and _staff(d.path) == 2
     far = deep / "台账.sqlite"
     far.write_bytes(template_path().read_bytes())
     before = far.read_bytes()
     for argv in (["check"], ["import", "staff", str(tpl)], ["backup"]):
-        assert main(["--db", str(far), *argv]) == 1
+        assert main(["--db", target(far), *argv]) == 1
         err = capsys.readouterr().err
         assert err.startswith("错误：") and "路径太长" in err and "--db" in err, err
         assert "Traceback" not in err and "unable to open" not in err

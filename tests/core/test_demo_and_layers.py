@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from dbtemplate import fresh_db
+from dbtemplate import all_rows, fresh_db, ledger_dir, new_target, target
 
 from brigade_desk.app import demo
 from brigade_desk.app.ledgers import REGISTRY
@@ -53,20 +53,8 @@ def test_domain_imports_no_qt() -> None:
 
 
 def _snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table (plain sqlite3, nothing of the program involved)."""
-    import sqlite3
-
-    con = sqlite3.connect(path)
-    try:
-        tables = [
-            r[0]
-            for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
-        ]
-        return {
-            t: sorted(map(tuple, con.execute(f'SELECT * FROM "{t}"')), key=repr) for t in tables
-        }
-    finally:
-        con.close()
+    """Every row of every table (read past the program)."""
+    return all_rows(path)
 
 
 def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(
@@ -78,8 +66,9 @@ def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(
     from brigade_desk.app.cli import main
 
     dbp = tmp_path / "演示 #1 %41.sqlite"
+    new_target(dbp)  # (a server database in the PostgreSQL run)
     assert (
-        main(["--db", str(dbp), "check", "--json"]) == 0
+        main(["--db", target(dbp), "check", "--json"]) == 0
     )  # creates and migrates the empty database
     before = _snapshot(dbp)
     assert before and any(k.startswith("staff") for k in before)
@@ -115,15 +104,17 @@ def test_failed_demo_leaves_the_database_as_it_was_and_can_be_rerun(
         raise UserError("演示：最后一步失败")
 
     monkeypatch.setattr(modules[names[-1]], "fill", boom)
-    assert main(["--db", str(dbp), "demo"]) == 1
+    assert main(["--db", target(dbp), "demo"]) == 1
     assert "最后一步失败" in capsys.readouterr().err
     assert reached == [*names[:-1], "boom"]  # the earlier fillers did write, then rolled back
     assert _snapshot(dbp) == before
-    assert not (tmp_path / "demo_av").exists()  # the demo footage folder it made is gone again
+    assert not (
+        ledger_dir(dbp) / "demo_av"
+    ).exists()  # the demo footage folder it made is gone again
 
     monkeypatch.undo()
-    assert main(["--db", str(dbp), "demo"]) == 0, capsys.readouterr().err
+    assert main(["--db", target(dbp), "demo"]) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     assert "已生成演示数据" in out
     after = _snapshot(dbp)
-    assert len(after["staff"]) > 50 and (tmp_path / "demo_av").is_dir()
+    assert len(after["staff"]) > 50 and (ledger_dir(dbp) / "demo_av").is_dir()

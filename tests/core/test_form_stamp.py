@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, target
 from sqlalchemy import select
 
 from brigade_desk.app import cli, demo
@@ -33,7 +33,7 @@ def test_exports_carry_the_chain_head(tmp_path: Path) -> None:
             ).first()
     finally:
         db.close()
-    db = open_database(path)
+    db = open_database(target(path))
     try:
         with db.session() as s:
             stamp = anchor.current(s).text_zh
@@ -42,7 +42,7 @@ def test_exports_carry_the_chain_head(tmp_path: Path) -> None:
     assert stamp.startswith("审计链：第 ") and "末条摘要" in stamp
 
     def export(kind: str, out: Path, *extra: str) -> Path:
-        code = cli.main(["--db", str(path), "export", kind, *extra, "--out", str(out)])
+        code = cli.main(["--db", target(path), "export", kind, *extra, "--out", str(out)])
         assert code == 0 and out.exists(), kind
         return out
 

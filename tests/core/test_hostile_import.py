@@ -283,7 +283,7 @@ def dbs(work: Path) -> Iterator[dict[str, Database]]:
 
     def get(kind: str) -> Database:
         if kind not in opened:
-            opened[kind] = fresh_db(work / f"{kind}.sqlite")
+            opened[kind] = fresh_db(work / f"{kind}.sqlite", lasting=True)
             case = IMPORTER_CASES.get(kind)
             if case and case.prepare_db:
                 case.prepare_db(opened[kind])
@@ -305,14 +305,14 @@ def run_and_check(
     generated: bool = False,
 ) -> ImportResult | None:
     """Import once and assert the properties. Returns the result (None when refused by UserError)."""
-    before = snapshot(db.path)
+    before = snapshot(db)
     try:
         result = importer(kind)(db, path, dry_run=dry_run, skip_invalid=skip_invalid)
     except UserError as exc:
         if generated:
             event("refused: UserError")
         assert has_cjk(exc.message) and len(exc.message) <= 400, exc.message
-        assert snapshot(db.path) == before, "refused import changed the database"
+        assert snapshot(db) == before, "refused import changed the database"
         return None
     assert isinstance(result, ImportResult)
     if generated:  # labels for --hypothesis-show-statistics
@@ -328,7 +328,7 @@ def run_and_check(
         if result.errors:
             event("row errors" if any(e.row for e in result.errors) else "file errors only")
     check_errors(result.errors, sizes)
-    after = snapshot(db.path)
+    after = snapshot(db)
     if dry_run:
         assert after == before, "dry run wrote to the database"
         assert not result.written
@@ -346,7 +346,7 @@ def run_and_check(
     if result.held_back:
         assert not skip_invalid and result.rejected and result.skipped >= result.held_back
     if result.written:  # a 32,767-character cell pasted by mistake never lands in the ledger
-        assert longest_text(db.path) < HUGE
+        assert longest_text(db) < HUGE
     return result
 
 
@@ -546,14 +546,14 @@ def test_ten_thousand_rows_one_bad_at_the_end(kind: str, tmp_path: Path) -> None
     try:
         if case.prepare_db:
             case.prepare_db(db)
-        before = snapshot(db.path)
+        before = snapshot(db)
         t0 = time.perf_counter()
         result = importer(kind)(db, path)
         t_import = time.perf_counter() - t0
         assert result.rejected and not result.written
         check_errors(result.errors, {"数据": n + 2})
         assert {e.row for e in result.errors} == {n + 2}, result.errors[:5]  # header is row 1
-        assert snapshot(db.path) == before
+        assert snapshot(db) == before
     finally:
         db.close()
     print(

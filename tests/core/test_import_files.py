@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dbtemplate import target
 from openpyxl import Workbook
 
 from brigade_desk.app.cli import main
@@ -257,18 +258,18 @@ def test_cli_says_encrypted_and_writes_nothing(
     kind: str, tmp_path: Path, db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     p = write_cfb(tmp_path / "加密.xlsx", ["EncryptionInfo", "EncryptedPackage"])
-    before = snapshot(db.path)
-    rc = main(["--db", str(db.path), "import", kind, str(p)])
+    before = snapshot(db)
+    rc = main(["--db", target(db), "import", kind, str(p)])
     err = capsys.readouterr().err
     assert rc == 1 and "设置了打开密码" in err and "Traceback" not in err
-    assert snapshot(db.path) == before
+    assert snapshot(db) == before
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_cli_vanished_file(
     kind: str, tmp_path: Path, db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rc = main(["--db", str(db.path), "import", kind, str(tmp_path / "没有.xlsx")])
+    rc = main(["--db", target(db), "import", kind, str(tmp_path / "没有.xlsx")])
     assert rc == 1 and "找不到文件" in capsys.readouterr().err
 
 

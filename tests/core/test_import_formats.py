@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import os
 import shutil
-import sqlite3
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from brigade_desk.core.tabular.detect import detect_kind
 from brigade_desk.ledgers.cases.importer import import_cases
 from brigade_desk.ledgers.roster.importer import import_staff
 from brigade_desk.ledgers.training.importer import import_training
-from tests.conftest import fresh_db
+from tests.conftest import fresh_db, query
 from tests.hostile_util import has_cjk
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
@@ -54,26 +53,20 @@ def csv_from_xlsx(src: Path, out: Path, encoding: str, dates: str = "iso") -> Pa
     return out
 
 
-def staff_rows(db_path: Path) -> list[tuple[Any, ...]]:
-    con = sqlite3.connect(str(db_path))
-    try:
-        cols = [
-            r[1]
-            for r in con.execute("PRAGMA table_info(staff)")
-            if r[1] not in {"id", "created_at", "updated_at"}
-        ]
-        q = f"SELECT {', '.join(cols)} FROM staff ORDER BY id_number"
-        return [tuple(r) for r in con.execute(q)]
-    finally:
-        con.close()
+def staff_rows(db: Database) -> list[tuple[Any, ...]]:
+    from sqlalchemy import inspect
+
+    cols = [
+        c["name"]
+        for c in inspect(db.engine).get_columns("staff")
+        if c["name"] not in {"id", "created_at", "updated_at"}
+    ]
+    q = f"SELECT {', '.join(cols)} FROM staff ORDER BY id_number"
+    return [tuple(r) for r in query(db, q)]
 
 
-def count(db_path: Path, table: str) -> int:
-    con = sqlite3.connect(str(db_path))
-    try:
-        return int(con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
-    finally:
-        con.close()
+def count(db: Database, table: str) -> int:
+    return int(query(db, f'SELECT COUNT(*) FROM "{table}"')[0][0])
 
 
 ROSTER_FILES = ["花名册.xls", "花名册.ods", "花名册_biff.et", "花名册_ooxml.et"]
@@ -95,7 +88,7 @@ def reference(tmp_path: Path) -> list[tuple[Any, ...]]:
     try:
         r = import_staff(ref, FIX / "花名册.xlsx")
         assert r.created == 3 and not r.errors, r.errors
-        rows = staff_rows(ref.path)
+        rows = staff_rows(ref)
     finally:
         ref.close()
     assert [row[:1] for row in rows] and len(rows) == 3
@@ -108,7 +101,7 @@ def test_roster_in_every_format_imports_the_same_people(
 ) -> None:
     r = import_staff(db, FIX / name)
     assert r.created == 3 and not r.errors, r.errors
-    assert staff_rows(db.path) == reference
+    assert staff_rows(db) == reference
 
 
 @pytest.mark.parametrize("encoding, dates", CSV_ENCODINGS)
@@ -123,7 +116,7 @@ def test_roster_csv_in_every_encoding(
             p.read_bytes().decode("utf-8")
     r = import_staff(db, p)
     assert r.created == 3 and not r.errors, r.errors
-    assert staff_rows(db.path) == reference
+    assert staff_rows(db) == reference
 
 
 def test_csv_with_semicolons_or_tabs(tmp_path: Path, db: Database, reference: Any) -> None:
@@ -133,7 +126,7 @@ def test_csv_with_semicolons_or_tabs(tmp_path: Path, db: Database, reference: An
     p.write_text("\n".join("\t".join(r) for r in rows), encoding="gb18030")
     r = import_staff(db, p)
     assert r.created == 3 and not r.errors, r.errors
-    assert staff_rows(db.path) == reference
+    assert staff_rows(db) == reference
 
 
 @pytest.mark.parametrize("name", ["培训签到.xls", "培训签到.ods", "培训签到.csv"])
@@ -144,14 +137,9 @@ def test_training_sign_in_sheet(name: str, tmp_path: Path, db: Database) -> None
         p = csv_from_xlsx(FIX / "培训签到.xlsx", tmp_path / name, "gbk", "cn")
     r = import_training(db, p)
     assert not r.errors and not r.rejected, r.errors
-    assert count(db.path, "training_attendance") == 3
-    con = sqlite3.connect(str(db.path))
-    try:
-        assert con.execute("SELECT title, start_date FROM training_session").fetchall() == [
-            ("路政执法业务培训", "2025-03-12")
-        ]
-    finally:
-        con.close()
+    assert count(db, "training_attendance") == 3
+    got = query(db, "SELECT title, CAST(start_date AS VARCHAR(10)) FROM training_session")
+    assert [tuple(r) for r in got] == [("路政执法业务培训", "2025-03-12")]
 
 
 @pytest.mark.parametrize("name", ["案件台账.xlsx", "案件台账.xls", "案件台账.ods", "案件台账.csv"])
@@ -161,13 +149,7 @@ def test_case_list(name: str, tmp_path: Path, db: Database) -> None:
         p = csv_from_xlsx(FIX / "案件台账.xlsx", tmp_path / name, "utf-8-sig")
     r = import_cases(db, p)
     assert r.created == 3 and not r.errors, r.errors
-    con = sqlite3.connect(str(db.path))
-    try:
-        cols = {row[1] for row in con.execute("PRAGMA table_info(case_record)")}
-        date_col = next(c for c in ("filing_date", "filed_on", "register_date") if c in cols)
-        got = sorted(r[0] for r in con.execute(f"SELECT {date_col} FROM case_record"))
-    finally:
-        con.close()
+    got = sorted(r[0] for r in query(db, "SELECT CAST(filed_on AS VARCHAR(10)) FROM case_record"))
     assert got == ["2025-02-03", "2025-02-04", "2025-02-05"]
 
 

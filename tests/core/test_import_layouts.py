@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from dbtemplate import new_target, query, target
 
 from brigade_desk.app import cli
 from brigade_desk.core.db import Database
@@ -29,8 +29,12 @@ D = dt.date
 
 
 def rows(db: Database, sql: str) -> list[tuple[object, ...]]:
+    """The rows, dates as SQLite stores them (ISO text; a server returns dates)."""
     with db.session() as s:
-        return [tuple(r) for r in s.connection().exec_driver_sql(sql).all()]
+        return [
+            tuple(v.isoformat() if isinstance(v, dt.date) else v for v in r)
+            for r in s.connection().exec_driver_sql(sql).all()
+        ]
 
 
 def ignored(r: ImportResult) -> dict[str, str]:
@@ -231,9 +235,12 @@ def test_exam_list_with_own_hours_absent_exam_and_totals(roster_db: Database) ->
 def test_cli_json_lists_what_is_not_imported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dbp = str(tmp_path / "cli.sqlite")
+    dbp = new_target(tmp_path / "cli.sqlite")
     assert (
-        cli.main(["--db", dbp, "import", "staff", str(LAY / "花名册_两行表头.ods"), "--json"]) == 0
+        cli.main(
+            ["--db", target(dbp), "import", "staff", str(LAY / "花名册_两行表头.ods"), "--json"]
+        )
+        == 0
     )
     out = json.loads(capsys.readouterr().out)
     assert out["created"] == 4 and out["written"] is True
@@ -243,11 +250,14 @@ def test_cli_json_lists_what_is_not_imported(
     assert out["interpretation_count"] == 4
     # a file that cannot be read prints JSON too, with the reason
     assert (
-        cli.main(["--db", dbp, "import", "staff", str(tmp_path / "无此文件.xlsx"), "--json"]) == 1
+        cli.main(
+            ["--db", target(dbp), "import", "staff", str(tmp_path / "无此文件.xlsx"), "--json"]
+        )
+        == 1
     )
     out = json.loads(capsys.readouterr().out)
     assert out["written"] is False and "找不到文件" in out["refused"]
-    assert sqlite3.connect(dbp).execute("select count(*) from staff").fetchone() == (4,)
+    assert query(dbp, "select count(*) from staff")[0][0] == 4
 
 
 # ---- the header reader on its own ---------------------------------------------------------------

@@ -182,7 +182,7 @@ def test_held_back_is_set_the_same_way_by_every_importer(kind_db: Any, tmp_path:
         case.headers,
         [case.valid_row(0), case.valid_row(1), case.invalid_row(2), case.valid_row(3)],
     )
-    before = snapshot(db.path)
+    before = snapshot(db)
     imp = importer(kind)
     for dry_run in (False, True):
         r = imp(db, path, dry_run=dry_run)
@@ -191,13 +191,13 @@ def test_held_back_is_set_the_same_way_by_every_importer(kind_db: Any, tmp_path:
         assert r.rejected and not r.written and not r.structural
         assert "其中 3 行没有错误" in r.summary()
         assert would_import(r, skip_invalid=True) and not would_import(r, skip_invalid=False)
-        assert snapshot(db.path) == before
+        assert snapshot(db) == before
     r = imp(db, path, dry_run=True, skip_invalid=True)
     assert (r.created, r.updated, r.skipped, r.held_back, r.written) == (3, 0, 1, 0, False)
-    assert snapshot(db.path) == before
+    assert snapshot(db) == before
     r = imp(db, path, skip_invalid=True)
     assert (r.created, r.updated, r.skipped, r.held_back, r.written) == (3, 0, 1, 0, True)
-    assert not r.rejected and snapshot(db.path) != before
+    assert not r.rejected and snapshot(db) != before
     # again: the same rows are now updates
     r = imp(db, path, dry_run=True, skip_invalid=True)
     assert (r.created, r.updated, r.skipped, r.held_back) == (0, 3, 1, 0)
@@ -213,10 +213,10 @@ def test_a_missing_required_column_refuses_the_file_even_with_skip_invalid(
     headers = [h for i, h in enumerate(case.headers) if i != drop]
     data = [[v for i, v in enumerate(case.valid_row(n)) if i != drop] for n in range(3)]
     path = write_rows(tmp_path / "f.xlsx", headers, data)
-    before = snapshot(db.path)
+    before = snapshot(db)
     for dry_run in (False, True):
         r = importer(kind)(db, path, dry_run=dry_run, skip_invalid=True)
         assert r.structural and r.rejected and not r.written, (kind, r)
         assert len(r.errors) == 1 and (r.created, r.updated, r.held_back) == (0, 0, 0)
         assert not would_import(r, skip_invalid=True)
-        assert snapshot(db.path) == before
+        assert snapshot(db) == before

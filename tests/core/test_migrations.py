@@ -21,6 +21,8 @@ from alembic.script import ScriptDirectory
 from brigade_desk.core import db as dbmod
 from brigade_desk.core import paths
 
+pytestmark = pytest.mark.sqlite_only(reason="migrates SQLite files of every released schema")
+
 SCHEMAS = Path(__file__).resolve().parents[1] / "fixtures" / "schemas"
 FIXTURES = sorted(SCHEMAS.glob("*.sqlite"))
 CHAIN = [

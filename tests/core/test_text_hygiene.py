@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from dbtemplate import target
 from sqlalchemy import select
 
 from brigade_desk.app import cli
@@ -507,9 +508,7 @@ def test_cli_dry_run_names_each_cell(
     db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = book(tmp_path / "花名册.xlsx", "花名册", ROSTER_HEAD, roster_rows())
-    assert (
-        cli.main(["--db", str(db.path), "import", "staff", str(path), "--dry-run", "--json"]) == 1
-    )
+    assert cli.main(["--db", target(db), "import", "staff", str(path), "--dry-run", "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     msgs = {(e["row"], e["column"]): e["message"] for e in out["errors"]}
     assert "U+202E（从右向左覆盖）" in msgs[(5, "姓名")]

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from cases_support import D, add_case, add_staff
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from brigade_desk.core import audit, undo
 from brigade_desk.core.changes import Changes
@@ -51,12 +51,21 @@ def snapshot(db) -> dict[str, list[tuple]]:
     with db.session() as s:
         for t in TABLES:
             cols = [
-                c[1]
-                for c in s.execute(text(f"PRAGMA table_info({t})"))
-                if c[1] not in ("updated_at", "version")  # (version counts saves)
+                c["name"]
+                for c in inspect(s.connection()).get_columns(t)
+                if c["name"] not in ("updated_at", "version")  # (version counts saves)
             ]
             rows = s.execute(text(f"SELECT {', '.join(cols)} FROM {t}"))
-            out[t] = sorted(tuple(str(v).removesuffix(".000000") for v in r) for r in rows)
+            # (a server's default timestamps carry microseconds; the trail keeps whole seconds)
+            out[t] = sorted(
+                tuple(
+                    str(v.replace(microsecond=0) if isinstance(v, dt.datetime) else v).removesuffix(
+                        ".000000"
+                    )
+                    for v in r
+                )
+                for r in rows
+            )
     return out
 
 

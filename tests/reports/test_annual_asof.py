@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from dbtemplate import fresh_db
-from sqlalchemy import text
+from sqlalchemy import Date, TextClause, bindparam, text
 from sqlalchemy.orm import Session
 
 from brigade_desk.app.ledgers import REGISTRY
@@ -47,6 +47,20 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     d.close()
 
 
+def _sql(s: Session, q: str) -> TextClause:
+    """The statement for the session's database: written in SQLite's words, PostgreSQL's spelled
+    out; the day parameters typed as dates (text on SQLite, dates on PostgreSQL)."""
+    if s.get_bind().dialect.name != "sqlite":
+        q = re.sub(r"strftime\('%Y', (\w+)\)", r"EXTRACT(YEAR FROM \1)", q)
+        q = q.replace("instr(", "strpos(").replace(
+            "date(p.created_at, '-1 day')", "(CAST(p.created_at AS DATE) - 1)"
+        )
+        q = q.replace("date(created_at)", "CAST(created_at AS DATE)")
+    t = text(q)
+    dates = [bindparam(n, type_=Date()) for n in ("d", "start") if f":{n}" in q]
+    return t.bindparams(*dates) if dates else t
+
+
 def _years(s: Session) -> list[int]:
     q = """
         SELECT CAST(strftime('%Y', end_date) AS INT) FROM training_session
@@ -54,7 +68,7 @@ def _years(s: Session) -> list[int]:
         UNION SELECT CAST(strftime('%Y', decided_on) AS INT) FROM case_record WHERE decided_on IS NOT NULL
         UNION SELECT CAST(strftime('%Y', media_start) AS INT) FROM av_record
     """
-    return sorted(y for (y,) in s.execute(text(q)) if y)
+    return sorted(y for (y,) in s.execute(_sql(s, q)) if y)
 
 
 # officers in post on :d, straight from the tables: the status from the dated status changes (the
@@ -141,9 +155,10 @@ def test_annual_statements_agree_with_check_and_sql_for_every_year(demo_db: Data
         # the demo's 登记入册 events are real joining dates (dated before the rows were written)
         assert (
             s.scalar(
-                text(
+                _sql(
+                    s,
                     "SELECT count(*) FROM staff_event e JOIN staff p ON p.id = e.staff_id "
-                    "WHERE e.what LIKE '登记入册%' AND e.date >= date(p.created_at, '-1 day')"
+                    "WHERE e.what LIKE '登记入册%' AND e.date >= date(p.created_at, '-1 day')",
                 )
             )
             == 0
@@ -161,14 +176,16 @@ def test_annual_statements_agree_with_check_and_sql_for_every_year(demo_db: Data
             where = f"{year}年"
 
             # --- SQL on the tables ---
-            params = {"d": day.isoformat(), "start": D(year, 1, 1).isoformat()}
-            in_post = {i for (i,) in s.execute(text(IN_POST_SQL), params)}
-            hours = {i: float(h or 0) for i, h in s.execute(text(HOURS_SQL), params)}
+            params = {"d": day, "start": D(year, 1, 1)}
+            in_post = {i for (i,) in s.execute(_sql(s, IN_POST_SQL), params)}
+            hours = {i: float(h or 0) for i, h in s.execute(_sql(s, HOURS_SQL), params)}
             per_person = [round(hours.get(i, 0.0), 2) for i in in_post]
             under = sum(1 for h in per_person if h < required - 1e-9)
             avg = sum(per_person) / len(per_person) if per_person else 0.0
             sessions = s.scalar(
-                text("SELECT count(*) FROM training_session WHERE end_date BETWEEN :start AND :d"),
+                _sql(
+                    s, "SELECT count(*) FROM training_session WHERE end_date BETWEEN :start AND :d"
+                ),
                 params,
             )
 
@@ -195,12 +212,12 @@ def test_annual_statements_agree_with_check_and_sql_for_every_year(demo_db: Data
             assert len(_staff_ids(found, "training_hours_short")) == under, where
 
             # --- leavers of the year and their certificates ---
-            leavers = {i for (i,) in s.execute(text(LEAVERS_SQL), params)}
+            leavers = {i for (i,) in s.execute(_sql(s, LEAVERS_SQL), params)}
             left_rows = _rows(certs)
             assert left_rows["本年离岗、调离、退休（人）"] == len(leavers), where
             # a certificate issued by the day and still not cancelled today was not cancelled on
             # the day either
-            held = {i for (i,) in s.execute(text(HELD_OPEN_SQL), params)}
+            held = {i for (i,) in s.execute(_sql(s, HELD_OPEN_SQL), params)}
             open_now = _staff_ids(today_findings, "left_not_cancelled") & held
             open_this_year = open_now & leavers
             assert int(str(left_rows["其中执法证件尚未注销（人）"])) >= len(open_this_year)
@@ -209,9 +226,10 @@ def test_annual_statements_agree_with_check_and_sql_for_every_year(demo_db: Data
             left_before = {
                 i
                 for (i,) in s.execute(
-                    text(
+                    _sql(
+                        s,
                         "SELECT DISTINCT staff_id FROM staff_event WHERE what LIKE '在岗状态：在岗 →%' "
-                        "AND date < :start"
+                        "AND date < :start",
                     ),
                     params,
                 )
@@ -240,9 +258,10 @@ def test_annual_statements_agree_with_check_and_sql_for_every_year(demo_db: Data
             r_text = "".join(by_title["案卷评查和整改情况"].paragraphs)
             if m := re.search(r"对(\d{4})年度办结的案卷开展评查", r_text):
                 first = s.scalar(
-                    text(
+                    _sql(
+                        s,
                         "SELECT min(coalesce(reviewed_on, date(created_at))) FROM case_review "
-                        "WHERE year = :y"
+                        "WHERE year = :y",
                     ),
                     {"y": int(m.group(1))},
                 )
@@ -250,11 +269,12 @@ def test_annual_statements_agree_with_check_and_sql_for_every_year(demo_db: Data
             else:
                 assert f"截至{zh_date(day)}，尚未开展案卷评查" in r_text, where
                 assert not s.scalar(
-                    text(
+                    _sql(
+                        s,
                         "SELECT count(*) FROM case_review WHERE year IN (:y, :y - 1) "
-                        "AND coalesce(reviewed_on, date(created_at)) <= :d"
+                        "AND coalesce(reviewed_on, date(created_at)) <= :d",
                     ),
-                    {"y": year, "d": day.isoformat()},
+                    {"y": year, "d": day},
                 )
 
             # --- a running year is "截至…本年", never the whole year ---

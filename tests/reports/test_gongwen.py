@@ -11,14 +11,13 @@ import collections
 import datetime as dt
 import re
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pdfplumber
 import pytest
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, query, target
 
 from brigade_desk.app.cli import main
 from brigade_desk.app.demo import fill
@@ -342,32 +341,31 @@ def test_gongwen_docx_renders_with_the_page_setup(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("gongwen") / "demo.sqlite"
     db = fresh_db(path)
     fill(db, size="small", seed=5, today=dt.date(2026, 1, 20))
     db.close()
-    return path
+    return target(path)
 
 
-def _export(db: Path, out: Path, *args: str) -> Path:
-    assert main(["--db", str(db), "export", *args, "--out", str(out)]) == 0
+def _export(db: str, out: Path, *args: str) -> Path:
+    assert main(["--db", target(db), "export", *args, "--out", str(out)]) == 0
     return out
 
 
-def _exam_session(db: Path) -> str:
-    with sqlite3.connect(db) as con:
-        row = con.execute(
-            "select session_id from training_attendance where exam_score is not null "
-            "group by session_id order by count(*) desc limit 1"
-        ).fetchone()
+def _exam_session(db: str) -> str:
+    row = query(
+        db,
+        "select session_id from training_attendance where exam_score is not null "
+        "group by session_id order by count(*) desc, session_id limit 1",
+    )[0]
     return str(row[0])
 
 
 @PDF_TOOLS
 def test_annual_report_and_both_notices_are_gongwen(demo: Path, tmp_path: Path) -> None:
-    with sqlite3.connect(demo) as con:
-        staff = tuple(r[0] for r in con.execute("select name from staff"))
+    staff = tuple(r[0] for r in query(demo, "select name from staff"))
     made = {
         "annual": _export(
             demo, tmp_path / "annual.pdf", "annual", "--year", "2025", "--as-of", "2026-01-20"

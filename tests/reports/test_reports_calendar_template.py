@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, new_target, target
 from openpyxl.styles import Font
 
 from brigade_desk.app.cli import main
@@ -83,8 +83,8 @@ def test_calendar_yearly_items(db: Database) -> None:
 
 
 def test_cli_deadlines_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    dbp = str(tmp_path / "d.sqlite")
-    assert main(["--db", dbp, "deadlines", "--as-of", "2026-11-04", "--json"]) == 0
+    dbp = new_target(tmp_path / "d.sqlite")
+    assert main(["--db", target(dbp), "deadlines", "--as-of", "2026-11-04", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["as_of"] == "2026-11-04"
     assert all(
@@ -95,7 +95,7 @@ def test_cli_deadlines_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         main(
             [
                 "--db",
-                dbp,
+                target(dbp),
                 "deadlines",
                 "--as-of",
                 "2026-11-04",
@@ -223,7 +223,7 @@ def test_cli_export_template(tmp_path: Path, db: Database, roster: RosterService
         main(
             [
                 "--db",
-                str(db.path),
+                target(db),
                 "export",
                 "template",
                 str(t),

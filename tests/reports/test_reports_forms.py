@@ -17,6 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from dbtemplate import fresh_db
+from dbtemplate import target as db_target
 from sqlalchemy import func, select
 
 from brigade_desk.app.cli import main
@@ -181,7 +182,7 @@ def test_monthly_workbook(data: Database, tmp_path: Path) -> None:
         main(
             [
                 "--db",
-                str(data.path),
+                db_target(data),
                 "export",
                 "monthly",
                 "--year",
@@ -277,7 +278,7 @@ def test_monthly_needs_month(
         main(
             [
                 "--db",
-                str(data.path),
+                db_target(data),
                 "export",
                 "monthly",
                 "--year",
@@ -307,7 +308,7 @@ def test_quarterly_review_sheet(data: Database, tmp_path: Path) -> None:
         main(
             [
                 "--db",
-                str(data.path),
+                db_target(data),
                 "export",
                 "quarterly",
                 "--year",
@@ -343,7 +344,7 @@ def test_quarterly_review_sheet(data: Database, tmp_path: Path) -> None:
         main(
             [
                 "--db",
-                str(data.path),
+                db_target(data),
                 "export",
                 "quarterly",
                 "--year",
@@ -380,7 +381,7 @@ def fonts_embedded(p: Path) -> list[str]:
 def test_filing_pdf(data: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "备案表.pdf"
     assert (
-        main(["--db", str(data.path), "export", "filing", A, "--out", str(out), "--as-of", AS_OF])
+        main(["--db", db_target(data), "export", "filing", A, "--out", str(out), "--as-of", AS_OF])
         == 0
     )
     assert fonts_embedded(out) == []
@@ -403,13 +404,13 @@ def test_filing_pdf(data: Database, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "未标记为重大案件" not in text
     out2 = tmp_path / "c.pdf"
     assert (
-        main(["--db", str(data.path), "export", "filing", C, "--out", str(out2), "--as-of", AS_OF])
+        main(["--db", db_target(data), "export", "filing", C, "--out", str(out2), "--as-of", AS_OF])
         == 0
     )
     assert "未标记为重大案件" in pdf_text(out2).replace(" ", "")
     out3 = tmp_path / "b.pdf"
     assert (
-        main(["--db", str(data.path), "export", "filing", B, "--out", str(out3), "--as-of", AS_OF])
+        main(["--db", db_target(data), "export", "filing", B, "--out", str(out3), "--as-of", AS_OF])
         == 0
     )
     t3 = pdf_text(out3).replace(" ", "").replace("\n", "")
@@ -419,7 +420,7 @@ def test_filing_pdf(data: Database, tmp_path: Path, capsys: pytest.CaptureFixtur
         main(
             [
                 "--db",
-                str(data.path),
+                db_target(data),
                 "export",
                 "filing",
                 "不存在的案号",
@@ -467,7 +468,7 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
         main(
             [
                 "--db",
-                str(data.path),
+                db_target(data),
                 "export",
                 "annual",
                 "--year",
@@ -524,7 +525,8 @@ def test_annual_workbook(data: Database, tmp_path: Path, monkeypatch: pytest.Mon
     assert rev["已评查（件）"] == 3 and rev["整改事项（项）"] == 1 and rev["逾期未完成（项）"] == 1
     bad = tmp_path / "年报.txt"
     assert (
-        main(["--db", str(data.path), "export", "annual", "--year", "2025", "--out", str(bad)]) == 1
+        main(["--db", db_target(data), "export", "annual", "--year", "2025", "--out", str(bad)])
+        == 1
     )
 
 
@@ -536,7 +538,7 @@ def test_annual_pdf(data: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         main(
             [
                 "--db",
-                str(data.path),
+                db_target(data),
                 "export",
                 "annual",
                 "--year",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from dbtemplate import new_target, target
 
 from brigade_desk.app.cli import main
 from brigade_desk.core.db import Database
@@ -61,13 +62,13 @@ def test_layout_types_and_formula_safety(
 def test_cli_export_and_check(tmp_path: Path, capsys: object) -> None:
     import json
 
-    dbp = str(tmp_path / "c.sqlite")
-    assert main(["--db", dbp, "demo", "--seed", "7"]) == 0
+    dbp = new_target(tmp_path / "c.sqlite")
+    assert main(["--db", target(dbp), "demo", "--seed", "7"]) == 0
     out = tmp_path / "r.xlsx"
-    assert main(["--db", dbp, "export", "roster", "--out", str(out)]) == 0
+    assert main(["--db", target(dbp), "export", "roster", "--out", str(out)]) == 0
     assert openpyxl.load_workbook(out, read_only=True)["执法人员花名册"].max_row > 60
     capsys.readouterr()  # type: ignore[attr-defined]
-    assert main(["--db", dbp, "check", "--as-of", "2026-11-23", "--json"]) == 0
+    assert main(["--db", target(dbp), "check", "--as-of", "2026-11-23", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
     assert data["as_of"] == "2026-11-23"
     assert data["findings"], "the demo data carries deliberate problems"

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dbtemplate import new_target, target
 from openpyxl import Workbook
 
 from brigade_desk.app.cli import main
@@ -198,11 +199,11 @@ def test_template_imports_cleanly(tmp_path: Path, db: Database) -> None:
 
 
 def test_cli_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    dbp = str(tmp_path / "cli.sqlite")
+    dbp = new_target(tmp_path / "cli.sqlite")
     good = messy_workbook(
         tmp_path / "g.xlsx", HEAD, [row(1, "甲", IDS[0], "C1", "2021-01-01", "2027-01-01")]
     )
-    assert main(["--db", dbp, "import", "staff", str(good), "--json"]) == 0
+    assert main(["--db", target(dbp), "import", "staff", str(good), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {k: out[k] for k in ("created", "updated", "skipped", "errors")} == {
         "created": 1,
@@ -213,7 +214,7 @@ def test_cli_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     # every column of the file is accounted for: the 序号 column is named as not imported
     assert [c["header"] for c in out["ignored_columns"]] == ["序号"]
     bad = messy_workbook(tmp_path / "b.xlsx", HEAD, [row(1, "乙", "12345")])
-    assert main(["import", "staff", str(bad), "--json", "--db", dbp]) == 1
+    assert main(["import", "staff", str(bad), "--json", "--db", target(dbp)]) == 1
     out = json.loads(capsys.readouterr().out)
     assert (
         out["created"] == 0
@@ -223,7 +224,7 @@ def test_cli_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit) as e:
         main(["import", "nonsense", "x.xlsx"])
     assert e.value.code == 2
-    assert main(["--db", dbp, "import", "staff", str(tmp_path / "missing.xlsx")]) == 1
+    assert main(["--db", target(dbp), "import", "staff", str(tmp_path / "missing.xlsx")]) == 1
     assert "找不到文件" in capsys.readouterr().err
 
 

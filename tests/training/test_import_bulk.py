@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from dbtemplate import query, target
 from sqlalchemy import func, select
 from training_helpers import add_staff, id_no, new_db
 
@@ -169,12 +169,7 @@ def two_dbs(tmp_path: Path) -> tuple[Database, Database, dict[str, str]]:
 
 
 def _table(db: Database, table: str) -> list[dict[str, Any]]:
-    c = sqlite3.connect(db.path)
-    c.row_factory = sqlite3.Row
-    try:
-        rows = [dict(r) for r in c.execute(f'SELECT * FROM "{table}" ORDER BY id')]
-    finally:
-        c.close()
+    rows = [dict(r._mapping) for r in query(db, f'SELECT * FROM "{table}" ORDER BY id')]
     for r in rows:
         r.pop("created_at", None)
         r.pop("updated_at", None)
@@ -184,35 +179,27 @@ def _table(db: Database, table: str) -> list[dict[str, Any]]:
 
 def _last_states(db: Database, table: str) -> dict[str, str | None]:
     """Each record's last recorded state (JSON, without the creation time)."""
-    c = sqlite3.connect(db.path)
-    try:
-        out: dict[str, str | None] = {}
-        for rid, after in c.execute(
-            "SELECT record_id, after FROM audit_log WHERE table_name = ? ORDER BY id",
-            (table,),
-        ):
-            if after is not None:
-                st = json.loads(after)
-                st.pop("created_at", None)
-                after = json.dumps(st, ensure_ascii=False, sort_keys=True)
-            out[rid] = after
-    finally:
-        c.close()
+    out: dict[str, str | None] = {}
+    for rid, after in query(
+        db, "SELECT record_id, after FROM audit_log WHERE table_name = :t ORDER BY id", t=table
+    ):
+        if after is not None:
+            st = json.loads(after)
+            st.pop("created_at", None)
+            after = json.dumps(st, ensure_ascii=False, sort_keys=True)
+        out[rid] = after
     return out
 
 
 def _entries(db: Database, table: str) -> list[tuple[str, str, str | None, str | None]]:
-    c = sqlite3.connect(db.path)
-    try:
-        return list(
-            c.execute(
-                "SELECT action, record_id, before, after FROM audit_log WHERE table_name = ?"
-                " ORDER BY CAST(record_id AS INTEGER), id",
-                (table,),
-            )
-        )
-    finally:
-        c.close()
+    rows = query(
+        db,
+        "SELECT action, record_id, before, after, id FROM audit_log WHERE table_name = :t",
+        t=table,
+    )
+    # by the record's (first) id — a bulk entry's record_id is a range "16..30" — then the entry
+    rows.sort(key=lambda r: (int(r[1].split("..")[0]), r[4]))
+    return [tuple(r[:4]) for r in rows]
 
 
 def _count(db: Database, model: Any) -> int:
@@ -300,10 +287,10 @@ def test_reimport_updates_like_the_orm_writer_without_duplicates(two_dbs, tmp_pa
 def test_trail_continues_after_a_bulk_import_and_catches_tampering(two_dbs, tmp_path, capsys):
     bulk, _orm, ids = two_dbs
     f = _book(tmp_path / "a.xlsx", _rows(ids))
-    dbp = str(bulk.path)
-    assert cli.main(["--db", dbp, "import", "training", str(f), "--json"]) == 0
+    dbp = target(bulk)
+    assert cli.main(["--db", target(dbp), "import", "training", str(f), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["created"] == 15
-    assert cli.main(["--db", dbp, "audit", "verify", "--json"]) == 0
+    assert cli.main(["--db", target(dbp), "audit", "verify", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] is True and out["entries"] == 5 + 3 + 15  # staff, sessions, attendance
     svc = TrainingService(bulk)
@@ -338,16 +325,14 @@ def test_trail_continues_after_a_bulk_import_and_catches_tampering(two_dbs, tmp_
     assert [h.action for h in hist] == ["create", "update"]
     assert ("hours", None, 1.0) in hist[1].changes
     # a bulk-written row changed behind the program's back is caught
-    c = sqlite3.connect(bulk.path)
-    c.execute(
+    query(
+        bulk,
         "UPDATE training_attendance SET exam_score = 99"
-        " WHERE id = (SELECT max(id) FROM training_attendance)"
+        " WHERE id = (SELECT max(id) FROM training_attendance)",
     )
-    c.commit()
-    c.close()
     res = audit.verify_database(bulk)
     assert not res.ok and "training_attendance" in res.problem and "exam_score" in res.problem
-    assert cli.main(["--db", dbp, "audit", "verify"]) == 1
+    assert cli.main(["--db", target(dbp), "audit", "verify"]) == 1
 
 
 def _snapshot(db: Database) -> tuple[int, int, int, str]:
@@ -521,10 +506,7 @@ def test_thousands_of_new_rows_are_recorded_in_bulk_digests(two_dbs, tmp_path, m
     assert [h.action for h in hist] == ["bulk"]
     assert hist[0].changes[0][0] == "由 Excel 导入：全年签到.xlsx"
     assert str(hist[0].changes[0][2]).startswith("数值摘要 ")
-    c = sqlite3.connect(bulk.path)
-    c.execute("UPDATE training_attendance SET exam_score = 99 WHERE id = ?", (att_ids[7],))
-    c.commit()
-    c.close()
+    query(bulk, "UPDATE training_attendance SET exam_score = 99 WHERE id = :i", i=att_ids[7])
     res = audit.verify_database(bulk)
     assert not res.ok and f"training_attendance #{att_ids[7]}" in res.problem
     assert "在程序之外被修改" in res.problem

@@ -7,6 +7,7 @@ import json
 
 import openpyxl
 import pytest
+from dbtemplate import target
 from training_helpers import add_staff, id_no, new_db
 
 from brigade_desk.app import cli
@@ -399,15 +400,15 @@ def test_cli_json_exit_codes_and_template(db, people, tmp_path, capsys):
         tmp_path / "b.xlsx",
         [["2025-03-05", "讲座", "法治讲堂", "业务知识", 3, "赵六", None, None, None, None]],
     )
-    dbp = str(db.path)
-    assert cli.main(["--db", dbp, "import", "training", str(bad), "--json"]) == 1
+    dbp = target(db)
+    assert cli.main(["--db", target(dbp), "import", "training", str(bad), "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert (
         out["created"] == 0
         and out["errors"][0]["row"] == 4
         and out["errors"][0]["column"] == "姓  名"
     )
-    assert cli.main(["--db", dbp, "import", "training", str(good), "--json"]) == 0
+    assert cli.main(["--db", target(dbp), "import", "training", str(good), "--json"]) == 0
     got = json.loads(capsys.readouterr().out)
     assert {k: got[k] for k in ("created", "updated", "skipped", "errors")} == {
         "created": 1,

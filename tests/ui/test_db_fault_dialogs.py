@@ -20,6 +20,8 @@ from brigade_desk.ui import safety
 from brigade_desk.ui.tasks import TaskRunner
 from tests.conftest import IDS, add_officer, fresh_db, template_path
 
+pytestmark = pytest.mark.sqlite_only(reason="the GUI on faults of the SQLite file")
+
 PAGE = 4096
 
 

@@ -35,6 +35,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only(reason="drives the real program on a SQLite demo copy of its own")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_an_impatient_clerk_cannot_crash_or_hang_the_program(
     seed: int, demo_db: Path, tmp_path: Path

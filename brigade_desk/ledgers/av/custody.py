@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from brigade_desk.core import anchor, settings
 from brigade_desk.core.atomic import atomic_path
 from brigade_desk.core.db import Database
+from brigade_desk.core.dialect import driver_sql
 from brigade_desk.core.errors import UserError
 from brigade_desk.core.forms.common import form_info
 from brigade_desk.core.forms.stamp import stamped
@@ -169,9 +170,13 @@ def collect(db: Database, case_no: str) -> CustodyReport:
         for i in range(0, len(ids), 900):
             part = [str(x) for x in ids[i : i + 900]]
             marks = ",".join("?" * len(part))
-            for rid, user, at in s.connection().exec_driver_sql(
-                f"SELECT record_id, os_user, at FROM audit_log WHERE table_name = 'av_record' "
-                f"AND action = 'create' AND record_id IN ({marks}) ORDER BY id",
+            conn = s.connection()
+            for rid, user, at in conn.exec_driver_sql(
+                driver_sql(
+                    conn,
+                    "SELECT record_id, os_user, at FROM audit_log WHERE table_name = 'av_record' "
+                    f"AND action = 'create' AND record_id IN ({marks}) ORDER BY id",
+                ),
                 tuple(part),
             ):
                 operators.setdefault(str(rid), (str(user or ""), at))

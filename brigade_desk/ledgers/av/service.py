@@ -19,7 +19,7 @@ from brigade_desk.core import dialect, settings
 from brigade_desk.core.cache import DataCache
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
-from brigade_desk.core.ordering import sorted_before
+from brigade_desk.core.ordering import sort_key, sorted_before
 from brigade_desk.core.progress import Progress
 from brigade_desk.core.textclean import DirtyText, Kind, check_fields, clean
 from brigade_desk.ledgers.av import patterns as pat
@@ -337,7 +337,7 @@ class AvService:
             drive = self._drive(f, sort)
         q = self._filtered(q, f, drive)
         return q.order_by(
-            col.desc() if descending else col.asc(),
+            sort_key(col, descending, self.db.server),
             AvRecord.id.desc() if descending else AvRecord.id,
         ), col
 

@@ -19,7 +19,7 @@ from brigade_desk.core import conflict, dialect
 from brigade_desk.core.cache import DataCache
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError, ValidationError
-from brigade_desk.core.ordering import sorted_before
+from brigade_desk.core.ordering import sort_key, sorted_before
 from brigade_desk.core.textclean import Kind, check_fields
 from brigade_desk.ledgers.cases.case_no import normalize as normalize_case_no
 from brigade_desk.ledgers.cases.models import (
@@ -322,7 +322,7 @@ class CaseService:
         col = SORT_COLUMNS.get(sort, CaseRecord.filed_on)
         q = apply_filter(select(CaseRecord.id), f or CaseFilter())
         return q.order_by(
-            col.desc() if descending else col.asc(),
+            sort_key(col, descending, self.db.server),
             CaseRecord.id.desc() if descending else CaseRecord.id,
         )
 

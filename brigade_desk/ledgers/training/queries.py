@@ -18,6 +18,8 @@ from sqlalchemy import ColumnElement, Row, Select, String, case, cast, exists, f
 from sqlalchemy.orm import Session
 
 from brigade_desk.core import settings
+from brigade_desk.core.dialect import number_text
+from brigade_desk.core.ordering import sort_key
 from brigade_desk.ledgers.roster.models import Staff, StaffCategory, StaffStatus
 from brigade_desk.ledgers.training import hours as th
 from brigade_desk.ledgers.training import settings as training_settings
@@ -129,7 +131,7 @@ def _text_condition(text: str) -> ColumnElement[bool]:
     conds += [
         cast(TrainingSession.start_date, String).like(like, escape="\\"),
         cast(TrainingSession.end_date, String).like(like, escape="\\"),
-        func.printf("%g", TrainingSession.hours).like(like, escape="\\"),
+        number_text(TrainingSession.hours).like(like, escape="\\"),
     ]
     cats = [
         c.value
@@ -164,10 +166,9 @@ def session_ids(
     """Ids of the matching sessions in display order (filtered and sorted in SQL)."""
     col = SESSION_SORT.get(sort, TrainingSession.end_date)
     q = apply_session_filter(select(TrainingSession.id), f)
-    if descending:
-        q = q.order_by(col.desc(), TrainingSession.id.desc())
-    else:
-        q = q.order_by(col.asc(), TrainingSession.id.asc())
+    server = s.get_bind().dialect.name != "sqlite"
+    id_key = TrainingSession.id.desc() if descending else TrainingSession.id.asc()
+    q = q.order_by(sort_key(col, descending, server), id_key)
     return list(s.scalars(q))
 
 
