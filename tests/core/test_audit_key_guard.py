@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import IDS
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, target
 
 from brigade_desk.core import audit
 from brigade_desk.core.db import Database, open_database
@@ -36,7 +36,7 @@ def test_a_pc_without_the_ledgers_key_cannot_write(
         db = open_database(url)
     else:
         db = fresh_db(tmp_path / "台账 #1" / "brigade.sqlite")
-        url = str(db.path)
+        url = target(db)
     RosterService(db).save_staff(StaffInput(name="甲", id_number=IDS[0], squad="一中队"))
     db.close()
 

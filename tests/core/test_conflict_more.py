@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from cases_support import add_case, add_staff
-from dbtemplate import fresh_db
+from dbtemplate import fresh_db, target
 from sqlalchemy import select
 
 from brigade_desk.core import audit
@@ -36,7 +36,7 @@ WHEN = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 def two_pcs(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Database, Database]]:
     if request.param == "sqlite":
         first = fresh_db(tmp_path / "台账.sqlite")
-        second = open_database(first.path)
+        second = open_database(target(first))
     else:
         url = str(request.getfixturevalue("pg_url"))
         first, second = open_database(url), open_database(url)

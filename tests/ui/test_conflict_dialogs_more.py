@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from cases_support import add_case, add_staff
+from dbtemplate import target
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButton, QWidget
 
@@ -46,7 +47,7 @@ def clerks(
     the same ledger."""
     if request.param == "sqlite":
         ctx = request.getfixturevalue("gui_ctx")
-        other = open_database(ctx.db.path)
+        other = open_database(target(ctx.db))
         yield ctx, other
         other.close()
         return
