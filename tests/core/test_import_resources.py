@@ -700,3 +700,26 @@ def test_the_one_pass_scan_agrees_with_listing_every_cell() -> None:
     assert not books._calamine_safe(sheet(rows, '<c r="CA30000"><v>3</v></c>'))
     # a cell of a later row, written in an earlier one (within the cap): read by listing cells
     assert books._calamine_safe(sheet(30, '<c r="C40"><v>3</v></c>'))
+
+
+def test_odd_rows_are_no_danger_but_go_to_the_streamed_reader() -> None:
+    """With every cell naming its place, how the rows are written makes calamine's rectangle no
+    bigger, but it would read differently from the streamed reader, so ``_calamine_same`` sends
+    the sheet there whatever the safety scan said: a row without r, row 0 / a leading zero, rows out
+    of order with cells below the last row element (decided the long way, by the cells)."""
+    ok = b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="B2"><v>2</v></c></row></sheetData>'
+    assert books._calamine_safe(ok) and books._calamine_same(ok)
+    for odd in (
+        ok.replace(b'<row r="2">', b"<row>"),
+        ok.replace(b'<row r="2">', b'<row r="02">'),
+        ok.replace(b'<row r="1">', b'<row r="0">'),
+    ):
+        assert not books._calamine_same(odd), odd  # (safe or not: never read by calamine)
+    # the last row element names row 1, a cell names row 3: looked at cell by cell, still safe
+    backwards = ok.replace(b'<row r="2"><c r="B2">', b'<row r="1"><c r="B3">').replace(
+        b'<row r="1"><c r="A1">', b'<row r="2"><c r="A1">'
+    )
+    assert books._calamine_safe(backwards)
+    # ... and a far cell hidden that way is still refused
+    far = backwards.replace(b'"B3"', b'"XFD1048576"')
+    assert not books._calamine_safe(far)

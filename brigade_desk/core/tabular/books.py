@@ -1101,6 +1101,7 @@ _KINDS = {"c": _C, "v": _V, "is": _IS, "t": _T, "rPh": _RPH, "row": _ROW, "sheet
 MAX_PLAIN_XML = 64 * 1024 * 1024  # a sheet part larger than this is streamed, never scanned whole
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
 _ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"')
+_LAST_ROW = re.compile(rb'<row r="([1-9][0-9]{0,6})"')  # matched at the last <row r="
 _SHARED_REF = re.compile(rb't="s"[^>]*><v>([0-9]{1,9})</v>')
 MAX_PLAIN_TEXT = 10_000_000  # characters of text calamine may build for one sheet
 # a tag other than those of sheet data (sheetViews, pageSetup … are a few dozen at most)
@@ -1135,8 +1136,8 @@ def _calamine_safe(x: bytes, strings: Sequence[str] = ()) -> bool:
     so every cell and row must be named by its own ``r`` (as Excel, WPS and LibreOffice write
     them), the rectangle, declared and used, within the cell cap, no token of megabytes, no
     DOCTYPE, and the shared strings it copies into cells within a text budget."""
-    if b"<c " not in x or b"<c>" in x or b"<!" in x or b"<row>" in x:
-        return False  # no cells, cells or rows without r, DOCTYPE / comments
+    if b"<c " not in x or b"<c>" in x or b"<!" in x:
+        return False  # no cells, cells without r, DOCTYPE / comments
     # one tag or text run of megabytes: any run longer than MAX_XML_TOKEN holds a whole window of
     # half that length without a ">" (shorter runs may be sent to the streamed reader too)
     half = max(MAX_XML_TOKEN // 2, 1)
@@ -1144,8 +1145,6 @@ def _calamine_safe(x: bytes, strings: Sequence[str] = ()) -> bool:
         return False
     if x.count(b'<c r="') != x.count(b"<c "):
         return False  # a cell whose first attribute is not its r (rows: below, by their numbers)
-    if b'<row r="0' in x:
-        return False  # row 0 or a number written with leading zeros
     dim = _DIMENSION.search(x)
     if dim and dim.group(3):
         declared = (int(dim.group(4)) * _column(dim.group(3).decode() + "1")) if dim.group(4) else 0
@@ -1161,15 +1160,22 @@ def _calamine_safe(x: bytes, strings: Sequence[str] = ()) -> bool:
             return False
         if used > MAX_PLAIN_TEXT:
             return False
-    # the usual sheet in one pass over its cells: every row named by its number, and no cell in
-    # row 0, with a leading zero, below the last row or right of the widest column the cell cap
-    # allows for that many rows (each <c r=" looked at once; anything odd: the long way below)
+    # the usual sheet in one pass over its cells: every cell names its place (checked above), so
+    # the rectangle calamine builds is bounded by the cells' own references — none in row 0 or
+    # with a leading zero, below the last <row r> or right of the widest column the cell cap
+    # allows for that many rows (each <c r=" looked at once; anything odd: the long way below).
+    # Rows named twice, without r or with odd numbers make no rectangle bigger; they would read
+    # differently, which _calamine_same checks.
+    last = _LAST_ROW.match(x, max(x.rfind(b'<row r="'), 0))
+    max_row = int(last.group(1)) if last else 0
+    if 0 < max_row <= MAX_ROWS and not _odd_cell(max_row, MAX_SHEET_CELLS // max_row).search(x):
+        return True
+    if b"<row>" in x or b'<row r="0' in x:
+        return False  # rows without r, row 0 or a number written with leading zeros
     row_refs = _ROW_REF.findall(x)
     if len(row_refs) != x.count(b"<row "):
         return False  # a row whose first attribute is not its r, or a number of over 7 digits
     max_row = max(map(int, row_refs)) if row_refs else 0
-    if 0 < max_row <= MAX_ROWS and not _odd_cell(max_row, MAX_SHEET_CELLS // max_row).search(x):
-        return True
     if _ZERO_CELL.search(x):
         return False  # a cell in row 0 or a number written with leading zeros
     try:
@@ -1193,6 +1199,8 @@ def _calamine_same(x: bytes) -> bool:
     its guards). Checked while calamine reads (it lets go of the GIL)."""
     if b":c " in x or x.count(b"<?") > 1 or b't="e"' in x or b't="d"' in x:
         return False
+    if b"<row>" in x or b'<row r="0' in x:
+        return False  # rows without r, row 0 or a number written with leading zeros
     if len(_ODD_TAG.findall(x)) > 200:
         return False
     refs = _CELL_REF.findall(x)
