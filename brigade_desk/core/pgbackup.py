@@ -221,6 +221,24 @@ def _decode(data: bytes) -> str:
         return data.decode(locale.getpreferredencoding(False) or "utf-8", errors="replace")
 
 
+def _spawn(
+    cmd: list[str], env: dict[str, str], stdout: int, err: IO[bytes]
+) -> subprocess.Popen[bytes]:
+    """Start one of PostgreSQL's programs: nothing on its stdin, no console window on Windows,
+    stderr into ``err``; said in Chinese when it cannot be run at all."""
+    try:
+        return subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=err,
+            env=env,
+            creationflags=_NO_WINDOW,
+        )
+    except OSError as exc:
+        raise UserError(f"无法运行 {Path(cmd[0]).name}：{exc}") from exc
+
+
 def _run(
     cmd: list[str],
     env: dict[str, str],
@@ -232,17 +250,7 @@ def _run(
 ) -> tuple[int, str]:
     """Run ``cmd`` to its end (or its timeout, or 取消), returning its exit code and stderr."""
     with tempfile.TemporaryFile() as err:
-        try:
-            p = subprocess.Popen(
-                cmd,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-                env=env,
-                creationflags=_NO_WINDOW,
-            )
-        except OSError as exc:
-            raise UserError(f"无法运行 {Path(cmd[0]).name}：{exc}") from exc
+        p = _spawn(cmd, env, subprocess.DEVNULL, err)
         start = time.monotonic()
         try:
             while p.poll() is None:
@@ -561,17 +569,7 @@ class DumpInfo:
 @contextmanager
 def _stream(cmd: list[str], env: dict[str, str], progress: Progress) -> Iterator[IO[bytes]]:
     with tempfile.TemporaryFile() as err:
-        try:
-            p = subprocess.Popen(
-                cmd,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=err,
-                env=env,
-                creationflags=_NO_WINDOW,
-            )
-        except OSError as exc:
-            raise UserError(f"无法运行 {Path(cmd[0]).name}：{exc}") from exc
+        p = _spawn(cmd, env, subprocess.PIPE, err)
         assert p.stdout is not None
         try:
             yield p.stdout
