@@ -383,13 +383,17 @@ def test_killed_copying_ingest_is_cleaned_and_completed_by_the_next_run(
     parts = archive / PARTS_DIR
     deadline = time.monotonic() + 120
     caught = False
+    indexed = False
     try:
         while time.monotonic() < deadline and p.poll() is None:
-            if parts.is_dir() and any(f.name.endswith(".part") for f in os.scandir(parts)):
-                if _db_records(dbp):  # mid-run: some indexed, one copy being written
-                    os.kill(p.pid, signal.SIGKILL)
-                    caught = True
-                    break
+            # mid-run: some files indexed (asked of the database until they are: on a server each
+            # question takes a connection), then killed the moment a copy is being written
+            if not indexed:
+                indexed = bool(_db_records(dbp))
+            elif parts.is_dir() and any(f.name.endswith(".part") for f in os.scandir(parts)):
+                os.kill(p.pid, signal.SIGKILL)
+                caught = True
+                break
             time.sleep(0.002)
     finally:
         if p.poll() is None and not caught:
