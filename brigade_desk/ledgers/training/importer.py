@@ -770,14 +770,15 @@ def _import(db: Database, path: Path, *, dry_run: bool, skip_invalid: bool) -> I
         seen: dict[tuple[dt.date, str, int], t.Row] = {}
         for row, p, row_errs in parsed:
             if p is not None and not row_errs:
-                assert p.training_session.start_date is not None
-                key = (p.training_session.start_date, p.training_session.title)
+                ts_in = p.training_session
+                assert ts_in.start_date is not None
+                key = (ts_in.start_date, ts_in.title)
                 f = first.get(key)
                 if (
                     f is not None
                     # rows of one session share its parsed facts (see _session): the same object
-                    and f.training_session is not p.training_session
-                    and (diff := _same(f.training_session, p.training_session))
+                    and f.training_session is not ts_in
+                    and (diff := _same(f.training_session, ts_in))
                 ):
                     row_errs.append(
                         row.error(
@@ -787,7 +788,8 @@ def _import(db: Database, path: Path, *, dry_run: bool, skip_invalid: bool) -> I
                             f"同一培训（{key[0]:%Y-%m-%d}“{key[1]}”）的{diff}与工作表「{f.row.sheet}」第 {f.row.row} 行不一致",
                         )
                     )
-                prev = seen.get((*key, p.staff_id))
+                who = (*key, p.staff_id)
+                prev = seen.get(who)
                 if prev is not None:
                     row_errs.append(
                         row.error(
@@ -795,8 +797,9 @@ def _import(db: Database, path: Path, *, dry_run: bool, skip_invalid: bool) -> I
                         )
                     )
                 if not row_errs:
-                    first.setdefault(key, p)
-                    seen[(*key, p.staff_id)] = row
+                    if f is None:
+                        first[key] = p
+                    seen[who] = row
             checked.append(
                 CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs, row.notes)
             )
