@@ -423,6 +423,72 @@ def test_totals_line_counting_people_under_the_name_column(
     assert t.is_footer(t.Row("签到", 9, {"name": "共 12 人"}, {}, cells=["合计"]), "name")
 
 
+@pytest.mark.parametrize("merged", [False, True])
+@pytest.mark.parametrize("suffix", ["xlsx", "xls"])
+def test_a_column_named_only_in_the_top_header_row_is_named(
+    roster_db: Database, tmp_path: Path, suffix: str, merged: bool
+) -> None:
+    """培训信息 / 人员 / 签到 over the names, and 联系人电话 written in the top row only (or merged
+    down over both rows): the column is named by its header, not called a column without one."""
+    import shutil
+    import subprocess
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "签到"
+    ws.append(["培训信息", None, None, None, None, "人员", None, None, "签到", None, "联系人电话"])
+    ws.append(
+        ["培训日期", "培训名称", "培训形式", "培训类别", "学时", "姓名", "身份证号", "中队"]
+        + ["签到情况", "缺勤原因", None]
+    )
+    for a, b in (("A1", "E1"), ("F1", "H1"), ("I1", "J1")):
+        ws.merge_cells(f"{a}:{b}")
+    if merged:
+        ws.merge_cells("K1:K2")
+    ws.append(
+        ["2025-03-05", "行政处罚法专题", "法治讲堂", "公共法律知识", 3, "赵宏", None, None]
+        + ["√", None, "13800000000"]
+    )
+    ws.append(
+        ["2025-03-05", "行政处罚法专题", "法治讲堂", "公共法律知识", 3, "钱敏", None, None]
+        + ["请假", "出差", None]
+    )
+    ws.append(["", "", "", "", "", "合计", "", "", "2人", "", ""])
+    src = tmp_path / "签到.xlsx"
+    wb.save(src)
+    if suffix == "xls":
+        office = shutil.which("libreoffice") or shutil.which("soffice")
+        if office is None:
+            pytest.skip("LibreOffice is not installed")
+        subprocess.run(
+            [office, "--headless", "--convert-to", "xls", "--outdir", str(tmp_path), str(src)],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+        src = tmp_path / "签到.xls"
+    r = import_training(roster_db, src)
+    assert r.errors == [] and r.created == 2, r.errors
+    assert ignored(r) == {"K:联系人电话": "本程序不认识这一列，未导入"}
+    assert stored(r)["F:人员/姓名"] and stored(r)["A:培训信息/培训日期"]
+
+
+def test_a_title_row_does_not_name_a_column_below_it() -> None:
+    """A title over the header that reaches past the table is no column header: the one-row
+    reading stays, and a column with data under the title alone is still a column without one."""
+    rows_ = sparse(
+        ["某大队签到表", None, None, None],
+        ["姓名", "身份证号", "签到"],
+        ["张三", "1", "√", "另记"],
+    )
+    h = t.find_header(rows_, COLS)
+    assert h is not None and (h.first, h.last) == (1, 1)
+    got = t.ignored_columns("表", h, rows_[2:], COLS)
+    assert [(c.column, c.header) for c in got] == [("D", "")]
+
+
 def test_header_probe_quick_answer_never_hides_a_repeated_header() -> None:
     """The probe's set-based quick answer (every cell seen before, none reading as a header name)
     must agree with the column-by-column comparison, whatever came before: a header line after

@@ -345,12 +345,31 @@ def _blocks(
     return blocks, duplicates
 
 
+def _named_above(rows: SparseRows, i: int, depth: int, cells: dict[int, list[str]]) -> int:
+    """How many columns a header read from row i, depth rows deep, names only from the rows
+    above its last one (联系人电话 in the top row, or merged down over both), counting those that
+    hold data in the first rows below it. 0 for a one-row reading."""
+    if depth == 1:
+        return 0
+    last = rows[i + depth - 1][1]
+    pending = {j for j in cells if j >= len(last) or _blank(last[j])}
+    n = len(pending)
+    for _num, r in rows[i + depth : i + depth + _DATA_LOOK]:
+        if not pending:
+            break
+        pending -= {j for j in pending if j < len(r) and not _blank(r[j])}
+    return n - len(pending)
+
+
+_DATA_LOOK = 2000  # data rows looked at for a column named only above the header's last row
+
+
 def find_header(rows: SparseRows, columns: Sequence[Column]) -> Header | None:
     """Locate the header among the first rows that hold anything, one to three rows deep; the
     reading that recognises the most columns wins (the shallower one on a tie)."""
     lookup = _lookup(columns)
     required = [c.key for c in columns if c.required]
-    best: tuple[int, int, int, dict[int, list[str]], dict[str, list[int]]] | None = None
+    best: tuple[int, int, int, int, dict[int, list[str]], dict[str, list[int]]] | None = None
     for i in range(min(len(rows), HEADER_SEARCH_ROWS)):
         for depth in range(1, MAX_HEADER_DEPTH + 1):
             if not _consecutive(rows, i, depth):
@@ -365,13 +384,16 @@ def find_header(rows: SparseRows, columns: Sequence[Column]) -> Header | None:
                     found.setdefault(key, []).append(j)
             if not set(required) <= found.keys() or len(found) < max(2, len(required)):
                 continue
-            # the most columns recognised; on a tie the shallower reading (a merged title over
-            # the header is not a group label), then the earlier one
-            if best is None or (len(found), -depth) > (best[2], -best[1]):
-                best = (i, depth, len(found), cells, found)
+            # the most columns recognised; on a tie the reading that names more columns holding
+            # data (联系人电话 written only in the top row, or merged down over both rows), then
+            # the shallower one (a merged title over the header is not a group label), then the
+            # earlier one
+            above = _named_above(rows, i, depth, cells)
+            if best is None or (len(found), above, -depth) > (best[2], best[3], -best[1]):
+                best = (i, depth, len(found), above, cells, found)
     if best is None:
         return None
-    i, depth, _n, cells, found = best
+    i, depth, _n, _above, cells, found = best
     first_col = {k: v[0] for k, v in found.items()}
     anchor = required[0] if required else min(first_col, key=first_col.__getitem__)
     blocks, duplicates = _blocks(found, anchor)
