@@ -33,6 +33,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
@@ -429,6 +430,104 @@ def record_rows(
     # in key order: an entry's "first..last" then bounds the ids it holds (see _bulk_history)
     sql = _bulk_select(t, cols) + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
     conn = session.connection()
+    digest = _row_digest
+    return _record_digests(
+        session,
+        table,
+        cols,
+        (
+            (str(vals[0]) if npk == 1 else ",".join(str(v) for v in vals[:npk]), digest(vals[npk:]))
+            for vals in _raw_rows(conn, sql, params)
+        ),
+        note,
+    )
+
+
+def record_written(
+    session: Session, table: str, rows: Sequence[Sequence[Any]], *, note: str = ""
+) -> bool:
+    """Record rows just inserted into a SQLite ledger as :func:`record_rows` would, from the values
+    written instead of reading them back: ``rows`` hold every column of ``table`` in its order,
+    in key order, each value of a plain kind (see :func:`_as_stored`: SQLite's stored form of it
+    is known — a bool in a BOOLEAN column comes back as 0/1, an int in a FLOAT column as a float).
+    False, with nothing recorded, on a server or when a value is of another kind: the caller then
+    uses :func:`record_rows`. (Verified like any bulk entry: a digest that differs from the
+    stored row is reported.)"""
+    if not rows or not dialect.is_sqlite(session.connection()):
+        return False
+    t = _table(table)
+    if len(t.primary_key.columns) != 1:
+        return False
+    names = [c.name for c in t.columns]
+    cols = sorted(c.name for c in t.columns if c.name not in VOLATILE)
+    columns = list(zip(*rows, strict=True))
+    try:
+        stored = [_as_stored(_affinity(t.c[n]), columns[names.index(n)]) for n in cols]
+    except _NotPlain:
+        return False
+    ids = map(str, columns[names.index(t.primary_key.columns[0].name)])
+    digests = map(_row_digest, zip(*stored, strict=True))
+    _record_digests(session, table, cols, zip(ids, digests, strict=True), note)
+    return True
+
+
+class _NotPlain(Exception):
+    """A value :func:`_as_stored` cannot predict SQLite's stored form of."""
+
+
+def _affinity(col: Any) -> str:
+    """The kind of value SQLite keeps in ``col``: "int" (INTEGER, BOOLEAN), "real" (FLOAT),
+    "text" (VARCHAR, TEXT); "" for any other (dates …: not predicted)."""
+    from sqlalchemy import Boolean, Float, String
+
+    ty = col.type
+    if isinstance(ty, (Integer, Boolean)):
+        return "int"
+    if isinstance(ty, Float):
+        return "real"
+    if isinstance(ty, String):
+        return "text"
+    return ""
+
+
+_BIG = 2**53
+_NONE = type(None)
+
+
+def _as_stored(kind: str, values: Sequence[Any]) -> Sequence[Any]:
+    """A column's ``values`` as SQLite gives them back from a column of ``kind`` (see
+    :func:`_affinity`), for the plain values an import writes (a column at a time, in C where the
+    kinds allow); anything else raises _NotPlain."""
+    kinds = set(map(type, values))
+    nulls = _NONE in kinds
+    kinds.discard(_NONE)
+    if not kinds or (kind == "text" and kinds == {str}):
+        return values
+    present = [v for v in values if v is not None] if nulls else values
+    if kind == "int" and kinds <= {int, bool}:
+        if not -_BIG < min(present) <= max(present) < _BIG:
+            raise _NotPlain
+        if kinds == {int}:
+            return values
+        return [None if v is None else int(v) for v in values] if nulls else list(map(int, values))
+    if kind == "real" and kinds <= {float, int, bool}:
+        if kinds == {float} and math.isfinite(sum(present)) and 0.0 not in present:
+            return values  # finite floats, no -0.0: stored and read back as they are
+        if any(v != v or not -_BIG < v < _BIG for v in present):
+            raise _NotPlain  # NaN (SQLite keeps no NaN), the infinities, huge numbers
+        # an int or a bool comes back as a float, -0.0 as 0.0
+        return [None if v is None else float(v) + 0.0 for v in values]
+    raise _NotPlain
+
+
+def _record_digests(
+    session: Session,
+    table: str,
+    cols: list[str],
+    items: Iterable[tuple[str, str]],
+    note: str,
+) -> int:
+    """Write (record id, digest) pairs, in key order, as bulk entries of ``BULK_CHUNK`` rows."""
     entries: list[Change] = []
     chunk: list[list[str]] = []
     done = 0
@@ -443,9 +542,8 @@ def record_rows(
             after = _PAYLOAD_JSON.encode(data)
             entries.append((BULK, table, rid[:60], None, cast(Any, after)))
 
-    for vals in _raw_rows(conn, sql, params):
-        rid = str(vals[0]) if npk == 1 else ",".join(str(v) for v in vals[:npk])
-        chunk.append([rid, _row_digest(vals[npk:])])
+    for rid, dg in items:
+        chunk.append([rid, dg])
         done += 1
         if len(chunk) >= BULK_CHUNK:
             flush()

@@ -603,3 +603,104 @@ def test_what_one_import_remembers_never_hides_a_later_rows_fault(tmp_path: Path
     assert any("第 14 行是合计" in n for n in r.notes), r.notes
     ok = import_training(db, path, skip_invalid=True)
     assert ok.created == 9 and len(ok.errors) == 3
+
+
+@pytest.mark.sqlite_only(reason="digests from the values written: SQLite's stored form only")
+@pytest.mark.parametrize(
+    ("score", "passed", "hours"),
+    [
+        (88.0, True, None),
+        (60, False, 2.5),  # an int in a FLOAT column comes back as a float
+        (-0.0, None, 0.0),  # -0.0 comes back as 0.0
+        (None, None, True),  # a bool in a FLOAT column: 1.0
+        (1e15 + 0.5, 1, 3),
+    ],
+)
+def test_digests_from_the_values_written_match_the_rows_read_back(
+    tmp_path: Path, score: Any, passed: Any, hours: Any
+) -> None:
+    """``audit.record_written`` (a big import's attendance, digested from the values it just
+    inserted) gives each row the digest ``audit.record_rows`` gives it after reading it back —
+    SQLite's stored form (0/1 for bools, floats in FLOAT columns, -0.0 as 0.0) — so the trail
+    verifies; a value whose stored form is not plain (NaN, a date, a huge int) is left to
+    ``record_rows``."""
+    db = new_db(tmp_path)
+    staff = [add_staff(db, n, id_number=id_no()) for n in ("赵宏", "钱敏", "孙立")]
+    sid = TrainingService(db).save_session(
+        SessionInput(
+            start_date=dt.date(2025, 3, 5),
+            title="法治讲堂",
+            form="法治讲堂",
+            category="公共法律知识",
+            hours=3,
+        ),
+        [AttendanceInput(staff_id=staff[0])],
+    )
+    att = TrainingAttendance.__table__
+    cols = [c.name for c in att.columns]
+    rows = [
+        (900 + i, sid, p, attended, hours, reason, score, passed)
+        for i, (p, attended, reason) in enumerate(
+            [(staff[1], True, ""), (staff[2], False, "出差 ☂")]
+        )
+    ]
+    assert cols == [
+        "id",
+        "session_id",
+        "staff_id",
+        "attended",
+        "hours",
+        "absence_reason",
+        "exam_score",
+        "exam_passed",
+    ]
+    with db.begin() as s:
+        conn = s.connection()
+        conn.exec_driver_sql(
+            f"INSERT INTO training_attendance VALUES ({', '.join('?' * len(cols))})", rows
+        )
+        assert audit.record_written(s, "training_attendance", rows, note="由 Excel 导入：x.xlsx")
+        audit.record_rows(s, "training_attendance", '"id" >= ?', (900,), note="x")
+        for bad in (float("nan"), dt.date(2025, 1, 1), 2**60):
+            odd = [(*rows[0][:6], bad, rows[0][7])]
+            assert not audit.record_written(s, "training_attendance", odd)
+    written, read = (json.loads(e[3])["rows"] for e in _entries(db, "training_attendance")[-2:])
+    assert written == read and len(written) == 2
+    assert audit.verify_database(db).ok
+
+
+def test_new_sessions_go_in_one_statement_with_the_database_s_own_times(
+    two_dbs, tmp_path: Path
+) -> None:
+    """On a file the import gives new sessions their ids and times (UTC, whole seconds: what
+    CURRENT_TIMESTAMP would have stored), so the three go in one INSERT, and the trail records
+    the times the rows hold; on a server the database gives them (its sequence and clock)."""
+    from sqlalchemy import event
+
+    bulk, _orm, ids = two_dbs
+    inserts: list[int] = []
+
+    def count(_conn: Any, _cur: Any, stmt: str, params: Any, _ctx: Any, many: bool) -> None:
+        if stmt.startswith("INSERT INTO training_session"):
+            inserts.append(len(params) if many else 1)
+
+    event.listen(bulk.engine, "before_cursor_execute", count)
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    try:
+        r = import_training(bulk, _book(tmp_path / "a.xlsx", _rows(ids)))
+    finally:
+        event.remove(bulk.engine, "before_cursor_execute", count)
+    assert r.written and r.created == 15
+    with bulk.session() as s:
+        made = {t.id: t.created_at for t in s.scalars(select(TrainingSession))}
+    assert len(made) == 3
+    recorded = {
+        int(rid): json.loads(after)["created_at"]
+        for _a, rid, _b, after in _entries(bulk, "training_session")
+    }
+    # (a server's clock has sub-second digits; the trail records whole seconds)
+    assert recorded == {k: v.replace(microsecond=0).isoformat(sep=" ") for k, v in made.items()}
+    if not bulk.server:
+        assert inserts == [3]
+        assert all(v.microsecond == 0 for v in made.values())
+        assert all(abs((v - started).total_seconds()) <= 5 for v in made.values()), (made, started)

@@ -1152,8 +1152,8 @@ def _calamine_safe(x: bytes, strings: Sequence[str] = ()) -> bool:
             return False
     # calamine copies a shared string into every cell that uses it: a long one used everywhere
     # would be gigabytes before we see a row
-    shared = x.count(b't="s"')
-    if shared and strings and shared * max(map(len, strings)) > MAX_PLAIN_TEXT:
+    shared = x.count(b't="s"') if strings else 0
+    if shared and shared * max(map(len, strings)) > MAX_PLAIN_TEXT:
         try:
             used = sum(len(strings[int(i)]) for i in _SHARED_REF.findall(x))
         except (IndexError, ValueError):

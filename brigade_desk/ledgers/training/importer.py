@@ -928,7 +928,7 @@ def _write(
                 for fresh, rid in zip(new.values(), taken, strict=True):
                     fresh["id"] = rid
             first_new = min(r["id"] for r in new.values())
-            _insert_many(conn, att, list(new.values()))
+            written = _insert_many(conn, att, list(new.values()))
             note = f"由 Excel 导入：{file_name}"
             if len(new) < BULK_AUDIT_ROWS:  # a sign-in sheet: each row's values in the history
                 audit.append_bulk(s, att.name, "create", ((r["id"], None, r) for r in new.values()))
@@ -937,10 +937,11 @@ def _write(
                     audit.record_rows(
                         s, att.name, f'"id" IN ({", ".join("?" * len(part))})', part, note=note
                     )
-            else:
+            elif not audit.record_written(s, att.name, written, note=note):
                 # thousands of rows (a year's lists at once): recorded as stored, one entry per
                 # 5,000 rows holding each row's digest, verified as the demo's rows are — per-row
-                # entries took a fifth of a 20,000-row import
+                # entries took a fifth of a 20,000-row import. From the values just written (in
+                # id order) when SQLite's stored form of each is plain; else read back.
                 audit.record_rows(s, att.name, '"id" >= ?', (first_new,), note=note)
         if changed:
             conn.execute(
@@ -954,10 +955,13 @@ def _write(
         return Written(created, updated)
 
 
-def _insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+def _insert_many(
+    conn: Connection, table: Table, rows: list[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
     """Insert ``rows`` (every column of ``table``, as int, float, str, bool or None — values the
     driver stores as SQLAlchemy would) with one executemany of the driver: no per-row parameter
-    processing, which takes Core's ``insert`` a third longer for 20,000 rows."""
+    processing, which takes Core's ``insert`` a third longer for 20,000 rows. Returns the rows
+    as sent (tuples in the table's column order)."""
     cols = [c.name for c in table.columns]
     names = ", ".join(f'"{c}"' for c in cols)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(cols))})'
@@ -967,6 +971,7 @@ def _insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
         else [(r[cols[0]],) for r in rows]
     )
     conn.exec_driver_sql(dialect.driver_sql(conn, sql), params)
+    return params
 
 
 def _write_sessions(
@@ -989,12 +994,24 @@ def _write_sessions(
             if key in by_key:
                 found.setdefault(key, old)
     sessions: dict[SessionKey, TrainingSession] = {}
+    # on a file, new sessions get their id and times here, as the database would give them (the
+    # next ids; CURRENT_TIMESTAMP: UTC, whole seconds), so the flush inserts them with one
+    # executemany — with the database to fill them in, SQLite's RETURNING sends one INSERT per
+    # session. A server keeps its own (its sequence and clock; it batches the RETURNING).
+    local = dialect.is_sqlite(s.connection())
+    if local:
+        tsc = cast(Table, TrainingSession.__table__).c
+        next_id = int(s.execute(select(func.coalesce(func.max(tsc.id), 0))).scalar_one())
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     for key, rows in by_key.items():
         ts = found.get(key)
         if ts is None:
             ts = TrainingSession(
                 start_date=key[0], title=key[1], notes=f"由 Excel 导入：{file_name}"
             )
+            if local:
+                next_id += 1
+                ts.id, ts.created_at, ts.updated_at, ts.version = next_id, now, now, 1
             s.add(ts)
         src = first[key]
         d = src.training_session
@@ -1009,8 +1026,9 @@ def _write_sessions(
         ts.is_monthly_study = src.flags.get("is_monthly_study", bool(ts.is_monthly_study))
         ts.is_rotation = src.flags.get("is_rotation", bool(ts.is_rotation))
         ts.pass_score = ts.pass_score if ts.pass_score is not None else pass_score
-        if any(p.score is not None for p in rows):
-            ts.has_exam = True
+        exam = any(p.score is not None for p in rows)
+        if exam or key not in found:  # every new one says it: one shape of INSERT for them all
+            ts.has_exam = exam or bool(ts.has_exam)
         sessions[key] = ts
     s.flush()
     return sessions, set(found)
