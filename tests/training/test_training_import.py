@@ -421,3 +421,46 @@ def test_cli_json_exit_codes_and_template(db, people, tmp_path, capsys):
     # the template's example row names 张三, who exists: importing it works
     r = import_training(db, tpl)
     assert r.errors == [] and r.created == 1
+
+
+@pytest.mark.parametrize(
+    ("cell", "said"),
+    [
+        ("张" * 60, "内容过长（60 字，最多 50 字）"),
+        (10**40, "内容过长（41 字，最多 50 字）"),  # not over: a number of 41 digits
+        (1e60, "内容过长（60 字，最多 50 字）"),  # text() writes out all its digits
+        ("ＡＢＣ" * 20, "内容过长（60 字，最多 50 字）"),  # fullwidth: NFKC changes it
+    ],
+)
+def test_a_long_person_cell_is_refused_although_the_sheet_is_checked_once(
+    db, people, tmp_path, cell, said
+) -> None:
+    """A sheet whose longest text fits every person column skips the per-row length check
+    (``t.sheet_texts``); a long text, a number written out in 30 digits or more, or a text NFKC
+    would change sends every row through it, so the cell is still named."""
+    from brigade_desk.core.tabular import read as t
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["培训日期", "培训名称", "培训形式", "培训类别", "学时", "姓名", "中队", "缺勤原因"])
+    ws.append(["2025-03-05", "讲座", "法治讲堂", "公共法律知识", 3, "张三", "一中队", None])
+    ws.append(["2025-03-05", "讲座", "法治讲堂", "公共法律知识", 3, "李四", cell, None])
+    path = tmp_path / "签到.xlsx"
+    wb.save(path)
+    r = import_training(db, path)
+    assert t.sheet_texts([(1, ["张三", cell])])[1] > 50  # the length check runs on every row
+    if said.startswith("内容过长（41"):  # 41 characters: within 50, the squad just is no squad
+        assert not any("内容过长" in e.message for e in r.errors)
+    else:
+        assert [(e.row, e.column, e.message[: len(said)]) for e in r.errors] == [(3, "中队", said)]
+
+
+def test_sheet_texts_knows_the_longest_text_of_a_plain_sheet() -> None:
+    from brigade_desk.core.tabular import read as t
+
+    rows = [
+        (1, ["张三", 3.5, None, dt.datetime(2025, 1, 1), "一中队", True]),
+        (2, ["法治讲堂 ", 7]),
+    ]
+    assert t.sheet_texts(rows) == (True, 5)
+    assert t.sheet_texts([(1, ["张\u200b三"])])[0] is False  # an invisible character

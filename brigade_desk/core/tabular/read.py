@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import operator
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -784,10 +785,37 @@ def sheet_is_clean(rows: SparseRows) -> bool:
     that :func:`check_cells` has nothing to do on any of its rows: the sheet's text joined and
     scanned once in C, not cell by cell (a tenth of a 20,000-row import's time otherwise); each
     distinct text once (a list repeats its names, titles and squads on every row)."""
-    joined = " ".join({v for _n, r in rows for v in r if type(v) is str})
+    return sheet_texts(rows)[0]
+
+
+def sheet_texts(rows: SparseRows) -> tuple[bool, int]:
+    """(:func:`sheet_is_clean`, the longest text any cell of the sheet gives :func:`text` when
+    that is known without looking at each cell — every text as NFKC leaves it, no number of 30
+    digits or more — else ``sys.maxsize``). A sheet whose longest text is within a column's
+    limit needs no :func:`check_lengths` on any row; each distinct value looked at once."""
+    distinct = {v for _n, r in rows for v in r}
+    texts = [v for v in distinct if type(v) is str]
+    joined = " ".join(texts)
     if "#" in joined and _EXCEL_ERROR_IN.search(joined):  # "3#楼" is no error value
-        return False
-    return not textclean.has_unwanted(joined)
+        clean = False
+    else:
+        clean = not textclean.has_unwanted(joined)
+    # a number's text is short (a float, a date, a time: under 30 characters) unless it is an
+    # integer of 30 digits or more (text(1e60) writes out all 61); any other kind: not known
+    big = any(
+        (type(v) in (int, float) and abs(v) >= 1e29) or type(v) not in _SHORT_KINDS
+        for v in distinct
+        if type(v) is not str
+    )
+    if big or not all(map(_nfkc_as_is, texts)):
+        return clean, sys.maxsize
+    return clean, max(map(len, texts), default=0)
+
+
+_nfkc_as_is = functools.partial(unicodedata.is_normalized, "NFKC")
+_SHORT_KINDS = frozenset(
+    {type(None), bool, int, float, dt.datetime, dt.date, dt.time, dt.timedelta}
+)
 
 
 def _check_cell(row: Row, key: str, v: str, is_key: bool, errors: list[RowError]) -> None:

@@ -22,6 +22,7 @@ import datetime as dt
 import gc
 import operator
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -212,6 +213,7 @@ def parse_score(v: Any) -> float | None:
 class Block:
     values: dict[str, Any] = field(default_factory=dict)
     where: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (row, label text)
+    longest: int = sys.maxsize  # the sheet's longest text, when known (see t.sheet_texts)
 
 
 def _block_fields(raw: list[list[Any]], nums: list[int], header_idx: int) -> Block:
@@ -304,7 +306,10 @@ def read_rows(
                 )
                 for colmap, texts in zip(hdr.blocks, hdr.texts, strict=True)
             ]
-            clean = t.sheet_is_clean(sparse)  # the block above the table too
+            # the block above the table too; a sheet whose longest text fits every person
+            # column needs no length check on its rows (clean: nothing to take out of a cell)
+            clean, longest = t.sheet_texts(sparse)
+            block.longest = longest if clean else sys.maxsize
             for i, r in data:
                 n = len(r)
                 for items, session_here, person_here, texts, probe in plan:
@@ -372,6 +377,8 @@ class StaffIndex:
         self.short: set[Any] = set()  # (column, text) found within its length (check_lengths)
         # a number in a score or hours cell -> what parsing it gave, when it gave no error or note
         self.numbers: dict[tuple[str, Any], float] = {}
+        # (签到情况, 缺勤原因) cells as written -> what they say (see _presence), when understood
+        self.presence: dict[tuple[Any, Any], tuple[str, str, bool]] = {}
         self.by_id = {r.id_number: r for r in rows}
         self.by_name: dict[str, list[Any]] = {}
         for r in rows:
@@ -469,6 +476,7 @@ PERSON_CELLS = tuple(c.key for c in PERSON_COLUMNS if c.stored)
 SessionCache = dict[tuple[Any, ...], tuple[SessionInput, dict[str, bool], list[tuple[str, str]]]]
 PERSON_MAX_LEN = {k: v for k, v in MAX_LEN.items() if k not in SESSION_KEYS}
 SESSION_MAX_LEN = {k: v for k, v in MAX_LEN.items() if k in SESSION_KEYS}
+PERSON_SHORTEST = min(PERSON_MAX_LEN.values())
 
 
 def _session(
@@ -578,7 +586,8 @@ def _parse(
     t.check_cells(row, errors, KEY_COLUMNS, PERSON_CELLS)  # the session's: in _session, once
     if len(errors) > before:
         return None
-    t.check_lengths(row, PERSON_MAX_LEN, errors, people.short)
+    if block.longest > PERSON_SHORTEST:
+        t.check_lengths(row, PERSON_MAX_LEN, errors, people.short)
     if len(errors) > before:
         return None
     got = _session(row, block, pass_score, errors, {} if cache is None else cache)
@@ -587,18 +596,19 @@ def _parse(
     data, flags = got
     staff_id = people.find(row, errors)
     values = row.values
-    presence = t.text(values.get("presence")).lower()
-    reason = t.text(row.values.get("reason"))
-    attended = True
-    if presence:
-        if presence in ABSENT:
-            attended = False
-            if presence not in GENERIC_ABSENT:
-                reason = presence + (f"（{reason}）" if reason else "")
+    raw_presence, raw_reason = values.get("presence"), values.get("reason")
+    try:
+        known = people.presence.get((raw_presence, raw_reason))
+    except TypeError:  # an unhashable cell
+        known = None
+    if known is not None:
+        presence, reason, attended = known
+    else:
+        presence, reason, attended, understood = _presence(raw_presence, raw_reason)
+        if understood and len(people.presence) < 65536:
+            people.presence[(raw_presence, raw_reason)] = (presence, reason, attended)
         elif (
-            presence not in PRESENT
-            and "签" not in presence
-            and "".join(presence.split()) != "".join(t.text(row.values.get("name")).split()).lower()
+            "".join(presence.split()) != "".join(t.text(row.values.get("name")).split()).lower()
         ):  # a 签到 column holding the person's own name (typed in place of a signature) is present
             errors.append(
                 row.error(
@@ -606,10 +616,9 @@ def _parse(
                     f"签到情况「{t.shown(presence)}」无法识别（写 √ / 已签到 表示参加，缺勤 / 请假 / 病假 表示未参加）",
                 )
             )
-    elif reason:
-        attended = False
     raw_score = values.get("score")
-    score_text = "" if raw_score is None else "".join(t.text(raw_score).split())
+    # (a number is no 缺席)
+    score_text = "".join(t.text(raw_score).split()) if type(raw_score) is str else ""
     if score_text in ("缺席", "缺勤", "未参加"):
         score = None
         if presence and attended:
@@ -652,6 +661,20 @@ def _parse(
         passed=passed,
         flags=flags,
     )
+
+
+def _presence(raw: Any, raw_reason: Any) -> tuple[str, str, bool, bool]:
+    """The 签到情况 and 缺勤原因 cells read: (presence as compared, the reason to store, attended,
+    understood — False: neither a presence nor an absence word, left to the row's name)."""
+    presence = t.text(raw).lower()
+    reason = t.text(raw_reason)
+    if not presence:
+        return presence, reason, not reason, True
+    if presence in ABSENT:
+        if presence not in GENERIC_ABSENT:
+            reason = presence + (f"（{reason}）" if reason else "")
+        return presence, reason, False, True
+    return presence, reason, True, presence in PRESENT or "签" in presence
 
 
 def _number(
