@@ -528,29 +528,19 @@ def _record_digests(
     note: str,
 ) -> int:
     """Write (record id, digest) pairs, in key order, as bulk entries of ``BULK_CHUNK`` rows."""
+    pairs = list(map(list, items))  # [record id, digest], in C
     entries: list[Change] = []
-    chunk: list[list[str]] = []
-    done = 0
-
-    def flush() -> None:
-        if chunk:
-            first, last = chunk[0][0], chunk[-1][0]
-            rid = first if first == last else f"{first}..{last}"
-            data: dict[str, Any] = {"cols": cols, "rows": chunk}
-            if note:
-                data["note"] = note
-            after = _PAYLOAD_JSON.encode(data)
-            entries.append((BULK, table, rid[:60], None, cast(Any, after)))
-
-    for rid, dg in items:
-        chunk.append([rid, dg])
-        done += 1
-        if len(chunk) >= BULK_CHUNK:
-            flush()
-            chunk = []
-    flush()
+    for at in range(0, len(pairs), BULK_CHUNK):
+        chunk = pairs[at : at + BULK_CHUNK]
+        first, last = chunk[0][0], chunk[-1][0]
+        rid = first if first == last else f"{first}..{last}"
+        data: dict[str, Any] = {"cols": cols, "rows": chunk}
+        if note:
+            data["note"] = note
+        after = _PAYLOAD_JSON.encode(data)
+        entries.append((BULK, table, rid[:60], None, cast(Any, after)))
     _append(session, entries)
-    return done
+    return len(pairs)
 
 
 def has_entries(conn: Any, table: str) -> bool:

@@ -23,7 +23,7 @@ import gc
 import operator
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,6 +310,12 @@ def read_rows(
             # column needs no length check on its rows (clean: nothing to take out of a cell)
             clean, longest = t.sheet_texts(sparse)
             block.longest = longest if clean else sys.maxsize
+            # one block (the usual list): a row whose session cells are those of the row before,
+            # all filled, has nothing to carry and nothing new to remember (99 rows in 100)
+            session_cols = [hdr.blocks[0][k] for k in plan[0][1]] if len(plan) == 1 else []
+            same_session = _cells_getter(session_cols)
+            reach = max(session_cols, default=0)
+            last: Any = None
             for i, r in data:
                 n = len(r)
                 for items, session_here, person_here, texts, probe in plan:
@@ -327,14 +333,23 @@ def read_rows(
                         info.notes.append(f"工作表「{ws.title}」第 {i} 行重复了表头，已跳过。")
                         break
                     row = t.Row(ws.title, i, vals, texts, epoch=epoch, cells=r, clean=clean)
+                    if same_session is not None and n > reach:
+                        cells = same_session(r)
+                        if cells == last:
+                            out.append((row, block))
+                            continue
+                    else:
+                        cells = None
                     carried = []
                     for k in session_here:
                         v = vals[k]
                         if v is None or (type(v) is str and not v.strip()):  # t._blank, inline
                             if k in above:
                                 carried.append(k)
+                            cells = None  # a blank: compared cell by cell next time too
                         else:
                             above[k] = v
+                    last = cells
                     for k in carried:
                         vals[k] = above[k]
                         row.note(
@@ -362,6 +377,13 @@ def read_rows(
     else:
         info.notes.extend(f"工作表「{name}」中没有找到表头，未导入。" for name in skipped)
     return out, errors
+
+
+def _cells_getter(cols: list[int]) -> Callable[[Sequence[Any]], Any] | None:
+    """The cells at ``cols`` of a row, as one value to compare (None: no columns)."""
+    if not cols:
+        return None
+    return operator.itemgetter(*cols) if len(cols) > 1 else operator.itemgetter(cols[0])
 
 
 class StaffIndex:
@@ -779,7 +801,8 @@ def _import(db: Database, path: Path, *, dry_run: bool, skip_invalid: bool) -> I
         sessions: SessionCache = {}
         plain_names: set[str] = set()  # names that are no footer word: looked at once each
         for row, block in rows:
-            if t.is_footer(
+            name = row.values.get("name")
+            if not (type(name) is str and name in plain_names) and t.is_footer(
                 row, "name", plain_names
             ):  # 合计 / 小计 / 制表人 lines, under the list or between
                 info.notes.append(t.footer_note(row))
@@ -930,20 +953,21 @@ def _write(
                 }
                 pair = (ts_id, p.staff_id)
                 old = current.get(pair)
-                if old is not None:
+                if old is None and pair not in new:  # a new row: this dict, with its keys
+                    created += 1
+                    next_id += 1
+                    vals["id"], vals["session_id"], vals["staff_id"] = next_id, ts_id, p.staff_id
+                    new[pair] = vals
+                elif old is not None:
                     updated += 1
                     before = {f: old[f] for f in ATTENDANCE_FIELDS if old[f] != vals[f]}
                     if before:  # unchanged rows are neither written nor recorded, as with the ORM
                         after = {c.name: old[c.name] for c in att.columns} | vals
                         changed.append((old["id"], before, after))
                         current[pair] = after
-                elif pair in new:  # the same person twice in one session: the later row wins
+                else:  # the same person twice in one session: the later row wins
                     updated += 1
                     new[pair].update(vals)
-                else:
-                    created += 1
-                    next_id += 1
-                    new[pair] = {"id": next_id, "session_id": ts_id, "staff_id": p.staff_id, **vals}
         if new:
             server = not dialect.is_sqlite(conn)
             if server:  # other PCs insert too: ids from the table's sequence, not max(id) + 1
