@@ -723,3 +723,99 @@ def test_odd_rows_are_no_danger_but_go_to_the_streamed_reader() -> None:
     # ... and a far cell hidden that way is still refused
     far = backwards.replace(b'"B3"', b'"XFD1048576"')
     assert not books._calamine_safe(far)
+
+
+# cell tags calamine reads a place from although the scans used to look only for <c r="…":
+# a tab or a line break before r, a second r, lower-case letters, a namespace prefix, cells
+# without r in a far row (calamine counts their columns), r not first
+_FAR_CELLS = [
+    b'<c\tr="XFD1048576"><v>2</v></c>',
+    b'<c\nr="XFD1048576"><v>2</v></c>',
+    b'<c r="C1" r="XFD1048576"><v>2</v></c>',
+    b'<c r="C1" t="n" r="XFD1048576"><v>2</v></c>',
+    b'<c r = "XFD1048576"><v>2</v></c>',
+    b'<c r="xfd1048576"><v>2</v></c>',
+    b'<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="XFD1048576"><v>2</v></x:c>',
+    b'<c s="0" r="XFD1048576"><v>2</v></c>',
+    b"<c r='XFD1048576'><v>2</v></c>",
+]
+
+
+@pytest.mark.parametrize("far", _FAR_CELLS)
+def test_a_far_cell_in_any_form_never_reaches_calamine(tmp_path: Path, far: bytes) -> None:
+    """Every cell tag must be the one form the scan reads places from, within the bounds, or
+    the sheet is streamed: a 1 KB file naming XFD1048576 another way used to make calamine ask
+    for 512 GB and end the program (a Rust abort, no message). Read in a child process with its
+    memory capped, so a regression fails this test instead of the whole run."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "src.xlsx"
+    wb = Workbook()
+    wb.active.title = "花名册"
+    wb.active.append(["姓名", "身份证号"])
+    wb.save(src)
+    path = tmp_path / "far.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for n in zin.namelist():
+            d = zin.read(n)
+            if n == "xl/worksheets/sheet1.xml":
+                assert b"</row></sheetData>" in d
+                d = d.replace(b"</row></sheetData>", far + b"</row></sheetData>")
+                assert not books._calamine_safe(d), far
+            zout.writestr(n, d)
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from brigade_desk.core.tabular import read as t\n"
+        "wb = t.open_workbook(sys.argv[1])\n"
+        "try:\n"
+        "    rows = t.read_sheet(sys.argv[1], wb.worksheets[0])\n"
+        "    print('rows', len(rows))\n"
+        "except Exception as exc:\n"
+        "    print('refused', type(exc).__name__)\n"
+    )
+    if sys.platform == "win32":
+        pytest.skip("RLIMIT_AS is POSIX")
+    got = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert got.returncode == 0, got.stderr[-2000:]
+    assert got.stdout.startswith(("rows", "refused")), got.stdout
+
+
+def test_the_bounds_patterns_name_exactly_the_rows_and_columns_within() -> None:
+    """``_rows_upto(n)`` matches the row numbers 1..n written without leading zeros,
+    ``_columns_upto(n)`` the column letters A..n — the whitelist the one-pass scan uses."""
+    import random
+    import re
+
+    from openpyxl.utils import get_column_letter
+
+    rnd = random.Random(19)
+    for n in [
+        1,
+        9,
+        10,
+        11,
+        19,
+        20,
+        99,
+        100,
+        101,
+        20001,
+        99999,
+        1048576,
+        *rnd.sample(range(1, 2_000_000), 80),
+    ]:
+        rows = re.compile(f"(?:{books._rows_upto(n)})")
+        for m in {1, n - 1, n, n + 1, 10 * n, n + 9, *rnd.sample(range(1, 3_000_000), 40)}:
+            if m >= 1:
+                assert bool(rows.fullmatch(str(m))) == (m <= n), (n, m)
+        assert not rows.fullmatch("0") and not rows.fullmatch("01")
+    for n in [1, 25, 26, 27, 52, 99, 701, 702, 703, 16383, 16384, *rnd.sample(range(1, 16384), 60)]:
+        cols = re.compile(f"(?:{books._columns_upto(n)})")
+        for c in {1, n - 1, n, n + 1, 26, 27, 702, 703, 16384, *rnd.sample(range(1, 16385), 40)}:
+            if c >= 1:
+                assert bool(cols.fullmatch(get_column_letter(c))) == (c <= n), (n, c)
+        assert not cols.fullmatch("a") and not cols.fullmatch("AAAA")

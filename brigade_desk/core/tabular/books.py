@@ -1136,15 +1136,23 @@ def _calamine_safe(x: bytes, strings: Sequence[str] = ()) -> bool:
     so every cell and row must be named by its own ``r`` (as Excel, WPS and LibreOffice write
     them), the rectangle, declared and used, within the cell cap, no token of megabytes, no
     DOCTYPE, and the shared strings it copies into cells within a text budget."""
-    if b"<c " not in x or b"<c>" in x or b"<!" in x:
-        return False  # no cells, cells without r, DOCTYPE / comments
+    if b"<c " not in x or b"<!" in x:
+        return False  # no cells; DOCTYPE / comments
+    # calamine takes a cell's place from any attribute named r, lower-case letters too, after
+    # any whitespace, with or without a namespace prefix: only the one form the scans below
+    # read is let through — every cell tag exactly <c r="A1"> with its other attributes (s, t,
+    # cm, vm, ph) after it, separated by single spaces (_TAG_OK), no tab and no line break in
+    # the sheet but the one after the XML declaration, no prefixed cell (":c")
+    if b"\t" in x or b":c" in x:
+        return False
+    body = x.find(b"?>") + 2 if x.startswith(b"<?xml") else 0
+    if x.find(b"\n", body + 2) != -1 or x.find(b"\r", body + 2) != -1:
+        return False
     # one tag or text run of megabytes: any run longer than MAX_XML_TOKEN holds a whole window of
     # half that length without a ">" (shorter runs may be sent to the streamed reader too)
     half = max(MAX_XML_TOKEN // 2, 1)
     if any(b">" not in x[i : i + half] for i in range(0, len(x), half)):
         return False
-    if x.count(b'<c r="') != x.count(b"<c "):
-        return False  # a cell whose first attribute is not its r (rows: below, by their numbers)
     dim = _DIMENSION.search(x)
     if dim and dim.group(3):
         declared = (int(dim.group(4)) * _column(dim.group(3).decode() + "1")) if dim.group(4) else 0
@@ -1169,7 +1177,9 @@ def _calamine_safe(x: bytes, strings: Sequence[str] = ()) -> bool:
     last = _LAST_ROW.match(x, max(x.rfind(b'<row r="'), 0))
     max_row = int(last.group(1)) if last else 0
     if 0 < max_row <= MAX_ROWS and not _odd_cell(max_row, MAX_SHEET_CELLS // max_row).search(x):
-        return True
+        return True  # (the pattern also finds a cell tag of another form)
+    if _BAD_CELL.search(x):
+        return False  # a cell tag of another form (see above)
     if b"<row>" in x or b'<row r="0' in x:
         return False  # rows without r, row 0 or a number written with leading zeros
     row_refs = _ROW_REF.findall(x)
@@ -1231,30 +1241,51 @@ def _rows_beyond(n: int) -> str:
     return "|".join(ways)
 
 
-def _columns_beyond(n: int) -> str:
-    """A pattern of column letters (followed by the row's first digit) naming a column greater
-    than ``n`` (``n`` ≥ 1; at most XFD)."""
-    n = min(n, MAX_COLS)
+def _rows_upto(n: int) -> str:
+    """A pattern of the row numbers 1 to ``n`` (``n`` ≥ 1), written without leading zeros."""
+    d = str(n)
+    ways = [f"[1-9][0-9]{{0,{len(d) - 2}}}"] if len(d) > 1 else []  # fewer digits
+    for i, c in enumerate(d):  # the same first digits, then a smaller one
+        lo = 1 if i == 0 else 0
+        if int(c) > lo:
+            ways.append(f"{d[:i]}[{lo}-{int(c) - 1}][0-9]{{{len(d) - i - 1}}}")
+    ways.append(d)
+    return "|".join(ways)
+
+
+def _columns_upto(n: int) -> str:
+    """A pattern of the column letters A to column ``n`` (1 ≤ ``n`` ≤ XFD)."""
     letters = ""
-    k = n
+    k = min(n, MAX_COLS)
     while k:
         k, rem = divmod(k - 1, 26)
         letters = chr(65 + rem) + letters
-    ways = [f"[A-Z]{{{len(letters) + 1},}}"] if len(letters) < 3 else ["[A-Z]{4,}"]
-    for i, c in enumerate(letters):  # the same first letters, then a later one
-        if c != "Z":
-            ways.append(f"{letters[:i]}[{chr(ord(c) + 1)}-Z][A-Z]{{{len(letters) - i - 1}}}")
-    return f"(?:{'|'.join(ways)})[0-9]"
+    ways = [f"[A-Z]{{1,{len(letters) - 1}}}"] if len(letters) > 1 else []  # fewer letters
+    for i, c in enumerate(letters):  # the same first letters, then an earlier one
+        if c != "A":
+            ways.append(f"{letters[:i]}[A-{chr(ord(c) - 1)}][A-Z]{{{len(letters) - i - 1}}}")
+    ways.append(letters)
+    return "|".join(ways)
+
+
+# the one form of a cell tag the scans read calamine's places from: r first, a reference of
+# capital letters and a row number without leading zeros, then only the other attributes a cell
+# has, each after one space, in double quotes. calamine takes a cell's place from any attribute
+# named r (lower-case letters too, after any whitespace, with or without a namespace prefix).
+_TAG_REST = rb'"(?: (?:s|t|cm|vm|ph)="[^"<>]*")*/?>'
+# a cell tag (<c followed by no letter: not <col>, <cfRule> …) of any other form
+_BAD_CELL = re.compile(rb'<c(?![A-Za-z])(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}' + _TAG_REST + rb")")
 
 
 @functools.lru_cache(maxsize=64)
 def _odd_cell(max_row: int, max_col: int) -> re.Pattern[bytes]:
-    """A cell reference :func:`_calamine_safe` must look at closely: in row 0 or with a leading
-    zero, below ``max_row``, or right of column ``max_col`` (0: any column is too far)."""
-    cols = _columns_beyond(max_col) if max_col >= 1 else "[A-Z]"
-    return re.compile(
-        f'<c r="(?:[A-Z]{{1,3}}0|[A-Z]{{1,3}}(?:{_rows_beyond(max_row)})"|{cols})'.encode()
-    )
+    """A cell :func:`_calamine_safe` must look at closely: any cell tag but the one form
+    (``_BAD_CELL``) with a row up to ``max_row`` and a column up to ``max_col`` (0: none) — a
+    whitelist, one pass over the cells."""
+    if max_col < 1 or max_row < 1:
+        return re.compile(rb"<c(?![A-Za-z])")
+    ok = f' r="(?:{_columns_upto(max_col)})(?:{_rows_upto(max_row)})'.encode() + _TAG_REST
+    return re.compile(rb"<c(?![A-Za-z])(?!" + ok + rb")")
 
 
 class _XlsxBook(_Book):
