@@ -812,13 +812,21 @@ def _import(db: Database, path: Path, *, dry_run: bool, skip_invalid: bool) -> I
                 (row, _parse(row, block, people, pass_score, row_errs, sessions), row_errs)
             )
         _per_person_hours(parsed)
-        first: dict[tuple[dt.date, str], ParsedRow] = {}
-        seen: dict[tuple[dt.date, str, int], t.Row] = {}
+        first: dict[SessionKey, ParsedRow] = {}
+        seen: dict[SessionKey, dict[int, t.Row]] = {}  # session -> person -> the row naming them
+        # rows of one session follow each other sharing its parsed facts (see _session): its key
+        # and its people worked out once per run of them
+        last_ts: SessionInput | None = None
+        key: SessionKey = (dt.date.min, "")
+        here: dict[int, t.Row] = {}
         for row, p, row_errs in parsed:
             if p is not None and not row_errs:
                 ts_in = p.training_session
-                assert ts_in.start_date is not None
-                key = (ts_in.start_date, ts_in.title)
+                if ts_in is not last_ts:
+                    assert ts_in.start_date is not None
+                    key = (ts_in.start_date, ts_in.title)
+                    here = seen.setdefault(key, {})
+                    last_ts = ts_in
                 f = first.get(key)
                 if (
                     f is not None
@@ -834,8 +842,7 @@ def _import(db: Database, path: Path, *, dry_run: bool, skip_invalid: bool) -> I
                             f"同一培训（{key[0]:%Y-%m-%d}“{key[1]}”）的{diff}与工作表「{f.row.sheet}」第 {f.row.row} 行不一致",
                         )
                     )
-                who = (*key, p.staff_id)
-                prev = seen.get(who)
+                prev = here.get(p.staff_id)
                 if prev is not None:
                     row_errs.append(
                         row.error(
@@ -845,7 +852,7 @@ def _import(db: Database, path: Path, *, dry_run: bool, skip_invalid: bool) -> I
                 if not row_errs:
                     if f is None:
                         first[key] = p
-                    seen[who] = row
+                    here[p.staff_id] = row
             checked.append(
                 CheckedRow(row.sheet, row.row, None if row_errs else p, row_errs, row.notes)
             )
