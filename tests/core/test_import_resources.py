@@ -738,6 +738,8 @@ _FAR_CELLS = [
     b'<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="XFD1048576"><v>2</v></x:c>',
     b'<c s="0" r="XFD1048576"><v>2</v></c>',
     b"<c r='XFD1048576'><v>2</v></c>",
+    b'<c r="C1" t="x>y" r="XFD1048576"><v>2</v></c>',  # a ">" inside a value is no tag end
+    b'<c r="C1" t=\'n\' r="XFD1048576"><v>2</v></c>',
 ]
 
 

@@ -1272,7 +1272,7 @@ def _columns_upto(n: int) -> str:
 # capital letters and a row number without leading zeros, then only the other attributes a cell
 # has, each after one space, in double quotes. calamine takes a cell's place from any attribute
 # named r (lower-case letters too, after any whitespace, with or without a namespace prefix).
-_TAG_REST = rb'"(?: (?:s|t|cm|vm|ph)="[^"<>]*")*/?>'
+_TAG_REST = rb'"(?: (?:s|t|cm|vm|ph)="[^"]*+")*+/?>'  # (possessive: no backtracking)
 # a cell tag (<c followed by no letter: not <col>, <cfRule> …) of any other form
 _BAD_CELL = re.compile(rb'<c(?![A-Za-z])(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}' + _TAG_REST + rb")")
 
