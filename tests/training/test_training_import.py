@@ -462,5 +462,31 @@ def test_sheet_texts_knows_the_longest_text_of_a_plain_sheet() -> None:
         (1, ["张三", 3.5, None, dt.datetime(2025, 1, 1), "一中队", True]),
         (2, ["法治讲堂 ", 7]),
     ]
-    assert t.sheet_texts(rows) == (True, 5)
+    assert t.sheet_texts(rows)[:2] == (True, 5)
     assert t.sheet_texts([(1, ["张\u200b三"])])[0] is False  # an invisible character
+
+
+def test_a_header_repeated_on_each_printed_page_is_skipped(db, people, tmp_path) -> None:
+    """A list printed with its header on every page and scanned back into one sheet: the
+    repeated header lines are skipped and said (the sheet's texts hold header names, so every
+    row is asked); a list without one asks no row (``t.may_repeat_header``)."""
+    from brigade_desk.core.tabular import read as t
+    from brigade_desk.ledgers.training.importer import TEMPLATE_HEADERS
+
+    head = list(TEMPLATE_HEADERS)
+    line = ["2025-03-05", "讲座", "法治讲堂", "公共法律知识", 3, "张三", people["ids"]["zhang"]]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "签到"
+    ws.append(head)
+    ws.append(line + ["一中队", "√"])
+    ws.append([" 培训 日期", *head[1:]])  # the header again, spaced as typed
+    ws.append([*line[:5], "李四", people["ids"]["li"], "一中队", "√"])
+    path = tmp_path / "分页.xlsx"
+    wb.save(path)
+    r = import_training(db, path)
+    assert r.errors == [] and r.created == 2
+    assert "工作表「签到」第 3 行重复了表头，已跳过。" in r.notes
+    probe = t.header_probe({"date": 0, "name": 5}, {"date": "培训日期", "name": "姓名"})
+    assert t.may_repeat_header(["讲座", " 姓 名"], probe)
+    assert not t.may_repeat_header(["讲座", "张三", "2025-03-05"], probe)

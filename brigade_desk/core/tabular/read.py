@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from brigade_desk.core import textclean
 from brigade_desk.core.errors import RowError
@@ -570,6 +570,13 @@ def header_probe(blk: dict[str, int], texts: dict[str, str]) -> HeaderProbe:
     )
 
 
+def may_repeat_header(texts: Iterable[str], probe: HeaderProbe) -> bool:
+    """Whether any of a sheet's data ``texts`` reads as one of the block's header names: if none
+    does, no row of it can repeat the header and :func:`repeats_header` need not be asked."""
+    heads = probe.heads
+    return any(norm_header(v) in heads for v in texts)
+
+
 def repeats_header(r: Sequence[Any], probe: list[tuple[int, str]]) -> bool:
     """A data row that repeats the header (printed pages often carry it again)."""
     if isinstance(probe, HeaderProbe):
@@ -785,14 +792,23 @@ def sheet_is_clean(rows: SparseRows) -> bool:
     that :func:`check_cells` has nothing to do on any of its rows: the sheet's text joined and
     scanned once in C, not cell by cell (a tenth of a 20,000-row import's time otherwise); each
     distinct text once (a list repeats its names, titles and squads on every row)."""
-    return sheet_texts(rows)[0]
+    return sheet_texts(rows).clean
 
 
-def sheet_texts(rows: SparseRows) -> tuple[bool, int]:
-    """(:func:`sheet_is_clean`, the longest text any cell of the sheet gives :func:`text` when
-    that is known without looking at each cell — every text as NFKC leaves it, no number of 30
-    digits or more — else ``sys.maxsize``). A sheet whose longest text is within a column's
-    limit needs no :func:`check_lengths` on any row; each distinct value looked at once."""
+class SheetTexts(NamedTuple):
+    """What :func:`sheet_texts` found in a sheet's cells, each distinct value looked at once."""
+
+    clean: bool  # no Excel error value, no invisible character (see sheet_is_clean)
+    # the longest text a cell gives text(), when known without looking at each cell (every text
+    # as NFKC leaves it, no number of 30 digits or more), else sys.maxsize
+    longest: int
+    texts: list[str]  # the distinct texts
+
+
+def sheet_texts(rows: SparseRows) -> SheetTexts:
+    """The sheet's texts scanned once in C (a list repeats its names, titles and squads on every
+    row): whether :func:`check_cells` has anything to do on any row, and whether any row can need
+    :func:`check_lengths` (a sheet whose longest text is within a column's limit needs none)."""
     distinct = {v for _n, r in rows for v in r}
     texts = [v for v in distinct if type(v) is str]
     joined = " ".join(texts)
@@ -808,8 +824,8 @@ def sheet_texts(rows: SparseRows) -> tuple[bool, int]:
         if type(v) is not str
     )
     if big or not all(map(_nfkc_as_is, texts)):
-        return clean, sys.maxsize
-    return clean, max(map(len, texts), default=0)
+        return SheetTexts(clean, sys.maxsize, texts)
+    return SheetTexts(clean, max(map(len, texts), default=0), texts)
 
 
 _nfkc_as_is = functools.partial(unicodedata.is_normalized, "NFKC")

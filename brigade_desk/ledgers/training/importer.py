@@ -308,8 +308,12 @@ def read_rows(
             ]
             # the block above the table too; a sheet whose longest text fits every person
             # column needs no length check on its rows (clean: nothing to take out of a cell)
-            clean, longest = t.sheet_texts(sparse)
-            block.longest = longest if clean else sys.maxsize
+            head = t.sheet_texts(sparse[: hdr.last + 1])
+            body = t.sheet_texts(data)
+            clean = head.clean and body.clean
+            block.longest = max(head.longest, body.longest) if clean else sys.maxsize
+            # no text under the header reads as a header name: no row repeats it
+            probing = [t.may_repeat_header(body.texts, probe) for *_rest, probe in plan]
             # one block (the usual list): a row whose session cells are those of the row before,
             # all filled, has nothing to carry and nothing new to remember (99 rows in 100)
             session_cols = [hdr.blocks[0][k] for k in plan[0][1]] if len(plan) == 1 else []
@@ -318,7 +322,7 @@ def read_rows(
             last: Any = None
             for i, r in data:
                 n = len(r)
-                for items, session_here, person_here, texts, probe in plan:
+                for b, (items, session_here, person_here, texts, probe) in enumerate(plan):
                     vals = {k: (r[j] if j < n else None) for k, j in items}
                     for k in person_here:
                         v = vals[k]
@@ -329,7 +333,7 @@ def read_rows(
                         if t.is_footer(footer_row, "name"):  # 合计 学时 44 under a list
                             info.notes.append(t.footer_note(footer_row))
                         continue
-                    if t.repeats_header(r, probe):
+                    if probing[b] and t.repeats_header(r, probe):
                         info.notes.append(f"工作表「{ws.title}」第 {i} 行重复了表头，已跳过。")
                         break
                     row = t.Row(ws.title, i, vals, texts, epoch=epoch, cells=r, clean=clean)
