@@ -490,3 +490,32 @@ def test_a_header_repeated_on_each_printed_page_is_skipped(db, people, tmp_path)
     probe = t.header_probe({"date": 0, "name": 5}, {"date": "培训日期", "name": "姓名"})
     assert t.may_repeat_header(["讲座", " 姓 名"], probe)
     assert not t.may_repeat_header(["讲座", "张三", "2025-03-05"], probe)
+
+
+def test_one_session_column_merged_down_under_a_block_above(db, people, tmp_path) -> None:
+    """The session named above the table and only its date in a column, merged down over the
+    attendees of each day: every blank date carries the one above it, however many blanks follow
+    each other (rows of one session are compared whole: a blank is never 'the same' as one)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["培训名称：", "安全生产法专题"])
+    ws.append(["培训形式：", "集中学法", "培训类别：", "公共法律知识", "学时：", 2])
+    ws.append(["培训日期", "姓名", "身份证号", "签到"])
+    ids = people["ids"]
+    ws.append(["2025-09-02", "张三", ids["zhang"], "√"])
+    ws.append([None, "王伟", ids["wang1"], "√"])
+    ws.append([None, "李四", ids["li"], "√"])
+    ws.append(["2025-09-09", "张三", ids["zhang"], "√"])
+    ws.append([None, "王伟", ids["wang2"], "√"])
+    ws.append([None, "李四", ids["li"], "√"])
+    ws.merge_cells("A4:A6")
+    ws.merge_cells("A7:A9")
+    path = tmp_path / "分日.xlsx"
+    wb.save(path)
+    r = import_training(db, path)
+    assert r.errors == [] and r.created == 6, r.errors
+    carried = sorted(e.row for e in r.interpretations if "沿用上一行" in e.message)
+    assert carried == [5, 6, 8, 9]
+    s = TrainingService(db)
+    days = sorted(x.start_date for x in s.list_sessions())
+    assert days == [D(2025, 9, 2), D(2025, 9, 9)]

@@ -265,11 +265,15 @@ class ParsedRow:
 
 def read_rows(
     path: Path, info: t.ReadInfo | None = None
-) -> tuple[list[tuple[t.Row, Block]], list[RowError]]:
+) -> tuple[list[tuple[t.Row, Block, int]], list[RowError]]:
+    """The rows of the file's sign-in lists, each with its sheet's block above the table and a
+    token: rows with the same token (>= 0) have the same session cells, in one sheet (a run of
+    one session's attendees); -1: not known (a blank or carried cell, side-by-side blocks)."""
     info = info if info is not None else t.ReadInfo()
     wb = t.open_workbook(path)
     wb_titles = [ws.title for ws in wb.worksheets]
-    out: list[tuple[t.Row, Block]] = []
+    out: list[tuple[t.Row, Block, int]] = []
+    tokens = 0
     skipped: list[str] = []
     with_header: list[str] = []
     person_keys = {c.key for c in PERSON_COLUMNS if c.stored}
@@ -319,7 +323,7 @@ def read_rows(
             session_cols = [hdr.blocks[0][k] for k in plan[0][1]] if len(plan) == 1 else []
             same_session = _cells_getter(session_cols)
             reach = max(session_cols, default=0)
-            last: Any = None
+            last: tuple[Any, ...] | None = None  # a tuple (no blank in it) or None
             for i, r in data:
                 n = len(r)
                 for b, (items, session_here, person_here, texts, probe) in enumerate(plan):
@@ -340,7 +344,7 @@ def read_rows(
                     if same_session is not None and n > reach:
                         cells = same_session(r)
                         if cells == last:
-                            out.append((row, block))
+                            out.append((row, block, tokens))
                             continue
                     else:
                         cells = None
@@ -354,13 +358,15 @@ def read_rows(
                         else:
                             above[k] = v
                     last = cells
+                    if cells is not None:
+                        tokens += 1
                     for k in carried:
                         vals[k] = above[k]
                         row.note(
                             k,
                             f"本行为空，沿用上一行的“{t.shown(t.text(above[k]), 20)}”（合并单元格）",
                         )
-                    out.append((row, block))
+                    out.append((row, block, tokens if cells is not None else -1))
     finally:
         wb.close()
     errors: list[RowError] = []
@@ -383,11 +389,14 @@ def read_rows(
     return out, errors
 
 
-def _cells_getter(cols: list[int]) -> Callable[[Sequence[Any]], Any] | None:
-    """The cells at ``cols`` of a row, as one value to compare (None: no columns)."""
+def _cells_getter(cols: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]] | None:
+    """The cells at ``cols`` of a row, as one tuple to compare (None: no columns)."""
     if not cols:
         return None
-    return operator.itemgetter(*cols) if len(cols) > 1 else operator.itemgetter(cols[0])
+    if len(cols) == 1:
+        col = cols[0]
+        return lambda r: (r[col],)
+    return operator.itemgetter(*cols)
 
 
 class StaffIndex:
@@ -511,14 +520,21 @@ def _session(
     pass_score: float,
     errors: list[RowError],
     cache: SessionCache,
+    token: int = -1,
 ) -> tuple[SessionInput, dict[str, bool]] | None:
-    """The session a row belongs to (its own cells, else the sheet's block above the table)."""
-    # the session's cells as written (the headers dict is the block's, shared by its rows and
-    # alive while they are): the same cells, sheet and date system parse the same
-    raw = tuple(map(row.values.get, SESSION_KEYS))
-    above = tuple(map(block.values.get, SESSION_KEYS)) if block.values else None
-    key = (raw, above, id(row.headers), row.sheet, row.epoch)
-    hit = cache.get(key)
+    """The session a row belongs to (its own cells, else the sheet's block above the table).
+    ``token`` (see read_rows): rows with the same one have the same session cells."""
+    hit = cache.get((token,)) if token >= 0 else None
+    key: tuple[Any, ...] = ()
+    if hit is None:
+        # the session's cells as written (the headers dict is the block's, shared by its rows
+        # and alive while they are): the same cells, sheet and date system parse the same
+        raw = tuple(map(row.values.get, SESSION_KEYS))
+        above = tuple(map(block.values.get, SESSION_KEYS)) if block.values else None
+        key = (raw, above, id(row.headers), row.sheet, row.epoch)
+        hit = cache.get(key)
+        if hit is not None and token >= 0:
+            cache[(token,)] = hit
     if hit is not None:
         cached, cached_flags, notes = hit
         if notes:
@@ -597,6 +613,8 @@ def _session(
         flags,
         [(n.column, n.message) for n in row.notes[notes_before:]],
     )
+    if token >= 0:
+        cache[(token,)] = cache[key]
     return data, flags
 
 
@@ -607,6 +625,7 @@ def _parse(
     pass_score: float,
     errors: list[RowError],
     cache: SessionCache | None = None,
+    token: int = -1,
 ) -> ParsedRow | None:
     before = len(errors)
     t.check_cells(row, errors, KEY_COLUMNS, PERSON_CELLS)  # the session's: in _session, once
@@ -616,7 +635,7 @@ def _parse(
         t.check_lengths(row, PERSON_MAX_LEN, errors, people.short)
     if len(errors) > before:
         return None
-    got = _session(row, block, pass_score, errors, {} if cache is None else cache)
+    got = _session(row, block, pass_score, errors, {} if cache is None else cache, token)
     if got is None:
         return None
     data, flags = got
@@ -804,7 +823,7 @@ def _import(db: Database, path: Path, *, dry_run: bool, skip_invalid: bool) -> I
         parsed: list[tuple[t.Row, ParsedRow | None, list[RowError]]] = []
         sessions: SessionCache = {}
         plain_names: set[str] = set()  # names that are no footer word: looked at once each
-        for row, block in rows:
+        for row, block, token in rows:
             name = row.values.get("name")
             if not (type(name) is str and name in plain_names) and t.is_footer(
                 row, "name", plain_names
@@ -813,7 +832,7 @@ def _import(db: Database, path: Path, *, dry_run: bool, skip_invalid: bool) -> I
                 continue
             row_errs: list[RowError] = []
             parsed.append(
-                (row, _parse(row, block, people, pass_score, row_errs, sessions), row_errs)
+                (row, _parse(row, block, people, pass_score, row_errs, sessions, token), row_errs)
             )
         _per_person_hours(parsed)
         first: dict[SessionKey, ParsedRow] = {}
