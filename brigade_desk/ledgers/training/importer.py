@@ -324,6 +324,7 @@ def read_rows(
             same_session = _cells_getter(session_cols)
             reach = max(session_cols, default=0)
             last: tuple[Any, ...] | None = None  # a tuple (no blank in it) or None
+            title = ws.title
             for i, r in data:
                 n = len(r)
                 for b, (items, session_here, person_here, texts, probe) in enumerate(plan):
@@ -340,7 +341,7 @@ def read_rows(
                     if probing[b] and t.repeats_header(r, probe):
                         info.notes.append(f"工作表「{ws.title}」第 {i} 行重复了表头，已跳过。")
                         break
-                    row = t.Row(ws.title, i, vals, texts, epoch=epoch, cells=r, clean=clean)
+                    row = t.Row(title, i, vals, texts, epoch=epoch, cells=r, clean=clean)
                     if same_session is not None and n > reach:
                         cells = same_session(r)
                         if cells == last:
