@@ -49,6 +49,23 @@ def said(r: ImportResult) -> list[str]:
     return [f"{e.row}:{e.column}:{e.message}" for e in r.interpretations]
 
 
+def _saved_by_libreoffice(src: Path, suffix: str) -> Path:
+    """``src`` saved again by LibreOffice as ``suffix`` (skipped where it is not installed)."""
+    import shutil
+    import subprocess
+
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    if office is None:
+        pytest.skip("LibreOffice is not installed")
+    subprocess.run(
+        [office, "--headless", "--convert-to", suffix, "--outdir", str(src.parent), str(src)],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    return src.with_suffix(f".{suffix}")
+
+
 @pytest.fixture
 def roster_db(db: Database) -> Database:
     r = import_staff(db, LAY / "花名册_两行表头.xlsx")
@@ -368,9 +385,6 @@ def test_totals_line_counting_people_under_the_name_column(
 ) -> None:
     """合计 … 2人: a totals line that writes a head count in the 姓名 column is no person (the
     count is not a name); the unknown column is named; a copy saved by LibreOffice reads the same."""
-    import shutil
-    import subprocess
-
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -404,16 +418,7 @@ def test_totals_line_counting_people_under_the_name_column(
     src = tmp_path / "签到.xlsx"
     wb.save(src)
     if suffix == "xls":
-        office = shutil.which("libreoffice") or shutil.which("soffice")
-        if office is None:
-            pytest.skip("LibreOffice is not installed")
-        subprocess.run(
-            [office, "--headless", "--convert-to", "xls", "--outdir", str(tmp_path), str(src)],
-            capture_output=True,
-            timeout=120,
-            check=True,
-        )
-        src = tmp_path / "签到.xls"
+        src = _saved_by_libreoffice(src, "xls")
     r = import_training(roster_db, src)
     assert r.errors == [] and r.created == 2, r.errors
     assert "工作表「签到」第 6 行是合计、小计或制表、签名行，未导入。" in r.notes
@@ -430,9 +435,6 @@ def test_a_column_named_only_in_the_top_header_row_is_named(
 ) -> None:
     """培训信息 / 人员 / 签到 over the names, and 联系人电话 written in the top row only (or merged
     down over both rows): the column is named by its header, not called a column without one."""
-    import shutil
-    import subprocess
-
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -459,16 +461,7 @@ def test_a_column_named_only_in_the_top_header_row_is_named(
     src = tmp_path / "签到.xlsx"
     wb.save(src)
     if suffix == "xls":
-        office = shutil.which("libreoffice") or shutil.which("soffice")
-        if office is None:
-            pytest.skip("LibreOffice is not installed")
-        subprocess.run(
-            [office, "--headless", "--convert-to", "xls", "--outdir", str(tmp_path), str(src)],
-            capture_output=True,
-            timeout=120,
-            check=True,
-        )
-        src = tmp_path / "签到.xls"
+        src = _saved_by_libreoffice(src, "xls")
     r = import_training(roster_db, src)
     assert r.errors == [] and r.created == 2, r.errors
     assert ignored(r) == {"K:联系人电话": "本程序不认识这一列，未导入"}
