@@ -44,16 +44,25 @@ Measured on 2 shared cores, 20,000 rows (baseline 0.31 s):
       caps counted per sheet, distinct texts
       scanned once (quiet machine, 2 cores)
 
-Timings on this shared machine vary by a fifth from run to run (the baseline itself from 0.26 to
-0.34 s), so compare medians of 5 or more runs.
+    + new sessions in one INSERT (ids and times   0.60-0.62 s 0.34 s 0.17 s  0.09 s         2.4-2.5x
+      given on a file), digests from the values                                       (0.24-0.26 s)
+      written, the sheet's longest text and                                           2.7x with the
+      header-like texts known once (no per-row                                        2nd core busy
+      length or repeated-header check when none
+      can apply), one session token per run of
+      its rows, the cell-tag whitelist in the
+      safety scan (possessive, one pass)
 
-The write's 0.20 s: attendance executemany 0.085 s (three indexes), the bulk audit entries (rows
-read back, digested) 0.055 s, the 200 sessions through the ORM 0.038 s (one INSERT each: the ORM
-must read back created_at, which the audit entry records, and SQLite's RETURNING cannot be
-batched in order). Reading 0.40 s: the memory-safety scan 0.06 s before calamine may start,
-calamine 0.17 s (the consistency scan beside it, 0.13 s on the other core — on a loaded 2-core
-machine it competes and reading grows to 0.55 s), conversion 0.05 s, building rows 0.09 s;
-checking the rows 0.15 s.
+Timings on this shared machine vary by a fifth from run to run (the baseline itself from 0.24 to
+0.30 s), so compare medians of 5 or more runs.
+
+Where the 0.61 s go now (quiet, 2 cores): reading 0.34 s — the zip part 0.01 s and the
+memory-safety scan 0.053 s, both before calamine may start; calamine 0.17 s (the baseline's own
+read; the consistency scan, 0.14 s, runs beside it on the other core); converting its values
+0.03 s; building rows 0.07 s. Checking 0.09 s (parsing 0.06 s, the duplicate and policy passes).
+Writing 0.17 s: the attendance executemany 0.08 s (three indexes and the foreign keys), the bulk
+audit digests 0.035 s (repr + blake2b per row, the format verify reads), the 200 sessions with
+their audit entries 0.025 s.
 """
 
 from __future__ import annotations
