@@ -519,3 +519,20 @@ def test_one_session_column_merged_down_under_a_block_above(db, people, tmp_path
     s = TrainingService(db)
     days = sorted(x.start_date for x in s.list_sessions())
     assert days == [D(2025, 9, 2), D(2025, 9, 9)]
+
+
+def test_presence_read_once_per_text_but_never_across_kinds(db, people, tmp_path) -> None:
+    """签到情况 / 缺勤原因 pairs are read once per import; a number 1 (present) and a TRUE cell
+    (not a word the program knows) share a dictionary key but not a reading."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["培训日期", "培训名称", "培训形式", "培训类别", "学时", "姓名", "身份证号", "签到"])
+    ids = people["ids"]
+    day = ["2025-03-05", "讲座", "法治讲堂", "公共法律知识", 3]
+    ws.append([*day, "张三", ids["zhang"], 1])
+    ws.append([*day, "李四", ids["li"], True])
+    ws.append([*day, "王伟", ids["wang1"], "请假"])
+    path = tmp_path / "签到.xlsx"
+    wb.save(path)
+    r = import_training(db, path)
+    assert [(e.row, e.message[:12]) for e in r.errors] == [(3, "签到情况「true」无法")]

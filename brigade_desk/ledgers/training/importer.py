@@ -643,16 +643,16 @@ def _parse(
     staff_id = people.find(row, errors)
     values = row.values
     raw_presence, raw_reason = values.get("presence"), values.get("reason")
-    try:
-        known = people.presence.get((raw_presence, raw_reason))
-    except TypeError:  # an unhashable cell
-        known = None
+    # remembered for texts and empty cells only (True, 1 and 1.0 would share a key)
+    plain = type(raw_presence) in _TEXT_OR_NONE and type(raw_reason) in _TEXT_OR_NONE
+    known = people.presence.get((raw_presence, raw_reason)) if plain else None
     if known is not None:
         presence, reason, attended = known
     else:
         presence, reason, attended, understood = _presence(raw_presence, raw_reason)
-        if understood and len(people.presence) < 65536:
-            people.presence[(raw_presence, raw_reason)] = (presence, reason, attended)
+        if understood:
+            if plain and len(people.presence) < 65536:
+                people.presence[(raw_presence, raw_reason)] = (presence, reason, attended)
         elif (
             "".join(presence.split()) != "".join(t.text(row.values.get("name")).split()).lower()
         ):  # a 签到 column holding the person's own name (typed in place of a signature) is present
@@ -707,6 +707,9 @@ def _parse(
         passed=passed,
         flags=flags,
     )
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})
 
 
 def _presence(raw: Any, raw_reason: Any) -> tuple[str, str, bool, bool]:
