@@ -536,3 +536,18 @@ def test_presence_read_once_per_text_but_never_across_kinds(db, people, tmp_path
     wb.save(path)
     r = import_training(db, path)
     assert [(e.row, e.message[:12]) for e in r.errors] == [(3, "签到情况「true」无法")]
+
+
+def test_a_true_cell_is_no_number_one_in_a_session_column(db, people, tmp_path) -> None:
+    """学时 1 on one row and TRUE on the next, the other session cells alike: TRUE == 1 in
+    Python, but the second row's hours are no number — it is refused, not given the first's."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["培训日期", "培训名称", "培训形式", "培训类别", "学时", "姓名", "身份证号", "签到"])
+    ids = people["ids"]
+    ws.append(["2025-03-05", "讲座", "法治讲堂", "公共法律知识", 1, "张三", ids["zhang"], "√"])
+    ws.append(["2025-03-05", "讲座", "法治讲堂", "公共法律知识", True, "李四", ids["li"], "√"])
+    path = tmp_path / "签到.xlsx"
+    wb.save(path)
+    r = import_training(db, path)
+    assert [(e.row, e.column, e.message) for e in r.errors] == [(3, "学时", "「True」不是数字")]

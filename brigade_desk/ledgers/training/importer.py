@@ -26,6 +26,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, cast
 
@@ -323,6 +324,8 @@ def read_rows(
             session_cols = [hdr.blocks[0][k] for k in plan[0][1]] if len(plan) == 1 else []
             same_session = _cells_getter(session_cols)
             reach = max(session_cols, default=0)
+            if same_session is not None and _any_bool(data, same_session, reach):
+                same_session = None  # TRUE == 1: equal cells would not be the same session
             last: tuple[Any, ...] | None = None  # a tuple (no blank in it) or None
             title = ws.title
             for i, r in data:
@@ -388,6 +391,15 @@ def read_rows(
     else:
         info.notes.extend(f"工作表「{name}」中没有找到表头，未导入。" for name in skipped)
     return out, errors
+
+
+def _any_bool(
+    rows: t.SparseRows, cells: Callable[[Sequence[Any]], tuple[Any, ...]], reach: int
+) -> bool:
+    """Whether a TRUE/FALSE cell stands in the given cells of any row long enough to hold them
+    (TRUE == 1 and FALSE == 0 in Python: cells compared by value would take one for the other)."""
+    got = map(cells, (r for _n, r in rows if len(r) > reach))
+    return bool in set(map(type, chain.from_iterable(got)))
 
 
 def _cells_getter(cols: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]] | None:
@@ -532,7 +544,8 @@ def _session(
         # and alive while they are): the same cells, sheet and date system parse the same
         raw = tuple(map(row.values.get, SESSION_KEYS))
         above = tuple(map(block.values.get, SESSION_KEYS)) if block.values else None
-        key = (raw, above, id(row.headers), row.sheet, row.epoch)
+        # (with the kinds: TRUE and 1 are equal, and parse differently)
+        key = (raw, tuple(map(type, raw)), above, id(row.headers), row.sheet, row.epoch)
         hit = cache.get(key)
         if hit is not None and token >= 0:
             cache[(token,)] = hit
