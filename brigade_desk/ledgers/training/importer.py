@@ -412,6 +412,11 @@ def _cells_getter(cols: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]
     return operator.itemgetter(*cols)
 
 
+# the kinds of cell a memo keyed by cell values may hold: texts and empty cells (1 == 1.0 == TRUE
+# would share a key)
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
 class StaffIndex:
     """The roster as an import finds people in it, with what one import remembers of the cells
     it has looked at (the same people, scores and squads come back on every session's list)."""
@@ -435,10 +440,11 @@ class StaffIndex:
     def find(self, row: t.Row, errors: list[RowError]) -> int | None:
         values = row.values
         key = (values.get("name"), values.get("id_number"), values.get("squad"))
-        try:
-            hit = self.found.get(key)
-        except TypeError:  # an unhashable cell: looked up the long way, not remembered
+        if not _TEXT_OR_NONE.issuperset(map(type, key)):
+            # a number (an ID number typed as one …) or another kind: looked up the long way,
+            # not remembered (1 == 1.0 == TRUE would share a key)
             return self._find(row, errors)
+        hit = self.found.get(key)
         if hit is not None:
             return hit
         before = len(errors)
@@ -720,9 +726,6 @@ def _parse(
         passed=passed,
         flags=flags,
     )
-
-
-_TEXT_OR_NONE = frozenset({str, type(None)})
 
 
 def _presence(raw: Any, raw_reason: Any) -> tuple[str, str, bool, bool]:
