@@ -508,3 +508,17 @@ def test_header_probe_quick_answer_never_hides_a_repeated_header() -> None:
     assert got[3000] is True and got[3004] == slow[3004]
     assert sum(got) == sum(slow) >= 1
     assert not any(got[:3000])
+
+
+def test_header_text_past_the_columns_looked_at_is_named() -> None:
+    """A header is looked for in the first 512 columns; text further right in a header row (a
+    far cell, nothing under it) is named as not imported, not dropped in silence."""
+    header = ["姓名", "身份证号"] + [None] * 600 + ["备注"]
+    rows_ = sparse(header, ["张三", "1"])
+    h = t.find_header(rows_, COLS)
+    assert h is not None
+    got = t.ignored_columns("表", h, rows_[1:], COLS, rows_[:1])
+    assert [(c.column, c.header, c.reason) for c in got] == [
+        ("WE", "备注", "表头只看前 512 列，这一列未导入")
+    ]
+    assert t.ignored_columns("表", h, rows_[1:], COLS) == []  # (without the header rows)

@@ -445,9 +445,11 @@ def ignored_columns(
     hdr: Header,
     data: SparseRows,
     columns: Sequence[Column],
+    header_rows: SparseRows | None = None,
 ) -> list[IgnoredColumn]:
     """Every column of the table that is not imported: an unknown header, a repeated one, one the
-    program recognises but does not keep, and a column with content but no header."""
+    program recognises but does not keep, and a column with content but no header.
+    ``header_rows``: for text past the columns a header is looked for in (MAX_HEADER_WIDTH)."""
     used = {c for blk in hdr.blocks for c in blk.values()}
     unstored = {c.key for c in columns if not c.stored}
     labels = {c.key: c.label for c in columns}
@@ -501,6 +503,17 @@ def ignored_columns(
     out.extend(
         IgnoredColumn(sheet, column_letter(j), "", "这一列有内容但没有表头，未导入")
         for j in sorted(seen)
+    )
+    far: dict[int, str] = {}  # header text right of the columns looked at for a header
+    for _num, r in header_rows or ():
+        for j in range(MAX_HEADER_WIDTH, len(r)):
+            if j not in seen and j not in far and not _blank(r[j]):
+                far[j] = _head_text(r[j])
+    out.extend(
+        IgnoredColumn(
+            sheet, column_letter(j), text, f"表头只看前 {MAX_HEADER_WIDTH} 列，这一列未导入"
+        )
+        for j, text in sorted(far.items())
     )
     out.sort(key=lambda c: (len(c.column), c.column))
     return out
@@ -663,7 +676,8 @@ def read_tables(
                     )
                 continue
             data = sparse[hdr.last + 1 :]
-            info.ignored.extend(ignored_columns(ws.title, hdr, data, columns))
+            header_rows = sparse[hdr.first : hdr.last + 1]
+            info.ignored.extend(ignored_columns(ws.title, hdr, data, columns, header_rows))
             info.stored.extend(stored_columns(ws.title, hdr, columns))
             table = SheetTable(
                 ws.title,

@@ -291,7 +291,8 @@ def read_rows(
             raw = [r for _, r in sparse]
             block = _block_fields(raw, [n for n, _ in sparse], hdr.first)
             data = sparse[hdr.last + 1 :]
-            info.ignored.extend(t.ignored_columns(ws.title, hdr, data, COLUMNS))
+            head_rows = sparse[hdr.first : hdr.last + 1]
+            info.ignored.extend(t.ignored_columns(ws.title, hdr, data, COLUMNS, head_rows))
             info.stored.extend(t.stored_columns(ws.title, hdr, COLUMNS))
             for texts in hdr.texts:
                 for key, (line, label) in block.where.items():
