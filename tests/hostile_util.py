@@ -261,3 +261,14 @@ def check_errors(errors: list[RowError], sheets: dict[str, int]) -> None:
         assert e.message and has_cjk(e.message), e
         assert len(e.message) <= 400, f"message too long ({len(e.message)}): {e.message[:200]}"
         assert len(str(e)) <= 600
+
+
+def set_cap(monkeypatch: Any, name: str, value: int) -> None:
+    """Set a cap of the file layer (``MAX_…``) for one test in every module of
+    :mod:`brigade_desk.core.tabular` that binds it, i.e. wherever the readers look it up."""
+    from brigade_desk.core.tabular import base, books, calamine_books, csvbook, xlsx, xmlstream
+
+    found = [m for m in (base, xmlstream, xlsx, calamine_books, csvbook, books) if hasattr(m, name)]
+    assert found, name
+    for m in found:
+        monkeypatch.setattr(m, name, value)

@@ -21,14 +21,14 @@ from openpyxl import load_workbook
 from brigade_desk.app.ledgers import REGISTRY
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
-from brigade_desk.core.tabular import books
+from brigade_desk.core.tabular import base
 from brigade_desk.core.tabular import read as tabular
 from brigade_desk.core.tabular.detect import detect_kind
 from brigade_desk.ledgers.cases.importer import import_cases
 from brigade_desk.ledgers.roster.importer import import_staff
 from brigade_desk.ledgers.training.importer import import_training
 from tests.conftest import fresh_db, query
-from tests.hostile_util import has_cjk
+from tests.hostile_util import has_cjk, set_cap
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
 
@@ -74,9 +74,9 @@ CSV_ENCODINGS = [("utf-8", "iso"), ("utf-8-sig", "cn"), ("gbk", "cn"), ("gb18030
 
 
 def test_fixtures_are_what_their_names_say() -> None:
-    assert (FIX / "花名册.xls").read_bytes()[:8] == books.CFB_MAGIC
-    assert (FIX / "花名册_biff.et").read_bytes()[:8] == books.CFB_MAGIC
-    assert (FIX / "花名册_ooxml.et").read_bytes()[:4] == books.ZIP_MAGIC
+    assert (FIX / "花名册.xls").read_bytes()[:8] == base.CFB_MAGIC
+    assert (FIX / "花名册_biff.et").read_bytes()[:8] == base.CFB_MAGIC
+    assert (FIX / "花名册_ooxml.et").read_bytes()[:4] == base.ZIP_MAGIC
     with zipfile.ZipFile(FIX / "花名册.ods") as z:
         assert z.read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
 
@@ -289,7 +289,7 @@ def test_renamed_files_are_judged_by_content(tmp_path: Path, db: Database) -> No
 
 
 def test_huge_used_area_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(books, "MAX_SHEET_CELLS", 10)
+    set_cap(monkeypatch, "MAX_SHEET_CELLS", 10)
     msg = refused(FIX / "花名册.ods")
     assert "远超" in msg and "「花名册」" in msg
 

@@ -27,12 +27,12 @@ from openpyxl.cell.text import InlineFont
 
 from brigade_desk.core.db import Database
 from brigade_desk.core.errors import UserError
-from brigade_desk.core.tabular import books
+from brigade_desk.core.tabular import base, books, calamine_books, xlsx, xmlstream
 from brigade_desk.core.tabular import read as tabular
 from brigade_desk.core.tabular.detect import detect_kind
 from brigade_desk.ledgers.roster.importer import import_staff
 from tests.fixtures.hostile import make_hostile as mh
-from tests.hostile_util import has_cjk
+from tests.hostile_util import has_cjk, set_cap
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
 
@@ -97,7 +97,7 @@ def openpyxl_rows(path: Path) -> dict[str, books.SparseRows]:
     for title, got_rows in rows.items():
         got = []
         for n, r in enumerate(got_rows, 1):
-            cells = books._trim(r)
+            cells = base._trim(r)
             if cells:
                 got.append((n, cells))
         out[title] = got
@@ -152,7 +152,7 @@ def test_values_are_what_openpyxl_reads(tmp_path: Path, epoch_1904: bool) -> Non
     assert sheets(p) == openpyxl_rows(p)
     book = tabular.open_workbook(p)
     assert [books.sheet_state(s) for s in book.worksheets] == ["visible", "hidden", "visible"]
-    assert books.date_epoch(book) == (books.MAC_EPOCH if epoch_1904 else books.EXCEL_EPOCH)
+    assert books.date_epoch(book) == (base.MAC_EPOCH if epoch_1904 else books.EXCEL_EPOCH)
     book.close()
 
 
@@ -173,11 +173,11 @@ def test_date_formats_are_told_as_openpyxl_tells_them() -> None:
         "General",
     ]
     for fmt in formats:
-        assert books._is_date_format(fmt) == is_date_format(fmt), fmt
-        assert books._is_timedelta_format(fmt) == is_timedelta_format(fmt), fmt
+        assert xlsx._is_date_format(fmt) == is_date_format(fmt), fmt
+        assert xlsx._is_timedelta_format(fmt) == is_timedelta_format(fmt), fmt
     for fid, fmt in BUILTIN_FORMATS.items():
-        assert is_date_format(fmt) == (fid in books._BUILTIN_DATES), fid
-        assert books._BUILTIN_DATES.get(fid, fmt) == fmt
+        assert is_date_format(fmt) == (fid in xlsx._BUILTIN_DATES), fid
+        assert xlsx._BUILTIN_DATES.get(fid, fmt) == fmt
 
 
 def test_fixtures_read_as_openpyxl_reads_them() -> None:
@@ -245,7 +245,7 @@ def test_declared_dimension_and_a_far_cell_cost_nothing(tmp_path: Path, db: Data
     peak = traced_peak_mb(lambda: got.update(sheets(p)))
     rows = got["花名册"]
     assert [n for n, _ in rows] == [1, 2, 3, 4, 1_048_576]
-    assert rows[-1][1][-1] == 1 and len(rows[-1][1]) == books.MAX_COLS
+    assert rows[-1][1][-1] == 1 and len(rows[-1][1]) == base.MAX_COLS
     assert peak < 20, f"{peak:.1f} MB traced"  # openpyxl: 23 GB
     r = import_staff(db, p, dry_run=True)
     assert r.created == 3 and not r.errors
@@ -272,7 +272,7 @@ def test_a_cell_beyond_column_xfd_is_refused(tmp_path: Path) -> None:
 
 def test_rows_past_the_cap_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """200 MB of the same row, zipped to 1 MB (here 2 MB of rows and a cap of 1,000 rows)."""
-    monkeypatch.setattr(books, "MAX_FILE_ROWS", 1000)
+    set_cap(monkeypatch, "MAX_FILE_ROWS", 1000)
     p = mh.zip_rows_xlsx(tmp_path, 0.01)
     refused(p, "「花名册」", "超过 0.1 万行", "拆成几个文件")
 
@@ -280,14 +280,14 @@ def test_rows_past_the_cap_are_refused(tmp_path: Path, monkeypatch: pytest.Monke
 def test_rows_at_the_cap_import(
     tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(books, "MAX_FILE_ROWS", 501)
+    set_cap(monkeypatch, "MAX_FILE_ROWS", 501)
     p = mh.legit_xlsx(tmp_path, 0.025)  # a header and 500 rows
     assert import_staff(db, p, dry_run=True).created == 500
 
 
 def test_wide_rows_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Column A and column XFD in every row: 16,384 cells a row as the importers see it."""
-    monkeypatch.setattr(books, "MAX_SHEET_CELLS", 200_000)
+    set_cap(monkeypatch, "MAX_SHEET_CELLS", 200_000)
     refused(mh.wide_rows_xlsx(tmp_path, 0.01), "「花名册」", "单元格超过 20 万个")
 
 
@@ -302,7 +302,7 @@ def test_the_file_cap_counts_all_sheets_once(
     del wb["Sheet"]
     p = tmp_path / "两表.xlsx"
     wb.save(p)
-    monkeypatch.setattr(books, "MAX_FILE_ROWS", 100)
+    set_cap(monkeypatch, "MAX_FILE_ROWS", 100)
     book = tabular.open_workbook(p)
     one, two = book.worksheets
     for _ in range(3):  # reading a sheet again does not count it again
@@ -316,7 +316,7 @@ def test_the_file_cap_counts_all_sheets_once(
 def test_a_huge_shared_string_table_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(books, "MAX_FILE_CELLS", 100_000)
+    set_cap(monkeypatch, "MAX_FILE_CELLS", 100_000)
     p = mh.huge_sst_xlsx(tmp_path, 0.01)  # 200,000 strings
     with pytest.raises(UserError) as ei:
         tabular.open_workbook(p)
@@ -326,7 +326,7 @@ def test_a_huge_shared_string_table_is_refused(
 def test_a_long_string_used_everywhere_counts_everywhere(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(books, "MAX_FILE_TEXT", 3_000_000)
+    set_cap(monkeypatch, "MAX_FILE_TEXT", 3_000_000)
     refused(mh.shared_string_everywhere_xlsx(tmp_path, 0.01), "「花名册」", "文字超过 300 万字")
 
 
@@ -364,7 +364,7 @@ def test_small_comments_and_cdata_are_fine(tmp_path: Path) -> None:
 def test_a_huge_xml_token_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: bytes
 ) -> None:
-    monkeypatch.setattr(books, "MAX_XML_TOKEN", 200_000)
+    set_cap(monkeypatch, "MAX_XML_TOKEN", 200_000)
     refused(_sheet_with(tmp_path, "长标记.xlsx", extra), "「花名册」", "损坏")
 
 
@@ -387,11 +387,11 @@ def test_doctype_and_deep_nesting_are_refused(tmp_path: Path) -> None:
 def test_the_guard_sees_across_chunk_boundaries() -> None:
     doc = b'<?xml version="1.0"?><a><!-- x < y --><![CDATA[ <z> ]]><?p <q ?></a>'
     for size in (1, 2, 3, 5, 7):
-        g = books._XmlGuard()
+        g = xmlstream._XmlGuard()
         for i in range(0, len(doc), size):
             g.feed(doc[i : i + size])
-        g = books._XmlGuard()
-        with pytest.raises(books._Hostile):
+        g = xmlstream._XmlGuard()
+        with pytest.raises(base._Hostile):
             bad = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "x">]><a/>'
             for i in range(0, len(bad), size):
                 g.feed(bad[i : i + size])
@@ -405,7 +405,7 @@ def test_elements_lines_and_records_are_bounded(
 ) -> None:
     """200 MB of empty cells zip to nothing: the time of reading them is bounded by a cap on XML
     elements (.xlsx, .ods), records (.xls) and lines (.csv) per file."""
-    monkeypatch.setattr(books, "MAX_FILE_ELEMENTS", 50_000)
+    set_cap(monkeypatch, "MAX_FILE_ELEMENTS", 50_000)
     refused(mh.empty_cells_xlsx(tmp_path, 0.005), "「花名册」", "XML 元素超过 5 万个")
     refused(mh.ods_empty_cells(tmp_path, 0.005), "XML 元素超过 5 万个")
     refused(mh.legit_xls(tmp_path, 0.25), "记录超过 5 万条")
@@ -427,7 +427,7 @@ def test_ods_empty_cells_calamine_would_push(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_calamine: None
 ) -> None:
     """Calamine keeps every empty cell of a row that is not at its end (56 bytes each)."""
-    monkeypatch.setattr(books, "MAX_FILE_CELLS", 100_000)
+    set_cap(monkeypatch, "MAX_FILE_CELLS", 100_000)
     refused(mh.ods_empty_cells(tmp_path, 0.05), "含空白单元格")
 
 
@@ -495,9 +495,9 @@ def test_xls_dimensions_formulas_and_1904(tmp_path: Path, db: Database) -> None:
     )
     stream = stream[:pos] + struct.pack("<I", sheet_at) + stream[pos + 4 :]
     p1904 = tmp_path / "1904.xls"
-    p1904.write_bytes(books.cfb_container("Workbook", stream))
+    p1904.write_bytes(calamine_books.cfb_container("Workbook", stream))
     book = tabular.open_workbook(p1904)
-    assert books.date_epoch(book) == books.MAC_EPOCH
+    assert books.date_epoch(book) == base.MAC_EPOCH
     book.close()
 
 
@@ -576,9 +576,9 @@ def test_plain_sheets_read_by_calamine_give_the_streamed_rows(tmp_path: Path) ->
         book = books.open_workbook(f)
         try:
             for sheet in book.worksheets:
-                assert isinstance(sheet, books._XlsxSheet)
+                assert isinstance(sheet, xlsx._XlsxSheet)
                 streamed = list(sheet._streamed(sheet._tally.count(sheet.title), None))
-                if books._plain_sheet(sheet._book.zip, sheet._part, sheet._book.strings):
+                if xlsx._plain_sheet(sheet._book.zip, sheet._part, sheet._book.strings):
                     fast = sheet._fast(sheet._tally.count(sheet.title))
                     assert fast == streamed, (f.name, sheet.title)
                     fast_used += 1
@@ -592,13 +592,13 @@ def test_a_long_shared_string_used_everywhere_is_never_given_to_calamine(
 ) -> None:
     """calamine copies a shared string into every cell using it (a 30,000-character string in
     every cell took 6 GB and aborted the process): such a sheet is streamed, and counted."""
-    monkeypatch.setattr(books, "MAX_PLAIN_TEXT", 100_000)
+    set_cap(monkeypatch, "MAX_PLAIN_TEXT", 100_000)
     path = mh.shared_string_everywhere_xlsx(tmp_path, 0.01)
     book = books.open_workbook(path)
     try:
         sheet = book.worksheets[0]
-        assert isinstance(sheet, books._XlsxSheet)
-        assert not books._plain_sheet(sheet._book.zip, sheet._part, sheet._book.strings)
+        assert isinstance(sheet, xlsx._XlsxSheet)
+        assert not xlsx._plain_sheet(sheet._book.zip, sheet._part, sheet._book.strings)
     finally:
         book.close()
 
@@ -625,13 +625,13 @@ def test_a_rust_panic_in_calamine_falls_back_to_the_streamed_reader(tmp_path: Pa
 
 def test_a_cell_beyond_every_row_number_is_seen_without_listing_the_cells() -> None:
     """The scan before calamine bounds the rectangle by the highest <row r> and looks for a cell
-    naming a higher row with one regular expression (:func:`books._beyond`): it matches exactly
+    naming a higher row with one regular expression (:func:`xlsx._beyond`): it matches exactly
     the row numbers greater than n, and a far cell hidden in row 1 keeps the sheet from calamine."""
     import random
 
     rnd = random.Random(15)
     for n in [1, 9, 10, 19, 99, 100, 20001, 99999, 1048575, *rnd.sample(range(1, 2_000_000), 200)]:
-        pattern = books._beyond(n)
+        pattern = xlsx._beyond(n)
         for m in {1, n - 1, n, n + 1, n * 10, n + 9, *rnd.sample(range(1, 3_000_000), 50)}:
             if m < 1:
                 continue
@@ -639,19 +639,19 @@ def test_a_cell_beyond_every_row_number_is_seen_without_listing_the_cells() -> N
                 got = bool(pattern.search(f'<c r="{col}{m}" t="s">'.encode()))
                 assert got == (m > n), (n, m, col)
     ok = b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="B2"><v>2</v></c></row>'
-    assert books._calamine_safe(b"<sheetData>" + ok + b"</sheetData>")
+    assert xlsx._calamine_safe(b"<sheetData>" + ok + b"</sheetData>")
     far = ok.replace(b'<c r="B2">', b'<c r="XFD1048576">')
-    assert not books._calamine_safe(b"<sheetData>" + far + b"</sheetData>")
-    assert not books._calamine_safe(ok.replace(b'"A1"', b'"A0"'))  # row 0
-    assert not books._calamine_safe(ok.replace(b'<c r="A1">', b'<c s="1" r="A1">'))  # r not first
+    assert not xlsx._calamine_safe(b"<sheetData>" + far + b"</sheetData>")
+    assert not xlsx._calamine_safe(ok.replace(b'"A1"', b'"A0"'))  # row 0
+    assert not xlsx._calamine_safe(ok.replace(b'<c r="A1">', b'<c s="1" r="A1">'))  # r not first
     # cells or rows named twice are safe for calamine but would read differently: streamed
     twice = ok.replace(b'"B2"', b'"A1"')
-    assert books._calamine_safe(twice) and not books._calamine_same(twice)
+    assert xlsx._calamine_safe(twice) and not xlsx._calamine_same(twice)
 
 
 def test_the_one_pass_scan_agrees_with_listing_every_cell() -> None:
-    """The usual sheet passes :func:`books._calamine_safe` after one look at each cell
-    (:func:`books._odd_cell`: row 0 or a leading zero, a row below the last ``<row r>``, a
+    """The usual sheet passes :func:`xlsx._calamine_safe` after one look at each cell
+    (:func:`xlsx._odd_cell`: row 0 or a leading zero, a row below the last ``<row r>``, a
     column beyond what the cell cap allows for that many rows); anything it flags is decided by
     listing the cells, as before. Its column pattern names exactly the columns greater than n,
     and the cap is the same either way."""
@@ -674,7 +674,7 @@ def test_the_one_pass_scan_agrees_with_listing_every_cell() -> None:
         16384,
         *rnd.sample(range(1, 16384), 60),
     ]:
-        pattern = books._odd_cell(10, n)
+        pattern = xlsx._odd_cell(10, n)
         for c in {1, n - 1, n, n + 1, 26, 27, 702, 703, 16384, *rnd.sample(range(1, 16385), 40)}:
             if c < 1:
                 continue
@@ -691,15 +691,15 @@ def test_the_one_pass_scan_agrees_with_listing_every_cell() -> None:
         return f"<sheetData>{cells}</sheetData>".encode()
 
     rows = 20001  # the cap allows 99 columns (CU) for this many rows
-    assert books._calamine_safe(sheet(rows))
-    assert books._calamine_safe(sheet(rows, '<c r="CU{r}"><v>3</v></c>'))
-    assert not books._calamine_safe(sheet(rows, '<c r="CV{r}"><v>3</v></c>'))
-    assert not books._calamine_safe(sheet(rows, '<c r="C0{r}"><v>3</v></c>'))  # leading zero
+    assert xlsx._calamine_safe(sheet(rows))
+    assert xlsx._calamine_safe(sheet(rows, '<c r="CU{r}"><v>3</v></c>'))
+    assert not xlsx._calamine_safe(sheet(rows, '<c r="CV{r}"><v>3</v></c>'))
+    assert not xlsx._calamine_safe(sheet(rows, '<c r="C0{r}"><v>3</v></c>'))  # leading zero
     # below the last row: the rectangle grows to it (60,006 cells: fine; 2.37 million: not)
-    assert books._calamine_safe(sheet(rows, '<c r="C20002"><v>3</v></c>'))
-    assert not books._calamine_safe(sheet(rows, '<c r="CA30000"><v>3</v></c>'))
+    assert xlsx._calamine_safe(sheet(rows, '<c r="C20002"><v>3</v></c>'))
+    assert not xlsx._calamine_safe(sheet(rows, '<c r="CA30000"><v>3</v></c>'))
     # a cell of a later row, written in an earlier one (within the cap): read by listing cells
-    assert books._calamine_safe(sheet(30, '<c r="C40"><v>3</v></c>'))
+    assert xlsx._calamine_safe(sheet(30, '<c r="C40"><v>3</v></c>'))
 
 
 def test_odd_rows_are_no_danger_but_go_to_the_streamed_reader() -> None:
@@ -708,21 +708,21 @@ def test_odd_rows_are_no_danger_but_go_to_the_streamed_reader() -> None:
     the sheet there whatever the safety scan said: a row without r, row 0 / a leading zero, rows out
     of order with cells below the last row element (decided the long way, by the cells)."""
     ok = b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="B2"><v>2</v></c></row></sheetData>'
-    assert books._calamine_safe(ok) and books._calamine_same(ok)
+    assert xlsx._calamine_safe(ok) and xlsx._calamine_same(ok)
     for odd in (
         ok.replace(b'<row r="2">', b"<row>"),
         ok.replace(b'<row r="2">', b'<row r="02">'),
         ok.replace(b'<row r="1">', b'<row r="0">'),
     ):
-        assert not books._calamine_same(odd), odd  # (safe or not: never read by calamine)
+        assert not xlsx._calamine_same(odd), odd  # (safe or not: never read by calamine)
     # the last row element names row 1, a cell names row 3: looked at cell by cell, still safe
     backwards = ok.replace(b'<row r="2"><c r="B2">', b'<row r="1"><c r="B3">').replace(
         b'<row r="1"><c r="A1">', b'<row r="2"><c r="A1">'
     )
-    assert books._calamine_safe(backwards)
+    assert xlsx._calamine_safe(backwards)
     # ... and a far cell hidden that way is still refused
     far = backwards.replace(b'"B3"', b'"XFD1048576"')
-    assert not books._calamine_safe(far)
+    assert not xlsx._calamine_safe(far)
 
 
 # cell tags calamine reads a place from although the scans used to look only for <c r="…":
@@ -764,7 +764,7 @@ def test_a_far_cell_in_any_form_never_reaches_calamine(tmp_path: Path, far: byte
             if n == "xl/worksheets/sheet1.xml":
                 assert b"</row></sheetData>" in d
                 d = d.replace(b"</row></sheetData>", far + b"</row></sheetData>")
-                assert not books._calamine_safe(d), far
+                assert not xlsx._calamine_safe(d), far
             zout.writestr(n, d)
     code = (
         "import resource, sys\n"
@@ -810,13 +810,13 @@ def test_the_bounds_patterns_name_exactly_the_rows_and_columns_within() -> None:
         1048576,
         *rnd.sample(range(1, 2_000_000), 80),
     ]:
-        rows = re.compile(f"(?:{books._rows_upto(n)})")
+        rows = re.compile(f"(?:{xlsx._rows_upto(n)})")
         for m in {1, n - 1, n, n + 1, 10 * n, n + 9, *rnd.sample(range(1, 3_000_000), 40)}:
             if m >= 1:
                 assert bool(rows.fullmatch(str(m))) == (m <= n), (n, m)
         assert not rows.fullmatch("0") and not rows.fullmatch("01")
     for n in [1, 25, 26, 27, 52, 99, 701, 702, 703, 16383, 16384, *rnd.sample(range(1, 16384), 60)]:
-        cols = re.compile(f"(?:{books._columns_upto(n)})")
+        cols = re.compile(f"(?:{xlsx._columns_upto(n)})")
         for c in {1, n - 1, n, n + 1, 26, 27, 702, 703, 16384, *rnd.sample(range(1, 16385), 40)}:
             if c >= 1:
                 assert bool(cols.fullmatch(get_column_letter(c))) == (c <= n), (n, c)

@@ -57,7 +57,7 @@ def test_only_xlsxform_imports_xlsxwriter_and_openpyxl_writes_no_form() -> None:
         "core/forms/xlsxform.py"
     }
     assert {m for m, names in mods.items() if _top(names, "openpyxl")} <= {
-        "core/tabular/books.py",  # reads the clerk's files
+        "core/tabular/xlsx.py",  # reads the clerk's files
         "reports/template_fill.py",  # edits a superior's workbook in place
     }
     writing = {"openpyxl.Workbook", "openpyxl.styles", "openpyxl.worksheet.datavalidation"}
