@@ -821,3 +821,19 @@ def test_the_bounds_patterns_name_exactly_the_rows_and_columns_within() -> None:
             if c >= 1:
                 assert bool(cols.fullmatch(get_column_letter(c))) == (c <= n), (n, c)
         assert not cols.fullmatch("a") and not cols.fullmatch("AAAA")
+
+
+def test_line_breaks_in_texts_keep_a_sheet_on_the_fast_path() -> None:
+    """A tab or a line break inside a cell tag is refused by the cell-tag whitelist; in a text
+    (a title written on two lines, as the program's own exports write 填报单位 … 填报日期)
+    it changes nothing: the sheet still goes to calamine."""
+    from brigade_desk.core.tabular import xlsx
+
+    text = '<c r="A1" t="inlineStr"><is><t>填报单位：某大队\n填报日期：2026年\t12月5日</t></is></c>'
+    x = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<worksheet><sheetData>'
+        f'<row r="1">{text}</row><row r="2"><c r="B2"><v>1</v></c></row></sheetData></worksheet>'
+    ).encode()
+    assert xlsx._calamine_safe(x) and xlsx._calamine_same(x)
+    for odd in (b'<c\tr="B2">', b'<c\nr="B2">', b'<c\r\nr="B2">', b'<c r="B2"\ns="1">'):
+        assert not xlsx._calamine_safe(x.replace(b'<c r="B2">', odd)), odd
