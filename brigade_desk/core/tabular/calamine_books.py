@@ -350,10 +350,7 @@ def _ods_checked(name: str, zf: zipfile.ZipFile) -> bytes:
             keep = len(_ODS_ERROR_CELL) - 1
             for raw, chunk in _xml_chunks(src):
                 if p is None:
-                    p = _expat("UTF-8" if raw is not chunk else None)
-                    p.StartElementHandler = start
-                    p.EndElementHandler = end
-                    p.CharacterDataHandler = text
+                    p = _expat("UTF-8" if raw is not chunk else None, start, end, text)
                 guard.feed(chunk)
                 p.Parse(chunk, False)
                 data = (held + raw).replace(_ODS_ERROR_CELL, _ODS_ERROR_TEXT)

@@ -527,10 +527,7 @@ class _XlsxSheet(_Sheet):
             p: Any = None
             for raw, chunk in _xml_chunks(fh):
                 if p is None:
-                    p = _expat("UTF-8" if raw is not chunk else None)
-                    p.StartElementHandler = start
-                    p.EndElementHandler = end
-                    p.CharacterDataHandler = text
+                    p = _expat("UTF-8" if raw is not chunk else None, start, end, text)
                 guard.feed(chunk)
                 p.Parse(chunk, False)
                 if out:

@@ -86,12 +86,24 @@ class _XmlGuard:
                 raise _Hostile("文件中有文档类型声明（DOCTYPE/ENTITY），不是办公软件写出的表格")
 
 
-def _expat(encoding: str | None = None) -> Any:
+def _expat(
+    encoding: str | None = None,
+    start: Callable[[str, dict[str, str]], None] | None = None,
+    end: Callable[[str], None] | None = None,
+    text: Callable[[str], None] | None = None,
+) -> Any:
+    """An expat parser refusing DTDs, with the element and text handlers given."""
     from xml.parsers import expat
 
     p = expat.ParserCreate(encoding)
     p.buffer_text = True
     p.buffer_size = _CHUNK
+    if start is not None:
+        p.StartElementHandler = start
+    if end is not None:
+        p.EndElementHandler = end
+    if text is not None:
+        p.CharacterDataHandler = text
 
     def no_dtd(*_a: Any) -> None:
         raise _Hostile("文件中有文档类型声明（DOCTYPE/ENTITY），不是办公软件写出的表格")
