@@ -44,9 +44,9 @@ Measured on 2 shared cores, 20,000 rows (baseline 0.31 s):
       caps counted per sheet, distinct texts
       scanned once (quiet machine, 2 cores)
 
-    + new sessions in one INSERT (ids and times   0.60-0.62 s 0.34 s 0.17 s  0.09 s         2.4-2.5x
-      given on a file), digests from the values                                       (0.24-0.26 s)
-      written, the sheet's longest text and                                           2.7x with the
+    + new sessions in one INSERT (ids and times   0.60-0.69 s 0.34-0.42 s 0.17 s 0.09-0.1 s 2.4-2.6x
+      given on a file), digests from the values                                       (0.24-0.28 s)
+      written, the sheet's longest text and                                           2.7-2.9x with
       header-like texts known once (no per-row                                        2nd core busy
       length or repeated-header check when none
       can apply), one session token per run of
@@ -56,7 +56,7 @@ Measured on 2 shared cores, 20,000 rows (baseline 0.31 s):
 Timings on this shared machine vary by a fifth from run to run (the baseline itself from 0.24 to
 0.30 s), so compare medians of 5 or more runs.
 
-Where the 0.61 s go now (quiet, 2 cores): reading 0.34 s — the zip part 0.01 s and the
+Where the 0.61 s of a quick run go now (quiet, 2 cores): reading 0.34 s — the zip part 0.01 s and the
 memory-safety scan 0.053 s, both before calamine may start; calamine 0.17 s (the baseline's own
 read; the consistency scan, 0.14 s, runs beside it on the other core); converting its values
 0.03 s; building rows 0.07 s. Checking 0.09 s (parsing 0.06 s, the duplicate and policy passes).
